@@ -1,0 +1,1 @@
+"""Giftnet: gift cards for networks of local businesses."""

@@ -1,0 +1,37 @@
+"""The Reflex app: pages registered, the REST API mounted."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.api import create_api
+from app.pages.auth import login_page, signup_page
+from app.pages.cards import card_detail_page, cards_page
+from app.pages.home import home_page
+from app.pages.upcoming import UPCOMING_SECTIONS, upcoming_page
+from app.state.auth import LoginState
+from app.state.cards import CardDetailState, CardsState
+from app.state.home import HomeState
+
+
+def index() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), height="100vh")
+
+
+app = rx.App(
+    theme=rx.theme(accent_color="teal", radius="medium", scaling="105%"),
+    api_transformer=create_api(),
+)
+app.add_page(index, route="/", title="Giftnet", on_load=LoginState.redirect_if_signed_in_or_login)
+app.add_page(login_page, route="/login", title="Sign in | Giftnet", on_load=LoginState.redirect_if_signed_in)
+app.add_page(signup_page, route="/signup", title="Create your network | Giftnet")
+app.add_page(home_page, route="/dashboard", title="Activity | Giftnet", on_load=HomeState.load)
+app.add_page(cards_page, route="/cards", title="Cards | Giftnet", on_load=CardsState.load)
+app.add_page(card_detail_page, route="/cards/[card_id]", title="Card | Giftnet", on_load=CardDetailState.load)
+for section in UPCOMING_SECTIONS:
+    app.add_page(
+        upcoming_page(section),
+        route=f"/{section}",
+        title=f"{section.title()} | Giftnet",
+        on_load=LoginState.require_login,
+    )

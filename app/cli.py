@@ -1,0 +1,123 @@
+"""Operations from the command line: `python -m app.cli <command>`.
+
+    migrate                       bring the database to the newest schema
+    seed-demo                     load the demo network once (prints its login)
+    create-operator --name N --email E --password P [--currency CAD|USD] [--timezone Z]
+                                  prints {"operator_id", "user_email", "api_key"} as JSON
+    issue-card --operator-id N --amount-cents C [--recipient-email E]
+                                  prints {"card_id", "code", "last4", "balance_cents"} as JSON
+    check-ledger                  exit 0 when every card balances, 1 and the list otherwise
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from app.services.errors import GiftnetError
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from app.migrations import migrate
+
+    migrate()
+    print("database migrated")
+    return 0
+
+
+def _seed_demo(_args: argparse.Namespace) -> int:
+    from app.services.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+
+    created = seed_demo()
+    print(f"demo network {'created' if created else 'already present'}; log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+    return 0
+
+
+def _create_operator(args: argparse.Namespace) -> int:
+    from app.services.accounts import sign_up
+    from app.services.api_keys import create_api_key
+
+    operator, user = sign_up(
+        operator_name=args.name,
+        email=args.email,
+        password=args.password,
+        currency=args.currency,
+        timezone=args.timezone,
+    )
+    key = create_api_key(operator.id, "Created from the command line", user_id=user.id)
+    print(json.dumps({"operator_id": operator.id, "user_email": user.email, "api_key": key.plaintext}))
+    return 0
+
+
+def _issue_card(args: argparse.Namespace) -> int:
+    from app.services.actor import Actor
+    from app.services.codes import format_code
+    from app.services.ledger import issue_card
+
+    issued = issue_card(
+        Actor(args.operator_id, channel="dashboard"), args.amount_cents, recipient_email=args.recipient_email
+    )
+    print(
+        json.dumps(
+            {
+                "card_id": issued.card.id,
+                "code": format_code(issued.code),
+                "last4": issued.card.last4,
+                "balance_cents": issued.card.balance_cents,
+                "link_token": issued.link_token,
+            }
+        )
+    )
+    return 0
+
+
+def _check_ledger(_args: argparse.Namespace) -> int:
+    from app.services.ledger import check_ledger
+
+    mismatches = check_ledger()
+    if not mismatches:
+        print("ledger balanced: every card's balance equals the sum of its ledger rows")
+        return 0
+    for row in mismatches:
+        print(
+            f"card {row.card_id} (operator {row.operator_id}): balance {row.balance_cents} "
+            f"!= ledger sum {row.ledger_sum_cents}"
+        )
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app.cli", description="Giftnet operations")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="migrate the database").set_defaults(run=_migrate)
+    commands.add_parser("seed-demo", help="load the demo network once").set_defaults(run=_seed_demo)
+    create = commands.add_parser("create-operator", help="create an operator, its owner and an API key")
+    create.add_argument("--name", required=True)
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--currency", default="CAD", choices=["CAD", "USD"])
+    create.add_argument("--timezone", default="America/Toronto")
+    create.set_defaults(run=_create_operator)
+    issue = commands.add_parser("issue-card", help="issue a card for an operator (test fixtures)")
+    issue.add_argument("--operator-id", type=int, required=True)
+    issue.add_argument("--amount-cents", type=int, required=True)
+    issue.add_argument("--recipient-email")
+    issue.set_defaults(run=_issue_card)
+    commands.add_parser("check-ledger", help="prove sum(ledger) == balance for every card").set_defaults(
+        run=_check_ledger
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except GiftnetError as error:
+        print(json.dumps(error.as_dict()), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""The dashboard frame: navigation on the left, the signed-in operator on top."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.state.session import SessionState
+
+NAV_ITEMS = [
+    ("Activity", "/dashboard", "activity"),
+    ("Cards", "/cards", "credit-card"),
+    ("Locations", "/locations", "store"),
+    ("Settlements", "/settlements", "landmark"),
+    ("Reports", "/reports", "chart-bar"),
+    ("Developers", "/developers", "code"),
+    ("Settings", "/settings", "settings"),
+]
+
+
+def _nav_link(label: str, href: str, icon: str, active: str) -> rx.Component:
+    is_active = label.lower() == active
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=20), rx.text(label, size="3", weight="medium"), spacing="3", align="center"),
+        href=href,
+        id=f"nav-{label.lower()}",
+        underline="none",
+        padding_x="14px",
+        padding_y="12px",
+        border_radius="8px",
+        width="100%",
+        color=rx.cond(is_active, rx.color("accent", 11), rx.color("gray", 12)),
+        background=rx.cond(is_active, rx.color("accent", 3), "transparent"),
+        _hover={"background": rx.color("gray", 3)},
+    )
+
+
+def dashboard_shell(content: rx.Component, active: str) -> rx.Component:
+    """A dashboard page: shown only once the session is confirmed, never to strangers."""
+    sidebar = rx.vstack(
+        rx.hstack(rx.icon("gift", size=26, color=rx.color("accent", 10)), rx.heading("Giftnet", size="5"), padding="14px"),
+        *[_nav_link(label, href, icon, active) for label, href, icon in NAV_ITEMS],
+        width=["100%", "100%", "220px"],
+        min_width=["auto", "auto", "220px"],
+        spacing="1",
+        padding="12px",
+        border_right=["none", "none", f"1px solid {rx.color('gray', 5)}"],
+        border_bottom=[f"1px solid {rx.color('gray', 5)}", f"1px solid {rx.color('gray', 5)}", "none"],
+    )
+    header = rx.hstack(
+        rx.vstack(
+            rx.text(SessionState.operator_name, id="operator-name", weight="bold", size="4"),
+            rx.text(SessionState.user_email, id="user-email", size="2", color=rx.color("gray", 11)),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.button(rx.icon("log-out"), "Log out", id="logout-button", size="3", variant="soft", on_click=SessionState.log_out),
+        width="100%",
+        padding="16px 24px",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        align="center",
+    )
+    page = rx.flex(
+        sidebar,
+        rx.vstack(header, rx.box(content, padding="24px", width="100%", max_width="1200px"), width="100%", spacing="0"),
+        direction=rx.breakpoints(initial="column", md="row"),
+        min_height="100vh",
+        width="100%",
+    )
+    return rx.cond(
+        SessionState.signed_in,
+        page,
+        rx.center(rx.spinner(size="3"), rx.text("Checking your session…", margin_left="12px"), id="session-loading", height="100vh"),
+    )
+
+
+def page_title(title: str, subtitle: str = "") -> rx.Component:
+    return rx.vstack(
+        rx.heading(title, size="7", id="page-title"),
+        rx.cond(subtitle != "", rx.text(subtitle, color=rx.color("gray", 11), size="3")),
+        spacing="1",
+        margin_bottom="16px",
+    )
+
+
+def error_callout(message: rx.Var, element_id: str) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", id=element_id, width="100%"),
+    )

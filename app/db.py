@@ -1,0 +1,96 @@
+"""Database engine and sessions.
+
+Writers on SQLite take the write lock at BEGIN (`BEGIN IMMEDIATE`): a deferred
+transaction that reads first and writes later can fail with "database is locked"
+without waiting, which under concurrency would turn into errors instead of queueing.
+Readers use a separate engine with ordinary deferred transactions so that, in WAL
+mode, dashboards never wait for writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from app.settings import get_settings
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=20,
+        max_overflow=20,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # noqa: ANN001
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+_engine_cache: dict[str, tuple[Engine, Engine]] = {}
+
+
+def _engines(url: str) -> tuple[Engine, Engine]:
+    """(reader, writer) for a database URL; the same engine twice outside SQLite."""
+    if url not in _engine_cache:
+        if url.startswith("sqlite"):
+            pair = (_sqlite_engine(url, immediate=False), _sqlite_engine(url, immediate=True))
+        else:
+            engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+            pair = (engine, engine)
+        _engine_cache[url] = pair
+    return _engine_cache[url]
+
+
+def read_engine() -> Engine:
+    return _engines(get_settings().database_url)[0]
+
+
+def write_engine() -> Engine:
+    return _engines(get_settings().database_url)[1]
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    """A session for queries. Closing it ends the transaction without committing and
+    leaves loaded objects readable (a rollback would expire them)."""
+    with Session(read_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def write_session() -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises."""
+    with Session(write_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def dispose_engines() -> None:
+    """Close pooled connections (tests switch databases; forked workers start clean)."""
+    for reader, writer in _engine_cache.values():
+        reader.dispose()
+        writer.dispose()
+    _engine_cache.clear()

@@ -1,0 +1,9 @@
+"""Shared column helpers. Times are timezone-aware UTC (SQLModel stores them as UTC)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

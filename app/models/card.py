@@ -1,0 +1,78 @@
+"""A gift card and its append-only ledger.
+
+`Card.balance_cents` is a cache of `sum(LedgerEntry.amount_cents)` written in the
+same transaction as each ledger row; database triggers (see the first migration)
+refuse any UPDATE or DELETE of a ledger row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import utcnow
+
+CARD_STATUSES = ("active", "frozen")
+LEDGER_KINDS = ("issue", "topup", "redeem", "void", "adjust", "expire", "refund")
+CHANNELS = ("dashboard", "api", "shop")
+
+
+class Card(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("balance_cents >= 0", name="card_balance_not_negative"),
+        Index("ix_card_operator_created", "operator_id", "id"),
+        Index("ix_card_operator_last4", "operator_id", "last4"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operator.id")
+    code_hash: str = Field(max_length=64, unique=True)
+    code_encrypted: str = Field(max_length=255)  # only to resend the recipient email
+    last4: str = Field(max_length=4)
+    link_token_hash: str = Field(max_length=64, unique=True)
+    link_token_encrypted: str = Field(max_length=255)
+    currency: str = Field(max_length=3)
+    status: str = Field(default="active", max_length=16)
+    balance_cents: int = 0
+    initial_amount_cents: int
+    channel: str = Field(default="dashboard", max_length=16)
+    recipient_email: str | None = Field(default=None, max_length=254, index=True)
+    recipient_name: str | None = Field(default=None, max_length=120)
+    sender_name: str | None = Field(default=None, max_length=120)
+    message: str | None = Field(default=None, max_length=1000)
+    created_by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    api_key_id: int | None = Field(default=None, foreign_key="api_key.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One change of a card's value. Never updated, never deleted."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        UniqueConstraint("operator_id", "idempotency_key", name="uq_ledger_operator_idempotency_key"),
+        Index("ix_ledger_card", "card_id", "id"),
+        Index("ix_ledger_operator_created", "operator_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operator.id")
+    card_id: int = Field(foreign_key="card.id")
+    kind: str = Field(max_length=16)
+    amount_cents: int  # signed: credits positive, debits negative
+    balance_after_cents: int
+    idempotency_key: str | None = Field(default=None, max_length=255)
+    memo: str | None = Field(default=None, max_length=255)
+    # Who and where. Location, device, redemption and order rows arrive with their
+    # capabilities; these columns hold their ids from the start.
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    api_key_id: int | None = Field(default=None, foreign_key="api_key.id")
+    location_id: int | None = None
+    device_id: int | None = None
+    redemption_id: int | None = None
+    order_id: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)

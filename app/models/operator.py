@@ -1,0 +1,58 @@
+"""An operator (the network that sells cards) and the people who sign in to it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.models.base import utcnow
+
+
+class Operator(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    slug: str = Field(max_length=80, unique=True)
+    currency: str = Field(max_length=3)  # CAD or USD
+    timezone: str = Field(max_length=64)
+    card_min_cents: int = Field(default=500)
+    card_max_cents: int = Field(default=100_000)
+    commission_bps: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operator.id", index=True)
+    email: str = Field(max_length=254, unique=True)  # stored lower-case
+    name: str = Field(default="", max_length=120)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default="owner", max_length=16)  # owner | staff
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. The browser keeps the token; we keep its keyed hash."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    operator_id: int = Field(foreign_key="operator.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Every sign-in attempt, to rate-limit guessing per email and per address."""
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, index=True)
+    ip: str = Field(default="", max_length=64, index=True)
+    succeeded: bool = False
+    created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -1,0 +1,223 @@
+"""Cards: list with search and status filter, issue a card, one card with its ledger."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.badges import status_badge
+from app.components.layout import dashboard_shell, error_callout, page_title
+from app.state.cards import CardDetailState, CardsState
+
+
+def _issue_dialog() -> rx.Component:
+    form = rx.form(
+        rx.vstack(
+            error_callout(CardsState.issue_error, "issue-card-error"),
+            rx.text("Amount ($)", as_="label", html_for="issue-card-amount", weight="medium"),
+            rx.input(name="amount", id="issue-card-amount", placeholder="50.00", size="3", required=True, input_mode="decimal"),
+            rx.text("Recipient email (optional)", as_="label", html_for="issue-card-recipient-email", weight="medium"),
+            rx.input(name="recipient_email", id="issue-card-recipient-email", type="email", size="3"),
+            rx.text("Recipient name (optional)", as_="label", html_for="issue-card-recipient-name", weight="medium"),
+            rx.input(name="recipient_name", id="issue-card-recipient-name", size="3"),
+            rx.text("From (optional)", as_="label", html_for="issue-card-sender-name", weight="medium"),
+            rx.input(name="sender_name", id="issue-card-sender-name", size="3"),
+            rx.text("Message (optional)", as_="label", html_for="issue-card-message", weight="medium"),
+            rx.text_area(name="message", id="issue-card-message", size="3"),
+            rx.hstack(
+                rx.dialog.close(rx.button("Cancel", variant="soft", size="3", type="button", id="issue-card-cancel")),
+                rx.button("Issue card", id="issue-card-submit", type="submit", size="3"),
+                justify="end",
+                width="100%",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=CardsState.issue,
+        reset_on_submit=False,
+    )
+    issued = rx.vstack(
+        rx.callout("Card issued. Copy the code now: it is shown only once.", icon="circle-check", color_scheme="green"),
+        rx.text("Card code", weight="medium"),
+        rx.code(CardsState.issued_code, id="issued-card-code", size="7", padding="12px"),
+        rx.hstack(
+            rx.link(rx.button("Open card", size="3", id="issued-card-open"), href="/cards/" + CardsState.issued_card_id.to_string()),
+            rx.dialog.close(rx.button("Done", size="3", variant="soft", id="issued-card-done", on_click=CardsState.close_issue)),
+            justify="end",
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+    )
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("plus"), "Issue card", size="3", id="issue-card-open", on_click=CardsState.open_issue)),
+        rx.dialog.content(
+            rx.dialog.title("Issue a gift card"),
+            rx.cond(CardsState.issued_code != "", issued, form),
+            max_width="480px",
+        ),
+        open=CardsState.issue_open,
+        on_open_change=lambda is_open: rx.cond(is_open, CardsState.open_issue, CardsState.close_issue),
+    )
+
+
+def _card_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(row.masked, href="/cards/" + row.id.to_string(), id="card-link-" + row.last4, weight="medium")),
+        rx.table.cell(row.balance, id="card-row-balance-" + row.last4),
+        rx.table.cell(status_badge(row.status)),
+        rx.table.cell(row.recipient),
+        rx.table.cell(row.created),
+        id="card-row-" + row.id.to_string(),
+        class_name="card-row",
+    )
+
+
+def cards_page() -> rx.Component:
+    toolbar = rx.flex(
+        rx.form(
+            rx.hstack(
+                rx.input(name="query", id="cards-search", placeholder="Last 4 of the code, or recipient email", size="3", width="320px", default_value=CardsState.query),
+                rx.button(rx.icon("search"), "Search", id="cards-search-submit", type="submit", size="3"),
+                rx.cond(CardsState.query != "", rx.button("Clear", id="cards-search-clear", size="3", variant="soft", type="button", on_click=CardsState.clear_search)),
+            ),
+            on_submit=CardsState.search,
+            reset_on_submit=False,
+        ),
+        rx.select(
+            ["all", "active", "frozen"],
+            value=CardsState.status_filter,
+            on_change=CardsState.set_status_filter,
+            id="cards-status-filter",
+            size="3",
+        ),
+        rx.spacer(),
+        _issue_dialog(),
+        gap="12px",
+        wrap="wrap",
+        width="100%",
+        align="center",
+    )
+    table = rx.cond(
+        CardsState.rows.length() > 0,
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Card"),
+                    rx.table.column_header_cell("Balance"),
+                    rx.table.column_header_cell("Status"),
+                    rx.table.column_header_cell("Recipient"),
+                    rx.table.column_header_cell("Issued"),
+                )
+            ),
+            rx.table.body(rx.foreach(CardsState.rows, _card_row)),
+            id="cards-table",
+            width="100%",
+            size="3",
+        ),
+        rx.callout(
+            rx.cond(CardsState.query != "", "No card matches this search.", "No cards yet. Issue the first one."),
+            icon="info",
+            id="cards-empty",
+        ),
+    )
+    pager = rx.hstack(
+        rx.button("Previous", id="cards-prev", size="3", variant="soft", disabled=CardsState.cursor_stack.length() == 0, on_click=CardsState.previous_page),
+        rx.button("Next", id="cards-next", size="3", variant="soft", disabled=CardsState.next_cursor == 0, on_click=CardsState.next_page),
+        justify="end",
+        width="100%",
+    )
+    return dashboard_shell(
+        rx.vstack(
+            page_title("Cards", "Every card of your network. Search by the last 4 of the code or the recipient's email."),
+            toolbar,
+            error_callout(CardsState.list_error, "cards-error"),
+            table,
+            pager,
+            spacing="4",
+            width="100%",
+        ),
+        active="cards",
+    )
+
+
+def _ledger_row(entry: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(entry.time),
+        rx.table.cell(rx.badge(entry.label, color_scheme=rx.cond(entry.credit, "green", "orange"), size="2"), class_name="ledger-kind"),
+        rx.table.cell(entry.amount, class_name="ledger-amount"),
+        rx.table.cell(entry.balance_after, class_name="ledger-balance-after"),
+        rx.table.cell(entry.who, rx.cond(entry.memo != "", rx.text(entry.memo, size="1", color=rx.color("gray", 11)))),
+        id="ledger-row-" + entry.id.to_string(),
+        class_name="ledger-row",
+    )
+
+
+def _figure(label: str, value: rx.Var, element_id: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.text(label, size="2", color=rx.color("gray", 11)), rx.text(value, size="7", weight="bold", id=element_id), spacing="1"),
+        min_width="180px",
+    )
+
+
+def card_detail_page() -> rx.Component:
+    card = CardDetailState.card
+    actions = rx.flex(
+        rx.form(
+            rx.hstack(
+                rx.input(name="amount", id="topup-amount", placeholder="Amount, e.g. 20.00", size="3", input_mode="decimal", required=True),
+                rx.button(rx.icon("plus"), "Top up", id="topup-submit", type="submit", size="3", disabled=card.frozen),
+            ),
+            on_submit=CardDetailState.top_up,
+            reset_on_submit=False,
+        ),
+        rx.cond(
+            card.frozen,
+            rx.button(rx.icon("sun"), "Unfreeze", id="card-unfreeze", size="3", color_scheme="green", on_click=CardDetailState.unfreeze),
+            rx.button(rx.icon("snowflake"), "Freeze", id="card-freeze", size="3", color_scheme="blue", variant="soft", on_click=CardDetailState.freeze),
+        ),
+        gap="12px",
+        wrap="wrap",
+    )
+    found = rx.vstack(
+        rx.hstack(
+            rx.link(rx.icon("arrow-left"), "All cards", href="/cards", id="card-back"),
+        ),
+        rx.hstack(rx.heading(card.masked, size="7", id="card-last4"), status_badge(card.status, "card-status"), align="center", spacing="3"),
+        rx.flex(
+            _figure("Balance", card.balance, "card-balance"),
+            _figure("Issued for", card.initial, "card-initial"),
+            _figure("Recipient", card.recipient, "card-recipient"),
+            _figure("Channel", card.channel, "card-channel"),
+            gap="12px",
+            wrap="wrap",
+        ),
+        error_callout(CardDetailState.action_error, "card-action-error"),
+        rx.cond(CardDetailState.action_message != "", rx.callout(CardDetailState.action_message, icon="circle-check", color_scheme="green", id="card-action-message")),
+        actions,
+        rx.heading("Ledger", size="5", margin_top="16px"),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("When"),
+                    rx.table.column_header_cell("What"),
+                    rx.table.column_header_cell("Amount"),
+                    rx.table.column_header_cell("Balance after"),
+                    rx.table.column_header_cell("Who / where"),
+                )
+            ),
+            rx.table.body(rx.foreach(CardDetailState.entries, _ledger_row)),
+            id="card-ledger",
+            width="100%",
+            size="3",
+        ),
+        spacing="4",
+        width="100%",
+    )
+    return dashboard_shell(
+        rx.cond(
+            CardDetailState.not_found,
+            rx.callout("No such card in your network.", icon="triangle-alert", color_scheme="red", id="card-not-found"),
+            found,
+        ),
+        active="cards",
+    )

@@ -1,0 +1,50 @@
+"""Sections whose capability has not landed yet say so plainly, with what they will hold."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.layout import dashboard_shell, page_title
+
+UPCOMING_SECTIONS = {
+    "locations": (
+        "Locations",
+        "Each business of your network, its devices and POS keys. Creating locations "
+        "(by hand, by API or from your CSV file) and activating their devices is not available yet.",
+    ),
+    "settlements": (
+        "Settlements",
+        "What each business is owed, payout batches and NACHA / CPA-005 bank files. Not available yet.",
+    ),
+    "reports": (
+        "Reports",
+        "Sales, redemptions, liability aging and dormant cards with CSV exports. Not available yet; "
+        "the Activity screen shows this month's figures.",
+    ),
+    "developers": (
+        "Developers",
+        "API keys and the API access log. Not available yet; an API key can be created with "
+        "`python -m app.cli create-operator`.",
+    ),
+    "settings": (
+        "Settings",
+        "Card limits, commission, payment gateway and bank file settings. Not available yet.",
+    ),
+}
+
+
+def upcoming_page(section: str):
+    title, description = UPCOMING_SECTIONS[section]
+
+    def page() -> rx.Component:
+        return dashboard_shell(
+            rx.vstack(
+                page_title(title),
+                rx.callout(description, icon="info", id=f"{section}-upcoming", size="3"),
+                width="100%",
+            ),
+            active=section,
+        )
+
+    page.__name__ = f"{section}_page"
+    return page

@@ -1,0 +1,74 @@
+"""Operator API keys: `gk_` + 43 random characters, shown once, kept as a keyed hash."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from app.db import read_session, write_session
+from app.models import ApiKey
+from app.models.base import utcnow
+from app.services import crypto
+from app.services.errors import ErrorCode, GiftnetError
+
+KEY_HASH = "api-key"
+OPERATOR_KEY_PREFIX = "gk_"
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    api_key: ApiKey
+    plaintext: str  # shown to the person once, never stored
+
+
+def hash_key(plaintext: str) -> str:
+    return crypto.keyed_hash(KEY_HASH, plaintext)
+
+
+def create_api_key(operator_id: int, name: str, *, user_id: int | None = None) -> CreatedKey:
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 120:
+        raise GiftnetError(ErrorCode.invalid_input, "Give the key a name (1 to 120 characters).", field="name")
+    plaintext = OPERATOR_KEY_PREFIX + secrets.token_urlsafe(32)
+    with write_session() as session:
+        api_key = ApiKey(
+            operator_id=operator_id,
+            name=name,
+            prefix=plaintext[:11],
+            key_hash=hash_key(plaintext),
+            created_by_user_id=user_id,
+        )
+        session.add(api_key)
+        session.flush()
+    return CreatedKey(api_key=api_key, plaintext=plaintext)
+
+
+def resolve_api_key(plaintext: str | None) -> ApiKey | None:
+    """The live key for this secret; None for unknown or revoked keys."""
+    if not plaintext or not plaintext.startswith(OPERATOR_KEY_PREFIX) or len(plaintext) > 200:
+        return None
+    with read_session() as session:
+        return session.exec(
+            select(ApiKey).where(ApiKey.key_hash == hash_key(plaintext), ApiKey.revoked_at.is_(None))
+        ).first()
+
+
+def list_api_keys(operator_id: int) -> list[ApiKey]:
+    with read_session() as session:
+        return list(session.exec(select(ApiKey).where(ApiKey.operator_id == operator_id).order_by(ApiKey.id.desc())))
+
+
+def revoke_api_key(operator_id: int, api_key_id: int) -> ApiKey:
+    """Revoke at once; a revoked key is refused from its next request."""
+    with write_session() as session:
+        api_key = session.exec(
+            select(ApiKey).where(ApiKey.id == api_key_id, ApiKey.operator_id == operator_id)
+        ).first()
+        if api_key is None:
+            raise GiftnetError(ErrorCode.not_found, "No such API key.")
+        if api_key.revoked_at is None:
+            api_key.revoked_at = utcnow()
+            session.add(api_key)
+    return api_key

@@ -1,0 +1,83 @@
+"""The project's error codes: one stable string per thing a user can get wrong.
+
+Services raise `GiftnetError`; the API turns it into
+`{"error": {"code", "message", "field"}}` with the status below, and screens show
+the same message.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    invalid_input = "invalid_input"
+    invalid_amount = "invalid_amount"
+    amount_out_of_range = "amount_out_of_range"
+    invalid_card_code = "invalid_card_code"
+    invalid_email = "invalid_email"
+    invalid_currency = "invalid_currency"
+    invalid_timezone = "invalid_timezone"
+    weak_password = "weak_password"
+    email_taken = "email_taken"
+    unauthenticated = "unauthenticated"
+    invalid_credentials = "invalid_credentials"
+    forbidden = "forbidden"
+    not_found = "not_found"
+    card_not_found = "card_not_found"
+    insufficient_funds = "insufficient_funds"
+    card_not_active = "card_not_active"
+    idempotency_key_reused = "idempotency_key_reused"
+    idempotency_in_flight = "idempotency_in_flight"
+    rate_limited = "rate_limited"
+
+
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.invalid_input: 400,
+    ErrorCode.invalid_amount: 422,
+    ErrorCode.amount_out_of_range: 422,
+    ErrorCode.invalid_card_code: 422,
+    ErrorCode.invalid_email: 422,
+    ErrorCode.invalid_currency: 422,
+    ErrorCode.invalid_timezone: 422,
+    ErrorCode.weak_password: 422,
+    ErrorCode.email_taken: 409,
+    ErrorCode.unauthenticated: 401,
+    ErrorCode.invalid_credentials: 401,
+    ErrorCode.forbidden: 403,
+    ErrorCode.not_found: 404,
+    ErrorCode.card_not_found: 404,
+    ErrorCode.insufficient_funds: 409,
+    ErrorCode.card_not_active: 409,
+    ErrorCode.idempotency_key_reused: 422,
+    ErrorCode.idempotency_in_flight: 409,
+    ErrorCode.rate_limited: 429,
+}
+
+
+class GiftnetError(Exception):
+    """A refusal a person can understand: a code, a sentence, and the field at fault."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        field: str | None = None,
+        retry_after_seconds: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+        self.retry_after_seconds = retry_after_seconds
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS[self.code]
+
+    def as_dict(self) -> dict:
+        body = {"code": str(self.code), "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        return {"error": body}

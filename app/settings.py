@@ -1,0 +1,75 @@
+"""One typed settings object, read from the environment.
+
+Every value has an embedded default so that `make run` works on a bare machine:
+a SQLite file under `data/`, no Redis, emails kept in the outbox, the sandbox
+payment gateway. Scale-out replaces them through environment variables.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _data_dir() -> Path:
+    path = Path(os.environ.get("GIFTNET_DATA_DIR", PROJECT_ROOT / "data"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_key(data_dir: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once into data/ (never committed)."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = data_dir / "secret_key"
+    if not key_file.exists():
+        # O_EXCL: two processes starting at once must not write two different keys.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+    return key_file.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    public_url: str
+    smtp_url: str | None
+    mail_from: str
+    session_ttl_hours: int
+    login_max_failures: int
+    login_window_minutes: int
+    data_dir: Path
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@functools.cache
+def get_settings() -> Settings:
+    data_dir = _data_dir()
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'giftnet.db'}",
+        redis_url=os.environ.get("REDIS_URL") or None,
+        secret_key=_secret_key(data_dir),
+        public_url=(os.environ.get("PUBLIC_URL") or "http://localhost:3000").rstrip("/"),
+        smtp_url=os.environ.get("SMTP_URL") or None,
+        mail_from=os.environ.get("MAIL_FROM") or "Giftnet <no-reply@giftnet.local>",
+        session_ttl_hours=int(os.environ.get("SESSION_TTL_HOURS", "12")),
+        login_max_failures=int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
+        login_window_minutes=int(os.environ.get("LOGIN_WINDOW_MINUTES", "15")),
+        data_dir=data_dir,
+    )

@@ -1,0 +1,67 @@
+"""Login and sign-up screens."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.services import accounts
+from app.services.errors import GiftnetError
+from app.state.session import SessionState
+
+HOME_ROUTE = "/dashboard"
+
+
+class LoginState(SessionState):
+    error: str = ""
+    submitting: bool = False
+
+    @rx.event
+    def redirect_if_signed_in(self):
+        self.error = ""
+        if self._signed_in() is not None:
+            return rx.redirect(HOME_ROUTE)
+
+    @rx.event
+    def redirect_if_signed_in_or_login(self):
+        return rx.redirect(HOME_ROUTE if self._signed_in() is not None else "/login")
+
+    @rx.event
+    def submit(self, form: dict):
+        self.error = ""
+        try:
+            token = accounts.log_in(
+                str(form.get("email", "")), str(form.get("password", "")), ip=self.router.session.client_ip
+            )
+        except GiftnetError as error:
+            self.error = error.message
+            return
+        self.auth_token = token
+        self._signed_in()
+        return rx.redirect(HOME_ROUTE)
+
+
+class SignupState(SessionState):
+    error: str = ""
+    error_field: str = ""
+
+    @rx.event
+    def submit(self, form: dict):
+        self.error, self.error_field = "", ""
+        try:
+            accounts.sign_up(
+                operator_name=str(form.get("operator_name", "")),
+                email=str(form.get("email", "")),
+                password=str(form.get("password", "")),
+                currency=str(form.get("currency", "CAD")),
+                timezone=str(form.get("timezone", "America/Toronto")),
+                user_name=str(form.get("user_name", "")),
+            )
+            token = accounts.log_in(
+                str(form.get("email", "")), str(form.get("password", "")), ip=self.router.session.client_ip
+            )
+        except GiftnetError as error:
+            self.error, self.error_field = error.message, error.field or ""
+            return
+        self.auth_token = token
+        self._signed_in()
+        return rx.redirect(HOME_ROUTE)
