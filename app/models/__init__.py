@@ -1,7 +1,20 @@
 """Every table, imported here so that `SQLModel.metadata` (and Alembic) sees them all."""
 
 from app.models.api_key import ApiKey
+from app.models.api_log import ApiRequestLog, IdempotencyRecord
 from app.models.card import Card, LedgerEntry
 from app.models.operator import LoginAttempt, Operator, User, UserSession
+from app.models.outbox import OutboxMessage
 
-__all__ = ["ApiKey", "Card", "LedgerEntry", "LoginAttempt", "Operator", "User", "UserSession"]
+__all__ = [
+    "ApiKey",
+    "ApiRequestLog",
+    "Card",
+    "IdempotencyRecord",
+    "LedgerEntry",
+    "LoginAttempt",
+    "Operator",
+    "OutboxMessage",
+    "User",
+    "UserSession",
+]
