@@ -1,0 +1,130 @@
+"""Shared fixtures: a fresh, migrated database per test, on SQLite and (when it
+answers) on PostgreSQL, and small factories for operators.
+
+The app reads its settings from the environment once; `use_database` points it at
+another database and forgets cached engines.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+
+import pytest
+
+# Before any app import: keep tests away from the developer's data/ and secret.
+os.environ["GIFTNET_DATA_DIR"] = tempfile.mkdtemp(prefix="giftnet-test-")
+os.environ["SECRET_KEY"] = "test-secret-key-not-for-production"
+os.environ.pop("DATABASE_URL", None)
+os.environ.pop("SMTP_URL", None)
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from app.db import dispose_engines  # noqa: E402
+from app.migrations import migrate  # noqa: E402
+from app.services import accounts  # noqa: E402
+from app.services.actor import Actor  # noqa: E402
+from app.settings import get_settings  # noqa: E402
+
+PG_ADMIN_URLS = [
+    os.environ.get("TEST_POSTGRES_ADMIN_URL", ""),
+    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    "postgresql+psycopg://root@127.0.0.1:5432/postgres",
+]
+PG_TEST_DB = os.environ.get("TEST_POSTGRES_DB", "giftnet_test")
+_pg_url_cache: dict[str, str | None] = {}
+
+
+def postgres_url() -> str | None:
+    """URL of a scratch PostgreSQL database for tests, created on first use; None when PostgreSQL does not answer."""
+    if "url" in _pg_url_cache:
+        return _pg_url_cache["url"]
+    found = None
+    for admin_url in filter(None, PG_ADMIN_URLS):
+        try:
+            engine = create_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+            with engine.connect() as connection:
+                exists = connection.execute(
+                    text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": PG_TEST_DB}
+                ).first()
+                if not exists:
+                    connection.execute(text(f'CREATE DATABASE "{PG_TEST_DB}"'))
+            engine.dispose()
+            found = admin_url.rsplit("/", 1)[0] + f"/{PG_TEST_DB}"
+            break
+        except Exception:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+            continue
+    _pg_url_cache["url"] = found
+    return found
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def use_database(url: str) -> str:
+    """Point the app at `url` (migrated to head) and return it."""
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    dispose_engines()
+    migrate()
+    return url
+
+
+def fresh_database_url(kind: str, tmp_path) -> str:  # noqa: ANN001
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path}/giftnet-{uuid.uuid4().hex[:8]}.db"
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432")
+    reset_postgres(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request, tmp_path) -> str:
+    """A fresh migrated database: every test using it runs on SQLite and on PostgreSQL."""
+    url = use_database(fresh_database_url(request.param, tmp_path))
+    yield url
+    dispose_engines()
+
+
+@pytest.fixture
+def sqlite_database(tmp_path) -> str:
+    url = use_database(fresh_database_url("sqlite", tmp_path))
+    yield url
+    dispose_engines()
+
+
+class OperatorFactory:
+    """Creates operators with an owner; returns what tests need to act as them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, name: str | None = None, currency: str = "CAD", password: str = "correct horse battery"):
+        self.count += 1
+        name = name or f"Network {self.count}"
+        email = f"owner{self.count}-{uuid.uuid4().hex[:6]}@example.com"
+        operator, user = accounts.sign_up(operator_name=name, email=email, password=password, currency=currency)
+        return OperatorContext(operator=operator, user=user, email=email, password=password,
+                               actor=Actor(operator.id, user_id=user.id))
+
+
+class OperatorContext:
+    def __init__(self, *, operator, user, email, password, actor) -> None:  # noqa: ANN001
+        self.operator = operator
+        self.user = user
+        self.email = email
+        self.password = password
+        self.actor = actor
+
+
+@pytest.fixture
+def make_operator(database) -> OperatorFactory:  # noqa: ARG001 - needs a database
+    return OperatorFactory()
