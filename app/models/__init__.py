@@ -3,10 +3,16 @@
 from app.models.api_key import ApiKey
 from app.models.api_log import ApiRequestLog, IdempotencyRecord
 from app.models.card import Card, LedgerEntry
+from app.models.location import ActivationLink, Device, Item, Location, PosKey
 from app.models.operator import LoginAttempt, Operator, User, UserSession
 from app.models.outbox import OutboxMessage
 
 __all__ = [
+    "ActivationLink",
+    "Device",
+    "Item",
+    "Location",
+    "PosKey",
     "ApiKey",
     "ApiRequestLog",
     "Card",

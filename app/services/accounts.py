@@ -24,11 +24,11 @@ from app.models.base import utcnow
 from app.services import crypto
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import CURRENCIES
+from app.services.validation import normalize_email
 from app.settings import get_settings
 
 SESSION_HASH = "user-session"
 MIN_PASSWORD_LENGTH = 10
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 WRONG_CREDENTIALS = "Email or password is incorrect."
 
 _hasher = PasswordHasher()
@@ -48,13 +48,6 @@ class SignedIn:
     operator_name: str
     currency: str
     timezone: str
-
-
-def normalize_email(raw: str, *, field: str = "email") -> str:
-    email = (raw or "").strip().lower()
-    if not EMAIL.match(email) or len(email) > 254:
-        raise GiftnetError(ErrorCode.invalid_email, "Enter a valid email address, like name@example.com.", field=field)
-    return email
 
 
 def _slug_for(session: Session, name: str) -> str:

@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     invalid_credentials = "invalid_credentials"
     forbidden = "forbidden"
     not_found = "not_found"
+    conflict = "conflict"
     card_not_found = "card_not_found"
     insufficient_funds = "insufficient_funds"
     card_not_active = "card_not_active"
@@ -46,6 +47,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.invalid_credentials: 401,
     ErrorCode.forbidden: 403,
     ErrorCode.not_found: 404,
+    ErrorCode.conflict: 409,
     ErrorCode.card_not_found: 404,
     ErrorCode.insufficient_funds: 409,
     ErrorCode.card_not_active: 409,
