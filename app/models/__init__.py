@@ -6,6 +6,8 @@ from app.models.card import Card, LedgerEntry
 from app.models.location import ActivationLink, Device, Item, Location, PosKey
 from app.models.operator import LoginAttempt, Operator, User, UserSession
 from app.models.outbox import OutboxMessage
+from app.models.redemption import PosPayment, Redemption, RedemptionLine
+from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ActivationLink",
@@ -21,6 +23,12 @@ __all__ = [
     "LoginAttempt",
     "Operator",
     "OutboxMessage",
+    "PosPayment",
+    "Redemption",
+    "RedemptionLine",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

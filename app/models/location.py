@@ -40,6 +40,13 @@ class Location(SQLModel, table=True):
     account_last4: str | None = Field(default=None, max_length=4)
     account_type: str | None = Field(default=None, max_length=8)  # checking | savings
     active: bool = True
+    # Outbound webhooks to this location are signed with this whsec_ secret (encrypted).
+    webhook_secret_encrypted: str | None = Field(default=None, max_length=255)
+    # Square POS: the signature key of its webhook subscription (encrypted), the exact
+    # notification URL Square signs, and which tender counts as "paid by gift card".
+    square_signature_key_encrypted: str | None = Field(default=None, max_length=255)
+    square_notification_url: str | None = Field(default=None, max_length=500)
+    square_tender_type: str = Field(default="OTHER_GIFT_CARD", max_length=40)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

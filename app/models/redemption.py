@@ -1,0 +1,79 @@
+"""Redemptions (value taken off a card at a location), their item lines, and the
+payments a location's POS pushes for a device to SELECT."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import utcnow
+
+REDEMPTION_KINDS = ("amount", "items", "pos")
+POS_PAYMENT_STATUSES = ("pending", "applied", "expired", "cancelled")
+
+
+class Redemption(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_redemption_operator_created", "operator_id", "created_at"),
+        Index("ix_redemption_location_created", "location_id", "created_at"),
+        Index("ix_redemption_card", "card_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operator.id")
+    card_id: int = Field(foreign_key="card.id")
+    location_id: int = Field(foreign_key="location.id")
+    device_id: int | None = Field(default=None, foreign_key="device.id")
+    api_key_id: int | None = Field(default=None, foreign_key="api_key.id")
+    kind: str = Field(max_length=8)  # amount | items | pos
+    amount_cents: int
+    balance_after_cents: int
+    pos_payment_id: int | None = Field(default=None, foreign_key="pos_payment.id")
+    status: str = Field(default="completed", max_length=12)  # completed | voided
+    created_at: datetime = Field(default_factory=utcnow)
+    voided_at: datetime | None = None
+    voided_by_device_id: int | None = Field(default=None, foreign_key="device.id")
+    voided_by_user_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class RedemptionLine(SQLModel, table=True):
+    __tablename__ = "redemption_line"
+
+    id: int | None = Field(default=None, primary_key=True)
+    redemption_id: int = Field(foreign_key="redemption.id", index=True)
+    item_id: int | None = Field(default=None, foreign_key="item.id")
+    name: str = Field(max_length=120)
+    sku: str | None = Field(default=None, max_length=64)
+    unit_price_cents: int
+    quantity: int
+    line_total_cents: int
+
+
+class PosPayment(SQLModel, table=True):
+    """A payment the location's POS took with the gift card tender, waiting for SELECT."""
+
+    __tablename__ = "pos_payment"
+    __table_args__ = (
+        Index("ix_pos_payment_location_status", "location_id", "status", "id"),
+        UniqueConstraint("location_id", "source", "external_id", name="uq_pos_payment_external"),
+        Index("ix_pos_payment_due", "status", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operator.id")
+    location_id: int = Field(foreign_key="location.id")
+    pos_key_id: int | None = Field(default=None, foreign_key="pos_key.id")
+    source: str = Field(default="api", max_length=12)  # api | square
+    external_id: str | None = Field(default=None, max_length=128)  # Square event_id, or the POS idempotency key
+    amount_cents: int
+    reference: str = Field(max_length=120)
+    terminal_id: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="pending", max_length=12)
+    applied_amount_cents: int | None = None
+    redemption_id: int | None = None
+    applied_by_device_id: int | None = Field(default=None, foreign_key="device.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    applied_at: datetime | None = None
