@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from app.api.health import router as health_router
+from app.api.public import router as public_router
 
 
 def create_api() -> FastAPI:
@@ -16,4 +17,5 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     api.include_router(health_router, prefix="/api/v1")
+    api.include_router(public_router)  # /c/{link_token}/qr.png: no API key, the link is the credential
     return api

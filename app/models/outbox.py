@@ -23,10 +23,12 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=40)  # card_recipient, device_activation, ...
     to_address: str = Field(max_length=254)
     subject: str = Field(max_length=255)
+    # The bodies carry card codes and links, so all three are stored encrypted
+    # (app.services.outbox writes and reads them; never read these columns directly).
     text_body: str = Field(sa_column=Column(Text, nullable=False))
     html_body: str = Field(sa_column=Column(Text, nullable=False))
     # Inline images referenced from html_body as cid:<name>: JSON list of
-    # {"cid", "content_type", "base64"} (the card's QR code).
+    # {"cid", "content_type", "base64"} (the card's QR code), encrypted as a whole.
     inline_images: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     card_id: int | None = Field(default=None, foreign_key="card.id")
     status: str = Field(default="queued", max_length=16)  # queued | sending | sent | failed

@@ -1,0 +1,28 @@
+"""Public routes outside the operator API: no API key, the card link token is the credential.
+
+GET /c/{link_token}/qr.png   the QR code of a card's link (the same image as in its email)
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from app.services.card_page import card_qr_png
+from app.services.errors import ErrorCode, GiftnetError
+
+router = APIRouter(tags=["card page"], include_in_schema=False)
+
+
+@router.get("/c/{link_token}/qr.png")
+def card_qr(link_token: str) -> Response:
+    png = card_qr_png(link_token)
+    if png is None:
+        error = GiftnetError(ErrorCode.card_not_found, "This card link is not valid anymore.")
+        return JSONResponse(error.as_dict(), status_code=404, headers={"Cache-Control": "no-store"})
+    return Response(
+        png,
+        media_type="image/png",
+        # Private: the image encodes a credential. Short: a rotated link must not live on in caches.
+        headers={"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"},
+    )
