@@ -7,6 +7,7 @@
     issue-card --operator-id N --amount-cents C [--recipient-email E]
                                   prints {"card_id", "code", "last4", "balance_cents"} as JSON
     check-ledger                  exit 0 when every card balances, 1 and the list otherwise
+    deliver-outbox                one pass of the email sender (needs SMTP_URL); prints the counts as JSON
 """
 
 from __future__ import annotations
@@ -87,6 +88,19 @@ def _check_ledger(_args: argparse.Namespace) -> int:
     return 1
 
 
+def _deliver_outbox(_args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from app.services.outbox import deliver_due
+    from app.settings import get_settings
+
+    if not get_settings().smtp_url:
+        print("SMTP_URL is not set: emails stay in the outbox (the dashboard's Outbox screen shows them)", file=sys.stderr)
+        return 1
+    print(json.dumps(asdict(deliver_due())))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app.cli", description="Giftnet operations")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -106,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     issue.set_defaults(run=_issue_card)
     commands.add_parser("check-ledger", help="prove sum(ledger) == balance for every card").set_defaults(
         run=_check_ledger
+    )
+    commands.add_parser("deliver-outbox", help="send the due outbox emails once, by SMTP").set_defaults(
+        run=_deliver_outbox
     )
     return parser
 
