@@ -52,6 +52,11 @@ class Settings:
     login_max_failures: int
     login_window_minutes: int
     data_dir: Path
+    # Card look-ups by code: failed attempts allowed per caller (API key, device) and
+    # per client address within the window, before 429 with Retry-After.
+    lookup_failures_per_caller: int = 30
+    lookup_failures_per_ip: int = 60
+    lookup_window_seconds: int = 600
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,4 +77,7 @@ def get_settings() -> Settings:
         login_max_failures=int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         login_window_minutes=int(os.environ.get("LOGIN_WINDOW_MINUTES", "15")),
         data_dir=data_dir,
+        lookup_failures_per_caller=int(os.environ.get("LOOKUP_FAILURES_PER_CALLER", "30")),
+        lookup_failures_per_ip=int(os.environ.get("LOOKUP_FAILURES_PER_IP", "60")),
+        lookup_window_seconds=int(os.environ.get("LOOKUP_WINDOW_SECONDS", "600")),
     )

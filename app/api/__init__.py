@@ -1,21 +1,61 @@
-"""The REST API under /api/v1: a FastAPI app mounted through Reflex's api_transformer."""
+"""The REST API under /api/v1: a FastAPI app mounted through Reflex's api_transformer.
+
+Reflex mounts its own app at the root of this one, so the API owns everything under
+/api/v1: its middleware (body limit, access log), its error shape, and a fallback
+route so that unknown paths and methods answer in that shape too (added last).
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from app.api.api_logs import router as api_logs_router
+from app.api.cards import router as cards_router
+from app.api.edge import ApiEdgeMiddleware
+from app.api.errors import error_responses, install_error_handlers, install_fallback_route
 from app.api.health import router as health_router
 from app.api.public import router as public_router
+from app.api.reports import router as reports_router
+
+API_PREFIX = "/api/v1"
+DESCRIPTION = """
+Create and manage the gift cards of your network from your own shop or POS.
+
+* **Auth**: `Authorization: Bearer gk_...` with an operator API key from the Developers screen.
+* **Money** is in integer cents (`amount_cents`), times are ISO 8601 UTC.
+* **Retries**: every POST that creates or moves money accepts an `Idempotency-Key` header. The same key
+  with the same body answers the first answer again (header `Idempotent-Replayed: true`) and moves nothing;
+  the same key with another body is 422 `idempotency_key_reused`; while the first call still runs, 409
+  `idempotency_in_flight`. Keys are scoped by API key and kept 24 hours. A call that failed stores nothing.
+* **Errors** always look like `{"error": {"code": "...", "message": "...", "field": "..."}}`.
+* **Lists** take `?limit=&cursor=` and answer `{"data": [...], "next_cursor": ...}`.
+* Bodies are limited to 64 KB.
+"""
+TAGS = [
+    {"name": "cards", "description": "Issue, read, find, top up, freeze gift cards."},
+    {"name": "reports", "description": "Figures for a period."},
+    {"name": "api logs", "description": "Your API access log."},
+    {"name": "health", "description": "Is the service up."},
+]
+# Every authenticated route can answer these.
+COMMON_ERRORS = error_responses(401, 413, 500)
 
 
 def create_api() -> FastAPI:
     api = FastAPI(
         title="Giftnet API",
         version="1.0.0",
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        description=DESCRIPTION,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        openapi_tags=TAGS,
     )
-    api.include_router(health_router, prefix="/api/v1")
+    install_error_handlers(api)
+    api.add_middleware(ApiEdgeMiddleware)
+    api.include_router(health_router, prefix=API_PREFIX)
+    for router in (cards_router, reports_router, api_logs_router):
+        api.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     api.include_router(public_router)  # /c/{link_token}/qr.png: no API key, the link is the credential
+    install_fallback_route(api)  # keep last: it answers every /api/v1 path no router claimed
     return api

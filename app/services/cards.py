@@ -94,3 +94,23 @@ def card_ledger(operator_id: int, card_id: int) -> list[LedgerEntry]:
                 .order_by(LedgerEntry.id)
             ).all()
         )
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    entries: list[LedgerEntry]
+    next_cursor: int | None
+
+
+def card_ledger_page(operator_id: int, card_id: int, *, limit: int = 50, cursor: int | None = None) -> LedgerPage:
+    """A page of the card's ledger, oldest first; `cursor` is the last entry id of the previous page."""
+    get_card(operator_id, card_id)
+    limit = max(1, min(int(limit), MAX_PAGE))
+    statement = select(LedgerEntry).where(LedgerEntry.card_id == card_id, LedgerEntry.operator_id == operator_id)
+    if cursor is not None:
+        statement = statement.where(LedgerEntry.id > cursor)
+    with read_session() as session:
+        rows = list(session.exec(statement.order_by(LedgerEntry.id).limit(limit + 1)).all())
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return LedgerPage(entries=rows, next_cursor=rows[-1].id if has_more else None)

@@ -31,6 +31,9 @@ class ErrorCode(StrEnum):
     idempotency_key_reused = "idempotency_key_reused"
     idempotency_in_flight = "idempotency_in_flight"
     rate_limited = "rate_limited"
+    method_not_allowed = "method_not_allowed"
+    payload_too_large = "payload_too_large"
+    internal_error = "internal_error"
 
 
 HTTP_STATUS: dict[ErrorCode, int] = {
@@ -54,6 +57,9 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.idempotency_key_reused: 422,
     ErrorCode.idempotency_in_flight: 409,
     ErrorCode.rate_limited: 429,
+    ErrorCode.method_not_allowed: 405,
+    ErrorCode.payload_too_large: 413,
+    ErrorCode.internal_error: 500,
 }
 
 

@@ -1,0 +1,145 @@
+"""What every /api/v1 request passes through before and after its route: the body size
+limit and the access log.
+
+A plain ASGI middleware (not `BaseHTTPMiddleware`): the websocket and every other
+Reflex request go straight through, and API calls pay one monotonic clock read and a
+queue put. The body is read here (at most `MAX_BODY_BYTES`) and replayed to the route,
+so an oversized body is refused with 413 before anything parses it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.models.base import utcnow
+from app.services import api_log
+from app.services.errors import ErrorCode, GiftnetError
+
+API_PREFIX = "/api/v1"
+MAX_BODY_BYTES = 64 * 1024
+SCOPE_KEY = "giftnet.api_call"
+
+
+@dataclass
+class CallRecord:
+    """Filled in while the request runs: who called (set by authentication)."""
+
+    operator_id: int | None = None
+    api_key_id: int | None = None
+    api_key_prefix: str | None = None
+
+
+def call_record(request: Request) -> CallRecord | None:
+    return request.scope.get(SCOPE_KEY)
+
+
+async def _send_error(send: Send, error: GiftnetError) -> None:
+    body = json.dumps(error.as_dict()).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.http_status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class ApiEdgeMiddleware:
+    def __init__(self, app: ASGIApp, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        started, created_at = time.perf_counter(), utcnow()
+        record = scope[SCOPE_KEY] = CallRecord()
+        status = 500
+
+        async def send_and_watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            body_or_refusal = await self._read_body(scope, receive)
+            if isinstance(body_or_refusal, GiftnetError):
+                await _send_error(send_and_watch, body_or_refusal)
+                return
+            if body_or_refusal:
+                scope = _as_json(scope)
+            await self.app(scope, _replay(body_or_refusal, receive), send_and_watch)
+        finally:
+            client = scope.get("client")
+            api_log.record_call(
+                api_log.ApiCall(
+                    created_at=created_at,
+                    method=scope["method"][:8],
+                    path=api_log.loggable_path(scope["path"]),
+                    status=status,
+                    duration_ms=int((time.perf_counter() - started) * 1000),
+                    ip=(client[0] if client else "")[:64],
+                    operator_id=record.operator_id,
+                    api_key_id=record.api_key_id,
+                    api_key_prefix=record.api_key_prefix,
+                )
+            )
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | GiftnetError:
+        too_large = GiftnetError(
+            ErrorCode.payload_too_large, f"The request body is larger than {self.max_body_bytes} bytes."
+        )
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    if int(value) > self.max_body_bytes:
+                        return too_large
+                except ValueError:
+                    return GiftnetError(ErrorCode.invalid_input, "The Content-Length header is not a number.")
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break  # the client went away; the route will see an empty body
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return too_large
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+
+_READ_AS_JSON = (b"", b"application/x-www-form-urlencoded", b"text/plain")
+
+
+def _as_json(scope: Scope) -> Scope:
+    """API bodies are JSON: read them as JSON when the client did not say so (curl's
+    default form type, a bare body). Multipart uploads and explicit types stay as sent."""
+    headers = [(name, value) for name, value in scope["headers"] if name != b"content-type"]
+    content_type = next((value for name, value in scope["headers"] if name == b"content-type"), b"")
+    if content_type.split(b";", 1)[0].strip().lower() not in _READ_AS_JSON:
+        return scope
+    return {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
