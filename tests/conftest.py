@@ -32,7 +32,8 @@ PG_ADMIN_URLS = [
     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
     "postgresql+psycopg://root@127.0.0.1:5432/postgres",
 ]
-PG_TEST_DB = os.environ.get("TEST_POSTGRES_DB", "giftnet_test")
+# One scratch database per test run, so that two runs on one machine never reset each other's schema.
+PG_TEST_DB = os.environ.get("TEST_POSTGRES_DB", f"giftnet_test_{os.getpid()}")
 _pg_url_cache: dict[str, str | None] = {}
 
 
@@ -52,11 +53,27 @@ def postgres_url() -> str | None:
                     connection.execute(text(f'CREATE DATABASE "{PG_TEST_DB}"'))
             engine.dispose()
             found = admin_url.rsplit("/", 1)[0] + f"/{PG_TEST_DB}"
+            _pg_url_cache["admin"] = admin_url
             break
         except Exception:  # noqa: BLE001 - any failure means "no PostgreSQL here"
             continue
     _pg_url_cache["url"] = found
     return found
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001, ARG001
+    """Drop this run's scratch PostgreSQL database."""
+    admin_url = _pg_url_cache.get("admin")
+    if not admin_url or "TEST_POSTGRES_DB" in os.environ:
+        return
+    dispose_engines()
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)'))
+    except Exception:  # noqa: BLE001 - leaving a scratch database behind is harmless
+        pass
+    engine.dispose()
 
 
 def reset_postgres(url: str) -> None:

@@ -84,12 +84,17 @@ def _same_request_or_refuse(entry: LedgerEntry, *, kind: str, card_id: int | Non
         )
 
 
-def _run_idempotent(operator_id: int, idempotency_key: str | None, attempt, replay):
-    """Run `attempt(session)` in one transaction; on a key already used, `replay(entry)`.
+def run_idempotent(operator_id: int, idempotency_key: str | None, attempt, replay):
+    """Run `attempt(session)` in one transaction; on a key already used, `replay(session, entry)`.
+
+    Returns (result, created). Services that move money together with other rows
+    (a redemption and its ledger row) run their whole transaction through this.
 
     Two concurrent calls with one key: the loser's insert breaks the unique
     constraint, its transaction (and so its balance change) rolls back, and it
-    answers with the winner's result.
+    answers with the winner's result. On PostgreSQL the loser may instead wait on
+    the card's row lock and then find the balance already moved (insufficient
+    funds, over the maximum): the winner's result is still its answer.
     """
     try:
         with write_session() as session:
@@ -97,7 +102,7 @@ def _run_idempotent(operator_id: int, idempotency_key: str | None, attempt, repl
             if existing is not None:
                 return replay(session, existing), False
             return attempt(session), True
-    except IntegrityError:
+    except (IntegrityError, GiftnetError):
         if not idempotency_key:
             raise
         with read_session() as session:
@@ -116,7 +121,7 @@ def _actor_columns(actor: Actor) -> dict:
     }
 
 
-def _validated_idempotency_key(idempotency_key: str | None) -> str | None:
+def validated_idempotency_key(idempotency_key: str | None) -> str | None:
     if idempotency_key is None:
         return None
     if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 255:
@@ -142,7 +147,7 @@ def issue_card(
     idempotency key returns the same card and creates nothing.
     """
     require_positive_cents(amount_cents)
-    idempotency_key = _validated_idempotency_key(idempotency_key)
+    idempotency_key = validated_idempotency_key(idempotency_key)
 
     def attempt(session: Session) -> IssuedCard:
         operator = _operator(session, actor.operator_id)
@@ -196,7 +201,7 @@ def issue_card(
             entry=entry,
         )
 
-    issued, created = _run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
+    issued, created = run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
     if created:
         events.publish(events.Event(actor.operator_id, "card.issued", _card_event_data(issued.card, issued.entry)))
     return issued
@@ -205,7 +210,7 @@ def issue_card(
 def top_up_card(actor: Actor, card_id: int, amount_cents: int, *, idempotency_key: str | None = None) -> LedgerEntry:
     """Add value to an active card; the balance may not exceed the operator's card maximum."""
     require_positive_cents(amount_cents)
-    idempotency_key = _validated_idempotency_key(idempotency_key)
+    idempotency_key = validated_idempotency_key(idempotency_key)
 
     def attempt(session: Session) -> LedgerEntry:
         operator = _operator(session, actor.operator_id)
@@ -235,7 +240,7 @@ def top_up_card(actor: Actor, card_id: int, amount_cents: int, *, idempotency_ke
         _same_request_or_refuse(entry, kind="topup", card_id=card_id, amount_cents=amount_cents)
         return entry
 
-    entry, created = _run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
+    entry, created = run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
     if created:
         events.publish(events.Event(actor.operator_id, "card.topped_up", _entry_event_data(entry)))
     return entry
@@ -266,30 +271,11 @@ def debit_card(
     those that fit in the balance succeed.
     """
     require_positive_cents(amount_cents)
-    idempotency_key = _validated_idempotency_key(idempotency_key)
+    idempotency_key = validated_idempotency_key(idempotency_key)
 
     def attempt(session: Session) -> LedgerEntry:
-        new_balance = session.execute(
-            update(Card)
-            .where(
-                Card.id == card_id,
-                Card.operator_id == actor.operator_id,
-                Card.status == "active",
-                Card.balance_cents >= amount_cents,
-            )
-            .values(balance_cents=Card.balance_cents - amount_cents, updated_at=utcnow())
-            .returning(Card.balance_cents)
-        ).scalar_one_or_none()
-        if new_balance is None:
-            card = _card_or_404(session, actor.operator_id, card_id)
-            _refuse_inactive(card)
-            raise GiftnetError(
-                ErrorCode.insufficient_funds,
-                f"The card holds {format_cents(card.balance_cents)}, less than {format_cents(amount_cents)}.",
-                field="amount_cents",
-            )
-        return _append(
-            session, actor, card_id, kind, -amount_cents, new_balance, idempotency_key,
+        return debit_within(
+            session, actor, card_id, amount_cents, kind=kind, idempotency_key=idempotency_key,
             memo=memo, redemption_id=redemption_id,
         )
 
@@ -297,8 +283,83 @@ def debit_card(
         _same_request_or_refuse(entry, kind=kind, card_id=card_id, amount_cents=-amount_cents)
         return entry
 
-    entry, _created = _run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
+    entry, _created = run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
     return entry
+
+
+def debit_within(
+    session: Session,
+    actor: Actor,
+    card_id: int,
+    amount_cents: int,
+    *,
+    kind: str = "redeem",
+    idempotency_key: str | None = None,
+    memo: str | None = None,
+    redemption_id: int | None = None,
+) -> LedgerEntry:
+    """The debit itself, inside the caller's transaction: one conditional UPDATE and its ledger row."""
+    new_balance = session.execute(
+        update(Card)
+        .where(
+            Card.id == card_id,
+            Card.operator_id == actor.operator_id,
+            Card.status == "active",
+            Card.balance_cents >= amount_cents,
+        )
+        .values(balance_cents=Card.balance_cents - amount_cents, updated_at=utcnow())
+        .returning(Card.balance_cents)
+    ).scalar_one_or_none()
+    if new_balance is None:
+        card = _card_or_404(session, actor.operator_id, card_id)
+        _refuse_inactive(card)
+        raise GiftnetError(
+            ErrorCode.insufficient_funds,
+            f"The card holds {format_cents(card.balance_cents)}, less than {format_cents(amount_cents)}.",
+            field="amount_cents",
+        )
+    return _append(
+        session, actor, card_id, kind, -amount_cents, new_balance, idempotency_key,
+        memo=memo, redemption_id=redemption_id,
+    )
+
+
+def credit_within(
+    session: Session,
+    actor: Actor,
+    card_id: int,
+    amount_cents: int,
+    *,
+    kind: str,
+    idempotency_key: str | None = None,
+    memo: str | None = None,
+    redemption_id: int | None = None,
+) -> LedgerEntry:
+    """Give value back (a voided redemption, an adjustment) inside the caller's transaction.
+
+    Unlike a top-up it does not require an active card: a frozen card gets its value
+    back too, and stays frozen.
+    """
+    new_balance = session.execute(
+        update(Card)
+        .where(Card.id == card_id, Card.operator_id == actor.operator_id)
+        .values(balance_cents=Card.balance_cents + amount_cents, updated_at=utcnow())
+        .returning(Card.balance_cents)
+    ).scalar_one_or_none()
+    if new_balance is None:
+        raise GiftnetError(ErrorCode.card_not_found, "No such card.")
+    return _append(
+        session, actor, card_id, kind, amount_cents, new_balance, idempotency_key,
+        memo=memo, redemption_id=redemption_id,
+    )
+
+
+def entry_for_key(session: Session, operator_id: int, idempotency_key: str | None) -> LedgerEntry | None:
+    return _entry_for_key(session, operator_id, idempotency_key)
+
+
+def card_or_404(session: Session, operator_id: int, card_id: int) -> Card:
+    return _card_or_404(session, operator_id, card_id)
 
 
 def _append(
@@ -410,10 +471,13 @@ __all__ = [
     "LedgerMismatch",
     "balance_of",
     "check_ledger",
+    "credit_within",
     "debit_card",
+    "debit_within",
     "hash_code",
     "hash_link_token",
     "issue_card",
+    "run_idempotent",
     "set_card_frozen",
     "top_up_card",
 ]
