@@ -6,12 +6,18 @@ import reflex as rx
 
 from app.api import create_api
 from app.pages.auth import login_page, signup_page
+from app.pages.card_page import CARD_PAGE_META, card_page
 from app.pages.cards import card_detail_page, cards_page
 from app.pages.home import home_page
+from app.pages.outbox import outbox_page
 from app.pages.upcoming import UPCOMING_SECTIONS, upcoming_page
+from app.services.outbox import deliver_forever
+from app.settings import get_settings
 from app.state.auth import LoginState
+from app.state.card_page import CardPageState
 from app.state.cards import CardDetailState, CardsState
 from app.state.home import HomeState
+from app.state.outbox import OutboxState
 
 
 def index() -> rx.Component:
@@ -28,6 +34,9 @@ app.add_page(signup_page, route="/signup", title="Create your network | Giftnet"
 app.add_page(home_page, route="/dashboard", title="Activity | Giftnet", on_load=HomeState.load)
 app.add_page(cards_page, route="/cards", title="Cards | Giftnet", on_load=CardsState.load)
 app.add_page(card_detail_page, route="/cards/[card_id]", title="Card | Giftnet", on_load=CardDetailState.load)
+app.add_page(outbox_page, route="/outbox", title="Outbox | Giftnet", on_load=OutboxState.load)
+# The recipient's card page: public, the link token is the credential.
+app.add_page(card_page, route="/c/[link_token]", title="Your gift card", on_load=CardPageState.load, meta=CARD_PAGE_META)
 for section in UPCOMING_SECTIONS:
     app.add_page(
         upcoming_page(section),
@@ -35,3 +44,8 @@ for section in UPCOMING_SECTIONS:
         title=f"{section.title()} | Giftnet",
         on_load=LoginState.require_login,
     )
+
+# With a mail server configured, every app worker runs the outbox sender (claims keep
+# two workers from sending one message); without one, emails stay in the outbox.
+if get_settings().smtp_url:
+    app.register_lifespan_task(deliver_forever)

@@ -13,6 +13,7 @@ NAV_ITEMS = [
     ("Settlements", "/settlements", "landmark"),
     ("Reports", "/reports", "chart-bar"),
     ("Developers", "/developers", "code"),
+    ("Outbox", "/outbox", "mail"),
     ("Settings", "/settings", "settings"),
 ]
 

@@ -39,6 +39,10 @@ def _issue_dialog() -> rx.Component:
         rx.callout("Card issued. Copy the code now: it is shown only once.", icon="circle-check", color_scheme="green"),
         rx.text("Card code", weight="medium"),
         rx.code(CardsState.issued_code, id="issued-card-code", size="7", padding="12px"),
+        rx.cond(
+            CardsState.issued_email_to != "",
+            rx.text("The card's email to ", rx.text.strong(CardsState.issued_email_to), " is queued: the Outbox screen shows it.", id="issued-card-email"),
+        ),
         rx.hstack(
             rx.link(rx.button("Open card", size="3", id="issued-card-open"), href="/cards/" + CardsState.issued_card_id.to_string()),
             rx.dialog.close(rx.button("Done", size="3", variant="soft", id="issued-card-done", on_click=CardsState.close_issue)),
@@ -159,6 +163,53 @@ def _figure(label: str, value: rx.Var, element_id: str) -> rx.Component:
     )
 
 
+def _confirmed_action(trigger: rx.Component, title: str, description: str, confirm_label: str, confirm_id: str, on_confirm) -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(trigger),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", size="3", id=confirm_id + "-cancel")),
+                rx.alert_dialog.action(rx.button(confirm_label, size="3", id=confirm_id, on_click=on_confirm)),
+                justify="end",
+                spacing="3",
+                margin_top="16px",
+            ),
+            max_width="460px",
+        ),
+    )
+
+
+def _email_actions(card: rx.Var) -> rx.Component:
+    resend = _confirmed_action(
+        rx.button(rx.icon("mail"), "Resend email", id="card-resend-email", size="3", variant="soft", disabled=~card.has_email),
+        "Resend the card email?",
+        "The recipient gets the email again, with the card code, its link and QR code.",
+        "Resend",
+        "card-resend-email-confirm",
+        CardDetailState.resend_email,
+    )
+    rotate = _confirmed_action(
+        rx.button(rx.icon("refresh-cw"), "Rotate link", id="card-rotate-link", size="3", variant="soft", color_scheme="orange"),
+        "Replace the card link?",
+        "The current link and its QR code stop working at once. The card code and balance do not change.",
+        "Rotate link",
+        "card-rotate-link-confirm",
+        CardDetailState.rotate_link,
+    )
+    text = CardDetailState.email_message
+    message = rx.cond(
+        text != "",
+        rx.cond(
+            CardDetailState.email_failed,
+            rx.callout(text, icon="triangle-alert", color_scheme="red", role="alert", id="card-email-message", width="100%"),
+            rx.callout(text, icon="mail-check", color_scheme="green", id="card-email-message", width="100%"),
+        ),
+    )
+    return rx.vstack(rx.flex(resend, rotate, gap="12px", wrap="wrap"), message, spacing="3", width="100%")
+
+
 def card_detail_page() -> rx.Component:
     card = CardDetailState.card
     actions = rx.flex(
@@ -194,6 +245,7 @@ def card_detail_page() -> rx.Component:
         error_callout(CardDetailState.action_error, "card-action-error"),
         rx.cond(CardDetailState.action_message != "", rx.callout(CardDetailState.action_message, icon="circle-check", color_scheme="green", id="card-action-message")),
         actions,
+        _email_actions(card),
         rx.heading("Ledger", size="5", margin_top="16px"),
         rx.table.root(
             rx.table.header(

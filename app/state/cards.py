@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from app.models import Card, LedgerEntry
-from app.services import cards, codes, ledger
+from app.services import card_emails, cards, codes, ledger
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import format_cents, parse_amount
@@ -42,6 +42,7 @@ class CardRow:
     message: str = ""
     channel: str = ""
     frozen: bool = False
+    has_email: bool = False
 
 
 @dataclass
@@ -71,6 +72,7 @@ def _card_row(card: Card, timezone: str) -> CardRow:
         message=card.message or "",
         channel=card.channel,
         frozen=card.status == "frozen",
+        has_email=bool(card.recipient_email),
     )
 
 
@@ -102,6 +104,7 @@ class CardsState(SessionState):
     issue_key: str = ""
     issued_code: str = ""
     issued_card_id: int = 0
+    issued_email_to: str = ""
 
     def _reload(self, cursor: int | None = None):
         who = self._signed_in()
@@ -194,6 +197,9 @@ class CardsState(SessionState):
             return None
         self.issued_code = codes.format_code(issued.code)
         self.issued_card_id = issued.card.id
+        # Once per card: a replayed submit returns the message already queued.
+        queued = card_emails.queue_recipient_email(who.operator_id, issued.card.id)
+        self.issued_email_to = queued.to_address if queued else ""
         self.cursor_stack = []
         return self._reload()
 
@@ -205,6 +211,8 @@ class CardDetailState(SessionState):
     action_error: str = ""
     action_message: str = ""
     topup_key: str = ""
+    email_message: str = ""
+    email_failed: bool = False
 
     def _card_id(self) -> int | None:
         raw = str(self.router.page.params.get("card_id", ""))
@@ -245,6 +253,7 @@ class CardDetailState(SessionState):
     @rx.event
     def load(self):
         self.action_error, self.action_message = "", ""
+        self.email_message, self.email_failed = "", False
         self.topup_key = uuid.uuid4().hex
         return self._reload()
 
@@ -289,3 +298,31 @@ class CardDetailState(SessionState):
     @rx.event
     def unfreeze(self):
         return self._set_frozen(False)
+
+    def _email_action(self, act):
+        """Run a recipient-email action and put its outcome in `email_message`."""
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        try:
+            self.email_message = act(who, self._card_id() or 0)
+            self.email_failed = False
+        except GiftnetError as error:
+            self.email_message, self.email_failed = error.message, True
+        return self._reload()
+
+    @rx.event
+    def resend_email(self):
+        def resend(who, card_id: int) -> str:
+            message = card_emails.resend_recipient_email(who.operator_id, card_id)
+            return f"Email to {message.to_address} queued. The Outbox screen shows it."
+
+        return self._email_action(resend)
+
+    @rx.event
+    def rotate_link(self):
+        def rotate(who, card_id: int) -> str:
+            card_emails.rotate_card_link(Actor(who.operator_id, user_id=who.user_id), card_id)
+            return "New card link created: the old link and its QR code no longer work. Resend the email to send the new one."
+
+        return self._email_action(rotate)

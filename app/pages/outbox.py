@@ -1,0 +1,121 @@
+"""Outbox: every email the platform wrote for this operator, and how each one looks."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.layout import dashboard_shell, page_title
+from app.state.outbox import OutboxState
+
+STATUS_COLORS = (("sent", "green"), ("queued", "amber"), ("sending", "blue"), ("failed", "red"))
+
+
+def _status(status: rx.Var, element_id: rx.Var) -> rx.Component:
+    return rx.badge(status, color_scheme=rx.match(status, *STATUS_COLORS, "gray"), size="2", id=element_id)
+
+
+def _row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.to_address),
+        rx.table.cell(rx.text(row.subject, weight="medium")),
+        rx.table.cell(_status(row.status, "outbox-status-" + row.id.to_string())),
+        rx.table.cell(row.attempts, class_name="outbox-attempts"),
+        rx.table.cell(rx.text(row.last_error, size="2", color=rx.color("red", 11)), class_name="outbox-last-error", max_width="280px"),
+        rx.table.cell(row.created),
+        id="outbox-row-" + row.id.to_string(),
+        class_name="outbox-row",
+        on_click=OutboxState.show(row.id),
+        cursor="pointer",
+        background=rx.cond(OutboxState.selected.id == row.id, rx.color("accent", 3), "transparent"),
+        _hover={"background": rx.color("gray", 3)},
+    )
+
+
+def _viewer() -> rx.Component:
+    selected = OutboxState.selected
+    return rx.cond(
+        selected.id != 0,
+        rx.card(
+            rx.vstack(
+                rx.heading(selected.subject, size="5", id="outbox-view-subject"),
+                rx.text("To ", rx.text.strong(selected.to_address), size="3"),
+                rx.text("The card code is masked here; the recipient's copy carries it in full.", size="2", color=rx.color("gray", 11)),
+                rx.tabs.root(
+                    rx.tabs.list(
+                        rx.tabs.trigger("As the recipient sees it", value="html", id="outbox-view-html-tab"),
+                        rx.tabs.trigger("Plain text", value="text", id="outbox-view-text-tab"),
+                    ),
+                    rx.tabs.content(
+                        # sandbox="": no scripts, no forms, no navigation of this page.
+                        rx.el.iframe(
+                            src_doc=OutboxState.selected_html,
+                            sandbox="",
+                            title="Email preview",
+                            id="outbox-view-html",
+                            style={"width": "100%", "height": "720px", "border": "none", "background": "white"},
+                        ),
+                        value="html",
+                        padding_top="12px",
+                    ),
+                    rx.tabs.content(
+                        rx.el.pre(
+                            OutboxState.selected_text,
+                            id="outbox-view-text",
+                            style={"whiteSpace": "pre-wrap", "fontSize": "15px", "lineHeight": "1.5"},
+                        ),
+                        value="text",
+                        padding_top="12px",
+                    ),
+                    default_value="html",
+                    width="100%",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            id="outbox-view",
+            width="100%",
+        ),
+        rx.callout("Select a message to see it as the recipient does.", icon="mail", id="outbox-view-empty"),
+    )
+
+
+def outbox_page() -> rx.Component:
+    table = rx.cond(
+        OutboxState.rows.length() > 0,
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("To"),
+                    rx.table.column_header_cell("Subject"),
+                    rx.table.column_header_cell("Status"),
+                    rx.table.column_header_cell("Attempts"),
+                    rx.table.column_header_cell("Last error"),
+                    rx.table.column_header_cell("Created"),
+                )
+            ),
+            rx.table.body(rx.foreach(OutboxState.rows, _row)),
+            id="outbox-table",
+            width="100%",
+            size="2",
+        ),
+        rx.callout("No emails yet. Issue a card with a recipient email and its email appears here.", icon="info", id="outbox-empty"),
+    )
+    pager = rx.hstack(
+        rx.button(rx.icon("refresh-cw"), "Refresh", id="outbox-refresh", size="3", variant="soft", on_click=OutboxState.refresh),
+        rx.spacer(),
+        rx.button("Newer", id="outbox-prev", size="3", variant="soft", disabled=OutboxState.cursor_stack.length() == 0, on_click=OutboxState.previous_page),
+        rx.button("Older", id="outbox-next", size="3", variant="soft", disabled=OutboxState.next_cursor == 0, on_click=OutboxState.next_page),
+        width="100%",
+    )
+    return dashboard_shell(
+        rx.vstack(
+            page_title("Outbox", "Every email sent on your network's behalf, newest first. Click one to see it."),
+            rx.callout(OutboxState.delivery_mode, icon="send", id="outbox-mode", size="1"),
+            table,
+            pager,
+            _viewer(),
+            spacing="4",
+            width="100%",
+        ),
+        active="outbox",
+    )

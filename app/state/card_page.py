@@ -1,0 +1,36 @@
+"""The recipient's card page `/c/<link token>`: no login, the link is the credential."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.services import card_page
+
+
+class CardPageState(rx.State):
+    checked: bool = False
+    valid: bool = False
+    operator_name: str = ""
+    balance: str = ""
+    status: str = ""
+    status_label: str = ""
+    masked_code: str = ""
+    where_to_use: str = ""
+    qr_src: str = ""
+
+    @rx.event
+    def load(self):
+        token = str(self.router.page.params.get("link_token", ""))
+        view = card_page.public_card(token)
+        self.checked, self.valid = True, view is not None
+        if view is None:
+            self.operator_name = self.balance = self.status = self.status_label = ""
+            self.masked_code = self.where_to_use = self.qr_src = ""
+            return
+        self.operator_name = view.operator_name
+        self.balance = view.balance
+        self.status = view.status
+        self.status_label = view.status_label
+        self.masked_code = view.masked_code
+        self.where_to_use = view.where_to_use
+        self.qr_src = card_page.card_qr_path(token)

@@ -1,0 +1,107 @@
+"""The Outbox screen: every email of the operator, newest first, and one rendered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from app.integrations.mail import parse_smtp_url
+from app.services import outbox
+from app.services.timefmt import format_local_time
+from app.settings import get_settings
+from app.state.session import SessionState
+
+PAGE_SIZE = 25
+
+
+@dataclass
+class OutboxRow:
+    id: int = 0
+    to_address: str = ""
+    subject: str = ""
+    status: str = ""
+    attempts: int = 0
+    last_error: str = ""
+    created: str = ""
+    sent: str = ""
+
+
+def _delivery_mode() -> str:
+    smtp_url = get_settings().smtp_url
+    if not smtp_url:
+        return "No mail server is configured (SMTP_URL): emails stay here, nothing is sent."
+    try:
+        return f"Emails are sent by SMTP through {parse_smtp_url(smtp_url).display}, with retries."
+    except ValueError as error:
+        return f"SMTP_URL is not usable: {error}"
+
+
+class OutboxState(SessionState):
+    rows: list[OutboxRow] = []
+    cursor_stack: list[int] = []
+    next_cursor: int = 0
+    delivery_mode: str = ""
+    # the message on view
+    selected: OutboxRow = OutboxRow()
+    selected_html: str = ""
+    selected_text: str = ""
+
+    def _reload(self, cursor: int | None = None):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        page = outbox.list_outbox(who.operator_id, limit=PAGE_SIZE, cursor=cursor)
+        self.rows = [
+            OutboxRow(
+                id=message.id,
+                to_address=message.to_address,
+                subject=message.subject,
+                status=message.status,
+                attempts=message.attempts,
+                last_error=message.last_error or "",
+                created=format_local_time(message.created_at, who.timezone),
+                sent=format_local_time(message.sent_at, who.timezone),
+            )
+            for message in page.messages
+        ]
+        self.next_cursor = page.next_cursor or 0
+        self.delivery_mode = _delivery_mode()
+        return None
+
+    @rx.event
+    def load(self):
+        self.cursor_stack = []
+        self.selected, self.selected_html, self.selected_text = OutboxRow(), "", ""
+        return self._reload()
+
+    @rx.event
+    def refresh(self):
+        return self._reload(self.cursor_stack[-1] if self.cursor_stack else None)
+
+    @rx.event
+    def next_page(self):
+        if not self.next_cursor:
+            return None
+        self.cursor_stack = [*self.cursor_stack, self.next_cursor]
+        return self._reload(self.next_cursor)
+
+    @rx.event
+    def previous_page(self):
+        self.cursor_stack = self.cursor_stack[:-1]
+        return self._reload(self.cursor_stack[-1] if self.cursor_stack else None)
+
+    @rx.event
+    def show(self, message_id: int):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        preview = outbox.preview_message(who.operator_id, int(message_id))
+        if preview is None:
+            self.selected, self.selected_html, self.selected_text = OutboxRow(), "", ""
+            return None
+        row = next((row for row in self.rows if row.id == preview.message.id), None)
+        self.selected = row or OutboxRow(id=preview.message.id, to_address=preview.message.to_address, subject=preview.message.subject)
+        self.selected_html = preview.html
+        self.selected_text = preview.text
+        return None
