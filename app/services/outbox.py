@@ -132,6 +132,8 @@ def _aware(moment: datetime) -> datetime:
 def _requeue_stale_claims(now: datetime) -> int:
     """Give back messages whose worker stopped mid-send (or fail them when out of attempts)."""
     stale = (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
+    if not _any(stale):
+        return 0
     reason = "The sender stopped while sending this message"
     with write_session() as session:
         out_of_attempts = session.execute(
@@ -149,6 +151,12 @@ def _requeue_stale_claims(now: datetime) -> int:
     return requeued
 
 
+def _any(condition) -> bool:  # noqa: ANN001
+    """A read first, so that an idle sender never takes SQLite's write lock."""
+    with read_session() as session:
+        return session.exec(select(OutboxMessage.id).where(condition).limit(1)).first() is not None
+
+
 def _claim_next(now: datetime) -> OutboxMessage | None:
     """Claim the next due message for this worker, or None when nothing is due.
 
@@ -156,10 +164,11 @@ def _claim_next(now: datetime) -> OutboxMessage | None:
     serialized. PostgreSQL: SKIP LOCKED makes a concurrent worker pass over the row
     this one is claiming. On both, the conditional UPDATE is what decides.
     """
+    due = (OutboxMessage.status == "queued") & (OutboxMessage.next_attempt_at <= now)
+    if not _any(due):
+        return None
     with write_session() as session:
-        candidate = select(OutboxMessage.id).where(
-            OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now
-        ).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(1)
+        candidate = select(OutboxMessage.id).where(due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(1)
         if session.get_bind().dialect.name == "postgresql":
             candidate = candidate.with_for_update(skip_locked=True)
         message_id = session.exec(candidate).first()

@@ -252,6 +252,7 @@ def test_the_background_sender_delivers_what_is_queued(smtp, make_operator):
     assert stored(message.id).status == "sent"
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_smtp_login_uses_the_credentials_of_the_url(database, make_operator, monkeypatch):
     inbox = Inbox()
 
