@@ -57,6 +57,8 @@ class Settings:
     lookup_failures_per_caller: int = 30
     lookup_failures_per_ip: int = 60
     lookup_window_seconds: int = 600
+    # Prefix of this app's own Redis keys (rate limits), so deployments can share a Redis.
+    redis_prefix: str = "giftnet:"
 
     @property
     def is_sqlite(self) -> bool:
@@ -80,4 +82,5 @@ def get_settings() -> Settings:
         lookup_failures_per_caller=int(os.environ.get("LOOKUP_FAILURES_PER_CALLER", "30")),
         lookup_failures_per_ip=int(os.environ.get("LOOKUP_FAILURES_PER_IP", "60")),
         lookup_window_seconds=int(os.environ.get("LOOKUP_WINDOW_SECONDS", "600")),
+        redis_prefix=os.environ.get("REDIS_PREFIX") or "giftnet:",
     )

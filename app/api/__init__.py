@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from app.api.api_logs import router as api_logs_router
 from app.api.cards import router as cards_router
 from app.api.edge import ApiEdgeMiddleware
-from app.api.errors import error_responses, install_error_handlers, install_fallback_route
+from app.api.errors import any_client_error, error_responses, install_error_handlers, install_fallback_route
 from app.api.health import router as health_router
 from app.api.public import router as public_router
 from app.api.reports import router as reports_router
@@ -38,7 +38,7 @@ TAGS = [
     {"name": "health", "description": "Is the service up."},
 ]
 # Every authenticated route can answer these.
-COMMON_ERRORS = error_responses(401, 413, 500)
+COMMON_ERRORS = {**error_responses(401, 413, 500), **any_client_error()}
 
 
 def create_api() -> FastAPI:

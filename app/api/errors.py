@@ -85,6 +85,18 @@ def error_responses(*statuses: int, examples: dict[int, list[tuple[str, str]]] |
     return documented
 
 
+def any_client_error() -> dict:
+    """`4XX`: any other client error (405 wrong method, ...) comes in the same shape."""
+    return {
+        "4XX": {
+            "model": ErrorResponse,
+            "description": "Any other client error, in the same shape (e.g. 405 for a method the path does not accept)",
+            "content": {"application/json": {"examples": {"method_not_allowed": {"value": {"error": {
+                "code": "method_not_allowed", "message": "This address does not accept DELETE."}}}}}},
+        }
+    }
+
+
 def error_response(error: GiftnetError, headers: dict[str, str] | None = None) -> JSONResponse:
     headers = dict(headers or {})
     if error.retry_after_seconds is not None:

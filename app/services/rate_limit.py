@@ -27,7 +27,6 @@ from typing import Protocol
 from app.settings import get_settings
 
 log = logging.getLogger(__name__)
-REDIS_PREFIX = "giftnet:rate:"
 
 
 class RateLimiter(Protocol):
@@ -77,13 +76,14 @@ class MemoryRateLimiter:
 class RedisRateLimiter:
     """One sorted set per bucket (score = time), trimmed on every look."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str) -> None:
         import redis
 
         self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._prefix = prefix + "rate:"
 
     def retry_after(self, bucket: str, limit: int, window_seconds: int) -> int | None:
-        key = REDIS_PREFIX + bucket
+        key = self._prefix + bucket
         now = time.time()
         try:
             pipe = self._redis.pipeline(transaction=False)
@@ -99,7 +99,7 @@ class RedisRateLimiter:
         return max(1, math.ceil(boundary[0][1] + window_seconds - now))
 
     def record(self, bucket: str, window_seconds: int) -> None:
-        key = REDIS_PREFIX + bucket
+        key = self._prefix + bucket
         now = time.time()
         try:
             pipe = self._redis.pipeline(transaction=False)
@@ -111,10 +111,11 @@ class RedisRateLimiter:
 
 
 @functools.cache
-def _limiter_for(redis_url: str | None) -> RateLimiter:
-    return RedisRateLimiter(redis_url) if redis_url else MemoryRateLimiter()
+def _limiter_for(redis_url: str | None, prefix: str) -> RateLimiter:
+    return RedisRateLimiter(redis_url, prefix) if redis_url else MemoryRateLimiter()
 
 
 def get_rate_limiter() -> RateLimiter:
     """The limiter for this process: Redis when REDIS_URL is set, else in memory."""
-    return _limiter_for(get_settings().redis_url)
+    settings = get_settings()
+    return _limiter_for(settings.redis_url, settings.redis_prefix)

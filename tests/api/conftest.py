@@ -1,0 +1,47 @@
+"""API tests talk to the real backend over real HTTP (see api_helpers.py)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from api_helpers import Backend, Operator, point_test_process_at
+
+from app.db import dispose_engines
+from app.settings import get_settings
+
+
+@pytest.fixture(scope="session")
+def backend() -> Iterator[Backend]:
+    """The backend most API tests share; look-up limits high enough not to get in the way."""
+    running = Backend("main", {"LOOKUP_FAILURES_PER_CALLER": "1000", "LOOKUP_FAILURES_PER_IP": "100000"})
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def shop(backend: Backend) -> Operator:
+    """An operator whose shop issues cards through the API."""
+    return backend.new_operator("Downtown Gifts")
+
+
+@pytest.fixture(scope="session")
+def rival(backend: Backend) -> Operator:
+    """Another operator, whose cards the shop must never see."""
+    return backend.new_operator("Uptown Network")
+
+
+@pytest.fixture
+def on_backend_db(backend: Backend) -> Iterator[Backend]:
+    """Use services from this test process against the running backend's database."""
+    previous = os.environ.get("DATABASE_URL")
+    point_test_process_at(backend.database_url)
+    yield backend
+    if previous is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = previous
+    get_settings.cache_clear()
+    dispose_engines()
