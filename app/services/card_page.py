@@ -7,6 +7,7 @@ makes the old one answer "not valid" here.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 from app.db import read_session
@@ -28,11 +29,6 @@ def card_link(link_token: str) -> str:
     return f"{get_settings().public_url}/c/{link_token}"
 
 
-def card_qr_path(link_token: str) -> str:
-    """Where the app serves the QR code of a card link (same origin as the card page)."""
-    return f"/c/{link_token}/qr.png"
-
-
 @dataclass(frozen=True)
 class PublicCard:
     """What the card page may show. Deliberately no id, no code, no recipient."""
@@ -43,6 +39,9 @@ class PublicCard:
     status_label: str
     masked_code: str
     where_to_use: str
+    # The QR code inline: the page shows it without a second request, whichever
+    # server (frontend or backend, in dev mode) serves the page.
+    qr_data_url: str
 
 
 def public_card(link_token: str) -> PublicCard | None:
@@ -60,6 +59,7 @@ def public_card(link_token: str) -> PublicCard | None:
         status_label=STATUS_LABELS.get(card.status, card.status),
         masked_code=codes.mask(card.last4),
         where_to_use=where_card_can_be_used(operator_name),
+        qr_data_url="data:image/png;base64," + base64.b64encode(qr_png(card_link(link_token))).decode(),
     )
 
 

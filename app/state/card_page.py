@@ -33,4 +33,4 @@ class CardPageState(rx.State):
         self.status_label = view.status_label
         self.masked_code = view.masked_code
         self.where_to_use = view.where_to_use
-        self.qr_src = card_page.card_qr_path(token)
+        self.qr_src = view.qr_data_url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import io
@@ -184,6 +185,9 @@ def test_the_card_page_shows_balance_and_status_but_never_the_code(make_operator
     assert view.status == "active"
     assert view.masked_code == f"•••• {issued.code[-4:]}"
     assert view.where_to_use == "At any business of the Old Town Network network."
+    assert view.qr_data_url.startswith("data:image/png;base64,")
+    png = base64.b64decode(view.qr_data_url.removeprefix("data:image/png;base64,"))
+    assert decode_qr(png) == [f"{get_settings().public_url}/c/{issued.link_token}"]
     assert issued.code not in repr(view)
     assert card_page.public_card("no-such-token") is None
     assert card_page.public_card("") is None
