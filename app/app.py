@@ -8,6 +8,7 @@ from app.api import create_api
 from app.pages.auth import login_page, signup_page
 from app.pages.card_page import CARD_PAGE_META, card_page
 from app.pages.cards import card_detail_page, cards_page
+from app.pages.developers import developers_page
 from app.pages.home import home_page
 from app.pages.outbox import outbox_page
 from app.pages.upcoming import UPCOMING_SECTIONS, upcoming_page
@@ -16,6 +17,7 @@ from app.settings import get_settings
 from app.state.auth import LoginState
 from app.state.card_page import CardPageState
 from app.state.cards import CardDetailState, CardsState
+from app.state.developers import DevelopersState
 from app.state.home import HomeState
 from app.state.outbox import OutboxState
 
@@ -37,6 +39,7 @@ app.add_page(card_detail_page, route="/cards/[card_id]", title="Card | Giftnet",
 app.add_page(outbox_page, route="/outbox", title="Outbox | Giftnet", on_load=OutboxState.load)
 # The recipient's card page: public, the link token is the credential.
 app.add_page(card_page, route="/c/[link_token]", title="Your gift card", on_load=CardPageState.load, meta=CARD_PAGE_META)
+app.add_page(developers_page, route="/developers", title="Developers | Giftnet", on_load=DevelopersState.load)
 for section in UPCOMING_SECTIONS:
     app.add_page(
         upcoming_page(section),

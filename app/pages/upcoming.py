@@ -21,11 +21,6 @@ UPCOMING_SECTIONS = {
         "Sales, redemptions, liability aging and dormant cards with CSV exports. Not available yet; "
         "the Activity screen shows this month's figures.",
     ),
-    "developers": (
-        "Developers",
-        "API keys and the API access log. Not available yet; an API key can be created with "
-        "`python -m app.cli create-operator`.",
-    ),
     "settings": (
         "Settings",
         "Card limits, commission, payment gateway and bank file settings. Not available yet.",

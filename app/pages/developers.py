@@ -1,0 +1,279 @@
+"""Developers: API keys (create, shown once; list; revoke with confirmation) and the live API access log."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.layout import dashboard_shell, error_callout, page_title
+from app.state.developers import ALL, DevelopersState
+
+STATUS_COLORS = (("2xx", "green"), ("3xx", "blue"), ("4xx", "orange"), ("5xx", "red"))
+
+
+def _new_key_callout() -> rx.Component:
+    return rx.cond(
+        DevelopersState.new_key_plaintext != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("key-round")),
+            rx.vstack(
+                rx.text(
+                    "Key “", DevelopersState.new_key_name, "” created. Copy it now: it is shown only once, "
+                    "and we keep only a fingerprint of it.",
+                    weight="medium",
+                ),
+                rx.code(DevelopersState.new_key_plaintext, id="api-key-plaintext", size="5", padding="10px", word_break="break-all"),
+                rx.text("Send it as ", rx.code("Authorization: Bearer <key>"), " on every API call.", size="2"),
+                rx.hstack(
+                    rx.button(rx.icon("copy"), "Copy key", id="api-key-copy", size="3", on_click=DevelopersState.copy_new_key),
+                    rx.button("Done, I stored it", id="api-key-dismiss", size="3", variant="soft", on_click=DevelopersState.dismiss_new_key),
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            color_scheme="green",
+            id="api-key-created",
+            width="100%",
+        ),
+    )
+
+
+def _key_row(key: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(key.name, weight="medium"), id="api-key-name-" + key.id.to_string()),
+        rx.table.cell(rx.code(key.prefix), id="api-key-prefix-" + key.id.to_string(), white_space="nowrap"),
+        rx.table.cell(key.created),
+        rx.table.cell(key.last_used, id="api-key-last-used-" + key.id.to_string()),
+        rx.table.cell(
+            rx.cond(
+                key.revoked,
+                rx.badge("Revoked " + key.revoked_at, color_scheme="gray", size="2", id="api-key-status-" + key.id.to_string()),
+                rx.badge("Active", color_scheme="green", size="2", id="api-key-status-" + key.id.to_string()),
+            )
+        ),
+        rx.table.cell(
+            rx.cond(
+                key.revoked,
+                rx.fragment(),
+                rx.button(
+                    rx.icon("ban"),
+                    "Revoke",
+                    id="api-key-revoke-" + key.id.to_string(),
+                    size="3",
+                    color_scheme="red",
+                    variant="soft",
+                    on_click=DevelopersState.ask_revoke(key.id),
+                ),
+            )
+        ),
+        id="api-key-row-" + key.id.to_string(),
+        class_name="api-key-row",
+    )
+
+
+def _revoke_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Revoke this API key?"),
+            rx.alert_dialog.description(
+                "“", DevelopersState.revoke_name, "” stops working at once: every call made with it is refused. "
+                "This cannot be undone; create a new key to replace it.",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button("Keep the key", id="api-key-revoke-cancel", size="3", variant="soft", on_click=DevelopersState.cancel_revoke)
+                ),
+                rx.alert_dialog.action(
+                    rx.button("Revoke key", id="api-key-revoke-confirm", size="3", color_scheme="red", on_click=DevelopersState.confirm_revoke)
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="16px",
+            ),
+            id="api-key-revoke-dialog",
+        ),
+        open=DevelopersState.revoke_id != 0,
+    )
+
+
+def _keys_section() -> rx.Component:
+    create_form = rx.form(
+        rx.hstack(
+            rx.input(name="name", id="api-key-name", placeholder="Key name, e.g. Online shop", size="3", width="320px", max_length=120, required=True),
+            rx.button(rx.icon("plus"), "Create API key", id="api-key-create", type="submit", size="3"),
+            spacing="3",
+            wrap="wrap",
+        ),
+        on_submit=DevelopersState.create_key,
+        reset_on_submit=False,
+    )
+    table = rx.cond(
+        DevelopersState.keys.length() > 0,
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Name"),
+                    rx.table.column_header_cell("Key"),
+                    rx.table.column_header_cell("Created"),
+                    rx.table.column_header_cell("Last used"),
+                    rx.table.column_header_cell("Status"),
+                    rx.table.column_header_cell(""),
+                )
+            ),
+            rx.table.body(rx.foreach(DevelopersState.keys, _key_row)),
+            id="api-key-table",
+            width="100%",
+            size="3",
+        ),
+        rx.callout("No API keys yet. Create one for your shop or POS above.", icon="info", id="api-key-empty"),
+    )
+    return rx.vstack(
+        rx.heading("API keys", size="5"),
+        rx.text("Your systems call the API with these keys. Each is shown once when created.", color=rx.color("gray", 11)),
+        create_form,
+        error_callout(DevelopersState.key_error, "api-key-error"),
+        rx.cond(
+            DevelopersState.key_message != "",
+            rx.callout(DevelopersState.key_message, icon="circle-check", color_scheme="green", id="api-key-message", width="100%"),
+        ),
+        _new_key_callout(),
+        table,
+        _revoke_dialog(),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _status_badge(row: rx.Var) -> rx.Component:
+    return rx.badge(
+        row.status.to_string(),
+        color_scheme=rx.match(row.status_class, *STATUS_COLORS, "gray"),
+        size="2",
+        class_name="api-log-status",
+    )
+
+
+def _log_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.time, white_space="nowrap"),
+        rx.table.cell(rx.code(row.method), class_name="api-log-method"),
+        rx.table.cell(row.path, class_name="api-log-path", word_break="break-all"),
+        rx.table.cell(_status_badge(row)),
+        rx.table.cell(row.duration, white_space="nowrap"),
+        rx.table.cell(row.key_prefix),
+        rx.table.cell(row.ip),
+        id="api-log-row-" + row.id.to_string(),
+        class_name="api-log-row",
+    )
+
+
+def _log_filters() -> rx.Component:
+    return rx.flex(
+        rx.select.root(
+            rx.select.trigger(id="api-log-status", placeholder="Status"),
+            rx.select.content(
+                rx.select.item("All statuses", value=ALL),
+                rx.select.item("2xx success", value="2xx"),
+                rx.select.item("4xx refused", value="4xx"),
+                rx.select.item("5xx errors", value="5xx"),
+            ),
+            value=DevelopersState.log_status_class,
+            on_change=DevelopersState.set_log_status_class,
+            size="3",
+        ),
+        rx.select.root(
+            rx.select.trigger(id="api-log-key", placeholder="Key"),
+            rx.select.content(
+                rx.foreach(DevelopersState.key_options, lambda option: rx.select.item(option.label, value=option.value)),
+            ),
+            value=DevelopersState.log_key,
+            on_change=DevelopersState.set_log_key,
+            size="3",
+        ),
+        rx.form(
+            rx.hstack(
+                rx.input(name="path", id="api-log-path", placeholder="Path contains, e.g. /cards", size="3", width="260px",
+                         default_value=DevelopersState.log_path),
+                rx.button(rx.icon("search"), "Filter", id="api-log-path-submit", type="submit", size="3"),
+            ),
+            on_submit=DevelopersState.search_log_path,
+            reset_on_submit=False,
+        ),
+        rx.button("Clear filters", id="api-log-clear", size="3", variant="soft", on_click=DevelopersState.clear_log_filters),
+        rx.spacer(),
+        rx.cond(
+            DevelopersState.live & (DevelopersState.log_cursor_stack.length() == 0),
+            rx.badge(rx.icon("radio", size=14), "Live", color_scheme="green", size="2", id="api-log-live"),
+            rx.badge("Paused on an older page", color_scheme="gray", size="2", id="api-log-paused"),
+        ),
+        gap="12px",
+        wrap="wrap",
+        align="center",
+        width="100%",
+    )
+
+
+def _log_section() -> rx.Component:
+    table = rx.cond(
+        DevelopersState.logs.length() > 0,
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Time"),
+                    rx.table.column_header_cell("Method"),
+                    rx.table.column_header_cell("Path"),
+                    rx.table.column_header_cell("Status"),
+                    rx.table.column_header_cell("Duration"),
+                    rx.table.column_header_cell("Key"),
+                    rx.table.column_header_cell("IP"),
+                )
+            ),
+            rx.table.body(rx.foreach(DevelopersState.logs, _log_row)),
+            id="api-log-table",
+            width="100%",
+            size="2",
+        ),
+        rx.callout(
+            "No API calls match yet. Calls made with your keys show up here within seconds.",
+            icon="info",
+            id="api-log-empty",
+        ),
+    )
+    pager = rx.hstack(
+        rx.button("Newer", id="api-log-prev", size="3", variant="soft", disabled=DevelopersState.log_cursor_stack.length() == 0,
+                  on_click=DevelopersState.previous_log_page),
+        rx.button("Older", id="api-log-next", size="3", variant="soft", disabled=DevelopersState.log_next_cursor == 0,
+                  on_click=DevelopersState.next_log_page),
+        justify="end",
+        width="100%",
+    )
+    return rx.vstack(
+        rx.heading("API access log", size="5"),
+        rx.text(
+            "Every call made with your keys, newest first: method, path, status, duration, key and address. "
+            "Card codes and keys never appear here.",
+            color=rx.color("gray", 11),
+        ),
+        _log_filters(),
+        error_callout(DevelopersState.log_error, "api-log-error"),
+        table,
+        pager,
+        spacing="3",
+        width="100%",
+    )
+
+
+def developers_page() -> rx.Component:
+    return dashboard_shell(
+        rx.vstack(
+            page_title("Developers", "API keys for your shop or POS, and every call made with them. "
+                       "The API reference is at /api/v1/docs."),
+            _keys_section(),
+            rx.divider(margin_y="16px"),
+            _log_section(),
+            spacing="4",
+            width="100%",
+        ),
+        active="developers",
+    )

@@ -1,0 +1,274 @@
+"""The Developers screen: the operator's API keys and the API access log, live."""
+
+from __future__ import annotations
+
+import asyncio
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import reflex as rx
+
+from app.models import ApiKey, ApiRequestLog
+from app.services import api_keys, api_log
+from app.services.errors import GiftnetError
+from app.services.timefmt import format_local_time
+from app.state.session import SessionState
+
+LOG_PAGE_SIZE = 25
+LIVE_REFRESH_SECONDS = 2.0
+LIVE_MAX_SECONDS = 4 * 3600  # a forgotten tab stops polling after a working day's half
+ALL = "all"
+
+
+@dataclass
+class ApiKeyRow:
+    id: int = 0
+    name: str = ""
+    prefix: str = ""
+    created: str = ""
+    last_used: str = ""
+    revoked: bool = False
+    revoked_at: str = ""
+
+
+@dataclass
+class KeyOption:
+    value: str = ""
+    label: str = ""
+
+
+@dataclass
+class ApiLogRow:
+    id: int = 0
+    time: str = ""
+    method: str = ""
+    path: str = ""
+    status: int = 0
+    status_class: str = ""
+    duration: str = ""
+    ip: str = ""
+    key_prefix: str = ""
+
+
+def _local_seconds(moment: datetime | None, timezone: str) -> str:
+    """An access log is read to the second."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zoneinfo.ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _key_row(key: ApiKey, timezone: str) -> ApiKeyRow:
+    return ApiKeyRow(
+        id=key.id,
+        name=key.name,
+        prefix=key.prefix + "…",
+        created=format_local_time(key.created_at, timezone),
+        last_used=format_local_time(key.last_used_at, timezone) or "Never",
+        revoked=key.revoked_at is not None,
+        revoked_at=format_local_time(key.revoked_at, timezone),
+    )
+
+
+def _log_row(row: ApiRequestLog, timezone: str) -> ApiLogRow:
+    return ApiLogRow(
+        id=row.id,
+        time=_local_seconds(row.created_at, timezone),
+        method=row.method,
+        path=row.path,
+        status=row.status,
+        status_class=f"{row.status // 100}xx",
+        duration=f"{row.duration_ms} ms",
+        ip=row.ip,
+        key_prefix=row.api_key_prefix or "—",
+    )
+
+
+def _client_connected(token: str) -> bool:
+    """Whether the browser tab behind `token` still has its websocket on this worker."""
+    try:
+        from reflex.utils.prerequisites import get_app
+
+        namespace = get_app().app.event_namespace
+    except Exception:  # noqa: BLE001 - when unsure, keep serving the tab
+        return True
+    return namespace is None or token in namespace.token_to_sid
+
+
+class DevelopersState(SessionState):
+    keys: list[ApiKeyRow] = []
+    key_options: list[KeyOption] = []
+    key_error: str = ""
+    key_message: str = ""
+    new_key_name: str = ""
+    new_key_plaintext: str = ""
+    revoke_id: int = 0
+    revoke_name: str = ""
+
+    logs: list[ApiLogRow] = []
+    log_status_class: str = ALL
+    log_path: str = ""
+    log_key: str = ALL
+    log_cursor_stack: list[int] = []
+    log_next_cursor: int = 0
+    log_error: str = ""
+    live: bool = False
+    _live_generation: int = 0
+
+    # --- API keys -------------------------------------------------------------
+
+    def _reload_keys(self, operator_id: int, timezone: str) -> None:
+        keys = api_keys.list_api_keys(operator_id)
+        self.keys = [_key_row(key, timezone) for key in keys]
+        self.key_options = [KeyOption(value=ALL, label="All keys")] + [
+            KeyOption(value=str(key.id), label=f"{key.name} ({key.prefix}…)") for key in keys
+        ]
+
+    @rx.event
+    def load(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.key_error, self.key_message, self.log_error = "", "", ""
+        self.new_key_plaintext, self.new_key_name = "", ""
+        self.revoke_id, self.revoke_name = 0, ""
+        self.log_cursor_stack = []
+        self._reload_keys(who.operator_id, who.timezone)
+        self._reload_logs()
+        return DevelopersState.watch_log
+
+    @rx.event
+    def create_key(self, form: dict):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.key_error, self.key_message = "", ""
+        try:
+            created = api_keys.create_api_key(who.operator_id, str(form.get("name", "")), user_id=who.user_id)
+        except GiftnetError as error:
+            self.key_error = error.message
+            return None
+        self.new_key_name = created.api_key.name
+        self.new_key_plaintext = created.plaintext
+        self._reload_keys(who.operator_id, who.timezone)
+        return rx.set_value("api-key-name", "")
+
+    @rx.event
+    def dismiss_new_key(self):
+        self.new_key_plaintext, self.new_key_name = "", ""
+
+    @rx.event
+    def copy_new_key(self):
+        self.key_message = "Copied. Keep it somewhere safe: it will not be shown again."
+        return rx.set_clipboard(self.new_key_plaintext)
+
+    @rx.event
+    def ask_revoke(self, key_id: int):
+        row = next((key for key in self.keys if key.id == key_id and not key.revoked), None)
+        if row is not None:
+            self.revoke_id, self.revoke_name = row.id, row.name
+
+    @rx.event
+    def cancel_revoke(self):
+        self.revoke_id, self.revoke_name = 0, ""
+
+    @rx.event
+    def confirm_revoke(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.key_error, self.key_message = "", ""
+        try:
+            revoked = api_keys.revoke_api_key(who.operator_id, self.revoke_id)
+        except GiftnetError as error:
+            self.key_error = error.message
+        else:
+            self.key_message = f"Key “{revoked.name}” revoked: calls with it are refused from now on."
+        self.revoke_id, self.revoke_name = 0, ""
+        self._reload_keys(who.operator_id, who.timezone)
+        return None
+
+    # --- access log -----------------------------------------------------------
+
+    def _reload_logs(self, cursor: int | None = None) -> None:
+        who = self._signed_in()
+        if who is None:
+            return
+        try:
+            page = api_log.list_api_logs(
+                who.operator_id,
+                status_class=None if self.log_status_class == ALL else self.log_status_class,
+                path_contains=self.log_path or None,
+                api_key_id=None if self.log_key == ALL else int(self.log_key),
+                limit=LOG_PAGE_SIZE,
+                cursor=cursor,
+            )
+        except (GiftnetError, ValueError) as error:
+            self.log_error = getattr(error, "message", "This filter is not valid.")
+            return
+        self.log_error = ""
+        rows = [_log_row(row, who.timezone) for row in page.rows]
+        if [row.id for row in rows] != [row.id for row in self.logs]:
+            self.logs = rows
+        self.log_next_cursor = page.next_cursor or 0
+
+    def _first_log_page(self) -> None:
+        self.log_cursor_stack = []
+        self._reload_logs()
+
+    @rx.event
+    def set_log_status_class(self, value: str):
+        self.log_status_class = value if value in (ALL, *api_log.STATUS_CLASSES) else ALL
+        self._first_log_page()
+
+    @rx.event
+    def set_log_key(self, value: str):
+        self.log_key = value if value == ALL or value.isdigit() else ALL
+        self._first_log_page()
+
+    @rx.event
+    def search_log_path(self, form: dict):
+        self.log_path = str(form.get("path", "")).strip()[:255]
+        self._first_log_page()
+
+    @rx.event
+    def clear_log_filters(self):
+        self.log_status_class, self.log_key, self.log_path = ALL, ALL, ""
+        self._first_log_page()
+        return rx.set_value("api-log-path", "")
+
+    @rx.event
+    def next_log_page(self):
+        if self.log_next_cursor:
+            self.log_cursor_stack = [*self.log_cursor_stack, self.log_next_cursor]
+            self._reload_logs(self.log_next_cursor)
+
+    @rx.event
+    def previous_log_page(self):
+        self.log_cursor_stack = self.log_cursor_stack[:-1]
+        self._reload_logs(self.log_cursor_stack[-1] if self.log_cursor_stack else None)
+
+    @rx.event(background=True)
+    async def watch_log(self):
+        """Refresh the first page of the log every LIVE_REFRESH_SECONDS while this tab shows
+        the screen. A newer watcher (the page loaded again) retires this one."""
+        async with self:
+            self._live_generation += 1
+            generation = self._live_generation
+            token = self.router.session.client_token
+            self.live = True
+        started = asyncio.get_running_loop().time()
+        while asyncio.get_running_loop().time() - started < LIVE_MAX_SECONDS:
+            await asyncio.sleep(LIVE_REFRESH_SECONDS)
+            if not _client_connected(token):
+                break
+            async with self:
+                if generation != self._live_generation or self.router.page.path != "/developers":
+                    return
+                if not self.log_cursor_stack:  # later pages stay still while being read
+                    self._reload_logs()
+        async with self:
+            if generation == self._live_generation:
+                self.live = False
