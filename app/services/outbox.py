@@ -204,7 +204,13 @@ def _finish(message: OutboxMessage, **values) -> bool:
 def _deliver_one(message: OutboxMessage, mailer: Mailer, now: datetime) -> str:
     """Send one claimed message; returns sent | retrying | failed."""
     try:
-        mailer.send(read_email(message))
+        try:
+            mailer.send(read_email(message))
+        except (MailDeliveryError, UnreadableMessage):
+            raise
+        except Exception as unexpected:  # a bug on one message must not stall the queue behind it
+            log.exception("outbox: unexpected error sending message %s", message.id)
+            raise MailDeliveryError(f"Unexpected error while sending: {unexpected!r}") from unexpected
     except UnreadableMessage as error:
         _finish(message, status="failed", last_error=str(error))
         return "failed"

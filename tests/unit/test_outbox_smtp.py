@@ -213,6 +213,25 @@ def test_a_message_fails_for_good_after_its_last_attempt(database, make_operator
     assert "gave up after 3 attempts" in row.last_error
 
 
+def test_a_mailer_bug_on_one_message_does_not_stall_the_others(database, make_operator):
+    owner = make_operator()
+    broken, fine = queue_cards(owner, 2)
+    delivered = []
+
+    class PickyMailer:
+        def send(self, email_message) -> None:  # noqa: ANN001
+            if email_message.to_address == broken.to_address:
+                raise ValueError("cannot encode this address")
+            delivered.append(email_message.to_address)
+
+    counts = outbox.deliver_due(mailer=PickyMailer())
+
+    assert (counts.sent, counts.retrying) == (1, 1)
+    assert delivered == [fine.to_address]
+    row = stored(broken.id)
+    assert row.status == "queued" and "cannot encode this address" in row.last_error
+
+
 def test_a_claim_left_by_a_stopped_sender_is_taken_up_again(smtp, make_operator):
     owner = make_operator()
     [message] = queue_cards(owner, 1)
