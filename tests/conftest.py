@@ -8,6 +8,7 @@ another database and forgets cached engines.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 
@@ -84,16 +85,23 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-def use_database(url: str) -> str:
-    """Point the app at `url` (migrated to head) and return it."""
+def point_app_at(url: str) -> str:
+    """Point the app at `url` without migrating (it already holds the schema)."""
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
     dispose_engines()
+    return url
+
+
+def use_database(url: str) -> str:
+    """Point the app at `url` (migrated to head) and return it."""
+    point_app_at(url)
     migrate()
     return url
 
 
 def fresh_database_url(kind: str, tmp_path) -> str:  # noqa: ANN001
+    """An empty database (no schema) of this kind; skips when PostgreSQL does not answer."""
     if kind == "sqlite":
         return f"sqlite:///{tmp_path}/giftnet-{uuid.uuid4().hex[:8]}.db"
     url = postgres_url()
@@ -103,17 +111,69 @@ def fresh_database_url(kind: str, tmp_path) -> str:  # noqa: ANN001
     return url
 
 
+# Migrating per test costs seconds on PostgreSQL; instead each run migrates once and
+# every test starts from that schema with no rows (a copied SQLite file, or TRUNCATE).
+_migrated: dict[str, str] = {}
+
+
+def _head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from app.migrations import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _clean_sqlite(tmp_path) -> str:  # noqa: ANN001
+    if "sqlite" not in _migrated:
+        template = os.path.join(os.environ["GIFTNET_DATA_DIR"], "template.db")
+        use_database(f"sqlite:///{template}")
+        dispose_engines()  # closes the file so the copy holds everything
+        _migrated["sqlite"] = template
+    target = tmp_path / f"giftnet-{uuid.uuid4().hex[:8]}.db"
+    shutil.copyfile(_migrated["sqlite"], target)
+    return point_app_at(f"sqlite:///{target}")
+
+
+def _clean_postgres(tmp_path) -> str:  # noqa: ANN001
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            try:
+                version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except Exception:  # noqa: BLE001 - no schema yet
+                version = None
+            if version == _head_revision() and "postgres" in _migrated:
+                tables = [
+                    row[0]
+                    for row in connection.execute(
+                        text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'")
+                    )
+                ]
+                connection.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " RESTART IDENTITY CASCADE"))
+                return point_app_at(url)
+    finally:
+        engine.dispose()
+    reset_postgres(url)
+    use_database(url)
+    _migrated["postgres"] = url
+    return url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database(request, tmp_path) -> str:
-    """A fresh migrated database: every test using it runs on SQLite and on PostgreSQL."""
-    url = use_database(fresh_database_url(request.param, tmp_path))
+    """An empty, migrated database: every test using it runs on SQLite and on PostgreSQL."""
+    url = _clean_sqlite(tmp_path) if request.param == "sqlite" else _clean_postgres(tmp_path)
     yield url
     dispose_engines()
 
 
 @pytest.fixture
 def sqlite_database(tmp_path) -> str:
-    url = use_database(fresh_database_url("sqlite", tmp_path))
+    url = _clean_sqlite(tmp_path)
     yield url
     dispose_engines()
 
