@@ -1,0 +1,225 @@
+"""Payments a location's POS pushes with the gift-card tender, waiting on the redemption
+screens for a merchant to SELECT them (the applying itself is `redemptions.redeem`).
+
+Sources: our own `POST /pos/payments` (with the location's POS key) and Square's
+`payment.created` webhook. A payment nobody claims expires after POS_PAYMENT_TTL_MINUTES.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from app.db import read_session, write_session
+from app.models import Location, PosKey, PosPayment
+from app.models.base import utcnow
+from app.services import crypto, events
+from app.services.errors import ErrorCode, GiftnetError
+from app.services.money import require_positive_cents
+from app.services.validation import optional_text, required_text
+
+
+def payment_ttl() -> timedelta:
+    return timedelta(minutes=float(os.environ.get("POS_PAYMENT_TTL_MINUTES", "15")))
+
+
+def _event_data(payment: PosPayment) -> dict:
+    return {
+        "pos_payment_id": payment.id,
+        "location_id": payment.location_id,
+        "amount_cents": payment.amount_cents,
+        "reference": payment.reference,
+        "terminal_id": payment.terminal_id,
+        "source": payment.source,
+        "status": payment.status,
+        "created_at": payment.created_at.isoformat(),
+    }
+
+
+@dataclass(frozen=True)
+class PushedPayment:
+    payment: PosPayment
+    created: bool  # False when a retry (same external id) found the first push
+
+
+def _insert(location: Location, *, amount_cents: int, reference: str, terminal_id: str | None, source: str,
+            external_id: str | None, pos_key_id: int | None) -> PushedPayment:
+    now = utcnow()
+    payment = PosPayment(
+        operator_id=location.operator_id, location_id=location.id, pos_key_id=pos_key_id, source=source,
+        external_id=external_id, amount_cents=amount_cents, reference=reference, terminal_id=terminal_id,
+        created_at=now, expires_at=now + payment_ttl(),
+    )
+    try:
+        with write_session() as session:
+            session.add(payment)
+            session.flush()
+    except IntegrityError:
+        # The same push again (a POS retry, a Square redelivery): answer with the first one.
+        with read_session() as session:
+            first = session.exec(select(PosPayment).where(
+                PosPayment.location_id == location.id, PosPayment.source == source,
+                PosPayment.external_id == external_id)).first()
+        if first is None:
+            raise
+        return PushedPayment(payment=first, created=False)
+    events.publish(events.Event(location.operator_id, "pos_payment.received", _event_data(payment)))
+    return PushedPayment(payment=payment, created=True)
+
+
+def push_payment(pos_key: PosKey, *, amount_cents: object, reference: object, terminal_id: object = None,
+                 idempotency_key: str | None = None) -> PushedPayment:
+    """A payment from the location's POS, shown at once on that location's redemption screens."""
+    amount = require_positive_cents(amount_cents)
+    clean_reference = required_text(reference, field="reference", max_length=120, label="The reference")
+    clean_terminal = optional_text(terminal_id, field="terminal_id", max_length=64)
+    with read_session() as session:
+        location = session.get(Location, pos_key.location_id)
+    if location is None or not location.active:
+        raise GiftnetError(ErrorCode.forbidden, "This location is not active.", field="location_id")
+    if location.mode != "pos":
+        raise GiftnetError(ErrorCode.forbidden,
+                           "This location does not take POS payments (its redemption mode is not pos).")
+    return _insert(location, amount_cents=amount, reference=clean_reference, terminal_id=clean_terminal,
+                   source="api", external_id=idempotency_key, pos_key_id=pos_key.id)
+
+
+def get_payment(operator_id: int, payment_id: int, *, location_id: int | None = None) -> PosPayment:
+    """A payment of the operator (of one location, for a POS key); 404 for anyone else's."""
+    statement = select(PosPayment).where(PosPayment.id == payment_id, PosPayment.operator_id == operator_id)
+    if location_id is not None:
+        statement = statement.where(PosPayment.location_id == location_id)
+    with read_session() as session:
+        payment = session.exec(statement).first()
+    if payment is None:
+        raise GiftnetError(ErrorCode.not_found, "No such POS payment.")
+    if payment.status == "pending" and payment.expires_at <= utcnow():
+        payment.status = "expired"  # as the POS should see it, even before the sweeper runs
+    return payment
+
+
+def pending_payments(location_id: int, *, limit: int = 20) -> list[PosPayment]:
+    """What a redemption screen shows: unclaimed, unexpired payments, newest first."""
+    with read_session() as session:
+        return list(session.exec(
+            select(PosPayment).where(PosPayment.location_id == location_id, PosPayment.status == "pending",
+                                     PosPayment.expires_at > utcnow())
+            .order_by(PosPayment.id.desc()).limit(limit)
+        ).all())
+
+
+def cancel_payment(operator_id: int, location_id: int, payment_id: int) -> PosPayment:
+    """The merchant dismisses a payment pushed by mistake."""
+    with write_session() as session:
+        cancelled = session.execute(
+            update(PosPayment)
+            .where(PosPayment.id == payment_id, PosPayment.operator_id == operator_id,
+                   PosPayment.location_id == location_id, PosPayment.status == "pending")
+            .values(status="cancelled")
+        ).rowcount
+        payment = session.exec(select(PosPayment).where(PosPayment.id == payment_id,
+                                                        PosPayment.operator_id == operator_id)).first()
+    if payment is None:
+        raise GiftnetError(ErrorCode.not_found, "No such POS payment.")
+    if not cancelled:
+        raise GiftnetError(ErrorCode.conflict, f"This payment is already {payment.status}.")
+    events.publish(events.Event(operator_id, "pos_payment.cancelled", _event_data(payment)))
+    return payment
+
+
+def expire_due(now=None) -> list[PosPayment]:  # noqa: ANN001
+    """Mark unclaimed payments past their time as expired; returns them (screens drop them)."""
+    now = now or utcnow()
+    with read_session() as session:
+        due = list(session.exec(select(PosPayment).where(PosPayment.status == "pending",
+                                                         PosPayment.expires_at <= now)).all())
+    expired = []
+    for payment in due:
+        with write_session() as session:
+            changed = session.execute(
+                update(PosPayment).where(PosPayment.id == payment.id, PosPayment.status == "pending")
+                .values(status="expired")
+            ).rowcount
+        if changed:
+            payment.status = "expired"
+            expired.append(payment)
+            events.publish(events.Event(payment.operator_id, "pos_payment.expired", _event_data(payment)))
+    return expired
+
+
+# --- Square ---------------------------------------------------------------------
+
+
+def square_signature(signature_key: str, notification_url: str, raw_body: bytes) -> str:
+    """Square's `x-square-hmacsha256-signature`: base64 HMAC-SHA256(key, notification_url + body)."""
+    digest = hmac.new(signature_key.encode(), notification_url.encode() + raw_body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def configure_square(operator_id: int, location_id: int, *, signature_key: str, notification_url: str,
+                     tender_type: str = "OTHER_GIFT_CARD") -> Location:
+    with write_session() as session:
+        location = session.exec(select(Location).where(Location.id == location_id,
+                                                       Location.operator_id == operator_id)).first()
+        if location is None:
+            raise GiftnetError(ErrorCode.not_found, "No such location.")
+        location.square_signature_key_encrypted = crypto.encrypt(
+            required_text(signature_key, field="signature_key", max_length=200))
+        location.square_notification_url = required_text(notification_url, field="notification_url", max_length=500)
+        location.square_tender_type = required_text(tender_type, field="tender_type", max_length=40)
+        session.add(location)
+    return location
+
+
+@dataclass(frozen=True)
+class SquareOutcome:
+    accepted: bool
+    reason: str  # created | duplicate | ignored_event | ignored_tender
+    payment: PosPayment | None = None
+
+
+def receive_square_webhook(location_id: int, raw_body: bytes, signature: str | None) -> SquareOutcome:
+    """Check the signature, then take a `payment.created` paid with the configured gift-card tender.
+
+    Refuses (401) a missing or wrong signature; a replayed `event_id` answers `duplicate`
+    and creates nothing.
+    """
+    with read_session() as session:
+        location = session.get(Location, location_id)
+    key = crypto.decrypt(location.square_signature_key_encrypted) if location and \
+        location.square_signature_key_encrypted else None
+    if location is None or not key or not location.square_notification_url:
+        raise GiftnetError(ErrorCode.not_found, "No Square integration for this location.")
+    expected = square_signature(key, location.square_notification_url, raw_body)
+    if not signature or not hmac.compare_digest(expected, signature.strip()):
+        raise GiftnetError(ErrorCode.unauthenticated, "The Square signature does not match.",
+                           field="x-square-hmacsha256-signature")
+    try:
+        body = json.loads(raw_body)
+        event_id = str(body["event_id"])
+        event_type = body.get("type")
+        payment = body.get("data", {}).get("object", {}).get("payment", {})
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise GiftnetError(ErrorCode.invalid_input, "This is not a Square webhook event.") from error
+    if event_type != "payment.created":
+        return SquareOutcome(accepted=False, reason="ignored_event")
+    tender = (payment.get("external_details") or {}).get("type") or payment.get("source_type")
+    if tender != location.square_tender_type:
+        return SquareOutcome(accepted=False, reason="ignored_tender")
+    amount = (payment.get("amount_money") or {}).get("amount")
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise GiftnetError(ErrorCode.invalid_input, "The Square payment has no positive amount_money.amount.")
+    reference = str(payment.get("reference_id") or payment.get("receipt_number") or payment.get("id") or event_id)
+    pushed = _insert(location, amount_cents=amount, reference=reference[:120],
+                     terminal_id=(str(payment.get("device_details", {}).get("device_id") or "")[:64] or None),
+                     source="square", external_id=event_id[:128], pos_key_id=None)
+    return SquareOutcome(accepted=True, reason="created" if pushed.created else "duplicate", payment=pushed.payment)
