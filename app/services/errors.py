@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     forbidden = "forbidden"
     not_found = "not_found"
     conflict = "conflict"
+    item_webhook_failed = "item_webhook_failed"
     card_not_found = "card_not_found"
     insufficient_funds = "insufficient_funds"
     card_not_active = "card_not_active"
@@ -51,6 +52,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.forbidden: 403,
     ErrorCode.not_found: 404,
     ErrorCode.conflict: 409,
+    ErrorCode.item_webhook_failed: 502,
     ErrorCode.card_not_found: 404,
     ErrorCode.insufficient_funds: 409,
     ErrorCode.card_not_active: 409,

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import secrets
+import time
+from dataclasses import dataclass
+
+import httpx
 from sqlmodel import select
 
 from app.db import read_session, write_session
 from app.models import Item, Location
+from app.models.base import utcnow
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import require_positive_cents
@@ -56,3 +63,71 @@ def set_item_active(actor: Actor, item_id: int, active: bool) -> Item:
         item.active = active
         session.add(item)
     return item
+
+
+# --- items from the location's own system ---------------------------------------
+
+ITEM_WEBHOOK_TIMEOUT_SECONDS = 3.0
+MAX_WEBHOOK_ITEMS = 200
+
+
+@dataclass(frozen=True)
+class WebhookItem:
+    name: str
+    price_cents: int
+    sku: str | None
+
+
+def fetch_webhook_items(operator_id: int, location_id: int, *, client: httpx.Client | None = None) -> list[WebhookItem]:
+    """Ask the location's item webhook for its current list (a signed POST with a short timeout).
+
+    The receiver answers `{"items": [{"name", "price_cents", "sku"}]}`. Any failure
+    (timeout, error status, unreadable answer) is `item_webhook_failed`, so the
+    screen can say so and offer the amount mode instead.
+    """
+    from app.services import webhooks  # local: webhooks imports this module's neighbours
+
+    with write_session() as session:
+        location = session.exec(
+            select(Location).where(Location.id == location_id, Location.operator_id == operator_id)
+        ).first()
+        if location is None:
+            raise GiftnetError(ErrorCode.not_found, "No such location.")
+        if not location.item_webhook_url:
+            raise GiftnetError(ErrorCode.invalid_input, "This location has no item webhook.")
+        secret = webhooks.location_secret(session, location)
+        url = location.item_webhook_url
+        body = json.dumps({"type": "items.requested", "timestamp": utcnow().isoformat(),
+                           "data": {"location_id": location.id, "location_external_id": location.external_id}},
+                          separators=(",", ":"))
+    message_id = "msg_" + secrets.token_urlsafe(12)
+    timestamp = int(time.time())
+    headers = {"content-type": "application/json", "webhook-id": message_id, "webhook-timestamp": str(timestamp),
+               "webhook-signature": webhooks.sign(secret, message_id, timestamp, body)}
+    failure = "The location's item list could not be loaded"
+    own_client = client is None
+    client = client or httpx.Client(timeout=ITEM_WEBHOOK_TIMEOUT_SECONDS)
+    try:
+        response = client.post(url, content=body.encode(), headers=headers)
+    except httpx.HTTPError as error:
+        raise GiftnetError(ErrorCode.item_webhook_failed, f"{failure} ({type(error).__name__}). "
+                           "Enter an amount instead.") from error
+    finally:
+        if own_client:
+            client.close()
+    if response.status_code != 200:
+        raise GiftnetError(ErrorCode.item_webhook_failed,
+                           f"{failure} (HTTP {response.status_code}). Enter an amount instead.")
+    try:
+        raw_items = response.json()["items"]
+        parsed = []
+        for raw in raw_items[:MAX_WEBHOOK_ITEMS]:
+            price = raw["price_cents"]
+            if isinstance(price, bool) or not isinstance(price, int) or price <= 0 or not str(raw["name"]).strip():
+                raise ValueError("bad item")
+            parsed.append(WebhookItem(name=str(raw["name"]).strip()[:120], price_cents=price,
+                                      sku=(str(raw["sku"])[:64] if raw.get("sku") else None)))
+    except (ValueError, KeyError, TypeError) as error:
+        raise GiftnetError(ErrorCode.item_webhook_failed,
+                           f"{failure}: its answer is not a list of items. Enter an amount instead.") from error
+    return parsed
