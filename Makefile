@@ -22,7 +22,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 ## run: install what is missing, migrate, load the demo network, serve on http://localhost:$(PORT)
 run: deps
 	$(PY) -m app.cli migrate
-	$(PY) -m app.cli seed-demo
+	PUBLIC_URL=$${PUBLIC_URL:-http://localhost:$(PORT)} $(PY) -m app.cli seed-demo
 	@echo ""
 	@echo "  Giftnet starts at http://localhost:$(PORT)  (the first start builds the frontend: about a minute)"
 	@echo "  Demo login: demo@giftnet.local / demo-downtown-2026"
@@ -57,6 +57,7 @@ check-ledger: deps
 
 bench: deps
 	$(PY) bench/ledger.py
+	$(PY) bench/import.py
 
 deps: $(VENV)/.installed $(BUN)
 

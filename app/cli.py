@@ -1,7 +1,10 @@
 """Operations from the command line: `python -m app.cli <command>`.
 
     migrate                       bring the database to the newest schema
-    seed-demo                     load the demo network once (prints its login)
+    seed-demo                     load the demo network once (prints its login and a fresh device
+                                  activation link for the demo café)
+    activation-link --location-id N
+                                  prints a fresh device activation link for the location (older ones stop working)
     create-operator --name N --email E --password P [--currency CAD|USD] [--timezone Z]
                                   prints {"operator_id", "user_email", "api_key"} as JSON
     issue-card --operator-id N --amount-cents C [--recipient-email E]
@@ -28,10 +31,31 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _seed_demo(_args: argparse.Namespace) -> int:
-    from app.services.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+    from app.services.demo import DEMO_EMAIL, DEMO_PASSWORD, demo_activation_link, seed_demo
 
     created = seed_demo()
     print(f"demo network {'created' if created else 'already present'}; log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+    demo_link = demo_activation_link()
+    if demo_link is not None:
+        location_name, sent = demo_link
+        print(f"activate a counter device for {location_name} (valid until {sent.link.expires_at:%Y-%m-%d %H:%M} UTC):")
+        print(f"  {sent.url}")
+    return 0
+
+
+def _activation_link(args: argparse.Namespace) -> int:
+    from app.db import read_session
+    from app.models import Location
+    from app.services.actor import Actor
+    from app.services.devices import create_activation_link
+
+    # The command line acts for whichever network owns the location.
+    with read_session() as session:
+        location = session.get(Location, args.location_id)
+    if location is None:
+        print(f"no location with id {args.location_id}", file=sys.stderr)
+        return 2
+    print(create_activation_link(Actor(location.operator_id, channel="system"), location.id).url)
     return 0
 
 
@@ -106,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="migrate the database").set_defaults(run=_migrate)
     commands.add_parser("seed-demo", help="load the demo network once").set_defaults(run=_seed_demo)
+    link = commands.add_parser("activation-link", help="print a fresh device activation link for a location")
+    link.add_argument("--location-id", type=int, required=True)
+    link.set_defaults(run=_activation_link)
     create = commands.add_parser("create-operator", help="create an operator, its owner and an API key")
     create.add_argument("--name", required=True)
     create.add_argument("--email", required=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from app.db import read_session, write_session
 from app.models import ActivationLink, Device, Location, Operator
@@ -47,28 +47,34 @@ def activation_url(token: str) -> str:
 
 def create_activation_link(actor: Actor, location_id: int) -> SentLink:
     """A fresh link for the location; older links of the location stop working."""
+    with write_session() as session:
+        return issue_activation_link(session, actor, location_id)
+
+
+def issue_activation_link(session: Session, actor: Actor, location_id: int) -> SentLink:
+    """`create_activation_link` inside the caller's transaction (so the email that
+    carries the link is queued in the same commit)."""
     token = secrets.token_urlsafe(24)
     now = utcnow()
-    with write_session() as session:
-        location = session.exec(
-            select(Location).where(Location.id == location_id, Location.operator_id == actor.operator_id)
-        ).first()
-        if location is None:
-            raise GiftnetError(ErrorCode.not_found, "No such location.")
-        session.execute(
-            update(ActivationLink)
-            .where(ActivationLink.location_id == location_id, ActivationLink.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
-        link = ActivationLink(
-            operator_id=actor.operator_id,
-            location_id=location_id,
-            token_hash=crypto.keyed_hash(LINK_HASH, token),
-            created_at=now,
-            expires_at=now + activation_ttl(),
-        )
-        session.add(link)
-        session.flush()
+    location = session.exec(
+        select(Location).where(Location.id == location_id, Location.operator_id == actor.operator_id)
+    ).first()
+    if location is None:
+        raise GiftnetError(ErrorCode.not_found, "No such location.")
+    session.execute(
+        update(ActivationLink)
+        .where(ActivationLink.location_id == location_id, ActivationLink.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    link = ActivationLink(
+        operator_id=actor.operator_id,
+        location_id=location_id,
+        token_hash=crypto.keyed_hash(LINK_HASH, token),
+        created_at=now,
+        expires_at=now + activation_ttl(),
+    )
+    session.add(link)
+    session.flush()
     return SentLink(link=link, token=token, url=activation_url(token))
 
 

@@ -196,6 +196,8 @@ def import_locations(actor: Actor, content: bytes, *, filename: str | None = Non
             match = (by_external.get(outcome.external_id) if outcome.external_id
                      else by_name_email.get((clean["name"].lower(), clean["email"])))
             outcome.action = "create" if match is None else "update"
+            if progress and index % 500 == 0:
+                progress(total + index, total * 2)
             if dry_run:
                 outcome.location_id = match.id if match else None
                 continue
@@ -210,17 +212,15 @@ def import_locations(actor: Actor, content: bytes, *, filename: str | None = Non
                 updated += 1
             session.add(location)
             written.append((outcome, location))
-            if progress and index % 500 == 0:
-                progress(total + index, total * 2)
         session.flush()
         for outcome, location in written:
             outcome.location_id = location.id
+    if progress:
+        progress(total * 2, total * 2)
     if dry_run:
         planned_creates = sum(1 for outcome, _clean in cleaned if outcome.action == "create")
         return ImportResult(ok=True, imported=False, rows=outcomes, created=planned_creates,
                             updated=len(cleaned) - planned_creates)
-    if progress:
-        progress(total * 2, total * 2)
     return ImportResult(ok=True, imported=True, rows=outcomes, created=created, updated=updated)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from app.db import read_session, write_session
-from app.models import Location
+from app.models import Card, Device, Location, Redemption
 from app.models.base import utcnow
 from app.models.location import ACCOUNT_TYPES, BANK_COUNTRIES, REDEMPTION_MODES
 from app.services import crypto, events
@@ -294,3 +294,19 @@ def account_number(location: Location) -> str | None:
     if not location.account_number_encrypted:
         return None
     return crypto.decrypt(location.account_number_encrypted)
+
+
+def recent_redemptions(operator_id: int, location_id: int, limit: int = 10) -> list[tuple[Redemption, str, str | None]]:
+    """The location's newest redemptions, each with its card's last 4 and the device code (if any)."""
+    with read_session() as session:
+        _location_or_404(session, operator_id, location_id)
+        return list(
+            session.exec(
+                select(Redemption, Card.last4, Device.code)
+                .join(Card, Card.id == Redemption.card_id)
+                .outerjoin(Device, Device.id == Redemption.device_id)
+                .where(Redemption.operator_id == operator_id, Redemption.location_id == location_id)
+                .order_by(Redemption.id.desc())
+                .limit(max(1, min(int(limit), MAX_PAGE)))
+            ).all()
+        )
