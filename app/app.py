@@ -9,7 +9,10 @@ from app.pages.auth import login_page, signup_page
 from app.pages.card_page import CARD_PAGE_META, card_page
 from app.pages.cards import card_detail_page, cards_page
 from app.pages.developers import developers_page
+from app.pages.device import DEVICE_PAGE_META, activate_page, redeem_page
 from app.pages.home import home_page
+from app.pages.location_import import location_import_page
+from app.pages.locations import location_detail_page, location_edit_page, location_new_page, locations_page
 from app.pages.outbox import outbox_page
 from app.pages.upcoming import UPCOMING_SECTIONS, upcoming_page
 from app.services.outbox import deliver_forever
@@ -18,7 +21,10 @@ from app.state.auth import LoginState
 from app.state.card_page import CardPageState
 from app.state.cards import CardDetailState, CardsState
 from app.state.developers import DevelopersState
+from app.state.device import ActivateState, RedeemState
 from app.state.home import HomeState
+from app.state.location_import import LocationImportState
+from app.state.locations import LocationDetailState, LocationFormState, LocationsState
 from app.state.outbox import OutboxState
 
 
@@ -39,6 +45,14 @@ app.add_page(card_detail_page, route="/cards/[card_id]", title="Card | Giftnet",
 app.add_page(outbox_page, route="/outbox", title="Outbox | Giftnet", on_load=OutboxState.load)
 # The recipient's card page: public, the link token is the credential.
 app.add_page(card_page, route="/c/[link_token]", title="Your gift card", on_load=CardPageState.load, meta=CARD_PAGE_META)
+app.add_page(locations_page, route="/locations", title="Locations | Giftnet", on_load=LocationsState.load)
+app.add_page(location_new_page, route="/locations/new", title="New location | Giftnet", on_load=LocationFormState.load_new)
+app.add_page(location_import_page, route="/locations/import", title="Import locations | Giftnet", on_load=LocationImportState.load)
+app.add_page(location_detail_page, route="/locations/[location_id]", title="Location | Giftnet", on_load=LocationDetailState.load)
+app.add_page(location_edit_page, route="/locations/[location_id]/edit", title="Edit location | Giftnet", on_load=LocationFormState.load_edit)
+# The counter device's side: public, the activation link and the device secret are the credentials.
+app.add_page(activate_page, route="/activate/[activation_token]", title="Activate this device | Giftnet", on_load=ActivateState.load, meta=DEVICE_PAGE_META)
+app.add_page(redeem_page, route="/redeem", title="Redeem | Giftnet", on_load=RedeemState.load, meta=DEVICE_PAGE_META)
 app.add_page(developers_page, route="/developers", title="Developers | Giftnet", on_load=DevelopersState.load)
 for section in UPCOMING_SECTIONS:
     app.add_page(

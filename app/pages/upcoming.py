@@ -7,11 +7,6 @@ import reflex as rx
 from app.components.layout import dashboard_shell, page_title
 
 UPCOMING_SECTIONS = {
-    "locations": (
-        "Locations",
-        "Each business of your network, its devices and POS keys. Creating locations "
-        "(by hand, by API or from your CSV file) and activating their devices is not available yet.",
-    ),
     "settlements": (
         "Settlements",
         "What each business is owed, payout batches and NACHA / CPA-005 bank files. Not available yet.",

@@ -1,0 +1,258 @@
+"""The counter device's screens: activation through the emailed link, and the device
+home. Built for a tablet on a counter: big type, big targets, one thing per screen."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.layout import page_ready_marker
+from app.state.device import ActivateState, RedeemState
+
+# The link is a credential: keep it out of Referer headers and search engines.
+DEVICE_PAGE_META = [{"name": "referrer", "content": "no-referrer"}, {"name": "robots", "content": "noindex, nofollow"}]
+
+
+def _device_frame(*children: rx.Component, top: rx.Component | None = None) -> rx.Component:
+    return rx.box(
+        top or rx.fragment(),
+        rx.center(
+            rx.card(
+                rx.vstack(*children, spacing="5", width="100%", align="center"),
+                width="100%",
+                max_width="640px",
+                padding="36px 28px",
+                size="4",
+            ),
+            padding="24px 16px",
+            width="100%",
+        ),
+        page_ready_marker(),
+        min_height="100vh",
+        width="100%",
+        background=rx.color("gray", 2),
+    )
+
+
+def _brand() -> rx.Component:
+    return rx.hstack(rx.icon("gift", size=28, color=rx.color("accent", 10)), rx.heading("Giftnet", size="5"),
+                     align="center", spacing="2")
+
+
+def _loading(element_id: str) -> rx.Component:
+    return rx.center(rx.spinner(size="3"), id=element_id, padding="48px")
+
+
+# --------------------------------------------------------------------------- /activate/<token>
+
+
+def _refused() -> rx.Component:
+    state = ActivateState
+    return rx.vstack(
+        rx.icon("link-2-off", size=56, color=rx.color("red", 10)),
+        rx.heading(state.refusal_title, size="7", text_align="center", id="activation-refused-title"),
+        rx.cond(
+            state.location_name != "",
+            rx.text(state.location_name, " · ", state.operator_name, size="4", color=rx.color("gray", 11),
+                    text_align="center"),
+        ),
+        rx.callout(state.refusal_message, icon="info", color_scheme="red", size="3", role="alert",
+                   id="activation-refused", width="100%"),
+        rx.text("Nothing was changed on this device.", size="3", color=rx.color("gray", 11)),
+        align="center",
+        spacing="4",
+        width="100%",
+    )
+
+
+def _ask_name() -> rx.Component:
+    state = ActivateState
+    return rx.vstack(
+        rx.text("Activate this device for", size="4", color=rx.color("gray", 11)),
+        rx.heading(state.location_name, size="8", text_align="center", id="activate-location-name"),
+        rx.text("in the ", rx.text.strong(state.operator_name, id="activate-operator-name"), " gift card network",
+                size="4", text_align="center"),
+        rx.cond(
+            state.current_device_code != "",
+            rx.callout(
+                rx.text("This browser is already device ", rx.text.strong(state.current_device_code), " of ",
+                        state.current_location_name, ". Activating it again replaces that."),
+                icon="info", size="2", id="activate-already-device", width="100%",
+            ),
+        ),
+        rx.form(
+            rx.vstack(
+                rx.text("Name this device", as_="label", html_for="activate-device-name", size="5", weight="bold"),
+                rx.input(
+                    name="device_name",
+                    id="activate-device-name",
+                    placeholder="e.g. Front counter",
+                    required=True,
+                    max_length=80,
+                    auto_complete="off",
+                    size="3",
+                    width="100%",
+                    style={"fontSize": "24px", "height": "64px"},
+                ),
+                rx.text("So your team and your network can tell your devices apart.", size="3",
+                        color=rx.color("gray", 11)),
+                rx.cond(
+                    state.error != "",
+                    rx.callout(state.error, icon="triangle-alert", color_scheme="red", role="alert",
+                               id="activate-error", width="100%"),
+                ),
+                rx.button("Activate this device", type="submit", id="activate-submit", size="4", width="100%",
+                          style={"height": "72px", "fontSize": "24px"}),
+                rx.text(state.validity, size="2", color=rx.color("gray", 11), id="activate-validity"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=state.activate,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        align="center",
+        spacing="4",
+        width="100%",
+    )
+
+
+def _activated() -> rx.Component:
+    state = ActivateState
+    return rx.vstack(
+        rx.icon("circle-check", size=56, color=rx.color("green", 10)),
+        rx.heading("This device is activated", size="7", text_align="center", id="activate-done"),
+        rx.text(state.device_name, " at ", state.location_name, size="4", text_align="center",
+                color=rx.color("gray", 11)),
+        rx.text("Device code", size="4", color=rx.color("gray", 11), margin_top="8px"),
+        rx.text(
+            state.device_code,
+            id="device-code",
+            size="9",
+            weight="bold",
+            style={"fontFamily": "ui-monospace, 'Courier New', monospace", "letterSpacing": "0.06em",
+                   "fontSize": "clamp(44px, 9vw, 80px)", "lineHeight": "1.1"},
+        ),
+        rx.text(
+            "Tell this code to your network if this device is ever lost or replaced. The device stays activated in "
+            "this browser; do not clear its site data.",
+            size="3", text_align="center",
+        ),
+        rx.link(rx.button("Open the redemption screen", size="4", id="activated-open-redeem", width="100%",
+                          style={"height": "64px", "fontSize": "20px"}),
+                href="/redeem", width="100%"),
+        align="center",
+        spacing="3",
+        width="100%",
+    )
+
+
+def activate_page() -> rx.Component:
+    state = ActivateState
+    return _device_frame(
+        _brand(),
+        rx.cond(
+            state.checked,
+            rx.cond(state.activated, _activated(), rx.cond(state.link_ok, _ask_name(), _refused())),
+            _loading("activate-loading"),
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- /redeem
+
+
+def _device_bar() -> rx.Component:
+    """Always on top of the device's screens: where this is, and which device."""
+    state = RedeemState
+    return rx.flex(
+        rx.vstack(
+            rx.text(state.location_name, size="6", weight="bold", id="redeem-location-name"),
+            rx.text(state.operator_name, size="3", color=rx.color("gray", 11)),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.vstack(
+            rx.text("Device", size="2", color=rx.color("gray", 11)),
+            rx.text(state.device_code, size="6", weight="bold", id="redeem-device-code",
+                    style={"fontFamily": "ui-monospace, 'Courier New', monospace", "letterSpacing": "0.04em"}),
+            spacing="0",
+            align="end",
+        ),
+        align="center",
+        padding="16px 24px",
+        width="100%",
+        background=rx.color("gray", 1),
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        position="sticky",
+        top="0",
+        z_index="10",
+    )
+
+
+def _redeem_ready() -> rx.Component:
+    state = RedeemState
+    return rx.vstack(
+        rx.icon("tablet-smartphone", size=56, color=rx.color("accent", 10)),
+        rx.heading("This device is ready", size="7", text_align="center"),
+        rx.text(state.device_name, " is activated for ", rx.text.strong(state.location_name), ".", size="4",
+                text_align="center"),
+        rx.callout(
+            "Redeeming cards on this screen is not available yet: it arrives with Giftnet's redemption update. "
+            "Nothing else to do on this device until then.",
+            icon="info", size="3", id="redeem-coming", width="100%",
+        ),
+        rx.text("This location redeems by ", state.mode_ready, size="3", color=rx.color("gray", 11),
+                text_align="center"),
+        align="center",
+        spacing="4",
+        width="100%",
+    )
+
+
+def _redeem_revoked() -> rx.Component:
+    return rx.vstack(
+        rx.icon("ban", size=56, color=rx.color("red", 10)),
+        rx.heading("This device was revoked", size="7", text_align="center"),
+        rx.callout(
+            "This device was revoked by your network; ask for a new activation link.",
+            icon="triangle-alert", color_scheme="red", size="3", role="alert", id="device-revoked", width="100%",
+        ),
+        rx.text("It can no longer redeem cards. Once a new link arrives by email, open it on this device.", size="3",
+                text_align="center"),
+        align="center",
+        spacing="4",
+        width="100%",
+    )
+
+
+def _redeem_not_activated() -> rx.Component:
+    return rx.vstack(
+        rx.icon("tablet-smartphone", size=56, color=rx.color("gray", 10)),
+        rx.heading("Not an activated device", size="7", text_align="center"),
+        rx.callout(
+            "This browser is not an activated device. Open the activation link emailed to your location on this "
+            "device to activate it.",
+            icon="info", size="3", id="device-not-activated", width="100%",
+        ),
+        rx.text("Lost the email? Ask your network to send a new link.", size="3", color=rx.color("gray", 11)),
+        align="center",
+        spacing="4",
+        width="100%",
+    )
+
+
+def redeem_page() -> rx.Component:
+    state = RedeemState
+    return _device_frame(
+        rx.cond(
+            state.checked,
+            rx.match(
+                state.status,
+                ("active", _redeem_ready()),
+                ("revoked", rx.fragment(_brand(), _redeem_revoked())),
+                rx.fragment(_brand(), _redeem_not_activated()),
+            ),
+            _loading("redeem-loading"),
+        ),
+        top=rx.cond(state.checked & (state.status == "active"), _device_bar()),
+    )

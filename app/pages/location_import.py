@@ -1,0 +1,219 @@
+"""Import locations from a CSV file: template, upload, preview with every error, import."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.layout import dashboard_shell, error_callout, page_title
+from app.pages.locations import back_to_locations
+from app.services.location_import import MAX_FILE_BYTES, MAX_ROWS
+from app.state.location_import import LocationImportState
+
+UPLOAD_ID = "import-upload"
+
+
+def _step(number: str, title: str, *children: rx.Component) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.center(rx.text(number, weight="bold", size="4"), width="36px", height="36px", border_radius="50%",
+                      background=rx.color("accent", 3), color=rx.color("accent", 11), flex_shrink="0"),
+            rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%"),
+            spacing="4",
+            align="start",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+    )
+
+
+def _template_step() -> rx.Component:
+    return _step(
+        "1",
+        "Start from the template",
+        rx.text(
+            "One row per business. name and email are required; external_id is your own reference, and importing "
+            "a file again updates the locations with the same external id instead of adding them twice. "
+            "mode is pos, items or amount. Bank details: US rows fill routing_number, Canadian rows "
+            "institution_number and transit_number, both fill account_number and account_type.",
+            size="3",
+        ),
+        rx.button(rx.icon("download"), "Download the template", size="3", variant="soft", id="import-template-download",
+                  on_click=LocationImportState.download_template),
+    )
+
+
+def _upload_step() -> rx.Component:
+    state = LocationImportState
+    zone = rx.upload(
+        rx.vstack(
+            rx.icon("file-up", size=36, color=rx.color("accent", 10)),
+            rx.text(
+                rx.cond(state.file_name != "", state.file_name, "Drop your .csv file here, or click to choose it"),
+                size="4", weight="medium", id="import-file-name",
+            ),
+            rx.text(
+                f"UTF-8 CSV, up to {MAX_FILE_BYTES // (1024 * 1024)} MB and {MAX_ROWS:,} rows. Nothing is imported "
+                "before you see the check.",
+                size="2", color=rx.color("gray", 11),
+            ),
+            align="center",
+            spacing="2",
+        ),
+        id=UPLOAD_ID,
+        multiple=False,
+        max_files=1,
+        disabled=state.busy,
+        on_drop=state.handle_upload(rx.upload_files(upload_id=UPLOAD_ID)),
+        border=f"2px dashed {rx.color('accent', 7)}",
+        border_radius="12px",
+        padding="32px",
+        width="100%",
+        cursor="pointer",
+        background=rx.color("accent", 2),
+    )
+    return _step("2", "Upload your file", zone, error_callout(state.file_error, "import-file-error"))
+
+
+def _progress() -> rx.Component:
+    state = LocationImportState
+    return rx.cond(
+        state.busy,
+        rx.vstack(
+            rx.hstack(rx.spinner(size="2"), rx.text(state.progress_label, " ", state.progress, "%", size="3",
+                                                    id="import-progress-label"), align="center"),
+            rx.progress(value=state.progress, max=100, size="3", width="100%", id="import-progress"),
+            width="100%",
+            spacing="2",
+        ),
+    )
+
+
+def _problem(problem: rx.Var) -> rx.Component:
+    return rx.text(rx.code(problem.column), " ", problem.message, size="2", class_name="import-error")
+
+
+def _error_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text("Row ", row.row, weight="bold"), white_space="nowrap"),
+        rx.table.cell(row.name, min_width="140px"),
+        rx.table.cell(rx.vstack(rx.foreach(row.problems, _problem), spacing="1")),
+        id="import-error-row-" + row.row.to_string(),
+        class_name="import-error-row",
+        align="start",
+    )
+
+
+def _errors() -> rx.Component:
+    state = LocationImportState
+    return rx.vstack(
+        rx.callout(
+            rx.text(
+                "Nothing was imported: ", state.error_total, " problem(s) in ", state.error_rows.length()
+                + state.hidden_error_rows, " of ", state.rows_total,
+                " rows. Fix them in your file (row numbers count the header as row 1), then upload it again.",
+            ),
+            icon="triangle-alert", color_scheme="red", role="alert", id="import-preview-summary", width="100%",
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Row"),
+                    rx.table.column_header_cell("Name"),
+                    rx.table.column_header_cell("Column and problem"),
+                )
+            ),
+            rx.table.body(rx.foreach(state.error_rows, _error_row)),
+            id="import-preview-errors",
+            width="100%",
+            size="2",
+        ),
+        rx.cond(
+            state.hidden_error_rows > 0,
+            rx.text("… and ", state.hidden_error_rows, " more rows with problems, listed after you fix these.",
+                    size="2", id="import-errors-more"),
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _ready() -> rx.Component:
+    state = LocationImportState
+    return rx.vstack(
+        rx.callout(
+            rx.text("Every row is valid: ", rx.text.strong(state.rows_total), " rows, ",
+                    rx.text.strong(state.planned_created), " new location(s) and ",
+                    rx.text.strong(state.planned_updated), " update(s) of existing ones (same external id). "
+                    "Each new active location is emailed its device activation link."),
+            icon="circle-check", color_scheme="green", id="import-preview-ok", width="100%",
+        ),
+        rx.hstack(
+            rx.button("Choose another file", size="3", variant="soft", id="import-reset", on_click=state.start_over),
+            rx.button(rx.icon("upload"), "Import ", state.rows_total, " rows", size="3", id="import-submit",
+                      on_click=state.confirm_import),
+            spacing="3",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _done() -> rx.Component:
+    state = LocationImportState
+    return rx.vstack(
+        rx.callout(
+            rx.text(
+                "Imported ", state.rows_total, " rows: ",
+                rx.text.strong(state.created, id="import-result-created"), " created, ",
+                rx.text.strong(state.updated, id="import-result-updated"), " updated; ",
+                rx.text.strong(state.emailed, id="import-result-emailed"),
+                " activation email(s) queued to the new locations.",
+            ),
+            icon="circle-check", color_scheme="green", id="import-result", width="100%",
+        ),
+        error_callout(state.email_error, "import-email-error"),
+        rx.hstack(
+            rx.link(rx.button("See the locations", size="3", id="import-see-locations"), href="/locations"),
+            rx.button("Import another file", size="3", variant="soft", id="import-reset", on_click=state.start_over),
+            spacing="3",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _check_step() -> rx.Component:
+    state = LocationImportState
+    return _step(
+        "3",
+        "Check and import",
+        _progress(),
+        rx.match(
+            state.stage,
+            ("preview", rx.cond(state.error_total > 0, _errors(), _ready())),
+            ("done", _done()),
+            rx.cond(
+                state.busy,
+                rx.fragment(),
+                rx.text("Upload a file: every row is checked first, and each problem is named by row and column.",
+                        size="3", color=rx.color("gray", 11), id="import-waiting"),
+            ),
+        ),
+    )
+
+
+def location_import_page() -> rx.Component:
+    return dashboard_shell(
+        rx.vstack(
+            back_to_locations(),
+            page_title("Import locations", "Bring your existing file of businesses: create new ones, update the others."),
+            _template_step(),
+            _upload_step(),
+            _check_step(),
+            spacing="4",
+            width="100%",
+            max_width="960px",
+        ),
+        active="locations",
+    )

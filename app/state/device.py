@@ -1,0 +1,131 @@
+"""The counter device's side: activation through the emailed link, and the device home.
+
+The device's secret lives in this browser's localStorage (`giftnet_device`) and is
+resolved again on every load, so a revoked device is refused at once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import reflex as rx
+
+from app.models.base import utcnow
+from app.services import devices
+from app.services.errors import GiftnetError
+
+REFUSAL_TITLES = {
+    "unknown": "This activation link does not work",
+    "expired": "This activation link has expired",
+    "revoked": "This activation link was replaced",
+    "location_inactive": "This location is not active",
+}
+MODE_READY = {
+    "pos": "POS payments: the redemption screen will list the payments your POS pushes, to SELECT.",
+    "items": "Items: the redemption screen will list this location's items to choose from.",
+    "amount": "Amount: the redemption screen will ask for the amount to take off the card.",
+}
+
+
+class DeviceState(rx.State):
+    """The secret that makes this browser a device of a location."""
+
+    device_secret: str = rx.LocalStorage("", name="giftnet_device", sync=True)
+
+
+def _hours_left(expires_at: datetime | None) -> str:
+    if expires_at is None:
+        return ""
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)
+    seconds = (expires_at - utcnow()).total_seconds()
+    hours = int(seconds // 3600)
+    if hours >= 1:
+        return f"This link works for {hours} more hour{'s' if hours != 1 else ''}."
+    return f"This link works for {max(1, int(seconds // 60))} more minutes."
+
+
+class ActivateState(DeviceState):
+    checked: bool = False
+    link_ok: bool = False
+    refusal_title: str = ""
+    refusal_message: str = ""
+    location_name: str = ""
+    operator_name: str = ""
+    validity: str = ""
+    # this browser may already be a device (of this or another location)
+    current_device_code: str = ""
+    current_location_name: str = ""
+    # after activation
+    activated: bool = False
+    device_code: str = ""
+    device_name: str = ""
+    error: str = ""
+
+    def _token(self) -> str:
+        return str(self.router.page.params.get("activation_token", ""))
+
+    def _show_refusal(self, reason: str, location_name: str = "", operator_name: str = "") -> None:
+        self.link_ok = False
+        self.refusal_title = REFUSAL_TITLES.get(reason, REFUSAL_TITLES["unknown"])
+        self.refusal_message = devices.LINK_REFUSALS.get(reason, devices.LINK_REFUSALS["unknown"])
+        self.location_name, self.operator_name = location_name, operator_name
+
+    @rx.event
+    def load(self):
+        self.activated, self.device_code, self.device_name, self.error = False, "", "", ""
+        check = devices.check_activation_link(self._token())
+        if check.ok:
+            self.link_ok = True
+            self.location_name, self.operator_name = check.location_name, check.operator_name
+            self.validity = _hours_left(check.expires_at)
+        else:
+            self._show_refusal(check.reason, check.location_name, check.operator_name)
+        current = devices.resolve_device(self.device_secret)
+        self.current_device_code = current.code if current else ""
+        self.current_location_name = current.location_name if current else ""
+        self.checked = True
+
+    @rx.event
+    def activate(self, form: dict):
+        self.error = ""
+        token = self._token()
+        try:
+            activated = devices.activate_device(token, str(form.get("device_name", "")))
+        except GiftnetError as error:
+            if error.field == "token":
+                # The link stopped working while the page was open: say why, as on load.
+                check = devices.check_activation_link(token)
+                self._show_refusal(check.reason, check.location_name, check.operator_name)
+            else:
+                self.error = error.message
+            return None
+        self.device_secret = activated.secret
+        self.device_code = activated.device.code
+        self.device_name = activated.device.name
+        self.activated = True
+        return None
+
+
+class RedeemState(DeviceState):
+    checked: bool = False
+    # active | revoked | none
+    status: str = "none"
+    device_code: str = ""
+    device_name: str = ""
+    location_name: str = ""
+    operator_name: str = ""
+    mode_ready: str = ""
+
+    @rx.event
+    def load(self):
+        context = devices.resolve_device(self.device_secret)
+        if context is not None:
+            self.status = "active"
+            self.device_code, self.device_name = context.code, context.name
+            self.location_name, self.operator_name = context.location_name, context.operator_name
+            self.mode_ready = MODE_READY.get(context.location_mode, "")
+        else:
+            self.status = "revoked" if devices.device_is_revoked(self.device_secret) else "none"
+            self.device_code = self.device_name = self.location_name = self.operator_name = self.mode_ready = ""
+        self.checked = True

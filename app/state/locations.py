@@ -1,0 +1,619 @@
+"""Locations screens: the list (search, filters, pages), the create/edit form, and one
+location with its devices, POS keys, item catalog and recent redemptions."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import reflex as rx
+
+from app.models import Location
+from app.services import device_emails, devices, items, locations, pos_keys
+from app.services.actor import Actor
+from app.services.device_emails import describe_duration
+from app.services.errors import ErrorCode, GiftnetError
+from app.services.money import format_cents, parse_amount
+from app.services.timefmt import format_local_time
+from app.state.session import SessionState
+
+PAGE_SIZE = 20
+MODE_LABELS = {"pos": "POS payments", "items": "Items", "amount": "Amount"}
+MODE_HINTS = {
+    "pos": "The counter selects the payment the location's POS just pushed.",
+    "items": "The counter picks items from the catalog below (or from the item webhook).",
+    "amount": "The counter types the amount to take off the card.",
+}
+# The form's text fields, in screen order; the checkboxes and selects are read apart.
+TEXT_FIELDS = ("name", "email", "phone", "address", "external_id", "item_webhook_url", "notify_webhook_url",
+               "commission_bps")
+BANK_INPUTS = ("routing_number", "institution_number", "transit_number", "account_number")
+
+
+def _actor(who) -> Actor:  # noqa: ANN001
+    return Actor(who.operator_id, user_id=who.user_id, channel="dashboard")
+
+
+@dataclass
+class LocationRow:
+    id: int = 0
+    name: str = ""
+    email: str = ""
+    external_id: str = ""
+    mode: str = ""
+    mode_label: str = ""
+    active: bool = True
+
+
+def _location_row(location: Location) -> LocationRow:
+    return LocationRow(
+        id=location.id,
+        name=location.name,
+        email=location.email,
+        external_id=location.external_id or "—",
+        mode=location.mode,
+        mode_label=MODE_LABELS.get(location.mode, location.mode),
+        active=location.active,
+    )
+
+
+class LocationsState(SessionState):
+    rows: list[LocationRow] = []
+    query: str = ""
+    mode_filter: str = "all"
+    active_filter: str = "all"
+    cursor_stack: list[int] = []
+    next_cursor: int = 0
+    list_error: str = ""
+
+    def _reload(self, cursor: int | None = None):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        try:
+            page = locations.list_locations(
+                who.operator_id,
+                query=self.query or None,
+                mode=None if self.mode_filter == "all" else self.mode_filter,
+                active=None if self.active_filter == "all" else self.active_filter == "active",
+                limit=PAGE_SIZE,
+                cursor=cursor,
+            )
+        except GiftnetError as error:
+            self.list_error = error.message
+            return None
+        self.list_error = ""
+        self.rows = [_location_row(location) for location in page.locations]
+        self.next_cursor = page.next_cursor or 0
+        return None
+
+    @rx.event
+    def load(self):
+        self.cursor_stack = []
+        return self._reload()
+
+    @rx.event
+    def search(self, form: dict):
+        self.query = str(form.get("query", "")).strip()
+        self.cursor_stack = []
+        return self._reload()
+
+    @rx.event
+    def clear_search(self):
+        self.query = ""
+        self.cursor_stack = []
+        return self._reload() or rx.set_value("locations-search", "")
+
+    @rx.event
+    def set_mode_filter(self, value: str):
+        self.mode_filter = value
+        self.cursor_stack = []
+        return self._reload()
+
+    @rx.event
+    def set_active_filter(self, value: str):
+        self.active_filter = value
+        self.cursor_stack = []
+        return self._reload()
+
+    @rx.event
+    def next_page(self):
+        if not self.next_cursor:
+            return None
+        self.cursor_stack = [*self.cursor_stack, self.next_cursor]
+        return self._reload(self.next_cursor)
+
+    @rx.event
+    def previous_page(self):
+        self.cursor_stack = self.cursor_stack[:-1]
+        return self._reload(self.cursor_stack[-1] if self.cursor_stack else None)
+
+
+# --------------------------------------------------------------------------- the form
+
+
+@dataclass
+class LocationForm:
+    """What the form starts from. The account number is never sent back to the browser."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    external_id: str = ""
+    mode: str = "amount"
+    item_webhook_url: str = ""
+    notify_items_email: bool = False
+    notify_webhook_url: str = ""
+    commission_bps: str = ""
+    active: bool = True
+    bank_country: str = "none"
+    routing_number: str = ""
+    institution_number: str = ""
+    transit_number: str = ""
+    account_type: str = "checking"
+    bank_summary: str = ""
+
+
+def _form_from(location: Location) -> LocationForm:
+    return LocationForm(
+        name=location.name,
+        email=location.email,
+        phone=location.phone or "",
+        address=location.address or "",
+        external_id=location.external_id or "",
+        mode=location.mode,
+        item_webhook_url=location.item_webhook_url or "",
+        notify_items_email=location.notify_items_email,
+        notify_webhook_url=location.notify_webhook_url or "",
+        commission_bps="" if location.commission_bps is None else str(location.commission_bps),
+        active=location.active,
+        bank_country=location.bank_country or "none",
+        routing_number=location.routing_number or "",
+        institution_number=location.institution_number or "",
+        transit_number=location.transit_number or "",
+        account_type=location.account_type or "checking",
+        bank_summary=locations.bank_summary(location) if location.bank_country else "",
+    )
+
+
+def _checked(value: object) -> bool:
+    """A checkbox in the submitted form: True, "on" or "true" when ticked."""
+    return value is True or str(value).lower() in ("on", "true")
+
+
+class LocationFormState(SessionState):
+    """Create (/locations/new) and edit (/locations/<id>/edit) share this form."""
+
+    editing_id: int = 0
+    initial: LocationForm = LocationForm()
+    bank_country: str = "none"
+    # A new key per load remounts the form, so its inputs start from `initial` again.
+    form_key: str = ""
+    loaded: bool = False
+    not_found: bool = False
+    error: str = ""
+    error_field: str = ""
+
+    def _location_id(self) -> int | None:
+        raw = str(self.router.page.params.get("location_id", ""))
+        return int(raw) if raw.isdigit() else None
+
+    @rx.event
+    def load_new(self):
+        if self._signed_in() is None:
+            return rx.redirect("/login")
+        self.editing_id = 0
+        self.initial = LocationForm()
+        return self._ready()
+
+    @rx.event
+    def load_edit(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        location_id = self._location_id()
+        try:
+            if location_id is None:
+                raise GiftnetError(ErrorCode.not_found, "No such location.")
+            location = locations.get_location(who.operator_id, location_id)
+        except GiftnetError:
+            self.not_found, self.loaded = True, True
+            return None
+        self.editing_id = location.id
+        self.initial = _form_from(location)
+        return self._ready()
+
+    def _ready(self):
+        self.bank_country = self.initial.bank_country
+        self.error, self.error_field = "", ""
+        self.not_found = False
+        self.form_key = uuid.uuid4().hex
+        self.loaded = True
+
+    @rx.event
+    def set_bank_country(self, value: str):
+        self.bank_country = value
+
+    def _bank_fields(self, form: dict) -> dict:
+        """The bank fields to send. Editing without retyping the account number keeps the
+        stored details, unless the routing/institution/transit numbers were changed."""
+        country = "" if self.bank_country == "none" else self.bank_country
+        typed = {field: str(form.get(field, "")).strip() for field in BANK_INPUTS}
+        bank = {"bank_country": country, "account_type": str(form.get("account_type", "")) if country else "", **typed}
+        if not country:
+            bank = {field: "" for field in bank}
+        if self.editing_id and not typed["account_number"] and country and self.initial.bank_summary:
+            unchanged = country == self.initial.bank_country and all(
+                typed[field] == getattr(self.initial, field)
+                for field in ("routing_number", "institution_number", "transit_number")
+                if field in form
+            )
+            if unchanged and bank["account_type"] in ("", self.initial.account_type):
+                return {}
+        if self.editing_id and not country and not self.initial.bank_summary:
+            return {}
+        return bank
+
+    @rx.event
+    async def save(self, form: dict):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.error, self.error_field = "", ""
+        raw = {field: str(form.get(field, "")) for field in TEXT_FIELDS}
+        raw["mode"] = str(form.get("mode", "") or "amount")
+        raw["notify_items_email"] = _checked(form.get("notify_items_email"))
+        raw["active"] = _checked(form.get("active"))
+        raw.update(self._bank_fields(form))
+        actor = _actor(who)
+        try:
+            if self.editing_id:
+                location = locations.update_location(actor, self.editing_id, raw)
+                message = "Changes saved."
+            else:
+                location = locations.create_location(actor, raw)
+                message = f"Location created. {_send_link(actor, location)}"
+        except GiftnetError as error:
+            self.error = error.message
+            self.error_field = error.field or ""
+            return rx.scroll_to("location-error")
+        detail = await self.get_state(LocationDetailState)
+        detail.flash = message
+        return rx.redirect(f"/locations/{location.id}")
+
+
+def _send_link(actor: Actor, location: Location) -> str:
+    """Email a new activation link; the sentence says what happened (or why not)."""
+    if not location.active:
+        return "It is inactive, so no activation link was sent; make it active, then use Send new link."
+    try:
+        device_emails.send_activation_email(actor, location.id)
+    except GiftnetError as error:
+        return f"The activation link was not sent: {error.message}"
+    return (
+        f"An activation link was emailed to {location.email}; it works for "
+        f"{describe_duration(devices.activation_ttl())}."
+    )
+
+
+# --------------------------------------------------------------------------- one location
+
+
+@dataclass
+class LocationView:
+    id: int = 0
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    external_id: str = ""
+    mode: str = ""
+    mode_label: str = ""
+    mode_hint: str = ""
+    item_webhook_url: str = ""
+    notify_items_email: str = ""
+    notify_webhook_url: str = ""
+    commission: str = ""
+    bank: str = ""
+    active: bool = True
+    created: str = ""
+
+
+@dataclass
+class DeviceRow:
+    id: int = 0
+    code: str = ""
+    name: str = ""
+    activated: str = ""
+    last_seen: str = ""
+    revoked: bool = False
+    revoked_at: str = ""
+
+
+@dataclass
+class PosKeyRow:
+    id: int = 0
+    name: str = ""
+    prefix: str = ""
+    created: str = ""
+    last_used: str = ""
+    revoked: bool = False
+
+
+@dataclass
+class ItemRow:
+    id: int = 0
+    name: str = ""
+    sku: str = ""
+    price: str = ""
+    active: bool = True
+
+
+@dataclass
+class RedemptionRow:
+    id: int = 0
+    time: str = ""
+    card: str = ""
+    kind: str = ""
+    amount: str = ""
+    device: str = ""
+    status: str = ""
+
+
+def _commission(location: Location) -> str:
+    if location.commission_bps is None:
+        return "The network's default"
+    return f"{location.commission_bps / 100:.2f} % ({location.commission_bps} bps, overrides the network's)"
+
+
+def _view(location: Location, timezone: str) -> LocationView:
+    return LocationView(
+        id=location.id,
+        name=location.name,
+        email=location.email,
+        phone=location.phone or "—",
+        address=location.address or "—",
+        external_id=location.external_id or "—",
+        mode=location.mode,
+        mode_label=MODE_LABELS.get(location.mode, location.mode),
+        mode_hint=MODE_HINTS.get(location.mode, ""),
+        item_webhook_url=location.item_webhook_url or "—",
+        notify_items_email="Yes" if location.notify_items_email else "No",
+        notify_webhook_url=location.notify_webhook_url or "—",
+        commission=_commission(location),
+        bank=locations.bank_summary(location),
+        active=location.active,
+        created=format_local_time(location.created_at, timezone),
+    )
+
+
+class LocationDetailState(SessionState):
+    location: LocationView = LocationView()
+    device_rows: list[DeviceRow] = []
+    pos_key_rows: list[PosKeyRow] = []
+    item_rows: list[ItemRow] = []
+    redemption_rows: list[RedemptionRow] = []
+    not_found: bool = False
+    # One message from the previous screen (e.g. "Location created ..."), shown once.
+    flash: str = ""
+    action_message: str = ""
+    action_error: str = ""
+    link_message: str = ""
+    # confirmation dialogs: the row about to be revoked
+    confirm_device_id: int = 0
+    confirm_device_label: str = ""
+    confirm_pos_key_id: int = 0
+    confirm_pos_key_label: str = ""
+    # shown once, right after creation
+    pos_key_plaintext: str = ""
+    pos_key_error: str = ""
+    item_error: str = ""
+
+    def _location_id(self) -> int:
+        raw = str(self.router.page.params.get("location_id", ""))
+        return int(raw) if raw.isdigit() else 0
+
+    def _reload(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        location_id = self._location_id()
+        try:
+            location = locations.get_location(who.operator_id, location_id)
+            device_list = devices.list_devices(who.operator_id, location_id)
+            key_list = pos_keys.list_pos_keys(who.operator_id, location_id)
+            item_list = items.list_items(who.operator_id, location_id, include_inactive=True)
+            redemption_list = locations.recent_redemptions(who.operator_id, location_id)
+        except GiftnetError:
+            self.not_found = True
+            self.location, self.device_rows, self.pos_key_rows, self.item_rows, self.redemption_rows = LocationView(), [], [], [], []
+            return None
+        zone = who.timezone
+        self.not_found = False
+        self.location = _view(location, zone)
+        self.device_rows = [
+            DeviceRow(
+                id=device.id,
+                code=device.code,
+                name=device.name,
+                activated=format_local_time(device.activated_at, zone),
+                last_seen=format_local_time(device.last_seen_at, zone) or "Never",
+                revoked=device.revoked_at is not None,
+                revoked_at=format_local_time(device.revoked_at, zone),
+            )
+            for device in device_list
+        ]
+        self.pos_key_rows = [
+            PosKeyRow(
+                id=key.id,
+                name=key.name,
+                prefix=key.prefix + "…",
+                created=format_local_time(key.created_at, zone),
+                last_used=format_local_time(key.last_used_at, zone) or "Never",
+                revoked=key.revoked_at is not None,
+            )
+            for key in key_list
+        ]
+        self.item_rows = [
+            ItemRow(id=item.id, name=item.name, sku=item.sku or "—", price=format_cents(item.price_cents), active=item.active)
+            for item in item_list
+        ]
+        self.redemption_rows = [
+            RedemptionRow(
+                id=redemption.id,
+                time=format_local_time(redemption.created_at, zone),
+                card=f"•••• {last4}",
+                kind=MODE_LABELS.get(redemption.kind, redemption.kind),
+                amount=format_cents(redemption.amount_cents),
+                device=device_code or "—",
+                status=redemption.status,
+            )
+            for redemption, last4, device_code in redemption_list
+        ]
+        return None
+
+    def _clear_messages(self) -> None:
+        self.action_message, self.action_error, self.link_message = "", "", ""
+        self.pos_key_error, self.item_error = "", ""
+
+    @rx.event
+    def load(self):
+        self._clear_messages()
+        self.action_message, self.flash = self.flash, ""
+        self.pos_key_plaintext = ""
+        self.confirm_device_id, self.confirm_pos_key_id = 0, 0
+        return self._reload()
+
+    @rx.event
+    def send_link(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self._clear_messages()
+        try:
+            sent = device_emails.send_activation_email(_actor(who), self._location_id())
+        except GiftnetError as error:
+            self.action_error = error.message
+            return None
+        self.link_message = (
+            f"A new activation link was emailed to {self.location.email} at "
+            f"{format_local_time(sent.link.created_at, who.timezone)}. It works for "
+            f"{describe_duration(devices.activation_ttl())}; older links no longer work."
+        )
+        return None
+
+    # devices ------------------------------------------------------------------
+
+    @rx.event
+    def ask_revoke_device(self, device_id: int):
+        row = next((row for row in self.device_rows if row.id == int(device_id)), None)
+        if row is not None:
+            self.confirm_device_id, self.confirm_device_label = row.id, f"{row.code} ({row.name})"
+
+    @rx.event
+    def cancel_revoke_device(self):
+        self.confirm_device_id = 0
+
+    @rx.event
+    def revoke_device(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self._clear_messages()
+        device_id, self.confirm_device_id = self.confirm_device_id, 0
+        try:
+            device = devices.revoke_device(_actor(who), device_id)
+        except GiftnetError as error:
+            self.action_error = error.message
+            return None
+        self.action_message = f"Device {device.code} was revoked: it can no longer redeem cards."
+        return self._reload()
+
+    # POS keys -----------------------------------------------------------------
+
+    @rx.event
+    def create_pos_key(self, form: dict):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self._clear_messages()
+        self.pos_key_plaintext = ""
+        try:
+            created = pos_keys.create_pos_key(_actor(who), self._location_id(), str(form.get("name", "")))
+        except GiftnetError as error:
+            self.pos_key_error = error.message
+            return None
+        self.pos_key_plaintext = created.plaintext
+        return self._reload() or rx.set_value("pos-key-name", "")
+
+    @rx.event
+    def dismiss_pos_key(self):
+        self.pos_key_plaintext = ""
+
+    @rx.event
+    def ask_revoke_pos_key(self, pos_key_id: int):
+        row = next((row for row in self.pos_key_rows if row.id == int(pos_key_id)), None)
+        if row is not None:
+            self.confirm_pos_key_id, self.confirm_pos_key_label = row.id, f"{row.name} ({row.prefix})"
+
+    @rx.event
+    def cancel_revoke_pos_key(self):
+        self.confirm_pos_key_id = 0
+
+    @rx.event
+    def revoke_pos_key(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self._clear_messages()
+        pos_key_id, self.confirm_pos_key_id = self.confirm_pos_key_id, 0
+        try:
+            key = pos_keys.revoke_pos_key(_actor(who), pos_key_id)
+        except GiftnetError as error:
+            self.action_error = error.message
+            return None
+        self.action_message = f"POS key {key.name} was revoked: the POS can no longer push payments with it."
+        return self._reload()
+
+    # items --------------------------------------------------------------------
+
+    @rx.event
+    def add_item(self, form: dict):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self._clear_messages()
+        try:
+            price_cents = parse_amount(str(form.get("price", "")), field="price")
+            item = items.create_item(
+                _actor(who), self._location_id(), name=str(form.get("name", "")), price_cents=price_cents,
+                sku=str(form.get("sku", "")),
+            )
+        except GiftnetError as error:
+            self.item_error = error.message
+            return None
+        self.action_message = f"{item.name} ({format_cents(item.price_cents)}) was added to the catalog."
+        return self._reload() or [rx.set_value("item-name", ""), rx.set_value("item-price", ""),
+                                  rx.set_value("item-sku", "")]
+
+    def _set_item_active(self, item_id: int, active: bool):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self._clear_messages()
+        try:
+            item = items.set_item_active(_actor(who), int(item_id), active)
+        except GiftnetError as error:
+            self.item_error = error.message
+            return None
+        self.action_message = f"{item.name} is {'back in' if active else 'no longer in'} the catalog."
+        return self._reload()
+
+    @rx.event
+    def deactivate_item(self, item_id: int):
+        return self._set_item_active(item_id, False)
+
+    @rx.event
+    def reactivate_item(self, item_id: int):
+        return self._set_item_active(item_id, True)
