@@ -6,6 +6,7 @@ from app.models.card import Card, LedgerEntry
 from app.models.location import ActivationLink, Device, Item, Location, PosKey
 from app.models.operator import LoginAttempt, Operator, User, UserSession
 from app.models.outbox import OutboxMessage
+from app.models.payout import BankFile, PayoutBatch, PayoutLine
 from app.models.redemption import PosPayment, Redemption, RedemptionLine
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -17,12 +18,15 @@ __all__ = [
     "PosKey",
     "ApiKey",
     "ApiRequestLog",
+    "BankFile",
     "Card",
     "IdempotencyRecord",
     "LedgerEntry",
     "LoginAttempt",
     "Operator",
     "OutboxMessage",
+    "PayoutBatch",
+    "PayoutLine",
     "PosPayment",
     "Redemption",
     "RedemptionLine",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Text
+from sqlmodel import Column, Field, SQLModel
 
 from app.models.base import utcnow
 
@@ -18,6 +19,10 @@ class Operator(SQLModel, table=True):
     card_min_cents: int = Field(default=500)
     card_max_cents: int = Field(default=100_000)
     commission_bps: int = Field(default=0)
+    # Bank file settings (NACHA and CPA-005) as JSON; account numbers inside are encrypted.
+    payout_settings: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    # CPA-005 file creation numbers increase per operator and never repeat.
+    last_cpa005_file_number: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
 
 

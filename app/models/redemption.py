@@ -36,6 +36,8 @@ class Redemption(SQLModel, table=True):
     voided_at: datetime | None = None
     voided_by_device_id: int | None = Field(default=None, foreign_key="device.id")
     voided_by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    # The payout batch that pays the location for this redemption (at most one live batch).
+    payout_batch_id: int | None = Field(default=None, foreign_key="payout_batch.id", index=True)
 
 
 class RedemptionLine(SQLModel, table=True):

@@ -1,0 +1,81 @@
+"""Settlement: payout batches (what each location is paid for its redemptions) and the
+bank files (NACHA, CPA-005) written for them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, Text, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
+
+from app.models.base import utcnow
+
+PAYOUT_STATUSES = ("draft", "exported", "paid", "cancelled")
+
+
+class PayoutBatch(SQLModel, table=True):
+    __tablename__ = "payout_batch"
+    __table_args__ = (Index("ix_payout_batch_operator", "operator_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operator.id")
+    status: str = Field(default="draft", max_length=12)
+    period_from: datetime | None = None
+    period_through: datetime
+    effective_date: date | None = None
+    total_gross_cents: int = 0
+    total_commission_cents: int = 0
+    total_net_cents: int = 0
+    redemption_count: int = 0
+    created_by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    exported_at: datetime | None = None
+    paid_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+class PayoutLine(SQLModel, table=True):
+    """What one location is paid in a batch, with the bank details as they were then."""
+
+    __tablename__ = "payout_line"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "location_id", name="uq_payout_line_batch_location"),
+        Index("ix_payout_line_location", "location_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="payout_batch.id")
+    operator_id: int = Field(foreign_key="operator.id")
+    location_id: int = Field(foreign_key="location.id")
+    redemption_count: int
+    gross_cents: int
+    commission_bps: int
+    commission_cents: int
+    net_cents: int
+    bank_country: str | None = Field(default=None, max_length=2)
+    routing_number: str | None = Field(default=None, max_length=9)
+    institution_number: str | None = Field(default=None, max_length=3)
+    transit_number: str | None = Field(default=None, max_length=5)
+    account_number_encrypted: str | None = Field(default=None, max_length=255)
+    account_last4: str | None = Field(default=None, max_length=4)
+    account_type: str | None = Field(default=None, max_length=8)
+
+
+class BankFile(SQLModel, table=True):
+    """A bank file as written: downloading it again gives the same bytes."""
+
+    __tablename__ = "bank_file"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "format", name="uq_bank_file_batch_format"),
+        UniqueConstraint("operator_id", "format", "file_creation_number", name="uq_bank_file_creation_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operator.id")
+    batch_id: int = Field(foreign_key="payout_batch.id")
+    format: str = Field(max_length=8)  # nacha | cpa005
+    filename: str = Field(max_length=120)
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str = Field(max_length=64)
+    file_creation_number: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
