@@ -9,7 +9,11 @@ from app.pages.auth import login_page, signup_page
 from app.pages.card_page import CARD_PAGE_META, card_page
 from app.pages.cards import card_detail_page, cards_page
 from app.pages.developers import developers_page
-from app.pages.device import DEVICE_PAGE_META, activate_page, redeem_page
+from app.pages.device import DEVICE_PAGE_META, activate_page
+from app.pages.redeem import redeem_page
+from app.services.background import expire_pos_payments_forever
+from app.services.webhooks import deliver_forever as webhook_deliver_forever
+from app.state.live import LiveBridge
 from app.pages.home import home_page
 from app.pages.location_import import location_import_page
 from app.pages.locations import location_detail_page, location_edit_page, location_new_page, locations_page
@@ -21,7 +25,8 @@ from app.state.auth import LoginState
 from app.state.card_page import CardPageState
 from app.state.cards import CardDetailState, CardsState
 from app.state.developers import DevelopersState
-from app.state.device import ActivateState, RedeemState
+from app.state.device import ActivateState
+from app.state.redeem import RedeemState
 from app.state.home import HomeState
 from app.state.location_import import LocationImportState
 from app.state.locations import LocationDetailState, LocationFormState, LocationsState
@@ -66,3 +71,8 @@ for section in UPCOMING_SECTIONS:
 # two workers from sending one message); without one, emails stay in the outbox.
 if get_settings().smtp_url:
     app.register_lifespan_task(deliver_forever)
+
+# Live screens: events from the services reach the shared state of open screens.
+app.register_lifespan_task(LiveBridge(app).run)
+app.register_lifespan_task(webhook_deliver_forever)
+app.register_lifespan_task(expire_pos_payments_forever)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.layout import page_ready_marker
-from app.state.device import ActivateState, RedeemState
+from app.state.device import ActivateState
 
 # The link is a credential: keep it out of Referer headers and search engines.
 DEVICE_PAGE_META = [{"name": "referrer", "content": "no-referrer"}, {"name": "robots", "content": "noindex, nofollow"}]
@@ -158,55 +158,7 @@ def activate_page() -> rx.Component:
     )
 
 
-# --------------------------------------------------------------------------- /redeem
-
-
-def _device_bar() -> rx.Component:
-    """Always on top of the device's screens: where this is, and which device."""
-    state = RedeemState
-    return rx.flex(
-        rx.vstack(
-            rx.text(state.location_name, size="6", weight="bold", id="redeem-location-name"),
-            rx.text(state.operator_name, size="3", color=rx.color("gray", 11)),
-            spacing="0",
-        ),
-        rx.spacer(),
-        rx.vstack(
-            rx.text("Device", size="2", color=rx.color("gray", 11)),
-            rx.text(state.device_code, size="6", weight="bold", id="redeem-device-code",
-                    style={"fontFamily": "ui-monospace, 'Courier New', monospace", "letterSpacing": "0.04em"}),
-            spacing="0",
-            align="end",
-        ),
-        align="center",
-        padding="16px 24px",
-        width="100%",
-        background=rx.color("gray", 1),
-        border_bottom=f"1px solid {rx.color('gray', 5)}",
-        position="sticky",
-        top="0",
-        z_index="10",
-    )
-
-
-def _redeem_ready() -> rx.Component:
-    state = RedeemState
-    return rx.vstack(
-        rx.icon("tablet-smartphone", size=56, color=rx.color("accent", 10)),
-        rx.heading("This device is ready", size="7", text_align="center"),
-        rx.text(state.device_name, " is activated for ", rx.text.strong(state.location_name), ".", size="4",
-                text_align="center"),
-        rx.callout(
-            "Redeeming cards on this screen is not available yet: it arrives with Giftnet's redemption update. "
-            "Nothing else to do on this device until then.",
-            icon="info", size="3", id="redeem-coming", width="100%",
-        ),
-        rx.text("This location redeems by ", state.mode_ready, size="3", color=rx.color("gray", 11),
-                text_align="center"),
-        align="center",
-        spacing="4",
-        width="100%",
-    )
+# --------------------------------------------------------------------------- /redeem refusals
 
 
 def _redeem_revoked() -> rx.Component:
@@ -238,21 +190,4 @@ def _redeem_not_activated() -> rx.Component:
         align="center",
         spacing="4",
         width="100%",
-    )
-
-
-def redeem_page() -> rx.Component:
-    state = RedeemState
-    return _device_frame(
-        rx.cond(
-            state.checked,
-            rx.match(
-                state.status,
-                ("active", _redeem_ready()),
-                ("revoked", rx.fragment(_brand(), _redeem_revoked())),
-                rx.fragment(_brand(), _redeem_not_activated()),
-            ),
-            _loading("redeem-loading"),
-        ),
-        top=rx.cond(state.checked & (state.status == "active"), _device_bar()),
     )

@@ -20,13 +20,6 @@ REFUSAL_TITLES = {
     "revoked": "This activation link was replaced",
     "location_inactive": "This location is not active",
 }
-MODE_READY = {
-    "pos": "POS payments: the redemption screen will list the payments your POS pushes, to SELECT.",
-    "items": "Items: the redemption screen will list this location's items to choose from.",
-    "amount": "Amount: the redemption screen will ask for the amount to take off the card.",
-}
-
-
 class DeviceState(rx.State):
     """The secret that makes this browser a device of a location."""
 
@@ -105,27 +98,3 @@ class ActivateState(DeviceState):
         self.device_name = activated.device.name
         self.activated = True
         return None
-
-
-class RedeemState(DeviceState):
-    checked: bool = False
-    # active | revoked | none
-    status: str = "none"
-    device_code: str = ""
-    device_name: str = ""
-    location_name: str = ""
-    operator_name: str = ""
-    mode_ready: str = ""
-
-    @rx.event
-    def load(self):
-        context = devices.resolve_device(self.device_secret)
-        if context is not None:
-            self.status = "active"
-            self.device_code, self.device_name = context.code, context.name
-            self.location_name, self.operator_name = context.location_name, context.operator_name
-            self.mode_ready = MODE_READY.get(context.location_mode, "")
-        else:
-            self.status = "revoked" if devices.device_is_revoked(self.device_secret) else "none"
-            self.device_code = self.device_name = self.location_name = self.operator_name = self.mode_ready = ""
-        self.checked = True

@@ -1,0 +1,350 @@
+"""/redeem: the counter screen of an activated device.
+
+Built for a tablet at a busy counter: the location and device code always on top,
+big targets, one clear state at a time (loading, no card, card open, receipt), and
+POS payments that appear by themselves.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.pages.device import _brand, _device_frame, _loading
+from app.state.live import LocationInbox
+from app.state.redeem import RedeemState
+
+MONO = {"fontFamily": "ui-monospace, 'Courier New', monospace", "letterSpacing": "0.04em"}
+
+
+def _device_bar() -> rx.Component:
+    """Always on top of the device's screens: where this is, and which device."""
+    state = RedeemState
+    return rx.flex(
+        rx.vstack(
+            rx.text(state.location_name, size="6", weight="bold", id="redeem-location-name"),
+            rx.text(state.operator_name, size="3", color=rx.color("gray", 11)),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.vstack(
+            rx.text("Device", size="2", color=rx.color("gray", 11)),
+            rx.text(state.device_code, size="6", weight="bold", id="redeem-device-code", style=MONO),
+            spacing="0",
+            align="end",
+        ),
+        align="center",
+        padding="16px 24px",
+        width="100%",
+        background=rx.color("gray", 1),
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        position="sticky",
+        top="0",
+        z_index="10",
+    )
+
+
+def _messages() -> rx.Component:
+    state = RedeemState
+    return rx.vstack(
+        rx.cond(state.error != "", rx.callout(state.error, icon="triangle-alert", color_scheme="red", size="3",
+                                              role="alert", id="redeem-error", width="100%")),
+        rx.cond(state.notice != "", rx.callout(state.notice, icon="circle-check", color_scheme="green", size="3",
+                                               id="redeem-notice", width="100%")),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _open_card() -> rx.Component:
+    state = RedeemState
+    return rx.vstack(
+        rx.heading("Open a card", size="6"),
+        rx.text("Type the card code, or scan the QR code of the customer's email with this device's camera app.",
+                size="3", color=rx.color("gray", 11)),
+        rx.form(
+            rx.flex(
+                rx.input(name="code", id="redeem-code-input", placeholder="XXXX-XXXX-XXXX-XXXX", size="3",
+                         auto_complete="off", auto_capitalize="characters", spell_check=False,
+                         style={**MONO, "fontSize": "22px", "height": "56px"}, flex="1", min_width="240px"),
+                rx.button(rx.icon("search"), "Open card", id="redeem-code-submit", type="submit", size="4",
+                          loading=state.opening, style={"height": "56px"}),
+                gap="12px", wrap="wrap", width="100%",
+            ),
+            on_submit=RedeemState.open_card,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        rx.cond(state.card_error != "", rx.callout(state.card_error, icon="triangle-alert", color_scheme="red",
+                                                   size="3", role="alert", id="redeem-card-error", width="100%")),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _card_panel() -> rx.Component:
+    state = RedeemState
+    return rx.flex(
+        rx.vstack(
+            rx.text("Card", size="2", color=rx.color("gray", 11)),
+            rx.text("•••• ", state.card_last4, size="7", weight="bold", id="redeem-card-last4", style=MONO),
+            spacing="0",
+        ),
+        rx.vstack(
+            rx.text("Balance", size="2", color=rx.color("gray", 11)),
+            rx.text(state.card_balance, size="8", weight="bold", id="redeem-card-balance",
+                    color=rx.color("accent", 11)),
+            spacing="0",
+        ),
+        rx.badge(state.card_status, id="redeem-card-status", size="3",
+                 color_scheme=rx.cond(state.card_status == "active", "green", "red")),
+        rx.spacer(),
+        rx.button(rx.icon("x"), "Close card", id="redeem-new-card", size="3", variant="soft",
+                  on_click=RedeemState.new_card),
+        gap="24px", align="center", wrap="wrap", width="100%",
+        padding="16px", border_radius="12px", background=rx.color("accent", 2),
+        border=f"1px solid {rx.color('accent', 6)}",
+    )
+
+
+def _payment_row(payment) -> rx.Component:  # noqa: ANN001
+    state = RedeemState
+    return rx.flex(
+        rx.vstack(
+            rx.text(payment.amount, size="7", weight="bold", class_name="pos-payment-amount"),
+            rx.hstack(
+                rx.text(payment.reference, size="3", class_name="pos-payment-reference"),
+                rx.cond(payment.terminal != "", rx.text("· ", payment.terminal, size="3",
+                                                        color=rx.color("gray", 11))),
+                rx.text("· ", rx.moment(payment.created_iso, from_now=True, interval=15000), size="3",
+                        color=rx.color("gray", 11), class_name="pos-payment-age"),
+                spacing="1", wrap="wrap",
+            ),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.button("Dismiss", size="3", variant="soft", color_scheme="gray",
+                  id="pos-dismiss-" + payment.id.to_string(),
+                  on_click=RedeemState.dismiss_payment(payment.id)),
+        rx.button("SELECT", size="4", id="pos-select-" + payment.id.to_string(),
+                  disabled=~state.card_open | state.working,
+                  on_click=RedeemState.select_payment(payment.id), style={"minWidth": "150px", "height": "60px"}),
+        id="pos-payment-" + payment.id.to_string(),
+        class_name="pos-payment",
+        gap="12px", align="center", wrap="wrap", width="100%",
+        padding="16px", border_radius="12px", border=f"1px solid {rx.color('gray', 6)}",
+        background=rx.color("gray", 1),
+    )
+
+
+def _pos_section() -> rx.Component:
+    state = RedeemState
+    return rx.vstack(
+        rx.hstack(rx.heading("Payments from your POS", size="6"), rx.badge(LocationInbox.payments.length(),
+                                                                          size="3", id="pos-payment-count")),
+        rx.cond(
+            state.confirm_payment_id > 0,
+            rx.callout(
+                rx.vstack(
+                    rx.text(state.confirm_message, size="4", id="pos-partial-message"),
+                    rx.hstack(
+                        rx.button("Apply the whole balance", size="4", id="pos-partial-confirm",
+                                  on_click=RedeemState.confirm_partial),
+                        rx.button("Cancel", size="4", variant="soft", id="pos-partial-cancel",
+                                  on_click=RedeemState.cancel_partial),
+                        wrap="wrap",
+                    ),
+                    spacing="3",
+                ),
+                icon="circle-alert", color_scheme="amber", size="3", width="100%",
+            ),
+        ),
+        rx.cond(
+            LocationInbox.payments.length() > 0,
+            rx.vstack(rx.foreach(LocationInbox.payments, _payment_row), width="100%", spacing="3",
+                      id="pos-payments"),
+            rx.callout("No payment waiting. Take the payment on your POS with the gift card tender: it appears "
+                       "here by itself.", icon="clock", size="3", id="pos-payments-empty", width="100%"),
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _item_row(row) -> rx.Component:  # noqa: ANN001
+    return rx.flex(
+        rx.vstack(rx.text(row.name, size="5", weight="medium"), rx.text(row.price, size="3",
+                                                                       color=rx.color("gray", 11)), spacing="0"),
+        rx.spacer(),
+        rx.button(rx.icon("minus"), size="4", variant="soft", id="item-minus-" + row.key,
+                  on_click=RedeemState.change_quantity(row.key, -1), disabled=row.quantity == 0),
+        rx.text(row.quantity, size="7", weight="bold", id="item-qty-" + row.key, min_width="48px",
+                text_align="center"),
+        rx.button(rx.icon("plus"), size="4", id="item-plus-" + row.key,
+                  on_click=RedeemState.change_quantity(row.key, 1)),
+        gap="12px", align="center", width="100%", padding="12px 16px", border_radius="12px",
+        border=f"1px solid {rx.color('gray', 6)}", class_name="redeem-item",
+    )
+
+
+def _items_section() -> rx.Component:
+    state = RedeemState
+    over = state.items_total_cents > state.card_balance_cents
+    return rx.vstack(
+        rx.hstack(rx.heading("Items", size="6"), rx.spacer(),
+                  rx.button("Enter an amount instead", size="3", variant="soft", id="redeem-use-amount",
+                            on_click=RedeemState.show_amount_pad)),
+        rx.vstack(rx.foreach(state.item_rows, _item_row), width="100%", spacing="2", id="redeem-items"),
+        rx.flex(
+            rx.text("Total ", rx.text.strong(state.items_total, id="redeem-items-total"), size="6"),
+            rx.spacer(),
+            rx.button(rx.icon("check"), "Redeem items", size="4", id="redeem-items-submit",
+                      disabled=~state.card_open | over | (state.items_total_cents == 0) | state.working,
+                      on_click=RedeemState.redeem_items, style={"height": "60px"}),
+            align="center", width="100%", gap="12px", wrap="wrap",
+        ),
+        rx.cond(state.card_open & over, rx.callout("More than the card holds: remove items.", icon="circle-alert",
+                                                   color_scheme="amber", id="redeem-items-over")),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _pad_key(label: str, key: str) -> rx.Component:
+    return rx.button(label, size="4", variant="soft", id=f"pad-{key}", on_click=RedeemState.pad_press(key),
+                     style={"height": "68px", "fontSize": "26px"}, width="100%")
+
+
+def _amount_section() -> rx.Component:
+    state = RedeemState
+    keys = [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5"), ("6", "6"), ("7", "7"), ("8", "8"),
+            ("9", "9"), ("C", "clear"), ("0", "0"), ("⌫", "back")]
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("Amount", size="6"), rx.spacer(),
+            rx.cond((state.mode == "items") & (state.item_rows.length() > 0),
+                    rx.button("Choose items instead", size="3", variant="soft", id="redeem-use-items",
+                              on_click=RedeemState.show_items)),
+            width="100%",
+        ),
+        rx.cond(state.items_error != "", rx.callout(state.items_error, icon="triangle-alert", color_scheme="amber",
+                                                    id="redeem-items-error", width="100%")),
+        rx.text(state.pad_amount, size="9", weight="bold", id="redeem-amount-display", text_align="center",
+                width="100%"),
+        rx.grid(*[_pad_key(label, key) for label, key in keys], columns="3", spacing="3", width="100%",
+                max_width="420px"),
+        rx.button(rx.icon("check"), "Redeem ", state.pad_amount, size="4", id="redeem-amount-submit",
+                  disabled=~state.card_open | (state.pad_amount == "$0.00") | state.working,
+                  on_click=RedeemState.redeem_amount, width="100%", max_width="420px", style={"height": "64px"}),
+        width="100%",
+        spacing="3",
+        align="center",
+    )
+
+
+def _receipt() -> rx.Component:
+    receipt = RedeemState.receipt
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.icon("circle-check", size=32, color=rx.color("green", 10)),
+                      rx.heading(rx.cond(receipt.voided, "Voided", "Redeemed"), size="7", id="receipt-title")),
+            rx.text(receipt.amount, size="9", weight="bold", id="receipt-amount"),
+            rx.cond(receipt.remaining_due != "",
+                    rx.callout(rx.text("The customer still owes ", rx.text.strong(receipt.remaining_due,
+                                                                                  id="receipt-remaining-due"),
+                                       ": collect it another way."),
+                               icon="circle-alert", color_scheme="amber", size="3")),
+            rx.foreach(receipt.lines, lambda line: rx.text(line, size="3", class_name="receipt-line")),
+            rx.grid(
+                rx.text("New balance", color=rx.color("gray", 11)),
+                rx.text(receipt.balance_after, weight="bold", id="receipt-balance"),
+                rx.text("Device", color=rx.color("gray", 11)),
+                rx.text(receipt.device_code, id="receipt-device", style=MONO),
+                rx.text("Time", color=rx.color("gray", 11)), rx.text(receipt.time, id="receipt-time"),
+                rx.text("Redemption", color=rx.color("gray", 11)),
+                rx.text("#", receipt.redemption_id.to_string(), id="receipt-redemption-id"),
+                columns="2", spacing="2", width="100%", max_width="420px",
+            ),
+            rx.flex(
+                rx.cond(~receipt.voided,
+                        rx.button(rx.icon("undo-2"), "Void", size="4", color_scheme="red", variant="soft",
+                                  id="receipt-void", on_click=RedeemState.void(receipt.redemption_id))),
+                rx.button("Next customer", size="4", id="receipt-next", on_click=RedeemState.new_card),
+                gap="12px", wrap="wrap",
+            ),
+            spacing="3",
+        ),
+        id="receipt", size="4", width="100%",
+    )
+
+
+def _recent_row(row) -> rx.Component:  # noqa: ANN001
+    return rx.table.row(
+        rx.table.cell(row.time),
+        rx.table.cell(row.card),
+        rx.table.cell(row.amount),
+        rx.table.cell(rx.cond(row.voided, rx.badge("voided", color_scheme="gray"),
+                              rx.button("Void", size="2", variant="soft", color_scheme="red",
+                                        id="recent-void-" + row.redemption_id.to_string(),
+                                        on_click=RedeemState.void(row.redemption_id)))),
+        id="recent-row-" + row.redemption_id.to_string(), class_name="recent-row",
+    )
+
+
+def _recent() -> rx.Component:
+    return rx.cond(
+        RedeemState.recent.length() > 0,
+        rx.vstack(
+            rx.heading("Latest at this device", size="4"),
+            rx.table.root(rx.table.body(rx.foreach(RedeemState.recent, _recent_row)), id="recent-table",
+                          width="100%", size="2"),
+            width="100%",
+        ),
+    )
+
+
+def _counter() -> rx.Component:
+    state = RedeemState
+    redeem_part = rx.match(
+        state.mode,
+        ("pos", _pos_section()),
+        ("items", rx.cond(state.use_amount_pad, _amount_section(), _items_section())),
+        _amount_section(),
+    )
+    return rx.vstack(
+        _messages(),
+        rx.cond(
+            state.has_receipt,
+            _receipt(),
+            rx.vstack(
+                rx.cond(state.card_open, _card_panel(), _open_card()),
+                rx.cond(state.card_open | (state.mode == "pos"), redeem_part),
+                width="100%", spacing="5",
+            ),
+        ),
+        _recent(),
+        width="100%",
+        spacing="5",
+        id="redeem-counter",
+    )
+
+
+def redeem_page() -> rx.Component:
+    from app.pages.device import _redeem_not_activated, _redeem_revoked
+
+    state = RedeemState
+    return rx.box(
+        rx.cond(state.checked & (state.status == "active"), _device_bar()),
+        rx.cond(
+            state.checked,
+            rx.match(
+                state.status,
+                ("active", rx.box(_counter(), padding="20px", width="100%", max_width="980px", margin="0 auto")),
+                ("revoked", _device_frame(_brand(), _redeem_revoked())),
+                _device_frame(_brand(), _redeem_not_activated()),
+            ),
+            _loading("redeem-loading"),
+        ),
+        min_height="100vh",
+        width="100%",
+        background=rx.color("gray", 2),
+    )

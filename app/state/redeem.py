@@ -1,0 +1,404 @@
+"""The merchant's counter: open a card, redeem it (POS payment, items or an amount),
+show the receipt, void today's mistakes.
+
+Every event resolves the device's secret again, so a revoked device loses the
+screen on its next click. Pending POS payments live in `LocationInbox`, shared by
+every open screen of the location and changed by the POS push itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import reflex as rx
+
+from app.services import items as items_service
+from app.services import devices, pos_payments, redemptions
+from app.services.actor import Actor
+from app.services.card_lookup import lookup_card_by_code
+from app.services.cards import find_card_by_link_token, get_card
+from app.services.codes import mask
+from app.services.devices import DeviceContext
+from app.services.errors import ErrorCode, GiftnetError
+from app.services.money import format_cents
+from app.services.timefmt import format_local_time
+from app.state.device import DeviceState
+from app.state.live import LocationInbox, location_token, pending_rows
+
+MAX_PAD_DIGITS = 7  # $99,999.99
+
+
+@dataclass
+class ItemRow:
+    key: str = ""
+    name: str = ""
+    sku: str = ""
+    price: str = ""
+    price_cents: int = 0
+    quantity: int = 0
+
+
+@dataclass
+class Receipt:
+    redemption_id: int = 0
+    kind: str = ""
+    amount: str = ""
+    balance_after: str = ""
+    remaining_due: str = ""
+    device_code: str = ""
+    time: str = ""
+    lines: list[str] | None = None
+    voided: bool = False
+
+
+@dataclass
+class RecentRow:
+    redemption_id: int = 0
+    card: str = ""
+    amount: str = ""
+    time: str = ""
+    voided: bool = False
+
+
+class RedeemState(DeviceState):
+    checked: bool = False
+    status: str = "none"  # active | revoked | none
+    device_code: str = ""
+    device_name: str = ""
+    location_id: int = 0
+    location_name: str = ""
+    operator_name: str = ""
+    mode: str = "amount"
+    timezone: str = "UTC"
+    # the open card
+    card_id: int = 0
+    card_last4: str = ""
+    card_balance: str = ""
+    card_balance_cents: int = 0
+    card_status: str = ""
+    card_error: str = ""
+    opening: bool = False
+    # what is being redeemed
+    item_rows: list[ItemRow] = []
+    items_source: str = ""  # catalog | webhook
+    items_error: str = ""
+    use_amount_pad: bool = False
+    pad_digits: str = ""
+    confirm_payment_id: int = 0
+    confirm_message: str = ""
+    working: bool = False
+    error: str = ""
+    notice: str = ""
+    attempt_key: str = ""
+    receipt: Receipt = Receipt()
+    has_receipt: bool = False
+    recent: list[RecentRow] = []
+
+    # --- who is this device -------------------------------------------------------
+
+    def _device(self) -> DeviceContext | None:
+        """The device, checked again now; a revoked one loses the screen."""
+        context = devices.resolve_device(self.device_secret)
+        if context is None:
+            self.status = "revoked" if devices.device_is_revoked(self.device_secret) else "none"
+            self._forget_card()
+            return None
+        self.status = "active"
+        self.device_code, self.device_name = context.code, context.name
+        self.location_id, self.location_name = context.location_id, context.location_name
+        self.operator_name, self.mode = context.operator_name, context.location_mode
+        return context
+
+    def _actor(self, context: DeviceContext) -> Actor:
+        return Actor(context.operator_id, device_id=context.device_id, location_id=context.location_id,
+                     channel="device")
+
+    @rx.var
+    def pad_amount(self) -> str:
+        return format_cents(int(self.pad_digits or "0"))
+
+    @rx.var
+    def items_total_cents(self) -> int:
+        return sum(row.price_cents * row.quantity for row in self.item_rows)
+
+    @rx.var
+    def items_total(self) -> str:
+        return format_cents(self.items_total_cents)
+
+    @rx.var
+    def card_open(self) -> bool:
+        return self.card_id > 0
+
+    # --- loading --------------------------------------------------------------------
+
+    @rx.event
+    async def load(self):
+        self.error = self.notice = self.card_error = ""
+        context = self._device()
+        self.checked = True
+        if context is None:
+            return None
+        from app.models import Operator  # timezone for receipts
+        from app.db import read_session
+
+        with read_session() as session:
+            self.timezone = session.get(Operator, context.operator_id).timezone
+        inbox = await self.get_state(LocationInbox)
+        inbox = await inbox._link_to(location_token(context.location_id))
+        inbox.payments = pending_rows(context.location_id)
+        self._load_items(context)
+        self._load_recent(context)
+        link = str(self.router.page.params.get("link", "") or "")
+        if link:
+            card = find_card_by_link_token(link)
+            if card is not None and card.operator_id == context.operator_id:
+                self._show_card(card.id, context)
+            else:
+                self.card_error = "This card link does not belong to this network."
+        return None
+
+    def _load_items(self, context: DeviceContext) -> None:
+        self.items_error = ""
+        self.use_amount_pad = context.location_mode == "amount"
+        if context.location_mode != "items":
+            self.item_rows = []
+            return
+        try:
+            from app.services.locations import get_location
+
+            location = get_location(context.operator_id, context.location_id)
+            if location.item_webhook_url:
+                fetched = items_service.fetch_webhook_items(context.operator_id, context.location_id)
+                self.items_source = "webhook"
+                self.item_rows = [ItemRow(key=f"w{index}", name=item.name, sku=item.sku or "",
+                                          price=format_cents(item.price_cents), price_cents=item.price_cents)
+                                  for index, item in enumerate(fetched)]
+            else:
+                stored = items_service.list_items(context.operator_id, context.location_id)
+                self.items_source = "catalog"
+                self.item_rows = [ItemRow(key=f"i{item.id}", name=item.name, sku=item.sku or "",
+                                          price=format_cents(item.price_cents), price_cents=item.price_cents)
+                                  for item in stored]
+        except GiftnetError as error:
+            self.item_rows = []
+            self.items_error = error.message
+        if not self.item_rows:
+            self.use_amount_pad = True  # no items: the merchant enters an amount
+
+    def _load_recent(self, context: DeviceContext) -> None:
+        self.recent = [
+            RecentRow(redemption_id=redemption.id, card=mask(last4), amount=format_cents(redemption.amount_cents),
+                      time=format_local_time(redemption.created_at, self.timezone),
+                      voided=redemption.status == "voided")
+            for redemption, last4 in redemptions.recent_redemptions(context.operator_id, device_id=context.device_id,
+                                                                    limit=8)
+        ]
+
+    # --- the card -------------------------------------------------------------------
+
+    def _show_card(self, card_id: int, context: DeviceContext) -> None:
+        card = get_card(context.operator_id, card_id)
+        self.card_id, self.card_last4 = card.id, card.last4
+        self.card_balance_cents, self.card_balance = card.balance_cents, format_cents(card.balance_cents)
+        self.card_status = card.status
+        self.card_error = ""
+        if card.status != "active":
+            self.card_error = f"This card is {card.status} and cannot be used. Ask the customer to contact the network."
+        elif card.balance_cents == 0:
+            self.card_error = "This card is empty."
+        self.attempt_key = uuid.uuid4().hex
+
+    def _forget_card(self) -> None:
+        self.card_id, self.card_last4, self.card_balance, self.card_balance_cents = 0, "", "", 0
+        self.card_status = ""
+        self.pad_digits = ""
+        self.confirm_payment_id, self.confirm_message = 0, ""
+        self.item_rows = [ItemRow(**{**row.__dict__, "quantity": 0}) for row in self.item_rows]
+
+    @rx.event
+    def open_card(self, form: dict):
+        self.error = self.notice = self.card_error = ""
+        self.has_receipt = False
+        context = self._device()
+        if context is None:
+            return None
+        try:
+            card = lookup_card_by_code(context.operator_id, str(form.get("code", "")),
+                                       caller=f"device-{context.device_id}", ip=self.router.session.client_ip)
+        except GiftnetError as error:
+            self.card_error = error.message
+            return None
+        self._show_card(card.id, context)
+        return rx.set_value("redeem-code-input", "")
+
+    @rx.event
+    def new_card(self):
+        self.error = self.notice = self.card_error = ""
+        self.has_receipt = False
+        self._forget_card()
+        context = self._device()
+        if context is not None:
+            self.use_amount_pad = context.location_mode == "amount" or not self.item_rows
+
+    # --- amount pad -----------------------------------------------------------------
+
+    @rx.event
+    def pad_press(self, key: str):
+        if key == "back":
+            self.pad_digits = self.pad_digits[:-1]
+        elif key == "clear":
+            self.pad_digits = ""
+        elif key.isdigit() and len(self.pad_digits + key) <= MAX_PAD_DIGITS:
+            self.pad_digits = (self.pad_digits + key).lstrip("0")
+
+    @rx.event
+    def show_amount_pad(self):
+        self.use_amount_pad = True
+
+    @rx.event
+    def show_items(self):
+        self.use_amount_pad = False
+
+    # --- items ----------------------------------------------------------------------
+
+    @rx.event
+    def change_quantity(self, key: str, delta: int):
+        self.item_rows = [
+            ItemRow(**{**row.__dict__, "quantity": max(0, min(99, row.quantity + delta))}) if row.key == key else row
+            for row in self.item_rows
+        ]
+
+    # --- redeeming ------------------------------------------------------------------
+
+    def _finish(self, result: redemptions.RedemptionResult, context: DeviceContext) -> None:
+        redemption = result.redemption
+        self.receipt = Receipt(
+            redemption_id=redemption.id,
+            kind=redemption.kind,
+            amount=format_cents(redemption.amount_cents),
+            balance_after=format_cents(redemption.balance_after_cents),
+            remaining_due=format_cents(result.remaining_due_cents) if result.remaining_due_cents else "",
+            device_code=result.device_code or context.code,
+            time=format_local_time(redemption.created_at, self.timezone),
+            lines=[f"{line.quantity} × {line.name} — {format_cents(line.line_total_cents)}" for line in result.lines],
+            voided=redemption.status == "voided",
+        )
+        self.has_receipt = True
+        self.card_balance_cents = redemption.balance_after_cents
+        self.card_balance = format_cents(redemption.balance_after_cents)
+        self.pad_digits = ""
+        self.item_rows = [ItemRow(**{**row.__dict__, "quantity": 0}) for row in self.item_rows]
+        self.attempt_key = uuid.uuid4().hex
+        self._load_recent(context)
+
+    def _redeem(self, **request):
+        self.error = self.notice = ""
+        context = self._device()
+        if context is None:
+            return None
+        if not self.card_id:
+            self.error = "Open a card first: type its code or scan its QR code."
+            return None
+        self.working = True
+        try:
+            result = redemptions.redeem(self._actor(context), location_id=context.location_id, card_id=self.card_id,
+                                        **request)
+        except GiftnetError as error:
+            self.error = error.message
+            if error.code in (ErrorCode.insufficient_funds, ErrorCode.card_not_active):
+                self._show_card(self.card_id, context)
+            return None
+        finally:
+            self.working = False
+        self._finish(result, context)
+        return None
+
+    @rx.event
+    def redeem_amount(self):
+        amount_cents = int(self.pad_digits or "0")
+        if amount_cents <= 0:
+            self.error = "Enter the amount to take off the card."
+            return None
+        return self._redeem(amount_cents=amount_cents, idempotency_key=f"device-amount-{self.attempt_key}")
+
+    @rx.event
+    def redeem_items(self):
+        chosen = [row for row in self.item_rows if row.quantity > 0]
+        if not chosen:
+            self.error = "Choose at least one item."
+            return None
+        lines = [redemptions.LineRequest(price_cents=row.price_cents, quantity=row.quantity, sku=row.sku or None,
+                                         name=row.name) for row in chosen]
+        return self._redeem(items=lines, idempotency_key=f"device-items-{self.attempt_key}")
+
+    @rx.event
+    async def select_payment(self, payment_id: int):
+        self.error = self.notice = ""
+        if not self.card_id:
+            self.error = "Open the customer's card first, then SELECT the payment."
+            return None
+        inbox = await self.get_state(LocationInbox)
+        payment = next((row for row in inbox.payments if row.id == payment_id), None)
+        if payment is None:
+            self.error = "This payment is no longer waiting (applied on another screen, cancelled or expired)."
+            return None
+        if payment.amount_cents > self.card_balance_cents:
+            owed = payment.amount_cents - self.card_balance_cents
+            self.confirm_payment_id = payment_id
+            self.confirm_message = (
+                f"The card holds {self.card_balance}, less than this payment of {payment.amount}. "
+                f"Apply the whole {self.card_balance}? The customer still owes {format_cents(owed)}."
+            )
+            return None
+        return self._apply_payment(payment_id, allow_partial=False)
+
+    @rx.event
+    def confirm_partial(self):
+        payment_id, self.confirm_payment_id, self.confirm_message = self.confirm_payment_id, 0, ""
+        if payment_id:
+            return self._apply_payment(payment_id, allow_partial=True)
+        return None
+
+    @rx.event
+    def cancel_partial(self):
+        self.confirm_payment_id, self.confirm_message = 0, ""
+
+    def _apply_payment(self, payment_id: int, *, allow_partial: bool):
+        return self._redeem(pos_payment_id=payment_id, allow_partial=allow_partial,
+                            idempotency_key=f"device-pos-{payment_id}-{self.attempt_key}")
+
+    @rx.event
+    def dismiss_payment(self, payment_id: int):
+        self.error = self.notice = ""
+        context = self._device()
+        if context is None:
+            return None
+        try:
+            pos_payments.cancel_payment(context.operator_id, context.location_id, payment_id)
+        except GiftnetError as error:
+            self.error = error.message
+            return None
+        self.notice = "Payment dismissed. Push it again from the POS if that was a mistake."
+        return None
+
+    @rx.event
+    def void(self, redemption_id: int):
+        self.error = self.notice = ""
+        context = self._device()
+        if context is None:
+            return None
+        try:
+            result = redemptions.void_redemption(self._actor(context), redemption_id,
+                                                 idempotency_key=f"device-void-{redemption_id}")
+        except GiftnetError as error:
+            self.error = error.message
+            return None
+        self.notice = (f"Redemption #{redemption_id} voided: {format_cents(result.redemption.amount_cents)} "
+                       f"is back on card {mask(result.last4)}.")
+        if self.has_receipt and self.receipt.redemption_id == redemption_id:
+            self.receipt = Receipt(**{**self.receipt.__dict__, "voided": True})
+        if self.card_id == result.redemption.card_id:
+            self._show_card(self.card_id, context)
+        self._load_recent(context)
+        return None
