@@ -10,9 +10,11 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
+from sqlmodel import select
+
 from app.db import read_session
 from app.integrations.qr import qr_png
-from app.models import Operator
+from app.models import Location, Operator
 from app.services import codes
 from app.services.cards import find_card_by_link_token
 from app.services.money import format_cents
@@ -58,14 +60,29 @@ def public_card(link_token: str) -> PublicCard | None:
         status=card.status,
         status_label=STATUS_LABELS.get(card.status, card.status),
         masked_code=codes.mask(card.last4),
-        where_to_use=where_card_can_be_used(operator_name),
+        where_to_use=where_card_can_be_used(operator_name, card.operator_id),
         qr_data_url="data:image/png;base64," + base64.b64encode(qr_png(card_link(link_token))).decode(),
     )
 
 
-def where_card_can_be_used(operator_name: str) -> str:
-    # Until locations exist, the network as a whole is the answer.
-    return f"At any business of the {operator_name} network."
+MAX_NAMED_LOCATIONS = 8
+
+
+def where_card_can_be_used(operator_name: str, operator_id: int | None = None) -> str:
+    """The network, and the names of its active businesses when there are some."""
+    sentence = f"At any business of the {operator_name} network."
+    if operator_id is None:
+        return sentence
+    with read_session() as session:
+        names = list(session.exec(
+            select(Location.name).where(Location.operator_id == operator_id, Location.active.is_(True))
+            .order_by(Location.name).limit(MAX_NAMED_LOCATIONS + 1)
+        ).all())
+    if not names:
+        return sentence
+    shown = ", ".join(names[:MAX_NAMED_LOCATIONS])
+    more = " and more" if len(names) > MAX_NAMED_LOCATIONS else ""
+    return f"{sentence} Among them: {shown}{more}."
 
 
 def card_qr_png(link_token: str) -> bytes | None:

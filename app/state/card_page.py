@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.services import card_page
+from app.services import card_page, devices
+from app.services.cards import find_card_by_link_token
+from app.state.device import DeviceState
 
 
-class CardPageState(rx.State):
+class CardPageState(DeviceState):
     checked: bool = False
     valid: bool = False
     operator_name: str = ""
@@ -21,6 +23,14 @@ class CardPageState(rx.State):
     @rx.event
     def load(self):
         token = str(self.router.page.params.get("link_token", ""))
+        # Scanned at the counter: on an activated device of the card's own network the
+        # link opens the redemption screen for this card; anywhere else it stays the
+        # recipient's page.
+        device = devices.resolve_device(self.device_secret) if self.device_secret else None
+        if device is not None:
+            card = find_card_by_link_token(token)
+            if card is not None and card.operator_id == device.operator_id:
+                return rx.redirect(f"/redeem?link={token}")
         view = card_page.public_card(token)
         self.checked, self.valid = True, view is not None
         if view is None:
