@@ -57,6 +57,7 @@ check-ledger: deps
 
 bench: deps
 	$(PY) bench/ledger.py
+	$(PY) bench/api.py
 	$(PY) bench/import.py
 
 deps: $(VENV)/.installed $(BUN)

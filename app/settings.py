@@ -59,6 +59,8 @@ class Settings:
     lookup_window_seconds: int = 600
     # Prefix of this app's own Redis keys (rate limits), so deployments can share a Redis.
     redis_prefix: str = "giftnet:"
+    # Addresses of our own reverse proxies: behind them the client is read from X-Forwarded-For.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,4 +85,7 @@ def get_settings() -> Settings:
         lookup_failures_per_ip=int(os.environ.get("LOOKUP_FAILURES_PER_IP", "60")),
         lookup_window_seconds=int(os.environ.get("LOOKUP_WINDOW_SECONDS", "600")),
         redis_prefix=os.environ.get("REDIS_PREFIX") or "giftnet:",
+        trusted_proxies=tuple(
+            address.strip() for address in os.environ.get("TRUSTED_PROXIES", "").split(",") if address.strip()
+        ),
     )

@@ -12,6 +12,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.api.auth import ApiCaller, api_caller
+from app.api.edge import client_ip
 from app.api.errors import error_responses
 from app.api.idempotent import IdempotencyKeyHeader, idempotent_answer
 from app.api.schemas import (
@@ -130,8 +131,7 @@ def list_cards(
     ),
 )
 def lookup_card(request: Request, body: LookupRequest, caller: ApiCaller = Depends(api_caller)) -> CardAnswer:
-    client_ip = request.client.host if request.client else ""
-    card = lookup_card_by_code(caller.operator_id, body.code, caller=caller.lookup_caller, ip=client_ip)
+    card = lookup_card_by_code(caller.operator_id, body.code, caller=caller.lookup_caller, ip=client_ip(request))
     return card_answer(card)
 
 

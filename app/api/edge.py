@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.models.base import utcnow
 from app.services import api_log
 from app.services.errors import ErrorCode, GiftnetError
+from app.settings import get_settings
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 64 * 1024
@@ -27,8 +28,9 @@ SCOPE_KEY = "giftnet.api_call"
 
 @dataclass
 class CallRecord:
-    """Filled in while the request runs: who called (set by authentication)."""
+    """Filled in while the request runs: from where (here) and who (set by authentication)."""
 
+    ip: str = ""
     operator_id: int | None = None
     api_key_id: int | None = None
     api_key_prefix: str | None = None
@@ -38,13 +40,38 @@ def call_record(request: Request) -> CallRecord | None:
     return request.scope.get(SCOPE_KEY)
 
 
+def _client_ip(scope: Scope) -> str:
+    """The caller's address; behind our own proxies (TRUSTED_PROXIES), the nearest
+    X-Forwarded-For hop that is not one of them. A client cannot forge it past them."""
+    client = scope.get("client")
+    peer = client[0] if client else ""
+    trusted = get_settings().trusted_proxies
+    if peer in trusted:
+        forwarded = b",".join(value for name, value in scope["headers"] if name == b"x-forwarded-for")
+        for hop in reversed(forwarded.decode("latin-1").split(",")):
+            hop = hop.strip()
+            if hop and hop not in trusted:
+                return hop[:64]
+    return peer[:64]
+
+
+def client_ip(request: Request) -> str:
+    record = call_record(request)
+    return record.ip if record is not None else _client_ip(request.scope)
+
+
 async def _send_error(send: Send, error: GiftnetError) -> None:
+    """Answer before the body was read to its end: the connection cannot be reused, say so."""
     body = json.dumps(error.as_dict()).encode()
     await send(
         {
             "type": "http.response.start",
             "status": error.http_status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})
@@ -60,7 +87,7 @@ class ApiEdgeMiddleware:
             await self.app(scope, receive, send)
             return
         started, created_at = time.perf_counter(), utcnow()
-        record = scope[SCOPE_KEY] = CallRecord()
+        record = scope[SCOPE_KEY] = CallRecord(ip=_client_ip(scope))
         status = 500
 
         async def send_and_watch(message: Message) -> None:
@@ -78,7 +105,6 @@ class ApiEdgeMiddleware:
                 scope = _as_json(scope)
             await self.app(scope, _replay(body_or_refusal, receive), send_and_watch)
         finally:
-            client = scope.get("client")
             api_log.record_call(
                 api_log.ApiCall(
                     created_at=created_at,
@@ -86,7 +112,7 @@ class ApiEdgeMiddleware:
                     path=api_log.loggable_path(scope["path"]),
                     status=status,
                     duration_ms=int((time.perf_counter() - started) * 1000),
-                    ip=(client[0] if client else "")[:64],
+                    ip=record.ip,
                     operator_id=record.operator_id,
                     api_key_id=record.api_key_id,
                     api_key_prefix=record.api_key_prefix,

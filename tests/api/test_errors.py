@@ -87,6 +87,7 @@ def test_an_oversized_body_is_refused_with_413_before_it_is_read(shop: Operator)
             yield b"x" * 1024
 
     assert_error(shop.http.post("/cards", content=chunks(), headers={"Content-Type": "application/json"}), 413, "payload_too_large")
+    assert shop.http.get("/cards").status_code == 200  # the same client goes on working
 
 
 def test_unknown_addresses_under_the_api_answer_404_in_the_error_shape(shop: Operator):

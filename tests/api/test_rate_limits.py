@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from api_helpers import Backend, Operator
+from api_helpers import Backend, Operator, wait_for
 
 PER_KEY = 3
 PER_IP = 5
@@ -33,6 +33,7 @@ def limited_backend(request) -> Iterator[Backend]:
         "LOOKUP_FAILURES_PER_CALLER": str(PER_KEY),
         "LOOKUP_FAILURES_PER_IP": str(PER_IP),
         "LOOKUP_WINDOW_SECONDS": str(WINDOW_SECONDS),
+        "TRUSTED_PROXIES": "10.9.9.9",  # not us: our X-Forwarded-For must be ignored
     }
     if request.param == "redis":
         env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
@@ -68,3 +69,31 @@ def test_wrong_codes_are_limited_per_key_then_per_address(limited_backend: Backe
     refused = lookup(other, own_card["code"])
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) >= 1
+    # A client that is not a trusted proxy cannot pose as another address.
+    forged = other.http.post("/cards/lookup", json={"code": own_card["code"]}, headers={"X-Forwarded-For": "198.51.100.7"})
+    assert forged.status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_allowance():
+    proxied = Backend("limits-proxy", {
+        "LOOKUP_FAILURES_PER_CALLER": "100",
+        "LOOKUP_FAILURES_PER_IP": "2",
+        "TRUSTED_PROXIES": "127.0.0.1",
+    })
+    proxied.start()
+    try:
+        network = proxied.new_operator("Proxied Network")
+        card = network.issue(5000)
+        first_shop = {"X-Forwarded-For": "198.51.100.7, 203.0.113.1"}  # spoofed left part, real hop on the right
+        for _ in range(2):
+            network.http.post("/cards/lookup", json={"code": WRONG_CODE}, headers=first_shop)
+        assert network.http.post("/cards/lookup", json={"code": card["code"]}, headers=first_shop).status_code == 429
+        second_shop = {"X-Forwarded-For": "203.0.113.2"}
+        assert network.http.post("/cards/lookup", json={"code": card["code"]}, headers=second_shop).status_code == 200
+        def logged_addresses() -> set[str]:
+            rows = network.http.get("/api-logs", params={"path_contains": "lookup"}).json()["data"]
+            return {row["ip"] for row in rows} if len(rows) >= 4 else set()
+
+        assert wait_for(logged_addresses) == {"203.0.113.1", "203.0.113.2"}
+    finally:
+        proxied.stop()
