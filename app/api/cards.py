@@ -32,6 +32,7 @@ from app.api.schemas import (
     parse_cursor,
 )
 from app.services import cards, ledger
+from app.services.card_emails import queue_recipient_email
 from app.services.card_lookup import lookup_card_by_code
 from app.services.validation import normalize_email
 
@@ -42,10 +43,13 @@ CardId = Path(ge=1, le=MAX_ID, description="The card's id.", examples=[42])
 
 
 def _queue_recipient_email(operator_id: int, card_id: int) -> bool:
-    # The email is queued after the card is committed: a mail problem never undoes a card.
-    from app.services.card_emails import queue_recipient_email
-
-    return queue_recipient_email(operator_id, card_id) is not None
+    """Queue the recipient email of a committed card; a mail problem never fails the issue
+    (the answer says `email_queued: false` and the dashboard can resend)."""
+    try:
+        return queue_recipient_email(operator_id, card_id) is not None
+    except Exception:  # noqa: BLE001 - logged; the card exists and its code must reach the caller
+        log.exception("could not queue the recipient email of card %s", card_id)
+        return False
 
 
 @router.post(
