@@ -40,6 +40,17 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/cards", tags=["cards"])
 
 CardId = Path(ge=1, le=MAX_ID, description="The card's id.", examples=[42])
+# What a client (and the stateful fuzzing in tests/api) can do next with an issued card.
+CARD_LINKS = {
+    name: {"operationId": operation, "parameters": {"card_id": "$response.body#/id"}}
+    for name, operation in (
+        ("GetCard", "get_card"),
+        ("TopUpCard", "top_up_card"),
+        ("CardTransactions", "card_transactions"),
+        ("FreezeCard", "freeze_card"),
+        ("UnfreezeCard", "unfreeze_card"),
+    )
+}
 
 
 def _queue_recipient_email(operator_id: int, card_id: int) -> bool:
@@ -54,13 +65,16 @@ def _queue_recipient_email(operator_id: int, card_id: int) -> bool:
 
 @router.post(
     "",
+    operation_id="issue_card",
     status_code=201,
     response_model=IssuedCardAnswer,
     summary="Issue a card",
     description="Creates a card holding `amount_cents` and returns its code, **the only time the code is shown**. "
     "With `recipient_email` and `send_email` (default true), the recipient is emailed the code, a link to the "
     "card page and its QR code. Send an `Idempotency-Key` so that a retry never issues two cards.",
-    responses=error_responses(
+    responses={
+        201: {"links": CARD_LINKS},
+        **error_responses(
         400,
         409,
         422,
@@ -74,7 +88,8 @@ def _queue_recipient_email(operator_id: int, card_id: int) -> bool:
                 ("idempotency_key_reused", "This Idempotency-Key was already used for a different request."),
             ],
         },
-    ),
+        ),
+    },
 )
 def issue_card(
     request: Request,
@@ -104,6 +119,7 @@ def issue_card(
 
 @router.get(
     "",
+    operation_id="list_cards",
     response_model=CardList,
     summary="List cards",
     description="Newest first, a page at a time. `q` matches the last 4 characters of the code or the "
@@ -123,6 +139,7 @@ def list_cards(
 
 @router.post(
     "/lookup",
+    operation_id="lookup_card",
     response_model=CardAnswer,
     summary="Find a card by its code",
     description="Any case, with or without dashes. Every code that does not open one of your cards gets the same "
@@ -141,6 +158,7 @@ def lookup_card(request: Request, body: LookupRequest, caller: ApiCaller = Depen
 
 @router.get(
     "/{card_id}",
+    operation_id="get_card",
     response_model=CardAnswer,
     summary="Get a card",
     description="The card without its code.",
@@ -152,6 +170,7 @@ def get_card(card_id: int = CardId, caller: ApiCaller = Depends(api_caller)) -> 
 
 @router.post(
     "/{card_id}/topups",
+    operation_id="top_up_card",
     status_code=201,
     response_model=LedgerEntryAnswer,
     summary="Top up a card",
@@ -191,6 +210,7 @@ def top_up(
 
 @router.get(
     "/{card_id}/transactions",
+    operation_id="card_transactions",
     response_model=LedgerEntryList,
     summary="A card's ledger",
     description="Every change of the card's value, oldest first, each with `balance_after_cents`.",
@@ -227,6 +247,7 @@ _FREEZE_ERRORS = error_responses(
 
 @router.post(
     "/{card_id}/freeze",
+    operation_id="freeze_card",
     response_model=CardAnswer,
     summary="Freeze a card",
     description="A frozen card can neither be spent nor topped up; its value stays. Freezing a frozen card changes nothing.",
@@ -243,6 +264,7 @@ def freeze(
 
 @router.post(
     "/{card_id}/unfreeze",
+    operation_id="unfreeze_card",
     response_model=CardAnswer,
     summary="Unfreeze a card",
     description="The card can be used again. Unfreezing an active card changes nothing.",

@@ -24,7 +24,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(backend: Bac
             f"{backend.url}/api/v1/openapi.json",
             "--header", f"Authorization: Bearer {fuzzed.api_key}",
             "--checks", "not_a_server_error,response_schema_conformance",
-            "--phases", "examples,coverage,fuzzing",
+            "--phases", "examples,coverage,fuzzing,stateful",
             "--max-examples", MAX_EXAMPLES,
             "--seed", "20261128",
             "--workers", "1",  # hypothesis + concurrent ast.parse trips a CPython 3.11 bug
