@@ -27,8 +27,9 @@ def _nav_link(label: str, href: str, icon: str, active: str) -> rx.Component:
         underline="none",
         padding_x="14px",
         padding_y="12px",
+        min_height="44px",
         border_radius="8px",
-        width="100%",
+        width=["auto", "auto", "auto", "100%"],
         color=rx.cond(is_active, rx.color("accent", 11), rx.color("gray", 12)),
         background=rx.cond(is_active, rx.color("accent", 3), "transparent"),
         _hover={"background": rx.color("gray", 3)},
@@ -37,15 +38,24 @@ def _nav_link(label: str, href: str, icon: str, active: str) -> rx.Component:
 
 def dashboard_shell(content: rx.Component, active: str) -> rx.Component:
     """A dashboard page: shown only once the session is confirmed, never to strangers."""
-    sidebar = rx.vstack(
-        rx.hstack(rx.icon("gift", size=26, color=rx.color("accent", 10)), rx.heading("Giftnet", size="5"), padding="14px"),
+    # One breakpoint for the whole frame (the 4th of Reflex's: 62em, about 992 px): a side
+    # rail on landscape tablets and wider, a wrapping bar on top on portrait tablets.
+    # (Radix's responsive props use other breakpoints: do not mix them in here.)
+    sidebar = rx.box(
+        rx.hstack(rx.icon("gift", size=26, color=rx.color("accent", 10)), rx.heading("Giftnet", size="5"), padding="10px 14px", align="center"),
         *[_nav_link(label, href, icon, active) for label, href, icon in NAV_ITEMS],
-        width=["100%", "100%", "220px"],
-        min_width=["auto", "auto", "220px"],
-        spacing="1",
-        padding="12px",
-        border_right=["none", "none", f"1px solid {rx.color('gray', 5)}"],
-        border_bottom=[f"1px solid {rx.color('gray', 5)}", f"1px solid {rx.color('gray', 5)}", "none"],
+        id="nav",
+        display="flex",
+        flex_direction=["row", "row", "row", "column"],
+        flex_wrap=["wrap", "wrap", "wrap", "nowrap"],
+        align_items=["center", "center", "center", "stretch"],
+        gap="4px",
+        width=["100%", "100%", "100%", "220px"],
+        min_width=["auto", "auto", "auto", "220px"],
+        flex_shrink="0",
+        padding=["8px 12px", "8px 12px", "8px 12px", "12px"],
+        border_right=["none", "none", "none", f"1px solid {rx.color('gray', 5)}"],
+        border_bottom=[f"1px solid {rx.color('gray', 5)}"] * 3 + ["none"],
     )
     header = rx.hstack(
         rx.vstack(
@@ -60,18 +70,29 @@ def dashboard_shell(content: rx.Component, active: str) -> rx.Component:
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         align="center",
     )
-    page = rx.flex(
+    page = rx.box(
         sidebar,
-        rx.vstack(header, rx.box(content, padding="24px", width="100%", max_width="1200px"), width="100%", spacing="0"),
-        direction=rx.breakpoints(initial="column", md="row"),
+        rx.vstack(header, rx.box(content, padding="24px", width="100%", max_width="1200px"), width="100%", min_width="0", spacing="0"),
+        display="flex",
+        flex_direction=["column", "column", "column", "row"],
         min_height="100vh",
         width="100%",
     )
-    return rx.cond(
-        SessionState.signed_in,
-        page,
-        rx.center(rx.spinner(size="3"), rx.text("Checking your session…", margin_left="12px"), id="session-loading", height="100vh"),
+    return rx.fragment(
+        rx.cond(
+            SessionState.signed_in,
+            page,
+            rx.center(rx.spinner(size="3"), rx.text("Checking your session…", margin_left="12px"), id="session-loading", height="100vh"),
+        ),
+        page_ready_marker(),
     )
+
+
+def page_ready_marker() -> rx.Component:
+    """A hidden `#page-ready` element, present once the websocket is connected and the
+    page's on_load handlers have run (Reflex's `is_hydrated`). Tests wait for it
+    before clicking: a click before that could submit a form natively, without Reflex."""
+    return rx.cond(rx.State.is_hydrated, rx.el.span(id="page-ready", hidden=True, aria_hidden="true"))
 
 
 def page_title(title: str, subtitle: str = "") -> rx.Component:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import error_callout
+from app.components.layout import error_callout, page_ready_marker
 from app.state.auth import LoginState, SignupState
 
 
 def _card(*children: rx.Component) -> rx.Component:
     return rx.center(
         rx.card(rx.vstack(*children, spacing="4", width="100%"), width="100%", max_width="440px", padding="32px"),
+        page_ready_marker(),
         min_height="100vh",
         padding="16px",
         background=rx.color("gray", 2),
@@ -19,7 +20,7 @@ def _card(*children: rx.Component) -> rx.Component:
 
 def _field(label: str, name: str, element_id: str, **props) -> rx.Component:
     return rx.vstack(
-        rx.text(label, as_="label", html_for=element_id, size="3", weight="medium"),
+        rx.text(label, as_="label", custom_attrs={"htmlFor": element_id}, size="3", weight="medium"),
         rx.input(name=name, id=element_id, size="3", width="100%", **props),
         spacing="1",
         width="100%",
@@ -42,7 +43,7 @@ def login_page() -> rx.Component:
             reset_on_submit=False,
             width="100%",
         ),
-        rx.text("New network? ", rx.link("Create an account", href="/signup", id="signup-link"), size="3"),
+        rx.text("New network? ", rx.link("Create an account", href="/signup", id="signup-link", display="inline-block", padding_y="10px"), size="3"),
     )
 
 
@@ -70,5 +71,5 @@ def signup_page() -> rx.Component:
             reset_on_submit=False,
             width="100%",
         ),
-        rx.text("Already have an account? ", rx.link("Sign in", href="/login", id="login-link"), size="3"),
+        rx.text("Already have an account? ", rx.link("Sign in", href="/login", id="login-link", display="inline-block", padding_y="10px"), size="3"),
     )

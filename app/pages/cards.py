@@ -13,16 +13,16 @@ def _issue_dialog() -> rx.Component:
     form = rx.form(
         rx.vstack(
             error_callout(CardsState.issue_error, "issue-card-error"),
-            rx.text("Amount ($)", as_="label", html_for="issue-card-amount", weight="medium"),
-            rx.input(name="amount", id="issue-card-amount", placeholder="50.00", size="3", required=True, input_mode="decimal"),
-            rx.text("Recipient email (optional)", as_="label", html_for="issue-card-recipient-email", weight="medium"),
-            rx.input(name="recipient_email", id="issue-card-recipient-email", type="email", size="3"),
-            rx.text("Recipient name (optional)", as_="label", html_for="issue-card-recipient-name", weight="medium"),
-            rx.input(name="recipient_name", id="issue-card-recipient-name", size="3"),
-            rx.text("From (optional)", as_="label", html_for="issue-card-sender-name", weight="medium"),
-            rx.input(name="sender_name", id="issue-card-sender-name", size="3"),
-            rx.text("Message (optional)", as_="label", html_for="issue-card-message", weight="medium"),
-            rx.text_area(name="message", id="issue-card-message", size="3"),
+            rx.text("Amount ($)", as_="label", custom_attrs={"htmlFor": "issue-card-amount"}, weight="medium"),
+            rx.input(name="amount", id="issue-card-amount", placeholder="50.00", size="3", required=True, input_mode="decimal", width="100%"),
+            rx.text("Recipient email (optional)", as_="label", custom_attrs={"htmlFor": "issue-card-recipient-email"}, weight="medium"),
+            rx.input(name="recipient_email", id="issue-card-recipient-email", type="email", size="3", width="100%"),
+            rx.text("Recipient name (optional)", as_="label", custom_attrs={"htmlFor": "issue-card-recipient-name"}, weight="medium"),
+            rx.input(name="recipient_name", id="issue-card-recipient-name", size="3", width="100%"),
+            rx.text("From (optional)", as_="label", custom_attrs={"htmlFor": "issue-card-sender-name"}, weight="medium"),
+            rx.input(name="sender_name", id="issue-card-sender-name", size="3", width="100%"),
+            rx.text("Message (optional)", as_="label", custom_attrs={"htmlFor": "issue-card-message"}, weight="medium"),
+            rx.text_area(name="message", id="issue-card-message", size="3", width="100%"),
             rx.hstack(
                 rx.dialog.close(rx.button("Cancel", variant="soft", size="3", type="button", id="issue-card-cancel")),
                 rx.button("Issue card", id="issue-card-submit", type="submit", size="3"),
@@ -66,13 +66,14 @@ def _issue_dialog() -> rx.Component:
 
 def _card_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(row.masked, href="/cards/" + row.id.to_string(), id="card-link-" + row.last4, weight="medium")),
+        rx.table.cell(rx.link(row.masked, href="/cards/" + row.id.to_string(), id="card-link-" + row.last4, weight="medium", display="inline-block", padding_y="10px", min_width="96px")),
         rx.table.cell(row.balance, id="card-row-balance-" + row.last4),
         rx.table.cell(status_badge(row.status)),
         rx.table.cell(row.recipient),
         rx.table.cell(row.created),
         id="card-row-" + row.id.to_string(),
         class_name="card-row",
+        align="center",
     )
 
 
@@ -80,18 +81,25 @@ def cards_page() -> rx.Component:
     toolbar = rx.flex(
         rx.form(
             rx.hstack(
-                rx.input(name="query", id="cards-search", placeholder="Last 4 of the code, or recipient email", size="3", width="320px", default_value=CardsState.query),
+                rx.input(name="query", id="cards-search", placeholder="Last 4 or recipient email", size="3", width="100%", min_width="0", flex="1", default_value=CardsState.query),
                 rx.button(rx.icon("search"), "Search", id="cards-search-submit", type="submit", size="3"),
                 rx.cond(CardsState.query != "", rx.button("Clear", id="cards-search-clear", size="3", variant="soft", type="button", on_click=CardsState.clear_search)),
+                width="100%",
             ),
             on_submit=CardsState.search,
             reset_on_submit=False,
+            flex="1 1 420px",
+            max_width="560px",
         ),
-        rx.select(
-            ["all", "active", "frozen"],
+        rx.select.root(
+            rx.select.trigger(id="cards-status-filter", aria_label="Status"),
+            rx.select.content(
+                rx.select.item("All statuses", value="all", id="cards-status-all"),
+                rx.select.item("Active", value="active", id="cards-status-active"),
+                rx.select.item("Frozen", value="frozen", id="cards-status-frozen"),
+            ),
             value=CardsState.status_filter,
             on_change=CardsState.set_status_filter,
-            id="cards-status-filter",
             size="3",
         ),
         rx.spacer(),
@@ -153,13 +161,15 @@ def _ledger_row(entry: rx.Var) -> rx.Component:
         rx.table.cell(entry.who, rx.cond(entry.memo != "", rx.text(entry.memo, size="1", color=rx.color("gray", 11)))),
         id="ledger-row-" + entry.id.to_string(),
         class_name="ledger-row",
+        align="center",
     )
 
 
-def _figure(label: str, value: rx.Var, element_id: str) -> rx.Component:
+def _figure(label: str, value: rx.Var, element_id: str, size: str = "7") -> rx.Component:
     return rx.card(
-        rx.vstack(rx.text(label, size="2", color=rx.color("gray", 11)), rx.text(value, size="7", weight="bold", id=element_id), spacing="1"),
-        min_width="180px",
+        rx.vstack(rx.text(label, size="2", color=rx.color("gray", 11)), rx.text(value, size=size, weight="bold", id=element_id, overflow_wrap="anywhere"), spacing="1"),
+        min_width="150px",
+        flex="1",
     )
 
 
@@ -231,16 +241,17 @@ def card_detail_page() -> rx.Component:
     )
     found = rx.vstack(
         rx.hstack(
-            rx.link(rx.icon("arrow-left"), "All cards", href="/cards", id="card-back"),
+            rx.link(rx.hstack(rx.icon("arrow-left", size=20), rx.text("All cards"), spacing="2", align="center"), href="/cards", id="card-back", padding_y="10px", min_height="44px", display="inline-flex", align_items="center"),
         ),
         rx.hstack(rx.heading(card.masked, size="7", id="card-last4"), status_badge(card.status, "card-status"), align="center", spacing="3"),
         rx.flex(
             _figure("Balance", card.balance, "card-balance"),
             _figure("Issued for", card.initial, "card-initial"),
-            _figure("Recipient", card.recipient, "card-recipient"),
-            _figure("Channel", card.channel, "card-channel"),
+            _figure("Recipient", card.recipient, "card-recipient", size="4"),
+            _figure("Channel", card.channel, "card-channel", size="4"),
             gap="12px",
             wrap="wrap",
+            width="100%",
         ),
         error_callout(CardDetailState.action_error, "card-action-error"),
         rx.cond(CardDetailState.action_message != "", rx.callout(CardDetailState.action_message, icon="circle-check", color_scheme="green", id="card-action-message")),
@@ -268,7 +279,12 @@ def card_detail_page() -> rx.Component:
     return dashboard_shell(
         rx.cond(
             CardDetailState.not_found,
-            rx.callout("No such card in your network.", icon="triangle-alert", color_scheme="red", id="card-not-found"),
+            rx.vstack(
+                rx.callout("No such card in your network.", icon="triangle-alert", color_scheme="red", id="card-not-found", size="3", width="100%"),
+                rx.link(rx.button(rx.icon("arrow-left"), "All cards", size="3", variant="soft"), href="/cards", id="card-not-found-back"),
+                spacing="4",
+                width="100%",
+            ),
             found,
         ),
         active="cards",

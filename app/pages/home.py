@@ -11,7 +11,7 @@ from app.state.home import HomeState
 def _figure(label: str, value: rx.Var, element_id: str) -> rx.Component:
     return rx.card(
         rx.vstack(rx.text(label, size="2", color=rx.color("gray", 11)), rx.text(value, size="7", weight="bold", id=element_id), spacing="1"),
-        min_width="200px",
+        min_width="150px",
         flex="1",
     )
 
@@ -19,10 +19,11 @@ def _figure(label: str, value: rx.Var, element_id: str) -> rx.Component:
 def _entry(entry: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(entry.time),
-        rx.table.cell(rx.link(entry.card, href="/cards/" + entry.card_id.to_string())),
+        rx.table.cell(rx.link(entry.card, href="/cards/" + entry.card_id.to_string(), class_name="activity-card-link", display="inline-block", padding_y="10px", min_width="96px")),
         rx.table.cell(rx.badge(entry.label, color_scheme=rx.cond(entry.credit, "green", "orange"), size="2")),
         rx.table.cell(entry.amount),
         class_name="activity-row",
+        align="center",
     )
 
 

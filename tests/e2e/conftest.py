@@ -1,0 +1,316 @@
+"""End-to-end fixtures: the whole app once per session, Chromium, and CLI factories.
+
+- `app_server` (session): migrates a temporary SQLite database, starts
+  `reflex run --env prod --single-port` on a free port with its own data dir,
+  secret, Reflex state folder and private copy of `.web/` (so a `make run` in the
+  same checkout cannot rebuild the frontend under it), waits for
+  GET /api/v1/health, yields an `AppServer`, and stops the process group it
+  started (by PID) at the end.
+- `browser` (session): Chromium from the system (`/usr/bin/chromium`), never
+  downloaded by Playwright.
+- `new_context` (function): a factory of fresh browser contexts; each context is
+  one device (own localStorage, own Reflex client token). Contexts are closed after
+  the test; on failure a screenshot of every open page lands in test-results/.
+- `make_operator` / `issue_card`: fixtures through `python -m app.cli` against the
+  same database the app uses.
+
+Pages paint before their websocket connects. `open_page` / `wait_ready` (in
+e2e_helpers.py) wait for the hidden `#page-ready` element (present once Reflex has
+hydrated the page and run its on_load handlers) before a test clicks anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from e2e_helpers import PASSWORD, TABLET_LANDSCAPE
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+STARTUP_TIMEOUT_S = float(os.environ.get("E2E_STARTUP_TIMEOUT", "300"))  # the first build takes about a minute
+UI_TIMEOUT_MS = 15_000
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items) -> None:  # noqa: ANN001
+    """Everything under tests/e2e is an e2e test, even if a module forgets its mark."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # noqa: ANN001, ARG001
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class AppServer:
+    base_url: str
+    port: int
+    env: dict[str, str]
+    data_dir: Path
+    log_path: Path
+    process: subprocess.Popen | None = None
+    _counter: list[int] = field(default_factory=lambda: [0])
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def cli(self, *args: str) -> dict:
+        """Run `python -m app.cli ...` against the app's database; returns its JSON output."""
+        result = subprocess.run(
+            [sys.executable, "-m", "app.cli", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"app.cli {args[0]} failed ({result.returncode}): {result.stderr or result.stdout}")
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _web_workdir(data_dir: Path) -> Path:
+    """A private copy of `.web/` for this session's app.
+
+    Another `reflex run` from the same checkout (a developer's `make run`, a second test
+    session) recompiles and rebuilds `.web/` in place, which pulls the frontend from
+    under a running app. So the app under test compiles into its own folder:
+    `node_modules` hard-linked from `.web/` (about a second), the small rest copied,
+    `build/` left out (the prod build writes it again). Without a `.web/` yet, Reflex
+    fills the folder itself (the first build then takes a minute or two).
+    """
+    web = data_dir / "web"
+    source = ROOT / ".web"
+    if not (source / "node_modules").is_dir():
+        return web
+    skip_top = {"node_modules", "build", ".react-router"}
+    try:
+        shutil.copytree(
+            source,
+            web,
+            symlinks=True,
+            ignore=lambda folder, names: [n for n in names if Path(folder) == source and n in skip_top],
+        )
+    except shutil.Error:
+        pass  # a file vanished under a concurrent rebuild: Reflex regenerates what is missing
+    shutil.copytree(source / "node_modules", web / "node_modules", symlinks=True, copy_function=_link_or_copy)
+    return web
+
+
+def _server_env(port: int, data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    # The root conftest may have pointed DATABASE_URL elsewhere; the app gets its own.
+    for name in ("DATABASE_URL", "REDIS_URL", "SMTP_URL"):
+        env.pop(name, None)
+    env.update(
+        PATH=os.pathsep.join([str(ROOT / ".tools" / "node_modules" / ".bin"), str(BIN), env.get("PATH", "")]),
+        REFLEX_USE_SYSTEM_BUN="1",
+        REFLEX_TELEMETRY_ENABLED="false",
+        # Reflex's disk state manager keeps per-tab state here: keep test tabs out of .states/.
+        REFLEX_STATES_WORKDIR=str(data_dir / "states"),
+        REFLEX_WEB_WORKDIR=str(_web_workdir(data_dir)),
+        GIFTNET_DATA_DIR=str(data_dir),
+        DATABASE_URL=f"sqlite:///{data_dir / 'giftnet-e2e.db'}",
+        SECRET_KEY="e2e-secret-key-" + uuid.uuid4().hex,
+        PUBLIC_URL=f"http://localhost:{port}",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+def _health(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(base_url + "/api/v1/health", timeout=2) as response:
+            return response.status == 200 and json.loads(response.read()).get("status") == "ok"
+    except Exception:  # noqa: BLE001 - not up yet
+        return False
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop the process group we started (its PID is the group id), politely first."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory) -> Iterator[AppServer]:  # noqa: ANN001
+    port = _free_port()
+    data_dir = tmp_path_factory.mktemp("giftnet-e2e")
+    env = _server_env(port, data_dir)
+    server = AppServer(
+        base_url=f"http://localhost:{port}", port=port, env=env, data_dir=data_dir, log_path=data_dir / "reflex.log"
+    )
+    subprocess.run([sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    reflex = shutil.which("reflex", path=env["PATH"]) or str(BIN / "reflex")
+    with server.log_path.open("wb") as log:
+        server.process = subprocess.Popen(
+            [reflex, "run", "--env", "prod", "--single-port", "--frontend-port", str(port), "--backend-port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, stopped by PID below
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not _health(server.base_url):
+            if server.process.poll() is not None:
+                raise RuntimeError(f"reflex run exited with {server.process.returncode}:\n{server.log_tail()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the app did not answer /api/v1/health in {STARTUP_TIMEOUT_S:.0f} s:\n{server.log_tail()}")
+            time.sleep(0.5)
+        yield server
+    finally:
+        _stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def base_url(app_server: AppServer) -> str:
+    return app_server.base_url
+
+
+# --------------------------------------------------------------------------- fixtures through the CLI
+
+
+@dataclass
+class Operator:
+    operator_id: int
+    name: str
+    email: str
+    password: str
+    api_key: str
+
+
+@pytest.fixture
+def make_operator(app_server: AppServer):
+    """make_operator(name=None) -> Operator, created with `app.cli create-operator`."""
+
+    def create(name: str | None = None, password: str = PASSWORD, currency: str = "CAD") -> Operator:
+        app_server._counter[0] += 1
+        tag = uuid.uuid4().hex[:8]
+        name = name or f"E2E Network {app_server._counter[0]} {tag}"
+        email = f"owner-{tag}@example.com"
+        out = app_server.cli(
+            "create-operator", "--name", name, "--email", email, "--password", password, "--currency", currency
+        )
+        return Operator(operator_id=out["operator_id"], name=name, email=email, password=password, api_key=out["api_key"])
+
+    return create
+
+
+@pytest.fixture
+def issue_card(app_server: AppServer):
+    """issue_card(operator_id, amount_cents) -> {"card_id", "code", "last4", "balance_cents", ...}."""
+
+    def issue(operator_id: int, amount_cents: int) -> dict:
+        return app_server.cli("issue-card", "--operator-id", str(operator_id), "--amount-cents", str(amount_cents))
+
+    return issue
+
+
+# --------------------------------------------------------------------------- the browser
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.fail("Chromium is missing: `make chromium` installs it from Debian's packages (never `playwright install`)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_context(browser, app_server: AppServer, request):  # noqa: ANN001
+    """new_context(viewport=TABLET_LANDSCAPE) -> a fresh BrowserContext: one more device."""
+    contexts = []
+
+    def create(viewport: dict | None = None, **kwargs):
+        context = browser.new_context(viewport=viewport or TABLET_LANDSCAPE, base_url=app_server.base_url, **kwargs)
+        context.set_default_timeout(UI_TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield create
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    for index, context in enumerate(contexts):
+        if failed:
+            out = ROOT / "test-results"
+            out.mkdir(exist_ok=True)
+            for number, page in enumerate(context.pages):
+                try:
+                    page.screenshot(path=str(out / f"{request.node.name}-{index}-{number}.png"), full_page=True)
+                except Exception:  # noqa: BLE001 - best effort
+                    pass
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):  # noqa: ANN001
+    """One page in one fresh context, tablet landscape."""
+    return new_context().new_page()
