@@ -71,7 +71,7 @@ def _decode(content: bytes, filename: str | None) -> str:
         )
     if filename and not filename.lower().endswith((".csv", ".txt")):
         raise GiftnetError(ErrorCode.invalid_input, "Upload a .csv file (comma-separated values).", field="file")
-    if b"\x00" in content[:4096]:
+    if b"\x00" in content:  # anywhere: PostgreSQL cannot store NUL in text, so a later row must not slip through
         raise GiftnetError(
             ErrorCode.invalid_input, "This is not a CSV file (it looks like a binary file, e.g. a spreadsheet).",
             field="file",

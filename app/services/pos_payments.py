@@ -78,7 +78,11 @@ def _insert(location: Location, *, amount_cents: int, reference: str, terminal_i
 
 def push_payment(pos_key: PosKey, *, amount_cents: object, reference: object, terminal_id: object = None,
                  idempotency_key: str | None = None) -> PushedPayment:
-    """A payment from the location's POS, shown at once on that location's redemption screens."""
+    """A payment from the location's POS, shown at once on that location's redemption screens.
+
+    A retry with the same `idempotency_key` answers the first payment (`created` False);
+    the same key with another amount, reference or terminal is `idempotency_key_reused`.
+    """
     amount = require_positive_cents(amount_cents)
     clean_reference = required_text(reference, field="reference", max_length=120, label="The reference")
     clean_terminal = optional_text(terminal_id, field="terminal_id", max_length=64)
@@ -89,8 +93,15 @@ def push_payment(pos_key: PosKey, *, amount_cents: object, reference: object, te
     if location.mode != "pos":
         raise GiftnetError(ErrorCode.forbidden,
                            "This location does not take POS payments (its redemption mode is not pos).")
-    return _insert(location, amount_cents=amount, reference=clean_reference, terminal_id=clean_terminal,
-                   source="api", external_id=idempotency_key, pos_key_id=pos_key.id)
+    pushed = _insert(location, amount_cents=amount, reference=clean_reference, terminal_id=clean_terminal,
+                     source="api", external_id=idempotency_key, pos_key_id=pos_key.id)
+    first = pushed.payment
+    if not pushed.created and (first.amount_cents, first.reference, first.terminal_id) != (
+            amount, clean_reference, clean_terminal):
+        raise GiftnetError(ErrorCode.idempotency_key_reused,
+                           "This Idempotency-Key was already used for a different payment. Use a new key for a new payment.",
+                           field="Idempotency-Key")
+    return pushed
 
 
 def get_payment(operator_id: int, payment_id: int, *, location_id: int | None = None) -> PosPayment:

@@ -131,6 +131,14 @@ def create_endpoint(actor: Actor, url: str, event_types: list[str] | None = None
     return CreatedEndpoint(endpoint=endpoint, secret=secret)
 
 
+def list_endpoints(operator_id: int) -> list[WebhookEndpoint]:
+    """The operator's endpoints, newest first (their secrets stay encrypted)."""
+    with read_session() as session:
+        return list(session.exec(
+            select(WebhookEndpoint).where(WebhookEndpoint.operator_id == operator_id).order_by(WebhookEndpoint.id.desc())
+        ).all())
+
+
 def _secret_for(session: Session, delivery: WebhookDelivery) -> str | None:
     if delivery.endpoint_id:
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
