@@ -3,8 +3,9 @@ limit and the access log.
 
 A plain ASGI middleware (not `BaseHTTPMiddleware`): the websocket and every other
 Reflex request go straight through, and API calls pay one monotonic clock read and a
-queue put. The body is read here (at most `MAX_BODY_BYTES`) and replayed to the route,
-so an oversized body is refused with 413 before anything parses it.
+queue put. The body is read here (at most `MAX_BODY_BYTES`, more for the upload routes of
+`LARGER_BODY_LIMITS`) and replayed to the route, so an oversized body is refused with 413
+before anything parses it.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.models.base import utcnow
-from app.services import api_log
+from app.services import api_log, location_import
 from app.services.errors import ErrorCode, GiftnetError
 from app.settings import get_settings
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 64 * 1024
+# Uploads that may be larger: the file's own limit (the CSV import's 5 MB) plus room for its multipart framing.
+LARGER_BODY_LIMITS = {f"{API_PREFIX}/locations/import": location_import.MAX_FILE_BYTES + MAX_BODY_BYTES}
 SCOPE_KEY = "giftnet.api_call"
 
 
@@ -97,7 +100,8 @@ class ApiEdgeMiddleware:
             await send(message)
 
         try:
-            body_or_refusal = await self._read_body(scope, receive)
+            limit = LARGER_BODY_LIMITS.get(scope["path"].rstrip("/"), self.max_body_bytes)
+            body_or_refusal = await self._read_body(scope, receive, limit)
             if isinstance(body_or_refusal, GiftnetError):
                 await _send_error(send_and_watch, body_or_refusal)
                 return
@@ -119,14 +123,12 @@ class ApiEdgeMiddleware:
                 )
             )
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | GiftnetError:
-        too_large = GiftnetError(
-            ErrorCode.payload_too_large, f"The request body is larger than {self.max_body_bytes} bytes."
-        )
+    async def _read_body(self, scope: Scope, receive: Receive, limit: int) -> bytes | GiftnetError:
+        too_large = GiftnetError(ErrorCode.payload_too_large, f"The request body is larger than {limit} bytes.")
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
-                    if int(value) > self.max_body_bytes:
+                    if int(value) > limit:
                         return too_large
                 except ValueError:
                     return GiftnetError(ErrorCode.invalid_input, "The Content-Length header is not a number.")
@@ -137,7 +139,7 @@ class ApiEdgeMiddleware:
                 break  # the client went away; the route will see an empty body
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 return too_large
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -130,6 +130,8 @@ def _validation_error(errors: list[dict]) -> GiftnetError:
             return GiftnetError(ErrorCode.invalid_input, f"Unknown field `{name}`.", field=name)
         if kind == "missing":
             return GiftnetError(ErrorCode.invalid_input, f"`{name}` is required.", field=name)
+        if name.endswith("_cents") and kind == "less_than_equal":
+            return GiftnetError(ErrorCode.amount_out_of_range, "The amount is larger than any card can hold.", field=name)
         if name.endswith("_cents"):
             return GiftnetError(ErrorCode.invalid_amount, "The amount must be a whole number of cents.", field=name)
     if kind == "missing":
