@@ -14,6 +14,7 @@ from app.api.cards import router as cards_router
 from app.api.edge import ApiEdgeMiddleware
 from app.api.errors import any_client_error, error_responses, install_error_handlers, install_fallback_route
 from app.api.health import router as health_router
+from app.api.locations import router as locations_router
 from app.api.public import router as public_router
 from app.api.reports import router as reports_router
 
@@ -29,10 +30,11 @@ Create and manage the gift cards of your network from your own shop or POS.
   `idempotency_in_flight`. Keys are scoped by API key and kept 24 hours. A call that failed stores nothing.
 * **Errors** always look like `{"error": {"code": "...", "message": "...", "field": "..."}}`.
 * **Lists** take `?limit=&cursor=` and answer `{"data": [...], "next_cursor": ...}`.
-* Bodies are limited to 64 KB.
+* Bodies are limited to 64 KB (a CSV upload to `/locations/import`: 5 MB).
 """
 TAGS = [
     {"name": "cards", "description": "Issue, read, find, top up, freeze gift cards."},
+    {"name": "locations", "description": "The network's businesses: CSV import, device activation, devices, POS keys, items."},
     {"name": "reports", "description": "Figures for a period."},
     {"name": "api logs", "description": "Your API access log."},
     {"name": "health", "description": "Is the service up."},
@@ -54,7 +56,7 @@ def create_api() -> FastAPI:
     install_error_handlers(api)
     api.add_middleware(ApiEdgeMiddleware)
     api.include_router(health_router, prefix=API_PREFIX)
-    for router in (cards_router, reports_router, api_logs_router):
+    for router in (cards_router, locations_router, reports_router, api_logs_router):
         api.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     api.include_router(public_router)  # /c/{link_token}/qr.png: no API key, the link is the credential
     install_fallback_route(api)  # keep last: it answers every /api/v1 path no router claimed

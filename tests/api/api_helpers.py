@@ -139,6 +139,12 @@ class Operator:
         assert answer.status_code == 201, answer.text
         return answer.json()
 
+    def add_location(self, name: str = "Main Street Books", mode: str = "amount", **fields) -> dict:
+        email = fields.pop("email", f"shop-{uuid.uuid4().hex[:8]}@example.com")
+        answer = self.http.post("/locations", json={"name": name, "email": email, "mode": mode, **fields})
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
 
 def wait_for(predicate, timeout: float = 5.0, interval: float = 0.1):  # noqa: ANN001, ANN201
     """Poll until `predicate()` is truthy (the access log is written in the background)."""

@@ -1,0 +1,391 @@
+"""Request and answer bodies of the location routes: locations, the CSV import, devices,
+POS keys and the stored item catalog.
+
+Same rules as `schemas.py`: strict requests (`extra="forbid"`, no coercion), and
+answers built by the `*_answer` functions only. A location's bank account number
+never leaves: answers carry `account_last4`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.errors import ErrorDetail
+from app.api.schemas import StrictRequest
+from app.models import Device, Item, Location
+from app.services.location_import import ImportResult
+from app.services.pos_keys import CreatedPosKey
+
+# Far above any card's balance, far below what a database integer holds (even summed over 50 lines x 99).
+MAX_CENTS = 10**12
+
+Mode = Literal["pos", "items", "amount"]
+
+LOCATION_EXAMPLE = {
+    "id": 7,
+    "name": "Main Street Books",
+    "email": "books@example.com",
+    "phone": "555-0100",
+    "address": "12 Main St",
+    "external_id": "MS-001",
+    "mode": "items",
+    "item_webhook_url": None,
+    "notify_items_email": True,
+    "notify_webhook_url": None,
+    "commission_bps": 250,
+    "bank_country": "US",
+    "routing_number": "011000015",
+    "institution_number": None,
+    "transit_number": None,
+    "account_last4": "6789",
+    "account_type": "checking",
+    "active": True,
+    "created_at": "2026-11-28T14:03:12Z",
+    "updated_at": "2026-11-28T14:03:12Z",
+}
+CREATE_EXAMPLE = {
+    "name": "Main Street Books",
+    "email": "books@example.com",
+    "phone": "555-0100",
+    "address": "12 Main St",
+    "external_id": "MS-001",
+    "mode": "items",
+    "notify_items_email": True,
+    "commission_bps": 250,
+    "bank_country": "US",
+    "routing_number": "011000015",
+    "account_number": "123456789",
+    "account_type": "checking",
+}
+DEVICE_EXAMPLE = {
+    "id": 12,
+    "code": "DV-7KQ2-M9",
+    "name": "Front counter",
+    "activated_at": "2026-11-28T15:00:00Z",
+    "last_seen_at": "2026-11-28T17:42:00Z",
+    "revoked_at": None,
+}
+ITEM_EXAMPLE = {
+    "id": 31,
+    "location_id": 7,
+    "name": "Latte",
+    "price_cents": 450,
+    "sku": "LAT-12",
+    "active": True,
+    "created_at": "2026-11-28T14:10:00Z",
+}
+IMPORT_EXAMPLE = {
+    "dry_run": False,
+    "imported": True,
+    "created": 1,
+    "updated": 1,
+    "error_count": 0,
+    "activation_emails_sent": 1,
+    "rows": [
+        {"row": 2, "action": "create", "name": "Main Street Books", "external_id": "MS-001", "location_id": 7, "errors": []},
+        {"row": 3, "action": "update", "name": "Café du Coin", "external_id": "MS-002", "location_id": 5, "errors": []},
+    ],
+    "error": None,
+}
+IMPORT_REFUSED_EXAMPLE = {
+    "dry_run": False,
+    "imported": False,
+    "created": 0,
+    "updated": 0,
+    "error_count": 1,
+    "activation_emails_sent": 0,
+    "rows": [
+        {"row": 2, "action": None, "name": "Main Street Books", "external_id": "MS-001", "location_id": None,
+         "errors": [{"column": "routing_number",
+                     "message": "routing_number must be a 9-digit ABA routing number with a valid check digit."}]},
+        {"row": 3, "action": None, "name": "Café du Coin", "external_id": "MS-002", "location_id": None, "errors": []},
+    ],
+    "error": {"code": "invalid_input", "message": "1 row has errors; nothing was imported. Correct the file and upload it again.",
+              "field": "file"},
+}
+
+
+class _LocationFields(StrictRequest):
+    """Every field a location can be given; `app/services/locations.py` checks the values."""
+
+    phone: str | None = Field(default=None, max_length=40)
+    address: str | None = Field(default=None, max_length=255)
+    external_id: str | None = Field(default=None, max_length=64, description="Your own id for it; unique in your network.")
+    mode: Mode | None = Field(
+        default=None,
+        description="How its devices redeem: `pos` (payments its POS pushes), `items` (a catalog) or `amount`. "
+        "Default `amount`.",
+    )
+    item_webhook_url: str | None = Field(default=None, max_length=500, description="Where its devices fetch items from.")
+    notify_items_email: bool | None = Field(default=None, description="Email the location what was redeemed.")
+    notify_webhook_url: str | None = Field(default=None, max_length=500, description="Signed `redemption.completed` POSTs.")
+    commission_bps: int | None = Field(
+        default=None, json_schema_extra={"minimum": 0, "maximum": 10_000},
+        description="Overrides the network's commission, in basis points (250 = 2.5%).",
+    )
+    bank_country: Literal["US", "CA"] | None = Field(default=None, description="Country of the payout account.")
+    routing_number: str | None = Field(default=None, max_length=40, description="US: 9-digit ABA routing number.")
+    institution_number: str | None = Field(default=None, max_length=40, description="Canada: 3 digits.")
+    transit_number: str | None = Field(default=None, max_length=40, description="Canada: 5 digits.")
+    account_number: str | None = Field(
+        default=None, max_length=40, description="Stored encrypted; answers show only `account_last4`."
+    )
+    account_type: Literal["checking", "savings"] | None = Field(default=None, description="Default checking.")
+    active: bool | None = Field(default=None, description="An inactive location cannot redeem. Default true.")
+
+
+class CreateLocationRequest(_LocationFields):
+    model_config = ConfigDict(json_schema_extra={"examples": [CREATE_EXAMPLE]})
+
+    name: str = Field(max_length=120, examples=["Main Street Books"])
+    email: str = Field(max_length=254, description="Where its device activation links are sent.", examples=["books@example.com"])
+
+
+class UpdateLocationRequest(_LocationFields):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"phone": "555-0199", "mode": "pos"}, {"active": False}]}
+    )
+
+    name: str | None = Field(default=None, max_length=120)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class LocationAnswer(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [LOCATION_EXAMPLE]})
+
+    id: int
+    name: str
+    email: str
+    phone: str | None
+    address: str | None
+    external_id: str | None
+    mode: Mode
+    item_webhook_url: str | None
+    notify_items_email: bool
+    notify_webhook_url: str | None
+    commission_bps: int | None = Field(description="Null: the network's commission applies.")
+    bank_country: Literal["US", "CA"] | None
+    routing_number: str | None
+    institution_number: str | None
+    transit_number: str | None
+    account_last4: str | None = Field(description="The last 4 digits of the payout account; the full number is never shown.")
+    account_type: Literal["checking", "savings"] | None
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class CreatedLocationAnswer(LocationAnswer):
+    model_config = ConfigDict(json_schema_extra={"examples": [{**LOCATION_EXAMPLE, "activation_email_sent": True}]})
+
+    activation_email_sent: bool = Field(
+        description="Whether the device activation email was queued to the location (not for an inactive location)."
+    )
+
+
+class LocationList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"data": [LOCATION_EXAMPLE], "next_cursor": "6"}]})
+
+    data: list[LocationAnswer]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class ActivationEmailAnswer(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"location_id": 7, "email": "books@example.com", "activation_email_sent": True,
+                          "link_expires_at": "2026-12-01T14:03:12Z"}]
+        }
+    )
+
+    location_id: int
+    email: str = Field(description="Where the link was sent.")
+    activation_email_sent: bool
+    link_expires_at: datetime = Field(description="The link works until then; older links stopped working.")
+
+
+class DeviceAnswer(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [DEVICE_EXAMPLE]})
+
+    id: int
+    code: str = Field(description="The device's code, shown on its screen.")
+    name: str
+    activated_at: datetime
+    last_seen_at: datetime | None
+    revoked_at: datetime | None = Field(description="Set once revoked: the device is refused from then on.")
+
+
+class DeviceList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"data": [DEVICE_EXAMPLE], "next_cursor": None}]})
+
+    data: list[DeviceAnswer] = Field(description="Every device of the location, newest first.")
+    next_cursor: str | None = Field(description="Always null: one page holds them all.")
+
+
+class CreatePosKeyRequest(StrictRequest):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Counter POS"}]})
+
+    name: str = Field(max_length=120, description="What the key is for.")
+
+
+class CreatedPosKeyAnswer(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": 4, "location_id": 7, "name": "Counter POS", "prefix": "gkpos_Ab12Cd34",
+                          "key": "gkpos_Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78St90Uv1",
+                          "created_at": "2026-11-28T14:20:00Z"}]
+        }
+    )
+
+    id: int
+    location_id: int
+    name: str
+    prefix: str = Field(description="The key's first characters, to recognize it later.")
+    key: str = Field(description="The POS key, `gkpos_...`. Shown here only, once: configure it in the POS now.")
+    created_at: datetime
+
+
+class CreateItemRequest(StrictRequest):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Latte", "price_cents": 450, "sku": "LAT-12"}]})
+
+    name: str = Field(max_length=120)
+    price_cents: int = Field(le=MAX_CENTS, json_schema_extra={"minimum": 1}, description="Whole cents, more than zero.")
+    sku: str | None = Field(default=None, max_length=64, description="Unique among the location's active items.")
+
+
+class ItemAnswer(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ITEM_EXAMPLE]})
+
+    id: int
+    location_id: int
+    name: str
+    price_cents: int
+    sku: str | None
+    active: bool
+    created_at: datetime
+
+
+class ItemList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"data": [ITEM_EXAMPLE], "next_cursor": None}]})
+
+    data: list[ItemAnswer] = Field(description="The active items, by name.")
+    next_cursor: str | None = Field(description="Always null: one page holds them all.")
+
+
+class ImportRowError(BaseModel):
+    column: str = Field(description="The column at fault; empty when the row as a whole is wrong.")
+    message: str
+
+
+class ImportRowAnswer(BaseModel):
+    row: int = Field(description="The line in the file (the header is line 1).")
+    action: Literal["create", "update"] | None = Field(description="What the row does (did); null while any row is invalid.")
+    name: str
+    external_id: str | None
+    location_id: int | None = Field(description="The location written (or, on a dry run, the one it would update).")
+    errors: list[ImportRowError]
+
+
+class LocationImportAnswer(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [IMPORT_EXAMPLE, IMPORT_REFUSED_EXAMPLE]})
+
+    dry_run: bool
+    imported: bool = Field(description="True only when every row was valid and this was not a dry run.")
+    created: int = Field(description="Locations created (on a dry run: that would be created).")
+    updated: int = Field(description="Locations updated, matched by external id (or name and email).")
+    error_count: int
+    activation_emails_sent: int = Field(description="New active locations emailed a device activation link.")
+    rows: list[ImportRowAnswer] = Field(description="Every data row of the file, in order.")
+    error: ErrorDetail | None = Field(description="With status 422: why nothing was imported.")
+
+
+def location_answer(location: Location) -> LocationAnswer:
+    return LocationAnswer(
+        id=location.id,
+        name=location.name,
+        email=location.email,
+        phone=location.phone,
+        address=location.address,
+        external_id=location.external_id,
+        mode=location.mode,
+        item_webhook_url=location.item_webhook_url,
+        notify_items_email=location.notify_items_email,
+        notify_webhook_url=location.notify_webhook_url,
+        commission_bps=location.commission_bps,
+        bank_country=location.bank_country,
+        routing_number=location.routing_number,
+        institution_number=location.institution_number,
+        transit_number=location.transit_number,
+        account_last4=location.account_last4,
+        account_type=location.account_type,
+        active=location.active,
+        created_at=location.created_at,
+        updated_at=location.updated_at,
+    )
+
+
+def created_location_answer(location: Location, *, activation_email_sent: bool) -> CreatedLocationAnswer:
+    return CreatedLocationAnswer(**location_answer(location).model_dump(), activation_email_sent=activation_email_sent)
+
+
+def device_answer(device: Device) -> DeviceAnswer:
+    return DeviceAnswer(
+        id=device.id,
+        code=device.code,
+        name=device.name,
+        activated_at=device.activated_at,
+        last_seen_at=device.last_seen_at,
+        revoked_at=device.revoked_at,
+    )
+
+
+def created_pos_key_answer(created: CreatedPosKey) -> CreatedPosKeyAnswer:
+    pos_key = created.pos_key
+    return CreatedPosKeyAnswer(
+        id=pos_key.id,
+        location_id=pos_key.location_id,
+        name=pos_key.name,
+        prefix=pos_key.prefix,
+        key=created.plaintext,
+        created_at=pos_key.created_at,
+    )
+
+
+def item_answer(item: Item) -> ItemAnswer:
+    return ItemAnswer(
+        id=item.id,
+        location_id=item.location_id,
+        name=item.name,
+        price_cents=item.price_cents,
+        sku=item.sku,
+        active=item.active,
+        created_at=item.created_at,
+    )
+
+
+def import_answer(
+    result: ImportResult, *, dry_run: bool, activation_emails_sent: int, error: ErrorDetail | None
+) -> LocationImportAnswer:
+    return LocationImportAnswer(
+        dry_run=dry_run,
+        imported=result.imported,
+        created=result.created,
+        updated=result.updated,
+        error_count=result.error_count,
+        activation_emails_sent=activation_emails_sent,
+        rows=[
+            ImportRowAnswer(
+                row=outcome.row,
+                action=outcome.action or None,
+                name=outcome.name,
+                external_id=outcome.external_id,
+                location_id=outcome.location_id,
+                errors=[ImportRowError(column=problem["column"], message=problem["message"]) for problem in outcome.errors],
+            )
+            for outcome in result.rows
+        ],
+        error=error,
+    )
