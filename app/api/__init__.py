@@ -15,14 +15,18 @@ from app.api.edge import ApiEdgeMiddleware
 from app.api.errors import any_client_error, error_responses, install_error_handlers, install_fallback_route
 from app.api.health import router as health_router
 from app.api.locations import router as locations_router
+from app.api.pos import router as pos_router
 from app.api.public import router as public_router
+from app.api.redemptions import router as redemptions_router
 from app.api.reports import router as reports_router
+from app.api.webhook_endpoints import router as webhook_endpoints_router
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
 Create and manage the gift cards of your network from your own shop or POS.
 
-* **Auth**: `Authorization: Bearer gk_...` with an operator API key from the Developers screen.
+* **Auth**: `Authorization: Bearer gk_...` with an operator API key from the Developers screen. A location's
+  POS key (`gkpos_...`) may only push and read that location's POS payments (`/pos/payments`).
 * **Money** is in integer cents (`amount_cents`), times are ISO 8601 UTC.
 * **Retries**: every POST that creates or moves money accepts an `Idempotency-Key` header. The same key
   with the same body answers the first answer again (header `Idempotent-Replayed: true`) and moves nothing;
@@ -35,6 +39,9 @@ Create and manage the gift cards of your network from your own shop or POS.
 TAGS = [
     {"name": "cards", "description": "Issue, read, find, top up, freeze gift cards."},
     {"name": "locations", "description": "The network's businesses: CSV import, device activation, devices, POS keys, items."},
+    {"name": "redemptions", "description": "Redeem a card at a location (amount, items or a POS payment), void."},
+    {"name": "pos", "description": "What a location's POS calls with its POS key, and the Square webhook receiver."},
+    {"name": "webhooks", "description": "Subscribe URLs to events, signed per Standard Webhooks."},
     {"name": "reports", "description": "Figures for a period."},
     {"name": "api logs", "description": "Your API access log."},
     {"name": "health", "description": "Is the service up."},
@@ -56,7 +63,8 @@ def create_api() -> FastAPI:
     install_error_handlers(api)
     api.add_middleware(ApiEdgeMiddleware)
     api.include_router(health_router, prefix=API_PREFIX)
-    for router in (cards_router, locations_router, reports_router, api_logs_router):
+    for router in (cards_router, locations_router, redemptions_router, pos_router, webhook_endpoints_router,
+                   reports_router, api_logs_router):
         api.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     api.include_router(public_router)  # /c/{link_token}/qr.png: no API key, the link is the credential
     install_fallback_route(api)  # keep last: it answers every /api/v1 path no router claimed

@@ -16,6 +16,20 @@ ENDPOINTS = {
     ("post", "/api/v1/cards/{card_id}/unfreeze"),
     ("get", "/api/v1/reports/summary"),
     ("get", "/api/v1/api-logs"),
+    ("post", "/api/v1/locations"),
+    ("get", "/api/v1/locations"),
+    ("get", "/api/v1/locations/{location_id}"),
+    ("patch", "/api/v1/locations/{location_id}"),
+    ("post", "/api/v1/locations/{location_id}/activation-email"),
+    ("get", "/api/v1/locations/{location_id}/devices"),
+    ("post", "/api/v1/locations/{location_id}/pos-keys"),
+    ("get", "/api/v1/locations/{location_id}/items"),
+    ("post", "/api/v1/locations/{location_id}/items"),
+    ("post", "/api/v1/redemptions"),
+    ("get", "/api/v1/redemptions/{redemption_id}"),
+    ("post", "/api/v1/redemptions/{redemption_id}/void"),
+    ("post", "/api/v1/webhook-endpoints"),
+    ("get", "/api/v1/webhook-endpoints"),
 }
 
 
@@ -47,6 +61,33 @@ def test_every_endpoint_is_documented_with_examples_errors_and_auth(backend: Bac
             assert body_schema.get("examples") and body_schema["additionalProperties"] is False
             assert "400" in operation["responses"]
     assert "HTTPValidationError" not in components  # our error shape replaces FastAPI's
+
+
+def test_the_csv_upload_the_pos_routes_and_the_square_receiver_are_documented(backend: Backend):
+    schema = httpx.get(f"{backend.url}/api/v1/openapi.json").json()
+    components = schema["components"]["schemas"]
+    assert set(schema["components"]["securitySchemes"]) == {"bearer", "posBearer"}
+
+    upload = schema["paths"]["/api/v1/locations/import"]["post"]
+    form = components[upload["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"].split("/")[-1]]
+    assert form["required"] == ["file"]
+    assert [parameter["name"] for parameter in upload["parameters"]] == ["dry_run"]
+    assert upload["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/LocationImportAnswer")
+    assert upload["responses"]["413"]["description"] == "The file is larger than 5 MB"
+    assert components["LocationImportAnswer"]["examples"]
+
+    push = schema["paths"]["/api/v1/pos/payments"]["post"]
+    assert push["security"] == [{"posBearer": []}] and push["summary"]
+    assert {"401", "403", "413", "422", "500"} <= set(push["responses"])
+    read = schema["paths"]["/api/v1/pos/payments/{payment_id}"]["get"]
+    assert {next(iter(requirement)) for requirement in read["security"]} == {"posBearer", "bearer"}
+
+    square = schema["paths"]["/api/v1/pos/square/{location_id}"]["post"]
+    assert "security" not in square  # no API key: Square's signature is the credential
+    assert "x-square-hmacsha256-signature" in [parameter["name"] for parameter in square["parameters"]]
+    assert square["requestBody"]["content"]["application/json"]["example"]["type"] == "payment.created"
+    assert {"200", "400", "401", "404"} <= set(square["responses"])
+    assert {tag["name"] for tag in schema["tags"]} >= {"locations", "redemptions", "pos", "webhooks"}
 
 
 def test_the_interactive_docs_are_served(backend: Backend):

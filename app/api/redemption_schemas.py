@@ -1,0 +1,231 @@
+"""Request and answer bodies of redemptions and POS payments (including Square's webhook).
+
+Same rules as `schemas.py`: strict requests, answers built by the `*_answer` functions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.location_schemas import MAX_CENTS
+from app.api.schemas import MAX_ID, StrictRequest
+from app.models import PosPayment, RedemptionLine
+from app.services.pos_payments import SquareOutcome
+from app.services.redemptions import LineRequest, RedemptionResult
+
+LINE_EXAMPLE = {"name": "Latte", "sku": "LAT-12", "unit_price_cents": 450, "quantity": 2, "line_total_cents": 900}
+REDEMPTION_EXAMPLE = {
+    "id": 88,
+    "card_id": 42,
+    "card_last4": "PQRS",
+    "location_id": 7,
+    "device_code": None,
+    "kind": "items",
+    "status": "completed",
+    "amount_cents": 900,
+    "balance_after_cents": 4100,
+    "remaining_due_cents": 0,
+    "pos_payment_id": None,
+    "lines": [LINE_EXAMPLE],
+    "created_at": "2026-11-28T16:05:00Z",
+    "voided_at": None,
+}
+PAYMENT_EXAMPLE = {
+    "id": 501,
+    "location_id": 7,
+    "status": "pending",
+    "amount_cents": 2350,
+    "reference": "ORDER-1042",
+    "terminal_id": "T2",
+    "source": "api",
+    "applied_amount_cents": None,
+    "redemption_id": None,
+    "created_at": "2026-11-28T16:00:00Z",
+    "expires_at": "2026-11-28T16:15:00Z",
+    "applied_at": None,
+}
+SQUARE_EVENT_EXAMPLE = {
+    "merchant_id": "ML8M1AQ1GQG2K",
+    "type": "payment.created",
+    "event_id": "13b867cf-db3d-4b1c-90b6-2f32a9d78124",
+    "created_at": "2026-11-28T16:00:00Z",
+    "data": {
+        "type": "payment",
+        "id": "KkAkhdMsgzn59SM8A89WgKwekxLZY",
+        "object": {
+            "payment": {
+                "id": "KkAkhdMsgzn59SM8A89WgKwekxLZY",
+                "amount_money": {"amount": 2350, "currency": "CAD"},
+                "source_type": "EXTERNAL",
+                "external_details": {"type": "OTHER_GIFT_CARD", "source": "Giftnet"},
+                "reference_id": "ORDER-1042",
+                "status": "COMPLETED",
+            }
+        },
+    },
+}
+
+class RedemptionLineRequest(StrictRequest):
+    sku: str | None = Field(default=None, max_length=64, description="The catalog item's SKU (or give its `name`).")
+    name: str | None = Field(default=None, max_length=120)
+    price_cents: int = Field(le=MAX_CENTS, json_schema_extra={"minimum": 1}, description="The unit price, as in the catalog.")
+    quantity: int = Field(default=1, json_schema_extra={"minimum": 1, "maximum": 99})
+
+
+class RedeemRequest(StrictRequest):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"card_code": "ABCD-EFGH-JKMN-PQRS", "location_id": 7, "amount_cents": 1500},
+                {"card_id": 42, "location_id": 7, "items": [{"sku": "LAT-12", "price_cents": 450, "quantity": 2}]},
+                {"card_id": 42, "location_id": 7, "pos_payment_id": 501, "allow_partial": True},
+            ]
+        }
+    )
+
+    card_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="The card, by id (or give `card_code`).")
+    card_code: str | None = Field(default=None, max_length=64, description="The card's code, any case, with or without dashes.")
+    location_id: int = Field(ge=1, le=MAX_ID, description="Where the card is redeemed (an active location of yours).")
+    amount_cents: int | None = Field(default=None, le=MAX_CENTS, json_schema_extra={"minimum": 1},
+                                     description="A plain amount. Give exactly one of `amount_cents`, `items`, `pos_payment_id`.")
+    items: list[RedemptionLineRequest] | None = Field(
+        default=None, description="Items of the location's catalog (by SKU or name, at their stored price); at most 50 lines."
+    )
+    pos_payment_id: int | None = Field(default=None, ge=1, le=MAX_ID,
+                                       description="A pending payment the location's POS pushed: the card pays it.")
+    allow_partial: bool = Field(
+        default=False,
+        description="With `pos_payment_id`: when the balance is smaller than the payment, take the whole balance "
+        "(`remaining_due_cents` says what the customer still owes) instead of refusing with `insufficient_funds`.",
+    )
+
+    def line_requests(self) -> list[LineRequest] | None:
+        if self.items is None:
+            return None
+        return [LineRequest(price_cents=line.price_cents, quantity=line.quantity, sku=line.sku, name=line.name)
+                for line in self.items]
+
+
+class RedemptionLineAnswer(BaseModel):
+    name: str
+    sku: str | None
+    unit_price_cents: int
+    quantity: int
+    line_total_cents: int
+
+
+class RedemptionAnswer(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [REDEMPTION_EXAMPLE]})
+
+    id: int
+    card_id: int
+    card_last4: str
+    location_id: int
+    device_code: str | None = Field(description="The device that redeemed; null through the API.")
+    kind: Literal["amount", "items", "pos"]
+    status: Literal["completed", "voided"]
+    amount_cents: int = Field(description="Taken off the card.")
+    balance_after_cents: int = Field(description="The card's balance right after this redemption.")
+    remaining_due_cents: int = Field(description="A partial POS payment: what the customer still owes. Otherwise 0.")
+    pos_payment_id: int | None
+    lines: list[RedemptionLineAnswer] = Field(description="The items redeemed (empty for an amount or a POS payment).")
+    created_at: datetime
+    voided_at: datetime | None
+
+
+class PushPaymentRequest(StrictRequest):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"amount_cents": 2350, "reference": "ORDER-1042", "terminal_id": "T2"}]}
+    )
+
+    amount_cents: int = Field(le=MAX_CENTS, json_schema_extra={"minimum": 1}, description="What the POS charged to the gift card.")
+    reference: str = Field(max_length=120, description="The POS's own reference (order or receipt number), shown on screen.")
+    terminal_id: str | None = Field(default=None, max_length=64)
+
+
+class PosPaymentAnswer(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [PAYMENT_EXAMPLE]})
+
+    id: int
+    location_id: int
+    status: Literal["pending", "applied", "expired", "cancelled"]
+    amount_cents: int
+    reference: str
+    terminal_id: str | None
+    source: Literal["api", "square"]
+    applied_amount_cents: int | None = Field(description="Once applied: what the card paid (less than the amount when partial).")
+    redemption_id: int | None = Field(description="Once applied: the redemption.")
+    created_at: datetime
+    expires_at: datetime = Field(description="Unclaimed until then, the payment expires.")
+    applied_at: datetime | None
+
+
+class SquareAnswer(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"accepted": True, "reason": "created", "pos_payment_id": 501}]}
+    )
+
+    accepted: bool = Field(description="Whether the event is (or already was) a pending POS payment.")
+    reason: Literal["created", "duplicate", "ignored_event", "ignored_tender"] = Field(
+        description="`duplicate`: this `event_id` was received before; `ignored_*`: not a payment.created paid with "
+        "the location's gift-card tender."
+    )
+    pos_payment_id: int | None
+
+
+def _line_answer(line: RedemptionLine) -> RedemptionLineAnswer:
+    return RedemptionLineAnswer(
+        name=line.name,
+        sku=line.sku,
+        unit_price_cents=line.unit_price_cents,
+        quantity=line.quantity,
+        line_total_cents=line.line_total_cents,
+    )
+
+
+def redemption_answer(result: RedemptionResult) -> RedemptionAnswer:
+    redemption = result.redemption
+    return RedemptionAnswer(
+        id=redemption.id,
+        card_id=redemption.card_id,
+        card_last4=result.last4,
+        location_id=redemption.location_id,
+        device_code=result.device_code,
+        kind=redemption.kind,
+        status=redemption.status,
+        amount_cents=redemption.amount_cents,
+        balance_after_cents=redemption.balance_after_cents,
+        remaining_due_cents=result.remaining_due_cents,
+        pos_payment_id=redemption.pos_payment_id,
+        lines=[_line_answer(line) for line in result.lines],
+        created_at=redemption.created_at,
+        voided_at=redemption.voided_at,
+    )
+
+
+def pos_payment_answer(payment: PosPayment) -> PosPaymentAnswer:
+    return PosPaymentAnswer(
+        id=payment.id,
+        location_id=payment.location_id,
+        status=payment.status,
+        amount_cents=payment.amount_cents,
+        reference=payment.reference,
+        terminal_id=payment.terminal_id,
+        source=payment.source,
+        applied_amount_cents=payment.applied_amount_cents,
+        redemption_id=payment.redemption_id,
+        created_at=payment.created_at,
+        expires_at=payment.expires_at,
+        applied_at=payment.applied_at,
+    )
+
+
+def square_answer(outcome: SquareOutcome) -> SquareAnswer:
+    return SquareAnswer(
+        accepted=outcome.accepted,
+        reason=outcome.reason,
+        pos_payment_id=outcome.payment.id if outcome.payment is not None else None,
+    )
