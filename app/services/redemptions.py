@@ -12,7 +12,8 @@ Rules this module keeps:
   the same cents;
 - a POS payment is claimed by a conditional UPDATE (`status = 'pending'`): of two
   screens clicking SELECT, exactly one wins and the other is told;
-- a void gives the money back as a new ledger row, the same business day only.
+- a void gives the money back as a new ledger row, the same business day only, and
+  never for a redemption already in a payout batch.
 """
 
 from __future__ import annotations
@@ -371,14 +372,22 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
         if not _same_business_day(redemption.created_at, now, operator.timezone):
             raise GiftnetError(ErrorCode.conflict,
                                "Only today's redemptions can be voided. Ask the network to adjust older ones.")
+        # A redemption in a payout batch is being paid to the location: voiding it would
+        # pay for money given back. The batch's claim and this UPDATE exclude each other.
         voided = session.execute(
             update(Redemption)
-            .where(Redemption.id == redemption.id, Redemption.status == "completed")
+            .where(Redemption.id == redemption.id, Redemption.status == "completed",
+                   Redemption.payout_batch_id.is_(None))
             .values(status="voided", voided_at=now, voided_by_device_id=actor.device_id,
                     voided_by_user_id=actor.user_id)
             .returning(Redemption.id)
         ).scalar_one_or_none()
         if voided is None:
+            session.refresh(redemption)
+            if redemption.status == "completed" and redemption.payout_batch_id is not None:
+                raise GiftnetError(ErrorCode.conflict,
+                                   f"This redemption is in payout batch #{redemption.payout_batch_id}; the network "
+                                   "must cancel that batch before it can be voided.")
             raise GiftnetError(ErrorCode.conflict, "This redemption was already voided.")
         credit_within(
             session, Actor(actor.operator_id, user_id=actor.user_id, api_key_id=actor.api_key_id,
