@@ -684,9 +684,19 @@ def _redemption_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row.kind),
         rx.table.cell(row.amount),
         rx.table.cell(row.device),
-        rx.table.cell(row.status),
+        rx.table.cell(rx.badge(row.status, color_scheme=rx.cond(row.status == "voided", "gray", "green"), size="2",
+                               id="redemption-status-" + row.id.to_string())),
+        rx.table.cell(
+            rx.cond(
+                row.voidable,
+                rx.button(rx.icon("undo-2", size=16), "Void", size="2", color_scheme="red", variant="soft",
+                          id="redemption-void-" + row.id.to_string(),
+                          on_click=LocationDetailState.ask_void_redemption(row.id)),
+            )
+        ),
         id="redemption-row-" + row.id.to_string(),
         class_name="redemption-row",
+        align="center",
     )
 
 
@@ -705,6 +715,7 @@ def _redemptions_card() -> rx.Component:
                         rx.table.column_header_cell("Amount"),
                         rx.table.column_header_cell("Device"),
                         rx.table.column_header_cell("Status"),
+                        rx.table.column_header_cell(""),
                     )
                 ),
                 rx.table.body(rx.foreach(state.redemption_rows, _redemption_row)),
@@ -715,6 +726,264 @@ def _redemptions_card() -> rx.Component:
             rx.text("Redemptions appear here once this location redeems cards.", size="2", color=rx.color("gray", 11),
                     id="redemptions-empty"),
         ),
+        _confirm_dialog(
+            open_=state.confirm_void_id != 0,
+            title="Void this redemption?",
+            label=state.confirm_void_label,
+            consequence="goes back on the card as a new ledger row, and the location is no longer paid for it.",
+            confirm_text="Void redemption",
+            on_confirm=state.void_redemption,
+            on_cancel=state.cancel_void_redemption,
+            prefix="redemption-void",
+        ),
+        description="Today's redemptions can be voided here or on the device (the money goes back on the card).",
+    )
+
+
+DELIVERY_STATUS_COLORS = {"delivered": "green", "pending": "amber", "sending": "blue", "failed": "red"}
+
+
+def _delivery_status(row: rx.Var) -> rx.Component:
+    return rx.badge(
+        row.status,
+        color_scheme=rx.match(row.status, *DELIVERY_STATUS_COLORS.items(), "gray"),
+        size="2",
+        id="webhook-delivery-status-" + row.id.to_string(),
+    )
+
+
+def _attempt_row(attempt: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(attempt.time),
+        rx.table.cell(rx.text(attempt.result, color=rx.cond(attempt.ok, rx.color("green", 11), rx.color("red", 11)),
+                              style={"overflowWrap": "anywhere"})),
+        rx.table.cell(attempt.duration),
+        class_name="webhook-attempt",
+    )
+
+
+def _delivery_rows(row: rx.Var) -> rx.Component:
+    state = LocationDetailState
+    is_open = state.open_delivery_id == row.id
+    muted = rx.color("gray", 11)
+    return rx.fragment(
+        rx.table.row(
+            rx.table.cell(rx.vstack(rx.code(row.event, size="2"), rx.text(row.created, size="1", color=muted),
+                                    spacing="1")),
+            rx.table.cell(_delivery_status(row)),
+            rx.table.cell(row.attempts, text_align="center", class_name="webhook-delivery-attempts"),
+            rx.table.cell(rx.text(row.last_result, size="2", style={"overflowWrap": "anywhere"}), max_width="180px"),
+            rx.table.cell(rx.text(row.delivered, size="2")),
+            rx.table.cell(
+                rx.flex(
+                    rx.button(rx.icon(rx.cond(is_open, "chevron-up", "chevron-down"), size=16), "Attempts", size="2",
+                              variant="soft", color_scheme="gray", id="webhook-attempts-" + row.id.to_string(),
+                              on_click=state.toggle_attempts(row.id)),
+                    rx.cond(
+                        row.retryable,
+                        rx.button(rx.icon("refresh-cw", size=16), "Retry now", size="2", variant="soft",
+                                  id="webhook-retry-" + row.id.to_string(), on_click=state.retry_delivery(row.id)),
+                    ),
+                    direction="column",
+                    gap="6px",
+                    align="stretch",
+                ),
+            ),
+            id="webhook-delivery-row-" + row.id.to_string(),
+            class_name="webhook-delivery-row",
+            align="center",
+        ),
+        rx.cond(
+            is_open,
+            rx.table.row(
+                rx.table.cell(
+                    rx.cond(
+                        state.attempt_rows.length() > 0,
+                        rx.table.root(
+                            rx.table.header(rx.table.row(
+                                rx.table.column_header_cell("Attempted"),
+                                rx.table.column_header_cell("Result"),
+                                rx.table.column_header_cell("Took"),
+                            )),
+                            rx.table.body(rx.foreach(state.attempt_rows, _attempt_row)),
+                            size="1",
+                            variant="surface",
+                            width="100%",
+                        ),
+                        rx.text("Not attempted yet: the first attempt goes out within seconds.", size="2",
+                                color=muted),
+                    ),
+                    col_span=6,
+                    background=rx.color("gray", 2),
+                ),
+                id="webhook-attempt-list-" + row.id.to_string(),
+            ),
+        ),
+    )
+
+
+def _notifications_card() -> rx.Component:
+    state = LocationDetailState
+    loc = state.location
+    secret = rx.flex(
+        rx.text("Signing secret", weight="medium", size="3"),
+        rx.cond(
+            state.webhook_secret != "",
+            rx.hstack(
+                rx.code(state.webhook_secret, id="webhook-secret", size="3", style={"wordBreak": "break-all"}),
+                rx.button("Hide", size="2", variant="soft", color_scheme="gray", id="webhook-secret-hide",
+                          on_click=state.hide_webhook_secret),
+                align="center",
+                wrap="wrap",
+            ),
+            rx.button(rx.icon("eye", size=16), "Reveal secret", size="2", variant="soft", id="webhook-secret-reveal",
+                      on_click=state.reveal_webhook_secret),
+        ),
+        rx.text("The location's receiver checks each webhook's signature (Standard Webhooks) with this secret.",
+                size="2", color=rx.color("gray", 11), width="100%"),
+        gap="8px 12px",
+        align="center",
+        wrap="wrap",
+        width="100%",
+    )
+    deliveries = rx.cond(
+        state.delivery_rows.length() > 0,
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Event, created"),
+                        rx.table.column_header_cell("Status"),
+                        rx.table.column_header_cell("Attempts"),
+                        rx.table.column_header_cell("Last result"),
+                        rx.table.column_header_cell("Delivered"),
+                        rx.table.column_header_cell(""),
+                    )
+                ),
+                rx.table.body(rx.foreach(state.delivery_rows, _delivery_rows)),
+                id="webhook-deliveries-table",
+                width="100%",
+                size="2",
+            ),
+            width="100%",
+            overflow_x="auto",
+        ),
+        rx.text("No webhook deliveries yet: each redemption here sends one to the notification webhook.", size="2",
+                color=rx.color("gray", 11), id="webhook-deliveries-empty"),
+    )
+    return _section(
+        "Notifications",
+        rx.text(
+            "Webhook URL: ",
+            rx.cond(loc.notify_webhook_url != "—", rx.code(loc.notify_webhook_url, id="webhook-url"),
+                    rx.text.em("none (edit the location to add one)")),
+            " · Email of redeemed items: ", loc.notify_items_email,
+            size="3",
+            style={"overflowWrap": "anywhere"},
+        ),
+        secret,
+        rx.cond(state.webhook_message != "",
+                rx.callout(state.webhook_message, icon="circle-check", color_scheme="green", id="webhook-message",
+                           width="100%")),
+        error_callout(state.webhook_error, "webhook-error"),
+        rx.hstack(
+            rx.heading("Delivery log", size="3"),
+            rx.spacer(),
+            rx.button(rx.icon("rotate-cw", size=16), "Refresh", size="2", variant="soft", color_scheme="gray",
+                      id="webhook-deliveries-refresh", on_click=state.refresh_deliveries),
+            width="100%",
+            align="center",
+        ),
+        deliveries,
+        description="What this location is told after each redemption, and whether its webhook receiver got it.",
+    )
+
+
+def _square_card() -> rx.Component:
+    state = LocationDetailState
+    square = state.square
+    tender_labels = {
+        "OTHER_GIFT_CARD": "Other gift card (OTHER_GIFT_CARD)",
+        "OTHER": "Other (OTHER)",
+        "EXTERNAL": "External (EXTERNAL)",
+    }
+    return _section(
+        "Square",
+        rx.vstack(
+            rx.text("1. In Square's Developer Dashboard, add a webhook subscription for payment.created with this URL:",
+                    size="3"),
+            rx.hstack(
+                rx.code(square.receiver_url, id="square-receiver-url", size="3", style={"wordBreak": "break-all"}),
+                rx.button(rx.icon("copy", size=16), "Copy", size="2", variant="soft", color_scheme="gray",
+                          id="square-receiver-copy", on_click=rx.set_clipboard(square.receiver_url)),
+                align="center",
+                wrap="wrap",
+            ),
+            rx.text("2. Paste the subscription's signature key and its notification URL (exactly as Square shows it) "
+                    "below; take gift cards on Square with the tender chosen here.", size="3"),
+            spacing="2",
+            width="100%",
+        ),
+        rx.form(
+            rx.vstack(
+                rx.grid(
+                    rx.vstack(
+                        rx.text("Signature key", as_="label", html_for="square-signature-key", weight="medium",
+                                size="3"),
+                        rx.input(name="signature_key", id="square-signature-key", type="password", size="3",
+                                 width="100%", auto_complete="off", required=True,
+                                 placeholder=rx.cond(square.configured, "•••• (on file; type it again to change)", "")),
+                        spacing="1",
+                        width="100%",
+                    ),
+                    rx.vstack(
+                        rx.text("Tender type", as_="label", html_for="square-tender-type", weight="medium", size="3"),
+                        rx.select.root(
+                            rx.select.trigger(id="square-tender-type", width="100%"),
+                            rx.select.content(*[rx.select.item(label, value=value)
+                                                for value, label in tender_labels.items()]),
+                            name="tender_type",
+                            default_value=square.tender_type,
+                            size="3",
+                        ),
+                        spacing="1",
+                        width="100%",
+                    ),
+                    columns=rx.breakpoints(initial="1", sm="2"),
+                    spacing="4",
+                    width="100%",
+                ),
+                rx.vstack(
+                    rx.text("Notification URL", as_="label", html_for="square-notification-url", weight="medium",
+                            size="3"),
+                    rx.input(name="notification_url", id="square-notification-url", default_value=square.notification_url,
+                             size="3", width="100%", required=True, type="url"),
+                    rx.text("Square signs this URL with the body: it must match the subscription's URL exactly.",
+                            size="2", color=rx.color("gray", 11)),
+                    spacing="1",
+                    width="100%",
+                ),
+                rx.hstack(
+                    rx.button(rx.icon("save", size=16), "Save Square settings", type="submit", size="3",
+                              id="square-save"),
+                    rx.cond(square.configured,
+                            rx.badge("connected", color_scheme="green", size="2", id="square-status"),
+                            rx.badge("not set up", color_scheme="gray", size="2", id="square-status")),
+                    align="center",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=state.save_square,
+            reset_on_submit=False,
+            key=state.square_form_key,
+            width="100%",
+        ),
+        rx.cond(state.square_message != "",
+                rx.callout(state.square_message, icon="circle-check", color_scheme="green", id="square-message",
+                           width="100%")),
+        error_callout(state.square_error, "square-error"),
+        description="Payments taken on Square with the gift-card tender appear on this location's counter screens.",
     )
 
 
@@ -744,7 +1013,9 @@ def location_detail_page() -> rx.Component:
         _devices_card(),
         _pos_keys_card(),
         _items_card(),
+        rx.cond(loc.mode == "pos", _square_card()),
         _redemptions_card(),
+        _notifications_card(),
         spacing="4",
         width="100%",
     )

@@ -6,8 +6,11 @@ import uuid
 from dataclasses import dataclass
 
 import reflex as rx
+from sqlalchemy import and_
+from sqlmodel import select
 
-from app.models import Card, LedgerEntry
+from app.db import read_session
+from app.models import Card, Device, LedgerEntry, Location
 from app.services import card_emails, cards, codes, ledger
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
@@ -76,11 +79,44 @@ def _card_row(card: Card, timezone: str) -> CardRow:
     )
 
 
-def _who(entry: LedgerEntry) -> str:
-    if entry.device_id:
-        return f"Device #{entry.device_id}" + (f" at location #{entry.location_id}" if entry.location_id else "")
+@dataclass(frozen=True)
+class Places:
+    """Names of the locations and codes of the devices a card's ledger mentions."""
+
+    location_names: dict[int, str]
+    device_codes: dict[int, str]
+
+
+def _places(operator_id: int, entries: list[LedgerEntry]) -> Places:
+    """One query for the whole ledger: each location with the mentioned devices of it."""
+    location_ids = {entry.location_id for entry in entries if entry.location_id}
+    device_ids = {entry.device_id for entry in entries if entry.device_id}
+    if not location_ids:
+        return Places({}, {})
+    with read_session() as session:
+        rows = session.exec(
+            select(Location.id, Location.name, Device.id, Device.code)
+            .outerjoin(Device, and_(Device.location_id == Location.id, Device.id.in_(device_ids or {0})))
+            .where(Location.id.in_(location_ids), Location.operator_id == operator_id)
+        ).all()
+    return Places(
+        location_names={location_id: name for location_id, name, _, _ in rows},
+        device_codes={device_id: code for _, _, device_id, code in rows if device_id},
+    )
+
+
+def _who(entry: LedgerEntry, places: Places) -> str:
     if entry.location_id:
-        return f"Location #{entry.location_id}"
+        where = places.location_names.get(entry.location_id, f"Location #{entry.location_id}")
+        if entry.device_id:
+            return f"{where} · device {places.device_codes.get(entry.device_id, f'#{entry.device_id}')}"
+        if entry.api_key_id:
+            return f"{where} · API key #{entry.api_key_id}"
+        if entry.user_id:
+            return f"{where} · dashboard"
+        return where
+    if entry.device_id:
+        return f"Device #{entry.device_id}"
     if entry.api_key_id:
         return f"API key #{entry.api_key_id}"
     if entry.order_id:
@@ -234,6 +270,7 @@ class CardDetailState(SessionState):
             return None
         self.not_found = False
         self.card = _card_row(card, who.timezone)
+        places = _places(who.operator_id, entries)
         # Newest first on screen: the timeline reads from what just happened.
         self.entries = [
             LedgerRow(
@@ -242,7 +279,7 @@ class CardDetailState(SessionState):
                 amount=format_cents(entry.amount_cents),
                 credit=entry.amount_cents > 0,
                 balance_after=format_cents(entry.balance_after_cents),
-                who=_who(entry),
+                who=_who(entry, places),
                 memo=entry.memo or "",
                 time=format_local_time(entry.created_at, who.timezone),
             )

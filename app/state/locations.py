@@ -3,18 +3,21 @@ location with its devices, POS keys, item catalog and recent redemptions."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 
 import reflex as rx
 
-from app.models import Location
-from app.services import device_emails, devices, items, locations, pos_keys
+from app.models import Location, WebhookDelivery
+from app.models.base import utcnow
+from app.services import device_emails, devices, items, locations, pos_keys, pos_payments, redemptions, webhooks
 from app.services.actor import Actor
 from app.services.device_emails import describe_duration
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import format_cents, parse_amount
 from app.services.timefmt import format_local_time
+from app.settings import get_settings
 from app.state.session import SessionState
 
 PAGE_SIZE = 20
@@ -28,6 +31,8 @@ MODE_HINTS = {
 TEXT_FIELDS = ("name", "email", "phone", "address", "external_id", "item_webhook_url", "notify_webhook_url",
                "commission_bps")
 BANK_INPUTS = ("routing_number", "institution_number", "transit_number", "account_number")
+# After "Retry now", the delivery log follows the delivery this long (the sender polls every second).
+RETRY_FOLLOW_SECONDS = 8.0
 
 
 def _actor(who) -> Actor:  # noqa: ANN001
@@ -359,6 +364,77 @@ class RedemptionRow:
     amount: str = ""
     device: str = ""
     status: str = ""
+    voidable: bool = False  # completed, of today (the operator's day) and not in a payout batch yet
+
+
+@dataclass
+class DeliveryRow:
+    id: int = 0
+    event: str = ""
+    status: str = ""
+    attempts: int = 0
+    last_result: str = ""  # "HTTP 200", "HTTP 500", "ConnectError: ..." or "—"
+    created: str = ""
+    delivered: str = ""
+    retryable: bool = False
+
+
+@dataclass
+class AttemptRow:
+    id: int = 0
+    time: str = ""
+    result: str = ""
+    duration: str = ""
+    ok: bool = False
+
+
+@dataclass
+class SquareView:
+    """The location's Square integration as the form shows it (the signature key never comes back)."""
+
+    configured: bool = False
+    notification_url: str = ""
+    tender_type: str = "OTHER_GIFT_CARD"
+    receiver_url: str = ""
+
+
+def _same_day(moment, timezone: str) -> bool:  # noqa: ANN001
+    """Is `moment` today in the operator's time zone (the day a redemption can still be voided)?"""
+    return format_local_time(moment, timezone)[:10] == format_local_time(utcnow(), timezone)[:10]
+
+
+def _delivery_row(delivery: WebhookDelivery, timezone: str) -> DeliveryRow:
+    if delivery.last_error:
+        last_result = delivery.last_error
+    elif delivery.last_status_code:
+        last_result = f"HTTP {delivery.last_status_code}"
+    else:
+        last_result = "—"
+    return DeliveryRow(
+        id=delivery.id,
+        event=delivery.event_type,
+        status=delivery.status,
+        attempts=delivery.attempts,
+        last_result=last_result,
+        created=format_local_time(delivery.created_at, timezone),
+        delivered=format_local_time(delivery.delivered_at, timezone) or "—",
+        retryable=delivery.status in ("pending", "failed"),
+    )
+
+
+def square_receiver_url(location_id: int) -> str:
+    """Where the location's Square webhook subscription must send `payment.created`."""
+    return f"{get_settings().public_url}/api/v1/pos/square/{location_id}"
+
+
+def _square_view(location: Location) -> SquareView:
+    receiver = square_receiver_url(location.id)
+    return SquareView(
+        configured=bool(location.square_signature_key_encrypted and location.square_notification_url),
+        notification_url=location.square_notification_url or receiver,
+        tender_type=location.square_tender_type or "OTHER_GIFT_CARD",
+        receiver_url=receiver,
+    )
 
 
 def _commission(location: Location) -> str:
@@ -409,6 +485,21 @@ class LocationDetailState(SessionState):
     pos_key_plaintext: str = ""
     pos_key_error: str = ""
     item_error: str = ""
+    # redemptions: the one about to be voided (confirmation dialog)
+    confirm_void_id: int = 0
+    confirm_void_label: str = ""
+    # notifications: signing secret (only once revealed), delivery log, one delivery's attempts
+    webhook_secret: str = ""
+    delivery_rows: list[DeliveryRow] = []
+    open_delivery_id: int = 0
+    attempt_rows: list[AttemptRow] = []
+    webhook_message: str = ""
+    webhook_error: str = ""
+    # Square (pos-mode locations)
+    square: SquareView = SquareView()
+    square_form_key: str = ""
+    square_message: str = ""
+    square_error: str = ""
 
     def _location_id(self) -> int:
         raw = str(self.router.page.params.get("location_id", ""))
@@ -428,10 +519,13 @@ class LocationDetailState(SessionState):
         except GiftnetError:
             self.not_found = True
             self.location, self.device_rows, self.pos_key_rows, self.item_rows, self.redemption_rows = LocationView(), [], [], [], []
+            self.delivery_rows, self.attempt_rows, self.open_delivery_id = [], [], 0
             return None
         zone = who.timezone
         self.not_found = False
         self.location = _view(location, zone)
+        self.square = _square_view(location)
+        self._reload_deliveries(who.operator_id, location_id, zone)
         self.device_rows = [
             DeviceRow(
                 id=device.id,
@@ -468,21 +562,33 @@ class LocationDetailState(SessionState):
                 amount=format_cents(redemption.amount_cents),
                 device=device_code or "—",
                 status=redemption.status,
+                voidable=redemption.status == "completed" and redemption.payout_batch_id is None
+                and _same_day(redemption.created_at, zone),
             )
             for redemption, last4, device_code in redemption_list
         ]
         return None
 
+    def _reload_deliveries(self, operator_id: int, location_id: int, timezone: str) -> None:
+        self.delivery_rows = [_delivery_row(delivery, timezone)
+                              for delivery in webhooks.list_deliveries(operator_id, location_id=location_id, limit=25)]
+        if self.open_delivery_id:
+            self._load_attempts(operator_id, self.open_delivery_id, timezone)
+
     def _clear_messages(self) -> None:
         self.action_message, self.action_error, self.link_message = "", "", ""
         self.pos_key_error, self.item_error = "", ""
+        self.webhook_message, self.webhook_error = "", ""
+        self.square_message, self.square_error = "", ""
 
     @rx.event
     def load(self):
         self._clear_messages()
         self.action_message, self.flash = self.flash, ""
         self.pos_key_plaintext = ""
-        self.confirm_device_id, self.confirm_pos_key_id = 0, 0
+        self.confirm_device_id, self.confirm_pos_key_id, self.confirm_void_id = 0, 0, 0
+        self.webhook_secret, self.open_delivery_id, self.attempt_rows = "", 0, []
+        self.square_form_key = uuid.uuid4().hex
         return self._reload()
 
     @rx.event
@@ -617,3 +723,152 @@ class LocationDetailState(SessionState):
     @rx.event
     def reactivate_item(self, item_id: int):
         return self._set_item_active(item_id, True)
+
+    # redemptions --------------------------------------------------------------
+
+    @rx.event
+    def ask_void_redemption(self, redemption_id: int):
+        row = next((row for row in self.redemption_rows if row.id == int(redemption_id)), None)
+        if row is not None:
+            self.confirm_void_id = row.id
+            self.confirm_void_label = f"Redemption #{row.id} of {row.amount} on card {row.card}"
+
+    @rx.event
+    def cancel_void_redemption(self):
+        self.confirm_void_id = 0
+
+    @rx.event
+    def void_redemption(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self._clear_messages()
+        redemption_id, self.confirm_void_id = self.confirm_void_id, 0
+        if not redemption_id:
+            return None
+        try:
+            result = redemptions.void_redemption(_actor(who), redemption_id,
+                                                 idempotency_key=f"dashboard-void-{redemption_id}")
+        except GiftnetError as error:
+            self.action_error = error.message
+            return self._reload()
+        self.action_message = (f"Redemption #{redemption_id} voided: {format_cents(result.redemption.amount_cents)} "
+                               f"is back on card •••• {result.last4}.")
+        return self._reload()
+
+    # notifications --------------------------------------------------------------
+
+    @rx.event
+    def reveal_webhook_secret(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self._clear_messages()
+        try:
+            self.webhook_secret = webhooks.reveal_location_secret(who.operator_id, self._location_id())
+        except GiftnetError as error:
+            self.webhook_error = error.message
+        return None
+
+    @rx.event
+    def hide_webhook_secret(self):
+        self.webhook_secret = ""
+
+    def _load_attempts(self, operator_id: int, delivery_id: int, timezone: str) -> None:
+        try:
+            attempts = webhooks.list_attempts(operator_id, delivery_id)
+        except GiftnetError as error:
+            self.open_delivery_id, self.attempt_rows = 0, []
+            self.webhook_error = error.message
+            return
+        self.attempt_rows = [
+            AttemptRow(
+                id=attempt.id,
+                time=format_local_time(attempt.attempted_at, timezone),
+                result=attempt.error or (f"HTTP {attempt.status_code}" if attempt.status_code else "—"),
+                duration=f"{attempt.duration_ms} ms",
+                ok=attempt.error is None and attempt.status_code is not None and 200 <= attempt.status_code < 300,
+            )
+            for attempt in attempts
+        ]
+
+    @rx.event
+    def toggle_attempts(self, delivery_id: int):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        delivery_id = int(delivery_id)
+        if self.open_delivery_id == delivery_id:
+            self.open_delivery_id, self.attempt_rows = 0, []
+            return None
+        self.open_delivery_id = delivery_id
+        self._load_attempts(who.operator_id, delivery_id, who.timezone)
+        return None
+
+    @rx.event
+    def refresh_deliveries(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self._reload_deliveries(who.operator_id, self._location_id(), who.timezone)
+        return None
+
+    @rx.event
+    def retry_delivery(self, delivery_id: int):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self._clear_messages()
+        try:
+            delivery = webhooks.retry_now(_actor(who), int(delivery_id))
+        except GiftnetError as error:
+            self.webhook_error = error.message
+            self._reload_deliveries(who.operator_id, self._location_id(), who.timezone)
+            return None
+        self.webhook_message = f"Delivery #{delivery.id} ({delivery.event_type}) is queued again: it is sent within seconds."
+        self._reload_deliveries(who.operator_id, self._location_id(), who.timezone)
+        return LocationDetailState.follow_delivery(delivery.id, delivery.attempts)
+
+    @rx.event(background=True)
+    async def follow_delivery(self, delivery_id: int, attempts_before: int):
+        """After a manual retry: refresh the log once the new attempt is recorded (or a few seconds pass)."""
+        async with self:
+            who = self._signed_in()
+            location_id = self._location_id()
+        if who is None:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + RETRY_FOLLOW_SECONDS
+        while loop.time() < deadline:
+            await asyncio.sleep(0.5)
+            rows = await asyncio.to_thread(webhooks.list_deliveries, who.operator_id, location_id=location_id, limit=25)
+            current = next((row for row in rows if row.id == delivery_id), None)
+            if current is None or current.status in ("delivered", "failed") or (
+                    current.status == "pending" and current.attempts > attempts_before):
+                break
+        async with self:
+            if self._location_id() == location_id:
+                self._reload_deliveries(who.operator_id, location_id, who.timezone)
+
+    # Square -----------------------------------------------------------------------
+
+    @rx.event
+    def save_square(self, form: dict):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self._clear_messages()
+        try:
+            pos_payments.configure_square(
+                who.operator_id, self._location_id(),
+                signature_key=str(form.get("signature_key", "")).strip(),
+                notification_url=str(form.get("notification_url", "")).strip(),
+                tender_type=str(form.get("tender_type", "") or "OTHER_GIFT_CARD"),
+            )
+        except GiftnetError as error:
+            self.square_error = error.message
+            return None
+        self.square_message = ("Square settings saved. Square's payments with this tender now appear on this "
+                               "location's counter screens.")
+        self.square_form_key = uuid.uuid4().hex
+        return self._reload()
