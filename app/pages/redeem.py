@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.layout import page_ready_marker
 from app.pages.device import _brand, _device_frame, _loading
 from app.state.live import LocationInbox
 from app.state.redeem import RedeemState
@@ -192,7 +193,8 @@ def _items_section() -> rx.Component:
     return rx.vstack(
         rx.hstack(rx.heading("Items", size="6"), rx.spacer(),
                   rx.button("Enter an amount instead", size="3", variant="soft", id="redeem-use-amount",
-                            on_click=RedeemState.show_amount_pad)),
+                            on_click=RedeemState.show_amount_pad),
+                  width="100%", align="center"),
         rx.vstack(rx.foreach(state.item_rows, _item_row), width="100%", spacing="2", id="redeem-items"),
         rx.flex(
             rx.text("Total ", rx.text.strong(state.items_total, id="redeem-items-total"), size="6"),
@@ -203,7 +205,8 @@ def _items_section() -> rx.Component:
             align="center", width="100%", gap="12px", wrap="wrap",
         ),
         rx.cond(state.card_open & over, rx.callout("More than the card holds: remove items.", icon="circle-alert",
-                                                   color_scheme="amber", id="redeem-items-over")),
+                                                   color_scheme="amber", size="3", width="100%",
+                                                   id="redeem-items-over")),
         width="100%",
         spacing="3",
     )
@@ -218,6 +221,9 @@ def _amount_section() -> rx.Component:
     state = RedeemState
     keys = [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5"), ("6", "6"), ("7", "7"), ("8", "8"),
             ("9", "9"), ("C", "clear"), ("0", "0"), ("⌫", "back")]
+    # Portrait: amount, pad, then the Redeem button under the thumb. Landscape (from 62em):
+    # amount and Redeem beside the pad, so the button stays on screen under a message.
+    areas = ['"display" "pad" "submit"'] * 3 + ['"display pad" "submit pad"']
     return rx.vstack(
         rx.hstack(
             rx.heading("Amount", size="6"), rx.spacer(),
@@ -225,19 +231,28 @@ def _amount_section() -> rx.Component:
                     rx.button("Choose items instead", size="3", variant="soft", id="redeem-use-items",
                               on_click=RedeemState.show_items)),
             width="100%",
+            align="center",
         ),
         rx.cond(state.items_error != "", rx.callout(state.items_error, icon="triangle-alert", color_scheme="amber",
                                                     id="redeem-items-error", width="100%")),
-        rx.text(state.pad_amount, size="9", weight="bold", id="redeem-amount-display", text_align="center",
-                width="100%"),
-        rx.grid(*[_pad_key(label, key) for label, key in keys], columns="3", spacing="3", width="100%",
-                max_width="420px"),
-        rx.button(rx.icon("check"), "Redeem ", state.pad_amount, size="4", id="redeem-amount-submit",
-                  disabled=~state.card_open | (state.pad_amount == "$0.00") | state.working,
-                  on_click=RedeemState.redeem_amount, width="100%", max_width="420px", style={"height": "64px"}),
+        rx.box(
+            rx.text(state.pad_amount, size="9", weight="bold", id="redeem-amount-display", text_align="center",
+                    width="100%", grid_area="display", align_self="end"),
+            rx.grid(*[_pad_key(label, key) for label, key in keys], columns="3", spacing="3", width="100%",
+                    grid_area="pad"),
+            rx.button(rx.icon("check"), "Redeem ", state.pad_amount, size="4", id="redeem-amount-submit",
+                      disabled=~state.card_open | (state.pad_amount == "$0.00") | state.working,
+                      on_click=RedeemState.redeem_amount, width="100%", grid_area="submit", align_self="start",
+                      style={"height": "64px"}),
+            display="grid",
+            grid_template_areas=areas,
+            grid_template_columns=["minmax(0, 420px)"] * 3 + ["minmax(0, 380px) minmax(0, 420px)"],
+            justify_content="center",
+            gap="12px 40px",
+            width="100%",
+        ),
         width="100%",
         spacing="3",
-        align="center",
     )
 
 
@@ -245,8 +260,10 @@ def _receipt() -> rx.Component:
     receipt = RedeemState.receipt
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.icon("circle-check", size=32, color=rx.color("green", 10)),
-                      rx.heading(rx.cond(receipt.voided, "Voided", "Redeemed"), size="7", id="receipt-title")),
+            rx.hstack(rx.cond(receipt.voided, rx.icon("undo-2", size=32, color=rx.color("gray", 10)),
+                              rx.icon("circle-check", size=32, color=rx.color("green", 10))),
+                      rx.heading(rx.cond(receipt.voided, "Voided", "Redeemed"), size="7", id="receipt-title"),
+                      align="center"),
             rx.text(receipt.amount, size="9", weight="bold", id="receipt-amount"),
             rx.cond(receipt.remaining_due != "",
                     rx.callout(rx.text("The customer still owes ", rx.text.strong(receipt.remaining_due,
@@ -283,9 +300,10 @@ def _recent_row(row) -> rx.Component:  # noqa: ANN001
         rx.table.cell(row.card),
         rx.table.cell(row.amount),
         rx.table.cell(rx.cond(row.voided, rx.badge("voided", color_scheme="gray"),
-                              rx.button("Void", size="2", variant="soft", color_scheme="red",
-                                        id="recent-void-" + row.redemption_id.to_string(),
-                                        on_click=RedeemState.void(row.redemption_id)))),
+                              rx.button(rx.icon("undo-2", size=16), "Void", size="3", variant="soft",
+                                        color_scheme="red", id="recent-void-" + row.redemption_id.to_string(),
+                                        on_click=RedeemState.void(row.redemption_id), style={"minHeight": "44px"})),
+                      text_align="right"),
         id="recent-row-" + row.redemption_id.to_string(), class_name="recent-row",
     )
 
@@ -296,7 +314,7 @@ def _recent() -> rx.Component:
         rx.vstack(
             rx.heading("Latest at this device", size="4"),
             rx.table.root(rx.table.body(rx.foreach(RedeemState.recent, _recent_row)), id="recent-table",
-                          width="100%", size="2"),
+                          width="100%", size="3"),
             width="100%",
         ),
     )
@@ -338,7 +356,8 @@ def redeem_page() -> rx.Component:
             state.checked,
             rx.match(
                 state.status,
-                ("active", rx.box(_counter(), padding="20px", width="100%", max_width="980px", margin="0 auto")),
+                ("active", rx.box(_counter(), page_ready_marker(), padding="20px", width="100%", max_width="980px",
+                                  margin="0 auto")),
                 ("revoked", _device_frame(_brand(), _redeem_revoked())),
                 _device_frame(_brand(), _redeem_not_activated()),
             ),
