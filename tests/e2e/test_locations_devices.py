@@ -143,7 +143,7 @@ def test_a_location_created_in_the_dashboard_activates_a_device_that_revoking_cl
     wait_for_path(tablet, "/redeem")
     expect(tablet.locator("#redeem-device-code")).to_have_text(code)
     expect(tablet.locator("#redeem-location-name")).to_have_text(name)
-    expect(tablet.locator("#redeem-coming")).to_be_visible()
+    expect(tablet.locator("#redeem-code-input")).to_be_visible()  # the counter is ready to open a card
     shot(tablet, "device-redeem")
 
     # The dashboard lists that device.
