@@ -19,8 +19,8 @@ from app.models import Device, Item, Location
 from app.services.location_import import ImportResult
 from app.services.pos_keys import CreatedPosKey
 
-# Far above any card's balance, far below what a database integer holds (even summed over 50 lines x 99).
-MAX_CENTS = 10**12
+# Far above any card's balance, and what the amount columns hold (32-bit integers on PostgreSQL).
+MAX_CENTS = 2**31 - 1
 
 Mode = Literal["pos", "items", "amount"]
 

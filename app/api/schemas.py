@@ -20,7 +20,8 @@ from app.services.codes import format_code
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.reports import Summary
 
-MAX_ID = 2**62
+# Ids are 32-bit integer columns: a larger one would make PostgreSQL refuse the query (a 500), not find nothing.
+MAX_ID = 2**31 - 1
 
 CARD_EXAMPLE = {
     "id": 42,

@@ -42,6 +42,8 @@ from app.services.money import format_cents, require_positive_cents
 
 MAX_LINES = 50
 MAX_QUANTITY = 99
+# Amounts are 32-bit integer columns (PostgreSQL): a larger total must be refused before it is written.
+MAX_TOTAL_CENTS = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,8 @@ def _priced_lines(session: Session, location: Location, requests: list[LineReque
             quantity=request.quantity,
             line_total_cents=request.price_cents * request.quantity,
         ))
+    if sum(line.line_total_cents for line in lines) > MAX_TOTAL_CENTS:
+        raise GiftnetError(ErrorCode.amount_out_of_range, "These items cost more than any card can hold.", field="items")
     return lines
 
 

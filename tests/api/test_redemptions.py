@@ -70,7 +70,7 @@ def test_redeeming_catalog_items_keeps_the_lines(shop: Operator, counter: dict):
         ({"amount_cents": 0}, 422, "invalid_amount", "amount_cents"),
         ({"amount_cents": -100}, 422, "invalid_amount", "amount_cents"),
         ({"amount_cents": "100"}, 422, "invalid_amount", "amount_cents"),
-        ({"amount_cents": 10**13}, 422, "amount_out_of_range", "amount_cents"),
+        ({"amount_cents": 2**31}, 422, "amount_out_of_range", "amount_cents"),
         ({"amount_cents": 10**30}, 422, "amount_out_of_range", "amount_cents"),
         ({}, 400, "invalid_input", "amount_cents"),
         ({"amount_cents": 100, "items": [{"sku": "LAT-12", "price_cents": 450}]}, 400, "invalid_input", "amount_cents"),
@@ -90,6 +90,21 @@ def test_a_redemption_with_a_wrong_request_moves_nothing(shop: Operator, counter
     assert answer.status_code == status, answer.text
     assert answer.json()["error"]["code"] == code
     assert answer.json()["error"].get("field") == field
+    assert balance(shop, card["id"]) == 5000
+
+
+def test_items_costing_more_than_any_card_holds_are_refused_before_anything_is_written(shop: Operator):
+    location = shop.add_location("Jeweller", mode="items")
+    price = 2**31 - 1  # the largest price a catalog item can have
+    assert shop.http.post(f"/locations/{location['id']}/items", json={"name": "Crown", "price_cents": price}).status_code == 201
+    too_dear = shop.http.post(f"/locations/{location['id']}/items", json={"name": "Tiara", "price_cents": price + 1})
+    assert too_dear.status_code == 422 and too_dear.json()["error"]["code"] == "amount_out_of_range"
+    card = shop.issue(5000)
+    answer = shop.http.post("/redemptions", json={"card_id": card["id"], "location_id": location["id"],
+                                                  "items": [{"name": "Crown", "price_cents": price, "quantity": 2}]})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"] == {"code": "amount_out_of_range", "message": "These items cost more than any card can hold.",
+                                      "field": "items"}
     assert balance(shop, card["id"]) == 5000
 
 
