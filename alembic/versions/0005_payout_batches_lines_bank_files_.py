@@ -104,7 +104,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_redemption_payout_batch_id'))
         batch_op.drop_column('payout_batch_id')
 
-    with op.batch_alter_table('operator', schema=None) as batch_op:
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+): batch mode's copy-and-drop of the operator
+    # table is refused by SQLite while cards and users point at operator rows.
+    with op.batch_alter_table('operator', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('last_cpa005_file_number')
         batch_op.drop_column('payout_settings')
 

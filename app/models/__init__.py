@@ -4,6 +4,7 @@ from app.models.api_key import ApiKey
 from app.models.api_log import ApiRequestLog, IdempotencyRecord
 from app.models.card import Card, LedgerEntry
 from app.models.location import ActivationLink, Device, Item, Location, PosKey
+from app.models.order import Order, OrderLine
 from app.models.operator import LoginAttempt, Operator, User, UserSession
 from app.models.outbox import OutboxMessage
 from app.models.payout import BankFile, PayoutBatch, PayoutLine
@@ -24,6 +25,8 @@ __all__ = [
     "LedgerEntry",
     "LoginAttempt",
     "Operator",
+    "Order",
+    "OrderLine",
     "OutboxMessage",
     "PayoutBatch",
     "PayoutLine",

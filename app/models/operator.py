@@ -23,6 +23,10 @@ class Operator(SQLModel, table=True):
     payout_settings: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     # CPA-005 file creation numbers increase per operator and never repeat.
     last_cpa005_file_number: int = Field(default=0)
+    # The shop and its widget (presets, custom range, colours, logo, terms) as JSON.
+    shop_settings: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    # The payment gateway (sandbox | bambora | forte) and its credentials as JSON; secrets inside are encrypted.
+    gateway_settings: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     created_at: datetime = Field(default_factory=utcnow)
 
 
