@@ -13,6 +13,7 @@ from app.pages.device import DEVICE_PAGE_META, activate_page
 from app.pages.redeem import redeem_page
 from app.services.background import expire_pos_payments_forever
 from app.services.webhooks import deliver_forever as webhook_deliver_forever
+from app.state.feed import OperatorFeedBridge
 from app.state.live import LiveBridge
 from app.pages.home import home_page
 from app.pages.location_import import location_import_page
@@ -74,5 +75,6 @@ if get_settings().smtp_url:
 
 # Live screens: events from the services reach the shared state of open screens.
 app.register_lifespan_task(LiveBridge(app).run)
+app.register_lifespan_task(OperatorFeedBridge(app).run)
 app.register_lifespan_task(webhook_deliver_forever)
 app.register_lifespan_task(expire_pos_payments_forever)

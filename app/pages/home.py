@@ -1,27 +1,139 @@
-"""Activity: the operator's first screen."""
+"""Activity: the operator's first screen. Live figures and feed, a chosen range, charts."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import dashboard_shell, page_title
+from app.components.layout import dashboard_shell, error_callout, page_title
+from app.state.feed import OperatorFeed
 from app.state.home import HomeState
 
 
-def _figure(label: str, value: rx.Var, element_id: str) -> rx.Component:
+def _figure(label: str, value: rx.Var, element_id: str, note: rx.Var | str = "") -> rx.Component:
     return rx.card(
-        rx.vstack(rx.text(label, size="2", color=rx.color("gray", 11)), rx.text(value, size="7", weight="bold", id=element_id), spacing="1"),
+        rx.vstack(
+            rx.text(label, size="2", color=rx.color("gray", 11)),
+            rx.text(value, size="6", weight="bold", id=element_id),
+            rx.cond(note != "", rx.text(note, size="1", color=rx.color("gray", 10))),
+            spacing="1",
+        ),
         min_width="150px",
         flex="1",
     )
 
 
-def _entry(entry: rx.Var) -> rx.Component:
+def _period_row(label: str, name: str, today: rx.Var, month: rx.Var, in_range: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(entry.time),
-        rx.table.cell(rx.link(entry.card, href="/cards/" + entry.card_id.to_string(), class_name="activity-card-link", display="inline-block", padding_y="10px", min_width="96px")),
-        rx.table.cell(rx.badge(entry.label, color_scheme=rx.cond(entry.credit, "green", "orange"), size="2")),
-        rx.table.cell(entry.amount),
+        rx.table.row_header_cell(label),
+        rx.table.cell(today, id=f"figure-{name}-today"),
+        rx.table.cell(month, id=f"figure-{name}-month"),
+        rx.table.cell(in_range, id=f"figure-{name}-range"),
+    )
+
+
+def _range_picker() -> rx.Component:
+    return rx.hstack(
+        rx.el.label("From", html_for="range-from"),
+        rx.input(type="date", id="range-from", value=HomeState.range_from, on_change=HomeState.set_range_from, size="3"),
+        rx.el.label("To", html_for="range-to"),
+        rx.input(type="date", id="range-to", value=HomeState.range_to, on_change=HomeState.set_range_to, size="3"),
+        rx.button("Show range", id="range-apply", size="3", on_click=HomeState.apply_range),
+        align="center",
+        wrap="wrap",
+        spacing="3",
+    )
+
+
+def _period_table() -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                rx.table.column_header_cell(""),
+                rx.table.column_header_cell("Today"),
+                rx.table.column_header_cell("This month"),
+                rx.table.column_header_cell("Chosen range"),
+            )
+        ),
+        rx.table.body(
+            _period_row("Cards sold", "sold-count", OperatorFeed.today_sold_count, OperatorFeed.month_sold_count,
+                        HomeState.range_sold_count),
+            _period_row("Value of cards sold", "sold", OperatorFeed.today_sold, OperatorFeed.month_sold,
+                        HomeState.range_sold),
+            _period_row("Top-ups", "topups", OperatorFeed.today_topups, OperatorFeed.month_topups,
+                        HomeState.range_topups),
+            _period_row("Redeemed (net of voids)", "redeemed", OperatorFeed.today_redeemed,
+                        OperatorFeed.month_redeemed, HomeState.range_redeemed),
+        ),
+        id="figures-table",
+        width="100%",
+        size="2",
+    )
+
+
+def _charts() -> rx.Component:
+    sales_vs_redemptions = rx.recharts.bar_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+        rx.recharts.x_axis(data_key="day"),
+        rx.recharts.y_axis(),
+        rx.recharts.graphing_tooltip(),
+        rx.recharts.legend(),
+        rx.recharts.bar(data_key="sales", name="Sales and top-ups ($)", fill="#0d9488"),
+        rx.recharts.bar(data_key="redeemed", name="Redeemed ($)", fill="#f97316"),
+        data=HomeState.daily,
+        width="100%",
+        height=260,
+    )
+    by_location = rx.recharts.bar_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+        rx.recharts.x_axis(type_="number"),
+        rx.recharts.y_axis(data_key="name", type_="category", width=140),
+        rx.recharts.graphing_tooltip(),
+        rx.recharts.bar(data_key="redeemed", name="Redeemed ($)", fill="#f97316"),
+        data=HomeState.by_location,
+        layout="vertical",
+        width="100%",
+        height=260,
+    )
+    liability = rx.recharts.line_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+        rx.recharts.x_axis(data_key="day"),
+        rx.recharts.y_axis(),
+        rx.recharts.graphing_tooltip(),
+        rx.recharts.line(data_key="liability", name="Liability ($)", stroke="#0f766e", dot=False),
+        data=HomeState.daily,
+        width="100%",
+        height=260,
+    )
+    return rx.grid(
+        rx.card(rx.heading("Sales vs redemptions per day", size="3"), sales_vs_redemptions, id="chart-sales-redemptions"),
+        rx.card(
+            rx.heading("Redemptions by location", size="3"),
+            rx.cond(HomeState.by_location.length() > 0, by_location,
+                    rx.text("No redemptions in this range.", color=rx.color("gray", 11), id="chart-by-location-empty")),
+            id="chart-redemptions-by-location",
+        ),
+        rx.card(rx.heading("Liability over time", size="3"), liability, id="chart-liability"),
+        columns=rx.breakpoints(initial="1", lg="2"),
+        gap="12px",
+        width="100%",
+    )
+
+
+def _feed_row(item: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(item.time, white_space="nowrap"),
+        rx.table.cell(rx.badge(item.label, color_scheme=rx.cond(item.credit, "green", "orange"), size="2")),
+        rx.table.cell(
+            rx.cond(
+                item.card_id > 0,
+                rx.link(item.card, href="/cards/" + item.card_id.to_string(), class_name="activity-card-link",
+                        display="inline-block", padding_y="10px", min_width="96px"),
+                rx.text(""),
+            )
+        ),
+        rx.table.cell(item.where),
+        rx.table.cell(item.amount, class_name="feed-amount"),
+        id="feed-" + item.key,
         class_name="activity-row",
         align="center",
     )
@@ -30,35 +142,40 @@ def _entry(entry: rx.Var) -> rx.Component:
 def home_page() -> rx.Component:
     return dashboard_shell(
         rx.vstack(
-            page_title("Activity", "Your network at a glance."),
+            page_title("Activity", "Your network at a glance, as it happens."),
             rx.flex(
-                _figure("Cards with value", HomeState.active_cards, "figure-active-cards"),
-                _figure("Outstanding liability", HomeState.outstanding, "figure-outstanding"),
-                _figure("Sold and topped up this month", HomeState.issued_this_month, "figure-issued-month"),
-                _figure("Redeemed this month", HomeState.redeemed_this_month, "figure-redeemed-month"),
+                _figure("Cards with value", OperatorFeed.active_cards, "figure-active-cards"),
+                _figure("Outstanding liability", OperatorFeed.outstanding, "figure-outstanding"),
+                _figure("Expected breakage", HomeState.breakage, "figure-breakage", HomeState.breakage_note),
                 gap="12px",
                 wrap="wrap",
                 width="100%",
             ),
-            rx.heading("Latest movements", size="5", margin_top="12px"),
+            _range_picker(),
+            error_callout(HomeState.range_error, "range-error"),
+            _period_table(),
+            rx.heading("Live activity", size="5", margin_top="12px"),
             rx.cond(
-                HomeState.entries.length() > 0,
+                OperatorFeed.items.length() > 0,
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
                             rx.table.column_header_cell("When"),
-                            rx.table.column_header_cell("Card"),
                             rx.table.column_header_cell("What"),
+                            rx.table.column_header_cell("Card"),
+                            rx.table.column_header_cell("Where"),
                             rx.table.column_header_cell("Amount"),
                         )
                     ),
-                    rx.table.body(rx.foreach(HomeState.entries, _entry)),
+                    rx.table.body(rx.foreach(OperatorFeed.items, _feed_row)),
                     id="activity-table",
                     width="100%",
-                    size="3",
+                    size="2",
                 ),
                 rx.callout("Nothing has happened yet. Issue a card from the Cards screen.", icon="info", id="activity-empty"),
             ),
+            rx.heading("Charts for the chosen range", size="5", margin_top="12px"),
+            _charts(),
             spacing="4",
             width="100%",
         ),

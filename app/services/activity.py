@@ -1,64 +1,102 @@
-"""What the operator sees first: a few figures and the latest ledger movements."""
+"""What the operator sees first: the network's latest happenings, newest first.
+
+The feed merges the newest rows of each source (ledger movements, POS payments
+received, devices activated, shop orders paid or failed): a few small indexed
+queries, each limited, merged by time. The live screen reloads it whenever the
+event bus says something happened (app/state/feed.py).
+"""
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func
 from sqlmodel import select
 
 from app.db import read_session
-from app.models import Card, LedgerEntry
+from app.models import Card, Device, LedgerEntry, Location, PosPayment
+
+try:  # shop orders land with the shop; until then the feed simply has none
+    from app.models.order import Order
+except ImportError:  # pragma: no cover
+    Order = None
+
+FEED_SIZE = 30
+LEDGER_FEED_LABELS = {
+    "issue": "Card issued",
+    "topup": "Topped up",
+    "redeem": "Redeemed",
+    "void": "Redemption voided",
+    "adjust": "Adjustment",
+    "expire": "Expired",
+    "refund": "Refund",
+}
+ORDER_FEED_STATUSES = {"paid": "Order paid", "declined": "Order failed", "error": "Order failed"}
 
 
 @dataclass(frozen=True)
-class HomeFigures:
-    active_cards: int
-    outstanding_cents: int
-    issued_this_month_cents: int
-    redeemed_this_month_cents: int
+class FeedEntry:
+    key: str  # unique across sources: ledger-12, pos-3, device-4, order-9
+    kind: str  # issue, topup, redeem, void, ..., pos, device, order
+    label: str
+    card_id: int | None
+    last4: str
+    where: str  # location (and device) or channel
+    amount_cents: int | None
+    at: datetime
 
 
-def _month_start_utc(timezone: str) -> datetime:
-    local_now = datetime.now(zoneinfo.ZoneInfo(timezone))
-    return local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def home_figures(operator_id: int, timezone: str) -> HomeFigures:
-    """Aggregates in the database (indexed by operator), never whole tables in memory."""
-    since = _month_start_utc(timezone)
+def feed(operator_id: int, limit: int = FEED_SIZE) -> list[FeedEntry]:
+    """The newest `limit` happenings of the operator's network, newest first."""
+    entries: list[FeedEntry] = []
     with read_session() as session:
-        active_cards, outstanding = session.exec(
-            select(func.count(Card.id), func.coalesce(func.sum(Card.balance_cents), 0)).where(
-                Card.operator_id == operator_id, Card.balance_cents > 0
-            )
-        ).one()
-        by_kind = dict(
-            session.exec(
-                select(LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
-                .where(LedgerEntry.operator_id == operator_id, LedgerEntry.created_at >= since)
-                .group_by(LedgerEntry.kind)
-            ).all()
-        )
-    return HomeFigures(
-        active_cards=active_cards,
-        outstanding_cents=outstanding,
-        issued_this_month_cents=by_kind.get("issue", 0) + by_kind.get("topup", 0),
-        redeemed_this_month_cents=-(by_kind.get("redeem", 0) + by_kind.get("void", 0)),
-    )
-
-
-def recent_entries(operator_id: int, limit: int = 20) -> list[tuple[LedgerEntry, str]]:
-    """The newest ledger rows of the network, each with its card's last 4."""
-    with read_session() as session:
-        return list(
-            session.exec(
-                select(LedgerEntry, Card.last4)
-                .join(Card, Card.id == LedgerEntry.card_id)
-                .where(LedgerEntry.operator_id == operator_id)
-                .order_by(LedgerEntry.id.desc())
-                .limit(limit)
-            ).all()
-        )
+        ledger_rows = session.exec(
+            select(LedgerEntry, Card.last4, Card.channel, Location.name, Device.code)
+            .join(Card, Card.id == LedgerEntry.card_id)
+            .outerjoin(Location, Location.id == LedgerEntry.location_id)
+            .outerjoin(Device, Device.id == LedgerEntry.device_id)
+            .where(LedgerEntry.operator_id == operator_id)
+            .order_by(LedgerEntry.id.desc())
+            .limit(limit)
+        ).all()
+        for entry, last4, channel, location_name, device_code in ledger_rows:
+            where = " · ".join(filter(None, [location_name, device_code])) or (channel if entry.kind == "issue" else "")
+            entries.append(FeedEntry(f"ledger-{entry.id}", entry.kind, LEDGER_FEED_LABELS.get(entry.kind, entry.kind),
+                                     entry.card_id, last4, where, entry.amount_cents, _aware(entry.created_at)))
+        pos_rows = session.exec(
+            select(PosPayment, Location.name)
+            .join(Location, Location.id == PosPayment.location_id)
+            .where(PosPayment.operator_id == operator_id)
+            .order_by(PosPayment.id.desc())
+            .limit(limit)
+        ).all()
+        for payment, location_name in pos_rows:
+            entries.append(FeedEntry(f"pos-{payment.id}", "pos", "POS payment received", None, "",
+                                     f"{location_name} · {payment.reference}", payment.amount_cents,
+                                     _aware(payment.created_at)))
+        device_rows = session.exec(
+            select(Device, Location.name)
+            .join(Location, Location.id == Device.location_id)
+            .where(Device.operator_id == operator_id)
+            .order_by(Device.id.desc())
+            .limit(limit)
+        ).all()
+        for device, location_name in device_rows:
+            entries.append(FeedEntry(f"device-{device.id}", "device", "Device activated", None, "",
+                                     f"{location_name} · {device.code}", None, _aware(device.activated_at)))
+        order_rows = [] if Order is None else session.exec(
+            select(Order)
+            .where(Order.operator_id == operator_id, Order.status.in_(tuple(ORDER_FEED_STATUSES)))
+            .order_by(Order.id.desc())
+            .limit(limit)
+        ).all()
+        for order in order_rows:
+            entries.append(FeedEntry(f"order-{order.id}", "order", ORDER_FEED_STATUSES[order.status], None, "",
+                                     "shop", order.total_cents,
+                                     _aware(order.paid_at or order.updated_at)))
+    entries.sort(key=lambda item: item.at, reverse=True)
+    return entries[:limit]

@@ -1,56 +1,97 @@
-"""The Activity screen: key figures and the latest movements."""
+"""The Activity screen: live figures and feed (shared per operator), a chosen range's
+figures and the charts (this tab's own)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import date, timedelta
 
 import reflex as rx
 
-from app.services import activity, codes
+from app.services import dashboard_figures
 from app.services.money import format_cents
-from app.services.timefmt import format_local_time
-from app.state.cards import LEDGER_KIND_LABELS
+from app.state.feed import OperatorFeed, apply_snapshot, operator_token, snapshot
 from app.state.session import SessionState
 
-
-@dataclass
-class ActivityRow:
-    id: int
-    card_id: int
-    card: str
-    label: str
-    amount: str
-    credit: bool
-    time: str
+DEFAULT_RANGE_DAYS = 30
 
 
 class HomeState(SessionState):
-    active_cards: str = ""
-    outstanding: str = ""
-    issued_this_month: str = ""
-    redeemed_this_month: str = ""
-    entries: list[ActivityRow] = []
+    range_from: str = ""
+    range_to: str = ""
+    range_error: str = ""
+    range_sold: str = ""
+    range_sold_count: str = ""
+    range_topups: str = ""
+    range_redeemed: str = ""
+    breakage: str = ""
+    breakage_note: str = ""
+    daily: list[dict] = []  # {"day", "sales", "redeemed", "liability"} in dollars
+    by_location: list[dict] = []  # {"name", "redeemed"} in dollars
 
     @rx.event
-    def load(self):
+    async def load(self):
         who = self._signed_in()
         if who is None:
             return rx.redirect("/login")
-        figures = activity.home_figures(who.operator_id, who.timezone)
-        self.active_cards = f"{figures.active_cards:,}"
-        self.outstanding = format_cents(figures.outstanding_cents)
-        self.issued_this_month = format_cents(figures.issued_this_month_cents)
-        self.redeemed_this_month = format_cents(figures.redeemed_this_month_cents)
-        self.entries = [
-            ActivityRow(
-                id=entry.id,
-                card_id=entry.card_id,
-                card=codes.mask(last4),
-                label=LEDGER_KIND_LABELS.get(entry.kind, entry.kind),
-                amount=format_cents(entry.amount_cents),
-                credit=entry.amount_cents > 0,
-                time=format_local_time(entry.created_at, who.timezone),
-            )
-            for entry, last4 in activity.recent_entries(who.operator_id)
+        feed = await self.get_state(OperatorFeed)
+        feed = await feed._link_to(operator_token(who.operator_id))
+        apply_snapshot(feed, snapshot(who.operator_id, who.timezone))
+        if not self.range_from or not self.range_to:
+            today = dashboard_figures.local_today(who.timezone)
+            self.range_from = (today - timedelta(days=DEFAULT_RANGE_DAYS - 1)).isoformat()
+            self.range_to = today.isoformat()
+        self._load_range(who.operator_id, who.timezone)
+        breakage = dashboard_figures.expected_breakage(who.operator_id)
+        if breakage.enough_history:
+            self.breakage = format_cents(breakage.expected_cents)
+            self.breakage_note = (f"{breakage.rate_bps / 100:.1f}% of the value loaded on cards older than "
+                                  "12 months is still unredeemed; applied to today's liability.")
+        else:
+            self.breakage = "Not enough history"
+            self.breakage_note = "Needs cards issued more than 12 months ago."
+        return None
+
+    def _load_range(self, operator_id: int, timezone: str) -> None:
+        self.range_error = ""
+        try:
+            first, last = date.fromisoformat(self.range_from), date.fromisoformat(self.range_to)
+        except ValueError:
+            self.range_error = "Choose both dates of the range."
+            return
+        if last < first:
+            self.range_error = "The range must end on or after its first day."
+            return
+        if (last - first).days >= dashboard_figures.MAX_CHART_DAYS:
+            self.range_error = "Choose a range of at most a year."
+            return
+        start, end = dashboard_figures.days_period(first, last, timezone)
+        figures = dashboard_figures.period_figures(operator_id, start, end)
+        self.range_sold = format_cents(figures.sold_cents)
+        self.range_sold_count = f"{figures.sold_count:,}"
+        self.range_topups = format_cents(figures.topup_cents)
+        self.range_redeemed = format_cents(figures.redeemed_cents)
+        self.daily = [
+            {"day": point.day.strftime("%b %d"), "sales": point.sales_cents / 100,
+             "redeemed": point.redeemed_cents / 100, "liability": point.liability_cents / 100}
+            for point in dashboard_figures.daily_series(operator_id, first, last, timezone)
         ]
+        self.by_location = [
+            {"name": row.name, "redeemed": row.redeemed_cents / 100}
+            for row in dashboard_figures.redeemed_by_location(operator_id, start, end)[:12]
+        ]
+
+    @rx.event
+    def set_range_from(self, value: str):
+        self.range_from = value
+
+    @rx.event
+    def set_range_to(self, value: str):
+        self.range_to = value
+
+    @rx.event
+    def apply_range(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self._load_range(who.operator_id, who.timezone)
         return None

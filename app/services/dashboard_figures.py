@@ -1,0 +1,246 @@
+"""The Activity screen's figures and charts, aggregated in the database.
+
+Periods are [start, end) in UTC, built from the operator's own calendar: "today"
+starts at local midnight, "this month" on the 1st at local midnight. Every figure
+is a sum over the ledger (indexed by operator and time), never rows in memory:
+- sold: `issue` rows (count and value); topped up: `topup` rows;
+- redeemed: `redeem` rows net of their `void` rows, as a positive amount;
+- outstanding liability and active cards: today's card balances (balance > 0);
+- expected breakage: an estimate from the operator's own history. Of the value
+  loaded (issue + top-up) on cards issued more than 12 months ago, the share still
+  unredeemed is the breakage rate; applied to today's outstanding liability it is
+  the value expected never to be redeemed. Without cards that old there is "not
+  enough history" and no figure.
+Daily series bucket rows by the operator's local days with one CASE over the day
+boundaries (exact across DST changes and on SQLite and PostgreSQL alike).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import case, func
+from sqlmodel import select
+
+from app.db import read_session
+from app.models import Card, LedgerEntry, Location
+from app.models.base import utcnow
+
+BREAKAGE_HISTORY_DAYS = 365
+MAX_CHART_DAYS = 366
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    start: datetime
+    end: datetime
+    sold_count: int = 0
+    sold_cents: int = 0
+    topup_count: int = 0
+    topup_cents: int = 0
+    redeemed_cents: int = 0  # net of voids
+    redemption_count: int = 0
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where the network stands now, whatever the period."""
+
+    active_cards: int
+    outstanding_cents: int
+
+
+@dataclass(frozen=True)
+class Breakage:
+    enough_history: bool
+    rate_bps: int = 0  # share of old loaded value still unredeemed, in basis points
+    expected_cents: int = 0
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    day: date
+    sales_cents: int  # issue + topup
+    redeemed_cents: int  # net of voids
+    liability_cents: int  # at the end of the day
+
+
+@dataclass(frozen=True)
+class LocationRedeemed:
+    location_id: int
+    name: str
+    redeemed_cents: int
+    redemption_count: int
+
+
+def _local_midnight(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time.min, zoneinfo.ZoneInfo(timezone)).astimezone(UTC)
+
+
+def _utc(moment: datetime) -> datetime:
+    """The columns take aware UTC moments (a naive one is read as UTC)."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def local_today(timezone: str, now: datetime | None = None) -> date:
+    now = now or utcnow()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return now.astimezone(zoneinfo.ZoneInfo(timezone)).date()
+
+
+def today_period(timezone: str, now: datetime | None = None) -> tuple[datetime, datetime]:
+    today = local_today(timezone, now)
+    return _local_midnight(today, timezone), _local_midnight(today + timedelta(days=1), timezone)
+
+
+def month_period(timezone: str, now: datetime | None = None) -> tuple[datetime, datetime]:
+    today = local_today(timezone, now)
+    first = today.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return _local_midnight(first, timezone), _local_midnight(following, timezone)
+
+
+def days_period(first: date, last: date, timezone: str) -> tuple[datetime, datetime]:
+    """The local days first..last (both included) as [start, end) in UTC."""
+    return _local_midnight(first, timezone), _local_midnight(last + timedelta(days=1), timezone)
+
+
+def period_figures(operator_id: int, start: datetime, end: datetime) -> PeriodFigures:
+    """Sold, topped up and redeemed (net of voids) in [start, end): one grouped query."""
+    with read_session() as session:
+        rows = session.exec(
+            select(LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.amount_cents), 0), func.count(LedgerEntry.id))
+            .where(
+                LedgerEntry.operator_id == operator_id,
+                LedgerEntry.created_at >= _utc(start),
+                LedgerEntry.created_at < _utc(end),
+                LedgerEntry.kind.in_(("issue", "topup", "redeem", "void")),
+            )
+            .group_by(LedgerEntry.kind)
+        ).all()
+    by_kind = {kind: (int(total), int(count)) for kind, total, count in rows}
+    zero = (0, 0)
+    return PeriodFigures(
+        start=start,
+        end=end,
+        sold_count=by_kind.get("issue", zero)[1],
+        sold_cents=by_kind.get("issue", zero)[0],
+        topup_count=by_kind.get("topup", zero)[1],
+        topup_cents=by_kind.get("topup", zero)[0],
+        redeemed_cents=-(by_kind.get("redeem", zero)[0] + by_kind.get("void", zero)[0]),
+        redemption_count=by_kind.get("redeem", zero)[1],
+    )
+
+
+def standing(operator_id: int) -> Standing:
+    with read_session() as session:
+        count, total = session.exec(
+            select(func.count(Card.id), func.coalesce(func.sum(Card.balance_cents), 0)).where(
+                Card.operator_id == operator_id, Card.balance_cents > 0
+            )
+        ).one()
+    return Standing(active_cards=int(count), outstanding_cents=int(total))
+
+
+def expected_breakage(operator_id: int, now: datetime | None = None) -> Breakage:
+    """See the module docstring: the unredeemed share of value loaded on cards older than 12 months."""
+    cutoff = _utc((now or utcnow()) - timedelta(days=BREAKAGE_HISTORY_DAYS))
+    with read_session() as session:
+        old_balance = session.exec(
+            select(func.coalesce(func.sum(Card.balance_cents), 0), func.count(Card.id)).where(
+                Card.operator_id == operator_id, Card.created_at < cutoff
+            )
+        ).one()
+        if int(old_balance[1]) == 0:
+            return Breakage(enough_history=False)
+        loaded = int(
+            session.exec(
+                select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+                .join(Card, Card.id == LedgerEntry.card_id)
+                .where(
+                    LedgerEntry.operator_id == operator_id,
+                    LedgerEntry.kind.in_(("issue", "topup")),
+                    Card.operator_id == operator_id,
+                    Card.created_at < cutoff,
+                )
+            ).one()
+        )
+    if loaded <= 0:
+        return Breakage(enough_history=False)
+    rate_bps = int(old_balance[0]) * 10_000 // loaded
+    outstanding = standing(operator_id).outstanding_cents
+    return Breakage(enough_history=True, rate_bps=rate_bps, expected_cents=outstanding * rate_bps // 10_000)
+
+
+def daily_series(operator_id: int, first: date, last: date, timezone: str) -> list[DayPoint]:
+    """Sales, redemptions and closing liability for each local day first..last (at most a year)."""
+    if (last - first).days + 1 > MAX_CHART_DAYS:
+        first = last - timedelta(days=MAX_CHART_DAYS - 1)
+    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    bounds = [_utc(_local_midnight(day, timezone)) for day in days] + [
+        _utc(_local_midnight(last + timedelta(days=1), timezone))
+    ]
+    bucket = case(
+        *[(LedgerEntry.created_at < bounds[index + 1], index) for index in range(len(days))],
+        else_=len(days),
+    )
+    with read_session() as session:
+        opening = int(
+            session.exec(
+                select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+                    LedgerEntry.operator_id == operator_id, LedgerEntry.created_at < bounds[0]
+                )
+            ).one()
+        )
+        rows = session.exec(
+            select(bucket, LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+            .where(
+                LedgerEntry.operator_id == operator_id,
+                LedgerEntry.created_at >= bounds[0],
+                LedgerEntry.created_at < bounds[-1],
+            )
+            .group_by(bucket, LedgerEntry.kind)
+        ).all()
+    sales = [0] * len(days)
+    redeemed = [0] * len(days)
+    net = [0] * len(days)
+    for index, kind, total in rows:
+        index, total = int(index), int(total)
+        if index >= len(days):
+            continue
+        net[index] += total
+        if kind in ("issue", "topup"):
+            sales[index] += total
+        elif kind in ("redeem", "void"):
+            redeemed[index] -= total
+    points, liability = [], opening
+    for index, day in enumerate(days):
+        liability += net[index]
+        points.append(DayPoint(day=day, sales_cents=sales[index], redeemed_cents=redeemed[index], liability_cents=liability))
+    return points
+
+
+def redeemed_by_location(operator_id: int, start: datetime, end: datetime) -> list[LocationRedeemed]:
+    """Redeemed value (net of voids) per location in [start, end), largest first."""
+    with read_session() as session:
+        rows = session.exec(
+            select(
+                LedgerEntry.location_id,
+                Location.name,
+                func.coalesce(func.sum(LedgerEntry.amount_cents), 0),
+                func.coalesce(func.sum(case((LedgerEntry.kind == "redeem", 1), else_=0)), 0),
+            )
+            .join(Location, Location.id == LedgerEntry.location_id)
+            .where(
+                LedgerEntry.operator_id == operator_id,
+                LedgerEntry.created_at >= _utc(start),
+                LedgerEntry.created_at < _utc(end),
+                LedgerEntry.kind.in_(("redeem", "void")),
+            )
+            .group_by(LedgerEntry.location_id, Location.name)
+        ).all()
+    result = [LocationRedeemed(int(location_id), name, -int(total), int(count)) for location_id, name, total, count in rows]
+    return sorted(result, key=lambda row: (-row.redeemed_cents, row.name))

@@ -1,0 +1,179 @@
+"""The operator's live Activity screen: one shared state per operator network.
+
+Every Activity tab of an operator links `OperatorFeed` to the token `operator-<id>`.
+When the event bus reports something in that network (a card issued, a redemption,
+a POS payment, a device activated, an order paid ...), `OperatorFeedBridge` reloads
+the newest feed entries and today's and this month's figures from the database
+(the source of truth) into the shared state; Reflex pushes the change to every
+linked tab. Events arriving together are folded into one reload per operator.
+Only the newest FEED_SIZE entries and a dozen figures live in the shared state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import reflex as rx
+from reflex.istate.manager.token import BaseStateToken
+
+from app.services import activity, codes, dashboard_figures
+from app.services.events import Event, subscribe
+from app.services.money import format_cents
+from app.services.timefmt import format_local_time
+
+log = logging.getLogger(__name__)
+FEED_EVENTS = {
+    "card.issued", "card.topped_up", "card.frozen", "card.unfrozen", "redemption.completed", "redemption.voided",
+    "pos_payment.received", "pos_payment.applied", "device.activated", "order.paid", "order.failed",
+    "order.declined", "order.refunded",
+}
+FOLD_EVENTS_S = 0.05  # events of one request arrive together: reload once
+
+
+@dataclass
+class FeedRow:
+    key: str = ""
+    kind: str = ""
+    label: str = ""
+    card_id: int = 0
+    card: str = ""
+    where: str = ""
+    amount: str = ""
+    credit: bool = False
+    time: str = ""
+
+
+def operator_token(operator_id: int) -> str:
+    return f"operator-{operator_id}"  # no underscore: Reflex refuses it in link tokens
+
+
+class OperatorFeed(rx.SharedState):
+    """What every Activity tab of one operator shares: the feed and the live figures."""
+
+    items: list[FeedRow] = []
+    active_cards: str = ""
+    outstanding: str = ""
+    today_sold: str = ""
+    today_sold_count: str = ""
+    today_topups: str = ""
+    today_redeemed: str = ""
+    month_sold: str = ""
+    month_sold_count: str = ""
+    month_topups: str = ""
+    month_redeemed: str = ""
+    # Raw cents of the live figures, for tests and the charts' "today" point.
+    today_redeemed_cents: int = 0
+
+
+@dataclass
+class FeedSnapshot:
+    items: list[FeedRow]
+    figures: dict
+
+
+def feed_rows(operator_id: int, timezone: str) -> list[FeedRow]:
+    return [
+        FeedRow(
+            key=entry.key,
+            kind=entry.kind,
+            label=entry.label,
+            card_id=entry.card_id or 0,
+            card=codes.mask(entry.last4) if entry.last4 else "",
+            where=entry.where,
+            amount="" if entry.amount_cents is None else format_cents(entry.amount_cents),
+            credit=(entry.amount_cents or 0) > 0 and entry.kind not in ("pos",),
+            time=format_local_time(entry.at, timezone),
+        )
+        for entry in activity.feed(operator_id)
+    ]
+
+
+def live_figures(operator_id: int, timezone: str) -> dict:
+    """Today's and this month's figures and where the network stands, formatted."""
+    today = dashboard_figures.period_figures(operator_id, *dashboard_figures.today_period(timezone))
+    month = dashboard_figures.period_figures(operator_id, *dashboard_figures.month_period(timezone))
+    standing = dashboard_figures.standing(operator_id)
+    return {
+        "active_cards": f"{standing.active_cards:,}",
+        "outstanding": format_cents(standing.outstanding_cents),
+        "today_sold": format_cents(today.sold_cents),
+        "today_sold_count": f"{today.sold_count:,}",
+        "today_topups": format_cents(today.topup_cents),
+        "today_redeemed": format_cents(today.redeemed_cents),
+        "month_sold": format_cents(month.sold_cents),
+        "month_sold_count": f"{month.sold_count:,}",
+        "month_topups": format_cents(month.topup_cents),
+        "month_redeemed": format_cents(month.redeemed_cents),
+        "today_redeemed_cents": today.redeemed_cents,
+    }
+
+
+def snapshot(operator_id: int, timezone: str) -> FeedSnapshot:
+    return FeedSnapshot(items=feed_rows(operator_id, timezone), figures=live_figures(operator_id, timezone))
+
+
+def apply_snapshot(feed: OperatorFeed, data: FeedSnapshot) -> None:
+    feed.items = data.items
+    for name, value in data.figures.items():
+        setattr(feed, name, value)
+
+
+def _timezone_of(operator_id: int) -> str:
+    from app.db import read_session
+    from app.models import Operator
+
+    with read_session() as session:
+        operator = session.get(Operator, operator_id)
+        return operator.timezone if operator else "UTC"
+
+
+async def refresh_operator_feed(app: rx.App, operator_id: int) -> None:
+    def load() -> FeedSnapshot:
+        return snapshot(operator_id, _timezone_of(operator_id))
+
+    data = await asyncio.to_thread(load)
+    async with app.modify_state(BaseStateToken(ident=operator_token(operator_id), cls=OperatorFeed)) as root:
+        apply_snapshot(await root.get_state(OperatorFeed), data)
+
+
+class OperatorFeedBridge:
+    """Subscribed to the event bus while the app runs; reloads the feed of the operator concerned."""
+
+    def __init__(self, app: rx.App) -> None:
+        self.app = app
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._pending: set[int] = set()
+
+    def on_event(self, event: Event) -> None:
+        if self.loop is None or event.type not in FEED_EVENTS or not event.operator_id:
+            return
+        self.loop.call_soon_threadsafe(self._schedule, event.operator_id)
+
+    def _schedule(self, operator_id: int) -> None:
+        if operator_id in self._pending:
+            return
+        self._pending.add(operator_id)
+        task = self.loop.create_task(self._refresh_soon(operator_id))
+        task.add_done_callback(_log_failure)
+
+    async def _refresh_soon(self, operator_id: int) -> None:
+        await asyncio.sleep(FOLD_EVENTS_S)
+        self._pending.discard(operator_id)  # an event from here on schedules another reload
+        await refresh_operator_feed(self.app, operator_id)
+
+    async def run(self) -> None:
+        """A lifespan task: capture the loop, subscribe, stay until the app stops."""
+        self.loop = asyncio.get_running_loop()
+        unsubscribe = subscribe(self.on_event)
+        try:
+            while True:
+                await asyncio.sleep(3600)
+        finally:
+            unsubscribe()
+
+
+def _log_failure(task) -> None:  # noqa: ANN001
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("activity feed update failed: %s", task.exception())

@@ -1,0 +1,79 @@
+"""The Activity screen's figures over a known history (tests/unit/dashboard_history.py):
+every figure equals the expected cents, in the operator's own calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dashboard_history import NOW, seed_history
+
+from app.services import activity, dashboard_figures as figures
+
+TZ = "America/Toronto"
+
+
+def test_today_and_this_month_follow_the_operators_calendar(make_operator):
+    owner = make_operator()
+    seed_history(owner.operator.id)
+
+    today = figures.period_figures(owner.operator.id, *figures.today_period(TZ, NOW))
+    assert (today.sold_count, today.sold_cents, today.topup_cents, today.redeemed_cents) == (1, 2_000, 0, 3_234)
+    assert today.redemption_count == 2
+
+    # Card B was issued at 03:30 UTC on June 1, still May 31 in Toronto: not this month.
+    month = figures.period_figures(owner.operator.id, *figures.month_period(TZ, NOW))
+    assert (month.sold_count, month.sold_cents, month.topup_cents, month.redeemed_cents) == (1, 2_000, 2_500, 3_234)
+
+    may = figures.period_figures(owner.operator.id, *figures.days_period(date(2025, 5, 1), date(2025, 5, 31), TZ))
+    assert (may.sold_count, may.sold_cents, may.redeemed_cents) == (1, 5_000, 0)
+
+
+def test_standing_and_expected_breakage(make_operator):
+    owner = make_operator()
+    seed_history(owner.operator.id)
+    standing = figures.standing(owner.operator.id)
+    assert (standing.active_cards, standing.outstanding_cents) == (2, 12_266)
+    # Only card A is older than 12 months: $60.00 of its $100.00 is unredeemed (60 %),
+    # applied to today's $122.66 liability, rounded down.
+    breakage = figures.expected_breakage(owner.operator.id, now=NOW)
+    assert breakage.enough_history and breakage.rate_bps == 6_000 and breakage.expected_cents == 7_359
+
+
+def test_a_young_network_has_not_enough_history_for_breakage(make_operator):
+    owner = make_operator()
+    seed_history(owner.operator.id)
+    assert not figures.expected_breakage(owner.operator.id, now=date_time(2025, 1, 1)).enough_history
+
+
+def date_time(year: int, month: int, day: int):
+    from datetime import UTC, datetime
+
+    return datetime(year, month, day, tzinfo=UTC)
+
+
+def test_daily_series_and_redemptions_by_location(make_operator):
+    owner = make_operator()
+    history = seed_history(owner.operator.id)
+    series = figures.daily_series(owner.operator.id, date(2025, 6, 13), date(2025, 6, 15), TZ)
+    assert [(p.day.day, p.sales_cents, p.redeemed_cents, p.liability_cents) for p in series] == [
+        (13, 0, 0, 13_500),
+        (14, 0, 0, 13_500),  # redeemed and voided the same day
+        (15, 2_000, 3_234, 12_266),
+    ]
+    assert series[-1].liability_cents == figures.standing(owner.operator.id).outstanding_cents
+    rows = figures.redeemed_by_location(owner.operator.id, *figures.days_period(date(2025, 6, 1), date(2025, 6, 15), TZ))
+    assert [(row.location_id, row.redeemed_cents, row.redemption_count) for row in rows] == [
+        (history.florist_id, 3_234, 2),
+        (history.bakery_id, 0, 1),
+    ]
+
+
+def test_the_feed_lists_the_newest_happenings_first(make_operator):
+    owner = make_operator()
+    seed_history(owner.operator.id)
+    entries = activity.feed(owner.operator.id)
+    assert [entry.label for entry in entries[:3]] == ["Redeemed", "Redeemed", "Card issued"]
+    assert entries[0].amount_cents == -2_000 and entries[0].where == "Florist"
+    assert len(entries) == 10 and entries[-1].label == "Device activated"
+    other = make_operator()
+    assert activity.feed(other.operator.id) == []
