@@ -1,0 +1,93 @@
+"""The one interface every payment gateway implements, and the answers it gives.
+
+Card data never reaches our server: the shopper's browser turns the card into a
+one-time token with the gateway's own script (Bambora Custom Checkout, forte.js, or
+our sandbox page), and the server charges that token.
+
+Outcomes of a charge:
+- `approved`: money was taken; `reference` is the gateway's transaction id;
+- `declined`: the card was refused; nothing was taken; `message` says why;
+- `error`: the gateway answered that it did not process the charge (bad credentials,
+  a malformed request); nothing was taken;
+- `unknown`: no usable answer (timeout, connection dropped, a 5xx): the charge may or
+  may not have happened. Never charge again before `find_by_order_number` says no.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import httpx
+
+Outcome = Literal["approved", "declined", "error", "unknown"]
+
+# Connecting should be quick; a card authorization can take a while at the issuer.
+DEFAULT_TIMEOUT_SECONDS = 30.0
+
+
+def http_timeout(seconds: float) -> httpx.Timeout:
+    return httpx.Timeout(seconds, connect=min(seconds, 5.0))
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    outcome: Outcome
+    reference: str | None = None  # the gateway's transaction id
+    message: str = ""
+    card_last4: str | None = None
+    authorization_code: str | None = None
+
+    @property
+    def approved(self) -> bool:
+        return self.outcome == "approved"
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    ok: bool
+    reference: str | None = None  # the refund's own transaction id
+    message: str = ""
+
+
+class PaymentGateway(Protocol):
+    """A card payment provider. Implementations talk HTTP with timeouts and never raise
+    on the provider's answers: every outcome is a `ChargeResult` / `RefundResult`."""
+
+    name: str
+    test_mode: bool
+
+    def charge(self, order_number: str, amount_cents: int, token: str, *, cardholder_name: str = "") -> ChargeResult:
+        """Charge a one-time card token once, under our order number."""
+        ...
+
+    def find_by_order_number(self, order_number: str) -> ChargeResult | None:
+        """What became of a charge whose answer we never got: the approved one if any,
+        else the last decline, else None (the gateway never saw it). `unknown` when the
+        look-up itself fails."""
+        ...
+
+    def refund(self, reference: str, amount_cents: int, *, order_number: str = "") -> RefundResult:
+        """Give `amount_cents` of an approved charge back to the card."""
+        ...
+
+
+def dollars(amount_cents: int) -> float:
+    """Gateways want dollars with two decimals (12.50); cents are exact in a float up to 2**53."""
+    return round(amount_cents / 100, 2)
+
+
+def unknown(message: str) -> ChargeResult:
+    return ChargeResult(outcome="unknown", message=message)
+
+
+__all__ = [
+    "ChargeResult",
+    "DEFAULT_TIMEOUT_SECONDS",
+    "Outcome",
+    "PaymentGateway",
+    "RefundResult",
+    "dollars",
+    "http_timeout",
+    "unknown",
+]

@@ -1,0 +1,1 @@
+"""Faithful local stand-ins for outside services, started by tests on loopback ports."""
