@@ -76,6 +76,15 @@ def _insert(location: Location, *, amount_cents: int, reference: str, terminal_i
     return PushedPayment(payment=payment, created=True)
 
 
+def _refuse_unless_taking_pos_payments(location: Location | None) -> None:
+    """Only an active location in `pos` mode takes POS payments, from its POS key or from Square."""
+    if location is None or not location.active:
+        raise GiftnetError(ErrorCode.forbidden, "This location is not active.", field="location_id")
+    if location.mode != "pos":
+        raise GiftnetError(ErrorCode.forbidden,
+                           "This location does not take POS payments (its redemption mode is not pos).")
+
+
 def push_payment(pos_key: PosKey, *, amount_cents: object, reference: object, terminal_id: object = None,
                  idempotency_key: str | None = None) -> PushedPayment:
     """A payment from the location's POS, shown at once on that location's redemption screens.
@@ -88,11 +97,7 @@ def push_payment(pos_key: PosKey, *, amount_cents: object, reference: object, te
     clean_terminal = optional_text(terminal_id, field="terminal_id", max_length=64)
     with read_session() as session:
         location = session.get(Location, pos_key.location_id)
-    if location is None or not location.active:
-        raise GiftnetError(ErrorCode.forbidden, "This location is not active.", field="location_id")
-    if location.mode != "pos":
-        raise GiftnetError(ErrorCode.forbidden,
-                           "This location does not take POS payments (its redemption mode is not pos).")
+    _refuse_unless_taking_pos_payments(location)
     pushed = _insert(location, amount_cents=amount, reference=clean_reference, terminal_id=clean_terminal,
                      source="api", external_id=idempotency_key, pos_key_id=pos_key.id)
     first = pushed.payment
@@ -138,7 +143,8 @@ def cancel_payment(operator_id: int, location_id: int, payment_id: int) -> PosPa
             .values(status="cancelled")
         ).rowcount
         payment = session.exec(select(PosPayment).where(PosPayment.id == payment_id,
-                                                        PosPayment.operator_id == operator_id)).first()
+                                                        PosPayment.operator_id == operator_id,
+                                                        PosPayment.location_id == location_id)).first()
     if payment is None:
         raise GiftnetError(ErrorCode.not_found, "No such POS payment.")
     if not cancelled:
@@ -202,7 +208,8 @@ def receive_square_webhook(location_id: int, raw_body: bytes, signature: str | N
     """Check the signature, then take a `payment.created` paid with the configured gift-card tender.
 
     Refuses (401) a missing or wrong signature; a replayed `event_id` answers `duplicate`
-    and creates nothing.
+    and creates nothing; a gift-card payment for a location that does not take POS
+    payments (inactive, or not in `pos` mode) is refused (403), as a push would be.
     """
     with read_session() as session:
         location = session.get(Location, location_id)
@@ -226,6 +233,7 @@ def receive_square_webhook(location_id: int, raw_body: bytes, signature: str | N
     tender = (payment.get("external_details") or {}).get("type") or payment.get("source_type")
     if tender != location.square_tender_type:
         return SquareOutcome(accepted=False, reason="ignored_tender")
+    _refuse_unless_taking_pos_payments(location)
     amount = (payment.get("amount_money") or {}).get("amount")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise GiftnetError(ErrorCode.invalid_input, "The Square payment has no positive amount_money.amount.")

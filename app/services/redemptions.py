@@ -284,11 +284,19 @@ def redeem(
             raise GiftnetError(ErrorCode.idempotency_key_reused,
                                "This idempotency key was already used for a different request.",
                                field="idempotency_key")
-        if kind == "amount" and redemption.amount_cents != amount_cents:
+        result = _loaded_result(session, redemption, replayed=True)
+        # The same key must describe the same sale: its amount, its payment, or its basket.
+        same_request = {
+            "amount": redemption.amount_cents == amount_cents,
+            "pos": redemption.pos_payment_id == pos_payment_id,
+            "items": [(line.unit_price_cents, line.quantity) for line in result.lines]
+            == [(line.price_cents, line.quantity) for line in items or []],
+        }[kind]
+        if not same_request:
             raise GiftnetError(ErrorCode.idempotency_key_reused,
                                "This idempotency key was already used for a different request.",
                                field="idempotency_key")
-        return _loaded_result(session, redemption, replayed=True)
+        return result
 
     result, created = run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
     if created:

@@ -57,15 +57,20 @@ def sign(secret: str, message_id: str, timestamp: int, body: str) -> str:
 
 
 def location_secret(session: Session, location: Location) -> str:
-    """The location's signing secret, created the first time it is needed."""
-    if location.webhook_secret_encrypted:
-        secret = crypto.decrypt(location.webhook_secret_encrypted)
-        if secret:
-            return secret
-    secret = new_secret()
-    location.webhook_secret_encrypted = crypto.encrypt(secret)
-    session.add(location)
-    return secret
+    """The location's signing secret, created the first time it is needed (once, even
+    when two callers need it first at the same moment)."""
+    stored = location.webhook_secret_encrypted
+    secret = crypto.decrypt(stored) if stored else None
+    if secret:
+        return secret
+    # Write only over what was read, then read back: of two first uses at once, the
+    # second finds the first one's secret instead of replacing it after it was used.
+    unchanged = Location.webhook_secret_encrypted.is_(None) if stored is None \
+        else Location.webhook_secret_encrypted == stored
+    session.execute(update(Location).where(Location.id == location.id, unchanged)
+                    .values(webhook_secret_encrypted=crypto.encrypt(new_secret())))
+    session.refresh(location)
+    return crypto.decrypt(location.webhook_secret_encrypted)
 
 
 def reveal_location_secret(operator_id: int, location_id: int) -> str:
