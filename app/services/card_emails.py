@@ -201,6 +201,14 @@ def queue_recipient_email(operator_id: int, card_id: int) -> OutboxMessage | Non
         return _queue(session, card)
 
 
+def queue_recipient_email_within(session: Session, card: Card) -> OutboxMessage | None:
+    """Queue a new card's recipient email inside the caller's transaction (a paid shop
+    order queues its cards' emails in the transaction that issues them)."""
+    if not card.recipient_email:
+        return None
+    return _queue(session, card)
+
+
 def resend_recipient_email(operator_id: int, card_id: int) -> OutboxMessage:
     """Queue the recipient email again, with the card's current link and balance.
 
@@ -240,6 +248,7 @@ __all__ = [
     "RecipientEmail",
     "compose_recipient_email",
     "queue_recipient_email",
+    "queue_recipient_email_within",
     "resend_recipient_email",
     "rotate_card_link",
 ]

@@ -150,46 +150,10 @@ def issue_card(
     idempotency_key = validated_idempotency_key(idempotency_key)
 
     def attempt(session: Session) -> IssuedCard:
-        operator = _operator(session, actor.operator_id)
-        _check_amount_limits(operator, amount_cents)
-        code = codes.generate_code()
-        link_token = secrets.token_urlsafe(24)
-        now = utcnow()
-        card = Card(
-            operator_id=operator.id,
-            code_hash=hash_code(code),
-            code_encrypted=crypto.encrypt(code),
-            last4=codes.last4(code),
-            link_token_hash=hash_link_token(link_token),
-            link_token_encrypted=crypto.encrypt(link_token),
-            currency=operator.currency,
-            balance_cents=amount_cents,
-            initial_amount_cents=amount_cents,
-            channel=actor.channel if actor.channel in ("dashboard", "api", "shop") else "dashboard",
-            recipient_email=(recipient_email or "").strip().lower() or None,
-            recipient_name=(recipient_name or "").strip() or None,
-            sender_name=(sender_name or "").strip() or None,
-            message=(message or "").strip() or None,
-            created_by_user_id=actor.user_id,
-            api_key_id=actor.api_key_id,
-            created_at=now,
-            updated_at=now,
+        return issue_within(
+            session, actor, amount_cents, recipient_email=recipient_email, recipient_name=recipient_name,
+            sender_name=sender_name, message=message, idempotency_key=idempotency_key,
         )
-        session.add(card)
-        session.flush()
-        entry = LedgerEntry(
-            operator_id=operator.id,
-            card_id=card.id,
-            kind="issue",
-            amount_cents=amount_cents,
-            balance_after_cents=amount_cents,
-            idempotency_key=idempotency_key,
-            created_at=now,
-            **_actor_columns(actor),
-        )
-        session.add(entry)
-        session.flush()
-        return IssuedCard(card=card, code=code, link_token=link_token, entry=entry)
 
     def replay(session: Session, entry: LedgerEntry) -> IssuedCard:
         _same_request_or_refuse(entry, kind="issue", card_id=None, amount_cents=amount_cents)
@@ -207,34 +171,70 @@ def issue_card(
     return issued
 
 
+def issue_within(
+    session: Session,
+    actor: Actor,
+    amount_cents: int,
+    *,
+    recipient_email: str | None = None,
+    recipient_name: str | None = None,
+    sender_name: str | None = None,
+    message: str | None = None,
+    idempotency_key: str | None = None,
+    order_id: int | None = None,
+) -> IssuedCard:
+    """The issue itself, inside the caller's transaction (a paid shop order issues all its
+    cards in one). Publishes nothing: the caller does, after its commit."""
+    operator = _operator(session, actor.operator_id)
+    _check_amount_limits(operator, amount_cents)
+    code = codes.generate_code()
+    link_token = secrets.token_urlsafe(24)
+    now = utcnow()
+    card = Card(
+        operator_id=operator.id,
+        code_hash=hash_code(code),
+        code_encrypted=crypto.encrypt(code),
+        last4=codes.last4(code),
+        link_token_hash=hash_link_token(link_token),
+        link_token_encrypted=crypto.encrypt(link_token),
+        currency=operator.currency,
+        balance_cents=amount_cents,
+        initial_amount_cents=amount_cents,
+        channel=actor.channel if actor.channel in ("dashboard", "api", "shop") else "dashboard",
+        recipient_email=(recipient_email or "").strip().lower() or None,
+        recipient_name=(recipient_name or "").strip() or None,
+        sender_name=(sender_name or "").strip() or None,
+        message=(message or "").strip() or None,
+        created_by_user_id=actor.user_id,
+        api_key_id=actor.api_key_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(card)
+    session.flush()
+    entry = LedgerEntry(
+        operator_id=operator.id,
+        card_id=card.id,
+        kind="issue",
+        amount_cents=amount_cents,
+        balance_after_cents=amount_cents,
+        idempotency_key=idempotency_key,
+        order_id=order_id,
+        created_at=now,
+        **_actor_columns(actor),
+    )
+    session.add(entry)
+    session.flush()
+    return IssuedCard(card=card, code=code, link_token=link_token, entry=entry)
+
+
 def top_up_card(actor: Actor, card_id: int, amount_cents: int, *, idempotency_key: str | None = None) -> LedgerEntry:
     """Add value to an active card; the balance may not exceed the operator's card maximum."""
     require_positive_cents(amount_cents)
     idempotency_key = validated_idempotency_key(idempotency_key)
 
     def attempt(session: Session) -> LedgerEntry:
-        operator = _operator(session, actor.operator_id)
-        _check_amount_limits_for_topup(operator, amount_cents)
-        new_balance = session.execute(
-            update(Card)
-            .where(
-                Card.id == card_id,
-                Card.operator_id == actor.operator_id,
-                Card.status == "active",
-                Card.balance_cents + amount_cents <= operator.card_max_cents,
-            )
-            .values(balance_cents=Card.balance_cents + amount_cents, updated_at=utcnow())
-            .returning(Card.balance_cents)
-        ).scalar_one_or_none()
-        if new_balance is None:
-            card = _card_or_404(session, actor.operator_id, card_id)
-            _refuse_inactive(card)
-            raise GiftnetError(
-                ErrorCode.amount_out_of_range,
-                f"A card can hold at most {format_cents(operator.card_max_cents)}; this top-up would exceed it.",
-                field="amount_cents",
-            )
-        return _append(session, actor, card_id, "topup", amount_cents, new_balance, idempotency_key)
+        return top_up_within(session, actor, card_id, amount_cents, idempotency_key=idempotency_key)
 
     def replay(session: Session, entry: LedgerEntry) -> LedgerEntry:
         _same_request_or_refuse(entry, kind="topup", card_id=card_id, amount_cents=amount_cents)
@@ -244,6 +244,49 @@ def top_up_card(actor: Actor, card_id: int, amount_cents: int, *, idempotency_ke
     if created:
         events.publish(events.Event(actor.operator_id, "card.topped_up", _entry_event_data(entry)))
     return entry
+
+
+def top_up_within(
+    session: Session,
+    actor: Actor,
+    card_id: int,
+    amount_cents: int,
+    *,
+    idempotency_key: str | None = None,
+    order_id: int | None = None,
+) -> LedgerEntry:
+    """The top-up itself, inside the caller's transaction: one conditional UPDATE (active
+    card, balance stays within the card maximum) and its ledger row. Publishes nothing."""
+    operator = _operator(session, actor.operator_id)
+    _check_amount_limits_for_topup(operator, amount_cents)
+    new_balance = session.execute(
+        update(Card)
+        .where(
+            Card.id == card_id,
+            Card.operator_id == actor.operator_id,
+            Card.status == "active",
+            Card.balance_cents + amount_cents <= operator.card_max_cents,
+        )
+        .values(balance_cents=Card.balance_cents + amount_cents, updated_at=utcnow())
+        .returning(Card.balance_cents)
+    ).scalar_one_or_none()
+    if new_balance is None:
+        card = _card_or_404(session, actor.operator_id, card_id)
+        _refuse_inactive(card)
+        raise GiftnetError(
+            ErrorCode.amount_out_of_range,
+            f"A card can hold at most {format_cents(operator.card_max_cents)}; this top-up would exceed it.",
+            field="amount_cents",
+        )
+    return _append(session, actor, card_id, "topup", amount_cents, new_balance, idempotency_key, order_id=order_id)
+
+
+def card_event_data(card: Card, entry: LedgerEntry) -> dict:
+    return _card_event_data(card, entry)
+
+
+def entry_event_data(entry: LedgerEntry) -> dict:
+    return _entry_event_data(entry)
 
 
 def _check_amount_limits_for_topup(operator: Operator, amount_cents: int) -> None:
@@ -477,7 +520,9 @@ __all__ = [
     "hash_code",
     "hash_link_token",
     "issue_card",
+    "issue_within",
     "run_idempotent",
     "set_card_frozen",
     "top_up_card",
+    "top_up_within",
 ]
