@@ -19,6 +19,7 @@ from app.pages.home import home_page
 from app.pages.location_import import location_import_page
 from app.pages.locations import location_detail_page, location_edit_page, location_new_page, locations_page
 from app.pages.outbox import outbox_page
+from app.pages.reports import reports_page
 from app.pages.upcoming import UPCOMING_SECTIONS, upcoming_page
 from app.services.outbox import deliver_forever
 from app.settings import get_settings
@@ -32,6 +33,7 @@ from app.state.home import HomeState
 from app.state.location_import import LocationImportState
 from app.state.locations import LocationDetailState, LocationFormState, LocationsState
 from app.state.outbox import OutboxState
+from app.state.reports import ReportsState
 
 
 def index() -> rx.Component:
@@ -59,6 +61,7 @@ app.add_page(location_edit_page, route="/locations/[location_id]/edit", title="E
 # The counter device's side: public, the activation link and the device secret are the credentials.
 app.add_page(activate_page, route="/activate/[activation_token]", title="Activate this device | Giftnet", on_load=ActivateState.load, meta=DEVICE_PAGE_META)
 app.add_page(redeem_page, route="/redeem", title="Redeem | Giftnet", on_load=RedeemState.load, meta=DEVICE_PAGE_META)
+app.add_page(reports_page, route="/reports", title="Reports | Giftnet", on_load=ReportsState.load)
 app.add_page(developers_page, route="/developers", title="Developers | Giftnet", on_load=DevelopersState.load)
 for section in UPCOMING_SECTIONS:
     app.add_page(

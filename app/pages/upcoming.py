@@ -11,11 +11,6 @@ UPCOMING_SECTIONS = {
         "Settlements",
         "What each business is owed, payout batches and NACHA / CPA-005 bank files. Not available yet.",
     ),
-    "reports": (
-        "Reports",
-        "Sales, redemptions, liability aging and dormant cards with CSV exports. Not available yet; "
-        "the Activity screen shows this month's figures.",
-    ),
     "settings": (
         "Settings",
         "Card limits, commission, payment gateway and bank file settings. Not available yet.",

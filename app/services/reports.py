@@ -152,3 +152,269 @@ def summary(operator_id: int, raw_from: str | None = None, raw_to: str | None = 
         outstanding_liability_cents=closing,
         by_location=[LocationFigures(location_id, **figures) for location_id, figures in sorted(per_location.items())],
     )
+
+
+# --------------------------------------------------------------------------- the Reports screen
+#
+# Each report is aggregate SQL over indexed columns; lists that grow with the network
+# (dormant cards, a card's history) come a page at a time. Each returns its rows and
+# totals in cents, and `*_csv` writes exactly those rows and totals, so the file and
+# the screen agree to the cent.
+
+REPORT_PAGE_SIZE = 50
+AGING_BUCKETS = ((0, 90, "0-3 months"), (90, 180, "3-6 months"), (180, 365, "6-12 months"),
+                 (365, 730, "12-24 months"), (730, None, "over 24 months"))
+
+
+@dataclass(frozen=True)
+class ChannelSales:
+    channel: str
+    new_cards: int
+    new_cards_cents: int
+    topups: int
+    topup_cents: int
+
+
+@dataclass(frozen=True)
+class RedeemedAt:
+    key: str  # the location's name, or the device's code
+    location: str
+    redemptions: int
+    redeemed_cents: int  # net of voids
+
+
+@dataclass(frozen=True)
+class AgingBucket:
+    label: str
+    cards: int
+    unredeemed_cents: int
+
+
+@dataclass(frozen=True)
+class DormantCard:
+    card_id: int
+    last4: str
+    balance_cents: int
+    issued_at: datetime
+    last_activity_at: datetime
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    total_rows: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total_rows // self.page_size))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def sales_by_channel(operator_id: int, start: datetime, end: datetime) -> list[ChannelSales]:
+    """New cards (by the card's channel) and top-ups (by who loaded them: an order is the
+    shop, an API key the API, anything else the dashboard) in [start, end)."""
+    from sqlalchemy import case
+
+    from app.models import Card
+
+    topup_channel = case(
+        (LedgerEntry.order_id.is_not(None), "shop"), (LedgerEntry.api_key_id.is_not(None), "api"), else_="dashboard"
+    )
+    channel = case((LedgerEntry.kind == "issue", Card.channel), else_=topup_channel)
+    with read_session() as session:
+        rows = session.exec(
+            select(channel, LedgerEntry.kind, func.count(LedgerEntry.id), func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+            .join(Card, Card.id == LedgerEntry.card_id)
+            .where(LedgerEntry.operator_id == operator_id, LedgerEntry.created_at >= start, LedgerEntry.created_at < end,
+                   LedgerEntry.kind.in_(("issue", "topup")))
+            .group_by(channel, LedgerEntry.kind)
+        ).all()
+    figures = {name: [0, 0, 0, 0] for name in ("api", "shop", "dashboard")}
+    for name, kind, count, total in rows:
+        slot = figures.setdefault(name, [0, 0, 0, 0])
+        offset = 0 if kind == "issue" else 2
+        slot[offset] += int(count)
+        slot[offset + 1] += int(total)
+    return [ChannelSales(name, *values) for name, values in figures.items()]
+
+
+def _redeemed_grouped(operator_id: int, start: datetime, end: datetime, *, by_device: bool) -> list[RedeemedAt]:
+    from sqlalchemy import case
+
+    from app.models import Device, Location
+
+    key_columns = (LedgerEntry.device_id, Device.code) if by_device else (LedgerEntry.location_id,)
+    query = (
+        select(*key_columns, Location.name, func.coalesce(func.sum(case((LedgerEntry.kind == "redeem", 1), else_=0)), 0),
+               func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+        .join(Location, Location.id == LedgerEntry.location_id)
+        .where(LedgerEntry.operator_id == operator_id, LedgerEntry.created_at >= start, LedgerEntry.created_at < end,
+               LedgerEntry.kind.in_(("redeem", "void")))
+        .group_by(*key_columns, Location.name)
+    )
+    if by_device:
+        query = query.outerjoin(Device, Device.id == LedgerEntry.device_id)
+    with read_session() as session:
+        rows = session.exec(query).all()
+    result = []
+    for row in rows:
+        if by_device:
+            _device_id, code, location, count, total = row
+            key = code or "API or dashboard"
+        else:
+            _location_id, location, count, total = row
+            key = location
+        result.append(RedeemedAt(key, location, int(count), -int(total)))
+    return sorted(result, key=lambda item: (-item.redeemed_cents, item.key))
+
+
+def redemptions_by_location(operator_id: int, start: datetime, end: datetime) -> list[RedeemedAt]:
+    """Redemptions (count) and value redeemed net of voids, per location, in [start, end)."""
+    return _redeemed_grouped(operator_id, start, end, by_device=False)
+
+
+def redemptions_by_device(operator_id: int, start: datetime, end: datetime) -> list[RedeemedAt]:
+    """The same per counter device (redemptions without a device, through the API, in one row)."""
+    return _redeemed_grouped(operator_id, start, end, by_device=True)
+
+
+def liability_aging(operator_id: int, now: datetime | None = None) -> list[AgingBucket]:
+    """Today's unredeemed value by the age of its card (days since issue), one grouped query."""
+    from sqlalchemy import case
+
+    from app.models import Card
+
+    now = _utc(now or utcnow())
+    # Walk the buckets from the youngest: the first bound a card is newer than decides.
+    bucket = case(
+        *[(Card.created_at > now - timedelta(days=high), index)
+          for index, (_low, high, _label) in enumerate(AGING_BUCKETS) if high is not None],
+        else_=len(AGING_BUCKETS) - 1,
+    )
+    with read_session() as session:
+        rows = session.exec(
+            select(bucket, func.count(Card.id), func.coalesce(func.sum(Card.balance_cents), 0))
+            .where(Card.operator_id == operator_id, Card.balance_cents > 0)
+            .group_by(bucket)
+        ).all()
+    found = {int(index): (int(count), int(total)) for index, count, total in rows}
+    return [AgingBucket(label, *found.get(index, (0, 0))) for index, (_low, _high, label) in enumerate(AGING_BUCKETS)]
+
+
+def dormant_cards(operator_id: int, months: int, page: int = 1, page_size: int = REPORT_PAGE_SIZE,
+                  now: datetime | None = None) -> tuple[Page, int]:
+    """Cards with value and no ledger movement for `months` months (30 days each), the
+    longest-quiet first, a page at a time; also the unredeemed value of all of them."""
+    from sqlalchemy import exists
+
+    from app.models import Card
+
+    if not 1 <= months <= 120:
+        raise GiftnetError(ErrorCode.invalid_input, "Choose between 1 and 120 months.", field="months")
+    cutoff = _utc(now or utcnow()) - timedelta(days=30 * months)
+    recent = exists().where(LedgerEntry.card_id == Card.id, LedgerEntry.created_at >= cutoff)
+    conditions = (Card.operator_id == operator_id, Card.balance_cents > 0, ~recent)
+    last_activity = (
+        select(func.max(LedgerEntry.created_at)).where(LedgerEntry.card_id == Card.id).correlate(Card).scalar_subquery()
+    )
+    page = max(1, page)
+    with read_session() as session:
+        total_rows, total_cents = session.exec(
+            select(func.count(Card.id), func.coalesce(func.sum(Card.balance_cents), 0)).where(*conditions)
+        ).one()
+        rows = session.exec(
+            select(Card.id, Card.last4, Card.balance_cents, Card.created_at, last_activity)
+            .where(*conditions)
+            .order_by(Card.id)
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        ).all()
+    cards = [DormantCard(card_id, last4, balance, _utc(issued), _utc(last)) for card_id, last4, balance, issued, last in rows]
+    return Page(cards, int(total_rows), page, page_size), int(total_cents)
+
+
+def card_history(operator_id: int, card_id: int, page: int = 1, page_size: int = REPORT_PAGE_SIZE) -> Page:
+    """One card's ledger, newest first, a page at a time (another operator's card: not found)."""
+    from app.models import Card
+
+    page = max(1, page)
+    with read_session() as session:
+        card = session.get(Card, card_id)
+        if card is None or card.operator_id != operator_id:
+            raise GiftnetError(ErrorCode.not_found, "No card of this network has this number.")
+        total_rows = session.exec(select(func.count(LedgerEntry.id)).where(LedgerEntry.card_id == card_id)).one()
+        rows = session.exec(
+            select(LedgerEntry).where(LedgerEntry.card_id == card_id).order_by(LedgerEntry.id.desc())
+            .offset((page - 1) * page_size).limit(page_size)
+        ).all()
+    return Page(list(rows), int(total_rows), page, page_size)
+
+
+def _csv(header: list[str], rows: list[list]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def cents_text(amount_cents: int) -> str:
+    """Cents as a plain decimal for CSV (1234 -> 12.34, -5 -> -0.05): exact, no float."""
+    sign = "-" if amount_cents < 0 else ""
+    dollars, cents = divmod(abs(int(amount_cents)), 100)
+    return f"{sign}{dollars}.{cents:02d}"
+
+
+def sales_csv(rows: list[ChannelSales]) -> str:
+    body = [[r.channel, r.new_cards, cents_text(r.new_cards_cents), r.topups, cents_text(r.topup_cents)] for r in rows]
+    body.append(["total", sum(r.new_cards for r in rows), cents_text(sum(r.new_cards_cents for r in rows)),
+                 sum(r.topups for r in rows), cents_text(sum(r.topup_cents for r in rows))])
+    return _csv(["channel", "new_cards", "new_cards_value", "topups", "topup_value"], body)
+
+
+def redeemed_csv(rows: list[RedeemedAt], key_name: str) -> str:
+    body = [[r.key, r.location, r.redemptions, cents_text(r.redeemed_cents)] for r in rows]
+    body.append(["total", "", sum(r.redemptions for r in rows), cents_text(sum(r.redeemed_cents for r in rows))])
+    return _csv([key_name, "location", "redemptions", "redeemed_net_of_voids"], body)
+
+
+def aging_csv(rows: list[AgingBucket]) -> str:
+    body = [[r.label, r.cards, cents_text(r.unredeemed_cents)] for r in rows]
+    body.append(["total", sum(r.cards for r in rows), cents_text(sum(r.unredeemed_cents for r in rows))])
+    return _csv(["card_age", "cards", "unredeemed_value"], body)
+
+
+def dormant_csv(operator_id: int, months: int, now: datetime | None = None) -> str:
+    """Every dormant card (read a page at a time), then the total."""
+    body, page, total_cents = [], 1, 0
+    while True:
+        result, total_cents = dormant_cards(operator_id, months, page, 1000, now)
+        body += [[c.card_id, c.last4, cents_text(c.balance_cents), c.issued_at.isoformat(), c.last_activity_at.isoformat()]
+                 for c in result.rows]
+        if page >= result.pages:
+            break
+        page += 1
+    body.append(["total", len(body), cents_text(total_cents), "", ""])
+    return _csv(["card_id", "last4", "balance", "issued_at", "last_activity_at"], body)
+
+
+def card_history_csv(operator_id: int, card_id: int) -> str:
+    body, page, total_cents = [], 1, 0
+    while True:
+        result = card_history(operator_id, card_id, page, 1000)
+        total_cents += sum(e.amount_cents for e in result.rows)
+        body += [[e.id, e.created_at.isoformat(), e.kind, cents_text(e.amount_cents), cents_text(e.balance_after_cents),
+                  e.location_id or "", e.device_id or ""] for e in result.rows]
+        if page >= result.pages:
+            break
+        page += 1
+    body.append(["total", "", "", cents_text(total_cents), "", "", ""])
+    return _csv(["entry_id", "at", "kind", "amount", "balance_after", "location_id", "device_id"], body)

@@ -77,3 +77,63 @@ def test_the_feed_lists_the_newest_happenings_first(make_operator):
     assert len(entries) == 10 and entries[-1].label == "Device activated"
     other = make_operator()
     assert activity.feed(other.operator.id) == []
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_reports_over_the_known_history_and_their_csv_totals(make_operator):
+    from app.services import reports
+
+    owner = make_operator()
+    history = seed_history(owner.operator.id)
+    operator_id = owner.operator.id
+    start, end = figures.days_period(date(2025, 5, 1), date(2025, 6, 15), TZ)
+
+    sales = {row.channel: row for row in reports.sales_by_channel(operator_id, start, end)}
+    assert (sales["api"].new_cards, sales["api"].new_cards_cents) == (1, 5_000)  # card B, May 31 local
+    assert (sales["shop"].new_cards, sales["shop"].new_cards_cents) == (1, 2_000)
+    assert (sales["dashboard"].new_cards, sales["dashboard"].topups, sales["dashboard"].topup_cents) == (0, 1, 2_500)
+    assert _csv_rows(reports.sales_csv(list(sales.values())))[-1] == ["total", "2", "70.00", "1", "25.00"]
+
+    by_location = reports.redemptions_by_location(operator_id, start, end)
+    assert [(r.key, r.redemptions, r.redeemed_cents) for r in by_location] == [("Florist", 2, 3_234), ("Bakery", 1, 0)]
+    assert _csv_rows(reports.redeemed_csv(by_location, "location"))[-1] == ["total", "", "3", "32.34"]
+    by_device = reports.redemptions_by_device(operator_id, start, end)
+    assert [(r.key, r.redeemed_cents) for r in by_device] == [("API or dashboard", 3_234), ("DV-TEST-D1", 0)]
+
+    aging = reports.liability_aging(operator_id, now=NOW)
+    assert [(b.label, b.cards, b.unredeemed_cents) for b in aging] == [
+        ("0-3 months", 1, 6_266), ("3-6 months", 0, 0), ("6-12 months", 0, 0), ("12-24 months", 1, 6_000),
+        ("over 24 months", 0, 0),
+    ]
+    assert _csv_rows(reports.aging_csv(aging))[-1] == ["total", "2", "122.66"]
+
+    page, total_cents = reports.dormant_cards(operator_id, 6, now=NOW)
+    assert [(c.card_id, c.balance_cents) for c in page.rows] == [(history.card_ids["A"], 6_000)] and total_cents == 6_000
+    assert _csv_rows(reports.dormant_csv(operator_id, 6, now=NOW))[-1] == ["total", "1", "60.00", "", ""]
+
+    card_b = history.card_ids["B"]
+    first = reports.card_history(operator_id, card_b, page=1, page_size=3)
+    assert (first.total_rows, first.pages, [e.kind for e in first.rows]) == (5, 2, ["redeem", "void", "redeem"])
+    rows = _csv_rows(reports.card_history_csv(operator_id, card_b))
+    assert len(rows) == 7 and rows[-1][3] == "62.66"  # header, 5 movements, total = the balance
+
+
+def test_the_existing_summary_agrees_with_the_dashboard(make_operator):
+    from app.services import reports
+
+    owner = make_operator()
+    seed_history(owner.operator.id)
+    summary = reports.summary(owner.operator.id, "2025-06-01", "2025-06-15")
+    month = figures.period_figures(owner.operator.id, *figures.days_period(date(2025, 6, 1), date(2025, 6, 15), TZ))
+    assert (summary.sold_cents, summary.topped_up_cents, summary.redeemed_cents) == (
+        month.sold_cents, month.topup_cents, month.redeemed_cents)
+    assert summary.outstanding_liability_cents == 12_266

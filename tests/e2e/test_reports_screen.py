@@ -1,0 +1,39 @@
+"""The Reports screen in Chromium: the totals on screen equal the CSV's to the cent."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from e2e_helpers import log_in, open_page
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+
+def _download(page, button: str) -> list[list[str]]:  # noqa: ANN001
+    with page.expect_download() as info:
+        page.click(button)
+    return list(csv.reader(io.StringIO(open(info.value.path(), encoding="utf-8").read())))
+
+
+def test_sales_and_aging_totals_match_their_csv(page, make_operator, issue_card):  # noqa: ANN001
+    owner = make_operator()
+    issue_card(owner.operator_id, 2500)
+    issue_card(owner.operator_id, 1234)
+    log_in(page, owner.email, owner.password)
+    page.click("#nav-reports")
+    expect(page.locator("#report-sales")).to_be_visible()
+    open_page(page, "/reports")
+    total = page.locator("#report-sales-total")
+    expect(total).to_contain_text("$37.34")
+    assert _download(page, "#export-sales")[-1] == ["total", "2", "37.34", "0", "0.00"]
+    expect(page.locator("#report-aging-total")).to_contain_text("$37.34")
+    assert _download(page, "#export-aging")[-1] == ["total", "2", "37.34"]
+    expect(page.locator("#dormant-summary")).to_contain_text("0 cards")
+
+    # A card's history, and a card of no one refused in words.
+    page.fill("#history-card-id", "999999")
+    page.click("#history-open")
+    expect(page.locator("#history-error")).to_be_visible()
