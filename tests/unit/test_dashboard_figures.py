@@ -137,3 +137,21 @@ def test_the_existing_summary_agrees_with_the_dashboard(make_operator):
     assert (summary.sold_cents, summary.topped_up_cents, summary.redeemed_cents) == (
         month.sold_cents, month.topup_cents, month.redeemed_cents)
     assert summary.outstanding_liability_cents == 12_266
+
+
+def test_daily_series_across_a_dst_change_puts_rows_on_their_local_day(make_operator):
+    from datetime import UTC, datetime
+
+    from app.db import write_session
+    from app.models import LedgerEntry
+
+    owner = make_operator()
+    history = seed_history(owner.operator.id)
+    # Toronto springs forward on 2025-03-09. 04:59 UTC on the 9th is 23:59 on the 8th (EST);
+    # 04:30 UTC on the 10th is 00:30 on the 10th (EDT).
+    with write_session() as session:
+        for cents, at in ((700, datetime(2025, 3, 9, 4, 59, tzinfo=UTC)), (300, datetime(2025, 3, 10, 4, 30, tzinfo=UTC))):
+            session.add(LedgerEntry(operator_id=owner.operator.id, card_id=history.card_ids["A"], kind="adjust",
+                                    amount_cents=cents, balance_after_cents=0, created_at=at))
+    series = figures.daily_series(owner.operator.id, date(2025, 3, 7), date(2025, 3, 11), TZ)
+    assert [p.liability_cents - series[0].liability_cents for p in series] == [0, 700, 700, 1_000, 1_000]
