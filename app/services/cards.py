@@ -67,6 +67,9 @@ def list_cards(
     if status:
         statement = statement.where(Card.status == status)
     if query:
+        if "\x00" in query or len(query) > 254:
+            # PostgreSQL cannot compare text holding NUL: refuse it as input, never a 500.
+            raise GiftnetError(ErrorCode.invalid_input, "The search text is not valid.", field="q")
         needle = query.strip()
         last4 = codes.normalize_fragment(needle)
         conditions = [Card.recipient_email.contains(needle.lower())]
