@@ -55,10 +55,11 @@ demo: deps
 check-ledger: deps
 	$(PY) -m app.cli check-ledger
 
-bench: deps
+bench: deps chromium
 	$(PY) bench/ledger.py
 	$(PY) bench/api.py
 	$(PY) bench/import.py
+	$(PY) bench/pos_latency.py
 
 deps: $(VENV)/.installed $(BUN)
 
