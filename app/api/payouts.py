@@ -1,0 +1,326 @@
+"""/api/v1/payouts: payout batches paying the locations what their redemptions earned.
+
+Thin: parse, authorize (the key's operator scopes every call), call
+app/services/settlement.py, translate its answer. Another operator's batch is "not
+found". A bank file is written once per batch and format; every download answers
+the stored bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.auth import ApiCaller, api_caller
+from app.api.errors import error_responses
+from app.api.idempotent import IdempotencyKeyHeader, idempotent_answer
+from app.api.schemas import MAX_ID, StrictRequest, cursor_text, parse_cursor
+from app.services import payout_settings, settlement
+
+router = APIRouter(prefix="/payouts", tags=["payouts"])
+
+PayoutId = Path(ge=1, le=MAX_ID, description="The payout batch's id.", examples=[7])
+
+LINE_EXAMPLE = {
+    "location_id": 12,
+    "location_name": "Main Street Books",
+    "redemption_count": 3,
+    "gross_cents": 10000,
+    "commission_bps": 250,
+    "commission_cents": 250,
+    "net_cents": 9750,
+    "bank_summary": "US checking •••• 6789 (routing 011000015)",
+}
+SKIPPED_EXAMPLE = {"location_id": 13, "location_name": "Harbour Cafe", "redemption_count": 1, "gross_cents": 1500,
+                   "reason": "No bank details"}
+BATCH_EXAMPLE = {
+    "id": 7,
+    "status": "draft",
+    "currency": "USD",
+    "from": None,
+    "through": "2026-11-30T23:59:59.999999+00:00",
+    "effective_date": "2026-12-01",
+    "total_gross_cents": 10000,
+    "total_commission_cents": 250,
+    "total_net_cents": 9750,
+    "redemption_count": 3,
+    "created_at": "2026-11-30T18:00:00+00:00",
+    "exported_at": None,
+    "paid_at": None,
+    "cancelled_at": None,
+}
+DETAIL_EXAMPLE = {**BATCH_EXAMPLE, "lines": [LINE_EXAMPLE], "skipped": [SKIPPED_EXAMPLE], "files": []}
+
+
+class PayoutLineAnswer(BaseModel):
+    location_id: int
+    location_name: str
+    redemption_count: int
+    gross_cents: int
+    commission_bps: int
+    commission_cents: int
+    net_cents: int
+    bank_summary: str = Field(description="The bank account paid, never the full account number.")
+
+
+class SkippedAnswer(BaseModel):
+    location_id: int
+    location_name: str
+    redemption_count: int
+    gross_cents: int
+    reason: str = Field(description="Why the location was left out; its redemptions stay payable.")
+
+
+class BankFileAnswer(BaseModel):
+    id: int
+    format: Literal["nacha", "cpa005"]
+    filename: str
+    sha256: str
+    file_creation_number: int | None
+    created_at: str
+
+
+class PayoutBatchAnswer(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, json_schema_extra={"examples": [BATCH_EXAMPLE]})
+
+    id: int
+    status: Literal["draft", "exported", "paid", "cancelled"]
+    currency: str
+    period_from: str | None = Field(alias="from", description="Start of the period paid (inclusive), if any.")
+    through: str = Field(description="End of the period paid (inclusive).")
+    effective_date: str | None = Field(description="The day the locations should have the money.")
+    total_gross_cents: int
+    total_commission_cents: int
+    total_net_cents: int
+    redemption_count: int
+    created_at: str
+    exported_at: str | None
+    paid_at: str | None
+    cancelled_at: str | None
+
+
+class PayoutAnswer(PayoutBatchAnswer):
+    model_config = ConfigDict(populate_by_name=True, json_schema_extra={"examples": [DETAIL_EXAMPLE]})
+
+    lines: list[PayoutLineAnswer] = Field(description="One line per location paid.")
+    skipped: list[SkippedAnswer] = Field(description="Locations left out (only in the answer that created the batch).")
+    files: list[BankFileAnswer] = Field(description="The bank files written for this batch.")
+
+
+class PayoutList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"data": [BATCH_EXAMPLE], "next_cursor": "6"}]})
+
+    data: list[PayoutBatchAnswer]
+    next_cursor: str | None
+
+
+class CreatePayoutRequest(StrictRequest):
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={"examples": [{"through": "2026-11-30", "effective_date": "2026-12-02"}]},
+    )
+
+    through: str = Field(max_length=40, description="Pay everything unpaid redeemed through this ISO date or time "
+                         "(a date alone: that whole day in the operator's time zone; the future means now).")
+    period_from: str | None = Field(default=None, alias="from", max_length=40,
+                                    description="Only redemptions from this ISO date or time.")
+    effective_date: str | None = Field(default=None, max_length=10,
+                                       description="The day the locations should have the money (default: the next "
+                                       "business day).")
+
+
+class MarkPaidRequest(StrictRequest):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"email_statements": True}]})
+
+    email_statements: bool = Field(default=False, description="Email every location in the batch its statement.")
+
+
+def payout_answer(detail: settlement.PayoutDetail) -> PayoutAnswer:
+    return PayoutAnswer.model_validate(detail.as_dict())
+
+
+_NOT_FOUND = ("not_found", "No such payout batch.")
+_IDEMPOTENCY_409 = ("idempotency_in_flight", "A request with this Idempotency-Key is still being processed.")
+_IDEMPOTENCY_422 = ("idempotency_key_reused", "This Idempotency-Key was already used for a different request.")
+
+
+@router.get(
+    "",
+    operation_id="list_payouts",
+    response_model=PayoutList,
+    response_model_by_alias=True,
+    summary="List payout batches",
+    description="Newest first, a page at a time, without their lines (`GET /payouts/{payout_id}` has them).",
+    responses=error_responses(400, examples={400: [("invalid_input", "status is draft, exported, paid or cancelled.")]}),
+)
+def list_payouts(
+    caller: ApiCaller = Depends(api_caller),
+    status: Literal["draft", "exported", "paid", "cancelled"] | None = Query(default=None,
+                                                                           description="Only batches in this status."),
+    limit: int = Query(default=25, ge=1, le=100),
+    cursor: str | None = Query(default=None, max_length=32, description="`next_cursor` of the previous page."),
+) -> PayoutList:
+    page = settlement.list_payouts(caller.operator_id, status=status, limit=limit, cursor=parse_cursor(cursor))
+    return PayoutList(
+        data=_batches(caller.operator_id, page.batches),
+        next_cursor=cursor_text(page.next_cursor),
+    )
+
+
+def _batches(operator_id: int, batches: list) -> list[PayoutBatchAnswer]:
+    if not batches:
+        return []
+    currency = payout_settings.get_settings(operator_id).currency  # the operator's currency
+    return [PayoutBatchAnswer.model_validate(settlement.batch_as_dict(batch, currency)) for batch in batches]
+
+
+@router.post(
+    "",
+    operation_id="create_payout",
+    status_code=201,
+    response_model=PayoutAnswer,
+    response_model_by_alias=True,
+    summary="Create a payout batch",
+    description="A draft batch paying every redemption not yet in a batch, through `through` (and from `from`), "
+    "one line per location: gross, commission (the location's rate, else the operator's, rounded half up per "
+    "line) and net. Locations without usable bank details are left out and listed in `skipped` with the "
+    "reason; their redemptions stay payable. Send an `Idempotency-Key` so that a retry never creates two batches.",
+    responses=error_responses(
+        400, 409, 422,
+        examples={
+            400: [("invalid_input", "`through` must be an ISO 8601 date or time, like 2026-01-31 or "
+                                    "2026-01-31T17:00:00Z."),
+                  ("invalid_input", "effective_date cannot be in the past.")],
+            409: [("conflict", "Nothing is waiting to be paid through this date."), _IDEMPOTENCY_409],
+            422: [_IDEMPOTENCY_422],
+        },
+    ),
+)
+def create_payout(
+    request: Request,
+    body: CreatePayoutRequest,
+    caller: ApiCaller = Depends(api_caller),
+    idempotency_key: str | None = IdempotencyKeyHeader,
+) -> Response:
+    def work(_ledger_key: str | None) -> tuple[int, PayoutAnswer]:
+        detail = settlement.create_payout(caller.actor, body.through, body.period_from, body.effective_date)
+        return 201, payout_answer(detail)
+
+    return idempotent_answer(request, caller, idempotency_key, body, work)
+
+
+@router.get(
+    "/{payout_id}",
+    operation_id="get_payout",
+    response_model=PayoutAnswer,
+    response_model_by_alias=True,
+    summary="Read a payout batch",
+    description="The batch with its lines and the bank files written for it.",
+    responses=error_responses(404, examples={404: [_NOT_FOUND]}),
+)
+def get_payout(payout_id: int = PayoutId, caller: ApiCaller = Depends(api_caller)) -> PayoutAnswer:
+    return payout_answer(settlement.get_payout(caller.operator_id, payout_id))
+
+
+@router.get(
+    "/{payout_id}/file",
+    operation_id="payout_bank_file",
+    summary="Download the batch's bank file",
+    description="`nacha` (US accounts, US dollars) or `cpa005` (Canadian accounts). The first download writes and "
+    "stores the file and moves a draft batch to `exported`; every later download answers the same bytes. "
+    "The file name is in `Content-Disposition`.",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"},
+                                         "example": "101 0110000151234567890261130...\n"}},
+              "description": "The bank file (ASCII)."},
+        **error_responses(
+            400, 404, 409,
+            examples={
+                400: [("invalid_input", "format is nacha or cpa005.")],
+                404: [_NOT_FOUND],
+                409: [("conflict", "Complete the NACHA settings first (Settings, Payouts); missing: company ID."),
+                      ("conflict", "A NACHA file pays US bank accounts only; Harbour Cafe has a Canadian account. "
+                                   "Download a CPA-005 file instead."),
+                      ("conflict", "This payout batch was cancelled; its bank file must not be sent.")],
+            },
+        ),
+    },
+)
+def bank_file(
+    payout_id: int = PayoutId,
+    caller: ApiCaller = Depends(api_caller),
+    file_format: Literal["nacha", "cpa005"] = Query(alias="format", description="The bank file format."),
+) -> Response:
+    stored = settlement.export_bank_file(caller.actor, payout_id, file_format)
+    return Response(
+        settlement.bank_file_bytes(stored),
+        media_type="text/plain; charset=us-ascii",
+        headers={"Content-Disposition": f'attachment; filename="{stored.filename}"', "X-Content-SHA256": stored.sha256},
+    )
+
+
+@router.post(
+    "/{payout_id}/mark-paid",
+    operation_id="mark_payout_paid",
+    response_model=PayoutAnswer,
+    response_model_by_alias=True,
+    summary="Mark a payout batch paid",
+    description="Once the bank has paid it (or you paid by hand). With `email_statements`, every location in the "
+    "batch is emailed its statement. A batch already paid or cancelled is refused.",
+    responses=error_responses(
+        400, 404, 409, 422,
+        examples={
+            404: [_NOT_FOUND],
+            409: [("conflict", "This payout batch is already paid."),
+                  ("conflict", "This payout batch was cancelled; create a new batch to pay its redemptions."),
+                  _IDEMPOTENCY_409],
+            422: [_IDEMPOTENCY_422],
+        },
+    ),
+)
+def mark_paid(
+    request: Request,
+    body: MarkPaidRequest | None = None,
+    payout_id: int = PayoutId,
+    caller: ApiCaller = Depends(api_caller),
+    idempotency_key: str | None = IdempotencyKeyHeader,
+) -> Response:
+    email_statements = bool(body and body.email_statements)
+
+    def work(_ledger_key: str | None) -> tuple[int, PayoutAnswer]:
+        return 200, payout_answer(settlement.mark_paid(caller.actor, payout_id, email_statements=email_statements))
+
+    return idempotent_answer(request, caller, idempotency_key, body, work)
+
+
+@router.post(
+    "/{payout_id}/cancel",
+    operation_id="cancel_payout",
+    response_model=PayoutAnswer,
+    response_model_by_alias=True,
+    summary="Cancel a payout batch",
+    description="A draft or exported batch: its redemptions become payable again (a bank file already downloaded "
+    "must then not be sent). A paid or cancelled batch is refused.",
+    responses=error_responses(
+        400, 404, 409, 422,
+        examples={
+            404: [_NOT_FOUND],
+            409: [("conflict", "This payout batch is paid; a paid batch cannot be cancelled."), _IDEMPOTENCY_409],
+            422: [_IDEMPOTENCY_422],
+        },
+    ),
+)
+def cancel_payout(
+    request: Request,
+    payout_id: int = PayoutId,
+    caller: ApiCaller = Depends(api_caller),
+    idempotency_key: str | None = IdempotencyKeyHeader,
+) -> Response:
+    def work(_ledger_key: str | None) -> tuple[int, PayoutAnswer]:
+        return 200, payout_answer(settlement.cancel_payout(caller.actor, payout_id))
+
+    return idempotent_answer(request, caller, idempotency_key, None, work)
+

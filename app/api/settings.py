@@ -1,0 +1,142 @@
+"""/api/v1/settings: the operator's card limits, commission and bank file settings.
+
+Thin over app/services/payout_settings.py (the same rules as the dashboard's Settings
+screen). PATCH is partial: fields not given stay as they are; `null` clears a bank
+setting. Account numbers are never answered, only their last 4.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.auth import ApiCaller, api_caller
+from app.api.errors import error_responses
+from app.api.schemas import StrictRequest
+from app.services import payout_settings
+
+router = APIRouter(prefix="/settings", tags=["settings"])
+
+NACHA_EXAMPLE = {
+    "immediate_destination": "011000015",
+    "immediate_origin": "1234567890",
+    "destination_name": "FEDERAL RESERVE BANK",
+    "origin_name": "DOWNTOWN GIFTS",
+    "company_name": "DOWNTOWN GIFTS",
+    "company_id": "1234567890",
+    "odfi_routing": "011000015",
+    "offset_routing_number": None,
+    "offset_account_last4": None,
+}
+CPA005_EXAMPLE = {
+    "originator_id": "ABCDEF1234",
+    "data_centre": "00120",
+    "originator_short_name": "DOWNTOWN GIFTS",
+    "originator_long_name": "DOWNTOWN GIFTS NETWORK INC",
+    "return_institution_number": "001",
+    "return_transit_number": "00011",
+    "return_account_last4": "4321",
+}
+SETTINGS_EXAMPLE = {
+    "currency": "USD",
+    "commission_bps": 250,
+    "card_min_cents": 500,
+    "card_max_cents": 100000,
+    "payouts": {"nacha": NACHA_EXAMPLE, "cpa005": CPA005_EXAMPLE},
+}
+
+
+class NachaSettingsAnswer(BaseModel):
+    immediate_destination: str | None
+    immediate_origin: str | None
+    destination_name: str | None
+    origin_name: str | None
+    company_name: str | None
+    company_id: str | None
+    odfi_routing: str | None
+    offset_routing_number: str | None
+    offset_account_last4: str | None
+
+
+class Cpa005SettingsAnswer(BaseModel):
+    originator_id: str | None
+    data_centre: str | None
+    originator_short_name: str | None
+    originator_long_name: str | None
+    return_institution_number: str | None
+    return_transit_number: str | None
+    return_account_last4: str | None
+
+
+class PayoutSettingsAnswer(BaseModel):
+    nacha: NachaSettingsAnswer
+    cpa005: Cpa005SettingsAnswer
+
+
+class SettingsAnswer(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [SETTINGS_EXAMPLE]})
+
+    currency: str
+    commission_bps: int = Field(description="The operator's commission in basis points (250 = 2.5 %).")
+    card_min_cents: int
+    card_max_cents: int
+    payouts: PayoutSettingsAnswer
+
+
+class PayoutSettingsChange(StrictRequest):
+    nacha: dict[str, Any] | None = Field(default=None, description="NACHA fields to change; `null` clears the section.")
+    cpa005: dict[str, Any] | None = Field(default=None, description="CPA-005 fields to change; `null` clears the section.")
+
+
+class SettingsChange(StrictRequest):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"commission_bps": 300, "payouts": {"nacha": {"company_id": "1234567890"}}},
+    ]})
+
+    commission_bps: int | None = Field(default=None, description="0 to 10000 basis points.")
+    card_min_cents: int | None = Field(default=None, description="1 to 100,000,000, at most `card_max_cents`.")
+    card_max_cents: int | None = Field(default=None, description="1 to 100,000,000, at least `card_min_cents`.")
+    payouts: PayoutSettingsChange | None = Field(default=None, description="Bank file settings to change.")
+
+
+def settings_answer(settings: payout_settings.OperatorSettings) -> SettingsAnswer:
+    return SettingsAnswer.model_validate(settings.as_dict())
+
+
+@router.get(
+    "",
+    operation_id="get_settings",
+    response_model=SettingsAnswer,
+    summary="Read the operator's settings",
+    description="Card limits, commission and the NACHA / CPA-005 bank file settings (account numbers by their last 4).",
+    responses=error_responses(400),
+)
+def get_settings(caller: ApiCaller = Depends(api_caller)) -> SettingsAnswer:
+    return settings_answer(payout_settings.get_settings(caller.operator_id))
+
+
+@router.patch(
+    "",
+    operation_id="update_settings",
+    response_model=SettingsAnswer,
+    summary="Change the operator's settings",
+    description="Partial: only the fields given change; within `payouts.nacha` / `payouts.cpa005`, `null` clears a "
+    "field. Every field is checked; when one is refused nothing changes and `field` names it.",
+    responses=error_responses(
+        400,
+        examples={400: [
+            ("invalid_input", "commission_bps is a whole number of basis points from 0 to 10000 (250 = 2.5 %)."),
+            ("invalid_input", "The card minimum must not be more than the card maximum."),
+            ("invalid_input", "The NACHA ODFI routing number must be a 9-digit ABA routing number with a valid "
+                              "check digit."),
+            ("invalid_input", "Unknown field `payouts.nacha.bank`."),
+        ]},
+    ),
+)
+def update_settings(body: SettingsChange, caller: ApiCaller = Depends(api_caller)) -> SettingsAnswer:
+    changes = body.model_dump(exclude_unset=True)
+    if "payouts" in changes and changes["payouts"] is not None:
+        changes["payouts"] = body.payouts.model_dump(exclude_unset=True) if body.payouts else None
+    return settings_answer(payout_settings.update_settings(caller.actor, changes))
