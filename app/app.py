@@ -34,6 +34,11 @@ from app.state.location_import import LocationImportState
 from app.state.locations import LocationDetailState, LocationFormState, LocationsState
 from app.state.outbox import OutboxState
 from app.state.reports import ReportsState
+from app.components.storage_fallback import storage_fallback_script
+from app.pages.shop import SHOP_META, embed_page, shop_page
+from app.pages.shop_admin import orders_page, widget_page
+from app.state.shop import ShopState
+from app.state.shop_admin import OrdersState, WidgetState
 
 
 def index() -> rx.Component:
@@ -43,6 +48,8 @@ def index() -> rx.Component:
 app = rx.App(
     theme=rx.theme(accent_color="teal", radius="medium", scaling="105%"),
     api_transformer=create_api(),
+    # The shop widget runs in third-party iframes, where storage may be refused.
+    head_components=[storage_fallback_script()],
 )
 app.add_page(index, route="/", title="Giftnet", on_load=LoginState.redirect_if_signed_in_or_login)
 app.add_page(login_page, route="/login", title="Sign in | Giftnet", on_load=LoginState.redirect_if_signed_in)
@@ -62,6 +69,11 @@ app.add_page(location_edit_page, route="/locations/[location_id]/edit", title="E
 app.add_page(activate_page, route="/activate/[activation_token]", title="Activate this device | Giftnet", on_load=ActivateState.load, meta=DEVICE_PAGE_META)
 app.add_page(redeem_page, route="/redeem", title="Redeem | Giftnet", on_load=RedeemState.load, meta=DEVICE_PAGE_META)
 app.add_page(reports_page, route="/reports", title="Reports | Giftnet", on_load=ReportsState.load)
+app.add_page(widget_page, route="/widget", title="Shop and widget | Giftnet", on_load=WidgetState.load)
+app.add_page(orders_page, route="/orders", title="Orders | Giftnet", on_load=OrdersState.load)
+# The shop: public, anyone may buy. /embed is meant to be framed by operators' sites (no frame-blocking headers).
+app.add_page(shop_page, route="/shop/[slug]", title="Gift cards", on_load=ShopState.load, meta=SHOP_META)
+app.add_page(embed_page, route="/embed/[slug]", title="Gift cards", on_load=ShopState.load, meta=SHOP_META)
 app.add_page(developers_page, route="/developers", title="Developers | Giftnet", on_load=DevelopersState.load)
 for section in UPCOMING_SECTIONS:
     app.add_page(

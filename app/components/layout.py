@@ -10,6 +10,8 @@ NAV_ITEMS = [
     ("Activity", "/dashboard", "activity"),
     ("Cards", "/cards", "credit-card"),
     ("Locations", "/locations", "store"),
+    ("Shop", "/widget", "shopping-bag"),
+    ("Orders", "/orders", "receipt"),
     ("Settlements", "/settlements", "landmark"),
     ("Reports", "/reports", "chart-bar"),
     ("Developers", "/developers", "code"),

@@ -1,0 +1,305 @@
+"""The shop: `/shop/<slug>` (a full page) and `/embed/<slug>` (compact, inside an
+iframe on the operator's site). Cart, payment, result; errors beside each field."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.layout import page_ready_marker
+from app.integrations.sandbox import TEST_CARDS
+from app.state.shop import SANDBOX_CARD_INPUT as _STATE_CARD_INPUT
+from app.state.shop import LineForm, ShopState
+
+SHOP_META = [{"name": "robots", "content": "noindex"}]
+# The test card field; the state's tokenizing script reads it by this id.
+SANDBOX_CARD_INPUT = "sandbox-card-number"
+assert SANDBOX_CARD_INPUT == _STATE_CARD_INPUT
+
+
+def _id(index: rx.Var, suffix: str) -> rx.Var:
+    return "line-" + index.to_string() + "-" + suffix
+
+
+def _field_error(message: rx.Var, element_id: rx.Var | str) -> rx.Component:
+    return rx.cond(message != "", rx.text(message, color=rx.color("red", 11), size="2", id=element_id, role="alert"))
+
+
+def _labelled(label: str, control: rx.Component, error: rx.Var, error_id, html_for) -> rx.Component:  # noqa: ANN001
+    return rx.vstack(
+        rx.el.label(label, html_for=html_for, style={"fontWeight": "500", "fontSize": "14px"}),
+        control,
+        _field_error(error, error_id),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _test_mode_banner() -> rx.Component:
+    return rx.cond(
+        ShopState.test_mode,
+        rx.callout(
+            "TEST MODE: this shop uses the sandbox gateway. No real card is charged and no real money moves.",
+            icon="flask-conical", color_scheme="amber", id="test-mode-banner", width="100%", role="status",
+        ),
+    )
+
+
+def _amount_buttons(line: LineForm, index: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.foreach(
+            ShopState.presets,
+            lambda preset: rx.button(
+                preset.label,
+                type="button",
+                size="3",
+                variant=rx.cond(line.amount_choice == preset.cents, "solid", "outline"),
+                id=_id(index, "amount-" + preset.cents),
+                aria_pressed=rx.cond(line.amount_choice == preset.cents, "true", "false"),
+                on_click=ShopState.choose_amount(index, preset.cents),
+            ),
+        ),
+        rx.cond(
+            ShopState.allow_custom,
+            rx.button("Other amount", type="button", size="3",
+                      variant=rx.cond(line.amount_choice == "custom", "solid", "outline"),
+                      id=_id(index, "amount-custom"), on_click=ShopState.choose_amount(index, "custom")),
+        ),
+        wrap="wrap",
+        spacing="2",
+    )
+
+
+def _card_line(line: LineForm, index: rx.Var) -> rx.Component:
+    return rx.vstack(
+        _amount_buttons(line, index),
+        rx.cond(
+            line.amount_choice == "custom",
+            _labelled(
+                "Amount (" + ShopState.range_label + ")",
+                rx.input(value=line.custom_amount, on_change=lambda v: ShopState.set_line_field(index, "custom_amount", v),
+                         id=_id(index, "custom-amount"), input_mode="decimal", placeholder="40.00", size="3"),
+                "", "", _id(index, "custom-amount"),
+            ),
+        ),
+        _field_error(line.amount_error, _id(index, "amount-error")),
+        rx.hstack(
+            rx.button("For myself", type="button", size="2", id=_id(index, "for-self"),
+                      variant=rx.cond(line.for_self, "solid", "outline"), on_click=ShopState.set_recipient(index, "myself")),
+            rx.button("For someone else", type="button", size="2", id=_id(index, "for-other"),
+                      variant=rx.cond(line.for_self, "outline", "solid"), on_click=ShopState.set_recipient(index, "other")),
+            spacing="2",
+        ),
+        rx.cond(
+            ~line.for_self,
+            rx.vstack(
+                _labelled("Recipient's name",
+                          rx.input(value=line.recipient_name, id=_id(index, "recipient-name"), size="3", width="100%",
+                                   on_change=lambda v: ShopState.set_line_field(index, "recipient_name", v)),
+                          line.recipient_name_error, _id(index, "recipient-name-error"), _id(index, "recipient-name")),
+                _labelled("Recipient's email",
+                          rx.input(value=line.recipient_email, id=_id(index, "recipient-email"), type="email", size="3",
+                                   width="100%", on_change=lambda v: ShopState.set_line_field(index, "recipient_email", v)),
+                          line.recipient_email_error, _id(index, "recipient-email-error"), _id(index, "recipient-email")),
+                _labelled("Message (optional)",
+                          rx.text_area(value=line.message, id=_id(index, "message"), width="100%",
+                                       on_change=lambda v: ShopState.set_line_field(index, "message", v)),
+                          line.message_error, _id(index, "message-error"), _id(index, "message")),
+                _labelled("Delivery date (optional; today if empty)",
+                          rx.input(value=line.delivery_date, id=_id(index, "delivery-date"), type="date", size="3",
+                                   on_change=lambda v: ShopState.set_line_field(index, "delivery_date", v)),
+                          line.delivery_date_error, _id(index, "delivery-date-error"), _id(index, "delivery-date")),
+                width="100%",
+                spacing="2",
+            ),
+        ),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _topup_line(line: LineForm, index: rx.Var) -> rx.Component:
+    return rx.vstack(
+        _labelled("Card code",
+                  rx.input(value=line.card_code, id=_id(index, "card-code"), placeholder="XXXX-XXXX-XXXX-XXXX", size="3",
+                           width="100%", on_change=lambda v: ShopState.set_line_field(index, "card_code", v)),
+                  line.card_code_error, _id(index, "card-code-error"), _id(index, "card-code")),
+        _labelled("Top-up amount (" + ShopState.range_label + ")",
+                  rx.input(value=line.custom_amount, id=_id(index, "custom-amount"), input_mode="decimal", size="3",
+                           placeholder="20.00", on_change=lambda v: ShopState.set_line_field(index, "custom_amount", v)),
+                  line.amount_error, _id(index, "amount-error"), _id(index, "custom-amount")),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _line(line: LineForm, index: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(rx.cond(line.kind == "card", "Gift card", "Top up a card"), size="4"),
+                rx.spacer(),
+                rx.cond(ShopState.lines.length() > 1,
+                        rx.button("Remove", type="button", variant="ghost", color_scheme="red", size="2",
+                                  id=_id(index, "remove"), on_click=ShopState.remove_line(index))),
+                width="100%",
+                align="center",
+            ),
+            rx.cond(line.kind == "card", _card_line(line, index), _topup_line(line, index)),
+            width="100%",
+            spacing="3",
+        ),
+        id="line-" + index.to_string(),
+        class_name="cart-line",
+        width="100%",
+    )
+
+
+def _cart() -> rx.Component:
+    return rx.vstack(
+        rx.foreach(ShopState.lines, _line),
+        rx.hstack(
+            rx.button(rx.icon("plus"), "Add a gift card", type="button", variant="soft", size="3", id="add-card",
+                      on_click=ShopState.add_card),
+            rx.button(rx.icon("wallet"), "Top up a card", type="button", variant="soft", size="3", id="add-topup",
+                      on_click=ShopState.add_topup),
+            wrap="wrap",
+            spacing="2",
+        ),
+        rx.heading("Your details", size="4", margin_top="8px"),
+        _labelled("Your name", rx.input(value=ShopState.buyer_name, on_change=ShopState.set_buyer_name, id="buyer-name",
+                                        size="3", width="100%", auto_complete="name"),
+                  ShopState.buyer_name_error, "buyer-name-error", "buyer-name"),
+        _labelled("Your email (for the receipt)",
+                  rx.input(value=ShopState.buyer_email, on_change=ShopState.set_buyer_email, id="buyer-email",
+                           type="email", size="3", width="100%", auto_complete="email"),
+                  ShopState.buyer_email_error, "buyer-email-error", "buyer-email"),
+        rx.cond(ShopState.terms != "", rx.text(ShopState.terms, size="2", color=rx.color("gray", 11), id="shop-terms",
+                                               white_space="pre-wrap")),
+        rx.cond(ShopState.cart_error != "",
+                rx.callout(ShopState.cart_error, icon="triangle-alert", color_scheme="red", id="cart-error", width="100%")),
+        rx.hstack(
+            rx.text("Total ", rx.text.strong(ShopState.total, id="cart-total"), size="5"),
+            rx.spacer(),
+            rx.button("Continue to payment", size="3", id="checkout", on_click=ShopState.checkout,
+                      style={"background": ShopState.primary_colour}),
+            width="100%",
+            align="center",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _sandbox_form() -> rx.Component:
+    return rx.vstack(
+        rx.text("Test cards: ", rx.code("4030 0000 1000 1234"), " approves, ", rx.code("4003 0505 0004 0005"),
+                " declines, ", rx.code("4000 0000 0000 0119"), " loses the answer (like a timeout).", size="2"),
+        rx.el.label("Test card number", html_for=SANDBOX_CARD_INPUT, style={"fontWeight": "500", "fontSize": "14px"}),
+        # Not bound to state: the number stays in the browser, only its sbx_ token is sent.
+        rx.el.input(id=SANDBOX_CARD_INPUT, input_mode="numeric", autocomplete="off",
+                    placeholder="4030 0000 1000 1234",
+                    style={"fontSize": "18px", "padding": "10px", "width": "100%", "borderRadius": "6px",
+                           "border": "1px solid #ccc"}),
+        rx.button(rx.cond(ShopState.paying, "Paying…", "Pay " + ShopState.order_total), size="3", id="pay-button",
+                  disabled=ShopState.paying, on_click=ShopState.pay_sandbox, width="100%",
+                  style={"background": ShopState.primary_colour}),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _live_gateway_form() -> rx.Component:
+    return rx.callout(
+        rx.text("The card form of ", rx.text.strong(ShopState.gateway),
+                " loads here from the gateway's own script (Bambora Custom Checkout / forte.js), so the card number "
+                "never reaches our server. That script cannot load on this offline machine."),
+        icon="lock", color_scheme="blue", id="live-gateway-note", width="100%",
+    )
+
+
+def _pay_step() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Payment", size="5"),
+        rx.text("Order ", rx.text.strong(ShopState.order_number, id="order-number"), " · total ",
+                rx.text.strong(ShopState.order_total, id="pay-total")),
+        rx.cond(ShopState.test_mode, _sandbox_form(), _live_gateway_form()),
+        rx.cond(ShopState.pay_error != "",
+                rx.callout(ShopState.pay_error, icon="triangle-alert", color_scheme="red", id="pay-error", width="100%")),
+        rx.button("Back to the cart", variant="ghost", id="back-to-cart", on_click=ShopState.back_to_cart),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _result_step() -> rx.Component:
+    return rx.cond(
+        ShopState.order_status == "paid",
+        rx.vstack(
+            rx.heading("Thank you!", size="6", id="order-paid"),
+            rx.text("Order ", rx.text.strong(ShopState.order_number), " is paid (", ShopState.order_total, ")."),
+            rx.vstack(rx.foreach(ShopState.result_lines, lambda row: rx.text(row.text, class_name="order-result-line")),
+                      id="order-result-lines", spacing="1"),
+            rx.text("Each card's code is on its way by email to its recipient, and your receipt to you.",
+                    id="emails-on-their-way"),
+            rx.button("Buy another", variant="soft", id="new-order", on_click=ShopState.new_order),
+            width="100%",
+            spacing="3",
+        ),
+        rx.vstack(
+            rx.heading(rx.cond(ShopState.order_status == "declined", "Your card was declined",
+                               "The payment did not go through"), size="6", id="order-failed"),
+            rx.text(ShopState.order_message, id="order-failed-message"),
+            rx.text("Nothing was issued. You can try again."),
+            rx.button("Try again", size="3", id="try-again", on_click=ShopState.try_again),
+            width="100%",
+            spacing="3",
+        ),
+    )
+
+
+def _shop_body() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.cond(ShopState.logo_url != "", rx.image(src=ShopState.logo_url, height="40px", alt="", id="shop-logo")),
+            rx.heading(ShopState.shop_name, size=rx.cond(ShopState.embed, "5", "7"), id="shop-name"),
+            align="center",
+            spacing="3",
+        ),
+        rx.cond(~ShopState.embed, rx.text("Gift cards accepted across the network.", color=rx.color("gray", 11))),
+        _test_mode_banner(),
+        rx.match(ShopState.step, ("pay", _pay_step()), ("result", _result_step()), _cart()),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _shop(compact: bool) -> rx.Component:
+    return rx.box(
+        rx.cond(
+            ShopState.checked,
+            rx.cond(
+                ShopState.found,
+                _shop_body(),
+                rx.callout("There is no shop at this address.", icon="circle-x", color_scheme="red", id="shop-not-found"),
+            ),
+            rx.center(rx.spinner(size="3"), padding="32px"),
+        ),
+        page_ready_marker(),
+        id="shop",
+        max_width="640px" if not compact else "100%",
+        margin="0 auto",
+        padding="24px 16px" if not compact else "12px",
+        background=ShopState.background_colour,
+        min_height="100vh" if not compact else "auto",
+    )
+
+
+def shop_page() -> rx.Component:
+    return _shop(compact=False)
+
+
+def embed_page() -> rx.Component:
+    return _shop(compact=True)
+
+
+__all__ = ["SHOP_META", "TEST_CARDS", "embed_page", "shop_page"]

@@ -1,0 +1,296 @@
+"""The public shop `/shop/<slug>` and its compact twin `/embed/<slug>` (for an iframe):
+the cart, the payment step and the result. No login: anyone may buy."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+import reflex as rx
+
+from app.integrations import sandbox
+from app.services import orders, shop_settings
+from app.services.errors import GiftnetError
+from app.services.money import format_cents, parse_amount
+from app.services.orders import CartInvalid, CartLine
+
+SANDBOX_CARD_INPUT = "sandbox-card-number"
+# The embed page tells its host page how tall it is (assets/embed.js listens).
+POST_HEIGHT_JS = """
+(function(){
+  if (window.parent === window || window.__giftnetHeight) return;
+  window.__giftnetHeight = true;
+  var last = 0;
+  function post(){
+    var h = Math.ceil(document.documentElement.scrollHeight);
+    if (h !== last) { last = h; window.parent.postMessage({type: 'giftnet:height', height: h}, '*'); }
+  }
+  new ResizeObserver(post).observe(document.body);
+  setInterval(post, 500);
+  post();
+})();
+"""
+
+LINE_FIELDS = ("recipient_name", "recipient_email", "message", "delivery_date", "card_code", "custom_amount")
+
+
+@dataclass
+class LineForm:
+    kind: str = "card"  # card | topup
+    amount_choice: str = ""  # a preset's cents, or "custom"
+    custom_amount: str = ""
+    for_self: bool = True
+    recipient_name: str = ""
+    recipient_email: str = ""
+    message: str = ""
+    delivery_date: str = ""
+    card_code: str = ""
+    amount_error: str = ""
+    recipient_name_error: str = ""
+    recipient_email_error: str = ""
+    message_error: str = ""
+    delivery_date_error: str = ""
+    card_code_error: str = ""
+
+
+@dataclass
+class Preset:
+    cents: str = ""
+    label: str = ""
+
+
+@dataclass
+class ResultLine:
+    text: str = ""
+
+
+class ShopState(rx.State):
+    found: bool = False
+    checked: bool = False
+    embed: bool = False
+    slug: str = ""
+    shop_name: str = ""
+    test_mode: bool = True
+    gateway: str = "sandbox"
+    presets: list[Preset] = []
+    allow_custom: bool = True
+    range_label: str = ""
+    primary_colour: str = "#0d9488"
+    background_colour: str = "#ffffff"
+    logo_url: str = ""
+    terms: str = ""
+
+    lines: list[LineForm] = []
+    buyer_name: str = ""
+    buyer_email: str = ""
+    buyer_name_error: str = ""
+    buyer_email_error: str = ""
+    cart_error: str = ""
+
+    step: str = "cart"  # cart | pay | result
+    order_id: int = 0
+    order_number: str = ""
+    order_status: str = ""
+    order_total: str = ""
+    order_message: str = ""
+    result_lines: list[ResultLine] = []
+    attempt_key: str = ""
+    paying: bool = False
+    pay_error: str = ""
+
+    _operator_id: int = 0
+
+    @rx.var
+    def total(self) -> str:
+        cents = 0
+        for line in self.lines:
+            amount = self._line_cents(line)
+            cents += amount or 0
+        return format_cents(cents)
+
+    def _line_cents(self, line: LineForm) -> int | None:
+        if line.kind == "card" and line.amount_choice and line.amount_choice != "custom":
+            return int(line.amount_choice)
+        try:
+            return parse_amount(line.custom_amount) if line.custom_amount.strip() else None
+        except GiftnetError:
+            return None
+
+    @rx.event
+    def load(self):
+        params = self.router.page.params
+        self.slug = str(params.get("slug", ""))
+        self.embed = self.router.page.path.startswith("/embed")
+        shop = shop_settings.shop_by_slug(self.slug)
+        self.checked, self.found = True, shop is not None
+        if shop is None:
+            return
+        self._operator_id = shop.operator_id
+        self.shop_name = shop.name
+        self.test_mode, self.gateway = shop.test_mode, shop.gateway
+        settings = shop.settings
+        self.presets = [Preset(cents=str(c), label=format_cents(c)) for c in settings.preset_amounts_cents]
+        self.allow_custom = settings.allow_custom
+        self.range_label = (f"{format_cents(settings.custom_min_cents)} to {format_cents(settings.custom_max_cents)}")
+        self.primary_colour, self.background_colour = settings.primary_colour, settings.background_colour
+        self.logo_url, self.terms = settings.logo_url or "", settings.terms or ""
+        self._start_over()
+        if self.embed:
+            return rx.call_script(POST_HEIGHT_JS)
+
+    def _start_over(self) -> None:
+        first = self.presets[0].cents if self.presets else "custom"
+        self.lines = [LineForm(amount_choice=first)]
+        self.buyer_name_error = self.buyer_email_error = self.cart_error = ""
+        self.step, self.order_id, self.order_status, self.pay_error = "cart", 0, "", ""
+        self.result_lines = []
+
+    # --- the cart -------------------------------------------------------------------
+
+    @rx.event
+    def add_card(self):
+        self.lines.append(LineForm(amount_choice=self.presets[0].cents if self.presets else "custom"))
+
+    @rx.event
+    def add_topup(self):
+        self.lines.append(LineForm(kind="topup", amount_choice="custom"))
+
+    @rx.event
+    def remove_line(self, index: int):
+        if 0 <= index < len(self.lines) and len(self.lines) > 1:
+            self.lines.pop(index)
+
+    @rx.event
+    def choose_amount(self, index: int, choice: str):
+        self.lines[index].amount_choice = choice
+        self.lines[index].amount_error = ""
+
+    @rx.event
+    def set_recipient(self, index: int, who: str):
+        self.lines[index].for_self = who == "myself"
+
+    @rx.event
+    def set_line_field(self, index: int, name: str, value: str):
+        if name in LINE_FIELDS and 0 <= index < len(self.lines):
+            setattr(self.lines[index], name, value)
+            error_name = "amount_error" if name == "custom_amount" else f"{name}_error"
+            if hasattr(self.lines[index], error_name):
+                setattr(self.lines[index], error_name, "")
+
+    @rx.event
+    def set_buyer_name(self, value: str):
+        self.buyer_name, self.buyer_name_error = value, ""
+
+    @rx.event
+    def set_buyer_email(self, value: str):
+        self.buyer_email, self.buyer_email_error = value, ""
+
+    @rx.event
+    def checkout(self):
+        errors: dict[str, str] = {}
+        cart: list[CartLine] = []
+        for index, line in enumerate(self.lines):
+            amount = None
+            if line.kind == "card" and line.amount_choice not in ("", "custom"):
+                amount = int(line.amount_choice)
+            elif line.custom_amount.strip():
+                try:
+                    amount = parse_amount(line.custom_amount)
+                except GiftnetError as error:
+                    errors[f"lines.{index}.amount"] = error.message
+            delivery = None
+            if line.delivery_date and not line.for_self:
+                try:
+                    delivery = date.fromisoformat(line.delivery_date)
+                except ValueError:
+                    errors[f"lines.{index}.delivery_date"] = "Choose a date."
+            cart.append(CartLine(kind=line.kind, amount_cents=amount, for_self=line.for_self,
+                                 recipient_name=line.recipient_name, recipient_email=line.recipient_email,
+                                 message=line.message, delivery_date=delivery, card_code=line.card_code))
+        try:
+            if errors:
+                raise CartInvalid(errors)
+            order = orders.create_order(self._operator_id, buyer_name=self.buyer_name, buyer_email=self.buyer_email,
+                                        lines=cart, client_ip=self.router.session.client_ip)
+        except CartInvalid as invalid:
+            self._show_errors({**invalid.field_errors, **errors})
+            return
+        except GiftnetError as error:
+            self.cart_error = error.message
+            return
+        self.order_id, self.order_number = order.id, order.number
+        self.order_total = format_cents(order.total_cents, order.currency)
+        self.order_status, self.pay_error = order.status, ""
+        self.attempt_key = secrets.token_hex(8)
+        self.step = "pay"
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        self.buyer_name_error = errors.get("buyer_name", "")
+        self.buyer_email_error = errors.get("buyer_email", "")
+        self.cart_error = errors.get("lines", "") or "Please correct the fields marked below."
+        for index, line in enumerate(self.lines):
+            for name in ("amount", "recipient_name", "recipient_email", "message", "delivery_date", "card_code"):
+                setattr(line, f"{name}_error", errors.get(f"lines.{index}.{name}", ""))
+
+    @rx.event
+    def back_to_cart(self):
+        self.step = "cart"
+
+    # --- paying ---------------------------------------------------------------------
+
+    @rx.event
+    def pay_sandbox(self):
+        """The test card is turned into a token in the browser; only the token comes back."""
+        if self.paying:
+            return
+        return rx.call_script(sandbox.tokenize_script(SANDBOX_CARD_INPUT), callback=ShopState.pay_with_token)
+
+    @rx.event
+    def pay_with_token(self, token: str):
+        if not token:
+            self.pay_error = "Use one of the test card numbers shown above."
+            return
+        if self.paying or not self.order_id:
+            return
+        self.paying, self.pay_error = True, ""
+        yield
+        try:
+            order = orders.pay_order(self._operator_id, self.order_id, token, self.attempt_key)
+        except GiftnetError as error:
+            self.paying, self.pay_error = False, error.message
+            return
+        self.paying = False
+        self._show_order(order)
+
+    def _show_order(self, order: orders.OrderView) -> None:
+        self.order_status = order.status
+        self.order_message = order.gateway_message or ""
+        if order.status in ("paid", "refunded"):
+            self.step = "result"
+            self.result_lines = [
+                ResultLine(text=(f"Gift card {format_cents(line.amount_cents)} for {line.recipient} (card •••• {line.card_last4})"
+                                 if line.kind == "card" else
+                                 f"Top-up {format_cents(line.amount_cents)} on card •••• {line.card_last4}"))
+                for line in order.lines
+            ]
+        elif order.status == "charging":
+            self.step = "pay"
+            self.pay_error = "Your payment is being processed; this page updates in a moment."
+        else:
+            # declined or error: the shopper may try again with a new attempt.
+            self.step = "result"
+            self.attempt_key = secrets.token_hex(8)
+
+    @rx.event
+    def check_order(self):
+        if self.order_id:
+            self._show_order(orders.order_view(self._operator_id, self.order_id))
+
+    @rx.event
+    def try_again(self):
+        self.step, self.pay_error = "pay", ""
+
+    @rx.event
+    def new_order(self):
+        self._start_over()

@@ -1,0 +1,196 @@
+"""Dashboard screens of the shop: Widget (snippet, preview, settings, gateway) and Orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import reflex as rx
+
+from app.db import read_session
+from app.models import Operator
+from app.services import orders, shop_settings
+from app.services.actor import Actor
+from app.services.errors import GiftnetError
+from app.services.money import format_cents, parse_amount
+from app.services.timefmt import format_local_time
+from app.settings import get_settings
+from app.state.session import SessionState
+
+
+def _dollars(cents: int) -> str:
+    return f"{cents / 100:.2f}"
+
+
+class WidgetState(SessionState):
+    slug: str = ""
+    public_url: str = ""
+    presets: str = ""
+    allow_custom: bool = True
+    custom_min: str = ""
+    custom_max: str = ""
+    primary_colour: str = ""
+    background_colour: str = ""
+    logo_url: str = ""
+    terms: str = ""
+    settings_error: str = ""
+    settings_saved: str = ""
+    gateway: str = "sandbox"
+    gateway_fields: dict[str, str] = {}
+    gateway_error: str = ""
+    gateway_saved: str = ""
+
+    @rx.var
+    def iframe_snippet(self) -> str:
+        return f'<script src="{self.public_url}/embed.js" data-shop="{self.slug}" async></script>'
+
+    @rx.var
+    def button_snippet(self) -> str:
+        return (f'<script src="{self.public_url}/embed.js" data-shop="{self.slug}" data-mode="button" '
+                f'data-label="Buy a gift card" async></script>')
+
+    @rx.var
+    def preview_src(self) -> str:
+        return f"/embed/{self.slug}" if self.slug else ""
+
+    @rx.event
+    def load(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        with read_session() as session:
+            self.slug = session.get(Operator, who.operator_id).slug
+        self.public_url = get_settings().public_url
+        settings = shop_settings.get_shop_settings(who.operator_id)
+        self.presets = ", ".join(_dollars(c) for c in settings.preset_amounts_cents)
+        self.allow_custom = settings.allow_custom
+        self.custom_min, self.custom_max = _dollars(settings.custom_min_cents), _dollars(settings.custom_max_cents)
+        self.primary_colour, self.background_colour = settings.primary_colour, settings.background_colour
+        self.logo_url, self.terms = settings.logo_url or "", settings.terms or ""
+        gateway = shop_settings.get_gateway_settings(who.operator_id)
+        self.gateway = gateway.gateway
+        self.gateway_fields = {k: v or "" for k, v in gateway.fields.items()}
+        self.settings_error = self.settings_saved = self.gateway_error = self.gateway_saved = ""
+
+    @rx.event
+    def set_allow_custom(self, value: bool):
+        self.allow_custom = bool(value)
+
+    @rx.event
+    def save_settings(self, form: dict):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.settings_saved = ""
+        try:
+            presets = [parse_amount(part, field="preset_amounts_cents")
+                       for part in str(form.get("presets", "")).split(",") if part.strip()]
+            changes = {
+                "preset_amounts_cents": presets,
+                "allow_custom": self.allow_custom,
+                "custom_min_cents": parse_amount(str(form.get("custom_min", "")), field="custom_min_cents"),
+                "custom_max_cents": parse_amount(str(form.get("custom_max", "")), field="custom_max_cents"),
+                "primary_colour": str(form.get("primary_colour", "")),
+                "background_colour": str(form.get("background_colour", "")),
+                "logo_url": str(form.get("logo_url", "")) or None,
+                "terms": str(form.get("terms", "")) or None,
+            }
+            shop_settings.update_shop_settings(Actor(who.operator_id, user_id=who.user_id), changes)
+        except GiftnetError as error:
+            self.settings_error = error.message
+            return
+        self.settings_error = ""
+        self.settings_saved = "Saved. The preview below shows the shop as shoppers see it."
+        return WidgetState.load
+
+    @rx.event
+    def choose_gateway(self, gateway: str):
+        self.gateway = gateway
+        self.gateway_error = self.gateway_saved = ""
+
+    @rx.event
+    def save_gateway(self, form: dict):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        fields = shop_settings.GATEWAY_FIELDS.get(self.gateway, {})
+        values = {name: str(form.get(name, "")) for name in fields}
+        try:
+            shop_settings.update_gateway_settings(Actor(who.operator_id, user_id=who.user_id), self.gateway, values)
+        except GiftnetError as error:
+            self.gateway_error = error.message
+            return
+        self.gateway_error = ""
+        self.gateway_saved = ("Saved: the shop takes payments through " + self.gateway.title()
+                              + (" (TEST MODE)." if self.gateway == "sandbox" else "."))
+        return WidgetState.load
+
+
+@dataclass
+class OrderLineRow:
+    id: int = 0
+    order_id: int = 0
+    text: str = ""
+    refundable: str = ""
+    refundable_cents: int = 0
+
+
+@dataclass
+class OrderRow:
+    id: int = 0
+    number: str = ""
+    created: str = ""
+    buyer: str = ""
+    total: str = ""
+    status: str = ""
+    gateway: str = ""
+    test_mode: bool = False
+    reference: str = ""
+    message: str = ""
+    refunded: str = ""
+    lines: list[OrderLineRow] = field(default_factory=list)
+
+
+class OrdersState(SessionState):
+    rows: list[OrderRow] = []
+    refund_error: str = ""
+    refund_done: str = ""
+
+    @rx.event
+    def load(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.rows = []
+        for order in orders.list_orders(who.operator_id, limit=50):
+            lines = [
+                OrderLineRow(
+                    id=line.id, order_id=order.id,
+                    text=(f"Card {format_cents(line.amount_cents)} for {line.recipient}" if line.kind == "card"
+                          else f"Top-up {format_cents(line.amount_cents)}")
+                    + (f" · •••• {line.card_last4}" if line.card_last4 else "")
+                    + (f" · refunded {format_cents(line.refunded_cents)}" if line.refunded_cents else ""),
+                    refundable=format_cents(line.refundable_cents), refundable_cents=line.refundable_cents,
+                )
+                for line in order.lines
+            ]
+            self.rows.append(OrderRow(
+                id=order.id, number=order.number, created=format_local_time(order.created_at, who.timezone),
+                buyer=f"{order.buyer_name} <{order.buyer_email}>", total=format_cents(order.total_cents),
+                status=order.status, gateway=order.gateway, test_mode=order.test_mode,
+                reference=order.gateway_reference or "—", message=order.gateway_message or "",
+                refunded=format_cents(order.refunded_cents) if order.refunded_cents else "", lines=lines,
+            ))
+
+    @rx.event
+    def refund(self, order_id: int, line_id: int):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        try:
+            view = orders.refund_line(Actor(who.operator_id, user_id=who.user_id), order_id, line_id)
+        except GiftnetError as error:
+            self.refund_error, self.refund_done = error.message, ""
+            return
+        self.refund_error = ""
+        self.refund_done = f"Refunded on order {view.number}; the card was debited by the same amount."
+        return OrdersState.load

@@ -1,0 +1,183 @@
+"""The shop end to end with the sandbox gateway: two cards on /shop/<slug>, a purchase
+inside the widget's iframe on a page of another origin, a decline then a retry, a
+top-up, and the recipient emails in the outbox with links that open the card."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from e2e_helpers import open_page
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+APPROVE, DECLINE = "4030000010001234", "4003050500040005"
+
+_READ_OUTBOX = """
+import json, sys
+from sqlmodel import select
+from app.db import read_session
+from app.models import Operator, OutboxMessage
+from app.services.outbox import read_email
+with read_session() as session:
+    if sys.argv[1] == "slug":
+        print(json.dumps(session.get(Operator, int(sys.argv[2])).slug))
+    else:
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.operator_id == int(sys.argv[2]))).all()
+        print(json.dumps([{"to": m.to_address, "kind": m.kind, "subject": m.subject,
+                           "text": read_email(m).text_body, "images": len(read_email(m).inline_images)} for m in rows]))
+"""
+
+
+def _app_python(app_server, *args: str):  # noqa: ANN001
+    result = subprocess.run([sys.executable, "-c", _READ_OUTBOX, *args], cwd=ROOT, env=app_server.env,
+                            capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def shop_operator(make_operator, app_server):  # noqa: ANN001
+    operator = make_operator()
+    operator.slug = _app_python(app_server, "slug", str(operator.operator_id))
+    return operator
+
+
+def _fill_buyer(frame, name="Ada Buyer", email="ada@example.com"):  # noqa: ANN001
+    frame.locator("#buyer-name").fill(name)
+    frame.locator("#buyer-email").fill(email)
+
+
+def _pay(frame, card_number: str):  # noqa: ANN001
+    frame.locator("#sandbox-card-number").fill(card_number)
+    frame.locator("#pay-button").click()
+
+
+def test_buy_two_cards_in_the_shop_with_the_sandbox(page, shop_operator, app_server):  # noqa: ANN001
+    open_page(page, f"/shop/{shop_operator.slug}")
+    expect(page.locator("#test-mode-banner")).to_contain_text("TEST MODE")
+    page.locator("#line-0-amount-5000").click()
+    page.locator("#add-card").click()
+    page.locator("#line-1-amount-custom").click()
+    page.locator("#line-1-custom-amount").fill("35")
+    page.locator("#line-1-for-other").click()
+    page.locator("#line-1-recipient-name").fill("Bo Friend")
+    page.locator("#line-1-recipient-email").fill("bo@example.com")
+    page.locator("#line-1-message").fill("Happy birthday, Bo!")
+    expect(page.locator("#cart-total")).to_have_text("$85.00")
+
+    # Errors stand beside their fields.
+    page.locator("#checkout").click()
+    expect(page.locator("#buyer-email-error")).to_be_visible()
+    _fill_buyer(page)
+    page.locator("#checkout").click()
+    expect(page.locator("#pay-total")).to_have_text("$85.00 CAD")
+    expect(page.locator("#test-mode-banner")).to_be_visible()
+    _pay(page, APPROVE)
+
+    expect(page.locator("#order-paid")).to_be_visible()
+    expect(page.locator(".order-result-line")).to_have_count(2)
+    expect(page.locator("#order-result-lines")).to_contain_text("Bo Friend")
+
+    emails = _app_python(app_server, "outbox", str(shop_operator.operator_id))
+    to_bo = [m for m in emails if m["to"] == "bo@example.com"]
+    assert len(to_bo) == 1 and to_bo[0]["kind"] == "card_recipient" and to_bo[0]["images"] == 1
+    assert "Happy birthday, Bo!" in to_bo[0]["text"]
+    assert {m["kind"] for m in emails if m["to"] == "ada@example.com"} == {"card_recipient", "order_receipt"}
+    # The link in the email opens the card page with the card's balance.
+    link = re.search(r"http://\S+/c/\S+", to_bo[0]["text"]).group(0)
+    page.goto(re.sub(r"^https?://[^/]+", "", link))
+    expect(page.locator("#card-page-balance")).to_have_text("$35.00 CAD")
+
+
+def test_a_declined_card_then_a_successful_retry(page, shop_operator):  # noqa: ANN001
+    open_page(page, f"/shop/{shop_operator.slug}")
+    _fill_buyer(page)
+    page.locator("#checkout").click()
+    _pay(page, DECLINE)
+    expect(page.locator("#order-failed")).to_contain_text("declined")
+    expect(page.locator("#order-failed-message")).to_contain_text("DECLINE")
+
+    page.locator("#try-again").click()
+    _pay(page, APPROVE)
+    expect(page.locator("#order-paid")).to_be_visible()
+
+
+def test_a_top_up_raises_the_balance_of_an_existing_card(page, shop_operator, issue_card, app_server):  # noqa: ANN001
+    card = issue_card(shop_operator.operator_id, 2500)
+    open_page(page, f"/shop/{shop_operator.slug}")
+    page.locator("#add-topup").click()
+    page.locator("#line-0-remove").click()
+    page.locator("#line-0-card-code").fill(card["code"])
+    page.locator("#line-0-custom-amount").fill("15.00")
+    _fill_buyer(page)
+    page.locator("#checkout").click()
+    _pay(page, APPROVE)
+    expect(page.locator("#order-result-lines")).to_contain_text("Top-up $15.00")
+
+    emails = _app_python(app_server, "outbox", str(shop_operator.operator_id))
+    receipt = [m for m in emails if m["kind"] == "order_receipt"][0]
+    assert "balance now $40.00" in receipt["text"]
+
+
+@pytest.fixture
+def host_page_server(app_server):  # noqa: ANN001
+    """A page of another origin (127.0.0.1 vs the app's localhost) with the widget's one script tag."""
+    folder = app_server.data_dir / "host-site"
+    folder.mkdir(exist_ok=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def test_a_purchase_inside_the_widget_iframe_on_another_site(new_context, shop_operator, app_server,  # noqa: ANN001
+                                                             host_page_server):
+    folder, host_origin = host_page_server
+    (folder / "index.html").write_text(
+        "<!doctype html><html><body><h1 id='host-title'>Main Street Association</h1>"
+        f"<script src='{app_server.base_url}/embed.js' data-shop='{shop_operator.slug}'></script>"
+        "<p id='host-footer'>Thanks for shopping local.</p></body></html>"
+    )
+    page = new_context().new_page()
+    page.goto(host_origin + "/index.html")
+    frame_element = page.locator("#giftnet-shop-frame")
+    expect(frame_element).to_be_attached()
+    frame = page.frame_locator("#giftnet-shop-frame")
+    frame.locator("#page-ready").wait_for(state="attached")
+    expect(frame.locator("#test-mode-banner")).to_be_visible()
+
+    frame.locator("#line-0-amount-2500").click()
+    _fill_buyer(frame, email="frame-buyer@example.com")
+    frame.locator("#checkout").click()
+    _pay(frame, APPROVE)
+    expect(frame.locator("#order-paid")).to_be_visible()
+    # The frame grew to its content from the shop's postMessage.
+    page.wait_for_function("document.getElementById('giftnet-shop-frame').style.height !== ''")
+    assert page.url.startswith(host_origin)
+
+    emails = _app_python(app_server, "outbox", str(shop_operator.operator_id))
+    assert any(m["to"] == "frame-buyer@example.com" and m["kind"] == "card_recipient" for m in emails)
+
+
+def test_the_widget_button_opens_the_shop(new_context, shop_operator, app_server, host_page_server):  # noqa: ANN001
+    folder, host_origin = host_page_server
+    (folder / "button.html").write_text(
+        f"<!doctype html><html><body><script src='{app_server.base_url}/embed.js' data-shop='{shop_operator.slug}' "
+        "data-mode='button'></script></body></html>"
+    )
+    page = new_context().new_page()
+    page.goto(host_origin + "/button.html")
+    button = page.locator("#giftnet-buy-button")
+    expect(button).to_have_attribute("href", f"{app_server.base_url}/shop/{shop_operator.slug}")
+    expect(button).to_have_attribute("target", "_blank")
