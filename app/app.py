@@ -20,6 +20,8 @@ from app.pages.location_import import location_import_page
 from app.pages.locations import location_detail_page, location_edit_page, location_new_page, locations_page
 from app.pages.outbox import outbox_page
 from app.pages.reports import reports_page
+from app.pages.settings import settings_page
+from app.pages.settlements import settlements_page
 from app.pages.upcoming import UPCOMING_SECTIONS, upcoming_page
 from app.services.outbox import deliver_forever
 from app.settings import get_settings
@@ -34,6 +36,8 @@ from app.state.location_import import LocationImportState
 from app.state.locations import LocationDetailState, LocationFormState, LocationsState
 from app.state.outbox import OutboxState
 from app.state.reports import ReportsState
+from app.state.settings import SettingsState
+from app.state.settlements import SettlementsState
 from app.components.storage_fallback import storage_fallback_script
 from app.pages.shop import SHOP_META, embed_page, shop_page
 from app.pages.shop_admin import orders_page, widget_page
@@ -75,6 +79,8 @@ app.add_page(orders_page, route="/orders", title="Orders | Giftnet", on_load=Ord
 app.add_page(shop_page, route="/shop/[slug]", title="Gift cards", on_load=ShopState.load, meta=SHOP_META)
 app.add_page(embed_page, route="/embed/[slug]", title="Gift cards", on_load=ShopState.load, meta=SHOP_META)
 app.add_page(developers_page, route="/developers", title="Developers | Giftnet", on_load=DevelopersState.load)
+app.add_page(settlements_page, route="/settlements", title="Settlements | Giftnet", on_load=SettlementsState.load)
+app.add_page(settings_page, route="/settings", title="Settings | Giftnet", on_load=SettingsState.load)
 for section in UPCOMING_SECTIONS:
     app.add_page(
         upcoming_page(section),

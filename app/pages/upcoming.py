@@ -6,16 +6,9 @@ import reflex as rx
 
 from app.components.layout import dashboard_shell, page_title
 
-UPCOMING_SECTIONS = {
-    "settlements": (
-        "Settlements",
-        "What each business is owed, payout batches and NACHA / CPA-005 bank files. Not available yet.",
-    ),
-    "settings": (
-        "Settings",
-        "Card limits, commission, payment gateway and bank file settings. Not available yet.",
-    ),
-}
+# Sections announced before their capability lands: {"section": ("Title", "what it will hold. Not available yet.")}.
+# Settlements and Settings have landed (app/pages/settlements.py, app/pages/settings.py).
+UPCOMING_SECTIONS: dict[str, tuple[str, str]] = {}
 
 
 def upcoming_page(section: str):

@@ -1,0 +1,56 @@
+"""Settings: card limits, commission, NACHA and CPA-005 bank file settings."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.layout import dashboard_shell, error_callout, page_title
+from app.state.settings import CPA005_FIELDS, GENERAL_FIELDS, NACHA_FIELDS, SettingsState, field_dom_id
+
+
+def _field(key: str, label: str, hint: str) -> rx.Component:
+    element_id = field_dom_id(key)  # settings-<field>
+    return rx.vstack(
+        rx.el.label(label, html_for=element_id),
+        rx.input(id="settings-" + element_id.removeprefix("settings-"), value=SettingsState.values[key], placeholder=SettingsState.placeholders[key],
+                 on_change=lambda value: SettingsState.set_value(key, value), size="3", width="100%"),
+        rx.cond(hint != "", rx.text(hint, size="1", color=rx.color("gray", 11))),
+        rx.cond(
+            SettingsState.field_errors.contains(key),
+            rx.text(SettingsState.field_errors[key], id=element_id + "-error", color=rx.color("red", 11), size="2",
+                    role="alert"),
+        ),
+        spacing="1", width="100%",
+    )
+
+
+def _section(title: str, fields: list[tuple[str, str, str]], missing: rx.Var | None = None) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="4"),
+            *([rx.cond(missing != "", rx.text("Still needed for a bank file: ", missing, size="2",
+                                              color=rx.color("amber", 11)))] if missing is not None else []),
+            rx.grid(*[_field(*field) for field in fields], columns=rx.breakpoints(initial="1", sm="2"),
+                    spacing="3", width="100%"),
+            spacing="3", width="100%",
+        ),
+        width="100%",
+    )
+
+
+def settings_page() -> rx.Component:
+    return dashboard_shell(
+        rx.vstack(
+            page_title("Settings", "Card limits, commission and the bank file settings for payouts."),
+            error_callout(SettingsState.settings_error, "settings-error"),
+            rx.cond(SettingsState.settings_saved != "",
+                    rx.callout(SettingsState.settings_saved, icon="check", color_scheme="green", id="settings-saved",
+                               width="100%")),
+            _section("Cards and commission", GENERAL_FIELDS),
+            _section("NACHA (US payouts)", NACHA_FIELDS, SettingsState.nacha_missing),
+            _section("CPA-005 (Canadian payouts)", CPA005_FIELDS, SettingsState.cpa005_missing),
+            rx.button("Save settings", id="settings-save", size="3", on_click=SettingsState.save),
+            spacing="4", width="100%",
+        ),
+        active="settings",
+    )

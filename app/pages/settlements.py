@@ -1,0 +1,171 @@
+"""Settlements: what each location is owed through a date, payout batches, bank files."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.layout import dashboard_shell, error_callout, page_title
+from app.state.settlements import SettlementsState
+
+
+def _header(*names: str) -> rx.Component:
+    return rx.table.header(rx.table.row(*[rx.table.column_header_cell(name) for name in names]))
+
+
+def _preview() -> rx.Component:
+    line = lambda row: rx.table.row(  # noqa: E731
+        rx.table.cell(row["name"]), rx.table.cell(row["count"]), rx.table.cell(row["gross"]),
+        rx.table.cell(row["commission"]), rx.table.cell(row["net"]), rx.table.cell(row["bank"]),
+        id="payables-line-" + row["location_id"], class_name="payables-line",
+    )
+    skipped = lambda row: rx.table.row(  # noqa: E731
+        rx.table.cell(row["name"]), rx.table.cell(row["count"]), rx.table.cell(row["gross"]),
+        rx.table.cell(row["reason"]),
+        id="payables-skipped-" + row["location_id"], class_name="payables-skipped",
+    )
+    return rx.card(
+        rx.vstack(
+            rx.heading("Owed to the locations", size="4"),
+            rx.hstack(
+                rx.el.label("Everything unpaid through", html_for="settlements-through"),
+                rx.input(type="date", id="settlements-through", value=SettlementsState.through,
+                         on_change=SettlementsState.set_through, size="3"),
+                rx.button("Show", id="settlements-preview-apply", size="3", variant="soft",
+                          on_click=SettlementsState.show_preview),
+                rx.button(rx.icon("plus"), "Create batch", id="payout-create", size="3",
+                          on_click=SettlementsState.create_batch,
+                          disabled=SettlementsState.preview_lines.length() == 0),
+                align="center", spacing="3", wrap="wrap",
+            ),
+            rx.box(
+                rx.table.root(
+                    _header("Location", "Redemptions", "Gross", "Commission", "Net", "Paid to"),
+                    rx.table.body(
+                        rx.foreach(SettlementsState.preview_lines, line),
+                        rx.table.row(
+                            rx.table.cell(rx.text("Total", weight="bold")),
+                            rx.table.cell(SettlementsState.preview_totals["count"]),
+                            rx.table.cell(SettlementsState.preview_totals["gross"]),
+                            rx.table.cell(SettlementsState.preview_totals["commission"]),
+                            rx.table.cell(rx.text(SettlementsState.preview_totals["net"], weight="bold")),
+                            rx.table.cell(""),
+                            id="payables-total",
+                        ),
+                    ),
+                    width="100%", size="2",
+                ),
+                rx.cond(
+                    SettlementsState.preview_skipped.length() > 0,
+                    rx.vstack(
+                        rx.heading("Left out (their redemptions stay payable)", size="3"),
+                        rx.table.root(
+                            _header("Location", "Redemptions", "Gross", "Why"),
+                            rx.table.body(rx.foreach(SettlementsState.preview_skipped, skipped)),
+                            width="100%", size="2",
+                        ),
+                        width="100%", margin_top="12px",
+                    ),
+                ),
+                id="payables-preview", width="100%",
+            ),
+            spacing="3", width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _batches() -> rx.Component:
+    row = lambda batch: rx.table.row(  # noqa: E731
+        rx.table.cell("#" + batch["id"]),
+        rx.table.cell(rx.badge(batch["status_label"], id="payout-status-" + batch["id"],
+                               color_scheme=rx.match(batch["status"], ("paid", "green"), ("cancelled", "gray"),
+                                                     ("exported", "blue"), "amber"))),
+        rx.table.cell(batch["created"]), rx.table.cell(batch["through"]), rx.table.cell(batch["count"]),
+        rx.table.cell(batch["net"]),
+        rx.table.cell(rx.button("Open", id="payout-open-" + batch["id"], size="2", variant="soft",
+                                on_click=SettlementsState.open_batch(batch["id"]))),
+        id="payout-row-" + batch["id"], class_name="payout-row",
+    )
+    return rx.card(
+        rx.vstack(
+            rx.heading("Payout batches", size="4"),
+            rx.cond(
+                SettlementsState.batches.length() > 0,
+                rx.table.root(
+                    _header("Batch", "Status", "Created", "Through", "Redemptions", "Net", ""),
+                    rx.table.body(rx.foreach(SettlementsState.batches, row)),
+                    id="payouts-table", width="100%", size="2",
+                ),
+                rx.text("No batches yet.", id="payouts-empty", color=rx.color("gray", 11)),
+            ),
+            spacing="3", width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _detail() -> rx.Component:
+    line = lambda row: rx.table.row(  # noqa: E731
+        rx.table.cell(row["name"]), rx.table.cell(row["count"]), rx.table.cell(row["gross"]),
+        rx.table.cell(row["commission"]), rx.table.cell(row["net"]), rx.table.cell(row["bank"]),
+        id="payout-line-" + row["location_id"], class_name="payout-line",
+    )
+    live = (SettlementsState.detail["status"] == "draft") | (SettlementsState.detail["status"] == "exported")
+    return rx.cond(
+        SettlementsState.selected_id > 0,
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.heading("Batch #", SettlementsState.detail["id"], size="4"),
+                    rx.badge(SettlementsState.detail["status_label"], id="payout-detail-status"),
+                    align="center",
+                ),
+                rx.text("Through ", SettlementsState.detail["through"], " · money on ",
+                        SettlementsState.detail["effective"], " · net ", SettlementsState.detail["net"],
+                        " (gross ", SettlementsState.detail["gross"], ", commission ",
+                        SettlementsState.detail["commission"], ")", size="2"),
+                rx.table.root(
+                    _header("Location", "Redemptions", "Gross", "Commission", "Net", "Paid to"),
+                    rx.table.body(rx.foreach(SettlementsState.detail_lines, line)),
+                    id="payout-lines", width="100%", size="2",
+                ),
+                rx.cond(SettlementsState.detail["files"] != "",
+                        rx.text("Bank files: ", SettlementsState.detail["files"], id="payout-files", size="2")),
+                rx.hstack(
+                    rx.button(rx.icon("download"), "Download NACHA", id="payout-download-nacha", size="3",
+                              variant="soft", on_click=SettlementsState.download("nacha"),
+                              disabled=SettlementsState.detail["status"] == "cancelled"),
+                    rx.button(rx.icon("download"), "Download CPA-005", id="payout-download-cpa005", size="3",
+                              variant="soft", on_click=SettlementsState.download("cpa005"),
+                              disabled=SettlementsState.detail["status"] == "cancelled"),
+                    rx.checkbox("Email statements", id="payout-email-statements",
+                                checked=SettlementsState.email_statements,
+                                on_change=SettlementsState.set_email_statements, disabled=~live),
+                    rx.button(rx.icon("check"), "Mark paid", id="payout-mark-paid", size="3",
+                              on_click=SettlementsState.mark_paid, disabled=~live),
+                    rx.button("Cancel batch", id="payout-cancel", size="3", color_scheme="red", variant="soft",
+                              on_click=SettlementsState.cancel, disabled=~live),
+                    wrap="wrap", spacing="3", align="center",
+                ),
+                spacing="3", width="100%",
+            ),
+            id="payout-detail", width="100%",
+        ),
+    )
+
+
+def settlements_page() -> rx.Component:
+    return dashboard_shell(
+        rx.vstack(
+            page_title("Settlements", "What each business is owed, payout batches and their bank files."),
+            error_callout(SettlementsState.settlements_error, "settlements-error"),
+            rx.cond(SettlementsState.settlements_notice != "",
+                    rx.callout(SettlementsState.settlements_notice, icon="check", color_scheme="green",
+                               id="settlements-notice", width="100%")),
+            _preview(),
+            _detail(),
+            _batches(),
+            spacing="4", width="100%",
+        ),
+        active="settlements",
+    )

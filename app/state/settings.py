@@ -1,0 +1,142 @@
+"""The Settings screen: card limits, commission and the NACHA / CPA-005 bank file
+settings, saved through app/services/payout_settings.py (the rules `PATCH /settings`
+uses). A refused field's message is shown beside it; nothing is saved then."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.services import payout_settings
+from app.services.actor import Actor
+from app.services.errors import GiftnetError
+from app.services.money import parse_amount
+from app.state.session import SessionState
+
+# (form key, label, hint) per section; a key "nacha.x" is payouts.nacha.x in the service.
+GENERAL_FIELDS = [
+    ("commission_bps", "Commission (basis points)", "250 = 2.5 %; a location's own rate wins"),
+    ("card_min", "Smallest card ($)", ""),
+    ("card_max", "Largest card ($)", ""),
+]
+NACHA_FIELDS = [
+    (f"nacha.{name}", rule.label[:1].upper() + rule.label[1:], "leave blank to keep it" if rule.secret else "")
+    for name, rule in payout_settings.NACHA_RULES.items()
+]
+CPA005_FIELDS = [
+    (f"cpa005.{name}", rule.label[:1].upper() + rule.label[1:], "leave blank to keep it" if rule.secret else "")
+    for name, rule in payout_settings.CPA005_RULES.items()
+]
+SECRET_KEYS = {f"{section}.{name}" for section, rules in (("nacha", payout_settings.NACHA_RULES),
+                                                          ("cpa005", payout_settings.CPA005_RULES))
+               for name, rule in rules.items() if rule.secret}
+
+
+def field_dom_id(key: str) -> str:
+    """`nacha.odfi_routing` -> `settings-nacha-odfi-routing`."""
+    return "settings-" + key.replace(".", "-").replace("_", "-")
+
+
+def _form_key(service_field: str | None) -> str:
+    if not service_field:
+        return ""
+    key = service_field.removeprefix("payouts.")
+    return {"card_min_cents": "card_min", "card_max_cents": "card_max"}.get(key, key)
+
+
+def _dollars(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+class SettingsState(SessionState):
+    values: dict[str, str] = {}
+    placeholders: dict[str, str] = {}
+    field_errors: dict[str, str] = {}
+    settings_error: str = ""
+    settings_saved: str = ""
+    nacha_missing: str = ""
+    cpa005_missing: str = ""
+
+    def _show(self, settings: payout_settings.OperatorSettings) -> None:
+        values = {"commission_bps": str(settings.commission_bps), "card_min": _dollars(settings.card_min_cents),
+                  "card_max": _dollars(settings.card_max_cents)}
+        placeholders = {}
+        for section, current in (("nacha", settings.nacha), ("cpa005", settings.cpa005)):
+            rules = payout_settings.NACHA_RULES if section == "nacha" else payout_settings.CPA005_RULES
+            for name, rule in rules.items():
+                key = f"{section}.{name}"
+                if rule.secret:
+                    last4 = getattr(current, name.replace("_number", "_last4"))
+                    values[key] = ""
+                    placeholders[key] = f"•••• {last4}" if last4 else "not set"
+                else:
+                    values[key] = getattr(current, name) or ""
+        self.values, self.placeholders = values, placeholders
+        labels = {**{name: rule.label for name, rule in payout_settings.NACHA_RULES.items()}}
+        self.nacha_missing = ", ".join(labels[name] for name in settings.nacha_missing)
+        self.cpa005_missing = ", ".join(payout_settings.CPA005_RULES[name].label for name in settings.cpa005_missing)
+
+    @rx.event
+    def load(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.field_errors, self.settings_error, self.settings_saved = {}, "", ""
+        self._show(payout_settings.get_settings(who.operator_id))
+        return None
+
+    @rx.event
+    def set_value(self, key: str, value: str):
+        self.values = {**self.values, key: value}
+        if key in self.field_errors:
+            self.field_errors = {k: v for k, v in self.field_errors.items() if k != key}
+
+    def _changes(self) -> dict:
+        errors, changes = {}, {}
+        bps = (self.values.get("commission_bps") or "").strip()
+        changes["commission_bps"] = int(bps) if bps.isdigit() else bps
+        for key, field in (("card_min", "card_min_cents"), ("card_max", "card_max_cents")):
+            try:
+                changes[field] = parse_amount((self.values.get(key) or "").strip().lstrip("$"), field=field)
+            except GiftnetError as error:
+                errors[key] = error.message
+        payouts: dict[str, dict] = {"nacha": {}, "cpa005": {}}
+        for key, value in self.values.items():
+            if "." not in key:
+                continue
+            section, name = key.split(".", 1)
+            if key in SECRET_KEYS and not value.strip():
+                continue  # blank keeps the stored account number
+            payouts[section][name] = value.strip() or None
+        changes["payouts"] = payouts
+        if errors:
+            raise _FormErrors(errors)
+        return changes
+
+    @rx.event
+    def save(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.field_errors, self.settings_error, self.settings_saved = {}, "", ""
+        try:
+            settings = payout_settings.update_settings(Actor(who.operator_id, user_id=who.user_id, channel="dashboard"),
+                                                       self._changes())
+        except _FormErrors as problems:
+            self.field_errors = problems.errors
+            self.settings_error = "Fix the fields marked below; nothing was saved."
+            return None
+        except GiftnetError as error:
+            key = _form_key(error.field)
+            if key:
+                self.field_errors = {key: error.message}
+            self.settings_error = f"{error.message} Nothing was saved."
+            return None
+        self._show(settings)
+        self.settings_saved = "Settings saved."
+        return None
+
+
+class _FormErrors(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("invalid form")
+        self.errors = errors

@@ -1,0 +1,220 @@
+"""The Settlements screen: what each location is owed through a date, payout batches,
+their bank files, paid and cancelled. Every rule lives in app/services/settlement.py;
+this state only formats its answers and keeps the screen's choices."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.services import dashboard_figures, settlement
+from app.services.actor import Actor
+from app.services.errors import GiftnetError
+from app.services.money import format_cents
+from app.services.timefmt import format_local_time
+from app.state.session import SessionState
+
+STATUS_LABELS = {"draft": "Draft", "exported": "Bank file downloaded", "paid": "Paid", "cancelled": "Cancelled"}
+
+
+def _line_row(line: settlement.PayableLine) -> dict[str, str]:
+    return {
+        "location_id": str(line.location_id),
+        "name": line.location_name,
+        "count": f"{line.redemption_count:,}",
+        "gross": format_cents(line.gross_cents),
+        "commission": f"{format_cents(line.commission_cents)} ({line.commission_bps / 100:g} %)",
+        "net": format_cents(line.net_cents),
+        "bank": line.bank_summary,
+    }
+
+
+def _skipped_row(skipped: settlement.SkippedLocation) -> dict[str, str]:
+    return {
+        "location_id": str(skipped.location_id),
+        "name": skipped.location_name,
+        "count": f"{skipped.redemption_count:,}",
+        "gross": format_cents(skipped.gross_cents),
+        "reason": skipped.reason,
+    }
+
+
+class SettlementsState(SessionState):
+    through: str = ""
+    settlements_error: str = ""
+    settlements_notice: str = ""
+    preview_lines: list[dict[str, str]] = []
+    preview_skipped: list[dict[str, str]] = []
+    preview_totals: dict[str, str] = {}
+    batches: list[dict[str, str]] = []
+    more_batches: bool = False
+    selected_id: int = 0
+    detail: dict[str, str] = {}
+    detail_lines: list[dict[str, str]] = []
+    email_statements: bool = False
+
+    def _actor(self, who) -> Actor:  # noqa: ANN001
+        return Actor(who.operator_id, user_id=who.user_id, channel="dashboard")
+
+    @rx.event
+    def load(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        if not self.through:
+            self.through = dashboard_figures.local_today(who.timezone).isoformat()
+        self.settlements_error = ""
+        self.settlements_notice = ""
+        self._preview(who)
+        self._load_batches(who)
+        if self.selected_id:
+            self._load_detail(who)
+        return None
+
+    def _preview(self, who) -> None:  # noqa: ANN001
+        self.preview_lines, self.preview_skipped, self.preview_totals = [], [], {}
+        try:
+            owed = settlement.payables(who.operator_id, self.through)
+        except GiftnetError as error:
+            self.settlements_error = error.message
+            return
+        self.preview_lines = [_line_row(line) for line in owed.lines]
+        self.preview_skipped = [_skipped_row(skipped) for skipped in owed.skipped]
+        self.preview_totals = {
+            "count": f"{owed.redemption_count:,}",
+            "gross": format_cents(owed.total_gross_cents),
+            "commission": format_cents(owed.total_commission_cents),
+            "net": format_cents(owed.total_net_cents),
+        }
+
+    def _load_batches(self, who) -> None:  # noqa: ANN001
+        page = settlement.list_payouts(who.operator_id, limit=50)
+        self.more_batches = page.next_cursor is not None
+        self.batches = [
+            {
+                "id": str(batch.id),
+                "status": batch.status,
+                "status_label": STATUS_LABELS.get(batch.status, batch.status),
+                "created": format_local_time(batch.created_at, who.timezone),
+                "through": format_local_time(batch.period_through, who.timezone),
+                "effective": batch.effective_date.isoformat() if batch.effective_date else "",
+                "count": f"{batch.redemption_count:,}",
+                "net": format_cents(batch.total_net_cents),
+            }
+            for batch in page.batches
+        ]
+
+    def _show_detail(self, detail: settlement.PayoutDetail, who) -> None:  # noqa: ANN001
+        batch = detail.batch
+        self.selected_id = batch.id
+        self.detail = {
+            "id": str(batch.id),
+            "status": batch.status,
+            "status_label": STATUS_LABELS.get(batch.status, batch.status),
+            "through": format_local_time(batch.period_through, who.timezone),
+            "effective": batch.effective_date.isoformat() if batch.effective_date else "",
+            "gross": format_cents(batch.total_gross_cents),
+            "commission": format_cents(batch.total_commission_cents),
+            "net": format_cents(batch.total_net_cents),
+            "files": ", ".join(f"{bank_file.filename} (sha256 {bank_file.sha256[:12]}…)" for bank_file in detail.files),
+        }
+        self.detail_lines = [_line_row(line) for line in detail.lines]
+
+    def _load_detail(self, who) -> None:  # noqa: ANN001
+        try:
+            self._show_detail(settlement.get_payout(who.operator_id, self.selected_id), who)
+        except GiftnetError:
+            self.selected_id, self.detail, self.detail_lines = 0, {}, []
+
+    @rx.event
+    def set_through(self, value: str):
+        self.through = value
+
+    @rx.event
+    def set_email_statements(self, value: bool):
+        self.email_statements = bool(value)
+
+    @rx.event
+    def show_preview(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.settlements_error, self.settlements_notice = "", ""
+        self._preview(who)
+        return None
+
+    @rx.event
+    def create_batch(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.settlements_error, self.settlements_notice = "", ""
+        try:
+            detail = settlement.create_payout(self._actor(who), self.through)
+        except GiftnetError as error:
+            self.settlements_error = error.message
+            return None
+        self._show_detail(detail, who)
+        left_out = f"; {len(detail.skipped)} location(s) left out" if detail.skipped else ""
+        self.settlements_notice = f"Batch #{detail.batch.id} created{left_out}."
+        self._preview(who)
+        self._load_batches(who)
+        return None
+
+    @rx.event
+    def open_batch(self, batch_id: str):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.settlements_error, self.settlements_notice = "", ""
+        self.selected_id = int(batch_id)
+        self._load_detail(who)
+        return None
+
+    @rx.event
+    def download(self, file_format: str):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.settlements_error, self.settlements_notice = "", ""
+        try:
+            stored = settlement.export_bank_file(self._actor(who), self.selected_id, file_format)
+        except GiftnetError as error:
+            self.settlements_error = error.message
+            return None
+        self._load_detail(who)
+        self._load_batches(who)
+        return rx.download(data=settlement.bank_file_bytes(stored), filename=stored.filename, mime_type="text/plain")
+
+    @rx.event
+    def mark_paid(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.settlements_error, self.settlements_notice = "", ""
+        try:
+            detail = settlement.mark_paid(self._actor(who), self.selected_id, email_statements=self.email_statements)
+        except GiftnetError as error:
+            self.settlements_error = error.message
+            return None
+        self._show_detail(detail, who)
+        emailed = " Statements are on their way to the locations." if self.email_statements else ""
+        self.settlements_notice = f"Batch #{detail.batch.id} is paid.{emailed}"
+        self._load_batches(who)
+        return None
+
+    @rx.event
+    def cancel(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.settlements_error, self.settlements_notice = "", ""
+        try:
+            detail = settlement.cancel_payout(self._actor(who), self.selected_id)
+        except GiftnetError as error:
+            self.settlements_error = error.message
+            return None
+        self._show_detail(detail, who)
+        self.settlements_notice = f"Batch #{detail.batch.id} is cancelled; its redemptions are payable again."
+        self._preview(who)
+        self._load_batches(who)
+        return None
