@@ -18,9 +18,11 @@ from app.api.errors import error_responses
 from app.api.idempotent import IdempotencyKeyHeader, idempotent_answer
 from app.api.schemas import MAX_ID, StrictRequest, cursor_text, parse_cursor
 from app.services import payout_settings, settlement
+from app.services.errors import ErrorCode, GiftnetError
 
 router = APIRouter(prefix="/payouts", tags=["payouts"])
 
+DATE_RANGE_MESSAGE = "`through` and `from` must be dates between the years 2 and 9998."
 PayoutId = Path(ge=1, le=MAX_ID, description="The payout batch's id.", examples=[7])
 
 LINE_EXAMPLE = {
@@ -205,7 +207,10 @@ def create_payout(
     idempotency_key: str | None = IdempotencyKeyHeader,
 ) -> Response:
     def work(_ledger_key: str | None) -> tuple[int, PayoutAnswer]:
-        detail = settlement.create_payout(caller.actor, body.through, body.period_from, body.effective_date)
+        try:
+            detail = settlement.create_payout(caller.actor, body.through, body.period_from, body.effective_date)
+        except OverflowError:  # a date at the very edge of the calendar (year 1 or 9999) in the operator's zone
+            raise GiftnetError(ErrorCode.invalid_input, DATE_RANGE_MESSAGE, field="through") from None
         return 201, payout_answer(detail)
 
     return idempotent_answer(request, caller, idempotency_key, body, work)

@@ -77,6 +77,9 @@ class SettlementsState(SessionState):
         except GiftnetError as error:
             self.settlements_error = error.message
             return
+        except OverflowError:  # year 9999 or 1: beyond the calendar once moved to UTC
+            self.settlements_error = "Choose a date between the years 2 and 9998."
+            return
         self.preview_lines = [_line_row(line) for line in owed.lines]
         self.preview_skipped = [_skipped_row(skipped) for skipped in owed.skipped]
         self.preview_totals = {
@@ -152,6 +155,9 @@ class SettlementsState(SessionState):
             detail = settlement.create_payout(self._actor(who), self.through)
         except GiftnetError as error:
             self.settlements_error = error.message
+            return None
+        except OverflowError:
+            self.settlements_error = "Choose a date between the years 2 and 9998."
             return None
         self._show_detail(detail, who)
         left_out = f"; {len(detail.skipped)} location(s) left out" if detail.skipped else ""

@@ -129,3 +129,10 @@ def test_settings_read_and_change(backend: Backend):
     _error(operator.http.patch("/settings", json={"payouts": {"nacha": {"bank": "x"}}}), 400, "invalid_input")
     _error(operator.http.patch("/settings", json={"colour": "red"}), 400, "invalid_input")
     assert operator.http.get("/settings").json()["commission_bps"] == 300  # refusals changed nothing
+
+
+def test_dates_at_the_edge_of_the_calendar_are_refused_not_a_server_error(shop: Operator):
+    for body in ({"through": "9999-12-31"}, {"through": "2026-01-01", "from": "0001-01-01"}):
+        answer = shop.http.post("/payouts", json=body)
+        assert answer.status_code in (400, 409), answer.text
+        assert answer.json()["error"]["code"] in ("invalid_input", "conflict")
