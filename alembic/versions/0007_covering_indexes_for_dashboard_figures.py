@@ -26,11 +26,19 @@ def upgrade() -> None:
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_operator_created'))
         batch_op.create_index('ix_ledger_operator_period', ['operator_id', 'created_at', 'kind', 'location_id', 'amount_cents'], unique=False)
+        batch_op.create_index('ix_ledger_operator_id', ['operator_id', 'id'], unique=False)
+
+    with op.batch_alter_table('pos_payment', schema=None) as batch_op:
+        batch_op.create_index('ix_pos_payment_operator', ['operator_id', 'id'], unique=False)
 
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('pos_payment', schema=None) as batch_op:
+        batch_op.drop_index('ix_pos_payment_operator')
+
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_ledger_operator_id')
         batch_op.drop_index('ix_ledger_operator_period')
         batch_op.create_index(batch_op.f('ix_ledger_operator_created'), ['operator_id', 'created_at'], unique=False)
 

@@ -62,6 +62,8 @@ class LedgerEntry(SQLModel, table=True):
         # Covering index for every period figure and chart: sums by kind and location over
         # a time range read the index alone, never the table (1,000,000 rows and more).
         Index("ix_ledger_operator_period", "operator_id", "created_at", "kind", "location_id", "amount_cents"),
+        # The activity feed: an operator's newest rows, without sorting the whole ledger.
+        Index("ix_ledger_operator_id", "operator_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

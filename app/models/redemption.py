@@ -61,6 +61,7 @@ class PosPayment(SQLModel, table=True):
         Index("ix_pos_payment_location_status", "location_id", "status", "id"),
         UniqueConstraint("location_id", "source", "external_id", name="uq_pos_payment_external"),
         Index("ix_pos_payment_due", "status", "expires_at"),
+        Index("ix_pos_payment_operator", "operator_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
