@@ -30,6 +30,12 @@ ENDPOINTS = {
     ("post", "/api/v1/redemptions/{redemption_id}/void"),
     ("post", "/api/v1/webhook-endpoints"),
     ("get", "/api/v1/webhook-endpoints"),
+    ("get", "/api/v1/payouts"),
+    ("post", "/api/v1/payouts"),
+    ("get", "/api/v1/payouts/{payout_id}"),
+    ("post", "/api/v1/payouts/{payout_id}/cancel"),
+    ("get", "/api/v1/settings"),
+    ("patch", "/api/v1/settings"),
 }
 
 

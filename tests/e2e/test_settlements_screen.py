@@ -1,0 +1,62 @@
+"""The Settlements and Settings screens in Chromium: settings saved with an error beside a
+refused field, a batch created from the preview, its NACHA file downloaded twice (the same
+bytes), then paid."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from e2e_helpers import log_in, open_page
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+US_BANK = {"bank_country": "US", "routing_number": "011000015", "account_number": "123456789", "account_type": "checking"}
+NACHA = {"immediate-destination": "011000015", "immediate-origin": "1234567890", "destination-name": "FED",
+         "origin-name": "E2E NETWORK", "company-name": "E2E NETWORK", "company-id": "1234567890",
+         "odfi-routing": "011000015"}
+
+
+def _download(page, button: str) -> bytes:  # noqa: ANN001
+    with page.expect_download() as info:
+        page.click(button)
+    return open(info.value.path(), "rb").read()
+
+
+def test_settings_then_a_batch_from_preview_to_paid(page, make_operator, base_url):  # noqa: ANN001
+    owner = make_operator(currency="USD")
+    api = httpx.Client(base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {owner.api_key}"}, timeout=30)
+    banked = api.post("/locations", json={"name": "Alpha Books", "email": "alpha@example.com", "mode": "amount",
+                                          "commission_bps": 250, **US_BANK}).json()
+    unbanked = api.post("/locations", json={"name": "Zulu Cafe", "email": "zulu@example.com", "mode": "amount"}).json()
+    for location, amount in ((banked, 10_000), (unbanked, 1_500)):
+        card = api.post("/cards", json={"amount_cents": 20_000, "send_email": False}).json()
+        answer = api.post("/redemptions", json={"card_id": card["id"], "location_id": location["id"], "amount_cents": amount})
+        assert answer.status_code == 201, answer.text
+
+    log_in(page, owner.email, owner.password)
+    open_page(page, "/settings")
+    page.fill("#settings-nacha-odfi-routing", "123456789")
+    page.click("#settings-save")
+    expect(page.locator("#settings-nacha-odfi-routing-error")).to_be_visible()
+    expect(page.locator("#settings-error")).to_be_visible()
+    for name, value in NACHA.items():
+        page.fill(f"#settings-nacha-{name}", value)
+    page.click("#settings-save")
+    expect(page.locator("#settings-saved")).to_be_visible()
+
+    open_page(page, "/settlements")
+    expect(page.locator(f"#payables-line-{banked['id']}")).to_contain_text("$97.50")
+    expect(page.locator(f"#payables-skipped-{unbanked['id']}")).to_contain_text("No bank details")
+    page.click("#payout-create")
+    expect(page.locator("#settlements-notice")).to_be_visible()
+    expect(page.locator(".payout-row")).to_have_count(1)
+    first = _download(page, "#payout-download-nacha")
+    second = _download(page, "#payout-download-nacha")
+    assert first == second and first.startswith(b"101")
+    page.click("#payout-email-statements")
+    page.click("#payout-mark-paid")
+    expect(page.locator("#payout-detail-status")).to_have_text("Paid")
+    batch_id = api.get("/payouts").json()["data"][0]["id"]
+    expect(page.locator(f"#payout-status-{batch_id}")).to_have_text("Paid")
+    expect(page.locator("#payout-cancel")).to_be_disabled()
