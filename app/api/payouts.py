@@ -23,6 +23,12 @@ from app.services.errors import ErrorCode, GiftnetError
 router = APIRouter(prefix="/payouts", tags=["payouts"])
 
 DATE_RANGE_MESSAGE = "`through` and `from` must be dates between the years 2 and 9998."
+# What a client (and the stateful fuzzing in tests/api) can do next with a created batch.
+PAYOUT_LINKS = {
+    name: {"operationId": operation, "parameters": {"payout_id": "$response.body#/id"}}
+    for name, operation in (("GetPayout", "get_payout"), ("PayoutBankFile", "payout_bank_file"),
+                            ("MarkPayoutPaid", "mark_payout_paid"), ("CancelPayout", "cancel_payout"))
+}
 PayoutId = Path(ge=1, le=MAX_ID, description="The payout batch's id.", examples=[7])
 
 LINE_EXAMPLE = {
@@ -189,7 +195,9 @@ def _batches(operator_id: int, batches: list) -> list[PayoutBatchAnswer]:
     "one line per location: gross, commission (the location's rate, else the operator's, rounded half up per "
     "line) and net. Locations without usable bank details are left out and listed in `skipped` with the "
     "reason; their redemptions stay payable. Send an `Idempotency-Key` so that a retry never creates two batches.",
-    responses=error_responses(
+    responses={
+        201: {"links": PAYOUT_LINKS},
+        **error_responses(
         400, 409, 422,
         examples={
             400: [("invalid_input", "`through` must be an ISO 8601 date or time, like 2026-01-31 or "
@@ -198,7 +206,8 @@ def _batches(operator_id: int, batches: list) -> list[PayoutBatchAnswer]:
             409: [("conflict", "Nothing is waiting to be paid through this date."), _IDEMPOTENCY_409],
             422: [_IDEMPOTENCY_422],
         },
-    ),
+        ),
+    },
 )
 def create_payout(
     request: Request,

@@ -71,8 +71,7 @@ class SettingsState(SessionState):
                 else:
                     values[key] = getattr(current, name) or ""
         self.values, self.placeholders = values, placeholders
-        labels = {**{name: rule.label for name, rule in payout_settings.NACHA_RULES.items()}}
-        self.nacha_missing = ", ".join(labels[name] for name in settings.nacha_missing)
+        self.nacha_missing = ", ".join(payout_settings.NACHA_RULES[name].label for name in settings.nacha_missing)
         self.cpa005_missing = ", ".join(payout_settings.CPA005_RULES[name].label for name in settings.cpa005_missing)
 
     @rx.event
