@@ -38,6 +38,7 @@ class WidgetState(SessionState):
     gateway_fields: dict[str, str] = {}
     gateway_error: str = ""
     gateway_saved: str = ""
+    preview_version: int = 0  # bumped on save, so the preview frame loads the new settings
 
     @rx.var
     def iframe_snippet(self) -> str:
@@ -50,26 +51,29 @@ class WidgetState(SessionState):
 
     @rx.var
     def preview_src(self) -> str:
-        return f"/embed/{self.slug}" if self.slug else ""
+        return f"/embed/{self.slug}?v={self.preview_version}" if self.slug else ""
 
     @rx.event
     def load(self):
         who = self._signed_in()
         if who is None:
             return rx.redirect("/login")
+        self.settings_error = self.settings_saved = self.gateway_error = self.gateway_saved = ""
+        self._refresh(who.operator_id)
+
+    def _refresh(self, operator_id: int) -> None:
         with read_session() as session:
-            self.slug = session.get(Operator, who.operator_id).slug
+            self.slug = session.get(Operator, operator_id).slug
         self.public_url = get_settings().public_url
-        settings = shop_settings.get_shop_settings(who.operator_id)
+        settings = shop_settings.get_shop_settings(operator_id)
         self.presets = ", ".join(_dollars(c) for c in settings.preset_amounts_cents)
         self.allow_custom = settings.allow_custom
         self.custom_min, self.custom_max = _dollars(settings.custom_min_cents), _dollars(settings.custom_max_cents)
         self.primary_colour, self.background_colour = settings.primary_colour, settings.background_colour
         self.logo_url, self.terms = settings.logo_url or "", settings.terms or ""
-        gateway = shop_settings.get_gateway_settings(who.operator_id)
+        gateway = shop_settings.get_gateway_settings(operator_id)
         self.gateway = gateway.gateway
         self.gateway_fields = {k: v or "" for k, v in gateway.fields.items()}
-        self.settings_error = self.settings_saved = self.gateway_error = self.gateway_saved = ""
 
     @rx.event
     def set_allow_custom(self, value: bool):
@@ -100,7 +104,8 @@ class WidgetState(SessionState):
             return
         self.settings_error = ""
         self.settings_saved = "Saved. The preview below shows the shop as shoppers see it."
-        return WidgetState.load
+        self.preview_version += 1
+        self._refresh(who.operator_id)
 
     @rx.event
     def choose_gateway(self, gateway: str):
@@ -122,7 +127,8 @@ class WidgetState(SessionState):
         self.gateway_error = ""
         self.gateway_saved = ("Saved: the shop takes payments through " + self.gateway.title()
                               + (" (TEST MODE)." if self.gateway == "sandbox" else "."))
-        return WidgetState.load
+        self.preview_version += 1
+        self._refresh(who.operator_id)
 
 
 @dataclass

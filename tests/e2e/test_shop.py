@@ -181,3 +181,34 @@ def test_the_widget_button_opens_the_shop(new_context, shop_operator, app_server
     button = page.locator("#giftnet-buy-button")
     expect(button).to_have_attribute("href", f"{app_server.base_url}/shop/{shop_operator.slug}")
     expect(button).to_have_attribute("target", "_blank")
+
+
+def test_the_dashboard_shows_the_widget_and_refunds_an_order(new_context, shop_operator):  # noqa: ANN001
+    from e2e_helpers import log_in
+
+    shopper = new_context().new_page()
+    open_page(shopper, f"/shop/{shop_operator.slug}")
+    shopper.locator("#line-0-amount-5000").click()
+    _fill_buyer(shopper)
+    shopper.locator("#checkout").click()
+    _pay(shopper, APPROVE)
+    expect(shopper.locator("#order-paid")).to_be_visible()
+
+    page = new_context().new_page()
+    log_in(page, shop_operator.email, shop_operator.password)
+    page.locator("#nav-shop").click()
+    expect(page.locator("#widget-snippet-iframe")).to_contain_text(f'data-shop="{shop_operator.slug}"')
+    expect(page.locator("#widget-sandbox-note")).to_contain_text("TEST MODE")
+    page.frame_locator("#widget-preview").locator("#test-mode-banner").wait_for()
+    page.locator("#widget-presets").fill("20, 40")
+    page.locator("#widget-settings-save").click()
+    expect(page.locator("#widget-settings-saved")).to_be_visible()
+    page.frame_locator("#widget-preview").locator("#line-0-amount-4000").wait_for()
+
+    page.locator("#nav-orders").click()
+    row = page.locator(".order-row").first
+    expect(row).to_contain_text("paid")
+    expect(row).to_contain_text("TEST")
+    row.locator("[id^=refund-line-]").click()
+    expect(page.locator("#orders-refund-done")).to_be_visible()
+    expect(row).to_contain_text("refunded")
