@@ -25,6 +25,9 @@ on every screen, and until a dismissed payment is gone from every screen (p50 / 
 Options:
 - `--redis`: Reflex keeps its state in Redis (`REDIS_URL`, default
   redis://127.0.0.1:6379), as in the scale-out setup.
+- `--oplock` (with `--redis`): Reflex's opportunistic Redis locks
+  (`REFLEX_OPLOCK_ENABLED=true`, held `REFLEX_OPLOCK_HOLD_TIME`, default here 200ms):
+  a worker keeps a state's lock and its copy in memory while no other worker asks.
 - `--workers K` (with `--redis`): K Granian workers (Reflex reads `GRANIAN_WORKERS`);
   a push handled by one worker reaches screens whose websockets live on the others
   through Reflex's Redis relay. Without `--redis` the app runs one worker (Reflex's
@@ -126,7 +129,7 @@ def private_web_dir(data_dir: Path) -> Path:
 class App:
     """The whole app on a free port, in its own process group (stopped by its PID)."""
 
-    def __init__(self, *, redis_url: str | None, workers: int) -> None:
+    def __init__(self, *, redis_url: str | None, workers: int, oplock_hold: str | None = None) -> None:
         self.port = free_port()
         self.base_url = f"http://localhost:{self.port}"
         self.data_dir = Path(tempfile.mkdtemp(prefix="giftnet-pos-bench-"))
@@ -147,6 +150,8 @@ class App:
         )
         if redis_url:
             env["REDIS_URL"] = redis_url
+        if oplock_hold:
+            env.update(REFLEX_OPLOCK_ENABLED="true", REFLEX_OPLOCK_HOLD_TIME=oplock_hold)
         self.env = env
         self.log_path = self.data_dir / "reflex.log"
         self.process: subprocess.Popen | None = None
@@ -335,15 +340,20 @@ def main() -> int:
     parser.add_argument("--redis", action="store_true", help="Reflex state in Redis (REDIS_URL)")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379")
     parser.add_argument("--workers", type=int, default=1, help="Granian workers (more than 1 needs --redis)")
+    parser.add_argument("--oplock", nargs="?", const="200ms", default=None, metavar="HOLD",
+                        help="Reflex's opportunistic Redis locks, held HOLD (default 200ms); needs --redis")
     args = parser.parse_args()
     if args.workers > 1 and not args.redis:
         parser.error("--workers above 1 needs --redis (the disk state manager is per process)")
+    if args.oplock and not args.redis:
+        parser.error("--oplock needs --redis")
     counts = [int(part) for part in args.screens.split(",") if part.strip()]
 
     from playwright.sync_api import sync_playwright
 
-    app = App(redis_url=args.redis_url if args.redis else None, workers=args.workers)
-    print(f"giftnet POS latency bench: state {'in Redis' if args.redis else 'on disk'}, {args.workers} worker(s), "
+    app = App(redis_url=args.redis_url if args.redis else None, workers=args.workers, oplock_hold=args.oplock)
+    state = f"in Redis{f' (oplock {args.oplock})' if args.oplock else ''}" if args.redis else "on disk"
+    print(f"giftnet POS latency bench: state {state}, {args.workers} worker(s), "
           f"{os.cpu_count()} CPU(s); starting the app on {app.base_url} ...", flush=True)
     try:
         started = time.perf_counter()
