@@ -49,12 +49,16 @@ from app.models.base import utcnow
 from app.services import crypto, events, locations, payout_settings, statements, webhooks
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
+from app.services.money import format_cents
 from app.services.validation import aba_routing_is_valid
 
 BANK_FILE_FORMATS = ("nacha", "cpa005")
 LIVE_STATUSES = ("draft", "exported")  # may still be paid or cancelled
 MAX_PAGE = 100
 EXPORT_ATTEMPTS = 3
+# The amounts of payout_batch and payout_line are 32-bit integer columns (PostgreSQL
+# INTEGER): a batch may record at most $21,474,836.47. Widening them to BIGINT lifts it.
+MAX_RECORDED_CENTS = 2**31 - 1
 
 
 # --- money ---------------------------------------------------------------------------
@@ -212,15 +216,6 @@ class SkippedLocation:
         }
 
 
-def _totals(lines: list[PayableLine]) -> dict:
-    return {
-        "total_gross_cents": sum(line.gross_cents for line in lines),
-        "total_commission_cents": sum(line.commission_cents for line in lines),
-        "total_net_cents": sum(line.net_cents for line in lines),
-        "redemption_count": sum(line.redemption_count for line in lines),
-    }
-
-
 @dataclass(frozen=True)
 class Payables:
     """The preview before a batch: lines per location, and the locations that would be skipped."""
@@ -254,7 +249,10 @@ class Payables:
             "currency": self.currency,
             "lines": [line.as_dict() for line in self.lines],
             "skipped": [skipped.as_dict() for skipped in self.skipped],
-            **_totals(self.lines),
+            "total_gross_cents": self.total_gross_cents,
+            "total_commission_cents": self.total_commission_cents,
+            "total_net_cents": self.total_net_cents,
+            "redemption_count": self.redemption_count,
         }
 
 
@@ -286,26 +284,32 @@ class PayoutDetail:
     skipped: list[SkippedLocation] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        batch = self.batch
         return {
-            "id": batch.id,
-            "status": batch.status,
-            "currency": self.currency,
-            "from": batch.period_from.isoformat() if batch.period_from else None,
-            "through": batch.period_through.isoformat(),
-            "effective_date": batch.effective_date.isoformat() if batch.effective_date else None,
-            "total_gross_cents": batch.total_gross_cents,
-            "total_commission_cents": batch.total_commission_cents,
-            "total_net_cents": batch.total_net_cents,
-            "redemption_count": batch.redemption_count,
-            "created_at": batch.created_at.isoformat(),
-            "exported_at": batch.exported_at.isoformat() if batch.exported_at else None,
-            "paid_at": batch.paid_at.isoformat() if batch.paid_at else None,
-            "cancelled_at": batch.cancelled_at.isoformat() if batch.cancelled_at else None,
+            **batch_as_dict(self.batch, self.currency),
             "lines": [line.as_dict() for line in self.lines],
             "skipped": [skipped.as_dict() for skipped in self.skipped],
             "files": [bank_file.as_dict() for bank_file in self.files],
         }
+
+
+def batch_as_dict(batch: PayoutBatch, currency: str) -> dict:
+    """A batch without its lines, as lists show it (`GET /payouts`)."""
+    return {
+        "id": batch.id,
+        "status": batch.status,
+        "currency": currency,
+        "from": batch.period_from.isoformat() if batch.period_from else None,
+        "through": batch.period_through.isoformat(),
+        "effective_date": batch.effective_date.isoformat() if batch.effective_date else None,
+        "total_gross_cents": batch.total_gross_cents,
+        "total_commission_cents": batch.total_commission_cents,
+        "total_net_cents": batch.total_net_cents,
+        "redemption_count": batch.redemption_count,
+        "created_at": batch.created_at.isoformat(),
+        "exported_at": batch.exported_at.isoformat() if batch.exported_at else None,
+        "paid_at": batch.paid_at.isoformat() if batch.paid_at else None,
+        "cancelled_at": batch.cancelled_at.isoformat() if batch.cancelled_at else None,
+    }
 
 
 @dataclass(frozen=True)
@@ -505,41 +509,8 @@ def create_payout(
                             effective_date=effective, created_by_user_id=actor.user_id, created_at=now)
         session.add(batch)
         session.flush()
-
-        claim = update(Redemption).where(*_payable_filter(operator.id, start, end))
-        if not include_locations_without_bank_details:
-            claim = claim.where(Redemption.location_id.in_(
-                select(Location.id).where(Location.operator_id == operator.id, Location.bank_country.is_not(None),
-                                          Location.account_number_encrypted.is_not(None))))
-            hopeless = [location_id for location_id, location in found.items()
-                        if location.bank_country and location.account_number_encrypted and location_id in unusable]
-            if hopeless:  # details present but unusable (an unreadable account number): rare, so a short list
-                claim = claim.where(Redemption.location_id.not_in(hopeless))
-        session.execute(claim.values(payout_batch_id=batch.id).execution_options(synchronize_session=False))
-
-        claimed = _owed_by_location(session, [Redemption.payout_batch_id == batch.id])
-        late = set(claimed) - set(found)
-        if late:  # PostgreSQL: a location created (and redeemed at) while this batch was being written
-            for location in session.exec(select(Location).where(Location.id.in_(late))).all():
-                found[location.id] = location
-                if problem := bank_details_problem(location):
-                    unusable[location.id] = problem
-        release = [] if include_locations_without_bank_details else [
-            location_id for location_id in claimed if location_id in unusable]
-        if release:
-            session.execute(
-                update(Redemption)
-                .where(Redemption.payout_batch_id == batch.id, Redemption.location_id.in_(release))
-                .values(payout_batch_id=None)
-                .execution_options(synchronize_session=False)
-            )
-            for location_id in release:
-                claimed.pop(location_id)
-        left_out = {} if include_locations_without_bank_details else {
-            location_id: owed
-            for location_id, owed in _owed_by_location(session, _payable_filter(operator.id, start, end)).items()
-            if location_id in unusable  # not a redemption that arrived after the claim
-        }
+        claimed = _claim(session, batch, found, unusable, pay_unbanked=include_locations_without_bank_details)
+        left_out = {} if include_locations_without_bank_details else _left_out(session, batch, unusable)
         names = {location_id: location.name for location_id, location in found.items()}
         skipped = [SkippedLocation(location_id, names[location_id], *left_out[location_id],
                                    reason=unusable[location_id])
@@ -549,32 +520,90 @@ def create_payout(
                       + ", ".join(f"{item.location_name} ({item.reason})" for item in skipped[:5]) + "."
                       if skipped else "")
             raise GiftnetError(ErrorCode.conflict, f"Nothing to pay through this date.{detail}", field="through")
-
-        rows = []
-        for location_id in _by_name(claimed, names):
-            location = found[location_id]
-            line = _payable_line(location, operator, *claimed[location_id])
-            rows.append({
-                "batch_id": batch.id, "operator_id": operator.id, "location_id": location_id,
-                "redemption_count": line.redemption_count, "gross_cents": line.gross_cents,
-                "commission_bps": line.commission_bps, "commission_cents": line.commission_cents,
-                "net_cents": line.net_cents, "bank_country": location.bank_country,
-                "routing_number": location.routing_number, "institution_number": location.institution_number,
-                "transit_number": location.transit_number,
-                "account_number_encrypted": location.account_number_encrypted,
-                "account_last4": location.account_last4, "account_type": location.account_type,
-            })
-        session.execute(insert(PayoutLine), rows)
-        batch.total_gross_cents = sum(row["gross_cents"] for row in rows)
-        batch.total_commission_cents = sum(row["commission_cents"] for row in rows)
-        batch.total_net_cents = sum(row["net_cents"] for row in rows)
-        batch.redemption_count = sum(row["redemption_count"] for row in rows)
-        session.add(batch)
-        session.flush()
+        _write_lines(session, operator, batch, [(found[location_id], *claimed[location_id])
+                                                for location_id in _by_name(claimed, names)])
         webhooks.queue_event_for_endpoints(session, operator.id, "payout.created", _event_data(batch))
         detail = _detail(session, batch, operator.currency, skipped)
     events.publish(events.Event(actor.operator_id, "payout.created", _event_data(detail.batch)))
     return detail
+
+
+def _claim(session: Session, batch: PayoutBatch, found: dict[int, Location], unusable: dict[int, str], *,
+           pay_unbanked: bool) -> dict[int, tuple[int, int]]:
+    """Point the payable redemptions at `batch` with one conditional UPDATE; returns
+    (count, gross) per location claimed. `found` and `unusable` grow with any location
+    the claim met that was created after they were read (PostgreSQL, concurrent writes)."""
+    claim = update(Redemption).where(*_payable_filter(batch.operator_id, batch.period_from, batch.period_through))
+    if not pay_unbanked:
+        claim = claim.where(Redemption.location_id.in_(
+            select(Location.id).where(Location.operator_id == batch.operator_id, Location.bank_country.is_not(None),
+                                      Location.account_number_encrypted.is_not(None))))
+        hopeless = [location_id for location_id, location in found.items()
+                    if location.bank_country and location.account_number_encrypted and location_id in unusable]
+        if hopeless:  # details present but unusable (an unreadable account number): rare, so a short list
+            claim = claim.where(Redemption.location_id.not_in(hopeless))
+    session.execute(claim.values(payout_batch_id=batch.id).execution_options(synchronize_session=False))
+    claimed = _owed_by_location(session, [Redemption.payout_batch_id == batch.id])
+    late = set(claimed) - set(found)
+    if late:
+        for location in session.exec(select(Location).where(Location.id.in_(late))).all():
+            found[location.id] = location
+            if problem := bank_details_problem(location):
+                unusable[location.id] = problem
+    release = [] if pay_unbanked else [location_id for location_id in claimed if location_id in unusable]
+    if release:
+        session.execute(
+            update(Redemption)
+            .where(Redemption.payout_batch_id == batch.id, Redemption.location_id.in_(release))
+            .values(payout_batch_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        for location_id in release:
+            claimed.pop(location_id)
+    return claimed
+
+
+def _left_out(session: Session, batch: PayoutBatch, unusable: dict[int, str]) -> dict[int, tuple[int, int]]:
+    """What the locations without usable bank details are still owed (count, gross)."""
+    if not unusable:
+        return {}
+    conditions = _payable_filter(batch.operator_id, batch.period_from, batch.period_through)
+    if len(unusable) <= 1_000:  # a short list narrows the scan; a long one would exceed SQLite's parameter limit
+        conditions.append(Redemption.location_id.in_(list(unusable)))
+    return {location_id: owed for location_id, owed in _owed_by_location(session, conditions).items()
+            if location_id in unusable}  # not a redemption that arrived after the claim
+
+
+def _write_lines(session: Session, operator: Operator, batch: PayoutBatch,
+                 owed: list[tuple[Location, int, int]]) -> None:
+    """One line per (location, count, gross), with the location's bank details as they are
+    now, and the batch's totals."""
+    rows = []
+    for location, count, gross in owed:
+        line = _payable_line(location, operator, count, gross)
+        rows.append({
+            "batch_id": batch.id, "operator_id": operator.id, "location_id": location.id,
+            "redemption_count": line.redemption_count, "gross_cents": line.gross_cents,
+            "commission_bps": line.commission_bps, "commission_cents": line.commission_cents,
+            "net_cents": line.net_cents, "bank_country": location.bank_country,
+            "routing_number": location.routing_number, "institution_number": location.institution_number,
+            "transit_number": location.transit_number, "account_number_encrypted": location.account_number_encrypted,
+            "account_last4": location.account_last4, "account_type": location.account_type,
+        })
+    if sum(row["gross_cents"] for row in rows) > MAX_RECORDED_CENTS:
+        raise GiftnetError(
+            ErrorCode.conflict,
+            f"This batch would pay more than {format_cents(MAX_RECORDED_CENTS)}, the most one batch can record; "
+            "choose an earlier date to pay through (or a later `from`) and pay the rest in a second batch.",
+            field="through",
+        )
+    session.execute(insert(PayoutLine), rows)
+    batch.total_gross_cents = sum(row["gross_cents"] for row in rows)
+    batch.total_commission_cents = sum(row["commission_cents"] for row in rows)
+    batch.total_net_cents = sum(row["net_cents"] for row in rows)
+    batch.redemption_count = sum(row["redemption_count"] for row in rows)
+    session.add(batch)
+    session.flush()
 
 
 # --- moving a batch ---------------------------------------------------------------
@@ -806,6 +835,7 @@ __all__ = [
     "SkippedLocation",
     "bank_details_problem",
     "bank_file_bytes",
+    "batch_as_dict",
     "cancel_payout",
     "commission_cents",
     "create_payout",
