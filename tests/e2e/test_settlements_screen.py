@@ -1,6 +1,6 @@
 """The Settlements and Settings screens in Chromium: settings saved with an error beside a
 refused field, a batch created from the preview, its NACHA file downloaded twice (the same
-bytes), then paid."""
+bytes), then paid, and the location's statement email arrives over SMTP."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import httpx
 import pytest
 from e2e_helpers import log_in, open_page
 from playwright.sync_api import expect
+from test_card_email import deliver_outbox, smtp_inbox  # noqa: F401 - smtp_inbox is a fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +24,7 @@ def _download(page, button: str) -> bytes:  # noqa: ANN001
     return open(info.value.path(), "rb").read()
 
 
-def test_settings_then_a_batch_from_preview_to_paid(page, make_operator, base_url):  # noqa: ANN001
+def test_settings_then_a_batch_from_preview_to_paid(page, make_operator, base_url, app_server, smtp_inbox):  # noqa: ANN001, F811
     owner = make_operator(currency="USD")
     api = httpx.Client(base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {owner.api_key}"}, timeout=30)
     banked = api.post("/locations", json={"name": "Alpha Books", "email": "alpha@example.com", "mode": "amount",
@@ -60,3 +61,13 @@ def test_settings_then_a_batch_from_preview_to_paid(page, make_operator, base_ur
     batch_id = api.get("/payouts").json()["data"][0]["id"]
     expect(page.locator(f"#payout-status-{batch_id}")).to_have_text("Paid")
     expect(page.locator("#payout-cancel")).to_be_disabled()
+
+    # The paid batch emailed Alpha Books its statement: it arrives over SMTP with the figures.
+    deliver_outbox(app_server, smtp_inbox)
+    statements = [message for message in smtp_inbox.to("alpha@example.com") if "payout #" in message["Subject"]]
+    assert len(statements) == 1, [message["Subject"] for message in smtp_inbox.messages]
+    assert f"payout #{batch_id}" in statements[0]["Subject"]
+    text = statements[0].get_body(preferencelist=("plain",)).get_content()
+    assert "$100.00" in text and "$97.50" in text
+    # No bank details: not in the batch, so no statement (only its device activation email).
+    assert not [message for message in smtp_inbox.to("zulu@example.com") if "payout #" in message["Subject"]]
