@@ -56,6 +56,7 @@ BANK_FILE_FORMATS = ("nacha", "cpa005")
 LIVE_STATUSES = ("draft", "exported")  # may still be paid or cancelled
 MAX_PAGE = 100
 EXPORT_ATTEMPTS = 3
+MAX_EFFECTIVE_AHEAD = timedelta(days=60)
 # The amounts of payout_batch and payout_line are 32-bit integer columns (PostgreSQL
 # INTEGER): a batch may record at most $21,474,836.47. Widening them to BIGINT lifts it.
 MAX_RECORDED_CENTS = 2**31 - 1
@@ -75,25 +76,26 @@ def commission_cents(gross_cents: int, commission_bps: int) -> int:
 def _moment(raw: datetime | date | str, timezone: str, *, field_name: str, end_of_day: bool) -> datetime:
     """A UTC moment from a datetime, a date or ISO text. A date alone is that day in
     the operator's zone: its first instant, or with `end_of_day` its last."""
-    if isinstance(raw, str):
-        text = raw.strip()
-        try:
+    refused = GiftnetError(
+        ErrorCode.invalid_input,
+        f"`{field_name}` must be an ISO 8601 date or time, like 2026-01-31 or 2026-01-31T17:00:00Z.",
+        field=field_name,
+    )
+    try:
+        if isinstance(raw, str):
+            text = raw.strip()
             raw = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise GiftnetError(
-                ErrorCode.invalid_input,
-                f"`{field_name}` must be an ISO 8601 date or time, like 2026-01-31 or 2026-01-31T17:00:00Z.",
-                field=field_name,
-            ) from None
-    if isinstance(raw, datetime):
-        return (raw if raw.tzinfo else raw.replace(tzinfo=UTC)).astimezone(UTC)
-    if isinstance(raw, date):
-        local = datetime.combine(raw, time.min, zoneinfo.ZoneInfo(timezone))
-        if end_of_day:
-            local = datetime.combine(raw + timedelta(days=1), time.min, zoneinfo.ZoneInfo(timezone))
-            return local.astimezone(UTC) - timedelta(microseconds=1)
-        return local.astimezone(UTC)
-    raise GiftnetError(ErrorCode.invalid_input, f"`{field_name}` must be a date or a time.", field=field_name)
+        if isinstance(raw, datetime):
+            return (raw if raw.tzinfo else raw.replace(tzinfo=UTC)).astimezone(UTC)
+        if isinstance(raw, date):
+            zone = zoneinfo.ZoneInfo(timezone)
+            if end_of_day:
+                next_day = datetime.combine(raw + timedelta(days=1), time.min, zone)
+                return next_day.astimezone(UTC) - timedelta(microseconds=1)
+            return datetime.combine(raw, time.min, zone).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise refused from None
+    raise refused
 
 
 def _period(operator: Operator, through: datetime | date | str, from_: datetime | date | str | None,
@@ -135,6 +137,9 @@ def _effective_date(operator: Operator, raw: date | str | None, now: datetime) -
         raise GiftnetError(ErrorCode.invalid_input, "effective_date is a date like 2026-02-02.", field="effective_date")
     if raw < today:
         raise GiftnetError(ErrorCode.invalid_input, "effective_date cannot be in the past.", field="effective_date")
+    if raw > today + MAX_EFFECTIVE_AHEAD:  # banks refuse files dated far ahead; a typo'd year would stall a payout
+        raise GiftnetError(ErrorCode.invalid_input,
+                           f"effective_date must be within {MAX_EFFECTIVE_AHEAD.days} days.", field="effective_date")
     return raw
 
 

@@ -184,6 +184,9 @@ def test_a_through_in_the_future_means_now_and_dates_are_checked(us):
                    from_=utcnow() + timedelta(hours=1)).field == "from"
     assert refused(settlement.create_payout, us.owner.actor, through=utcnow(),
                    effective_date="2001-01-01").field == "effective_date"
+    assert refused(settlement.create_payout, us.owner.actor, through=utcnow(),
+                   effective_date="2062-01-01").message == "effective_date must be within 60 days."
+    assert refused(settlement.payables, us.owner.operator.id, through="9999-12-31").field == "through"
 
 
 def test_the_effective_date_is_the_next_business_day_unless_given(us):
