@@ -10,6 +10,7 @@ from app.pages.card_page import CARD_PAGE_META, card_page
 from app.pages.cards import card_detail_page, cards_page
 from app.pages.developers import developers_page
 from app.pages.device import DEVICE_PAGE_META, activate_page
+from app.pages.reconciliation import reconciliation_page
 from app.pages.redeem import redeem_page
 from app.services.background import expire_pos_payments_forever
 from app.services.webhooks import deliver_forever as webhook_deliver_forever
@@ -30,6 +31,7 @@ from app.state.card_page import CardPageState
 from app.state.cards import CardDetailState, CardsState
 from app.state.developers import DevelopersState
 from app.state.device import ActivateState
+from app.state.reconciliation import ReconciliationState
 from app.state.redeem import RedeemState
 from app.state.home import HomeState
 from app.state.location_import import LocationImportState
@@ -71,6 +73,7 @@ app.add_page(location_detail_page, route="/locations/[location_id]", title="Loca
 app.add_page(location_edit_page, route="/locations/[location_id]/edit", title="Edit location | Giftnet", on_load=LocationFormState.load_edit)
 # The counter device's side: public, the activation link and the device secret are the credentials.
 app.add_page(activate_page, route="/activate/[activation_token]", title="Activate this device | Giftnet", on_load=ActivateState.load, meta=DEVICE_PAGE_META)
+app.add_page(reconciliation_page, route="/reconciliation", title="Reconciliation | Giftnet", on_load=ReconciliationState.load)
 app.add_page(redeem_page, route="/redeem", title="Redeem | Giftnet", on_load=RedeemState.load, meta=DEVICE_PAGE_META)
 app.add_page(reports_page, route="/reports", title="Reports | Giftnet", on_load=ReportsState.load)
 app.add_page(widget_page, route="/widget", title="Shop and widget | Giftnet", on_load=WidgetState.load)

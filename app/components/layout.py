@@ -13,6 +13,7 @@ NAV_ITEMS = [
     ("Shop", "/widget", "shopping-bag"),
     ("Orders", "/orders", "receipt"),
     ("Settlements", "/settlements", "landmark"),
+    ("Reconciliation", "/reconciliation", "scale"),
     ("Reports", "/reports", "chart-bar"),
     ("Developers", "/developers", "code"),
     ("Outbox", "/outbox", "mail"),

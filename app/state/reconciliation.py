@@ -1,0 +1,78 @@
+"""The Reconciliation screen: does every cent add up for a period?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from app.services.errors import GiftnetError
+from app.services.money import format_cents
+from app.services.reconciliation import reconcile
+from app.services.timefmt import format_local_time
+from app.state.session import SessionState
+
+
+@dataclass
+class CheckRow:
+    key: str = ""
+    title: str = ""
+    status: str = ""
+    summary: str = ""
+
+
+@dataclass
+class MismatchRow:
+    index: int = 0
+    check: str = ""
+    subject: str = ""
+    expected: str = ""
+    actual: str = ""
+    cause: str = ""
+
+
+def _money(cents: int | None) -> str:
+    return "—" if cents is None else format_cents(cents)
+
+
+class ReconciliationState(SessionState):
+    period_from: str = ""
+    period_to: str = ""
+    period_label: str = ""
+    checks: list[CheckRow] = []
+    mismatches: list[MismatchRow] = []
+    error: str = ""
+    loaded: bool = False
+
+    def _run(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.error = ""
+        try:
+            result = reconcile(who.operator_id, self.period_from or None, self.period_to or None)
+        except GiftnetError as error:
+            self.error = error.message
+            return None
+        self.period_label = (f"{format_local_time(result.period_from, who.timezone)} to "
+                             f"{format_local_time(result.period_to, who.timezone)} ({who.timezone})")
+        self.checks = [CheckRow(key=check.key, title=check.title, status=check.status, summary=check.summary)
+                       for check in result.checks]
+        self.mismatches = [
+            MismatchRow(index=index, check=mismatch.check, subject=mismatch.subject,
+                        expected=_money(mismatch.expected_cents), actual=_money(mismatch.actual_cents),
+                        cause=mismatch.cause)
+            for index, mismatch in enumerate(result.mismatches)
+        ]
+        self.loaded = True
+        return None
+
+    @rx.event
+    def load(self):
+        return self._run()
+
+    @rx.event
+    def apply(self, form: dict):
+        self.period_from = str(form.get("from", "")).strip()
+        self.period_to = str(form.get("to", "")).strip()
+        return self._run()
