@@ -22,7 +22,7 @@ def check(result: reconciliation.Reconciliation, key: str) -> reconciliation.Che
     return next(item for item in result.checks if item.key == key)
 
 
-def test_a_healthy_month_reconciles_and_says_there_are_no_shop_orders_yet(us):
+def test_a_healthy_month_reconciles_and_says_there_are_no_paid_shop_orders(us):
     redeem_at(us.owner, us.checking, 1_000, 2_000)
     redeem_at(us.owner, us.savings, 4_000)
     [voided] = redeem_at(us.owner, us.savings, 500)
@@ -37,7 +37,7 @@ def test_a_healthy_month_reconciles_and_says_there_are_no_shop_orders_yet(us):
     assert result.ok, result.mismatches
     assert [(item.key, item.status) for item in result.checks] == [
         ("shop_orders", "no_data"), ("payouts", "ok"), ("liability", "ok"), ("ledger", "ok")]
-    assert check(result, "shop_orders").summary == "No shop orders yet."
+    assert check(result, "shop_orders").summary == "No paid shop orders in this period."
     figures = check(result, "payouts").figures
     assert (figures["redeemed_cents"], figures["paid_out_cents"], figures["awaiting_payment_cents"],
             figures["not_in_batch_cents"], figures["voided_cents"]) == (8_000, 7_000, 0, 1_000, 500)
@@ -119,3 +119,24 @@ def test_reconciliation_counts_only_the_operators_own_figures(us, make_operator)
 
     assert result.ok
     assert check(result, "liability").figures == {"card_balances_cents": 0, "ledger_cents": 0}
+
+
+def test_a_paid_shop_order_matches_the_card_value_it_issued(make_operator):
+    from app.services import orders
+    from app.services.orders import CartLine
+
+    owner = make_operator()
+    order = orders.create_order(owner.operator.id, buyer_name="Ada Buyer", buyer_email="ada@example.com", lines=[
+        CartLine(kind="card", amount_cents=5_000, for_self=True),
+        CartLine(kind="card", amount_cents=2_500, for_self=False, recipient_name="Bo Friend",
+                 recipient_email="bo@example.com"),
+    ])
+    paid = orders.pay_order(owner.operator.id, order.id, "sbx_1234_approve", "click-1")
+    assert paid.status == "paid"
+
+    result = reconciliation.reconcile(owner.operator.id)
+
+    shop = check(result, "shop_orders")
+    assert (shop.status, shop.figures["paid_orders"], shop.figures["paid_orders_cents"],
+            shop.figures["issued_for_orders_cents"]) == ("ok", 1, 7_500, 7_500)
+    assert result.ok, result.mismatches
