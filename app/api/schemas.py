@@ -317,6 +317,6 @@ def parse_cursor(raw: str | None) -> int | None:
     """Cursors are opaque to clients; ours are positive ids."""
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
         raise GiftnetError(ErrorCode.invalid_input, "This cursor was not given by this API.", field="cursor")
     return int(raw)

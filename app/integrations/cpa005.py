@@ -65,15 +65,15 @@ def julian(day: date) -> str:
 
 def institution_id(institution_number: str, transit_number: str, what: str) -> str:
     """`0IIITTTTT`: a zero, the 3-digit institution number, the 5-digit transit number."""
-    if len(institution_number or "") != 3 or not institution_number.isdigit():
+    if len(institution_number or "") != 3 or not (institution_number.isascii() and institution_number.isdigit()):
         raise BankFileError(f"The institution number of {what} must have 3 digits.")
-    if len(transit_number or "") != 5 or not transit_number.isdigit():
+    if len(transit_number or "") != 5 or not (transit_number.isascii() and transit_number.isdigit()):
         raise BankFileError(f"The transit number of {what} must have 5 digits.")
     return f"0{institution_number}{transit_number}"
 
 
 def _account(account_number: str, what: str) -> str:
-    if not account_number or len(account_number) > 12 or not account_number.isdigit():
+    if not account_number or len(account_number) > 12 or not (account_number.isascii() and account_number.isdigit()):
         raise BankFileError(f"The account number of {what} must have 1 to 12 digits.")
     return account_number.ljust(12)
 
@@ -124,7 +124,7 @@ def write_cpa005(originator: Originator, credits: Sequence[Credit], *, file_crea
         raise BankFileError("There is nothing to pay: a CPA-005 file needs at least one credit.")
     if not 1 <= file_creation_number <= MAX_FILE_CREATION_NUMBER:
         raise BankFileError("The file creation number must be from 1 to 9999.")
-    if len(originator.data_centre or "") != 5 or not originator.data_centre.isdigit():
+    if len(originator.data_centre or "") != 5 or not (originator.data_centre.isascii() and originator.data_centre.isdigit()):
         raise BankFileError("The destination data centre must have 5 digits.")
     if currency not in ("CAD", "USD"):
         raise BankFileError("A CPA-005 file is in CAD or USD.")

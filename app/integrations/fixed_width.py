@@ -35,7 +35,7 @@ def alpha(text: str | None, width: int) -> str:
 def numeric(value: int | str, width: int, *, what: str) -> str:
     """A numeric field: right-justified, zero-filled; refuses negatives and values too wide."""
     digits = str(value)
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise BankFileError(f"{what} must be a whole, non-negative number, not {value!r}.")
     if len(digits) > width:
         raise BankFileError(f"{what} ({value}) does not fit in {width} digits.")

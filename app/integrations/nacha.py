@@ -78,7 +78,7 @@ def file_id_modifier(sequence: int) -> str:
 
 
 def _routing(routing_number: str, what: str) -> str:
-    if len(routing_number or "") != 9 or not routing_number.isdigit():
+    if len(routing_number or "") != 9 or not (routing_number.isascii() and routing_number.isdigit()):
         raise BankFileError(f"{what} must be a 9-digit routing number, not {routing_number!r}.")
     return routing_number
 

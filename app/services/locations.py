@@ -64,7 +64,7 @@ def _bool(raw: object, *, field: str) -> bool:
 def _commission(raw: object) -> int | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and (raw.strip().isascii() and raw.strip().isdigit()):
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 10_000:
         raise GiftnetError(
@@ -79,7 +79,7 @@ def _digits(raw: object, *, field: str) -> str | None:
     if text is None:
         return None
     text = re.sub(r"[\s-]", "", text)
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise GiftnetError(ErrorCode.invalid_input, f"{field} may contain digits only.", field=field)
     return text
 

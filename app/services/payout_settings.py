@@ -173,7 +173,7 @@ def get_settings(operator_id: int) -> OperatorSettings:
 
 
 def _whole_number(raw: object, *, field: str, low: int, high: int, sentence: str) -> int:
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and (raw.strip().isascii() and raw.strip().isdigit()):
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
         raise GiftnetError(ErrorCode.invalid_input, sentence, field=field)
@@ -191,7 +191,7 @@ def _clean_value(raw: object, rule: _Rule, field: str, title: str) -> str | None
     value = raw.strip()
     if rule.kind in ("routing", "digits"):
         value = re.sub(r"[\s-]", "", value)
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise GiftnetError(ErrorCode.invalid_input, f"The {title} {rule.label} may contain digits only.",
                                field=field)
     if rule.kind == "id":

@@ -161,9 +161,9 @@ def bank_details_problem(location: Location) -> str | None:
         if not 4 <= len(account) <= 17:
             return "The account number must have 4 to 17 digits"
     elif location.bank_country == "CA":
-        if not (location.institution_number or "").isdigit() or len(location.institution_number) != 3:
+        if not ((location.institution_number or "").isascii() and (location.institution_number or "").isdigit()) or len(location.institution_number) != 3:
             return "The institution number must have 3 digits"
-        if not (location.transit_number or "").isdigit() or len(location.transit_number) != 5:
+        if not ((location.transit_number or "").isascii() and (location.transit_number or "").isdigit()) or len(location.transit_number) != 5:
             return "The transit number must have 5 digits"
         if not 7 <= len(account) <= 12:
             return "The account number must have 7 to 12 digits"

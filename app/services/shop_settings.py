@@ -151,7 +151,7 @@ def get_shop_settings(operator_id: int) -> ShopSettings:
 
 
 def _cents(raw: object, field_name: str, label: str) -> int:
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and (raw.strip().isascii() and raw.strip().isdigit()):
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
         raise GiftnetError(ErrorCode.invalid_amount, f"The {label} must be a whole number of cents above zero.",

@@ -252,7 +252,7 @@ class CardDetailState(SessionState):
 
     def _card_id(self) -> int | None:
         raw = str(self.router.page.params.get("card_id", ""))
-        return int(raw) if raw.isdigit() else None
+        return int(raw) if (raw.isascii() and raw.isdigit()) else None
 
     def _reload(self):
         who = self._signed_in()

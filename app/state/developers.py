@@ -225,7 +225,7 @@ class DevelopersState(SessionState):
 
     @rx.event
     def set_log_key(self, value: str):
-        self.log_key = value if value == ALL or value.isdigit() else ALL
+        self.log_key = value if value == ALL or (value.isascii() and value.isdigit()) else ALL
         self._first_log_page()
 
     @rx.event

@@ -202,7 +202,7 @@ class LocationFormState(SessionState):
 
     def _location_id(self) -> int | None:
         raw = str(self.router.page.params.get("location_id", ""))
-        return int(raw) if raw.isdigit() else None
+        return int(raw) if (raw.isascii() and raw.isdigit()) else None
 
     @rx.event
     def load_new(self):
@@ -503,7 +503,7 @@ class LocationDetailState(SessionState):
 
     def _location_id(self) -> int:
         raw = str(self.router.page.params.get("location_id", ""))
-        return int(raw) if raw.isdigit() else 0
+        return int(raw) if (raw.isascii() and raw.isdigit()) else 0
 
     def _reload(self):
         who = self._signed_in()

@@ -249,7 +249,7 @@ class RedeemState(DeviceState):
             self.pad_digits = self.pad_digits[:-1]
         elif key == "clear":
             self.pad_digits = ""
-        elif key.isdigit() and len(self.pad_digits + key) <= MAX_PAD_DIGITS:
+        elif (key.isascii() and key.isdigit()) and len(self.pad_digits + key) <= MAX_PAD_DIGITS:
             self.pad_digits = (self.pad_digits + key).lstrip("0")
 
     @rx.event

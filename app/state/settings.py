@@ -92,7 +92,7 @@ class SettingsState(SessionState):
     def _changes(self) -> dict:
         errors, changes = {}, {}
         bps = (self.values.get("commission_bps") or "").strip()
-        changes["commission_bps"] = int(bps) if bps.isdigit() else bps
+        changes["commission_bps"] = int(bps) if (bps.isascii() and bps.isdigit()) else bps
         for key, field in (("card_min", "card_min_cents"), ("card_max", "card_max_cents")):
             try:
                 changes[field] = parse_amount((self.values.get(key) or "").strip().lstrip("$"), field=field)
