@@ -2,6 +2,7 @@
 
 from app.models.api_key import ApiKey
 from app.models.api_log import ApiRequestLog, IdempotencyRecord
+from app.models.audit import AuditEvent, UserInvitation
 from app.models.card import Card, LedgerEntry
 from app.models.location import ActivationLink, Device, Item, Location, PosKey
 from app.models.order import Order, OrderLine
@@ -18,6 +19,7 @@ __all__ = [
     "Location",
     "PosKey",
     "ApiKey",
+    "AuditEvent",
     "ApiRequestLog",
     "BankFile",
     "Card",
@@ -34,6 +36,7 @@ __all__ = [
     "Redemption",
     "RedemptionLine",
     "User",
+    "UserInvitation",
     "UserSession",
     "WebhookAttempt",
     "WebhookDelivery",

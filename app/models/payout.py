@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from app.models.base import utcnow
@@ -23,9 +23,9 @@ class PayoutBatch(SQLModel, table=True):
     period_from: datetime | None = None
     period_through: datetime
     effective_date: date | None = None
-    total_gross_cents: int = 0
-    total_commission_cents: int = 0
-    total_net_cents: int = 0
+    total_gross_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    total_commission_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    total_net_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     redemption_count: int = 0
     created_by_user_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -48,10 +48,10 @@ class PayoutLine(SQLModel, table=True):
     operator_id: int = Field(foreign_key="operator.id")
     location_id: int = Field(foreign_key="location.id")
     redemption_count: int
-    gross_cents: int
+    gross_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
     commission_bps: int
-    commission_cents: int
-    net_cents: int
+    commission_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+    net_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
     bank_country: str | None = Field(default=None, max_length=2)
     routing_number: str | None = Field(default=None, max_length=9)
     institution_number: str | None = Field(default=None, max_length=3)

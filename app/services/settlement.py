@@ -57,9 +57,9 @@ LIVE_STATUSES = ("draft", "exported")  # may still be paid or cancelled
 MAX_PAGE = 100
 EXPORT_ATTEMPTS = 3
 MAX_EFFECTIVE_AHEAD = timedelta(days=60)
-# The amounts of payout_batch and payout_line are 32-bit integer columns (PostgreSQL
-# INTEGER): a batch may record at most $21,474,836.47. Widening them to BIGINT lifts it.
-MAX_RECORDED_CENTS = 2**31 - 1
+# NACHA and CPA-005 write an entry's amount in 10 digits: one location's line in a batch
+# may pay at most $99,999,999.99. (The amount columns themselves are BIGINT.)
+MAX_LINE_CENTS = 9_999_999_999
 
 
 # --- money ---------------------------------------------------------------------------
@@ -595,11 +595,14 @@ def _write_lines(session: Session, operator: Operator, batch: PayoutBatch,
             "transit_number": location.transit_number, "account_number_encrypted": location.account_number_encrypted,
             "account_last4": location.account_last4, "account_type": location.account_type,
         })
-    if sum(row["gross_cents"] for row in rows) > MAX_RECORDED_CENTS:
+    too_large = [location.name for (location, _, _), row in zip(owed, rows, strict=True)
+                 if row["gross_cents"] > MAX_LINE_CENTS]
+    if too_large:
         raise GiftnetError(
             ErrorCode.conflict,
-            f"This batch would pay more than {format_cents(MAX_RECORDED_CENTS)}, the most one batch can record; "
-            "choose an earlier date to pay through (or a later `from`) and pay the rest in a second batch.",
+            f"{', '.join(too_large[:3])} would be paid more than {format_cents(MAX_LINE_CENTS)} in this batch, "
+            "the most a bank file entry can carry; choose an earlier date to pay through (or a later `from`) "
+            "and pay the rest in a second batch.",
             field="through",
         )
     session.execute(insert(PayoutLine), rows)

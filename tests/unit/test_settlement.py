@@ -328,20 +328,31 @@ def test_a_batch_may_include_locations_without_bank_details_for_operators_who_pa
     assert settlement.mark_paid(us.owner.actor, payout.batch.id).batch.status == "paid"
 
 
-def test_a_batch_larger_than_a_batch_can_record_is_refused_and_an_earlier_date_splits_it(us):
+def test_a_batch_above_32_bit_cents_is_recorded_in_full(us):
     payout_settings.update_settings(us.owner.actor, {"card_max_cents": 100_000_000})
-    older = redeem_at(us.owner, us.checking, *[100_000_000] * 11)
-    newer = redeem_at(us.owner, us.checking, *[100_000_000] * 10) + redeem_at(us.owner, us.savings, 50_000_000)
+    redeem_at(us.owner, us.checking, *[100_000_000] * 21)
+    redeem_at(us.owner, us.savings, 50_000_000)
+
+    payout = settlement.create_payout(us.owner.actor, through=utcnow())
+
+    assert payout.batch.total_gross_cents == 2_150_000_000 > 2**31
+    assert sorted(line.gross_cents for line in payout.lines) == [50_000_000, 2_100_000_000]
+
+
+def test_a_line_larger_than_a_bank_file_entry_is_refused_and_an_earlier_date_splits_it(us):
+    payout_settings.update_settings(us.owner.actor, {"card_max_cents": 100_000_000})
+    older = redeem_at(us.owner, us.checking, *[100_000_000] * 60)
+    newer = redeem_at(us.owner, us.checking, *[100_000_000] * 50) + redeem_at(us.owner, us.savings, 50_000_000)
     backdate([redemption.id for redemption in older], days=2)
 
     error = refused(settlement.create_payout, us.owner.actor, through=utcnow())
 
     assert error.code == ErrorCode.conflict
-    assert "more than $21,474,836.47, the most one batch can record" in error.message
+    assert "Books on Main would be paid more than $99,999,999.99 in this batch" in error.message
     assert {batch_of(redemption.id) for redemption in older + newer} == {None}
     first = settlement.create_payout(us.owner.actor, through=utcnow() - timedelta(days=1))
     second = settlement.create_payout(us.owner.actor, through=utcnow())
-    assert (first.batch.total_gross_cents, second.batch.total_gross_cents) == (1_100_000_000, 1_050_000_000)
+    assert (first.batch.total_gross_cents, second.batch.total_gross_cents) == (6_000_000_000, 5_050_000_000)
 
 
 # --- the status of a batch ---------------------------------------------------------------
