@@ -1,0 +1,360 @@
+"""The audit trail: every operator action (sign-in, a setting changed, a key revoked, a card
+frozen, a payout paid, ...) with who, when and what changed.
+
+`record` writes in the caller's own transaction, so an audit row commits or rolls back with
+the action it describes: a refused action leaves no row. Rows are never changed or deleted
+(triggers refuse UPDATE and DELETE, migration 0008).
+
+Secrets never reach the table: any field named like a password, secret, token, key or
+account number is masked, showing its last 4 characters at most.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.db import read_session
+from app.models import ApiKey, AuditEvent, Device, Location, User
+from app.models.base import utcnow
+from app.services.actor import Actor
+from app.services.errors import ErrorCode, GiftnetError
+
+# A field whose name matches is a secret: masked before it is stored.
+SECRET_FIELD = re.compile(r"password|secret|token|key|account_number|account_no|credential", re.IGNORECASE)
+MASK = "••••"
+MAX_PAGE = 200
+CSV_MAX_ROWS = 100_000
+
+# What each action reads as on the screen; an action missing here shows as its code.
+ACTION_LABELS: dict[str, str] = {
+    "user.signed_in": "Signed in",
+    "user.sign_in_failed": "Sign-in failed",
+    "user.signed_out": "Signed out",
+    "team.invited": "Team member invited",
+    "team.joined": "Team member joined",
+    "team.role_changed": "Team role changed",
+    "team.removed": "Team member removed",
+    "settings.changed": "Settings changed",
+    "payout_settings.changed": "Bank file settings changed",
+    "shop_settings.changed": "Shop settings changed",
+    "gateway_settings.changed": "Gateway settings changed",
+    "api_key.created": "API key created",
+    "api_key.revoked": "API key revoked",
+    "pos_key.created": "POS key created",
+    "pos_key.revoked": "POS key revoked",
+    "webhook.created": "Webhook endpoint created",
+    "webhook.changed": "Webhook endpoint changed",
+    "webhook.deleted": "Webhook endpoint deleted",
+    "card.issued": "Card issued",
+    "card.frozen": "Card frozen",
+    "card.unfrozen": "Card unfrozen",
+    "card.topped_up": "Card topped up",
+    "redemption.voided": "Redemption voided",
+    "payout.created": "Payout batch created",
+    "payout.exported": "Bank file exported",
+    "payout.paid": "Payout marked paid",
+    "payout.cancelled": "Payout cancelled",
+    "location.created": "Location created",
+    "location.updated": "Location updated",
+    "location.imported": "Locations imported",
+    "activation_link.sent": "Activation link sent",
+    "device.activated": "Device activated",
+    "device.revoked": "Device revoked",
+}
+
+
+# ---------------------------------------------------------------- writing
+
+
+def is_secret_field(name: str) -> bool:
+    return bool(SECRET_FIELD.search(name or ""))
+
+
+def mask_secret(value: Any) -> Any:
+    """A secret as it may be shown: its last 4 characters at most (none when it is short)."""
+    if value is None or value == "" or isinstance(value, bool):
+        return value
+    text = str(value)
+    return MASK + text[-4:] if len(text) >= 8 else MASK
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON can hold it."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(item) for item in value]
+    return str(value)
+
+
+def _masked(name: str, value: Any) -> Any:
+    """`value` with every secret inside it masked (nested dicts included)."""
+    if is_secret_field(name):
+        return mask_secret(value)
+    if isinstance(value, Mapping):
+        return {str(key): _masked(str(key), item) for key, item in value.items()}
+    return _plain(value)
+
+
+def _masked_pair(name: str, before: Any, after: Any) -> list[Any]:
+    masked_before, masked_after = _masked(name, before), _masked(name, after)
+    if is_secret_field(name) and masked_before == masked_after and before != after:
+        # Two secrets ending alike: say it changed without showing more of either.
+        masked_after = f"{masked_after} (changed)" if masked_after else "(changed)"
+    return [masked_before, masked_after]
+
+
+def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None, *, fields: list[str] | None = None
+         ) -> dict[str, list[Any]]:
+    """`{"field": [before, after]}` for each field whose value differs (secrets masked).
+
+    `fields` limits and orders the comparison; by default every field of either dict, in order.
+    A field missing on one side counts as None there.
+    """
+    before, after = dict(before or {}), dict(after or {})
+    names = fields if fields is not None else list(dict.fromkeys([*before, *after]))
+    return {
+        name: _masked_pair(name, before.get(name), after.get(name))
+        for name in names
+        if _plain(before.get(name)) != _plain(after.get(name))
+    }
+
+
+def _checked_changes(changes: Mapping[str, Any] | None) -> dict[str, list[Any]]:
+    """Caller's `{"field": [before, after]}`, masked again here so no secret slips through."""
+    checked: dict[str, list[Any]] = {}
+    for name, pair in (changes or {}).items():
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ValueError(f"audit changes[{name!r}] must be [before, after], got {pair!r}")
+        checked[str(name)] = _masked_pair(str(name), pair[0], pair[1])
+    return checked
+
+
+def actor_label(session: Session, actor: Actor) -> str:
+    """Who acted, as the audit screen shows it: an email, an API key, a device, or the system."""
+    if actor.user_id is not None:
+        user = session.get(User, actor.user_id)
+        return user.email if user is not None else f"user #{actor.user_id}"
+    if actor.api_key_id is not None:
+        api_key = session.get(ApiKey, actor.api_key_id)
+        return f"API key {api_key.prefix}…" if api_key is not None else f"API key #{actor.api_key_id}"
+    if actor.device_id is not None:
+        device = session.get(Device, actor.device_id)
+        return f"device {device.code}" if device is not None else f"device #{actor.device_id}"
+    if actor.channel == "pos":
+        location = session.get(Location, actor.location_id) if actor.location_id is not None else None
+        return f"POS key ({location.name})" if location is not None else "POS key"
+    if actor.channel == "shop":
+        return "shop"
+    return "system"
+
+
+def _clip(text: Any, limit: int) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    target_type: str = "",
+    target_id: Any = "",
+    summary: str = "",
+    changes: Mapping[str, Any] | None = None,
+    ip: str = "",
+) -> AuditEvent:
+    """Add one audit row in `session`'s transaction (it commits or rolls back with the action).
+
+    `changes` is `{"field": [before, after]}` (see `diff`); secrets in it are masked here.
+    Refuses (ValueError, a programming error) an empty or over-long action.
+    """
+    if not action or len(action) > 64:
+        raise ValueError(f"audit action must be 1 to 64 characters, got {action!r}")
+    event = AuditEvent(
+        operator_id=actor.operator_id,
+        created_at=utcnow(),
+        user_id=actor.user_id,
+        actor=_clip(actor_label(session, actor), 254),
+        action=action,
+        target_type=_clip(target_type, 32),
+        target_id=_clip(target_id, 64),
+        summary=_clip(summary, 255),
+        changes=json.dumps(_checked_changes(changes), ensure_ascii=False, sort_keys=False),
+        ip=_clip(ip, 64),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    next_cursor: str | None  # older events follow; None on the last page
+
+
+def parse_cursor(cursor: str | int | None) -> int | None:
+    """The id a page starts after; refuses anything but a positive whole number."""
+    if cursor is None or cursor == "":
+        return None
+    text = str(cursor).strip()
+    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
+        raise GiftnetError(ErrorCode.invalid_input, "The page cursor is not valid.", field="cursor")
+    return int(text)
+
+
+def _as_utc(moment: datetime | None, field: str) -> datetime | None:
+    if moment is None:
+        return None
+    if not isinstance(moment, datetime):
+        raise GiftnetError(ErrorCode.invalid_input, f"`{field}` must be a date and time.", field=field)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _filtered(statement, actor: Actor, *, action, user_id, who, since, until, target):  # noqa: ANN001, ANN202
+    since, until = _as_utc(since, "since"), _as_utc(until, "until")
+    if since is not None and until is not None and since > until:
+        raise GiftnetError(ErrorCode.invalid_input, "The start date is after the end date.", field="since")
+    statement = statement.where(AuditEvent.operator_id == actor.operator_id)
+    if action:
+        # "card." is a prefix (every card action); "card.frozen" is one action.
+        statement = (statement.where(AuditEvent.action.startswith(action, autoescape=True)) if action.endswith(".")
+                     else statement.where(AuditEvent.action == action))
+    if user_id is not None:
+        statement = statement.where(AuditEvent.user_id == user_id)
+    if who:
+        statement = statement.where(AuditEvent.actor == who)
+    if since is not None:
+        statement = statement.where(AuditEvent.created_at >= since)
+    if until is not None:
+        statement = statement.where(AuditEvent.created_at < until)
+    if target:
+        target_type, _, target_id = str(target).partition(":")
+        statement = statement.where(AuditEvent.target_type == target_type)
+        if target_id:
+            statement = statement.where(AuditEvent.target_id == target_id)
+    return statement
+
+
+def list_events(
+    actor: Actor,
+    *,
+    action: str | None = None,
+    user_id: int | None = None,
+    who: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    target: str | None = None,
+    cursor: str | int | None = None,
+    limit: int = 50,
+) -> AuditPage:
+    """The operator's audit events, newest first, a page at a time (keyset on id).
+
+    Filters: `action` ("card." for a family, "card.frozen" for one), `user_id` or `who` (the actor
+    label), `since` (inclusive) / `until` (exclusive), `target` ("card" or "card:42").
+    """
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise GiftnetError(ErrorCode.invalid_input, f"`limit` must be 1 to {MAX_PAGE}.", field="limit")
+    after_id = parse_cursor(cursor)
+    statement = _filtered(select(AuditEvent), actor, action=action, user_id=user_id, who=who,
+                          since=since, until=until, target=target)
+    if after_id is not None:
+        statement = statement.where(AuditEvent.id < after_id)
+    statement = statement.order_by(AuditEvent.id.desc()).limit(limit + 1)
+    with read_session() as session:
+        rows = list(session.exec(statement))
+    events = rows[:limit]
+    next_cursor = str(events[-1].id) if len(rows) > limit else None
+    return AuditPage(events=events, next_cursor=next_cursor)
+
+
+def iter_events(actor: Actor, **filters: Any) -> Iterator[AuditEvent]:
+    """Every event matching `filters` (as `list_events`), newest first, read a page at a time."""
+    cursor = None
+    while True:
+        page = list_events(actor, cursor=cursor, limit=MAX_PAGE, **filters)
+        yield from page.events
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    actions: list[str]  # distinct actions recorded for this operator, sorted
+    actors: list[str]  # distinct actor labels, sorted
+
+
+def filter_choices(actor: Actor) -> FilterChoices:
+    """What the filter menus offer: the actions and the people/keys that occur in this operator's trail."""
+    with read_session() as session:
+        actions = session.exec(
+            select(AuditEvent.action).where(AuditEvent.operator_id == actor.operator_id).distinct()
+        ).all()
+        actors = session.exec(
+            select(AuditEvent.actor).where(AuditEvent.operator_id == actor.operator_id).distinct()
+        ).all()
+    return FilterChoices(actions=sorted(actions), actors=sorted(actors, key=str.lower))
+
+
+def count_events(actor: Actor) -> int:
+    with read_session() as session:
+        return session.exec(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.operator_id == actor.operator_id)
+        ).one()
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def changes_of(event: AuditEvent) -> dict[str, list[Any]]:
+    try:
+        parsed = json.loads(event.changes or "{}")
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def events_csv(actor: Actor, timezone: str, **filters: Any) -> str:
+    """The filtered trail as CSV (newest first), times in `timezone`; at most CSV_MAX_ROWS rows."""
+    from app.services.timefmt import format_local_time
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", f"when ({timezone})", "who", "action", "target_type", "target_id", "summary",
+                     "changes", "ip"])
+    for count, event in enumerate(iter_events(actor, **filters)):
+        if count >= CSV_MAX_ROWS:
+            break
+        writer.writerow([event.id, format_local_time(event.created_at, timezone), _csv_safe(event.actor),
+                         event.action, event.target_type, _csv_safe(event.target_id), _csv_safe(event.summary),
+                         _csv_safe(event.changes), event.ip])
+    return out.getvalue()
+
+
+def _csv_safe(text: str) -> str:
+    """Spreadsheets run a cell starting with = + - @ as a formula; a leading quote keeps it text."""
+    return "'" + text if text and text[0] in "=+-@\t\r" else text
