@@ -284,7 +284,8 @@ def _receipt() -> rx.Component:
             rx.flex(
                 rx.cond(~receipt.voided,
                         rx.button(rx.icon("undo-2"), "Void", size="4", color_scheme="red", variant="soft",
-                                  id="receipt-void", on_click=RedeemState.void(receipt.redemption_id))),
+                                  id="receipt-void",
+                                  on_click=RedeemState.ask_void(receipt.redemption_id, receipt.amount))),
                 rx.button("Next customer", size="4", id="receipt-next", on_click=RedeemState.new_card),
                 gap="12px", wrap="wrap",
             ),
@@ -302,9 +303,32 @@ def _recent_row(row) -> rx.Component:  # noqa: ANN001
         rx.table.cell(rx.cond(row.voided, rx.badge("voided", color_scheme="gray"),
                               rx.button(rx.icon("undo-2", size=16), "Void", size="3", variant="soft",
                                         color_scheme="red", id="recent-void-" + row.redemption_id.to_string(),
-                                        on_click=RedeemState.void(row.redemption_id), style={"minHeight": "44px"})),
+                                        on_click=RedeemState.ask_void(row.redemption_id, row.amount),
+                                        style={"minHeight": "44px"})),
                       text_align="right"),
         id="recent-row-" + row.redemption_id.to_string(), class_name="recent-row",
+    )
+
+
+def _void_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Void redemption #", RedeemState.void_asked_id.to_string(), "?"),
+            rx.alert_dialog.description(
+                RedeemState.void_asked_amount, " goes back on the card. Only void a redemption made by mistake, "
+                "the same business day.", size="4",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Keep it", id="void-cancel", size="4", variant="soft",
+                                                 on_click=RedeemState.keep_redemption)),
+                rx.alert_dialog.action(rx.button(rx.icon("undo-2"), "Void ", RedeemState.void_asked_amount,
+                                                 id="void-confirm", size="4", color_scheme="red",
+                                                 on_click=RedeemState.confirm_void)),
+                justify="end", spacing="3", margin_top="16px", wrap="wrap",
+            ),
+            id="void-dialog",
+        ),
+        open=RedeemState.void_asked_id != 0,
     )
 
 
@@ -340,6 +364,7 @@ def _counter() -> rx.Component:
             ),
         ),
         _recent(),
+        _void_dialog(),
         width="100%",
         spacing="5",
         id="redeem-counter",

@@ -90,6 +90,9 @@ class RedeemState(DeviceState):
     working: bool = False
     error: str = ""
     notice: str = ""
+    # A void waits for a second tap: the redemption it would reverse and its amount.
+    void_asked_id: int = 0
+    void_asked_amount: str = ""
     attempt_key: str = ""
     receipt: Receipt = Receipt()
     has_receipt: bool = False
@@ -383,7 +386,21 @@ class RedeemState(DeviceState):
         return None
 
     @rx.event
-    def void(self, redemption_id: int):
+    def ask_void(self, redemption_id: int, amount: str):
+        self.void_asked_id, self.void_asked_amount = redemption_id, amount
+
+    @rx.event
+    def keep_redemption(self):
+        self.void_asked_id, self.void_asked_amount = 0, ""
+
+    @rx.event
+    def confirm_void(self):
+        redemption_id, self.void_asked_id, self.void_asked_amount = self.void_asked_id, 0, ""
+        if redemption_id:
+            self._void(redemption_id)
+        return None
+
+    def _void(self, redemption_id: int) -> None:
         self.error = self.notice = ""
         context = self._device()
         if context is None:

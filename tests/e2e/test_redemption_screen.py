@@ -311,6 +311,12 @@ def test_the_number_pad_redeems_an_amount_and_void_puts_it_back(new_context, mak
     redemption_id = screen.locator("#receipt-redemption-id").inner_text().strip().lstrip("#")
 
     screen.click("#receipt-void")
+    expect(screen.locator("#void-dialog")).to_contain_text(f"Void redemption #{redemption_id}?")
+    screen.click("#void-cancel")  # a slip of the finger changes nothing
+    expect(screen.locator("#void-dialog")).to_have_count(0)
+    expect(screen.locator("#receipt-title")).to_have_text("Redeemed")
+    screen.click("#receipt-void")
+    screen.click("#void-confirm")
     expect(screen.locator("#receipt-title")).to_have_text("Voided")
     expect(screen.locator("#redeem-notice")).to_contain_text(f"Redemption #{redemption_id} voided")
     expect(screen.locator(f"#recent-row-{redemption_id}")).to_contain_text("voided")
@@ -543,6 +549,7 @@ def test_the_location_screen_shows_webhook_deliveries_retries_them_reveals_the_s
     expect(dashboard.locator(f"#redemption-void-{first_redemption}")).to_have_count(0)
 
     screen.click("#receipt-void")  # the device voids the second one while the dashboard still offers it
+    screen.click("#void-confirm")
     expect(screen.locator("#receipt-title")).to_have_text("Voided")
     dashboard.click(f"#redemption-void-{second_redemption}")
     dashboard.click("#redemption-void-confirm")
