@@ -21,7 +21,8 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import LoginAttempt, Operator, User, UserSession
 from app.models.base import utcnow
-from app.services import crypto
+from app.services import audit, crypto
+from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import CURRENCIES
 from app.services.validation import normalize_email
@@ -144,6 +145,12 @@ def log_in(email: str, password: str, *, ip: str = "") -> str:
             db_user = session.get(User, user.id)
             db_user.last_login_at = now
             session.add(db_user)
+            audit.record(session, Actor(user.operator_id, user_id=user.id), "user.signed_in",
+                         target_type="user", target_id=user.id, summary=f"{user.email} signed in", ip=ip)
+        elif user is not None:
+            # A wrong password for a known person is worth an owner's eye; unknown emails are not theirs.
+            audit.record(session, Actor(user.operator_id, user_id=user.id), "user.sign_in_failed",
+                         target_type="user", target_id=user.id, summary="Wrong password", ip=ip)
     if not accepted:
         raise GiftnetError(ErrorCode.invalid_credentials, WRONG_CREDENTIALS)
     return token
@@ -179,7 +186,7 @@ def resolve_session(token: str | None) -> SignedIn | None:
     )
 
 
-def log_out(token: str | None) -> None:
+def log_out(token: str | None, *, ip: str = "") -> None:
     """End the session at once: the token is refused from the next request on."""
     if not token:
         return
@@ -190,3 +197,5 @@ def log_out(token: str | None) -> None:
         if user_session and user_session.revoked_at is None:
             user_session.revoked_at = utcnow()
             session.add(user_session)
+            audit.record(session, Actor(user_session.operator_id, user_id=user_session.user_id), "user.signed_out",
+                         target_type="user", target_id=user_session.user_id, summary="Signed out", ip=ip)

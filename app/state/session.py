@@ -45,7 +45,7 @@ class SessionState(rx.State):
 
     @rx.event
     def log_out(self):
-        accounts.log_out(self.auth_token)
+        accounts.log_out(self.auth_token, ip=self.router.session.client_ip)
         self.auth_token = ""
         self.signed_in = False
         self.user_email = ""
