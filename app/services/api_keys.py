@@ -10,7 +10,8 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import ApiKey
 from app.models.base import utcnow
-from app.services import crypto
+from app.services import audit, crypto
+from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 
 KEY_HASH = "api-key"
@@ -42,6 +43,9 @@ def create_api_key(operator_id: int, name: str, *, user_id: int | None = None) -
         )
         session.add(api_key)
         session.flush()
+        audit.record(session, Actor(operator_id, user_id=user_id), "api_key.created", target_type="api_key",
+                     target_id=api_key.id, summary=f"API key “{name}” ({api_key.prefix}…) created",
+                     changes={"name": [None, name], "prefix": [None, api_key.prefix]})
     return CreatedKey(api_key=api_key, plaintext=plaintext)
 
 
@@ -60,7 +64,7 @@ def list_api_keys(operator_id: int) -> list[ApiKey]:
         return list(session.exec(select(ApiKey).where(ApiKey.operator_id == operator_id).order_by(ApiKey.id.desc())))
 
 
-def revoke_api_key(operator_id: int, api_key_id: int) -> ApiKey:
+def revoke_api_key(operator_id: int, api_key_id: int, *, user_id: int | None = None) -> ApiKey:
     """Revoke at once; a revoked key is refused from its next request."""
     with write_session() as session:
         api_key = session.exec(
@@ -71,4 +75,7 @@ def revoke_api_key(operator_id: int, api_key_id: int) -> ApiKey:
         if api_key.revoked_at is None:
             api_key.revoked_at = utcnow()
             session.add(api_key)
+            audit.record(session, Actor(operator_id, user_id=user_id), "api_key.revoked", target_type="api_key",
+                         target_id=api_key.id, summary=f"API key “{api_key.name}” ({api_key.prefix}…) revoked",
+                         changes={"revoked": [False, True]})
     return api_key

@@ -13,7 +13,7 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Location, PosKey
 from app.models.base import utcnow
-from app.services import crypto
+from app.services import audit, crypto
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.validation import required_text
@@ -46,6 +46,9 @@ def create_pos_key(actor: Actor, location_id: int, name: str) -> CreatedPosKey:
         )
         session.add(pos_key)
         session.flush()
+        audit.record(session, actor, "pos_key.created", target_type="pos_key", target_id=pos_key.id,
+                     summary=f"POS key “{name}” ({pos_key.prefix}…) created for location #{location_id}",
+                     changes={"name": [None, name], "prefix": [None, pos_key.prefix], "location_id": [None, location_id]})
     return CreatedPosKey(pos_key=pos_key, plaintext=plaintext)
 
 
@@ -80,4 +83,6 @@ def revoke_pos_key(actor: Actor, pos_key_id: int) -> PosKey:
         if pos_key.revoked_at is None:
             pos_key.revoked_at = utcnow()
             session.add(pos_key)
+            audit.record(session, actor, "pos_key.revoked", target_type="pos_key", target_id=pos_key.id,
+                         summary=f"POS key “{pos_key.name}” ({pos_key.prefix}…) revoked", changes={"revoked": [False, True]})
     return pos_key

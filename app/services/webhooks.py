@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import Location, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
-from app.services import crypto
+from app.services import audit, crypto
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 
@@ -133,6 +133,9 @@ def create_endpoint(actor: Actor, url: str, event_types: list[str] | None = None
         )
         session.add(endpoint)
         session.flush()
+        audit.record(session, actor, "webhook.created", target_type="webhook_endpoint", target_id=endpoint.id,
+                     summary=f"Webhook endpoint {clean_url} created",
+                     changes={"url": [None, clean_url], "event_types": [None, endpoint.event_types]})
     return CreatedEndpoint(endpoint=endpoint, secret=secret)
 
 

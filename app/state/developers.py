@@ -181,7 +181,7 @@ class DevelopersState(SessionState):
             return rx.redirect("/login")
         self.key_error, self.key_message = "", ""
         try:
-            revoked = api_keys.revoke_api_key(who.operator_id, self.revoke_id)
+            revoked = api_keys.revoke_api_key(who.operator_id, self.revoke_id, user_id=who.user_id)
         except GiftnetError as error:
             self.key_error = error.message
         else:
