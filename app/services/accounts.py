@@ -25,6 +25,7 @@ from app.services import audit, crypto
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import CURRENCIES
+from app.services.roles import REMOVED
 from app.services.validation import normalize_email
 from app.settings import get_settings
 
@@ -51,6 +52,33 @@ class SignedIn:
     timezone: str
 
 
+def hash_new_password(password: str) -> str:
+    """The argon2 hash of a new password; refuses one shorter than MIN_PASSWORD_LENGTH."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise GiftnetError(
+            ErrorCode.weak_password, f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
+    return _hasher.hash(password)
+
+
+def open_session(session: Session, user: User) -> str:
+    """Sign `user` in, inside the caller's transaction: returns the session token the browser keeps."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        UserSession(
+            token_hash=crypto.keyed_hash(SESSION_HASH, token),
+            user_id=user.id,
+            operator_id=user.operator_id,
+            created_at=now,
+            expires_at=now + timedelta(hours=get_settings().session_ttl_hours),
+        )
+    )
+    user.last_login_at = now
+    session.add(user)
+    return token
+
+
 def _slug_for(session: Session, name: str) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "network"
     slug, suffix = base, 2
@@ -73,16 +101,12 @@ def sign_up(
     if not 2 <= len(operator_name) <= 120:
         raise GiftnetError(ErrorCode.invalid_input, "Give your network a name (2 to 120 characters).", field="operator_name")
     email = normalize_email(email)
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise GiftnetError(
-            ErrorCode.weak_password, f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.", field="password"
-        )
+    password_hash = hash_new_password(password)
     currency = (currency or "").strip().upper()
     if currency not in CURRENCIES:
         raise GiftnetError(ErrorCode.invalid_currency, "The currency must be CAD or USD.", field="currency")
     if timezone not in zoneinfo.available_timezones():
         raise GiftnetError(ErrorCode.invalid_timezone, "Choose a time zone like America/Toronto.", field="timezone")
-    password_hash = _hasher.hash(password)
     with write_session() as session:
         if session.exec(select(User.id).where(User.email == email)).first() is not None:
             raise GiftnetError(ErrorCode.email_taken, "An account with this email already exists.", field="email")
@@ -131,20 +155,7 @@ def log_in(email: str, password: str, *, ip: str = "") -> str:
     with write_session() as session:
         session.add(LoginAttempt(email=email, ip=ip, succeeded=accepted))
         if accepted:
-            token = secrets.token_urlsafe(32)
-            now = utcnow()
-            session.add(
-                UserSession(
-                    token_hash=crypto.keyed_hash(SESSION_HASH, token),
-                    user_id=user.id,
-                    operator_id=user.operator_id,
-                    created_at=now,
-                    expires_at=now + timedelta(hours=settings.session_ttl_hours),
-                )
-            )
-            db_user = session.get(User, user.id)
-            db_user.last_login_at = now
-            session.add(db_user)
+            token = open_session(session, session.get(User, user.id))
             audit.record(session, Actor(user.operator_id, user_id=user.id), "user.signed_in",
                          target_type="user", target_id=user.id, summary=f"{user.email} signed in", ip=ip)
         elif user is not None:
@@ -169,6 +180,7 @@ def resolve_session(token: str | None) -> SignedIn | None:
                 UserSession.token_hash == crypto.keyed_hash(SESSION_HASH, token),
                 UserSession.revoked_at.is_(None),
                 UserSession.expires_at > utcnow(),
+                User.role != REMOVED,  # removing a member revokes their sessions too; this holds if a row slips by
             )
         ).first()
     if row is None:

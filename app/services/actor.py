@@ -13,3 +13,5 @@ class Actor:
     location_id: int | None = None
     device_id: int | None = None
     channel: str = "dashboard"  # dashboard | api | shop | device | system
+    # owner | staff (app/services/roles.py). API keys act as owners: only owners create them.
+    role: str = "owner"
