@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -46,6 +47,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
 
 
 _engine_cache: dict[str, tuple[Engine, Engine]] = {}
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def _engines(url: str) -> tuple[Engine, Engine]:
@@ -54,7 +56,10 @@ def _engines(url: str) -> tuple[Engine, Engine]:
         if url.startswith("sqlite"):
             pair = (_sqlite_engine(url, immediate=False), _sqlite_engine(url, immediate=True))
         else:
-            engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+            # pre_ping replaces connections a database restart killed; the timeouts make an
+            # unreachable database a quick error (503 at the API) instead of a hung request.
+            engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, pool_timeout=10,
+                                   connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
             pair = (engine, engine)
         _engine_cache[url] = pair
     return _engine_cache[url]
@@ -86,6 +91,14 @@ def write_session() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether a database error means "cannot reach the database" (down, restarting, a
+    dropped connection, no free connection in the pool) rather than a bug in a query."""
+    if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
+        return True
+    return isinstance(error, sa_exc.DBAPIError) and bool(error.connection_invalidated)
 
 
 def dispose_engines() -> None:

@@ -3,6 +3,9 @@
 Whatever goes wrong (a service's refusal, JSON that does not parse, a field of the
 wrong type, an unknown route or method, a bug) leaves as that shape with the status
 of `app.services.errors.HTTP_STATUS`. Only genuine bugs answer 500; they are logged.
+A database that cannot be reached (restarting, failing over, out of connections) is
+503 `unavailable` with Retry-After; a retry with the same Idempotency-Key is safe (the
+answer may have been lost after the work committed: the retry then replays it).
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
+from app.db import database_unavailable
 from app.services.errors import ErrorCode, GiftnetError
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,8 @@ _EXAMPLES: dict[int, tuple[str, str, str | None]] = {
     422: ("invalid_amount", "The amount must be more than zero.", "amount_cents"),
     429: ("rate_limited", "Too many card codes were wrong. Try again in 60 seconds.", None),
     500: ("internal_error", "Something went wrong on our side; it has been logged.", None),
+    503: ("unavailable", "The database cannot be reached right now. Retry in a few seconds with the same "
+          "Idempotency-Key: a retry never moves money twice.", None),
 }
 _DESCRIPTIONS = {
     400: "Bad input: malformed JSON, a missing, unknown or mistyped field, a bad query parameter",
@@ -60,6 +67,8 @@ _DESCRIPTIONS = {
     422: "Validation: a value out of range, or an Idempotency-Key reused with another body",
     429: "Rate limited; see the Retry-After header",
     500: "A bug on our side (never for bad input)",
+    503: "The database cannot be reached for a moment. Retry after Retry-After seconds with the same "
+         "Idempotency-Key",
 }
 
 
@@ -74,7 +83,7 @@ def error_responses(*statuses: int, examples: dict[int, list[tuple[str, str]]] |
             for case_code, case_message in cases
         }
         headers = {}
-        if status == 429:
+        if status in (429, 503):
             headers["Retry-After"] = {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
         documented[status] = {
             "model": ErrorResponse,
@@ -168,6 +177,23 @@ async def _on_http_exception(request: Request, error: StarletteHTTPException) ->
     return response
 
 
+DATABASE_RETRY_AFTER_SECONDS = 2
+UNAVAILABLE_MESSAGE = ("The database cannot be reached right now. Retry in a few seconds with the same "
+                       "Idempotency-Key: a retry never moves money twice.")
+
+
+async def _on_database_error(request: Request, error: Exception) -> JSONResponse:
+    if not database_unavailable(error):
+        return await _on_bug(request, error)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                str(error).splitlines()[0][:200] if str(error) else type(error).__name__)
+    if not _is_api(request):
+        return JSONResponse({"detail": "Service Unavailable"}, status_code=503,
+                            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+    return error_response(GiftnetError(ErrorCode.unavailable, UNAVAILABLE_MESSAGE,
+                                       retry_after_seconds=DATABASE_RETRY_AFTER_SECONDS))
+
+
 async def _on_bug(request: Request, error: Exception) -> JSONResponse:
     # Installed as the app's last resort; outside /api/v1 (the Reflex app) too, where
     # plain text is the usual answer.
@@ -181,6 +207,8 @@ def install_error_handlers(api: FastAPI) -> None:
     api.add_exception_handler(GiftnetError, _on_giftnet_error)
     api.add_exception_handler(RequestValidationError, _on_validation_error)
     api.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    api.add_exception_handler(sa_exc.DBAPIError, _on_database_error)
+    api.add_exception_handler(sa_exc.TimeoutError, _on_database_error)
     api.add_exception_handler(Exception, _on_bug)
 
 

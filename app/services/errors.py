@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     rate_limited = "rate_limited"
     method_not_allowed = "method_not_allowed"
     payload_too_large = "payload_too_large"
+    unavailable = "unavailable"
     internal_error = "internal_error"
 
 
@@ -61,6 +62,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.rate_limited: 429,
     ErrorCode.method_not_allowed: 405,
     ErrorCode.payload_too_large: 413,
+    ErrorCode.unavailable: 503,
     ErrorCode.internal_error: 500,
 }
 

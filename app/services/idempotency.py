@@ -11,7 +11,9 @@ then `complete` stores the answer or `release` forgets the record when the work
 failed (nothing moved, so a retry with the same key may run again). An `in_flight`
 record older than `STALE_AFTER` belongs to a process that died; the next call takes
 it over. Money services get their own key derived from this one (`ledger_key`), so
-even a takeover cannot move money twice.
+even a takeover cannot move money twice. When the database cannot be reached just as
+`complete` or `release` runs (a restart), they keep trying in the background for
+`STALE_AFTER`, so that a retry soon after the outage is answered, not held as in flight.
 
 Stored answers are encrypted: a card's code is in the answer that issued it.
 """
@@ -20,7 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,11 +33,13 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from app.db import write_session
+from app.db import database_unavailable, write_session
 from app.models import IdempotencyRecord
 from app.models.base import utcnow
 from app.services import crypto
 from app.services.errors import ErrorCode, GiftnetError
+
+log = logging.getLogger(__name__)
 
 RETENTION = timedelta(hours=24)
 STALE_AFTER = timedelta(seconds=60)
@@ -156,22 +163,60 @@ def begin(api_key_id: int, key: str, *, method: str, path: str, fingerprint: str
 
 def complete(claim: Claim, status: int, body: str) -> None:
     """Store the answer that later calls with the same key and request will get."""
-    with write_session() as session:
-        session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.id == claim.record_id)
-            .values(state="done", response_status=status, response_body=crypto.encrypt(body))
-        )
+    encrypted = crypto.encrypt(body)
+
+    def store() -> None:
+        with write_session() as session:
+            session.execute(
+                update(IdempotencyRecord)
+                .where(IdempotencyRecord.id == claim.record_id, IdempotencyRecord.state == "in_flight")
+                .values(state="done", response_status=status, response_body=encrypted)
+            )
+
+    _now_or_after_the_outage(store, "store the answer of")
 
 
 def release(claim: Claim) -> None:
     """The call failed before anything moved: forget the key so that a retry runs again."""
-    with write_session() as session:
-        session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.id == claim.record_id, IdempotencyRecord.state == "in_flight"
+
+    def forget() -> None:
+        with write_session() as session:
+            session.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.id == claim.record_id, IdempotencyRecord.state == "in_flight"
+                )
             )
-        )
+
+    _now_or_after_the_outage(forget, "release")
+
+
+RETRY_EVERY_SECONDS = 0.5
+
+
+def _now_or_after_the_outage(write, what: str) -> None:  # noqa: ANN001
+    """Run `write` now; if the database cannot be reached, keep trying in a background
+    thread until it can (for at most STALE_AFTER: later, a retry takes the record over)."""
+    try:
+        write()
+        return
+    except Exception as error:
+        if not database_unavailable(error):
+            raise
+
+    def keep_trying() -> None:
+        deadline = time.monotonic() + STALE_AFTER.total_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(RETRY_EVERY_SECONDS)
+            try:
+                write()
+                return
+            except Exception as error:  # noqa: BLE001 - still down, or a bug: logged below when giving up
+                if not database_unavailable(error):
+                    log.exception("idempotency: could not %s a record", what)
+                    return
+        log.warning("idempotency: could not %s a record before it went stale", what)
+
+    threading.Thread(target=keep_trying, name="idempotency-after-outage", daemon=True).start()
 
 
 def purge_expired() -> int:
