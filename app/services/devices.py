@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import ActivationLink, Device, Location, Operator
 from app.models.base import utcnow
-from app.services import crypto, events
+from app.services import audit, crypto, events
 from app.services.actor import Actor
 from app.services.codes import ALPHABET
 from app.services.errors import ErrorCode, GiftnetError
@@ -75,6 +75,9 @@ def issue_activation_link(session: Session, actor: Actor, location_id: int) -> S
     )
     session.add(link)
     session.flush()
+    audit.record(session, actor, "activation_link.sent", target_type="location", target_id=location_id,
+                 summary=f"Device activation link for “{location.name}” issued; older links stop working",
+                 changes={"expires_at": [None, link.expires_at]})
     return SentLink(link=link, token=token, url=activation_url(token))
 
 
@@ -157,6 +160,11 @@ def activate_device(token: str, device_name: str) -> ActivatedDevice:
         )
         session.add(device)
         session.flush()
+        audit.record(session, Actor(device.operator_id, device_id=device.id, location_id=device.location_id,
+                                    channel="device"),
+                     "device.activated", target_type="device", target_id=device.id,
+                     summary=f"Device “{name}” ({code}) activated at “{check.location_name}”",
+                     changes={"name": [None, name], "code": [None, code]})
     events.publish(
         events.Event(device.operator_id, "device.activated",
                      {"device_id": device.id, "code": device.code, "location_id": device.location_id})
@@ -247,4 +255,6 @@ def revoke_device(actor: Actor, device_id: int) -> Device:
         if device.revoked_at is None:
             device.revoked_at = utcnow()
             session.add(device)
+            audit.record(session, actor, "device.revoked", target_type="device", target_id=device.id,
+                         summary=f"Device “{device.name}” ({device.code}) revoked", changes={"revoked": [False, True]})
     return device

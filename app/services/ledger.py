@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import Card, LedgerEntry, Operator
 from app.models.base import utcnow
-from app.services import codes, crypto, events
+from app.services import audit, codes, crypto, events
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import format_cents, require_positive_cents
@@ -150,10 +150,16 @@ def issue_card(
     idempotency_key = validated_idempotency_key(idempotency_key)
 
     def attempt(session: Session) -> IssuedCard:
-        return issue_within(
+        issued = issue_within(
             session, actor, amount_cents, recipient_email=recipient_email, recipient_name=recipient_name,
             sender_name=sender_name, message=message, idempotency_key=idempotency_key,
         )
+        if actor.channel == "dashboard":  # API issues are in the ledger and the API log, not the audit trail
+            audit.record(session, actor, "card.issued", target_type="card", target_id=issued.card.id,
+                         summary=f"Card …{issued.card.last4} issued for {format_cents(amount_cents)}",
+                         changes={"balance_cents": [None, amount_cents],
+                                  "recipient_email": [None, issued.card.recipient_email]})
+        return issued
 
     def replay(session: Session, entry: LedgerEntry) -> IssuedCard:
         _same_request_or_refuse(entry, kind="issue", card_id=None, amount_cents=amount_cents)
@@ -234,7 +240,13 @@ def top_up_card(actor: Actor, card_id: int, amount_cents: int, *, idempotency_ke
     idempotency_key = validated_idempotency_key(idempotency_key)
 
     def attempt(session: Session) -> LedgerEntry:
-        return top_up_within(session, actor, card_id, amount_cents, idempotency_key=idempotency_key)
+        entry = top_up_within(session, actor, card_id, amount_cents, idempotency_key=idempotency_key)
+        if actor.channel == "dashboard":  # API top-ups are in the ledger and the API log, not the audit trail
+            audit.record(session, actor, "card.topped_up", target_type="card", target_id=card_id,
+                         summary=f"Card #{card_id} topped up by {format_cents(amount_cents)}",
+                         changes={"balance_cents": [entry.balance_after_cents - amount_cents,
+                                                    entry.balance_after_cents]})
+        return entry
 
     def replay(session: Session, entry: LedgerEntry) -> LedgerEntry:
         _same_request_or_refuse(entry, kind="topup", card_id=card_id, amount_cents=amount_cents)
@@ -452,6 +464,9 @@ def set_card_frozen(actor: Actor, card_id: int, frozen: bool) -> Card:
             card.updated_at = utcnow()
             session.add(card)
             changed = True
+            audit.record(session, actor, "card.frozen" if frozen else "card.unfrozen", target_type="card",
+                         target_id=card.id, summary=f"Card …{card.last4} {'frozen' if frozen else 'unfrozen'}",
+                         changes={"status": [old_status, new_status]})
         else:
             changed = False
     if changed:

@@ -18,6 +18,7 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Location
 from app.models.base import utcnow
+from app.services import audit
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.locations import LOCATION_FIELDS, clean_location_fields
@@ -215,6 +216,12 @@ def import_locations(actor: Actor, content: bytes, *, filename: str | None = Non
         session.flush()
         for outcome, location in written:
             outcome.location_id = location.id
+        if not dry_run:
+            audit.record(session, actor, "location.imported", target_type="location_import",
+                         target_id=(filename or "")[:64],
+                         summary=f"Locations imported from {filename or 'a CSV file'}: {created} created, "
+                                 f"{updated} updated ({total} row(s))",
+                         changes={"created": [None, created], "updated": [None, updated], "rows": [None, total]})
     if progress:
         progress(total * 2, total * 2)
     if dry_run:

@@ -16,7 +16,7 @@ from app.db import read_session, write_session
 from app.models import Card, Device, Location, Redemption
 from app.models.base import utcnow
 from app.models.location import ACCOUNT_TYPES, BANK_COUNTRIES, REDEMPTION_MODES
-from app.services import crypto, events
+from app.services import audit, crypto, events
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.validation import (
@@ -205,6 +205,8 @@ def create_location(actor: Actor, raw: dict) -> Location:
         location = Location(operator_id=actor.operator_id, **clean)
         session.add(location)
         session.flush()
+        audit.record(session, actor, "location.created", target_type="location", target_id=location.id,
+                     summary=f"Location “{location.name}” created", changes=audit.diff({}, _audited(clean)))
     events.publish(events.Event(actor.operator_id, "location.created", {"location_id": location.id, "name": location.name}))
     return location
 
@@ -217,11 +219,21 @@ def update_location(actor: Actor, location_id: int, raw: dict) -> Location:
             raise GiftnetError(
                 ErrorCode.conflict, "Another location already has this external id.", field="external_id"
             )
+        before = _audited({field: getattr(location, field) for field in clean})
         for field, value in clean.items():
             setattr(location, field, value)
         location.updated_at = utcnow()
         session.add(location)
+        changes = audit.diff(before, _audited(clean))
+        if changes:
+            audit.record(session, actor, "location.updated", target_type="location", target_id=location.id,
+                         summary=f"Location “{location.name}” updated: {', '.join(changes)}", changes=changes)
     return location
+
+
+def _audited(values: dict) -> dict:
+    """Location columns as the audit trail keeps them: the account by its last 4, never its ciphertext."""
+    return {field: value for field, value in values.items() if field != "account_number_encrypted"}
 
 
 def _location_or_404(session: Session, operator_id: int, location_id: int) -> Location:

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 from app.db import read_session
 from app.models import Card, Item, Location, Operator, PosPayment, Redemption, RedemptionLine
 from app.models.base import utcnow
-from app.services import codes, events, notifications
+from app.services import audit, codes, events, notifications
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.ledger import (
@@ -411,6 +411,10 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
         result = _loaded_result(session, redemption)
         location = session.get(Location, redemption.location_id)
         notifications.queue_void_notifications(session, location, redemption, last4=result.last4)
+        audit.record(session, actor, "redemption.voided", target_type="redemption", target_id=redemption.id,
+                     summary=f"Redemption #{redemption.id} of {format_cents(redemption.amount_cents)} at "
+                             f"{location.name} voided (card …{result.last4})",
+                     changes={"status": ["completed", "voided"]})
         return result
 
     def replay(session: Session, entry) -> RedemptionResult:  # noqa: ANN001

@@ -46,7 +46,7 @@ from app.integrations import cpa005, nacha
 from app.integrations.fixed_width import BankFileError
 from app.models import BankFile, Location, Operator, PayoutBatch, PayoutLine, Redemption
 from app.models.base import utcnow
-from app.services import crypto, events, locations, payout_settings, statements, webhooks
+from app.services import audit, crypto, events, locations, payout_settings, statements, webhooks
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import format_cents
@@ -528,6 +528,12 @@ def create_payout(
         _write_lines(session, operator, batch, [(found[location_id], *claimed[location_id])
                                                 for location_id in _by_name(claimed, names)])
         webhooks.queue_event_for_endpoints(session, operator.id, "payout.created", _event_data(batch))
+        audit.record(session, actor, "payout.created", target_type="payout", target_id=batch.id,
+                     summary=f"Payout batch #{batch.id} created: {batch.redemption_count} redemption(s), "
+                             f"net {format_cents(batch.total_net_cents, operator.currency)}"
+                             + (f", {len(skipped)} location(s) left out" if skipped else ""),
+                     changes={"status": [None, "draft"], "period_through": [None, end],
+                              "effective_date": [None, effective], "total_net_cents": [None, batch.total_net_cents]})
         detail = _detail(session, batch, operator.currency, skipped)
     events.publish(events.Event(actor.operator_id, "payout.created", _event_data(detail.batch)))
     return detail
@@ -631,7 +637,9 @@ def _refuse_move(batch: PayoutBatch, wanted: str) -> GiftnetError:
 
 
 def _move(session: Session, actor: Actor, batch_id: int, to_status: str, **values) -> PayoutBatch:
-    """The conditional UPDATE of a status: only a live batch moves, and only once."""
+    """The conditional UPDATE of a status: only a live batch moves, and only once (audited)."""
+    before = session.exec(select(PayoutBatch.status).where(PayoutBatch.id == batch_id,
+                                                           PayoutBatch.operator_id == actor.operator_id)).first()
     moved = session.execute(
         update(PayoutBatch)
         .where(PayoutBatch.id == batch_id, PayoutBatch.operator_id == actor.operator_id,
@@ -642,6 +650,10 @@ def _move(session: Session, actor: Actor, batch_id: int, to_status: str, **value
     batch = _batch_or_404(session, actor.operator_id, batch_id)
     if moved is None:
         raise _refuse_move(batch, to_status)
+    if to_status != "exported":  # an export is recorded with its file by _export_once
+        audit.record(session, actor, f"payout.{to_status}", target_type="payout", target_id=batch.id,
+                     summary=f"Payout batch #{batch.id} {'marked paid' if to_status == 'paid' else to_status}",
+                     changes={"status": [before, to_status]})
     return batch
 
 
@@ -773,6 +785,7 @@ def _cpa005_content(session: Session, operator: Operator, batch: PayoutBatch,
 def _export_once(actor: Actor, batch_id: int, file_format: str) -> BankFile:
     with write_session() as session:
         batch = _batch_or_404(session, actor.operator_id, batch_id)
+        status_before = batch.status
         if batch.status == "cancelled":
             raise _refuse_move(batch, "exported")
         stored = session.exec(
@@ -804,6 +817,10 @@ def _export_once(actor: Actor, batch_id: int, file_format: str) -> BankFile:
         )
         session.add(bank_file)
         session.flush()
+        audit.record(session, actor, "payout.exported", target_type="payout", target_id=batch.id,
+                     summary=f"Bank file {filename} ({'NACHA' if file_format == 'nacha' else 'CPA-005'}) written "
+                             f"for payout batch #{batch.id}",
+                     changes={"status": [status_before, "exported"], "file": [None, filename]})
         return bank_file
 
 
