@@ -4,6 +4,7 @@ from app.models.api_key import ApiKey
 from app.models.api_log import ApiRequestLog, IdempotencyRecord
 from app.models.audit import AuditEvent, UserInvitation
 from app.models.card import Card, LedgerEntry
+from app.models.daily_summary import DailySummary
 from app.models.location import ActivationLink, Device, Item, Location, PosKey
 from app.models.order import Order, OrderLine
 from app.models.operator import LoginAttempt, Operator, User, UserSession
@@ -23,6 +24,7 @@ __all__ = [
     "ApiRequestLog",
     "BankFile",
     "Card",
+    "DailySummary",
     "IdempotencyRecord",
     "LedgerEntry",
     "LoginAttempt",
