@@ -31,8 +31,12 @@ from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 
 # A field whose name matches is a secret: masked before it is stored.
-SECRET_FIELD = re.compile(r"password|secret|token|key|account_number|account_no|credential", re.IGNORECASE)
+SECRET_FIELD = re.compile(r"password|passcode|secret|token|key|account_number|account_no|credential|pin\b",
+                          re.IGNORECASE)
 MASK = "••••"
+CHANGED = " (changed)"
+# What `mask_secret` itself produces: masking it again leaves it as it is.
+_ALREADY_MASKED = re.compile(r"^••••[^\s•]{0,4}(?: \(changed\))?$")
 MAX_PAGE = 200
 CSV_MAX_ROWS = 100_000
 
@@ -46,7 +50,6 @@ ACTION_LABELS: dict[str, str] = {
     "team.role_changed": "Team role changed",
     "team.removed": "Team member removed",
     "settings.changed": "Settings changed",
-    "payout_settings.changed": "Bank file settings changed",
     "shop_settings.changed": "Shop settings changed",
     "gateway_settings.changed": "Gateway settings changed",
     "api_key.created": "API key created",
@@ -81,12 +84,19 @@ def is_secret_field(name: str) -> bool:
     return bool(SECRET_FIELD.search(name or ""))
 
 
-def mask_secret(value: Any) -> Any:
+def name_hides_all(field: str) -> bool:
+    """A password shows not even its last 4."""
+    return "password" in (field or "").lower()
+
+
+def mask_secret(value: Any, field: str = "") -> Any:
     """A secret as it may be shown: its last 4 characters at most (none when it is short)."""
     if value is None or value == "" or isinstance(value, bool):
         return value
     text = str(value)
-    return MASK + text[-4:] if len(text) >= 8 else MASK
+    if _ALREADY_MASKED.match(text):
+        return text
+    return MASK + text[-4:] if len(text) >= 8 and not name_hides_all(field) else MASK
 
 
 def _plain(value: Any) -> Any:
@@ -107,7 +117,7 @@ def _plain(value: Any) -> Any:
 def _masked(name: str, value: Any) -> Any:
     """`value` with every secret inside it masked (nested dicts included)."""
     if is_secret_field(name):
-        return mask_secret(value)
+        return mask_secret(value, name)
     if isinstance(value, Mapping):
         return {str(key): _masked(str(key), item) for key, item in value.items()}
     return _plain(value)
@@ -117,8 +127,44 @@ def _masked_pair(name: str, before: Any, after: Any) -> list[Any]:
     masked_before, masked_after = _masked(name, before), _masked(name, after)
     if is_secret_field(name) and masked_before == masked_after and before != after:
         # Two secrets ending alike: say it changed without showing more of either.
-        masked_after = f"{masked_after} (changed)" if masked_after else "(changed)"
+        masked_after = f"{masked_after}{CHANGED}" if masked_after else CHANGED.strip()
     return [masked_before, masked_after]
+
+
+def flatten(values: Mapping[str, Any] | None, prefix: str = "") -> dict[str, Any]:
+    """Nested settings as one level: `{"nacha": {"company_name": "X"}}` -> `{"nacha.company_name": "X"}`."""
+    flat: dict[str, Any] = {}
+    for key, value in (values or {}).items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def diff_stored(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, list[Any]]:
+    """`diff` for stored settings JSON that keeps each secret as `<name>_encrypted` + `<name>_last4`.
+
+    A secret shows as `••••1234` before and after (its last 4, from `_last4`); a secret
+    entered again with the same last 4 still shows as changed, since its ciphertext moved.
+    """
+    flat_before, flat_after = flatten(before), flatten(after)
+    secrets = sorted({key.removesuffix("_encrypted") for key in (*flat_before, *flat_after)
+                      if key.endswith("_encrypted")})
+    hidden = {f"{name}_encrypted" for name in secrets} | {f"{name}_last4" for name in secrets}
+    changes = diff({key: value for key, value in flat_before.items() if key not in hidden},
+                   {key: value for key, value in flat_after.items() if key not in hidden})
+    for name in secrets:
+        if flat_before.get(f"{name}_encrypted") == flat_after.get(f"{name}_encrypted"):
+            continue
+        old, new = flat_before.get(f"{name}_last4"), flat_after.get(f"{name}_last4")
+        shown_old = MASK + str(old)[-4:] if flat_before.get(f"{name}_encrypted") else None
+        shown_new = MASK + str(new)[-4:] if flat_after.get(f"{name}_encrypted") else None
+        if shown_old is not None and shown_old == shown_new:
+            shown_new += CHANGED
+        changes[name if is_secret_field(name) else f"{name}_secret"] = [shown_old, shown_new]
+    return changes
 
 
 def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None, *, fields: list[str] | None = None

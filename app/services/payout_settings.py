@@ -24,7 +24,7 @@ from app.db import read_session, write_session
 from app.integrations import cpa005, nacha
 from app.integrations.fixed_width import bank_ascii
 from app.models import Operator
-from app.services import crypto
+from app.services import audit, crypto
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.validation import aba_routing_is_valid
@@ -266,6 +266,7 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
         raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: {unknown[0]}.", field=unknown[0])
     with write_session() as session:
         operator = _operator(session, actor.operator_id)
+        before = _audited(operator)
         if "commission_bps" in changes:
             operator.commission_bps = _whole_number(
                 changes["commission_bps"], field="commission_bps", low=0, high=10_000,
@@ -296,7 +297,17 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
             operator.payout_settings = json.dumps(stored, sort_keys=True)
         session.add(operator)
         session.flush()
+        audited = audit.diff_stored(before, _audited(operator))
+        if audited:
+            audit.record(session, actor, "settings.changed", target_type="operator", target_id=operator.id,
+                         summary="Settings changed: " + ", ".join(audited), changes=audited)
         return _view(operator)
+
+
+def _audited(operator: Operator) -> dict:
+    """The settings this module changes, as stored (secrets as ciphertext and last 4, for audit.diff_stored)."""
+    return {"commission_bps": operator.commission_bps, "card_min_cents": operator.card_min_cents,
+            "card_max_cents": operator.card_max_cents, "payouts": _stored(operator)}
 
 
 # --- for the bank file writers ------------------------------------------------------

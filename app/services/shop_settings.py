@@ -22,7 +22,7 @@ from app.integrations.payments import DEFAULT_TIMEOUT_SECONDS, PaymentGateway
 from app.integrations.sandbox import SandboxGateway
 from app.models import Operator
 from app.models.order import GATEWAYS
-from app.services import crypto
+from app.services import audit, crypto
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import format_cents
@@ -172,6 +172,7 @@ def update_shop_settings(actor: Actor, changes: dict) -> ShopSettings:
     with write_session() as session:
         operator = _operator(session, actor.operator_id)
         stored = _json(operator.shop_settings)
+        before = dict(stored)
         limits = f"between {format_cents(operator.card_min_cents)} and {format_cents(operator.card_max_cents)}"
         if "preset_amounts_cents" in changes:
             raw = changes["preset_amounts_cents"]
@@ -206,6 +207,10 @@ def update_shop_settings(actor: Actor, changes: dict) -> ShopSettings:
         operator.shop_settings = json.dumps(stored, sort_keys=True)
         session.add(operator)
         session.flush()
+        changed = audit.diff(before, stored)
+        if changed:
+            audit.record(session, actor, "shop_settings.changed", target_type="operator", target_id=operator.id,
+                         summary="Shop settings changed: " + ", ".join(changed), changes=changed)
         return shop_settings_of(operator)
 
 
@@ -244,6 +249,7 @@ def update_gateway_settings(actor: Actor, gateway: str, values: dict | None = No
     with write_session() as session:
         operator = _operator(session, actor.operator_id)
         stored = _json(operator.gateway_settings)
+        before = json.loads(json.dumps(stored))  # a deep copy, for the audit trail
         section = dict(stored.get(gateway) or {})
         for name, raw in values.items():
             label, secret = fields[name]
@@ -266,6 +272,10 @@ def update_gateway_settings(actor: Actor, gateway: str, values: dict | None = No
             raise GiftnetError(ErrorCode.invalid_input, f"Enter the {gateway.title()} {label}.", field=view.missing[0])
         session.add(operator)
         session.flush()
+        changed = audit.diff_stored(before, stored)
+        if changed:
+            audit.record(session, actor, "gateway_settings.changed", target_type="operator", target_id=operator.id,
+                         summary="Payment gateway settings changed: " + ", ".join(changed), changes=changed)
         return view
 
 
