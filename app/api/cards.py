@@ -123,17 +123,37 @@ def issue_card(
     response_model=CardList,
     summary="List cards",
     description="Newest first, a page at a time. `q` matches the last 4 characters of the code or the "
-    "recipient's email; `status` keeps active or frozen cards only.",
-    responses=error_responses(400),
+    "recipient's email; `status` keeps active or frozen cards, or `empty` ones (balance zero, whatever their "
+    "status); `min_balance_cents` / `max_balance_cents` bound the balance (both inclusive); `issued_from` / "
+    "`issued_to` are days (YYYY-MM-DD, both inclusive) in the operator's time zone; `channel` is where the "
+    "card was issued. Filters combine; a bad value is refused with 400 naming the parameter in `field`.",
+    responses=error_responses(
+        400,
+        examples={400: [("invalid_input", "The minimum balance ($50.00) is above the maximum ($10.00).")]},
+    ),
 )
 def list_cards(
     caller: ApiCaller = Depends(api_caller),
-    status: Literal["active", "frozen"] | None = Query(default=None, description="Only cards with this status."),
+    status: Literal["active", "frozen", "empty"] | None = Query(
+        default=None, description="Only cards with this status; `empty`: a zero balance."),
     q: str | None = Query(default=None, max_length=254, description="Last 4 of the code, or (part of) the recipient's email."),
+    min_balance_cents: int | None = Query(default=None, ge=0, le=cards.MAX_BALANCE_CENTS,
+                                          description="Only cards holding at least this much.", examples=[1000]),
+    max_balance_cents: int | None = Query(default=None, ge=0, le=cards.MAX_BALANCE_CENTS,
+                                          description="Only cards holding at most this much.", examples=[5000]),
+    issued_from: str | None = Query(default=None, max_length=10, description="Issued on or after this day "
+                                    "(YYYY-MM-DD, the operator's time zone).", examples=["2026-01-01"]),
+    issued_to: str | None = Query(default=None, max_length=10, description="Issued on or before this day "
+                                  "(YYYY-MM-DD, the operator's time zone).", examples=["2026-01-31"]),
+    channel: Literal["dashboard", "api", "shop"] | None = Query(default=None, description="Where the card was issued."),
     limit: int = Query(default=25, ge=1, le=100),
     cursor: str | None = Query(default=None, max_length=32, description="`next_cursor` of the previous page."),
 ) -> CardList:
-    page = cards.list_cards(caller.operator_id, query=q, status=status, limit=limit, cursor=parse_cursor(cursor))
+    filters = cards.card_filter_for(
+        caller.operator_id, query=q, status=status, min_balance_cents=min_balance_cents,
+        max_balance_cents=max_balance_cents, issued_from=issued_from, issued_to=issued_to, channel=channel,
+    )
+    page = cards.list_cards(caller.operator_id, filters=filters, limit=limit, cursor=parse_cursor(cursor))
     return CardList(data=[card_answer(card) for card in page.cards], next_cursor=cursor_text(page.next_cursor))
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import select
 
 from app.db import read_session, write_session
-from app.models import Card, LedgerEntry
+from app.models import Card, LedgerEntry, Operator
 from app.models.base import utcnow
 from app.models.card import CARD_STATUSES, CHANNELS
 from app.services import audit, codes, events
@@ -170,6 +170,16 @@ def card_filter(
                            field="issued_to" if last_day else "issued_from") from None
     return CardFilter(query=query, status=status, min_balance_cents=min_balance_cents,
                       max_balance_cents=max_balance_cents, issued_from=start, issued_before=before, channel=channel)
+
+
+def card_filter_for(operator_id: int, **parts) -> CardFilter:  # noqa: ANN003 - card_filter's keywords
+    """`card_filter` with issue dates read in the operator's own time zone (for the API)."""
+    timezone = "UTC"
+    if parts.get("issued_from") or parts.get("issued_to"):
+        with read_session() as session:
+            operator = session.get(Operator, operator_id)
+        timezone = operator.timezone if operator is not None else "UTC"
+    return card_filter(timezone=timezone, **parts)
 
 
 def _conditions(operator_id: int, filters: CardFilter) -> list:

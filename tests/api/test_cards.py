@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from sqlmodel import select
 
@@ -144,3 +145,57 @@ def test_a_card_never_holds_more_than_the_operators_maximum(shop: Operator):
     assert refused.status_code == 422
     assert refused.json()["error"]["code"] == "amount_out_of_range"
     assert shop.http.get(f"/cards/{card['id']}").json()["balance_cents"] == 90_000
+
+
+def test_cards_are_filtered_by_status_balance_issue_day_and_channel(backend: Backend, on_backend_db: Backend):
+    from sqlalchemy import update
+
+    from app.db import write_session
+    from app.models import Card
+
+    network = backend.new_operator("Filter Network")
+    small, big, frozen, spent = (network.issue(amount, send_email=False) for amount in (1500, 9000, 6000, 2000))
+    network.http.post(f"/cards/{frozen['id']}/freeze")
+    with write_session() as session:  # an older card (the API cannot backdate) and one spent to zero
+        session.execute(update(Card).where(Card.id == small["id"]).values(created_at=datetime(2026, 1, 15, 17, 0, tzinfo=UTC)))
+        session.execute(update(Card).where(Card.id == spent["id"]).values(balance_cents=0))
+
+    def ids(**params) -> list[int]:
+        answer = network.http.get("/cards", params=params)
+        assert answer.status_code == 200, answer.text
+        return [card["id"] for card in answer.json()["data"]]
+
+    assert ids(status="frozen") == [frozen["id"]]
+    assert ids(status="empty") == [spent["id"]]
+    assert ids(min_balance_cents=5000) == [frozen["id"], big["id"]]
+    assert ids(min_balance_cents=1000, max_balance_cents=6000, status="active") == [small["id"]]
+    assert ids(issued_from="2026-01-15", issued_to="2026-01-15") == [small["id"]]
+    assert ids(issued_to="2026-01-14") == []
+    assert ids(channel="api", min_balance_cents=9000) == [big["id"]]
+    assert ids(channel="shop") == []
+    # Filters keep the cursor paging.
+    first = network.http.get("/cards", params={"min_balance_cents": 1, "limit": 2}).json()
+    rest = network.http.get("/cards", params={"min_balance_cents": 1, "limit": 2, "cursor": first["next_cursor"]}).json()
+    assert [card["id"] for card in first["data"] + rest["data"]] == [frozen["id"], big["id"], small["id"]]
+    assert rest["next_cursor"] is None
+
+
+def test_a_bad_filter_is_a_400_naming_the_parameter(shop: Operator, rival: Operator):
+    rival.issue(4000, send_email=False)
+    for params, field in (
+        ({"status": "lost"}, "status"),
+        ({"channel": "fax"}, "channel"),
+        ({"min_balance_cents": "abc"}, "min_balance_cents"),
+        ({"max_balance_cents": -5}, "max_balance_cents"),
+        ({"min_balance_cents": 5000, "max_balance_cents": 1000}, "min_balance_cents"),
+        ({"issued_from": "yesterday"}, "issued_from"),
+        ({"issued_to": "2026-02-30"}, "issued_to"),
+        ({"issued_from": "2026-03-02", "issued_to": "2026-03-01"}, "issued_from"),
+        ({"issued_to": "9999-12-31"}, "issued_to"),
+    ):
+        answer = shop.http.get("/cards", params=params)
+        assert answer.status_code == 400, (params, answer.text)
+        assert answer.json()["error"]["code"] == "invalid_input"
+        assert answer.json()["error"]["field"] == field, (params, answer.json())
+    # The rival's card never appears, whatever the filter.
+    assert shop.http.get("/cards", params={"min_balance_cents": 4000, "max_balance_cents": 4000}).json()["data"] == []
