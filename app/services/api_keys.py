@@ -13,6 +13,7 @@ from app.models.base import utcnow
 from app.services import audit, crypto
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
+from app.services.roles import require_owner
 
 KEY_HASH = "api-key"
 OPERATOR_KEY_PREFIX = "gk_"
@@ -29,6 +30,8 @@ def hash_key(plaintext: str) -> str:
 
 
 def create_api_key(operator_id: int, name: str, *, user_id: int | None = None) -> CreatedKey:
+    """A new key with the operator's full access, shown once. Owners only (a key acts as an owner)."""
+    require_owner(Actor(operator_id, user_id=user_id), "create API keys")
     name = (name or "").strip()
     if not 1 <= len(name) <= 120:
         raise GiftnetError(ErrorCode.invalid_input, "Give the key a name (1 to 120 characters).", field="name")
@@ -65,7 +68,8 @@ def list_api_keys(operator_id: int) -> list[ApiKey]:
 
 
 def revoke_api_key(operator_id: int, api_key_id: int, *, user_id: int | None = None) -> ApiKey:
-    """Revoke at once; a revoked key is refused from its next request."""
+    """Revoke at once; a revoked key is refused from its next request. Owners only."""
+    require_owner(Actor(operator_id, user_id=user_id), "revoke API keys")
     with write_session() as session:
         api_key = session.exec(
             select(ApiKey).where(ApiKey.id == api_key_id, ApiKey.operator_id == operator_id)

@@ -16,6 +16,7 @@ from app.models.base import utcnow
 from app.services import audit, crypto
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
+from app.services.roles import require_owner
 from app.services.validation import required_text
 
 POS_KEY_HASH = "pos-key"
@@ -29,6 +30,8 @@ class CreatedPosKey:
 
 
 def create_pos_key(actor: Actor, location_id: int, name: str) -> CreatedPosKey:
+    """A key the location's POS pushes payments with, shown once. Owners only."""
+    require_owner(actor, "create POS keys")
     name = required_text(name, field="name", max_length=120, label="The key's name")
     plaintext = POS_KEY_PREFIX + secrets.token_urlsafe(32)
     with write_session() as session:
@@ -74,6 +77,8 @@ def list_pos_keys(operator_id: int, location_id: int) -> list[PosKey]:
 
 
 def revoke_pos_key(actor: Actor, pos_key_id: int) -> PosKey:
+    """Revoke at once: the POS is refused from its next push. Owners only."""
+    require_owner(actor, "revoke POS keys")
     with write_session() as session:
         pos_key = session.exec(
             select(PosKey).where(PosKey.id == pos_key_id, PosKey.operator_id == actor.operator_id)

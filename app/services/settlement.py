@@ -50,6 +50,7 @@ from app.services import audit, crypto, events, locations, payout_settings, stat
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import format_cents
+from app.services.roles import require_owner
 from app.services.validation import aba_routing_is_valid
 
 BANK_FILE_FORMATS = ("nacha", "cpa005")
@@ -499,8 +500,10 @@ def create_payout(
     `skipped`; with `include_locations_without_bank_details` (for operators who pay by
     hand) they are paid too, and the batch then cannot be exported as a bank file.
 
-    Refuses `conflict` when nothing is payable, `invalid_input` for bad dates.
+    Refuses `conflict` when nothing is payable, `invalid_input` for bad dates, and
+    `forbidden` for anyone but an owner (as every payout action here).
     """
+    require_owner(actor, "create payouts")
     now = utcnow()
     with write_session() as session:
         operator = _operator(session, actor.operator_id, lock=True)
@@ -663,6 +666,7 @@ def mark_paid(actor: Actor, batch_id: int, *, email_statements: bool = False) ->
     With `email_statements`, every location in it is emailed its statement in the same
     transaction. Refuses `conflict` for a batch already paid or cancelled.
     """
+    require_owner(actor, "mark payouts paid")
     with write_session() as session:
         operator = _operator(session, actor.operator_id)
         batch = _move(session, actor, batch_id, "paid", paid_at=utcnow())
@@ -678,6 +682,7 @@ def cancel_payout(actor: Actor, batch_id: int) -> PayoutDetail:
     """Cancel a draft or exported batch: its redemptions become payable again (a bank file
     already downloaded must then not be sent). Refuses `conflict` for a paid or
     cancelled batch."""
+    require_owner(actor, "cancel payouts")
     with write_session() as session:
         operator = _operator(session, actor.operator_id)
         batch = _move(session, actor, batch_id, "cancelled", cancelled_at=utcnow())
@@ -833,6 +838,7 @@ def export_bank_file(actor: Actor, batch_id: int, file_format: str) -> BankFile:
     when its settings are incomplete (the message names what is missing), for a
     cancelled batch, and for a paid batch that has no file of this format.
     """
+    require_owner(actor, "download bank files")
     file_format = (file_format or "").strip().lower()
     if file_format not in BANK_FILE_FORMATS:
         raise GiftnetError(ErrorCode.invalid_input, "format is nacha or cpa005.", field="format")

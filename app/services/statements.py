@@ -27,6 +27,7 @@ from app.services.actor import Actor
 from app.services.codes import mask
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import format_cents
+from app.services.roles import require_owner
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,9 @@ def queue_statement_emails(session: Session, batch: PayoutBatch) -> int:
 
 def email_statement(actor: Actor, batch_id: int, location_id: int) -> OutboxMessage:
     """Queue the location's statement for a paid batch to the location's email.
-    Refuses `conflict` for a batch not paid yet, `not_found` for a location not in it."""
+    Refuses `conflict` for a batch not paid yet, `not_found` for a location not in it,
+    `forbidden` for anyone but an owner."""
+    require_owner(actor, "send payout statements")
     with write_session() as session:
         operator, batch = _batch(session, actor.operator_id, batch_id)
         _require_paid(batch)
@@ -231,7 +234,8 @@ def email_statement(actor: Actor, batch_id: int, location_id: int) -> OutboxMess
 
 
 def email_statements(actor: Actor, batch_id: int) -> int:
-    """Queue every location's statement for a paid batch; returns how many were queued."""
+    """Queue every location's statement for a paid batch; returns how many were queued. Owners only."""
+    require_owner(actor, "send payout statements")
     with write_session() as session:
         _operator, batch = _batch(session, actor.operator_id, batch_id)
         return queue_statement_emails(session, batch)

@@ -30,6 +30,7 @@ from app.models.base import utcnow
 from app.services import audit, crypto
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
+from app.services.roles import require_owner
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +74,12 @@ def location_secret(session: Session, location: Location) -> str:
     return crypto.decrypt(location.webhook_secret_encrypted)
 
 
-def reveal_location_secret(operator_id: int, location_id: int) -> str:
-    """For the dashboard: the secret a location's receiver verifies signatures with."""
+def reveal_location_secret(actor: Actor, location_id: int) -> str:
+    """For the dashboard: the secret a location's receiver verifies signatures with. Owners only."""
+    require_owner(actor, "see webhook signing secrets")
     with write_session() as session:
         location = session.exec(
-            select(Location).where(Location.id == location_id, Location.operator_id == operator_id)
+            select(Location).where(Location.id == location_id, Location.operator_id == actor.operator_id)
         ).first()
         if location is None:
             raise GiftnetError(ErrorCode.not_found, "No such location.")
@@ -120,8 +122,10 @@ class CreatedEndpoint:
 
 
 def create_endpoint(actor: Actor, url: str, event_types: list[str] | None = None) -> CreatedEndpoint:
+    """Subscribe a URL to events; its signing secret is shown once. Owners only."""
     from app.services.validation import optional_http_url
 
+    require_owner(actor, "add webhook endpoints")
     clean_url = optional_http_url(url, field="url")
     if not clean_url:
         raise GiftnetError(ErrorCode.invalid_input, "url is required.", field="url")

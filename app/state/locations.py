@@ -765,7 +765,7 @@ class LocationDetailState(SessionState):
             return rx.redirect("/login")
         self._clear_messages()
         try:
-            self.webhook_secret = webhooks.reveal_location_secret(who.operator_id, self._location_id())
+            self.webhook_secret = webhooks.reveal_location_secret(_actor(who), self._location_id())
         except GiftnetError as error:
             self.webhook_error = error.message
         return None

@@ -353,7 +353,7 @@ def test_items_come_signed_from_the_locations_webhook_and_are_kept_on_the_redemp
     owner = make_operator()
     with Receiver(Answer(200, SALON_ITEMS)) as salon_system:
         salon = open_location(owner, "Salon Nova", mode="items", external_id="SN-1", item_webhook_url=salon_system.url)
-        salon_system.secret = webhooks.reveal_location_secret(owner.operator.id, salon.id)
+        salon_system.secret = webhooks.reveal_location_secret(owner.actor, salon.id)
         counter = activate_counter(owner, salon)
 
         fetched = items.fetch_webhook_items(owner.operator.id, salon.id)

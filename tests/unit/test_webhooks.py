@@ -54,7 +54,7 @@ def shop(make_operator, receiver):
     """A location that wants a webhook after each redemption, its counter, and a card."""
     owner = make_operator("Downtown Association")
     location = open_location(owner, "Bean There", external_id="BT-1", notify_webhook_url=receiver.url)
-    receiver.secret = webhooks.reveal_location_secret(owner.operator.id, location.id)  # what the dashboard shows
+    receiver.secret = webhooks.reveal_location_secret(owner.actor, location.id)  # what the dashboard shows
     return SimpleNamespace(owner=owner, location=location, counter=activate_counter(owner, location),
                            card=issue(owner, 10000))
 
@@ -242,17 +242,17 @@ def test_an_operator_endpoint_gets_the_events_it_subscribed_to_signed_with_its_o
     assert request.verified is True
     assert request.json()["data"]["redemption_id"] == receipt.redemption.id
     assert cards_only.received == []
-    assert redemptions_endpoint.secret != webhooks.reveal_location_secret(owner.operator.id, location.id)
+    assert redemptions_endpoint.secret != webhooks.reveal_location_secret(owner.actor, location.id)
 
 
 def test_a_locations_signing_secret_is_created_once_even_when_first_asked_for_at_once(make_operator):
     owner = make_operator()
     location = open_location(owner, "Bean There")
 
-    secrets_seen = at_once(8, lambda _: webhooks.reveal_location_secret(owner.operator.id, location.id))
+    secrets_seen = at_once(8, lambda _: webhooks.reveal_location_secret(owner.actor, location.id))
 
     assert len(set(secrets_seen)) == 1
-    assert webhooks.reveal_location_secret(owner.operator.id, location.id) == secrets_seen[0]
+    assert webhooks.reveal_location_secret(owner.actor, location.id) == secrets_seen[0]
 
 
 def test_another_network_cannot_see_or_retry_my_deliveries(shop, make_operator):
@@ -263,5 +263,5 @@ def test_another_network_cannot_see_or_retry_my_deliveries(shop, make_operator):
     assert webhooks.list_deliveries(stranger.operator.id) == []
     assert refused(webhooks.list_attempts, stranger.operator.id, delivery.id).code == ErrorCode.not_found
     assert refused(webhooks.retry_now, stranger.actor, delivery.id).code == ErrorCode.not_found
-    assert refused(webhooks.reveal_location_secret, stranger.operator.id, shop.location.id).code == ErrorCode.not_found
+    assert refused(webhooks.reveal_location_secret, stranger.actor, shop.location.id).code == ErrorCode.not_found
     assert only_delivery(shop).status == "pending"
