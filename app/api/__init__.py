@@ -15,11 +15,13 @@ from app.api.edge import ApiEdgeMiddleware
 from app.api.errors import any_client_error, error_responses, install_error_handlers, install_fallback_route
 from app.api.health import router as health_router
 from app.api.locations import router as locations_router
+from app.api.orders import router as orders_router
 from app.api.payouts import router as payouts_router
 from app.api.pos import router as pos_router
 from app.api.public import router as public_router
 from app.api.redemptions import router as redemptions_router
 from app.api.reports import router as reports_router
+from app.api.security_headers import SecurityHeadersMiddleware
 from app.api.settings import router as settings_router
 from app.api.webhook_endpoints import router as webhook_endpoints_router
 
@@ -44,6 +46,7 @@ TAGS = [
     {"name": "redemptions", "description": "Redeem a card at a location (amount, items or a POS payment), void."},
     {"name": "pos", "description": "What a location's POS calls with its POS key, and the Square webhook receiver."},
     {"name": "webhooks", "description": "Subscribe URLs to events, signed per Standard Webhooks."},
+    {"name": "orders", "description": "The shop's orders: read them, refund a line."},
     {"name": "payouts", "description": "Pay the locations: payout batches, their bank files (NACHA, CPA-005)."},
     {"name": "settings", "description": "Card limits, commission and the bank file settings."},
     {"name": "reports", "description": "Figures for a period."},
@@ -66,9 +69,11 @@ def create_api() -> FastAPI:
     )
     install_error_handlers(api)
     api.add_middleware(ApiEdgeMiddleware)
+    # Outermost (added last): every answer of the single port, pages and API, gets the security headers.
+    api.add_middleware(SecurityHeadersMiddleware)
     api.include_router(health_router, prefix=API_PREFIX)
     for router in (cards_router, locations_router, redemptions_router, pos_router, webhook_endpoints_router,
-                   reports_router, api_logs_router, payouts_router, settings_router):
+                   reports_router, api_logs_router, payouts_router, settings_router, orders_router):
         api.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     api.include_router(public_router)  # /c/{link_token}/qr.png: no API key, the link is the credential
     install_fallback_route(api)  # keep last: it answers every /api/v1 path no router claimed

@@ -502,12 +502,15 @@ def order_view(operator_id: int, order_id: int) -> OrderView:
         return _view(session, _order(session, operator_id, order_id))
 
 
-def list_orders(operator_id: int, *, limit: int = 50, status: str | None = None) -> list[OrderView]:
-    """The operator's orders, newest first."""
+def list_orders(operator_id: int, *, limit: int = 50, status: str | None = None,
+                before_id: int | None = None) -> list[OrderView]:
+    """The operator's orders, newest first; `before_id` pages on (keyset, by id)."""
     with read_session() as session:
         query = select(Order).where(Order.operator_id == operator_id)
         if status:
             query = query.where(Order.status == status)
+        if before_id is not None:
+            query = query.where(Order.id < before_id)
         orders = session.exec(query.order_by(Order.id.desc()).limit(min(max(limit, 1), 200))).all()
         return [_view(session, order) for order in orders]
 
