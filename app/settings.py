@@ -57,6 +57,10 @@ class Settings:
     lookup_failures_per_caller: int = 30
     lookup_failures_per_ip: int = 60
     lookup_window_seconds: int = 600
+    # Links whose token is the credential (card page, activation, invitation): unknown tokens
+    # opened per client address within the window, before the address must wait.
+    link_failures_per_ip: int = 20
+    link_window_seconds: int = 600
     # Prefix of this app's own Redis keys (rate limits), so deployments can share a Redis.
     redis_prefix: str = "giftnet:"
     # Addresses of our own reverse proxies: behind them the client is read from X-Forwarded-For.
@@ -84,6 +88,8 @@ def get_settings() -> Settings:
         lookup_failures_per_caller=int(os.environ.get("LOOKUP_FAILURES_PER_CALLER", "30")),
         lookup_failures_per_ip=int(os.environ.get("LOOKUP_FAILURES_PER_IP", "60")),
         lookup_window_seconds=int(os.environ.get("LOOKUP_WINDOW_SECONDS", "600")),
+        link_failures_per_ip=int(os.environ.get("LINK_FAILURES_PER_IP", "20")),
+        link_window_seconds=int(os.environ.get("LINK_WINDOW_SECONDS", "600")),
         redis_prefix=os.environ.get("REDIS_PREFIX") or "giftnet:",
         trusted_proxies=tuple(
             address.strip() for address in os.environ.get("TRUSTED_PROXIES", "").split(",") if address.strip()

@@ -1,13 +1,17 @@
 """Public routes outside the operator API: no API key, the card link token is the credential.
 
 GET /c/{link_token}/qr.png   the QR code of a card's link (the same image as in its email)
+
+Unknown tokens count against the address's allowance (app/services/link_guard.py).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from app.api.edge import client_ip
+from app.services import link_guard
 from app.services.card_page import card_qr_png
 from app.services.errors import ErrorCode, GiftnetError
 
@@ -15,9 +19,12 @@ router = APIRouter(tags=["card page"], include_in_schema=False)
 
 
 @router.get("/c/{link_token}/qr.png")
-def card_qr(link_token: str) -> Response:
+def card_qr(request: Request, link_token: str) -> Response:
+    ip = client_ip(request)
+    link_guard.refuse_if_guessing("card", ip)  # 429 with Retry-After after too many unknown links
     png = card_qr_png(link_token)
     if png is None:
+        link_guard.record_unknown("card", ip)
         error = GiftnetError(ErrorCode.card_not_found, "This card link is not valid anymore.")
         return JSONResponse(error.as_dict(), status_code=404, headers={"Cache-Control": "no-store"})
     return Response(

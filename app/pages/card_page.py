@@ -38,14 +38,20 @@ def _valid_card() -> rx.Component:
 
 
 def _invalid_card() -> rx.Component:
-    return rx.callout(
-        "This card link is not valid anymore; ask the sender for a new one.",
-        icon="link-2-off",
-        color_scheme="red",
-        size="3",
-        role="alert",
-        id="card-page-invalid",
-        width="100%",
+    return rx.cond(
+        CardPageState.limited_message != "",
+        # Too many unknown card links from this address: say so, and look nothing up.
+        rx.callout(CardPageState.limited_message, icon="timer", color_scheme="amber", size="3", role="alert",
+                   id="card-page-limited", width="100%"),
+        rx.callout(
+            "This card link is not valid anymore; ask the sender for a new one.",
+            icon="link-2-off",
+            color_scheme="red",
+            size="3",
+            role="alert",
+            id="card-page-invalid",
+            width="100%",
+        ),
     )
 
 

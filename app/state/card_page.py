@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.services import card_page, devices
+from app.services import card_page, devices, link_guard
 from app.services.cards import find_card_by_link_token
+from app.services.errors import GiftnetError
 from app.state.device import DeviceState
 
 
@@ -19,10 +20,23 @@ class CardPageState(DeviceState):
     masked_code: str = ""
     where_to_use: str = ""
     qr_src: str = ""
+    limited_message: str = ""  # too many unknown card links from this address
+
+    def _clear(self) -> None:
+        self.operator_name = self.balance = self.status = self.status_label = ""
+        self.masked_code = self.where_to_use = self.qr_src = ""
 
     @rx.event
     def load(self):
         token = str(self.router.page.params.get("link_token", ""))
+        ip = self.router.session.client_ip
+        self.limited_message = ""
+        try:
+            link_guard.refuse_if_guessing("card", ip)
+        except GiftnetError as error:
+            self._clear()
+            self.checked, self.valid, self.limited_message = True, False, error.message
+            return None
         # Scanned at the counter: on an activated device of the card's own network the
         # link opens the redemption screen for this card; anywhere else it stays the
         # recipient's page.
@@ -34,9 +48,9 @@ class CardPageState(DeviceState):
         view = card_page.public_card(token)
         self.checked, self.valid = True, view is not None
         if view is None:
-            self.operator_name = self.balance = self.status = self.status_label = ""
-            self.masked_code = self.where_to_use = self.qr_src = ""
-            return
+            link_guard.record_unknown("card", ip)
+            self._clear()
+            return None
         self.operator_name = view.operator_name
         self.balance = view.balance
         self.status = view.status

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import reflex as rx
 
 from app.models.base import utcnow
-from app.services import devices
+from app.services import devices, link_guard
 from app.services.errors import GiftnetError
 
 REFUSAL_TITLES = {
@@ -19,7 +19,10 @@ REFUSAL_TITLES = {
     "expired": "This activation link has expired",
     "revoked": "This activation link was replaced",
     "location_inactive": "This location is not active",
+    "rate_limited": "Too many attempts",
 }
+
+
 class DeviceState(rx.State):
     """The secret that makes this browser a device of a location."""
 
@@ -58,6 +61,22 @@ class ActivateState(DeviceState):
     def _token(self) -> str:
         return str(self.router.page.params.get("activation_token", ""))
 
+    def _guessing_refused(self) -> bool:
+        """True (and the page says so) when this address opened too many unknown activation links."""
+        try:
+            link_guard.refuse_if_guessing("activation", self.router.session.client_ip)
+        except GiftnetError as error:
+            self._show_refusal("rate_limited")
+            self.refusal_message = error.message
+            return True
+        return False
+
+    def _check_link(self, token: str) -> devices.LinkCheck:
+        check = devices.check_activation_link(token)
+        if check.reason == "unknown":
+            link_guard.record_unknown("activation", self.router.session.client_ip)
+        return check
+
     def _show_refusal(self, reason: str, location_name: str = "", operator_name: str = "") -> None:
         self.link_ok = False
         self.refusal_title = REFUSAL_TITLES.get(reason, REFUSAL_TITLES["unknown"])
@@ -67,7 +86,10 @@ class ActivateState(DeviceState):
     @rx.event
     def load(self):
         self.activated, self.device_code, self.device_name, self.error = False, "", "", ""
-        check = devices.check_activation_link(self._token())
+        if self._guessing_refused():
+            self.checked = True
+            return
+        check = self._check_link(self._token())
         if check.ok:
             self.link_ok = True
             self.location_name, self.operator_name = check.location_name, check.operator_name
@@ -83,12 +105,14 @@ class ActivateState(DeviceState):
     def activate(self, form: dict):
         self.error = ""
         token = self._token()
+        if self._guessing_refused():
+            return None
         try:
             activated = devices.activate_device(token, str(form.get("device_name", "")))
         except GiftnetError as error:
             if error.field == "token":
                 # The link stopped working while the page was open: say why, as on load.
-                check = devices.check_activation_link(token)
+                check = self._check_link(token)
                 self._show_refusal(check.reason, check.location_name, check.operator_name)
             else:
                 self.error = error.message

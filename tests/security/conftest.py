@@ -1,0 +1,53 @@
+"""Security tests talk to a real backend over real HTTP, like the API tests (tests/api/api_helpers.py).
+
+The backend here trusts 127.0.0.1 as a proxy, so a test can pose as a client address of
+its own with X-Forwarded-For (the link-guessing limits are per address), and keeps its
+link limit low.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
+
+from api_helpers import Backend, point_test_process_at  # noqa: E402
+
+from app.db import dispose_engines  # noqa: E402
+from app.settings import get_settings  # noqa: E402
+
+LINK_FAILURES_PER_IP = 4
+LINK_WINDOW_SECONDS = 300
+
+
+@pytest.fixture(scope="session")
+def security_backend() -> Iterator[Backend]:
+    running = Backend("security", {
+        "LOOKUP_FAILURES_PER_CALLER": "1000",
+        "LOOKUP_FAILURES_PER_IP": "100000",
+        "LINK_FAILURES_PER_IP": str(LINK_FAILURES_PER_IP),
+        "LINK_WINDOW_SECONDS": str(LINK_WINDOW_SECONDS),
+        "TRUSTED_PROXIES": "127.0.0.1",
+    })
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def on_security_db(security_backend: Backend) -> Iterator[Backend]:
+    """Use services from this test process against the running backend's database."""
+    previous = os.environ.get("DATABASE_URL")
+    point_test_process_at(security_backend.database_url)
+    yield security_backend
+    if previous is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = previous
+    get_settings.cache_clear()
+    dispose_engines()

@@ -1,0 +1,84 @@
+"""Links that are their own credential cannot be guessed at speed: after a few unknown tokens
+from one address, that address waits (429 with Retry-After on the API, a message on the
+screens: tests/e2e/test_security_pages.py). Real links do not count, and other addresses
+keep their own allowance."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+from api_helpers import Backend
+from conftest import LINK_FAILURES_PER_IP, LINK_WINDOW_SECONDS
+
+from app.services import link_guard
+
+
+def address() -> str:
+    """A client address of this test's own (the backend trusts 127.0.0.1 as a proxy)."""
+    number = uuid.uuid4().int
+    return f"203.0.{number % 250}.{(number >> 8) % 250 + 1}"
+
+
+def qr(backend: Backend, token: str, ip: str) -> httpx.Response:
+    return httpx.get(f"{backend.url}/c/{token}/qr.png", headers={"X-Forwarded-For": ip}, timeout=30)
+
+
+def test_card_link_guessing_is_refused_with_retry_after(security_backend: Backend):
+    network = security_backend.new_operator("Guessing Target")
+    card = network.issue(2_000)
+    token = card["redeem_url"].rsplit("/", 1)[-1]
+    guesser, bystander = address(), address()
+    for _ in range(LINK_FAILURES_PER_IP):
+        answer = qr(security_backend, uuid.uuid4().hex, guesser)
+        assert answer.status_code == 404 and answer.json()["error"]["code"] == "card_not_found"
+    refused = qr(security_backend, uuid.uuid4().hex, guesser)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert "Try again in" in refused.json()["error"]["message"]
+    assert 1 <= int(refused.headers["retry-after"]) <= LINK_WINDOW_SECONDS
+    assert refused.headers["x-content-type-options"] == "nosniff"
+    # While it waits, even a real link is not looked up for that address; others are served.
+    assert qr(security_backend, token, guesser).status_code == 429
+    assert qr(security_backend, token, bystander).status_code == 200
+    assert qr(security_backend, uuid.uuid4().hex, bystander).status_code == 404  # its own allowance
+
+
+def test_real_links_do_not_count(security_backend: Backend):
+    network = security_backend.new_operator("Busy Recipients")
+    card = network.issue(2_000)
+    token = card["redeem_url"].rsplit("/", 1)[-1]
+    ip = address()
+    for _ in range(LINK_FAILURES_PER_IP * 2):
+        answer = qr(security_backend, token, ip)
+        assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+
+
+def test_each_kind_of_link_has_its_own_allowance(monkeypatch):
+    """In one process (the limiter in memory): activation guesses do not use up card links, and the
+    message says how long to wait."""
+    monkeypatch.setenv("LINK_FAILURES_PER_IP", "2")
+    monkeypatch.setenv("LINK_WINDOW_SECONDS", "120")
+    from app.services import rate_limit
+    from app.settings import get_settings
+
+    get_settings.cache_clear()
+    rate_limit._limiter_for.cache_clear()
+    try:
+        ip = address()
+        for _ in range(2):
+            link_guard.refuse_if_guessing("activation", ip)
+            link_guard.record_unknown("activation", ip)
+        try:
+            link_guard.refuse_if_guessing("activation", ip)
+        except link_guard.GiftnetError as error:
+            assert error.code == "rate_limited" and 1 <= error.retry_after_seconds <= 120
+            assert error.message.startswith("Too many activation links that do not exist") and "2 minutes" in error.message
+        else:
+            raise AssertionError("the third unknown activation link was not refused")
+        link_guard.refuse_if_guessing("card", ip)  # other kinds: untouched
+        link_guard.refuse_if_guessing("invitation", ip)
+    finally:
+        get_settings.cache_clear()
+        rate_limit._limiter_for.cache_clear()
