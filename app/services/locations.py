@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from app.db import read_session, write_session
@@ -245,6 +245,11 @@ def _location_or_404(session: Session, operator_id: int, location_id: int) -> Lo
     return location
 
 
+def location_or_404(session: Session, operator_id: int, location_id: int) -> Location:
+    """The operator's location in the caller's session; another operator's: not_found."""
+    return _location_or_404(session, operator_id, location_id)
+
+
 def get_location(operator_id: int, location_id: int) -> Location:
     with read_session() as session:
         return _location_or_404(session, operator_id, location_id)
@@ -322,3 +327,39 @@ def recent_redemptions(operator_id: int, location_id: int, limit: int = 10) -> l
                 .limit(max(1, min(int(limit), MAX_PAGE)))
             ).all()
         )
+
+
+@dataclass(frozen=True)
+class RedemptionPage:
+    """A page of a location's redemptions, newest first: each with its card's last 4 and
+    the device code (if any). `next_cursor` is the last redemption's id (None: last page)."""
+
+    rows: list[tuple[Redemption, str, str | None]]
+    next_cursor: int | None
+
+
+def redemption_page(operator_id: int, location_id: int, *, limit: int = 10, cursor: int | None = None) -> RedemptionPage:
+    """The location's redemptions, newest first, a page at a time. Ordered by (created_at,
+    id) so that `ix_redemption_location_created` serves both the filter and the order; the
+    cursor is a redemption id, whose time is looked up (another location's id: first page)."""
+    limit = max(1, min(int(limit), MAX_PAGE))
+    with read_session() as session:
+        _location_or_404(session, operator_id, location_id)
+        statement = (
+            select(Redemption, Card.last4, Device.code)
+            .join(Card, Card.id == Redemption.card_id)
+            .outerjoin(Device, Device.id == Redemption.device_id)
+            .where(Redemption.operator_id == operator_id, Redemption.location_id == location_id)
+        )
+        if cursor is not None:
+            after = session.exec(select(Redemption.created_at).where(
+                Redemption.id == cursor, Redemption.operator_id == operator_id,
+                Redemption.location_id == location_id)).first()
+            if after is not None:
+                statement = statement.where(or_(Redemption.created_at < after,
+                                                and_(Redemption.created_at == after, Redemption.id < cursor)))
+        rows = list(session.exec(
+            statement.order_by(Redemption.created_at.desc(), Redemption.id.desc()).limit(limit + 1)).all())
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return RedemptionPage(rows=rows, next_cursor=rows[-1][0].id if has_more else None)

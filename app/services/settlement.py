@@ -408,6 +408,68 @@ def payables(operator_id: int, through: datetime | date | str, from_: datetime |
     return Payables(period_from=start, period_through=end, currency=operator.currency, lines=lines, skipped=skipped)
 
 
+def location_payable(operator_id: int, location_id: int) -> PayableLine:
+    """What one location is owed now: its completed redemptions in no batch, as the line
+    a batch created now would give it (count, gross, commission, net). Zero when nothing
+    is owed. Another operator's location: not_found."""
+    with read_session() as session:
+        operator = _operator(session, operator_id)
+        location = locations.location_or_404(session, operator_id, location_id)
+        owed = _owed_by_location(session, [*_payable_filter(operator_id, None, utcnow()),
+                                           Redemption.location_id == location_id])
+    count, gross = owed.get(location_id, (0, 0))
+    return _payable_line(location, operator, count, gross)
+
+
+@dataclass(frozen=True)
+class LocationPayout:
+    """One batch's line for a location, with the batch's status and dates."""
+
+    line_id: int
+    batch_id: int
+    status: str
+    redemption_count: int
+    gross_cents: int
+    commission_cents: int
+    net_cents: int
+    created_at: datetime
+    effective_date: date | None
+    paid_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LocationPayoutPage:
+    payouts: list[LocationPayout]
+    next_cursor: int | None  # the last line's id; None on the last page
+
+
+def location_payouts(operator_id: int, location_id: int, *, limit: int = 10,
+                     cursor: int | None = None) -> LocationPayoutPage:
+    """The location's lines in payout batches (cancelled ones too, with their status),
+    newest first, a page at a time (`ix_payout_line_location`). Another operator's
+    location: not_found."""
+    limit = max(1, min(int(limit), MAX_PAGE))
+    statement = (
+        select(PayoutLine, PayoutBatch.status, PayoutBatch.created_at, PayoutBatch.effective_date, PayoutBatch.paid_at)
+        .join(PayoutBatch, PayoutBatch.id == PayoutLine.batch_id)
+        .where(PayoutLine.location_id == location_id, PayoutLine.operator_id == operator_id,
+               PayoutBatch.operator_id == operator_id)
+    )
+    if cursor is not None:
+        statement = statement.where(PayoutLine.id < cursor)
+    with read_session() as session:
+        locations.location_or_404(session, operator_id, location_id)
+        rows = list(session.exec(statement.order_by(PayoutLine.id.desc()).limit(limit + 1)).all())
+    has_more = len(rows) > limit
+    payouts = [
+        LocationPayout(line_id=line.id, batch_id=line.batch_id, status=status, redemption_count=line.redemption_count,
+                       gross_cents=line.gross_cents, commission_cents=line.commission_cents, net_cents=line.net_cents,
+                       created_at=created_at, effective_date=effective_date, paid_at=paid_at)
+        for line, status, created_at, effective_date, paid_at in rows[:limit]
+    ]
+    return LocationPayoutPage(payouts=payouts, next_cursor=payouts[-1].line_id if has_more else None)
+
+
 def _line_view(line: PayoutLine, name: str) -> PayableLine:
     return PayableLine(
         location_id=line.location_id, location_name=name, redemption_count=line.redemption_count,
