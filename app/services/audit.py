@@ -29,6 +29,7 @@ from app.models import ApiKey, AuditEvent, Device, Location, User
 from app.models.base import utcnow
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
+from app.services.roles import require_owner
 
 # A field whose name matches is a secret: masked before it is stored.
 SECRET_FIELD = re.compile(r"password|passcode|secret|token|key|account_number|account_no|credential|pin\b",
@@ -136,7 +137,7 @@ def flatten(values: Mapping[str, Any] | None, prefix: str = "") -> dict[str, Any
     flat: dict[str, Any] = {}
     for key, value in (values or {}).items():
         name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
+        if isinstance(value, Mapping):  # an empty section adds no field: its fields read as None
             flat.update(flatten(value, f"{name}."))
         else:
             flat[name] = value
@@ -320,7 +321,9 @@ def list_events(
 
     Filters: `action` ("card." for a family, "card.frozen" for one), `user_id` or `who` (the actor
     label), `since` (inclusive) / `until` (exclusive), `target` ("card" or "card:42").
+    Owners only (`forbidden`), as every reading of the trail.
     """
+    require_owner(actor, "read the audit trail")
     if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
         raise GiftnetError(ErrorCode.invalid_input, f"`limit` must be 1 to {MAX_PAGE}.", field="limit")
     after_id = parse_cursor(cursor)
@@ -354,7 +357,8 @@ class FilterChoices:
 
 
 def filter_choices(actor: Actor) -> FilterChoices:
-    """What the filter menus offer: the actions and the people/keys that occur in this operator's trail."""
+    """What the filter menus offer: the actions and the people/keys that occur in this operator's trail. Owners only."""
+    require_owner(actor, "read the audit trail")
     with read_session() as session:
         actions = session.exec(
             select(AuditEvent.action).where(AuditEvent.operator_id == actor.operator_id).distinct()
@@ -366,6 +370,7 @@ def filter_choices(actor: Actor) -> FilterChoices:
 
 
 def count_events(actor: Actor) -> int:
+    require_owner(actor, "read the audit trail")
     with read_session() as session:
         return session.exec(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.operator_id == actor.operator_id)
