@@ -11,8 +11,11 @@ is a sum over the ledger (indexed by operator and time), never rows in memory:
   unredeemed is the breakage rate; applied to today's outstanding liability it is
   the value expected never to be redeemed. Without cards that old there is "not
   enough history" and no figure.
-Daily series bucket rows by the operator's local days with integer day numbers in
-the database, one query per run of 24-hour days (exact across DST changes).
+Sums come from the ledger rollups (app/services/rollups.py): pre-aggregated local
+days for the folded rows + a live aggregate over the rows not folded yet, read in one
+snapshot, so every figure is exact. A daily series asked in another zone than the
+rollup's buckets rows by local day in the database, one query per run of 24-hour days
+(exact across DST changes).
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Integer, case, cast, func
+from sqlalchemy import Integer, cast, func
 from sqlmodel import select
 
 from app.db import read_session
-from app.models import Card, LedgerEntry, Location
+from app.models import Card, CardActivity, LedgerEntry, Location
 from app.models.base import utcnow
+from app.services import rollups
 
 BREAKAGE_HISTORY_DAYS = 365
 MAX_CHART_DAYS = 366
@@ -109,29 +113,28 @@ def days_period(first: date, last: date, timezone: str) -> tuple[datetime, datet
 
 
 def period_figures(operator_id: int, start: datetime, end: datetime) -> PeriodFigures:
-    """Sold, topped up and redeemed (net of voids) in [start, end): one grouped query."""
-    with read_session() as session:
-        rows = session.exec(
-            select(LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.amount_cents), 0), func.count(LedgerEntry.id))
-            .where(
-                LedgerEntry.operator_id == operator_id,
-                LedgerEntry.created_at >= _utc(start),
-                LedgerEntry.created_at < _utc(end),
-                LedgerEntry.kind.in_(("issue", "topup", "redeem", "void")),
-            )
-            .group_by(LedgerEntry.kind)
-        ).all()
-    by_kind = {kind: (int(total), int(count)) for kind, total, count in rows}
+    """Sold, topped up and redeemed (net of voids) in [start, end): rollup days + live rest."""
+    rollups.ensure_folded(operator_id)
+    with rollups.snapshot() as session:
+        by_kind = rollups.totals(session, operator_id, _utc(start), _utc(end), ("kind",),
+                                 ("issue", "topup", "redeem", "void"))
     zero = (0, 0)
+
+    def cents(kind: str) -> int:
+        return by_kind.get((kind,), zero)[1]
+
+    def count(kind: str) -> int:
+        return by_kind.get((kind,), zero)[0]
+
     return PeriodFigures(
         start=start,
         end=end,
-        sold_count=by_kind.get("issue", zero)[1],
-        sold_cents=by_kind.get("issue", zero)[0],
-        topup_count=by_kind.get("topup", zero)[1],
-        topup_cents=by_kind.get("topup", zero)[0],
-        redeemed_cents=-(by_kind.get("redeem", zero)[0] + by_kind.get("void", zero)[0]),
-        redemption_count=by_kind.get("redeem", zero)[1],
+        sold_count=count("issue"),
+        sold_cents=cents("issue"),
+        topup_count=count("topup"),
+        topup_cents=cents("topup"),
+        redeemed_cents=-(cents("redeem") + cents("void")),
+        redemption_count=count("redeem"),
     )
 
 
@@ -156,23 +159,31 @@ def expected_breakage(operator_id: int, now: datetime | None = None) -> Breakage
         ).one()
         if int(old_balance[1]) == 0:
             return Breakage(enough_history=False)
-        loaded = int(
-            session.exec(
-                select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
-                .join(Card, Card.id == LedgerEntry.card_id)
-                .where(
-                    LedgerEntry.operator_id == operator_id,
-                    LedgerEntry.kind.in_(("issue", "topup")),
-                    Card.operator_id == operator_id,
-                    Card.created_at < cutoff,
-                )
-            ).one()
-        )
+    loaded = _loaded_before(operator_id, cutoff)
     if loaded <= 0:
         return Breakage(enough_history=False)
     rate_bps = int(old_balance[0]) * 10_000 // loaded
     outstanding = standing(operator_id).outstanding_cents
     return Breakage(enough_history=True, rate_bps=rate_bps, expected_cents=outstanding * rate_bps // 10_000)
+
+
+def _loaded_before(operator_id: int, cutoff: datetime) -> int:
+    """Value loaded (issue + top-up) on the operator's cards issued before cutoff: the folded
+    part from card activity, the rows beyond the watermark live."""
+    rollups.ensure_folded(operator_id)
+    with rollups.snapshot() as session:
+        current = rollups.view(session, operator_id)
+        folded = session.exec(
+            select(func.coalesce(func.sum(CardActivity.loaded_cents), 0)).where(
+                CardActivity.operator_id == operator_id, CardActivity.card_created_at < cutoff)
+        ).one()
+        tail = session.exec(
+            select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+            .join(Card, Card.id == LedgerEntry.card_id)
+            .where(LedgerEntry.operator_id == operator_id, LedgerEntry.id > current.watermark,
+                   LedgerEntry.kind.in_(rollups.SALES_KINDS), Card.operator_id == operator_id, Card.created_at < cutoff)
+        ).one()
+    return int(folded) + int(tail)
 
 
 def _day_number(dialect: str, origin: datetime):
@@ -199,13 +210,37 @@ def _segments(days: list[date], timezone: str) -> list[tuple[int, int]]:
 
 
 def daily_series(operator_id: int, first: date, last: date, timezone: str) -> list[DayPoint]:
-    """Sales, redemptions and closing liability for each local day first..last (at most a year).
-
-    One grouped query per run of 24-hour days (a year has about five: the DST days
-    split it), each bucketing rows by whole days since the run's first local midnight."""
+    """Sales, redemptions and closing liability for each local day first..last (at most a year):
+    rollup days + the unfolded rows placed on their local day, and the opening liability."""
     if (last - first).days + 1 > MAX_CHART_DAYS:
         first = last - timedelta(days=MAX_CHART_DAYS - 1)
     days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    rollups.ensure_folded(operator_id)
+    with rollups.snapshot() as session:
+        current = rollups.view(session, operator_id)
+        by_day = rollups.daily_totals(session, operator_id, first, last, timezone, current)
+        if by_day is None:
+            return _daily_series_from_ledger(operator_id, days, timezone)
+        opening = sum(cents for _count, cents in rollups.totals(
+            session, operator_id, None, _local_midnight(first, timezone), current=current).values())
+    net: dict[date, int] = {}
+    for (when, _kind), cents in by_day.items():
+        net[when] = net.get(when, 0) + cents
+    points, liability = [], opening
+    for day in days:
+        sales = by_day.get((day, "issue"), 0) + by_day.get((day, "topup"), 0)
+        redeemed = -(by_day.get((day, "redeem"), 0) + by_day.get((day, "void"), 0))
+        liability += net.get(day, 0)
+        points.append(DayPoint(day=day, sales_cents=sales, redeemed_cents=redeemed, liability_cents=liability))
+    return points
+
+
+def _daily_series_from_ledger(operator_id: int, days: list[date], timezone: str) -> list[DayPoint]:
+    """The daily series straight from the ledger, for a zone other than the rollup's.
+
+    One grouped query per run of 24-hour days (a year has about five: the DST days
+    split it), each bucketing rows by whole days since the run's first local midnight."""
+    first = days[0]
     sales = [0] * len(days)
     redeemed = [0] * len(days)
     net = [0] * len(days)
@@ -246,22 +281,19 @@ def daily_series(operator_id: int, first: date, last: date, timezone: str) -> li
 
 def redeemed_by_location(operator_id: int, start: datetime, end: datetime) -> list[LocationRedeemed]:
     """Redeemed value (net of voids) per location in [start, end), largest first."""
-    with read_session() as session:
-        rows = session.exec(
-            select(
-                LedgerEntry.location_id,
-                Location.name,
-                func.coalesce(func.sum(LedgerEntry.amount_cents), 0),
-                func.coalesce(func.sum(case((LedgerEntry.kind == "redeem", 1), else_=0)), 0),
-            )
-            .join(Location, Location.id == LedgerEntry.location_id)
-            .where(
-                LedgerEntry.operator_id == operator_id,
-                LedgerEntry.created_at >= _utc(start),
-                LedgerEntry.created_at < _utc(end),
-                LedgerEntry.kind.in_(("redeem", "void")),
-            )
-            .group_by(LedgerEntry.location_id, Location.name)
-        ).all()
-    result = [LocationRedeemed(int(location_id), name, -int(total), int(count)) for location_id, name, total, count in rows]
+    rollups.ensure_folded(operator_id)
+    with rollups.snapshot() as session:
+        found = rollups.totals(session, operator_id, _utc(start), _utc(end), ("location_id", "kind"), ("redeem", "void"))
+        names = dict(session.exec(select(Location.id, Location.name).where(
+            Location.operator_id == operator_id, Location.id.in_({key[0] for key in found}))).all())
+    per_location: dict[int, list[int]] = {}
+    for (location_id, kind), (count, cents) in found.items():
+        if location_id not in names:  # no location (API or dashboard), or not this operator's
+            continue
+        slot = per_location.setdefault(location_id, [0, 0])
+        slot[0] -= cents
+        if kind == "redeem":
+            slot[1] += count
+    result = [LocationRedeemed(location_id, names[location_id], cents, count)
+              for location_id, (cents, count) in per_location.items()]
     return sorted(result, key=lambda row: (-row.redeemed_cents, row.name))

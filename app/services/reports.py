@@ -8,6 +8,8 @@ Everything comes from the ledger, aggregated in the database:
   held then. Opening + sold + topped up - redeemed + other = outstanding, always.
 The period is [from, to). A date alone means midnight in the operator's time zone,
 and a `to` date includes that whole day; a time without offset is UTC.
+Sums come from the ledger rollups (app/services/rollups.py): folded local days + a live
+aggregate over the rest, in one snapshot, exact to the cent.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlmodel import select
 
 from app.db import read_session
 from app.models import LedgerEntry, Operator
+from app.services import rollups
 from app.models.base import utcnow
 from app.services.errors import ErrorCode, GiftnetError
 
@@ -90,35 +93,21 @@ def summary(operator_id: int, raw_from: str | None = None, raw_to: str | None = 
         operator = session.get(Operator, operator_id)
         if operator is None:
             raise GiftnetError(ErrorCode.not_found, "This operator does not exist.")
-        start, end = resolve_period(operator.timezone, raw_from, raw_to)
-        in_period = (
-            LedgerEntry.operator_id == operator_id,
-            LedgerEntry.created_at >= start,
-            LedgerEntry.created_at < end,
-        )
-        by_kind = {
-            kind: (int(total), int(count))
-            for kind, total, count in session.exec(
-                select(LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.amount_cents), 0), func.count(LedgerEntry.id))
-                .where(*in_period)
-                .group_by(LedgerEntry.kind)
-            ).all()
-        }
-        liability_before = select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
-            LedgerEntry.operator_id == operator_id
-        )
-        opening = int(session.exec(liability_before.where(LedgerEntry.created_at < start)).one())
-        closing = int(session.exec(liability_before.where(LedgerEntry.created_at < end)).one())
-        location_rows = session.exec(
-            select(
-                LedgerEntry.location_id,
-                LedgerEntry.kind,
-                func.coalesce(func.sum(LedgerEntry.amount_cents), 0),
-                func.count(LedgerEntry.id),
-            )
-            .where(*in_period, LedgerEntry.location_id.is_not(None))
-            .group_by(LedgerEntry.location_id, LedgerEntry.kind)
-        ).all()
+    start, end = resolve_period(operator.timezone, raw_from, raw_to)
+    rollups.ensure_folded(operator_id)
+    with rollups.snapshot() as session:
+        current = rollups.view(session, operator_id)
+        by_kind = {key[0]: (cents, count)
+                   for key, (count, cents) in rollups.totals(session, operator_id, start, end, ("kind",),
+                                                             current=current).items()}
+        opening = sum(cents for _count, cents in rollups.totals(session, operator_id, None, start,
+                                                                 current=current).values())
+        closing = sum(cents for _count, cents in rollups.totals(session, operator_id, None, end,
+                                                                 current=current).values())
+        location_rows = [(location_id, kind, cents, count)
+                         for (location_id, kind), (count, cents) in rollups.totals(
+                             session, operator_id, start, end, ("location_id", "kind"), current=current).items()
+                         if location_id != 0]
 
     def total(kind: str) -> int:
         return by_kind.get(kind, (0, 0))[0]
@@ -218,22 +207,10 @@ def _utc(moment: datetime) -> datetime:
 def sales_by_channel(operator_id: int, start: datetime, end: datetime) -> list[ChannelSales]:
     """New cards (by the card's channel) and top-ups (by who loaded them: an order is the
     shop, an API key the API, anything else the dashboard) in [start, end)."""
-    from sqlalchemy import case
-
-    from app.models import Card
-
-    topup_channel = case(
-        (LedgerEntry.order_id.is_not(None), "shop"), (LedgerEntry.api_key_id.is_not(None), "api"), else_="dashboard"
-    )
-    channel = case((LedgerEntry.kind == "issue", Card.channel), else_=topup_channel)
-    with read_session() as session:
-        rows = session.exec(
-            select(channel, LedgerEntry.kind, func.count(LedgerEntry.id), func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
-            .join(Card, Card.id == LedgerEntry.card_id)
-            .where(LedgerEntry.operator_id == operator_id, LedgerEntry.created_at >= start, LedgerEntry.created_at < end,
-                   LedgerEntry.kind.in_(("issue", "topup")))
-            .group_by(channel, LedgerEntry.kind)
-        ).all()
+    rollups.ensure_folded(operator_id)
+    with rollups.snapshot() as session:
+        rows = [(channel, kind, count, cents) for (channel, kind), (count, cents) in rollups.totals(
+            session, operator_id, _utc(start), _utc(end), ("channel", "kind"), rollups.SALES_KINDS).items()]
     figures = {name: [0, 0, 0, 0] for name in ("api", "shop", "dashboard")}
     for name, kind, count, total in rows:
         slot = figures.setdefault(name, [0, 0, 0, 0])
@@ -244,33 +221,28 @@ def sales_by_channel(operator_id: int, start: datetime, end: datetime) -> list[C
 
 
 def _redeemed_grouped(operator_id: int, start: datetime, end: datetime, *, by_device: bool) -> list[RedeemedAt]:
-    from sqlalchemy import case
-
     from app.models import Device, Location
 
-    key_columns = (LedgerEntry.device_id, Device.code) if by_device else (LedgerEntry.location_id,)
-    query = (
-        select(*key_columns, Location.name, func.coalesce(func.sum(case((LedgerEntry.kind == "redeem", 1), else_=0)), 0),
-               func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
-        .join(Location, Location.id == LedgerEntry.location_id)
-        .where(LedgerEntry.operator_id == operator_id, LedgerEntry.created_at >= start, LedgerEntry.created_at < end,
-               LedgerEntry.kind.in_(("redeem", "void")))
-        .group_by(*key_columns, Location.name)
-    )
-    if by_device:
-        query = query.outerjoin(Device, Device.id == LedgerEntry.device_id)
-    with read_session() as session:
-        rows = session.exec(query).all()
-    result = []
-    for row in rows:
-        if by_device:
-            _device_id, code, location, count, total = row
-            key = code or "API or dashboard"
-        else:
-            _location_id, location, count, total = row
-            key = location
-        result.append(RedeemedAt(key, location, int(count), -int(total)))
-    return sorted(result, key=lambda item: (-item.redeemed_cents, item.key))
+    dims = ("location_id", "device_id", "kind") if by_device else ("location_id", "kind")
+    rollups.ensure_folded(operator_id)
+    with rollups.snapshot() as session:
+        found = rollups.totals(session, operator_id, _utc(start), _utc(end), dims, ("redeem", "void"))
+        locations = dict(session.exec(select(Location.id, Location.name).where(
+            Location.operator_id == operator_id, Location.id.in_({key[0] for key in found}))).all())
+        codes = dict(session.exec(select(Device.id, Device.code).where(
+            Device.operator_id == operator_id, Device.id.in_({key[1] for key in found}))).all()) if by_device else {}
+    grouped: dict[tuple[str, str], list[int]] = {}
+    for key, (count, cents) in found.items():
+        location = locations.get(key[0])
+        if location is None:  # no location (API or dashboard), or not this operator's
+            continue
+        name = (codes.get(key[1]) or "API or dashboard") if by_device else location
+        slot = grouped.setdefault((name, location), [0, 0])
+        slot[1] -= cents
+        if key[-1] == "redeem":
+            slot[0] += count
+    result = [RedeemedAt(name, location, count, cents) for (name, location), (count, cents) in grouped.items()]
+    return sorted(result, key=lambda item: (-item.redeemed_cents, item.key, item.location))
 
 
 def redemptions_by_location(operator_id: int, start: datetime, end: datetime) -> list[RedeemedAt]:
@@ -308,34 +280,57 @@ def liability_aging(operator_id: int, now: datetime | None = None) -> list[Aging
 
 def dormant_cards(operator_id: int, months: int, page: int = 1, page_size: int = REPORT_PAGE_SIZE,
                   now: datetime | None = None) -> tuple[Page, int]:
-    """Cards with value and no ledger movement for `months` months (30 days each), the
-    longest-quiet first, a page at a time; also the unredeemed value of all of them."""
-    from sqlalchemy import exists
+    """Cards with value and no ledger movement for `months` months (30 days each), in card
+    order, a page at a time; also the unredeemed value of all of them.
 
-    from app.models import Card
+    Folded cards are read from card activity alone (balance and last movement as of the
+    watermark); cards with rows beyond the watermark (few) are decided from those rows and
+    merged in card order."""
+    from app.models import Card, CardActivity
 
     if not 1 <= months <= 120:
         raise GiftnetError(ErrorCode.invalid_input, "Choose between 1 and 120 months.", field="months")
     cutoff = _utc(now or utcnow()) - timedelta(days=30 * months)
-    recent = exists().where(LedgerEntry.card_id == Card.id, LedgerEntry.created_at >= cutoff)
-    conditions = (Card.operator_id == operator_id, Card.balance_cents > 0, ~recent)
-    last_activity = (
-        select(func.max(LedgerEntry.created_at)).where(LedgerEntry.card_id == Card.id).correlate(Card).scalar_subquery()
-    )
     page = max(1, page)
-    with read_session() as session:
-        total_rows, total_cents = session.exec(
-            select(func.count(Card.id), func.coalesce(func.sum(Card.balance_cents), 0)).where(*conditions)
+    offset = (page - 1) * page_size
+    rollups.ensure_folded(operator_id)
+    with rollups.snapshot() as session:
+        current = rollups.view(session, operator_id)
+        moved = select(LedgerEntry.card_id).where(LedgerEntry.operator_id == operator_id,
+                                                  LedgerEntry.id > current.watermark)
+        quiet = (CardActivity.operator_id == operator_id, CardActivity.last_activity_at < cutoff,
+                 CardActivity.balance_cents > 0, CardActivity.card_id.not_in(moved))
+        folded_rows, folded_cents = session.exec(
+            select(func.count(CardActivity.card_id), func.coalesce(func.sum(CardActivity.balance_cents), 0)).where(*quiet)
         ).one()
-        rows = session.exec(
-            select(Card.id, Card.last4, Card.balance_cents, Card.created_at, last_activity)
-            .where(*conditions)
-            .order_by(Card.id)
-            .offset((page - 1) * page_size)
-            .limit(page_size)
+        # Cards with unfolded rows: their last movement is the later of both, their balance the card's.
+        recent = session.exec(
+            select(LedgerEntry.card_id, func.max(LedgerEntry.created_at)).where(
+                LedgerEntry.operator_id == operator_id, LedgerEntry.id > current.watermark).group_by(LedgerEntry.card_id)
         ).all()
-    cards = [DormantCard(card_id, last4, balance, _utc(issued), _utc(last)) for card_id, last4, balance, issued, last in rows]
-    return Page(cards, int(total_rows), page, page_size), int(total_cents)
+        tail_dormant: dict[int, datetime] = {}
+        if recent:
+            last_folded = dict(session.exec(select(CardActivity.card_id, CardActivity.last_activity_at).where(
+                CardActivity.operator_id == operator_id, CardActivity.card_id.in_(moved))).all())
+            balances = dict(session.exec(select(Card.id, Card.balance_cents).where(
+                Card.operator_id == operator_id, Card.id.in_(moved))).all())
+            for card_id, latest in recent:
+                latest = max([_utc(latest)] + ([_utc(last_folded[card_id])] if card_id in last_folded else []))
+                if latest < cutoff and balances.get(card_id, 0) > 0:
+                    tail_dormant[card_id] = latest
+        tail_cents = sum(balances[card_id] for card_id in tail_dormant) if tail_dormant else 0
+        # This page in card order: folded ids up to offset + size, merged with the few others.
+        ids = session.exec(
+            select(CardActivity.card_id, CardActivity.last_activity_at).where(*quiet).order_by(CardActivity.card_id)
+            .offset(offset if not tail_dormant else 0).limit(page_size if not tail_dormant else offset + page_size)
+        ).all()
+        merged = sorted([(int(card_id), _utc(last)) for card_id, last in ids] + list(tail_dormant.items()))
+        chosen = merged if not tail_dormant else merged[offset:offset + page_size]
+        cards = {card.id: card for card in session.exec(
+            select(Card).where(Card.operator_id == operator_id, Card.id.in_([card_id for card_id, _ in chosen]))).all()}
+    rows = [DormantCard(card_id, cards[card_id].last4, cards[card_id].balance_cents, _utc(cards[card_id].created_at),
+                        last) for card_id, last in chosen]
+    return Page(rows, int(folded_rows) + len(tail_dormant), page, page_size), int(folded_cents) + tail_cents
 
 
 def card_history(operator_id: int, card_id: int, page: int = 1, page_size: int = REPORT_PAGE_SIZE) -> Page:
