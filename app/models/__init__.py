@@ -11,6 +11,7 @@ from app.models.operator import LoginAttempt, Operator, User, UserSession
 from app.models.outbox import OutboxMessage
 from app.models.payout import BankFile, PayoutBatch, PayoutLine
 from app.models.redemption import PosPayment, Redemption, RedemptionLine
+from app.models.rollup import CardActivity, LedgerRollup, LedgerRollupState
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -24,9 +25,12 @@ __all__ = [
     "ApiRequestLog",
     "BankFile",
     "Card",
+    "CardActivity",
     "DailySummary",
     "IdempotencyRecord",
     "LedgerEntry",
+    "LedgerRollup",
+    "LedgerRollupState",
     "LoginAttempt",
     "Operator",
     "Order",
