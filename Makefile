@@ -17,7 +17,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run run-backend test test-unit test-e2e migrate demo bench check-ledger deps chromium clean
+.PHONY: run run-prod run-backend test test-unit test-e2e migrate demo bench check-ledger deps chromium clean
 
 ## run: install what is missing, migrate, load the demo network, serve on http://localhost:$(PORT)
 run: deps
@@ -29,6 +29,26 @@ run: deps
 	@echo ""
 	PUBLIC_URL=$${PUBLIC_URL:-http://localhost:$(PORT)} $(VENV)/bin/reflex run --env prod --single-port \
 		--frontend-port $(PORT) --backend-port $(PORT)
+
+## run-prod: production mode on this machine: PostgreSQL (DATABASE_URL, default the local database
+## `giftnet`, created if missing), Redis (REDIS_URL: Reflex state, the event relay, rate limits) and
+## WORKERS backend workers (Granian, GRANIAN_WORKERS), after migrating. No demo data. See docs/deploy.md.
+WORKERS ?= 3
+PROD_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/giftnet
+PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
+run-prod: deps
+	export DATABASE_URL="$${DATABASE_URL:-$(PROD_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(PROD_REDIS_URL)}" \
+		GRANIAN_WORKERS="$${GRANIAN_WORKERS:-$(WORKERS)}" PUBLIC_URL="$${PUBLIC_URL:-http://localhost:$(PORT)}"; \
+	$(PY) -m app.cli create-database && \
+	{ $(PY) -c 'import os, redis; redis.Redis.from_url(os.environ["REDIS_URL"], socket_connect_timeout=3).ping()' 2>/dev/null \
+		|| { echo "Redis does not answer at $$REDIS_URL (set REDIS_URL)"; exit 1; }; } && \
+	$(PY) -m app.cli migrate && \
+	echo "" && \
+	echo "  Giftnet (production mode) starts at $$PUBLIC_URL with $$GRANIAN_WORKERS backend workers" && \
+	echo "  database: $$($(PY) -c 'import os; from sqlalchemy.engine import make_url; print(make_url(os.environ["DATABASE_URL"]).render_as_string(hide_password=True))')" && \
+	echo "  redis:    $$REDIS_URL   (the first start builds the frontend: about a minute)" && \
+	echo "" && \
+	$(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
 
 ## run-backend: the backend alone (API and websocket, no frontend build) on PORT, for scripts
 run-backend: deps

@@ -12,8 +12,7 @@ from app.pages.developers import developers_page
 from app.pages.device import DEVICE_PAGE_META, activate_page
 from app.pages.reconciliation import reconciliation_page
 from app.pages.redeem import redeem_page
-from app.services.background import expire_pos_payments_forever
-from app.services.webhooks import deliver_forever as webhook_deliver_forever
+from app.services import background, events
 from app.state.feed import OperatorFeedBridge
 from app.state.live import LiveBridge
 from app.pages.home import home_page
@@ -24,7 +23,6 @@ from app.pages.reports import reports_page
 from app.pages.settings import settings_page
 from app.pages.settlements import settlements_page
 from app.pages.upcoming import UPCOMING_SECTIONS, upcoming_page
-from app.services.outbox import deliver_forever
 from app.settings import get_settings
 from app.state.auth import LoginState
 from app.state.card_page import CardPageState
@@ -92,13 +90,13 @@ for section in UPCOMING_SECTIONS:
         on_load=LoginState.require_login,
     )
 
-# With a mail server configured, every app worker runs the outbox sender (claims keep
-# two workers from sending one message); without one, emails stay in the outbox.
-if get_settings().smtp_url:
-    app.register_lifespan_task(deliver_forever)
-
-# Live screens: events from the services reach the shared state of open screens.
+# Live screens: events from the services reach the shared state of open screens; with
+# Redis, events of processes without screens (CLI, `app.cli jobs`) reach one worker.
 app.register_lifespan_task(LiveBridge(app).run)
 app.register_lifespan_task(OperatorFeedBridge(app).run)
-app.register_lifespan_task(webhook_deliver_forever)
-app.register_lifespan_task(expire_pos_payments_forever)
+app.register_lifespan_task(events.receive_forever)
+# Background jobs (outbox with SMTP_URL, webhooks, POS expiry, daily summaries) claim their
+# rows, so every worker may run them; BACKGROUND_JOBS=off leaves them to `app.cli jobs`.
+if background.run_in_workers():
+    for job in background.jobs():
+        app.register_lifespan_task(job)

@@ -11,6 +11,9 @@
                                   prints {"card_id", "code", "last4", "balance_cents"} as JSON
     check-ledger                  exit 0 when every card balances, 1 and the list otherwise
     deliver-outbox                one pass of the email sender (needs SMTP_URL); prints the counts as JSON
+    create-database               create the PostgreSQL database of DATABASE_URL when it does not exist
+    jobs                          run the background jobs in this process until stopped (BACKGROUND_JOBS=off
+                                  on the app workers; see docs/deploy.md)
 """
 
 from __future__ import annotations
@@ -125,6 +128,47 @@ def _deliver_outbox(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _create_database(_args: argparse.Namespace) -> int:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from app.settings import get_settings
+
+    url = make_url(get_settings().database_url)
+    if not url.drivername.startswith("postgresql"):
+        print(f"DATABASE_URL is {url.drivername}, not PostgreSQL: nothing to create", file=sys.stderr)
+        return 0
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                           connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                        {"name": url.database}).first()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{url.database.replace(chr(34), "")}"'))
+    except Exception as error:  # noqa: BLE001 - say what is wrong, not a traceback
+        print(f"PostgreSQL at {url.render_as_string(hide_password=True)} did not answer: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(json.dumps({"database": url.database, "created": not exists}))
+    return 0
+
+
+def _jobs(_args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
+    from app.services import background
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(background.run_forever())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app.cli", description="Giftnet operations")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -151,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("deliver-outbox", help="send the due outbox emails once, by SMTP").set_defaults(
         run=_deliver_outbox
     )
+    commands.add_parser("create-database", help="create the PostgreSQL database of DATABASE_URL if missing").set_defaults(
+        run=_create_database
+    )
+    commands.add_parser("jobs", help="run the background jobs here until stopped").set_defaults(run=_jobs)
     return parser
 
 

@@ -50,6 +50,21 @@ def settings_page() -> rx.Component:
             _section("NACHA (US payouts)", NACHA_FIELDS, SettingsState.nacha_missing),
             _section("CPA-005 (Canadian payouts)", CPA005_FIELDS, SettingsState.cpa005_missing),
             rx.button("Save settings", id="settings-save", size="3", on_click=SettingsState.save),
+            rx.card(
+                rx.hstack(
+                    rx.vstack(
+                        rx.heading("Daily summary email", size="4"),
+                        rx.text("Every morning (from 6:00 in the network's time zone) the owners get yesterday's "
+                                "cards sold, top-ups, redemptions and the outstanding liability. Saved at once.",
+                                size="2", color=rx.color("gray", 11)),
+                        spacing="1",
+                    ),
+                    rx.switch(id="settings-daily-summary", checked=SettingsState.daily_summary,
+                              on_change=SettingsState.set_daily_summary, size="3"),
+                    justify="between", align="center", spacing="4", width="100%",
+                ),
+                width="100%",
+            ),
             spacing="4", width="100%",
         ),
         active="settings",

@@ -2,10 +2,24 @@
 
 In-process by default. Subscribers must be quick and must not raise into the
 publisher: a failing listener never undoes a committed money movement.
+
+Across processes (with REDIS_URL): the listeners are the live-screen bridges
+(app/state/live.py, app/state/feed.py), which write a shared state once and let
+Reflex relay the change to every worker's sockets. So an event born in an app
+worker stays there: every worker refreshing the same state would only fight over
+its lock. What crosses is the events of processes that serve no screens (the
+CLI, `python -m app.cli jobs`): each is pushed on one Redis list and taken by
+exactly one app worker (`receive_forever`), which publishes it to its own
+listeners as if it had happened there. A list, not pub/sub: pub/sub would hand
+each event to every worker (N refreshes of one state) and drop it while no
+worker listens; the list keeps the newest RELAY_MAX for RELAY_TTL seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -52,3 +66,92 @@ def publish(event: Event) -> None:
             listener(event)
         except Exception:  # a listener's bug must not reach the money path
             log.exception("event listener failed for %s", event.type)
+    if not _receiving.is_set():
+        _hand_off(event)
+
+
+# --- across processes (REDIS_URL) ---------------------------------------------------
+
+RELAY_KEY = "events:relay"  # after the deployment's REDIS_PREFIX
+RELAY_MAX = 10_000  # events kept while no app worker takes them (the newest)
+RELAY_TTL_SECONDS = 300  # older than this, a screen has reloaded from the database anyway
+RECEIVE_WAIT_SECONDS = 5
+_receiving = threading.Event()  # set in app workers: they take events, never hand them off
+
+
+def relay_key() -> str:
+    from app.settings import get_settings
+
+    return get_settings().redis_prefix + RELAY_KEY
+
+
+def to_json(event: Event) -> str:
+    return json.dumps({"operator_id": event.operator_id, "type": event.type, "data": event.data,
+                       "timestamp": event.timestamp}, separators=(",", ":"), default=str)
+
+
+def from_json(raw: str | bytes) -> Event:
+    item = json.loads(raw)
+    return Event(operator_id=int(item["operator_id"]), type=str(item["type"]), data=dict(item["data"]),
+                 timestamp=str(item["timestamp"]))
+
+
+@functools.cache
+def _sync_redis(url: str):  # noqa: ANN202
+    import redis
+
+    # Short timeouts: the publisher has committed already and must not hang on Redis.
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+
+def _hand_off(event: Event) -> None:
+    """From a process without screens: give the event to one app worker (when there is Redis)."""
+    from app.settings import get_settings
+
+    url = get_settings().redis_url
+    if not url:
+        return
+    try:
+        pipe = _sync_redis(url).pipeline(transaction=True)
+        pipe.rpush(relay_key(), to_json(event))
+        pipe.ltrim(relay_key(), -RELAY_MAX, -1)
+        pipe.expire(relay_key(), RELAY_TTL_SECONDS)
+        pipe.execute()
+    except Exception:  # noqa: BLE001 - screens catch up at their next load; the money moved
+        log.warning("event %s not handed to the app workers: Redis did not answer", event.type, exc_info=True)
+
+
+async def receive_forever() -> None:
+    """A lifespan task of every app worker: take the events other processes handed off
+    (each goes to one worker) and publish them here. Without REDIS_URL there is nothing
+    to take: the task only marks this process as one that keeps its events."""
+    from app.settings import get_settings
+
+    _receiving.set()
+    url = get_settings().redis_url
+    if not url:
+        return
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=RECEIVE_WAIT_SECONDS + 5)
+    try:
+        while True:
+            try:
+                item = await client.blpop([relay_key()], timeout=RECEIVE_WAIT_SECONDS)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - Redis restarting: try again shortly
+                log.warning("event relay: Redis did not answer; retrying", exc_info=True)
+                await asyncio.sleep(1)
+                continue
+            if item is None:
+                continue
+            try:
+                event = from_json(item[1])
+            except (ValueError, KeyError, TypeError):
+                log.warning("event relay: dropped an unreadable event")
+                continue
+            await asyncio.to_thread(publish, event)
+    finally:
+        _receiving.clear()
+        await client.aclose()

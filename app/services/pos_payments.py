@@ -153,24 +153,36 @@ def cancel_payment(operator_id: int, location_id: int, payment_id: int) -> PosPa
     return payment
 
 
-def expire_due(now=None) -> list[PosPayment]:  # noqa: ANN001
-    """Mark unclaimed payments past their time as expired; returns them (screens drop them)."""
+def expire_due(now=None, *, batch_size: int = 100) -> list[PosPayment]:  # noqa: ANN001
+    """Mark unclaimed payments past their time as expired; returns them (screens drop them).
+
+    Any number of workers may run this at once: each claims its rows (`FOR UPDATE SKIP
+    LOCKED` on PostgreSQL, SQLite's write lock) and changes them with a conditional
+    UPDATE, so each payment expires once and its event is published once.
+    """
     now = now or utcnow()
-    with read_session() as session:
-        due = list(session.exec(select(PosPayment).where(PosPayment.status == "pending",
-                                                         PosPayment.expires_at <= now)).all())
-    expired = []
-    for payment in due:
+    due = (PosPayment.status == "pending") & (PosPayment.expires_at <= now)
+    with read_session() as session:  # a read first: an idle worker never takes SQLite's write lock
+        if session.exec(select(PosPayment.id).where(due).limit(1)).first() is None:
+            return []
+    expired: list[PosPayment] = []
+    while True:
         with write_session() as session:
-            changed = session.execute(
-                update(PosPayment).where(PosPayment.id == payment.id, PosPayment.status == "pending")
-                .values(status="expired")
-            ).rowcount
-        if changed:
+            candidates = select(PosPayment).where(due).order_by(PosPayment.id).limit(batch_size)
+            if session.get_bind().dialect.name == "postgresql":
+                candidates = candidates.with_for_update(skip_locked=True)
+            rows = list(session.exec(candidates).all())
+            claimed = [
+                payment for payment in rows
+                if session.execute(update(PosPayment).where(PosPayment.id == payment.id, PosPayment.status == "pending")
+                                   .values(status="expired")).rowcount == 1
+            ]
+        for payment in claimed:
             payment.status = "expired"
             expired.append(payment)
             events.publish(events.Event(payment.operator_id, "pos_payment.expired", _event_data(payment)))
-    return expired
+        if len(rows) < batch_size:
+            return expired
 
 
 # --- Square ---------------------------------------------------------------------

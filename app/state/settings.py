@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.services import payout_settings
+from app.services import daily_summary, payout_settings
 from app.services.actor import Actor
 from app.services.errors import GiftnetError
 from app.services.money import parse_amount
@@ -55,6 +55,7 @@ class SettingsState(SessionState):
     settings_saved: str = ""
     nacha_missing: str = ""
     cpa005_missing: str = ""
+    daily_summary: bool = False  # the owners' morning email of yesterday's figures
 
     def _show(self, settings: payout_settings.OperatorSettings) -> None:
         values = {"commission_bps": str(settings.commission_bps), "card_min": _dollars(settings.card_min_cents),
@@ -81,6 +82,25 @@ class SettingsState(SessionState):
             return rx.redirect("/login")
         self.field_errors, self.settings_error, self.settings_saved = {}, "", ""
         self._show(payout_settings.get_settings(who.operator_id))
+        self.daily_summary = daily_summary.is_enabled(who.operator_id)
+        return None
+
+    @rx.event
+    def set_daily_summary(self, on: bool):
+        """Saved at once (no Save button): the switch shows what is stored."""
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        self.settings_error, self.settings_saved = "", ""
+        try:
+            self.daily_summary = daily_summary.set_enabled(
+                Actor(who.operator_id, user_id=who.user_id, role=who.role, channel="dashboard"), bool(on))
+        except GiftnetError as error:
+            self.daily_summary = daily_summary.is_enabled(who.operator_id)
+            self.settings_error = error.message
+            return None
+        self.settings_saved = ("Daily summary on: owners get yesterday's figures by email every morning."
+                               if self.daily_summary else "Daily summary off.")
         return None
 
     @rx.event
