@@ -40,6 +40,8 @@ def _skipped_row(skipped: settlement.SkippedLocation) -> dict[str, str]:
 
 class SettlementsState(SessionState):
     through: str = ""
+    from_date: str = ""  # empty: everything unpaid, however old
+    effective: str = ""  # empty: the next business day
     settlements_error: str = ""
     settlements_notice: str = ""
     preview_lines: list[dict[str, str]] = []
@@ -73,7 +75,7 @@ class SettlementsState(SessionState):
     def _preview(self, who) -> None:  # noqa: ANN001
         self.preview_lines, self.preview_skipped, self.preview_totals = [], [], {}
         try:
-            owed = settlement.payables(who.operator_id, self.through)
+            owed = settlement.payables(who.operator_id, self.through, self.from_date or None)
         except GiftnetError as error:
             self.settlements_error = error.message
             return
@@ -133,6 +135,14 @@ class SettlementsState(SessionState):
         self.through = value
 
     @rx.event
+    def set_from_date(self, value: str):
+        self.from_date = value
+
+    @rx.event
+    def set_effective(self, value: str):
+        self.effective = value
+
+    @rx.event
     def set_email_statements(self, value: bool):
         self.email_statements = bool(value)
 
@@ -152,7 +162,8 @@ class SettlementsState(SessionState):
             return rx.redirect("/login")
         self.settlements_error, self.settlements_notice = "", ""
         try:
-            detail = settlement.create_payout(self._actor(who), self.through)
+            detail = settlement.create_payout(self._actor(who), self.through, self.from_date or None,
+                                              self.effective or None)
         except GiftnetError as error:
             self.settlements_error = error.message
             return None

@@ -4,6 +4,8 @@ bytes), then paid, and the location's statement email arrives over SMTP."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import httpx
 import pytest
 from e2e_helpers import log_in, open_page
@@ -49,7 +51,19 @@ def test_settings_then_a_batch_from_preview_to_paid(page, make_operator, base_ur
     open_page(page, "/settlements")
     expect(page.locator(f"#payables-line-{banked['id']}")).to_contain_text("$97.50")
     expect(page.locator(f"#payables-skipped-{unbanked['id']}")).to_contain_text("No bank details")
+    # A "from" after every redemption leaves nothing to pay; cleared, everything is back.
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    page.fill("#settlements-from", tomorrow)
+    page.click("#settlements-preview-apply")
+    expect(page.locator(".payables-line")).to_have_count(0)
+    expect(page.locator("#payout-create")).to_be_disabled()
+    page.fill("#settlements-from", "")
+    page.click("#settlements-preview-apply")
+    expect(page.locator(f"#payables-line-{banked['id']}")).to_contain_text("$97.50")
+    money_on = (date.today() + timedelta(days=10)).isoformat()
+    page.fill("#settlements-effective", money_on)
     page.click("#payout-create")
+    expect(page.locator("#payout-detail")).to_contain_text(f"money on {money_on}")
     expect(page.locator("#settlements-notice")).to_be_visible()
     expect(page.locator(".payout-row")).to_have_count(1)
     first = _download(page, "#payout-download-nacha")
