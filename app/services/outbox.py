@@ -303,6 +303,15 @@ def mask_card_codes(text: str) -> str:
     return _FORMATTED_CODE.sub(lambda match: f"••••-••••-••••-{match.group(1)}", text)
 
 
+# A team invitation's link makes whoever opens it a member with the invited role (maybe an
+# owner): staff read this outbox too, so its token is never shown. Owners resend from Team.
+_JOIN_LINK = re.compile(r"(/join/)[A-Za-z0-9_-]+")
+
+
+def mask_join_links(text: str) -> str:
+    return _JOIN_LINK.sub(lambda match: f"{match.group(1)}••••••", text)
+
+
 def preview_message(operator_id: int, message_id: int) -> OutboxPreview | None:
     """One of the operator's messages, ready to render; None when it is not theirs."""
     with read_session() as session:
@@ -319,7 +328,8 @@ def preview_message(operator_id: int, message_id: int) -> OutboxPreview | None:
     for image in email.inline_images:
         data_url = f"data:{image.content_type};base64,{base64.b64encode(image.data).decode()}"
         html_body = html_body.replace(f"cid:{image.cid}", data_url)
-    return OutboxPreview(message=message, html=mask_card_codes(html_body), text=mask_card_codes(email.text_body))
+    return OutboxPreview(message=message, html=mask_join_links(mask_card_codes(html_body)),
+                         text=mask_join_links(mask_card_codes(email.text_body)))
 
 
 __all__ = [

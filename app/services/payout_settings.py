@@ -27,6 +27,7 @@ from app.models import Operator
 from app.services import audit, crypto
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
+from app.services.roles import require_owner
 from app.services.validation import aba_routing_is_valid
 
 TOP_LEVEL_FIELDS = ("commission_bps", "card_min_cents", "card_max_cents", "payouts")
@@ -257,8 +258,9 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
     (each field checked; `null` clears a field, `"nacha": null` clears the section).
 
     Refuses an unknown or invalid field with `invalid_input` naming it; nothing is
-    changed then.
+    changed then. Owners only (`forbidden`).
     """
+    require_owner(actor, "change the settings")
     if not isinstance(changes, dict):
         raise GiftnetError(ErrorCode.invalid_input, "Send the settings to change as an object.")
     unknown = sorted(set(changes) - set(TOP_LEVEL_FIELDS))

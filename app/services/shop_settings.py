@@ -26,6 +26,7 @@ from app.services import audit, crypto
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import format_cents
+from app.services.roles import require_owner
 from app.services.validation import optional_http_url, optional_text
 
 DEFAULT_PRESETS = (2500, 5000, 10000)
@@ -163,7 +164,9 @@ def update_shop_settings(actor: Actor, changes: dict) -> ShopSettings:
     """Change the fields given: `preset_amounts_cents` (1 to 8 amounts within the card
     limits), `allow_custom`, `custom_min_cents` / `custom_max_cents` (within the card
     limits, min <= max), `primary_colour` / `background_colour` (#rrggbb), `logo_url`
-    (http(s)), `terms` (up to 4000 characters). Refuses naming the field; nothing changes then."""
+    (http(s)), `terms` (up to 4000 characters). Refuses naming the field; nothing changes then.
+    Owners only (`forbidden`)."""
+    require_owner(actor, "change the shop settings")
     allowed = {"preset_amounts_cents", "allow_custom", "custom_min_cents", "custom_max_cents", "primary_colour",
                "background_colour", "logo_url", "terms"}
     unknown = sorted(set(changes) - allowed)
@@ -238,7 +241,9 @@ def get_gateway_settings(operator_id: int) -> GatewaySettings:
 
 def update_gateway_settings(actor: Actor, gateway: str, values: dict | None = None) -> GatewaySettings:
     """Choose the gateway and change its fields; a secret left empty keeps the stored one.
-    Refuses a live gateway whose required fields are still missing (the shop keeps working)."""
+    Refuses a live gateway whose required fields are still missing (the shop keeps working).
+    Owners only (`forbidden`)."""
+    require_owner(actor, "change the payment gateway")
     if gateway not in GATEWAYS:
         raise GiftnetError(ErrorCode.invalid_input, "Choose sandbox, bambora or forte.", field="gateway")
     values = values or {}
