@@ -18,6 +18,7 @@ from app.state.live import LiveBridge
 from app.pages.home import home_page
 from app.pages.location_import import location_import_page
 from app.pages.locations import location_detail_page, location_edit_page, location_new_page, locations_page
+from app.pages.audit import audit_page
 from app.pages.outbox import outbox_page
 from app.pages.reports import reports_page
 from app.pages.settings import settings_page
@@ -34,6 +35,7 @@ from app.state.redeem import RedeemState
 from app.state.home import HomeState
 from app.state.location_import import LocationImportState
 from app.state.locations import LocationDetailState, LocationFormState, LocationsState
+from app.state.audit import AuditState
 from app.state.outbox import OutboxState
 from app.state.reports import ReportsState
 from app.state.settings import SettingsState
@@ -62,6 +64,7 @@ app.add_page(home_page, route="/dashboard", title="Activity | Giftnet", on_load=
 app.add_page(cards_page, route="/cards", title="Cards | Giftnet", on_load=CardsState.load)
 app.add_page(card_detail_page, route="/cards/[card_id]", title="Card | Giftnet", on_load=CardDetailState.load)
 app.add_page(outbox_page, route="/outbox", title="Outbox | Giftnet", on_load=OutboxState.load)
+app.add_page(audit_page, route="/audit", title="Audit trail | Giftnet", on_load=AuditState.load)
 # The recipient's card page: public, the link token is the credential.
 app.add_page(card_page, route="/c/[link_token]", title="Your gift card", on_load=CardPageState.load, meta=CARD_PAGE_META)
 app.add_page(locations_page, route="/locations", title="Locations | Giftnet", on_load=LocationsState.load)

@@ -17,8 +17,13 @@ NAV_ITEMS = [
     ("Reports", "/reports", "chart-bar"),
     ("Developers", "/developers", "code"),
     ("Outbox", "/outbox", "mail"),
+    ("Audit", "/audit", "history"),
+    ("Team", "/team", "users"),
     ("Settings", "/settings", "settings"),
 ]
+# Screens of owners only (app/services/roles.py): hidden from staff's navigation, and each
+# shows `owners_only_notice` instead of its content when staff type its address.
+OWNER_ONLY_ROUTES = {"/widget", "/settlements", "/developers", "/audit", "/team", "/settings"}
 
 
 def _nav_link(label: str, href: str, icon: str, active: str) -> rx.Component:
@@ -39,6 +44,11 @@ def _nav_link(label: str, href: str, icon: str, active: str) -> rx.Component:
     )
 
 
+def _nav_item(label: str, href: str, icon: str, active: str) -> rx.Component:
+    link = _nav_link(label, href, icon, active)
+    return rx.cond(SessionState.is_owner, link) if href in OWNER_ONLY_ROUTES else link
+
+
 def dashboard_shell(content: rx.Component, active: str) -> rx.Component:
     """A dashboard page: shown only once the session is confirmed, never to strangers."""
     # One breakpoint for the whole frame (the 4th of Reflex's: 62em, about 992 px): a side
@@ -46,7 +56,7 @@ def dashboard_shell(content: rx.Component, active: str) -> rx.Component:
     # (Radix's responsive props use other breakpoints: do not mix them in here.)
     sidebar = rx.box(
         rx.hstack(rx.icon("gift", size=26, color=rx.color("accent", 10)), rx.heading("Giftnet", size="5"), padding="10px 14px", align="center"),
-        *[_nav_link(label, href, icon, active) for label, href, icon in NAV_ITEMS],
+        *[_nav_item(label, href, icon, active) for label, href, icon in NAV_ITEMS],
         id="nav",
         display="flex",
         flex_direction=["row", "row", "row", "column"],
@@ -88,6 +98,31 @@ def dashboard_shell(content: rx.Component, active: str) -> rx.Component:
             rx.center(rx.spinner(size="3"), rx.text("Checking your session…", margin_left="12px"), id="session-loading", height="100vh"),
         ),
         page_ready_marker(),
+    )
+
+
+def owners_only(content: rx.Component, screen: str) -> rx.Component:
+    """`content` for owners; for staff, a notice saying the screen is for owners (nothing of it is loaded)."""
+    return rx.cond(SessionState.is_owner, content, owners_only_notice(screen))
+
+
+def owners_only_notice(screen: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.icon("lock", size=28, color=rx.color("amber", 10)), rx.heading("Owners only", size="6"), align="center", spacing="3"),
+            rx.text(
+                f"{screen} is for the owners of ", rx.text.strong(SessionState.operator_name),
+                ". Your role is staff: you can work with cards, locations, devices, orders and reports. "
+                "Ask an owner if something here needs changing.",
+                size="4",
+            ),
+            rx.link(rx.button(rx.icon("arrow-left"), "Back to Activity", size="3", variant="soft"), href="/dashboard", id="owners-only-back"),
+            spacing="4",
+        ),
+        id="owners-only",
+        role="alert",
+        size="4",
+        max_width="640px",
     )
 
 
