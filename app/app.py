@@ -23,6 +23,7 @@ from app.pages.outbox import outbox_page
 from app.pages.reports import reports_page
 from app.pages.settings import settings_page
 from app.pages.settlements import settlements_page
+from app.pages.team import join_page, team_page
 from app.pages.upcoming import UPCOMING_SECTIONS, upcoming_page
 from app.settings import get_settings
 from app.state.auth import LoginState
@@ -40,6 +41,7 @@ from app.state.outbox import OutboxState
 from app.state.reports import ReportsState
 from app.state.settings import SettingsState
 from app.state.settlements import SettlementsState
+from app.state.team import JoinState, TeamState
 from app.components.storage_fallback import storage_fallback_script
 from app.pages.shop import SHOP_META, embed_page, shop_page
 from app.pages.shop_admin import orders_page, widget_page
@@ -85,6 +87,9 @@ app.add_page(embed_page, route="/embed/[slug]", title="Gift cards", on_load=Shop
 app.add_page(developers_page, route="/developers", title="Developers | Giftnet", on_load=DevelopersState.load)
 app.add_page(settlements_page, route="/settlements", title="Settlements | Giftnet", on_load=SettlementsState.load)
 app.add_page(settings_page, route="/settings", title="Settings | Giftnet", on_load=SettingsState.load)
+app.add_page(team_page, route="/team", title="Team | Giftnet", on_load=TeamState.load)
+# An invitation's link: public, the link token is the credential (it works once).
+app.add_page(join_page, route="/join/[join_token]", title="Join your team | Giftnet", on_load=JoinState.load)
 for section in UPCOMING_SECTIONS:
     app.add_page(
         upcoming_page(section),

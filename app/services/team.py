@@ -99,6 +99,7 @@ class InvitationCheck:
     role: str = ""
     operator_name: str = ""
     expires_at: datetime | None = None
+    timezone: str = "UTC"  # the network's, to show when the link stops working
 
     @property
     def refusal(self) -> str:
@@ -423,7 +424,7 @@ def check_invitation(token: str | None) -> InvitationCheck:
     reason = _reason(invitation, utcnow())
     return InvitationCheck(
         ok=reason == "ok", reason=reason, email=invitation.email, role=invitation.role,
-        operator_name=operator.name, expires_at=invitation.expires_at,
+        operator_name=operator.name, expires_at=invitation.expires_at, timezone=operator.timezone,
     )
 
 

@@ -1,0 +1,306 @@
+"""Team (owners only): members with their role and last sign-in, invitations waiting
+(resend, revoke), the invite form, role changes and removal with confirmation. And the
+join screen an invitation's link opens (name and password, or why the link is refused)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
+from app.pages.auth import _card, _field
+from app.services.roles import OWNER, ROLE_DESCRIPTIONS, STAFF
+from app.state.team import JoinState, TeamState
+
+
+def _notice(message: rx.Var, element_id: str) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="circle-check", color_scheme="green", id=element_id, width="100%"),
+    )
+
+
+def _invite_form() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Invite someone", size="4"),
+                rx.flex(
+                    rx.vstack(
+                        rx.text("Email", as_="label", custom_attrs={"htmlFor": "team-invite-email"}, size="3", weight="medium"),
+                        rx.input(name="email", id="team-invite-email", type="email", required=True, size="3",
+                                 placeholder="name@example.com", width="100%", max_length=254),
+                        spacing="1",
+                        flex="2 1 260px",
+                    ),
+                    rx.vstack(
+                        rx.text("Role", size="3", weight="medium"),
+                        rx.select.root(
+                            rx.select.trigger(id="team-invite-role", width="100%"),
+                            rx.select.content(
+                                rx.select.item("Staff", value=STAFF, id="team-invite-role-staff"),
+                                rx.select.item("Owner", value=OWNER, id="team-invite-role-owner"),
+                            ),
+                            value=TeamState.invite_role,
+                            on_change=TeamState.set_invite_role,
+                            size="3",
+                        ),
+                        spacing="1",
+                        flex="1 1 160px",
+                    ),
+                    rx.button(rx.icon("send"), "Send invitation", id="team-invite-submit", type="submit", size="3",
+                              align_self="end"),
+                    gap="12px",
+                    wrap="wrap",
+                    width="100%",
+                ),
+                rx.text(
+                    rx.cond(TeamState.invite_role == OWNER, "Owners: " + ROLE_DESCRIPTIONS[OWNER] + ".",
+                            "Staff: " + ROLE_DESCRIPTIONS[STAFF] + "."),
+                    " The emailed link works for 3 days, once.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                    id="team-invite-role-help",
+                ),
+                error_callout(TeamState.invite_error, "team-invite-error"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=TeamState.invite,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _member_row(member: rx.Var) -> rx.Component:
+    member_id = member.user_id.to_string()
+    return rx.table.row(
+        rx.table.cell(
+            rx.vstack(
+                rx.hstack(
+                    rx.text(rx.cond(member.name != "", member.name, member.email), weight="medium"),
+                    rx.cond(member.is_you, rx.badge("You", color_scheme="blue", size="1")),
+                    align="center",
+                ),
+                rx.text(member.email, size="2", color=rx.color("gray", 11), id="team-member-email-" + member_id),
+                spacing="0",
+            )
+        ),
+        rx.table.cell(
+            rx.badge(member.role_label, color_scheme=rx.cond(member.role == OWNER, "amber", "gray"), size="2",
+                     id="team-member-role-" + member_id)
+        ),
+        rx.table.cell(member.last_sign_in, id="team-member-last-sign-in-" + member_id, white_space="nowrap"),
+        rx.table.cell(
+            rx.hstack(
+                rx.button(
+                    rx.cond(member.role == OWNER, "Make staff", "Make owner"),
+                    id="team-role-" + member_id,
+                    size="3",
+                    variant="soft",
+                    on_click=TeamState.change_role(member.user_id, rx.cond(member.role == OWNER, STAFF, OWNER)),
+                ),
+                rx.cond(
+                    member.is_you,
+                    rx.fragment(),
+                    rx.button(rx.icon("user-minus"), "Remove", id="team-remove-" + member_id, size="3",
+                              color_scheme="red", variant="soft", on_click=TeamState.ask_remove(member.user_id)),
+                ),
+                spacing="2",
+                wrap="wrap",
+            )
+        ),
+        id="team-member-" + member_id,
+        class_name="team-member-row",
+        align="center",
+    )
+
+
+def _members() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Members", size="5"),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Person"),
+                        rx.table.column_header_cell("Role"),
+                        rx.table.column_header_cell("Last sign-in"),
+                        rx.table.column_header_cell(""),
+                    )
+                ),
+                rx.table.body(rx.foreach(TeamState.members, _member_row)),
+                id="team-members",
+                width="100%",
+                size="3",
+            ),
+            width="100%",
+            overflow_x="auto",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _invitation_row(invitation: rx.Var) -> rx.Component:
+    invitation_id = invitation.id.to_string()
+    return rx.table.row(
+        rx.table.cell(rx.text(invitation.email, weight="medium"), id="team-invitation-email-" + invitation_id),
+        rx.table.cell(invitation.role_label),
+        rx.table.cell(invitation.invited_by),
+        rx.table.cell(
+            rx.cond(
+                invitation.expired,
+                rx.badge("Expired " + invitation.expires, color_scheme="red", size="2", id="team-invitation-status-" + invitation_id),
+                rx.badge("Until " + invitation.expires, color_scheme="green", size="2", id="team-invitation-status-" + invitation_id),
+            )
+        ),
+        rx.table.cell(
+            rx.hstack(
+                rx.button(rx.icon("send"), "Resend", id="team-resend-" + invitation_id, size="3", variant="soft",
+                          on_click=TeamState.resend(invitation.id)),
+                rx.button(rx.icon("ban"), "Revoke", id="team-revoke-" + invitation_id, size="3", color_scheme="red",
+                          variant="soft", on_click=TeamState.revoke(invitation.id)),
+                spacing="2",
+                wrap="wrap",
+            )
+        ),
+        id="team-invitation-" + invitation_id,
+        class_name="team-invitation-row",
+        align="center",
+    )
+
+
+def _invitations() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Invitations waiting", size="5"),
+        rx.cond(
+            TeamState.invitations.length() > 0,
+            rx.box(
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Email"),
+                            rx.table.column_header_cell("Role"),
+                            rx.table.column_header_cell("Invited by"),
+                            rx.table.column_header_cell("Link"),
+                            rx.table.column_header_cell(""),
+                        )
+                    ),
+                    rx.table.body(rx.foreach(TeamState.invitations, _invitation_row)),
+                    id="team-invitations",
+                    width="100%",
+                    size="3",
+                ),
+                width="100%",
+                overflow_x="auto",
+            ),
+            rx.text("No invitations waiting. Invite someone above.", id="team-invitations-empty", color=rx.color("gray", 11)),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _remove_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Remove this member?"),
+            rx.alert_dialog.description(
+                TeamState.remove_email, " can no longer sign in, and every dashboard they have open is signed out "
+                "at once. What they did stays in the history under their name. You can invite them again later.",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button("Keep them", id="team-remove-cancel", size="3", variant="soft", on_click=TeamState.cancel_remove)
+                ),
+                rx.alert_dialog.action(
+                    rx.button("Remove from the team", id="team-remove-confirm", size="3", color_scheme="red",
+                              on_click=TeamState.confirm_remove)
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="16px",
+                wrap="wrap",
+            ),
+            id="team-remove-dialog",
+        ),
+        open=TeamState.remove_id != 0,
+    )
+
+
+def team_page() -> rx.Component:
+    content = rx.vstack(
+        page_title("Team", "Who signs in to your network, and what each of them may do."),
+        error_callout(TeamState.team_error, "team-error"),
+        _notice(TeamState.team_message, "team-message"),
+        rx.cond(
+            TeamState.loaded,
+            rx.vstack(_invite_form(), _members(), _invitations(), spacing="6", width="100%"),
+            rx.hstack(rx.spinner(size="3"), rx.text("Loading the team…"), id="team-loading", align="center", spacing="3"),
+        ),
+        _remove_dialog(),
+        spacing="4",
+        width="100%",
+    )
+    return dashboard_shell(owners_only(content, "The Team screen"), active="team")
+
+
+# --------------------------------------------------------------------------- /join/<token>
+
+
+def _join_form() -> rx.Component:
+    return rx.vstack(
+        rx.text(
+            "You were invited as ", rx.text.strong(JoinState.invited_role, id="join-role"), " (", JoinState.invited_role_text,
+            "). You will sign in with ", rx.text.strong(JoinState.invited_email, id="join-email"), ".",
+            size="3",
+        ),
+        error_callout(JoinState.join_error, "join-error"),
+        rx.form(
+            rx.vstack(
+                _field("Your name", "name", "join-name", required=True, max_length=120, auto_complete="name"),
+                _field("Password (10 characters or more)", "password", "join-password", type="password",
+                       required=True, auto_complete="new-password"),
+                _field("The same password again", "password_again", "join-password-again", type="password",
+                       required=True, auto_complete="new-password"),
+                rx.button("Join and sign in", id="join-submit", type="submit", size="4", width="100%"),
+                spacing="4",
+                width="100%",
+            ),
+            on_submit=JoinState.submit,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        rx.text("This link works once, until ", JoinState.expires, ".", size="2", color=rx.color("gray", 11)),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _join_refused() -> rx.Component:
+    return rx.vstack(
+        rx.callout(JoinState.refusal, icon="triangle-alert", color_scheme="red", role="alert", size="3",
+                   id="join-refused", width="100%"),
+        rx.text("Already have an account? ",
+                rx.link("Sign in", href="/login", id="join-login-link", display="inline-block", padding_y="10px"),
+                size="3"),
+        spacing="4",
+        width="100%",
+    )
+
+
+def join_page() -> rx.Component:
+    return _card(
+        rx.hstack(
+            rx.icon("gift", size=28),
+            rx.heading(rx.cond(JoinState.network_name != "", "Join " + JoinState.network_name, "Join a Giftnet team"),
+                       size="6", id="join-title"),
+        ),
+        rx.cond(
+            JoinState.checked,
+            rx.cond(JoinState.link_ok, _join_form(), _join_refused()),
+            rx.hstack(rx.spinner(size="3"), rx.text("Checking your invitation…"), id="join-loading", align="center"),
+        ),
+    )

@@ -1,0 +1,215 @@
+"""The Team screen (owners: members, invitations, roles) and the join screen an
+invitation's link opens. Every rule lives in app/services/team.py; these states format
+its answers and keep the screen's choices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from app.services import team
+from app.services.device_emails import describe_duration
+from app.services.errors import GiftnetError
+from app.services.roles import ROLE_DESCRIPTIONS, ROLES, STAFF, role_label
+from app.services.timefmt import format_local_time
+from app.state.session import SessionState
+
+HOME_ROUTE = "/dashboard"
+
+
+@dataclass
+class MemberRow:
+    user_id: int = 0
+    email: str = ""
+    name: str = ""
+    role: str = ""
+    role_label: str = ""
+    joined: str = ""
+    last_sign_in: str = ""
+    is_you: bool = False
+
+
+@dataclass
+class InvitationRow:
+    id: int = 0
+    email: str = ""
+    role_label: str = ""
+    invited_by: str = ""
+    sent: str = ""
+    expires: str = ""
+    expired: bool = False
+
+
+class TeamState(SessionState):
+    loaded: bool = False
+    members: list[MemberRow] = []
+    invitations: list[InvitationRow] = []
+    team_error: str = ""
+    team_message: str = ""
+    invite_error: str = ""
+    invite_role: str = STAFF
+    remove_id: int = 0
+    remove_email: str = ""
+
+    def _reload(self, who) -> None:  # noqa: ANN001
+        listed = team.list_team(self._actor(who))
+        self.members = [
+            MemberRow(
+                user_id=member.user_id,
+                email=member.email,
+                name=member.name,
+                role=member.role,
+                role_label=role_label(member.role),
+                joined=format_local_time(member.joined_at, who.timezone),
+                last_sign_in=format_local_time(member.last_login_at, who.timezone) or "Never",
+                is_you=member.is_you,
+            )
+            for member in listed.members
+        ]
+        self.invitations = [
+            InvitationRow(
+                id=invitation.id,
+                email=invitation.email,
+                role_label=role_label(invitation.role),
+                invited_by=invitation.invited_by or "an API key",
+                sent=format_local_time(invitation.created_at, who.timezone),
+                expires=format_local_time(invitation.expires_at, who.timezone),
+                expired=invitation.expired,
+            )
+            for invitation in listed.invitations
+        ]
+        self.loaded = True
+
+    def _clear_messages(self) -> None:
+        self.team_error = self.team_message = self.invite_error = ""
+
+    @rx.event
+    def load(self):
+        self._clear_messages()
+        self.remove_id, self.remove_email = 0, ""
+        who = self._signed_in_owner()
+        if who is None:
+            self.loaded, self.members, self.invitations = False, [], []
+            return self._not_an_owner()
+        try:
+            self._reload(who)
+        except GiftnetError as error:
+            self.team_error = error.message
+        return None
+
+    @rx.event
+    def set_invite_role(self, role: str):
+        self.invite_role = role if role in ROLES else STAFF
+
+    @rx.event
+    def invite(self, form: dict):
+        self._clear_messages()
+        who = self._signed_in_owner()
+        if who is None:
+            return self._not_an_owner()
+        try:
+            sent = team.invite(self._actor(who), str(form.get("email", "")), self.invite_role)
+        except GiftnetError as error:
+            self.invite_error = error.message
+            return None
+        self.team_message = (f"Invitation sent to {sent.invitation.email} as {role_label(sent.invitation.role).lower()}. "
+                             f"The link works for {describe_duration(team.INVITATION_TTL)}.")
+        self.invite_role = STAFF
+        self._reload(who)
+        return rx.set_value("team-invite-email", "")
+
+    def _act(self, work, success: str):  # noqa: ANN001, ANN202
+        """Run one team action for the signed-in owner and show its outcome."""
+        self._clear_messages()
+        who = self._signed_in_owner()
+        if who is None:
+            return self._not_an_owner()
+        try:
+            outcome = work(self._actor(who))
+        except GiftnetError as error:
+            self.team_error = error.message
+        else:
+            self.team_message = success.format(outcome=outcome)
+        self._reload(who)
+        return None
+
+    @rx.event
+    def resend(self, invitation_id: int):
+        return self._act(lambda actor: team.resend_invitation(actor, int(invitation_id)).invitation,
+                         "A new link was sent to {outcome.email}; the earlier one no longer works.")
+
+    @rx.event
+    def revoke(self, invitation_id: int):
+        return self._act(lambda actor: team.revoke_invitation(actor, int(invitation_id)),
+                         "The invitation to {outcome.email} was revoked: its link no longer works.")
+
+    @rx.event
+    def change_role(self, user_id: int, role: str):
+        return self._act(lambda actor: team.change_role(actor, int(user_id), role),
+                         "{outcome.email} is now " + role_label(role).lower() + ".")
+
+    @rx.event
+    def ask_remove(self, user_id: int):
+        row = next((member for member in self.members if member.user_id == user_id), None)
+        if row is not None:
+            self.remove_id, self.remove_email = row.user_id, row.email
+
+    @rx.event
+    def cancel_remove(self):
+        self.remove_id, self.remove_email = 0, ""
+
+    @rx.event
+    def confirm_remove(self):
+        user_id = self.remove_id
+        self.remove_id, self.remove_email = 0, ""
+        return self._act(lambda actor: team.remove_member(actor, user_id),
+                         "{outcome.email} was removed from the team and signed out everywhere.")
+
+
+class JoinState(SessionState):
+    checked: bool = False
+    link_ok: bool = False
+    refusal: str = ""
+    invited_email: str = ""
+    invited_role: str = ""
+    invited_role_text: str = ""
+    network_name: str = ""
+    expires: str = ""
+    join_error: str = ""
+    join_error_field: str = ""
+
+    def _token(self) -> str:
+        return str(self.router.page.params.get("join_token", ""))
+
+    @rx.event
+    def load(self):
+        self.join_error, self.join_error_field = "", ""
+        self._check()
+
+    def _check(self) -> None:
+        check = team.check_invitation(self._token())
+        self.checked, self.link_ok, self.refusal = True, check.ok, check.refusal
+        self.invited_email, self.network_name = check.email, check.operator_name
+        self.invited_role = role_label(check.role) if check.role else ""
+        self.invited_role_text = ROLE_DESCRIPTIONS.get(check.role, "")
+        self.expires = f"{format_local_time(check.expires_at, check.timezone)} ({check.timezone})" if check.expires_at else ""
+
+    @rx.event
+    def submit(self, form: dict):
+        self.join_error, self.join_error_field = "", ""
+        password = str(form.get("password", ""))
+        if password != str(form.get("password_again", "")):
+            self.join_error, self.join_error_field = "The two passwords are not the same.", "password_again"
+            return None
+        try:
+            joined = team.accept(self._token(), str(form.get("name", "")), password)
+        except GiftnetError as error:
+            self.join_error, self.join_error_field = error.message, error.field or ""
+            if error.field == "token":  # the link went stale while the form was open
+                self._check()
+            return None
+        self.auth_token = joined.session_token
+        self._signed_in()
+        return rx.redirect(HOME_ROUTE)
+
