@@ -25,7 +25,7 @@ from app.integrations.mail import InlineImage
 from app.integrations.qr import qr_png
 from app.models import Card, Operator, OutboxMessage
 from app.models.base import utcnow
-from app.services import codes, crypto, events, outbox
+from app.services import audit, codes, crypto, events, outbox
 from app.services.actor import Actor
 from app.services.card_page import card_link, where_card_can_be_used
 from app.services.errors import ErrorCode, GiftnetError
@@ -239,6 +239,8 @@ def rotate_card_link(actor: Actor, card_id: int) -> str:
             .values(status="failed", last_error=ROTATED_REASON)
         )
         last4 = card.last4
+        audit.record(session, actor, "card.link_rotated", target_type="card", target_id=card.id,
+                     summary=f"Card …{last4}: new link, the old one (and its QR code) stops working")
     events.publish(events.Event(actor.operator_id, "card.link_rotated", {"card_id": card_id, "last4": last4}))
     return link_token
 

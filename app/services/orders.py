@@ -30,7 +30,7 @@ from app.db import read_session, write_session
 from app.integrations.payments import ChargeResult
 from app.models import Card, Operator, Order, OrderLine
 from app.models.base import utcnow
-from app.services import card_emails, events, ledger, outbox
+from app.services import audit, card_emails, events, ledger, outbox, webhooks
 from app.services.actor import Actor
 from app.services.card_lookup import lookup_card_by_code
 from app.services.errors import ErrorCode, GiftnetError
@@ -285,10 +285,13 @@ def pay_order(operator_id: int, order_id: int, token: str, attempt_key: str) -> 
 def _finish_attempt(operator_id: int, order_id: int, status: str, message: str, *,
                     reference: str | None = None) -> OrderView:
     with write_session() as session:
-        session.execute(
+        moved = session.execute(
             update(Order).where(Order.id == order_id, Order.status == "charging")
             .values(status=status, gateway_message=message[:255], gateway_reference=reference, updated_at=utcnow())
-        )
+        ).rowcount
+        if moved:
+            webhooks.queue_event_for_endpoints(session, operator_id, "order.failed",
+                                               {"order_id": order_id, "status": status})
     events.publish(events.Event(operator_id, "order.failed", {"order_id": order_id, "status": status}))
     return order_view(operator_id, order_id)
 
@@ -339,6 +342,8 @@ def _complete(operator_id: int, order_id: int, result: ChargeResult) -> OrderVie
             _queue_receipt(session, operator, order, cards)
             published.append(events.Event(operator_id, "order.paid", {
                 "order_id": order.id, "number": order.number, "total_cents": order.total_cents}))
+            for event in published:  # owed to the operator's webhook endpoints with the money, not after
+                webhooks.queue_event_for_endpoints(session, operator_id, event.type, event.data)
     except GiftnetError as error:
         # The charge went through but a top-up can no longer be credited (the card was
         # frozen or filled up since the cart was checked): give the money back.
@@ -434,6 +439,9 @@ def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | N
         order.updated_at = utcnow()
         session.add(line)
         session.add(order)
+        audit.record(session, actor, "order.refunded", target_type="order", target_id=order.id,
+                     summary=f"Order {order.number}: {format_cents(amount)} refunded from line #{line.id}",
+                     changes={"refunded_cents": [order.refunded_cents - amount, order.refunded_cents]})
         gateway = gateway_named(session.get(Operator, actor.operator_id), order.gateway)
         reference, number = order.gateway_reference, order.gateway_order_number or order.number
     refund = gateway.refund(reference, amount, order_number=number)
@@ -448,6 +456,10 @@ def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | N
             order.status = "paid"
             session.add(line)
             session.add(order)
+            audit.record(session, actor, "order.refund_undone", target_type="order", target_id=order.id,
+                         summary=f"Order {order.number}: the payment service refused the refund of "
+                                 f"{format_cents(amount)}; the value is back on the card",
+                         changes={"refunded_cents": [order.refunded_cents + amount, order.refunded_cents]})
         raise GiftnetError(ErrorCode.conflict, f"The payment service refused the refund: {refund.message}")
     events.publish(events.Event(actor.operator_id, "order.refunded",
                                 {"order_id": order_id, "line_id": line_id, "amount_cents": amount}))

@@ -20,10 +20,12 @@ from app.services import (
     accounts,
     api_keys,
     audit,
+    card_emails,
     devices,
     ledger,
     location_import,
     locations,
+    orders,
     payout_settings,
     pos_keys,
     redemptions,
@@ -33,6 +35,8 @@ from app.services import (
 )
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
+from app.services.orders import CartLine
+from tests.fakes.bambora import APPROVED_CARD, FakeBambora
 
 
 class Trail:
@@ -241,6 +245,45 @@ def test_a_dashboard_issue_top_up_and_unfreeze_are_recorded(owner):
     assert issued.code not in issue_event.changes + issue_event.summary
     assert changes(top_up_event) == {"balance_cents": [2500, 3500]}
     assert changes(unfrozen) == {"status": ["frozen", "active"]}
+
+
+def test_a_new_card_link_is_recorded_without_the_link(owner):
+    card = ledger.issue_card(owner.actor, 2500).card
+    trail = Trail()
+
+    link_token = card_emails.rotate_card_link(owner.actor, card.id)
+
+    rotated = trail.one()
+    assert (rotated.action, rotated.target_id) == ("card.link_rotated", str(card.id))
+    assert link_token not in rotated.changes + rotated.summary
+
+
+@pytest.fixture
+def fake_bambora():
+    fake = FakeBambora().start()
+    yield fake
+    fake.stop()
+
+
+def test_an_order_refund_is_recorded_and_a_refund_the_gateway_refuses_is_undone_on_the_trail(owner, fake_bambora):
+    shop_settings.update_gateway_settings(owner.actor, "bambora", {
+        "merchant_id": fake_bambora.merchant_id, "payments_passcode": fake_bambora.passcode,
+        "reporting_passcode": fake_bambora.reporting_passcode, "base_url": fake_bambora.base_url})
+    order = orders.create_order(owner.operator.id, buyer_name="Ada", buyer_email="ada@example.com",
+                                lines=[CartLine(kind="card", amount_cents=5000)])
+    paid = orders.pay_order(owner.operator.id, order.id, fake_bambora.token_for(APPROVED_CARD), "click-1")
+    trail = Trail()
+
+    orders.refund_line(owner.actor, order.id, paid.lines[0].id, 1000)
+    refunded = trail.one()
+    fake_bambora.payments.clear()  # the gateway no longer knows the payment
+    refused(orders.refund_line, owner.actor, order.id, paid.lines[0].id, 1000)
+    started, undone = trail.new()
+
+    assert (refunded.action, refunded.actor, changes(refunded)) == \
+        ("order.refunded", owner.email, {"refunded_cents": [0, 1000]})
+    assert (started.action, undone.action) == ("order.refunded", "order.refund_undone")
+    assert changes(undone) == {"refunded_cents": [2000, 1000]}
 
 
 def test_a_refused_top_up_leaves_no_event(owner):
