@@ -190,7 +190,8 @@ def _day_number(dialect: str, origin: datetime):
     """Whole days since `origin` (UTC) of a row's time: integer arithmetic in the database."""
     epoch = int(origin.timestamp())
     if dialect == "sqlite":
-        return (cast(func.strftime("%s", LedgerEntry.created_at), Integer) - epoch) / 86400
+        # whole seconds: SQLite's own parsing rounds 23:59:59.9999 up to the next day
+        return (cast(func.strftime("%s", func.substr(LedgerEntry.created_at, 1, 19)), Integer) - epoch) / 86400
     return cast(func.floor((func.extract("epoch", LedgerEntry.created_at) - epoch) / 86400), Integer)
 
 
