@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import dashboard_shell, error_callout, page_title
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
 from app.state.audit import AuditState
 
 COLUMNS = 5
@@ -168,7 +168,7 @@ def audit_page() -> rx.Component:
         width="100%",
     )
     return dashboard_shell(
-        rx.vstack(
+        owners_only(rx.vstack(
             page_title("Audit trail", "Who did what on your network, and when (in your time zone). "
                                       "Click a row to see what changed."),
             _filters(),
@@ -177,6 +177,6 @@ def audit_page() -> rx.Component:
             pager,
             spacing="4",
             width="100%",
-        ),
+        ), "The Audit trail screen"),
         active="audit",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import dashboard_shell, error_callout, page_title
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
 from app.state.settings import CPA005_FIELDS, GENERAL_FIELDS, NACHA_FIELDS, SettingsState, field_dom_id
 
 
@@ -40,7 +40,7 @@ def _section(title: str, fields: list[tuple[str, str, str]], missing: rx.Var | N
 
 def settings_page() -> rx.Component:
     return dashboard_shell(
-        rx.vstack(
+        owners_only(rx.vstack(
             page_title("Settings", "Card limits, commission and the bank file settings for payouts."),
             error_callout(SettingsState.settings_error, "settings-error"),
             rx.cond(SettingsState.settings_saved != "",
@@ -66,6 +66,6 @@ def settings_page() -> rx.Component:
                 width="100%",
             ),
             spacing="4", width="100%",
-        ),
+        ), "The Settings screen"),
         active="settings",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import dashboard_shell, error_callout, page_title
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
 from app.state.settlements import SettlementsState
 
 
@@ -162,7 +162,7 @@ def _detail() -> rx.Component:
 
 def settlements_page() -> rx.Component:
     return dashboard_shell(
-        rx.vstack(
+        owners_only(rx.vstack(
             page_title("Settlements", "What each business is owed, payout batches and their bank files."),
             error_callout(SettlementsState.settlements_error, "settlements-error"),
             rx.cond(SettlementsState.settlements_notice != "",
@@ -172,6 +172,6 @@ def settlements_page() -> rx.Component:
             _detail(),
             _batches(),
             spacing="4", width="100%",
-        ),
+        ), "The Settlements screen"),
         active="settlements",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import dashboard_shell, error_callout, page_title
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
 from app.state.shop_admin import OrdersState, WidgetState
 
 ORDER_STATUS_COLORS = (("paid", "green"), ("pending", "gray"), ("charging", "blue"), ("declined", "red"),
@@ -157,7 +157,7 @@ def _preview() -> rx.Component:
 
 def widget_page() -> rx.Component:
     return dashboard_shell(
-        rx.vstack(
+        owners_only(rx.vstack(
             page_title("Shop and widget", "Sell cards on your own site: the shop, its widget, and how it takes payments."),
             _snippets(),
             _shop_settings_form(),
@@ -165,7 +165,7 @@ def widget_page() -> rx.Component:
             _preview(),
             spacing="4",
             width="100%",
-        ),
+        ), "The Shop and widget screen"),
         active="shop",
     )
 

@@ -11,7 +11,6 @@ from datetime import date
 import reflex as rx
 
 from app.services import audit, dashboard_figures
-from app.services.actor import Actor
 from app.services.errors import GiftnetError
 from app.services.timefmt import format_local_time
 from app.state.session import SessionState
@@ -119,7 +118,7 @@ class AuditState(SessionState):
         return filters
 
     def _reload(self, who, cursor: str | None) -> None:  # noqa: ANN001
-        actor = Actor(who.operator_id, user_id=who.user_id)
+        actor = self._actor(who)
         self.error = ""
         try:
             page = audit.list_events(actor, cursor=cursor, limit=PAGE_SIZE, **self._filters(who.timezone))
@@ -136,7 +135,7 @@ class AuditState(SessionState):
         self.expanded_id = 0
 
     def _reload_choices(self, who) -> None:  # noqa: ANN001
-        actor = Actor(who.operator_id, user_id=who.user_id)
+        actor = self._actor(who)
         choices = audit.filter_choices(actor)
         self.action_options = _action_options(choices.actions)
         self.who_options = [FilterOption("Everyone", ALL)] + [FilterOption(label, label) for label in choices.actors]
@@ -144,9 +143,9 @@ class AuditState(SessionState):
 
     @rx.event
     def load(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.loading = True
         yield
         self.cursor_stack = []
@@ -155,9 +154,9 @@ class AuditState(SessionState):
         self.loading = False
 
     def _apply(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.cursor_stack = []
         self._reload(who, None)
         return None
@@ -191,9 +190,9 @@ class AuditState(SessionState):
 
     @rx.event
     def refresh(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.loading = True
         yield
         self._reload_choices(who)
@@ -202,9 +201,9 @@ class AuditState(SessionState):
 
     @rx.event
     def next_page(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         if not self.next_cursor:
             return None
         self.cursor_stack = [*self.cursor_stack, self.next_cursor]
@@ -213,9 +212,9 @@ class AuditState(SessionState):
 
     @rx.event
     def previous_page(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.cursor_stack = self.cursor_stack[:-1]
         self._reload(who, self.cursor_stack[-1] if self.cursor_stack else None)
         return None
@@ -227,13 +226,13 @@ class AuditState(SessionState):
     @rx.event
     def export(self):
         """The filtered trail as CSV (every page, newest first), times in the operator's zone."""
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         try:
             filters = self._filters(who.timezone)
         except ValueError:
             self.error = "Fix the date range first."
             return None
-        text = audit.events_csv(Actor(who.operator_id, user_id=who.user_id), who.timezone, **filters)
+        text = audit.events_csv(self._actor(who), who.timezone, **filters)
         return rx.download(data=text, filename="giftnet-audit-trail.csv", mime_type="text/csv")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import reflex as rx
 
 from app.services import daily_summary, payout_settings
-from app.services.actor import Actor
 from app.services.errors import GiftnetError
 from app.services.money import parse_amount
 from app.state.session import SessionState
@@ -77,9 +76,9 @@ class SettingsState(SessionState):
 
     @rx.event
     def load(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.field_errors, self.settings_error, self.settings_saved = {}, "", ""
         self._show(payout_settings.get_settings(who.operator_id))
         self.daily_summary = daily_summary.is_enabled(who.operator_id)
@@ -88,13 +87,12 @@ class SettingsState(SessionState):
     @rx.event
     def set_daily_summary(self, on: bool):
         """Saved at once (no Save button): the switch shows what is stored."""
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.settings_error, self.settings_saved = "", ""
         try:
-            self.daily_summary = daily_summary.set_enabled(
-                Actor(who.operator_id, user_id=who.user_id, role=who.role, channel="dashboard"), bool(on))
+            self.daily_summary = daily_summary.set_enabled(self._actor(who), bool(on))
         except GiftnetError as error:
             self.daily_summary = daily_summary.is_enabled(who.operator_id)
             self.settings_error = error.message
@@ -133,13 +131,12 @@ class SettingsState(SessionState):
 
     @rx.event
     def save(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.field_errors, self.settings_error, self.settings_saved = {}, "", ""
         try:
-            settings = payout_settings.update_settings(Actor(who.operator_id, user_id=who.user_id, channel="dashboard"),
-                                                       self._changes())
+            settings = payout_settings.update_settings(self._actor(who), self._changes())
         except _FormErrors as problems:
             self.field_errors = problems.errors
             self.settings_error = "Fix the fields marked below; nothing was saved."

@@ -7,7 +7,6 @@ from __future__ import annotations
 import reflex as rx
 
 from app.services import dashboard_figures, settlement
-from app.services.actor import Actor
 from app.services.errors import GiftnetError
 from app.services.money import format_cents
 from app.services.timefmt import format_local_time
@@ -39,6 +38,8 @@ def _skipped_row(skipped: settlement.SkippedLocation) -> dict[str, str]:
 
 
 class SettlementsState(SessionState):
+    """Owners only: staff load nothing here (and the services refuse them)."""
+
     through: str = ""
     from_date: str = ""  # empty: everything unpaid, however old
     effective: str = ""  # empty: the next business day
@@ -54,14 +55,11 @@ class SettlementsState(SessionState):
     detail_lines: list[dict[str, str]] = []
     email_statements: bool = False
 
-    def _actor(self, who) -> Actor:  # noqa: ANN001
-        return Actor(who.operator_id, user_id=who.user_id, channel="dashboard")
-
     @rx.event
     def load(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         if not self.through:
             self.through = dashboard_figures.local_today(who.timezone).isoformat()
         self.settlements_error = ""
@@ -148,18 +146,18 @@ class SettlementsState(SessionState):
 
     @rx.event
     def show_preview(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.settlements_error, self.settlements_notice = "", ""
         self._preview(who)
         return None
 
     @rx.event
     def create_batch(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.settlements_error, self.settlements_notice = "", ""
         try:
             detail = settlement.create_payout(self._actor(who), self.through, self.from_date or None,
@@ -179,9 +177,9 @@ class SettlementsState(SessionState):
 
     @rx.event
     def open_batch(self, batch_id: str):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.settlements_error, self.settlements_notice = "", ""
         self.selected_id = int(batch_id)
         self._load_detail(who)
@@ -189,9 +187,9 @@ class SettlementsState(SessionState):
 
     @rx.event
     def download(self, file_format: str):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.settlements_error, self.settlements_notice = "", ""
         try:
             stored = settlement.export_bank_file(self._actor(who), self.selected_id, file_format)
@@ -204,9 +202,9 @@ class SettlementsState(SessionState):
 
     @rx.event
     def mark_paid(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.settlements_error, self.settlements_notice = "", ""
         try:
             detail = settlement.mark_paid(self._actor(who), self.selected_id, email_statements=self.email_statements)
@@ -221,9 +219,9 @@ class SettlementsState(SessionState):
 
     @rx.event
     def cancel(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.settlements_error, self.settlements_notice = "", ""
         try:
             detail = settlement.cancel_payout(self._actor(who), self.selected_id)

@@ -9,7 +9,6 @@ import reflex as rx
 from app.db import read_session
 from app.models import Operator
 from app.services import orders, shop_settings
-from app.services.actor import Actor
 from app.services.errors import GiftnetError
 from app.services.money import format_cents, parse_amount
 from app.services.timefmt import format_local_time
@@ -22,6 +21,8 @@ def _dollars(cents: int) -> str:
 
 
 class WidgetState(SessionState):
+    """The shop's settings and payment gateway: owners only (staff load nothing here)."""
+
     slug: str = ""
     public_url: str = ""
     presets: str = ""
@@ -55,9 +56,9 @@ class WidgetState(SessionState):
 
     @rx.event
     def load(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.settings_error = self.settings_saved = self.gateway_error = self.gateway_saved = ""
         self._refresh(who.operator_id)
 
@@ -81,9 +82,9 @@ class WidgetState(SessionState):
 
     @rx.event
     def save_settings(self, form: dict):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.settings_saved = ""
         try:
             presets = [parse_amount(part, field="preset_amounts_cents")
@@ -98,7 +99,7 @@ class WidgetState(SessionState):
                 "logo_url": str(form.get("logo_url", "")) or None,
                 "terms": str(form.get("terms", "")) or None,
             }
-            shop_settings.update_shop_settings(Actor(who.operator_id, user_id=who.user_id), changes)
+            shop_settings.update_shop_settings(self._actor(who), changes)
         except GiftnetError as error:
             self.settings_error = error.message
             return
@@ -114,13 +115,13 @@ class WidgetState(SessionState):
 
     @rx.event
     def save_gateway(self, form: dict):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         fields = shop_settings.GATEWAY_FIELDS.get(self.gateway, {})
         values = {name: str(form.get(name, "")) for name in fields}
         try:
-            shop_settings.update_gateway_settings(Actor(who.operator_id, user_id=who.user_id), self.gateway, values)
+            shop_settings.update_gateway_settings(self._actor(who), self.gateway, values)
         except GiftnetError as error:
             self.gateway_error = error.message
             return
@@ -193,7 +194,7 @@ class OrdersState(SessionState):
         if who is None:
             return rx.redirect("/login")
         try:
-            view = orders.refund_line(Actor(who.operator_id, user_id=who.user_id), order_id, line_id)
+            view = orders.refund_line(self._actor(who), order_id, line_id)
         except GiftnetError as error:
             self.refund_error, self.refund_done = error.message, ""
             return
