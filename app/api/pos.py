@@ -2,7 +2,7 @@
 
 POST /pos/payments              the POS pushes a payment taken with the gift-card tender (POS key)
 GET  /pos/payments/{id}         the POS (or the operator) reads whether it was applied
-POST /pos/square/{location_id}  Square's payment.created webhook (no key: Square's signature is the credential)
+POST /pos/square/{location_id}  Square's payment.created / payment.updated webhooks (no key: Square's signature is the credential)
 
 Thin: the rules live in app/services/pos_payments.py. A POS key reads only its own
 location's payments; anything else is "not found".
@@ -109,11 +109,14 @@ async def _raw_body(request: Request) -> bytes:
     "/square/{location_id}",
     response_model=SquareAnswer,
     summary="Square webhook receiver",
-    description="Point the location's Square webhook subscription (event `payment.created`) here. No API key: the "
-    "`x-square-hmacsha256-signature` header (base64 HMAC-SHA256 of the notification URL and the raw body, with the "
-    "subscription's signature key) is checked, 401 when it does not match. A payment paid with the tender configured "
-    "for gift cards becomes a pending POS payment (`created`); a redelivered `event_id` creates nothing "
-    "(`duplicate`); other events and tenders are acknowledged and ignored. 404 when the location has no Square "
+    description="Point the location's Square webhook subscription (events `payment.created` and `payment.updated`) "
+    "here. No API key: the `x-square-hmacsha256-signature` header (base64 HMAC-SHA256 of the notification URL and the "
+    "raw body, with the subscription's signature key) is checked, 401 when it does not match. A `COMPLETED` payment "
+    "paid with the tender configured for gift cards becomes a pending POS payment (`created`), once per Square "
+    "payment id: a redelivery or another event of the same payment creates nothing (`duplicate`). A `CANCELED` or "
+    "`FAILED` payment is taken off the screens (`cancelled`), even when the cancel arrives before the payment; "
+    "events may arrive in any order and end in the same state. Other events and tenders are acknowledged and "
+    "ignored. 404 when the location has no Square "
     "integration, 403 for a gift-card payment at a location that takes no POS payments (inactive, or not in `pos` "
     "mode).",
     openapi_extra={

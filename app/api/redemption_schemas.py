@@ -168,10 +168,15 @@ class SquareAnswer(BaseModel):
         json_schema_extra={"examples": [{"accepted": True, "reason": "created", "pos_payment_id": 501}]}
     )
 
-    accepted: bool = Field(description="Whether the event is (or already was) a pending POS payment.")
-    reason: Literal["created", "duplicate", "ignored_event", "ignored_tender"] = Field(
-        description="`duplicate`: this `event_id` was received before; `ignored_*`: not a payment.created paid with "
-        "the location's gift-card tender."
+    accepted: bool = Field(description="Whether the event was taken into account (it is, or changed, a POS payment).")
+    reason: Literal["created", "duplicate", "cancelled", "already_applied", "not_completed", "ignored_event",
+                    "ignored_tender"] = Field(
+        description="`created`: a new pending POS payment; `duplicate`: this Square payment was received before "
+        "(a redelivery, or another event of the same payment) and nothing changed; `cancelled`: Square cancelled "
+        "the payment, it no longer waits on the screens (also when the cancel arrives before the payment); "
+        "`already_applied`: cancelled at Square after a screen applied it (void the redemption if the sale was "
+        "undone); `not_completed`: not captured yet; `ignored_*`: not a payment event paid with the location's "
+        "gift-card tender."
     )
     pos_payment_id: int | None
 

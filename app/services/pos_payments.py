@@ -2,7 +2,8 @@
 screens for a merchant to SELECT them (the applying itself is `redemptions.redeem`).
 
 Sources: our own `POST /pos/payments` (with the location's POS key) and Square's
-`payment.created` webhook. A payment nobody claims expires after POS_PAYMENT_TTL_MINUTES.
+`payment.created` / `payment.updated` webhooks. A payment nobody claims expires after
+POS_PAYMENT_TTL_MINUTES.
 """
 
 from __future__ import annotations
@@ -212,16 +213,32 @@ def configure_square(operator_id: int, location_id: int, *, signature_key: str, 
 @dataclass(frozen=True)
 class SquareOutcome:
     accepted: bool
-    reason: str  # created | duplicate | ignored_event | ignored_tender
+    # created | duplicate | cancelled | already_applied | not_completed | ignored_event | ignored_tender
+    reason: str
     payment: PosPayment | None = None
 
 
-def receive_square_webhook(location_id: int, raw_body: bytes, signature: str | None) -> SquareOutcome:
-    """Check the signature, then take a `payment.created` paid with the configured gift-card tender.
+SQUARE_EVENTS = ("payment.created", "payment.updated")
+SQUARE_PAID = "COMPLETED"
+SQUARE_VOIDED = ("CANCELED", "FAILED")
 
-    Refuses (401) a missing or wrong signature; a replayed `event_id` answers `duplicate`
-    and creates nothing; a gift-card payment for a location that does not take POS
-    payments (inactive, or not in `pos` mode) is refused (403), as a push would be.
+
+def receive_square_webhook(location_id: int, raw_body: bytes, signature: str | None) -> SquareOutcome:
+    """Check the signature, then follow a gift-card payment's life from Square's events.
+
+    Square may deliver an event twice and in any order (`payment.updated` before the
+    `payment.created` it follows). One POS payment per Square payment id, and its status
+    only moves forward, so every order of arrival ends the same:
+    - `COMPLETED` (created or updated): a pending POS payment, once (`created`; again:
+      `duplicate`, nothing changes);
+    - `CANCELED` / `FAILED`: a pending payment is cancelled; one not seen yet is recorded
+      as cancelled, so that its late `payment.created` never shows it on the screens
+      (`cancelled`); one already applied to a card stays applied (`already_applied`:
+      the merchant voids the redemption if the sale was really undone);
+    - `APPROVED` / `PENDING` (not captured yet): nothing yet (`not_completed`).
+    Refuses (401) a missing or wrong signature; a gift-card payment for a location that
+    does not take POS payments (inactive, or not in `pos` mode) is refused (403), as a
+    push would be. Other events and tenders are acknowledged and ignored.
     """
     with read_session() as session:
         location = session.get(Location, location_id)
@@ -238,9 +255,10 @@ def receive_square_webhook(location_id: int, raw_body: bytes, signature: str | N
         event_id = str(body["event_id"])
         event_type = body.get("type")
         payment = body.get("data", {}).get("object", {}).get("payment", {})
+        payment_id = str(payment.get("id") or body["data"].get("id") or event_id)
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise GiftnetError(ErrorCode.invalid_input, "This is not a Square webhook event.") from error
-    if event_type != "payment.created":
+    if event_type not in SQUARE_EVENTS:
         return SquareOutcome(accepted=False, reason="ignored_event")
     tender = (payment.get("external_details") or {}).get("type") or payment.get("source_type")
     if tender != location.square_tender_type:
@@ -249,8 +267,57 @@ def receive_square_webhook(location_id: int, raw_body: bytes, signature: str | N
     amount = (payment.get("amount_money") or {}).get("amount")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise GiftnetError(ErrorCode.invalid_input, "The Square payment has no positive amount_money.amount.")
-    reference = str(payment.get("reference_id") or payment.get("receipt_number") or payment.get("id") or event_id)
-    pushed = _insert(location, amount_cents=amount, reference=reference[:120],
-                     terminal_id=(str(payment.get("device_details", {}).get("device_id") or "")[:64] or None),
-                     source="square", external_id=event_id[:128], pos_key_id=None)
+    reference = str(payment.get("reference_id") or payment.get("receipt_number") or payment_id)[:120]
+    terminal = str((payment.get("device_details") or {}).get("device_id") or "")[:64] or None
+    status = str(payment.get("status") or SQUARE_PAID).upper()
+    # Rows stored before payments were keyed by their Square id carry the event id.
+    known_as = (payment_id[:128], event_id[:128])
+    if status in SQUARE_VOIDED:
+        return _square_voided(location, known_as, amount_cents=amount, reference=reference, terminal_id=terminal)
+    if status != SQUARE_PAID:
+        return SquareOutcome(accepted=False, reason="not_completed")
+    first = _square_payment(location.id, known_as)
+    if first is not None:
+        return SquareOutcome(accepted=True, reason="duplicate", payment=first)
+    pushed = _insert(location, amount_cents=amount, reference=reference, terminal_id=terminal,
+                     source="square", external_id=known_as[0], pos_key_id=None)
     return SquareOutcome(accepted=True, reason="created" if pushed.created else "duplicate", payment=pushed.payment)
+
+
+def _square_payment(location_id: int, known_as: tuple[str, ...]) -> PosPayment | None:
+    with read_session() as session:
+        return session.exec(select(PosPayment).where(
+            PosPayment.location_id == location_id, PosPayment.source == "square",
+            PosPayment.external_id.in_(known_as)).order_by(PosPayment.id)).first()
+
+
+def _square_voided(location: Location, known_as: tuple[str, ...], *, amount_cents: int, reference: str,
+                   terminal_id: str | None) -> SquareOutcome:
+    """Square says the payment did not happen: cancel it, or record it cancelled before it arrives."""
+    for _ in range(3):
+        with write_session() as session:
+            cancelled = session.execute(
+                update(PosPayment)
+                .where(PosPayment.location_id == location.id, PosPayment.source == "square",
+                       PosPayment.external_id.in_(known_as), PosPayment.status == "pending")
+                .values(status="cancelled")
+            ).rowcount
+        first = _square_payment(location.id, known_as)
+        if first is not None:
+            if cancelled:
+                events.publish(events.Event(location.operator_id, "pos_payment.cancelled", _event_data(first)))
+            if first.status == "applied":
+                return SquareOutcome(accepted=True, reason="already_applied", payment=first)
+            return SquareOutcome(accepted=True, reason="cancelled", payment=first)
+        now = utcnow()
+        try:
+            with write_session() as session:
+                session.add(PosPayment(
+                    operator_id=location.operator_id, location_id=location.id, source="square",
+                    external_id=known_as[0], amount_cents=amount_cents, reference=reference,
+                    terminal_id=terminal_id, status="cancelled", created_at=now, expires_at=now,
+                ))
+        except IntegrityError:
+            continue  # its payment.created arrived meanwhile: cancel that one
+    raise GiftnetError(ErrorCode.conflict, "This Square payment changed while it was being cancelled; "
+                                           "Square will deliver the event again.")

@@ -219,8 +219,8 @@ def square_event(event_id: str, *, amount: int = 2350, tender: str = "OTHER_GIFT
         "type": event_type,
         "event_id": event_id,
         "created_at": "2026-11-28T16:00:00Z",
-        "data": {"type": "payment", "id": "KkAkhdMsgzn59SM8A89WgKwekxLZY", "object": {"payment": {
-            "id": "KkAkhdMsgzn59SM8A89WgKwekxLZY", "amount_money": {"amount": amount, "currency": "CAD"},
+        "data": {"type": "payment", "id": f"pay-{event_id}", "object": {"payment": {
+            "id": f"pay-{event_id}", "amount_money": {"amount": amount, "currency": "CAD"},
             "source_type": "EXTERNAL", "external_details": {"type": tender, "source": "Giftnet"},
             "reference_id": "SQ-1042", "status": "COMPLETED"}}},
     }).encode()
@@ -291,7 +291,7 @@ def test_square_events_that_are_not_gift_card_payments_are_acknowledged_and_igno
 ):
     location, url = square_location
     for body, reason in (
-        (square_event(f"evt-{uuid.uuid4()}", event_type="payment.updated"), "ignored_event"),
+        (square_event(f"evt-{uuid.uuid4()}", event_type="refund.created"), "ignored_event"),
         (square_event(f"evt-{uuid.uuid4()}", tender="CARD"), "ignored_tender"),
     ):
         answer = post_square(backend, location["id"], body, square_signature(url, body))

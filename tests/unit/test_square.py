@@ -24,21 +24,22 @@ NOTIFICATION_URL = "https://giftnet.example.com/api/v1/pos/square/1"
 
 def square_payment_created(*, event_id: str = "6a8f5f28-54a1-4eb0-a98a-3111513fd4fc", amount: int = 2500,
                            tender: str | None = "OTHER_GIFT_CARD", event_type: str = "payment.created",
-                           reference_id: str = "Order 1001") -> bytes:
+                           reference_id: str = "Order 1001", payment_id: str = "hYy9pRFVxpDsO1FB05SunFWUe9JZY",
+                           status: str = "COMPLETED", version: int = 1) -> bytes:
     """A Square webhook event as Square sends it (fields we do not read included)."""
     payment = {
-        "id": "hYy9pRFVxpDsO1FB05SunFWUe9JZY",
+        "id": payment_id,
         "created_at": "2024-05-01T17:45:12.000Z",
         "updated_at": "2024-05-01T17:45:13.000Z",
         "amount_money": {"amount": amount, "currency": "CAD"},
         "total_money": {"amount": amount, "currency": "CAD"},
-        "status": "COMPLETED",
+        "status": status,
         "location_id": "L88917AVBK2S5",
         "order_id": "03O3USaPaAaFnI6kkwB1JxGgBsUZY",
         "reference_id": reference_id,
         "receipt_number": "hYy9",
         "device_details": {"device_id": "DEVICE_9fa747a2", "device_name": "Counter iPad"},
-        "version": 1,
+        "version": version,
     }
     if tender is None:  # a card payment: no external details
         payment |= {"source_type": "CARD", "card_details": {"status": "CAPTURED", "card": {"card_brand": "VISA",
@@ -122,8 +123,8 @@ def test_a_replayed_event_answers_duplicate_and_creates_nothing(square_till):
     assert (replayed.accepted, replayed.reason) == (True, "duplicate")
     assert replayed.payment.id == first.payment.id
     assert [payment.id for payment in rows_of(PosPayment)] == [first.payment.id]
-    # A new event is a new payment, even for the same amount.
-    assert deliver(square_till, square_payment_created(event_id="evt-43")).reason == "created"
+    # Another payment is a new payment, even for the same amount.
+    assert deliver(square_till, square_payment_created(event_id="evt-43", payment_id="Zq2WpS7")).reason == "created"
     assert len(pos_payments.pending_payments(square_till.location.id)) == 2
 
 
@@ -155,11 +156,12 @@ def test_the_gift_card_tender_is_the_one_the_location_configured(square_till):
 
     assert deliver(square_till, square_payment_created(event_id="evt-1", tender="OTHER_GIFT_CARD")).reason == (
         "ignored_tender")
-    assert deliver(square_till, square_payment_created(event_id="evt-2", tender="OTHER")).reason == "created"
+    assert deliver(square_till, square_payment_created(event_id="evt-2", tender="OTHER", payment_id="pay-2")).reason == (
+        "created")
 
 
 def test_other_square_events_are_ignored(square_till):
-    outcome = deliver(square_till, square_payment_created(event_type="payment.updated"))
+    outcome = deliver(square_till, square_payment_created(event_type="refund.created"))
     assert (outcome.accepted, outcome.reason) == (False, "ignored_event")
     assert rows_of(PosPayment) == []
 
