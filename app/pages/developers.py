@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import dashboard_shell, error_callout, page_title
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
 from app.state.developers import ALL, DevelopersState
 
 STATUS_COLORS = (("2xx", "green"), ("3xx", "blue"), ("4xx", "orange"), ("5xx", "red"))
@@ -266,7 +266,7 @@ def _log_section() -> rx.Component:
 
 def developers_page() -> rx.Component:
     return dashboard_shell(
-        rx.vstack(
+        owners_only(rx.vstack(
             page_title("Developers", "API keys for your shop or POS, and every call made with them. "
                        "The API reference is at /api/v1/docs."),
             _keys_section(),
@@ -274,6 +274,6 @@ def developers_page() -> rx.Component:
             _log_section(),
             spacing="4",
             width="100%",
-        ),
+        ), "The Developers screen"),
         active="developers",
     )

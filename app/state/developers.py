@@ -97,6 +97,7 @@ def _client_connected(token: str) -> bool:
     return namespace is None or token in namespace.token_to_sid
 
 
+# Owners only: staff load nothing here (and the key services refuse them).
 class DevelopersState(SessionState):
     keys: list[ApiKeyRow] = []
     key_options: list[KeyOption] = []
@@ -128,9 +129,9 @@ class DevelopersState(SessionState):
 
     @rx.event
     def load(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.key_error, self.key_message, self.log_error = "", "", ""
         self.new_key_plaintext, self.new_key_name = "", ""
         self.revoke_id, self.revoke_name = 0, ""
@@ -141,9 +142,9 @@ class DevelopersState(SessionState):
 
     @rx.event
     def create_key(self, form: dict):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.key_error, self.key_message = "", ""
         try:
             created = api_keys.create_api_key(who.operator_id, str(form.get("name", "")), user_id=who.user_id)
@@ -176,9 +177,9 @@ class DevelopersState(SessionState):
 
     @rx.event
     def confirm_revoke(self):
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
-            return rx.redirect("/login")
+            return self._not_an_owner()
         self.key_error, self.key_message = "", ""
         try:
             revoked = api_keys.revoke_api_key(who.operator_id, self.revoke_id, user_id=who.user_id)
@@ -193,7 +194,7 @@ class DevelopersState(SessionState):
     # --- access log -----------------------------------------------------------
 
     def _reload_logs(self, cursor: int | None = None) -> None:
-        who = self._signed_in()
+        who = self._signed_in_owner()
         if who is None:
             return
         try:
