@@ -836,8 +836,12 @@ def _notifications_card() -> rx.Component:
                 align="center",
                 wrap="wrap",
             ),
-            rx.button(rx.icon("eye", size=16), "Reveal secret", size="2", variant="soft", id="webhook-secret-reveal",
-                      on_click=state.reveal_webhook_secret),
+            rx.cond(
+                state.is_owner,
+                rx.button(rx.icon("eye", size=16), "Reveal secret", size="2", variant="soft", id="webhook-secret-reveal",
+                          on_click=state.reveal_webhook_secret),
+                rx.text("Only an owner can reveal it.", size="2", color=rx.color("gray", 11), id="webhook-secret-owners-only"),
+            ),
         ),
         rx.text("The location's receiver checks each webhook's signature (Standard Webhooks) with this secret.",
                 size="2", color=rx.color("gray", 11), width="100%"),
@@ -1011,7 +1015,7 @@ def location_detail_page() -> rx.Component:
         error_callout(state.action_error, "location-action-error"),
         _details_card(),
         _devices_card(),
-        _pos_keys_card(),
+        rx.cond(LocationDetailState.is_owner, _pos_keys_card()),  # keys are for owners (app/services/roles.py)
         _items_card(),
         rx.cond(loc.mode == "pos", _square_card()),
         _redemptions_card(),

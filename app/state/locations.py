@@ -16,6 +16,7 @@ from app.services.actor import Actor
 from app.services.device_emails import describe_duration
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import format_cents, parse_amount
+from app.services.roles import OWNER
 from app.services.timefmt import format_local_time
 from app.settings import get_settings
 from app.state.session import SessionState
@@ -513,7 +514,7 @@ class LocationDetailState(SessionState):
         try:
             location = locations.get_location(who.operator_id, location_id)
             device_list = devices.list_devices(who.operator_id, location_id)
-            key_list = pos_keys.list_pos_keys(who.operator_id, location_id)
+            key_list = pos_keys.list_pos_keys(who.operator_id, location_id) if who.role == OWNER else []  # owners' keys
             item_list = items.list_items(who.operator_id, location_id, include_inactive=True)
             redemption_list = locations.recent_redemptions(who.operator_id, location_id)
         except GiftnetError:
