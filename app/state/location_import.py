@@ -152,7 +152,7 @@ class LocationImportState(SessionState):
             path, file_name = self._upload_path, self.file_name
         if who is None or not path:
             return None
-        actor = Actor(who.operator_id, user_id=who.user_id, channel="dashboard")
+        actor = self._actor(who)
         try:
             content = Path(path).read_bytes()
         except OSError:

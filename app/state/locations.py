@@ -37,7 +37,7 @@ RETRY_FOLLOW_SECONDS = 8.0
 
 
 def _actor(who) -> Actor:  # noqa: ANN001
-    return Actor(who.operator_id, user_id=who.user_id, channel="dashboard")
+    return Actor(who.operator_id, user_id=who.user_id, role=who.role, channel="dashboard")
 
 
 @dataclass
