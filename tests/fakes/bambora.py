@@ -11,7 +11,8 @@ status codes and test cards, every request recorded.
 
 `delay_seconds` makes the payment answer late (after the payment was made: the
 client's timeout then loses a real charge); `fail_status` answers every payment with
-that status without processing it.
+that status without processing it; `search_fail_status` answers every report search
+with that status (the look-up after a lost answer fails too).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class FakeBambora:
     reporting_passcode: str = "reporting-passcode"
     delay_seconds: float = 0.0
     fail_status: int | None = None
+    search_fail_status: int | None = None
     requests: list[RecordedRequest] = field(default_factory=list)
     payments: dict[str, dict] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
@@ -144,6 +146,9 @@ class FakeBambora:
 
         @api.post("/v1/reports")
         async def reports(request: Request) -> JSONResponse:
+            if self.search_fail_status:
+                return JSONResponse({"code": 0, "category": 0, "message": "Internal error"},
+                                    status_code=self.search_fail_status)
             if not self._authorized(request, self.reporting_passcode, self.passcode):
                 return JSONResponse({"code": 21, "category": 3, "message": "Authentication failed"}, status_code=401)
             body = await request.json()
