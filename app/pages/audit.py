@@ -67,7 +67,7 @@ def _row(row: rx.Var) -> rx.Component:
                           spacing="2", align="center", white_space="nowrap"),
                 class_name="audit-when",
             ),
-            rx.table.cell(row.who, class_name="audit-who", max_width="240px", overflow_wrap="anywhere"),
+            rx.table.cell(row.who, class_name="audit-who", min_width="190px", max_width="260px", overflow_wrap="break-word"),
             rx.table.cell(rx.badge(row.action_label, size="2", variant="soft"), class_name="audit-action"),
             rx.table.cell(row.target, class_name="audit-target", white_space="nowrap"),
             rx.table.cell(row.summary, class_name="audit-summary"),

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import DailySummary, Operator, User
 from app.models.base import utcnow
-from app.services import dashboard_figures, outbox
+from app.services import audit, dashboard_figures, outbox
 from app.services.actor import Actor
 from app.services.money import format_cents
 from app.services.roles import require_owner
@@ -65,6 +65,10 @@ def set_enabled(actor: Actor, enabled: bool) -> bool:
         if enabled and not row.enabled:
             yesterday = dashboard_figures.local_today(timezone) - timedelta(days=1)
             row.last_sent_for = max(row.last_sent_for or yesterday, yesterday)
+        if bool(row.enabled) != bool(enabled):
+            audit.record(session, actor, "settings.changed", target_type="operator", target_id=actor.operator_id,
+                         summary=f"Daily summary email turned {'on' if enabled else 'off'}",
+                         changes={"daily_summary": [bool(row.enabled), bool(enabled)]})
         row.enabled = bool(enabled)
         row.updated_at = utcnow()
         session.add(row)

@@ -58,6 +58,7 @@ def test_the_owner_sees_a_setting_change_and_a_revoked_key_with_who_and_what_cha
     change = details.locator(".audit-change", has=page.locator(".audit-change-field", has_text="commission_bps"))
     expect(change.locator(".audit-change-before")).to_have_text("0")
     expect(change.locator(".audit-change-after")).to_have_text("250")
+    page.screenshot(path=str(tmp_path / "audit-opened.png"), full_page=True)
     by_key.click()
     change = page.locator(".audit-details .audit-change")
     expect(change.locator(".audit-change-field")).to_have_text("card_max_cents")

@@ -21,6 +21,7 @@ from app.services import (
     api_keys,
     audit,
     card_emails,
+    daily_summary,
     devices,
     ledger,
     location_import,
@@ -162,6 +163,18 @@ def test_shop_and_gateway_settings_changes_hide_the_gateway_passcodes(owner):
     assert changes(gateway_event)["bambora.merchant_id"] == [None, "300200100"]
     assert changes(gateway_event)["bambora.payments_passcode"] == [None, "••••1234"]
     assert "passcode-ABCD" not in gateway_event.changes and "passcode-WXYZ" not in gateway_event.changes
+
+
+def test_the_daily_summary_switch_is_a_settings_change(owner):
+    trail = Trail()
+    daily_summary.set_enabled(owner.actor, True)
+    turned_on = trail.one()
+    daily_summary.set_enabled(owner.actor, True)  # already on
+    trail.none()
+    daily_summary.set_enabled(owner.actor, False)
+
+    assert changes(turned_on) == {"daily_summary": [False, True]}
+    assert changes(trail.one()) == {"daily_summary": [True, False]}
 
 
 def test_a_refused_gateway_change_leaves_no_event(owner):
