@@ -57,6 +57,11 @@ def settings_page() -> rx.Component:
                         rx.text("Every morning (from 6:00 in the network's time zone) the owners get yesterday's "
                                 "cards sold, top-ups, redemptions and the outstanding liability. Saved at once.",
                                 size="2", color=rx.color("gray", 11)),
+                        rx.cond(SettingsState.daily_summary_note != "",
+                                rx.text(SettingsState.daily_summary_note, id="settings-daily-summary-note", size="2",
+                                        weight="medium", role="status",
+                                        color=rx.cond(SettingsState.daily_summary_refused, rx.color("red", 11),
+                                                      rx.color("green", 11)))),
                         spacing="1",
                     ),
                     rx.switch(id="settings-daily-summary", checked=SettingsState.daily_summary,

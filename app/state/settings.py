@@ -55,6 +55,8 @@ class SettingsState(SessionState):
     nacha_missing: str = ""
     cpa005_missing: str = ""
     daily_summary: bool = False  # the owners' morning email of yesterday's figures
+    daily_summary_note: str = ""  # beside the switch: what was saved, or why not
+    daily_summary_refused: bool = False
 
     def _show(self, settings: payout_settings.OperatorSettings) -> None:
         values = {"commission_bps": str(settings.commission_bps), "card_min": _dollars(settings.card_min_cents),
@@ -82,6 +84,7 @@ class SettingsState(SessionState):
         self.field_errors, self.settings_error, self.settings_saved = {}, "", ""
         self._show(payout_settings.get_settings(who.operator_id))
         self.daily_summary = daily_summary.is_enabled(who.operator_id)
+        self.daily_summary_note, self.daily_summary_refused = "", False
         return None
 
     @rx.event
@@ -90,15 +93,15 @@ class SettingsState(SessionState):
         who = self._signed_in_owner()
         if who is None:
             return self._not_an_owner()
-        self.settings_error, self.settings_saved = "", ""
         try:
             self.daily_summary = daily_summary.set_enabled(self._actor(who), bool(on))
         except GiftnetError as error:
             self.daily_summary = daily_summary.is_enabled(who.operator_id)
-            self.settings_error = error.message
+            self.daily_summary_note, self.daily_summary_refused = error.message, True
             return None
-        self.settings_saved = ("Daily summary on: owners get yesterday's figures by email every morning."
-                               if self.daily_summary else "Daily summary off.")
+        self.daily_summary_refused = False
+        self.daily_summary_note = ("On: the owners get yesterday's figures by email every morning."
+                                   if self.daily_summary else "Off: no more summary emails.")
         return None
 
     @rx.event
