@@ -37,7 +37,7 @@ WORKERS ?= 3
 PROD_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/giftnet
 PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
 run-prod: deps
-	export DATABASE_URL="$${DATABASE_URL:-$(PROD_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(PROD_REDIS_URL)}" \
+	@export DATABASE_URL="$${DATABASE_URL:-$(PROD_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(PROD_REDIS_URL)}" \
 		GRANIAN_WORKERS="$${GRANIAN_WORKERS:-$(WORKERS)}" PUBLIC_URL="$${PUBLIC_URL:-http://localhost:$(PORT)}"; \
 	$(PY) -m app.cli create-database && \
 	{ $(PY) -c 'import os, redis; redis.Redis.from_url(os.environ["REDIS_URL"], socket_connect_timeout=3).ping()' 2>/dev/null \
