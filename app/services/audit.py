@@ -128,6 +128,8 @@ def _masked(name: str, value: Any) -> Any:
         return mask_secret(value, name)
     if isinstance(value, Mapping):
         return {str(key): _masked(str(key), item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(name, item) for item in value]
     return _plain(value)
 
 

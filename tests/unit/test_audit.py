@@ -450,12 +450,14 @@ def test_secrets_are_masked_whatever_the_caller_passes(owner):
             "api_secret": [None, "sk_live_abcdefgh1234"],
             "bank": [{"account_number": "000123456789"}, {"account_number": "000987654321"}],
             "name": ["Old", "New"],
+            "accounts": [[], [{"owner": "Ada", "account_number": "000555566667777"}]],
         })
     assert changes(event) == {
         "password": ["••••", "•••• (changed)"],
         "api_secret": [None, "••••1234"],
         "bank": [{"account_number": "••••6789"}, {"account_number": "••••4321"}],
         "name": ["Old", "New"],
+        "accounts": [[], [{"owner": "Ada", "account_number": "••••7777"}]],
     }
 
 
