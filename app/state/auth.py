@@ -6,6 +6,7 @@ import reflex as rx
 
 from app.services import accounts
 from app.services.errors import GiftnetError
+from app.state.client import client_ip
 from app.state.session import SessionState
 
 HOME_ROUTE = "/dashboard"
@@ -30,7 +31,7 @@ class LoginState(SessionState):
         self.error = ""
         try:
             token = accounts.log_in(
-                str(form.get("email", "")), str(form.get("password", "")), ip=self.router.session.client_ip
+                str(form.get("email", "")), str(form.get("password", "")), ip=client_ip(self)
             )
         except GiftnetError as error:
             self.error = error.message
@@ -57,7 +58,7 @@ class SignupState(SessionState):
                 user_name=str(form.get("user_name", "")),
             )
             token = accounts.log_in(
-                str(form.get("email", "")), str(form.get("password", "")), ip=self.router.session.client_ip
+                str(form.get("email", "")), str(form.get("password", "")), ip=client_ip(self)
             )
         except GiftnetError as error:
             self.error, self.error_field = error.message, error.field or ""

@@ -7,6 +7,7 @@ import reflex as rx
 from app.services import card_page, devices, link_guard
 from app.services.cards import find_card_by_link_token
 from app.services.errors import GiftnetError
+from app.state.client import client_ip
 from app.state.device import DeviceState
 
 
@@ -29,7 +30,7 @@ class CardPageState(DeviceState):
     @rx.event
     def load(self):
         token = str(self.router.page.params.get("link_token", ""))
-        ip = self.router.session.client_ip
+        ip = client_ip(self)
         self.limited_message = ""
         try:
             link_guard.refuse_if_guessing("card", ip)

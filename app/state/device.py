@@ -13,6 +13,7 @@ import reflex as rx
 from app.models.base import utcnow
 from app.services import devices, link_guard
 from app.services.errors import GiftnetError
+from app.state.client import client_ip
 
 REFUSAL_TITLES = {
     "unknown": "This activation link does not work",
@@ -64,7 +65,7 @@ class ActivateState(DeviceState):
     def _guessing_refused(self) -> bool:
         """True (and the page says so) when this address opened too many unknown activation links."""
         try:
-            link_guard.refuse_if_guessing("activation", self.router.session.client_ip)
+            link_guard.refuse_if_guessing("activation", client_ip(self))
         except GiftnetError as error:
             self._show_refusal("rate_limited")
             self.refusal_message = error.message
@@ -74,7 +75,7 @@ class ActivateState(DeviceState):
     def _check_link(self, token: str) -> devices.LinkCheck:
         check = devices.check_activation_link(token)
         if check.reason == "unknown":
-            link_guard.record_unknown("activation", self.router.session.client_ip)
+            link_guard.record_unknown("activation", client_ip(self))
         return check
 
     def _show_refusal(self, reason: str, location_name: str = "", operator_name: str = "") -> None:

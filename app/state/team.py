@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from app.services import team
+from app.services import link_guard, team
 from app.services.device_emails import describe_duration
 from app.services.errors import GiftnetError
 from app.services.roles import ROLE_DESCRIPTIONS, ROLES, STAFF, role_label
 from app.services.timefmt import format_local_time
+from app.state.client import client_ip
 from app.state.session import SessionState
 
 HOME_ROUTE = "/dashboard"
@@ -185,10 +186,23 @@ class JoinState(SessionState):
     @rx.event
     def load(self):
         self.join_error, self.join_error_field = "", ""
-        self._check()
+        if not self._guessing_refused():
+            self._check()
+
+    def _guessing_refused(self) -> bool:
+        """True (and the page says so) when this address opened too many unknown invitation links."""
+        try:
+            link_guard.refuse_if_guessing("invitation", client_ip(self))
+        except GiftnetError as error:
+            self.checked, self.link_ok, self.refusal = True, False, error.message
+            self.invited_email = self.network_name = self.invited_role = self.invited_role_text = self.expires = ""
+            return True
+        return False
 
     def _check(self) -> None:
         check = team.check_invitation(self._token())
+        if check.reason == "unknown":
+            link_guard.record_unknown("invitation", client_ip(self))
         self.checked, self.link_ok, self.refusal = True, check.ok, check.refusal
         self.invited_email, self.network_name = check.email, check.operator_name
         self.invited_role = role_label(check.role) if check.role else ""
@@ -201,6 +215,8 @@ class JoinState(SessionState):
         password = str(form.get("password", ""))
         if password != str(form.get("password_again", "")):
             self.join_error, self.join_error_field = "The two passwords are not the same.", "password_again"
+            return None
+        if self._guessing_refused():
             return None
         try:
             joined = team.accept(self._token(), str(form.get("name", "")), password)
