@@ -244,13 +244,20 @@ def send_activation_email(
     "/{location_id}/devices",
     response_model=DeviceList,
     summary="A location's devices",
-    description="Every device activated at the location, newest first: its code, name, when it was activated and "
-    "last seen, and whether it was revoked.",
+    description="The devices activated at the location, newest first, a page at a time: each one's code, name, "
+    "when it was activated and last seen, and whether it was revoked.",
     responses=error_responses(404, examples={404: _NO_SUCH_LOCATION}),
 )
-def list_devices(location_id: int = LocationId, caller: ApiCaller = Depends(api_caller)) -> DeviceList:
-    return DeviceList(data=[device_answer(device) for device in devices.list_devices(caller.operator_id, location_id)],
-                      next_cursor=None)
+def list_devices(
+    location_id: int = LocationId,
+    caller: ApiCaller = Depends(api_caller),
+    limit: int = Query(default=50, ge=1, le=100),
+    cursor: str | None = Query(default=None, max_length=32, description="`next_cursor` of the previous page."),
+) -> DeviceList:
+    page = devices.list_devices(caller.operator_id, location_id, limit=limit + 1, before_id=parse_cursor(cursor))
+    more, page = len(page) > limit, page[:limit]
+    return DeviceList(data=[device_answer(device) for device in page],
+                      next_cursor=cursor_text(page[-1].id if more else None))
 
 
 @router.post(
@@ -285,12 +292,18 @@ def create_pos_key(
     "/{location_id}/items",
     response_model=ItemList,
     summary="A location's item catalog",
-    description="The active items a card can be redeemed against at this location, by name.",
+    description="The active items a card can be redeemed against at this location, by name, a page at a time.",
     responses=error_responses(404, examples={404: _NO_SUCH_LOCATION}),
 )
-def list_items(location_id: int = LocationId, caller: ApiCaller = Depends(api_caller)) -> ItemList:
-    return ItemList(data=[item_answer(item) for item in items.list_items(caller.operator_id, location_id)],
-                    next_cursor=None)
+def list_items(
+    location_id: int = LocationId,
+    caller: ApiCaller = Depends(api_caller),
+    limit: int = Query(default=100, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=32, description="`next_cursor` of the previous page."),
+) -> ItemList:
+    page = items.list_items(caller.operator_id, location_id, limit=limit + 1, after_id=parse_cursor(cursor))
+    more, page = len(page) > limit, page[:limit]
+    return ItemList(data=[item_answer(item) for item in page], next_cursor=cursor_text(page[-1].id if more else None))
 
 
 @router.post(

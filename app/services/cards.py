@@ -26,7 +26,7 @@ from app.db import read_session, write_session
 from app.models import Card, LedgerEntry, Operator
 from app.models.base import utcnow
 from app.models.card import CARD_STATUSES, CHANNELS
-from app.services import audit, codes, events
+from app.services import audit, codes, events, webhooks
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.ledger import hash_code, hash_link_token
@@ -392,9 +392,12 @@ def _set_frozen_in_bulk(actor: Actor, card_ids: Iterable[int], frozen: bool) -> 
             )
         outcome = BulkOutcome(action=action, requested=len(ids), changed_ids=changed_ids,
                               unchanged=len(found) - len(changed_ids), not_found=len(ids) - len(found))
+        event_type = "card.frozen" if frozen else "card.unfrozen"
+        for card_id, last4 in to_change:
+            webhooks.queue_event_for_endpoints(session, actor.operator_id, event_type,
+                                               {"card_id": card_id, "last4": last4})
         if changed_ids:
             _record_audit(session, actor, action, outcome, ("status", old_status, new_status))
-    event_type = "card.frozen" if frozen else "card.unfrozen"
     for card_id, last4 in to_change:
         events.publish(events.Event(actor.operator_id, event_type, {"card_id": card_id, "last4": last4}))
     return outcome

@@ -229,19 +229,22 @@ def device_is_revoked(secret: str | None) -> bool:
     return device is not None and device.revoked_at is not None
 
 
-def list_devices(operator_id: int, location_id: int) -> list[Device]:
+def list_devices(operator_id: int, location_id: int, *, limit: int | None = None,
+                 before_id: int | None = None) -> list[Device]:
+    """The location's devices, newest first; `limit` and `before_id` page through them."""
     with read_session() as session:
         location = session.exec(
             select(Location.id).where(Location.id == location_id, Location.operator_id == operator_id)
         ).first()
         if location is None:
             raise GiftnetError(ErrorCode.not_found, "No such location.")
-        return list(
-            session.exec(
-                select(Device).where(Device.location_id == location_id, Device.operator_id == operator_id)
-                .order_by(Device.id.desc())
-            ).all()
-        )
+        statement = select(Device).where(Device.location_id == location_id, Device.operator_id == operator_id)
+        if before_id is not None:
+            statement = statement.where(Device.id < before_id)
+        statement = statement.order_by(Device.id.desc())
+        if limit is not None:
+            statement = statement.limit(limit)
+        return list(session.exec(statement).all())
 
 
 def revoke_device(actor: Actor, device_id: int) -> Device:

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
+from sqlalchemy import and_, or_
 from sqlmodel import select
 
 from app.db import read_session, write_session
@@ -27,13 +28,24 @@ def _require_location(session, operator_id: int, location_id: int) -> None:  # n
         raise GiftnetError(ErrorCode.not_found, "No such location.")
 
 
-def list_items(operator_id: int, location_id: int, *, include_inactive: bool = False) -> list[Item]:
+def list_items(operator_id: int, location_id: int, *, include_inactive: bool = False, limit: int | None = None,
+               after_id: int | None = None) -> list[Item]:
+    """The location's catalog by name (then id); `limit` and `after_id` page through it."""
     with read_session() as session:
         _require_location(session, operator_id, location_id)
         statement = select(Item).where(Item.operator_id == operator_id, Item.location_id == location_id)
         if not include_inactive:
             statement = statement.where(Item.active.is_(True))
-        return list(session.exec(statement.order_by(Item.name)).all())
+        if after_id is not None:
+            last = session.exec(select(Item.name).where(Item.id == after_id, Item.operator_id == operator_id,
+                                                        Item.location_id == location_id)).first()
+            if last is None:
+                raise GiftnetError(ErrorCode.invalid_input, "This cursor was not given by this API.", field="cursor")
+            statement = statement.where(or_(Item.name > last, and_(Item.name == last, Item.id > after_id)))
+        statement = statement.order_by(Item.name, Item.id)
+        if limit is not None:
+            statement = statement.limit(limit)
+        return list(session.exec(statement).all())
 
 
 def create_item(actor: Actor, location_id: int, *, name: object, price_cents: object, sku: object = None) -> Item:

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import Card, LedgerEntry, Operator
 from app.models.base import utcnow
-from app.services import audit, codes, crypto, events
+from app.services import audit, codes, crypto, events, webhooks
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import format_cents, require_positive_cents
@@ -154,6 +154,8 @@ def issue_card(
             session, actor, amount_cents, recipient_email=recipient_email, recipient_name=recipient_name,
             sender_name=sender_name, message=message, idempotency_key=idempotency_key,
         )
+        webhooks.queue_event_for_endpoints(session, actor.operator_id, "card.issued",
+                                           _card_event_data(issued.card, issued.entry))
         if actor.channel == "dashboard":  # API issues are in the ledger and the API log, not the audit trail
             audit.record(session, actor, "card.issued", target_type="card", target_id=issued.card.id,
                          summary=f"Card …{issued.card.last4} issued for {format_cents(amount_cents)}",
@@ -241,6 +243,7 @@ def top_up_card(actor: Actor, card_id: int, amount_cents: int, *, idempotency_ke
 
     def attempt(session: Session) -> LedgerEntry:
         entry = top_up_within(session, actor, card_id, amount_cents, idempotency_key=idempotency_key)
+        webhooks.queue_event_for_endpoints(session, actor.operator_id, "card.topped_up", _entry_event_data(entry))
         if actor.channel == "dashboard":  # API top-ups are in the ledger and the API log, not the audit trail
             audit.record(session, actor, "card.topped_up", target_type="card", target_id=card_id,
                          summary=f"Card #{card_id} topped up by {format_cents(amount_cents)}",
@@ -464,6 +467,8 @@ def set_card_frozen(actor: Actor, card_id: int, frozen: bool) -> Card:
             card.updated_at = utcnow()
             session.add(card)
             changed = True
+            webhooks.queue_event_for_endpoints(session, actor.operator_id, "card.frozen" if frozen else "card.unfrozen",
+                                               {"card_id": card.id, "last4": card.last4})
             audit.record(session, actor, "card.frozen" if frozen else "card.unfrozen", target_type="card",
                          target_id=card.id, summary=f"Card …{card.last4} {'frozen' if frozen else 'unfrozen'}",
                          changes={"status": [old_status, new_status]})

@@ -23,7 +23,7 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Location, PosKey, PosPayment
 from app.models.base import utcnow
-from app.services import crypto, events
+from app.services import crypto, events, webhooks
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import require_positive_cents
 from app.services.validation import optional_text, required_text
@@ -64,6 +64,8 @@ def _insert(location: Location, *, amount_cents: int, reference: str, terminal_i
         with write_session() as session:
             session.add(payment)
             session.flush()
+            webhooks.queue_event_for_endpoints(session, location.operator_id, "pos_payment.received",
+                                               _event_data(payment))
     except IntegrityError:
         # The same push again (a POS retry, a Square redelivery): answer with the first one.
         with read_session() as session:

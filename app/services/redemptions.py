@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 from app.db import read_session
 from app.models import Card, Item, Location, Operator, PosPayment, Redemption, RedemptionLine
 from app.models.base import utcnow
-from app.services import audit, codes, events, notifications
+from app.services import audit, codes, events, notifications, webhooks
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.ledger import (
@@ -275,6 +275,9 @@ def redeem(
         )
         notifications.queue_redemption_notifications(session, location, result.redemption, lines,
                                                       last4=card.last4, device_code=device_code)
+        if result.redemption.pos_payment_id:
+            webhooks.queue_event_for_endpoints(session, actor.operator_id, "pos_payment.applied",
+                                               pos_payment_applied_data(result))
         return result
 
     def replay(session: Session, entry) -> RedemptionResult:  # noqa: ANN001
@@ -302,11 +305,15 @@ def redeem(
     if created:
         events.publish(events.Event(actor.operator_id, "redemption.completed", redemption_event_data(result)))
         if result.redemption.pos_payment_id:
-            events.publish(events.Event(actor.operator_id, "pos_payment.applied", {
-                "pos_payment_id": result.redemption.pos_payment_id, "location_id": result.redemption.location_id,
-                "redemption_id": result.redemption.id, "applied_amount_cents": result.redemption.amount_cents,
-            }))
+            events.publish(events.Event(actor.operator_id, "pos_payment.applied", pos_payment_applied_data(result)))
     return result
+
+
+def pos_payment_applied_data(result: RedemptionResult) -> dict:
+    return {
+        "pos_payment_id": result.redemption.pos_payment_id, "location_id": result.redemption.location_id,
+        "redemption_id": result.redemption.id, "applied_amount_cents": result.redemption.amount_cents,
+    }
 
 
 def _loaded_result(session: Session, redemption: Redemption, *, replayed: bool = False) -> RedemptionResult:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from app.db import read_session, write_session
@@ -40,6 +40,7 @@ RETRY_SCHEDULE = [
     timedelta(hours=5), timedelta(hours=10), timedelta(hours=14), timedelta(hours=20), timedelta(hours=24),
 ]
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
+MAX_ENDPOINTS = 20  # per operator: each event is delivered to every endpoint; a list stays one page
 CLAIM_TIMEOUT = timedelta(minutes=2)
 REQUEST_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 POLL_SECONDS = 1.0
@@ -131,6 +132,12 @@ def create_endpoint(actor: Actor, url: str, event_types: list[str] | None = None
         raise GiftnetError(ErrorCode.invalid_input, "url is required.", field="url")
     secret = new_secret()
     with write_session() as session:
+        existing = session.exec(select(func.count()).select_from(WebhookEndpoint)
+                                .where(WebhookEndpoint.operator_id == actor.operator_id,
+                                       WebhookEndpoint.active.is_(True))).one()
+        if existing >= MAX_ENDPOINTS:
+            raise GiftnetError(ErrorCode.conflict, f"An operator can have at most {MAX_ENDPOINTS} webhook endpoints; "
+                               "delete one you no longer use first.", field="url")
         endpoint = WebhookEndpoint(
             operator_id=actor.operator_id, url=clean_url, event_types=",".join(event_types or ["*"])[:1000],
             secret_encrypted=crypto.encrypt(secret),
@@ -144,11 +151,36 @@ def create_endpoint(actor: Actor, url: str, event_types: list[str] | None = None
 
 
 def list_endpoints(operator_id: int) -> list[WebhookEndpoint]:
-    """The operator's endpoints, newest first (their secrets stay encrypted)."""
+    """The operator's endpoints (at most MAX_ENDPOINTS), newest first; removed ones are gone
+    from the list. Their secrets stay encrypted."""
     with read_session() as session:
         return list(session.exec(
-            select(WebhookEndpoint).where(WebhookEndpoint.operator_id == operator_id).order_by(WebhookEndpoint.id.desc())
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.operator_id == operator_id, WebhookEndpoint.active.is_(True))
+            .order_by(WebhookEndpoint.id.desc())
         ).all())
+
+
+def remove_endpoint(actor: Actor, endpoint_id: int) -> WebhookEndpoint:
+    """Stop sending to an endpoint: nothing new is owed to it and what is still pending is
+    given up. Removing it again answers the same. Owners only."""
+    require_owner(actor, "remove webhook endpoints")
+    with write_session() as session:
+        endpoint = session.exec(select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id,
+                                                              WebhookEndpoint.operator_id == actor.operator_id)).first()
+        if endpoint is None:
+            raise GiftnetError(ErrorCode.not_found, "No such webhook endpoint.")
+        if endpoint.active:
+            endpoint.active = False
+            session.add(endpoint)
+            session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
+                .values(status="failed", last_error="The endpoint was removed.")
+            )
+            audit.record(session, actor, "webhook.removed", target_type="webhook_endpoint", target_id=endpoint.id,
+                         summary=f"Webhook endpoint {endpoint.url} removed", changes={"active": [True, False]})
+        return endpoint
 
 
 def _secret_for(session: Session, delivery: WebhookDelivery) -> str | None:

@@ -288,3 +288,39 @@ def test_a_revoked_key_cannot_touch_locations(backend: Backend, on_backend_db: B
             assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthenticated"
     with backend.client() as anonymous:
         assert anonymous.get("/locations").status_code == 401
+
+
+def test_a_large_catalog_and_many_devices_come_a_page_at_a_time(backend: Backend, on_backend_db: Backend):
+    from app.services import devices as device_service
+    from app.services.actor import Actor
+
+    network = backend.new_operator("Paged Catalog")
+    location = network.add_location("Big Deli", mode="items")
+    names = ["Bagel", "Bagel", "Coffee", "Apple", "Danish"]  # two bagels: the name alone cannot be the cursor
+    for n, name in enumerate(names):
+        answer = network.http.post(f"/locations/{location['id']}/items", json={"name": name, "price_cents": 100 + n})
+        assert answer.status_code == 201, answer.text
+    seen, cursor = [], None
+    while True:
+        page = network.http.get(f"/locations/{location['id']}/items",
+                                params={"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [(item["name"], item["price_cents"]) for item in page["data"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [("Apple", 103), ("Bagel", 100), ("Bagel", 101), ("Coffee", 102), ("Danish", 104)]
+    bad = network.http.get(f"/locations/{location['id']}/items", params={"cursor": "999999"})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "cursor"
+
+    owner = Actor(network.id, role="owner")
+    activated = [device_service.activate_device(device_service.create_activation_link(owner, location["id"]).token,
+                                                f"Till {n}") for n in range(3)]
+    listed, cursor = [], None
+    while True:
+        page = network.http.get(f"/locations/{location['id']}/devices",
+                                params={"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
+        listed += [device["code"] for device in page["data"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert listed == [device.device.code for device in reversed(activated)]  # newest first, each once

@@ -92,3 +92,85 @@ def test_a_revoked_key_cannot_subscribe(backend: Backend, on_backend_db: Backend
         for answer in (old_shop.get("/webhook-endpoints"),
                        old_shop.post("/webhook-endpoints", json={"url": "https://shop.example.com/hooks"})):
             assert answer.status_code == 401
+
+
+def test_a_removed_endpoint_is_no_longer_listed_nor_sent_to_and_its_pending_deliveries_are_given_up(
+        backend: Backend, on_backend_db: Backend):
+    from app.db import read_session
+    from app.models import WebhookDelivery
+
+    network = backend.new_operator("Removing Endpoints")
+    kept = network.http.post("/webhook-endpoints", json={"url": "https://hooks.example.com/kept"}).json()
+    gone = network.http.post("/webhook-endpoints", json={"url": "https://hooks.example.com/gone"}).json()
+    network.issue(1000)  # card.issued is now owed to both
+
+    removed = network.http.delete(f"/webhook-endpoints/{gone['id']}")
+    again = network.http.delete(f"/webhook-endpoints/{gone['id']}")
+
+    assert removed.status_code == 200 and removed.json()["active"] is False
+    assert again.status_code == 200 and again.json() == removed.json()
+    assert [endpoint["id"] for endpoint in network.http.get("/webhook-endpoints").json()["data"]] == [kept["id"]]
+    network.issue(2000)
+    with read_session() as session:
+        owed = session.exec(select(WebhookDelivery).where(WebhookDelivery.operator_id == network.id)).all()
+    to_gone = [delivery for delivery in owed if delivery.endpoint_id == gone["id"]]
+    assert len(to_gone) == 1 and to_gone[0].status in ("failed", "delivered")  # given up unless already sent
+    assert len([delivery for delivery in owed if delivery.endpoint_id == kept["id"]]) == 2
+
+
+def test_another_operators_endpoint_cannot_be_removed(shop: Operator, rival: Operator):
+    theirs = rival.http.post("/webhook-endpoints", json={"url": "https://hooks.example.com/rival"}).json()
+    assert shop.http.delete(f"/webhook-endpoints/{theirs['id']}").status_code == 404
+    assert theirs["id"] in [endpoint["id"] for endpoint in rival.http.get("/webhook-endpoints").json()["data"]]
+
+
+def test_an_operator_has_at_most_twenty_endpoints(backend: Backend):
+    network = backend.new_operator("Many Endpoints")
+    made = [network.http.post("/webhook-endpoints", json={"url": f"https://hooks.example.com/{n}"}).json()
+            for n in range(20)]
+    refused = network.http.post("/webhook-endpoints", json={"url": "https://hooks.example.com/21"})
+    assert refused.status_code == 409 and "at most 20 webhook endpoints" in refused.json()["error"]["message"]
+    network.http.delete(f"/webhook-endpoints/{made[0]['id']}")
+    assert network.http.post("/webhook-endpoints", json={"url": "https://hooks.example.com/21"}).status_code == 201
+    assert len(network.http.get("/webhook-endpoints").json()["data"]) == 20
+
+
+def test_every_event_of_the_contract_is_owed_to_a_subscribed_endpoint_in_the_same_transaction(
+        backend: Backend, on_backend_db: Backend):
+    from app.db import read_session
+    from app.models import WebhookDelivery
+    from app.services import orders
+    from app.services.orders import CartLine
+
+    network = backend.new_operator("Every Event")
+    everything = network.http.post("/webhook-endpoints", json={"url": "https://hooks.example.com/all"}).json()
+    frozen_only = network.http.post("/webhook-endpoints", json={"url": "https://hooks.example.com/frozen",
+                                                                "event_types": ["card.frozen"]}).json()
+    location = network.add_location("Event Counter", mode="pos")
+    pos_key = network.http.post(f"/locations/{location['id']}/pos-keys", json={"name": "Till"}).json()["key"]
+    card = network.issue(5000)
+    network.http.post(f"/cards/{card['id']}/topups", json={"amount_cents": 1000})
+    network.http.post(f"/cards/{card['id']}/freeze")
+    network.http.post(f"/cards/{card['id']}/unfreeze")
+    with backend.client(pos_key) as till:
+        payment = till.post("/pos/payments", json={"amount_cents": 700, "reference": "T-1"}).json()
+    applied = network.http.post("/redemptions", json={"card_id": card["id"], "location_id": location["id"],
+                                                      "pos_payment_id": payment["id"]})
+    assert applied.status_code == 201, applied.text
+    network.http.post(f"/redemptions/{applied.json()['id']}/void")
+    paid = orders.create_order(network.id, buyer_name="Ada", buyer_email="ada@example.com",
+                               lines=[CartLine(kind="card", amount_cents=2500)])
+    orders.pay_order(network.id, paid.id, "sbx_1234_approve", "click-1")
+    failed = orders.create_order(network.id, buyer_name="Bo", buyer_email="bo@example.com",
+                                 lines=[CartLine(kind="card", amount_cents=2500)])
+    orders.pay_order(network.id, failed.id, "sbx_0005_decline", "click-1")
+
+    with read_session() as session:
+        owed = session.exec(select(WebhookDelivery).where(WebhookDelivery.operator_id == network.id)).all()
+    to_all = sorted(delivery.event_type for delivery in owed if delivery.endpoint_id == everything["id"])
+    assert to_all == sorted([
+        "card.issued", "card.topped_up", "card.frozen", "card.unfrozen", "pos_payment.received",
+        "pos_payment.applied", "redemption.completed", "redemption.voided",
+        "card.issued", "order.paid", "order.failed",  # the paid order's card, then the orders
+    ])
+    assert [delivery.event_type for delivery in owed if delivery.endpoint_id == frozen_only["id"]] == ["card.frozen"]
