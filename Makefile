@@ -75,11 +75,9 @@ demo: deps
 check-ledger: deps
 	$(PY) -m app.cli check-ledger
 
+## bench: every bench at its real size, figures written to bench/RESULTS.md (python bench/results.py --quick: minutes)
 bench: deps chromium
-	$(PY) bench/ledger.py
-	$(PY) bench/api.py
-	$(PY) bench/import.py
-	$(PY) bench/pos_latency.py
+	$(PY) bench/results.py
 
 deps: $(VENV)/.installed $(BUN)
 

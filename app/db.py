@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 from app.settings import get_settings
@@ -99,6 +99,25 @@ def database_unavailable(error: BaseException) -> bool:
     if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
         return True
     return isinstance(error, sa_exc.DBAPIError) and bool(error.connection_invalidated)
+
+
+@contextmanager
+def bookkeeping_transaction() -> Iterator[Connection]:
+    """A write transaction (a Core connection, no ORM session) for rows that are not money:
+    idempotency records and the API access log. Committed when the block ends.
+
+    On PostgreSQL its commit does not wait for the WAL flush (`synchronous_commit` off for
+    this transaction only): each request then pays one fsync, for its money transaction,
+    instead of three. Safe because the WAL is written in order: a later synchronous commit
+    (the money's) makes every earlier bookkeeping row durable with it, and a crash can only
+    lose bookkeeping written after the last money commit (an idempotency record then looks
+    in flight and is taken over after STALE_AFTER; the ledger's own key still prevents a
+    second movement).
+    """
+    with write_engine().begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        yield connection
 
 
 def dispose_engines() -> None:

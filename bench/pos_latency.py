@@ -342,6 +342,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1, help="Granian workers (more than 1 needs --redis)")
     parser.add_argument("--oplock", nargs="?", const="200ms", default=None, metavar="HOLD",
                         help="Reflex's opportunistic Redis locks, held HOLD (default 200ms); needs --redis")
+    parser.add_argument("--json", type=Path, help="also write p50/p95 per screen count to this JSON file")
     args = parser.parse_args()
     if args.workers > 1 and not args.redis:
         parser.error("--workers above 1 needs --redis (the disk state manager is per process)")
@@ -355,6 +356,7 @@ def main() -> int:
     state = f"in Redis{f' (oplock {args.oplock})' if args.oplock else ''}" if args.redis else "on disk"
     print(f"giftnet POS latency bench: state {state}, {args.workers} worker(s), "
           f"{os.cpu_count()} CPU(s); starting the app on {app.base_url} ...", flush=True)
+    results: list[dict] = []
     try:
         started = time.perf_counter()
         app.start()
@@ -364,11 +366,21 @@ def main() -> int:
             browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             try:
                 for screens in counts:
-                    report(run_screens(browser, app, screens, args.pushes))
+                    result = run_screens(browser, app, screens, args.pushes)
+                    report(result)
+                    results.append(result)
             finally:
                 browser.close()
     finally:
         app.stop()
+        if args.json:
+            args.json.write_text(json.dumps({
+                "state": state, "workers": args.workers,
+                "results": [{"screens": result["screens"], "pushes": result["pushes"], "misses": result["misses"],
+                             **{f"{name}_{percent}_ms": round(percentile(result[name], percent), 1)
+                                for name in ("post", "first", "all", "gone") for percent in (50, 95)}}
+                            for result in results],
+            }, indent=2))
     return 0
 
 

@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlalchemy import insert, update
 from sqlmodel import select
 
-from app.db import read_session, write_session
+from app.db import bookkeeping_transaction, read_session
 from app.models import ApiKey, ApiRequestLog
 from app.services import codes
 from app.services.errors import ErrorCode, GiftnetError
@@ -127,10 +127,10 @@ class _Writer:
             if call.api_key_id is not None and call.status != 401:
                 last_use[call.api_key_id] = max(call.created_at, last_use.get(call.api_key_id, call.created_at))
         try:
-            with write_session() as session:
-                session.execute(insert(ApiRequestLog), [asdict(call) for call in calls])
+            with bookkeeping_transaction() as connection:
+                connection.execute(insert(ApiRequestLog), [asdict(call) for call in calls])
                 for api_key_id, used_at in last_use.items():
-                    session.execute(
+                    connection.execute(
                         update(ApiKey)
                         .where(ApiKey.id == api_key_id)
                         .where((ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < used_at))

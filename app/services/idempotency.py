@@ -29,11 +29,11 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from app.db import database_unavailable, write_session
+from app.db import bookkeeping_transaction, database_unavailable, write_session
 from app.models import IdempotencyRecord
 from app.models.base import utcnow
 from app.services import crypto
@@ -105,20 +105,22 @@ def begin(api_key_id: int, key: str, *, method: str, path: str, fingerprint: str
         purge_expired()
     for _attempt in range(3):
         try:
-            with write_session() as session:
-                record = IdempotencyRecord(
-                    api_key_id=api_key_id,
-                    key=key,
-                    method=method.upper(),
-                    path=path[:255],
-                    request_hash=fingerprint,
-                    state="in_flight",
-                    created_at=now,
-                    expires_at=now + RETENTION,
-                )
-                session.add(record)
-                session.flush()
-                return Claim(record.id)
+            with bookkeeping_transaction() as connection:
+                record_id = connection.execute(
+                    insert(IdempotencyRecord)
+                    .values(
+                        api_key_id=api_key_id,
+                        key=key,
+                        method=method.upper(),
+                        path=path[:255],
+                        request_hash=fingerprint,
+                        state="in_flight",
+                        created_at=now,
+                        expires_at=now + RETENTION,
+                    )
+                    .returning(IdempotencyRecord.id)
+                ).scalar_one()
+                return Claim(record_id)
         except IntegrityError:
             pass
         with write_session() as session:
@@ -166,8 +168,8 @@ def complete(claim: Claim, status: int, body: str) -> None:
     encrypted = crypto.encrypt(body)
 
     def store() -> None:
-        with write_session() as session:
-            session.execute(
+        with bookkeeping_transaction() as connection:
+            connection.execute(
                 update(IdempotencyRecord)
                 .where(IdempotencyRecord.id == claim.record_id, IdempotencyRecord.state == "in_flight")
                 .values(state="done", response_status=status, response_body=encrypted)
@@ -180,8 +182,8 @@ def release(claim: Claim) -> None:
     """The call failed before anything moved: forget the key so that a retry runs again."""
 
     def forget() -> None:
-        with write_session() as session:
-            session.execute(
+        with bookkeeping_transaction() as connection:
+            connection.execute(
                 delete(IdempotencyRecord).where(
                     IdempotencyRecord.id == claim.record_id, IdempotencyRecord.state == "in_flight"
                 )

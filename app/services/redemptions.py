@@ -252,15 +252,20 @@ def redeem(
             api_key_id=actor.api_key_id, kind=kind, amount_cents=to_debit, balance_after_cents=0,
             pos_payment_id=payment.id if payment else None,
         )
-        session.add(redemption)
-        session.flush()
-        entry = debit_within(
+
+        def record_redemption(balance_after_cents: int) -> int:
+            # Written between the card's conditional UPDATE and its ledger row, with the balance
+            # that UPDATE returned: one INSERT, no second UPDATE for the balance after.
+            redemption.balance_after_cents = balance_after_cents
+            session.add(redemption)
+            session.flush()
+            return redemption.id
+
+        debit_within(
             session, Actor(actor.operator_id, user_id=actor.user_id, api_key_id=actor.api_key_id,
                            location_id=location.id, device_id=actor.device_id, channel=actor.channel),
-            card.id, to_debit, kind="redeem", idempotency_key=idempotency_key, redemption_id=redemption.id,
+            card.id, to_debit, kind="redeem", idempotency_key=idempotency_key, record_redemption=record_redemption,
         )
-        redemption.balance_after_cents = entry.balance_after_cents
-        session.add(redemption)
         for line in lines:
             line.redemption_id = redemption.id
             session.add(line)
