@@ -1,8 +1,8 @@
 """ledger rollups and card activity
 
 Pre-aggregated ledger figures, folded off the write path by id (app/services/rollups.py):
-per operator a watermark and time zone, counts and sums per local day, kind, channel,
-location and device, and per card its folded balance, loaded value and last movement.
+per operator a watermark and time zone, counts and sums per local day and month, kind,
+channel, location and device, and per card its folded balance, loaded value and last movement.
 
 Revision ID: 0010
 Revises: 0009
@@ -26,6 +26,7 @@ def upgrade() -> None:
     op.create_table('ledger_rollup',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('operator_id', sa.Integer(), nullable=False),
+    sa.Column('grain', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -35,7 +36,7 @@ def upgrade() -> None:
     sa.Column('amount_cents', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['operator_id'], ['operator.id'], name='fk_ledger_rollup_operator'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('operator_id', 'day', 'kind', 'channel', 'location_id', 'device_id', name='uq_ledger_rollup_bucket')
+    sa.UniqueConstraint('operator_id', 'grain', 'day', 'kind', 'channel', 'location_id', 'device_id', name='uq_ledger_rollup_bucket')
     )
     op.create_table('ledger_rollup_state',
     sa.Column('operator_id', sa.Integer(), autoincrement=False, nullable=False),

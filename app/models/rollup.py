@@ -16,6 +16,10 @@ from sqlalchemy import BigInteger, Column, ForeignKeyConstraint, Index, UniqueCo
 from sqlmodel import Field, SQLModel
 
 NO_ID = 0  # location_id / device_id of a row without one (NULLs would defeat the unique bucket key)
+# Each folded row is counted at four grains: per local day and per local month (day = the 1st),
+# each with every dimension, and with location and device collapsed (NO_ID) for the figures
+# that need only kind and channel: a year is then a dozen months and a few days, not 365 x 80 rows.
+DAY, MONTH, DAY_TOTAL, MONTH_TOTAL = "day", "month", "day_sum", "month_sum"
 
 
 class LedgerRollupState(SQLModel, table=True):
@@ -34,13 +38,14 @@ class LedgerRollup(SQLModel, table=True):
     __tablename__ = "ledger_rollup"
     __table_args__ = (
         ForeignKeyConstraint(["operator_id"], ["operator.id"], name="fk_ledger_rollup_operator"),
-        UniqueConstraint("operator_id", "day", "kind", "channel", "location_id", "device_id",
+        UniqueConstraint("operator_id", "grain", "day", "kind", "channel", "location_id", "device_id",
                          name="uq_ledger_rollup_bucket"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     operator_id: int
-    day: date  # the local day in LedgerRollupState.timezone
+    grain: str = Field(max_length=16)  # DAY, MONTH, DAY_TOTAL or MONTH_TOTAL
+    day: date  # the local day (a month: its 1st) in LedgerRollupState.timezone
     kind: str = Field(max_length=16)
     channel: str = Field(default="", max_length=16)  # issue: the card's; topup: shop/api/dashboard; else ""
     location_id: int = NO_ID

@@ -181,7 +181,8 @@ def _loaded_before(operator_id: int, cutoff: datetime) -> int:
             select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
             .join(Card, Card.id == LedgerEntry.card_id)
             .where(LedgerEntry.operator_id == operator_id, LedgerEntry.id > current.watermark,
-                   LedgerEntry.kind.in_(rollups.SALES_KINDS), Card.operator_id == operator_id, Card.created_at < cutoff)
+                   rollups.unindexed(LedgerEntry.kind).in_(rollups.SALES_KINDS), Card.operator_id == operator_id,
+                   Card.created_at < cutoff)
         ).one()
     return int(folded) + int(tail)
 

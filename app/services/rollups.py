@@ -44,11 +44,12 @@ from sqlmodel import Session, select
 from app.db import read_engine, read_session, write_session
 from app.models import Card, CardActivity, LedgerEntry, LedgerRollup, LedgerRollupState, Operator
 from app.models.base import utcnow
-from app.models.rollup import NO_ID
+from app.models.rollup import DAY, DAY_TOTAL, MONTH, MONTH_TOTAL, NO_ID
 
 log = logging.getLogger(__name__)
 
-FOLD_CHUNK_ROWS = 20_000  # ledger rows per fold transaction (keeps SQLite's write lock short)
+FOLD_CHUNK_ROWS = {"sqlite": 5_000, "postgresql": 20_000}  # ledger rows per fold transaction
+# (SQLite has one writer at a time: small chunks keep its write lock short for money writes)
 FOLD_LAG = timedelta(seconds=5)  # PostgreSQL: rows younger than this stay in the live tail
 ASK_FOLD_ROWS = 2_000  # a report that finds more unfolded rows folds first
 ASK_FOLD_MAX_ROWS = 200_000  # ... but folds at most this many before answering
@@ -155,6 +156,31 @@ def split(start: datetime | None, end: datetime, timezone: str | None) -> Split:
     return Split(first_day, last_day, core_start, core_end, edges)
 
 
+def _rollup_pieces(first_day: date | None, last_day: date) -> list[tuple[bool, date | None, date]]:
+    """The days first_day..last_day (None: from the first) as (monthly?, from, through) pieces:
+    whole local months as month rows, the days before and after them as day rows."""
+    after_last = last_day + timedelta(days=1)
+    months_end = after_last if after_last.day == 1 else last_day.replace(day=1)  # exclusive
+    if first_day is None:
+        months_start = None
+    else:
+        months_start = first_day if first_day.day == 1 else (first_day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    if months_start is not None and months_start >= months_end:
+        return [(False, first_day, last_day)]
+    pieces = [(True, months_start, months_end - timedelta(days=1))]
+    if first_day is not None and first_day < months_start:
+        pieces.append((False, first_day, months_start - timedelta(days=1)))
+    if months_end <= last_day:
+        pieces.append((False, months_end, last_day))
+    return pieces
+
+
+def unindexed(column):  # noqa: ANN001, ANN201
+    """The column as an expression no index serves: the tail is read through (operator_id, id),
+    not through a time index that would walk every row of the range."""
+    return func.coalesce(column, column)
+
+
 def channel_expression():
     """The sales channel of a ledger row: an issue row takes its card's; a top-up is the shop's
     (an order), the API's (an API key) or the dashboard's; other rows have none."""
@@ -206,17 +232,20 @@ def totals(
             slot[1] += int(row[-1])
 
     if plan.last_day is not None:
+        detailed = bool({"location_id", "device_id"} & set(dims))
         rollup_dims = [getattr(LedgerRollup, name) for name in dims]
-        query = select(*rollup_dims, func.coalesce(func.sum(LedgerRollup.entries), 0),
-                       func.coalesce(func.sum(LedgerRollup.amount_cents), 0)).where(
-            LedgerRollup.operator_id == operator_id, LedgerRollup.day <= plan.last_day)
-        if plan.first_day is not None:
-            query = query.where(LedgerRollup.day >= plan.first_day)
-        if kinds is not None:
-            query = query.where(LedgerRollup.kind.in_(kinds))
-        if dims:
-            query = query.group_by(*rollup_dims)
-        add(session.exec(query).all())
+        for monthly, first, through in _rollup_pieces(plan.first_day, plan.last_day):
+            grain = (MONTH if monthly else DAY) if detailed else (MONTH_TOTAL if monthly else DAY_TOTAL)
+            query = select(*rollup_dims, func.coalesce(func.sum(LedgerRollup.entries), 0),
+                           func.coalesce(func.sum(LedgerRollup.amount_cents), 0)).where(
+                LedgerRollup.operator_id == operator_id, LedgerRollup.grain == grain, LedgerRollup.day <= through)
+            if first is not None:
+                query = query.where(LedgerRollup.day >= first)
+            if kinds is not None:
+                query = query.where(LedgerRollup.kind.in_(kinds))
+            if dims:
+                query = query.group_by(*rollup_dims)
+            add(session.exec(query).all())
 
     def live(*conditions) -> None:  # noqa: ANN002
         columns = _live_columns(dims)
@@ -236,9 +265,9 @@ def totals(
             conditions.append(LedgerEntry.created_at >= edge_start)
         live(*conditions)
     if plan.last_day is not None:  # the tail: unfolded rows inside the rollup days
-        conditions = [LedgerEntry.id > current.watermark, LedgerEntry.created_at < plan.core_end]
+        conditions = [LedgerEntry.id > current.watermark, unindexed(LedgerEntry.created_at) < plan.core_end]
         if plan.core_start is not None:
-            conditions.append(LedgerEntry.created_at >= plan.core_start)
+            conditions.append(unindexed(LedgerEntry.created_at) >= plan.core_start)
         live(*conditions)
     return {key: (count, cents) for key, (count, cents) in found.items() if count or cents}
 
@@ -252,7 +281,8 @@ def daily_totals(session: Session, operator_id: int, first: date, last: date, ti
     found: dict[tuple[date, str], int] = defaultdict(int)
     rows = session.exec(
         select(LedgerRollup.day, LedgerRollup.kind, func.sum(LedgerRollup.amount_cents))
-        .where(LedgerRollup.operator_id == operator_id, LedgerRollup.day >= first, LedgerRollup.day <= last)
+        .where(LedgerRollup.operator_id == operator_id, LedgerRollup.grain == DAY_TOTAL, LedgerRollup.day >= first,
+               LedgerRollup.day <= last)
         .group_by(LedgerRollup.day, LedgerRollup.kind)
     ).all()
     for day, kind, cents in rows:
@@ -260,8 +290,8 @@ def daily_totals(session: Session, operator_id: int, first: date, last: date, ti
     tail = session.exec(
         select(LedgerEntry.created_at, LedgerEntry.kind, LedgerEntry.amount_cents).where(
             LedgerEntry.operator_id == operator_id, LedgerEntry.id > current.watermark,
-            LedgerEntry.created_at >= local_midnight(first, timezone),
-            LedgerEntry.created_at < local_midnight(last + timedelta(days=1), timezone))
+            unindexed(LedgerEntry.created_at) >= local_midnight(first, timezone),
+            unindexed(LedgerEntry.created_at) < local_midnight(last + timedelta(days=1), timezone))
     ).all()
     for created_at, kind, cents in tail:
         found[(local_day(created_at, timezone), kind)] += int(cents)
@@ -301,7 +331,7 @@ class Chunk:
     old_id: int
     new_id: int
     timezone: str
-    buckets: dict[tuple, list[int]]  # (day, kind, channel, location, device) -> [entries, cents]
+    buckets: dict[tuple, list[int]]  # (grain, day, kind, channel, location, device) -> [entries, cents]
     cards: dict[int, list]  # card_id -> [card_created_at, balance, loaded, last_activity_at]
     rows: int
 
@@ -388,9 +418,7 @@ def read_chunk(operator_id: int, old_id: int, timezone: str, chunk_rows: int, no
             if local_midnight(day + timedelta(days=1), timezone) < begins + timedelta(seconds=QUARTER):
                 straddling.append(number)  # a midnight inside this quarter-hour: place each row
                 continue
-            slot = buckets[(day, kind, channel, int(location_id), int(device_id))]
-            slot[0] += int(entries)
-            slot[1] += int(cents)
+            _add(buckets, day, kind, channel, int(location_id), int(device_id), int(entries), int(cents))
         for number in sorted(set(straddling)):
             begins = datetime.fromtimestamp(number * QUARTER, UTC)
             for at, kind, channel, location_id, device_id, cents in session.exec(
@@ -398,9 +426,7 @@ def read_chunk(operator_id: int, old_id: int, timezone: str, chunk_rows: int, no
                 .join(Card, Card.id == LedgerEntry.card_id)
                 .where(*rows, LedgerEntry.created_at >= begins, LedgerEntry.created_at < begins + timedelta(seconds=QUARTER))
             ).all():
-                slot = buckets[(local_day(at, timezone), kind, channel, int(location_id), int(device_id))]
-                slot[0] += 1
-                slot[1] += int(cents)
+                _add(buckets, local_day(at, timezone), kind, channel, int(location_id), int(device_id), 1, int(cents))
         loaded = func.sum(case((LedgerEntry.kind.in_(SALES_KINDS), LedgerEntry.amount_cents), else_=0))
         cards = {
             int(card_id): [_aware(created), int(balance), int(load), _aware(last)]
@@ -412,6 +438,17 @@ def read_chunk(operator_id: int, old_id: int, timezone: str, chunk_rows: int, no
             ).all()
         }
     return Chunk(old_id, int(new_id), timezone, buckets, cards, count)
+
+
+def _add(buckets: dict, day: date, kind: str, channel: str, location_id: int, device_id: int, entries: int,
+         cents: int) -> None:
+    """Count rows of one local day at every grain."""
+    month = day.replace(day=1)
+    for key in ((DAY, day, kind, channel, location_id, device_id), (MONTH, month, kind, channel, location_id, device_id),
+                (DAY_TOTAL, day, kind, channel, NO_ID, NO_ID), (MONTH_TOTAL, month, kind, channel, NO_ID, NO_ID)):
+        slot = buckets[key]
+        slot[0] += entries
+        slot[1] += cents
 
 
 def write_chunk(operator_id: int, chunk: Chunk) -> bool:
@@ -431,14 +468,14 @@ def write_chunk(operator_id: int, chunk: Chunk) -> bool:
         if chunk.buckets:
             statement = insert(LedgerRollup)
             statement = statement.on_conflict_do_update(
-                index_elements=["operator_id", "day", "kind", "channel", "location_id", "device_id"],
+                index_elements=["operator_id", "grain", "day", "kind", "channel", "location_id", "device_id"],
                 set_={"entries": LedgerRollup.entries + statement.excluded.entries,
                       "amount_cents": LedgerRollup.amount_cents + statement.excluded.amount_cents},
             )
             session.connection().execute(statement, [
-                {"operator_id": operator_id, "day": day, "kind": kind, "channel": channel, "location_id": location_id,
-                 "device_id": device_id, "entries": entries, "amount_cents": cents}
-                for (day, kind, channel, location_id, device_id), (entries, cents) in chunk.buckets.items()])
+                {"operator_id": operator_id, "grain": grain, "day": day, "kind": kind, "channel": channel,
+                 "location_id": location_id, "device_id": device_id, "entries": entries, "amount_cents": cents}
+                for (grain, day, kind, channel, location_id, device_id), (entries, cents) in chunk.buckets.items()])
         if chunk.cards:
             statement = insert(CardActivity)
             later = case((statement.excluded.last_activity_at > CardActivity.last_activity_at,
@@ -456,11 +493,12 @@ def write_chunk(operator_id: int, chunk: Chunk) -> bool:
     return True
 
 
-def fold(operator_id: int, *, max_rows: int | None = None, chunk_rows: int = FOLD_CHUNK_ROWS,
+def fold(operator_id: int, *, max_rows: int | None = None, chunk_rows: int | None = None,
          now: datetime | None = None) -> int:
     """Fold the operator's unfolded ledger rows (up to max_rows, a chunk at a time); returns
     how many rows this call folded (0 when another worker got there first)."""
     folded = 0
+    chunk_rows = chunk_rows or FOLD_CHUNK_ROWS.get(read_engine().dialect.name, 5_000)
     while max_rows is None or folded < max_rows:
         state = _state(operator_id)
         if state is None:

@@ -26,6 +26,7 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Card, CardActivity, Device, LedgerEntry, LedgerRollup, LedgerRollupState, Location, Operator
 from app.services import dashboard_figures as figures
+from app.models.rollup import DAY, DAY_TOTAL, MONTH
 from app.services import reports, rollups
 
 NEWFOUNDLAND = "America/St_Johns"
@@ -330,7 +331,8 @@ def test_the_tail_and_a_newfoundland_day_boundary(database, make_operator):
         (date(2025, 3, 7), 10_000, 100, 9_900), (date(2025, 3, 8), 0, 600, 9_300)]
     with read_session() as session:
         days = session.exec(select(LedgerRollup.day, func.sum(LedgerRollup.amount_cents)).where(
-            LedgerRollup.operator_id == history.operator_id).group_by(LedgerRollup.day).order_by(LedgerRollup.day)).all()
+            LedgerRollup.operator_id == history.operator_id, LedgerRollup.grain == DAY).group_by(LedgerRollup.day)
+            .order_by(LedgerRollup.day)).all()
     assert [(str(day), int(cents)) for day, cents in days] == [("2025-03-07", 9_900), ("2025-03-08", -200)]
     today = figures.period_figures(history.operator_id, *figures.today_period(NEWFOUNDLAND, BASE + timedelta(hours=1)))
     assert (today.redeemed_cents, today.redemption_count) == (600, 2)
@@ -363,7 +365,7 @@ def test_two_folders_at_once_never_count_a_row_twice(database, make_operator, mo
     assert sorted(results) == [0, 22]  # one claimed the rows, the other's claim matched nothing
     with read_session() as session:
         entries, cents = session.exec(select(func.sum(LedgerRollup.entries), func.sum(LedgerRollup.amount_cents)).where(
-            LedgerRollup.operator_id == history.operator_id)).one()
+            LedgerRollup.operator_id == history.operator_id, LedgerRollup.grain == MONTH)).one()
         balances = session.exec(select(func.sum(CardActivity.balance_cents)).where(
             CardActivity.operator_id == history.operator_id)).one()
     assert (int(entries), int(cents), int(balances)) == (22, sum(r["amount_cents"] for r in history.rows),
@@ -383,7 +385,8 @@ def test_a_time_zone_change_rebuilds_the_rollup_in_the_new_zone(database, make_o
     rollups.fold(history.operator_id)
     with read_session() as session:
         state = session.get(LedgerRollupState, history.operator_id)
-        days = session.exec(select(LedgerRollup.day).where(LedgerRollup.operator_id == history.operator_id)).all()
+        days = session.exec(select(LedgerRollup.day).where(LedgerRollup.operator_id == history.operator_id,
+                                                            LedgerRollup.grain == DAY_TOTAL)).all()
     assert state.timezone == NEWFOUNDLAND and {str(day) for day in days} == {"2025-03-08"}
     assert_everything_matches(history, (BASE - timedelta(hours=5), BASE + timedelta(hours=7)), BASE)
 
@@ -444,3 +447,20 @@ def test_split_covers_a_range_exactly_once(timezone):
         pieces.sort()
         assert pieces[0][0] == start and pieces[-1][1] == end
         assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:], strict=False))
+
+
+@pytest.mark.parametrize("first,last", [
+    (date(2025, 1, 1), date(2025, 12, 31)), (date(2025, 1, 15), date(2025, 3, 1)), (date(2025, 2, 3), date(2025, 2, 27)),
+    (date(2024, 12, 31), date(2025, 1, 31)), (None, date(2025, 6, 14)), (None, date(2025, 6, 30)),
+    (date(2025, 3, 1), date(2025, 3, 31))])
+def test_rollup_pieces_cover_the_days_exactly_once(first, last):
+    """Whole months as month rows and the other days as day rows: every day of the range once."""
+    covered: list[date] = []
+    for monthly, start, through in rollups._rollup_pieces(first, last):
+        day = start or date(2024, 1, 1)
+        assert not monthly or day.day == 1 and (through + timedelta(days=1)).day == 1
+        while day <= through:
+            covered.append(day)
+            day += timedelta(days=1)
+    expected_first = first or date(2024, 1, 1)
+    assert sorted(covered) == [expected_first + timedelta(days=n) for n in range((last - expected_first).days + 1)]
