@@ -16,7 +16,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 
-from app.services import daily_summary, outbox, pos_payments, webhooks
+from app.services import daily_summary, outbox, pos_payments, rollups, webhooks
 from app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ def jobs() -> list[Callable[[], Awaitable[None]]]:
     without one, emails stay in the outbox for the dashboard)."""
     loops: list[Callable[[], Awaitable[None]]] = [
         webhooks.deliver_forever, expire_pos_payments_forever, daily_summary.send_forever,
+        rollups.fold_forever,  # ledger rollups for the dashboard and reports (claims by watermark)
     ]
     if get_settings().smtp_url:
         loops.insert(0, outbox.deliver_forever)

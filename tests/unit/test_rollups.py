@@ -464,3 +464,35 @@ def test_rollup_pieces_cover_the_days_exactly_once(first, last):
             day += timedelta(days=1)
     expected_first = first or date(2024, 1, 1)
     assert sorted(covered) == [expected_first + timedelta(days=n) for n in range((last - expected_first).days + 1)]
+
+
+def test_the_background_folder_keeps_every_operator_folded(database, make_operator):
+    import asyncio
+
+    from app.services import background
+
+    assert rollups.fold_forever in background.jobs()
+    networks = [new_network(make_operator, zone) for zone in (TORONTO, NEWFOUNDLAND)]
+    for history in networks:
+        add_cards(history, [(0, "dashboard", 4_000)])
+
+    def folded() -> list:
+        with read_session() as session:
+            states = [session.get(LedgerRollupState, h.operator_id) for h in networks]
+        done = all(state is not None and state.last_ledger_id == max(_ledger_ids(h.operator_id))
+                   for state, h in zip(states, networks, strict=True))
+        return states if done else []
+
+    async def run_until_folded() -> None:
+        task = asyncio.create_task(rollups.fold_forever(poll_seconds=0.05))
+        for _ in range(300):
+            await asyncio.sleep(0.05)
+            if folded():
+                break
+        task.cancel()
+
+    # Its own event loop in its own thread: another test's loop may still run on this one.
+    worker = threading.Thread(target=lambda: asyncio.run(run_until_folded()))
+    worker.start()
+    worker.join(60)
+    assert [state.timezone for state in folded()] == [TORONTO, NEWFOUNDLAND]
