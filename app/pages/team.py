@@ -79,11 +79,12 @@ def _member_row(member: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.vstack(
                 rx.hstack(
-                    rx.text(rx.cond(member.name != "", member.name, member.email), weight="medium"),
+                    rx.text(rx.cond(member.name != "", member.name, member.email), weight="medium", word_break="break-all"),
                     rx.cond(member.is_you, rx.badge("You", color_scheme="blue", size="1")),
                     align="center",
                 ),
-                rx.text(member.email, size="2", color=rx.color("gray", 11), id="team-member-email-" + member_id),
+                rx.text(member.email, size="2", color=rx.color("gray", 11), id="team-member-email-" + member_id,
+                        display=rx.cond(member.name != "", "block", "none")),
                 spacing="0",
             )
         ),
@@ -91,7 +92,7 @@ def _member_row(member: rx.Var) -> rx.Component:
             rx.badge(member.role_label, color_scheme=rx.cond(member.role == OWNER, "amber", "gray"), size="2",
                      id="team-member-role-" + member_id)
         ),
-        rx.table.cell(member.last_sign_in, id="team-member-last-sign-in-" + member_id, white_space="nowrap"),
+        rx.table.cell(member.last_sign_in, id="team-member-last-sign-in-" + member_id),
         rx.table.cell(
             rx.hstack(
                 rx.button(
@@ -146,9 +147,15 @@ def _members() -> rx.Component:
 def _invitation_row(invitation: rx.Var) -> rx.Component:
     invitation_id = invitation.id.to_string()
     return rx.table.row(
-        rx.table.cell(rx.text(invitation.email, weight="medium"), id="team-invitation-email-" + invitation_id),
-        rx.table.cell(invitation.role_label),
-        rx.table.cell(invitation.invited_by),
+        rx.table.cell(
+            rx.vstack(
+                rx.text(invitation.email, weight="medium", id="team-invitation-email-" + invitation_id,
+                        word_break="break-all"),
+                rx.text(invitation.role_label, " · invited by ", invitation.invited_by, size="2",
+                        color=rx.color("gray", 11)),
+                spacing="0",
+            )
+        ),
         rx.table.cell(
             rx.cond(
                 invitation.expired,
@@ -181,9 +188,7 @@ def _invitations() -> rx.Component:
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
-                            rx.table.column_header_cell("Email"),
-                            rx.table.column_header_cell("Role"),
-                            rx.table.column_header_cell("Invited by"),
+                            rx.table.column_header_cell("Invited"),
                             rx.table.column_header_cell("Link"),
                             rx.table.column_header_cell(""),
                         )
