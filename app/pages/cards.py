@@ -1,4 +1,4 @@
-"""Cards: list with search and status filter, issue a card, one card with its ledger."""
+"""Cards: list with search, filters and bulk actions, issue a card, one card with its ledger."""
 
 from __future__ import annotations
 
@@ -64,16 +64,134 @@ def _issue_dialog() -> rx.Component:
     )
 
 
+def _tick(checked: rx.Var, on_change, element_id, label: str, disabled=False) -> rx.Component:  # noqa: ANN001
+    """A checkbox with a 40 px tap area (the box itself stays small)."""
+    return rx.checkbox(checked=checked, on_change=on_change, id=element_id, size="3", disabled=disabled,
+                       aria_label=label, min_height="40px", min_width="40px", justify_content="center")
+
+
 def _card_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
+        rx.table.cell(_tick(CardsState.all_matching | CardsState.selected_ids.contains(row.id),
+                            lambda checked: CardsState.toggle_card(row.id, checked),
+                            "card-select-" + row.id.to_string(), "Select this card"),
+                      padding_y="0", vertical_align="middle"),
         rx.table.cell(rx.link(row.masked, href="/cards/" + row.id.to_string(), id="card-link-" + row.last4, weight="medium", display="inline-block", padding_y="10px", min_width="96px")),
         rx.table.cell(row.balance, id="card-row-balance-" + row.last4),
-        rx.table.cell(status_badge(row.status)),
-        rx.table.cell(row.recipient),
+        rx.table.cell(status_badge(row.status, "card-row-status-" + row.id.to_string())),
+        rx.table.cell(row.recipient, overflow_wrap="anywhere"),
+        rx.table.cell(row.channel),
         rx.table.cell(row.created),
         id="card-row-" + row.id.to_string(),
         class_name="card-row",
         align="center",
+    )
+
+
+def _select(element_id: str, label: str, value: rx.Var, on_change, options: list[tuple[str, str]]) -> rx.Component:  # noqa: ANN001
+    return rx.select.root(
+        rx.select.trigger(id=element_id, aria_label=label),
+        rx.select.content(*(rx.select.item(text, value=option, id=f"{element_id.removesuffix('-filter')}-{option}")
+                            for option, text in options)),
+        value=value,
+        on_change=on_change,
+        size="3",
+    )
+
+
+def _labelled(label: str, element_id: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, as_="label", custom_attrs={"htmlFor": element_id}, size="2", weight="medium"),
+        control,
+        spacing="1",
+        flex="1 1 160px",
+        min_width="150px",
+    )
+
+
+def _range_filters() -> rx.Component:
+    """Balance range (dollars) and issue days (the operator's time zone), applied together."""
+    return rx.form(
+        rx.flex(
+            _labelled("Balance from ($)", "cards-min-balance", rx.input(
+                name="min_balance", id="cards-min-balance", placeholder="0.00", input_mode="decimal", size="3",
+                default_value=CardsState.min_balance, width="100%")),
+            _labelled("Balance to ($)", "cards-max-balance", rx.input(
+                name="max_balance", id="cards-max-balance", placeholder="any", input_mode="decimal", size="3",
+                default_value=CardsState.max_balance, width="100%")),
+            _labelled("Issued from", "cards-issued-from", rx.input(
+                name="issued_from", id="cards-issued-from", type="date", size="3",
+                default_value=CardsState.issued_from, width="100%")),
+            _labelled("Issued to", "cards-issued-to", rx.input(
+                name="issued_to", id="cards-issued-to", type="date", size="3",
+                default_value=CardsState.issued_to, width="100%")),
+            rx.hstack(
+                rx.button(rx.icon("filter"), "Apply", id="cards-filter-apply", type="submit", size="3"),
+                rx.cond(CardsState.filtered, rx.button("Clear filters", id="cards-filter-clear", type="button",
+                                                       size="3", variant="soft", on_click=CardsState.clear_filters)),
+                align="end",
+            ),
+            gap="12px",
+            wrap="wrap",
+            align="end",
+            width="100%",
+        ),
+        on_submit=CardsState.apply_filters,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _bulk_bar() -> rx.Component:
+    """What is selected, widening to every matching card, and the actions (each confirmed)."""
+    return rx.cond(
+        CardsState.selected_count > 0,
+        rx.flex(
+            rx.text(CardsState.selection_text, id="cards-selection", weight="medium"),
+            rx.cond(
+                CardsState.can_select_all_matching,
+                rx.button("Select all ", CardsState.match_count.to_string(), " matching cards", id="cards-select-all-matching",
+                          size="3", variant="ghost", on_click=CardsState.select_all_matching),
+            ),
+            rx.button("Clear selection", id="cards-clear-selection", size="3", variant="ghost",
+                      on_click=CardsState.clear_selection),
+            rx.spacer(),
+            rx.button(rx.icon("snowflake"), "Freeze", id="cards-bulk-freeze", size="3", color_scheme="blue",
+                      on_click=CardsState.ask_bulk("freeze")),
+            rx.button(rx.icon("sun"), "Unfreeze", id="cards-bulk-unfreeze", size="3", variant="soft",
+                      color_scheme="green", on_click=CardsState.ask_bulk("unfreeze")),
+            rx.button(rx.icon("mail"), "Resend email", id="cards-bulk-resend", size="3", variant="soft",
+                      on_click=CardsState.ask_bulk("resend_email")),
+            gap="12px",
+            wrap="wrap",
+            align="center",
+            width="100%",
+            padding="12px",
+            border_radius="8px",
+            background_color=rx.color("accent", 3),
+            id="cards-bulk-bar",
+        ),
+    )
+
+
+def _bulk_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(CardsState.bulk_question, id="cards-bulk-question"),
+            rx.alert_dialog.description(CardsState.bulk_consequence),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", size="3", id="cards-bulk-cancel",
+                                                 on_click=CardsState.cancel_bulk)),
+                rx.alert_dialog.action(rx.button("Yes, go ahead", size="3", id="cards-bulk-confirm",
+                                                 on_click=CardsState.confirm_bulk)),
+                justify="end",
+                spacing="3",
+                margin_top="16px",
+            ),
+            max_width="460px",
+        ),
+        open=CardsState.bulk_action != "",
+        on_open_change=lambda is_open: rx.cond(is_open, rx.noop(), CardsState.cancel_bulk),
     )
 
 
@@ -91,17 +209,10 @@ def cards_page() -> rx.Component:
             flex="1 1 420px",
             max_width="560px",
         ),
-        rx.select.root(
-            rx.select.trigger(id="cards-status-filter", aria_label="Status"),
-            rx.select.content(
-                rx.select.item("All statuses", value="all", id="cards-status-all"),
-                rx.select.item("Active", value="active", id="cards-status-active"),
-                rx.select.item("Frozen", value="frozen", id="cards-status-frozen"),
-            ),
-            value=CardsState.status_filter,
-            on_change=CardsState.set_status_filter,
-            size="3",
-        ),
+        _select("cards-status-filter", "Status", CardsState.status_filter, CardsState.set_status_filter,
+                [("all", "All statuses"), ("active", "Active"), ("frozen", "Frozen"), ("empty", "Empty (no balance)")]),
+        _select("cards-channel-filter", "Channel", CardsState.channel_filter, CardsState.set_channel_filter,
+                [("all", "All channels"), ("dashboard", "Dashboard"), ("api", "API"), ("shop", "Shop")]),
         rx.spacer(),
         _issue_dialog(),
         gap="12px",
@@ -114,20 +225,25 @@ def cards_page() -> rx.Component:
         rx.table.root(
             rx.table.header(
                 rx.table.row(
+                    rx.table.column_header_cell(
+                        _tick(CardsState.page_selected, CardsState.toggle_page, "cards-select-page",
+                              "Select every card on this page"),
+                        padding_y="0", width="56px"),
                     rx.table.column_header_cell("Card"),
                     rx.table.column_header_cell("Balance"),
                     rx.table.column_header_cell("Status"),
                     rx.table.column_header_cell("Recipient"),
+                    rx.table.column_header_cell("Channel"),
                     rx.table.column_header_cell("Issued"),
                 )
             ),
             rx.table.body(rx.foreach(CardsState.rows, _card_row)),
             id="cards-table",
             width="100%",
-            size="3",
+            size="2",
         ),
         rx.callout(
-            rx.cond(CardsState.query != "", "No card matches this search.", "No cards yet. Issue the first one."),
+            rx.cond(CardsState.filtered, "No card matches these filters.", "No cards yet. Issue the first one."),
             icon="info",
             id="cards-empty",
         ),
@@ -140,11 +256,20 @@ def cards_page() -> rx.Component:
     )
     return dashboard_shell(
         rx.vstack(
-            page_title("Cards", "Every card of your network. Search by the last 4 of the code or the recipient's email."),
+            page_title("Cards", "Every card of your network. Search by the last 4 of the code or the recipient's email, "
+                       "filter, and act on many cards at once."),
             toolbar,
-            error_callout(CardsState.list_error, "cards-error"),
+            _range_filters(),
+            error_callout(CardsState.filter_error, "cards-error"),
+            rx.text(CardsState.match_count_text, id="cards-count", size="3", color=rx.color("gray", 11)),
+            _bulk_bar(),
+            error_callout(CardsState.bulk_error, "cards-bulk-error"),
+            rx.cond(CardsState.bulk_message != "",
+                    rx.callout(CardsState.bulk_message, icon="circle-check", color_scheme="green", id="cards-bulk-result",
+                               width="100%")),
             table,
             pager,
+            _bulk_dialog(),
             spacing="4",
             width="100%",
         ),

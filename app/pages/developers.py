@@ -203,7 +203,7 @@ def _log_filters() -> rx.Component:
         rx.button("Clear filters", id="api-log-clear", size="3", variant="soft", on_click=DevelopersState.clear_log_filters),
         rx.spacer(),
         rx.cond(
-            DevelopersState.live & (DevelopersState.log_cursor_stack.length() == 0),
+            DevelopersState.live & (DevelopersState.cursor_stack.length() == 0),
             rx.badge(rx.icon("radio", size=14), "Live", color_scheme="green", size="2", id="api-log-live"),
             rx.badge("Paused on an older page", color_scheme="gray", size="2", id="api-log-paused"),
         ),
@@ -241,10 +241,10 @@ def _log_section() -> rx.Component:
         ),
     )
     pager = rx.hstack(
-        rx.button("Newer", id="api-log-prev", size="3", variant="soft", disabled=DevelopersState.log_cursor_stack.length() == 0,
-                  on_click=DevelopersState.previous_log_page),
-        rx.button("Older", id="api-log-next", size="3", variant="soft", disabled=DevelopersState.log_next_cursor == 0,
-                  on_click=DevelopersState.next_log_page),
+        rx.button("Newer", id="api-log-prev", size="3", variant="soft", disabled=DevelopersState.cursor_stack.length() == 0,
+                  on_click=DevelopersState.previous_page),
+        rx.button("Older", id="api-log-next", size="3", variant="soft", disabled=DevelopersState.next_cursor == 0,
+                  on_click=DevelopersState.next_page),
         justify="end",
         width="100%",
     )

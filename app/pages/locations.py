@@ -1,12 +1,13 @@
 """Locations: the list (search, filters), the create/edit form, and one location with
-its devices, activation link, POS keys, item catalog and recent redemptions."""
+its devices, activation link, POS keys, item catalog, redemptions (paged), what it is
+owed now and the payouts it was paid in (paged)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from app.components.layout import dashboard_shell, error_callout, page_title
-from app.state.locations import LocationDetailState, LocationFormState, LocationsState
+from app.state.locations import LocationDetailState, LocationFormState, LocationMoneyState, LocationsState
 
 
 def _active_badge(active: rx.Var, element_id: str | rx.Var = "") -> rx.Component:
@@ -703,7 +704,7 @@ def _redemption_row(row: rx.Var) -> rx.Component:
 def _redemptions_card() -> rx.Component:
     state = LocationDetailState
     return _section(
-        "Recent redemptions",
+        "Redemptions",
         rx.cond(
             state.redemption_rows.length() > 0,
             rx.table.root(
@@ -726,6 +727,7 @@ def _redemptions_card() -> rx.Component:
             rx.text("Redemptions appear here once this location redeems cards.", size="2", color=rx.color("gray", 11),
                     id="redemptions-empty"),
         ),
+        _pager(state, "redemptions"),
         _confirm_dialog(
             open_=state.confirm_void_id != 0,
             title="Void this redemption?",
@@ -737,6 +739,99 @@ def _redemptions_card() -> rx.Component:
             prefix="redemption-void",
         ),
         description="Today's redemptions can be voided here or on the device (the money goes back on the card).",
+    )
+
+
+def _pager(state, prefix: str) -> rx.Component:  # noqa: ANN001 - a state with the KeysetPaging mixin
+    return rx.cond(
+        (state.cursor_stack.length() > 0) | (state.next_cursor != 0),
+        rx.hstack(
+            rx.button("Previous", id=f"{prefix}-prev", size="3", variant="soft",
+                      disabled=state.cursor_stack.length() == 0, on_click=state.previous_page),
+            rx.button("Next", id=f"{prefix}-next", size="3", variant="soft", disabled=state.next_cursor == 0,
+                      on_click=state.next_page),
+            justify="end",
+            width="100%",
+        ),
+    )
+
+
+def _money_figure(label: str, value: rx.Var, element_id: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", color=rx.color("gray", 11)),
+        rx.text(value, size="5", weight="bold", id=element_id),
+        spacing="0",
+        min_width="120px",
+        flex="1",
+    )
+
+
+PAYOUT_STATUS_COLORS = {"draft": "gray", "exported": "blue", "paid": "green", "cancelled": "red"}
+
+
+def _payout_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text("#", row.batch_id.to_string(), weight="medium")),
+        rx.table.cell(rx.badge(row.status, color_scheme=rx.match(row.status, *PAYOUT_STATUS_COLORS.items(), "gray"),
+                               size="2", id="location-payout-status-" + row.id.to_string())),
+        rx.table.cell(row.redemptions),
+        rx.table.cell(row.gross),
+        rx.table.cell(row.net, id="location-payout-net-" + row.id.to_string()),
+        rx.table.cell(row.created),
+        rx.table.cell(row.paid),
+        id="location-payout-row-" + row.id.to_string(),
+        class_name="location-payout-row",
+        align="center",
+    )
+
+
+def _money_card() -> rx.Component:
+    state = LocationMoneyState
+    owed = state.payable
+    return _section(
+        "Payables and payouts",
+        rx.heading("Owed now", size="3"),
+        rx.flex(
+            _money_figure("Redemptions", owed.count, "location-payable-count"),
+            _money_figure("Gross", owed.gross, "location-payable-gross"),
+            _money_figure(rx.text("Commission (", owed.commission_rate, ")"), owed.commission,
+                          "location-payable-commission"),
+            _money_figure("Net to pay", owed.net, "location-payable-net"),
+            gap="16px",
+            wrap="wrap",
+            width="100%",
+            id="location-payables",
+        ),
+        rx.heading("Payouts", size="3", margin_top="8px"),
+        rx.cond(
+            state.payout_rows.length() > 0,
+            rx.box(
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Batch"),
+                            rx.table.column_header_cell("Status"),
+                            rx.table.column_header_cell("Redemptions"),
+                            rx.table.column_header_cell("Gross"),
+                            rx.table.column_header_cell("Net"),
+                            rx.table.column_header_cell("Created"),
+                            rx.table.column_header_cell("Paid"),
+                        )
+                    ),
+                    rx.table.body(rx.foreach(state.payout_rows, _payout_row)),
+                    id="location-payouts-table",
+                    width="100%",
+                    size="2",
+                ),
+                overflow_x="auto",
+                width="100%",
+            ),
+            rx.text("No payout batch has paid this location yet.", size="2", color=rx.color("gray", 11),
+                    id="location-payouts-empty"),
+        ),
+        _pager(state, "location-payouts"),
+        description="Completed redemptions not yet in a payout batch, with the commission the network keeps; "
+        "then every batch line that paid (or will pay) this location. Batches are made on the Settlements screen.",
     )
 
 
@@ -1019,6 +1114,7 @@ def location_detail_page() -> rx.Component:
         _items_card(),
         rx.cond(loc.mode == "pos", _square_card()),
         _redemptions_card(),
+        _money_card(),
         _notifications_card(),
         spacing="4",
         width="100%",

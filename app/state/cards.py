@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import reflex as rx
 from sqlalchemy import and_
@@ -16,6 +17,7 @@ from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import format_cents, parse_amount
 from app.services.timefmt import format_local_time
+from app.state.paging import KeysetPaging
 from app.state.session import SessionState
 
 PAGE_SIZE = 20
@@ -126,14 +128,51 @@ def _who(entry: LedgerEntry, places: Places) -> str:
     return "System"
 
 
-class CardsState(SessionState):
+# The filters as they stand in the address: /cards?status=frozen&min=10&max=50&from=2026-01-01&to=2026-01-31&channel=api&q=sam
+URL_FILTERS = ("q", "status", "min", "max", "from", "to", "channel")
+ALL = "all"
+BULK_QUESTIONS = {
+    "freeze": ("Freeze", "Frozen cards cannot be spent or topped up until they are unfrozen; their value stays. "
+               "Cards already frozen stay as they are."),
+    "unfreeze": ("Unfreeze", "The cards can be spent and topped up again. Cards already active stay as they are."),
+    "resend_email": ("Resend the email of", "Each card's recipient gets the card email again (code, link and QR "
+                     "code), through the Outbox. Cards without a recipient email are skipped."),
+}
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def _balance_bound(text: str, label: str, field: str) -> int | None:
+    if not text.strip():
+        return None
+    try:
+        return parse_amount(text, field=field)
+    except GiftnetError:
+        raise GiftnetError(ErrorCode.invalid_input, f"{label}: enter an amount in dollars, like 25 or 25.50.",
+                           field=field) from None
+
+
+class CardsState(KeysetPaging, SessionState):
     rows: list[CardRow] = []
+    # filters, as typed (the address holds them too)
     query: str = ""
-    status_filter: str = "all"
-    cursor_stack: list[int] = []
-    next_cursor: int = 0
-    loading: bool = False
-    list_error: str = ""
+    status_filter: str = ALL
+    channel_filter: str = ALL
+    min_balance: str = ""
+    max_balance: str = ""
+    issued_from: str = ""
+    issued_to: str = ""
+    filter_error: str = ""
+    match_count: int = 0
+    match_count_capped: bool = False
+    # bulk actions: the cards ticked, or every card matching the filter
+    selected_ids: list[int] = []
+    all_matching: bool = False
+    bulk_action: str = ""  # the action the confirmation dialog asks about; "" when closed
+    bulk_message: str = ""
+    bulk_error: str = ""
     # issue form
     issue_open: bool = False
     issue_error: str = ""
@@ -142,61 +181,242 @@ class CardsState(SessionState):
     issued_card_id: int = 0
     issued_email_to: str = ""
 
-    def _reload(self, cursor: int | None = None):
+    # --- the filter -----------------------------------------------------------
+
+    def _filter_params(self) -> dict[str, str]:
+        params = {"q": self.query, "status": "" if self.status_filter == ALL else self.status_filter,
+                  "min": self.min_balance, "max": self.max_balance, "from": self.issued_from,
+                  "to": self.issued_to, "channel": "" if self.channel_filter == ALL else self.channel_filter}
+        return {name: value for name, value in params.items() if value}
+
+    def _card_filter(self, timezone: str) -> cards.CardFilter:
+        """The typed filters, validated; refuses with the message the screen shows."""
+        return cards.card_filter(
+            timezone=timezone,
+            query=self.query or None,
+            status=None if self.status_filter == ALL else self.status_filter,
+            min_balance_cents=_balance_bound(self.min_balance, "Balance from", "min_balance"),
+            max_balance_cents=_balance_bound(self.max_balance, "Balance to", "max_balance"),
+            issued_from=self.issued_from or None,
+            issued_to=self.issued_to or None,
+            channel=None if self.channel_filter == ALL else self.channel_filter,
+        )
+
+    def _apply_filters(self):
+        """Show the first page for the filters in state, and put them in the address
+        (a new address runs `load`, which reads them back; the same address reloads here)."""
         who = self._signed_in()
         if who is None:
             return rx.redirect("/login")
         try:
-            page = cards.list_cards(
-                who.operator_id,
-                query=self.query or None,
-                status=None if self.status_filter == "all" else self.status_filter,
-                limit=PAGE_SIZE,
-                cursor=cursor,
-            )
+            self._card_filter(who.timezone)
         except GiftnetError as error:
-            self.list_error = error.message
+            self.filter_error = error.message
             return None
-        self.list_error = ""
+        params = self._filter_params()
+        if params == {name: value for name, value in self.router.page.params.items() if name in URL_FILTERS}:
+            return self._reset_and_load()
+        return rx.redirect("/cards" + (f"?{urlencode(params)}" if params else ""), replace=True)
+
+    def _reset_and_load(self):
+        self.selected_ids, self.all_matching = [], False
+        self.filter_error = ""
+        self._count()
+        return self._first_page()
+
+    def _count(self) -> None:
+        who = self._signed_in()
+        if who is None:
+            return
+        try:
+            counted = cards.count_cards(who.operator_id, self._card_filter(who.timezone))
+        except GiftnetError:
+            return
+        self.match_count, self.match_count_capped = counted.count - counted.at_least, counted.at_least
+
+    def _load_page(self, cursor: int | None = None):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        try:
+            page = cards.list_cards(who.operator_id, filters=self._card_filter(who.timezone), limit=PAGE_SIZE,
+                                    cursor=cursor)
+        except GiftnetError as error:
+            self.filter_error = error.message
+            self.rows, self.next_cursor, self.match_count = [], 0, 0
+            return None
         self.rows = [_card_row(card, who.timezone) for card in page.cards]
         self.next_cursor = page.next_cursor or 0
         return None
 
+    @rx.var
+    def filtered(self) -> bool:
+        return bool(self._filter_params())
+
+    @rx.var
+    def match_count_text(self) -> str:
+        if self.match_count_capped:
+            return f"More than {self.match_count:,} cards match"
+        if self.filtered:
+            return f"{self.match_count:,} {'card matches' if self.match_count == 1 else 'cards match'}"
+        return _plural(self.match_count, "card", "cards")
+
     @rx.event
     def load(self):
-        self.cursor_stack = []
+        params = self.router.page.params
+        self.query = str(params.get("q", "")).strip()[:254]
+        self.status_filter = str(params.get("status", "")) or ALL
+        self.channel_filter = str(params.get("channel", "")) or ALL
+        self.min_balance = str(params.get("min", ""))[:32]
+        self.max_balance = str(params.get("max", ""))[:32]
+        self.issued_from = str(params.get("from", ""))[:10]
+        self.issued_to = str(params.get("to", ""))[:10]
         self.issue_key = uuid.uuid4().hex
-        return self._reload()
+        self.bulk_action, self.bulk_message, self.bulk_error = "", "", ""
+        # The fields are uncontrolled inputs: an address opened with filters fills them in.
+        typed = {"cards-search": self.query, "cards-min-balance": self.min_balance,
+                 "cards-max-balance": self.max_balance, "cards-issued-from": self.issued_from,
+                 "cards-issued-to": self.issued_to}
+        redirect = self._reset_and_load()
+        return redirect or [rx.set_value(element_id, value) for element_id, value in typed.items()]
 
     @rx.event
     def search(self, form: dict):
         self.query = str(form.get("query", "")).strip()
-        self.cursor_stack = []
-        return self._reload()
+        return self._apply_filters()
 
     @rx.event
     def clear_search(self):
         self.query = ""
-        self.cursor_stack = []
-        return self._reload()
+        return self._apply_filters()
 
     @rx.event
     def set_status_filter(self, value: str):
-        self.status_filter = value
-        self.cursor_stack = []
-        return self._reload()
+        self.status_filter = value if value in (ALL, *cards.FILTER_STATUSES) else ALL
+        return self._apply_filters()
 
     @rx.event
-    def next_page(self):
-        if not self.next_cursor:
+    def set_channel_filter(self, value: str):
+        self.channel_filter = value if value in (ALL, *cards.FILTER_CHANNELS) else ALL
+        return self._apply_filters()
+
+    @rx.event
+    def apply_filters(self, form: dict):
+        self.min_balance = str(form.get("min_balance", "")).strip()[:32]
+        self.max_balance = str(form.get("max_balance", "")).strip()[:32]
+        self.issued_from = str(form.get("issued_from", "")).strip()[:10]
+        self.issued_to = str(form.get("issued_to", "")).strip()[:10]
+        return self._apply_filters()
+
+    @rx.event
+    def clear_filters(self):
+        self.query, self.status_filter, self.channel_filter = "", ALL, ALL
+        self.min_balance, self.max_balance, self.issued_from, self.issued_to = "", "", "", ""
+        self.filter_error = ""
+        then = self._apply_filters()
+        return [*([then] if then else []), *(rx.set_value(element_id, "") for element_id in (
+            "cards-search", "cards-min-balance", "cards-max-balance", "cards-issued-from", "cards-issued-to"))]
+
+    # --- selection and bulk actions ----------------------------------------------
+
+    @rx.var
+    def selected_count(self) -> int:
+        return self.match_count if self.all_matching else len(self.selected_ids)
+
+    @rx.var
+    def page_selected(self) -> bool:
+        """Every card of the page on screen is ticked (the header checkbox)."""
+        return bool(self.rows) and (self.all_matching or all(row.id in self.selected_ids for row in self.rows))
+
+    @rx.var
+    def can_select_all_matching(self) -> bool:
+        return self.page_selected and not self.all_matching and self.match_count > len(self.rows)
+
+    @rx.var
+    def selection_text(self) -> str:
+        if self.all_matching:
+            return f"All {_plural(self.match_count, 'card', 'cards')} matching the filter are selected."
+        return f"{_plural(len(self.selected_ids), 'card', 'cards')} selected."
+
+    @rx.var
+    def bulk_question(self) -> str:
+        verb = BULK_QUESTIONS.get(self.bulk_action, ("", ""))[0]
+        return f"{verb} {_plural(self.selected_count, 'card', 'cards')}?" if verb else ""
+
+    @rx.var
+    def bulk_consequence(self) -> str:
+        return BULK_QUESTIONS.get(self.bulk_action, ("", ""))[1]
+
+    @rx.event
+    def toggle_card(self, card_id: int, checked: bool):
+        card_id = int(card_id)
+        self.bulk_message, self.bulk_error = "", ""
+        if self.all_matching:  # unticking one card of "all matching" keeps the rest of this page
+            self.all_matching = False
+            self.selected_ids = [row.id for row in self.rows]
+        if checked and card_id not in self.selected_ids:
+            self.selected_ids = [*self.selected_ids, card_id]
+        elif not checked:
+            self.selected_ids = [selected for selected in self.selected_ids if selected != card_id]
+
+    @rx.event
+    def toggle_page(self, checked: bool):
+        self.bulk_message, self.bulk_error = "", ""
+        self.all_matching = False
+        on_page = [row.id for row in self.rows]
+        kept = [selected for selected in self.selected_ids if selected not in on_page]
+        self.selected_ids = [*kept, *on_page] if checked else kept
+
+    @rx.event
+    def select_all_matching(self):
+        self._count()
+        if self.match_count_capped or self.match_count > cards.BULK_LIMIT:
+            self.bulk_error = (f"{self.match_count_text}: one action reaches at most {cards.BULK_LIMIT:,} cards. "
+                               "Narrow the filter (status, balance, dates or channel) first.")
+            return
+        self.bulk_error = ""
+        self.all_matching = True
+
+    @rx.event
+    def clear_selection(self):
+        self.selected_ids, self.all_matching = [], False
+        self.bulk_error = ""
+
+    @rx.event
+    def ask_bulk(self, action: str):
+        self.bulk_message, self.bulk_error = "", ""
+        if action in BULK_QUESTIONS and self.selected_count > 0:
+            self.bulk_action = action
+
+    @rx.event
+    def cancel_bulk(self):
+        self.bulk_action = ""
+
+    @rx.event
+    def confirm_bulk(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        action, self.bulk_action = self.bulk_action, ""
+        try:
+            if self.all_matching:
+                card_ids = cards.matching_card_ids(who.operator_id, self._card_filter(who.timezone))
+                if len(card_ids) > cards.BULK_LIMIT:
+                    raise GiftnetError(ErrorCode.invalid_input, f"More than {cards.BULK_LIMIT:,} cards match now: "
+                                       "narrow the filter first.", field="card_ids")
+            else:
+                card_ids = list(self.selected_ids)
+            outcome = cards.run_bulk_action(Actor(who.operator_id, user_id=who.user_id, role=who.role), action,
+                                            card_ids)
+        except GiftnetError as error:
+            self.bulk_error = error.message
             return None
-        self.cursor_stack = [*self.cursor_stack, self.next_cursor]
-        return self._reload(self.next_cursor)
-
-    @rx.event
-    def previous_page(self):
-        self.cursor_stack = self.cursor_stack[:-1]
-        return self._reload(self.cursor_stack[-1] if self.cursor_stack else None)
+        self.bulk_message = outcome.summary[:1].upper() + outcome.summary[1:] + "."
+        if action == "resend_email" and outcome.changed:
+            self.bulk_message += " The Outbox screen shows the emails."
+        self.selected_ids, self.all_matching = [], False
+        self._count()
+        return self._this_page()
 
     @rx.event
     def open_issue(self):
@@ -236,8 +456,8 @@ class CardsState(SessionState):
         # Once per card: a replayed submit returns the message already queued.
         queued = card_emails.queue_recipient_email(who.operator_id, issued.card.id)
         self.issued_email_to = queued.to_address if queued else ""
-        self.cursor_stack = []
-        return self._reload()
+        self._count()
+        return self._first_page()
 
 
 class CardDetailState(SessionState):

@@ -13,6 +13,7 @@ from app.models import ApiKey, ApiRequestLog
 from app.services import api_keys, api_log
 from app.services.errors import GiftnetError
 from app.services.timefmt import format_local_time
+from app.state.paging import KeysetPaging
 from app.state.session import SessionState
 
 LOG_PAGE_SIZE = 25
@@ -98,7 +99,9 @@ def _client_connected(token: str) -> bool:
 
 
 # Owners only: staff load nothing here (and the key services refuse them).
-class DevelopersState(SessionState):
+class DevelopersState(KeysetPaging, SessionState):
+    """API keys, and the access log (its paged list: the mixin's cursors)."""
+
     keys: list[ApiKeyRow] = []
     key_options: list[KeyOption] = []
     key_error: str = ""
@@ -112,8 +115,6 @@ class DevelopersState(SessionState):
     log_status_class: str = ALL
     log_path: str = ""
     log_key: str = ALL
-    log_cursor_stack: list[int] = []
-    log_next_cursor: int = 0
     log_error: str = ""
     live: bool = False
     _live_generation: int = 0
@@ -135,9 +136,8 @@ class DevelopersState(SessionState):
         self.key_error, self.key_message, self.log_error = "", "", ""
         self.new_key_plaintext, self.new_key_name = "", ""
         self.revoke_id, self.revoke_name = 0, ""
-        self.log_cursor_stack = []
         self._reload_keys(who.operator_id, who.timezone)
-        self._reload_logs()
+        self._first_page()
         return DevelopersState.watch_log
 
     @rx.event
@@ -193,7 +193,7 @@ class DevelopersState(SessionState):
 
     # --- access log -----------------------------------------------------------
 
-    def _reload_logs(self, cursor: int | None = None) -> None:
+    def _load_page(self, cursor: int | None = None) -> None:
         who = self._signed_in_owner()
         if who is None:
             return
@@ -213,43 +213,28 @@ class DevelopersState(SessionState):
         rows = [_log_row(row, who.timezone) for row in page.rows]
         if [row.id for row in rows] != [row.id for row in self.logs]:
             self.logs = rows
-        self.log_next_cursor = page.next_cursor or 0
-
-    def _first_log_page(self) -> None:
-        self.log_cursor_stack = []
-        self._reload_logs()
+        self.next_cursor = page.next_cursor or 0
 
     @rx.event
     def set_log_status_class(self, value: str):
         self.log_status_class = value if value in (ALL, *api_log.STATUS_CLASSES) else ALL
-        self._first_log_page()
+        self._first_page()
 
     @rx.event
     def set_log_key(self, value: str):
         self.log_key = value if value == ALL or (value.isascii() and value.isdigit()) else ALL
-        self._first_log_page()
+        self._first_page()
 
     @rx.event
     def search_log_path(self, form: dict):
         self.log_path = str(form.get("path", "")).strip()[:255]
-        self._first_log_page()
+        self._first_page()
 
     @rx.event
     def clear_log_filters(self):
         self.log_status_class, self.log_key, self.log_path = ALL, ALL, ""
-        self._first_log_page()
+        self._first_page()
         return rx.set_value("api-log-path", "")
-
-    @rx.event
-    def next_log_page(self):
-        if self.log_next_cursor:
-            self.log_cursor_stack = [*self.log_cursor_stack, self.log_next_cursor]
-            self._reload_logs(self.log_next_cursor)
-
-    @rx.event
-    def previous_log_page(self):
-        self.log_cursor_stack = self.log_cursor_stack[:-1]
-        self._reload_logs(self.log_cursor_stack[-1] if self.log_cursor_stack else None)
 
     @rx.event(background=True)
     async def watch_log(self):
@@ -268,8 +253,8 @@ class DevelopersState(SessionState):
             async with self:
                 if generation != self._live_generation or self.router.page.path != "/developers":
                     return
-                if not self.log_cursor_stack:  # later pages stay still while being read
-                    self._reload_logs()
+                if not self.cursor_stack:  # later pages stay still while being read
+                    self._load_page(None)
         async with self:
             if generation == self._live_generation:
                 self.live = False

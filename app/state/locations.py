@@ -11,7 +11,17 @@ import reflex as rx
 
 from app.models import Location, WebhookDelivery
 from app.models.base import utcnow
-from app.services import device_emails, devices, items, locations, pos_keys, pos_payments, redemptions, webhooks
+from app.services import (
+    device_emails,
+    devices,
+    items,
+    locations,
+    pos_keys,
+    pos_payments,
+    redemptions,
+    settlement,
+    webhooks,
+)
 from app.services.actor import Actor
 from app.services.device_emails import describe_duration
 from app.services.errors import ErrorCode, GiftnetError
@@ -19,9 +29,12 @@ from app.services.money import format_cents, parse_amount
 from app.services.roles import OWNER
 from app.services.timefmt import format_local_time
 from app.settings import get_settings
+from app.state.paging import KeysetPaging
 from app.state.session import SessionState
 
 PAGE_SIZE = 20
+REDEMPTION_PAGE_SIZE = 10
+PAYOUT_PAGE_SIZE = 10
 MODE_LABELS = {"pos": "POS payments", "items": "Items", "amount": "Amount"}
 MODE_HINTS = {
     "pos": "The counter selects the payment the location's POS just pushed.",
@@ -63,16 +76,14 @@ def _location_row(location: Location) -> LocationRow:
     )
 
 
-class LocationsState(SessionState):
+class LocationsState(KeysetPaging, SessionState):
     rows: list[LocationRow] = []
     query: str = ""
     mode_filter: str = "all"
     active_filter: str = "all"
-    cursor_stack: list[int] = []
-    next_cursor: int = 0
     list_error: str = ""
 
-    def _reload(self, cursor: int | None = None):
+    def _load_page(self, cursor: int | None = None):
         who = self._signed_in()
         if who is None:
             return rx.redirect("/login")
@@ -95,44 +106,27 @@ class LocationsState(SessionState):
 
     @rx.event
     def load(self):
-        self.cursor_stack = []
-        return self._reload()
+        return self._first_page()
 
     @rx.event
     def search(self, form: dict):
         self.query = str(form.get("query", "")).strip()
-        self.cursor_stack = []
-        return self._reload()
+        return self._first_page()
 
     @rx.event
     def clear_search(self):
         self.query = ""
-        self.cursor_stack = []
-        return self._reload() or rx.set_value("locations-search", "")
+        return self._first_page() or rx.set_value("locations-search", "")
 
     @rx.event
     def set_mode_filter(self, value: str):
         self.mode_filter = value
-        self.cursor_stack = []
-        return self._reload()
+        return self._first_page()
 
     @rx.event
     def set_active_filter(self, value: str):
         self.active_filter = value
-        self.cursor_stack = []
-        return self._reload()
-
-    @rx.event
-    def next_page(self):
-        if not self.next_cursor:
-            return None
-        self.cursor_stack = [*self.cursor_stack, self.next_cursor]
-        return self._reload(self.next_cursor)
-
-    @rx.event
-    def previous_page(self):
-        self.cursor_stack = self.cursor_stack[:-1]
-        return self._reload(self.cursor_stack[-1] if self.cursor_stack else None)
+        return self._first_page()
 
 
 # --------------------------------------------------------------------------- the form
@@ -465,7 +459,9 @@ def _view(location: Location, timezone: str) -> LocationView:
     )
 
 
-class LocationDetailState(SessionState):
+class LocationDetailState(KeysetPaging, SessionState):
+    """One location; its paged list (the mixin's cursors) is its redemptions."""
+
     location: LocationView = LocationView()
     device_rows: list[DeviceRow] = []
     pos_key_rows: list[PosKeyRow] = []
@@ -516,7 +512,6 @@ class LocationDetailState(SessionState):
             device_list = devices.list_devices(who.operator_id, location_id)
             key_list = pos_keys.list_pos_keys(who.operator_id, location_id) if who.role == OWNER else []  # owners' keys
             item_list = items.list_items(who.operator_id, location_id, include_inactive=True)
-            redemption_list = locations.recent_redemptions(who.operator_id, location_id)
         except GiftnetError:
             self.not_found = True
             self.location, self.device_rows, self.pos_key_rows, self.item_rows, self.redemption_rows = LocationView(), [], [], [], []
@@ -554,6 +549,20 @@ class LocationDetailState(SessionState):
             ItemRow(id=item.id, name=item.name, sku=item.sku or "—", price=format_cents(item.price_cents), active=item.active)
             for item in item_list
         ]
+        return self._this_page()
+
+    def _load_page(self, cursor: int | None = None):
+        """A page of the location's redemptions, newest first."""
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        zone = who.timezone
+        try:
+            page = locations.redemption_page(who.operator_id, self._location_id(), limit=REDEMPTION_PAGE_SIZE,
+                                             cursor=cursor)
+        except GiftnetError:
+            self.redemption_rows, self.next_cursor = [], 0
+            return None
         self.redemption_rows = [
             RedemptionRow(
                 id=redemption.id,
@@ -566,8 +575,9 @@ class LocationDetailState(SessionState):
                 voidable=redemption.status == "completed" and redemption.payout_batch_id is None
                 and _same_day(redemption.created_at, zone),
             )
-            for redemption, last4, device_code in redemption_list
+            for redemption, last4, device_code in page.rows
         ]
+        self.next_cursor = page.next_cursor or 0
         return None
 
     def _reload_deliveries(self, operator_id: int, location_id: int, timezone: str) -> None:
@@ -590,7 +600,8 @@ class LocationDetailState(SessionState):
         self.confirm_device_id, self.confirm_pos_key_id, self.confirm_void_id = 0, 0, 0
         self.webhook_secret, self.open_delivery_id, self.attempt_rows = "", 0, []
         self.square_form_key = uuid.uuid4().hex
-        return self._reload()
+        self.cursor_stack = []
+        return self._reload() or LocationMoneyState.load
 
     @rx.event
     def send_link(self):
@@ -755,7 +766,7 @@ class LocationDetailState(SessionState):
             return self._reload()
         self.action_message = (f"Redemption #{redemption_id} voided: {format_cents(result.redemption.amount_cents)} "
                                f"is back on card •••• {result.last4}.")
-        return self._reload()
+        return self._reload() or LocationMoneyState.load  # what the location is owed went down
 
     # notifications --------------------------------------------------------------
 
@@ -872,4 +883,82 @@ class LocationDetailState(SessionState):
         self.square_message = ("Square settings saved. Square's payments with this tender now appear on this "
                                "location's counter screens.")
         self.square_form_key = uuid.uuid4().hex
-        return self._reload()
+        self.cursor_stack = []
+        return self._reload() or LocationMoneyState.load
+
+
+# --------------------------------------------------------------------------- its money
+
+
+@dataclass
+class PayableView:
+    """What the location is owed now (completed redemptions in no payout batch)."""
+
+    count: int = 0
+    gross: str = ""
+    commission: str = ""
+    commission_rate: str = ""
+    net: str = ""
+
+
+@dataclass
+class LocationPayoutRow:
+    id: int = 0  # the payout line's id
+    batch_id: int = 0
+    status: str = ""
+    redemptions: int = 0
+    gross: str = ""
+    net: str = ""
+    created: str = ""
+    paid: str = ""
+
+
+class LocationMoneyState(KeysetPaging, SessionState):
+    """The location screen's payables and payouts (its paged list: the payout lines)."""
+
+    payable: PayableView = PayableView()
+    payout_rows: list[LocationPayoutRow] = []
+
+    def _location_id(self) -> int:
+        raw = str(self.router.page.params.get("location_id", ""))
+        return int(raw) if (raw.isascii() and raw.isdigit()) else 0
+
+    def _load_page(self, cursor: int | None = None):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        zone = who.timezone
+        try:
+            page = settlement.location_payouts(who.operator_id, self._location_id(), limit=PAYOUT_PAGE_SIZE,
+                                               cursor=cursor)
+        except GiftnetError:
+            self.payout_rows, self.next_cursor = [], 0
+            return None
+        self.payout_rows = [
+            LocationPayoutRow(
+                id=payout.line_id, batch_id=payout.batch_id, status=payout.status,
+                redemptions=payout.redemption_count, gross=format_cents(payout.gross_cents),
+                net=format_cents(payout.net_cents), created=format_local_time(payout.created_at, zone),
+                paid=format_local_time(payout.paid_at, zone) or "—",
+            )
+            for payout in page.payouts
+        ]
+        self.next_cursor = page.next_cursor or 0
+        return None
+
+    @rx.event
+    def load(self):
+        who = self._signed_in()
+        if who is None:
+            return rx.redirect("/login")
+        try:
+            owed = settlement.location_payable(who.operator_id, self._location_id())
+        except GiftnetError:
+            self.payable, self.payout_rows, self.cursor_stack, self.next_cursor = PayableView(), [], [], 0
+            return None
+        self.payable = PayableView(
+            count=owed.redemption_count, gross=format_cents(owed.gross_cents),
+            commission=format_cents(owed.commission_cents), commission_rate=f"{owed.commission_bps / 100:.2f} %",
+            net=format_cents(owed.net_cents),
+        )
+        return self._first_page()

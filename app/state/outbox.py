@@ -10,6 +10,7 @@ from app.integrations.mail import parse_smtp_url
 from app.services import outbox
 from app.services.timefmt import format_local_time
 from app.settings import get_settings
+from app.state.paging import KeysetPaging
 from app.state.session import SessionState
 
 PAGE_SIZE = 25
@@ -37,17 +38,15 @@ def _delivery_mode() -> str:
         return f"SMTP_URL is not usable: {error}"
 
 
-class OutboxState(SessionState):
+class OutboxState(KeysetPaging, SessionState):
     rows: list[OutboxRow] = []
-    cursor_stack: list[int] = []
-    next_cursor: int = 0
     delivery_mode: str = ""
     # the message on view
     selected: OutboxRow = OutboxRow()
     selected_html: str = ""
     selected_text: str = ""
 
-    def _reload(self, cursor: int | None = None):
+    def _load_page(self, cursor: int | None = None):
         who = self._signed_in()
         if who is None:
             return rx.redirect("/login")
@@ -71,25 +70,12 @@ class OutboxState(SessionState):
 
     @rx.event
     def load(self):
-        self.cursor_stack = []
         self.selected, self.selected_html, self.selected_text = OutboxRow(), "", ""
-        return self._reload()
+        return self._first_page()
 
     @rx.event
     def refresh(self):
-        return self._reload(self.cursor_stack[-1] if self.cursor_stack else None)
-
-    @rx.event
-    def next_page(self):
-        if not self.next_cursor:
-            return None
-        self.cursor_stack = [*self.cursor_stack, self.next_cursor]
-        return self._reload(self.next_cursor)
-
-    @rx.event
-    def previous_page(self):
-        self.cursor_stack = self.cursor_stack[:-1]
-        return self._reload(self.cursor_stack[-1] if self.cursor_stack else None)
+        return self._this_page()
 
     @rx.event
     def show(self, message_id: int):
