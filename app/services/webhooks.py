@@ -279,18 +279,19 @@ def deliver_due(now: datetime | None = None, *, client: httpx.Client | None = No
     """One pass: send every delivery that is due (up to `batch_size`)."""
     now = now or utcnow()
     counts = DeliveryCounts()
-    own_client = client is None
-    client = client or httpx.Client(timeout=REQUEST_TIMEOUT, follow_redirects=False)
-    try:
+    own_client = None  # made at the first due delivery: a client (its TLS context) costs milliseconds of CPU,
+    try:  # and every worker polls every POLL_SECONDS, almost always finding nothing due
         for _ in range(batch_size):
             delivery = _claim_next(now)
             if delivery is None:
                 break
+            if client is None:
+                client = own_client = httpx.Client(timeout=REQUEST_TIMEOUT, follow_redirects=False)
             outcome = _deliver_one(delivery, client, now)
             setattr(counts, outcome, getattr(counts, outcome) + 1)
     finally:
-        if own_client:
-            client.close()
+        if own_client is not None:
+            own_client.close()
     return counts
 
 
