@@ -7,7 +7,7 @@ import reflex as rx
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
 from app.state.audit import AuditState
 
-COLUMNS = 5
+COLUMNS = 4
 
 
 def _change(change: rx.Var) -> rx.Component:
@@ -68,9 +68,13 @@ def _row(row: rx.Var) -> rx.Component:
                 class_name="audit-when",
             ),
             rx.table.cell(row.who, class_name="audit-who", min_width="190px", max_width="260px", overflow_wrap="break-word"),
-            rx.table.cell(rx.badge(row.action_label, size="2", variant="soft"), class_name="audit-action"),
-            rx.table.cell(row.target, class_name="audit-target", white_space="nowrap"),
-            rx.table.cell(row.summary, class_name="audit-summary"),
+            rx.table.cell(
+                # The target sits under its action: five columns do not fit a tablet.
+                rx.vstack(rx.badge(row.action_label, size="2", variant="soft", class_name="audit-action"),
+                          rx.text(row.target, size="1", color=rx.color("gray", 11), class_name="audit-target"),
+                          spacing="1"),
+            ),
+            rx.table.cell(row.summary, class_name="audit-summary", min_width="140px", overflow_wrap="anywhere"),
             id="audit-row-" + row.id.to_string(),
             class_name="audit-row",
             on_click=AuditState.toggle(row.id),
@@ -127,8 +131,7 @@ def _table() -> rx.Component:
         rx.table.header(rx.table.row(
             rx.table.column_header_cell("When"),
             rx.table.column_header_cell("Who"),
-            rx.table.column_header_cell("Action"),
-            rx.table.column_header_cell("Target"),
+            rx.table.column_header_cell("Action and target"),
             rx.table.column_header_cell("Summary"),
         )),
         rx.table.body(rx.foreach(AuditState.rows, _row)),
