@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from test_outbox_smtp import Inbox, SmtpServer, free_port, queue_cards, stored, use_smtp
 
-from app.services import outbox
+from app.services import ledger, outbox
 
 
 class BusyInbox(Inbox):
@@ -105,3 +105,4 @@ def test_the_background_sender_rides_out_an_smtp_outage_and_sends_each_message_o
         assert row.status == "sent" and row.last_error is None and row.sent_at is not None
         # Backoff: a few attempts over the seconds of outage, not one per 50 ms pass.
         assert 3 <= row.attempts <= 15, row.attempts
+    assert ledger.check_ledger(owner.operator.id) == []  # the cards were issued whatever the mail did

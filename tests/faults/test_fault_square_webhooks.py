@@ -18,7 +18,7 @@ from redemption_fixtures import activate_counter, balance, issue, refused, rows_
 from test_square import deliver, square_payment_created, square_till  # noqa: F401 - square_till is a fixture
 
 from app.models import PosPayment
-from app.services import pos_payments, redemptions
+from app.services import ledger, pos_payments, redemptions
 from app.services.errors import ErrorCode
 
 PAYMENT = "R2X7qPaymentId"
@@ -98,7 +98,7 @@ def test_a_cancel_arriving_before_the_payment_keeps_it_off_the_screens(square_ti
     card = issue(square_till.owner, 5000)
     error = refused(apply, square_till, payment.id, card.card.id)
     assert (error.code, error.message) == (ErrorCode.conflict, "This payment is cancelled.")
-    assert balance(card.card.id) == 5000
+    assert balance(card.card.id) == 5000 and ledger.check_ledger(square_till.owner.operator.id) == []
 
 
 def test_a_cancel_after_the_payment_takes_it_off_the_screens_and_a_replay_changes_nothing(square_till):
@@ -126,6 +126,7 @@ def test_a_cancel_after_the_payment_was_applied_debits_the_card_once_and_says_so
     assert balance(card.card.id) == 3500  # applied once; the merchant voids the redemption if the sale was undone
     again = refused(apply, square_till, created.payment.id, card.card.id)
     assert again.code == ErrorCode.conflict and balance(card.card.id) == 3500
+    assert ledger.check_ledger(square_till.owner.operator.id) == []
 
 
 def test_every_order_of_arrival_ends_cancelled_with_one_row(square_till):

@@ -27,7 +27,7 @@ from redemption_fixtures import Answer, Receiver, activate_counter, free_port, i
 from test_webhooks import attempt_codes, only_delivery, receiver, redeem, shop  # noqa: F401 - fixtures
 
 from app.models.base import utcnow
-from app.services import redemptions, webhooks
+from app.services import ledger, redemptions, webhooks
 
 
 def test_a_receiver_that_times_out_then_errors_then_accepts_gets_the_event_once_with_one_id(
@@ -134,3 +134,5 @@ def test_a_receiver_down_while_the_worker_runs_gets_every_event_once_when_it_is_
         assert log[0].status_code is None and log[0].error.startswith("ConnectError")
         assert log[-1].status_code == 200 and [a.status_code for a in log].count(200) == 1
         assert all(a.error for a in log[:-1])  # every failed attempt says why
+    assert ledger.check_ledger(owner.operator.id) == [] and ledger.balance_of(owner.operator.id, card.card.id) == (
+        10_000 - 300 - 450 - 125)  # the receiver's trouble never touched the money
