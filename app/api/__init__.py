@@ -37,6 +37,8 @@ Create and manage the gift cards of your network from your own shop or POS.
   the same key with another body is 422 `idempotency_key_reused`; while the first call still runs, 409
   `idempotency_in_flight`. Keys are scoped by API key and kept 24 hours. A call that failed stores nothing.
 * **Errors** always look like `{"error": {"code": "...", "message": "...", "field": "..."}}`.
+  503 `unavailable` (with `Retry-After`) means the database could not be reached for a moment: retry
+  with the same Idempotency-Key.
 * **Lists** take `?limit=&cursor=` and answer `{"data": [...], "next_cursor": ...}`.
 * Bodies are limited to 64 KB (a CSV upload to `/locations/import`: 5 MB).
 """
@@ -53,8 +55,8 @@ TAGS = [
     {"name": "api logs", "description": "Your API access log."},
     {"name": "health", "description": "Is the service up."},
 ]
-# Every authenticated route can answer these.
-COMMON_ERRORS = {**error_responses(401, 413, 500), **any_client_error()}
+# Every authenticated route can answer these (503: the database cannot be reached for a moment).
+COMMON_ERRORS = {**error_responses(401, 413, 500, 503), **any_client_error()}
 
 
 def create_api() -> FastAPI:
