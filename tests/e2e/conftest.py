@@ -161,6 +161,9 @@ def _server_env(port: int, data_dir: Path) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{data_dir / 'giftnet-e2e.db'}",
         SECRET_KEY="e2e-secret-key-" + uuid.uuid4().hex,
         PUBLIC_URL=f"http://localhost:{port}",
+        # As behind our reverse proxy: a test may pose as a client address of its own with
+        # X-Forwarded-For (rate limits count per address; tests/e2e/test_security_pages.py).
+        TRUSTED_PROXIES="127.0.0.1,::1",
         PYTHONDONTWRITEBYTECODE="1",
     )
     return env
