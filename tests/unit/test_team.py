@@ -30,7 +30,8 @@ from app.services import (
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.outbox import preview_message, read_email
-from settlement_fixtures import US_NACHA_SETTINGS, open_location, redeem_at, us_network
+from redemption_fixtures import at_once
+from settlement_fixtures import US_NACHA_SETTINGS, redeem_at, us_network
 
 PASSWORD = "a long enough password"
 
@@ -283,6 +284,22 @@ def test_the_last_owner_can_be_neither_demoted_nor_removed(make_operator):
     team.change_role(owner.actor, owner.user.id, "staff")  # with another owner it is allowed
     assert user(owner.user.id).role == "staff"
     assert user(pat.user_id).role == "owner"
+
+
+def test_two_owners_demoting_each_other_at_once_leave_one_owner(make_operator):
+    """Each checks "another owner remains" before writing; without the lock both would pass."""
+    owner = make_operator()
+    pat = join(owner, "pat@example.com", "owner", name="Pat")
+    actors = [owner.actor, as_dashboard(pat)]
+    targets = [pat.user_id, owner.user.id]
+    for _round in range(3):
+        outcomes = at_once(2, lambda index: team.change_role(actors[index], targets[index], "staff"))
+        assert sum(not isinstance(outcome, GiftnetError) for outcome in outcomes) == 1
+        refusal = next(outcome for outcome in outcomes if isinstance(outcome, GiftnetError))
+        assert refusal.code in (ErrorCode.forbidden, ErrorCode.conflict)  # demoted first, or the last owner
+        assert [m.role for m in team.list_team(Actor(owner.operator.id)).members].count("owner") == 1
+        team.change_role(Actor(owner.operator.id), pat.user_id, "owner")  # both owners again for the next round
+        team.change_role(Actor(owner.operator.id), owner.user.id, "owner")
 
 
 def test_nobody_removes_themselves(make_operator):
