@@ -3,7 +3,7 @@
     python bench/import.py [--rows 5000] [--backends sqlite,postgres]
 
 For each backend (a temporary SQLite file; PostgreSQL at 127.0.0.1:5432 when it
-answers, in the scratch database `giftnet_bench`, reset on every run) it times what
+answers, in a scratch database `giftnet_bench_<pid>`, dropped at the end) it times what
 the dashboard does with one file:
 
 - preview: every row validated, nothing written (`dry_run=True`);
@@ -25,7 +25,7 @@ import io
 import sys
 import time
 
-from ledger import bench_operator, postgres_bench_url, use_database  # bench/ledger.py: same scratch setup
+from ledger import bench_operator, drop_postgres_bench, postgres_bench_url, use_database  # bench/ledger.py: same scratch setup
 
 from app.db import dispose_engines
 from app.services.device_emails import send_activation_emails
@@ -96,11 +96,15 @@ def main(argv: list[str] | None = None) -> int:
 
         bench_backend("sqlite", f"sqlite:///{_scratch_dir.name}/bench-import.db", content, args.rows)
     if "postgres" in backends:
-        url = postgres_bench_url()
-        if url is None:
+        found = postgres_bench_url()  # (scratch database URL, admin URL), the scratch database dropped after
+        if found is None:
             print("postgres: skipped (nothing answers at 127.0.0.1:5432)")
         else:
-            bench_backend("postgres", url, content, args.rows)
+            url, admin_url = found
+            try:
+                bench_backend("postgres", url, content, args.rows)
+            finally:
+                drop_postgres_bench(admin_url)
     return 0
 
 

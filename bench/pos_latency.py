@@ -25,7 +25,8 @@ on every screen, and until a dismissed payment is gone from every screen (p50 / 
 Options:
 - `--redis`: Reflex keeps its state in Redis (`REDIS_URL`, default
   redis://127.0.0.1:6379), as in the scale-out setup.
-- `--oplock` (with `--redis`): Reflex's opportunistic Redis locks
+- `--oplock` (with `--redis`): Reflex's opportunistic Redis locks (the app's default with
+  Redis, see rxconfig.py; without this flag the bench turns them off explicitly)
   (`REFLEX_OPLOCK_ENABLED=true`, held `REFLEX_OPLOCK_HOLD_TIME`, default here 200ms):
   a worker keeps a state's lock and its copy in memory while no other worker asks.
 - `--workers K` (with `--redis`): K Granian workers (Reflex reads `GRANIAN_WORKERS`);
@@ -150,8 +151,11 @@ class App:
         )
         if redis_url:
             env["REDIS_URL"] = redis_url
+        # Explicit either way: rxconfig.py turns oplock on by default whenever REDIS_URL is set.
         if oplock_hold:
             env.update(REFLEX_OPLOCK_ENABLED="true", REFLEX_OPLOCK_HOLD_TIME=oplock_hold)
+        else:
+            env.update(REFLEX_OPLOCK_ENABLED="false")
         self.env = env
         self.log_path = self.data_dir / "reflex.log"
         self.process: subprocess.Popen | None = None

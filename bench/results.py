@@ -85,7 +85,7 @@ def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("met" if ok else "NOT met")
 
 
-def summary(api: dict | None, pos: dict | None) -> list[str]:
+def summary(api: dict | None, pos: dict | None, pos_plain: dict | None = None) -> list[str]:
     lines = ["## Summary", ""]
     if api:
         lines += ["### Through the HTTP API, beside the bare-SQL ceiling of the same database (same run)", "",
@@ -120,7 +120,7 @@ def summary(api: dict | None, pos: dict | None) -> list[str]:
                   f"{best['issue'] if best['issue'] is not None else 'n/a'}/s: "
                   f"**{verdict(None if best['issue'] is None else best['issue'] >= TARGET_PG_ISSUES)}**",
                   f"- No errors under concurrency (SQLite and PostgreSQL): {errors} errors: **{verdict(errors == 0)}**"]
-    if pos:
+    for pos in filter(None, (pos, pos_plain)):
         lines += ["", f"### POS push to every open screen ({pos['state']}, {pos['workers']} worker(s))", "",
                   "| screens | pushes | POST round trip p50 / p95 ms | visible on the first screen p50 / p95 ms "
                   "| visible on every screen p50 / p95 ms | dismissed, gone everywhere p50 / p95 ms | missed |",
@@ -140,26 +140,47 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="every bench small: minutes, for development")
     parser.add_argument("--output", type=Path, default=BENCH_DIR / "RESULTS.md")
-    parser.add_argument("--skip", default="", help="comma-separated benches to leave out (ledger, api, pos, ...)")
+    parser.add_argument("--skip", default="", help="comma-separated benches to leave out (ledger, api, pos, "
+                        "pos-plain-locks, reports, payout, import)")
+    parser.add_argument("--keep", type=Path, help="JSON file of the figures: benches left out with --skip are "
+                        "taken from it (marked with their date), and this run's are saved into it")
     args = parser.parse_args(argv)
     skip = {name.strip() for name in args.skip.split(",") if name.strip()}
     scratch = Path(tempfile.mkdtemp(prefix="giftnet-results-"))
     api_json, pos_json = scratch / "api.json", scratch / "pos.json"
     quick = args.quick
+    pos_plain_json = scratch / "pos-plain.json"
+    pos_sizes = ["--screens", "1,10", "--pushes", "10"] if quick else ["--screens", "1,10,50", "--pushes", "30"]
     benches = [
         ("ledger", ["bench/ledger.py", *(["--seconds", "1"] if quick else [])], 600),
         ("api", ["bench/api.py", "--json", str(api_json), *(["--quick"] if quick else [])], 1800),
-        ("pos", ["bench/pos_latency.py", "--redis", "--workers", "3", "--json", str(pos_json),
-                 *(["--screens", "1,10", "--pushes", "10"] if quick else ["--screens", "1,10,50", "--pushes", "30"])],
-         2400),
+        ("pos", ["bench/pos_latency.py", "--redis", "--oplock", "--workers", "3", "--json", str(pos_json),
+                 *pos_sizes], 2400),
+        ("pos-plain-locks", ["bench/pos_latency.py", "--redis", "--workers", "3", "--json", str(pos_plain_json),
+                             *pos_sizes], 2400),
         ("reports", ["bench/reports.py", *(["--rows", "100000", "--runs", "2"] if quick else [])], 2400),
         ("payout", ["bench/payout.py", *(["--locations", "1000", "--redemptions", "100000"] if quick else [])], 2400),
         ("import", ["bench/import.py"], 900),
     ]
     started_at = datetime.now(UTC)
     load_before = load()
-    results = [run(name, command, timeout) for name, command, timeout in benches if name not in skip]
+    kept = _read_json(args.keep) if args.keep else None
+    results = []
+    for name, command, timeout in benches:
+        if name not in skip:
+            results.append(run(name, command, timeout))
+        elif kept and name in kept["results"]:  # an earlier run's figures, marked as such
+            results.append({**kept["results"][name], "reused": kept["date"]})
+    if kept:
+        for name, path in (("api", api_json), ("pos", pos_json), ("pos-plain-locks", pos_plain_json)):
+            if name in skip and kept["json"].get(name) is not None:
+                path.write_text(json.dumps(kept["json"][name]))
     load_after = load()
+    if args.keep:
+        args.keep.write_text(json.dumps({
+            "date": f"{started_at:%Y-%m-%d %H:%M} UTC", "results": {result["name"]: result for result in results},
+            "json": {"api": _read_json(api_json), "pos": _read_json(pos_json), "pos-plain-locks": _read_json(pos_plain_json)},
+        }))
     info = machine()
     lines = [
         "# Giftnet benchmarks",
@@ -172,10 +193,11 @@ def main(argv: list[str] | None = None) -> int:
         "figures move with the load, the ratios to the bare-SQL ceiling measured in the same run hold better.",
         "",
     ]
-    lines += summary(_read_json(api_json) if "api" not in skip else None, _read_json(pos_json) if "pos" not in skip else None)
+    lines += summary(_read_json(api_json), _read_json(pos_json), _read_json(pos_plain_json))
     lines += ["## Every bench's own output", ""]
     for result in results:
-        lines += [f"### {result['name']}: `{result['command']}`", "",
+        reused = f" (figures of the run of {result['reused']})" if result.get("reused") else ""
+        lines += [f"### {result['name']}: `{result['command']}`{reused}", "",
                   f"{result['seconds']} s, exit {result['code']}, load average {result['load_before']} before, "
                   f"{result['load_after']} after.", "", "```", result["output"], "```", ""]
     args.output.write_text("\n".join(lines))
