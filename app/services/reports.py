@@ -255,28 +255,24 @@ def redemptions_by_device(operator_id: int, start: datetime, end: datetime) -> l
 
 
 def liability_aging(operator_id: int, now: datetime | None = None) -> list[AgingBucket]:
-    """Today's unredeemed value by the age of its card (days since issue), one grouped query."""
-    from sqlalchemy import case
-
+    """Today's unredeemed value by the age of its card (days since issue): one range of the
+    covering (operator, created_at, balance) index per bucket, no per-card CASE to sort."""
     from app.models import Card
 
     now = _utc(now or utcnow())
-    # Walk the buckets from the youngest: the first bound a card is newer than decides.
-    bucket = case(
-        *[(Card.created_at > now - timedelta(days=high), index)
-          for index, (_low, high, _label) in enumerate(AGING_BUCKETS) if high is not None],
-        else_=len(AGING_BUCKETS) - 1,
-    )
+    result = []
     with read_session() as session:
-        rows = session.exec(
-            select(bucket, func.count(Card.id), func.coalesce(func.sum(Card.balance_cents), 0))
-            # `+ 0`: SQLite then reads the covering (operator, created_at, balance) index alone
-            # instead of looking up every card with a balance (0.5 s on 100,000 cards).
-            .where(Card.operator_id == operator_id, Card.balance_cents + 0 > 0)
-            .group_by(bucket)
-        ).all()
-    found = {int(index): (int(count), int(total)) for index, count, total in rows}
-    return [AgingBucket(label, *found.get(index, (0, 0))) for index, (_low, _high, label) in enumerate(AGING_BUCKETS)]
+        for index, (_low, high, label) in enumerate(AGING_BUCKETS):
+            # A card is in the first bucket (from the youngest) whose bound it is newer than.
+            conditions = [Card.operator_id == operator_id, Card.balance_cents + 0 > 0]  # `+ 0`: not the balance index
+            if high is not None:
+                conditions.append(Card.created_at > now - timedelta(days=high))
+            if index > 0:
+                conditions.append(Card.created_at <= now - timedelta(days=AGING_BUCKETS[index - 1][1]))
+            count, total = session.exec(
+                select(func.count(Card.id), func.coalesce(func.sum(Card.balance_cents), 0)).where(*conditions)).one()
+            result.append(AgingBucket(label, int(count), int(total)))
+    return result
 
 
 def dormant_cards(operator_id: int, months: int, page: int = 1, page_size: int = REPORT_PAGE_SIZE,
@@ -311,10 +307,15 @@ def dormant_cards(operator_id: int, months: int, page: int = 1, page_size: int =
         ).all()
         tail_dormant: dict[int, datetime] = {}
         if recent:
-            last_folded = dict(session.exec(select(CardActivity.card_id, CardActivity.last_activity_at).where(
-                CardActivity.operator_id == operator_id, CardActivity.card_id.in_(moved))).all())
-            balances = dict(session.exec(select(Card.id, Card.balance_cents).where(
-                Card.operator_id == operator_id, Card.id.in_(moved))).all())
+            last_folded: dict[int, datetime] = {}
+            balances: dict[int, int] = {}
+            moved_ids = sorted({int(card_id) for card_id, _latest in recent})
+            for first in range(0, len(moved_ids), 500):  # by primary key, not a scan of the operator's cards
+                some = moved_ids[first:first + 500]
+                last_folded.update(session.exec(select(CardActivity.card_id, CardActivity.last_activity_at).where(
+                    CardActivity.card_id.in_(some), CardActivity.operator_id == operator_id)).all())
+                balances.update(session.exec(select(Card.id, Card.balance_cents).where(
+                    Card.id.in_(some), Card.operator_id == operator_id)).all())
             for card_id, latest in recent:
                 latest = max([_utc(latest)] + ([_utc(last_folded[card_id])] if card_id in last_folded else []))
                 if latest < cutoff and balances.get(card_id, 0) > 0:

@@ -48,12 +48,13 @@ from app.models.rollup import DAY, DAY_TOTAL, MONTH, MONTH_TOTAL, NO_ID
 
 log = logging.getLogger(__name__)
 
-FOLD_CHUNK_ROWS = {"sqlite": 5_000, "postgresql": 20_000}  # ledger rows per fold transaction
+FOLD_CHUNK_ROWS = {"sqlite": 2_000, "postgresql": 20_000}  # ledger rows per fold transaction
 # (SQLite has one writer at a time: small chunks keep its write lock short for money writes)
 FOLD_LAG = timedelta(seconds=5)  # PostgreSQL: rows younger than this stay in the live tail
 ASK_FOLD_ROWS = 2_000  # a report that finds more unfolded rows folds first
 ASK_FOLD_MAX_ROWS = 200_000  # ... but folds at most this many before answering
 FOLD_POLL_SECONDS = 2.0
+ESTIMATE_ROWS = 2_000  # bounded counts that decide how a partial day is read
 QUARTER = 900  # seconds: rows are grouped by UTC quarter-hour, then mapped to local days
 
 DIMENSIONS = ("kind", "channel", "location_id", "device_id")
@@ -125,35 +126,77 @@ def view(session: Session, operator_id: int) -> View:
 
 @dataclass(frozen=True)
 class Split:
-    """How a UTC range [start, end) is read: rollup days first_day..last_day (None: from the
-    first), and live ranges counted from the ledger (every row), plus the core [core_start,
-    core_end) whose rows beyond the watermark are counted live."""
+    """How a UTC range [start, end) is read:
+    + rollup days first_day..last_day (first_day None: from the first; last_day None: no days),
+    + the rows beyond the watermark in [core_start, core_end) (the range within those days),
+    + every row of the `edges` (parts of partial days read live),
+    - the folded rows of the `trims` (parts of a partial day read from the rollup that lie
+      outside the range: when most of a day's rows are inside it, the day minus the rest
+      is cheaper than the part)."""
 
     first_day: date | None
     last_day: date | None
     core_start: datetime | None
     core_end: datetime | None
-    edges: tuple[tuple[datetime | None, datetime | None], ...]
+    edges: tuple[tuple[datetime | None, datetime], ...]
+    trims: tuple[tuple[datetime, datetime], ...] = ()
 
 
-def split(start: datetime | None, end: datetime, timezone: str | None) -> Split:
+def _rows_up_to(session: Session | None, operator_id: int, start: datetime, end: datetime, cap: int) -> int:
+    """How many of the operator's rows lie in [start, end), counting at most cap + 1 (an index range)."""
+    if session is None:
+        return 0
+    inside = select(LedgerEntry.id).where(LedgerEntry.operator_id == operator_id, LedgerEntry.created_at >= start,
+                                          LedgerEntry.created_at < end).limit(cap + 1).subquery()
+    return int(session.exec(select(func.count()).select_from(inside)).one())
+
+
+def split(start: datetime | None, end: datetime, timezone: str | None, session: Session | None = None,
+          operator_id: int = 0) -> Split:
+    """With a session, a partial day is read as the day minus its outside parts when those hold
+    fewer rows than the inside part (bounded counts); without, always as its inside part."""
     end = _aware(end)
     start = _aware(start) if start is not None else None
+    if start is not None and start >= end:
+        return Split(None, None, None, None, ())
     if timezone is None:
         return Split(None, None, None, None, ((start, end),))
-    last_day = local_day(end, timezone) - timedelta(days=1)
-    core_end = local_midnight(last_day + timedelta(days=1), timezone)
-    if start is None:
-        first_day, core_start = None, None
+    edges: list[tuple[datetime | None, datetime]] = []
+    trims: list[tuple[datetime, datetime]] = []
+
+    def take_whole(day: date, inside: tuple[datetime, datetime]) -> bool:
+        """A partial day: True to read it from the rollup (minus its outside parts), else live."""
+        begins, ends = local_midnight(day, timezone), local_midnight(day + timedelta(days=1), timezone)
+        outside = [(a, b) for a, b in ((begins, inside[0]), (inside[1], ends)) if a < b]
+        inside_rows = _rows_up_to(session, operator_id, *inside, ESTIMATE_ROWS)
+        outside_rows = sum(_rows_up_to(session, operator_id, a, b, ESTIMATE_ROWS) for a, b in outside)
+        if session is not None and outside_rows < inside_rows:
+            trims.extend(outside)
+            return True
+        edges.append(inside)
+        return False
+
+    last_day = local_day(end, timezone)
+    if local_midnight(last_day, timezone) == end:
+        last_day -= timedelta(days=1)
+    first_day = local_day(start, timezone) if start is not None else None
+    if first_day is not None and first_day == last_day:
+        whole = (start == local_midnight(first_day, timezone)
+                 and end == local_midnight(first_day + timedelta(days=1), timezone))
+        if not whole and not take_whole(first_day, (start, end)):
+            return Split(None, None, None, None, tuple(edges))
     else:
-        first_day = local_day(start, timezone)
-        if local_midnight(first_day, timezone) < start:
-            first_day += timedelta(days=1)
-        core_start = local_midnight(first_day, timezone)
-        if first_day > last_day:
-            return Split(None, None, None, None, ((start, end),))
-    edges = tuple((a, b) for a, b in ((start, core_start), (core_end, end)) if a != b and (a is None or a < b))
-    return Split(first_day, last_day, core_start, core_end, edges)
+        if first_day is not None and start > local_midnight(first_day, timezone):
+            if not take_whole(first_day, (start, local_midnight(first_day + timedelta(days=1), timezone))):
+                first_day += timedelta(days=1)
+        if end < local_midnight(last_day + timedelta(days=1), timezone):
+            if not take_whole(last_day, (local_midnight(last_day, timezone), end)):
+                last_day -= timedelta(days=1)
+        if first_day is not None and first_day > last_day:
+            return Split(None, None, None, None, tuple(edges))
+    core_start = None if first_day is None else max(start, local_midnight(first_day, timezone))
+    core_end = min(end, local_midnight(last_day + timedelta(days=1), timezone))
+    return Split(first_day, last_day, core_start, core_end, tuple(edges), tuple(trims))
 
 
 def _rollup_pieces(first_day: date | None, last_day: date) -> list[tuple[bool, date | None, date]]:
@@ -220,16 +263,16 @@ def totals(
         raise ValueError(f"Unknown rollup dimensions: {sorted(unknown)}")
     kinds = tuple(kinds) if kinds is not None else None
     current = current or view(session, operator_id)
-    plan = split(start, end, current.timezone)
+    plan = split(start, end, current.timezone, session, operator_id)
     found: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
 
-    def add(rows) -> None:  # noqa: ANN001
+    def add(rows, sign: int = 1) -> None:  # noqa: ANN001
         for row in rows:
             key = tuple(int(value) if name in ("location_id", "device_id") else value
                         for name, value in zip(dims, row[:-2], strict=True))
             slot = found[key]
-            slot[0] += int(row[-2])
-            slot[1] += int(row[-1])
+            slot[0] += sign * int(row[-2])
+            slot[1] += sign * int(row[-1])
 
     if plan.last_day is not None:
         detailed = bool({"location_id", "device_id"} & set(dims))
@@ -247,7 +290,7 @@ def totals(
                 query = query.group_by(*rollup_dims)
             add(session.exec(query).all())
 
-    def live(*conditions) -> None:  # noqa: ANN002
+    def live(*conditions, sign: int = 1) -> None:  # noqa: ANN002
         columns = _live_columns(dims)
         query = select(*columns, func.count(LedgerEntry.id), func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
             LedgerEntry.operator_id == operator_id, *conditions)
@@ -257,13 +300,16 @@ def totals(
             query = query.where(LedgerEntry.kind.in_(kinds))
         if dims:
             query = query.group_by(*columns)
-        add(session.exec(query).all())
+        add(session.exec(query).all(), sign)
 
     for edge_start, edge_end in plan.edges:
         conditions = [LedgerEntry.created_at < edge_end] if edge_end is not None else []
         if edge_start is not None:
             conditions.append(LedgerEntry.created_at >= edge_start)
         live(*conditions)
+    for trim_start, trim_end in plan.trims:  # folded rows of a rollup day outside the range
+        live(LedgerEntry.created_at >= trim_start, LedgerEntry.created_at < trim_end,
+             LedgerEntry.id <= current.watermark, sign=-1)
     if plan.last_day is not None:  # the tail: unfolded rows inside the rollup days
         conditions = [LedgerEntry.id > current.watermark, unindexed(LedgerEntry.created_at) < plan.core_end]
         if plan.core_start is not None:
