@@ -23,7 +23,9 @@ from fault_helpers import PrivatePostgres, assert_money_is_consistent, postgres_
 from sqlmodel import func, select
 
 from app.db import read_session
-from app.models import Card, LedgerEntry, Redemption
+from app.migrations import migrate
+from app.models import Card, IdempotencyRecord, LedgerEntry, Redemption
+from app.services import accounts, api_keys, idempotency
 
 CLIENTS = 4
 OUTAGE_SECONDS = 3.0
@@ -112,7 +114,10 @@ def test_a_database_restart_under_load_answers_503_then_recovers_and_moves_money
             thread.start()
         time.sleep(1.5)  # under load
         private_postgres.stop("immediate")
-        time.sleep(OUTAGE_SECONDS)
+        down_since = time.monotonic()
+        health = httpx.get(f"{backend.url}/api/v1/health", timeout=HANG_SECONDS)
+        assert health.status_code == 503 and health.json()["error"]["code"] == "unavailable", health.text
+        time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - down_since)))
         private_postgres.start()
         done_at_restart = [len(client.done) for client in clients]
         deadline = time.monotonic() + 90
@@ -160,3 +165,32 @@ def test_a_database_restart_under_load_answers_503_then_recovers_and_moves_money
         assert balances == {card_id: 50_000 - count * REDEEM_CENTS for card_id, count in redeemed.items()}
     finally:
         backend.stop()
+
+
+def test_an_answer_or_a_release_that_meets_the_outage_is_written_once_the_database_is_back(private_postgres):
+    database_url = private_postgres.create_database("bookkeeping")
+    with services_on(database_url):
+        migrate()
+        operator, owner = accounts.sign_up(operator_name="Bookkeeping", email="owner@example.com",
+                                            password="correct horse battery", currency="CAD")
+        key_id = api_keys.create_api_key(operator.id, "shop", user_id=owner.id).api_key.id
+        stored = idempotency.begin(key_id, "stored-key", method="POST", path="/api/v1/cards", fingerprint="a")
+        released = idempotency.begin(key_id, "released-key", method="POST", path="/api/v1/cards", fingerprint="b")
+        private_postgres.stop("fast")  # a clean restart: what was committed stays
+
+        idempotency.complete(stored, 201, '{"id": 1}')  # neither raises: the database is down
+        idempotency.release(released)
+        private_postgres.start()
+
+        def records() -> dict[str, str]:
+            with read_session() as session:
+                return {record.key: record.state for record in session.exec(select(IdempotencyRecord)).all()}
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and records() != {"stored-key": "done"}:
+            time.sleep(0.2)
+        assert records() == {"stored-key": "done"}
+        replay = idempotency.begin(key_id, "stored-key", method="POST", path="/api/v1/cards", fingerprint="a")
+        assert replay == idempotency.StoredAnswer(201, '{"id": 1}')
+        again = idempotency.begin(key_id, "released-key", method="POST", path="/api/v1/cards", fingerprint="b")
+        assert isinstance(again, idempotency.Claim)  # the retry runs at once, not held as in flight
