@@ -132,6 +132,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/v1/pos/square/{location_id}"): Endpoint("square", "object"),
     ("POST", "/api/v1/webhook-endpoints"): Endpoint("operator"),
     ("GET", "/api/v1/webhook-endpoints"): Endpoint("operator"),
+    ("DELETE", "/api/v1/webhook-endpoints/{endpoint_id}"): Endpoint("operator", "object"),
     ("GET", "/api/v1/reports/summary"): Endpoint("operator"),
     ("GET", "/api/v1/api-logs"): Endpoint("operator"),
     ("GET", "/api/v1/payouts"): Endpoint("operator"),
@@ -242,7 +243,7 @@ def world(security_backend: Backend) -> Iterator[World]:
         backend=backend, owner=owner, rival=rival,
         ids={"card": card["id"], "location": location["id"], "redemption": redemption.json()["id"],
              "payout": payout.json()["id"], "payment": pushed.json()["id"], "pos_location": pos_location["id"],
-             "order": order.id, "line": order.lines[0].id},
+             "order": order.id, "line": order.lines[0].id, "endpoint": hook.json()["id"]},
         card_code=card["code"],
         markers=[f"Sweep Network {tag}", f"Sweep Books {tag}", f"sweep-books-{tag}", f"sweep-recipient-{tag}",
                  f"sweep-{tag}.example.com", f"SWEEP-{tag}", f"sweep-buyer-{tag}", order.number, card["code"], str(CARD_AMOUNT), owner.api_key[:11]],
@@ -258,7 +259,8 @@ def world(security_backend: Backend) -> Iterator[World]:
 # --------------------------------------------------------------------------- calling
 
 PATH_IDS = {"{card_id}": "card", "{location_id}": "location", "{redemption_id}": "redemption",
-            "{payout_id}": "payout", "{payment_id}": "payment", "{order_id}": "order", "{line_id}": "line"}
+            "{payout_id}": "payout", "{payment_id}": "payment", "{order_id}": "order", "{line_id}": "line",
+            "{endpoint_id}": "endpoint"}
 
 
 def _url(world: World, method: str, path: str) -> str:
@@ -405,7 +407,15 @@ def test_collection_routes_answer_only_the_callers_own_data(world: World, route:
 
 
 def test_the_owner_reads_what_the_rival_is_refused(world: World):
-    """The 404s above are about who asks: with A's own key the same addresses answer."""
+    """The 404s above are about who asks: with A's own key the same addresses answer, and every
+    refused write (freeze, top-up, void, cancel, delete, ...) left A's objects as they were."""
+    owner = world.owner.http
+    card = owner.get(f"/cards/{world.ids['card']}").json()
+    assert (card["status"], card["balance_cents"]) == ("active", CARD_AMOUNT - 1_000), card
+    assert owner.get(f"/redemptions/{world.ids['redemption']}").json()["status"] != "voided"
+    assert owner.get(f"/payouts/{world.ids['payout']}").json()["status"] == "draft"
+    assert world.ids["endpoint"] in [row["id"] for row in owner.get("/webhook-endpoints").json()["data"]]
+    assert owner.get(f"/locations/{world.ids['location']}").json().get("phone") in (None, "")
     for route in OBJECT_ROUTES:
         method, path = route
         if method != "GET":
