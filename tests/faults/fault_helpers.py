@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, text
 from sqlmodel import select
 
+from app import cli
 from app.db import dispose_engines, read_session
 from app.models import Card, LedgerEntry, PayoutBatch, PayoutLine, Redemption
 from app.services import ledger
@@ -138,6 +139,7 @@ def assert_money_is_consistent(operator_id: int) -> None:
     redemption); every batch that exists is whole: its lines, its totals and the
     redemptions it claimed agree."""
     assert ledger.check_ledger(operator_id) == []
+    assert cli.main(["check-ledger"]) == 0  # what `python -m app.cli check-ledger` answers
     with read_session() as session:
         sums = dict(session.exec(
             select(LedgerEntry.card_id, func.sum(LedgerEntry.amount_cents))
