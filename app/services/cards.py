@@ -393,9 +393,10 @@ def _set_frozen_in_bulk(actor: Actor, card_ids: Iterable[int], frozen: bool) -> 
         outcome = BulkOutcome(action=action, requested=len(ids), changed_ids=changed_ids,
                               unchanged=len(found) - len(changed_ids), not_found=len(ids) - len(found))
         event_type = "card.frozen" if frozen else "card.unfrozen"
+        endpoints = webhooks.subscribed_endpoints(session, actor.operator_id, event_type)
         for card_id, last4 in to_change:
             webhooks.queue_event_for_endpoints(session, actor.operator_id, event_type,
-                                               {"card_id": card_id, "last4": last4})
+                                               {"card_id": card_id, "last4": last4}, endpoints)
         if changed_ids:
             _record_audit(session, actor, action, outcome, ("status", old_status, new_status))
     for card_id, last4 in to_change:

@@ -101,19 +101,25 @@ def queue_delivery(session: Session, *, operator_id: int, event_type: str, data:
     return delivery
 
 
-def queue_event_for_endpoints(session: Session, operator_id: int, event_type: str, data: dict) -> int:
-    """Owe the event to every active endpoint of the operator subscribed to it."""
+def subscribed_endpoints(session: Session, operator_id: int, event_type: str) -> list[WebhookEndpoint]:
+    """The operator's active endpoints subscribed to `event_type` (read once for a bulk action)."""
     endpoints = session.exec(
         select(WebhookEndpoint).where(WebhookEndpoint.operator_id == operator_id, WebhookEndpoint.active.is_(True))
     ).all()
-    count = 0
+    return [endpoint for endpoint in endpoints
+            if {"*", event_type} & {name.strip() for name in endpoint.event_types.split(",")}]
+
+
+def queue_event_for_endpoints(session: Session, operator_id: int, event_type: str, data: dict,
+                              endpoints: list[WebhookEndpoint] | None = None) -> int:
+    """Owe the event to every active endpoint of the operator subscribed to it (`endpoints`:
+    those already read by `subscribed_endpoints`, for many events of one type)."""
+    if endpoints is None:
+        endpoints = subscribed_endpoints(session, operator_id, event_type)
     for endpoint in endpoints:
-        wanted = {name.strip() for name in endpoint.event_types.split(",")}
-        if "*" in wanted or event_type in wanted:
-            queue_delivery(session, operator_id=operator_id, event_type=event_type, data=data, url=endpoint.url,
-                           endpoint_id=endpoint.id)
-            count += 1
-    return count
+        queue_delivery(session, operator_id=operator_id, event_type=event_type, data=data, url=endpoint.url,
+                       endpoint_id=endpoint.id)
+    return len(endpoints)
 
 
 @dataclass(frozen=True)

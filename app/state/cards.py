@@ -221,8 +221,14 @@ class CardsState(KeysetPaging, SessionState):
     def _reset_and_load(self):
         self.selected_ids, self.all_matching = [], False
         self.filter_error = ""
-        self._count()
-        return self._first_page()
+        redirect = self._first_page()
+        if redirect is not None or self.filter_error:
+            return redirect
+        if self.next_cursor:
+            self._count()
+        else:  # every match is on this one page: no count query (a search over millions of cards scans them)
+            self.match_count, self.match_count_capped = len(self.rows), False
+        return None
 
     def _count(self) -> None:
         who = self._signed_in()
@@ -456,8 +462,7 @@ class CardsState(KeysetPaging, SessionState):
         # Once per card: a replayed submit returns the message already queued.
         queued = card_emails.queue_recipient_email(who.operator_id, issued.card.id)
         self.issued_email_to = queued.to_address if queued else ""
-        self._count()
-        return self._first_page()
+        return self._reset_and_load()
 
 
 class CardDetailState(SessionState):

@@ -219,3 +219,18 @@ def test_a_bulk_action_needs_one_card_and_reaches_at_most_the_limit(network):
     with pytest.raises(GiftnetError) as unknown:
         cards.run_bulk_action(first.actor, "delete", [1])
     assert unknown.value.field == "action"
+
+
+def test_a_bulk_freeze_owes_each_subscribed_endpoint_one_event_per_card_it_froze(network):
+    from app.models import WebhookDelivery
+    from app.services import webhooks
+
+    first, _second, ids, _theirs = network
+    webhooks.create_endpoint(first.actor, "https://hooks.example.com/giftnet", ["card.frozen"])
+    webhooks.create_endpoint(first.actor, "https://other.example.com/hook", ["card.issued"])
+    outcome = cards.freeze_cards(first.actor, [ids["dashboard_50"], ids["api_20"], ids["frozen_75"]])
+    with read_session() as session:
+        owed = session.exec(select(WebhookDelivery).where(WebhookDelivery.operator_id == first.operator.id,
+                                                          WebhookDelivery.event_type == "card.frozen")).all()
+    assert sorted(json.loads(delivery.payload)["data"]["card_id"] for delivery in owed) == sorted(outcome.changed_ids)
+    assert {delivery.url for delivery in owed} == {"https://hooks.example.com/giftnet"}
