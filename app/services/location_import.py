@@ -21,7 +21,8 @@ from app.models.base import utcnow
 from app.services import audit
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
-from app.services.locations import LOCATION_FIELDS, clean_location_fields
+from app.services.locations import LOCATION_FIELDS, PAYOUT_DOING, clean_location_fields, payout_columns_set
+from app.services.roles import require_owner
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -185,6 +186,8 @@ def import_locations(actor: Actor, content: bytes, *, filename: str | None = Non
             progress(index, total * 2)
     if any(outcome.errors for outcome in outcomes):
         return ImportResult(ok=False, imported=False, rows=outcomes)
+    if any(payout_columns_set(clean) for _, clean in cleaned):
+        require_owner(actor, PAYOUT_DOING + " (leave the bank and commission columns empty to import the rest)")
 
     created = updated = 0
     with write_session() as session:

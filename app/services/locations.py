@@ -19,6 +19,7 @@ from app.models.location import ACCOUNT_TYPES, BANK_COUNTRIES, REDEMPTION_MODES
 from app.services import audit, crypto, events
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
+from app.services.roles import require_owner
 from app.services.validation import (
     aba_routing_is_valid,
     normalize_email,
@@ -194,10 +195,27 @@ def _external_id_taken(session: Session, operator_id: int, external_id: str | No
     return session.exec(statement).first() is not None
 
 
+# Where and how much a location is paid: owners only, so that no one else can send a
+# location's payouts to another account or change what the network keeps.
+PAYOUT_COLUMNS = ("bank_country", "routing_number", "institution_number", "transit_number",
+                  "account_number_encrypted", "account_last4", "account_type", "commission_bps")
+PAYOUT_DOING = "set a location's bank details or commission"
+
+
+def payout_columns_set(clean: dict, current: Location | None = None) -> list[str]:
+    """The payout columns `clean` would give a value (new location) or change (existing one)."""
+    if current is None:
+        return [column for column in PAYOUT_COLUMNS if clean.get(column) is not None]
+    return [column for column in PAYOUT_COLUMNS if column in clean and (
+        column == "account_number_encrypted" or getattr(current, column) != clean[column])]
+
+
 def create_location(actor: Actor, raw: dict) -> Location:
     """A new location of the actor's operator. Its device activation link is sent by the caller."""
     clean = clean_location_fields(raw)
     with write_session() as session:
+        if payout_columns_set(clean):
+            require_owner(actor, PAYOUT_DOING, session=session)
         if _external_id_taken(session, actor.operator_id, clean.get("external_id"), None):
             raise GiftnetError(
                 ErrorCode.conflict, "Another location already has this external id.", field="external_id"
@@ -215,6 +233,8 @@ def update_location(actor: Actor, location_id: int, raw: dict) -> Location:
     clean = clean_location_fields(raw, partial=True)
     with write_session() as session:
         location = _location_or_404(session, actor.operator_id, location_id)
+        if payout_columns_set(clean, location):
+            require_owner(actor, PAYOUT_DOING, session=session)
         if "external_id" in clean and _external_id_taken(session, actor.operator_id, clean["external_id"], location.id):
             raise GiftnetError(
                 ErrorCode.conflict, "Another location already has this external id.", field="external_id"

@@ -457,3 +457,36 @@ def test_another_networks_owner_sees_and_changes_nothing_of_this_team(make_opera
     assert team.check_invitation(waiting.token).ok
     # The invited person joins the network that invited them, not the one whose owner acted last.
     assert team.accept(waiting.token, "Pat", PASSWORD).operator_id == owner.operator.id
+
+
+# --- where a location is paid is an owner's decision --------------------------------------
+
+
+def test_staff_run_locations_but_only_owners_set_where_and_how_much_they_are_paid(make_operator):  # noqa: ANN001
+    from app.services import location_import, locations
+
+    network = us_network(make_operator, "Payee Guard")
+    owner, staff = network.owner, as_dashboard(join(network.owner, "sam@example.com"))
+    bank = {"bank_country": "US", "routing_number": "011401533", "account_number": "99887766", "account_type": "checking"}
+    location = network.checking
+
+    renamed = locations.update_location(staff, location.id, {"name": "Books on Main St", "phone": "555-0100"})
+    assert renamed.name == "Books on Main St"
+    for change in (bank, {"commission_bps": 900}, {"bank_country": ""}):
+        error = refused(locations.update_location, staff, location.id, change)
+        assert error.code == ErrorCode.forbidden, change
+        assert "Only an owner can set a location's bank details or commission" in error.message
+    plain = locations.create_location(staff, {"name": "Kiosk", "email": "kiosk@example.com"})
+    assert plain.bank_country is None
+    assert refused(locations.create_location, staff, {"name": "Kiosk 2", "email": "k2@example.com", **bank}).code \
+        == ErrorCode.forbidden
+    with_bank = ("name,email,bank_country,routing_number,account_number,account_type\n"
+                 "Cart,cart@example.com,US,011401533,11223344,checking\n").encode()
+    assert refused(location_import.import_locations, staff, with_bank).code == ErrorCode.forbidden
+    without = b"name,email,bank_country,routing_number,account_number,account_type\nCart,cart@example.com,,,,\n"
+    assert location_import.import_locations(staff, without).imported
+    with read_session() as session:
+        unchanged = session.get(type(location), location.id)
+    assert (unchanged.account_last4, unchanged.commission_bps) == (location.account_last4, location.commission_bps)
+    assert locations.update_location(owner.actor, location.id, bank).account_last4 == "7766"
+
