@@ -23,6 +23,7 @@ from app.services.devices import DeviceContext
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.money import format_cents
 from app.services.timefmt import format_local_time
+from app.state.client import client_ip
 from app.state.device import DeviceState
 from app.state.live import LocationInbox, location_token, pending_rows
 
@@ -228,7 +229,7 @@ class RedeemState(DeviceState):
             return None
         try:
             card = lookup_card_by_code(context.operator_id, str(form.get("code", "")),
-                                       caller=f"device-{context.device_id}", ip=self.router.session.client_ip)
+                                       caller=f"device-{context.device_id}", ip=client_ip(self))
         except GiftnetError as error:
             self.card_error = error.message
             return None

@@ -14,6 +14,7 @@ from app.services import orders, shop_settings
 from app.services.errors import GiftnetError
 from app.services.money import format_cents, parse_amount
 from app.services.orders import CartInvalid, CartLine
+from app.state.client import client_ip
 
 SANDBOX_CARD_INPUT = "sandbox-card-number"
 # The embed page tells its host page how tall it is (assets/embed.js listens).
@@ -212,7 +213,7 @@ class ShopState(rx.State):
             if errors:
                 raise CartInvalid(errors)
             order = orders.create_order(self._operator_id, buyer_name=self.buyer_name, buyer_email=self.buyer_email,
-                                        lines=cart, client_ip=self.router.session.client_ip)
+                                        lines=cart, client_ip=client_ip(self))
         except CartInvalid as invalid:
             self._show_errors({**invalid.field_errors, **errors})
             return

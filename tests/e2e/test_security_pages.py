@@ -66,10 +66,12 @@ location = locations.create_location(actor, {"name": f"Secret Books {tag}", "ema
 link = devices.create_activation_link(actor, location.id)
 device = devices.activate_device(link.token, "Stolen tablet")
 devices.revoke_device(actor, device.device.id)
+counter = devices.activate_device(devices.create_activation_link(actor, location.id).token, "Front counter")
 with read_session() as session:
     slug = session.get(Operator, operator_id).slug
 print(json.dumps({"location_id": location.id, "revoked_secret": device.secret, "slug": slug,
-                  "staff_email": f"staff-{tag}@example.com", "key_prefix": key.api_key.prefix}))
+                  "staff_email": f"staff-{tag}@example.com", "key_prefix": key.api_key.prefix,
+                  "device_secret": counter.secret}))
 """
 
 
@@ -323,3 +325,39 @@ def test_guessing_card_activation_and_invitation_links_is_stopped_with_a_message
     neighbour = new_context(extra_http_headers={"X-Forwarded-For": "192.0.2.77"}).new_page()
     _open(neighbour, f"/c/guess-{uuid.uuid4().hex}")
     expect(neighbour.locator("#card-page-invalid")).to_be_visible()
+
+
+def test_login_and_the_counters_code_look_up_say_when_to_try_again(new_context, app_server, target):  # noqa: ANN001
+    """The older limits, seen on their screens: five wrong passwords for one email, then even the
+    right one waits; thirty wrong codes on one counter device, then the counter says to wait."""
+    tag = uuid.uuid4().hex[:8]
+    email = f"locked-{tag}@example.com"
+    app_server.cli("create-operator", "--name", f"Locked Network {tag}", "--email", email, "--password", PASSWORD,
+                   "--currency", "CAD")
+    page = new_context(extra_http_headers=_own_address()).new_page()
+    open_page(page, "/login")
+    for attempt in range(5):
+        page.fill("#login-email", email)
+        page.fill("#login-password", f"wrong-password-{attempt}")
+        page.click("#login-submit")
+        expect(page.locator("#login-error")).to_contain_text("Email or password is incorrect.")
+    page.fill("#login-email", email)
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    expect(page.locator("#login-error")).to_contain_text("Too many attempts. Try again in 15 minutes.")
+    assert path_of(page) == "/login"
+
+    context = new_context(extra_http_headers=_own_address())
+    context.add_init_script(f"window.localStorage.setItem('giftnet_device', {json.dumps(target['device_secret'])});")
+    counter = context.new_page()
+    open_page(counter, "/redeem")
+    for _attempt in range(31):
+        counter.fill("#redeem-code-input", "ZZZZ-ZZZZ-ZZZZ-ZZZZ")
+        counter.click("#redeem-code-submit")
+        expect(counter.locator("#redeem-card-error")).to_be_visible()
+        if "Too many" in counter.locator("#redeem-card-error").inner_text():
+            break
+    expect(counter.locator("#redeem-card-error")).to_contain_text("Too many card codes were wrong. Try again in")
+    counter.fill("#redeem-code-input", target["card"]["code"])  # even the right code waits now
+    counter.click("#redeem-code-submit")
+    expect(counter.locator("#redeem-card-error")).to_contain_text("Too many card codes were wrong")
