@@ -144,7 +144,7 @@ def _table() -> rx.Component:
 def _empty() -> rx.Component:
     return rx.callout(
         rx.cond(
-            AuditState.total_count > 0,
+            AuditState.has_events,
             "No events match these filters. Clear them to see the whole trail.",
             "No events yet. Sign-ins, settings changes, keys, cards frozen and payouts appear here as they happen.",
         ),

@@ -98,7 +98,7 @@ class AuditState(SessionState):
     who_options: list[FilterOption] = []
     cursor_stack: list[str] = []
     next_cursor: str = ""
-    total_count: int = 0
+    has_events: bool = False
 
     def _filters(self, timezone: str) -> dict:
         """The service's filters from the screen's; refuses (ValueError) an unreadable or reversed range."""
@@ -139,7 +139,7 @@ class AuditState(SessionState):
         choices = audit.filter_choices(actor)
         self.action_options = _action_options(choices.actions)
         self.who_options = [FilterOption("Everyone", ALL)] + [FilterOption(label, label) for label in choices.actors]
-        self.total_count = audit.count_events(actor)
+        self.has_events = audit.has_events(actor)
 
     @rx.event
     def load(self):

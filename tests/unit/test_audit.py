@@ -517,6 +517,20 @@ def test_filters_by_action_family_actor_target_and_dates(owner):
     assert choices.actors == sorted([owner.email, f"API key {key.prefix}…"], key=str.lower)
 
 
+def test_the_menus_offer_actions_and_people_older_than_the_recent_window(owner, monkeypatch):
+    record_many(owner.actor, ["payout.paid", "custom.thing"])
+    device = Actor(owner.operator.id, channel="system")
+    record_many(device, ["card.frozen"] * 3)
+    monkeypatch.setattr(audit, "CHOICES_WINDOW", 2)
+
+    choices = audit.filter_choices(owner.actor)
+
+    assert choices.actions == ["card.frozen", "custom.thing", "payout.paid"]
+    assert choices.actors == sorted([owner.email, "system"], key=str.lower)  # people: the window, the team
+    assert [event.action for event in audit.list_events(owner.actor, action="custom.").events] == ["custom.thing"]
+    assert audit.list_events(owner.actor, action="device.").events == []
+
+
 def test_one_operator_never_sees_anothers_events(make_operator):
     alpha, beta = make_operator("Alpha Network"), make_operator("Beta Network")
     record_many(alpha.actor, ["card.frozen", "settings.changed"])
@@ -524,7 +538,8 @@ def test_one_operator_never_sees_anothers_events(make_operator):
 
     assert audit.list_events(beta.actor).events == []
     assert audit.list_events(beta.actor, action="card.").events == []
-    assert audit.filter_choices(beta.actor) == audit.FilterChoices(actions=[], actors=[])
+    assert audit.filter_choices(beta.actor) == audit.FilterChoices(actions=[], actors=[beta.email])
+    assert not audit.has_events(beta.actor) and audit.has_events(alpha.actor)
     assert audit.events_csv(beta.actor, "America/Toronto").count("\n") == 1  # the header alone
     alpha_first = audit.list_events(alpha.actor).events[-1].id
     assert audit.list_events(beta.actor, cursor=alpha_first + 1).events == []
