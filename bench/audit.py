@@ -8,8 +8,7 @@ scratch database `giftnet_audit_bench_<pid>` at 127.0.0.1:5432 (dropped at the e
 per second going back from now, six actions, five people and an API key. Then each
 reading is timed as the screen calls it (best of 5): the first page, a page 10,000 rows
 deep, an action family, one action, a family and an action only the other operator has,
-one actor, a day three days back, the filter menus
-and the empty-state check. Figures, not pass/fail; they move with the machine's load.
+one actor, a day three days back, the filter menus and the empty-state check. Figures, not pass/fail; they move with the machine's load.
 """
 
 from __future__ import annotations
