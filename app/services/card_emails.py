@@ -148,7 +148,9 @@ def _locked_card(session: Session, operator_id: int, card_id: int) -> Card:
     return card
 
 
-def _queue(session: Session, card: Card) -> OutboxMessage:
+def compose_for_card(session: Session, card: Card) -> RecipientEmail:
+    """The card's recipient email as it would be queued now (its code and link decrypted).
+    Refuses (`invalid_input`) a card whose code can no longer be decrypted."""
     operator = session.get(Operator, card.operator_id)
     code = crypto.decrypt(card.code_encrypted)
     link_token = crypto.decrypt(card.link_token_encrypted)
@@ -156,7 +158,7 @@ def _queue(session: Session, card: Card) -> OutboxMessage:
         raise GiftnetError(
             ErrorCode.invalid_input, "This card's code can no longer be read (the server's secret key changed)."
         )
-    email = compose_recipient_email(
+    return compose_recipient_email(
         operator_name=operator.name,
         amount_cents=card.initial_amount_cents,
         balance_cents=card.balance_cents,
@@ -167,6 +169,10 @@ def _queue(session: Session, card: Card) -> OutboxMessage:
         recipient_name=card.recipient_name,
         message=card.message,
     )
+
+
+def _queue(session: Session, card: Card, email: RecipientEmail | None = None) -> OutboxMessage:
+    email = email or compose_for_card(session, card)
     return outbox.queue_email(
         session,
         kind=KIND,
@@ -201,12 +207,14 @@ def queue_recipient_email(operator_id: int, card_id: int) -> OutboxMessage | Non
         return _queue(session, card)
 
 
-def queue_recipient_email_within(session: Session, card: Card) -> OutboxMessage | None:
+def queue_recipient_email_within(session: Session, card: Card,
+                                 email: RecipientEmail | None = None) -> OutboxMessage | None:
     """Queue a new card's recipient email inside the caller's transaction (a paid shop
-    order queues its cards' emails in the transaction that issues them)."""
+    order queues its cards' emails in the transaction that issues them). `email`: one
+    composed beforehand by `compose_for_card` for this card as it still is."""
     if not card.recipient_email:
         return None
-    return _queue(session, card)
+    return _queue(session, card, email)
 
 
 def resend_recipient_email(operator_id: int, card_id: int) -> OutboxMessage:
@@ -248,6 +256,7 @@ def rotate_card_link(actor: Actor, card_id: int) -> str:
 __all__ = [
     "KIND",
     "RecipientEmail",
+    "compose_for_card",
     "compose_recipient_email",
     "queue_recipient_email",
     "queue_recipient_email_within",

@@ -416,13 +416,30 @@ def unfreeze_cards(actor: Actor, card_ids: Iterable[int]) -> BulkOutcome:
     return _set_frozen_in_bulk(actor, card_ids, False)
 
 
+def _email_inputs(card: Card) -> tuple:
+    """What a composed email depends on: composed before the lock, it is used only if these held."""
+    return (card.recipient_email, card.link_token_encrypted, card.code_encrypted, card.balance_cents,
+            card.recipient_name, card.sender_name, card.message)
+
+
 def resend_card_emails(actor: Actor, card_ids: Iterable[int]) -> BulkOutcome:
     """Queue the recipient email again (through the outbox) for each of the operator's
     cards among `card_ids`, in one transaction; cards without a recipient email are
-    skipped and counted in `without_email`."""
+    skipped and counted in `without_email`.
+
+    The emails (each with its QR code, tens of ms of CPU) are composed before the write
+    transaction, so that it stays short: on SQLite it holds the database's one writer."""
     from app.services import card_emails  # card_emails -> card_page -> cards: import when used
 
     ids = _bulk_ids(card_ids)
+    composed: dict[int, tuple[tuple, card_emails.RecipientEmail]] = {}
+    with read_session() as session:
+        for card in session.exec(select(Card).where(Card.operator_id == actor.operator_id, Card.id.in_(ids))).all():
+            if card.recipient_email:
+                try:
+                    composed[card.id] = (_email_inputs(card), card_emails.compose_for_card(session, card))
+                except GiftnetError:  # its code cannot be decrypted: counted below
+                    pass
     emailed, without_email, unreadable = [], 0, 0
     with write_session() as session:
         found = list(session.exec(
@@ -433,8 +450,11 @@ def resend_card_emails(actor: Actor, card_ids: Iterable[int]) -> BulkOutcome:
             if not card.recipient_email:
                 without_email += 1
                 continue
+            inputs, email = composed.get(card.id, (None, None))
             try:
-                card_emails.queue_recipient_email_within(session, card)
+                # Changed since it was composed (a rotated link, a redemption): composed again, locked.
+                fresh = email if inputs == _email_inputs(card) else card_emails.compose_for_card(session, card)
+                card_emails.queue_recipient_email_within(session, card, fresh)
             except GiftnetError:  # its code cannot be decrypted: nothing was written for it
                 unreadable += 1
                 continue

@@ -234,3 +234,12 @@ def test_a_bulk_freeze_owes_each_subscribed_endpoint_one_event_per_card_it_froze
                                                           WebhookDelivery.event_type == "card.frozen")).all()
     assert sorted(json.loads(delivery.payload)["data"]["card_id"] for delivery in owed) == sorted(outcome.changed_ids)
     assert {delivery.url for delivery in owed} == {"https://hooks.example.com/giftnet"}
+
+
+def test_a_card_whose_code_cannot_be_read_is_skipped_and_the_others_are_emailed(network):
+    first, _second, ids, _theirs = network
+    with write_session() as session:  # as after the server's secret key changed
+        session.execute(update(Card).where(Card.id == ids["shop_100"]).values(code_encrypted="not-decryptable"))
+    outcome = cards.resend_card_emails(first.actor, [ids["shop_100"], ids["dashboard_50"]])
+    assert (outcome.changed_ids, outcome.unreadable) == ([ids["dashboard_50"]], 1)
+    assert outcome.summary == "1 emailed, 1 skipped: the code can no longer be read"
