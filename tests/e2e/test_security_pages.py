@@ -361,3 +361,9 @@ def test_login_and_the_counters_code_look_up_say_when_to_try_again(new_context, 
     counter.fill("#redeem-code-input", target["card"]["code"])  # even the right code waits now
     counter.click("#redeem-code-submit")
     expect(counter.locator("#redeem-card-error")).to_contain_text("Too many card codes were wrong")
+
+    # The secrets these screens carried (passwords typed, a device secret, a card code) are not in
+    # the app process's output.
+    output = app_server.log_path.read_text(errors="replace")
+    for secret in (PASSWORD, "wrong-password-0", target["device_secret"], target["revoked_secret"], target["card"]["code"]):
+        assert secret not in output, f"{secret[:8]}... is in the app's log"
