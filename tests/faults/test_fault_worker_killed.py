@@ -1,4 +1,5 @@
-"""A worker killed with SIGKILL in the middle of its work, on SQLite and on PostgreSQL.
+"""A worker killed with SIGKILL in the middle of its work, on SQLite and on PostgreSQL,
+and the backend itself killed in the middle of API calls.
 
 The work runs in a process of its own (tests/faults/fault_worker.py, the real
 services on the test's database). The test kills it after a random delay, several
@@ -10,18 +11,25 @@ end: each moves money exactly once.
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import threading
+import time
+import uuid
 from datetime import timedelta
 
+import httpx
 import pytest
-from fault_helpers import Worker, assert_money_is_consistent
+from api_helpers import Backend
+from fault_helpers import Worker, assert_money_is_consistent, services_on
 from settlement_fixtures import ca_network, redeem_at
 from sqlmodel import func, select
 
-from app.db import read_session
-from app.models import LedgerEntry, PayoutBatch, Redemption
+from app.db import read_session, write_session
+from app.models import IdempotencyRecord, LedgerEntry, PayoutBatch, Redemption
 from app.models.base import utcnow
-from app.services import ledger, redemptions, settlement
+from app.services import idempotency, ledger, redemptions, settlement
 from app.services.errors import ErrorCode, GiftnetError
 
 KILL_ROUNDS = 3
@@ -133,3 +141,65 @@ def start_worker(plan: dict, tmp_path, job: str = "redeem") -> Worker:  # noqa: 
     from app.settings import get_settings
 
     return Worker(get_settings().database_url, job, plan, tmp_path)
+
+
+def test_the_backend_killed_mid_request_moves_money_once_when_clients_retry_with_their_keys():
+    backend = Backend("killed")
+    backend.start()
+    try:
+        shop = backend.new_operator("Killed Network")
+        location = shop.add_location("Main Street Books")
+        card_ids = [shop.issue(20_000)["id"] for _ in range(6)]
+        sent: list[tuple[int, str]] = []  # (card, key) of every request that left, answered or not
+        lock, stop = threading.Lock(), threading.Event()
+
+        def client(card_id: int) -> None:
+            with backend.client(shop.api_key) as http:
+                while not stop.is_set():
+                    key = f"kill-{card_id}-{uuid.uuid4()}"
+                    with lock:
+                        sent.append((card_id, key))
+                    try:
+                        http.post("/redemptions", headers={"Idempotency-Key": key}, json={
+                            "card_id": card_id, "location_id": location["id"], "amount_cents": 100})
+                    except httpx.HTTPError:
+                        return  # the backend died under this request: its outcome is unknown
+
+        threads = [threading.Thread(target=client, args=(card_id,)) for card_id in card_ids]
+        for thread in threads:
+            thread.start()
+        time.sleep(random.uniform(1.0, 2.5))
+        os.killpg(backend.process.pid, signal.SIGKILL)  # the whole server, no shutdown of any kind
+        backend.process.wait(timeout=30)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        backend.start()  # the same database and port, as a supervisor would restart it
+        with services_on(backend.database_url):
+            assert_money_is_consistent(shop.id)
+            # A claim held by the killed process is taken over after STALE_AFTER (409 until
+            # then); age them instead of waiting the minute.
+            with write_session() as session:
+                held = session.exec(select(IdempotencyRecord).where(IdempotencyRecord.state == "in_flight")).all()
+                for record in held:
+                    record.created_at -= idempotency.STALE_AFTER + timedelta(seconds=1)
+                    session.add(record)
+
+        with backend.client(shop.api_key) as http:
+            for card_id, key in sent:  # every request again, with its key
+                body = {"card_id": card_id, "location_id": location["id"], "amount_cents": 100}
+                retried = http.post("/redemptions", headers={"Idempotency-Key": key}, json=body)
+                assert retried.status_code == 201, (retried.text, backend.log_path.read_text()[-5000:])
+                again = http.post("/redemptions", headers={"Idempotency-Key": key}, json=body)
+                assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+                assert again.json()["id"] == retried.json()["id"]
+
+        with services_on(backend.database_url):
+            assert_money_is_consistent(shop.id)
+            assert redemption_count(shop.id) == len(sent)  # one redemption per key, none twice
+            for card_id in card_ids:
+                keys = sum(1 for sent_card, _key in sent if sent_card == card_id)
+                assert ledger.balance_of(shop.id, card_id) == 20_000 - 100 * keys
+    finally:
+        backend.stop()
