@@ -30,6 +30,7 @@ from app.state.auth import LoginState
 from app.state.card_page import CardPageState
 from app.state.cards import CardDetailState, CardsState
 from app.state.developers import DevelopersState
+from app.state.webhook_endpoints import WebhookEndpointsState
 from app.state.device import ActivateState
 from app.state.reconciliation import ReconciliationState
 from app.state.redeem import RedeemState
@@ -84,7 +85,8 @@ app.add_page(orders_page, route="/orders", title="Orders | Giftnet", on_load=Ord
 # The shop: public, anyone may buy. /embed is meant to be framed by operators' sites (no frame-blocking headers).
 app.add_page(shop_page, route="/shop/[slug]", title="Gift cards", on_load=ShopState.load, meta=SHOP_META)
 app.add_page(embed_page, route="/embed/[slug]", title="Gift cards", on_load=ShopState.load, meta=SHOP_META)
-app.add_page(developers_page, route="/developers", title="Developers | Giftnet", on_load=DevelopersState.load)
+app.add_page(developers_page, route="/developers", title="Developers | Giftnet",
+             on_load=[DevelopersState.load, WebhookEndpointsState.load])
 app.add_page(settlements_page, route="/settlements", title="Settlements | Giftnet", on_load=SettlementsState.load)
 app.add_page(settings_page, route="/settings", title="Settings | Giftnet", on_load=SettingsState.load)
 app.add_page(team_page, route="/team", title="Team | Giftnet", on_load=TeamState.load)

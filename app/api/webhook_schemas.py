@@ -20,6 +20,7 @@ EventType = Literal[
     "card.issued",
     "card.topped_up",
     "card.frozen",
+    "card.unfrozen",
     "redemption.completed",
     "redemption.voided",
     "pos_payment.received",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
+from app.components.webhook_endpoints import webhook_endpoints_section
 from app.state.developers import ALL, DevelopersState
 
 STATUS_COLORS = (("2xx", "green"), ("3xx", "blue"), ("4xx", "orange"), ("5xx", "red"))
@@ -267,9 +268,11 @@ def _log_section() -> rx.Component:
 def developers_page() -> rx.Component:
     return dashboard_shell(
         owners_only(rx.vstack(
-            page_title("Developers", "API keys for your shop or POS, and every call made with them. "
+            page_title("Developers", "API keys for your shop or POS, webhook endpoints, and every call made with them. "
                        "The API reference is at /api/v1/docs."),
             _keys_section(),
+            rx.divider(margin_y="16px"),
+            webhook_endpoints_section(),
             rx.divider(margin_y="16px"),
             _log_section(),
             spacing="4",

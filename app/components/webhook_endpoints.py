@@ -1,0 +1,109 @@
+"""The webhook endpoints section of the Developers screen (state: app/state/webhook_endpoints.py)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.layout import error_callout
+from app.state.webhook_endpoints import EVENT_TYPES, WebhookEndpointsState as State
+
+
+def _secret_callout() -> rx.Component:
+    return rx.cond(
+        State.new_secret != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("key-round")),
+            rx.vstack(
+                rx.text("Events now go to ", rx.code(State.new_url), ". Copy its signing secret now: it is shown "
+                        "only once. Check the webhook-signature header of every call with it (Standard Webhooks).",
+                        weight="medium"),
+                rx.code(State.new_secret, id="endpoint-secret", size="5", padding="10px", word_break="break-all"),
+                rx.hstack(
+                    rx.button(rx.icon("copy"), "Copy secret", id="endpoint-secret-copy", size="3",
+                              on_click=State.copy_secret),
+                    rx.button("Done, I stored it", id="endpoint-secret-dismiss", size="3", variant="soft",
+                              on_click=State.dismiss_secret),
+                    spacing="3", wrap="wrap",
+                ),
+                spacing="3", width="100%",
+            ),
+            color_scheme="green", id="endpoint-created", width="100%",
+        ),
+    )
+
+
+def _row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.code(row.url), id="endpoint-url-" + row.id.to_string(), word_break="break-all"),
+        rx.table.cell(row.events, id="endpoint-events-" + row.id.to_string()),
+        rx.table.cell(row.created, white_space="nowrap"),
+        rx.table.cell(rx.button(rx.icon("trash-2"), "Remove", id="endpoint-remove-" + row.id.to_string(), size="3",
+                                color_scheme="red", variant="soft", on_click=State.ask_remove(row.id))),
+        id="endpoint-row-" + row.id.to_string(), class_name="endpoint-row",
+    )
+
+
+def _remove_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Remove this webhook endpoint?"),
+            rx.alert_dialog.description(
+                "Nothing more is sent to ", rx.code(State.remove_url), ", and the deliveries still waiting for it "
+                "are given up. Add it again to get a new signing secret.",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Keep it", id="endpoint-remove-cancel", size="3", variant="soft",
+                                                 on_click=State.keep)),
+                rx.alert_dialog.action(rx.button("Remove endpoint", id="endpoint-remove-confirm", size="3",
+                                                 color_scheme="red", on_click=State.confirm_remove)),
+                justify="end", spacing="3", margin_top="16px",
+            ),
+            id="endpoint-remove-dialog",
+        ),
+        open=State.remove_id != 0,
+    )
+
+
+def webhook_endpoints_section() -> rx.Component:
+    form = rx.form(
+        rx.vstack(
+            rx.input(name="url", id="endpoint-url", type="url", placeholder="https://your-system.example.com/webhooks",
+                     size="3", width="100%", max_width="560px", required=True),
+            rx.text("Events (none ticked: every event, also those added later)", size="2", color=rx.color("gray", 11)),
+            rx.grid(
+                *[rx.el.label(rx.checkbox(name=f"event-{name}", id=f"endpoint-event-{name}", size="3"), rx.code(name),
+                              style={"display": "flex", "gap": "8px", "alignItems": "center", "minHeight": "40px"})
+                  for name in EVENT_TYPES],
+                columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="1", width="100%",
+            ),
+            rx.button(rx.icon("plus"), "Add endpoint", id="endpoint-add", type="submit", size="3"),
+            spacing="3", width="100%",
+        ),
+        on_submit=State.add,
+        reset_on_submit=True,
+    )
+    table = rx.cond(
+        State.endpoints.length() > 0,
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(name)
+                                           for name in ("URL", "Events", "Added", "")])),
+            rx.table.body(rx.foreach(State.endpoints, _row)),
+            id="endpoint-table", width="100%", size="3",
+        ),
+        rx.callout("No webhook endpoints yet. Add one to have your systems told of each event as it happens.",
+                   icon="info", id="endpoint-empty"),
+    )
+    return rx.vstack(
+        rx.heading("Webhook endpoints", size="5"),
+        rx.text("Each event is POSTed to your URL, signed, and retried for about three days until it is accepted. "
+                "At most 20 endpoints.", color=rx.color("gray", 11)),
+        form,
+        error_callout(State.hook_error, "endpoint-error"),
+        rx.cond(State.hook_message != "",
+                rx.callout(State.hook_message, icon="circle-check", color_scheme="green", id="endpoint-message",
+                           width="100%")),
+        _secret_callout(),
+        table,
+        _remove_dialog(),
+        spacing="3", width="100%",
+    )

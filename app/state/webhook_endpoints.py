@@ -1,0 +1,110 @@
+"""The webhook endpoints part of the Developers screen: subscribe a URL to events (its
+signing secret shown once), see what each endpoint receives, remove one. Owners only:
+staff load nothing here, and the services refuse them too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from app.models import WebhookEndpoint
+from app.services import webhooks
+from app.services.errors import GiftnetError
+from app.services.timefmt import format_local_time
+from app.state.session import SessionState
+
+# What an endpoint can subscribe to (API.md, "Events"); none ticked means every event.
+EVENT_TYPES = (
+    "card.issued", "card.topped_up", "card.frozen", "card.unfrozen", "redemption.completed", "redemption.voided",
+    "pos_payment.received", "pos_payment.applied", "order.paid", "order.failed", "payout.created", "payout.paid",
+)
+
+
+@dataclass
+class EndpointRow:
+    id: int = 0
+    url: str = ""
+    events: str = ""
+    created: str = ""
+
+
+def _row(endpoint: WebhookEndpoint, timezone: str) -> EndpointRow:
+    names = [name for name in endpoint.event_types.split(",") if name]
+    return EndpointRow(id=endpoint.id, url=endpoint.url,
+                       events="Every event" if "*" in names else ", ".join(names),
+                       created=format_local_time(endpoint.created_at, timezone))
+
+
+class WebhookEndpointsState(SessionState):
+    endpoints: list[EndpointRow] = []
+    hook_error: str = ""
+    hook_message: str = ""
+    new_secret: str = ""
+    new_url: str = ""
+    remove_id: int = 0
+    remove_url: str = ""
+
+    def _reload(self, operator_id: int, timezone: str) -> None:
+        self.endpoints = [_row(endpoint, timezone) for endpoint in webhooks.list_endpoints(operator_id)]
+
+    @rx.event
+    def load(self):
+        who = self._signed_in_owner()
+        if who is None:
+            return self._not_an_owner()
+        self.hook_error, self.hook_message, self.new_secret, self.new_url = "", "", "", ""
+        self.remove_id, self.remove_url = 0, ""
+        self._reload(who.operator_id, who.timezone)
+        return None
+
+    @rx.event
+    def add(self, form: dict):
+        who = self._signed_in_owner()
+        if who is None:
+            return self._not_an_owner()
+        self.hook_error, self.hook_message = "", ""
+        chosen = [name for name in EVENT_TYPES if form.get(f"event-{name}") in ("on", True, "true")]
+        try:
+            created = webhooks.create_endpoint(self._actor(who), str(form.get("url", "")), chosen or ["*"])
+        except GiftnetError as error:
+            self.hook_error = error.message
+            return None
+        self.new_url, self.new_secret = created.endpoint.url, created.secret
+        self._reload(who.operator_id, who.timezone)
+        return rx.set_value("endpoint-url", "")
+
+    @rx.event
+    def copy_secret(self):
+        self.hook_message = "Signing secret copied. It will not be shown again."
+        return rx.set_clipboard(self.new_secret)
+
+    @rx.event
+    def dismiss_secret(self):
+        self.new_secret, self.new_url = "", ""
+
+    @rx.event
+    def ask_remove(self, endpoint_id: int):
+        row = next((row for row in self.endpoints if row.id == endpoint_id), None)
+        if row is not None:
+            self.remove_id, self.remove_url = row.id, row.url
+
+    @rx.event
+    def keep(self):
+        self.remove_id, self.remove_url = 0, ""
+
+    @rx.event
+    def confirm_remove(self):
+        who = self._signed_in_owner()
+        if who is None:
+            return self._not_an_owner()
+        self.hook_error, self.hook_message = "", ""
+        try:
+            removed = webhooks.remove_endpoint(self._actor(who), self.remove_id)
+        except GiftnetError as error:
+            self.hook_error = error.message
+        else:
+            self.hook_message = f"{removed.url} removed: nothing more is sent to it."
+        self.remove_id, self.remove_url = 0, ""
+        self._reload(who.operator_id, who.timezone)
+        return None
