@@ -57,6 +57,16 @@ class World:
     square_location_id: int
     square_key: str
     square_url: str
+    recipient_email: str
+
+
+def _query(world: World, method: str, path: str) -> dict:
+    """Query parameters that aim at A's data where a route takes them (a search for A's card)."""
+    searches = {
+        ("GET", "/api/v1/cards"): {"q": world.recipient_email},
+        ("GET", "/api/v1/orders"): {"status": "paid"},
+    }
+    return {**ENDPOINTS[(method, path)].query, **searches.get((method, path), {})}
 
 
 def _body(world: World, method: str, path: str) -> dict | None:
@@ -195,7 +205,8 @@ def world(security_backend: Backend) -> Iterator[World]:
     location = owner.add_location(f"Sweep Books {tag}", email=f"sweep-books-{tag}@example.com", **US_BANK)
     pos_location = owner.add_location(f"Sweep Till {tag}", mode="pos")
     rival_pos_location = rival.add_location(f"Rival Till {tag}", mode="pos")
-    card = owner.issue(CARD_AMOUNT, recipient_email=f"sweep-recipient-{tag}@example.com")
+    recipient_email = f"sweep-recipient-{tag}@example.com"
+    card = owner.issue(CARD_AMOUNT, recipient_email=recipient_email)
     redemption = owner.http.post("/redemptions", json={"card_id": card["id"], "location_id": location["id"],
                                                        "amount_cents": 1_000})
     assert redemption.status_code == 201, redemption.text
@@ -251,6 +262,7 @@ def world(security_backend: Backend) -> Iterator[World]:
         revoked_api_key=revoked_key.plaintext, revoked_pos_key=revoked_pos.plaintext,
         revoked_device_secret=device.secret,
         square_location_id=pos_location["id"], square_key=square_key, square_url=square_url,
+        recipient_email=recipient_email,
     )
     owner.http.close()
     rival.http.close()
@@ -272,11 +284,10 @@ def _url(world: World, method: str, path: str) -> str:
 
 
 def call(world: World, method: str, path: str, bearer: str | None = None, headers: dict | None = None) -> httpx.Response:
-    spec = ENDPOINTS[(method, path)]
     sent = dict(headers or {})
     if bearer is not None:
         sent["Authorization"] = f"Bearer {bearer}"
-    kwargs: dict = {"params": spec.query, "headers": sent, "timeout": 30}
+    kwargs: dict = {"params": _query(world, method, path), "headers": sent, "timeout": 30}
     if path == "/api/v1/locations/import":
         kwargs["files"] = {"file": ("locations.csv", b"name,email\nRival Import,rival-import@example.com\n", "text/csv")}
     elif (body := _body(world, method, path)) is not None:
@@ -416,6 +427,10 @@ def test_the_owner_reads_what_the_rival_is_refused(world: World):
     assert owner.get(f"/payouts/{world.ids['payout']}").json()["status"] == "draft"
     assert world.ids["endpoint"] in [row["id"] for row in owner.get("/webhook-endpoints").json()["data"]]
     assert owner.get(f"/locations/{world.ids['location']}").json().get("phone") in (None, "")
+    # The search the rival ran finds A's card for A (so its empty answer to the rival meant something).
+    found = owner.get("/cards", params={"q": world.recipient_email}).json()["data"]
+    assert [row["id"] for row in found] == [world.ids["card"]]
+    assert world.ids["order"] in [row["id"] for row in owner.get("/orders", params={"status": "paid"}).json()["data"]]
     for route in OBJECT_ROUTES:
         method, path = route
         if method != "GET":
