@@ -14,9 +14,10 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Item, Location
 from app.models.base import utcnow
+from app.services import audit
 from app.services.actor import Actor
 from app.services.errors import ErrorCode, GiftnetError
-from app.services.money import require_positive_cents
+from app.services.money import format_cents, require_positive_cents
 from app.services.validation import optional_text, required_text
 
 
@@ -64,6 +65,9 @@ def create_item(actor: Actor, location_id: int, *, name: object, price_cents: ob
         )
         session.add(item)
         session.flush()
+        audit.record(session, actor, "item.created", target_type="item", target_id=item.id,
+                     summary=f"Item “{clean_name}” ({format_cents(clean_price)}) added to location #{location_id}",
+                     changes={"name": [None, clean_name], "price_cents": [None, clean_price], "sku": [None, clean_sku]})
     return item
 
 
@@ -72,6 +76,10 @@ def set_item_active(actor: Actor, item_id: int, active: bool) -> Item:
         item = session.exec(select(Item).where(Item.id == item_id, Item.operator_id == actor.operator_id)).first()
         if item is None:
             raise GiftnetError(ErrorCode.not_found, "No such item.")
+        if item.active != active:
+            audit.record(session, actor, "item.activated" if active else "item.deactivated", target_type="item",
+                         target_id=item.id, summary=f"Item “{item.name}” {'back on sale' if active else 'withdrawn'}",
+                         changes={"active": [item.active, active]})
         item.active = active
         session.add(item)
     return item

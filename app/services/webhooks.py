@@ -324,6 +324,9 @@ def retry_now(actor: Actor, delivery_id: int) -> WebhookDelivery:
             raise GiftnetError(ErrorCode.conflict, "This delivery already succeeded.")
         if delivery.status == "sending":
             raise GiftnetError(ErrorCode.conflict, "This delivery is being sent right now.")
+        audit.record(session, actor, "webhook.retried", target_type="webhook_delivery", target_id=delivery.id,
+                     summary=f"Webhook delivery #{delivery.id} ({delivery.event_type}) sent again",
+                     changes=audit.diff({"status": delivery.status}, {"status": "pending"}))
         delivery.status = "pending"
         delivery.next_attempt_at = utcnow()
         if delivery.attempts >= MAX_ATTEMPTS:

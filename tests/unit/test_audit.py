@@ -23,6 +23,7 @@ from app.services import (
     card_emails,
     daily_summary,
     devices,
+    items,
     ledger,
     location_import,
     locations,
@@ -222,6 +223,28 @@ def test_pos_keys_and_webhook_endpoints_are_recorded_without_their_secrets(owner
     assert pos_key.plaintext not in pos_created.changes + pos_created.summary
     assert endpoint.secret not in endpoint_created.changes + endpoint_created.summary
     assert changes(endpoint_created)["url"] == [None, "https://hooks.example.com/giftnet"]
+
+
+def test_items_added_and_withdrawn_and_a_webhook_sent_again_are_recorded(owner):
+    books = open_location(owner, "Main Street Books", mode="items")
+    with write_session() as session:
+        delivery = webhooks.queue_delivery(session, operator_id=owner.operator.id, event_type="card.issued",
+                                           data={"card_id": 1}, url="https://hooks.example.com/x")
+    trail = Trail()
+
+    item = items.create_item(owner.actor, books.id, name="Coffee", price_cents=350, sku="COF")
+    added = trail.one()
+    items.set_item_active(owner.actor, item.id, False)
+    withdrawn = trail.one()
+    items.set_item_active(owner.actor, item.id, False)  # already withdrawn
+    trail.none()
+    webhooks.retry_now(owner.actor, delivery.id)
+    retried = trail.one()
+
+    assert (added.action, changes(added)) == ("item.created", {"name": [None, "Coffee"], "price_cents": [None, 350],
+                                                               "sku": [None, "COF"]})
+    assert (withdrawn.action, changes(withdrawn)) == ("item.deactivated", {"active": [True, False]})
+    assert (retried.action, retried.target_id) == ("webhook.retried", str(delivery.id))
 
 
 def test_a_key_driven_freeze_is_recorded_with_the_key_as_actor_but_api_issues_are_not(owner):
