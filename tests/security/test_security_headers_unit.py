@@ -12,18 +12,6 @@ from app.api.security_headers import SecurityHeadersMiddleware, may_be_framed
 from app.settings import get_settings
 
 
-@pytest.mark.parametrize(("path", "frameable"), [
-    ("/embed/main-street", True),
-    ("/embed/main-street/", True),
-    ("/embed.js", True),
-    ("/embed", True),
-    ("/embedded-evil", False),
-    ("/embed.json", False),
-    ("/shop/main-street", False),
-    ("/dashboard", False),
-    ("/api/v1/cards", False),
-    ("/x/embed/y", False),
-])
 def _run(coroutine) -> None:  # noqa: ANN001
     """asyncio.run in a thread of its own: in the full suite Playwright's loop runs on the main one."""
     errors: list[BaseException] = []
@@ -41,6 +29,18 @@ def _run(coroutine) -> None:  # noqa: ANN001
         raise errors[0]
 
 
+@pytest.mark.parametrize(("path", "frameable"), [
+    ("/embed/main-street", True),
+    ("/embed/main-street/", True),
+    ("/embed.js", True),
+    ("/embed", True),
+    ("/embedded-evil", False),
+    ("/embed.json", False),
+    ("/shop/main-street", False),
+    ("/dashboard", False),
+    ("/api/v1/cards", False),
+    ("/x/embed/y", False),
+])
 def test_only_the_widget_may_be_framed(path: str, frameable: bool):
     assert may_be_framed(path) is frameable
 
