@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -171,6 +172,7 @@ class CardsState(KeysetPaging, SessionState):
     selected_ids: list[int] = []
     all_matching: bool = False
     bulk_action: str = ""  # the action the confirmation dialog asks about; "" when closed
+    bulk_running: bool = False
     bulk_message: str = ""
     bulk_error: str = ""
     # issue form
@@ -398,31 +400,51 @@ class CardsState(KeysetPaging, SessionState):
     def cancel_bulk(self):
         self.bulk_action = ""
 
-    @rx.event
-    def confirm_bulk(self):
-        who = self._signed_in()
-        if who is None:
-            return rx.redirect("/login")
-        action, self.bulk_action = self.bulk_action, ""
+    def _bulk_card_ids(self, operator_id: int, timezone: str) -> list[int]:
+        """The ticked cards, or every card matching the filter (refused past BULK_LIMIT)."""
+        if not self.all_matching:
+            return list(self.selected_ids)
+        card_ids = cards.matching_card_ids(operator_id, self._card_filter(timezone))
+        if len(card_ids) > cards.BULK_LIMIT:
+            raise GiftnetError(ErrorCode.invalid_input, f"More than {cards.BULK_LIMIT:,} cards match now: "
+                               "narrow the filter first.", field="card_ids")
+        return card_ids
+
+    @rx.event(background=True)
+    async def confirm_bulk(self, action: str):
+        """Run the confirmed action off the event queue: resending 1,000 emails draws 1,000
+        QR codes, and the screen stays usable meanwhile (`bulk_running` shows it). The
+        dialog passes the action it asked about (closing it clears `bulk_action`)."""
+        async with self:
+            who = self._signed_in()
+            if who is None:
+                return rx.redirect("/login")
+            self.bulk_action = ""
+            if action not in BULK_QUESTIONS or self.bulk_running:
+                return None
+            try:
+                card_ids = self._bulk_card_ids(who.operator_id, who.timezone)
+            except GiftnetError as error:
+                self.bulk_error = error.message
+                return None
+            self.bulk_running = True
+        actor = Actor(who.operator_id, user_id=who.user_id, role=who.role)
         try:
-            if self.all_matching:
-                card_ids = cards.matching_card_ids(who.operator_id, self._card_filter(who.timezone))
-                if len(card_ids) > cards.BULK_LIMIT:
-                    raise GiftnetError(ErrorCode.invalid_input, f"More than {cards.BULK_LIMIT:,} cards match now: "
-                                       "narrow the filter first.", field="card_ids")
-            else:
-                card_ids = list(self.selected_ids)
-            outcome = cards.run_bulk_action(Actor(who.operator_id, user_id=who.user_id, role=who.role), action,
-                                            card_ids)
+            outcome = await asyncio.to_thread(cards.run_bulk_action, actor, action, card_ids)
+            refused = ""
         except GiftnetError as error:
-            self.bulk_error = error.message
-            return None
-        self.bulk_message = outcome.summary[:1].upper() + outcome.summary[1:] + "."
-        if action == "resend_email" and outcome.changed:
-            self.bulk_message += " The Outbox screen shows the emails."
-        self.selected_ids, self.all_matching = [], False
-        self._count()
-        return self._this_page()
+            outcome, refused = None, error.message
+        async with self:
+            self.bulk_running = False
+            if outcome is None:
+                self.bulk_error = refused
+                return None
+            self.bulk_message = outcome.summary[:1].upper() + outcome.summary[1:] + "."
+            if action == "resend_email" and outcome.changed:
+                self.bulk_message += " The Outbox screen shows the emails."
+            self.selected_ids, self.all_matching = [], False
+            self._count()
+            return self._this_page()
 
     @rx.event
     def open_issue(self):
