@@ -304,9 +304,13 @@ def run_screens(browser, app: App, screens: int, pushes: int) -> dict:  # noqa: 
             payment_id = response.json()["id"]
             seen = wait_on_every_page(pages, "window.__posSeen", payment_id)
             latencies = [at - offset - started for at, offset in zip(seen, offsets, strict=True) if at is not None]
-            # The merchant dismisses it on one screen: it must leave every screen.
+            # The merchant dismisses it on one screen that shows it: it must leave every screen.
+            showing = [page for page, at in zip(pages, seen, strict=True) if at is not None]
+            if not showing:  # on no screen at all: counted below as misses, nothing to dismiss
+                misses += len(pages) if number >= 2 else 0
+                continue
             dismissed = time.time() * 1000
-            pages[number % len(pages)].click(f"#pos-dismiss-{payment_id}")
+            showing[number % len(showing)].click(f"#pos-dismiss-{payment_id}")
             gone = wait_on_every_page(pages, "window.__posGone", payment_id)
             if number < 2:
                 continue
