@@ -24,7 +24,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Integer, cast, func
+from sqlalchemy import Integer, case, cast, func
 from sqlmodel import select
 
 from app.db import read_session
@@ -151,20 +151,22 @@ def standing(operator_id: int) -> Standing:
 def expected_breakage(operator_id: int, now: datetime | None = None) -> Breakage:
     """See the module docstring: the unredeemed share of value loaded on cards older than 12 months."""
     cutoff = _utc((now or utcnow()) - timedelta(days=BREAKAGE_HISTORY_DAYS))
+    old = Card.created_at < cutoff
     with read_session() as session:
-        old_balance = session.exec(
-            select(func.coalesce(func.sum(Card.balance_cents), 0), func.count(Card.id)).where(
-                Card.operator_id == operator_id, Card.created_at < cutoff
-            )
+        # One pass over the covering (operator, created_at, balance) index: balances are never
+        # negative, so every card's balance summed is today's outstanding liability.
+        old_balance, old_cards, outstanding = session.exec(
+            select(func.coalesce(func.sum(case((old, Card.balance_cents), else_=0)), 0),
+                   func.coalesce(func.sum(case((old, 1), else_=0)), 0),
+                   func.coalesce(func.sum(Card.balance_cents), 0)).where(Card.operator_id == operator_id)
         ).one()
-        if int(old_balance[1]) == 0:
-            return Breakage(enough_history=False)
+    if int(old_cards) == 0:
+        return Breakage(enough_history=False)
     loaded = _loaded_before(operator_id, cutoff)
     if loaded <= 0:
         return Breakage(enough_history=False)
-    rate_bps = int(old_balance[0]) * 10_000 // loaded
-    outstanding = standing(operator_id).outstanding_cents
-    return Breakage(enough_history=True, rate_bps=rate_bps, expected_cents=outstanding * rate_bps // 10_000)
+    rate_bps = int(old_balance) * 10_000 // loaded
+    return Breakage(enough_history=True, rate_bps=rate_bps, expected_cents=int(outstanding) * rate_bps // 10_000)
 
 
 def _loaded_before(operator_id: int, cutoff: datetime) -> int:
