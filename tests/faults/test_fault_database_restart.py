@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
+from sqlalchemy import exc as sa_exc
 from api_helpers import Backend
 from fault_helpers import PrivatePostgres, assert_money_is_consistent, postgres_binaries, services_on
 from sqlmodel import func, select
 
-from app.db import read_session
+from app.db import database_unavailable, read_session
 from app.migrations import migrate
 from app.models import Card, IdempotencyRecord, LedgerEntry, Redemption
 from app.services import accounts, api_keys, idempotency
@@ -194,3 +195,14 @@ def test_an_answer_or_a_release_that_meets_the_outage_is_written_once_the_databa
         assert replay == idempotency.StoredAnswer(201, '{"id": 1}')
         again = idempotency.begin(key_id, "released-key", method="POST", path="/api/v1/cards", fingerprint="b")
         assert isinstance(again, idempotency.Claim)  # the retry runs at once, not held as in flight
+
+
+def test_only_an_unreachable_database_is_503_a_bad_query_stays_a_bug():
+    down = sa_exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+    dropped = sa_exc.DBAPIError("SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True)
+    pool_empty = sa_exc.TimeoutError("QueuePool limit reached")
+    duplicate = sa_exc.IntegrityError("INSERT", {}, Exception("duplicate key"))
+    bad_sql = sa_exc.ProgrammingError("SELEC 1", {}, Exception("syntax error"))
+
+    assert all(database_unavailable(error) for error in (down, dropped, pool_empty))
+    assert not any(database_unavailable(error) for error in (duplicate, bad_sql))  # these stay 500, logged
