@@ -165,42 +165,53 @@ def main(argv: list[str] | None = None) -> int:
     started_at = datetime.now(UTC)
     load_before = load()
     kept = _read_json(args.keep) if args.keep else None
-    results = []
-    for name, command, timeout in benches:
-        if name not in skip:
-            results.append(run(name, command, timeout))
-        elif kept and name in kept["results"]:  # an earlier run's figures, marked as such
-            results.append({**kept["results"][name], "reused": kept["date"]})
+    results: list[dict] = []
     if kept:
         for name, path in (("api", api_json), ("pos", pos_json), ("pos-oplock", pos_oplock_json)):
             if name in skip and kept["json"].get(name) is not None:
                 path.write_text(json.dumps(kept["json"][name]))
-    load_after = load()
-    if args.keep:
-        args.keep.write_text(json.dumps({
-            "date": f"{started_at:%Y-%m-%d %H:%M} UTC", "results": {result["name"]: result for result in results},
-            "json": {"api": _read_json(api_json), "pos": _read_json(pos_json), "pos-oplock": _read_json(pos_oplock_json)},
-        }))
-    info = machine()
-    lines = [
-        "# Giftnet benchmarks",
-        "",
-        f"Written by `python bench/results.py{' --quick' if quick else ''}` (`make bench`){' — QUICK RUN: small sizes, not the real figures' if quick else ''}.",
-        "",
-        f"- Date: {started_at:%Y-%m-%d %H:%M} UTC, {round((datetime.now(UTC) - started_at).total_seconds() / 60)} minutes",
-        f"- Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} memory, {info['system']}, Python {info['python']}",
-        f"- Load average (1 / 5 / 15 min): {load_before} before, {load_after} after. The machine is shared: absolute "
-        "figures move with the load, the ratios to the bare-SQL ceiling measured in the same run hold better.",
-        "",
-    ]
-    lines += summary(_read_json(api_json), _read_json(pos_json), _read_json(pos_oplock_json))
-    lines += ["## Every bench's own output", ""]
-    for result in results:
-        reused = f" (figures of the run of {result['reused']})" if result.get("reused") else ""
-        lines += [f"### {result['name']}: `{result['command']}`{reused}", "",
-                  f"{result['seconds']} s, exit {result['code']}, load average {result['load_before']} before, "
-                  f"{result['load_after']} after.", "", "```", result["output"], "```", ""]
-    args.output.write_text("\n".join(lines))
+
+    def write_out(running: str | None) -> None:
+        """RESULTS.md (and --keep) as far as the run got: rewritten after every bench."""
+        load_after = load()
+        if args.keep:
+            args.keep.write_text(json.dumps({
+                "date": f"{started_at:%Y-%m-%d %H:%M} UTC",
+                "results": {result["name"]: result for result in results if not result.get("reused")},
+                "json": {"api": _read_json(api_json), "pos": _read_json(pos_json),
+                         "pos-oplock": _read_json(pos_oplock_json)},
+            }))
+        info = machine()
+        lines = [
+            "# Giftnet benchmarks",
+            "",
+            f"Written by `python bench/results.py{' --quick' if quick else ''}` (`make bench`)"
+            f"{' — QUICK RUN: small sizes, not the real figures' if quick else ''}.",
+            "",
+            f"- Date: {started_at:%Y-%m-%d %H:%M} UTC, {round((datetime.now(UTC) - started_at).total_seconds() / 60)} "
+            f"minutes{f' so far (still running: {running})' if running else ''}",
+            f"- Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} memory, {info['system']}, "
+            f"Python {info['python']}",
+            f"- Load average (1 / 5 / 15 min): {load_before} before, {load_after} after. The machine is shared: "
+            "absolute figures move with the load, the ratios to the bare-SQL ceiling measured in the same run hold better.",
+            "",
+        ]
+        lines += summary(_read_json(api_json), _read_json(pos_json), _read_json(pos_oplock_json))
+        lines += ["## Every bench's own output", ""]
+        for result in results:
+            reused = f" (figures of the run of {result['reused']})" if result.get("reused") else ""
+            lines += [f"### {result['name']}: `{result['command']}`{reused}", "",
+                      f"{result['seconds']} s, exit {result['code']}, load average {result['load_before']} before, "
+                      f"{result['load_after']} after.", "", "```", result["output"], "```", ""]
+        args.output.write_text("\n".join(lines))
+
+    for index, (name, command, timeout) in enumerate(benches):
+        if name not in skip:
+            results.append(run(name, command, timeout))
+        elif kept and name in kept["results"]:  # an earlier run's figures, marked as such
+            results.append({**kept["results"][name], "reused": kept["date"]})
+        upcoming = [later for later, _, _ in benches[index + 1:] if later not in skip]
+        write_out(upcoming[0] if upcoming else None)
     print(f"wrote {args.output}")
     return 0 if all(result["code"] == 0 for result in results) else 1
 
