@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             args.keep.write_text(json.dumps({
                 "date": f"{started_at:%Y-%m-%d %H:%M} UTC",
-                "results": {result["name"]: result for result in results if not result.get("reused")},
+                "results": {result["name"]: result for result in results},
                 "json": {"api": _read_json(api_json), "pos": _read_json(pos_json),
                          "pos-oplock": _read_json(pos_oplock_json)},
             }))
@@ -209,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         if name not in skip:
             results.append(run(name, command, timeout))
         elif kept and name in kept["results"]:  # an earlier run's figures, marked as such
-            results.append({**kept["results"][name], "reused": kept["date"]})
+            earlier = kept["results"][name]
+            results.append({**earlier, "reused": earlier.get("reused") or kept["date"]})
         upcoming = [later for later, _, _ in benches[index + 1:] if later not in skip]
         write_out(upcoming[0] if upcoming else None)
     print(f"wrote {args.output}")
