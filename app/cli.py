@@ -9,7 +9,8 @@
                                   prints {"operator_id", "user_email", "api_key"} as JSON
     issue-card --operator-id N --amount-cents C [--recipient-email E]
                                   prints {"card_id", "code", "last4", "balance_cents"} as JSON
-    check-ledger                  exit 0 when every card balances, 1 and the list otherwise
+    check-ledger                  exit 0 when every card balances and the rollups agree with the
+                                  ledger, 1 and the list otherwise
     deliver-outbox                one pass of the email sender (needs SMTP_URL); prints the counts as JSON
     create-database               create the PostgreSQL database of DATABASE_URL when it does not exist
     jobs                          run the background jobs in this process until stopped (BACKGROUND_JOBS=off
@@ -102,17 +103,21 @@ def _issue_card(args: argparse.Namespace) -> int:
 
 def _check_ledger(_args: argparse.Namespace) -> int:
     from app.services.ledger import check_ledger
+    from app.services.rollups import check_rollups
 
-    mismatches = check_ledger()
+    mismatches, rollup_mismatches = check_ledger(), check_rollups()
     if not mismatches:
         print("ledger balanced: every card's balance equals the sum of its ledger rows")
-        return 0
     for row in mismatches:
         print(
             f"card {row.card_id} (operator {row.operator_id}): balance {row.balance_cents} "
             f"!= ledger sum {row.ledger_sum_cents}"
         )
-    return 1
+    if not rollup_mismatches:
+        print("rollups agree: the folded figures equal the ledger rows they cover")
+    for row in rollup_mismatches:
+        print(f"rollup of operator {row.operator_id}: {row.what} folded {row.folded} != ledger {row.ledger}")
+    return 1 if mismatches or rollup_mismatches else 0
 
 
 def _deliver_outbox(_args: argparse.Namespace) -> int:

@@ -137,5 +137,6 @@ def test_check_ledger_passes_on_a_healthy_database_and_names_a_tampered_card(cli
 
     assert tampered.returncode == 1
     assert tampered.stdout.strip().splitlines() == [
-        f"card {card_id} (operator {operator_id}): balance 99999 != ledger sum {balance_cents}"
+        f"card {card_id} (operator {operator_id}): balance 99999 != ledger sum {balance_cents}",
+        "rollups agree: the folded figures equal the ledger rows they cover",
     ]

@@ -496,3 +496,21 @@ def test_the_background_folder_keeps_every_operator_folded(database, make_operat
     worker.start()
     worker.join(60)
     assert [state.timezone for state in folded()] == [TORONTO, NEWFOUNDLAND]
+
+
+def test_check_rollups_finds_nothing_when_folded_and_names_what_disagrees(database, make_operator):
+    history = new_network(make_operator, TORONTO)
+    add_cards(history, [(0, "dashboard", 10_000), (30, "api", 5_000)])
+    add_rows(history, [Row(index % 2, "redeem", -25, BASE + timedelta(hours=index), 0, None) for index in range(6)])
+    rollups.fold(history.operator_id)
+    assert rollups.check_rollups(history.operator_id) == []
+    add_rows(history, [Row(0, "redeem", -5, BASE + timedelta(days=1), 0, None)])  # beyond the watermark: fine
+    assert rollups.check_rollups() == []
+
+    with write_session() as session:  # as if a row had been folded past (or counted twice)
+        session.execute(update(LedgerRollup).where(LedgerRollup.operator_id == history.operator_id,
+                                                   LedgerRollup.grain == DAY_TOTAL, LedgerRollup.kind == "redeem")
+                        .values(amount_cents=LedgerRollup.amount_cents - 1))
+    found = rollups.check_rollups(history.operator_id)
+    assert found and {row.what for row in found} == {"redeem cents"}
+    assert all(row.operator_id == history.operator_id for row in found)
