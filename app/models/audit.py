@@ -15,6 +15,7 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (
         Index("ix_audit_event_operator", "operator_id", "id"),
         Index("ix_audit_event_operator_action", "operator_id", "action", "id"),
+        Index("ix_audit_event_operator_created", "operator_id", "created_at"),  # the date filters
     )
 
     id: int | None = Field(default=None, primary_key=True)
