@@ -150,7 +150,7 @@ def _bulk_bar() -> rx.Component:
             rx.text(CardsState.selection_text, id="cards-selection", weight="medium"),
             rx.cond(
                 CardsState.can_select_all_matching,
-                rx.button("Select all ", CardsState.match_count.to_string(), " matching cards", id="cards-select-all-matching",
+                rx.button(CardsState.select_all_label, id="cards-select-all-matching",
                           size="3", variant="ghost", on_click=CardsState.select_all_matching),
             ),
             rx.button("Clear selection", id="cards-clear-selection", size="3", variant="ghost",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -130,7 +131,6 @@ def _who(entry: LedgerEntry, places: Places) -> str:
 
 
 # The filters as they stand in the address: /cards?status=frozen&min=10&max=50&from=2026-01-01&to=2026-01-31&channel=api&q=sam
-URL_FILTERS = ("q", "status", "min", "max", "from", "to", "channel")
 ALL = "all"
 BULK_QUESTIONS = {
     "freeze": ("Freeze", "Frozen cards cannot be spent or topped up until they are unfrozen; their value stays. "
@@ -205,8 +205,9 @@ class CardsState(KeysetPaging, SessionState):
         )
 
     def _apply_filters(self):
-        """Show the first page for the filters in state, and put them in the address
-        (a new address runs `load`, which reads them back; the same address reloads here)."""
+        """Show the first page for the filters in state, and write them into the address
+        without navigating (`load` reads them back when the address is opened again; a
+        navigation would re-run `load` and race the fields typed meanwhile)."""
         who = self._signed_in()
         if who is None:
             return rx.redirect("/login")
@@ -216,9 +217,10 @@ class CardsState(KeysetPaging, SessionState):
             self.filter_error = error.message
             return None
         params = self._filter_params()
-        if params == {name: value for name, value in self.router.page.params.items() if name in URL_FILTERS}:
-            return self._reset_and_load()
-        return rx.redirect("/cards" + (f"?{urlencode(params)}" if params else ""), replace=True)
+        address = "/cards" + (f"?{urlencode(params)}" if params else "")
+        # React Router keeps its own entry state: pass it on, change only the address.
+        return self._reset_and_load() or rx.call_script(
+            f"window.history.replaceState(window.history.state, '', {json.dumps(address)})")
 
     def _reset_and_load(self):
         self.selected_ids, self.all_matching = [], False
@@ -339,6 +341,12 @@ class CardsState(KeysetPaging, SessionState):
     @rx.var
     def can_select_all_matching(self) -> bool:
         return self.page_selected and not self.all_matching and self.match_count > len(self.rows)
+
+    @rx.var
+    def select_all_label(self) -> str:
+        if self.match_count_capped:
+            return f"Select all matching cards (more than {self.match_count:,})"
+        return f"Select all {self.match_count:,} matching cards"
 
     @rx.var
     def selection_text(self) -> str:
