@@ -288,7 +288,9 @@ class CardsState(KeysetPaging, SessionState):
                  "cards-max-balance": self.max_balance, "cards-issued-from": self.issued_from,
                  "cards-issued-to": self.issued_to}
         redirect = self._reset_and_load()
-        return redirect or [rx.set_value(element_id, value) for element_id, value in typed.items()]
+        # Only what the address holds: an empty field is left alone (a stray "" could land
+        # after the person has started typing).
+        return redirect or [rx.set_value(element_id, value) for element_id, value in typed.items() if value]
 
     @rx.event
     def search(self, form: dict):
