@@ -27,6 +27,9 @@ class Card(SQLModel, table=True):
         # Covering indexes for the dashboard: liability and breakage read only the index.
         Index("ix_card_operator_balance", "operator_id", "balance_cents"),
         Index("ix_card_operator_opened", "operator_id", "created_at", "balance_cents"),
+        # The Cards screen's status and channel filters and their counts.
+        Index("ix_card_operator_status", "operator_id", "status", "id"),
+        Index("ix_card_operator_channel", "operator_id", "channel", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -40,7 +40,7 @@ class PayoutLine(SQLModel, table=True):
     __tablename__ = "payout_line"
     __table_args__ = (
         UniqueConstraint("batch_id", "location_id", name="uq_payout_line_batch_location"),
-        Index("ix_payout_line_location", "location_id"),
+        Index("ix_payout_line_location", "location_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -19,6 +19,10 @@ class Redemption(SQLModel, table=True):
         Index("ix_redemption_operator_created", "operator_id", "created_at"),
         Index("ix_redemption_location_created", "location_id", "created_at"),
         Index("ix_redemption_card", "card_id"),
+        # What a location is owed now: its unpaid redemptions only, not its whole history.
+        Index("ix_redemption_location_unpaid", "location_id", "created_at", "amount_cents",
+              sqlite_where=text("payout_batch_id IS NULL AND status = 'completed'"),
+              postgresql_where=text("payout_batch_id IS NULL AND status = 'completed'")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -37,7 +37,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, insert, literal_column, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -355,7 +355,7 @@ def _payable_filter(operator_id: int, start: datetime | None, end: datetime) -> 
     conditions = [
         Redemption.operator_id == operator_id,
         Redemption.payout_batch_id.is_(None),
-        Redemption.status == "completed",
+        Redemption.status == literal_column("'completed'"),  # a literal: SQLite then may use the partial index
         Redemption.created_at <= end,
     ]
     if start is not None:
