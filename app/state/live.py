@@ -262,7 +262,8 @@ class LiveBridge:
     async def _listen(self, url: str) -> None:
         import redis.asyncio as aioredis
 
-        client = aioredis.Redis.from_url(url, socket_connect_timeout=3)
+        # No read timeout (the channel may be quiet for hours); keepalive notices a dead peer.
+        client = aioredis.Redis.from_url(url, socket_connect_timeout=3, socket_keepalive=True)
         try:
             while True:
                 try:
