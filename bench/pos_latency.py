@@ -31,7 +31,7 @@ Options:
   a worker keeps a state's lock and its copy in memory while no other worker asks.
 - `--workers K` (with `--redis`): K Granian workers (Reflex reads `GRANIAN_WORKERS`);
   a push handled by one worker reaches screens whose websockets live on the others
-  through Reflex's Redis relay. Without `--redis` the app runs one worker (Reflex's
+  through the app's Redis pub/sub announcement (app/state/live.py). Without `--redis` the app runs one worker (Reflex's
   disk state manager cannot be shared by processes).
 
 Figures, not pass/fail; they move with the machine's load (Chromium renders every

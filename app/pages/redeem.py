@@ -11,7 +11,7 @@ import reflex as rx
 
 from app.components.layout import page_ready_marker
 from app.pages.device import _brand, _device_frame, _loading
-from app.state.live import LocationInbox
+from app.state.live import PosInbox
 from app.state.redeem import RedeemState
 
 MONO = {"fontFamily": "ui-monospace, 'Courier New', monospace", "letterSpacing": "0.04em"}
@@ -140,7 +140,7 @@ def _payment_row(payment) -> rx.Component:  # noqa: ANN001
 def _pos_section() -> rx.Component:
     state = RedeemState
     return rx.vstack(
-        rx.hstack(rx.heading("Payments from your POS", size="6"), rx.badge(LocationInbox.payments.length(),
+        rx.hstack(rx.heading("Payments from your POS", size="6"), rx.badge(PosInbox.payments.length(),
                                                                           size="3", id="pos-payment-count")),
         rx.cond(
             state.confirm_payment_id > 0,
@@ -160,8 +160,8 @@ def _pos_section() -> rx.Component:
             ),
         ),
         rx.cond(
-            LocationInbox.payments.length() > 0,
-            rx.vstack(rx.foreach(LocationInbox.payments, _payment_row), width="100%", spacing="3",
+            PosInbox.payments.length() > 0,
+            rx.vstack(rx.foreach(PosInbox.payments, _payment_row), width="100%", spacing="3",
                       id="pos-payments"),
             rx.callout("No payment waiting. Take the payment on your POS with the gift card tender: it appears "
                        "here by itself.", icon="clock", size="3", id="pos-payments-empty", width="100%"),

@@ -3,11 +3,12 @@
 In-process by default. Subscribers must be quick and must not raise into the
 publisher: a failing listener never undoes a committed money movement.
 
-Across processes (with REDIS_URL): the listeners are the live-screen bridges
-(app/state/live.py, app/state/feed.py), which write a shared state once and let
-Reflex relay the change to every worker's sockets. So an event born in an app
-worker stays there: every worker refreshing the same state would only fight over
-its lock. What crosses is the events of processes that serve no screens (the
+Across processes (with REDIS_URL): the listeners are the live-screen bridges,
+which reach every worker's screens themselves (app/state/feed.py writes a shared
+state once and lets Reflex relay the change; app/state/live.py announces the
+location on its own pub/sub channel to the workers, which refresh their own tabs).
+So an event born in an app worker stays there: every worker handling it would
+only fight over the same locks. What crosses is the events of processes that serve no screens (the
 CLI, `python -m app.cli jobs`): each is pushed on one Redis list and taken by
 exactly one app worker (`receive_forever`), which publishes it to its own
 listeners as if it had happened there. A list, not pub/sub: pub/sub would hand

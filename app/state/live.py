@@ -1,20 +1,39 @@
-"""Live screens: services publish events, and every open screen of a location (or of
-an operator's dashboard) changes by itself.
+"""Live counter screens: a POS payment pushed to the API shows on every open
+redemption screen of its location by itself.
 
-Each redemption screen links a small shared state to the token `location-<id>`;
-when a POS payment arrives, is applied, expires or is cancelled, the bridge below
-reloads that location's pending payments from the database (the source of truth)
-into the shared state, and Reflex sends the change to every linked tab, on this
-worker or, with Redis, on any other.
+Each screen keeps its location's pending payments in its own per-tab state
+(`PosInbox`), loaded from the database on every page load (the database stays the
+source of truth). Each worker keeps a registry of its own tabs: location id -> the
+client tokens of the tabs of this worker that show the location's /redeem
+(registered by the page's on_load, which Reflex runs again on every websocket
+reconnect; a tab whose websocket has gone is dropped).
+
+On a `pos_payment.*` event the worker reads the location's pending payments once
+and writes them into every registered tab of that location at the same time, each
+under its own lock (`asyncio.gather` of `app.modify_state`). So the delay no longer
+grows with the screens, as it did while every tab was linked to one shared state
+whose lock Reflex took once per tab in turn.
+
+Across workers (REDIS_URL): the worker where the event happened also publishes
+"location X changed" on a Redis pub/sub channel (`<REDIS_PREFIX>pos:location-changed`);
+every worker subscribes and refreshes its own tabs of X. A worker skips its own
+messages (it refreshed its tabs already). A message lost while a worker reconnects
+costs only liveness: the next event, or the next page load, reads the database again.
 
 Events are published from worker threads (FastAPI runs sync routes in a thread
-pool), so the bridge hands the update to the app's event loop.
+pool), so the bridge hands them to the app's event loop. Per location, refreshes run
+one at a time: an event arriving during a refresh queues one more pass (bursts
+coalesce), so an older read never lands after a newer one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -26,6 +45,8 @@ from app.services.money import format_cents
 
 log = logging.getLogger(__name__)
 POS_EVENTS = {"pos_payment.received", "pos_payment.applied", "pos_payment.expired", "pos_payment.cancelled"}
+CHANNEL = "pos:location-changed"  # after the deployment's REDIS_PREFIX
+PRUNE_SECONDS = 60  # how often tabs whose websocket has gone leave the registry
 
 
 @dataclass
@@ -52,29 +73,112 @@ def pending_rows(location_id: int) -> list[PendingPaymentRow]:
     ]
 
 
-def location_token(location_id: int) -> str:
-    return f"location-{location_id}"  # no underscore: Reflex refuses it in link tokens
+# --- the tabs of this worker ----------------------------------------------------------
 
 
-class LocationInbox(rx.SharedState):
-    """What every redemption screen of one location shares: its pending POS payments."""
+class ScreenRegistry:
+    """location id -> client tokens of this worker's tabs showing that location's /redeem.
+
+    Touched only from the event loop (on_load handlers, the bridge), so no lock."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[int, set[str]] = {}
+        self._location_of: dict[str, int] = {}
+
+    def add(self, location_id: int, token: str) -> None:
+        previous = self._location_of.get(token)
+        if previous is not None and previous != location_id:
+            self.remove(token)
+        self._tokens.setdefault(location_id, set()).add(token)
+        self._location_of[token] = location_id
+
+    def remove(self, token: str) -> None:
+        location_id = self._location_of.pop(token, None)
+        if location_id is None:
+            return
+        tokens = self._tokens.get(location_id)
+        if tokens is not None:
+            tokens.discard(token)
+            if not tokens:
+                del self._tokens[location_id]
+
+    def tokens(self, location_id: int) -> list[str]:
+        return list(self._tokens.get(location_id, ()))
+
+    def prune(self, connected: Callable[[str], bool]) -> None:
+        for token in [token for token in self._location_of if not connected(token)]:
+            self.remove(token)
+
+    def __len__(self) -> int:
+        return len(self._location_of)
+
+
+screens = ScreenRegistry()  # one per process: each Granian worker has its own
+
+
+def connected_here(app: rx.App) -> Callable[[str], bool]:
+    """Whether a client token has its websocket on this worker, now.
+
+    With Redis, Reflex's token manager also caches records of sockets on other
+    workers: only records of this instance count."""
+    namespace = app.event_namespace
+    if namespace is None:
+        return lambda token: False
+    manager = getattr(namespace, "_token_manager", None)
+    records = getattr(manager, "token_to_socket", None)
+    instance_id = getattr(manager, "instance_id", None)
+    if records is None or instance_id is None:
+        sids = namespace.token_to_sid
+        return lambda token: token in sids
+    return lambda token: (record := records.get(token)) is not None and record.instance_id == instance_id
+
+
+# --- the per-tab state ----------------------------------------------------------------
+
+
+class PosInbox(rx.State):
+    """One redemption screen's copy of its location's pending POS payments."""
 
     payments: list[PendingPaymentRow] = []
+    _location_id: int = 0
+
+    async def _show_location(self, location_id: int) -> None:
+        """Called by the screen's on_load: register this tab, then read the payments (in
+        that order, so an event between the two cannot be missed)."""
+        self._location_id = location_id
+        screens.add(location_id, self.router.session.client_token)
+        self.payments = await asyncio.to_thread(pending_rows, location_id)
+
+    def _forget_location(self) -> None:
+        """The device lost the screen: no more payments here."""
+        screens.remove(self.router.session.client_token)
+        self._location_id = 0
+        self.payments = []
 
 
-async def refresh_location_inbox(app: rx.App, location_id: int) -> None:
-    rows = await asyncio.to_thread(pending_rows, location_id)
-    async with app.modify_state(BaseStateToken(ident=location_token(location_id), cls=LocationInbox)) as root:
-        inbox = await root.get_state(LocationInbox)
-        inbox.payments = rows
+# --- the bridge -----------------------------------------------------------------------
+
+
+def channel() -> str:
+    from app.settings import get_settings
+
+    return get_settings().redis_prefix + CHANNEL
 
 
 class LiveBridge:
-    """Subscribed to the event bus while the app runs; forwards events to shared states."""
+    """Subscribed to the event bus (and, with Redis, to the channel) while the app runs;
+    refreshes this worker's screens of a location when its POS payments change."""
 
     def __init__(self, app: rx.App) -> None:
         self.app = app
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.origin = ""  # this process's id in the channel's messages (set in run)
+        self._publisher = None  # redis.asyncio client, with REDIS_URL
+        self._running: dict[int, asyncio.Task] = {}
+        self._again: set[int] = set()
+        self._tasks: set[asyncio.Task] = set()
+
+    # --- events, from any thread
 
     def on_event(self, event: events.Event) -> None:
         if self.loop is None or event.type not in POS_EVENTS:
@@ -82,20 +186,135 @@ class LiveBridge:
         location_id = event.data.get("location_id")
         if not location_id:
             return
-        future = asyncio.run_coroutine_threadsafe(refresh_location_inbox(self.app, location_id), self.loop)
-        future.add_done_callback(_log_failure)
+        self.loop.call_soon_threadsafe(self.location_changed, int(location_id))
+
+    # --- on the event loop
+
+    def location_changed(self, location_id: int, *, announce: bool = True) -> None:
+        """Refresh this worker's screens of the location; tell the other workers."""
+        if announce and self._publisher is not None:
+            self._spawn(self._announce(location_id))
+        self.refresh(location_id)
+
+    def refresh(self, location_id: int) -> None:
+        if location_id in self._running:
+            self._again.add(location_id)  # one more pass once the running one is done
+            return
+        task = asyncio.get_running_loop().create_task(self._refresh_until_settled(location_id))
+        self._running[location_id] = task
+        task.add_done_callback(_log_failure)
+
+    async def _refresh_until_settled(self, location_id: int) -> None:
+        try:
+            while True:
+                self._again.discard(location_id)
+                await self._refresh_screens(location_id)
+                if location_id not in self._again:
+                    return
+        finally:
+            self._running.pop(location_id, None)
+
+    async def _refresh_screens(self, location_id: int) -> None:
+        here = connected_here(self.app)
+        tokens = []
+        for token in screens.tokens(location_id):
+            if here(token):
+                tokens.append(token)
+            else:
+                screens.remove(token)
+        if not tokens:
+            return
+        rows = await asyncio.to_thread(pending_rows, location_id)  # once for every tab
+        results = await asyncio.gather(*(self._update(token, location_id, rows) for token in tokens),
+                                       return_exceptions=True)
+        for token, result in zip(tokens, results, strict=True):
+            if isinstance(result, BaseException):
+                log.warning("live update of a screen of location %s failed: %r", location_id, result)
+
+    async def _update(self, token: str, location_id: int, rows: list[PendingPaymentRow]) -> None:
+        async with self.app.modify_state(BaseStateToken(ident=token, cls=PosInbox)) as root:
+            inbox = await root.get_state(PosInbox)
+            if inbox._location_id != location_id:  # the tab moved on (another device, a revoked one)
+                screens.remove(token)
+                return
+            inbox.payments = list(rows)
+
+    # --- across workers (REDIS_URL)
+
+    async def _announce(self, location_id: int) -> None:
+        message = json.dumps({"location_id": location_id, "origin": self.origin}, separators=(",", ":"))
+        try:
+            await self._publisher.publish(channel(), message)
+        except Exception:  # noqa: BLE001 - the other workers' screens catch up at the next event or load
+            log.warning("location %s changed: not announced to the other workers (Redis did not answer)",
+                        location_id, exc_info=True)
+
+    def on_message(self, raw: bytes | str) -> None:
+        try:
+            message = json.loads(raw)
+            location_id, origin = int(message["location_id"]), str(message["origin"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("live bridge: dropped an unreadable message")
+            return
+        if origin != self.origin:  # our own: refreshed already
+            self.refresh(location_id)
+
+    async def _listen(self, url: str) -> None:
+        import redis.asyncio as aioredis
+
+        # No read timeout (the channel may be quiet for hours); keepalive notices a dead peer.
+        client = aioredis.Redis.from_url(url, socket_connect_timeout=3, socket_keepalive=True)
+        try:
+            while True:
+                try:
+                    async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                        await pubsub.subscribe(channel())
+                        async for message in pubsub.listen():
+                            if message.get("type") == "message":
+                                self.on_message(message["data"])
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # noqa: BLE001 - Redis restarting: subscribe again shortly
+                    log.warning("live bridge: Redis channel lost; subscribing again", exc_info=True)
+                    await asyncio.sleep(1)
+        finally:
+            await client.aclose()
+
+    async def _prune_forever(self) -> None:
+        while True:
+            await asyncio.sleep(PRUNE_SECONDS)
+            screens.prune(connected_here(self.app))
+
+    def _spawn(self, coroutine) -> None:  # noqa: ANN001
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def run(self) -> None:
         """A lifespan task: capture the loop, subscribe, stay until the app stops."""
+        from app.settings import get_settings
+
         self.loop = asyncio.get_running_loop()
+        self.origin = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        url = get_settings().redis_url
+        background = [self.loop.create_task(self._prune_forever())]
+        if url:
+            import redis.asyncio as aioredis
+
+            self._publisher = aioredis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+            background.append(self.loop.create_task(self._listen(url)))
         unsubscribe = events.subscribe(self.on_event)
         try:
-            while True:
-                await asyncio.sleep(3600)
+            await asyncio.gather(*background)
         finally:
             unsubscribe()
+            for task in background:
+                task.cancel()
+            if self._publisher is not None:
+                await self._publisher.aclose()
+                self._publisher = None
 
 
-def _log_failure(future) -> None:  # noqa: ANN001
-    if future.exception() is not None:
-        log.warning("live update failed: %s", future.exception())
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("live update failed: %s", task.exception())

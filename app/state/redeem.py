@@ -2,8 +2,8 @@
 show the receipt, void today's mistakes.
 
 Every event resolves the device's secret again, so a revoked device loses the
-screen on its next click. Pending POS payments live in `LocationInbox`, shared by
-every open screen of the location and changed by the POS push itself.
+screen on its next click. Pending POS payments live in this tab's `PosInbox`, loaded
+here and refreshed by the POS push itself (app/state/live.py).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from app.services.money import format_cents
 from app.services.timefmt import format_local_time
 from app.state.client import client_ip
 from app.state.device import DeviceState
-from app.state.live import LocationInbox, location_token, pending_rows
+from app.state.live import PosInbox
 
 MAX_PAD_DIGITS = 7  # $99,999.99
 
@@ -141,16 +141,16 @@ class RedeemState(DeviceState):
         self.error = self.notice = self.card_error = ""
         context = self._device()
         self.checked = True
+        inbox = await self.get_state(PosInbox)
         if context is None:
+            inbox._forget_location()
             return None
         from app.models import Operator  # timezone for receipts
         from app.db import read_session
 
         with read_session() as session:
             self.timezone = session.get(Operator, context.operator_id).timezone
-        inbox = await self.get_state(LocationInbox)
-        inbox = await inbox._link_to(location_token(context.location_id))
-        inbox.payments = pending_rows(context.location_id)
+        await inbox._show_location(context.location_id)
         self._load_items(context)
         self._load_recent(context)
         link = str(self.router.page.params.get("link", "") or "")
@@ -342,7 +342,7 @@ class RedeemState(DeviceState):
         if not self.card_id:
             self.error = "Open the customer's card first, then SELECT the payment."
             return None
-        inbox = await self.get_state(LocationInbox)
+        inbox = await self.get_state(PosInbox)
         payment = next((row for row in inbox.payments if row.id == payment_id), None)
         if payment is None:
             self.error = "This payment is no longer waiting (applied on another screen, cancelled or expired)."

@@ -11,8 +11,8 @@ and one Redis, as several workers behind a proxy do:
 
 Each runs one Granian worker, so which process holds what is certain (with one process
 of several workers, the kernel picks the worker per connection). B records the payment
-and updates the location's shared state in Redis; Reflex relays the change to the
-socket on A. Skipped, saying why, when PostgreSQL or Redis does not answer.
+and announces "location changed" on Redis pub/sub (B has no screen of its own to
+refresh); A, subscribed, refreshes its screen of the location. Skipped, saying why, when PostgreSQL or Redis does not answer.
 """
 
 from __future__ import annotations
