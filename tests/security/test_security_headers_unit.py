@@ -3,30 +3,11 @@ over HTTP by test_security_sweep.py and tests/e2e/test_security_pages.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-
 import pytest
+from async_runner import run_in_thread
 
 from app.api.security_headers import SecurityHeadersMiddleware, may_be_framed
 from app.settings import get_settings
-
-
-def _run(coroutine) -> None:  # noqa: ANN001
-    """asyncio.run in a thread of its own: in the full suite Playwright's loop runs on the main one."""
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(coroutine)
-        except BaseException as error:  # noqa: BLE001 - re-raised below
-            errors.append(error)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=30)
-    if errors:
-        raise errors[0]
 
 
 @pytest.mark.parametrize(("path", "frameable"), [
@@ -58,7 +39,7 @@ def _answer(path: str, route_headers: list[tuple[bytes, bytes]] | None = None, s
     async def receive() -> dict:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    _run(SecurityHeadersMiddleware(route)({"type": scope_type, "path": path, "headers": []}, receive, send))
+    run_in_thread(SecurityHeadersMiddleware(route)({"type": scope_type, "path": path, "headers": []}, receive, send))
     return {name.decode(): value.decode() for name, value in sent[0]["headers"]}
 
 
@@ -97,5 +78,5 @@ def test_websockets_pass_untouched():
     async def send(message: dict) -> None:  # noqa: ARG001
         return None
 
-    _run(SecurityHeadersMiddleware(app)({"type": "websocket", "path": "/_event"}, None, send))
+    run_in_thread(SecurityHeadersMiddleware(app)({"type": "websocket", "path": "/_event"}, None, send))
     assert seen == [send]

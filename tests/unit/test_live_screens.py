@@ -18,6 +18,7 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
+from async_runner import run_in_thread
 
 from app.settings import get_settings
 from app.state import live
@@ -108,7 +109,7 @@ def test_one_read_then_every_tab_of_the_location_at_once(registry, monkeypatch):
         await bridge._running[7]
         return loop.time() - started
 
-    elapsed = asyncio.run(scenario())
+    elapsed = run_in_thread(scenario())
     assert reads == [7]  # once for all 20 tabs
     assert sorted(app.written) == sorted(tabs)
     assert all([row.id for row in app.inboxes[token].payments] == [1] for token in tabs)
@@ -130,7 +131,7 @@ def test_a_worker_without_tabs_of_the_location_reads_nothing(registry, monkeypat
         bridge.refresh(3)
         await bridge._running[3]
 
-    asyncio.run(scenario())
+    run_in_thread(scenario())
     assert reads == []
 
 
@@ -151,7 +152,7 @@ def test_events_during_a_refresh_queue_exactly_one_more_pass_with_the_newest_row
         await first
         assert 5 not in bridge._running
 
-    asyncio.run(scenario())
+    run_in_thread(scenario())
     assert reads == [5, 5]
     assert [row.id for row in app.inboxes["tab"].payments] == [2]  # the later read landed last
 
@@ -197,7 +198,7 @@ def test_with_redis_a_change_reaches_the_other_workers_once_and_not_the_announce
             await asyncio.gather(*tasks, return_exceptions=True)
 
     try:
-        asyncio.run(scenario())
+        run_in_thread(scenario())
     finally:
         monkeypatch.delenv("REDIS_URL")
         monkeypatch.delenv("REDIS_PREFIX")

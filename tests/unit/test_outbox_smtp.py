@@ -13,6 +13,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from async_runner import run_in_thread
 import zxingcpp
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
@@ -266,11 +267,7 @@ def test_the_background_sender_delivers_what_is_queued(smtp, make_operator):
         finally:
             sender.cancel()
 
-    # In its own thread: a browser test earlier in the same run may keep Playwright's
-    # event loop running on this one, where asyncio.run() is refused.
-    runner = threading.Thread(target=lambda: asyncio.run(run_until_delivered()))
-    runner.start()
-    runner.join(timeout=60)
+    run_in_thread(run_until_delivered(), timeout=60)
     assert len(smtp.inbox.messages) == 1
     assert stored(message.id).status == "sent"
 
