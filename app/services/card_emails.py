@@ -28,6 +28,7 @@ from app.models.base import utcnow
 from app.services import audit, codes, crypto, events, outbox
 from app.services.actor import Actor
 from app.services.card_page import card_link, where_card_can_be_used
+from app.services.email_html import email_page
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.ledger import hash_link_token
 from app.services.money import format_cents
@@ -102,15 +103,7 @@ def compose_recipient_email(
             'border-radius:6px;font-size:17px;line-height:1.5;">'
             f"{esc(message).replace(chr(10), '<br>')}{signature}</div>"
         )
-    html_body = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(subject)}</title></head>
-<body style="margin:0;padding:0;background:#f4f5f7;font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f5f7;"><tr><td align="center" style="padding:24px 12px;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;background:#ffffff;border-radius:12px;">
-<tr><td style="padding:32px 28px;">
-<p style="margin:0;font-size:15px;color:#555;font-weight:bold;">{esc(operator_name)}</p>
-<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">{f"Hi {esc(recipient_name)}, you" if recipient_name else "You"} received a {esc(amount)} gift card</h1>
+    html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">{f"Hi {esc(recipient_name)}, you" if recipient_name else "You"} received a {esc(amount)} gift card</h1>
 {f'<p style="margin:0;font-size:17px;">From <strong>{esc(sender_name)}</strong></p>' if sender_name else ""}
 {message_html}
 <p style="margin:24px 0 4px;font-size:15px;color:#555;">Your card code</p>
@@ -121,11 +114,7 @@ def compose_recipient_email(
 <img src="cid:{QR_CID}" width="200" height="200" alt="QR code of your card link" style="display:block;border:0;">
 <p style="margin:24px 0 0;font-size:15px;">{esc(where)}</p>
 <p style="margin:16px 0 0;font-size:13px;color:#555;">Keep this email safe: anyone who has the code can spend the card.
-If the button does not work, open <a href="{esc(link)}" style="color:#0d9488;">{esc(link)}</a></p>
-</td></tr></table>
-</td></tr></table>
-</body></html>
-"""
+If the button does not work, open <a href="{esc(link)}" style="color:#0d9488;">{esc(link)}</a></p>""")
     return RecipientEmail(subject=subject, text_body=text_body, html_body=html_body, qr_png=qr_png(link))
 
 

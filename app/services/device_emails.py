@@ -23,6 +23,7 @@ from app.models import Location, Operator
 from app.services import events, outbox
 from app.services.actor import Actor
 from app.services.devices import SentLink, activation_ttl, issue_activation_link
+from app.services.email_html import email_page
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.timefmt import format_local_time
 
@@ -81,15 +82,7 @@ def compose_activation_email(
     ) + "\n"
 
     esc = html.escape
-    html_body = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(subject)}</title></head>
-<body style="margin:0;padding:0;background:#f4f5f7;font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f5f7;"><tr><td align="center" style="padding:24px 12px;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;background:#ffffff;border-radius:12px;">
-<tr><td style="padding:32px 28px;">
-<p style="margin:0;font-size:15px;color:#555;font-weight:bold;">{esc(operator_name)}</p>
-<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">Activate your devices for {esc(location_name)}</h1>
+    html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">Activate your devices for {esc(location_name)}</h1>
 <p style="margin:0 0 8px;font-size:17px;line-height:1.5;">{esc(location_name)} accepts {esc(operator_name)} gift cards.
 Open this link on every tablet, phone or computer you will use at the counter to redeem gift cards.</p>
 <p style="margin:28px 0;"><a href="{esc(url)}" style="display:inline-block;background:#0d9488;color:#ffffff;padding:18px 36px;border-radius:10px;font-size:20px;font-weight:bold;text-decoration:none;">Activate this device</a></p>
@@ -99,11 +92,7 @@ Each device asks for a name (like &ldquo;Front counter&rdquo;) and is then ready
 {esc(device_code_text)}</p>
 <p style="margin:16px 0 0;font-size:13px;color:#555;">If the link has expired, ask {esc(operator_name)} for a new one.
 Keep this email inside your business: anyone who has the link can activate a device until it expires.
-If the button does not work, open <a href="{esc(url)}" style="color:#0d9488;">{esc(url)}</a></p>
-</td></tr></table>
-</td></tr></table>
-</body></html>
-"""
+If the button does not work, open <a href="{esc(url)}" style="color:#0d9488;">{esc(url)}</a></p>""")
     return ActivationEmail(subject=subject, text_body=text_body, html_body=html_body)
 
 

@@ -36,6 +36,7 @@ from app.models.base import utcnow
 from app.services import accounts, audit, crypto, outbox
 from app.services.actor import Actor
 from app.services.device_emails import describe_duration
+from app.services.email_html import email_page
 from app.services.errors import ErrorCode, GiftnetError
 from app.services.roles import OWNER, REMOVED, ROLE_DESCRIPTIONS, ROLES, require_owner, role_label
 from app.services.timefmt import format_local_time
@@ -237,26 +238,14 @@ def compose_invitation_email(
         ]
     ) + "\n"
     esc = html.escape
-    html_body = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(subject)}</title></head>
-<body style="margin:0;padding:0;background:#f4f5f7;font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f5f7;"><tr><td align="center" style="padding:24px 12px;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;background:#ffffff;border-radius:12px;">
-<tr><td style="padding:32px 28px;">
-<p style="margin:0;font-size:15px;color:#555;font-weight:bold;">{esc(operator_name)}</p>
-<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">Join {esc(operator_name)} on Giftnet</h1>
+    html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">Join {esc(operator_name)} on Giftnet</h1>
 <p style="margin:0 0 8px;font-size:17px;line-height:1.5;">{esc(inviter)} invited you to the gift card dashboard as
 <strong>{esc(label)}</strong>{esc(f": {can_do}" if can_do else "")}.</p>
 <p style="margin:28px 0;"><a href="{esc(url)}" style="display:inline-block;background:#0d9488;color:#ffffff;padding:18px 36px;border-radius:10px;font-size:20px;font-weight:bold;text-decoration:none;">Accept the invitation</a></p>
 <p style="margin:0 0 16px;font-size:16px;line-height:1.5;">The link works once, for <strong>{esc(valid_text)}</strong>, until {esc(until)}.
 If it has expired, ask {esc(inviter)} for a new one.</p>
 <p style="margin:16px 0 0;font-size:13px;color:#555;">If you did not expect this email, ignore it: nothing happens until the link is opened.
-If the button does not work, open <a href="{esc(url)}" style="color:#0d9488;">{esc(url)}</a></p>
-</td></tr></table>
-</td></tr></table>
-</body></html>
-"""
+If the button does not work, open <a href="{esc(url)}" style="color:#0d9488;">{esc(url)}</a></p>""")
     return InvitationEmail(subject=subject, text_body=text_body, html_body=html_body)
 
 

@@ -1,0 +1,24 @@
+"""The HTML frame every Giftnet email shares: a centred white card on grey, the operator's
+name on top. Each email writes only what goes inside it."""
+
+from __future__ import annotations
+
+import html
+
+
+def email_page(subject: str, operator_name: str, content_html: str) -> str:
+    """A whole HTML email: the frame around `content_html` (already escaped by the caller)."""
+    esc = html.escape
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(subject)}</title></head>
+<body style="margin:0;padding:0;background:#f4f5f7;font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f5f7;"><tr><td align="center" style="padding:24px 12px;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;background:#ffffff;border-radius:12px;">
+<tr><td style="padding:32px 28px;">
+<p style="margin:0;font-size:15px;color:#555;font-weight:bold;">{esc(operator_name)}</p>
+{content_html}
+</td></tr></table>
+</td></tr></table>
+</body></html>
+"""
