@@ -12,7 +12,8 @@ from app.pages.developers import developers_page
 from app.pages.device import DEVICE_PAGE_META, activate_page
 from app.pages.reconciliation import reconciliation_page
 from app.pages.redeem import redeem_page
-from app.services import background, events
+from app import background
+from app.services.core import events
 from app.state.feed import OperatorFeedBridge
 from app.state.live import LiveBridge
 from app.pages.home import home_page

@@ -23,7 +23,7 @@ import argparse
 import json
 import sys
 
-from app.services.errors import GiftnetError
+from app.services.core.errors import GiftnetError
 
 
 def _migrate(_args: argparse.Namespace) -> int:
@@ -35,7 +35,7 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _seed_demo(_args: argparse.Namespace) -> int:
-    from app.services.demo import DEMO_EMAIL, DEMO_PASSWORD, demo_activation_link, seed_demo
+    from app.demo import DEMO_EMAIL, DEMO_PASSWORD, demo_activation_link, seed_demo
 
     created = seed_demo()
     print(f"demo network {'created' if created else 'already present'}; log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
@@ -50,8 +50,8 @@ def _seed_demo(_args: argparse.Namespace) -> int:
 def _activation_link(args: argparse.Namespace) -> int:
     from app.db import read_session
     from app.models import Location
-    from app.services.actor import Actor
-    from app.services.devices import create_activation_link
+    from app.services.core.actor import Actor
+    from app.services.network.devices import create_activation_link
 
     # The command line acts for whichever network owns the location.
     with read_session() as session:
@@ -64,8 +64,8 @@ def _activation_link(args: argparse.Namespace) -> int:
 
 
 def _create_operator(args: argparse.Namespace) -> int:
-    from app.services.accounts import sign_up
-    from app.services.api_keys import create_api_key
+    from app.services.access.accounts import sign_up
+    from app.services.access.api_keys import create_api_key
 
     operator, user = sign_up(
         operator_name=args.name,
@@ -80,9 +80,9 @@ def _create_operator(args: argparse.Namespace) -> int:
 
 
 def _issue_card(args: argparse.Namespace) -> int:
-    from app.services.actor import Actor
-    from app.services.codes import format_code
-    from app.services.ledger import issue_card
+    from app.services.core.actor import Actor
+    from app.services.core.codes import format_code
+    from app.services.money.ledger import issue_card
 
     issued = issue_card(
         Actor(args.operator_id, channel="dashboard"), args.amount_cents, recipient_email=args.recipient_email
@@ -102,8 +102,8 @@ def _issue_card(args: argparse.Namespace) -> int:
 
 
 def _check_ledger(_args: argparse.Namespace) -> int:
-    from app.services.ledger import check_ledger
-    from app.services.rollups import check_rollups
+    from app.services.money.ledger import check_ledger
+    from app.services.reporting.rollups import check_rollups
 
     mismatches, rollup_mismatches = check_ledger(), check_rollups()
     if not mismatches:
@@ -123,7 +123,7 @@ def _check_ledger(_args: argparse.Namespace) -> int:
 def _deliver_outbox(_args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from app.services.outbox import deliver_due
+    from app.services.messaging.outbox import deliver_due
     from app.settings import get_settings
 
     if not get_settings().smtp_url:
@@ -164,7 +164,7 @@ def _jobs(_args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
-    from app.services import background
+    from app import background
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

@@ -63,7 +63,7 @@ import ledger as ledger_bench  # noqa: E402
 import httpx  # noqa: E402
 
 from app.db import dispose_engines  # noqa: E402
-from app.services import ledger  # noqa: E402
+from app.services.money import ledger  # noqa: E402
 from app.settings import PROJECT_ROOT  # noqa: E402
 
 CARD_CENTS = 2500
@@ -489,7 +489,7 @@ def bare_runs(backend_name: str, url: str, context: dict, workers: int, clients:
 
     ctx = {"operator_id": context["operator_id"], "location_id": context["location_id"],
            "api_key": context["api_key"], "path": "/api/v1/redemptions"}
-    from app.services.actor import Actor
+    from app.services.core.actor import Actor
 
     actor = Actor(context["operator_id"], channel="api")
     card_ids = [ledger.issue_card(actor, REDEEM_CARD_CENTS).card.id for _ in range(clients)]

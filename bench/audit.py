@@ -76,8 +76,8 @@ def run(events: int) -> None:
     from app.db import write_session
     from app.migrations import migrate
     from app.models.base import utcnow
-    from app.services import accounts, audit
-    from app.services.actor import Actor
+    from app.services.access import accounts, audit
+    from app.services.core.actor import Actor
 
     migrate()
     alpha, alpha_owner = accounts.sign_up(operator_name="Alpha", email="alpha@example.com",

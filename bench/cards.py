@@ -33,7 +33,9 @@ from sqlalchemy import event, insert  # noqa: E402
 
 from app.db import read_engine, write_engine  # noqa: E402
 from app.models import Card, Location, PayoutBatch, PayoutLine, Redemption  # noqa: E402
-from app.services import cards, locations, settlement  # noqa: E402
+from app.services.money import cards  # noqa: E402
+from app.services.network import locations
+from app.services.settlement import batches as settlement
 
 TZ = "America/Toronto"
 CHUNK = 20_000

@@ -28,9 +28,9 @@ import time
 from ledger import bench_operator, drop_postgres_bench, postgres_bench_url, use_database  # bench/ledger.py: same scratch setup
 
 from app.db import dispose_engines
-from app.services.device_emails import send_activation_emails
-from app.services.location_import import count_locations, import_locations
-from app.services.locations import LOCATION_FIELDS
+from app.services.network.device_emails import send_activation_emails
+from app.services.network.location_import import count_locations, import_locations
+from app.services.network.locations import LOCATION_FIELDS
 
 
 def build_csv(rows: int) -> bytes:

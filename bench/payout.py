@@ -44,8 +44,10 @@ from sqlalchemy import insert, text  # noqa: E402
 
 from app.db import dispose_engines, read_engine, write_engine  # noqa: E402
 from app.models import Card, Location  # noqa: E402
-from app.services import accounts, crypto, payout_settings, settlement  # noqa: E402
-from app.services.actor import Actor  # noqa: E402
+from app.services.access import accounts  # noqa: E402
+from app.services.core import crypto
+from app.services.settlement import batches as settlement, payout_settings
+from app.services.core.actor import Actor  # noqa: E402
 
 NACHA_SETTINGS = {
     "immediate_destination": "011000015", "immediate_origin": "1234567890", "destination_name": "Federal Reserve Bank",

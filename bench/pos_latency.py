@@ -217,9 +217,9 @@ def make_location_with_devices(app: App, screens: int) -> dict:
     """A network, one pos location, its POS key and `screens` activated devices (their secrets)."""
     return app.python(f"""
 import json, uuid
-from app.services import devices, locations, pos_keys
-from app.services.accounts import sign_up
-from app.services.actor import Actor
+from app.services.network import devices, locations, pos_keys
+from app.services.access.accounts import sign_up
+from app.services.core.actor import Actor
 tag = uuid.uuid4().hex[:8]
 operator, _ = sign_up(operator_name="Bench Network " + tag, email=f"bench-{{tag}}@example.com",
                       password="bench-password-long-enough", currency="CAD", timezone="America/Toronto")

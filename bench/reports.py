@@ -36,7 +36,7 @@ from sqlalchemy import insert, text  # noqa: E402
 
 from app.db import write_engine  # noqa: E402
 from app.models import Card, Device, LedgerEntry, Location  # noqa: E402
-from app.services import activity, dashboard_figures, reports, rollups  # noqa: E402
+from app.services.reporting import activity, dashboard_figures, reports, rollups  # noqa: E402
 
 TZ = "America/Toronto"
 CHUNK = 20_000

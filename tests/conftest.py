@@ -24,8 +24,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from app.db import dispose_engines  # noqa: E402
 from app.migrations import migrate  # noqa: E402
-from app.services import accounts  # noqa: E402
-from app.services.actor import Actor  # noqa: E402
+from app.services.access import accounts  # noqa: E402
+from app.services.core.actor import Actor  # noqa: E402
 from app.settings import get_settings  # noqa: E402
 
 PG_ADMIN_URLS = [

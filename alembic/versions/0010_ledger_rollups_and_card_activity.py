@@ -1,6 +1,6 @@
 """ledger rollups and card activity
 
-Pre-aggregated ledger figures, folded off the write path by id (app/services/rollups.py):
+Pre-aggregated ledger figures, folded off the write path by id (app/services/reporting/rollups.py):
 per operator a watermark and time zone, counts and sums per local day and month, kind,
 channel, location and device, and per card its folded balance, loaded value and last movement.
 

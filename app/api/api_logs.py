@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from app.api.auth import ApiCaller, api_caller
 from app.api.errors import error_responses
 from app.api.schemas import MAX_ID, ApiLogList, cursor_text, log_answer, parse_cursor
-from app.services import api_log
+from app.services.access import api_log
 
 router = APIRouter(prefix="/api-logs", tags=["api logs"])
 

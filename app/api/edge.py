@@ -18,8 +18,9 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.models.base import utcnow
-from app.services import api_log, location_import
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.access import api_log
+from app.services.network import location_import
+from app.services.core.errors import ErrorCode, GiftnetError
 from app.settings import get_settings
 
 API_PREFIX = "/api/v1"

@@ -2,7 +2,7 @@
 
 Whatever goes wrong (a service's refusal, JSON that does not parse, a field of the
 wrong type, an unknown route or method, a bug) leaves as that shape with the status
-of `app.services.errors.HTTP_STATUS`. Only genuine bugs answer 500; they are logged.
+of `app.services.core.errors.HTTP_STATUS`. Only genuine bugs answer 500; they are logged.
 A database that cannot be reached (restarting, failing over, out of connections) is
 503 `unavailable` with Retry-After; a retry with the same Idempotency-Key is safe (the
 answer may have been lost after the work committed: the retry then replays it).
@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
 from app.db import database_unavailable
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.core.errors import ErrorCode, GiftnetError
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Routes that create or move money answer through `idempotent_answer`: with an
-`Idempotency-Key` header, the first answer is stored (app/services/idempotency.py)
+`Idempotency-Key` header, the first answer is stored (app/services/money/idempotency.py)
 and a retry gets it again, marked `Idempotent-Replayed: true`."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from fastapi import Header, Request, Response
 from pydantic import BaseModel
 
 from app.api.auth import ApiCaller
-from app.services import idempotency
+from app.services.money import idempotency
 
 IdempotencyKeyHeader = Header(
     default=None,

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.errors import ErrorDetail
 from app.api.schemas import StrictRequest
 from app.models import Device, Item, Location
-from app.services.location_import import ImportResult
-from app.services.pos_keys import CreatedPosKey
+from app.services.network.location_import import ImportResult
+from app.services.network.pos_keys import CreatedPosKey
 
 # Far above any card's balance, and what the amount columns hold (32-bit integers on PostgreSQL).
 MAX_CENTS = 2**31 - 1
@@ -109,7 +109,7 @@ IMPORT_REFUSED_EXAMPLE = {
 
 
 class _LocationFields(StrictRequest):
-    """Every field a location can be given; `app/services/locations.py` checks the values."""
+    """Every field a location can be given; `app/services/network/locations.py` checks the values."""
 
     phone: str | None = Field(default=None, max_length=40)
     address: str | None = Field(default=None, max_length=255)

@@ -2,7 +2,7 @@
 emails, devices, POS keys and stored item catalog.
 
 Thin: parse, authorize (the key's operator scopes every call), call a service
-(app/services/locations.py, location_import.py, device_emails.py, devices.py,
+(app/services/network/locations.py, location_import.py, device_emails.py, devices.py,
 pos_keys.py, items.py), translate its answer. Another operator's location is
 "not found", never "forbidden".
 """
@@ -38,8 +38,8 @@ from app.api.location_schemas import (
     location_answer,
 )
 from app.api.schemas import MAX_ID, cursor_text, parse_cursor
-from app.services import device_emails, devices, items, location_import, locations, pos_keys
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.network import device_emails, devices, items, location_import, locations, pos_keys
+from app.services.core.errors import ErrorCode, GiftnetError
 
 router = APIRouter(prefix="/locations", tags=["locations"])
 

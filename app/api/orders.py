@@ -17,8 +17,8 @@ from app.api.errors import error_responses
 from app.api.idempotent import IdempotencyKeyHeader, idempotent_answer
 from app.api.schemas import MAX_ID, StrictRequest, cursor_text, parse_cursor
 from app.models.order import ORDER_STATUSES
-from app.services import orders
-from app.services.orders import OrderView
+from app.services.shop import orders
+from app.services.shop.orders import OrderView
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 OrderId = Path(ge=1, le=MAX_ID, description="The order's id.", examples=[7])

@@ -1,7 +1,7 @@
 """/api/v1/payouts: payout batches paying the locations what their redemptions earned.
 
 Thin: parse, authorize (the key's operator scopes every call), call
-app/services/settlement.py, translate its answer. Another operator's batch is "not
+app/services/settlement/batches.py, translate its answer. Another operator's batch is "not
 found". A bank file is written once per batch and format; every download answers
 the stored bytes.
 """
@@ -17,8 +17,8 @@ from app.api.auth import ApiCaller, api_caller
 from app.api.errors import error_responses
 from app.api.idempotent import IdempotencyKeyHeader, idempotent_answer
 from app.api.schemas import MAX_ID, StrictRequest, cursor_text, parse_cursor
-from app.services import payout_settings, settlement
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.settlement import batches as settlement, payout_settings
+from app.services.core.errors import ErrorCode, GiftnetError
 
 router = APIRouter(prefix="/payouts", tags=["payouts"])
 

@@ -4,7 +4,7 @@ POST /pos/payments              the POS pushes a payment taken with the gift-car
 GET  /pos/payments/{id}         the POS (or the operator) reads whether it was applied
 POST /pos/square/{location_id}  Square's payment.created / payment.updated webhooks (no key: Square's signature is the credential)
 
-Thin: the rules live in app/services/pos_payments.py. A POS key reads only its own
+Thin: the rules live in app/services/counter/pos_payments.py. A POS key reads only its own
 location's payments; anything else is "not found".
 """
 
@@ -26,7 +26,8 @@ from app.api.redemption_schemas import (
     square_answer,
 )
 from app.api.schemas import MAX_ID
-from app.services import idempotency, pos_payments
+from app.services.counter import pos_payments
+from app.services.money import idempotency
 
 router = APIRouter(prefix="/pos", tags=["pos"])
 

@@ -2,7 +2,7 @@
 
 GET /c/{link_token}/qr.png   the QR code of a card's link (the same image as in its email)
 
-Unknown tokens count against the address's allowance (app/services/link_guard.py).
+Unknown tokens count against the address's allowance (app/services/core/link_guard.py).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.api.edge import client_ip
-from app.services import link_guard
-from app.services.card_page import card_qr_png
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.core import link_guard
+from app.services.counter.card_page import card_qr_png
+from app.services.core.errors import ErrorCode, GiftnetError
 
 router = APIRouter(tags=["card page"], include_in_schema=False)
 

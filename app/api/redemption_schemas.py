@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.location_schemas import MAX_CENTS
 from app.api.schemas import MAX_ID, StrictRequest
 from app.models import PosPayment, RedemptionLine
-from app.services.pos_payments import SquareOutcome
-from app.services.redemptions import LineRequest, RedemptionResult
+from app.services.counter.pos_payments import SquareOutcome
+from app.services.counter.redemptions import LineRequest, RedemptionResult
 
 LINE_EXAMPLE = {"name": "Latte", "sku": "LAT-12", "unit_price_cents": 450, "quantity": 2, "line_total_cents": 900}
 REDEMPTION_EXAMPLE = {

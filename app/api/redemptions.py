@@ -1,7 +1,7 @@
 """/api/v1/redemptions: redeem a card at a location (an amount, items or a POS payment),
 read a redemption, void it.
 
-Thin: the rules live in app/services/redemptions.py, whichever screen or API calls.
+Thin: the rules live in app/services/counter/redemptions.py, whichever screen or API calls.
 Another operator's card, location or redemption is "not found".
 """
 
@@ -14,7 +14,7 @@ from app.api.errors import error_responses
 from app.api.idempotent import IdempotencyKeyHeader, idempotent_answer
 from app.api.redemption_schemas import RedeemRequest, RedemptionAnswer, redemption_answer
 from app.api.schemas import MAX_ID
-from app.services import redemptions
+from app.services.counter import redemptions
 
 router = APIRouter(prefix="/redemptions", tags=["redemptions"])
 

@@ -1,4 +1,4 @@
-"""/api/v1/reports: figures for a period, from the ledger (app/services/reports.py)."""
+"""/api/v1/reports: figures for a period, from the ledger (app/services/reporting/reports.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from app.api.auth import ApiCaller, api_caller
 from app.api.errors import error_responses
 from app.api.schemas import SummaryAnswer, summary_answer
-from app.services import reports
+from app.services.reporting import reports
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 

@@ -14,11 +14,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.models import ApiRequestLog, Card, LedgerEntry
-from app.services import crypto
-from app.services.card_page import card_link
-from app.services.codes import format_code
-from app.services.errors import ErrorCode, GiftnetError
-from app.services.reports import Summary
+from app.services.core import crypto
+from app.services.counter.card_page import card_link
+from app.services.core.codes import format_code
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.reporting.reports import Summary
 
 # Ids are 32-bit integer columns: a larger one would make PostgreSQL refuse the query (a 500), not find nothing.
 MAX_ID = 2**31 - 1

@@ -1,6 +1,6 @@
 """/api/v1/settings: the operator's card limits, commission and bank file settings.
 
-Thin over app/services/payout_settings.py (the same rules as the dashboard's Settings
+Thin over app/services/settlement/payout_settings.py (the same rules as the dashboard's Settings
 screen). PATCH is partial: fields not given stay as they are; `null` clears a bank
 setting. Account numbers are never answered, only their last 4.
 """
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.auth import ApiCaller, api_caller
 from app.api.errors import error_responses
 from app.api.schemas import StrictRequest
-from app.services import payout_settings
+from app.services.settlement import payout_settings
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 

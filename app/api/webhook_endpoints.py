@@ -1,4 +1,4 @@
-"""/api/v1/webhook-endpoints: subscribe a URL to the network's events (app/services/webhooks.py
+"""/api/v1/webhook-endpoints: subscribe a URL to the network's events (app/services/messaging/webhooks.py
 signs and delivers them per Standard Webhooks, with retries)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from app.api.webhook_schemas import (
     endpoint_answer,
 )
 from app.api.schemas import MAX_ID
-from app.services import webhooks
+from app.services.messaging import webhooks
 
 router = APIRouter(prefix="/webhook-endpoints", tags=["webhooks"])
 

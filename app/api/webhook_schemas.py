@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.schemas import StrictRequest
 from app.models import WebhookEndpoint
-from app.services.webhooks import CreatedEndpoint
+from app.services.messaging.webhooks import CreatedEndpoint
 
 # The events of API.md ("Events"); `*` is every event, present and future.
 EventType = Literal[

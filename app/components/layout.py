@@ -21,7 +21,7 @@ NAV_ITEMS = [
     ("Team", "/team", "users"),
     ("Settings", "/settings", "settings"),
 ]
-# Screens of owners only (app/services/roles.py): hidden from staff's navigation, and each
+# Screens of owners only (app/services/core/roles.py): hidden from staff's navigation, and each
 # shows `owners_only_notice` instead of its content when staff type its address.
 OWNER_ONLY_ROUTES = {"/widget", "/settlements", "/developers", "/audit", "/team", "/settings"}
 

@@ -1,7 +1,7 @@
 """Email delivery: the `Mailer` interface and its SMTP implementation.
 
 Services never send mail directly: they write an `OutboxMessage` (see
-`app.services.outbox`). In the embedded default nothing else happens and the
+`app.services.messaging.outbox`). In the embedded default nothing else happens and the
 dashboard's Outbox screen shows the messages; with `SMTP_URL` set, the outbox
 sender hands each queued message to the `Mailer` configured here.
 

@@ -2,7 +2,7 @@
 
 An order moves `pending -> charging -> paid | declined | error`; a refund later makes
 it `refunded` (all of it) or leaves it `paid` with `refunded_cents` > 0. Only the
-service in `app.services.orders` writes these rows; the status change that starts a
+service in `app.services.shop.orders` writes these rows; the status change that starts a
 charge is one conditional UPDATE, so one order is charged at most once at a time.
 """
 

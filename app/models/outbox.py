@@ -24,7 +24,7 @@ class OutboxMessage(SQLModel, table=True):
     to_address: str = Field(max_length=254)
     subject: str = Field(max_length=255)
     # The bodies carry card codes and links, so all three are stored encrypted
-    # (app.services.outbox writes and reads them; never read these columns directly).
+    # (app.services.messaging.outbox writes and reads them; never read these columns directly).
     text_body: str = Field(sa_column=Column(Text, nullable=False))
     html_body: str = Field(sa_column=Column(Text, nullable=False))
     # Inline images referenced from html_body as cid:<name>: JSON list of

@@ -5,7 +5,7 @@ the time zone whose local days the rollup is bucketed by. `LedgerRollup` holds c
 and sums per local day, kind, channel, location and device for the ledger rows with
 id <= the watermark; `CardActivity` the same rows per card (balance, value loaded,
 last movement). A figure = the rollup for the folded part + a live aggregate over the
-rows beyond the watermark, so it is always exact (app/services/rollups.py).
+rows beyond the watermark, so it is always exact (app/services/reporting/rollups.py).
 """
 
 from __future__ import annotations

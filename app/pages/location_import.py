@@ -6,7 +6,7 @@ import reflex as rx
 
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.pages.locations import back_to_locations
-from app.services.location_import import MAX_FILE_BYTES, MAX_ROWS
+from app.services.network.location_import import MAX_FILE_BYTES, MAX_ROWS
 from app.state.location_import import LocationImportState
 
 UPLOAD_ID = "import-upload"

@@ -1110,7 +1110,7 @@ def location_detail_page() -> rx.Component:
         error_callout(state.action_error, "location-action-error"),
         _details_card(),
         _devices_card(),
-        rx.cond(LocationDetailState.is_owner, _pos_keys_card()),  # keys are for owners (app/services/roles.py)
+        rx.cond(LocationDetailState.is_owner, _pos_keys_card()),  # keys are for owners (app/services/core/roles.py)
         _items_card(),
         rx.cond(loc.mode == "pos", _square_card()),
         _redemptions_card(),

@@ -8,7 +8,7 @@ import reflex as rx
 
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
 from app.pages.auth import _card, _field
-from app.services.roles import OWNER, ROLE_DESCRIPTIONS, STAFF
+from app.services.core.roles import OWNER, ROLE_DESCRIPTIONS, STAFF
 from app.state.team import JoinState, TeamState
 
 

@@ -10,9 +10,10 @@ from datetime import date
 
 import reflex as rx
 
-from app.services import audit, dashboard_figures
-from app.services.errors import GiftnetError
-from app.services.timefmt import format_local_time
+from app.services.access import audit
+from app.services.reporting import dashboard_figures
+from app.services.core.errors import GiftnetError
+from app.services.core.timefmt import format_local_time
 from app.state.session import SessionState
 
 PAGE_SIZE = 50

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.services import accounts
-from app.services.errors import GiftnetError
+from app.services.access import accounts
+from app.services.core.errors import GiftnetError
 from app.state.client import client_ip
 from app.state.session import SessionState
 

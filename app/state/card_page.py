@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.services import card_page, devices, link_guard
-from app.services.cards import find_card_by_link_token
-from app.services.errors import GiftnetError
+from app.services.core import link_guard
+from app.services.counter import card_page
+from app.services.network import devices
+from app.services.money.cards import find_card_by_link_token
+from app.services.core.errors import GiftnetError
 from app.state.client import client_ip
 from app.state.device import DeviceState
 

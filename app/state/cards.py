@@ -14,11 +14,13 @@ from sqlmodel import select
 
 from app.db import read_session
 from app.models import Card, Device, LedgerEntry, Location
-from app.services import card_emails, cards, codes, ledger
-from app.services.actor import Actor
-from app.services.errors import ErrorCode, GiftnetError
-from app.services.money import format_cents, parse_amount
-from app.services.timefmt import format_local_time
+from app.services.core import codes
+from app.services.messaging import card_emails
+from app.services.money import cards, ledger
+from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.money import format_cents, parse_amount
+from app.services.core.timefmt import format_local_time
 from app.state.paging import KeysetPaging
 from app.state.session import SessionState
 

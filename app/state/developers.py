@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import reflex as rx
 
 from app.models import ApiKey, ApiRequestLog
-from app.services import api_keys, api_log
-from app.services.errors import GiftnetError
-from app.services.timefmt import format_local_time
+from app.services.access import api_keys, api_log
+from app.services.core.errors import GiftnetError
+from app.services.core.timefmt import format_local_time
 from app.state.paging import KeysetPaging
 from app.state.session import SessionState
 

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 import reflex as rx
 
 from app.models.base import utcnow
-from app.services import devices, link_guard
-from app.services.errors import GiftnetError
+from app.services.core import link_guard
+from app.services.network import devices
+from app.services.core.errors import GiftnetError
 from app.state.client import client_ip
 
 REFUSAL_TITLES = {

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
-from app.services import activity, codes, dashboard_figures
-from app.services.events import Event, subscribe
-from app.services.money import format_cents
-from app.services.timefmt import format_local_time
+from app.services.core import codes
+from app.services.reporting import activity, dashboard_figures
+from app.services.core.events import Event, subscribe
+from app.services.core.money import format_cents
+from app.services.core.timefmt import format_local_time
 
 log = logging.getLogger(__name__)
 FEED_EVENTS = {

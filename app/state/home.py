@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import reflex as rx
 
-from app.services import dashboard_figures
-from app.services.money import format_cents
+from app.services.reporting import dashboard_figures
+from app.services.core.money import format_cents
 from app.state.feed import OperatorFeed, apply_snapshot, operator_token, snapshot
 from app.state.session import SessionState
 

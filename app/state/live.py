@@ -40,8 +40,9 @@ from datetime import UTC
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
-from app.services import events, pos_payments
-from app.services.money import format_cents
+from app.services.core import events
+from app.services.counter import pos_payments
+from app.services.core.money import format_cents
 
 log = logging.getLogger(__name__)
 POS_EVENTS = {"pos_payment.received", "pos_payment.applied", "pos_payment.expired", "pos_payment.cancelled"}

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import reflex as rx
 
-from app.services.actor import Actor
-from app.services.device_emails import send_activation_emails
-from app.services.errors import ErrorCode, GiftnetError
-from app.services.location_import import MAX_FILE_BYTES, ImportResult, import_locations, template_csv
+from app.services.core.actor import Actor
+from app.services.network.device_emails import send_activation_emails
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.network.location_import import MAX_FILE_BYTES, ImportResult, import_locations, template_csv
 from app.settings import get_settings
 from app.state.session import SessionState
 

@@ -11,26 +11,20 @@ import reflex as rx
 
 from app.models import Location, WebhookDelivery
 from app.models.base import utcnow
-from app.services import (
-    device_emails,
-    devices,
-    items,
-    locations,
-    pos_keys,
-    pos_payments,
-    redemptions,
-    settlement,
-    webhooks,
-)
-from app.services.actor import Actor
-from app.services.device_emails import describe_duration
-from app.services.errors import ErrorCode, GiftnetError
-from app.services.money import format_cents, parse_amount
-from app.services.roles import OWNER
-from app.services.timefmt import format_local_time
+from app.services.counter import pos_payments, redemptions
+from app.services.messaging import webhooks
+from app.services.network import device_emails, devices, items, locations, pos_keys
+from app.services.settlement import batches as settlement
+from app.services.core.actor import Actor
+from app.services.network.device_emails import describe_duration
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.money import format_cents, parse_amount
+from app.services.core.roles import OWNER
+from app.services.core.timefmt import format_local_time
 from app.settings import get_settings
 from app.state.paging import KeysetPaging
-from app.state.session import SessionState
+from app.services.access.accounts import SignedIn
+from app.state.session import SessionState, dashboard_action
 
 PAGE_SIZE = 20
 REDEMPTION_PAGE_SIZE = 10
@@ -634,17 +628,10 @@ class LocationDetailState(KeysetPaging, SessionState):
         self.confirm_device_id = 0
 
     @rx.event
-    def revoke_device(self):
-        who = self._signed_in()
-        if who is None:
-            return rx.redirect("/login")
-        self._clear_messages()
+    @dashboard_action()
+    def revoke_device(self, who: SignedIn):
         device_id, self.confirm_device_id = self.confirm_device_id, 0
-        try:
-            device = devices.revoke_device(_actor(who), device_id)
-        except GiftnetError as error:
-            self.action_error = error.message
-            return None
+        device = devices.revoke_device(_actor(who), device_id)
         self.action_message = f"Device {device.code} was revoked: it can no longer redeem cards."
         return self._reload()
 

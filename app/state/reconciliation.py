@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from app.services.errors import GiftnetError
-from app.services.money import format_cents
-from app.services.reconciliation import reconcile
-from app.services.timefmt import format_local_time
+from app.services.core.errors import GiftnetError
+from app.services.core.money import format_cents
+from app.services.settlement.reconciliation import reconcile
+from app.services.core.timefmt import format_local_time
 from app.state.session import SessionState
 
 

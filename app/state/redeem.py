@@ -13,16 +13,17 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from app.services import items as items_service
-from app.services import devices, pos_payments, redemptions
-from app.services.actor import Actor
-from app.services.card_lookup import lookup_card_by_code
-from app.services.cards import find_card_by_link_token, get_card
-from app.services.codes import mask
-from app.services.devices import DeviceContext
-from app.services.errors import ErrorCode, GiftnetError
-from app.services.money import format_cents
-from app.services.timefmt import format_local_time
+from app.services.network import items as items_service
+from app.services.counter import pos_payments, redemptions
+from app.services.network import devices
+from app.services.core.actor import Actor
+from app.services.money.card_lookup import lookup_card_by_code
+from app.services.money.cards import find_card_by_link_token, get_card
+from app.services.core.codes import mask
+from app.services.network.devices import DeviceContext
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.money import format_cents
+from app.services.core.timefmt import format_local_time
 from app.state.client import client_ip
 from app.state.device import DeviceState
 from app.state.live import PosInbox
@@ -169,7 +170,7 @@ class RedeemState(DeviceState):
             self.item_rows = []
             return
         try:
-            from app.services.locations import get_location
+            from app.services.network.locations import get_location
 
             location = get_location(context.operator_id, context.location_id)
             if location.item_webhook_url:

@@ -9,10 +9,11 @@ from datetime import date
 
 import reflex as rx
 
-from app.services import codes, dashboard_figures, reports
-from app.services.errors import GiftnetError
-from app.services.money import format_cents
-from app.services.timefmt import format_local_time
+from app.services.core import codes
+from app.services.reporting import dashboard_figures, reports
+from app.services.core.errors import GiftnetError
+from app.services.core.money import format_cents
+from app.services.core.timefmt import format_local_time
 from app.state.cards import LEDGER_KIND_LABELS
 from app.state.session import SessionState
 

@@ -5,20 +5,64 @@ again, so a logout or an expired session closes the dashboard on the next click.
 
 Owner-only screens (settings, keys, payouts, team, audit) ask `_signed_in_owner()`
 instead: staff get None, load nothing and see the owners-only notice; the services
-they would call refuse staff anyway (app/services/roles.py).
+they would call refuse staff anyway (app/services/core/roles.py).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+
 import reflex as rx
 
-from app.services import accounts
-from app.services.accounts import SignedIn
-from app.services.actor import Actor
-from app.services.money import format_cents
-from app.services.roles import OWNER
+from app.services.access import accounts
+from app.services.access.accounts import SignedIn
+from app.services.core.actor import Actor
+from app.services.core.errors import GiftnetError
+from app.services.core.money import format_cents
+from app.services.core.roles import OWNER
 
 LOGIN_ROUTE = "/login"
+
+
+def dashboard_action(error: str = "action_error", *, owner: bool = False) -> Callable:
+    """The one preamble of every dashboard handler that acts on the signed-in person's behalf.
+
+    Decorates `handler(self, who, *args)`: a stranger (or, with `owner=True`, anyone but an
+    owner) is turned away as `_signed_in()` / `_signed_in_owner()` say; otherwise the screen's
+    messages are cleared (`_clear_messages`), the handler runs with the signed-in person, and
+    a refusal of the services (`GiftnetError`) is shown in the state field named by `error`
+    instead of escaping. The event's own arguments are unchanged for Reflex (the `who`
+    parameter is hidden from its signature). For plain handlers only: a generator's
+    refusals would escape the `try`, so one is refused here.
+    """
+
+    def decorate(handler: Callable) -> Callable:
+        if inspect.isgeneratorfunction(handler) or inspect.iscoroutinefunction(handler):
+            raise TypeError(f"dashboard_action takes plain handlers, not {handler.__name__}")
+
+        @functools.wraps(handler)
+        def run(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202 - Reflex passes the event's arguments
+            who = self._signed_in_owner() if owner else self._signed_in()
+            if who is None:
+                return self._not_an_owner() if owner else rx.redirect(LOGIN_ROUTE)
+            self._clear_messages()
+            try:
+                return handler(self, who, *args, **kwargs)
+            except GiftnetError as refusal:
+                setattr(self, error, refusal.message)
+                return None
+
+        signature = inspect.signature(handler)
+        self_parameter, who_parameter, *event_parameters = signature.parameters.values()
+        run.__signature__ = signature.replace(parameters=[self_parameter, *event_parameters])
+        run.__annotations__ = {name: hint for name, hint in handler.__annotations__.items()
+                               if name != who_parameter.name}
+        del run.__wrapped__  # Reflex must read the signature above, not the handler's own
+        return run
+
+    return decorate
 
 
 class SessionState(rx.State):
@@ -58,6 +102,9 @@ class SessionState(rx.State):
         """What an owner-only handler answers when `_signed_in_owner()` found nobody:
         strangers go to the login screen, staff stay on the owners-only notice."""
         return None if self.signed_in else rx.redirect(LOGIN_ROUTE)
+
+    def _clear_messages(self) -> None:
+        """Forget the last action's messages before the next one; screens with messages override it."""
 
     def _money(self, amount_cents: int) -> str:
         return format_cents(amount_cents)

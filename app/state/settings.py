@@ -1,14 +1,15 @@
 """The Settings screen: card limits, commission and the NACHA / CPA-005 bank file
-settings, saved through app/services/payout_settings.py (the rules `PATCH /settings`
+settings, saved through app/services/settlement/payout_settings.py (the rules `PATCH /settings`
 uses). A refused field's message is shown beside it; nothing is saved then."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from app.services import daily_summary, payout_settings
-from app.services.errors import GiftnetError
-from app.services.money import parse_amount
+from app.services.reporting import daily_summary
+from app.services.settlement import payout_settings
+from app.services.core.errors import GiftnetError
+from app.services.core.money import parse_amount
 from app.state.session import SessionState
 
 # (form key, label, hint) per section; a key "nacha.x" is payouts.nacha.x in the service.

@@ -1,15 +1,16 @@
 """The Settlements screen: what each location is owed through a date, payout batches,
-their bank files, paid and cancelled. Every rule lives in app/services/settlement.py;
+their bank files, paid and cancelled. Every rule lives in app/services/settlement/batches.py;
 this state only formats its answers and keeps the screen's choices."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from app.services import dashboard_figures, settlement
-from app.services.errors import GiftnetError
-from app.services.money import format_cents
-from app.services.timefmt import format_local_time
+from app.services.reporting import dashboard_figures
+from app.services.settlement import batches as settlement
+from app.services.core.errors import GiftnetError
+from app.services.core.money import format_cents
+from app.services.core.timefmt import format_local_time
 from app.state.session import SessionState
 
 STATUS_LABELS = {"draft": "Draft", "exported": "Bank file downloaded", "paid": "Paid", "cancelled": "Cancelled"}

@@ -10,10 +10,10 @@ from datetime import date
 import reflex as rx
 
 from app.integrations import sandbox
-from app.services import orders, shop_settings
-from app.services.errors import GiftnetError
-from app.services.money import format_cents, parse_amount
-from app.services.orders import CartInvalid, CartLine
+from app.services.shop import orders, shop_settings
+from app.services.core.errors import GiftnetError
+from app.services.core.money import format_cents, parse_amount
+from app.services.shop.orders import CartInvalid, CartLine
 from app.state.client import client_ip
 
 SANDBOX_CARD_INPUT = "sandbox-card-number"

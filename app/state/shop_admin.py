@@ -8,10 +8,10 @@ import reflex as rx
 
 from app.db import read_session
 from app.models import Operator
-from app.services import orders, shop_settings
-from app.services.errors import GiftnetError
-from app.services.money import format_cents, parse_amount
-from app.services.timefmt import format_local_time
+from app.services.shop import orders, shop_settings
+from app.services.core.errors import GiftnetError
+from app.services.core.money import format_cents, parse_amount
+from app.services.core.timefmt import format_local_time
 from app.settings import get_settings
 from app.state.session import SessionState
 

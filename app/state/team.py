@@ -1,5 +1,5 @@
 """The Team screen (owners: members, invitations, roles) and the join screen an
-invitation's link opens. Every rule lives in app/services/team.py; these states format
+invitation's link opens. Every rule lives in app/services/access/team.py; these states format
 its answers and keep the screen's choices."""
 
 from __future__ import annotations
@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from app.services import link_guard, team
-from app.services.device_emails import describe_duration
-from app.services.errors import GiftnetError
-from app.services.roles import ROLE_DESCRIPTIONS, ROLES, STAFF, role_label
-from app.services.timefmt import format_local_time
+from app.services.access import team
+from app.services.core import link_guard
+from app.services.network.device_emails import describe_duration
+from app.services.core.errors import GiftnetError
+from app.services.core.roles import ROLE_DESCRIPTIONS, ROLES, STAFF, role_label
+from app.services.core.timefmt import format_local_time
 from app.state.client import client_ip
 from app.state.session import SessionState
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import reflex as rx
 
 from app.models import WebhookEndpoint
-from app.services import webhooks
-from app.services.errors import GiftnetError
-from app.services.timefmt import format_local_time
+from app.services.messaging import webhooks
+from app.services.core.errors import GiftnetError
+from app.services.core.timefmt import format_local_time
 from app.state.session import SessionState
 
 # What an endpoint can subscribe to (API.md, "Events"); none ticked means every event.

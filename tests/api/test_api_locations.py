@@ -17,7 +17,7 @@ CA_BANK = {"bank_country": "CA", "institution_number": "001", "transit_number": 
 def activation_emails_to(address: str) -> list:
     from app.db import read_session
     from app.models import OutboxMessage
-    from app.services.outbox import read_email
+    from app.services.messaging.outbox import read_email
 
     with read_session() as session:
         messages = session.exec(
@@ -196,8 +196,8 @@ def test_a_fresh_activation_link_replaces_the_older_ones(shop: Operator, on_back
 
 
 def test_the_devices_of_a_location_show_their_code_and_revocation(shop: Operator, on_backend_db: Backend):
-    from app.services import devices
-    from app.services.actor import Actor
+    from app.services.network import devices
+    from app.services.core.actor import Actor
 
     location = shop.add_location("Two Tablets")
     assert shop.http.get(f"/locations/{location['id']}/devices").json() == {"data": [], "next_cursor": None}
@@ -215,7 +215,7 @@ def test_the_devices_of_a_location_show_their_code_and_revocation(shop: Operator
 
 
 def test_a_pos_key_is_shown_once(shop: Operator, on_backend_db: Backend):
-    from app.services.pos_keys import resolve_pos_key
+    from app.services.network.pos_keys import resolve_pos_key
 
     location = shop.add_location("Keyed", mode="pos")
     created = shop.http.post(f"/locations/{location['id']}/pos-keys", json={"name": "Counter POS"})
@@ -276,7 +276,7 @@ def test_another_operators_location_answers_not_found_everywhere(shop: Operator,
 
 
 def test_a_revoked_key_cannot_touch_locations(backend: Backend, on_backend_db: Backend):
-    from app.services import api_keys
+    from app.services.access import api_keys
 
     network = backend.new_operator("Revoked Locations")
     created = api_keys.create_api_key(network.id, "Old integration")
@@ -291,8 +291,8 @@ def test_a_revoked_key_cannot_touch_locations(backend: Backend, on_backend_db: B
 
 
 def test_a_large_catalog_and_many_devices_come_a_page_at_a_time(backend: Backend, on_backend_db: Backend):
-    from app.services import devices as device_service
-    from app.services.actor import Actor
+    from app.services.network import devices as device_service
+    from app.services.core.actor import Actor
 
     network = backend.new_operator("Paged Catalog")
     location = network.add_location("Big Deli", mode="items")

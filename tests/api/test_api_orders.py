@@ -7,8 +7,8 @@ import uuid
 
 from api_helpers import Backend, Operator
 
-from app.services import orders
-from app.services.orders import CartLine
+from app.services.shop import orders
+from app.services.shop.orders import CartLine
 
 APPROVED = "sbx_1234_approve"  # the sandbox gateway's approved test card, as the browser tokenizes it
 

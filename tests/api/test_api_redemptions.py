@@ -224,7 +224,7 @@ def test_another_operators_cards_locations_and_redemptions_answer_not_found(shop
 
 
 def test_a_revoked_key_cannot_redeem(backend: Backend, on_backend_db: Backend):
-    from app.services import api_keys
+    from app.services.access import api_keys
 
     network = backend.new_operator("Revoked Redemptions")
     location = network.add_location("Counter")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from api_helpers import Backend
 
-from app.services import team
-from app.services.actor import Actor
+from app.services.access import team
+from app.services.core.actor import Actor
 
 US_BANK = {"bank_country": "US", "routing_number": "011000015", "account_number": "123456789", "account_type": "checking"}
 NACHA = {

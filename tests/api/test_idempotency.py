@@ -56,7 +56,8 @@ def test_a_retried_top_up_moves_the_money_once(shop: Operator):
 
 def test_a_call_still_running_answers_409_in_flight(shop: Operator, on_backend_db: Backend):
     from app.api.schemas import IssueCardRequest
-    from app.services import api_keys, idempotency
+    from app.services.access import api_keys
+    from app.services.money import idempotency
 
     key = new_key()
     body = {"amount_cents": 5000}
@@ -94,7 +95,7 @@ def test_concurrent_calls_with_one_key_issue_one_card(backend: Backend):
 
 
 def test_keys_belong_to_one_api_key(shop: Operator, on_backend_db: Backend):
-    from app.services import api_keys
+    from app.services.access import api_keys
 
     second = api_keys.create_api_key(shop.id, "POS integration").plaintext
     key = new_key()

@@ -7,7 +7,7 @@ from api_helpers import Backend, wait_for
 
 
 def test_a_revoked_key_is_refused_at_once(backend: Backend, on_backend_db: Backend):
-    from app.services import api_keys
+    from app.services.access import api_keys
 
     network = backend.new_operator("Revoking Network")
     created = api_keys.create_api_key(network.id, "Old shop")
@@ -54,7 +54,7 @@ def test_every_call_is_logged_newest_first_without_secrets(backend: Backend):
 
 
 def test_the_log_filters_and_pages(backend: Backend, on_backend_db: Backend):
-    from app.services import api_keys
+    from app.services.access import api_keys
 
     network = backend.new_operator("Filtered Network")
     pos = api_keys.create_api_key(network.id, "POS")
@@ -86,7 +86,7 @@ def test_an_operator_never_sees_another_operators_calls(backend: Backend):
 
 
 def test_a_keys_last_use_is_recorded(backend: Backend, on_backend_db: Backend):
-    from app.services import api_keys
+    from app.services.access import api_keys
 
     network = backend.new_operator("Used Network")
     created = api_keys.create_api_key(network.id, "Shop")

@@ -180,8 +180,8 @@ def test_a_location_that_is_not_in_pos_mode_takes_no_pushes(shop: Operator, on_b
 
 
 def test_a_revoked_pos_key_is_refused_at_once(shop: Operator, on_backend_db: Backend):
-    from app.services import pos_keys
-    from app.services.actor import Actor
+    from app.services.network import pos_keys
+    from app.services.core.actor import Actor
 
     revoked = Pos(shop, "Revoked Till")
     payment = revoked.push(500).json()
@@ -234,7 +234,7 @@ def square_signature(notification_url: str, body: bytes, key: str = SIGNATURE_KE
 @pytest.fixture
 def square_location(shop: Operator, on_backend_db: Backend) -> tuple[dict, str]:
     """A POS location whose Square webhook subscription points here."""
-    from app.services.pos_payments import configure_square
+    from app.services.counter.pos_payments import configure_square
 
     location = shop.add_location("Square Cafe", mode="pos")
     notification_url = f"https://gifts.example.test/api/v1/pos/square/{location['id']}"

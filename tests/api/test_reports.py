@@ -6,8 +6,8 @@ from api_helpers import Backend
 
 
 def test_the_summary_adds_up_sales_top_ups_redemptions_and_liability(backend: Backend, on_backend_db: Backend):
-    from app.services import ledger
-    from app.services.actor import Actor
+    from app.services.money import ledger
+    from app.services.core.actor import Actor
 
     network = backend.new_operator("Reporting Network")
     first = network.issue(5000)

@@ -33,7 +33,7 @@ def test_an_endpoint_is_created_with_its_secret_shown_once(backend: Backend):
 def test_the_secret_shown_is_the_one_deliveries_are_signed_with(backend: Backend, on_backend_db: Backend):
     from app.db import read_session, write_session
     from app.models import WebhookDelivery
-    from app.services import webhooks
+    from app.services.messaging import webhooks
 
     network = backend.new_operator("Signed Network")
     endpoint = network.http.post("/webhook-endpoints", json={"url": "https://shop.example.com/hooks",
@@ -83,7 +83,7 @@ def test_operators_never_see_each_others_endpoints(shop: Operator, rival: Operat
 
 
 def test_a_revoked_key_cannot_subscribe(backend: Backend, on_backend_db: Backend):
-    from app.services import api_keys
+    from app.services.access import api_keys
 
     network = backend.new_operator("Revoked Hooks")
     created = api_keys.create_api_key(network.id, "Old shop")
@@ -139,8 +139,8 @@ def test_every_event_of_the_contract_is_owed_to_a_subscribed_endpoint_in_the_sam
         backend: Backend, on_backend_db: Backend):
     from app.db import read_session
     from app.models import WebhookDelivery
-    from app.services import orders
-    from app.services.orders import CartLine
+    from app.services.shop import orders
+    from app.services.shop.orders import CartLine
 
     network = backend.new_operator("Every Event")
     everything = network.http.post("/webhook-endpoints", json={"url": "https://hooks.example.com/all"}).json()

@@ -50,7 +50,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 from app.db import read_session
 from app.models import Operator, OutboxMessage
-from app.services import daily_summary
+from app.services.reporting import daily_summary
 with read_session() as session:
     zone = ZoneInfo(session.get(Operator, {owner.operator_id}).timezone)
 tomorrow = datetime.now(zone).date() + timedelta(days=1)

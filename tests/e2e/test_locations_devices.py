@@ -48,7 +48,7 @@ import re
 from sqlmodel import select
 from app.db import read_session
 from app.models import OutboxMessage
-from app.services.outbox import read_email
+from app.services.messaging.outbox import read_email
 with read_session() as session:
     message = session.exec(
         select(OutboxMessage)
@@ -70,8 +70,8 @@ from sqlalchemy import update
 from app.db import write_session
 from app.models import ActivationLink
 from app.models.base import utcnow
-from app.services import devices, locations
-from app.services.actor import Actor
+from app.services.network import devices, locations
+from app.services.core.actor import Actor
 actor = Actor({operator_id})
 location = locations.create_location(actor, {{"name": "Late Bakery", "email": "late@example.com"}})
 sent = devices.create_activation_link(actor, location.id)

@@ -56,8 +56,8 @@ def make_location(app_server, operator_id: int, name: str, mode: str, *, notify_
     """A location with an activation link, a POS key and its catalog: {location_id, activation_url, pos_key, item_ids}."""
     return app_python(app_server, f"""
 import json
-from app.services import devices, items, locations, pos_keys
-from app.services.actor import Actor
+from app.services.network import devices, items, locations, pos_keys
+from app.services.core.actor import Actor
 actor = Actor({operator_id}, channel="system")
 location = locations.create_location(actor, {{
     "name": {name!r}, "email": "counter-{uuid.uuid4().hex[:8]}@example.com", "mode": {mode!r},

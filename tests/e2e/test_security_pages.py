@@ -50,8 +50,9 @@ FRAMEABLE = ("/embed/", "/embed.js")
 _SETUP = r"""
 import json, sys
 from sqlmodel import select
-from app.services import api_keys, devices, locations, team
-from app.services.actor import Actor
+from app.services.access import api_keys, team
+from app.services.network import devices, locations
+from app.services.core.actor import Actor
 from app.db import read_session
 from app.models import Operator, User
 operator_id, tag, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]

@@ -27,7 +27,7 @@ import json, sys
 from sqlmodel import select
 from app.db import read_session
 from app.models import Operator, OutboxMessage
-from app.services.outbox import read_email
+from app.services.messaging.outbox import read_email
 with read_session() as session:
     if sys.argv[1] == "slug":
         print(json.dumps(session.get(Operator, int(sys.argv[2])).slug))

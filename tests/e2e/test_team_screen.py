@@ -46,7 +46,7 @@ import re
 from sqlmodel import select
 from app.db import read_session
 from app.models import OutboxMessage
-from app.services.outbox import read_email
+from app.services.messaging.outbox import read_email
 with read_session() as session:
     message = session.exec(
         select(OutboxMessage)

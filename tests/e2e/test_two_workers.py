@@ -201,9 +201,9 @@ def test_a_push_to_process_b_appears_on_a_screen_served_by_process_a_and_select_
     tag = uuid.uuid4().hex[:6]
     setup = _python(env, f"""
 import json
-from app.services import devices, locations, pos_keys
-from app.services.accounts import sign_up
-from app.services.actor import Actor
+from app.services.network import devices, locations, pos_keys
+from app.services.access.accounts import sign_up
+from app.services.core.actor import Actor
 operator, _ = sign_up(operator_name="Two Workers {tag}", email="owner-{tag}@example.com",
                       password="e2e-password-long-enough", currency="CAD", timezone="America/Toronto")
 actor = Actor(operator.id, channel="system")

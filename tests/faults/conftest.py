@@ -20,7 +20,7 @@ for helpers in (TESTS / "unit", TESTS / "api"):
     if str(helpers) not in sys.path:
         sys.path.append(str(helpers))
 
-from app.services import accounts  # noqa: E402
+from app.services.access import accounts  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -30,7 +30,7 @@ from sqlmodel import select
 from app import cli
 from app.db import dispose_engines, read_session
 from app.models import Card, LedgerEntry, PayoutBatch, PayoutLine, Redemption
-from app.services import ledger
+from app.services.money import ledger
 from app.settings import PROJECT_ROOT, get_settings
 
 WORKER = Path(__file__).with_name("fault_worker.py")

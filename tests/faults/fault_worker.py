@@ -17,9 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import text
 
 from app.db import read_session
-from app.services import redemptions, settlement
-from app.services.actor import Actor
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.counter import redemptions
+from app.services.settlement import batches as settlement
+from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
 
 
 def ready() -> None:

@@ -26,7 +26,8 @@ from sqlmodel import func, select
 from app.db import database_unavailable, read_session
 from app.migrations import migrate
 from app.models import Card, IdempotencyRecord, LedgerEntry, Redemption
-from app.services import accounts, api_keys, idempotency
+from app.services.access import accounts, api_keys
+from app.services.money import idempotency
 
 CLIENTS = 4
 OUTAGE_SECONDS = 3.0

@@ -26,7 +26,8 @@ from app.db import write_session
 from app.integrations.bambora import BamboraGateway
 from app.models import Order
 from app.models.base import utcnow
-from app.services import ledger, orders, shop_settings
+from app.services.money import ledger
+from app.services.shop import orders, shop_settings
 from tests.fakes.bambora import APPROVED_CARD
 from tests.fakes.forte import FakeForte
 

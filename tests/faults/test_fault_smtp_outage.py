@@ -20,7 +20,8 @@ from datetime import timedelta
 
 from test_outbox_smtp import Inbox, SmtpServer, free_port, queue_cards, stored, use_smtp
 
-from app.services import ledger, outbox
+from app.services.messaging import outbox
+from app.services.money import ledger
 
 
 class BusyInbox(Inbox):

@@ -18,8 +18,9 @@ from redemption_fixtures import activate_counter, balance, issue, refused, rows_
 from test_square import deliver, square_payment_created, square_till  # noqa: F401 - square_till is a fixture
 
 from app.models import PosPayment
-from app.services import ledger, pos_payments, redemptions
-from app.services.errors import ErrorCode
+from app.services.counter import pos_payments, redemptions
+from app.services.money import ledger
+from app.services.core.errors import ErrorCode
 
 PAYMENT = "R2X7qPaymentId"
 

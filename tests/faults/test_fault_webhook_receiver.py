@@ -27,7 +27,9 @@ from redemption_fixtures import Answer, Receiver, activate_counter, free_port, i
 from test_webhooks import attempt_codes, only_delivery, receiver, redeem, shop  # noqa: F401 - fixtures
 
 from app.models.base import utcnow
-from app.services import ledger, redemptions, webhooks
+from app.services.counter import redemptions
+from app.services.messaging import webhooks
+from app.services.money import ledger
 
 
 def test_a_receiver_that_times_out_then_errors_then_accepts_gets_the_event_once_with_one_id(

@@ -29,8 +29,10 @@ from sqlmodel import func, select
 from app.db import read_session, write_session
 from app.models import IdempotencyRecord, LedgerEntry, PayoutBatch, Redemption
 from app.models.base import utcnow
-from app.services import idempotency, ledger, redemptions, settlement
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.counter import redemptions
+from app.services.money import idempotency, ledger
+from app.services.settlement import batches as settlement
+from app.services.core.errors import ErrorCode, GiftnetError
 
 KILL_ROUNDS = 3
 CARD_VALUE = 20_000

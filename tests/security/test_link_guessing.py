@@ -10,7 +10,7 @@ import uuid
 import httpx
 from api_helpers import Backend
 
-from app.services import link_guard
+from app.services.core import link_guard
 
 
 def limits(backend: Backend) -> tuple[int, int]:
@@ -65,7 +65,7 @@ def test_each_kind_of_link_has_its_own_allowance(monkeypatch):
     message says how long to wait."""
     monkeypatch.setenv("LINK_FAILURES_PER_IP", "2")
     monkeypatch.setenv("LINK_WINDOW_SECONDS", "120")
-    from app.services import rate_limit
+    from app.services.core import rate_limit
     from app.settings import get_settings
 
     get_settings.cache_clear()

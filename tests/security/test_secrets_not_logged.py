@@ -70,8 +70,10 @@ def test_no_secret_in_logs_access_log_or_audit_trail(security_backend: Backend, 
 
     from app.api import create_api
     from app.models import ApiRequestLog, AuditEvent
-    from app.services import accounts, api_log, devices, webhooks
-    from app.services.actor import Actor
+    from app.services.access import accounts, api_log
+    from app.services.messaging import webhooks
+    from app.services.network import devices
+    from app.services.core.actor import Actor
     from app.db import read_session
 
     tag = uuid.uuid4().hex[:8]

@@ -219,9 +219,12 @@ def world(security_backend: Backend) -> Iterator[World]:
     previous = os.environ.get("DATABASE_URL")
     point_test_process_at(backend.database_url)
     try:
-        from app.services import api_keys, devices, orders, pos_keys, pos_payments
-        from app.services.actor import Actor
-        from app.services.orders import CartLine
+        from app.services.access import api_keys
+        from app.services.counter import pos_payments
+        from app.services.network import devices, pos_keys
+        from app.services.shop import orders
+        from app.services.core.actor import Actor
+        from app.services.shop.orders import CartLine
 
         actor = Actor(owner.id)
         owner_pos = pos_keys.create_pos_key(actor, pos_location["id"], "Counter")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
-from app.services import accounts
+from app.services.access import accounts
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,9 @@ from sqlmodel import select
 
 from app.db import read_session
 from app.models import Card, Device, Location
-from app.services import devices, ledger, locations
-from app.services.actor import Actor
+from app.services.money import ledger
+from app.services.network import devices, locations
+from app.services.core.actor import Actor
 from test_ledger import at_once, ledger_rows, published, refused  # noqa: F401 - re-exported: one copy of each
 from test_outbox_smtp import free_port
 

@@ -10,7 +10,10 @@ from sqlmodel import select
 
 from app.db import read_session
 from app.models import Location, Redemption
-from app.services import ledger, locations, payout_settings, redemptions
+from app.services.counter import redemptions
+from app.services.money import ledger
+from app.services.network import locations
+from app.services.settlement import payout_settings
 
 US_NACHA_SETTINGS = {
     "immediate_destination": "011000015",

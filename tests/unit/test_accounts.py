@@ -11,8 +11,8 @@ from sqlmodel import select
 from app.db import read_session, write_engine, write_session
 from app.models import ApiKey, LoginAttempt, User, UserSession
 from app.models.base import utcnow
-from app.services import accounts, api_keys
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.access import accounts, api_keys
+from app.services.core.errors import ErrorCode, GiftnetError
 from app.settings import get_settings
 
 PASSWORD = "correct horse battery"

@@ -14,8 +14,9 @@ from sqlmodel import select
 from app.db import bookkeeping_transaction, read_session
 from app.models import ApiKey, ApiRequestLog, IdempotencyRecord
 from app.models.base import utcnow
-from app.services import api_keys, api_log, idempotency
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.access import api_keys, api_log
+from app.services.money import idempotency
+from app.services.core.errors import ErrorCode, GiftnetError
 
 
 def _fingerprint(body: dict) -> str:

@@ -16,28 +16,17 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import ApiKey, AuditEvent
 from app.models.base import utcnow
-from app.services import (
-    accounts,
-    api_keys,
-    audit,
-    card_emails,
-    daily_summary,
-    devices,
-    items,
-    ledger,
-    location_import,
-    locations,
-    orders,
-    payout_settings,
-    pos_keys,
-    redemptions,
-    settlement,
-    shop_settings,
-    webhooks,
-)
-from app.services.actor import Actor
-from app.services.errors import ErrorCode, GiftnetError
-from app.services.orders import CartLine
+from app.services.access import accounts, api_keys, audit
+from app.services.counter import redemptions
+from app.services.messaging import card_emails, webhooks
+from app.services.money import ledger
+from app.services.network import devices, items, location_import, locations, pos_keys
+from app.services.reporting import daily_summary
+from app.services.settlement import batches as settlement, payout_settings
+from app.services.shop import orders, shop_settings
+from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.shop.orders import CartLine
 from tests.fakes.bambora import APPROVED_CARD, FakeBambora
 
 

@@ -31,9 +31,14 @@ from sqlalchemy import update
 from app.db import read_session, write_session
 from app.models import DailySummary, Operator, OutboxMessage, PosPayment, User, WebhookDelivery
 from app.models.base import utcnow
-from app.services import card_emails, daily_summary, events, ledger, pos_keys, pos_payments, webhooks
-from app.services.actor import Actor
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.core import events
+from app.services.counter import pos_payments
+from app.services.messaging import card_emails, webhooks
+from app.services.money import ledger
+from app.services.network import pos_keys
+from app.services.reporting import daily_summary
+from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
 from app.settings import PROJECT_ROOT, get_settings
 from redemption_fixtures import published  # noqa: F401 - a fixture
 from redemption_fixtures import Answer, Receiver, at_once, open_location, rows_of
@@ -257,7 +262,7 @@ def test_events_of_a_process_without_screens_reach_exactly_one_app_worker(monkey
     runner.start()
     try:
         # The CLI (a process without screens) issues twenty events.
-        code = ("from app.services import events\n"
+        code = ("from app.services.core import events\n"
                 "for n in range(20):\n"
                 "    events.publish(events.Event(7, 'card.issued', {'n': n}))\n")
         env = {**os.environ, "REDIS_URL": url, "REDIS_PREFIX": prefix}

@@ -14,9 +14,10 @@ from sqlmodel import select
 
 from app.db import read_session, write_session
 from app.models import AuditEvent, Card, OutboxMessage
-from app.services import cards, events, ledger
-from app.services.actor import Actor
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.core import events
+from app.services.money import cards, ledger
+from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
 
 TORONTO = "America/Toronto"
 
@@ -223,7 +224,7 @@ def test_a_bulk_action_needs_one_card_and_reaches_at_most_the_limit(network):
 
 def test_a_bulk_freeze_owes_each_subscribed_endpoint_one_event_per_card_it_froze(network):
     from app.models import WebhookDelivery
-    from app.services import webhooks
+    from app.services.messaging import webhooks
 
     first, _second, ids, _theirs = network
     webhooks.create_endpoint(first.actor, "https://hooks.example.com/giftnet", ["card.frozen"])

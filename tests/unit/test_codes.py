@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import codes
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.core import codes
+from app.services.core.errors import ErrorCode, GiftnetError
 
 MISREADABLE = set("0O1IL")
 

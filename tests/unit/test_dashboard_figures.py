@@ -7,7 +7,7 @@ from datetime import date
 
 from dashboard_history import NOW, seed_history
 
-from app.services import activity, dashboard_figures as figures
+from app.services.reporting import activity, dashboard_figures as figures
 
 TZ = "America/Toronto"
 
@@ -90,7 +90,7 @@ def _csv_rows(text: str) -> list[list[str]]:
 
 
 def test_reports_over_the_known_history_and_their_csv_totals(make_operator):
-    from app.services import reports
+    from app.services.reporting import reports
 
     owner = make_operator()
     history = seed_history(owner.operator.id)
@@ -128,7 +128,7 @@ def test_reports_over_the_known_history_and_their_csv_totals(make_operator):
 
 
 def test_the_existing_summary_agrees_with_the_dashboard(make_operator):
-    from app.services import reports
+    from app.services.reporting import reports
 
     owner = make_operator()
     seed_history(owner.operator.id)

@@ -15,8 +15,9 @@ from sqlmodel import select
 
 from app.db import read_session, write_engine
 from app.models import Card, LedgerEntry
-from app.services import cards, codes, crypto, events, ledger
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.core import codes, crypto, events
+from app.services.money import cards, ledger
+from app.services.core.errors import ErrorCode, GiftnetError
 
 
 def refused(call, *args, **kwargs) -> GiftnetError:

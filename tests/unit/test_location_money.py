@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 from settlement_fixtures import open_location, redeem_at, us_network
 
-from app.services import locations, redemptions, settlement
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.counter import redemptions
+from app.services.network import locations
+from app.services.settlement import batches as settlement
+from app.services.core.errors import ErrorCode, GiftnetError
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401  (every table on SQLModel.metadata)
 from app.db import dispose_engines
 from app.migrations import alembic_config
-from app.services import ledger
-from app.services.actor import Actor
+from app.services.money import ledger
+from app.services.core.actor import Actor
 
 
 def schema_differences(url: str) -> list:

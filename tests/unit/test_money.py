@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.errors import ErrorCode, GiftnetError
-from app.services.money import format_cents, parse_amount, require_positive_cents
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.money import format_cents, parse_amount, require_positive_cents
 
 
 @pytest.mark.parametrize(

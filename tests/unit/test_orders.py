@@ -11,8 +11,9 @@ from sqlmodel import select
 
 from app.db import read_session
 from app.models import Card, LedgerEntry, OutboxMessage
-from app.services import ledger, orders, shop_settings
-from app.services.orders import CartInvalid, CartLine
+from app.services.money import ledger
+from app.services.shop import orders, shop_settings
+from app.services.shop.orders import CartInvalid, CartLine
 from tests.fakes.bambora import APPROVED_CARD, DECLINED_CARD, FakeBambora
 
 
@@ -208,7 +209,7 @@ def test_the_sandbox_is_the_default_and_in_test_mode(make_operator):
     paid = orders.pay_order(owner.operator.id, order.id, "sbx_1234_approve", "k")
     assert paid.status == "paid"
     receipt = [m for m in outbox_to("ada@example.com") if m.kind == "order_receipt"]
-    from app.services.outbox import read_email
+    from app.services.messaging.outbox import read_email
 
     assert "TEST MODE" in read_email(receipt[0]).text_body
 

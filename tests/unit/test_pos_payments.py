@@ -11,8 +11,10 @@ import pytest
 
 from app.models import PosPayment, Redemption
 from app.models.base import utcnow
-from app.services import ledger, pos_keys, pos_payments, redemptions
-from app.services.errors import ErrorCode
+from app.services.counter import pos_payments, redemptions
+from app.services.money import ledger
+from app.services.network import pos_keys
+from app.services.core.errors import ErrorCode
 from redemption_fixtures import published  # noqa: F401 - a fixture
 from redemption_fixtures import activate_counter, at_once, balance, issue, open_location, refused, rows_of
 

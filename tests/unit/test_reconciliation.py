@@ -10,7 +10,9 @@ from sqlalchemy import text, update
 from app.db import write_session
 from app.models import Card, PayoutLine, Redemption
 from app.models.base import utcnow
-from app.services import ledger, reconciliation, redemptions, settlement
+from app.services.counter import redemptions
+from app.services.money import ledger
+from app.services.settlement import batches as settlement, reconciliation
 
 
 @pytest.fixture
@@ -122,8 +124,8 @@ def test_reconciliation_counts_only_the_operators_own_figures(us, make_operator)
 
 
 def test_a_paid_shop_order_matches_the_card_value_it_issued(make_operator):
-    from app.services import orders
-    from app.services.orders import CartLine
+    from app.services.shop import orders
+    from app.services.shop.orders import CartLine
 
     owner = make_operator()
     order = orders.create_order(owner.operator.id, buyer_name="Ada Buyer", buyer_email="ada@example.com", lines=[

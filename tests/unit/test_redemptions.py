@@ -16,9 +16,13 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Operator, OutboxMessage, Redemption
 from app.models.base import utcnow
-from app.services import codes, items, ledger, locations, outbox, redemptions, webhooks
-from app.services.errors import ErrorCode
-from app.services.redemptions import LineRequest
+from app.services.core import codes
+from app.services.counter import redemptions
+from app.services.messaging import outbox, webhooks
+from app.services.money import ledger
+from app.services.network import items, locations
+from app.services.core.errors import ErrorCode
+from app.services.counter.redemptions import LineRequest
 from redemption_fixtures import (
     Answer,
     Receiver,

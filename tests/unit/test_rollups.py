@@ -25,9 +25,9 @@ from sqlmodel import select
 
 from app.db import read_session, write_session
 from app.models import Card, CardActivity, Device, LedgerEntry, LedgerRollup, LedgerRollupState, Location, Operator
-from app.services import dashboard_figures as figures
+from app.services.reporting import dashboard_figures as figures
 from app.models.rollup import DAY, DAY_TOTAL, MONTH
-from app.services import reports, rollups
+from app.services.reporting import reports, rollups
 
 NEWFOUNDLAND = "America/St_Johns"
 TORONTO = "America/Toronto"
@@ -469,7 +469,7 @@ def test_rollup_pieces_cover_the_days_exactly_once(first, last):
 def test_the_background_folder_keeps_every_operator_folded(database, make_operator):
     import asyncio
 
-    from app.services import background
+    from app import background
 
     assert rollups.fold_forever in background.jobs()
     networks = [new_network(make_operator, zone) for zone in (TORONTO, NEWFOUNDLAND)]

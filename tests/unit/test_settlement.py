@@ -26,8 +26,11 @@ from sqlalchemy import update
 from app.db import read_session, write_session
 from app.models import BankFile, Location, Operator, Redemption, WebhookDelivery
 from app.models.base import utcnow
-from app.services import events, payout_settings, redemptions, settlement, webhooks
-from app.services.errors import ErrorCode
+from app.services.core import events
+from app.services.counter import redemptions
+from app.services.messaging import webhooks
+from app.services.settlement import batches as settlement, payout_settings
+from app.services.core.errors import ErrorCode
 
 
 @pytest.fixture

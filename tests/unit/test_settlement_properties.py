@@ -20,8 +20,10 @@ from sqlmodel import select
 from app.db import read_session
 from app.models import PayoutBatch, PayoutLine, Redemption
 from app.models.base import utcnow
-from app.services import ledger, payout_settings, redemptions, settlement
-from app.services.errors import GiftnetError
+from app.services.counter import redemptions
+from app.services.money import ledger
+from app.services.settlement import batches as settlement, payout_settings
+from app.services.core.errors import GiftnetError
 from settlement_fixtures import CA_CPA005_SETTINGS, open_location
 
 LOCATIONS = 3

@@ -11,8 +11,10 @@ from settlement_fixtures import CA_CPA005_SETTINGS, US_NACHA_SETTINGS
 
 from app.db import read_session
 from app.models import Operator
-from app.services import crypto, ledger, payout_settings
-from app.services.errors import ErrorCode
+from app.services.core import crypto
+from app.services.money import ledger
+from app.services.settlement import payout_settings
+from app.services.core.errors import ErrorCode
 
 
 @pytest.fixture

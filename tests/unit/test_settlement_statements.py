@@ -14,8 +14,9 @@ from sqlmodel import select
 from app.db import read_session
 from app.models import Card, OutboxMessage
 from app.models.base import utcnow
-from app.services import outbox, payout_settings, settlement, statements
-from app.services.errors import ErrorCode
+from app.services.messaging import outbox
+from app.services.settlement import batches as settlement, payout_settings, statements
+from app.services.core.errors import ErrorCode
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from types import SimpleNamespace
 import pytest
 
 from app.models import PosPayment
-from app.services import locations, pos_payments, redemptions
-from app.services.errors import ErrorCode
+from app.services.counter import pos_payments, redemptions
+from app.services.network import locations
+from app.services.core.errors import ErrorCode
 from redemption_fixtures import activate_counter, balance, issue, open_location, refused, rows_of
 
 SIGNATURE_KEY = "Zx3c9Qk1mS4pW7rT2vY8bN5h"

@@ -15,21 +15,14 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import AuditEvent, OutboxMessage, User, UserInvitation, UserSession
 from app.models.base import utcnow
-from app.services import (
-    accounts,
-    api_keys,
-    audit,
-    payout_settings,
-    pos_keys,
-    settlement,
-    shop_settings,
-    statements,
-    team,
-    webhooks,
-)
-from app.services.actor import Actor
-from app.services.errors import ErrorCode, GiftnetError
-from app.services.outbox import preview_message, read_email
+from app.services.access import accounts, api_keys, audit, team
+from app.services.messaging import webhooks
+from app.services.network import pos_keys
+from app.services.settlement import batches as settlement, payout_settings, statements
+from app.services.shop import shop_settings
+from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.messaging.outbox import preview_message, read_email
 from redemption_fixtures import at_once
 from settlement_fixtures import US_NACHA_SETTINGS, redeem_at, us_network
 
@@ -463,7 +456,7 @@ def test_another_networks_owner_sees_and_changes_nothing_of_this_team(make_opera
 
 
 def test_staff_run_locations_but_only_owners_set_where_and_how_much_they_are_paid(make_operator):  # noqa: ANN001
-    from app.services import location_import, locations
+    from app.services.network import location_import, locations
 
     network = us_network(make_operator, "Payee Guard")
     owner, staff = network.owner, as_dashboard(join(network.owner, "sam@example.com"))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import api_keys, cards, codes, ledger
-from app.services.errors import ErrorCode, GiftnetError
+from app.services.access import api_keys
+from app.services.core import codes
+from app.services.money import cards, ledger
+from app.services.core.errors import ErrorCode, GiftnetError
 
 
 @pytest.fixture

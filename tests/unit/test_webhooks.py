@@ -16,8 +16,9 @@ from sqlalchemy import update
 from app.db import write_session
 from app.models import WebhookDelivery
 from app.models.base import utcnow
-from app.services import redemptions, webhooks
-from app.services.errors import ErrorCode
+from app.services.counter import redemptions
+from app.services.messaging import webhooks
+from app.services.core.errors import ErrorCode
 from redemption_fixtures import (
     Answer,
     Receiver,

@@ -1,0 +1,193 @@
+"""The API access log: every call under /api/v1, kept for the operator to read.
+
+Recording must not slow the call down: `record_call` only puts the row on a queue,
+and one writer thread per process inserts what accumulated in a single transaction
+(about every `FLUSH_SECONDS`), and moves each key's `last_used_at` forward in the
+same transaction. The Developers screen and `GET /api-logs` read the table.
+
+What a row holds identifies the call and nothing secret: method, path without its
+query string (and with any segment that looks like a card code or a key masked),
+status, duration, client address, the key's id and public prefix.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import queue
+import threading
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, update
+from sqlmodel import select
+
+from app.db import bookkeeping_transaction, read_session
+from app.models import ApiKey, ApiRequestLog
+from app.services.core import codes
+from app.services.core.errors import ErrorCode, GiftnetError
+
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 0.2
+MAX_BATCH = 500
+MAX_PAGE = 100
+STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
+_SECRET_PREFIXES = ("gk_", "gkpos_", "whsec_")
+REDACTED = "[redacted]"
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    created_at: datetime
+    method: str
+    path: str
+    status: int
+    duration_ms: int
+    ip: str
+    operator_id: int | None = None
+    api_key_id: int | None = None
+    api_key_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class ApiLogPage:
+    rows: list[ApiRequestLog]
+    next_cursor: int | None
+
+
+def _looks_secret(segment: str) -> bool:
+    if segment.startswith(_SECRET_PREFIXES) or len(segment) > 64:
+        return True
+    try:
+        codes.normalize_code(segment)
+    except GiftnetError:
+        return False
+    return True
+
+
+def loggable_path(path: str) -> str:
+    """The path as the log keeps it: no query string, no card code or key in it, at most 255 characters."""
+    path = path.split("?", 1)[0]
+    return "/".join(REDACTED if _looks_secret(segment) else segment for segment in path.split("/"))[:255]
+
+
+class _Writer:
+    """A queue and the thread that drains it, restarted after a fork."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[ApiCall] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def put(self, call: ApiCall) -> None:
+        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+            self._start()
+        self._queue.put(call)
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+                return
+            if self._pid != os.getpid():
+                self._queue = queue.SimpleQueue()  # a forked child must not inherit the parent's rows
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name="api-log-writer", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=FLUSH_SECONDS * 10)
+            except queue.Empty:
+                continue
+            time.sleep(FLUSH_SECONDS)  # let a burst accumulate into one transaction
+            self._write([first, *self._drain(MAX_BATCH - 1)])
+
+    def _drain(self, limit: int) -> list[ApiCall]:
+        calls = []
+        while len(calls) < limit:
+            try:
+                calls.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return calls
+
+    def flush(self) -> None:
+        while batch := self._drain(MAX_BATCH):
+            self._write(batch)
+
+    @staticmethod
+    def _write(calls: list[ApiCall]) -> None:
+        last_use: dict[int, datetime] = {}
+        for call in calls:
+            if call.api_key_id is not None and call.status != 401:
+                last_use[call.api_key_id] = max(call.created_at, last_use.get(call.api_key_id, call.created_at))
+        try:
+            with bookkeeping_transaction() as connection:
+                connection.execute(insert(ApiRequestLog), [asdict(call) for call in calls])
+                for api_key_id, used_at in last_use.items():
+                    connection.execute(
+                        update(ApiKey)
+                        .where(ApiKey.id == api_key_id)
+                        .where((ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < used_at))
+                        .values(last_used_at=used_at)
+                    )
+        except Exception:  # noqa: BLE001 - losing log rows must never break the API
+            log.exception("could not write %d API log rows", len(calls))
+
+
+_writer = _Writer()
+atexit.register(_writer.flush)
+
+
+def record_call(call: ApiCall) -> None:
+    """Queue one call for the log (returns at once)."""
+    _writer.put(call)
+
+
+def flush() -> None:
+    """Write every queued row now (tests, shutdown)."""
+    _writer.flush()
+
+
+def list_api_logs(
+    operator_id: int,
+    *,
+    status_class: str | None = None,
+    status: int | None = None,
+    method: str | None = None,
+    path_contains: str | None = None,
+    api_key_id: int | None = None,
+    limit: int = 50,
+    cursor: int | None = None,
+) -> ApiLogPage:
+    """The operator's calls, newest first; `cursor` is the last id of the previous page."""
+    limit = max(1, min(int(limit), MAX_PAGE))
+    statement = select(ApiRequestLog).where(ApiRequestLog.operator_id == operator_id)
+    if status_class:
+        if status_class not in STATUS_CLASSES:
+            raise GiftnetError(
+                ErrorCode.invalid_input, "The status class is one of 2xx, 3xx, 4xx, 5xx.", field="status_class"
+            )
+        low = int(status_class[0]) * 100
+        statement = statement.where(ApiRequestLog.status >= low, ApiRequestLog.status < low + 100)
+    if status is not None:
+        statement = statement.where(ApiRequestLog.status == status)
+    if method:
+        statement = statement.where(ApiRequestLog.method == method.upper())
+    if path_contains:
+        statement = statement.where(ApiRequestLog.path.contains(path_contains.strip(), autoescape=True))
+    if api_key_id is not None:
+        statement = statement.where(ApiRequestLog.api_key_id == api_key_id)
+    if cursor is not None:
+        statement = statement.where(ApiRequestLog.id < cursor)
+    statement = statement.order_by(ApiRequestLog.id.desc()).limit(limit + 1)
+    with read_session() as session:
+        rows = list(session.exec(statement).all())
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return ApiLogPage(rows=rows, next_cursor=rows[-1].id if has_more else None)

@@ -1,0 +1,457 @@
+"""Redeeming a card at a location: a plain amount, items, or a payment the POS pushed.
+
+The one place for the redemption rules, whether the call comes from a device screen,
+the API or a test. A redemption, its item lines, its ledger row, the POS payment it
+settles and the notifications it owes are written in ONE transaction: either all of
+them exist or none does.
+
+Rules this module keeps:
+- the location must belong to the card's operator and be active; a device redeems
+  only at its own location;
+- the debit is the ledger's conditional UPDATE: concurrent redemptions never spend
+  the same cents;
+- a POS payment is claimed by a conditional UPDATE (`status = 'pending'`): of two
+  screens clicking SELECT, exactly one wins and the other is told;
+- a void gives the money back as a new ledger row, the same business day only, and
+  never for a redemption already in a payout batch.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from app.db import read_session
+from app.models import Card, Item, Location, Operator, PosPayment, Redemption, RedemptionLine
+from app.models.base import utcnow
+from app.services.access import audit
+from app.services.core import codes, events
+from app.services.messaging import notifications, webhooks
+from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.money.ledger import (
+    credit_within,
+    debit_within,
+    hash_code,
+    run_idempotent,
+    validated_idempotency_key,
+)
+from app.services.core.money import format_cents, require_positive_cents
+
+MAX_LINES = 50
+MAX_QUANTITY = 99
+# Amounts are 32-bit integer columns (PostgreSQL): a larger total must be refused before it is written.
+MAX_TOTAL_CENTS = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    """One line of an items redemption as the caller sends it."""
+
+    price_cents: int
+    quantity: int = 1
+    sku: str | None = None
+    name: str | None = None
+
+
+@dataclass
+class RedemptionResult:
+    redemption: Redemption
+    lines: list[RedemptionLine] = field(default_factory=list)
+    last4: str = ""
+    location_name: str = ""
+    device_code: str | None = None
+    # For a POS payment larger than the balance: what the customer still owes.
+    remaining_due_cents: int = 0
+    replayed: bool = False
+
+
+def _location(session: Session, operator_id: int, location_id: int) -> Location:
+    location = session.exec(
+        select(Location).where(Location.id == location_id, Location.operator_id == operator_id)
+    ).first()
+    if location is None:
+        raise GiftnetError(ErrorCode.not_found, "No such location.", field="location_id")
+    if not location.active:
+        raise GiftnetError(ErrorCode.forbidden, "This location is not active and cannot redeem cards.",
+                           field="location_id")
+    return location
+
+
+def resolve_card_id(operator_id: int, *, card_id: int | None, card_code: str | None) -> int:
+    """The card a redemption names, by id or by code; one generic "not found" for a wrong code."""
+    if (card_id is None) == (card_code is None):
+        raise GiftnetError(ErrorCode.invalid_input, "Give either card_id or card_code.", field="card_id")
+    if card_id is not None:
+        return card_id
+    normalized = codes.normalize_code(card_code)
+    with read_session() as session:
+        found = session.exec(
+            select(Card.id).where(Card.code_hash == hash_code(normalized), Card.operator_id == operator_id)
+        ).first()
+    if found is None:
+        raise GiftnetError(ErrorCode.card_not_found, "No card matches this code.", field="card_code")
+    return found
+
+
+def _priced_lines(session: Session, location: Location, requests: list[LineRequest]) -> list[RedemptionLine]:
+    """Lines checked against the stored catalog (when the location has no item webhook).
+
+    With a webhook the list came from the location's own system through the device,
+    so names and prices are taken as sent; with a stored catalog a line must name an
+    active item (by SKU, else by name) at its stored price.
+    """
+    if not requests:
+        raise GiftnetError(ErrorCode.invalid_input, "Choose at least one item.", field="items")
+    if len(requests) > MAX_LINES:
+        raise GiftnetError(ErrorCode.invalid_input, f"At most {MAX_LINES} lines per redemption.", field="items")
+    catalog: list[Item] = []
+    if not location.item_webhook_url:
+        catalog = list(session.exec(
+            select(Item).where(Item.location_id == location.id, Item.active.is_(True))
+        ).all())
+    lines = []
+    for index, request in enumerate(requests):
+        where = f"items[{index}]"
+        require_positive_cents(request.price_cents, field=f"{where}.price_cents")
+        if isinstance(request.quantity, bool) or not isinstance(request.quantity, int) \
+                or not 1 <= request.quantity <= MAX_QUANTITY:
+            raise GiftnetError(ErrorCode.invalid_input, f"The quantity is a whole number from 1 to {MAX_QUANTITY}.",
+                               field=f"{where}.quantity")
+        item = None
+        if not location.item_webhook_url:
+            item = next((candidate for candidate in catalog if request.sku and candidate.sku == request.sku), None) \
+                or next((candidate for candidate in catalog
+                         if request.name and candidate.name.lower() == request.name.strip().lower()), None)
+            if item is None:
+                raise GiftnetError(ErrorCode.invalid_input,
+                                   f"{request.sku or request.name or 'This item'} is not in this location's catalog.",
+                                   field=f"{where}.sku")
+            if item.price_cents != request.price_cents:
+                raise GiftnetError(
+                    ErrorCode.invalid_input,
+                    f"{item.name} costs {format_cents(item.price_cents)}, not {format_cents(request.price_cents)}.",
+                    field=f"{where}.price_cents",
+                )
+        name = item.name if item else (request.name or request.sku or "").strip()
+        if not name:
+            raise GiftnetError(ErrorCode.invalid_input, "Each item needs a name or a SKU.", field=f"{where}.name")
+        lines.append(RedemptionLine(
+            redemption_id=0,
+            item_id=item.id if item else None,
+            name=name[:120],
+            sku=(item.sku if item else request.sku),
+            unit_price_cents=request.price_cents,
+            quantity=request.quantity,
+            line_total_cents=request.price_cents * request.quantity,
+        ))
+    if sum(line.line_total_cents for line in lines) > MAX_TOTAL_CENTS:
+        raise GiftnetError(ErrorCode.amount_out_of_range, "These items cost more than any card can hold.", field="items")
+    return lines
+
+
+def _claim_pos_payment(session: Session, actor: Actor, location: Location, pos_payment_id: int) -> PosPayment:
+    """Take the payment for this redemption, or say why it cannot be taken."""
+    now = utcnow()
+    claimed = session.execute(
+        update(PosPayment)
+        .where(
+            PosPayment.id == pos_payment_id,
+            PosPayment.operator_id == actor.operator_id,
+            PosPayment.location_id == location.id,
+            PosPayment.status == "pending",
+            PosPayment.expires_at > now,
+        )
+        .values(status="applied", applied_at=now, applied_by_device_id=actor.device_id)
+        .returning(PosPayment.id)
+    ).scalar_one_or_none()
+    payment = session.exec(
+        select(PosPayment).where(PosPayment.id == pos_payment_id, PosPayment.operator_id == actor.operator_id,
+                                 PosPayment.location_id == location.id)
+    ).first()
+    if payment is None:
+        raise GiftnetError(ErrorCode.not_found, "No such POS payment at this location.", field="pos_payment_id")
+    if claimed is None:
+        if payment.status == "applied":
+            raise GiftnetError(ErrorCode.conflict, "This payment was already applied (on another screen).",
+                               field="pos_payment_id")
+        if payment.status == "pending":  # still pending but past its time
+            raise GiftnetError(ErrorCode.conflict, "This payment has expired. Push it again from the POS.",
+                               field="pos_payment_id")
+        raise GiftnetError(ErrorCode.conflict, f"This payment is {payment.status}.", field="pos_payment_id")
+    return payment
+
+
+def redeem(
+    actor: Actor,
+    *,
+    location_id: int,
+    card_id: int | None = None,
+    card_code: str | None = None,
+    amount_cents: int | None = None,
+    items: list[LineRequest] | None = None,
+    pos_payment_id: int | None = None,
+    allow_partial: bool = False,
+    idempotency_key: str | None = None,
+) -> RedemptionResult:
+    """Redeem one card at one location by exactly one of: an amount, items, or a POS payment.
+
+    A device (actor.device_id) redeems only at its own location. With `allow_partial`,
+    a POS payment larger than the balance takes the whole balance and the result says
+    what the customer still owes; without it, such a payment is `insufficient_funds`.
+    """
+    idempotency_key = validated_idempotency_key(idempotency_key)
+    chosen = [value is not None for value in (amount_cents, items, pos_payment_id)]
+    if sum(chosen) != 1:
+        raise GiftnetError(ErrorCode.invalid_input, "Give exactly one of amount_cents, items or pos_payment_id.",
+                           field="amount_cents")
+    if actor.location_id is not None and actor.location_id != location_id:
+        raise GiftnetError(ErrorCode.forbidden, "A device redeems only at its own location.", field="location_id")
+    if amount_cents is not None:
+        require_positive_cents(amount_cents)
+    resolved_card_id = resolve_card_id(actor.operator_id, card_id=card_id, card_code=card_code)
+    kind = "amount" if amount_cents is not None else "items" if items is not None else "pos"
+    device_code = None
+    if actor.device_id is not None:
+        from app.models import Device  # local: only device redemptions need it
+
+        with read_session() as session:
+            device = session.get(Device, actor.device_id)
+            device_code = device.code if device else None
+
+    def attempt(session: Session) -> RedemptionResult:
+        location = _location(session, actor.operator_id, location_id)
+        card = session.exec(select(Card).where(Card.id == resolved_card_id, Card.operator_id == actor.operator_id)).first()
+        if card is None:
+            raise GiftnetError(ErrorCode.card_not_found, "No such card.", field="card_id")
+        lines: list[RedemptionLine] = []
+        payment = None
+        remaining_due = 0
+        if kind == "amount":
+            to_debit = amount_cents
+        elif kind == "items":
+            lines = _priced_lines(session, location, items)
+            to_debit = sum(line.line_total_cents for line in lines)
+        else:
+            payment = _claim_pos_payment(session, actor, location, pos_payment_id)
+            to_debit = payment.amount_cents
+            if card.balance_cents < to_debit and card.status == "active":
+                if not allow_partial or card.balance_cents <= 0:
+                    raise GiftnetError(
+                        ErrorCode.insufficient_funds,
+                        f"The card holds {format_cents(card.balance_cents)}, less than this payment of "
+                        f"{format_cents(to_debit)}. Apply the whole balance and collect the rest another way.",
+                        field="pos_payment_id",
+                    )
+                remaining_due = to_debit - card.balance_cents
+                to_debit = card.balance_cents
+        redemption = Redemption(
+            operator_id=actor.operator_id, card_id=card.id, location_id=location.id, device_id=actor.device_id,
+            api_key_id=actor.api_key_id, kind=kind, amount_cents=to_debit, balance_after_cents=0,
+            pos_payment_id=payment.id if payment else None,
+        )
+
+        def record_redemption(balance_after_cents: int) -> int:
+            # Written between the card's conditional UPDATE and its ledger row, with the balance
+            # that UPDATE returned: one INSERT, no second UPDATE for the balance after.
+            redemption.balance_after_cents = balance_after_cents
+            session.add(redemption)
+            session.flush()
+            return redemption.id
+
+        debit_within(
+            session, Actor(actor.operator_id, user_id=actor.user_id, api_key_id=actor.api_key_id,
+                           location_id=location.id, device_id=actor.device_id, channel=actor.channel),
+            card.id, to_debit, kind="redeem", idempotency_key=idempotency_key, record_redemption=record_redemption,
+        )
+        for line in lines:
+            line.redemption_id = redemption.id
+            session.add(line)
+        if payment is not None:
+            payment.applied_amount_cents = to_debit
+            payment.redemption_id = redemption.id
+            session.add(payment)
+        session.flush()
+        result = RedemptionResult(
+            redemption=redemption, lines=lines, last4=card.last4, location_name=location.name,
+            device_code=device_code, remaining_due_cents=remaining_due,
+        )
+        notifications.queue_redemption_notifications(session, location, result.redemption, lines,
+                                                      last4=card.last4, device_code=device_code)
+        if result.redemption.pos_payment_id:
+            webhooks.queue_event_for_endpoints(session, actor.operator_id, "pos_payment.applied",
+                                               pos_payment_applied_data(result))
+        return result
+
+    def replay(session: Session, entry) -> RedemptionResult:  # noqa: ANN001
+        redemption = session.get(Redemption, entry.redemption_id) if entry.redemption_id else None
+        if redemption is None or redemption.card_id != resolved_card_id or redemption.location_id != location_id \
+                or redemption.kind != kind:
+            raise GiftnetError(ErrorCode.idempotency_key_reused,
+                               "This idempotency key was already used for a different request.",
+                               field="idempotency_key")
+        result = _loaded_result(session, redemption, replayed=True)
+        # The same key must describe the same sale: its amount, its payment, or its basket.
+        same_request = {
+            "amount": redemption.amount_cents == amount_cents,
+            "pos": redemption.pos_payment_id == pos_payment_id,
+            "items": [(line.unit_price_cents, line.quantity) for line in result.lines]
+            == [(line.price_cents, line.quantity) for line in items or []],
+        }[kind]
+        if not same_request:
+            raise GiftnetError(ErrorCode.idempotency_key_reused,
+                               "This idempotency key was already used for a different request.",
+                               field="idempotency_key")
+        return result
+
+    result, created = run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
+    if created:
+        events.publish(events.Event(actor.operator_id, "redemption.completed", redemption_event_data(result)))
+        if result.redemption.pos_payment_id:
+            events.publish(events.Event(actor.operator_id, "pos_payment.applied", pos_payment_applied_data(result)))
+    return result
+
+
+def pos_payment_applied_data(result: RedemptionResult) -> dict:
+    return {
+        "pos_payment_id": result.redemption.pos_payment_id, "location_id": result.redemption.location_id,
+        "redemption_id": result.redemption.id, "applied_amount_cents": result.redemption.amount_cents,
+    }
+
+
+def _loaded_result(session: Session, redemption: Redemption, *, replayed: bool = False) -> RedemptionResult:
+    lines = list(session.exec(select(RedemptionLine).where(RedemptionLine.redemption_id == redemption.id)
+                              .order_by(RedemptionLine.id)).all())
+    card = session.get(Card, redemption.card_id)
+    location = session.get(Location, redemption.location_id)
+    device_code = None
+    if redemption.device_id:
+        from app.models import Device
+
+        device = session.get(Device, redemption.device_id)
+        device_code = device.code if device else None
+    remaining = 0
+    if redemption.pos_payment_id:
+        payment = session.get(PosPayment, redemption.pos_payment_id)
+        remaining = payment.amount_cents - redemption.amount_cents if payment else 0
+    return RedemptionResult(redemption=redemption, lines=lines, last4=card.last4, location_name=location.name,
+                            device_code=device_code, remaining_due_cents=remaining, replayed=replayed)
+
+
+def redemption_event_data(result: RedemptionResult) -> dict:
+    redemption = result.redemption
+    return {
+        "redemption_id": redemption.id,
+        "card_id": redemption.card_id,
+        "last4": result.last4,
+        "location_id": redemption.location_id,
+        "location_name": result.location_name,
+        "device_code": result.device_code,
+        "kind": redemption.kind,
+        "amount_cents": redemption.amount_cents,
+        "balance_after_cents": redemption.balance_after_cents,
+        "status": redemption.status,
+        "lines": [
+            {"name": line.name, "sku": line.sku, "unit_price_cents": line.unit_price_cents,
+             "quantity": line.quantity, "line_total_cents": line.line_total_cents}
+            for line in result.lines
+        ],
+        "created_at": redemption.created_at.isoformat(),
+    }
+
+
+def get_redemption(operator_id: int, redemption_id: int) -> RedemptionResult:
+    with read_session() as session:
+        redemption = session.exec(
+            select(Redemption).where(Redemption.id == redemption_id, Redemption.operator_id == operator_id)
+        ).first()
+        if redemption is None:
+            raise GiftnetError(ErrorCode.not_found, "No such redemption.")
+        return _loaded_result(session, redemption)
+
+
+def _same_business_day(moment: datetime, now: datetime, timezone: str) -> bool:
+    zone = zoneinfo.ZoneInfo(timezone)
+    return moment.astimezone(zone).date() == now.astimezone(zone).date()
+
+
+def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | None = None) -> RedemptionResult:
+    """Reverse a redemption of today (the operator's day): the money goes back on the card as a ledger row.
+
+    A device voids only redemptions of its own location. Voiding twice is refused
+    (`conflict`), so a double click never credits twice.
+    """
+    idempotency_key = validated_idempotency_key(idempotency_key)
+
+    def attempt(session: Session) -> RedemptionResult:
+        redemption = session.exec(
+            select(Redemption).where(Redemption.id == redemption_id, Redemption.operator_id == actor.operator_id)
+        ).first()
+        if redemption is None or (actor.location_id is not None and redemption.location_id != actor.location_id):
+            raise GiftnetError(ErrorCode.not_found, "No such redemption.")
+        operator = session.get(Operator, actor.operator_id)
+        now = utcnow()
+        if not _same_business_day(redemption.created_at, now, operator.timezone):
+            raise GiftnetError(ErrorCode.conflict,
+                               "Only today's redemptions can be voided. Ask the network to adjust older ones.")
+        # A redemption in a payout batch is being paid to the location: voiding it would
+        # pay for money given back. The batch's claim and this UPDATE exclude each other.
+        voided = session.execute(
+            update(Redemption)
+            .where(Redemption.id == redemption.id, Redemption.status == "completed",
+                   Redemption.payout_batch_id.is_(None))
+            .values(status="voided", voided_at=now, voided_by_device_id=actor.device_id,
+                    voided_by_user_id=actor.user_id)
+            .returning(Redemption.id)
+        ).scalar_one_or_none()
+        if voided is None:
+            session.refresh(redemption)
+            if redemption.status == "completed" and redemption.payout_batch_id is not None:
+                raise GiftnetError(ErrorCode.conflict,
+                                   f"This redemption is in payout batch #{redemption.payout_batch_id}; the network "
+                                   "must cancel that batch before it can be voided.")
+            raise GiftnetError(ErrorCode.conflict, "This redemption was already voided.")
+        credit_within(
+            session, Actor(actor.operator_id, user_id=actor.user_id, api_key_id=actor.api_key_id,
+                           location_id=redemption.location_id, device_id=actor.device_id, channel=actor.channel),
+            redemption.card_id, redemption.amount_cents, kind="void", idempotency_key=idempotency_key,
+            redemption_id=redemption.id, memo=f"Void of redemption #{redemption.id}",
+        )
+        session.refresh(redemption)
+        result = _loaded_result(session, redemption)
+        location = session.get(Location, redemption.location_id)
+        notifications.queue_void_notifications(session, location, redemption, last4=result.last4)
+        audit.record(session, actor, "redemption.voided", target_type="redemption", target_id=redemption.id,
+                     summary=f"Redemption #{redemption.id} of {format_cents(redemption.amount_cents)} at "
+                             f"{location.name} voided (card …{result.last4})",
+                     changes={"status": ["completed", "voided"]})
+        return result
+
+    def replay(session: Session, entry) -> RedemptionResult:  # noqa: ANN001
+        if entry.kind != "void" or entry.redemption_id != redemption_id:
+            raise GiftnetError(ErrorCode.idempotency_key_reused,
+                               "This idempotency key was already used for a different request.",
+                               field="idempotency_key")
+        return _loaded_result(session, session.get(Redemption, redemption_id), replayed=True)
+
+    result, created = run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
+    if created:
+        events.publish(events.Event(actor.operator_id, "redemption.voided", redemption_event_data(result)))
+    return result
+
+
+def recent_redemptions(operator_id: int, *, location_id: int | None = None, device_id: int | None = None,
+                       limit: int = 20) -> list[tuple[Redemption, str]]:
+    """Newest first, each with its card's last 4."""
+    statement = (select(Redemption, Card.last4).join(Card, Card.id == Redemption.card_id)
+                 .where(Redemption.operator_id == operator_id))
+    if location_id is not None:
+        statement = statement.where(Redemption.location_id == location_id)
+    if device_id is not None:
+        statement = statement.where(Redemption.device_id == device_id)
+    with read_session() as session:
+        return list(session.exec(statement.order_by(Redemption.id.desc()).limit(limit)).all())

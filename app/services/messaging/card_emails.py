@@ -1,0 +1,256 @@
+"""The recipient email of a card (code, card page link, QR code of that link) and the
+card link's rotation.
+
+Rules this module keeps:
+- the first email of a card is queued once: asking again (a retried API call, a
+  double click) returns the message already queued; `resend_recipient_email`
+  is the deliberate way to send another;
+- every piece of text a person typed (operator, sender, recipient names, the
+  message) is HTML-escaped before it enters the HTML part;
+- rotating the link makes the old one stop working at once and withdraws queued
+  emails that still carry it.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from app.db import write_session
+from app.integrations.mail import InlineImage
+from app.integrations.qr import qr_png
+from app.models import Card, Operator, OutboxMessage
+from app.models.base import utcnow
+from app.services.access import audit
+from app.services.core import codes, crypto, events
+from app.services.messaging import outbox
+from app.services.core.actor import Actor
+from app.services.counter.card_page import card_link, where_card_can_be_used
+from app.services.messaging.email_html import email_page
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.money.ledger import hash_link_token
+from app.services.core.money import format_cents
+
+KIND = "card_recipient"
+QR_CID = "card-qr"
+ROTATED_REASON = "Not sent: the card link was rotated before it went out. Resend to send the new link."
+
+
+@dataclass(frozen=True)
+class RecipientEmail:
+    subject: str
+    text_body: str
+    html_body: str
+    qr_png: bytes
+
+
+def _clean(text: str | None) -> str:
+    return (text or "").strip()
+
+
+def compose_recipient_email(
+    *,
+    operator_name: str,
+    amount_cents: int,
+    balance_cents: int,
+    currency: str,
+    code: str,
+    link: str,
+    sender_name: str | None = None,
+    recipient_name: str | None = None,
+    message: str | None = None,
+) -> RecipientEmail:
+    """The email a card's recipient receives: plain text and HTML saying the same."""
+    operator_name, sender_name, recipient_name, message = map(
+        _clean, (operator_name, sender_name, recipient_name, message)
+    )
+    amount = format_cents(amount_cents, currency)
+    formatted_code = codes.format_code(code)
+    giver = " ".join(sender_name.split()) or operator_name
+    subject = f"{giver} sent you a {amount} gift card"
+    where = where_card_can_be_used(operator_name)
+    balance_line = (
+        f"Balance today: {format_cents(balance_cents, currency)}" if balance_cents != amount_cents else ""
+    )
+
+    text_lines = [operator_name, ""]
+    if recipient_name:
+        text_lines += [f"Hi {recipient_name},", ""]
+    text_lines.append(f"You received a {amount} gift card" + (f" from {sender_name}." if sender_name else "."))
+    if message:
+        text_lines += ["", message, f"-- {sender_name}" if sender_name else ""]
+    text_lines += ["", f"Your card code: {formatted_code}"]
+    if balance_line:
+        text_lines.append(balance_line)
+    text_lines += [
+        "",
+        "See your balance, and the QR code to show at the counter:",
+        link,
+        "",
+        where,
+        "Keep this email safe: anyone who has the code can spend the card.",
+    ]
+    text_body = "\n".join(line for line in _drop_double_blanks(text_lines)) + "\n"
+
+    esc = html.escape
+    message_html = ""
+    if message:
+        signature = f'<p style="margin:8px 0 0;color:#555;">&mdash; {esc(sender_name)}</p>' if sender_name else ""
+        message_html = (
+            '<div style="margin:20px 0;padding:16px 20px;background:#f0fdfa;border-left:4px solid #0d9488;'
+            'border-radius:6px;font-size:17px;line-height:1.5;">'
+            f"{esc(message).replace(chr(10), '<br>')}{signature}</div>"
+        )
+    html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">{f"Hi {esc(recipient_name)}, you" if recipient_name else "You"} received a {esc(amount)} gift card</h1>
+{f'<p style="margin:0;font-size:17px;">From <strong>{esc(sender_name)}</strong></p>' if sender_name else ""}
+{message_html}
+<p style="margin:24px 0 4px;font-size:15px;color:#555;">Your card code</p>
+<p style="margin:0;font-family:'Courier New',Courier,monospace;font-size:26px;font-weight:bold;letter-spacing:2px;">{esc(formatted_code)}</p>
+{f'<p style="margin:8px 0 0;font-size:15px;">{esc(balance_line)}</p>' if balance_line else ""}
+<p style="margin:28px 0;"><a href="{esc(link)}" style="display:inline-block;background:#0d9488;color:#ffffff;padding:14px 28px;border-radius:8px;font-size:18px;font-weight:bold;text-decoration:none;">See your card</a></p>
+<p style="margin:0 0 8px;font-size:15px;">Or show this QR code at the counter:</p>
+<img src="cid:{QR_CID}" width="200" height="200" alt="QR code of your card link" style="display:block;border:0;">
+<p style="margin:24px 0 0;font-size:15px;">{esc(where)}</p>
+<p style="margin:16px 0 0;font-size:13px;color:#555;">Keep this email safe: anyone who has the code can spend the card.
+If the button does not work, open <a href="{esc(link)}" style="color:#0d9488;">{esc(link)}</a></p>""")
+    return RecipientEmail(subject=subject, text_body=text_body, html_body=html_body, qr_png=qr_png(link))
+
+
+def _drop_double_blanks(lines: list[str]) -> list[str]:
+    kept: list[str] = []
+    for line in lines:
+        if line == "" and kept and kept[-1] == "":
+            continue
+        kept.append(line)
+    return kept
+
+
+def _locked_card(session: Session, operator_id: int, card_id: int) -> Card:
+    """The operator's card, row-locked on PostgreSQL (SQLite's write transaction already is exclusive)."""
+    card = session.exec(
+        select(Card).where(Card.id == card_id, Card.operator_id == operator_id).with_for_update()
+    ).first()
+    if card is None:
+        raise GiftnetError(ErrorCode.card_not_found, "No such card.")
+    return card
+
+
+def compose_for_card(session: Session, card: Card) -> RecipientEmail:
+    """The card's recipient email as it would be queued now (its code and link decrypted).
+    Refuses (`invalid_input`) a card whose code can no longer be decrypted."""
+    operator = session.get(Operator, card.operator_id)
+    code = crypto.decrypt(card.code_encrypted)
+    link_token = crypto.decrypt(card.link_token_encrypted)
+    if code is None or link_token is None:
+        raise GiftnetError(
+            ErrorCode.invalid_input, "This card's code can no longer be read (the server's secret key changed)."
+        )
+    return compose_recipient_email(
+        operator_name=operator.name,
+        amount_cents=card.initial_amount_cents,
+        balance_cents=card.balance_cents,
+        currency=card.currency,
+        code=code,
+        link=card_link(link_token),
+        sender_name=card.sender_name,
+        recipient_name=card.recipient_name,
+        message=card.message,
+    )
+
+
+def _queue(session: Session, card: Card, email: RecipientEmail | None = None) -> OutboxMessage:
+    email = email or compose_for_card(session, card)
+    return outbox.queue_email(
+        session,
+        kind=KIND,
+        operator_id=card.operator_id,
+        card_id=card.id,
+        to_address=card.recipient_email,
+        subject=email.subject,
+        text_body=email.text_body,
+        html_body=email.html_body,
+        inline_images=(InlineImage(cid=QR_CID, content_type="image/png", data=email.qr_png),),
+    )
+
+
+def queue_recipient_email(operator_id: int, card_id: int) -> OutboxMessage | None:
+    """Queue the card's recipient email; None when the card has no recipient email.
+
+    Once per card: when one was already queued (or sent), that message is returned
+    and nothing new is queued. Raises `card_not_found` for another operator's card.
+    """
+    with write_session() as session:
+        card = _locked_card(session, operator_id, card_id)
+        if not card.recipient_email:
+            return None
+        existing = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.card_id == card.id, OutboxMessage.kind == KIND)
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        ).first()
+        if existing is not None:
+            return existing
+        return _queue(session, card)
+
+
+def queue_recipient_email_within(session: Session, card: Card,
+                                 email: RecipientEmail | None = None) -> OutboxMessage | None:
+    """Queue a new card's recipient email inside the caller's transaction (a paid shop
+    order queues its cards' emails in the transaction that issues them). `email`: one
+    composed beforehand by `compose_for_card` for this card as it still is."""
+    if not card.recipient_email:
+        return None
+    return _queue(session, card, email)
+
+
+def resend_recipient_email(operator_id: int, card_id: int) -> OutboxMessage:
+    """Queue the recipient email again, with the card's current link and balance.
+
+    Refuses (`invalid_input`) a card that has no recipient email.
+    """
+    with write_session() as session:
+        card = _locked_card(session, operator_id, card_id)
+        if not card.recipient_email:
+            raise GiftnetError(
+                ErrorCode.invalid_input, "This card has no recipient email to send to.", field="recipient_email"
+            )
+        return _queue(session, card)
+
+
+def rotate_card_link(actor: Actor, card_id: int) -> str:
+    """Give the card a new link token and return it. The old link (and its QR code)
+    stops working at once; queued emails still carrying it are withdrawn."""
+    link_token = secrets.token_urlsafe(24)
+    with write_session() as session:
+        card = _locked_card(session, actor.operator_id, card_id)
+        card.link_token_hash = hash_link_token(link_token)
+        card.link_token_encrypted = crypto.encrypt(link_token)
+        card.updated_at = utcnow()
+        session.add(card)
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.card_id == card.id, OutboxMessage.kind == KIND, OutboxMessage.status == "queued")
+            .values(status="failed", last_error=ROTATED_REASON)
+        )
+        last4 = card.last4
+        audit.record(session, actor, "card.link_rotated", target_type="card", target_id=card.id,
+                     summary=f"Card …{last4}: new link, the old one (and its QR code) stops working")
+    events.publish(events.Event(actor.operator_id, "card.link_rotated", {"card_id": card_id, "last4": last4}))
+    return link_token
+
+
+__all__ = [
+    "KIND",
+    "RecipientEmail",
+    "compose_for_card",
+    "compose_recipient_email",
+    "queue_recipient_email",
+    "queue_recipient_email_within",
+    "resend_recipient_email",
+    "rotate_card_link",
+]

@@ -1,0 +1,227 @@
+"""Idempotency keys of API calls: a retried POST answers what the first one answered.
+
+The contract (API.md), per API key and for at least `RETENTION` (24 hours):
+- same key, same request: the stored answer, and nothing moves again;
+- same key, another request (method, path or body): `idempotency_key_reused` (422);
+- same key while the first call still runs: `idempotency_in_flight` (409).
+
+How: `begin` inserts an `in_flight` record in its own transaction (the unique
+constraint on api key + key decides between racing calls), the caller does the work,
+then `complete` stores the answer or `release` forgets the record when the work
+failed (nothing moved, so a retry with the same key may run again). An `in_flight`
+record older than `STALE_AFTER` belongs to a process that died; the next call takes
+it over. Money services get their own key derived from this one (`ledger_key`), so
+even a takeover cannot move money twice. When the database cannot be reached just as
+`complete` or `release` runs (a restart), they keep trying in the background for
+`STALE_AFTER`, so that a retry soon after the outage is answered, not held as in flight.
+
+Stored answers are encrypted: a card's code is in the answer that issued it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from app.db import bookkeeping_transaction, database_unavailable, write_session
+from app.models import IdempotencyRecord
+from app.models.base import utcnow
+from app.services.core import crypto
+from app.services.core.errors import ErrorCode, GiftnetError
+
+log = logging.getLogger(__name__)
+
+RETENTION = timedelta(hours=24)
+STALE_AFTER = timedelta(seconds=60)
+MAX_KEY_LENGTH = 255
+_PURGE_ONE_IN = 200
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """The first call's answer, to send again as it was."""
+
+    status: int
+    body: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """This call owns the key until `complete` or `release`."""
+
+    record_id: int
+
+
+def validated_key(raw: str | None) -> str | None:
+    """The header's value, or None when absent; refuses empty, overlong or non-printable keys."""
+    if raw is None:
+        return None
+    if not 1 <= len(raw) <= MAX_KEY_LENGTH or not raw.isprintable() or not raw.isascii():
+        raise GiftnetError(
+            ErrorCode.invalid_input,
+            f"An Idempotency-Key has 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
+            field="Idempotency-Key",
+        )
+    return raw
+
+
+def request_fingerprint(method: str, path: str, body: object) -> str:
+    """What "the same request" means: method, path and the body's JSON, key order aside."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{method.upper()} {path}\n{canonical}".encode()).hexdigest()
+
+
+def ledger_key(api_key_id: int, key: str) -> str:
+    """The key handed to money services: scoped by API key, short enough for the ledger column."""
+    return f"api-{api_key_id}-{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def _refuse_other_request() -> GiftnetError:
+    return GiftnetError(
+        ErrorCode.idempotency_key_reused,
+        "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
+        field="Idempotency-Key",
+    )
+
+
+def begin(api_key_id: int, key: str, *, method: str, path: str, fingerprint: str) -> Claim | StoredAnswer:
+    """Claim `key` for this request, or return the stored answer of the same request.
+
+    Raises `idempotency_key_reused` for another request under the same key and
+    `idempotency_in_flight` while the first call still runs.
+    """
+    now = utcnow()
+    if random.randrange(_PURGE_ONE_IN) == 0:
+        purge_expired()
+    for _attempt in range(3):
+        try:
+            with bookkeeping_transaction() as connection:
+                record_id = connection.execute(
+                    insert(IdempotencyRecord)
+                    .values(
+                        api_key_id=api_key_id,
+                        key=key,
+                        method=method.upper(),
+                        path=path[:255],
+                        request_hash=fingerprint,
+                        state="in_flight",
+                        created_at=now,
+                        expires_at=now + RETENTION,
+                    )
+                    .returning(IdempotencyRecord.id)
+                ).scalar_one()
+                return Claim(record_id)
+        except IntegrityError:
+            pass
+        with write_session() as session:
+            existing = session.exec(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.key == key
+                )
+            ).first()
+            if existing is None:
+                continue  # released or purged meanwhile: try to claim again
+            if existing.expires_at <= now:
+                session.delete(existing)
+                continue
+            if existing.request_hash != fingerprint:
+                raise _refuse_other_request()
+            if existing.state == "done":
+                return StoredAnswer(existing.response_status, crypto.decrypt(existing.response_body) or "")
+            if existing.created_at > now - STALE_AFTER:
+                raise GiftnetError(
+                    ErrorCode.idempotency_in_flight,
+                    "A request with this Idempotency-Key is still being processed. Retry in a moment.",
+                    field="Idempotency-Key",
+                )
+            # The first call's process died mid-way: take the claim over (one winner).
+            taken = session.execute(
+                update(IdempotencyRecord)
+                .where(
+                    IdempotencyRecord.id == existing.id,
+                    IdempotencyRecord.state == "in_flight",
+                    IdempotencyRecord.created_at == existing.created_at,
+                )
+                .values(created_at=now)
+            ).rowcount
+            if taken == 1:
+                return Claim(existing.id)
+    raise GiftnetError(
+        ErrorCode.idempotency_in_flight,
+        "A request with this Idempotency-Key is still being processed. Retry in a moment.",
+        field="Idempotency-Key",
+    )
+
+
+def complete(claim: Claim, status: int, body: str) -> None:
+    """Store the answer that later calls with the same key and request will get."""
+    encrypted = crypto.encrypt(body)
+
+    def store() -> None:
+        with bookkeeping_transaction() as connection:
+            connection.execute(
+                update(IdempotencyRecord)
+                .where(IdempotencyRecord.id == claim.record_id, IdempotencyRecord.state == "in_flight")
+                .values(state="done", response_status=status, response_body=encrypted)
+            )
+
+    _now_or_after_the_outage(store, "store the answer of")
+
+
+def release(claim: Claim) -> None:
+    """The call failed before anything moved: forget the key so that a retry runs again."""
+
+    def forget() -> None:
+        with bookkeeping_transaction() as connection:
+            connection.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.id == claim.record_id, IdempotencyRecord.state == "in_flight"
+                )
+            )
+
+    _now_or_after_the_outage(forget, "release")
+
+
+RETRY_EVERY_SECONDS = 0.5
+
+
+def _now_or_after_the_outage(write, what: str) -> None:  # noqa: ANN001
+    """Run `write` now; if the database cannot be reached, keep trying in a background
+    thread until it can (for at most STALE_AFTER: later, a retry takes the record over)."""
+    try:
+        write()
+        return
+    except Exception as error:
+        if not database_unavailable(error):
+            raise
+
+    def keep_trying() -> None:
+        deadline = time.monotonic() + STALE_AFTER.total_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(RETRY_EVERY_SECONDS)
+            try:
+                write()
+                return
+            except Exception as error:  # noqa: BLE001 - still down, or a bug: logged below when giving up
+                if not database_unavailable(error):
+                    log.exception("idempotency: could not %s a record", what)
+                    return
+        log.warning("idempotency: could not %s a record before it went stale", what)
+
+    threading.Thread(target=keep_trying, name="idempotency-after-outage", daemon=True).start()
+
+
+def purge_expired() -> int:
+    """Delete records past their retention; returns how many."""
+    with write_session() as session:
+        return session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utcnow())).rowcount

@@ -1,0 +1,565 @@
+"""Money moves only here: issue, top up, debit, freeze, and the integrity check.
+
+Rules this module keeps:
+- a card's value changes only together with a `LedgerEntry` row, in one transaction;
+- a debit is one conditional UPDATE (`balance_cents >= :x AND status = 'active'`), so
+  two devices can never spend the same cents, on SQLite and PostgreSQL alike;
+- an idempotency key (unique per operator) makes a retried call return the first
+  result and move nothing; the same key with other arguments is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.db import read_session, write_session
+from app.models import Card, LedgerEntry, Operator
+from app.models.base import utcnow
+from app.services.access import audit
+from app.services.core import codes, crypto, events
+from app.services.messaging import webhooks
+from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.money import format_cents, require_positive_cents
+
+CODE_HASH = "card-code"
+LINK_HASH = "card-link"
+
+
+@dataclass(frozen=True)
+class IssuedCard:
+    """A new card. `code` is the only time the full code leaves this module."""
+
+    card: Card
+    code: str
+    link_token: str
+    entry: LedgerEntry
+
+
+def hash_code(normalized_code: str) -> str:
+    return crypto.keyed_hash(CODE_HASH, normalized_code)
+
+
+def hash_link_token(token: str) -> str:
+    return crypto.keyed_hash(LINK_HASH, token)
+
+
+def _operator(session: Session, operator_id: int) -> Operator:
+    operator = session.get(Operator, operator_id)
+    if operator is None:
+        raise GiftnetError(ErrorCode.not_found, "This operator does not exist.")
+    return operator
+
+
+def _check_amount_limits(operator: Operator, amount_cents: int, *, field: str = "amount_cents") -> None:
+    if not operator.card_min_cents <= amount_cents <= operator.card_max_cents:
+        raise GiftnetError(
+            ErrorCode.amount_out_of_range,
+            f"The amount must be between {format_cents(operator.card_min_cents)} and "
+            f"{format_cents(operator.card_max_cents)}.",
+            field=field,
+        )
+
+
+def _entry_for_key(session: Session, operator_id: int, idempotency_key: str | None) -> LedgerEntry | None:
+    if not idempotency_key:
+        return None
+    return session.exec(
+        select(LedgerEntry).where(
+            LedgerEntry.operator_id == operator_id, LedgerEntry.idempotency_key == idempotency_key
+        )
+    ).first()
+
+
+def _same_request_or_refuse(entry: LedgerEntry, *, kind: str, card_id: int | None, amount_cents: int) -> None:
+    """A replayed key must describe the same movement; anything else is a client bug."""
+    if entry.kind != kind or entry.amount_cents != amount_cents or (card_id is not None and entry.card_id != card_id):
+        raise GiftnetError(
+            ErrorCode.idempotency_key_reused,
+            "This idempotency key was already used for a different request.",
+            field="idempotency_key",
+        )
+
+
+def run_idempotent(operator_id: int, idempotency_key: str | None, attempt, replay):
+    """Run `attempt(session)` in one transaction; on a key already used, `replay(session, entry)`.
+
+    Returns (result, created). Services that move money together with other rows
+    (a redemption and its ledger row) run their whole transaction through this.
+
+    Two concurrent calls with one key: the loser's insert breaks the unique
+    constraint, its transaction (and so its balance change) rolls back, and it
+    answers with the winner's result. On PostgreSQL the loser may instead wait on
+    the card's row lock and then find the balance already moved (insufficient
+    funds, over the maximum): the winner's result is still its answer.
+
+    A call does not look its key up before it works: every attempt writes a ledger row
+    carrying the key, so a key already used breaks the unique constraint (or the work
+    is refused first: the payment already applied, the redemption already voided),
+    everything rolls back, and the replay below answers. One SELECT less per call.
+    """
+    try:
+        with write_session() as session:
+            return attempt(session), True
+    except (IntegrityError, GiftnetError):
+        if not idempotency_key:
+            raise
+        with read_session() as session:
+            existing = _entry_for_key(session, operator_id, idempotency_key)
+            if existing is None:
+                raise
+            return replay(session, existing), False
+
+
+def _actor_columns(actor: Actor) -> dict:
+    return {
+        "user_id": actor.user_id,
+        "api_key_id": actor.api_key_id,
+        "location_id": actor.location_id,
+        "device_id": actor.device_id,
+    }
+
+
+def validated_idempotency_key(idempotency_key: str | None) -> str | None:
+    if idempotency_key is None:
+        return None
+    if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 255:
+        raise GiftnetError(
+            ErrorCode.invalid_input, "An idempotency key has 1 to 255 characters.", field="idempotency_key"
+        )
+    return idempotency_key
+
+
+def issue_card(
+    actor: Actor,
+    amount_cents: int,
+    *,
+    recipient_email: str | None = None,
+    recipient_name: str | None = None,
+    sender_name: str | None = None,
+    message: str | None = None,
+    idempotency_key: str | None = None,
+) -> IssuedCard:
+    """Create a card holding `amount_cents`, with its `issue` ledger row.
+
+    Refuses amounts outside the operator's card limits. A retry with the same
+    idempotency key returns the same card and creates nothing.
+    """
+    require_positive_cents(amount_cents)
+    idempotency_key = validated_idempotency_key(idempotency_key)
+
+    def attempt(session: Session) -> IssuedCard:
+        issued = issue_within(
+            session, actor, amount_cents, recipient_email=recipient_email, recipient_name=recipient_name,
+            sender_name=sender_name, message=message, idempotency_key=idempotency_key,
+        )
+        webhooks.queue_event_for_endpoints(session, actor.operator_id, "card.issued",
+                                           _card_event_data(issued.card, issued.entry))
+        if actor.channel == "dashboard":  # API issues are in the ledger and the API log, not the audit trail
+            audit.record(session, actor, "card.issued", target_type="card", target_id=issued.card.id,
+                         summary=f"Card …{issued.card.last4} issued for {format_cents(amount_cents)}",
+                         changes={"balance_cents": [None, amount_cents],
+                                  "recipient_email": [None, issued.card.recipient_email]})
+        return issued
+
+    def replay(session: Session, entry: LedgerEntry) -> IssuedCard:
+        _same_request_or_refuse(entry, kind="issue", card_id=None, amount_cents=amount_cents)
+        card = session.get(Card, entry.card_id)
+        return IssuedCard(
+            card=card,
+            code=crypto.decrypt(card.code_encrypted),
+            link_token=crypto.decrypt(card.link_token_encrypted),
+            entry=entry,
+        )
+
+    issued, created = run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
+    if created:
+        events.publish(events.Event(actor.operator_id, "card.issued", _card_event_data(issued.card, issued.entry)))
+    return issued
+
+
+def issue_within(
+    session: Session,
+    actor: Actor,
+    amount_cents: int,
+    *,
+    recipient_email: str | None = None,
+    recipient_name: str | None = None,
+    sender_name: str | None = None,
+    message: str | None = None,
+    idempotency_key: str | None = None,
+    order_id: int | None = None,
+) -> IssuedCard:
+    """The issue itself, inside the caller's transaction (a paid shop order issues all its
+    cards in one). Publishes nothing: the caller does, after its commit."""
+    operator = _operator(session, actor.operator_id)
+    _check_amount_limits(operator, amount_cents)
+    code = codes.generate_code()
+    link_token = secrets.token_urlsafe(24)
+    now = utcnow()
+    card = Card(
+        operator_id=operator.id,
+        code_hash=hash_code(code),
+        code_encrypted=crypto.encrypt(code),
+        last4=codes.last4(code),
+        link_token_hash=hash_link_token(link_token),
+        link_token_encrypted=crypto.encrypt(link_token),
+        currency=operator.currency,
+        balance_cents=amount_cents,
+        initial_amount_cents=amount_cents,
+        channel=actor.channel if actor.channel in ("dashboard", "api", "shop") else "dashboard",
+        recipient_email=(recipient_email or "").strip().lower() or None,
+        recipient_name=(recipient_name or "").strip() or None,
+        sender_name=(sender_name or "").strip() or None,
+        message=(message or "").strip() or None,
+        created_by_user_id=actor.user_id,
+        api_key_id=actor.api_key_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(card)
+    session.flush()
+    entry = LedgerEntry(
+        operator_id=operator.id,
+        card_id=card.id,
+        kind="issue",
+        amount_cents=amount_cents,
+        balance_after_cents=amount_cents,
+        idempotency_key=idempotency_key,
+        order_id=order_id,
+        created_at=now,
+        **_actor_columns(actor),
+    )
+    session.add(entry)
+    session.flush()
+    return IssuedCard(card=card, code=code, link_token=link_token, entry=entry)
+
+
+def top_up_card(actor: Actor, card_id: int, amount_cents: int, *, idempotency_key: str | None = None) -> LedgerEntry:
+    """Add value to an active card; the balance may not exceed the operator's card maximum."""
+    require_positive_cents(amount_cents)
+    idempotency_key = validated_idempotency_key(idempotency_key)
+
+    def attempt(session: Session) -> LedgerEntry:
+        entry = top_up_within(session, actor, card_id, amount_cents, idempotency_key=idempotency_key)
+        webhooks.queue_event_for_endpoints(session, actor.operator_id, "card.topped_up", _entry_event_data(entry))
+        if actor.channel == "dashboard":  # API top-ups are in the ledger and the API log, not the audit trail
+            audit.record(session, actor, "card.topped_up", target_type="card", target_id=card_id,
+                         summary=f"Card #{card_id} topped up by {format_cents(amount_cents)}",
+                         changes={"balance_cents": [entry.balance_after_cents - amount_cents,
+                                                    entry.balance_after_cents]})
+        return entry
+
+    def replay(session: Session, entry: LedgerEntry) -> LedgerEntry:
+        _same_request_or_refuse(entry, kind="topup", card_id=card_id, amount_cents=amount_cents)
+        return entry
+
+    entry, created = run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
+    if created:
+        events.publish(events.Event(actor.operator_id, "card.topped_up", _entry_event_data(entry)))
+    return entry
+
+
+def top_up_within(
+    session: Session,
+    actor: Actor,
+    card_id: int,
+    amount_cents: int,
+    *,
+    idempotency_key: str | None = None,
+    order_id: int | None = None,
+) -> LedgerEntry:
+    """The top-up itself, inside the caller's transaction: one conditional UPDATE (active
+    card, balance stays within the card maximum) and its ledger row. Publishes nothing."""
+    operator = _operator(session, actor.operator_id)
+    _check_amount_limits_for_topup(operator, amount_cents)
+    new_balance = session.execute(
+        update(Card)
+        .where(
+            Card.id == card_id,
+            Card.operator_id == actor.operator_id,
+            Card.status == "active",
+            Card.balance_cents + amount_cents <= operator.card_max_cents,
+        )
+        .values(balance_cents=Card.balance_cents + amount_cents, updated_at=utcnow())
+        .returning(Card.balance_cents)
+    ).scalar_one_or_none()
+    if new_balance is None:
+        card = _card_or_404(session, actor.operator_id, card_id)
+        _refuse_inactive(card)
+        raise GiftnetError(
+            ErrorCode.amount_out_of_range,
+            f"A card can hold at most {format_cents(operator.card_max_cents)}; this top-up would exceed it.",
+            field="amount_cents",
+        )
+    return _append(session, actor, card_id, "topup", amount_cents, new_balance, idempotency_key, order_id=order_id)
+
+
+def card_event_data(card: Card, entry: LedgerEntry) -> dict:
+    return _card_event_data(card, entry)
+
+
+def entry_event_data(entry: LedgerEntry) -> dict:
+    return _entry_event_data(entry)
+
+
+def _check_amount_limits_for_topup(operator: Operator, amount_cents: int) -> None:
+    if amount_cents > operator.card_max_cents:
+        raise GiftnetError(
+            ErrorCode.amount_out_of_range,
+            f"A top-up can be at most {format_cents(operator.card_max_cents)}.",
+            field="amount_cents",
+        )
+
+
+def debit_card(
+    actor: Actor,
+    card_id: int,
+    amount_cents: int,
+    *,
+    idempotency_key: str | None = None,
+    kind: str = "redeem",
+    memo: str | None = None,
+    redemption_id: int | None = None,
+) -> LedgerEntry:
+    """Take `amount_cents` off an active card, or refuse with `insufficient_funds`.
+
+    One conditional UPDATE decides: of any number of concurrent debits, exactly
+    those that fit in the balance succeed.
+    """
+    require_positive_cents(amount_cents)
+    idempotency_key = validated_idempotency_key(idempotency_key)
+
+    def attempt(session: Session) -> LedgerEntry:
+        return debit_within(
+            session, actor, card_id, amount_cents, kind=kind, idempotency_key=idempotency_key,
+            memo=memo, redemption_id=redemption_id,
+        )
+
+    def replay(session: Session, entry: LedgerEntry) -> LedgerEntry:
+        _same_request_or_refuse(entry, kind=kind, card_id=card_id, amount_cents=-amount_cents)
+        return entry
+
+    entry, _created = run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
+    return entry
+
+
+def debit_within(
+    session: Session,
+    actor: Actor,
+    card_id: int,
+    amount_cents: int,
+    *,
+    kind: str = "redeem",
+    idempotency_key: str | None = None,
+    memo: str | None = None,
+    redemption_id: int | None = None,
+    record_redemption: Callable[[int], int] | None = None,
+) -> LedgerEntry:
+    """The debit itself, inside the caller's transaction: one conditional UPDATE and its ledger row.
+
+    `record_redemption(new_balance)`, when given, runs between the two (same transaction)
+    and returns the id of the redemption row it wrote with that balance: the ledger row
+    points at it, and the redemption needs no second UPDATE for its balance after.
+    """
+    new_balance = session.execute(
+        update(Card)
+        .where(
+            Card.id == card_id,
+            Card.operator_id == actor.operator_id,
+            Card.status == "active",
+            Card.balance_cents >= amount_cents,
+        )
+        .values(balance_cents=Card.balance_cents - amount_cents, updated_at=utcnow())
+        .returning(Card.balance_cents)
+    ).scalar_one_or_none()
+    if new_balance is None:
+        card = _card_or_404(session, actor.operator_id, card_id)
+        _refuse_inactive(card)
+        raise GiftnetError(
+            ErrorCode.insufficient_funds,
+            f"The card holds {format_cents(card.balance_cents)}, less than {format_cents(amount_cents)}.",
+            field="amount_cents",
+        )
+    if record_redemption is not None:
+        redemption_id = record_redemption(new_balance)
+    return _append(
+        session, actor, card_id, kind, -amount_cents, new_balance, idempotency_key,
+        memo=memo, redemption_id=redemption_id,
+    )
+
+
+def credit_within(
+    session: Session,
+    actor: Actor,
+    card_id: int,
+    amount_cents: int,
+    *,
+    kind: str,
+    idempotency_key: str | None = None,
+    memo: str | None = None,
+    redemption_id: int | None = None,
+) -> LedgerEntry:
+    """Give value back (a voided redemption, an adjustment) inside the caller's transaction.
+
+    Unlike a top-up it does not require an active card: a frozen card gets its value
+    back too, and stays frozen.
+    """
+    new_balance = session.execute(
+        update(Card)
+        .where(Card.id == card_id, Card.operator_id == actor.operator_id)
+        .values(balance_cents=Card.balance_cents + amount_cents, updated_at=utcnow())
+        .returning(Card.balance_cents)
+    ).scalar_one_or_none()
+    if new_balance is None:
+        raise GiftnetError(ErrorCode.card_not_found, "No such card.")
+    return _append(
+        session, actor, card_id, kind, amount_cents, new_balance, idempotency_key,
+        memo=memo, redemption_id=redemption_id,
+    )
+
+
+def entry_for_key(session: Session, operator_id: int, idempotency_key: str | None) -> LedgerEntry | None:
+    return _entry_for_key(session, operator_id, idempotency_key)
+
+
+def card_or_404(session: Session, operator_id: int, card_id: int) -> Card:
+    return _card_or_404(session, operator_id, card_id)
+
+
+def _append(
+    session: Session,
+    actor: Actor,
+    card_id: int,
+    kind: str,
+    amount_cents: int,
+    balance_after_cents: int,
+    idempotency_key: str | None,
+    **extra,
+) -> LedgerEntry:
+    entry = LedgerEntry(
+        operator_id=actor.operator_id,
+        card_id=card_id,
+        kind=kind,
+        amount_cents=amount_cents,
+        balance_after_cents=balance_after_cents,
+        idempotency_key=idempotency_key,
+        **_actor_columns(actor),
+        **extra,
+    )
+    # One INSERT ... RETURNING id, without the unit of work's bookkeeping (the row is
+    # never updated, so the session has no reason to track it). A unique-key clash
+    # raises IntegrityError here as a flush would.
+    entry.id = session.execute(
+        insert(LedgerEntry).values(**entry.model_dump(exclude={"id"})).returning(LedgerEntry.id)
+    ).scalar_one()
+    return entry
+
+
+def _card_or_404(session: Session, operator_id: int, card_id: int) -> Card:
+    card = session.exec(select(Card).where(Card.id == card_id, Card.operator_id == operator_id)).first()
+    if card is None:
+        raise GiftnetError(ErrorCode.card_not_found, "No such card.")
+    return card
+
+
+def _refuse_inactive(card: Card) -> None:
+    if card.status != "active":
+        raise GiftnetError(ErrorCode.card_not_active, f"This card is {card.status} and cannot be used.")
+
+
+def set_card_frozen(actor: Actor, card_id: int, frozen: bool) -> Card:
+    """Freeze (no spending, no top-ups) or unfreeze a card. Value is untouched, so no ledger row."""
+    new_status, old_status = ("frozen", "active") if frozen else ("active", "frozen")
+    with write_session() as session:
+        card = _card_or_404(session, actor.operator_id, card_id)
+        if card.status == old_status:
+            card.status = new_status
+            card.updated_at = utcnow()
+            session.add(card)
+            changed = True
+            webhooks.queue_event_for_endpoints(session, actor.operator_id, "card.frozen" if frozen else "card.unfrozen",
+                                               {"card_id": card.id, "last4": card.last4})
+            audit.record(session, actor, "card.frozen" if frozen else "card.unfrozen", target_type="card",
+                         target_id=card.id, summary=f"Card …{card.last4} {'frozen' if frozen else 'unfrozen'}",
+                         changes={"status": [old_status, new_status]})
+        else:
+            changed = False
+    if changed:
+        event_type = "card.frozen" if frozen else "card.unfrozen"
+        events.publish(events.Event(actor.operator_id, event_type, {"card_id": card.id, "last4": card.last4}))
+    return card
+
+
+def balance_of(operator_id: int, card_id: int) -> int:
+    with read_session() as session:
+        return _card_or_404(session, operator_id, card_id).balance_cents
+
+
+@dataclass(frozen=True)
+class LedgerMismatch:
+    card_id: int
+    operator_id: int
+    balance_cents: int
+    ledger_sum_cents: int
+
+
+def check_ledger(operator_id: int | None = None) -> list[LedgerMismatch]:
+    """Every card whose cached balance differs from the sum of its ledger rows (none, when healthy)."""
+    ledger_sum = func.coalesce(func.sum(LedgerEntry.amount_cents), 0)
+    query = (
+        select(Card.id, Card.operator_id, Card.balance_cents, ledger_sum)
+        .join(LedgerEntry, LedgerEntry.card_id == Card.id, isouter=True)
+        .group_by(Card.id, Card.operator_id, Card.balance_cents)
+        .having(Card.balance_cents != ledger_sum)
+    )
+    if operator_id is not None:
+        query = query.where(Card.operator_id == operator_id)
+    with read_session() as session:
+        rows = session.exec(query).all()
+    return [LedgerMismatch(*row) for row in rows]
+
+
+def _card_event_data(card: Card, entry: LedgerEntry) -> dict:
+    return {
+        "card_id": card.id,
+        "last4": card.last4,
+        "amount_cents": entry.amount_cents,
+        "balance_cents": entry.balance_after_cents,
+        "channel": card.channel,
+    }
+
+
+def _entry_event_data(entry: LedgerEntry) -> dict:
+    return {
+        "card_id": entry.card_id,
+        "entry_id": entry.id,
+        "kind": entry.kind,
+        "amount_cents": entry.amount_cents,
+        "balance_cents": entry.balance_after_cents,
+    }
+
+
+__all__ = [
+    "IssuedCard",
+    "LedgerMismatch",
+    "balance_of",
+    "check_ledger",
+    "credit_within",
+    "debit_card",
+    "debit_within",
+    "hash_code",
+    "hash_link_token",
+    "issue_card",
+    "issue_within",
+    "run_idempotent",
+    "set_card_frozen",
+    "top_up_card",
+    "top_up_within",
+]

@@ -1,0 +1,5 @@
+"""The operator's network of businesses: locations (and their CSV import), the items they
+sell, their counter devices with activation links, and the POS keys their systems push with.
+
+Imports core, messaging and money.
+"""

@@ -1,0 +1,178 @@
+"""The device activation email a location receives: a time-limited link that every
+counter device of the location opens once.
+
+Rules this module keeps:
+- the link and the email carrying it are written in one transaction: there is never
+  a link nobody was told about, nor an email with a link that does not exist;
+- a new link replaces the location's older ones (they stop working at once);
+- every name a person typed (operator, location) is HTML-escaped in the HTML part;
+- an inactive location gets no link: it could not be used.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from app.db import write_session
+from app.models import Location, Operator
+from app.services.core import events
+from app.services.messaging import outbox
+from app.services.core.actor import Actor
+from app.services.network.devices import SentLink, activation_ttl, issue_activation_link
+from app.services.messaging.email_html import email_page
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.timefmt import format_local_time
+
+KIND = "device_activation"
+BATCH_SIZE = 50  # a short write transaction each: redemptions must not wait behind an import
+
+
+@dataclass(frozen=True)
+class ActivationEmail:
+    subject: str
+    text_body: str
+    html_body: str
+
+
+def describe_duration(duration: timedelta) -> str:
+    """72 h -> '3 days', 36 h -> '36 hours', 90 min -> '90 minutes'."""
+    minutes = int(duration.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if rest or hours == 0:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    if hours % 24 == 0 and hours >= 48:
+        return f"{hours // 24} days"
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def compose_activation_email(
+    *, operator_name: str, location_name: str, url: str, valid_for: timedelta, expires_at: datetime, timezone: str
+) -> ActivationEmail:
+    """Plain text and HTML saying the same: what the link is for, how long it works,
+    and what the device code it gives each device means."""
+    valid_text = describe_duration(valid_for)
+    until = f"{format_local_time(expires_at, timezone)} ({timezone})"
+    subject = f"Activate your devices for {location_name} ({operator_name} gift cards)"
+    device_code_text = (
+        "Each device that opens the link gets its own device code, like DV-7KQ2-M9. It stays at the top "
+        "of the redemption screen; your network uses it to tell your devices apart, and can switch off a lost "
+        "or replaced device without touching the others."
+    )
+    text_body = "\n".join(
+        [
+            operator_name,
+            "",
+            f"{location_name} accepts {operator_name} gift cards.",
+            "",
+            "Open this link on every tablet, phone or computer you will use at the counter to redeem gift cards:",
+            url,
+            "",
+            f"The link works for {valid_text}, until {until}. Each device asks for a name (like \"Front counter\") "
+            "and is then ready to redeem.",
+            "",
+            device_code_text,
+            "",
+            f"If the link has expired, ask {operator_name} for a new one. Keep this email inside your business: "
+            "anyone who has the link can activate a device until it expires.",
+        ]
+    ) + "\n"
+
+    esc = html.escape
+    html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">Activate your devices for {esc(location_name)}</h1>
+<p style="margin:0 0 8px;font-size:17px;line-height:1.5;">{esc(location_name)} accepts {esc(operator_name)} gift cards.
+Open this link on every tablet, phone or computer you will use at the counter to redeem gift cards.</p>
+<p style="margin:28px 0;"><a href="{esc(url)}" style="display:inline-block;background:#0d9488;color:#ffffff;padding:18px 36px;border-radius:10px;font-size:20px;font-weight:bold;text-decoration:none;">Activate this device</a></p>
+<p style="margin:0 0 16px;font-size:16px;line-height:1.5;">The link works for <strong>{esc(valid_text)}</strong>, until {esc(until)}.
+Each device asks for a name (like &ldquo;Front counter&rdquo;) and is then ready to redeem.</p>
+<p style="margin:0 0 16px;font-size:16px;line-height:1.5;background:#f0fdfa;border-left:4px solid #0d9488;padding:12px 16px;border-radius:6px;"><strong>What is a device code?</strong>
+{esc(device_code_text)}</p>
+<p style="margin:16px 0 0;font-size:13px;color:#555;">If the link has expired, ask {esc(operator_name)} for a new one.
+Keep this email inside your business: anyone who has the link can activate a device until it expires.
+If the button does not work, open <a href="{esc(url)}" style="color:#0d9488;">{esc(url)}</a></p>""")
+    return ActivationEmail(subject=subject, text_body=text_body, html_body=html_body)
+
+
+def _queue_activation_email(session: Session, actor: Actor, operator: Operator, location: Location) -> SentLink:
+    sent = issue_activation_link(session, actor, location.id)
+    email = compose_activation_email(
+        operator_name=operator.name,
+        location_name=location.name,
+        url=sent.url,
+        valid_for=activation_ttl(),
+        expires_at=sent.link.expires_at,
+        timezone=operator.timezone,
+    )
+    outbox.queue_email(
+        session,
+        kind=KIND,
+        operator_id=actor.operator_id,
+        to_address=location.email,
+        subject=email.subject,
+        text_body=email.text_body,
+        html_body=email.html_body,
+    )
+    return sent
+
+
+def send_activation_email(actor: Actor, location_id: int) -> SentLink:
+    """Create a fresh activation link for the location and queue the email carrying it
+    to the location's address, in one transaction. Older links stop working.
+
+    Refuses another operator's location (`not_found`) and an inactive one (`invalid_input`).
+    """
+    with write_session() as session:
+        location = session.exec(
+            select(Location).where(Location.id == location_id, Location.operator_id == actor.operator_id)
+        ).first()
+        if location is None:
+            raise GiftnetError(ErrorCode.not_found, "No such location.")
+        if not location.active:
+            raise GiftnetError(
+                ErrorCode.invalid_input,
+                "This location is inactive: make it active before sending an activation link.",
+                field="active",
+            )
+        sent = _queue_activation_email(session, actor, session.get(Operator, actor.operator_id), location)
+        to_address = location.email
+    events.publish(
+        events.Event(actor.operator_id, "location.activation_link_sent", {"location_id": location_id, "to": to_address})
+    )
+    return sent
+
+
+def send_activation_emails(
+    actor: Actor, location_ids: list[int], *, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """`send_activation_email` for many locations (the new ones of a CSV import), one
+    transaction per batch. Inactive locations and other operators' ids are skipped.
+    Returns how many emails were queued; `progress(done, total)` follows the batches."""
+    total, queued = len(location_ids), 0
+    for start in range(0, total, BATCH_SIZE):
+        batch = location_ids[start:start + BATCH_SIZE]
+        with write_session() as session:
+            operator = session.get(Operator, actor.operator_id)
+            for location in session.exec(
+                select(Location).where(
+                    Location.operator_id == actor.operator_id, Location.id.in_(batch), Location.active.is_(True)
+                )
+            ).all():
+                _queue_activation_email(session, actor, operator, location)
+                queued += 1
+        if progress:
+            progress(min(start + BATCH_SIZE, total), total)
+    return queued
+
+
+__all__ = [
+    "KIND",
+    "ActivationEmail",
+    "compose_activation_email",
+    "describe_duration",
+    "send_activation_email",
+    "send_activation_emails",
+]

@@ -1,0 +1,372 @@
+"""The operator's settings: card limits, commission, and the bank file settings.
+
+One set of rules for the API (`GET/PATCH /settings`) and the dashboard's Settings
+screen. The bank file settings live in `Operator.payout_settings` as JSON:
+`{"nacha": {...}, "cpa005": {...}}`; account numbers inside are stored encrypted
+(`*_account_number_encrypted`) with their last 4 beside them, and are never shown
+again: answers carry `offset_account_last4` / `return_account_last4`.
+
+A change is partial (PATCH): fields not given stay as they are; `null` clears one.
+Each field is checked on its own; whether a section is complete enough to write a
+bank file is decided when the file is written (`nacha_originator`,
+`cpa005_originator`), with a message naming what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+
+from sqlmodel import Session
+
+from app.db import read_session, write_session
+from app.integrations import cpa005, nacha
+from app.integrations.fixed_width import bank_ascii
+from app.models import Operator
+from app.services.access import audit
+from app.services.core import crypto
+from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.roles import require_owner
+from app.services.core.validation import aba_routing_is_valid
+
+TOP_LEVEL_FIELDS = ("commission_bps", "card_min_cents", "card_max_cents", "payouts")
+MAX_CARD_CENTS = 100_000_000  # $1,000,000: far above any gift card, far below the columns' limits
+
+
+@dataclass(frozen=True)
+class _Rule:
+    label: str  # how messages name the field
+    kind: str  # routing | digits | text | id
+    min_length: int = 1
+    max_length: int = 0
+    secret: bool = False  # an account number: stored encrypted, shown by its last 4
+
+
+NACHA_RULES: dict[str, _Rule] = {
+    "immediate_destination": _Rule("immediate destination", "routing", 9, 9),
+    "immediate_origin": _Rule("immediate origin", "id", 9, 10),
+    "destination_name": _Rule("destination name", "text", 1, 23),
+    "origin_name": _Rule("origin name", "text", 1, 23),
+    "company_name": _Rule("company name", "text", 1, 16),
+    "company_id": _Rule("company ID", "id", 1, 10),
+    "odfi_routing": _Rule("ODFI routing number", "routing", 9, 9),
+    "offset_routing_number": _Rule("offset routing number", "routing", 9, 9),
+    "offset_account_number": _Rule("offset account number", "digits", 4, 17, secret=True),
+}
+NACHA_REQUIRED = ("immediate_destination", "immediate_origin", "destination_name", "origin_name", "company_name",
+                  "company_id", "odfi_routing")
+CPA005_RULES: dict[str, _Rule] = {
+    "originator_id": _Rule("originator ID", "id", 1, 10),
+    "data_centre": _Rule("data centre", "digits", 5, 5),
+    "originator_short_name": _Rule("originator short name", "text", 1, 15),
+    "originator_long_name": _Rule("originator long name", "text", 1, 30),
+    "return_institution_number": _Rule("return institution number", "digits", 3, 3),
+    "return_transit_number": _Rule("return transit number", "digits", 5, 5),
+    "return_account_number": _Rule("return account number", "digits", 7, 12, secret=True),
+}
+CPA005_REQUIRED = tuple(CPA005_RULES)
+SECTIONS = {"nacha": (NACHA_RULES, NACHA_REQUIRED, "NACHA"), "cpa005": (CPA005_RULES, CPA005_REQUIRED, "CPA-005")}
+
+
+@dataclass(frozen=True)
+class NachaSettings:
+    immediate_destination: str | None = None
+    immediate_origin: str | None = None
+    destination_name: str | None = None
+    origin_name: str | None = None
+    company_name: str | None = None
+    company_id: str | None = None
+    odfi_routing: str | None = None
+    offset_routing_number: str | None = None
+    offset_account_last4: str | None = None
+
+
+@dataclass(frozen=True)
+class Cpa005Settings:
+    originator_id: str | None = None
+    data_centre: str | None = None
+    originator_short_name: str | None = None
+    originator_long_name: str | None = None
+    return_institution_number: str | None = None
+    return_transit_number: str | None = None
+    return_account_last4: str | None = None
+
+
+@dataclass(frozen=True)
+class OperatorSettings:
+    """What `GET /settings` answers and the Settings screen shows (no account number in full)."""
+
+    currency: str
+    commission_bps: int
+    card_min_cents: int
+    card_max_cents: int
+    nacha: NachaSettings
+    cpa005: Cpa005Settings
+    nacha_missing: tuple[str, ...]  # fields still needed before a NACHA file can be written
+    cpa005_missing: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {
+            "currency": self.currency,
+            "commission_bps": self.commission_bps,
+            "card_min_cents": self.card_min_cents,
+            "card_max_cents": self.card_max_cents,
+            "payouts": {"nacha": asdict(self.nacha), "cpa005": asdict(self.cpa005)},
+        }
+
+
+# --- reading ----------------------------------------------------------------------
+
+
+def _stored(operator: Operator) -> dict:
+    try:
+        stored = json.loads(operator.payout_settings or "{}")
+    except ValueError:
+        stored = {}
+    return stored if isinstance(stored, dict) else {}
+
+
+def _public_section(stored: dict, rules: dict[str, _Rule]) -> dict:
+    public = {}
+    for name, rule in rules.items():
+        if rule.secret:
+            public[name.replace("_number", "_last4")] = stored.get(f"{name}_last4")
+        else:
+            public[name] = stored.get(name)
+    return public
+
+
+def _missing(stored: dict, section: str) -> tuple[str, ...]:
+    rules, required, _title = SECTIONS[section]
+    return tuple(name for name in required
+                 if not stored.get(f"{name}_encrypted" if rules[name].secret else name))
+
+
+def _view(operator: Operator) -> OperatorSettings:
+    stored = _stored(operator)
+    nacha_stored, cpa_stored = stored.get("nacha") or {}, stored.get("cpa005") or {}
+    return OperatorSettings(
+        currency=operator.currency,
+        commission_bps=operator.commission_bps,
+        card_min_cents=operator.card_min_cents,
+        card_max_cents=operator.card_max_cents,
+        nacha=NachaSettings(**_public_section(nacha_stored, NACHA_RULES)),
+        cpa005=Cpa005Settings(**_public_section(cpa_stored, CPA005_RULES)),
+        nacha_missing=_missing(nacha_stored, "nacha"),
+        cpa005_missing=_missing(cpa_stored, "cpa005"),
+    )
+
+
+def _operator(session: Session, operator_id: int) -> Operator:
+    operator = session.get(Operator, operator_id)
+    if operator is None:
+        raise GiftnetError(ErrorCode.not_found, "This operator does not exist.")
+    return operator
+
+
+def get_settings(operator_id: int) -> OperatorSettings:
+    with read_session() as session:
+        return _view(_operator(session, operator_id))
+
+
+# --- changing ---------------------------------------------------------------------
+
+
+def _whole_number(raw: object, *, field: str, low: int, high: int, sentence: str) -> int:
+    if isinstance(raw, str) and (raw.strip().isascii() and raw.strip().isdigit()):
+        raw = int(raw.strip())
+    if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
+        raise GiftnetError(ErrorCode.invalid_input, sentence, field=field)
+    return raw
+
+
+def _clean_value(raw: object, rule: _Rule, field: str, title: str) -> str | None:
+    """The stored form of one bank setting, or None to clear it."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, int) and not isinstance(raw, bool) and rule.kind != "text":
+        raw = str(raw)
+    if not isinstance(raw, str):
+        raise GiftnetError(ErrorCode.invalid_input, f"The {title} {rule.label} must be text.", field=field)
+    value = raw.strip()
+    if rule.kind in ("routing", "digits"):
+        value = re.sub(r"[\s-]", "", value)
+        if not (value.isascii() and value.isdigit()):
+            raise GiftnetError(ErrorCode.invalid_input, f"The {title} {rule.label} may contain digits only.",
+                               field=field)
+    if rule.kind == "id":
+        value = value.upper()
+        if not value.isascii() or not value.isalnum():
+            raise GiftnetError(ErrorCode.invalid_input, f"The {title} {rule.label} may contain letters and digits only.",
+                               field=field)
+    size = (f"exactly {rule.min_length}" if rule.min_length == rule.max_length
+            else f"{rule.min_length} to {rule.max_length}")
+    unit = "characters" if rule.kind in ("text", "id") else "digits"
+    if not rule.min_length <= len(value) <= rule.max_length:
+        raise GiftnetError(ErrorCode.invalid_input, f"The {title} {rule.label} has {size} {unit}.", field=field)
+    if rule.kind == "routing" and not aba_routing_is_valid(value):
+        raise GiftnetError(ErrorCode.invalid_input,
+                           f"The {title} {rule.label} must be a 9-digit ABA routing number with a valid check digit.",
+                           field=field)
+    if rule.kind == "text" and len(bank_ascii(value).strip()) == 0:
+        raise GiftnetError(ErrorCode.invalid_input,
+                           f"The {title} {rule.label} needs letters or digits a bank file can carry.", field=field)
+    return value
+
+
+def _merge_section(stored: dict, changes: object, section: str) -> dict:
+    rules, _required, title = SECTIONS[section]
+    prefix = f"payouts.{section}"
+    if changes is None:
+        return {}
+    if not isinstance(changes, dict):
+        raise GiftnetError(ErrorCode.invalid_input, f"{prefix} must be an object.", field=prefix)
+    unknown = sorted(set(changes) - set(rules))
+    if unknown:
+        raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: {prefix}.{unknown[0]}.",
+                           field=f"{prefix}.{unknown[0]}")
+    merged = dict(stored)
+    for name, raw in changes.items():
+        rule = rules[name]
+        value = _clean_value(raw, rule, f"{prefix}.{name}", title)
+        if rule.secret:
+            merged.pop(f"{name}_encrypted", None)
+            merged.pop(f"{name}_last4", None)
+            if value is not None:
+                merged[f"{name}_encrypted"] = crypto.encrypt(value)
+                merged[f"{name}_last4"] = value[-4:]
+        else:
+            merged.pop(name, None)
+            if value is not None:
+                merged[name] = value
+    if section == "nacha" and bool(merged.get("offset_routing_number")) != bool(
+            merged.get("offset_account_number_encrypted")):
+        missing = "offset_account_number" if merged.get("offset_routing_number") else "offset_routing_number"
+        raise GiftnetError(
+            ErrorCode.invalid_input,
+            "An offset account needs both its routing number and its account number (or neither, for an "
+            "unbalanced file).",
+            field=f"{prefix}.{missing}",
+        )
+    return merged
+
+
+def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
+    """Change the fields given (PATCH): `commission_bps` (0..10000), `card_min_cents`,
+    `card_max_cents` (1..100,000,000, min <= max), and `payouts.nacha` / `payouts.cpa005`
+    (each field checked; `null` clears a field, `"nacha": null` clears the section).
+
+    Refuses an unknown or invalid field with `invalid_input` naming it; nothing is
+    changed then. Owners only (`forbidden`).
+    """
+    require_owner(actor, "change the settings")
+    if not isinstance(changes, dict):
+        raise GiftnetError(ErrorCode.invalid_input, "Send the settings to change as an object.")
+    unknown = sorted(set(changes) - set(TOP_LEVEL_FIELDS))
+    if unknown:
+        raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: {unknown[0]}.", field=unknown[0])
+    with write_session() as session:
+        operator = _operator(session, actor.operator_id)
+        before = _audited(operator)
+        if "commission_bps" in changes:
+            operator.commission_bps = _whole_number(
+                changes["commission_bps"], field="commission_bps", low=0, high=10_000,
+                sentence="commission_bps is a whole number of basis points from 0 to 10000 (250 = 2.5 %).",
+            )
+        for field in ("card_min_cents", "card_max_cents"):
+            if field in changes:
+                setattr(operator, field, _whole_number(
+                    changes[field], field=field, low=1, high=MAX_CARD_CENTS,
+                    sentence=f"{field} is a whole number of cents from 1 to {MAX_CARD_CENTS}.",
+                ))
+        if operator.card_min_cents > operator.card_max_cents:
+            field = "card_min_cents" if "card_min_cents" in changes else "card_max_cents"
+            raise GiftnetError(ErrorCode.invalid_input,
+                               "The card minimum must not be more than the card maximum.", field=field)
+        if "payouts" in changes:
+            payouts = changes["payouts"]
+            if not isinstance(payouts, dict):
+                raise GiftnetError(ErrorCode.invalid_input, "payouts must be an object.", field="payouts")
+            unknown = sorted(set(payouts) - set(SECTIONS))
+            if unknown:
+                raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: payouts.{unknown[0]}.",
+                                   field=f"payouts.{unknown[0]}")
+            stored = _stored(operator)
+            for section in SECTIONS:
+                if section in payouts:
+                    stored[section] = _merge_section(stored.get(section) or {}, payouts[section], section)
+            operator.payout_settings = json.dumps(stored, sort_keys=True)
+        session.add(operator)
+        session.flush()
+        audited = audit.diff_stored(before, _audited(operator))
+        if audited:
+            audit.record(session, actor, "settings.changed", target_type="operator", target_id=operator.id,
+                         summary="Settings changed: " + ", ".join(audited), changes=audited)
+        return _view(operator)
+
+
+def _audited(operator: Operator) -> dict:
+    """The settings this module changes, as stored (secrets as ciphertext and last 4, for audit.diff_stored)."""
+    return {"commission_bps": operator.commission_bps, "card_min_cents": operator.card_min_cents,
+            "card_max_cents": operator.card_max_cents, "payouts": _stored(operator)}
+
+
+# --- for the bank file writers ------------------------------------------------------
+
+
+def _complete_section(operator: Operator, section: str) -> dict:
+    """The section with its account number decrypted; refuses naming every missing field."""
+    rules, _required, title = SECTIONS[section]
+    stored = _stored(operator).get(section) or {}
+    missing = _missing(stored, section)
+    if missing:
+        labels = ", ".join(rules[name].label for name in missing)
+        raise GiftnetError(
+            ErrorCode.conflict,
+            f"Complete the {title} settings first (Settings, Payouts); missing: {labels}.",
+            field=f"payouts.{section}.{missing[0]}",
+        )
+    values = {name: stored.get(name) for name, rule in rules.items() if not rule.secret}
+    for name, rule in rules.items():
+        if rule.secret:
+            encrypted = stored.get(f"{name}_encrypted")
+            plain = crypto.decrypt(encrypted) if encrypted else None
+            if encrypted and plain is None:
+                raise GiftnetError(
+                    ErrorCode.conflict,
+                    f"The {title} {rule.label} cannot be read (the secret key changed); enter it again in Settings.",
+                    field=f"payouts.{section}.{name}",
+                )
+            values[name] = plain
+    return values
+
+
+def nacha_originator(operator: Operator) -> nacha.Originator:
+    values = _complete_section(operator, "nacha")
+    return nacha.Originator(**values)
+
+
+def cpa005_originator(operator: Operator) -> cpa005.Originator:
+    values = _complete_section(operator, "cpa005")
+    return cpa005.Originator(
+        originator_id=values["originator_id"],
+        data_centre=values["data_centre"],
+        short_name=values["originator_short_name"],
+        long_name=values["originator_long_name"],
+        return_institution_number=values["return_institution_number"],
+        return_transit_number=values["return_transit_number"],
+        return_account_number=values["return_account_number"],
+    )
+
+
+__all__ = [
+    "Cpa005Settings",
+    "NachaSettings",
+    "OperatorSettings",
+    "cpa005_originator",
+    "get_settings",
+    "nacha_originator",
+    "update_settings",
+]

@@ -1,0 +1,253 @@
+"""A location's statement for a payout batch: its redemptions (date, card, amount), the
+commission and the net, as CSV to download and as an email to the location.
+
+The figures come from the batch's line (what the batch pays), the rows from the
+redemptions the batch claimed; a cancelled batch has no statement (its redemptions
+went back to payables). Dates are shown in the operator's time zone.
+
+The outbox sends no attachments, so the email carries the statement as an HTML table
+and a plain-text table; the CSV is what the operator downloads (API and dashboard).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from app.db import read_session, write_session
+from app.models import Card, Location, Operator, OutboxMessage, PayoutBatch, PayoutLine, Redemption
+from app.services.messaging import outbox
+from app.services.network import locations
+from app.services.core.actor import Actor
+from app.services.core.codes import mask
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.money import format_cents
+from app.services.core.roles import require_owner
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    redemption_id: int
+    redeemed_at: datetime  # in the operator's zone
+    card_last4: str
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    operator_name: str
+    currency: str
+    batch_id: int
+    batch_status: str
+    period_from: datetime | None  # in the operator's zone
+    period_through: datetime
+    effective_date: date | None
+    paid_at: datetime | None
+    location_id: int
+    location_name: str
+    location_email: str
+    rows: list[StatementRow]
+    gross_cents: int
+    commission_bps: int
+    commission_cents: int
+    net_cents: int
+    bank_summary: str
+
+    @property
+    def filename(self) -> str:
+        return f"statement-payout-{self.batch_id}-location-{self.location_id}.csv"
+
+    @property
+    def commission_label(self) -> str:
+        return f"Commission ({self.commission_bps / 100:.2f} %)"
+
+    def csv(self) -> str:
+        """One row per redemption (date, time, redemption, card last 4, amount in dollars),
+        then the gross, the commission and the net."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["date", "time", "redemption_id", "card_last4", "amount"])
+        for row in self.rows:
+            writer.writerow([f"{row.redeemed_at:%Y-%m-%d}", f"{row.redeemed_at:%H:%M}", row.redemption_id,
+                             row.card_last4, _dollars(row.amount_cents)])
+        writer.writerow([])
+        writer.writerow(["Gross", "", "", "", _dollars(self.gross_cents)])
+        writer.writerow([self.commission_label, "", "", "", _dollars(-self.commission_cents)])
+        writer.writerow(["Net paid", "", "", "", _dollars(self.net_cents)])
+        return buffer.getvalue()
+
+
+def _dollars(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def _statement(session: Session, operator: Operator, batch: PayoutBatch, location_id: int) -> Statement:
+    if batch.status == "cancelled":
+        raise GiftnetError(ErrorCode.conflict, "This payout batch was cancelled; it has no statements.")
+    found = session.exec(
+        select(PayoutLine, Location)
+        .join(Location, Location.id == PayoutLine.location_id)
+        .where(PayoutLine.batch_id == batch.id, PayoutLine.location_id == location_id,
+               PayoutLine.operator_id == operator.id)
+    ).first()
+    if found is None:
+        raise GiftnetError(ErrorCode.not_found, "This location is not paid in this payout batch.",
+                           field="location_id")
+    line, location = found
+    zone = zoneinfo.ZoneInfo(operator.timezone)
+    rows = [
+        StatementRow(redemption_id=redemption_id, redeemed_at=created_at.astimezone(zone), card_last4=last4,
+                     amount_cents=amount)
+        for redemption_id, created_at, last4, amount in session.exec(
+            select(Redemption.id, Redemption.created_at, Card.last4, Redemption.amount_cents)
+            .join(Card, Card.id == Redemption.card_id)
+            .where(Redemption.payout_batch_id == batch.id, Redemption.location_id == location_id,
+                   Redemption.operator_id == operator.id)
+            .order_by(Redemption.created_at, Redemption.id)
+        ).all()
+    ]
+    return Statement(
+        operator_name=operator.name, currency=operator.currency, batch_id=batch.id, batch_status=batch.status,
+        period_from=batch.period_from.astimezone(zone) if batch.period_from else None,
+        period_through=batch.period_through.astimezone(zone), effective_date=batch.effective_date,
+        paid_at=batch.paid_at.astimezone(zone) if batch.paid_at else None,
+        location_id=location.id, location_name=location.name, location_email=location.email, rows=rows,
+        gross_cents=line.gross_cents, commission_bps=line.commission_bps, commission_cents=line.commission_cents,
+        net_cents=line.net_cents, bank_summary=locations.bank_summary(line),  # the batch's snapshot of the details
+    )
+
+
+def _batch(session: Session, operator_id: int, batch_id: int) -> tuple[Operator, PayoutBatch]:
+    operator = session.get(Operator, operator_id)
+    batch = session.exec(
+        select(PayoutBatch).where(PayoutBatch.id == batch_id, PayoutBatch.operator_id == operator_id)
+        .execution_options(populate_existing=True)
+    ).first()
+    if operator is None or batch is None:
+        raise GiftnetError(ErrorCode.not_found, "No such payout batch.")
+    return operator, batch
+
+
+def location_statement(operator_id: int, batch_id: int, location_id: int) -> Statement:
+    """The statement of one location in one of the operator's batches (draft, exported or
+    paid); `.csv()` gives the download and `.filename` its name."""
+    with read_session() as session:
+        operator, batch = _batch(session, operator_id, batch_id)
+        return _statement(session, operator, batch, location_id)
+
+
+def compose_statement_email(statement: Statement) -> tuple[str, str, str]:
+    """(subject, text, html) of the statement email to the location."""
+    currency = statement.currency
+    subject = (f"{statement.operator_name}: gift card payout #{statement.batch_id}, "
+               f"{format_cents(statement.net_cents, currency)}")
+    period = (f"{statement.period_from:%Y-%m-%d} to " if statement.period_from else "up to ") \
+        + f"{statement.period_through:%Y-%m-%d %H:%M}"
+    paid = (f"Paid on {statement.paid_at:%Y-%m-%d}" if statement.paid_at else f"Status: {statement.batch_status}") \
+        + (f", funds expected {statement.effective_date:%Y-%m-%d}" if statement.effective_date else "") \
+        + f", to {statement.bank_summary}."
+    text_lines = [
+        f"Hello {statement.location_name},",
+        "",
+        f"{statement.operator_name} pays you for the gift cards redeemed at your business {period} "
+        f"(payout #{statement.batch_id}). {paid}",
+        "",
+        f"{'Date':<17} {'Redemption':>10}  {'Card':<9} {'Amount':>12}",
+    ]
+    text_lines += [f"{row.redeemed_at:%Y-%m-%d %H:%M}  {row.redemption_id:>10}  {mask(row.card_last4):<9} "
+                   f"{format_cents(row.amount_cents):>12}" for row in statement.rows]
+    text_lines += [
+        "",
+        f"Gross: {format_cents(statement.gross_cents, currency)} ({len(statement.rows)} redemptions)",
+        f"{statement.commission_label}: -{format_cents(statement.commission_cents, currency)}",
+        f"Net paid: {format_cents(statement.net_cents, currency)}",
+    ]
+    cell = "padding:4px 8px;border-bottom:1px solid #ddd"
+    rows = "".join(
+        f"<tr><td style='{cell}'>{row.redeemed_at:%Y-%m-%d %H:%M}</td><td style='{cell}'>#{row.redemption_id}</td>"
+        f"<td style='{cell}'>{html.escape(mask(row.card_last4))}</td>"
+        f"<td style='{cell};text-align:right'>{format_cents(row.amount_cents)}</td></tr>"
+        for row in statement.rows
+    )
+
+    def total(label: str, amount: str, bold: bool = False) -> str:
+        wrap = (lambda text: f"<strong>{text}</strong>") if bold else (lambda text: text)
+        return (f"<tr><td colspan='3' style='{cell}'>{wrap(html.escape(label))}</td>"
+                f"<td style='{cell};text-align:right'>{wrap(amount)}</td></tr>")
+
+    html_body = (
+        "<div style='font-family:sans-serif;max-width:640px'>"
+        f"<h2>Payout #{statement.batch_id} from {html.escape(statement.operator_name)}</h2>"
+        f"<p>Hello {html.escape(statement.location_name)}, here are the gift cards redeemed at your business "
+        f"{html.escape(period)}. {html.escape(paid)}</p>"
+        "<table style='width:100%;border-collapse:collapse'>"
+        f"<tr><th style='{cell};text-align:left'>Date</th><th style='{cell};text-align:left'>Redemption</th>"
+        f"<th style='{cell};text-align:left'>Card</th><th style='{cell};text-align:right'>Amount</th></tr>"
+        f"{rows}"
+        + total(f"Gross ({len(statement.rows)} redemptions)", format_cents(statement.gross_cents, currency))
+        + total(statement.commission_label, "-" + format_cents(statement.commission_cents, currency))
+        + total("Net paid", format_cents(statement.net_cents, currency), bold=True)
+        + "</table></div>"
+    )
+    return subject, "\n".join(text_lines), html_body
+
+
+def _queue(session: Session, statement: Statement, operator_id: int) -> OutboxMessage:
+    subject, text_body, html_body = compose_statement_email(statement)
+    return outbox.queue_email(session, kind="payout_statement", to_address=statement.location_email,
+                              subject=subject, text_body=text_body, html_body=html_body, operator_id=operator_id)
+
+
+def _require_paid(batch: PayoutBatch) -> None:
+    if batch.status != "paid":
+        raise GiftnetError(ErrorCode.conflict,
+                           "Statements are emailed once the batch is paid; mark it paid first.")
+
+
+def queue_statement_emails(session: Session, batch: PayoutBatch) -> int:
+    """Inside the caller's transaction (marking the batch paid): one statement email per line."""
+    operator = session.get(Operator, batch.operator_id)
+    _require_paid(batch)
+    location_ids = session.exec(
+        select(PayoutLine.location_id).where(PayoutLine.batch_id == batch.id).order_by(PayoutLine.id)
+    ).all()
+    for location_id in location_ids:
+        _queue(session, _statement(session, operator, batch, location_id), operator.id)
+    return len(location_ids)
+
+
+def email_statement(actor: Actor, batch_id: int, location_id: int) -> OutboxMessage:
+    """Queue the location's statement for a paid batch to the location's email.
+    Refuses `conflict` for a batch not paid yet, `not_found` for a location not in it,
+    `forbidden` for anyone but an owner."""
+    require_owner(actor, "send payout statements")
+    with write_session() as session:
+        operator, batch = _batch(session, actor.operator_id, batch_id)
+        _require_paid(batch)
+        return _queue(session, _statement(session, operator, batch, location_id), operator.id)
+
+
+def email_statements(actor: Actor, batch_id: int) -> int:
+    """Queue every location's statement for a paid batch; returns how many were queued. Owners only."""
+    require_owner(actor, "send payout statements")
+    with write_session() as session:
+        _operator, batch = _batch(session, actor.operator_id, batch_id)
+        return queue_statement_emails(session, batch)
+
+
+__all__ = [
+    "Statement",
+    "StatementRow",
+    "compose_statement_email",
+    "email_statement",
+    "email_statements",
+    "location_statement",
+    "queue_statement_emails",
+]

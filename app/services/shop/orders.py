@@ -1,0 +1,543 @@
+"""Shop orders: the cart becomes an order, the order is paid once, a paid order issues
+its cards and credits its top-ups, and a refund gives back what is still on a card.
+
+Rules this module keeps:
+- one charge per attempt, ever: `pay_order` first moves the order to `charging` with
+  one conditional UPDATE; only the caller whose UPDATE matched talks to the gateway.
+  A second click, or ten concurrent ones, see `charging` (or the outcome) and answer it;
+- a new attempt starts only from `pending`, `declined` or `error`. From `error` (a
+  timeout, an unknown outcome) the gateway is first asked about the last attempt's order
+  number: an approval found there completes the order and nothing is charged again;
+- cards exist only for paid orders: the move `charging -> paid`, every card issued, every
+  top-up credited, the recipients' emails and the buyer's receipt are one transaction;
+  each ledger row carries an idempotency key derived from its order line;
+- a refund takes the value off the card first (a `refund` ledger row, so it cannot be
+  spent meanwhile), then asks the gateway; if the gateway refuses, the value goes back.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from app.db import read_session, write_session
+from app.integrations.payments import ChargeResult
+from app.models import Card, Operator, Order, OrderLine
+from app.models.base import utcnow
+from app.services.access import audit
+from app.services.core import events
+from app.services.messaging import card_emails, outbox, webhooks
+from app.services.money import ledger
+from app.services.core.actor import Actor
+from app.services.money.card_lookup import lookup_card_by_code
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.money import format_cents
+from app.services.shop.shop_settings import gateway_named, gateway_settings_of, shop_settings_of
+from app.services.core.validation import EMAIL
+
+MAX_LINES = 10
+STALE_CHARGE = timedelta(minutes=2)  # a `charging` order older than this lost its worker
+RECEIPT_KIND = "order_receipt"
+
+
+@dataclass
+class CartLine:
+    """One line as the shopper entered it."""
+
+    kind: str = "card"  # card | topup
+    amount_cents: int | None = None
+    for_self: bool = True
+    recipient_name: str = ""
+    recipient_email: str = ""
+    message: str = ""
+    delivery_date: date | None = None
+    card_code: str = ""  # top-ups only
+
+
+class CartInvalid(GiftnetError):
+    """The cart has mistakes; `field_errors` names each field (`buyer_email`,
+    `lines.0.amount`, `lines.1.recipient_email`, ...) with its sentence."""
+
+    def __init__(self, field_errors: dict[str, str]) -> None:
+        first_field, first_message = next(iter(field_errors.items()))
+        super().__init__(ErrorCode.invalid_input, first_message, field=first_field)
+        self.field_errors = field_errors
+
+
+@dataclass(frozen=True)
+class LineView:
+    id: int
+    kind: str
+    amount_cents: int
+    recipient: str
+    card_last4: str | None
+    card_id: int | None
+    refunded_cents: int
+    refundable_cents: int
+
+
+@dataclass(frozen=True)
+class OrderView:
+    id: int
+    operator_id: int
+    number: str
+    status: str
+    buyer_name: str
+    buyer_email: str
+    total_cents: int
+    currency: str
+    gateway: str
+    gateway_reference: str | None
+    gateway_message: str | None
+    refunded_cents: int
+    created_at: datetime
+    paid_at: datetime | None
+    lines: tuple[LineView, ...] = field(default_factory=tuple)
+
+    @property
+    def test_mode(self) -> bool:
+        return self.gateway == "sandbox"
+
+
+# --- the cart -----------------------------------------------------------------------
+
+
+def _valid_email(raw: str) -> str | None:
+    email = (raw or "").strip().lower()
+    return email if EMAIL.match(email) and len(email) <= 254 else None
+
+
+def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: list[CartLine],
+                 client_ip: str = "") -> OrderView:
+    """A `pending` order for the cart, with the operator's gateway of the moment.
+
+    Every mistake is found at once and raised together as `CartInvalid`: amounts outside
+    the shop's presets and custom range, a missing or invalid recipient email for a card
+    for someone else, a delivery date in the past, a top-up without a valid card code of
+    this operator (looked up with the usual guessing limits) or beyond the card maximum,
+    and a missing buyer name or email.
+    """
+    errors: dict[str, str] = {}
+    with read_session() as session:
+        operator = session.get(Operator, operator_id)
+        if operator is None:
+            raise GiftnetError(ErrorCode.not_found, "This shop does not exist.")
+        shop = shop_settings_of(operator)
+        gateway = gateway_settings_of(operator).gateway
+        currency, card_max, tz = operator.currency, operator.card_max_cents, operator.timezone
+    name = (buyer_name or "").strip()
+    if not name:
+        errors["buyer_name"] = "Enter your name."
+    elif len(name) > 120:
+        errors["buyer_name"] = "Your name has more than 120 characters."
+    email = _valid_email(buyer_email)
+    if email is None:
+        errors["buyer_email"] = "Enter a valid email address, like name@example.com."
+    if not lines:
+        errors["lines"] = "Add a gift card or a top-up to your order."
+    if len(lines) > MAX_LINES:
+        errors["lines"] = f"An order holds at most {MAX_LINES} lines."
+    today = datetime.now(ZoneInfo(tz)).date()
+    clean: list[dict] = []
+    for index, line in enumerate(lines[:MAX_LINES]):
+        prefix = f"lines.{index}"
+        amount = line.amount_cents
+        row: dict = {"kind": line.kind, "amount_cents": amount, "for_self": True}
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            errors[f"{prefix}.amount"] = "Choose an amount."
+        if line.kind == "card":
+            if isinstance(amount, int) and amount > 0 and amount not in shop.preset_amounts_cents and not (
+                shop.allow_custom and shop.custom_min_cents <= amount <= shop.custom_max_cents
+            ):
+                errors[f"{prefix}.amount"] = (
+                    f"Choose an amount between {format_cents(shop.custom_min_cents)} and "
+                    f"{format_cents(shop.custom_max_cents)}." if shop.allow_custom
+                    else "Choose one of the amounts offered."
+                )
+            row["for_self"] = bool(line.for_self)
+            if not line.for_self:
+                recipient_email = _valid_email(line.recipient_email)
+                if recipient_email is None:
+                    errors[f"{prefix}.recipient_email"] = "Enter the recipient's email, like name@example.com."
+                recipient_name = (line.recipient_name or "").strip()
+                if not recipient_name:
+                    errors[f"{prefix}.recipient_name"] = "Enter the recipient's name."
+                if len(line.message or "") > 1000:
+                    errors[f"{prefix}.message"] = "The message has more than 1000 characters."
+                if line.delivery_date is not None and line.delivery_date < today:
+                    errors[f"{prefix}.delivery_date"] = "Choose today or a later date."
+                row.update(recipient_name=recipient_name[:120], recipient_email=recipient_email,
+                           message=(line.message or "").strip() or None, delivery_date=line.delivery_date)
+        elif line.kind == "topup":
+            if not (line.card_code or "").strip():
+                errors[f"{prefix}.card_code"] = "Enter the code of the card to top up."
+            else:
+                try:
+                    card = lookup_card_by_code(operator_id, line.card_code, caller="shop", ip=client_ip)
+                except GiftnetError as error:
+                    errors[f"{prefix}.card_code"] = error.message
+                else:
+                    if card.status != "active":
+                        errors[f"{prefix}.card_code"] = "This card cannot be topped up right now."
+                    elif isinstance(amount, int) and card.balance_cents + amount > card_max:
+                        errors[f"{prefix}.amount"] = (
+                            f"A card can hold at most {format_cents(card_max)}; this card can take "
+                            f"{format_cents(max(card_max - card.balance_cents, 0))} more.")
+                    row["target_card_id"] = card.id
+            if isinstance(amount, int) and amount > 0 and f"{prefix}.amount" not in errors and not (
+                shop.custom_min_cents <= amount <= shop.custom_max_cents or amount in shop.preset_amounts_cents
+            ):
+                errors[f"{prefix}.amount"] = (f"Choose a top-up between {format_cents(shop.custom_min_cents)} and "
+                                              f"{format_cents(shop.custom_max_cents)}.")
+        else:
+            errors[f"{prefix}.kind"] = "A line is a gift card or a top-up."
+        clean.append(row)
+    if errors:
+        raise CartInvalid(errors)
+
+    now = utcnow()
+    with write_session() as session:
+        order = Order(
+            operator_id=operator_id, number=_new_number(), buyer_name=name, buyer_email=email,
+            total_cents=sum(row["amount_cents"] for row in clean), currency=currency, gateway=gateway,
+            created_at=now, updated_at=now,
+        )
+        session.add(order)
+        session.flush()
+        for position, row in enumerate(clean):
+            session.add(OrderLine(order_id=order.id, operator_id=operator_id, position=position, **row))
+        session.flush()
+        return _view(session, order)
+
+
+def _new_number() -> str:
+    # Short enough for every gateway's order number field with "-<attempt>" added.
+    return "GN" + secrets.token_hex(5).upper()
+
+
+# --- paying -------------------------------------------------------------------------
+
+
+def pay_order(operator_id: int, order_id: int, token: str, attempt_key: str) -> OrderView:
+    """Pay the order with a one-time card token. Charges at most once per attempt and
+    never while another attempt is running; see the module's rules. Answers the order
+    as it stands afterwards (`paid`, `declined`, `error`, or `charging` when another
+    call holds the attempt)."""
+    attempt_key = (attempt_key or "")[:64] or secrets.token_hex(8)
+    now = utcnow()
+    with write_session() as session:
+        order = _order(session, operator_id, order_id)
+        if order.attempt_key == attempt_key or order.status in ("paid", "refunded"):
+            return _view(session, order)
+        previous_status = order.status
+        stale = (order.status == "charging" and order.charging_started_at is not None
+                 and _aware(order.charging_started_at) < now - STALE_CHARGE)
+        if order.status not in ("pending", "declined", "error") and not stale:
+            return _view(session, order)
+        claimed = session.execute(
+            update(Order)
+            .where(Order.id == order.id, Order.status == previous_status,
+                   Order.attempt_count == order.attempt_count,
+                   (Order.attempt_key == order.attempt_key) if order.attempt_key else Order.attempt_key.is_(None))
+            .values(status="charging", attempt_key=attempt_key, charging_started_at=now, updated_at=now)
+        ).rowcount
+        if claimed != 1:
+            session.rollback()
+            return order_view(operator_id, order_id)
+        operator = session.get(Operator, operator_id)
+        gateway = gateway_named(operator, order.gateway)
+        last_number = order.gateway_order_number
+        needs_look_up = last_number is not None and (previous_status == "error" or stale)
+        number, total, buyer = order.number, order.total_cents, order.buyer_name
+        attempt = order.attempt_count
+
+    if needs_look_up:
+        found = gateway.find_by_order_number(last_number)
+        if found is not None and found.outcome == "approved":
+            return _complete(operator_id, order_id, found)
+        if found is not None and found.outcome == "unknown":
+            return _finish_attempt(operator_id, order_id, "error",
+                                   "The payment service did not confirm the earlier attempt yet. "
+                                   "Nothing was charged again; try again in a minute.")
+
+    attempt += 1
+    gateway_number = f"{number}-{attempt}"
+    with write_session() as session:
+        session.execute(
+            update(Order).where(Order.id == order_id, Order.status == "charging", Order.attempt_key == attempt_key)
+            .values(attempt_count=attempt, gateway_order_number=gateway_number, updated_at=utcnow())
+        )
+    result = gateway.charge(gateway_number, total, token, cardholder_name=buyer)
+    if result.approved:
+        return _complete(operator_id, order_id, result)
+    if result.outcome == "declined":
+        return _finish_attempt(operator_id, order_id, "declined",
+                               result.message or "The card was declined.", reference=result.reference)
+    message = ("We could not reach the payment service, so we cannot tell yet whether the card was charged. "
+               "Try again: we check first and never charge twice.") if result.outcome == "unknown" else (
+        f"The payment could not be made: {result.message}")
+    return _finish_attempt(operator_id, order_id, "error", message)
+
+
+def _finish_attempt(operator_id: int, order_id: int, status: str, message: str, *,
+                    reference: str | None = None) -> OrderView:
+    with write_session() as session:
+        moved = session.execute(
+            update(Order).where(Order.id == order_id, Order.status == "charging")
+            .values(status=status, gateway_message=message[:255], gateway_reference=reference, updated_at=utcnow())
+        ).rowcount
+        if moved:
+            webhooks.queue_event_for_endpoints(session, operator_id, "order.failed",
+                                               {"order_id": order_id, "status": status})
+    events.publish(events.Event(operator_id, "order.failed", {"order_id": order_id, "status": status}))
+    return order_view(operator_id, order_id)
+
+
+def _complete(operator_id: int, order_id: int, result: ChargeResult) -> OrderView:
+    """`charging -> paid` with every card, top-up and email, in one transaction."""
+    published: list[events.Event] = []
+    try:
+        with write_session() as session:
+            now = utcnow()
+            moved = session.execute(
+                update(Order).where(Order.id == order_id, Order.status == "charging")
+                .values(status="paid", gateway_reference=result.reference,
+                        gateway_message=(result.message or "Approved")[:255], paid_at=now, updated_at=now)
+            ).rowcount
+            if moved != 1:
+                session.rollback()
+                return order_view(operator_id, order_id)
+            order = _order(session, operator_id, order_id)
+            operator = session.get(Operator, operator_id)
+            actor = Actor(operator_id, channel="shop")
+            cards: list[tuple[OrderLine, Card, int]] = []
+            for line in _lines(session, order.id):
+                key = f"shop-order-{order.id}-line-{line.id}"
+                if line.kind == "card":
+                    recipient_name = order.buyer_name if line.for_self else line.recipient_name
+                    recipient_email = order.buyer_email if line.for_self else line.recipient_email
+                    issued = ledger.issue_within(
+                        session, actor, line.amount_cents, recipient_email=recipient_email,
+                        recipient_name=recipient_name, sender_name=None if line.for_self else order.buyer_name,
+                        message=line.message, idempotency_key=key, order_id=order.id,
+                    )
+                    line.issued_card_id = issued.card.id
+                    session.add(line)
+                    message = card_emails.queue_recipient_email_within(session, issued.card)
+                    if message is not None and line.delivery_date is not None:
+                        message.next_attempt_at = _delivery_moment(line.delivery_date, operator.timezone)
+                        session.add(message)
+                    cards.append((line, issued.card, issued.card.balance_cents))
+                    published.append(events.Event(operator_id, "card.issued",
+                                                  ledger.card_event_data(issued.card, issued.entry)))
+                else:
+                    entry = ledger.top_up_within(session, actor, line.target_card_id, line.amount_cents,
+                                                 idempotency_key=key, order_id=order.id)
+                    card = session.get(Card, line.target_card_id)
+                    cards.append((line, card, entry.balance_after_cents))
+                    published.append(events.Event(operator_id, "card.topped_up", ledger.entry_event_data(entry)))
+            _queue_receipt(session, operator, order, cards)
+            published.append(events.Event(operator_id, "order.paid", {
+                "order_id": order.id, "number": order.number, "total_cents": order.total_cents}))
+            for event in published:  # owed to the operator's webhook endpoints with the money, not after
+                webhooks.queue_event_for_endpoints(session, operator_id, event.type, event.data)
+    except GiftnetError as error:
+        # The charge went through but a top-up can no longer be credited (the card was
+        # frozen or filled up since the cart was checked): give the money back.
+        return _refund_unfulfillable(operator_id, order_id, result, error)
+    for event in published:
+        events.publish(event)
+    return order_view(operator_id, order_id)
+
+
+def _refund_unfulfillable(operator_id: int, order_id: int, result: ChargeResult, error: GiftnetError) -> OrderView:
+    with read_session() as session:
+        order = _order(session, operator_id, order_id)
+        gateway = gateway_named(session.get(Operator, operator_id), order.gateway)
+        total, number = order.total_cents, order.gateway_order_number or order.number
+    refund = gateway.refund(result.reference or "", total, order_number=number)
+    said = "your payment was refunded" if refund.ok else "we could not refund it automatically; the operator will"
+    return _finish_attempt(operator_id, order_id, "error",
+                           f"The order could not be completed ({error.message}); {said}.")
+
+
+def _delivery_moment(day: date, timezone: str) -> datetime:
+    """9 in the morning of the chosen day, in the operator's time zone."""
+    return datetime.combine(day, time(9, 0), tzinfo=ZoneInfo(timezone))
+
+
+def _queue_receipt(session: Session, operator: Operator, order: Order,
+                   cards: list[tuple[OrderLine, Card, int]]) -> None:
+    rows = []
+    for line, card, balance in cards:
+        if line.kind == "card":
+            who = "you" if line.for_self else f"{line.recipient_name} <{line.recipient_email}>"
+            when = f", delivered {line.delivery_date.isoformat()}" if line.delivery_date else ""
+            rows.append(f"Gift card {format_cents(line.amount_cents, order.currency)} for {who} "
+                        f"(card •••• {card.last4}{when})")
+        else:
+            rows.append(f"Top-up {format_cents(line.amount_cents, order.currency)} on card •••• {card.last4}, "
+                        f"balance now {format_cents(balance, order.currency)}")
+    total = format_cents(order.total_cents, order.currency)
+    test_note = "TEST MODE: no real payment was made.\n\n" if order.gateway == "sandbox" else ""
+    text_body = (f"{test_note}Thank you, {order.buyer_name}.\n\nOrder {order.number} at {operator.name}\n\n"
+                 + "\n".join(f"- {row}" for row in rows)
+                 + f"\n\nTotal paid: {total}\nPayment reference: {order.gateway_reference}\n\n"
+                 "Each gift card's code goes to its recipient in its own email.\n")
+    esc = html.escape
+    html_body = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"></head>'
+        '<body style="font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;">'
+        + (f'<p style="background:#fef3c7;padding:8px;"><strong>{esc(test_note.strip())}</strong></p>' if test_note else "")
+        + f"<h1>Thank you, {esc(order.buyer_name)}</h1><p>Order {esc(order.number)} at {esc(operator.name)}</p><ul>"
+        + "".join(f"<li>{esc(row)}</li>" for row in rows)
+        + f"</ul><p><strong>Total paid: {esc(total)}</strong><br>Payment reference: {esc(str(order.gateway_reference))}</p>"
+        "<p>Each gift card's code goes to its recipient in its own email.</p></body></html>"
+    )
+    outbox.queue_email(session, kind=RECEIPT_KIND, operator_id=operator.id, to_address=order.buyer_email,
+                       subject=f"Your order {order.number} at {operator.name}", text_body=text_body,
+                       html_body=html_body)
+
+
+# --- refunds ------------------------------------------------------------------------
+
+
+def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | None = None) -> OrderView:
+    """Refund (part of) one line of a paid order, at most what is still on its card.
+
+    The card is debited first (ledger kind `refund`), then the gateway gives the money
+    back; if the gateway refuses, the value is put back on the card (kind `adjust`) and
+    `conflict` is raised with the gateway's message.
+    """
+    with write_session() as session:
+        order = _order(session, actor.operator_id, order_id)
+        if order.status not in ("paid", "refunded") or not order.gateway_reference:
+            raise GiftnetError(ErrorCode.conflict, "Only a paid order can be refunded.")
+        line = session.exec(select(OrderLine).where(OrderLine.id == line_id, OrderLine.order_id == order.id)).first()
+        if line is None:
+            raise GiftnetError(ErrorCode.not_found, "No such order line.")
+        card_id = line.issued_card_id if line.kind == "card" else line.target_card_id
+        card = session.get(Card, card_id)
+        refundable = min(line.amount_cents - line.refunded_cents, card.balance_cents if card.status == "active" else 0)
+        amount = refundable if amount_cents is None else amount_cents
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0 or amount > refundable:
+            raise GiftnetError(
+                ErrorCode.amount_out_of_range,
+                f"At most {format_cents(refundable)} of this line can be refunded: the value still on the card.",
+                field="amount_cents")
+        key = f"shop-refund-{line.id}-{line.refunded_cents}"
+        ledger.debit_within(session, Actor(actor.operator_id, user_id=actor.user_id, channel="dashboard"),
+                            card_id, amount, kind="refund", idempotency_key=key,
+                            memo=f"Refund of order {order.number}")
+        line.refunded_cents += amount
+        order.refunded_cents += amount
+        if order.refunded_cents >= order.total_cents:
+            order.status = "refunded"
+        order.updated_at = utcnow()
+        session.add(line)
+        session.add(order)
+        audit.record(session, actor, "order.refunded", target_type="order", target_id=order.id,
+                     summary=f"Order {order.number}: {format_cents(amount)} refunded from line #{line.id}",
+                     changes={"refunded_cents": [order.refunded_cents - amount, order.refunded_cents]})
+        gateway = gateway_named(session.get(Operator, actor.operator_id), order.gateway)
+        reference, number = order.gateway_reference, order.gateway_order_number or order.number
+    refund = gateway.refund(reference, amount, order_number=number)
+    if not refund.ok:
+        with write_session() as session:
+            ledger.credit_within(session, actor, card_id, amount, kind="adjust",
+                                 idempotency_key=f"{key}-undone", memo="Refund refused by the payment service")
+            line = session.get(OrderLine, line_id)
+            order = session.get(Order, order_id)
+            line.refunded_cents -= amount
+            order.refunded_cents -= amount
+            order.status = "paid"
+            session.add(line)
+            session.add(order)
+            audit.record(session, actor, "order.refund_undone", target_type="order", target_id=order.id,
+                         summary=f"Order {order.number}: the payment service refused the refund of "
+                                 f"{format_cents(amount)}; the value is back on the card",
+                         changes={"refunded_cents": [order.refunded_cents + amount, order.refunded_cents]})
+        raise GiftnetError(ErrorCode.conflict, f"The payment service refused the refund: {refund.message}")
+    events.publish(events.Event(actor.operator_id, "order.refunded",
+                                {"order_id": order_id, "line_id": line_id, "amount_cents": amount}))
+    return order_view(actor.operator_id, order_id)
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _order(session: Session, operator_id: int, order_id: int) -> Order:
+    order = session.exec(select(Order).where(Order.id == order_id, Order.operator_id == operator_id)).first()
+    if order is None:
+        raise GiftnetError(ErrorCode.not_found, "No such order.")
+    return order
+
+
+def _lines(session: Session, order_id: int) -> list[OrderLine]:
+    return list(session.exec(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.position)))
+
+
+def _view(session: Session, order: Order) -> OrderView:
+    lines = []
+    for line in _lines(session, order.id):
+        card_id = line.issued_card_id if line.kind == "card" else line.target_card_id
+        card = session.get(Card, card_id) if card_id else None
+        paid = order.status in ("paid", "refunded")
+        refundable = (min(line.amount_cents - line.refunded_cents, card.balance_cents)
+                      if paid and card is not None and card.status == "active" else 0)
+        recipient = ("card top-up" if line.kind == "topup"
+                     else "the buyer" if line.for_self else f"{line.recipient_name} <{line.recipient_email}>")
+        lines.append(LineView(id=line.id, kind=line.kind, amount_cents=line.amount_cents, recipient=recipient,
+                              card_last4=card.last4 if card is not None and (paid or line.kind == "topup") else None,
+                              card_id=card_id if paid else None, refunded_cents=line.refunded_cents,
+                              refundable_cents=max(refundable, 0)))
+    return OrderView(
+        id=order.id, operator_id=order.operator_id, number=order.number, status=order.status,
+        buyer_name=order.buyer_name, buyer_email=order.buyer_email, total_cents=order.total_cents,
+        currency=order.currency, gateway=order.gateway, gateway_reference=order.gateway_reference,
+        gateway_message=order.gateway_message, refunded_cents=order.refunded_cents, created_at=order.created_at,
+        paid_at=order.paid_at, lines=tuple(lines),
+    )
+
+
+def order_view(operator_id: int, order_id: int) -> OrderView:
+    with read_session() as session:
+        return _view(session, _order(session, operator_id, order_id))
+
+
+def list_orders(operator_id: int, *, limit: int = 50, status: str | None = None,
+                before_id: int | None = None) -> list[OrderView]:
+    """The operator's orders, newest first; `before_id` pages on (keyset, by id)."""
+    with read_session() as session:
+        query = select(Order).where(Order.operator_id == operator_id)
+        if status:
+            query = query.where(Order.status == status)
+        if before_id is not None:
+            query = query.where(Order.id < before_id)
+        orders = session.exec(query.order_by(Order.id.desc()).limit(min(max(limit, 1), 200))).all()
+        return [_view(session, order) for order in orders]
+
+
+__all__ = [
+    "CartInvalid",
+    "CartLine",
+    "LineView",
+    "OrderView",
+    "create_order",
+    "list_orders",
+    "order_view",
+    "pay_order",
+    "refund_line",
+]

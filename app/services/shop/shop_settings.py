@@ -1,0 +1,332 @@
+"""The shop's settings (what the cart and the widget offer and look like) and the
+payment gateway's settings, one set of rules for the dashboard and the shop.
+
+Both live as JSON on the operator, like the bank file settings
+(`app.services.settlement.payout_settings`): `Operator.shop_settings` holds preset amounts, the
+custom range, colours, logo and terms; `Operator.gateway_settings` holds the gateway
+(`sandbox` by default: test mode) and its credentials, secrets stored encrypted
+(`*_encrypted`) with their last 4 beside them, never shown again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from app.db import read_session, write_session
+from app.integrations import bambora, forte
+from app.integrations.payments import DEFAULT_TIMEOUT_SECONDS, PaymentGateway
+from app.integrations.sandbox import SandboxGateway
+from app.models import Operator
+from app.models.order import GATEWAYS
+from app.services.access import audit
+from app.services.core import crypto
+from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.money import format_cents
+from app.services.core.roles import require_owner
+from app.services.core.validation import optional_http_url, optional_text
+
+DEFAULT_PRESETS = (2500, 5000, 10000)
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Tests shorten it to meet a fake gateway that answers late.
+GATEWAY_TIMEOUT_SECONDS = DEFAULT_TIMEOUT_SECONDS
+
+# Each gateway's fields: name -> (label, secret)
+GATEWAY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
+    "sandbox": {},
+    "bambora": {
+        "merchant_id": ("merchant ID", False),
+        "payments_passcode": ("Payments API passcode", True),
+        "reporting_passcode": ("Reporting API passcode", True),
+        "base_url": ("API address", False),
+    },
+    "forte": {
+        "organization_id": ("organization ID (org_...)", False),
+        "location_id": ("location ID (loc_...)", False),
+        "api_access_id": ("API access ID", False),
+        "api_secure_key": ("API secure key", True),
+        "base_url": ("API address", False),
+    },
+}
+GATEWAY_REQUIRED = {
+    "sandbox": (),
+    "bambora": ("merchant_id", "payments_passcode"),
+    "forte": ("organization_id", "location_id", "api_access_id", "api_secure_key"),
+}
+DEFAULT_BASE_URLS = {"bambora": bambora.LIVE_BASE_URL, "forte": forte.LIVE_BASE_URL}
+
+
+@dataclass(frozen=True)
+class ShopSettings:
+    preset_amounts_cents: tuple[int, ...]
+    allow_custom: bool
+    custom_min_cents: int
+    custom_max_cents: int
+    primary_colour: str = "#0d9488"
+    background_colour: str = "#ffffff"
+    logo_url: str | None = None
+    terms: str | None = None
+
+
+@dataclass(frozen=True)
+class Shop:
+    """What the public shop page needs to know about an operator."""
+
+    operator_id: int
+    slug: str
+    name: str
+    currency: str
+    settings: ShopSettings
+    gateway: str
+    test_mode: bool
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """What the dashboard shows: the gateway, its plain fields, and secrets by their last 4."""
+
+    gateway: str
+    fields: dict[str, str | None] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+
+    @property
+    def test_mode(self) -> bool:
+        return self.gateway == "sandbox"
+
+
+def _json(raw: str | None) -> dict:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _operator(session: Session, operator_id: int) -> Operator:
+    operator = session.get(Operator, operator_id)
+    if operator is None:
+        raise GiftnetError(ErrorCode.not_found, "This operator does not exist.")
+    return operator
+
+
+# --- the shop -----------------------------------------------------------------------
+
+
+def shop_settings_of(operator: Operator) -> ShopSettings:
+    stored = _json(operator.shop_settings)
+    low = max(int(stored.get("custom_min_cents") or operator.card_min_cents), operator.card_min_cents)
+    high = min(int(stored.get("custom_max_cents") or operator.card_max_cents), operator.card_max_cents)
+    presets = tuple(
+        cents for cents in (stored.get("preset_amounts_cents") or DEFAULT_PRESETS)
+        if operator.card_min_cents <= int(cents) <= operator.card_max_cents
+    )
+    return ShopSettings(
+        preset_amounts_cents=presets,
+        allow_custom=bool(stored.get("allow_custom", True)),
+        custom_min_cents=low,
+        custom_max_cents=max(low, high),
+        primary_colour=stored.get("primary_colour") or "#0d9488",
+        background_colour=stored.get("background_colour") or "#ffffff",
+        logo_url=stored.get("logo_url") or None,
+        terms=stored.get("terms") or None,
+    )
+
+
+def shop_by_slug(slug: str) -> Shop | None:
+    """The operator's shop by its address, or None."""
+    with read_session() as session:
+        operator = session.exec(select(Operator).where(Operator.slug == (slug or "").strip().lower())).first()
+        if operator is None:
+            return None
+        gateway = gateway_settings_of(operator).gateway
+        return Shop(operator_id=operator.id, slug=operator.slug, name=operator.name, currency=operator.currency,
+                    settings=shop_settings_of(operator), gateway=gateway, test_mode=gateway == "sandbox")
+
+
+def get_shop_settings(operator_id: int) -> ShopSettings:
+    with read_session() as session:
+        return shop_settings_of(_operator(session, operator_id))
+
+
+def _cents(raw: object, field_name: str, label: str) -> int:
+    if isinstance(raw, str) and (raw.strip().isascii() and raw.strip().isdigit()):
+        raw = int(raw.strip())
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
+        raise GiftnetError(ErrorCode.invalid_amount, f"The {label} must be a whole number of cents above zero.",
+                           field=field_name)
+    return raw
+
+
+def update_shop_settings(actor: Actor, changes: dict) -> ShopSettings:
+    """Change the fields given: `preset_amounts_cents` (1 to 8 amounts within the card
+    limits), `allow_custom`, `custom_min_cents` / `custom_max_cents` (within the card
+    limits, min <= max), `primary_colour` / `background_colour` (#rrggbb), `logo_url`
+    (http(s)), `terms` (up to 4000 characters). Refuses naming the field; nothing changes then.
+    Owners only (`forbidden`)."""
+    require_owner(actor, "change the shop settings")
+    allowed = {"preset_amounts_cents", "allow_custom", "custom_min_cents", "custom_max_cents", "primary_colour",
+               "background_colour", "logo_url", "terms"}
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: {unknown[0]}.", field=unknown[0])
+    with write_session() as session:
+        operator = _operator(session, actor.operator_id)
+        stored = _json(operator.shop_settings)
+        before = dict(stored)
+        limits = f"between {format_cents(operator.card_min_cents)} and {format_cents(operator.card_max_cents)}"
+        if "preset_amounts_cents" in changes:
+            raw = changes["preset_amounts_cents"]
+            if not isinstance(raw, list | tuple) or not 1 <= len(raw) <= 8:
+                raise GiftnetError(ErrorCode.invalid_input, "Give 1 to 8 preset amounts.", field="preset_amounts_cents")
+            presets = sorted({_cents(value, "preset_amounts_cents", "preset amount") for value in raw})
+            if any(not operator.card_min_cents <= cents <= operator.card_max_cents for cents in presets):
+                raise GiftnetError(ErrorCode.amount_out_of_range, f"Preset amounts must be {limits}.",
+                                   field="preset_amounts_cents")
+            stored["preset_amounts_cents"] = presets
+        if "allow_custom" in changes:
+            stored["allow_custom"] = bool(changes["allow_custom"])
+        for name, label in (("custom_min_cents", "smallest custom amount"), ("custom_max_cents", "largest custom amount")):
+            if name in changes:
+                cents = _cents(changes[name], name, label)
+                if not operator.card_min_cents <= cents <= operator.card_max_cents:
+                    raise GiftnetError(ErrorCode.amount_out_of_range, f"The {label} must be {limits}.", field=name)
+                stored[name] = cents
+        if int(stored.get("custom_min_cents") or 0) > int(stored.get("custom_max_cents") or 10**12):
+            raise GiftnetError(ErrorCode.invalid_input, "The smallest custom amount is above the largest.",
+                               field="custom_min_cents")
+        for name in ("primary_colour", "background_colour"):
+            if name in changes:
+                colour = (changes[name] or "").strip()
+                if not COLOUR.match(colour):
+                    raise GiftnetError(ErrorCode.invalid_input, "A colour is written #rrggbb, like #0d9488.", field=name)
+                stored[name] = colour.lower()
+        if "logo_url" in changes:
+            stored["logo_url"] = optional_http_url(changes["logo_url"], field="logo_url")
+        if "terms" in changes:
+            stored["terms"] = optional_text(changes["terms"], field="terms", max_length=4000)
+        operator.shop_settings = json.dumps(stored, sort_keys=True)
+        session.add(operator)
+        session.flush()
+        changed = audit.diff(before, stored)
+        if changed:
+            audit.record(session, actor, "shop_settings.changed", target_type="operator", target_id=operator.id,
+                         summary="Shop settings changed: " + ", ".join(changed), changes=changed)
+        return shop_settings_of(operator)
+
+
+# --- the gateway --------------------------------------------------------------------
+
+
+def gateway_settings_of(operator: Operator) -> GatewaySettings:
+    stored = _json(operator.gateway_settings)
+    gateway = stored.get("gateway") if stored.get("gateway") in GATEWAYS else "sandbox"
+    section = stored.get(gateway) or {}
+    shown: dict[str, str | None] = {}
+    for name, (_label, secret) in GATEWAY_FIELDS[gateway].items():
+        shown[name.replace("passcode", "passcode_last4").replace("secure_key", "secure_key_last4") if secret else name] = (
+            section.get(f"{name}_last4") if secret else section.get(name)
+        )
+    missing = tuple(name for name in GATEWAY_REQUIRED[gateway]
+                    if not section.get(f"{name}_encrypted" if GATEWAY_FIELDS[gateway][name][1] else name))
+    return GatewaySettings(gateway=gateway, fields=shown, missing=missing)
+
+
+def get_gateway_settings(operator_id: int) -> GatewaySettings:
+    with read_session() as session:
+        return gateway_settings_of(_operator(session, operator_id))
+
+
+def update_gateway_settings(actor: Actor, gateway: str, values: dict | None = None) -> GatewaySettings:
+    """Choose the gateway and change its fields; a secret left empty keeps the stored one.
+    Refuses a live gateway whose required fields are still missing (the shop keeps working).
+    Owners only (`forbidden`)."""
+    require_owner(actor, "change the payment gateway")
+    if gateway not in GATEWAYS:
+        raise GiftnetError(ErrorCode.invalid_input, "Choose sandbox, bambora or forte.", field="gateway")
+    values = values or {}
+    fields = GATEWAY_FIELDS[gateway]
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: {unknown[0]}.", field=unknown[0])
+    with write_session() as session:
+        operator = _operator(session, actor.operator_id)
+        stored = _json(operator.gateway_settings)
+        before = json.loads(json.dumps(stored))  # a deep copy, for the audit trail
+        section = dict(stored.get(gateway) or {})
+        for name, raw in values.items():
+            label, secret = fields[name]
+            if name == "base_url":
+                section[name] = optional_http_url(raw, field=name)
+                continue
+            text = optional_text(raw, field=name, max_length=200)
+            if secret:
+                if text:  # empty: keep what is stored
+                    section[f"{name}_encrypted"] = crypto.encrypt(text)
+                    section[f"{name}_last4"] = text[-4:]
+            else:
+                section[name] = text
+        stored[gateway] = section
+        stored["gateway"] = gateway
+        operator.gateway_settings = json.dumps(stored, sort_keys=True)
+        view = gateway_settings_of(operator)
+        if view.missing:
+            label = fields[view.missing[0]][0]
+            raise GiftnetError(ErrorCode.invalid_input, f"Enter the {gateway.title()} {label}.", field=view.missing[0])
+        session.add(operator)
+        session.flush()
+        changed = audit.diff_stored(before, stored)
+        if changed:
+            audit.record(session, actor, "gateway_settings.changed", target_type="operator", target_id=operator.id,
+                         summary="Payment gateway settings changed: " + ", ".join(changed), changes=changed)
+        return view
+
+
+def _secret(section: dict, name: str) -> str:
+    encrypted = section.get(f"{name}_encrypted")
+    plain = crypto.decrypt(encrypted) if encrypted else None
+    if encrypted and plain is None:
+        raise GiftnetError(ErrorCode.conflict, "The gateway credentials cannot be read (the secret key changed); "
+                           "enter them again in the Widget settings.", field=name)
+    return plain or ""
+
+
+def gateway_named(operator: Operator, gateway: str) -> PaymentGateway:
+    """The gateway client for `gateway` with the operator's credentials."""
+    section = _json(operator.gateway_settings).get(gateway) or {}
+    if gateway == "bambora":
+        return bambora.BamboraGateway(
+            merchant_id=section.get("merchant_id") or "",
+            payments_passcode=_secret(section, "payments_passcode"),
+            reporting_passcode=_secret(section, "reporting_passcode"),
+            base_url=section.get("base_url") or DEFAULT_BASE_URLS["bambora"],
+            timeout_seconds=GATEWAY_TIMEOUT_SECONDS,
+        )
+    if gateway == "forte":
+        return forte.ForteGateway(
+            organization_id=section.get("organization_id") or "",
+            location_id=section.get("location_id") or "",
+            api_access_id=section.get("api_access_id") or "",
+            api_secure_key=_secret(section, "api_secure_key"),
+            base_url=section.get("base_url") or DEFAULT_BASE_URLS["forte"],
+            timeout_seconds=GATEWAY_TIMEOUT_SECONDS,
+        )
+    return SandboxGateway()
+
+
+__all__ = [
+    "GatewaySettings",
+    "Shop",
+    "ShopSettings",
+    "gateway_named",
+    "gateway_settings_of",
+    "get_gateway_settings",
+    "get_shop_settings",
+    "shop_by_slug",
+    "shop_settings_of",
+    "update_gateway_settings",
+    "update_shop_settings",
+]
