@@ -25,14 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from app.integrations.payments import (
-    DEFAULT_TIMEOUT_SECONDS,
-    ChargeResult,
-    RefundResult,
-    dollars,
-    http_timeout,
-    unknown,
-)
+from app.integrations.payments import DEFAULT_TIMEOUT_SECONDS, ChargeResult, RefundResult, dollars, http_timeout, json_object, unknown
 
 LIVE_BASE_URL = "https://api.na.bambora.com"
 ORDER_NUMBER_FIELD = 5
@@ -91,7 +84,7 @@ class BamboraGateway:
         if response.status_code != 200:
             return unknown(f"Bambora's report search answered HTTP {response.status_code}.")
         records = [
-            record for record in (_json(response).get("records") or [])
+            record for record in (json_object(response).get("records") or [])
             if str(record.get("trn_order_number")) == order_number and record.get("trn_type", "P") == "P"
         ]
         if not records:
@@ -114,18 +107,10 @@ class BamboraGateway:
             response = self._post(f"/v1/payments/{reference}/returns", body, self.payments_passcode)
         except httpx.HTTPError as error:
             return RefundResult(ok=False, message=f"No answer from Bambora ({type(error).__name__}).")
-        answer = _json(response)
+        answer = json_object(response)
         if response.status_code == 200 and str(answer.get("approved")) == "1":
             return RefundResult(ok=True, reference=str(answer.get("id")), message=str(answer.get("message") or ""))
         return RefundResult(ok=False, message=_error_message(response, answer))
-
-
-def _json(response: httpx.Response) -> dict:
-    try:
-        answer = response.json()
-    except ValueError:
-        return {}
-    return answer if isinstance(answer, dict) else {}
 
 
 def _error_message(response: httpx.Response, answer: dict) -> str:
@@ -133,7 +118,7 @@ def _error_message(response: httpx.Response, answer: dict) -> str:
 
 
 def _charge_answer(response: httpx.Response) -> ChargeResult:
-    answer = _json(response)
+    answer = json_object(response)
     if response.status_code == 200 and str(answer.get("approved")) == "1":
         card = answer.get("card") or {}
         return ChargeResult(

@@ -23,14 +23,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from app.integrations.payments import (
-    DEFAULT_TIMEOUT_SECONDS,
-    ChargeResult,
-    RefundResult,
-    dollars,
-    http_timeout,
-    unknown,
-)
+from app.integrations.payments import DEFAULT_TIMEOUT_SECONDS, ChargeResult, RefundResult, dollars, http_timeout, json_object, unknown
 
 SANDBOX_BASE_URL = "https://sandbox.forte.net/api/v3"
 LIVE_BASE_URL = "https://api.forte.net/v3"
@@ -80,7 +73,7 @@ class ForteGateway:
             return unknown(f"No answer from Forte ({type(error).__name__}).")
         if response.status_code >= 500:
             return unknown(f"Forte answered HTTP {response.status_code}.")
-        return _transaction_result(_json(response), http_status=response.status_code)
+        return _transaction_result(json_object(response), http_status=response.status_code)
 
     def find_by_order_number(self, order_number: str) -> ChargeResult | None:
         try:
@@ -92,7 +85,7 @@ class ForteGateway:
         if response.status_code != 200:
             return unknown(f"Forte's transaction search answered HTTP {response.status_code}.")
         results = [
-            result for result in (_json(response).get("results") or [])
+            result for result in (json_object(response).get("results") or [])
             if result.get("order_number") == order_number and result.get("action", "sale") == "sale"
         ]
         if not results:
@@ -106,8 +99,8 @@ class ForteGateway:
             original = self._request("GET", f"{self._transactions_url}/{reference}")
             if original.status_code != 200:
                 return RefundResult(ok=False, message=f"Forte could not find transaction {reference}.")
-            authorization_code = (_json(original).get("authorization_code")
-                                  or (_json(original).get("response") or {}).get("authorization_code"))
+            authorization_code = (json_object(original).get("authorization_code")
+                                  or (json_object(original).get("response") or {}).get("authorization_code"))
             body = {
                 "action": "reverse",
                 "original_transaction_id": reference,
@@ -119,16 +112,8 @@ class ForteGateway:
             response = self._request("POST", self._transactions_url, json=body)
         except httpx.HTTPError as error:
             return RefundResult(ok=False, message=f"No answer from Forte ({type(error).__name__}).")
-        result = _transaction_result(_json(response), http_status=response.status_code)
+        result = _transaction_result(json_object(response), http_status=response.status_code)
         return RefundResult(ok=result.approved, reference=result.reference, message=result.message)
-
-
-def _json(response: httpx.Response) -> dict:
-    try:
-        answer = response.json()
-    except ValueError:
-        return {}
-    return answer if isinstance(answer, dict) else {}
 
 
 def _transaction_result(answer: dict, *, http_status: int) -> ChargeResult:

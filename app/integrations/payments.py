@@ -77,6 +77,16 @@ def dollars(amount_cents: int) -> float:
     return round(amount_cents / 100, 2)
 
 
+def json_object(response: httpx.Response) -> dict:
+    """The gateway's answer as a JSON object; {} for an empty, non-JSON or non-object body
+    (an HTML error page from a proxy, say), so callers read fields without guarding."""
+    try:
+        answer = response.json()
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
+
+
 def unknown(message: str) -> ChargeResult:
     return ChargeResult(outcome="unknown", message=message)
 
