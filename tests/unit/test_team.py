@@ -15,7 +15,7 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import AuditEvent, OutboxMessage, User, UserInvitation, UserSession
 from app.models.base import utcnow
-from app.services.access import accounts, api_keys, audit, team
+from app.services.access import accounts, api_keys, audit_trail, team
 from app.services.messaging import webhooks
 from app.services.network import pos_keys
 from app.services.settlement import batches as settlement, payout_settings, statements
@@ -257,7 +257,7 @@ def test_an_owner_changes_a_role_which_counts_from_the_next_call(make_operator):
     assert refused(team.list_team, sam).code == ErrorCode.forbidden  # the Actor still says owner; the database wins
     with read_session() as session:
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "team.role_changed")).one()
-    assert audit.changes_of(event) == {"role": ["owner", "staff"]}
+    assert audit_trail.changes_of(event) == {"role": ["owner", "staff"]}
 
 
 def test_the_last_owner_can_be_neither_demoted_nor_removed(make_operator):
@@ -378,7 +378,7 @@ OWNER_ONLY = {
     "see the team": lambda n, s: team.list_team(s),
     "change roles": lambda n, s: team.change_role(s, s.user_id, "owner"),
     "remove team members": lambda n, s: team.remove_member(s, n["owner_user_id"]),
-    "read the audit trail": lambda n, s: audit.list_events(s),
+    "read the audit trail": lambda n, s: audit_trail.list_events(s),
 }
 
 
@@ -418,7 +418,7 @@ def test_the_same_calls_work_for_an_owner(staffed_network):  # noqa: ANN001
     assert webhooks.reveal_location_secret(owner, staffed_network["location_id"]).startswith("whsec_")
     assert statements.email_statements(owner, staffed_network["paid_batch"]) == 1
     assert len(team.list_team(owner).members) == 2
-    assert audit.list_events(owner).events
+    assert audit_trail.list_events(owner).events
 
 
 def test_a_counter_device_never_acts_as_an_owner(staffed_network):  # noqa: ANN001

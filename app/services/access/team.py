@@ -33,8 +33,8 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import Operator, User, UserInvitation, UserSession
 from app.models.base import utcnow
-from app.services.access import accounts, audit
-from app.services.core import crypto
+from app.services.access import accounts
+from app.services.core import audit, crypto
 from app.services.messaging import outbox
 from app.services.core.actor import Actor
 from app.services.network.device_emails import describe_duration

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 from app.db import read_session
 from app.models import Card, Item, Location, Operator, PosPayment, Redemption, RedemptionLine
 from app.models.base import utcnow
-from app.services.access import audit
+from app.services.core import audit
 from app.services.core import codes, events
 from app.services.messaging import notifications, webhooks
 from app.services.core.actor import Actor

@@ -25,7 +25,7 @@ from app.integrations.mail import InlineImage
 from app.integrations.qr import qr_png
 from app.models import Card, Operator, OutboxMessage
 from app.models.base import utcnow
-from app.services.access import audit
+from app.services.core import audit
 from app.services.core import codes, crypto, events
 from app.services.messaging import outbox
 from app.services.core.actor import Actor

@@ -26,7 +26,7 @@ from app.db import read_session, write_session
 from app.models import Card, LedgerEntry, Operator
 from app.models.base import utcnow
 from app.models.card import CARD_STATUSES, CHANNELS
-from app.services.access import audit
+from app.services.core import audit
 from app.services.core import codes, events
 from app.services.messaging import webhooks
 from app.services.core.actor import Actor

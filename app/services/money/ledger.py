@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import Card, LedgerEntry, Operator
 from app.models.base import utcnow
-from app.services.access import audit
+from app.services.core import audit
 from app.services.core import codes, crypto, events
 from app.services.messaging import webhooks
 from app.services.core.actor import Actor

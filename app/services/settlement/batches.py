@@ -46,7 +46,7 @@ from app.integrations import cpa005, nacha
 from app.integrations.fixed_width import BankFileError
 from app.models import BankFile, Location, Operator, PayoutBatch, PayoutLine, Redemption
 from app.models.base import utcnow
-from app.services.access import audit
+from app.services.core import audit
 from app.services.core import crypto, events
 from app.services.messaging import webhooks
 from app.services.network import locations

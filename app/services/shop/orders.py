@@ -30,7 +30,7 @@ from app.db import read_session, write_session
 from app.integrations.payments import ChargeResult
 from app.models import Card, Operator, Order, OrderLine
 from app.models.base import utcnow
-from app.services.access import audit
+from app.services.core import audit
 from app.services.core import events
 from app.services.messaging import card_emails, outbox, webhooks
 from app.services.money import ledger
