@@ -14,7 +14,6 @@ Rules this module keeps:
 from __future__ import annotations
 
 import html
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import update
@@ -32,7 +31,6 @@ from app.services.core.actor import Actor
 from app.services.counter.card_page import card_link, where_card_can_be_used
 from app.services.messaging.email_html import email_page
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.money.ledger import hash_link_token
 from app.services.core.money import format_cents
 
 KIND = "card_recipient"
@@ -225,10 +223,10 @@ def resend_recipient_email(operator_id: int, card_id: int) -> OutboxMessage:
 def rotate_card_link(actor: Actor, card_id: int) -> str:
     """Give the card a new link token and return it. The old link (and its QR code)
     stops working at once; queued emails still carrying it are withdrawn."""
-    link_token = secrets.token_urlsafe(24)
+    link_token = codes.new_link_token()
     with write_session() as session:
         card = _locked_card(session, actor.operator_id, card_id)
-        card.link_token_hash = hash_link_token(link_token)
+        card.link_token_hash = codes.hash_link_token(link_token)
         card.link_token_encrypted = crypto.encrypt(link_token)
         card.updated_at = utcnow()
         session.add(card)

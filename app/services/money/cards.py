@@ -31,7 +31,7 @@ from app.services.core import codes, events
 from app.services.messaging import webhooks
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.money.ledger import hash_code, hash_link_token
+from app.services.core.codes import hash_code, hash_link_token
 from app.services.core.money import format_cents
 
 MAX_PAGE = 100
