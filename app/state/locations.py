@@ -16,7 +16,7 @@ from app.services.messaging import webhooks
 from app.services.network import device_emails, devices, items, locations, pos_keys
 from app.services.settlement import batches as settlement
 from app.services.core.actor import Actor
-from app.services.network.device_emails import describe_duration
+from app.services.core.timefmt import describe_duration
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents, parse_amount
 from app.services.core.roles import OWNER

@@ -10,10 +10,9 @@ import reflex as rx
 
 from app.services.access import team
 from app.services.core import link_guard
-from app.services.network.device_emails import describe_duration
 from app.services.core.errors import GiftnetError
 from app.services.core.roles import ROLE_DESCRIPTIONS, ROLES, STAFF, role_label
-from app.services.core.timefmt import format_local_time
+from app.services.core.timefmt import describe_duration, format_local_time
 from app.state.client import client_ip
 from app.state.session import SessionState
 

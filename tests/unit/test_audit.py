@@ -19,8 +19,8 @@ from app.models.base import utcnow
 from app.services.access import accounts, api_keys, audit_trail
 from app.services.core import audit
 from app.services.counter import redemptions
-from app.services.messaging import card_emails, webhooks
-from app.services.money import ledger
+from app.services.messaging import webhooks
+from app.services.money import card_emails, ledger
 from app.services.network import devices, items, location_import, locations, pos_keys
 from app.services.reporting import daily_summary
 from app.services.settlement import batches as settlement, payout_settings

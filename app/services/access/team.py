@@ -37,11 +37,10 @@ from app.services.access import accounts
 from app.services.core import audit, crypto
 from app.services.messaging import outbox
 from app.services.core.actor import Actor
-from app.services.network.device_emails import describe_duration
 from app.services.messaging.email_html import email_page
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.roles import OWNER, REMOVED, ROLE_DESCRIPTIONS, ROLES, require_owner, role_label
-from app.services.core.timefmt import format_local_time
+from app.services.core.timefmt import describe_duration, format_local_time
 from app.services.core.validation import normalize_email, required_text
 from app.settings import get_settings
 
