@@ -23,7 +23,7 @@ from app.services.messaging import webhooks
 from app.services.money import card_emails, ledger
 from app.services.network import devices, items, location_import, locations, pos_keys
 from app.services.reporting import daily_summary
-from app.services.settlement import batches as settlement, payout_settings
+from app.services.settlement import bank_files, batches, payout_settings
 from app.services.shop import orders, shop_settings
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -399,15 +399,15 @@ def test_a_payout_batch_created_exported_and_paid_leaves_one_event_each(make_ope
     redeem_at(us.owner, us.checking, 2000)
     trail = Trail()
 
-    payout = settlement.create_payout(us.owner.actor, through=utcnow())
+    payout = batches.create_payout(us.owner.actor, through=utcnow())
     created = trail.one()
-    bank_file = settlement.export_bank_file(us.owner.actor, payout.batch.id, "nacha")
+    bank_file = bank_files.export_bank_file(us.owner.actor, payout.batch.id, "nacha")
     exported = trail.one()
-    settlement.export_bank_file(us.owner.actor, payout.batch.id, "nacha")  # the same stored file again
+    bank_files.export_bank_file(us.owner.actor, payout.batch.id, "nacha")  # the same stored file again
     trail.none()
-    settlement.mark_paid(us.owner.actor, payout.batch.id)
+    batches.mark_paid(us.owner.actor, payout.batch.id)
     paid = trail.one()
-    assert refused(settlement.cancel_payout, us.owner.actor, payout.batch.id).code == ErrorCode.conflict
+    assert refused(batches.cancel_payout, us.owner.actor, payout.batch.id).code == ErrorCode.conflict
 
     trail.none()
     assert [(e.action, e.target_id) for e in (created, exported, paid)] == [
@@ -420,14 +420,14 @@ def test_a_payout_batch_created_exported_and_paid_leaves_one_event_each(make_ope
 def test_a_cancelled_payout_is_recorded_and_a_failed_batch_is_not(make_operator):
     us = us_network(make_operator)
     trail = Trail()
-    assert refused(settlement.create_payout, us.owner.actor, through=utcnow()).code == ErrorCode.conflict
+    assert refused(batches.create_payout, us.owner.actor, through=utcnow()).code == ErrorCode.conflict
     trail.none()
 
     redeem_at(us.owner, us.checking, 2000)
     trail = Trail()
-    payout = settlement.create_payout(us.owner.actor, through=utcnow())
+    payout = batches.create_payout(us.owner.actor, through=utcnow())
     trail.one()
-    settlement.cancel_payout(us.owner.actor, payout.batch.id)
+    batches.cancel_payout(us.owner.actor, payout.batch.id)
 
     cancelled = trail.one()
     assert (cancelled.action, changes(cancelled)) == ("payout.cancelled", {"status": ["draft", "cancelled"]})

@@ -18,7 +18,7 @@ from app.models.base import utcnow
 from app.services.access import accounts, api_keys, audit_trail, team
 from app.services.messaging import webhooks
 from app.services.network import pos_keys
-from app.services.settlement import batches as settlement, payout_settings, statements
+from app.services.settlement import bank_files, batches, payout_settings, statements
 from app.services.shop import shop_settings
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -338,10 +338,10 @@ def staffed_network(make_operator):  # noqa: ANN001
     network = us_network(make_operator, "Main Street Alliance")
     owner = network.owner
     redeem_at(owner, network.checking, 2500)
-    paid = settlement.create_payout(owner.actor, utcnow())
-    settlement.mark_paid(owner.actor, paid.batch.id)
+    paid = batches.create_payout(owner.actor, utcnow())
+    batches.mark_paid(owner.actor, paid.batch.id)
     redeem_at(owner, network.savings, 1200)
-    draft = settlement.create_payout(owner.actor, utcnow())
+    draft = batches.create_payout(owner.actor, utcnow())
     joined = join(owner, "sam@example.com")
     return {
         "owner": owner,
@@ -366,10 +366,10 @@ OWNER_ONLY = {
     "revoke POS keys": lambda n, s: pos_keys.revoke_pos_key(s, n["pos_key_id"]),
     "add webhook endpoints": lambda n, s: webhooks.create_endpoint(s, "https://example.com/hook"),
     "see webhook signing secrets": lambda n, s: webhooks.reveal_location_secret(s, n["location_id"]),
-    "create payouts": lambda n, s: settlement.create_payout(s, utcnow()),
-    "download bank files": lambda n, s: settlement.export_bank_file(s, n["draft_batch"], "nacha"),
-    "mark payouts paid": lambda n, s: settlement.mark_paid(s, n["draft_batch"]),
-    "cancel payouts": lambda n, s: settlement.cancel_payout(s, n["draft_batch"]),
+    "create payouts": lambda n, s: batches.create_payout(s, utcnow()),
+    "download bank files": lambda n, s: bank_files.export_bank_file(s, n["draft_batch"], "nacha"),
+    "mark payouts paid": lambda n, s: batches.mark_paid(s, n["draft_batch"]),
+    "cancel payouts": lambda n, s: batches.cancel_payout(s, n["draft_batch"]),
     "send payout statements": lambda n, s: statements.email_statements(s, n["paid_batch"]),
     "send payout statements ": lambda n, s: statements.email_statement(s, n["paid_batch"], n["location_id"]),
     "invite people to the team": lambda n, s: team.invite(s, "friend@example.com", "owner"),
@@ -424,7 +424,7 @@ def test_the_same_calls_work_for_an_owner(staffed_network):  # noqa: ANN001
 def test_a_counter_device_never_acts_as_an_owner(staffed_network):  # noqa: ANN001
     device = Actor(staffed_network["owner"].operator.id, device_id=1, location_id=staffed_network["location_id"],
                    channel="device")
-    assert refused(settlement.create_payout, device, utcnow()).code == ErrorCode.forbidden
+    assert refused(batches.create_payout, device, utcnow()).code == ErrorCode.forbidden
 
 
 # --- tenancy --------------------------------------------------------------------------------
