@@ -30,7 +30,7 @@ from sqlmodel import select
 from app.db import read_session
 from app.models import Card, CardActivity, LedgerEntry, Location
 from app.models.base import utcnow
-from app.services.reporting import rollups
+from app.services.reporting import rollup_fold, rollups
 
 BREAKAGE_HISTORY_DAYS = 365
 MAX_CHART_DAYS = 366
@@ -114,7 +114,7 @@ def days_period(first: date, last: date, timezone: str) -> tuple[datetime, datet
 
 def period_figures(operator_id: int, start: datetime, end: datetime) -> PeriodFigures:
     """Sold, topped up and redeemed (net of voids) in [start, end): rollup days + live rest."""
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         by_kind = rollups.totals(session, operator_id, _utc(start), _utc(end), ("kind",),
                                  ("issue", "topup", "redeem", "void"))
@@ -172,7 +172,7 @@ def expected_breakage(operator_id: int, now: datetime | None = None) -> Breakage
 def _loaded_before(operator_id: int, cutoff: datetime) -> int:
     """Value loaded (issue + top-up) on the operator's cards issued before cutoff: the folded
     part from card activity, the rows beyond the watermark live."""
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         current = rollups.view(session, operator_id)
         folded = session.exec(
@@ -219,7 +219,7 @@ def daily_series(operator_id: int, first: date, last: date, timezone: str) -> li
     if (last - first).days + 1 > MAX_CHART_DAYS:
         first = last - timedelta(days=MAX_CHART_DAYS - 1)
     days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         current = rollups.view(session, operator_id)
         by_day = rollups.daily_totals(session, operator_id, first, last, timezone, current)
@@ -285,7 +285,7 @@ def _daily_series_from_ledger(operator_id: int, days: list[date], timezone: str)
 
 def redeemed_by_location(operator_id: int, start: datetime, end: datetime) -> list[LocationRedeemed]:
     """Redeemed value (net of voids) per location in [start, end), largest first."""
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         found = rollups.totals(session, operator_id, _utc(start), _utc(end), ("location_id", "kind"), ("redeem", "void"))
         names = dict(session.exec(select(Location.id, Location.name).where(

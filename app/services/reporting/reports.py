@@ -23,7 +23,7 @@ from sqlmodel import select
 
 from app.db import read_session
 from app.models import LedgerEntry, Operator
-from app.services.reporting import rollups
+from app.services.reporting import rollup_fold, rollups
 from app.models.base import utcnow
 from app.services.core.errors import ErrorCode, GiftnetError
 
@@ -94,7 +94,7 @@ def summary(operator_id: int, raw_from: str | None = None, raw_to: str | None = 
         if operator is None:
             raise GiftnetError(ErrorCode.not_found, "This operator does not exist.")
     start, end = resolve_period(operator.timezone, raw_from, raw_to)
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         current = rollups.view(session, operator_id)
         by_kind = {key[0]: (cents, count)
@@ -206,7 +206,7 @@ def _utc(moment: datetime) -> datetime:
 def sales_by_channel(operator_id: int, start: datetime, end: datetime) -> list[ChannelSales]:
     """New cards (by the card's channel) and top-ups (by who loaded them: an order is the
     shop, an API key the API, anything else the dashboard) in [start, end)."""
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         rows = [(channel, kind, count, cents) for (channel, kind), (count, cents) in rollups.totals(
             session, operator_id, _utc(start), _utc(end), ("channel", "kind"), rollups.SALES_KINDS).items()]
@@ -223,7 +223,7 @@ def _redeemed_grouped(operator_id: int, start: datetime, end: datetime, *, by_de
     from app.models import Device, Location
 
     dims = ("location_id", "device_id", "kind") if by_device else ("location_id", "kind")
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         found = rollups.totals(session, operator_id, _utc(start), _utc(end), dims, ("redeem", "void"))
         locations = dict(session.exec(select(Location.id, Location.name).where(
@@ -290,7 +290,7 @@ def dormant_cards(operator_id: int, months: int, page: int = 1, page_size: int =
     cutoff = _utc(now or utcnow()) - timedelta(days=30 * months)
     page = max(1, page)
     offset = (page - 1) * page_size
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         current = rollups.view(session, operator_id)
         moved = select(LedgerEntry.card_id).where(LedgerEntry.operator_id == operator_id,
