@@ -332,3 +332,30 @@ def unfolded_rows(session: Session, operator_id: int, watermark: int, cap: int) 
     beyond = select(LedgerEntry.id).where(LedgerEntry.operator_id == operator_id, LedgerEntry.id > watermark).limit(
         cap + 1).subquery()
     return int(session.exec(select(func.count()).select_from(beyond)).one())
+
+
+@dataclass(frozen=True)
+class Movements:
+    """What a period's ledger rows did, as every screen and report names it: sold (`issue`
+    rows), topped up (`topup`), redeemed (`redeem` rows net of their `void` rows, positive)."""
+
+    sold_count: int = 0
+    sold_cents: int = 0
+    topup_count: int = 0
+    topup_cents: int = 0
+    redeemed_cents: int = 0  # net of voids
+    redemption_count: int = 0
+
+
+def movements(by_kind: dict[tuple, tuple[int, int]]) -> Movements:
+    """`Movements` from `totals(..., dims=("kind",))`: (count, cents) per (kind,)."""
+
+    def count(kind: str) -> int:
+        return by_kind.get((kind,), (0, 0))[0]
+
+    def cents(kind: str) -> int:
+        return by_kind.get((kind,), (0, 0))[1]
+
+    return Movements(sold_count=count("issue"), sold_cents=cents("issue"), topup_count=count("topup"),
+                     topup_cents=cents("topup"), redeemed_cents=-(cents("redeem") + cents("void")),
+                     redemption_count=count("redeem"))

@@ -29,10 +29,10 @@ from app.models.base import utcnow
 from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.settlement import payout_settings
 from app.services.settlement.batches import LIVE_STATUSES, batch_lines, batch_or_404, move_batch, refuse_move
-from app.services.settlement.payables import operator_or_404
 
 BANK_FILE_FORMATS = ("nacha", "cpa005")
 EXPORT_ATTEMPTS = 3

@@ -33,6 +33,7 @@ from app.services.core import audit, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents
+from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.messaging import webhooks
 from app.services.network import locations
@@ -44,7 +45,6 @@ from app.services.settlement.payables import (
     bank_details_problem,
     by_location_name,
     choose_effective_date,
-    operator_or_404,
     owed_by_location,
     payable_conditions,
     payable_line,

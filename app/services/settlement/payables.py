@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, literal_column
@@ -33,6 +33,7 @@ from app.db import read_session
 from app.models import Location, Operator, PayoutBatch, PayoutLine, Redemption
 from app.models.base import utcnow
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.operators import operator_or_404
 from app.services.core.validation import aba_routing_is_valid
 from app.services.network import locations
 
@@ -155,16 +156,7 @@ class PayableLine:
     bank_summary: str  # "US checking •••• 6789 (routing 011000015)"; never the account number
 
     def as_dict(self) -> dict:
-        return {
-            "location_id": self.location_id,
-            "location_name": self.location_name,
-            "redemption_count": self.redemption_count,
-            "gross_cents": self.gross_cents,
-            "commission_bps": self.commission_bps,
-            "commission_cents": self.commission_cents,
-            "net_cents": self.net_cents,
-            "bank_summary": self.bank_summary,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -178,13 +170,7 @@ class SkippedLocation:
     reason: str
 
     def as_dict(self) -> dict:
-        return {
-            "location_id": self.location_id,
-            "location_name": self.location_name,
-            "redemption_count": self.redemption_count,
-            "gross_cents": self.gross_cents,
-            "reason": self.reason,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -197,21 +183,13 @@ class Payables:
     lines: list[PayableLine]
     skipped: list[SkippedLocation]
 
-    @property
-    def total_gross_cents(self) -> int:
-        return sum(line.gross_cents for line in self.lines)
+    def _sum(self, figure: str) -> int:
+        return sum(getattr(line, figure) for line in self.lines)
 
-    @property
-    def total_commission_cents(self) -> int:
-        return sum(line.commission_cents for line in self.lines)
-
-    @property
-    def total_net_cents(self) -> int:
-        return sum(line.net_cents for line in self.lines)
-
-    @property
-    def redemption_count(self) -> int:
-        return sum(line.redemption_count for line in self.lines)
+    total_gross_cents = property(lambda self: self._sum("gross_cents"))
+    total_commission_cents = property(lambda self: self._sum("commission_cents"))
+    total_net_cents = property(lambda self: self._sum("net_cents"))
+    redemption_count = property(lambda self: self._sum("redemption_count"))
 
     def as_dict(self) -> dict:
         return {
@@ -225,20 +203,6 @@ class Payables:
             "total_net_cents": self.total_net_cents,
             "redemption_count": self.redemption_count,
         }
-
-
-def operator_or_404(session: Session, operator_id: int, *, lock: bool = False) -> Operator:
-    """The operator's row (with `lock`, held against a second batch creation); not_found when missing."""
-    statement = select(Operator).where(Operator.id == operator_id)
-    if lock:
-        # PostgreSQL: one batch creation at a time per operator (SQLite's BEGIN IMMEDIATE
-        # already is). NO KEY UPDATE, so that redemptions and ledger rows, whose foreign
-        # keys share-lock this row, are never blocked by it (or deadlock with it).
-        statement = statement.with_for_update(key_share=True)
-    operator = session.exec(statement).first()
-    if operator is None:
-        raise GiftnetError(ErrorCode.not_found, "This operator does not exist.")
-    return operator
 
 
 def payable_conditions(operator_id: int, start: datetime | None, end: datetime) -> list:
