@@ -120,6 +120,20 @@ def service_packages() -> list[str]:
     return re.findall(r"^- (\w+):", docstring, flags=re.MULTILINE)
 
 
+def service_package(module: str) -> str | None:
+    """The services package a module belongs to (app.services.money.cards -> money), else None."""
+    parts = module.split(".")
+    return parts[2] if len(parts) >= 3 and parts[:2] == ["app", "services"] else None
+
+
+def cross_package_imports() -> list[tuple[Import, str, str]]:
+    """(the import, its package, the package it names) for every import from one services package
+    into another."""
+    return [(found, importer, named) for found, target in app_imports_of("app.services")
+            if (importer := service_package(found.importer)) and (named := service_package(target))
+            and importer != named]
+
+
 def listed(violations: list) -> str:
     return "\n".join(str(violation) for violation in violations)
 
@@ -181,15 +195,25 @@ def test_the_docstring_lists_every_services_package_once():
 def test_each_services_package_imports_only_the_packages_before_it():
     order = service_packages()
     rank = {package: index for index, package in enumerate(order)}
-    violations = []
-    for found, target in app_imports_of("app.services"):
-        importer_parts, target_parts = found.importer.split("."), target.split(".")
-        if len(importer_parts) < 3 or len(target_parts) < 3 or target_parts[1] != "services":
-            continue
-        importer_package, target_package = importer_parts[2], target_parts[2]
-        if importer_package != target_package and rank[target_package] > rank[importer_package]:
-            violations.append(f"{found} ({importer_package} comes before {target_package} in {', '.join(order)})")
+    violations = [f"{found} ({importer} comes before {named} in {', '.join(order)})"
+                  for found, importer, named in cross_package_imports() if rank[named] > rank[importer]]
     assert not violations, listed(violations)
+
+
+def test_each_services_package_says_which_packages_it_imports():
+    """Its docstring's "Imports from services: ..." names exactly the other packages it imports."""
+    imported: dict[str, set[str]] = {package: set() for package in service_packages()}
+    for _found, importer, named in cross_package_imports():
+        imported[importer].add(named)
+    for package in service_packages():
+        docstring = ast.get_docstring(ast.parse((APP / "services" / package / "__init__.py").read_text(
+            encoding="utf-8"))) or ""
+        said = re.search(r"^Imports from services: (.*)\.$", docstring, flags=re.MULTILINE)
+        assert said, f"app/services/{package}/__init__.py does not say what it imports"
+        named = set() if said.group(1).startswith("nothing") else {name.strip() for name in said.group(1).split(",")}
+        assert named == imported[package], (
+            f"app/services/{package}/__init__.py says it imports {sorted(named)}, the code imports "
+            f"{sorted(imported[package])}")
 
 
 def _module_graph() -> dict[str, set[str]]:
