@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from app.services.counter import pos_payments
 from app.services.messaging import outbox, webhooks
-from app.services.reporting import daily_summary, rollups
+from app.services.reporting import daily_summary, rollup_fold
 from app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def jobs() -> list[Callable[[], Awaitable[None]]]:
     without one, emails stay in the outbox for the dashboard)."""
     loops: list[Callable[[], Awaitable[None]]] = [
         webhooks.deliver_forever, expire_pos_payments_forever, daily_summary.send_forever,
-        rollups.fold_forever,  # ledger rollups for the dashboard and reports (claims by watermark)
+        rollup_fold.fold_forever,  # ledger rollups for the dashboard and reports (claims by watermark)
     ]
     if get_settings().smtp_url:
         loops.insert(0, outbox.deliver_forever)

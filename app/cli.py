@@ -103,7 +103,7 @@ def _issue_card(args: argparse.Namespace) -> int:
 
 def _check_ledger(_args: argparse.Namespace) -> int:
     from app.services.money.ledger import check_ledger
-    from app.services.reporting.rollups import check_rollups
+    from app.services.reporting.rollup_fold import check_rollups
 
     mismatches, rollup_mismatches = check_ledger(), check_rollups()
     if not mismatches:

@@ -76,7 +76,7 @@ def run(events: int) -> None:
     from app.db import write_session
     from app.migrations import migrate
     from app.models.base import utcnow
-    from app.services.access import accounts, audit
+    from app.services.access import accounts, audit_trail
     from app.services.core.actor import Actor
 
     migrate()
@@ -91,22 +91,22 @@ def run(events: int) -> None:
     print(f"seeded {events:,} events in {time.perf_counter() - started:.1f} s")
 
     owner = Actor(alpha.id, user_id=alpha_owner.id)
-    deep = audit.list_events(owner, limit=200)
+    deep = audit_trail.list_events(owner, limit=200)
     for _ in range(49):
-        deep = audit.list_events(owner, limit=200, cursor=deep.next_cursor)
+        deep = audit_trail.list_events(owner, limit=200, cursor=deep.next_cursor)
     now = utcnow()
     readings = {
-        "first page (50)": lambda: audit.list_events(owner),
-        "page 10,000 rows deep": lambda: audit.list_events(owner, cursor=deep.next_cursor),
-        "action family card.": lambda: audit.list_events(owner, action="card."),
-        "one action (payout.paid)": lambda: audit.list_events(owner, action="payout.paid"),
-        "a family only the other has": lambda: audit.list_events(owner, action="location."),
-        "an action only the other has": lambda: audit.list_events(owner, action="card.unfrozen"),
-        "one actor (an API key)": lambda: audit.list_events(owner, who="API key gk_bench0000…"),
-        "a day, three days back": lambda: audit.list_events(owner, since=now - timedelta(days=4),
+        "first page (50)": lambda: audit_trail.list_events(owner),
+        "page 10,000 rows deep": lambda: audit_trail.list_events(owner, cursor=deep.next_cursor),
+        "action family card.": lambda: audit_trail.list_events(owner, action="card."),
+        "one action (payout.paid)": lambda: audit_trail.list_events(owner, action="payout.paid"),
+        "a family only the other has": lambda: audit_trail.list_events(owner, action="location."),
+        "an action only the other has": lambda: audit_trail.list_events(owner, action="card.unfrozen"),
+        "one actor (an API key)": lambda: audit_trail.list_events(owner, who="API key gk_bench0000…"),
+        "a day, three days back": lambda: audit_trail.list_events(owner, since=now - timedelta(days=4),
                                                             until=now - timedelta(days=3)),
-        "filter menus": lambda: audit.filter_choices(owner),
-        "has events": lambda: audit.has_events(owner),
+        "filter menus": lambda: audit_trail.filter_choices(owner),
+        "has events": lambda: audit_trail.has_events(owner),
     }
     for label, call in readings.items():
         print(f"{label:28s} {best_ms(call):8.1f} ms")

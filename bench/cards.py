@@ -35,7 +35,7 @@ from app.db import read_engine, write_engine  # noqa: E402
 from app.models import Card, Location, PayoutBatch, PayoutLine, Redemption  # noqa: E402
 from app.services.money import cards  # noqa: E402
 from app.services.network import locations
-from app.services.settlement import batches as settlement
+from app.services.settlement import payables
 
 TZ = "America/Toronto"
 CHUNK = 20_000
@@ -152,9 +152,9 @@ def queries(operator_id: int, location_id: int) -> list[tuple[str, object]]:
         found.append((f"count (<= 10,000): {name}", lambda chosen=chosen: cards.count_cards(operator_id, chosen)))
     found += [
         ("ids for a bulk action: status frozen", lambda: cards.matching_card_ids(operator_id, filters["status frozen"])),
-        ("location: owed now", lambda: settlement.location_payable(operator_id, location_id)),
+        ("location: owed now", lambda: payables.location_payable(operator_id, location_id)),
         ("location: redemptions page 1", lambda: locations.redemption_page(operator_id, location_id)),
-        ("location: payout lines page 1", lambda: settlement.location_payouts(operator_id, location_id)),
+        ("location: payout lines page 1", lambda: payables.location_payouts(operator_id, location_id)),
     ]
     return found
 

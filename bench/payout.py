@@ -16,10 +16,10 @@ answers, in a scratch database `giftnet_bench_<pid>`, dropped at the end):
 - bare SQL: the payables aggregate (`GROUP BY location_id` over unpaid completed
   redemptions) and the claim (`UPDATE redemption SET payout_batch_id ...`, rolled
   back), on the app's own engines;
-- service: `settlement.payables` (the preview), `settlement.create_payout` (claim,
-  lines, totals in one transaction), `settlement.export_bank_file(..., "nacha")`
+- service: `payables.payables` (the preview), `batches.create_payout` (claim,
+  lines, totals in one transaction), `bank_files.export_bank_file(..., "nacha")`
   (decrypt 10,000 accounts, write and store the file), downloading it again, and
-  `settlement.cancel_payout` (frees every redemption).
+  `batches.cancel_payout` (frees every redemption).
 Each figure is one run (a million-row UPDATE is not repeated for a median). Figures,
 not pass/fail; they move with the machine's load.
 """
@@ -46,7 +46,7 @@ from app.db import dispose_engines, read_engine, write_engine  # noqa: E402
 from app.models import Card, Location  # noqa: E402
 from app.services.access import accounts  # noqa: E402
 from app.services.core import crypto
-from app.services.settlement import batches as settlement, payout_settings
+from app.services.settlement import bank_files, batches, payables, payout_settings
 from app.services.core.actor import Actor  # noqa: E402
 
 NACHA_SETTINGS = {
@@ -175,21 +175,21 @@ def bench_backend(backend: str, url: str, location_count: int, redemption_count:
     report("bare SQL: payables aggregate", seconds, f"{groups:,} location groups")
     claimed, seconds = timed(lambda: bare_claim(actor.operator_id, through, backend))
     report("bare SQL: claim UPDATE (rolled back)", seconds, f"{claimed:,} rows")
-    preview, seconds = timed(lambda: settlement.payables(actor.operator_id, through=through))
+    preview, seconds = timed(lambda: payables.payables(actor.operator_id, through=through))
     report("service: payables preview", seconds, f"{len(preview.lines):,} lines")
-    payout, create_seconds = timed(lambda: settlement.create_payout(actor, through=through))
+    payout, create_seconds = timed(lambda: batches.create_payout(actor, through=through))
     report("service: create_payout", create_seconds,
            f"{len(payout.lines):,} lines, {payout.batch.redemption_count:,} redemptions, "
            f"net ${payout.batch.total_net_cents / 100:,.2f}")
-    bank_file, export_seconds = timed(lambda: settlement.export_bank_file(actor, payout.batch.id, "nacha"))
+    bank_file, export_seconds = timed(lambda: bank_files.export_bank_file(actor, payout.batch.id, "nacha"))
     report("service: export_bank_file nacha", export_seconds,
            f"{len(bank_file.content.splitlines()):,} records, {len(bank_file.content) / 1e6:.2f} MB")
     report("  = batch + its NACHA file", create_seconds + export_seconds)
-    again, seconds = timed(lambda: settlement.export_bank_file(actor, payout.batch.id, "nacha"))
+    again, seconds = timed(lambda: bank_files.export_bank_file(actor, payout.batch.id, "nacha"))
     report("service: download again (stored)", seconds, "same bytes" if again.content == bank_file.content else "DIFFERENT")
-    _detail, seconds = timed(lambda: settlement.get_payout(actor.operator_id, payout.batch.id))
+    _detail, seconds = timed(lambda: batches.get_payout(actor.operator_id, payout.batch.id))
     report("service: get_payout (all lines)", seconds)
-    _cancelled, seconds = timed(lambda: settlement.cancel_payout(actor, payout.batch.id))
+    _cancelled, seconds = timed(lambda: batches.cancel_payout(actor, payout.batch.id))
     report("service: cancel_payout (frees all)", seconds)
     if preview.total_net_cents != payout.batch.total_net_cents:
         raise SystemExit(f"{backend}: the preview and the batch disagree")

@@ -36,7 +36,7 @@ from sqlalchemy import insert, text  # noqa: E402
 
 from app.db import write_engine  # noqa: E402
 from app.models import Card, Device, LedgerEntry, Location  # noqa: E402
-from app.services.reporting import activity, dashboard_figures, reports, rollups  # noqa: E402
+from app.services.reporting import activity, dashboard_figures, reports, rollup_fold  # noqa: E402
 
 TZ = "America/Toronto"
 CHUNK = 20_000
@@ -176,7 +176,7 @@ def bare(sql: str, params: dict) -> None:
 def fold_timed(operator_id: int) -> tuple[int, float, float]:
     """Fold everything; (rows, seconds, the longest write transaction in ms)."""
     longest = [0.0]
-    write_chunk = rollups.write_chunk
+    write_chunk = rollup_fold.write_chunk
 
     def timed(operator: int, chunk) -> bool:  # noqa: ANN001
         started = time.perf_counter()
@@ -185,13 +185,13 @@ def fold_timed(operator_id: int) -> tuple[int, float, float]:
         finally:
             longest[0] = max(longest[0], time.perf_counter() - started)
 
-    rollups.write_chunk = timed
+    rollup_fold.write_chunk = timed
     try:
         began = time.perf_counter()
-        rows = rollups.fold(operator_id, now=datetime.now(UTC) + rollups.FOLD_LAG + timedelta(seconds=1))
+        rows = rollup_fold.fold(operator_id, now=datetime.now(UTC) + rollup_fold.FOLD_LAG + timedelta(seconds=1))
         return rows, time.perf_counter() - began, longest[0] * 1000
     finally:
-        rollups.write_chunk = write_chunk
+        rollup_fold.write_chunk = write_chunk
 
 
 def add_tail(operator_id: int, card_id: int, rows: int) -> None:

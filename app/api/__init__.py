@@ -3,6 +3,9 @@
 Reflex mounts its own app at the root of this one, so the API owns everything under
 /api/v1: its middleware (body limit, access log), its error shape, and a fallback
 route so that unknown paths and methods answer in that shape too (added last).
+
+Routes only translate: they import the services (and models, db, settings), never the
+screens' state, pages or components.
 """
 
 from __future__ import annotations

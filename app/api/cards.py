@@ -32,7 +32,7 @@ from app.api.schemas import (
     parse_cursor,
 )
 from app.services.money import cards, ledger
-from app.services.messaging.card_emails import queue_recipient_email
+from app.services.money.card_emails import queue_recipient_email
 from app.services.money.card_lookup import lookup_card_by_code
 from app.services.core.validation import normalize_email
 

@@ -38,7 +38,7 @@ def idempotent_answer(
     Without a key the call simply runs. A failing call (any refusal or bug) stores
     nothing: the key is released and a retry runs again.
     """
-    key = idempotency.validated_key(raw_key)
+    key = idempotency.validated_key(raw_key, field="Idempotency-Key")
     if key is None:
         status, answer = work(None)
         return Response(_json(answer), status_code=status, media_type="application/json")

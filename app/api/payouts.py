@@ -1,8 +1,8 @@
 """/api/v1/payouts: payout batches paying the locations what their redemptions earned.
 
 Thin: parse, authorize (the key's operator scopes every call), call
-app/services/settlement/batches.py, translate its answer. Another operator's batch is "not
-found". A bank file is written once per batch and format; every download answers
+app/services/settlement (batches, bank_files), translate its answer. Another operator's
+batch is "not found". A bank file is written once per batch and format; every download answers
 the stored bytes.
 """
 
@@ -17,7 +17,7 @@ from app.api.auth import ApiCaller, api_caller
 from app.api.errors import error_responses
 from app.api.idempotent import IdempotencyKeyHeader, idempotent_answer
 from app.api.schemas import MAX_ID, StrictRequest, cursor_text, parse_cursor
-from app.services.settlement import batches as settlement, payout_settings
+from app.services.settlement import bank_files, batches, payout_settings
 from app.services.core.errors import ErrorCode, GiftnetError
 
 router = APIRouter(prefix="/payouts", tags=["payouts"])
@@ -145,7 +145,7 @@ class MarkPaidRequest(StrictRequest):
     email_statements: bool = Field(default=False, description="Email every location in the batch its statement.")
 
 
-def payout_answer(detail: settlement.PayoutDetail) -> PayoutAnswer:
+def payout_answer(detail: batches.PayoutDetail) -> PayoutAnswer:
     return PayoutAnswer.model_validate(detail.as_dict())
 
 
@@ -170,18 +170,18 @@ def list_payouts(
     limit: int = Query(default=25, ge=1, le=100),
     cursor: str | None = Query(default=None, max_length=32, description="`next_cursor` of the previous page."),
 ) -> PayoutList:
-    page = settlement.list_payouts(caller.operator_id, status=status, limit=limit, cursor=parse_cursor(cursor))
+    page = batches.list_payouts(caller.operator_id, status=status, limit=limit, cursor=parse_cursor(cursor))
     return PayoutList(
         data=_batches(caller.operator_id, page.batches),
         next_cursor=cursor_text(page.next_cursor),
     )
 
 
-def _batches(operator_id: int, batches: list) -> list[PayoutBatchAnswer]:
-    if not batches:
+def _batches(operator_id: int, found: list) -> list[PayoutBatchAnswer]:
+    if not found:
         return []
     currency = payout_settings.get_settings(operator_id).currency  # the operator's currency
-    return [PayoutBatchAnswer.model_validate(settlement.batch_as_dict(batch, currency)) for batch in batches]
+    return [PayoutBatchAnswer.model_validate(batches.batch_as_dict(batch, currency)) for batch in found]
 
 
 @router.post(
@@ -217,7 +217,7 @@ def create_payout(
 ) -> Response:
     def work(_ledger_key: str | None) -> tuple[int, PayoutAnswer]:
         try:
-            detail = settlement.create_payout(caller.actor, body.through, body.period_from, body.effective_date)
+            detail = batches.create_payout(caller.actor, body.through, body.period_from, body.effective_date)
         except OverflowError:  # a date at the very edge of the calendar (year 1 or 9999) in the operator's zone
             raise GiftnetError(ErrorCode.invalid_input, DATE_RANGE_MESSAGE, field="through") from None
         return 201, payout_answer(detail)
@@ -235,7 +235,7 @@ def create_payout(
     responses=error_responses(404, examples={404: [_NOT_FOUND]}),
 )
 def get_payout(payout_id: int = PayoutId, caller: ApiCaller = Depends(api_caller)) -> PayoutAnswer:
-    return payout_answer(settlement.get_payout(caller.operator_id, payout_id))
+    return payout_answer(batches.get_payout(caller.operator_id, payout_id))
 
 
 @router.get(
@@ -268,9 +268,9 @@ def bank_file(
     caller: ApiCaller = Depends(api_caller),
     file_format: Literal["nacha", "cpa005"] = Query(alias="format", description="The bank file format."),
 ) -> Response:
-    stored = settlement.export_bank_file(caller.actor, payout_id, file_format)
+    stored = bank_files.export_bank_file(caller.actor, payout_id, file_format)
     return Response(
-        settlement.bank_file_bytes(stored),
+        bank_files.bank_file_bytes(stored),
         media_type="text/plain; charset=us-ascii",
         headers={"Content-Disposition": f'attachment; filename="{stored.filename}"', "X-Content-SHA256": stored.sha256},
     )
@@ -305,7 +305,7 @@ def mark_paid(
     email_statements = bool(body and body.email_statements)
 
     def work(_ledger_key: str | None) -> tuple[int, PayoutAnswer]:
-        return 200, payout_answer(settlement.mark_paid(caller.actor, payout_id, email_statements=email_statements))
+        return 200, payout_answer(batches.mark_paid(caller.actor, payout_id, email_statements=email_statements))
 
     return idempotent_answer(request, caller, idempotency_key, body, work)
 
@@ -334,7 +334,7 @@ def cancel_payout(
     idempotency_key: str | None = IdempotencyKeyHeader,
 ) -> Response:
     def work(_ledger_key: str | None) -> tuple[int, PayoutAnswer]:
-        return 200, payout_answer(settlement.cancel_payout(caller.actor, payout_id))
+        return 200, payout_answer(batches.cancel_payout(caller.actor, payout_id))
 
     return idempotent_answer(request, caller, idempotency_key, None, work)
 

@@ -37,7 +37,7 @@ PaymentId = Path(ge=1, le=MAX_ID, description="The POS payment's id.", examples=
 def _payment_key(caller: PosCaller, raw_key: str | None) -> str | None:
     """A POS retry is recognized by the payment's own key column (POS keys are not operator API
     keys, so there is no idempotency record): scoped by POS key, of fixed length."""
-    key = idempotency.validated_key(raw_key)
+    key = idempotency.validated_key(raw_key, field="Idempotency-Key")
     if key is None:
         return None
     return f"pos-{caller.pos_key.id}-{hashlib.sha256(key.encode()).hexdigest()}"

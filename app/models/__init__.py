@@ -1,4 +1,7 @@
-"""Every table, imported here so that `SQLModel.metadata` (and Alembic) sees them all."""
+"""Every table, imported here so that `SQLModel.metadata` (and Alembic) sees them all.
+
+The models import nothing of the app but each other: no service, no screen, no route.
+"""
 
 from app.models.api_key import ApiKey
 from app.models.api_log import ApiRequestLog, IdempotencyRecord

@@ -6,8 +6,7 @@ import reflex as rx
 
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.pages.locations import back_to_locations
-from app.services.network.location_import import MAX_FILE_BYTES, MAX_ROWS
-from app.state.location_import import LocationImportState
+from app.state.location_import import UPLOAD_LIMITS, LocationImportState
 
 UPLOAD_ID = "import-upload"
 
@@ -53,7 +52,7 @@ def _upload_step() -> rx.Component:
                 size="4", weight="medium", id="import-file-name",
             ),
             rx.text(
-                f"UTF-8 CSV, up to {MAX_FILE_BYTES // (1024 * 1024)} MB and {MAX_ROWS:,} rows. Nothing is imported "
+                f"UTF-8 CSV, {UPLOAD_LIMITS}. Nothing is imported "
                 "before you see the check.",
                 size="2", color=rx.color("gray", 11),
             ),

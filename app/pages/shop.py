@@ -6,7 +6,6 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.layout import page_ready_marker
-from app.integrations.sandbox import TEST_CARDS
 from app.state.shop import SANDBOX_CARD_INPUT as _STATE_CARD_INPUT
 from app.state.shop import LineForm, ShopState
 
@@ -302,4 +301,4 @@ def embed_page() -> rx.Component:
     return _shop(compact=True)
 
 
-__all__ = ["SHOP_META", "TEST_CARDS", "embed_page", "shop_page"]
+__all__ = ["SHOP_META", "embed_page", "shop_page"]

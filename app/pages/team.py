@@ -8,8 +8,7 @@ import reflex as rx
 
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
 from app.pages.auth import _card, _field
-from app.services.core.roles import OWNER, ROLE_DESCRIPTIONS, STAFF
-from app.state.team import JoinState, TeamState
+from app.state.team import OWNER, OWNER_ROLE_TEXT, STAFF, STAFF_ROLE_TEXT, JoinState, TeamState
 
 
 def _notice(message: rx.Var, element_id: str) -> rx.Component:
@@ -54,8 +53,7 @@ def _invite_form() -> rx.Component:
                     width="100%",
                 ),
                 rx.text(
-                    rx.cond(TeamState.invite_role == OWNER, "Owners: " + ROLE_DESCRIPTIONS[OWNER] + ".",
-                            "Staff: " + ROLE_DESCRIPTIONS[STAFF] + "."),
+                    rx.cond(TeamState.invite_role == OWNER, OWNER_ROLE_TEXT, STAFF_ROLE_TEXT),
                     " The emailed link works for 3 days, once.",
                     size="2",
                     color=rx.color("gray", 11),

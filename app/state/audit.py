@@ -10,7 +10,7 @@ from datetime import date
 
 import reflex as rx
 
-from app.services.access import audit
+from app.services.access import audit_trail
 from app.services.reporting import dashboard_figures
 from app.services.core.errors import GiftnetError
 from app.services.core.timefmt import format_local_time
@@ -63,12 +63,12 @@ def _row(event, timezone: str) -> AuditRow:  # noqa: ANN001
         when=format_local_time(event.created_at, timezone),
         who=event.actor,
         action=event.action,
-        action_label=audit.action_label(event.action),
+        action_label=audit_trail.action_label(event.action),
         target=f"{event.target_type} #{event.target_id}" if event.target_id else event.target_type,
         summary=event.summary,
         ip=event.ip,
         changes=[AuditChange(field=name, before=_shown(pair[0]), after=_shown(pair[1]))
-                 for name, pair in audit.changes_of(event).items()
+                 for name, pair in audit_trail.changes_of(event).items()
                  if isinstance(pair, list) and len(pair) == 2],
     )
 
@@ -81,7 +81,7 @@ def _action_options(actions: list[str]) -> list[FilterOption]:
         families[action.split(".")[0]] = families.get(action.split(".")[0], 0) + 1
     options += [FilterOption(f"{family.replace('_', ' ').capitalize()}: all", f"{family}.")
                 for family, count in sorted(families.items()) if count > 1]
-    options += sorted((FilterOption(audit.action_label(action), action) for action in actions),
+    options += sorted((FilterOption(audit_trail.action_label(action), action) for action in actions),
                       key=lambda option: option.label.lower())
     return options
 
@@ -122,7 +122,7 @@ class AuditState(SessionState):
         actor = self._actor(who)
         self.error = ""
         try:
-            page = audit.list_events(actor, cursor=cursor, limit=PAGE_SIZE, **self._filters(who.timezone))
+            page = audit_trail.list_events(actor, cursor=cursor, limit=PAGE_SIZE, **self._filters(who.timezone))
         except ValueError as error:
             self.error = str(error) if "range" in str(error) else "Choose dates like 2026-11-28."
             self.rows, self.next_cursor = [], ""
@@ -137,10 +137,10 @@ class AuditState(SessionState):
 
     def _reload_choices(self, who) -> None:  # noqa: ANN001
         actor = self._actor(who)
-        choices = audit.filter_choices(actor)
+        choices = audit_trail.filter_choices(actor)
         self.action_options = _action_options(choices.actions)
         self.who_options = [FilterOption("Everyone", ALL)] + [FilterOption(label, label) for label in choices.actors]
-        self.has_events = audit.has_events(actor)
+        self.has_events = audit_trail.has_events(actor)
 
     @rx.event
     def load(self):
@@ -235,5 +235,5 @@ class AuditState(SessionState):
         except ValueError:
             self.error = "Fix the date range first."
             return None
-        text = audit.events_csv(self._actor(who), who.timezone, **filters)
+        text = audit_trail.events_csv(self._actor(who), who.timezone, **filters)
         return rx.download(data=text, filename="giftnet-audit-trail.csv", mime_type="text/csv")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.services.core import link_guard
-from app.services.counter import card_page
+from app.services.money import card_page
 from app.services.network import devices
 from app.services.money.cards import find_card_by_link_token
 from app.services.core.errors import GiftnetError

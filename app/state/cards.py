@@ -15,7 +15,7 @@ from sqlmodel import select
 from app.db import read_session
 from app.models import Card, Device, LedgerEntry, Location
 from app.services.core import codes
-from app.services.messaging import card_emails
+from app.services.money import card_emails
 from app.services.money import cards, ledger
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -442,7 +442,7 @@ class CardsState(KeysetPaging, SessionState):
             self.bulk_running = True
         actor = Actor(who.operator_id, user_id=who.user_id, role=who.role)
         try:
-            outcome = await asyncio.to_thread(cards.run_bulk_action, actor, action, card_ids)
+            outcome = await asyncio.to_thread(card_emails.run_bulk_action, actor, action, card_ids)
             refused = ""
         except GiftnetError as error:
             outcome, refused = None, error.message

@@ -19,7 +19,7 @@ import reflex as rx
 from app.services.core.actor import Actor
 from app.services.network.device_emails import send_activation_emails
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.network.location_import import MAX_FILE_BYTES, ImportResult, import_locations, template_csv
+from app.services.network.location_import import MAX_FILE_BYTES, MAX_ROWS, ImportResult, import_locations, template_csv
 from app.settings import get_settings
 from app.state.session import SessionState
 
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 TEMPLATE_FILENAME = "giftnet-locations-template.csv"
 MAX_ERROR_ROWS_SHOWN = 300
 PROGRESS_POLL_SECONDS = 0.25
+# What the page says a file may hold (the page imports the state, never the services).
+UPLOAD_LIMITS = f"up to {MAX_FILE_BYTES // (1024 * 1024)} MB and {MAX_ROWS:,} rows"
 
 
 @dataclass

@@ -14,9 +14,9 @@ from app.models.base import utcnow
 from app.services.counter import pos_payments, redemptions
 from app.services.messaging import webhooks
 from app.services.network import device_emails, devices, items, locations, pos_keys
-from app.services.settlement import batches as settlement
+from app.services.settlement import payables
 from app.services.core.actor import Actor
-from app.services.network.device_emails import describe_duration
+from app.services.core.timefmt import describe_duration
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents, parse_amount
 from app.services.core.roles import OWNER
@@ -916,7 +916,7 @@ class LocationMoneyState(KeysetPaging, SessionState):
             return rx.redirect("/login")
         zone = who.timezone
         try:
-            page = settlement.location_payouts(who.operator_id, self._location_id(), limit=PAYOUT_PAGE_SIZE,
+            page = payables.location_payouts(who.operator_id, self._location_id(), limit=PAYOUT_PAGE_SIZE,
                                                cursor=cursor)
         except GiftnetError:
             self.payout_rows, self.next_cursor = [], 0
@@ -939,7 +939,7 @@ class LocationMoneyState(KeysetPaging, SessionState):
         if who is None:
             return rx.redirect("/login")
         try:
-            owed = settlement.location_payable(who.operator_id, self._location_id())
+            owed = payables.location_payable(who.operator_id, self._location_id())
         except GiftnetError:
             self.payable, self.payout_rows, self.cursor_stack, self.next_cursor = PayableView(), [], [], 0
             return None

@@ -1,13 +1,14 @@
 """The Settlements screen: what each location is owed through a date, payout batches,
-their bank files, paid and cancelled. Every rule lives in app/services/settlement/batches.py;
-this state only formats its answers and keeps the screen's choices."""
+their bank files, paid and cancelled. Every rule lives in app/services/settlement/
+(payables, batches, bank_files); this state only formats its answers and keeps the
+screen's choices."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from app.services.reporting import dashboard_figures
-from app.services.settlement import batches as settlement
+from app.services.settlement import bank_files, batches, payables
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
@@ -16,7 +17,7 @@ from app.state.session import SessionState
 STATUS_LABELS = {"draft": "Draft", "exported": "Bank file downloaded", "paid": "Paid", "cancelled": "Cancelled"}
 
 
-def _line_row(line: settlement.PayableLine) -> dict[str, str]:
+def _line_row(line: payables.PayableLine) -> dict[str, str]:
     return {
         "location_id": str(line.location_id),
         "name": line.location_name,
@@ -28,7 +29,7 @@ def _line_row(line: settlement.PayableLine) -> dict[str, str]:
     }
 
 
-def _skipped_row(skipped: settlement.SkippedLocation) -> dict[str, str]:
+def _skipped_row(skipped: payables.SkippedLocation) -> dict[str, str]:
     return {
         "location_id": str(skipped.location_id),
         "name": skipped.location_name,
@@ -74,7 +75,7 @@ class SettlementsState(SessionState):
     def _preview(self, who) -> None:  # noqa: ANN001
         self.preview_lines, self.preview_skipped, self.preview_totals = [], [], {}
         try:
-            owed = settlement.payables(who.operator_id, self.through, self.from_date or None)
+            owed = payables.payables(who.operator_id, self.through, self.from_date or None)
         except GiftnetError as error:
             self.settlements_error = error.message
             return
@@ -91,7 +92,7 @@ class SettlementsState(SessionState):
         }
 
     def _load_batches(self, who) -> None:  # noqa: ANN001
-        page = settlement.list_payouts(who.operator_id, limit=50)
+        page = batches.list_payouts(who.operator_id, limit=50)
         self.more_batches = page.next_cursor is not None
         self.batches = [
             {
@@ -107,7 +108,7 @@ class SettlementsState(SessionState):
             for batch in page.batches
         ]
 
-    def _show_detail(self, detail: settlement.PayoutDetail, who) -> None:  # noqa: ANN001
+    def _show_detail(self, detail: batches.PayoutDetail, who) -> None:  # noqa: ANN001
         batch = detail.batch
         self.selected_id = batch.id
         self.detail = {
@@ -125,7 +126,7 @@ class SettlementsState(SessionState):
 
     def _load_detail(self, who) -> None:  # noqa: ANN001
         try:
-            self._show_detail(settlement.get_payout(who.operator_id, self.selected_id), who)
+            self._show_detail(batches.get_payout(who.operator_id, self.selected_id), who)
         except GiftnetError:
             self.selected_id, self.detail, self.detail_lines = 0, {}, []
 
@@ -161,7 +162,7 @@ class SettlementsState(SessionState):
             return self._not_an_owner()
         self.settlements_error, self.settlements_notice = "", ""
         try:
-            detail = settlement.create_payout(self._actor(who), self.through, self.from_date or None,
+            detail = batches.create_payout(self._actor(who), self.through, self.from_date or None,
                                               self.effective or None)
         except GiftnetError as error:
             self.settlements_error = error.message
@@ -193,13 +194,13 @@ class SettlementsState(SessionState):
             return self._not_an_owner()
         self.settlements_error, self.settlements_notice = "", ""
         try:
-            stored = settlement.export_bank_file(self._actor(who), self.selected_id, file_format)
+            stored = bank_files.export_bank_file(self._actor(who), self.selected_id, file_format)
         except GiftnetError as error:
             self.settlements_error = error.message
             return None
         self._load_detail(who)
         self._load_batches(who)
-        return rx.download(data=settlement.bank_file_bytes(stored), filename=stored.filename, mime_type="text/plain")
+        return rx.download(data=bank_files.bank_file_bytes(stored), filename=stored.filename, mime_type="text/plain")
 
     @rx.event
     def mark_paid(self):
@@ -208,7 +209,7 @@ class SettlementsState(SessionState):
             return self._not_an_owner()
         self.settlements_error, self.settlements_notice = "", ""
         try:
-            detail = settlement.mark_paid(self._actor(who), self.selected_id, email_statements=self.email_statements)
+            detail = batches.mark_paid(self._actor(who), self.selected_id, email_statements=self.email_statements)
         except GiftnetError as error:
             self.settlements_error = error.message
             return None
@@ -225,7 +226,7 @@ class SettlementsState(SessionState):
             return self._not_an_owner()
         self.settlements_error, self.settlements_notice = "", ""
         try:
-            detail = settlement.cancel_payout(self._actor(who), self.selected_id)
+            detail = batches.cancel_payout(self._actor(who), self.selected_id)
         except GiftnetError as error:
             self.settlements_error = error.message
             return None

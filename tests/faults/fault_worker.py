@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from app.db import read_session
 from app.services.counter import redemptions
-from app.services.settlement import batches as settlement
+from app.services.settlement import batches
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 
@@ -49,10 +49,10 @@ def payout(plan: dict) -> None:
     actor = Actor(plan["operator_id"], user_id=plan["user_id"])
     ready()
     for _ in range(plan["rounds"]):
-        for draft in settlement.list_payouts(plan["operator_id"], status="draft").batches:
-            settlement.cancel_payout(actor, draft.id)
+        for draft in batches.list_payouts(plan["operator_id"], status="draft").batches:
+            batches.cancel_payout(actor, draft.id)
         try:
-            settlement.create_payout(actor, plan["through"])
+            batches.create_payout(actor, plan["through"])
         except GiftnetError as error:
             if error.code != ErrorCode.conflict:  # "nothing to pay" only if a batch already holds it all
                 raise

@@ -31,7 +31,7 @@ from app.models import IdempotencyRecord, LedgerEntry, PayoutBatch, Redemption
 from app.models.base import utcnow
 from app.services.counter import redemptions
 from app.services.money import idempotency, ledger
-from app.services.settlement import batches as settlement
+from app.services.settlement import batches
 from app.services.core.errors import ErrorCode, GiftnetError
 
 KILL_ROUNDS = 3
@@ -118,24 +118,24 @@ def test_a_payout_batch_interrupted_by_a_kill_exists_whole_or_not_at_all(make_op
         kills += worker.kill_when(lambda: batch_count(owner.operator.id) >= target,  # noqa: B023
                                   extra_seconds=chance.uniform(0, 0.05))
         assert_money_is_consistent(owner.operator.id)
-        live = settlement.list_payouts(owner.operator.id, status="draft").batches
+        live = batches.list_payouts(owner.operator.id, status="draft").batches
         assert len(live) <= 1, (seed, [batch.id for batch in live])  # the cancel and the create never overlap
     assert kills == KILL_ROUNDS, seed
 
     start_worker(plan, tmp_path, job="payout").finish()  # run again to the end
 
     assert_money_is_consistent(owner.operator.id)
-    [batch] = settlement.list_payouts(owner.operator.id, status="draft").batches
+    [batch] = batches.list_payouts(owner.operator.id, status="draft").batches
     assert batch.total_gross_cents == sum(r.amount_cents for r in paid_here)
     assert batch.redemption_count == len(paid_here)
     with read_session() as session:
         held = {r.id for r in session.exec(select(Redemption).where(Redemption.payout_batch_id == batch.id))}
-        batches = session.exec(select(func.count(PayoutBatch.id)).where(
+        batch_total = session.exec(select(func.count(PayoutBatch.id)).where(
             PayoutBatch.operator_id == owner.operator.id)).one()
     assert held == {r.id for r in paid_here} and not held & {r.id for r in unbanked}
-    assert batches >= 2  # the kills left cancelled batches behind, and only those
+    assert batch_total >= 2  # the kills left cancelled batches behind, and only those
     with pytest.raises(GiftnetError) as nothing_left:
-        settlement.create_payout(owner.actor, through)  # a retry pays nobody twice
+        batches.create_payout(owner.actor, through)  # a retry pays nobody twice
     assert nothing_left.value.code == ErrorCode.conflict
 
 

@@ -16,13 +16,14 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import ApiKey, AuditEvent
 from app.models.base import utcnow
-from app.services.access import accounts, api_keys, audit
+from app.services.access import accounts, api_keys, audit_trail
+from app.services.core import audit
 from app.services.counter import redemptions
-from app.services.messaging import card_emails, webhooks
-from app.services.money import ledger
+from app.services.messaging import webhooks
+from app.services.money import card_emails, ledger
 from app.services.network import devices, items, location_import, locations, pos_keys
 from app.services.reporting import daily_summary
-from app.services.settlement import batches as settlement, payout_settings
+from app.services.settlement import bank_files, batches, payout_settings
 from app.services.shop import orders, shop_settings
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -398,15 +399,15 @@ def test_a_payout_batch_created_exported_and_paid_leaves_one_event_each(make_ope
     redeem_at(us.owner, us.checking, 2000)
     trail = Trail()
 
-    payout = settlement.create_payout(us.owner.actor, through=utcnow())
+    payout = batches.create_payout(us.owner.actor, through=utcnow())
     created = trail.one()
-    bank_file = settlement.export_bank_file(us.owner.actor, payout.batch.id, "nacha")
+    bank_file = bank_files.export_bank_file(us.owner.actor, payout.batch.id, "nacha")
     exported = trail.one()
-    settlement.export_bank_file(us.owner.actor, payout.batch.id, "nacha")  # the same stored file again
+    bank_files.export_bank_file(us.owner.actor, payout.batch.id, "nacha")  # the same stored file again
     trail.none()
-    settlement.mark_paid(us.owner.actor, payout.batch.id)
+    batches.mark_paid(us.owner.actor, payout.batch.id)
     paid = trail.one()
-    assert refused(settlement.cancel_payout, us.owner.actor, payout.batch.id).code == ErrorCode.conflict
+    assert refused(batches.cancel_payout, us.owner.actor, payout.batch.id).code == ErrorCode.conflict
 
     trail.none()
     assert [(e.action, e.target_id) for e in (created, exported, paid)] == [
@@ -419,14 +420,14 @@ def test_a_payout_batch_created_exported_and_paid_leaves_one_event_each(make_ope
 def test_a_cancelled_payout_is_recorded_and_a_failed_batch_is_not(make_operator):
     us = us_network(make_operator)
     trail = Trail()
-    assert refused(settlement.create_payout, us.owner.actor, through=utcnow()).code == ErrorCode.conflict
+    assert refused(batches.create_payout, us.owner.actor, through=utcnow()).code == ErrorCode.conflict
     trail.none()
 
     redeem_at(us.owner, us.checking, 2000)
     trail = Trail()
-    payout = settlement.create_payout(us.owner.actor, through=utcnow())
+    payout = batches.create_payout(us.owner.actor, through=utcnow())
     trail.one()
-    settlement.cancel_payout(us.owner.actor, payout.batch.id)
+    batches.cancel_payout(us.owner.actor, payout.batch.id)
 
     cancelled = trail.one()
     assert (cancelled.action, changes(cancelled)) == ("payout.cancelled", {"status": ["draft", "cancelled"]})
@@ -452,7 +453,7 @@ def test_the_trail_refuses_update_and_delete(owner, statement):
         audit.record(session, owner.actor, "settings.changed", summary="as it happened")
     with pytest.raises(Exception, match="append-only"), write_session() as session:
         session.execute(text(statement))
-    assert [event.summary for event in audit.list_events(owner.actor).events] == ["as it happened"]
+    assert [event.summary for event in audit_trail.list_events(owner.actor).events] == ["as it happened"]
 
 
 def test_secrets_are_masked_whatever_the_caller_passes(owner):
@@ -495,15 +496,15 @@ def record_many(actor: Actor, actions: list[str]) -> None:
 def test_pages_go_newest_first_by_keyset_and_end(owner):
     record_many(owner.actor, ["card.frozen"] * 5)
 
-    first = audit.list_events(owner.actor, limit=2)
-    second = audit.list_events(owner.actor, limit=2, cursor=first.next_cursor)
-    third = audit.list_events(owner.actor, limit=2, cursor=second.next_cursor)
+    first = audit_trail.list_events(owner.actor, limit=2)
+    second = audit_trail.list_events(owner.actor, limit=2, cursor=first.next_cursor)
+    third = audit_trail.list_events(owner.actor, limit=2, cursor=second.next_cursor)
 
     ids = [event.id for page in (first, second, third) for event in page.events]
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == 5
     assert third.next_cursor is None
-    assert refused(audit.list_events, owner.actor, cursor="³").field == "cursor"
-    assert refused(audit.list_events, owner.actor, limit=0).field == "limit"
+    assert refused(audit_trail.list_events, owner.actor, cursor="³").field == "cursor"
+    assert refused(audit_trail.list_events, owner.actor, limit=0).field == "limit"
 
 
 def test_filters_by_action_family_actor_target_and_dates(owner):
@@ -514,7 +515,7 @@ def test_filters_by_action_family_actor_target_and_dates(owner):
     now = utcnow()
 
     def actions(**filters) -> list[str]:
-        return [event.action for event in audit.list_events(owner.actor, **filters).events]
+        return [event.action for event in audit_trail.list_events(owner.actor, **filters).events]
 
     assert actions(action="card.") == ["card.frozen", "card.unfrozen", "card.frozen"]
     assert actions(action="card.frozen") == ["card.frozen", "card.frozen"]
@@ -523,8 +524,8 @@ def test_filters_by_action_family_actor_target_and_dates(owner):
     assert actions(target="card:1") == ["card.unfrozen"]
     assert actions(until=now - timedelta(hours=1)) == []
     assert len(actions(since=now - timedelta(hours=1), until=now + timedelta(seconds=1))) == 5
-    assert refused(audit.list_events, owner.actor, since=now, until=now - timedelta(days=1)).field == "since"
-    choices = audit.filter_choices(owner.actor)
+    assert refused(audit_trail.list_events, owner.actor, since=now, until=now - timedelta(days=1)).field == "since"
+    choices = audit_trail.filter_choices(owner.actor)
     assert choices.actions == ["api_key.created", "card.frozen", "card.unfrozen", "settings.changed"]
     assert choices.actors == sorted([owner.email, f"API key {key.prefix}…"], key=str.lower)
 
@@ -533,14 +534,14 @@ def test_the_menus_offer_actions_and_people_older_than_the_recent_window(owner, 
     record_many(owner.actor, ["payout.paid", "custom.thing"])
     device = Actor(owner.operator.id, channel="system")
     record_many(device, ["card.frozen"] * 3)
-    monkeypatch.setattr(audit, "CHOICES_WINDOW", 2)
+    monkeypatch.setattr(audit_trail, "CHOICES_WINDOW", 2)
 
-    choices = audit.filter_choices(owner.actor)
+    choices = audit_trail.filter_choices(owner.actor)
 
     assert choices.actions == ["card.frozen", "custom.thing", "payout.paid"]
     assert choices.actors == sorted([owner.email, "system"], key=str.lower)  # people: the window, the team
-    assert [event.action for event in audit.list_events(owner.actor, action="custom.").events] == ["custom.thing"]
-    assert audit.list_events(owner.actor, action="device.").events == []
+    assert [event.action for event in audit_trail.list_events(owner.actor, action="custom.").events] == ["custom.thing"]
+    assert audit_trail.list_events(owner.actor, action="device.").events == []
 
 
 def test_one_operator_never_sees_anothers_events(make_operator):
@@ -548,20 +549,20 @@ def test_one_operator_never_sees_anothers_events(make_operator):
     record_many(alpha.actor, ["card.frozen", "settings.changed"])
     api_keys.create_api_key(alpha.operator.id, "Alpha's key", user_id=alpha.user.id)
 
-    assert audit.list_events(beta.actor).events == []
-    assert audit.list_events(beta.actor, action="card.").events == []
-    assert audit.filter_choices(beta.actor) == audit.FilterChoices(actions=[], actors=[beta.email])
-    assert not audit.has_events(beta.actor) and audit.has_events(alpha.actor)
-    assert audit.events_csv(beta.actor, "America/Toronto").count("\n") == 1  # the header alone
-    alpha_first = audit.list_events(alpha.actor).events[-1].id
-    assert audit.list_events(beta.actor, cursor=alpha_first + 1).events == []
-    assert len(audit.list_events(alpha.actor).events) == 3
+    assert audit_trail.list_events(beta.actor).events == []
+    assert audit_trail.list_events(beta.actor, action="card.").events == []
+    assert audit_trail.filter_choices(beta.actor) == audit_trail.FilterChoices(actions=[], actors=[beta.email])
+    assert not audit_trail.has_events(beta.actor) and audit_trail.has_events(alpha.actor)
+    assert audit_trail.events_csv(beta.actor, "America/Toronto").count("\n") == 1  # the header alone
+    alpha_first = audit_trail.list_events(alpha.actor).events[-1].id
+    assert audit_trail.list_events(beta.actor, cursor=alpha_first + 1).events == []
+    assert len(audit_trail.list_events(alpha.actor).events) == 3
 
 
 def test_the_csv_has_local_times_and_defuses_spreadsheet_formulas(owner):
     with write_session() as session:
         audit.record(session, owner.actor, "location.updated", summary="=HYPERLINK(\"http://evil\")")
-    lines = audit.events_csv(owner.actor, "America/Toronto").splitlines()
+    lines = audit_trail.events_csv(owner.actor, "America/Toronto").splitlines()
     assert lines[0].startswith("id,when (America/Toronto),who,action")
     assert owner.email in lines[1] and "'=HYPERLINK" in lines[1]
 
@@ -577,4 +578,4 @@ def test_unknown_api_key_or_user_labels_still_name_the_actor(owner):
 def test_an_invalid_action_name_is_refused(owner):
     with pytest.raises(ValueError), write_session() as session:
         audit.record(session, owner.actor, "")
-    assert isinstance(refused(audit.list_events, owner.actor, limit=500), GiftnetError)
+    assert isinstance(refused(audit_trail.list_events, owner.actor, limit=500), GiftnetError)

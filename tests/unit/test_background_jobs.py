@@ -33,8 +33,8 @@ from app.models import DailySummary, Operator, OutboxMessage, PosPayment, User, 
 from app.models.base import utcnow
 from app.services.core import events
 from app.services.counter import pos_payments
-from app.services.messaging import card_emails, webhooks
-from app.services.money import ledger
+from app.services.messaging import webhooks
+from app.services.money import card_emails, ledger
 from app.services.network import pos_keys
 from app.services.reporting import daily_summary
 from app.services.core.actor import Actor

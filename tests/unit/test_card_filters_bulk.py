@@ -15,7 +15,7 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import AuditEvent, Card, OutboxMessage
 from app.services.core import events
-from app.services.money import cards, ledger
+from app.services.money import card_emails, cards, ledger
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 
@@ -182,7 +182,7 @@ def test_a_bulk_action_never_touches_another_operators_cards_even_by_id(network)
     assert (outcome.changed_ids, outcome.not_found) == ([ids["api_20"]], 2)
     assert outcome.summary == "1 frozen, 2 not found"
     assert cards.unfreeze_cards(first.actor, theirs).summary == "0 unfrozen, 2 not found"
-    resent = cards.resend_card_emails(first.actor, theirs)
+    resent = card_emails.resend_card_emails(first.actor, theirs)
     assert (resent.changed, resent.not_found) == (0, 2)
     with read_session() as session:
         statuses = dict(session.exec(select(Card.id, Card.status).where(Card.id.in_(theirs))).all())
@@ -195,7 +195,7 @@ def test_a_bulk_action_never_touches_another_operators_cards_even_by_id(network)
 def test_resending_in_bulk_queues_one_email_per_card_with_a_recipient_and_skips_the_rest(network):
     first, _second, ids, _theirs = network
     chosen = [ids["dashboard_50"], ids["shop_100"], ids["api_20"], ids["empty"], ids["frozen_75"]]
-    outcome = cards.resend_card_emails(first.actor, chosen)
+    outcome = card_emails.resend_card_emails(first.actor, chosen)
     assert sorted(outcome.changed_ids) == sorted([ids["dashboard_50"], ids["shop_100"], ids["frozen_75"]])
     assert outcome.without_email == 2
     assert outcome.summary == "3 emailed, 2 skipped: no recipient email"
@@ -218,7 +218,7 @@ def test_a_bulk_action_needs_one_card_and_reaches_at_most_the_limit(network):
             cards.freeze_cards(first.actor, card_ids)
         assert refused.value.field == "card_ids" and words in refused.value.message
     with pytest.raises(GiftnetError) as unknown:
-        cards.run_bulk_action(first.actor, "delete", [1])
+        card_emails.run_bulk_action(first.actor, "delete", [1])
     assert unknown.value.field == "action"
 
 
@@ -241,6 +241,6 @@ def test_a_card_whose_code_cannot_be_read_is_skipped_and_the_others_are_emailed(
     first, _second, ids, _theirs = network
     with write_session() as session:  # as after the server's secret key changed
         session.execute(update(Card).where(Card.id == ids["shop_100"]).values(code_encrypted="not-decryptable"))
-    outcome = cards.resend_card_emails(first.actor, [ids["shop_100"], ids["dashboard_50"]])
+    outcome = card_emails.resend_card_emails(first.actor, [ids["shop_100"], ids["dashboard_50"]])
     assert (outcome.changed_ids, outcome.unreadable) == ([ids["dashboard_50"]], 1)
     assert outcome.summary == "1 emailed, 1 skipped: the code can no longer be read"

@@ -25,8 +25,8 @@ from app.db import read_session, write_session
 from app.integrations.mail import MailDeliveryError, parse_smtp_url
 from app.models import OutboxMessage
 from app.models.base import utcnow
-from app.services.messaging import card_emails, outbox
-from app.services.money import ledger
+from app.services.messaging import outbox
+from app.services.money import card_emails, ledger
 from app.settings import get_settings
 
 

@@ -12,7 +12,7 @@ from app.models import Card, PayoutLine, Redemption
 from app.models.base import utcnow
 from app.services.counter import redemptions
 from app.services.money import ledger
-from app.services.settlement import batches as settlement, reconciliation
+from app.services.settlement import batches, reconciliation
 
 
 @pytest.fixture
@@ -29,8 +29,8 @@ def test_a_healthy_month_reconciles_and_says_there_are_no_paid_shop_orders(us):
     redeem_at(us.owner, us.savings, 4_000)
     [voided] = redeem_at(us.owner, us.savings, 500)
     redemptions.void_redemption(us.owner.actor, voided.id)
-    paid = settlement.create_payout(us.owner.actor, through=utcnow())
-    settlement.mark_paid(us.owner.actor, paid.batch.id)
+    paid = batches.create_payout(us.owner.actor, through=utcnow())
+    batches.mark_paid(us.owner.actor, paid.batch.id)
     redeem_at(us.owner, us.checking, 300)  # after the batch: not yet in one
     [waiting] = redeem_at(us.owner, us.unbanked, 700)
 
@@ -67,7 +67,7 @@ def test_a_card_changed_outside_the_ledger_is_listed_in_both_liability_and_ledge
 
 def test_a_batch_line_that_differs_from_its_redemptions_is_listed_with_the_location(us):
     redeem_at(us.owner, us.checking, 1_000, 2_000)
-    payout = settlement.create_payout(us.owner.actor, through=utcnow())
+    payout = batches.create_payout(us.owner.actor, through=utcnow())
     with write_session() as session:
         session.execute(update(PayoutLine).where(PayoutLine.batch_id == payout.batch.id)
                         .values(gross_cents=3_100, net_cents=3_100))
@@ -84,7 +84,7 @@ def test_a_batch_line_that_differs_from_its_redemptions_is_listed_with_the_locat
 
 def test_a_voided_redemption_inside_a_batch_and_a_redemption_without_its_ledger_debit_are_listed(us):
     kept, voided = redeem_at(us.owner, us.checking, 1_000, 2_000)
-    payout = settlement.create_payout(us.owner.actor, through=utcnow())
+    payout = batches.create_payout(us.owner.actor, through=utcnow())
     with write_session() as session:  # bypassing the void rules, as a bad import would
         session.execute(update(Redemption).where(Redemption.id == voided.id).values(status="voided"))
         session.execute(update(Redemption).where(Redemption.id == kept.id).values(amount_cents=1_200))

@@ -27,7 +27,7 @@ from app.db import read_session, write_session
 from app.models import Card, CardActivity, Device, LedgerEntry, LedgerRollup, LedgerRollupState, Location, Operator
 from app.services.reporting import dashboard_figures as figures
 from app.models.rollup import DAY, DAY_TOTAL, MONTH
-from app.services.reporting import reports, rollups
+from app.services.reporting import reports, rollup_fold, rollups
 
 NEWFOUNDLAND = "America/St_Johns"
 TORONTO = "America/Toronto"
@@ -282,7 +282,7 @@ def test_every_figure_through_the_rollups_equals_the_ledger(database, make_opera
     neighbour = new_network(make_operator, NEWFOUNDLAND)  # another tenant: never counted
     add_cards(neighbour, [(0, "dashboard", 5_000), (24 * 60, "shop", 7_000)])
     add_rows(neighbour, [Row(0, "redeem", -300, BASE + timedelta(hours=30), 0, 0)])
-    rollups.fold(neighbour.operator_id)
+    rollup_fold.fold(neighbour.operator_id)
 
     @settings(max_examples=12 if "postgres" in database else 20, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -301,12 +301,12 @@ def test_every_figure_through_the_rollups_equals_the_ledger(database, make_opera
         add_cards(history, cards)
         add_rows(history, before)
         # Fold part (or all) of the history in small chunks, then write more rows: a live tail.
-        rollups.fold(history.operator_id, max_rows=fold_first, chunk_rows=chunk, now=BASE + timedelta(days=400))
+        rollup_fold.fold(history.operator_id, max_rows=fold_first, chunk_rows=chunk, now=BASE + timedelta(days=400))
         add_rows(history, after)
         start, end = sorted(BASE + timedelta(minutes=value, seconds=17) for value in ragged)
         assert_everything_matches(history, (start, end + timedelta(minutes=1)), BASE + timedelta(minutes=cutoff))
         # Fold everything: the same figures from the rollup alone.
-        rollups.fold(history.operator_id, chunk_rows=chunk, now=BASE + timedelta(days=400))
+        rollup_fold.fold(history.operator_id, chunk_rows=chunk, now=BASE + timedelta(days=400))
         with read_session() as session:
             assert session.get(LedgerRollupState, history.operator_id).last_ledger_id == max(
                 session.exec(select(LedgerEntry.id).where(LedgerEntry.operator_id == history.operator_id)).all())
@@ -324,7 +324,7 @@ def test_the_tail_and_a_newfoundland_day_boundary(database, make_operator):
     add_cards(history, [(-60, "dashboard", 10_000)])
     last_instant = BASE - timedelta(microseconds=1)  # March 7, 23:59:59.999999 in St. John's
     add_rows(history, [Row(0, "redeem", -100, last_instant, 0, 0), Row(0, "redeem", -200, BASE, 1, None)])
-    assert rollups.fold(history.operator_id) == 3
+    assert rollup_fold.fold(history.operator_id) == 3
     add_rows(history, [Row(0, "redeem", -400, BASE + timedelta(hours=23, minutes=59), 1, 1)])  # unfolded, March 8
     series = figures.daily_series(history.operator_id, date(2025, 3, 7), date(2025, 3, 8), NEWFOUNDLAND)
     assert [(p.day, p.sales_cents, p.redeemed_cents, p.liability_cents) for p in series] == [
@@ -344,7 +344,7 @@ def test_two_folders_at_once_never_count_a_row_twice(database, make_operator, mo
     add_rows(history, [Row(index % 2, "redeem", -10 - index, BASE + timedelta(hours=index), index % 2, None)
                        for index in range(20)])
     both_read = threading.Barrier(2, timeout=30)
-    read_chunk = rollups.read_chunk
+    read_chunk = rollup_fold.read_chunk
     first_read: set[int] = set()
 
     def read_then_wait(*args, **kwargs):  # noqa: ANN002, ANN003
@@ -354,9 +354,9 @@ def test_two_folders_at_once_never_count_a_row_twice(database, make_operator, mo
             both_read.wait()
         return chunk
 
-    monkeypatch.setattr(rollups, "read_chunk", read_then_wait)
+    monkeypatch.setattr(rollup_fold, "read_chunk", read_then_wait)
     results: list[int] = []
-    workers = [threading.Thread(target=lambda: results.append(rollups.fold(history.operator_id, chunk_rows=100)))
+    workers = [threading.Thread(target=lambda: results.append(rollup_fold.fold(history.operator_id, chunk_rows=100)))
                for _ in range(2)]
     for worker in workers:
         worker.start()
@@ -376,13 +376,13 @@ def test_a_time_zone_change_rebuilds_the_rollup_in_the_new_zone(database, make_o
     history = new_network(make_operator, TORONTO)
     add_cards(history, [(0, "dashboard", 10_000)])
     add_rows(history, [Row(0, "redeem", -500, BASE + timedelta(hours=1), 0, 0)])  # 04:30 UTC: 23:30 Mar 7 in Toronto
-    rollups.fold(history.operator_id)
+    rollup_fold.fold(history.operator_id)
     with write_session() as session:
         session.exec(update(Operator).where(Operator.id == history.operator_id).values(timezone=NEWFOUNDLAND))
     history.timezone = NEWFOUNDLAND
     # Before the next fold the rollup is still Toronto's: figures stay exact (ranges split by its zone).
     assert_everything_matches(history, (BASE - timedelta(hours=5), BASE + timedelta(hours=7)), BASE)
-    rollups.fold(history.operator_id)
+    rollup_fold.fold(history.operator_id)
     with read_session() as session:
         state = session.get(LedgerRollupState, history.operator_id)
         days = session.exec(select(LedgerRollup.day).where(LedgerRollup.operator_id == history.operator_id,
@@ -395,7 +395,7 @@ def test_postgres_leaves_rows_younger_than_the_lag_in_the_live_tail(database, ma
     history = new_network(make_operator, TORONTO)
     add_cards(history, [(0, "dashboard", 10_000)])
     add_rows(history, [Row(0, "redeem", -500, BASE + timedelta(seconds=10), 0, 0)])
-    rollups.fold(history.operator_id, now=BASE + timedelta(seconds=12))
+    rollup_fold.fold(history.operator_id, now=BASE + timedelta(seconds=12))
     with read_session() as session:
         watermark = session.get(LedgerRollupState, history.operator_id).last_ledger_id
     ids = sorted(r for r in [row_id for row_id in _ledger_ids(history.operator_id)])
@@ -412,7 +412,7 @@ def _ledger_ids(operator_id: int) -> list[int]:
 
 
 def test_a_report_folds_a_long_tail_first_and_tenants_stay_apart(database, make_operator, monkeypatch):
-    monkeypatch.setattr(rollups, "ASK_FOLD_ROWS", 3)
+    monkeypatch.setattr(rollup_fold, "ASK_FOLD_ROWS", 3)
     mine = new_network(make_operator, TORONTO)
     theirs = new_network(make_operator, TORONTO)
     for history, cents in ((mine, 1_000), (theirs, 9_000)):
@@ -423,7 +423,7 @@ def test_a_report_folds_a_long_tail_first_and_tenants_stay_apart(database, make_
     with read_session() as session:
         assert session.get(LedgerRollupState, mine.operator_id).last_ledger_id == max(_ledger_ids(mine.operator_id))
         assert session.get(LedgerRollupState, theirs.operator_id) is None  # their rows were not touched
-    rollups.fold_everyone(now=BASE + timedelta(days=1))
+    rollup_fold.fold_everyone(now=BASE + timedelta(days=1))
     for history, cents in ((mine, 1_000), (theirs, 9_000)):
         start, end = BASE - timedelta(days=1), BASE + timedelta(days=1)
         assert [(r.key, r.redeemed_cents) for r in reports.redemptions_by_location(history.operator_id, start, end)] == [
@@ -471,7 +471,7 @@ def test_the_background_folder_keeps_every_operator_folded(database, make_operat
 
     from app import background
 
-    assert rollups.fold_forever in background.jobs()
+    assert rollup_fold.fold_forever in background.jobs()
     networks = [new_network(make_operator, zone) for zone in (TORONTO, NEWFOUNDLAND)]
     for history in networks:
         add_cards(history, [(0, "dashboard", 4_000)])
@@ -484,7 +484,7 @@ def test_the_background_folder_keeps_every_operator_folded(database, make_operat
         return states if done else []
 
     async def run_until_folded() -> None:
-        task = asyncio.create_task(rollups.fold_forever(poll_seconds=0.05))
+        task = asyncio.create_task(rollup_fold.fold_forever(poll_seconds=0.05))
         for _ in range(300):
             await asyncio.sleep(0.05)
             if folded():
@@ -502,15 +502,15 @@ def test_check_rollups_finds_nothing_when_folded_and_names_what_disagrees(databa
     history = new_network(make_operator, TORONTO)
     add_cards(history, [(0, "dashboard", 10_000), (30, "api", 5_000)])
     add_rows(history, [Row(index % 2, "redeem", -25, BASE + timedelta(hours=index), 0, None) for index in range(6)])
-    rollups.fold(history.operator_id)
-    assert rollups.check_rollups(history.operator_id) == []
+    rollup_fold.fold(history.operator_id)
+    assert rollup_fold.check_rollups(history.operator_id) == []
     add_rows(history, [Row(0, "redeem", -5, BASE + timedelta(days=1), 0, None)])  # beyond the watermark: fine
-    assert rollups.check_rollups() == []
+    assert rollup_fold.check_rollups() == []
 
     with write_session() as session:  # as if a row had been folded past (or counted twice)
         session.execute(update(LedgerRollup).where(LedgerRollup.operator_id == history.operator_id,
                                                    LedgerRollup.grain == DAY_TOTAL, LedgerRollup.kind == "redeem")
                         .values(amount_cents=LedgerRollup.amount_cents - 1))
-    found = rollups.check_rollups(history.operator_id)
+    found = rollup_fold.check_rollups(history.operator_id)
     assert found and {row.what for row in found} == {"redeem cents"}
     assert all(row.operator_id == history.operator_id for row in found)

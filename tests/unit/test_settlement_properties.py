@@ -22,7 +22,7 @@ from app.models import PayoutBatch, PayoutLine, Redemption
 from app.models.base import utcnow
 from app.services.counter import redemptions
 from app.services.money import ledger
-from app.services.settlement import batches as settlement, payout_settings
+from app.services.settlement import bank_files, batches, payables, payout_settings
 from app.services.core.errors import GiftnetError
 from settlement_fixtures import CA_CPA005_SETTINGS, open_location
 
@@ -106,11 +106,11 @@ def test_batch_totals_always_equal_the_sum_of_net_payables(make_operator, plan, 
     made = redeem_plan(owner, places, plan)
     expected = expected_lines(made, places, operator_bps)
 
-    preview = settlement.payables(owner.operator.id, through=utcnow())
+    preview = payables.payables(owner.operator.id, through=utcnow())
     if not expected:
         assert preview.lines == []
         return
-    payout = settlement.create_payout(owner.actor, through=utcnow())
+    payout = batches.create_payout(owner.actor, through=utcnow())
 
     assert {line.location_id: (line.gross_cents, line.commission_cents, line.net_cents) for line in payout.lines} \
         == expected
@@ -133,25 +133,25 @@ def test_no_redemption_is_paid_twice_and_cancelling_returns_it_to_payables(make_
     file_numbers: list[int] = []
     for plan, fate in rounds:
         made += redeem_plan(owner, places, plan)
-        before = settlement.payables(owner.operator.id, through=utcnow())
+        before = payables.payables(owner.operator.id, through=utcnow())
         try:
-            payout = settlement.create_payout(owner.actor, through=utcnow())
+            payout = batches.create_payout(owner.actor, through=utcnow())
         except GiftnetError:
             assert before.lines == []  # refused only when nothing was payable
             continue
-        bank_file = settlement.export_bank_file(owner.actor, payout.batch.id, "cpa005") \
+        bank_file = bank_files.export_bank_file(owner.actor, payout.batch.id, "cpa005") \
             if payout.batch.total_net_cents else None
         if bank_file is not None:
             file_numbers.append(bank_file.file_creation_number)
-            again = settlement.export_bank_file(owner.actor, payout.batch.id, "cpa005")
+            again = bank_files.export_bank_file(owner.actor, payout.batch.id, "cpa005")
             assert (again.content, again.file_creation_number) == (bank_file.content, bank_file.file_creation_number)
-        assert settlement.payables(owner.operator.id, through=utcnow()).lines == []
+        assert payables.payables(owner.operator.id, through=utcnow()).lines == []
         if fate == "cancel":
-            settlement.cancel_payout(owner.actor, payout.batch.id)
-            after = settlement.payables(owner.operator.id, through=utcnow())
+            batches.cancel_payout(owner.actor, payout.batch.id)
+            after = payables.payables(owner.operator.id, through=utcnow())
             assert [line.as_dict() for line in after.lines] == [line.as_dict() for line in before.lines]
         elif fate == "pay":
-            settlement.mark_paid(owner.actor, payout.batch.id)
+            batches.mark_paid(owner.actor, payout.batch.id)
         assert_nothing_paid_twice(owner.operator.id)
 
     completed = sum(amount for _id, _where, amount, voided in made if not voided)
@@ -159,6 +159,6 @@ def test_no_redemption_is_paid_twice_and_cancelling_returns_it_to_payables(make_
         in_live_batches = session.exec(
             select(func.coalesce(func.sum(PayoutBatch.total_gross_cents), 0))
             .where(PayoutBatch.operator_id == owner.operator.id, PayoutBatch.status != "cancelled")).one()
-    still_payable = settlement.payables(owner.operator.id, through=utcnow()).total_gross_cents
+    still_payable = payables.payables(owner.operator.id, through=utcnow()).total_gross_cents
     assert in_live_batches + still_payable == completed
     assert file_numbers == sorted(set(file_numbers))  # increasing, never repeated

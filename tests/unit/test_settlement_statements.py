@@ -15,7 +15,7 @@ from app.db import read_session
 from app.models import Card, OutboxMessage
 from app.models.base import utcnow
 from app.services.messaging import outbox
-from app.services.settlement import batches as settlement, payout_settings, statements
+from app.services.settlement import batches, payout_settings, statements
 from app.services.core.errors import ErrorCode
 
 
@@ -26,7 +26,7 @@ def paid(make_operator):
     payout_settings.update_settings(us.owner.actor, {"commission_bps": 250})
     made = redeem_at(us.owner, us.checking, 2_500, 1_001)
     redeem_at(us.owner, us.savings, 4_000)
-    us.payout = settlement.create_payout(us.owner.actor, through=utcnow())
+    us.payout = batches.create_payout(us.owner.actor, through=utcnow())
     us.made = made
     return us
 
@@ -54,7 +54,7 @@ def test_the_statement_lists_the_redemptions_then_gross_commission_and_net(paid)
 
 
 def test_marking_paid_can_email_every_location_its_statement(paid):
-    settlement.mark_paid(paid.owner.actor, paid.payout.batch.id, email_statements=True)
+    batches.mark_paid(paid.owner.actor, paid.payout.batch.id, email_statements=True)
 
     with read_session() as session:
         messages = list(session.exec(select(OutboxMessage).where(OutboxMessage.kind == "payout_statement")
@@ -74,7 +74,7 @@ def test_one_statement_can_be_emailed_again_and_only_for_a_paid_batch(paid):
     assert (error.code, error.message) == (ErrorCode.conflict,
                                            "Statements are emailed once the batch is paid; mark it paid first.")
 
-    settlement.mark_paid(paid.owner.actor, paid.payout.batch.id)
+    batches.mark_paid(paid.owner.actor, paid.payout.batch.id)
     message = statements.email_statement(paid.owner.actor, paid.payout.batch.id, paid.savings.id)
 
     assert message.to_address == "corner-cafe@example.com"
@@ -91,6 +91,6 @@ def test_no_statement_for_a_location_outside_the_batch_a_cancelled_batch_or_anot
                    paid.checking.id).code == ErrorCode.not_found
     assert refused(statements.email_statement, other.actor, paid.payout.batch.id,
                    paid.checking.id).code == ErrorCode.not_found
-    settlement.cancel_payout(paid.owner.actor, paid.payout.batch.id)
+    batches.cancel_payout(paid.owner.actor, paid.payout.batch.id)
     assert refused(statements.location_statement, paid.owner.operator.id, paid.payout.batch.id,
                    paid.checking.id).code == ErrorCode.conflict

@@ -15,10 +15,10 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import AuditEvent, OutboxMessage, User, UserInvitation, UserSession
 from app.models.base import utcnow
-from app.services.access import accounts, api_keys, audit, team
+from app.services.access import accounts, api_keys, audit_trail, team
 from app.services.messaging import webhooks
 from app.services.network import pos_keys
-from app.services.settlement import batches as settlement, payout_settings, statements
+from app.services.settlement import bank_files, batches, payout_settings, statements
 from app.services.shop import shop_settings
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -257,7 +257,7 @@ def test_an_owner_changes_a_role_which_counts_from_the_next_call(make_operator):
     assert refused(team.list_team, sam).code == ErrorCode.forbidden  # the Actor still says owner; the database wins
     with read_session() as session:
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "team.role_changed")).one()
-    assert audit.changes_of(event) == {"role": ["owner", "staff"]}
+    assert audit_trail.changes_of(event) == {"role": ["owner", "staff"]}
 
 
 def test_the_last_owner_can_be_neither_demoted_nor_removed(make_operator):
@@ -338,10 +338,10 @@ def staffed_network(make_operator):  # noqa: ANN001
     network = us_network(make_operator, "Main Street Alliance")
     owner = network.owner
     redeem_at(owner, network.checking, 2500)
-    paid = settlement.create_payout(owner.actor, utcnow())
-    settlement.mark_paid(owner.actor, paid.batch.id)
+    paid = batches.create_payout(owner.actor, utcnow())
+    batches.mark_paid(owner.actor, paid.batch.id)
     redeem_at(owner, network.savings, 1200)
-    draft = settlement.create_payout(owner.actor, utcnow())
+    draft = batches.create_payout(owner.actor, utcnow())
     joined = join(owner, "sam@example.com")
     return {
         "owner": owner,
@@ -366,10 +366,10 @@ OWNER_ONLY = {
     "revoke POS keys": lambda n, s: pos_keys.revoke_pos_key(s, n["pos_key_id"]),
     "add webhook endpoints": lambda n, s: webhooks.create_endpoint(s, "https://example.com/hook"),
     "see webhook signing secrets": lambda n, s: webhooks.reveal_location_secret(s, n["location_id"]),
-    "create payouts": lambda n, s: settlement.create_payout(s, utcnow()),
-    "download bank files": lambda n, s: settlement.export_bank_file(s, n["draft_batch"], "nacha"),
-    "mark payouts paid": lambda n, s: settlement.mark_paid(s, n["draft_batch"]),
-    "cancel payouts": lambda n, s: settlement.cancel_payout(s, n["draft_batch"]),
+    "create payouts": lambda n, s: batches.create_payout(s, utcnow()),
+    "download bank files": lambda n, s: bank_files.export_bank_file(s, n["draft_batch"], "nacha"),
+    "mark payouts paid": lambda n, s: batches.mark_paid(s, n["draft_batch"]),
+    "cancel payouts": lambda n, s: batches.cancel_payout(s, n["draft_batch"]),
     "send payout statements": lambda n, s: statements.email_statements(s, n["paid_batch"]),
     "send payout statements ": lambda n, s: statements.email_statement(s, n["paid_batch"], n["location_id"]),
     "invite people to the team": lambda n, s: team.invite(s, "friend@example.com", "owner"),
@@ -378,7 +378,7 @@ OWNER_ONLY = {
     "see the team": lambda n, s: team.list_team(s),
     "change roles": lambda n, s: team.change_role(s, s.user_id, "owner"),
     "remove team members": lambda n, s: team.remove_member(s, n["owner_user_id"]),
-    "read the audit trail": lambda n, s: audit.list_events(s),
+    "read the audit trail": lambda n, s: audit_trail.list_events(s),
 }
 
 
@@ -418,13 +418,13 @@ def test_the_same_calls_work_for_an_owner(staffed_network):  # noqa: ANN001
     assert webhooks.reveal_location_secret(owner, staffed_network["location_id"]).startswith("whsec_")
     assert statements.email_statements(owner, staffed_network["paid_batch"]) == 1
     assert len(team.list_team(owner).members) == 2
-    assert audit.list_events(owner).events
+    assert audit_trail.list_events(owner).events
 
 
 def test_a_counter_device_never_acts_as_an_owner(staffed_network):  # noqa: ANN001
     device = Actor(staffed_network["owner"].operator.id, device_id=1, location_id=staffed_network["location_id"],
                    channel="device")
-    assert refused(settlement.create_payout, device, utcnow()).code == ErrorCode.forbidden
+    assert refused(batches.create_payout, device, utcnow()).code == ErrorCode.forbidden
 
 
 # --- tenancy --------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Who may act: accounts and sign-in, the team and its invitations, API keys and their access
-log, and the audit trail screen (the recording itself is core.audit).
+log, and the audit trail screen's reading (`audit_trail`; the recording is core.audit).
 
-Imports core, messaging and network.
+Imports from services: core, messaging.
 """

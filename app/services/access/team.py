@@ -33,15 +33,14 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import Operator, User, UserInvitation, UserSession
 from app.models.base import utcnow
-from app.services.access import accounts, audit
-from app.services.core import crypto
+from app.services.access import accounts
+from app.services.core import audit, crypto
 from app.services.messaging import outbox
 from app.services.core.actor import Actor
-from app.services.network.device_emails import describe_duration
 from app.services.messaging.email_html import email_page
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.roles import OWNER, REMOVED, ROLE_DESCRIPTIONS, ROLES, require_owner, role_label
-from app.services.core.timefmt import format_local_time
+from app.services.core.timefmt import describe_duration, format_local_time
 from app.services.core.validation import normalize_email, required_text
 from app.settings import get_settings
 

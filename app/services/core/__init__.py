@@ -1,6 +1,9 @@
-"""Plumbing every domain uses: errors, the actor, money text, card codes and hashing, crypto,
-validation, time formats, the event bus, rate limits, roles and the audit record.
+"""Plumbing every domain uses, owning no business step of its own: errors (`errors`), who
+acts (`actor`), the operator's row (`operators`), money as text (`money`), card codes and
+link tokens with their keyed hashes (`codes`), encryption and keyed hashing (`crypto`),
+input checks (`validation`), times and durations as people read them (`timefmt`), the
+event bus (`events`), sliding-window limits (`rate_limit`) and the link-guessing guard
+(`link_guard`), roles (`roles`) and the audit record every action writes (`audit`).
 
-Owns no business step of its own. Imports app.settings, app.db and app.models only, never
-another services package.
+Imports from services: nothing outside core (only app.models, app.db and app.settings).
 """

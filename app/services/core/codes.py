@@ -1,4 +1,6 @@
-"""Card codes: 16 characters from an alphabet a person cannot misread.
+"""Card codes and card links: a code is 16 characters from an alphabet a person cannot
+misread; a link token is a random URL-safe string. Both are stored only as keyed hashes
+(to find the card) and encrypted (to show or send again).
 
 No 0/O, 1/I/L (and no U, to keep accidental words out). Printed in groups of four,
 accepted in any case, with or without dashes or spaces.
@@ -9,11 +11,15 @@ from __future__ import annotations
 import re
 import secrets
 
+from app.services.core import crypto
 from app.services.core.errors import ErrorCode, GiftnetError
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 16
 _SEPARATORS = re.compile(r"[\s\-_.]")
+CODE_HASH = "card-code"  # the purposes of the keyed hashes: a code and a link never share one
+LINK_HASH = "card-link"
+LINK_TOKEN_BYTES = 24
 
 
 def generate_code() -> str:
@@ -55,3 +61,18 @@ def normalize_fragment(raw: str) -> str | None:
     if 1 <= len(fragment) <= CODE_LENGTH and all(char in ALPHABET for char in fragment) and len(fragment) >= 4:
         return fragment
     return None
+
+
+def hash_code(normalized_code: str) -> str:
+    """What a card stores to be found by its (normalized) code."""
+    return crypto.keyed_hash(CODE_HASH, normalized_code)
+
+
+def new_link_token() -> str:
+    """A new card link token (the credential of the recipient's card page)."""
+    return secrets.token_urlsafe(LINK_TOKEN_BYTES)
+
+
+def hash_link_token(token: str) -> str:
+    """What a card stores to be found by its link token."""
+    return crypto.keyed_hash(LINK_HASH, token)

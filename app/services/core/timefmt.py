@@ -1,9 +1,9 @@
-"""Times as people read them: in the operator's own time zone."""
+"""Times as people read them: a moment in the operator's own time zone, a duration in words."""
 
 from __future__ import annotations
 
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def format_local_time(moment: datetime | None, timezone: str) -> str:
@@ -12,3 +12,14 @@ def format_local_time(moment: datetime | None, timezone: str) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zoneinfo.ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def describe_duration(duration: timedelta) -> str:
+    """72 h -> '3 days', 36 h -> '36 hours', 90 min -> '90 minutes'."""
+    minutes = int(duration.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if rest or hours == 0:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    if hours % 24 == 0 and hours >= 48:
+        return f"{hours // 24} days"
+    return f"{hours} hour{'s' if hours != 1 else ''}"

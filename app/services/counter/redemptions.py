@@ -28,18 +28,14 @@ from sqlmodel import Session, select
 from app.db import read_session
 from app.models import Card, Item, Location, Operator, PosPayment, Redemption, RedemptionLine
 from app.models.base import utcnow
-from app.services.access import audit
+from app.services.core import audit
 from app.services.core import codes, events
 from app.services.messaging import notifications, webhooks
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.money.ledger import (
-    credit_within,
-    debit_within,
-    hash_code,
-    run_idempotent,
-    validated_idempotency_key,
-)
+from app.services.core.codes import hash_code
+from app.services.money.idempotency import run_idempotent, validated_key
+from app.services.money.ledger import credit_within, debit_within
 from app.services.core.money import format_cents, require_positive_cents
 
 MAX_LINES = 50
@@ -204,7 +200,7 @@ def redeem(
     a POS payment larger than the balance takes the whole balance and the result says
     what the customer still owes; without it, such a payment is `insufficient_funds`.
     """
-    idempotency_key = validated_idempotency_key(idempotency_key)
+    idempotency_key = validated_key(idempotency_key)
     chosen = [value is not None for value in (amount_cents, items, pos_payment_id)]
     if sum(chosen) != 1:
         raise GiftnetError(ErrorCode.invalid_input, "Give exactly one of amount_cents, items or pos_payment_id.",
@@ -385,7 +381,7 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
     A device voids only redemptions of its own location. Voiding twice is refused
     (`conflict`), so a double click never credits twice.
     """
-    idempotency_key = validated_idempotency_key(idempotency_key)
+    idempotency_key = validated_key(idempotency_key)
 
     def attempt(session: Session) -> RedemptionResult:
         redemption = session.exec(

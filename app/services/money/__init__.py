@@ -1,6 +1,8 @@
 """A card and its value: the append-only ledger (the only code that moves cents), idempotency
-keys, issuing and managing cards, finding a card by its code (with the guessing limit), the
-recipient's email and the recipient's card page.
+(a movement once per key, and the API's stored answers), issuing and managing cards with
+the Cards screen's bulk freeze, finding a card by its code (with the guessing limit), the
+recipient's email (sent again one by one or in bulk, and the link's rotation) and the
+recipient's card page.
 
-Imports core and messaging.
+Imports from services: core, messaging.
 """

@@ -1,5 +1,6 @@
 """Cards: one card, a filtered page of cards and their count, a card's ledger, a card by
-its code, and the bulk actions of the Cards screen (freeze, unfreeze, resend email).
+its code, and the Cards screen's bulk freeze and unfreeze (the bulk email resend, and the
+dispatch of a bulk action by name, are in `card_emails`, which builds on this module).
 
 Every query is scoped by operator: another operator's card is "not found", and in a
 bulk action its id is skipped as not found, never read or changed.
@@ -26,12 +27,12 @@ from app.db import read_session, write_session
 from app.models import Card, LedgerEntry, Operator
 from app.models.base import utcnow
 from app.models.card import CARD_STATUSES, CHANNELS
-from app.services.access import audit
+from app.services.core import audit
 from app.services.core import codes, events
 from app.services.messaging import webhooks
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.money.ledger import hash_code, hash_link_token
+from app.services.core.codes import hash_code, hash_link_token
 from app.services.core.money import format_cents
 
 MAX_PAGE = 100
@@ -347,7 +348,8 @@ class BulkOutcome:
         return ", ".join(parts)
 
 
-def _bulk_ids(card_ids: Iterable[int]) -> list[int]:
+def bulk_ids(card_ids: Iterable[int]) -> list[int]:
+    """The ids of one bulk action, sorted and unique; refuses none, a non-number, or more than BULK_LIMIT."""
     try:
         ids = sorted({int(card_id) for card_id in card_ids})
     except (TypeError, ValueError):
@@ -363,7 +365,7 @@ def _bulk_ids(card_ids: Iterable[int]) -> list[int]:
 AUDIT_ACTIONS = {"freeze": "card.bulk_frozen", "unfreeze": "card.bulk_unfrozen", "resend_email": "card.bulk_email_resent"}
 
 
-def _record_audit(session, actor: Actor, action: str, outcome: BulkOutcome, change: tuple | None = None) -> None:  # noqa: ANN001
+def record_bulk_audit(session, actor: Actor, action: str, outcome: BulkOutcome, change: tuple | None = None) -> None:  # noqa: ANN001
     """One audit event per bulk action: how many cards it changed and which, and the change."""
     changes = {"count": [None, outcome.changed], "card_ids": [None, outcome.changed_ids]}
     if change is not None:
@@ -373,7 +375,7 @@ def _record_audit(session, actor: Actor, action: str, outcome: BulkOutcome, chan
 
 
 def _set_frozen_in_bulk(actor: Actor, card_ids: Iterable[int], frozen: bool) -> BulkOutcome:
-    ids = _bulk_ids(card_ids)
+    ids = bulk_ids(card_ids)
     action = "freeze" if frozen else "unfreeze"
     new_status, old_status = ("frozen", "active") if frozen else ("active", "frozen")
     with write_session() as session:
@@ -400,7 +402,7 @@ def _set_frozen_in_bulk(actor: Actor, card_ids: Iterable[int], frozen: bool) -> 
             webhooks.queue_event_for_endpoints(session, actor.operator_id, event_type,
                                                {"card_id": card_id, "last4": last4}, endpoints)
         if changed_ids:
-            _record_audit(session, actor, action, outcome, ("status", old_status, new_status))
+            record_bulk_audit(session, actor, action, outcome, ("status", old_status, new_status))
     for card_id, last4 in to_change:
         events.publish(events.Event(actor.operator_id, event_type, {"card_id": card_id, "last4": last4}))
     return outcome
@@ -416,64 +418,3 @@ def freeze_cards(actor: Actor, card_ids: Iterable[int]) -> BulkOutcome:
 def unfreeze_cards(actor: Actor, card_ids: Iterable[int]) -> BulkOutcome:
     """Unfreeze the operator's cards among `card_ids`; the same rules as `freeze_cards`."""
     return _set_frozen_in_bulk(actor, card_ids, False)
-
-
-def _email_inputs(card: Card) -> tuple:
-    """What a composed email depends on: composed before the lock, it is used only if these held."""
-    return (card.recipient_email, card.link_token_encrypted, card.code_encrypted, card.balance_cents,
-            card.recipient_name, card.sender_name, card.message)
-
-
-def resend_card_emails(actor: Actor, card_ids: Iterable[int]) -> BulkOutcome:
-    """Queue the recipient email again (through the outbox) for each of the operator's
-    cards among `card_ids`, in one transaction; cards without a recipient email are
-    skipped and counted in `without_email`.
-
-    The emails (each with its QR code, tens of ms of CPU) are composed before the write
-    transaction, so that it stays short: on SQLite it holds the database's one writer."""
-    from app.services.messaging import card_emails  # card_emails -> card_page -> cards: import when used
-
-    ids = _bulk_ids(card_ids)
-    composed: dict[int, tuple[tuple, card_emails.RecipientEmail]] = {}
-    with read_session() as session:
-        for card in session.exec(select(Card).where(Card.operator_id == actor.operator_id, Card.id.in_(ids))).all():
-            if card.recipient_email:
-                try:
-                    composed[card.id] = (_email_inputs(card), card_emails.compose_for_card(session, card))
-                except GiftnetError:  # its code cannot be decrypted: counted below
-                    pass
-    emailed, without_email, unreadable = [], 0, 0
-    with write_session() as session:
-        found = list(session.exec(
-            select(Card).where(Card.operator_id == actor.operator_id, Card.id.in_(ids))
-            .order_by(Card.id).with_for_update()
-        ).all())
-        for card in found:
-            if not card.recipient_email:
-                without_email += 1
-                continue
-            inputs, email = composed.get(card.id, (None, None))
-            try:
-                # Changed since it was composed (a rotated link, a redemption): composed again, locked.
-                fresh = email if inputs == _email_inputs(card) else card_emails.compose_for_card(session, card)
-                card_emails.queue_recipient_email_within(session, card, fresh)
-            except GiftnetError:  # its code cannot be decrypted: nothing was written for it
-                unreadable += 1
-                continue
-            emailed.append(card.id)
-        outcome = BulkOutcome(action="resend_email", requested=len(ids), changed_ids=emailed,
-                              without_email=without_email, unreadable=unreadable, not_found=len(ids) - len(found))
-        if emailed:
-            _record_audit(session, actor, "resend_email", outcome)
-    return outcome
-
-
-def run_bulk_action(actor: Actor, action: str, card_ids: Iterable[int]) -> BulkOutcome:
-    """One of BULK_ACTIONS by name (the screen's confirmation dialog names it)."""
-    if action == "freeze":
-        return freeze_cards(actor, card_ids)
-    if action == "unfreeze":
-        return unfreeze_cards(actor, card_ids)
-    if action == "resend_email":
-        return resend_card_emails(actor, card_ids)
-    raise GiftnetError(ErrorCode.invalid_input, f"action is one of {', '.join(BULK_ACTIONS)}.", field="action")

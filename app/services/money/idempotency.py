@@ -1,6 +1,11 @@
-"""Idempotency keys of API calls: a retried POST answers what the first one answered.
+"""Idempotency keys: a retried call answers what the first one answered and moves nothing.
 
-The contract (API.md), per API key and for at least `RETENTION` (24 hours):
+Two layers, one key rule (`validated_key`: 1 to 255 printable ASCII characters):
+- a money movement carries its key on its ledger row; `run_idempotent` runs the
+  movement once per (operator, key) and answers a retry from the row already written;
+- an API call keeps a record per (API key, key) with its answer, as follows.
+
+The API's contract (API.md), per API key and for at least `RETENTION` (24 hours):
 - same key, same request: the stored answer, and nothing moves again;
 - same key, another request (method, path or body): `idempotency_key_reused` (422);
 - same key while the first call still runs: `idempotency_in_flight` (409).
@@ -26,15 +31,17 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from app.db import bookkeeping_transaction, database_unavailable, write_session
-from app.models import IdempotencyRecord
+from app.db import bookkeeping_transaction, database_unavailable, read_session, write_session
+from app.models import IdempotencyRecord, LedgerEntry
 from app.models.base import utcnow
 from app.services.core import crypto
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -45,6 +52,8 @@ RETENTION = timedelta(hours=24)
 STALE_AFTER = timedelta(seconds=60)
 MAX_KEY_LENGTH = 255
 _PURGE_ONE_IN = 200
+
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
@@ -62,17 +71,77 @@ class Claim:
     record_id: int
 
 
-def validated_key(raw: str | None) -> str | None:
-    """The header's value, or None when absent; refuses empty, overlong or non-printable keys."""
-    if raw is None:
+def validated_key(key: str | None, *, field: str = "idempotency_key") -> str | None:
+    """The key, or None when absent; refuses (`invalid_input` on `field`) anything but 1 to
+    MAX_KEY_LENGTH printable ASCII characters. The one rule for the API's Idempotency-Key
+    header (`field="Idempotency-Key"`) and for the keys services are called with."""
+    if key is None:
         return None
-    if not 1 <= len(raw) <= MAX_KEY_LENGTH or not raw.isprintable() or not raw.isascii():
+    if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable() or not key.isascii():
         raise GiftnetError(
             ErrorCode.invalid_input,
-            f"An Idempotency-Key has 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
-            field="Idempotency-Key",
+            f"An {field.replace('_', ' ')} has 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
+            field=field,
         )
-    return raw
+    return key
+
+
+# ---------------------------------------------------------------- a money movement, once per key
+
+
+def entry_for_key(session: Session, operator_id: int, idempotency_key: str | None) -> LedgerEntry | None:
+    """The operator's ledger row written with this key, if any."""
+    if not idempotency_key:
+        return None
+    return session.exec(
+        select(LedgerEntry).where(
+            LedgerEntry.operator_id == operator_id, LedgerEntry.idempotency_key == idempotency_key
+        )
+    ).first()
+
+
+def same_movement_or_refuse(entry: LedgerEntry, *, kind: str, card_id: int | None, amount_cents: int) -> None:
+    """A replayed key must describe the same movement; anything else is a client bug."""
+    if entry.kind != kind or entry.amount_cents != amount_cents or (card_id is not None and entry.card_id != card_id):
+        raise GiftnetError(
+            ErrorCode.idempotency_key_reused,
+            "This idempotency key was already used for a different request.",
+            field="idempotency_key",
+        )
+
+
+def run_idempotent(operator_id: int, idempotency_key: str | None, attempt: Callable[[Session], Result],
+                   replay: Callable[[Session, LedgerEntry], Result]) -> tuple[Result, bool]:
+    """Run `attempt(session)` in one transaction; on a key already used, `replay(session, entry)`.
+
+    Returns (result, created). Services that move money together with other rows
+    (a redemption and its ledger row) run their whole transaction through this.
+
+    Two concurrent calls with one key: the loser's insert breaks the unique
+    constraint, its transaction (and so its balance change) rolls back, and it
+    answers with the winner's result. On PostgreSQL the loser may instead wait on
+    the card's row lock and then find the balance already moved (insufficient
+    funds, over the maximum): the winner's result is still its answer.
+
+    A call does not look its key up before it works: every attempt writes a ledger row
+    carrying the key, so a key already used breaks the unique constraint (or the work
+    is refused first: the payment already applied, the redemption already voided),
+    everything rolls back, and the replay below answers. One SELECT less per call.
+    """
+    try:
+        with write_session() as session:
+            return attempt(session), True
+    except (IntegrityError, GiftnetError):
+        if not idempotency_key:
+            raise
+        with read_session() as session:
+            existing = entry_for_key(session, operator_id, idempotency_key)
+            if existing is None:
+                raise
+            return replay(session, existing), False
+
+
+# ---------------------------------------------------------------- an API call, once per key
 
 
 def request_fingerprint(method: str, path: str, body: object) -> str:

@@ -5,32 +5,27 @@ Rules this module keeps:
 - a debit is one conditional UPDATE (`balance_cents >= :x AND status = 'active'`), so
   two devices can never spend the same cents, on SQLite and PostgreSQL alike;
 - an idempotency key (unique per operator) makes a retried call return the first
-  result and move nothing; the same key with other arguments is refused.
+  result and move nothing; the same key with other arguments is refused (the runner
+  and the key rule are `idempotency.run_idempotent` and `idempotency.validated_key`).
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.db import read_session, write_session
 from app.models import Card, LedgerEntry, Operator
 from app.models.base import utcnow
-from app.services.access import audit
-from app.services.core import codes, crypto, events
+from app.services.core import audit, codes, crypto, events
 from app.services.messaging import webhooks
+from app.services.money import idempotency
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents, require_positive_cents
-
-CODE_HASH = "card-code"
-LINK_HASH = "card-link"
-
 
 @dataclass(frozen=True)
 class IssuedCard:
@@ -40,14 +35,6 @@ class IssuedCard:
     code: str
     link_token: str
     entry: LedgerEntry
-
-
-def hash_code(normalized_code: str) -> str:
-    return crypto.keyed_hash(CODE_HASH, normalized_code)
-
-
-def hash_link_token(token: str) -> str:
-    return crypto.keyed_hash(LINK_HASH, token)
 
 
 def _operator(session: Session, operator_id: int) -> Operator:
@@ -67,56 +54,6 @@ def _check_amount_limits(operator: Operator, amount_cents: int, *, field: str = 
         )
 
 
-def _entry_for_key(session: Session, operator_id: int, idempotency_key: str | None) -> LedgerEntry | None:
-    if not idempotency_key:
-        return None
-    return session.exec(
-        select(LedgerEntry).where(
-            LedgerEntry.operator_id == operator_id, LedgerEntry.idempotency_key == idempotency_key
-        )
-    ).first()
-
-
-def _same_request_or_refuse(entry: LedgerEntry, *, kind: str, card_id: int | None, amount_cents: int) -> None:
-    """A replayed key must describe the same movement; anything else is a client bug."""
-    if entry.kind != kind or entry.amount_cents != amount_cents or (card_id is not None and entry.card_id != card_id):
-        raise GiftnetError(
-            ErrorCode.idempotency_key_reused,
-            "This idempotency key was already used for a different request.",
-            field="idempotency_key",
-        )
-
-
-def run_idempotent(operator_id: int, idempotency_key: str | None, attempt, replay):
-    """Run `attempt(session)` in one transaction; on a key already used, `replay(session, entry)`.
-
-    Returns (result, created). Services that move money together with other rows
-    (a redemption and its ledger row) run their whole transaction through this.
-
-    Two concurrent calls with one key: the loser's insert breaks the unique
-    constraint, its transaction (and so its balance change) rolls back, and it
-    answers with the winner's result. On PostgreSQL the loser may instead wait on
-    the card's row lock and then find the balance already moved (insufficient
-    funds, over the maximum): the winner's result is still its answer.
-
-    A call does not look its key up before it works: every attempt writes a ledger row
-    carrying the key, so a key already used breaks the unique constraint (or the work
-    is refused first: the payment already applied, the redemption already voided),
-    everything rolls back, and the replay below answers. One SELECT less per call.
-    """
-    try:
-        with write_session() as session:
-            return attempt(session), True
-    except (IntegrityError, GiftnetError):
-        if not idempotency_key:
-            raise
-        with read_session() as session:
-            existing = _entry_for_key(session, operator_id, idempotency_key)
-            if existing is None:
-                raise
-            return replay(session, existing), False
-
-
 def _actor_columns(actor: Actor) -> dict:
     return {
         "user_id": actor.user_id,
@@ -124,16 +61,6 @@ def _actor_columns(actor: Actor) -> dict:
         "location_id": actor.location_id,
         "device_id": actor.device_id,
     }
-
-
-def validated_idempotency_key(idempotency_key: str | None) -> str | None:
-    if idempotency_key is None:
-        return None
-    if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 255:
-        raise GiftnetError(
-            ErrorCode.invalid_input, "An idempotency key has 1 to 255 characters.", field="idempotency_key"
-        )
-    return idempotency_key
 
 
 def issue_card(
@@ -152,7 +79,7 @@ def issue_card(
     idempotency key returns the same card and creates nothing.
     """
     require_positive_cents(amount_cents)
-    idempotency_key = validated_idempotency_key(idempotency_key)
+    idempotency_key = idempotency.validated_key(idempotency_key)
 
     def attempt(session: Session) -> IssuedCard:
         issued = issue_within(
@@ -169,7 +96,7 @@ def issue_card(
         return issued
 
     def replay(session: Session, entry: LedgerEntry) -> IssuedCard:
-        _same_request_or_refuse(entry, kind="issue", card_id=None, amount_cents=amount_cents)
+        idempotency.same_movement_or_refuse(entry, kind="issue", card_id=None, amount_cents=amount_cents)
         card = session.get(Card, entry.card_id)
         return IssuedCard(
             card=card,
@@ -178,7 +105,7 @@ def issue_card(
             entry=entry,
         )
 
-    issued, created = run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
+    issued, created = idempotency.run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
     if created:
         events.publish(events.Event(actor.operator_id, "card.issued", _card_event_data(issued.card, issued.entry)))
     return issued
@@ -201,14 +128,14 @@ def issue_within(
     operator = _operator(session, actor.operator_id)
     _check_amount_limits(operator, amount_cents)
     code = codes.generate_code()
-    link_token = secrets.token_urlsafe(24)
+    link_token = codes.new_link_token()
     now = utcnow()
     card = Card(
         operator_id=operator.id,
-        code_hash=hash_code(code),
+        code_hash=codes.hash_code(code),
         code_encrypted=crypto.encrypt(code),
         last4=codes.last4(code),
-        link_token_hash=hash_link_token(link_token),
+        link_token_hash=codes.hash_link_token(link_token),
         link_token_encrypted=crypto.encrypt(link_token),
         currency=operator.currency,
         balance_cents=amount_cents,
@@ -244,7 +171,7 @@ def issue_within(
 def top_up_card(actor: Actor, card_id: int, amount_cents: int, *, idempotency_key: str | None = None) -> LedgerEntry:
     """Add value to an active card; the balance may not exceed the operator's card maximum."""
     require_positive_cents(amount_cents)
-    idempotency_key = validated_idempotency_key(idempotency_key)
+    idempotency_key = idempotency.validated_key(idempotency_key)
 
     def attempt(session: Session) -> LedgerEntry:
         entry = top_up_within(session, actor, card_id, amount_cents, idempotency_key=idempotency_key)
@@ -257,10 +184,10 @@ def top_up_card(actor: Actor, card_id: int, amount_cents: int, *, idempotency_ke
         return entry
 
     def replay(session: Session, entry: LedgerEntry) -> LedgerEntry:
-        _same_request_or_refuse(entry, kind="topup", card_id=card_id, amount_cents=amount_cents)
+        idempotency.same_movement_or_refuse(entry, kind="topup", card_id=card_id, amount_cents=amount_cents)
         return entry
 
-    entry, created = run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
+    entry, created = idempotency.run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
     if created:
         events.publish(events.Event(actor.operator_id, "card.topped_up", _entry_event_data(entry)))
     return entry
@@ -334,7 +261,7 @@ def debit_card(
     those that fit in the balance succeed.
     """
     require_positive_cents(amount_cents)
-    idempotency_key = validated_idempotency_key(idempotency_key)
+    idempotency_key = idempotency.validated_key(idempotency_key)
 
     def attempt(session: Session) -> LedgerEntry:
         return debit_within(
@@ -343,10 +270,10 @@ def debit_card(
         )
 
     def replay(session: Session, entry: LedgerEntry) -> LedgerEntry:
-        _same_request_or_refuse(entry, kind=kind, card_id=card_id, amount_cents=-amount_cents)
+        idempotency.same_movement_or_refuse(entry, kind=kind, card_id=card_id, amount_cents=-amount_cents)
         return entry
 
-    entry, _created = run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
+    entry, _created = idempotency.run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
     return entry
 
 
@@ -423,10 +350,6 @@ def credit_within(
         session, actor, card_id, kind, amount_cents, new_balance, idempotency_key,
         memo=memo, redemption_id=redemption_id,
     )
-
-
-def entry_for_key(session: Session, operator_id: int, idempotency_key: str | None) -> LedgerEntry | None:
-    return _entry_for_key(session, operator_id, idempotency_key)
 
 
 def card_or_404(session: Session, operator_id: int, card_id: int) -> Card:
@@ -554,11 +477,8 @@ __all__ = [
     "credit_within",
     "debit_card",
     "debit_within",
-    "hash_code",
-    "hash_link_token",
     "issue_card",
     "issue_within",
-    "run_idempotent",
     "set_card_frozen",
     "top_up_card",
     "top_up_within",

@@ -26,7 +26,7 @@ from app.services.core.actor import Actor
 from app.services.network.devices import SentLink, activation_ttl, issue_activation_link
 from app.services.messaging.email_html import email_page
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.timefmt import format_local_time
+from app.services.core.timefmt import describe_duration, format_local_time
 
 KIND = "device_activation"
 BATCH_SIZE = 50  # a short write transaction each: redemptions must not wait behind an import
@@ -37,17 +37,6 @@ class ActivationEmail:
     subject: str
     text_body: str
     html_body: str
-
-
-def describe_duration(duration: timedelta) -> str:
-    """72 h -> '3 days', 36 h -> '36 hours', 90 min -> '90 minutes'."""
-    minutes = int(duration.total_seconds() // 60)
-    hours, rest = divmod(minutes, 60)
-    if rest or hours == 0:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    if hours % 24 == 0 and hours >= 48:
-        return f"{hours // 24} days"
-    return f"{hours} hour{'s' if hours != 1 else ''}"
 
 
 def compose_activation_email(
@@ -172,7 +161,6 @@ __all__ = [
     "KIND",
     "ActivationEmail",
     "compose_activation_email",
-    "describe_duration",
     "send_activation_email",
     "send_activation_emails",
 ]

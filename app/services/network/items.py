@@ -14,7 +14,7 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Item, Location
 from app.models.base import utcnow
-from app.services.access import audit
+from app.services.core import audit
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents, require_positive_cents

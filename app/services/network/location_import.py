@@ -18,7 +18,7 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Location
 from app.models.base import utcnow
-from app.services.access import audit
+from app.services.core import audit
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.network.locations import LOCATION_FIELDS, PAYOUT_DOING, clean_location_fields, payout_columns_set

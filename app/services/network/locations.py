@@ -16,7 +16,7 @@ from app.db import read_session, write_session
 from app.models import Card, Device, Location, Redemption
 from app.models.base import utcnow
 from app.models.location import ACCOUNT_TYPES, BANK_COUNTRIES, REDEMPTION_MODES
-from app.services.access import audit
+from app.services.core import audit
 from app.services.core import crypto, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError

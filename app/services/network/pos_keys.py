@@ -13,7 +13,7 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Location, PosKey
 from app.models.base import utcnow
-from app.services.access import audit
+from app.services.core import audit
 from app.services.core import crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from app.db import read_session
 from app.models import Card, Device, LedgerEntry, Location, PosPayment
@@ -50,6 +50,18 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _newest_with_location(session: Session, model: type[PosPayment] | type[Device], operator_id: int,
+                          limit: int) -> list[tuple]:
+    """The operator's newest `limit` rows of `model` (POS payments, devices), each with its location's name."""
+    return list(session.exec(
+        select(model, Location.name)
+        .join(Location, Location.id == model.location_id)
+        .where(model.operator_id == operator_id)
+        .order_by(model.id.desc())
+        .limit(limit)
+    ).all())
+
+
 def feed(operator_id: int, limit: int = FEED_SIZE) -> list[FeedEntry]:
     """The newest `limit` happenings of the operator's network, newest first."""
     entries: list[FeedEntry] = []
@@ -67,25 +79,11 @@ def feed(operator_id: int, limit: int = FEED_SIZE) -> list[FeedEntry]:
             where = " · ".join(filter(None, [location_name, device_code])) or (channel if entry.kind == "issue" else "")
             entries.append(FeedEntry(f"ledger-{entry.id}", entry.kind, LEDGER_FEED_LABELS.get(entry.kind, entry.kind),
                                      entry.card_id, last4, where, entry.amount_cents, _aware(entry.created_at)))
-        pos_rows = session.exec(
-            select(PosPayment, Location.name)
-            .join(Location, Location.id == PosPayment.location_id)
-            .where(PosPayment.operator_id == operator_id)
-            .order_by(PosPayment.id.desc())
-            .limit(limit)
-        ).all()
-        for payment, location_name in pos_rows:
+        for payment, location_name in _newest_with_location(session, PosPayment, operator_id, limit):
             entries.append(FeedEntry(f"pos-{payment.id}", "pos", "POS payment received", None, "",
                                      f"{location_name} · {payment.reference}", payment.amount_cents,
                                      _aware(payment.created_at)))
-        device_rows = session.exec(
-            select(Device, Location.name)
-            .join(Location, Location.id == Device.location_id)
-            .where(Device.operator_id == operator_id)
-            .order_by(Device.id.desc())
-            .limit(limit)
-        ).all()
-        for device, location_name in device_rows:
+        for device, location_name in _newest_with_location(session, Device, operator_id, limit):
             entries.append(FeedEntry(f"device-{device.id}", "device", "Device activated", None, "",
                                      f"{location_name} · {device.code}", None, _aware(device.activated_at)))
         order_rows = [] if Order is None else session.exec(

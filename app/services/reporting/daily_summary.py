@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import DailySummary, Operator, User
 from app.models.base import utcnow
-from app.services.access import audit
+from app.services.core import audit
 from app.services.messaging import outbox
 from app.services.reporting import dashboard_figures
 from app.services.core.actor import Actor

@@ -21,8 +21,8 @@ rollup's buckets rows by local day in the database, one query per run of 24-hour
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Integer, case, cast, func
 from sqlmodel import select
@@ -30,22 +30,18 @@ from sqlmodel import select
 from app.db import read_session
 from app.models import Card, CardActivity, LedgerEntry, Location
 from app.models.base import utcnow
-from app.services.reporting import rollups
+from app.services.reporting import rollup_fold, rollups
 
 BREAKAGE_HISTORY_DAYS = 365
 MAX_CHART_DAYS = 366
 
 
-@dataclass(frozen=True)
-class PeriodFigures:
+@dataclass(frozen=True, kw_only=True)
+class PeriodFigures(rollups.Movements):
+    """Sold, topped up and redeemed in [start, end)."""
+
     start: datetime
     end: datetime
-    sold_count: int = 0
-    sold_cents: int = 0
-    topup_count: int = 0
-    topup_cents: int = 0
-    redeemed_cents: int = 0  # net of voids
-    redemption_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -79,15 +75,6 @@ class LocationRedeemed:
     redemption_count: int
 
 
-def _local_midnight(day: date, timezone: str) -> datetime:
-    return datetime.combine(day, time.min, zoneinfo.ZoneInfo(timezone)).astimezone(UTC)
-
-
-def _utc(moment: datetime) -> datetime:
-    """The columns take aware UTC moments (a naive one is read as UTC)."""
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def local_today(timezone: str, now: datetime | None = None) -> date:
     now = now or utcnow()
     if now.tzinfo is None:
@@ -97,45 +84,28 @@ def local_today(timezone: str, now: datetime | None = None) -> date:
 
 def today_period(timezone: str, now: datetime | None = None) -> tuple[datetime, datetime]:
     today = local_today(timezone, now)
-    return _local_midnight(today, timezone), _local_midnight(today + timedelta(days=1), timezone)
+    return rollups.local_midnight(today, timezone), rollups.local_midnight(today + timedelta(days=1), timezone)
 
 
 def month_period(timezone: str, now: datetime | None = None) -> tuple[datetime, datetime]:
     today = local_today(timezone, now)
     first = today.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
-    return _local_midnight(first, timezone), _local_midnight(following, timezone)
+    return rollups.local_midnight(first, timezone), rollups.local_midnight(following, timezone)
 
 
 def days_period(first: date, last: date, timezone: str) -> tuple[datetime, datetime]:
     """The local days first..last (both included) as [start, end) in UTC."""
-    return _local_midnight(first, timezone), _local_midnight(last + timedelta(days=1), timezone)
+    return rollups.local_midnight(first, timezone), rollups.local_midnight(last + timedelta(days=1), timezone)
 
 
 def period_figures(operator_id: int, start: datetime, end: datetime) -> PeriodFigures:
     """Sold, topped up and redeemed (net of voids) in [start, end): rollup days + live rest."""
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
-        by_kind = rollups.totals(session, operator_id, _utc(start), _utc(end), ("kind",),
+        by_kind = rollups.totals(session, operator_id, rollups.as_utc(start), rollups.as_utc(end), ("kind",),
                                  ("issue", "topup", "redeem", "void"))
-    zero = (0, 0)
-
-    def cents(kind: str) -> int:
-        return by_kind.get((kind,), zero)[1]
-
-    def count(kind: str) -> int:
-        return by_kind.get((kind,), zero)[0]
-
-    return PeriodFigures(
-        start=start,
-        end=end,
-        sold_count=count("issue"),
-        sold_cents=cents("issue"),
-        topup_count=count("topup"),
-        topup_cents=cents("topup"),
-        redeemed_cents=-(cents("redeem") + cents("void")),
-        redemption_count=count("redeem"),
-    )
+    return PeriodFigures(start=start, end=end, **asdict(rollups.movements(by_kind)))
 
 
 def standing(operator_id: int) -> Standing:
@@ -150,7 +120,7 @@ def standing(operator_id: int) -> Standing:
 
 def expected_breakage(operator_id: int, now: datetime | None = None) -> Breakage:
     """See the module docstring: the unredeemed share of value loaded on cards older than 12 months."""
-    cutoff = _utc((now or utcnow()) - timedelta(days=BREAKAGE_HISTORY_DAYS))
+    cutoff = rollups.as_utc((now or utcnow()) - timedelta(days=BREAKAGE_HISTORY_DAYS))
     old = Card.created_at < cutoff
     with read_session() as session:
         # One pass over the covering (operator, created_at, balance) index: balances are never
@@ -172,7 +142,7 @@ def expected_breakage(operator_id: int, now: datetime | None = None) -> Breakage
 def _loaded_before(operator_id: int, cutoff: datetime) -> int:
     """Value loaded (issue + top-up) on the operator's cards issued before cutoff: the folded
     part from card activity, the rows beyond the watermark live."""
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         current = rollups.view(session, operator_id)
         folded = session.exec(
@@ -204,7 +174,7 @@ def _segments(days: list[date], timezone: str) -> list[tuple[int, int]]:
     its whole days since the run's first midnight."""
     runs: list[tuple[int, int]] = []
     for index, day in enumerate(days):
-        length = _local_midnight(day + timedelta(days=1), timezone) - _local_midnight(day, timezone)
+        length = rollups.local_midnight(day + timedelta(days=1), timezone) - rollups.local_midnight(day, timezone)
         regular = length == timedelta(days=1)
         if runs and regular and runs[-1][2] and runs[-1][1] == index - 1:
             runs[-1] = (runs[-1][0], index, True)
@@ -219,14 +189,14 @@ def daily_series(operator_id: int, first: date, last: date, timezone: str) -> li
     if (last - first).days + 1 > MAX_CHART_DAYS:
         first = last - timedelta(days=MAX_CHART_DAYS - 1)
     days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         current = rollups.view(session, operator_id)
         by_day = rollups.daily_totals(session, operator_id, first, last, timezone, current)
         if by_day is None:
             return _daily_series_from_ledger(operator_id, days, timezone)
         opening = sum(cents for _count, cents in rollups.totals(
-            session, operator_id, None, _local_midnight(first, timezone), current=current).values())
+            session, operator_id, None, rollups.local_midnight(first, timezone), current=current).values())
     net: dict[date, int] = {}
     for (when, _kind), cents in by_day.items():
         net[when] = net.get(when, 0) + cents
@@ -253,19 +223,19 @@ def _daily_series_from_ledger(operator_id: int, days: list[date], timezone: str)
         opening = int(
             session.exec(
                 select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
-                    LedgerEntry.operator_id == operator_id, LedgerEntry.created_at < _local_midnight(first, timezone)
+                    LedgerEntry.operator_id == operator_id, LedgerEntry.created_at < rollups.local_midnight(first, timezone)
                 )
             ).one()
         )
         for run_first, run_last in _segments(days, timezone):
-            origin = _local_midnight(days[run_first], timezone)
+            origin = rollups.local_midnight(days[run_first], timezone)
             bucket = _day_number(dialect, origin)
             rows = session.exec(
                 select(bucket, LedgerEntry.kind, func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
                 .where(
                     LedgerEntry.operator_id == operator_id,
                     LedgerEntry.created_at >= origin,
-                    LedgerEntry.created_at < _local_midnight(days[run_last] + timedelta(days=1), timezone),
+                    LedgerEntry.created_at < rollups.local_midnight(days[run_last] + timedelta(days=1), timezone),
                 )
                 .group_by(bucket, LedgerEntry.kind)
             ).all()
@@ -285,9 +255,9 @@ def _daily_series_from_ledger(operator_id: int, days: list[date], timezone: str)
 
 def redeemed_by_location(operator_id: int, start: datetime, end: datetime) -> list[LocationRedeemed]:
     """Redeemed value (net of voids) per location in [start, end), largest first."""
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
-        found = rollups.totals(session, operator_id, _utc(start), _utc(end), ("location_id", "kind"), ("redeem", "void"))
+        found = rollups.totals(session, operator_id, rollups.as_utc(start), rollups.as_utc(end), ("location_id", "kind"), ("redeem", "void"))
         names = dict(session.exec(select(Location.id, Location.name).where(
             Location.operator_id == operator_id, Location.id.in_({key[0] for key in found}))).all())
     per_location: dict[int, list[int]] = {}

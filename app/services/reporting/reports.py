@@ -15,6 +15,7 @@ aggregate over the rest, in one snapshot, exact to the cent.
 from __future__ import annotations
 
 import zoneinfo
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -22,10 +23,11 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from app.db import read_session
-from app.models import LedgerEntry, Operator
-from app.services.reporting import rollups
+from app.models import LedgerEntry
+from app.services.reporting import rollup_fold, rollups
 from app.models.base import utcnow
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.operators import operator_or_404
 
 
 @dataclass(frozen=True)
@@ -90,55 +92,47 @@ def resolve_period(timezone: str, raw_from: str | None, raw_to: str | None) -> t
 def summary(operator_id: int, raw_from: str | None = None, raw_to: str | None = None) -> Summary:
     """The operator's figures for the period (see the module docstring for each figure)."""
     with read_session() as session:
-        operator = session.get(Operator, operator_id)
-        if operator is None:
-            raise GiftnetError(ErrorCode.not_found, "This operator does not exist.")
+        operator = operator_or_404(session, operator_id)
     start, end = resolve_period(operator.timezone, raw_from, raw_to)
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         current = rollups.view(session, operator_id)
-        by_kind = {key[0]: (cents, count)
-                   for key, (count, cents) in rollups.totals(session, operator_id, start, end, ("kind",),
-                                                             current=current).items()}
+        by_kind = rollups.totals(session, operator_id, start, end, ("kind",), current=current)
         opening = sum(cents for _count, cents in rollups.totals(session, operator_id, None, start,
                                                                  current=current).values())
-        closing = opening + sum(cents for cents, _count in by_kind.values())
-        location_rows = [(location_id, kind, cents, count)
-                         for (location_id, kind), (count, cents) in rollups.totals(
-                             session, operator_id, start, end, ("location_id", "kind"), current=current).items()
-                         if location_id != 0]
+        closing = opening + sum(cents for _count, cents in by_kind.values())
+        per_location: dict[int, dict[tuple, tuple[int, int]]] = defaultdict(dict)
+        for (location_id, kind), figures in rollups.totals(session, operator_id, start, end, ("location_id", "kind"),
+                                                           current=current).items():
+            if location_id != 0:
+                per_location[location_id][(kind,)] = figures
+
+    moved = rollups.movements(by_kind)
 
     def total(kind: str) -> int:
-        return by_kind.get(kind, (0, 0))[0]
+        return by_kind.get((kind,), (0, 0))[1]
 
-    def count(kind: str) -> int:
-        return by_kind.get(kind, (0, 0))[1]
+    def at_location(location_id: int, location_kinds: dict[tuple, tuple[int, int]]) -> LocationFigures:
+        there = rollups.movements(location_kinds)
+        return LocationFigures(location_id, redeemed_cents=there.redeemed_cents,
+                               redemption_count=there.redemption_count, sold_cents=there.sold_cents,
+                               topped_up_cents=there.topup_cents)
 
-    per_location: dict[int, dict[str, int]] = {}
-    for location_id, kind, amount, rows in location_rows:
-        figures = per_location.setdefault(location_id, {"redeemed_cents": 0, "redemption_count": 0, "sold_cents": 0, "topped_up_cents": 0})
-        if kind in ("redeem", "void"):
-            figures["redeemed_cents"] -= int(amount)
-            if kind == "redeem":
-                figures["redemption_count"] += int(rows)
-        elif kind == "issue":
-            figures["sold_cents"] += int(amount)
-        elif kind == "topup":
-            figures["topped_up_cents"] += int(amount)
     return Summary(
         period_from=start,
         period_to=end,
         currency=operator.currency,
-        sold_cents=total("issue"),
-        sold_count=count("issue"),
-        topped_up_cents=total("topup"),
-        topup_count=count("topup"),
-        redeemed_cents=-(total("redeem") + total("void")),
-        redemption_count=count("redeem"),
+        sold_cents=moved.sold_cents,
+        sold_count=moved.sold_count,
+        topped_up_cents=moved.topup_cents,
+        topup_count=moved.topup_count,
+        redeemed_cents=moved.redeemed_cents,
+        redemption_count=moved.redemption_count,
         other_cents=total("adjust") + total("expire") + total("refund"),
         opening_liability_cents=opening,
         outstanding_liability_cents=closing,
-        by_location=[LocationFigures(location_id, **figures) for location_id, figures in sorted(per_location.items())],
+        by_location=[at_location(location_id, location_kinds)
+                     for location_id, location_kinds in sorted(per_location.items())],
     )
 
 
@@ -206,7 +200,7 @@ def _utc(moment: datetime) -> datetime:
 def sales_by_channel(operator_id: int, start: datetime, end: datetime) -> list[ChannelSales]:
     """New cards (by the card's channel) and top-ups (by who loaded them: an order is the
     shop, an API key the API, anything else the dashboard) in [start, end)."""
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         rows = [(channel, kind, count, cents) for (channel, kind), (count, cents) in rollups.totals(
             session, operator_id, _utc(start), _utc(end), ("channel", "kind"), rollups.SALES_KINDS).items()]
@@ -223,7 +217,7 @@ def _redeemed_grouped(operator_id: int, start: datetime, end: datetime, *, by_de
     from app.models import Device, Location
 
     dims = ("location_id", "device_id", "kind") if by_device else ("location_id", "kind")
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         found = rollups.totals(session, operator_id, _utc(start), _utc(end), dims, ("redeem", "void"))
         locations = dict(session.exec(select(Location.id, Location.name).where(
@@ -290,7 +284,7 @@ def dormant_cards(operator_id: int, months: int, page: int = 1, page_size: int =
     cutoff = _utc(now or utcnow()) - timedelta(days=30 * months)
     page = max(1, page)
     offset = (page - 1) * page_size
-    rollups.ensure_folded(operator_id)
+    rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         current = rollups.view(session, operator_id)
         moved = select(LedgerEntry.card_id).where(LedgerEntry.operator_id == operator_id,

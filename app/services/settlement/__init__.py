@@ -1,5 +1,6 @@
-"""Paying the businesses: what each location is owed (payables), payout batches, the NACHA and
-CPA-005 bank files, bank and payout settings, statements and reconciliation.
+"""Paying the businesses: what each location is owed (`payables`: commission, periods, bank
+details), payout batches (`batches`), their NACHA and CPA-005 files (`bank_files`), bank and
+payout settings, statements and reconciliation.
 
-Imports core, messaging, money, network and reporting.
+Imports from services: core, messaging, money, network, reporting.
 """

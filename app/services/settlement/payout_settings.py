@@ -18,16 +18,16 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
-from sqlmodel import Session
 
 from app.db import read_session, write_session
 from app.integrations import cpa005, nacha
 from app.integrations.fixed_width import bank_ascii
 from app.models import Operator
-from app.services.access import audit
+from app.services.core import audit
 from app.services.core import crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.core.validation import aba_routing_is_valid
 
@@ -159,16 +159,9 @@ def _view(operator: Operator) -> OperatorSettings:
     )
 
 
-def _operator(session: Session, operator_id: int) -> Operator:
-    operator = session.get(Operator, operator_id)
-    if operator is None:
-        raise GiftnetError(ErrorCode.not_found, "This operator does not exist.")
-    return operator
-
-
 def get_settings(operator_id: int) -> OperatorSettings:
     with read_session() as session:
-        return _view(_operator(session, operator_id))
+        return _view(operator_or_404(session, operator_id))
 
 
 # --- changing ---------------------------------------------------------------------
@@ -268,7 +261,7 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
     if unknown:
         raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: {unknown[0]}.", field=unknown[0])
     with write_session() as session:
-        operator = _operator(session, actor.operator_id)
+        operator = operator_or_404(session, actor.operator_id)
         before = _audited(operator)
         if "commission_bps" in changes:
             operator.commission_bps = _whole_number(

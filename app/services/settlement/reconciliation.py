@@ -28,10 +28,10 @@ from sqlmodel import Session, select
 
 from app import models
 from app.db import read_session
-from app.models import Card, LedgerEntry, Operator, Order, PayoutBatch, PayoutLine, Redemption
+from app.models import Card, LedgerEntry, Order, PayoutBatch, PayoutLine, Redemption
 from app.services.money import ledger
 from app.services.core.codes import mask
-from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.operators import operator_or_404
 from app.services.core.money import format_cents
 from app.services.reporting.reports import resolve_period
 
@@ -300,9 +300,7 @@ def _ledger_integrity(session: Session, operator_id: int) -> tuple[Check, list[M
 def reconcile(operator_id: int, raw_from: str | None = None, raw_to: str | None = None) -> Reconciliation:
     """The four checks for the operator's period, with every mismatch and its cause."""
     with read_session() as session:
-        operator = session.get(Operator, operator_id)
-        if operator is None:
-            raise GiftnetError(ErrorCode.not_found, "This operator does not exist.")
+        operator = operator_or_404(session, operator_id)
         start, end = resolve_period(operator.timezone, raw_from, raw_to)
         results = [
             _shop_orders(session, operator_id, start, end),

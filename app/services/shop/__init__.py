@@ -1,5 +1,5 @@
 """The online shop and its embedded widget: orders, their one-charge-at-a-time payment through
 the gateways of app/integrations, refunds, and the shop's and gateway's settings.
 
-Imports core, messaging and money.
+Imports from services: core, messaging, money.
 """

@@ -30,9 +30,10 @@ from app.db import read_session, write_session
 from app.integrations.payments import ChargeResult
 from app.models import Card, Operator, Order, OrderLine
 from app.models.base import utcnow
-from app.services.access import audit
+from app.services.core import audit
 from app.services.core import events
-from app.services.messaging import card_emails, outbox, webhooks
+from app.services.messaging import outbox, webhooks
+from app.services.money import card_emails
 from app.services.money import ledger
 from app.services.core.actor import Actor
 from app.services.money.card_lookup import lookup_card_by_code

@@ -1,5 +1,5 @@
-"""The recipient email of a card (code, card page link, QR code of that link) and the
-card link's rotation.
+"""The recipient email of a card (code, card page link, QR code of that link), sent again
+for one card or for many (the Cards screen's bulk resend), and the card link's rotation.
 
 Rules this module keeps:
 - the first email of a card is queued once: asking again (a retried API call, a
@@ -14,25 +14,31 @@ Rules this module keeps:
 from __future__ import annotations
 
 import html
-import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from app.db import write_session
+from app.db import read_session, write_session
 from app.integrations.mail import InlineImage
 from app.integrations.qr import qr_png
 from app.models import Card, Operator, OutboxMessage
 from app.models.base import utcnow
-from app.services.access import audit
-from app.services.core import codes, crypto, events
+from app.services.core import audit, codes, crypto, events
 from app.services.messaging import outbox
 from app.services.core.actor import Actor
-from app.services.counter.card_page import card_link, where_card_can_be_used
+from app.services.money.card_page import card_link, where_card_can_be_used
+from app.services.money.cards import (
+    BULK_ACTIONS,
+    BulkOutcome,
+    bulk_ids,
+    freeze_cards,
+    record_bulk_audit,
+    unfreeze_cards,
+)
 from app.services.messaging.email_html import email_page
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.money.ledger import hash_link_token
 from app.services.core.money import format_cents
 
 KIND = "card_recipient"
@@ -225,10 +231,10 @@ def resend_recipient_email(operator_id: int, card_id: int) -> OutboxMessage:
 def rotate_card_link(actor: Actor, card_id: int) -> str:
     """Give the card a new link token and return it. The old link (and its QR code)
     stops working at once; queued emails still carrying it are withdrawn."""
-    link_token = secrets.token_urlsafe(24)
+    link_token = codes.new_link_token()
     with write_session() as session:
         card = _locked_card(session, actor.operator_id, card_id)
-        card.link_token_hash = hash_link_token(link_token)
+        card.link_token_hash = codes.hash_link_token(link_token)
         card.link_token_encrypted = crypto.encrypt(link_token)
         card.updated_at = utcnow()
         session.add(card)
@@ -244,6 +250,65 @@ def rotate_card_link(actor: Actor, card_id: int) -> str:
     return link_token
 
 
+def _email_inputs(card: Card) -> tuple:
+    """What a composed email depends on: composed before the lock, it is used only if these held."""
+    return (card.recipient_email, card.link_token_encrypted, card.code_encrypted, card.balance_cents,
+            card.recipient_name, card.sender_name, card.message)
+
+
+def resend_card_emails(actor: Actor, card_ids: Iterable[int]) -> BulkOutcome:
+    """Queue the recipient email again (through the outbox) for each of the operator's
+    cards among `card_ids`, in one transaction; cards without a recipient email are
+    skipped and counted in `without_email`.
+
+    The emails (each with its QR code, tens of ms of CPU) are composed before the write
+    transaction, so that it stays short: on SQLite it holds the database's one writer."""
+    ids = bulk_ids(card_ids)
+    composed: dict[int, tuple[tuple, RecipientEmail]] = {}
+    with read_session() as session:
+        for card in session.exec(select(Card).where(Card.operator_id == actor.operator_id, Card.id.in_(ids))).all():
+            if card.recipient_email:
+                try:
+                    composed[card.id] = (_email_inputs(card), compose_for_card(session, card))
+                except GiftnetError:  # its code cannot be decrypted: counted below
+                    pass
+    emailed, without_email, unreadable = [], 0, 0
+    with write_session() as session:
+        found = list(session.exec(
+            select(Card).where(Card.operator_id == actor.operator_id, Card.id.in_(ids))
+            .order_by(Card.id).with_for_update()
+        ).all())
+        for card in found:
+            if not card.recipient_email:
+                without_email += 1
+                continue
+            inputs, email = composed.get(card.id, (None, None))
+            try:
+                # Changed since it was composed (a rotated link, a redemption): composed again, locked.
+                fresh = email if inputs == _email_inputs(card) else compose_for_card(session, card)
+                queue_recipient_email_within(session, card, fresh)
+            except GiftnetError:  # its code cannot be decrypted: nothing was written for it
+                unreadable += 1
+                continue
+            emailed.append(card.id)
+        outcome = BulkOutcome(action="resend_email", requested=len(ids), changed_ids=emailed,
+                              without_email=without_email, unreadable=unreadable, not_found=len(ids) - len(found))
+        if emailed:
+            record_bulk_audit(session, actor, "resend_email", outcome)
+    return outcome
+
+
+def run_bulk_action(actor: Actor, action: str, card_ids: Iterable[int]) -> BulkOutcome:
+    """One of BULK_ACTIONS by name (the screen's confirmation dialog names it)."""
+    if action == "freeze":
+        return freeze_cards(actor, card_ids)
+    if action == "unfreeze":
+        return unfreeze_cards(actor, card_ids)
+    if action == "resend_email":
+        return resend_card_emails(actor, card_ids)
+    raise GiftnetError(ErrorCode.invalid_input, f"action is one of {', '.join(BULK_ACTIONS)}.", field="action")
+
+
 __all__ = [
     "KIND",
     "RecipientEmail",
@@ -252,5 +317,7 @@ __all__ = [
     "queue_recipient_email",
     "queue_recipient_email_within",
     "resend_recipient_email",
+    "resend_card_emails",
     "rotate_card_link",
+    "run_bulk_action",
 ]
