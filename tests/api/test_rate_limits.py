@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from api_helpers import Backend, Operator, wait_for
+from tests.support.backend import Backend, Operator, wait_for
 
 PER_KEY = 3
 PER_IP = 5

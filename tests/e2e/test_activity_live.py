@@ -8,9 +8,8 @@ import time
 import uuid
 
 import pytest
-from e2e_helpers import log_in
+from tests.support.browser import activate_device, log_in, make_location, open_card, push_payment
 from playwright.sync_api import expect
-from test_redemption_screen import activate_device, make_location, open_card, push_payment
 
 pytestmark = pytest.mark.e2e
 

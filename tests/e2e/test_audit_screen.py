@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from e2e_helpers import TABLET_PORTRAIT, log_in, open_page
+from tests.support.browser import TABLET_PORTRAIT, log_in, open_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ import re
 import uuid
 
 import pytest
-from e2e_helpers import PASSWORD, log_in, open_page, path_of, wait_for_path, wait_ready
+from tests.support.browser import PASSWORD, log_in, open_page, path_of, wait_for_path, wait_ready
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e

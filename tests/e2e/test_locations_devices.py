@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from e2e_helpers import log_in, open_page, wait_for_path, wait_ready
+from tests.support.browser import log_in, open_page, wait_for_path, wait_ready
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e

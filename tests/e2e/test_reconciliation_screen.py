@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from e2e_helpers import log_in, open_page
+from tests.support.browser import log_in, open_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e

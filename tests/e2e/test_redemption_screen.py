@@ -20,86 +20,32 @@ import json
 import re
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
-from e2e_helpers import TABLET_LANDSCAPE, TABLET_PORTRAIT, log_in, open_page, wait_ready
+from tests.support.browser import (
+    TABLET_LANDSCAPE,
+    TABLET_PORTRAIT,
+    activate_device,
+    log_in,
+    make_location,
+    open_card,
+    open_page,
+    push_payment,
+)
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
-DEVICE_CODE = re.compile(r"^DV-[A-Z2-9]{4}-[A-Z2-9]{2}$")
 VISIBLE_WITHIN_S = 1.0  # a POS push is on every screen of its location within a second
 
 
 # --------------------------------------------------------------------------- set-up through the services
-
-
-def app_python(app_server, code: str) -> dict:  # noqa: ANN001
-    """Run Python against the app's own database and secret; returns the JSON it printed last."""
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=app_server.env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def make_location(app_server, operator_id: int, name: str, mode: str, *, notify_webhook_url: str | None = None,  # noqa: ANN001
-                  items: list[tuple[str, int, str]] = ()) -> dict:
-    """A location with an activation link, a POS key and its catalog: {location_id, activation_url, pos_key, item_ids}."""
-    return app_python(app_server, f"""
-import json
-from app.services.network import devices, items, locations, pos_keys
-from app.services.core.actor import Actor
-actor = Actor({operator_id}, channel="system")
-location = locations.create_location(actor, {{
-    "name": {name!r}, "email": "counter-{uuid.uuid4().hex[:8]}@example.com", "mode": {mode!r},
-    "notify_webhook_url": {notify_webhook_url!r},
-}})
-link = devices.create_activation_link(actor, location.id)
-key = pos_keys.create_pos_key(actor, location.id, "Till 1")
-item_ids = [items.create_item(actor, location.id, name=n, price_cents=p, sku=s).id for n, p, s in {list(items)!r}]
-print(json.dumps({{"location_id": location.id, "activation_url": link.url, "pos_key": key.plaintext,
-                  "item_ids": item_ids}}))
-""")
-
-
-def activate_device(new_context, activation_url: str, name: str, viewport: dict | None = None):  # noqa: ANN001
-    """A fresh browser activated through the location's link, on /redeem: (page, device code)."""
-    page = new_context(viewport or TABLET_LANDSCAPE).new_page()
-    page.goto(activation_url)
-    wait_ready(page)
-    page.fill("#activate-device-name", name)
-    page.click("#activate-submit")
-    expect(page.locator("#device-code")).to_have_text(DEVICE_CODE)
-    code = page.locator("#device-code").inner_text().strip()
-    open_page(page, "/redeem")
-    expect(page.locator("#redeem-device-code")).to_have_text(code)
-    return page, code
-
-
-def open_card(page, code: str) -> None:  # noqa: ANN001
-    page.fill("#redeem-code-input", code.lower().replace("-", ""))  # any case, with or without dashes
-    page.click("#redeem-code-submit")
-    expect(page.locator("#redeem-card-last4")).to_contain_text(code[-4:])
-
-
-def push_payment(base_url: str, pos_key: str, amount_cents: int, reference: str, terminal_id: str | None = None) -> dict:
-    response = httpx.post(
-        base_url + "/api/v1/pos/payments",
-        json={"amount_cents": amount_cents, "reference": reference, "terminal_id": terminal_id},
-        headers={"Authorization": f"Bearer {pos_key}", "Idempotency-Key": uuid.uuid4().hex},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def read_payment(base_url: str, pos_key: str, payment_id: int) -> dict:
@@ -391,42 +337,6 @@ def test_a_card_link_opens_the_counter_on_a_device_of_its_network_and_stays_publ
 
 
 # --------------------------------------------------------------------------- the dashboard's side
-
-
-class WebhookReceiver:
-    """The location's own webhook receiver on a loopback port: answers 500 until told otherwise."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[dict, bytes]] = []
-        self.status = 500
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(receiver.status)
-                self.end_headers()
-                self.wfile.write(b"ok" if receiver.status < 300 else b"down")
-
-            def log_message(self, *args) -> None:  # noqa: ANN002
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/giftnet"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    hook = WebhookReceiver()
-    yield hook
-    hook.close()
 
 
 def refresh_until(page, selector: str, text: str, timeout_s: float = 15) -> None:  # noqa: ANN001

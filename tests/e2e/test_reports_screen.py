@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from e2e_helpers import log_in, open_page
+from tests.support.browser import log_in, open_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_helpers import PASSWORD, log_in, open_page, path_of, wait_for_path, wait_ready
+from tests.support.browser import PASSWORD, log_in, open_page, path_of, wait_for_path, wait_ready
 from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,9 +8,8 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
-from e2e_helpers import log_in, open_page
+from tests.support.browser import deliver_outbox, log_in, open_page
 from playwright.sync_api import expect
-from test_card_email import deliver_outbox, smtp_inbox  # noqa: F401 - smtp_inbox is a fixture
 
 pytestmark = pytest.mark.e2e
 

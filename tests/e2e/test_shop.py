@@ -14,7 +14,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from e2e_helpers import open_page
+from tests.support.browser import open_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -184,7 +184,7 @@ def test_the_widget_button_opens_the_shop(new_context, shop_operator, app_server
 
 
 def test_the_dashboard_shows_the_widget_and_refunds_an_order(new_context, shop_operator):  # noqa: ANN001
-    from e2e_helpers import log_in
+    from tests.support.browser import log_in
 
     shopper = new_context().new_page()
     open_page(shopper, f"/shop/{shop_operator.slug}")

@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from e2e_helpers import TABLET_PORTRAIT, log_in, open_page, wait_for_path
+from tests.support.browser import TABLET_PORTRAIT, log_in, open_page, wait_for_path
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e

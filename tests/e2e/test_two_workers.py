@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_helpers import TABLET_LANDSCAPE, open_page, wait_ready
+from tests.support.browser import TABLET_LANDSCAPE, open_page, wait_ready
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e

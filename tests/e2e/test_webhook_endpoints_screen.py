@@ -7,10 +7,9 @@ from __future__ import annotations
 import time
 
 import httpx
-from e2e_helpers import log_in, open_page
+from tests.support.browser import log_in, open_page
 from playwright.sync_api import expect
 from standardwebhooks import Webhook
-from test_redemption_screen import receiver  # noqa: F401 - a fixture
 
 
 def wait_for(predicate, timeout_s: float = 20.0):  # noqa: ANN001, ANN201

@@ -1,6 +1,6 @@
 """SMTP down for a while, with the app's own background sender running throughout.
 
-Already covered in tests/unit/test_outbox_smtp.py, one delivery pass at a time with a
+Already covered in tests/unit/messaging/test_outbox_smtp.py, one delivery pass at a time with a
 chosen clock: refused connections keep messages queued with backoff and a later pass
 sends each once; concurrent senders never send twice; a refused recipient fails at
 once; the last attempt gives up; a claim left by a stopped sender is taken up again.
@@ -18,7 +18,8 @@ import threading
 import time
 from datetime import timedelta
 
-from test_outbox_smtp import Inbox, SmtpServer, free_port, queue_cards, stored, use_smtp
+from tests.support.ports import free_port
+from tests.support.smtp import Inbox, SmtpServer, queue_cards, stored, use_smtp
 
 from app.services.messaging import outbox
 from app.services.money import ledger

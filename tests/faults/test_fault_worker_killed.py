@@ -21,9 +21,9 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from api_helpers import Backend
-from fault_helpers import Worker, assert_money_is_consistent, services_on
-from settlement_fixtures import ca_network, redeem_at
+from tests.support.backend import Backend
+from tests.support.faults import Worker, assert_money_is_consistent, services_on
+from tests.support.settlement import ca_network, redeem_at
 from sqlmodel import func, select
 
 from app.db import read_session, write_session

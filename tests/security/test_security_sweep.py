@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from api_helpers import Backend, Operator, point_test_process_at
-from fastapi.routing import APIRoute
+from tests.support.backend import Backend, Operator, point_test_process_at
 
 from app.api import create_api
 from app.api.errors import FALLBACK_NAME

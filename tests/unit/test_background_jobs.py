@@ -40,9 +40,11 @@ from app.services.reporting import daily_summary
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.settings import PROJECT_ROOT, get_settings
-from redemption_fixtures import published  # noqa: F401 - a fixture
-from redemption_fixtures import Answer, Receiver, at_once, open_location, rows_of
-from test_outbox_smtp import Inbox, SmtpServer, free_port
+from tests.support.counter import open_location, rows_of
+from tests.support.ports import free_port
+from tests.support.receiver import Answer, Receiver
+from tests.support.services import at_once
+from tests.support.smtp import Inbox, SmtpServer
 
 ZONES = ["Pacific/Kiritimati", "Asia/Tokyo", "Europe/Paris", "America/Toronto", "Pacific/Honolulu", "Pacific/Pago_Pago"]
 

@@ -18,7 +18,7 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
-from async_runner import run_in_thread
+from tests.support.async_runner import run_in_thread
 
 from app.settings import get_settings
 from app.state import live
