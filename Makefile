@@ -17,7 +17,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run run-prod run-backend test test-unit test-e2e migrate demo bench check-ledger deps chromium clean
+.PHONY: run run-prod run-backend lint test test-unit test-e2e migrate demo bench check-ledger deps chromium clean
 
 ## run: install what is missing, migrate, load the demo network, serve on http://localhost:$(PORT)
 run: deps
@@ -55,8 +55,13 @@ run-backend: deps
 	$(PY) -m app.cli migrate
 	$(VENV)/bin/reflex run --env prod --backend-only --backend-port $(PORT)
 
-## test: install what is missing (Chromium through apt included) and run the whole suite
+## lint: ruff over the whole tree (rules in ruff.toml)
+lint: deps
+	$(VENV)/bin/ruff check .
+
+## test: install what is missing (Chromium through apt included), lint, and run the whole suite
 test: deps chromium
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 test-unit: deps

@@ -18,7 +18,7 @@ NACHA = {
 }
 
 
-def _error(answer, status: int, code: str) -> dict:  # noqa: ANN001
+def _error(answer, status: int, code: str) -> dict:
     assert answer.status_code == status, answer.text
     error = answer.json()["error"]
     assert error["code"] == code and error["message"], error

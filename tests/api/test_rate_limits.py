@@ -44,7 +44,7 @@ def limited_backend(request) -> Iterator[Backend]:
     running.stop()
 
 
-def lookup(operator: Operator, code: str):  # noqa: ANN201
+def lookup(operator: Operator, code: str):
     return operator.http.post("/cards/lookup", json={"code": code})
 
 

@@ -58,7 +58,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(items) -> None:  # noqa: ANN001
+def pytest_collection_modifyitems(items) -> None:
     """Everything under tests/e2e is an e2e test, even if a module forgets its mark."""
     here = Path(__file__).parent
     for item in items:
@@ -67,7 +67,7 @@ def pytest_collection_modifyitems(items) -> None:  # noqa: ANN001
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):  # noqa: ANN001, ARG001
+def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
@@ -196,7 +196,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory) -> Iterator[AppServer]:  # noqa: ANN001
+def app_server(tmp_path_factory) -> Iterator[AppServer]:
     port = free_port()
     data_dir = tmp_path_factory.mktemp("giftnet-e2e")
     env = _server_env(port, data_dir)
@@ -284,14 +284,14 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 self.send_response(receiver.status)
                 self.end_headers()
                 self.wfile.write(b"ok" if receiver.status < 300 else b"down")
 
-            def log_message(self, *args) -> None:  # noqa: ANN002
+            def log_message(self, *args) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -338,7 +338,7 @@ def browser():
 
 
 @pytest.fixture
-def new_context(browser, app_server: AppServer, request):  # noqa: ANN001
+def new_context(browser, app_server: AppServer, request):
     """new_context(viewport=TABLET_LANDSCAPE) -> a fresh BrowserContext: one more device."""
     contexts = []
 
@@ -363,6 +363,6 @@ def new_context(browser, app_server: AppServer, request):  # noqa: ANN001
 
 
 @pytest.fixture
-def page(new_context):  # noqa: ANN001
+def page(new_context):
     """One page in one fresh context, tablet landscape."""
     return new_context().new_page()

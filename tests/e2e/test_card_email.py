@@ -37,7 +37,7 @@ def link_and_qr(message: email.message.EmailMessage) -> tuple[str, bytes]:
     return link, qr.get_content()
 
 
-def issue_with_email(page, amount: str, recipient: str) -> str:  # noqa: ANN001
+def issue_with_email(page, amount: str, recipient: str) -> str:
     page.click("#issue-card-open")
     page.fill("#issue-card-amount", amount)
     page.fill("#issue-card-recipient-email", recipient)
@@ -50,7 +50,7 @@ def issue_with_email(page, amount: str, recipient: str) -> str:  # noqa: ANN001
 
 
 def test_the_emailed_link_opens_the_card_page_and_its_qr_code_is_that_link(
-    app_server, make_operator, new_context, smtp_inbox  # noqa: ANN001
+    app_server, make_operator, new_context, smtp_inbox
 ):
     operator = make_operator()
     recipient = f"robin-{uuid.uuid4().hex[:8]}@example.com"
@@ -102,7 +102,7 @@ def test_the_emailed_link_opens_the_card_page_and_its_qr_code_is_that_link(
 
 
 def test_a_rotated_link_stops_working_and_the_resent_email_carries_the_new_one(
-    app_server, make_operator, new_context, smtp_inbox  # noqa: ANN001
+    app_server, make_operator, new_context, smtp_inbox
 ):
     operator = make_operator()
     recipient = f"sam-{uuid.uuid4().hex[:8]}@example.com"

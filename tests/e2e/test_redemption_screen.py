@@ -61,14 +61,14 @@ def card_balance(base_url: str, api_key: str, card_id: int) -> int:
     return response.json()["balance_cents"]
 
 
-def check_ledger(app_server) -> str:  # noqa: ANN001
+def check_ledger(app_server) -> str:
     result = subprocess.run([sys.executable, "-m", "app.cli", "check-ledger"], cwd=ROOT, env=app_server.env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
 
-def shots(page, name: str) -> None:  # noqa: ANN001
+def shots(page, name: str) -> None:
     """The screen as it is, at both tablet sizes: screenshots/counter-<name>-<w>x<h>.png."""
     SCREENSHOTS.mkdir(exist_ok=True)
     original = page.viewport_size
@@ -79,7 +79,7 @@ def shots(page, name: str) -> None:  # noqa: ANN001
     page.set_viewport_size(original)
 
 
-def click_together(pages: list, selector: str) -> None:  # noqa: ANN001
+def click_together(pages: list, selector: str) -> None:
     """Click `selector` on every page at the same instant (the contexts share one browser clock)."""
     at = pages[0].evaluate("Date.now()") + 400
     for page in pages:
@@ -92,7 +92,7 @@ def click_together(pages: list, selector: str) -> None:  # noqa: ANN001
 # --------------------------------------------------------------------------- POS payments, live
 
 
-def test_a_pos_push_shows_on_every_screen_of_its_location_and_select_applies_it_once(  # noqa: ANN001
+def test_a_pos_push_shows_on_every_screen_of_its_location_and_select_applies_it_once(
         new_context, make_operator, issue_card, app_server):
     owner = make_operator()
     tag = uuid.uuid4().hex[:6]
@@ -159,7 +159,7 @@ def test_a_pos_push_shows_on_every_screen_of_its_location_and_select_applies_it_
     check_ledger(app_server)
 
 
-def test_two_screens_selecting_one_payment_at_once_apply_it_exactly_once(  # noqa: ANN001
+def test_two_screens_selecting_one_payment_at_once_apply_it_exactly_once(
         new_context, make_operator, issue_card, app_server):
     owner = make_operator()
     tag = uuid.uuid4().hex[:6]
@@ -194,7 +194,7 @@ def test_two_screens_selecting_one_payment_at_once_apply_it_exactly_once(  # noq
     check_ledger(app_server)
 
 
-def test_a_payment_larger_than_the_balance_takes_the_whole_balance_and_shows_what_is_still_owed(  # noqa: ANN001
+def test_a_payment_larger_than_the_balance_takes_the_whole_balance_and_shows_what_is_still_owed(
         new_context, make_operator, issue_card, app_server):
     owner = make_operator()
     tag = uuid.uuid4().hex[:6]
@@ -228,7 +228,7 @@ def test_a_payment_larger_than_the_balance_takes_the_whole_balance_and_shows_wha
 # --------------------------------------------------------------------------- number pad, items, void
 
 
-def test_the_number_pad_redeems_an_amount_and_void_puts_it_back(new_context, make_operator, issue_card, app_server):  # noqa: ANN001
+def test_the_number_pad_redeems_an_amount_and_void_puts_it_back(new_context, make_operator, issue_card, app_server):
     owner = make_operator()
     tag = uuid.uuid4().hex[:6]
     salon = make_location(app_server, owner.operator_id, f"Hair Studio {tag}", "amount")
@@ -280,7 +280,7 @@ def test_the_number_pad_redeems_an_amount_and_void_puts_it_back(new_context, mak
     shots(screen, "amount-refused")
 
 
-def test_items_from_the_stored_catalog(new_context, make_operator, issue_card, app_server):  # noqa: ANN001
+def test_items_from_the_stored_catalog(new_context, make_operator, issue_card, app_server):
     owner = make_operator()
     tag = uuid.uuid4().hex[:6]
     deli = make_location(app_server, owner.operator_id, f"Market Deli {tag}", "items",
@@ -310,7 +310,7 @@ def test_items_from_the_stored_catalog(new_context, make_operator, issue_card, a
     expect(screen.locator("#receipt-balance")).to_have_text("$8.75")
 
 
-def test_a_card_link_opens_the_counter_on_a_device_of_its_network_and_stays_public_elsewhere(  # noqa: ANN001
+def test_a_card_link_opens_the_counter_on_a_device_of_its_network_and_stays_public_elsewhere(
         new_context, make_operator, issue_card, app_server):
     owner = make_operator()
     stranger = make_operator()
@@ -339,7 +339,7 @@ def test_a_card_link_opens_the_counter_on_a_device_of_its_network_and_stays_publ
 # --------------------------------------------------------------------------- the dashboard's side
 
 
-def refresh_until(page, selector: str, text: str, timeout_s: float = 15) -> None:  # noqa: ANN001
+def refresh_until(page, selector: str, text: str, timeout_s: float = 15) -> None:
     """Click the delivery log's Refresh until `selector` contains `text` (deliveries run in the background)."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -363,7 +363,7 @@ def square_body(event_id: str, amount_cents: int) -> bytes:
     }).encode()
 
 
-def test_the_location_screen_shows_webhook_deliveries_retries_them_reveals_the_secret_sets_up_square_and_voids(  # noqa: ANN001
+def test_the_location_screen_shows_webhook_deliveries_retries_them_reveals_the_secret_sets_up_square_and_voids(
         new_context, make_operator, issue_card, app_server, receiver):
     from standardwebhooks.webhooks import Webhook
 
@@ -479,5 +479,5 @@ def test_the_location_screen_shows_webhook_deliveries_retries_them_reveals_the_s
     check_ledger(app_server)
 
 
-def test_the_ledger_balances_after_the_counter_tests(app_server):  # noqa: ANN001
+def test_the_ledger_balances_after_the_counter_tests(app_server):
     assert "ledger balanced" in check_ledger(app_server)

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from standardwebhooks import Webhook
 
 
-def wait_for(predicate, timeout_s: float = 20.0):  # noqa: ANN001, ANN201
+def wait_for(predicate, timeout_s: float = 20.0):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         found = predicate()
@@ -22,8 +22,8 @@ def wait_for(predicate, timeout_s: float = 20.0):  # noqa: ANN001, ANN201
     raise AssertionError("timed out")
 
 
-def test_an_endpoint_gets_the_events_it_chose_signed_with_the_secret_shown_once(  # noqa: ANN001
-        page, make_operator, base_url, receiver):  # noqa: F811
+def test_an_endpoint_gets_the_events_it_chose_signed_with_the_secret_shown_once(
+        page, make_operator, base_url, receiver):
     owner = make_operator()
     receiver.status = 200
     api = httpx.Client(base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {owner.api_key}"}, timeout=30)

@@ -33,7 +33,7 @@ class BusyInbox(Inbox):
         self.busy = True
         self.refused = 0
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if self.busy:
             self.refused += 1
             return "421 4.3.2 Service not available, closing transmission channel"
@@ -57,12 +57,12 @@ class BackgroundSender:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:  # noqa: ANN002
+    def __exit__(self, *exc_info) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
 
 
-def wait_until(predicate, timeout: float) -> bool:  # noqa: ANN001
+def wait_until(predicate, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -72,7 +72,7 @@ def wait_until(predicate, timeout: float) -> bool:  # noqa: ANN001
 
 
 def test_the_background_sender_rides_out_an_smtp_outage_and_sends_each_message_once(
-        database, make_operator, monkeypatch):  # noqa: ARG001
+        database, make_operator, monkeypatch):
     monkeypatch.setattr(outbox, "BACKOFF_FIRST", timedelta(seconds=0.2))
     monkeypatch.setattr(outbox, "BACKOFF_MAX", timedelta(seconds=0.8))
     port = free_port()

@@ -36,7 +36,7 @@ def payments_of(payment_id: str = PAYMENT) -> list[PosPayment]:
     return [row for row in rows_of(PosPayment) if row.external_id == payment_id]
 
 
-def apply(square_till, payment_id: int, card_id: int):  # noqa: ANN001, ANN201
+def apply(square_till, payment_id: int, card_id: int):
     counter = activate_counter(square_till.owner, square_till.location)
     return redemptions.redeem(counter, location_id=square_till.location.id, card_id=card_id,
                               pos_payment_id=payment_id)

@@ -92,12 +92,12 @@ class BackgroundWorker:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:  # noqa: ANN002
+    def __exit__(self, *exc_info) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
 
 
-def wait_until(predicate, timeout: float) -> bool:  # noqa: ANN001
+def wait_until(predicate, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -117,7 +117,7 @@ def test_a_receiver_down_while_the_worker_runs_gets_every_event_once_when_it_is_
     for amount in (300, 450, 125):
         redemptions.redeem(counter, location_id=bakery.id, card_id=card.card.id, amount_cents=amount)
 
-    def deliveries():  # noqa: ANN202
+    def deliveries():
         return webhooks.list_deliveries(owner.operator.id, location_id=bakery.id)
 
     with BackgroundWorker():

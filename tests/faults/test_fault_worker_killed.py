@@ -139,7 +139,7 @@ def test_a_payout_batch_interrupted_by_a_kill_exists_whole_or_not_at_all(make_op
     assert nothing_left.value.code == ErrorCode.conflict
 
 
-def start_worker(plan: dict, tmp_path, job: str = "redeem") -> Worker:  # noqa: ANN001
+def start_worker(plan: dict, tmp_path, job: str = "redeem") -> Worker:
     from app.settings import get_settings
 
     return Worker(get_settings().database_url, job, plan, tmp_path)

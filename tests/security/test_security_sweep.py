@@ -169,7 +169,7 @@ def _flat_routes(routes: list) -> Iterator:
             yield route
 
 
-def _dependency_names(dependant) -> set[str]:  # noqa: ANN001
+def _dependency_names(dependant) -> set[str]:
     names = set()
     for sub in getattr(dependant, "dependencies", None) or []:
         names.add(getattr(sub.call, "__name__", ""))

@@ -140,7 +140,7 @@ class Operator:
         return answer.json()
 
 
-def wait_for(predicate, timeout: float = 5.0, interval: float = 0.1):  # noqa: ANN001, ANN201
+def wait_for(predicate, timeout: float = 5.0, interval: float = 0.1):
     """Poll until `predicate()` is truthy (the access log is written in the background)."""
     deadline = time.monotonic() + timeout
     while True:

@@ -21,27 +21,27 @@ PASSWORD = "e2e-password-long-enough"
 DEVICE_CODE = re.compile(r"^DV-[A-Z2-9]{4}-[A-Z2-9]{2}$")
 
 
-def wait_ready(page) -> None:  # noqa: ANN001
+def wait_ready(page) -> None:
     """Wait until Reflex has hydrated the page and its on_load handlers ran."""
     page.locator("#page-ready").wait_for(state="attached")
 
 
-def open_page(page, path: str) -> None:  # noqa: ANN001
+def open_page(page, path: str) -> None:
     """A full page load of `path`, then wait until it is live."""
     page.goto(path)
     wait_ready(page)
 
 
-def path_of(page) -> str:  # noqa: ANN001
+def path_of(page) -> str:
     return re.sub(r"^https?://[^/]+", "", page.url).split("?")[0].rstrip("/") or "/"
 
 
-def wait_for_path(page, path: str) -> None:  # noqa: ANN001
+def wait_for_path(page, path: str) -> None:
     """Wait for the browser to be on `path` (Reflex may add a trailing slash)."""
     page.wait_for_url(re.compile(r"^https?://[^/]+" + re.escape(path.rstrip("/")) + r"/?(\?.*)?$"))
 
 
-def log_in(page, email: str, password: str) -> None:  # noqa: ANN001
+def log_in(page, email: str, password: str) -> None:
     """Sign in through /login and wait for the Activity screen."""
     open_page(page, "/login")
     page.fill("#login-email", email)
@@ -55,7 +55,7 @@ def log_in(page, email: str, password: str) -> None:  # noqa: ANN001
 # --------------------------------------------------------------------------- the counter
 
 
-def app_python(app_server, code: str) -> dict:  # noqa: ANN001
+def app_python(app_server, code: str) -> dict:
     """Run Python against the app's own database and secret; returns the JSON it printed last."""
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=app_server.env, capture_output=True, text=True, timeout=60
@@ -64,7 +64,7 @@ def app_python(app_server, code: str) -> dict:  # noqa: ANN001
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def make_location(app_server, operator_id: int, name: str, mode: str, *, notify_webhook_url: str | None = None,  # noqa: ANN001
+def make_location(app_server, operator_id: int, name: str, mode: str, *, notify_webhook_url: str | None = None,
                   items: list[tuple[str, int, str]] = ()) -> dict:
     """A location with an activation link, a POS key and its catalog: {location_id, activation_url, pos_key, item_ids}."""
     return app_python(app_server, f"""
@@ -84,7 +84,7 @@ print(json.dumps({{"location_id": location.id, "activation_url": link.url, "pos_
 """)
 
 
-def activate_device(new_context, activation_url: str, name: str, viewport: dict | None = None):  # noqa: ANN001
+def activate_device(new_context, activation_url: str, name: str, viewport: dict | None = None):
     """A fresh browser activated through the location's link, on /redeem: (page, device code)."""
     page = new_context(viewport or TABLET_LANDSCAPE).new_page()
     page.goto(activation_url)
@@ -98,7 +98,7 @@ def activate_device(new_context, activation_url: str, name: str, viewport: dict 
     return page, code
 
 
-def open_card(page, code: str) -> None:  # noqa: ANN001
+def open_card(page, code: str) -> None:
     page.fill("#redeem-code-input", code.lower().replace("-", ""))  # any case, with or without dashes
     page.click("#redeem-code-submit")
     expect(page.locator("#redeem-card-last4")).to_contain_text(code[-4:])
@@ -118,7 +118,7 @@ def push_payment(base_url: str, pos_key: str, amount_cents: int, reference: str,
 # --------------------------------------------------------------------------- email
 
 
-def deliver_outbox(app_server, smtp_inbox) -> None:  # noqa: ANN001
+def deliver_outbox(app_server, smtp_inbox) -> None:
     """One pass of the outbox sender against the app's database, by SMTP to the local server."""
     result = subprocess.run(
         [sys.executable, "-m", "app.cli", "deliver-outbox"],

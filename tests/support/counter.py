@@ -12,13 +12,13 @@ from app.services.network import devices, locations
 from app.services.core.actor import Actor
 
 
-def open_location(owner, name: str = "Main Street Books", **fields) -> Location:  # noqa: ANN001
+def open_location(owner, name: str = "Main Street Books", **fields) -> Location:
     """A location of `owner`'s network (mode `amount` unless told otherwise)."""
     slug = name.lower().replace(" ", "-")
     return locations.create_location(owner.actor, {"name": name, "email": f"{slug}@example.com", **fields})
 
 
-def activate_counter(owner, location: Location, name: str = "Front counter") -> Actor:  # noqa: ANN001
+def activate_counter(owner, location: Location, name: str = "Front counter") -> Actor:
     """A device activated through the location's link, acting as the redemption screen does."""
     secret = devices.activate_device(devices.create_activation_link(owner.actor, location.id).token, name).secret
     device = devices.resolve_device(secret)
@@ -30,7 +30,7 @@ def device_code(actor: Actor) -> str:
         return session.get(Device, actor.device_id).code
 
 
-def issue(owner, amount_cents: int) -> ledger.IssuedCard:  # noqa: ANN001
+def issue(owner, amount_cents: int) -> ledger.IssuedCard:
     return ledger.issue_card(owner.actor, amount_cents)
 
 
@@ -39,6 +39,6 @@ def balance(card_id: int) -> int:
         return session.get(Card, card_id).balance_cents
 
 
-def rows_of(model) -> list:  # noqa: ANN001
+def rows_of(model) -> list:
     with read_session() as session:
         return list(session.exec(select(model).order_by(model.id)).all())

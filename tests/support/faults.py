@@ -207,7 +207,7 @@ class Worker:
             return True
         return False
 
-    def kill_when(self, reached, extra_seconds: float = 0.0, timeout: float = 120) -> bool:  # noqa: ANN001
+    def kill_when(self, reached, extra_seconds: float = 0.0, timeout: float = 120) -> bool:
         """SIGKILL once `reached()` holds (polled), `extra_seconds` later; False when the
         worker finished first."""
         deadline = time.monotonic() + timeout

@@ -72,13 +72,13 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 request = Received(self.path, {key.lower(): value for key, value in self.headers.items()}, body)
-                request.verified = receiver._verify(request)  # noqa: SLF001
-                answer = receiver._answer_for(request)  # noqa: SLF001
+                request.verified = receiver._verify(request)
+                answer = receiver._answer_for(request)
                 if answer.delay_seconds:
-                    receiver._stopping.wait(answer.delay_seconds)  # noqa: SLF001
+                    receiver._stopping.wait(answer.delay_seconds)
                 status = 401 if request.verified is False else answer.status
                 payload = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
                 try:
@@ -90,7 +90,7 @@ class Receiver:
                 except OSError:  # the caller gave up waiting (a timeout under test)
                     pass
 
-            def log_message(self, *args) -> None:  # noqa: ANN002
+            def log_message(self, *args) -> None:
                 pass
 
         return Handler
@@ -99,7 +99,7 @@ class Receiver:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:  # noqa: ANN002
+    def __exit__(self, *exc_info) -> None:
         self._stopping.set()
         self._server.shutdown()
         self._server.server_close()

@@ -35,12 +35,12 @@ CA_CPA005_SETTINGS = {
 }
 
 
-def open_location(owner, name: str, **bank) -> Location:  # noqa: ANN001
+def open_location(owner, name: str, **bank) -> Location:
     slug = name.lower().replace(" ", "-").replace("'", "")
     return locations.create_location(owner.actor, {"name": name, "email": f"{slug}@example.com", **bank})
 
 
-def us_network(make_operator, name: str = "Main Street Alliance") -> SimpleNamespace:  # noqa: ANN001
+def us_network(make_operator, name: str = "Main Street Alliance") -> SimpleNamespace:
     """A USD network: a checking location, a savings location, one without bank details."""
     owner = make_operator(name, currency="USD")
     payout_settings.update_settings(owner.actor, {"payouts": {"nacha": US_NACHA_SETTINGS}})
@@ -54,7 +54,7 @@ def us_network(make_operator, name: str = "Main Street Alliance") -> SimpleNames
     )
 
 
-def ca_network(make_operator, name: str = "Centre-ville") -> SimpleNamespace:  # noqa: ANN001
+def ca_network(make_operator, name: str = "Centre-ville") -> SimpleNamespace:
     """A CAD network: a chequing location, a savings location, one without bank details."""
     owner = make_operator(name, currency="CAD")
     payout_settings.update_settings(owner.actor, {"payouts": {"cpa005": CA_CPA005_SETTINGS}})
@@ -68,7 +68,7 @@ def ca_network(make_operator, name: str = "Centre-ville") -> SimpleNamespace:  #
     )
 
 
-def redeem_at(owner, location: Location, *amounts_cents: int) -> list[Redemption]:  # noqa: ANN001
+def redeem_at(owner, location: Location, *amounts_cents: int) -> list[Redemption]:
     """One redemption per amount, each off a fresh card issued for it."""
     made = []
     for amount in amounts_cents:

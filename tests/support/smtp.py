@@ -28,13 +28,13 @@ class Inbox:
         self.logins: list[str] = []
         self._lock = threading.Lock()
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if self.refuse_recipients:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if self.delay_seconds:
             await asyncio.sleep(self.delay_seconds)
         with self._lock:
@@ -57,16 +57,16 @@ class SmtpServer:
         self.controller.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:  # noqa: ANN002
+    def __exit__(self, *exc_info) -> None:
         self.controller.stop()
 
 
-def use_smtp(monkeypatch, url: str) -> None:  # noqa: ANN001
+def use_smtp(monkeypatch, url: str) -> None:
     monkeypatch.setenv("SMTP_URL", url)
     get_settings.cache_clear()
 
 
-def queue_cards(owner, count: int) -> list[OutboxMessage]:  # noqa: ANN001
+def queue_cards(owner, count: int) -> list[OutboxMessage]:
     messages = []
     for index in range(count):
         issued = ledger.issue_card(owner.actor, 2500, recipient_email=f"friend{index}@example.com", sender_name="Ana")

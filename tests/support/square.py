@@ -53,6 +53,6 @@ def signed_by_square(body: bytes, *, key: str = SIGNATURE_KEY, url: str = NOTIFI
     return base64.b64encode(hmac.new(key.encode(), url.encode() + body, hashlib.sha256).digest()).decode()
 
 
-def deliver(square_till, body: bytes, signature: str | None = None) -> pos_payments.SquareOutcome:  # noqa: ANN001
+def deliver(square_till, body: bytes, signature: str | None = None) -> pos_payments.SquareOutcome:
     return pos_payments.receive_square_webhook(square_till.location.id, body,
                                                signed_by_square(body) if signature is None else signature)

@@ -36,15 +36,15 @@ def shop(make_operator, receiver):
                            card=issue(owner, 10000))
 
 
-def redeem(shop, amount_cents: int = 1250) -> redemptions.RedemptionResult:  # noqa: ANN001
+def redeem(shop, amount_cents: int = 1250) -> redemptions.RedemptionResult:
     return redemptions.redeem(shop.counter, location_id=shop.location.id, card_id=shop.card.card.id,
                               amount_cents=amount_cents)
 
 
-def only_delivery(shop) -> WebhookDelivery:  # noqa: ANN001
+def only_delivery(shop) -> WebhookDelivery:
     [delivery] = webhooks.list_deliveries(shop.owner.operator.id, location_id=shop.location.id)
     return delivery
 
 
-def attempt_codes(shop, delivery: WebhookDelivery) -> list[int | None]:  # noqa: ANN001
+def attempt_codes(shop, delivery: WebhookDelivery) -> list[int | None]:
     return [attempt.status_code for attempt in webhooks.list_attempts(shop.owner.operator.id, delivery.id)]

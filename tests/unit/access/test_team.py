@@ -29,7 +29,7 @@ from tests.support.settlement import US_NACHA_SETTINGS, redeem_at, us_network
 PASSWORD = "a long enough password"
 
 
-def refused(call, *args, **kwargs) -> GiftnetError:  # noqa: ANN001
+def refused(call, *args, **kwargs) -> GiftnetError:
     with pytest.raises(GiftnetError) as caught:
         call(*args, **kwargs)
     return caught.value
@@ -57,7 +57,7 @@ def audit_actions(operator_id: int) -> list[str]:
         ).all())
 
 
-def join(owner, email: str, role: str = "staff", name: str = "Sam Staff") -> team.Joined:  # noqa: ANN001
+def join(owner, email: str, role: str = "staff", name: str = "Sam Staff") -> team.Joined:
     """Invite `email` as `role` and accept through the emailed link."""
     team.invite(owner.actor, email, role)
     return team.accept(join_token(email), name, PASSWORD)
@@ -332,7 +332,7 @@ def test_removing_a_member_ends_their_sessions_at_once(make_operator):
 
 
 @pytest.fixture
-def staffed_network(make_operator):  # noqa: ANN001
+def staffed_network(make_operator):
     """A US network with a paid and a draft payout batch, an API key, a POS key, an invitation
     and a staff member, as a signed-in dashboard sees them."""
     network = us_network(make_operator, "Main Street Alliance")
@@ -383,7 +383,7 @@ OWNER_ONLY = {
 
 
 @pytest.mark.parametrize("doing", list(OWNER_ONLY))
-def test_staff_are_refused_by_every_owner_only_service(staffed_network, doing):  # noqa: ANN001
+def test_staff_are_refused_by_every_owner_only_service(staffed_network, doing):
     before = snapshot(staffed_network["owner"].operator.id)
     error = refused(OWNER_ONLY[doing], staffed_network, staffed_network["staff"])
     assert error.code == ErrorCode.forbidden
@@ -412,7 +412,7 @@ def snapshot(operator_id: int) -> dict:
         }
 
 
-def test_the_same_calls_work_for_an_owner(staffed_network):  # noqa: ANN001
+def test_the_same_calls_work_for_an_owner(staffed_network):
     owner = staffed_network["owner"].actor
     assert api_keys.create_api_key(owner.operator_id, "Mine", user_id=owner.user_id).plaintext
     assert webhooks.reveal_location_secret(owner, staffed_network["location_id"]).startswith("whsec_")
@@ -421,7 +421,7 @@ def test_the_same_calls_work_for_an_owner(staffed_network):  # noqa: ANN001
     assert audit.list_events(owner).events
 
 
-def test_a_counter_device_never_acts_as_an_owner(staffed_network):  # noqa: ANN001
+def test_a_counter_device_never_acts_as_an_owner(staffed_network):
     device = Actor(staffed_network["owner"].operator.id, device_id=1, location_id=staffed_network["location_id"],
                    channel="device")
     assert refused(settlement.create_payout, device, utcnow()).code == ErrorCode.forbidden
@@ -455,7 +455,7 @@ def test_another_networks_owner_sees_and_changes_nothing_of_this_team(make_opera
 # --- where a location is paid is an owner's decision --------------------------------------
 
 
-def test_staff_run_locations_but_only_owners_set_where_and_how_much_they_are_paid(make_operator):  # noqa: ANN001
+def test_staff_run_locations_but_only_owners_set_where_and_how_much_they_are_paid(make_operator):
     from app.services.network import location_import, locations
 
     network = us_network(make_operator, "Payee Guard")

@@ -32,15 +32,15 @@ def till(make_operator):
     )
 
 
-def push(till, amount_cents: int, reference: str = "Order 1001", **options) -> PosPayment:  # noqa: ANN001
+def push(till, amount_cents: int, reference: str = "Order 1001", **options) -> PosPayment:
     return pos_payments.push_payment(till.pos_key, amount_cents=amount_cents, reference=reference, **options).payment
 
 
-def payment_of(till, payment_id: int) -> PosPayment:  # noqa: ANN001
+def payment_of(till, payment_id: int) -> PosPayment:
     return pos_payments.get_payment(till.owner.operator.id, payment_id, location_id=till.location.id)
 
 
-def select_payment(till, counter, card, payment: PosPayment, **options) -> redemptions.RedemptionResult:  # noqa: ANN001
+def select_payment(till, counter, card, payment: PosPayment, **options) -> redemptions.RedemptionResult:
     """What SELECT on a redemption screen does: apply the payment to the open card."""
     return redemptions.redeem(counter, location_id=till.location.id, card_code=card.code, pos_payment_id=payment.id,
                               **options)

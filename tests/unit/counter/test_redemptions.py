@@ -505,7 +505,7 @@ def _emails_to(address: str) -> list[OutboxMessage]:
                                  .order_by(OutboxMessage.id)).all())
 
 
-def _redeem_coffee_order(owner, counter, location):  # noqa: ANN001, ANN202
+def _redeem_coffee_order(owner, counter, location):
     items.create_item(owner.actor, location.id, name="Latte", price_cents=450, sku="LAT")
     items.create_item(owner.actor, location.id, name="Muffin", price_cents=325)
     card = issue(owner, 5000)

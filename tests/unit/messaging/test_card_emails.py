@@ -31,7 +31,7 @@ def decode_qr(png: bytes) -> list[str]:
     return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
 
 
-def issue_with_email(owner, **overrides):  # noqa: ANN001, ANN201
+def issue_with_email(owner, **overrides):
     fields = {
         "recipient_email": "Robin@Example.com",
         "recipient_name": "Robin",

@@ -29,7 +29,7 @@ from tests.support.smtp import Inbox, SmtpServer, queue_cards, stored, use_smtp
 
 
 @pytest.fixture
-def smtp(database, monkeypatch):  # noqa: ANN001, ARG001 - the database comes first: it resets settings
+def smtp(database, monkeypatch):  # the database comes first: it resets settings
     port = free_port()
     with SmtpServer(port, Inbox()) as server:
         use_smtp(monkeypatch, f"smtp://127.0.0.1:{port}")
@@ -156,7 +156,7 @@ def test_a_mailer_bug_on_one_message_does_not_stall_the_others(database, make_op
     delivered = []
 
     class PickyMailer:
-        def send(self, email_message) -> None:  # noqa: ANN001
+        def send(self, email_message) -> None:
             if email_message.to_address == broken.to_address:
                 raise ValueError("cannot encode this address")
             delivered.append(email_message.to_address)
@@ -212,7 +212,7 @@ def test_the_background_sender_delivers_what_is_queued(smtp, make_operator):
 def test_smtp_login_uses_the_credentials_of_the_url(database, make_operator, monkeypatch):
     inbox = Inbox()
 
-    def authenticate(server, session, envelope, mechanism, auth_data):  # noqa: ANN001
+    def authenticate(server, session, envelope, mechanism, auth_data):
         inbox.logins.append(f"{auth_data.login.decode()}:{auth_data.password.decode()}")
         return AuthResult(success=auth_data.password == b"p@ss word")
 

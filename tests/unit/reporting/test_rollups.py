@@ -62,7 +62,7 @@ class History:
     rows: list[dict] = field(default_factory=list)  # as written
 
 
-def new_network(make_operator, timezone: str) -> History:  # noqa: ANN001
+def new_network(make_operator, timezone: str) -> History:
     owner = make_operator()
     with write_session() as session:
         session.exec(update(Operator).where(Operator.id == owner.operator.id).values(timezone=timezone))
@@ -296,7 +296,7 @@ def test_every_figure_through_the_rollups_equals_the_ledger(database, make_opera
         ragged=st.tuples(minutes, minutes),
         cutoff=minutes,
     )
-    def check(timezone, cards, before, after, chunk, fold_first, ragged, cutoff):  # noqa: ANN001
+    def check(timezone, cards, before, after, chunk, fold_first, ragged, cutoff):
         history = new_network(make_operator, timezone)
         add_cards(history, cards)
         add_rows(history, before)
@@ -347,7 +347,7 @@ def test_two_folders_at_once_never_count_a_row_twice(database, make_operator, mo
     read_chunk = rollups.read_chunk
     first_read: set[int] = set()
 
-    def read_then_wait(*args, **kwargs):  # noqa: ANN002, ANN003
+    def read_then_wait(*args, **kwargs):
         chunk = read_chunk(*args, **kwargs)
         if threading.get_ident() not in first_read:  # both workers read the same rows before either writes
             first_read.add(threading.get_ident())

@@ -94,7 +94,7 @@ def test_a_voided_redemption_inside_a_batch_and_a_redemption_without_its_ledger_
     causes = {(item.subject, item.cause) for item in result.mismatches}
     assert (f"Redemption #{kept.id}",
             "The ledger debited the card a different amount than the redemption records.") in causes
-    assert (f"Redemption #{voided.id}", f"The redemption is voided but the ledger credited the card $0.00 back.") \
+    assert (f"Redemption #{voided.id}", "The redemption is voided but the ledger credited the card $0.00 back.") \
         in causes
     assert (f"Redemption #{voided.id}", f"Voided, yet in payout #{payout.batch.id}: the location is paid for money "
                                         "the card got back.") in causes

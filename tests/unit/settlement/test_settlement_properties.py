@@ -37,7 +37,7 @@ PROPERTY_SETTINGS = settings(max_examples=15, deadline=None, derandomize=True,
                              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
-def network(make_operator, operator_bps: int, location_bps: list[int | None]):  # noqa: ANN001, ANN201
+def network(make_operator, operator_bps: int, location_bps: list[int | None]):
     owner = make_operator(currency="CAD")
     payout_settings.update_settings(owner.actor, {"commission_bps": operator_bps,
                                                   "payouts": {"cpa005": CA_CPA005_SETTINGS}})
@@ -48,7 +48,7 @@ def network(make_operator, operator_bps: int, location_bps: list[int | None]):  
     return owner, places
 
 
-def redeem_plan(owner, places, plan) -> list[tuple[int, int, int, bool]]:  # noqa: ANN001
+def redeem_plan(owner, places, plan) -> list[tuple[int, int, int, bool]]:
     """(redemption id, location id, amount, voided) for each planned redemption, off one card."""
     card = ledger.issue_card(owner.actor, 100_000)
     made = []
@@ -61,7 +61,7 @@ def redeem_plan(owner, places, plan) -> list[tuple[int, int, int, bool]]:  # noq
     return made
 
 
-def expected_lines(made, places, operator_bps: int) -> dict[int, tuple[int, int, int]]:  # noqa: ANN001
+def expected_lines(made, places, operator_bps: int) -> dict[int, tuple[int, int, int]]:
     """What each location is owed, computed here from the rules: (gross, commission, net)."""
     owed: dict[int, int] = {}
     for _id, location_id, amount, voided in made:
