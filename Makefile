@@ -32,7 +32,7 @@ run: deps
 
 ## run-prod: production mode on this machine: PostgreSQL (DATABASE_URL, default the local database
 ## `giftnet`, created if missing), Redis (REDIS_URL: Reflex state, the event relay, rate limits) and
-## WORKERS backend workers (Granian, GRANIAN_WORKERS), after migrating. No demo data. See docs/deploy.md.
+## WORKERS backend workers (Granian, GRANIAN_WORKERS), after migrating. No demo data. See docs/deployment.md.
 WORKERS ?= 3
 PROD_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/giftnet
 PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
