@@ -10,7 +10,6 @@ import email.policy
 import io
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 import zxingcpp
@@ -20,7 +19,6 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 PHONE = {"width": 390, "height": 844}
 _CODE = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$")
 
