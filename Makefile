@@ -17,7 +17,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run run-prod run-backend test test-unit test-e2e migrate demo bench check-ledger deps chromium clean
+.PHONY: run run-prod run-backend lint test test-unit test-e2e migrate demo bench check-ledger deps chromium clean
 
 ## run: install what is missing, migrate, load the demo network, serve on http://localhost:$(PORT)
 run: deps
@@ -32,7 +32,7 @@ run: deps
 
 ## run-prod: production mode on this machine: PostgreSQL (DATABASE_URL, default the local database
 ## `giftnet`, created if missing), Redis (REDIS_URL: Reflex state, the event relay, rate limits) and
-## WORKERS backend workers (Granian, GRANIAN_WORKERS), after migrating. No demo data. See docs/deploy.md.
+## WORKERS backend workers (Granian, GRANIAN_WORKERS), after migrating. No demo data. See docs/deployment.md.
 WORKERS ?= 3
 PROD_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/giftnet
 PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
@@ -55,8 +55,13 @@ run-backend: deps
 	$(PY) -m app.cli migrate
 	$(VENV)/bin/reflex run --env prod --backend-only --backend-port $(PORT)
 
-## test: install what is missing (Chromium through apt included) and run the whole suite
+## lint: ruff over the whole tree (rules in ruff.toml)
+lint: deps
+	$(VENV)/bin/ruff check .
+
+## test: install what is missing (Chromium through apt included), lint, and run the whole suite
 test: deps chromium
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 test-unit: deps

@@ -6,7 +6,7 @@ and a conditional UPDATE on both), so any number of processes may run them at on
 each message goes out once. Where they run (BACKGROUND_JOBS):
 - `workers` (the default): every app worker runs them as lifespan tasks;
 - `off`: the app workers do not; a separate `python -m app.cli jobs` process does
-  (docs/deploy.md), so web workers only serve requests.
+  (docs/deployment.md), so web workers only serve requests.
 """
 
 from __future__ import annotations

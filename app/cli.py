@@ -14,7 +14,7 @@
     deliver-outbox                one pass of the email sender (needs SMTP_URL); prints the counts as JSON
     create-database               create the PostgreSQL database of DATABASE_URL when it does not exist
     jobs                          run the background jobs in this process until stopped (BACKGROUND_JOBS=off
-                                  on the app workers; see docs/deploy.md)
+                                  on the app workers; see docs/deployment.md)
 """
 
 from __future__ import annotations

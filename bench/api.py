@@ -164,7 +164,7 @@ class Backend:
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Backend:
-        log_file = open(self.log_path, "w")  # noqa: SIM115 - closed with the process
+        log_file = open(self.log_path, "w")  # closed with the process
         self.process = subprocess.Popen(
             ["reflex", "run", "--env", "prod", "--backend-only", "--backend-port", str(self.port)],
             cwd=PROJECT_ROOT, env=self.env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
@@ -335,7 +335,7 @@ class BareSql:
         self.is_sqlite = url.startswith("sqlite")
         self.key_subkey = hmac.new(secret_key.encode(), b"giftnet:api-key", hashlib.sha256).digest()
 
-    def connect(self):  # noqa: ANN201
+    def connect(self):
         if self.is_sqlite:
             connection = sqlite3.connect(self.url.split("///", 1)[1], timeout=30, isolation_level=None,
                                          check_same_thread=False)
@@ -390,7 +390,7 @@ class BareSql:
                          "WHERE id = ? AND state = 'in_flight'"), (answer, record_id))
         connection.commit() if not self.is_sqlite else connection.execute("COMMIT")
 
-    def redeem_money(self, ctx: dict, card_id: int):  # noqa: ANN201
+    def redeem_money(self, ctx: dict, card_id: int):
         q = self.q
 
         def money(cursor, now, api_key_id) -> str:  # noqa: ANN001
@@ -422,7 +422,7 @@ class BareSql:
 
         return money
 
-    def issue_money(self, ctx: dict):  # noqa: ANN201
+    def issue_money(self, ctx: dict):
         q = self.q
 
         def money(cursor, now, api_key_id) -> str:  # noqa: ANN001
@@ -601,7 +601,7 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     load_before = os.getloadavg()
     if "sqlite" in backends:
-        found = bench_backend("sqlite", f"sqlite:///{ledger_bench._scratch_dir.name}/bench-api.db", workers_list,
+        found = bench_backend("sqlite", f"sqlite:///{ledger_bench.scratch_dir.name}/bench-api.db", workers_list,
                               args.clients, args.seconds, redis_url, args.spends)
         runs, probes, memory = runs + found[0], probes + found[1], {**memory, **found[2]}
     if "postgres" in backends:

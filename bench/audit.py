@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("GIFTNET_DATA_DIR", tempfile.mkdtemp(prefix="giftnet-audit-bench-"))
 os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production")
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, text
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DATABASE = f"giftnet_audit_bench_{os.getpid()}"

@@ -34,8 +34,8 @@ from sqlalchemy import event, insert  # noqa: E402
 from app.db import read_engine, write_engine  # noqa: E402
 from app.models import Card, Location, PayoutBatch, PayoutLine, Redemption  # noqa: E402
 from app.services.money import cards  # noqa: E402
-from app.services.network import locations
-from app.services.settlement import payables
+from app.services.network import locations  # noqa: E402
+from app.services.settlement import payables  # noqa: E402
 
 TZ = "America/Toronto"
 CHUNK = 20_000
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     backends = [name.strip() for name in args.backends.split(",") if name.strip()]
     if "sqlite" in backends:
-        bench_backend("sqlite", f"sqlite:///{ledger_bench._scratch_dir.name}/cards.db", args.cards, args.runs)
+        bench_backend("sqlite", f"sqlite:///{ledger_bench.scratch_dir.name}/cards.db", args.cards, args.runs)
     if "postgres" in backends:
         found = ledger_bench.postgres_bench_url()
         if found is None:

@@ -92,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     content = build_csv(args.rows)
     backends = args.backends.split(",")
     if "sqlite" in backends:
-        from ledger import _scratch_dir
+        from ledger import scratch_dir
 
-        bench_backend("sqlite", f"sqlite:///{_scratch_dir.name}/bench-import.db", content, args.rows)
+        bench_backend("sqlite", f"sqlite:///{scratch_dir.name}/bench-import.db", content, args.rows)
     if "postgres" in backends:
         found = postgres_bench_url()  # (scratch database URL, admin URL), the scratch database dropped after
         if found is None:

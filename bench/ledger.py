@@ -34,8 +34,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 # Before any app import, as the tests do: never touch the developer's data/ or secret.
-_scratch_dir = tempfile.TemporaryDirectory(prefix="giftnet-bench-")
-os.environ["GIFTNET_DATA_DIR"] = _scratch_dir.name
+scratch_dir = tempfile.TemporaryDirectory(prefix="giftnet-bench-")
+os.environ["GIFTNET_DATA_DIR"] = scratch_dir.name
 os.environ["SECRET_KEY"] = "bench-secret-key-not-for-production"
 os.environ.pop("DATABASE_URL", None)
 
@@ -44,7 +44,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from app.db import dispose_engines, write_engine  # noqa: E402
 from app.migrations import migrate  # noqa: E402
 from app.services.access import accounts  # noqa: E402
-from app.services.money import ledger
+from app.services.money import ledger  # noqa: E402
 from app.services.core.actor import Actor  # noqa: E402
 from app.settings import get_settings  # noqa: E402
 
@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[Run] = []
     began = time.perf_counter()
     if "sqlite" in backends:
-        runs += bench_backend("sqlite", f"sqlite:///{_scratch_dir.name}/bench.db", thread_counts, args.seconds)
+        runs += bench_backend("sqlite", f"sqlite:///{scratch_dir.name}/bench.db", thread_counts, args.seconds)
     if "postgres" in backends:
         found = postgres_bench_url()
         if found is None:

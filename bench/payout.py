@@ -45,8 +45,8 @@ from sqlalchemy import insert, text  # noqa: E402
 from app.db import dispose_engines, read_engine, write_engine  # noqa: E402
 from app.models import Card, Location  # noqa: E402
 from app.services.access import accounts  # noqa: E402
-from app.services.core import crypto
-from app.services.settlement import bank_files, batches, payables, payout_settings
+from app.services.core import crypto  # noqa: E402
+from app.services.settlement import bank_files, batches, payables, payout_settings  # noqa: E402
 from app.services.core.actor import Actor  # noqa: E402
 
 NACHA_SETTINGS = {
@@ -71,7 +71,7 @@ BARE_CLAIM = text(
 )
 
 
-def timed(call):  # noqa: ANN001, ANN201
+def timed(call):  # noqa: ANN001
     began = time.perf_counter()
     result = call()
     return result, time.perf_counter() - began
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     backends = [name.strip() for name in args.backends.split(",") if name.strip()]
     if "sqlite" in backends:
-        bench_backend("sqlite", f"sqlite:///{ledger_bench._scratch_dir.name}/payout.db",  # noqa: SLF001
+        bench_backend("sqlite", f"sqlite:///{ledger_bench.scratch_dir.name}/payout.db",
                       args.locations, args.redemptions)
     if "postgres" in backends:
         found = ledger_bench.postgres_bench_url()

@@ -256,7 +256,7 @@ def clock_offset(page) -> float:  # noqa: ANN001
     return statistics.median(offset for _, offset in samples[:4])  # the tightest round trips
 
 
-def wait_on_every_page(pages: list, expression: str, payment_id: int) -> list[float | None]:  # noqa: ANN001
+def wait_on_every_page(pages: list, expression: str, payment_id: int) -> list[float | None]:
     """The browser times recorded by `expression[payment_id]` on each page (None: not within the timeout)."""
     deadline = time.monotonic() + SEEN_TIMEOUT_S
     found: list[float | None] = [None] * len(pages)

@@ -24,7 +24,7 @@ import secrets
 import statistics
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     backends = [name.strip() for name in args.backends.split(",") if name.strip()]
     if "sqlite" in backends:
-        bench_backend("sqlite", f"sqlite:///{ledger_bench._scratch_dir.name}/reports.db", args.rows, args.runs)
+        bench_backend("sqlite", f"sqlite:///{ledger_bench.scratch_dir.name}/reports.db", args.rows, args.runs)
     if "postgres" in backends:
         found = ledger_bench.postgres_bench_url()
         if found is None:

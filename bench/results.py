@@ -69,6 +69,7 @@ def run(name: str, args: list[str], timeout: int) -> dict:
         output = (expired.stdout or b"").decode(errors="replace") if isinstance(expired.stdout, bytes) else (expired.stdout or "")
         output, code = output + f"\n[stopped after {timeout} s]", "timeout"
     elapsed = time.perf_counter() - began
+    output = output.replace(f"{ROOT}/", "")  # paths in tracebacks relative to the repository, as in the docs
     print(output[-2500:], flush=True)
     return {"name": name, "command": "python " + " ".join(args), "output": output.rstrip(), "code": code,
             "seconds": round(elapsed), "load_before": before, "load_after": load()}

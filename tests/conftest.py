@@ -20,13 +20,13 @@ os.environ["SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("SMTP_URL", None)
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, text
 
-from app.db import dispose_engines  # noqa: E402
-from app.migrations import migrate  # noqa: E402
-from app.services.access import accounts  # noqa: E402
-from app.services.core.actor import Actor  # noqa: E402
-from app.settings import get_settings  # noqa: E402
+from app.db import dispose_engines
+from app.migrations import migrate
+from app.services.access import accounts
+from app.services.core.actor import Actor
+from app.settings import get_settings
 
 PG_ADMIN_URLS = [
     os.environ.get("TEST_POSTGRES_ADMIN_URL", ""),
@@ -62,7 +62,7 @@ def postgres_url() -> str | None:
     return found
 
 
-def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001, ARG001
+def pytest_sessionfinish(session, exitstatus) -> None:
     """Drop this run's scratch PostgreSQL database."""
     admin_url = _pg_url_cache.get("admin")
     if not admin_url or "TEST_POSTGRES_DB" in os.environ:
@@ -100,7 +100,7 @@ def use_database(url: str) -> str:
     return url
 
 
-def fresh_database_url(kind: str, tmp_path) -> str:  # noqa: ANN001
+def fresh_database_url(kind: str, tmp_path) -> str:
     """An empty database (no schema) of this kind; skips when PostgreSQL does not answer."""
     if kind == "sqlite":
         return f"sqlite:///{tmp_path}/giftnet-{uuid.uuid4().hex[:8]}.db"
@@ -124,7 +124,7 @@ def _head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def _clean_sqlite(tmp_path) -> str:  # noqa: ANN001
+def _clean_sqlite(tmp_path) -> str:
     if "sqlite" not in _migrated:
         template = os.path.join(os.environ["GIFTNET_DATA_DIR"], "template.db")
         use_database(f"sqlite:///{template}")
@@ -135,7 +135,7 @@ def _clean_sqlite(tmp_path) -> str:  # noqa: ANN001
     return point_app_at(f"sqlite:///{target}")
 
 
-def _clean_postgres(tmp_path) -> str:  # noqa: ANN001
+def _clean_postgres(tmp_path) -> str:
     url = postgres_url()
     if url is None:
         pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432")
@@ -194,7 +194,7 @@ class OperatorFactory:
 
 
 class OperatorContext:
-    def __init__(self, *, operator, user, email, password, actor) -> None:  # noqa: ANN001
+    def __init__(self, *, operator, user, email, password, actor) -> None:
         self.operator = operator
         self.user = user
         self.email = email
@@ -203,5 +203,5 @@ class OperatorContext:
 
 
 @pytest.fixture
-def make_operator(database) -> OperatorFactory:  # noqa: ARG001 - needs a database
+def make_operator(database) -> OperatorFactory:  # needs a database
     return OperatorFactory()

@@ -7,8 +7,6 @@ Create Date: 2026-11-28 14:30:53.604439
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 

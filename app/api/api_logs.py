@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from app.api.auth import ApiCaller, api_caller
 from app.api.errors import error_responses
+from app.api.params import page_cursor, page_size
 from app.api.schemas import MAX_ID, ApiLogList, cursor_text, log_answer, parse_cursor
 from app.services.access import api_log
 
@@ -29,8 +30,8 @@ def list_api_logs(
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] | None = Query(default=None),
     path_contains: str | None = Query(default=None, max_length=255, description="Only paths containing this text."),
     api_key_id: int | None = Query(default=None, ge=1, le=MAX_ID, description="Only calls made with this key."),
-    limit: int = Query(default=50, ge=1, le=100),
-    cursor: str | None = Query(default=None, max_length=32, description="`next_cursor` of the previous page."),
+    limit: int = page_size(50),
+    cursor: str | None = page_cursor(),
 ) -> ApiLogList:
     page = api_log.list_api_logs(
         caller.operator_id,

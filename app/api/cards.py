@@ -9,12 +9,19 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.api.auth import ApiCaller, api_caller
 from app.api.edge import client_ip
 from app.api.errors import error_responses
-from app.api.idempotent import IdempotencyKeyHeader, idempotent_answer
+from app.api.idempotent import (
+    IDEMPOTENCY_ERRORS,
+    IDEMPOTENCY_IN_FLIGHT,
+    IDEMPOTENCY_KEY_REUSED,
+    IdempotentCall,
+    idempotent_call,
+)
+from app.api.params import id_in_path, page_cursor, page_size
 from app.api.schemas import (
     CardAnswer,
     CardList,
@@ -22,7 +29,6 @@ from app.api.schemas import (
     IssuedCardAnswer,
     LedgerEntryAnswer,
     LedgerEntryList,
-    MAX_ID,
     LookupRequest,
     TopUpRequest,
     card_answer,
@@ -39,7 +45,7 @@ from app.services.core.validation import normalize_email
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/cards", tags=["cards"])
 
-CardId = Path(ge=1, le=MAX_ID, description="The card's id.", examples=[42])
+CardId = id_in_path("The card's id.", 42)
 # What a client (and the stateful fuzzing in tests/api) can do next with an issued card.
 CARD_LINKS = {
     name: {"operationId": operation, "parameters": {"card_id": "$response.body#/id"}}
@@ -58,7 +64,7 @@ def _queue_recipient_email(operator_id: int, card_id: int) -> bool:
     (the answer says `email_queued: false` and the dashboard can resend)."""
     try:
         return queue_recipient_email(operator_id, card_id) is not None
-    except Exception:  # noqa: BLE001 - logged; the card exists and its code must reach the caller
+    except Exception:  # logged; the card exists and its code must reach the caller
         log.exception("could not queue the recipient email of card %s", card_id)
         return False
 
@@ -75,28 +81,22 @@ def _queue_recipient_email(operator_id: int, card_id: int) -> bool:
     responses={
         201: {"links": CARD_LINKS},
         **error_responses(
-        400,
-        409,
-        422,
+        400, 409, 422,
         examples={
             400: [("invalid_input", "Unknown field `amount`.")],
-            409: [("idempotency_in_flight", "A request with this Idempotency-Key is still being processed.")],
+            409: [IDEMPOTENCY_IN_FLIGHT],
             422: [
                 ("invalid_amount", "The amount must be more than zero."),
                 ("amount_out_of_range", "The amount must be between $5.00 and $1,000.00."),
                 ("invalid_email", "Enter a valid email address, like name@example.com."),
-                ("idempotency_key_reused", "This Idempotency-Key was already used for a different request."),
+                IDEMPOTENCY_KEY_REUSED,
             ],
         },
         ),
     },
 )
-def issue_card(
-    request: Request,
-    body: IssueCardRequest,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
-) -> Response:
+def issue_card(body: IssueCardRequest, call: IdempotentCall = Depends(idempotent_call)) -> Response:
+    caller = call.caller
     recipient_email = normalize_email(body.recipient_email, field="recipient_email") if body.recipient_email else None
 
     def work(ledger_key: str | None) -> tuple[int, IssuedCardAnswer]:
@@ -114,7 +114,7 @@ def issue_card(
             email_queued = _queue_recipient_email(caller.operator_id, issued.card.id)
         return 201, issued_card_answer(issued.card, issued.code, email_queued=email_queued)
 
-    return idempotent_answer(request, caller, idempotency_key, body, work)
+    return call.answer(body, work)
 
 
 @router.get(
@@ -146,8 +146,8 @@ def list_cards(
     issued_to: str | None = Query(default=None, max_length=10, description="Issued on or before this day "
                                   "(YYYY-MM-DD, the operator's time zone).", examples=["2026-01-31"]),
     channel: Literal["dashboard", "api", "shop"] | None = Query(default=None, description="Where the card was issued."),
-    limit: int = Query(default=25, ge=1, le=100),
-    cursor: str | None = Query(default=None, max_length=32, description="`next_cursor` of the previous page."),
+    limit: int = page_size(25),
+    cursor: str | None = page_cursor(),
 ) -> CardList:
     filters = cards.card_filter_for(
         caller.operator_id, query=q, status=status, min_balance_cents=min_balance_cents,
@@ -165,9 +165,7 @@ def list_cards(
     description="Any case, with or without dashes. Every code that does not open one of your cards gets the same "
     "404. Failed look-ups are limited per key and per client address: past the limit, 429 with `Retry-After`.",
     responses=error_responses(
-        400,
-        404,
-        429,
+        400, 404, 429,
         examples={404: [("card_not_found", "No card matches this code.")]},
     ),
 )
@@ -197,35 +195,23 @@ def get_card(card_id: int = CardId, caller: ApiCaller = Depends(api_caller)) -> 
     description="Adds `amount_cents` to an active card; the balance may not exceed the operator's card maximum. "
     "Answers the new ledger entry, with `balance_after_cents`.",
     responses=error_responses(
-        400,
-        404,
-        409,
-        422,
+        400, 404, 409, 422,
         examples={
-            409: [
-                ("card_not_active", "This card is frozen and cannot be used."),
-                ("idempotency_in_flight", "A request with this Idempotency-Key is still being processed."),
-            ],
+            409: [("card_not_active", "This card is frozen and cannot be used."), IDEMPOTENCY_IN_FLIGHT],
             422: [
                 ("invalid_amount", "The amount must be more than zero."),
                 ("amount_out_of_range", "A card can hold at most $1,000.00; this top-up would exceed it."),
-                ("idempotency_key_reused", "This Idempotency-Key was already used for a different request."),
+                IDEMPOTENCY_KEY_REUSED,
             ],
         },
     ),
 )
-def top_up(
-    request: Request,
-    body: TopUpRequest,
-    card_id: int = CardId,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
-) -> Response:
+def top_up(body: TopUpRequest, card_id: int = CardId, call: IdempotentCall = Depends(idempotent_call)) -> Response:
     def work(ledger_key: str | None) -> tuple[int, LedgerEntryAnswer]:
-        entry = ledger.top_up_card(caller.actor, card_id, body.amount_cents, idempotency_key=ledger_key)
+        entry = ledger.top_up_card(call.caller.actor, card_id, body.amount_cents, idempotency_key=ledger_key)
         return 201, entry_answer(entry)
 
-    return idempotent_answer(request, caller, idempotency_key, body, work)
+    return call.answer(body, work)
 
 
 @router.get(
@@ -239,30 +225,21 @@ def top_up(
 def transactions(
     card_id: int = CardId,
     caller: ApiCaller = Depends(api_caller),
-    limit: int = Query(default=50, ge=1, le=100),
-    cursor: str | None = Query(default=None, max_length=32, description="`next_cursor` of the previous page."),
+    limit: int = page_size(50),
+    cursor: str | None = page_cursor(),
 ) -> LedgerEntryList:
     page = cards.card_ledger_page(caller.operator_id, card_id, limit=limit, cursor=parse_cursor(cursor))
     return LedgerEntryList(data=[entry_answer(entry) for entry in page.entries], next_cursor=cursor_text(page.next_cursor))
 
 
-def _set_frozen(request: Request, caller: ApiCaller, card_id: int, idempotency_key: str | None, frozen: bool) -> Response:
+def _set_frozen(call: IdempotentCall, card_id: int, frozen: bool) -> Response:
     def work(_ledger_key: str | None) -> tuple[int, CardAnswer]:
-        return 200, card_answer(ledger.set_card_frozen(caller.actor, card_id, frozen))
+        return 200, card_answer(ledger.set_card_frozen(call.caller.actor, card_id, frozen))
 
-    return idempotent_answer(request, caller, idempotency_key, None, work)
+    return call.answer(None, work)
 
 
-_FREEZE_ERRORS = error_responses(
-    400,
-    404,
-    409,
-    422,
-    examples={
-        409: [("idempotency_in_flight", "A request with this Idempotency-Key is still being processed.")],
-        422: [("idempotency_key_reused", "This Idempotency-Key was already used for a different request.")],
-    },
-)
+_FREEZE_ERRORS = error_responses(400, 404, 409, 422, examples=IDEMPOTENCY_ERRORS)
 
 
 @router.post(
@@ -273,13 +250,8 @@ _FREEZE_ERRORS = error_responses(
     description="A frozen card can neither be spent nor topped up; its value stays. Freezing a frozen card changes nothing.",
     responses=_FREEZE_ERRORS,
 )
-def freeze(
-    request: Request,
-    card_id: int = CardId,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
-) -> Response:
-    return _set_frozen(request, caller, card_id, idempotency_key, True)
+def freeze(card_id: int = CardId, call: IdempotentCall = Depends(idempotent_call)) -> Response:
+    return _set_frozen(call, card_id, True)
 
 
 @router.post(
@@ -290,10 +262,5 @@ def freeze(
     description="The card can be used again. Unfreezing an active card changes nothing.",
     responses=_FREEZE_ERRORS,
 )
-def unfreeze(
-    request: Request,
-    card_id: int = CardId,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
-) -> Response:
-    return _set_frozen(request, caller, card_id, idempotency_key, False)
+def unfreeze(card_id: int = CardId, call: IdempotentCall = Depends(idempotent_call)) -> Response:
+    return _set_frozen(call, card_id, False)

@@ -1,16 +1,21 @@
 """Routes that create or move money answer through `idempotent_answer`: with an
 `Idempotency-Key` header, the first answer is stored (app/services/money/idempotency.py)
-and a retry gets it again, marked `Idempotent-Replayed: true`."""
+and a retry gets it again, marked `Idempotent-Replayed: true`.
+
+A route takes the caller, its request and the key as one `IdempotentCall`
+(`call: IdempotentCall = Depends(idempotent_call)`) and answers `call.answer(body, work)`.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from fastapi import Header, Request, Response
+from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
 
-from app.api.auth import ApiCaller
+from app.api.auth import ApiCaller, api_caller
 from app.services.money import idempotency
 
 IdempotencyKeyHeader = Header(
@@ -20,6 +25,10 @@ IdempotencyKeyHeader = Header(
     "and body answers what the first call answered and moves nothing; kept 24 hours.",
     examples=["3f1c2b9e-8a4d-4e0f-9b7a-2c6d1e5f4a3b"],
 )
+# The two refusals every idempotent route documents (`error_responses` examples).
+IDEMPOTENCY_IN_FLIGHT = ("idempotency_in_flight", "A request with this Idempotency-Key is still being processed.")
+IDEMPOTENCY_KEY_REUSED = ("idempotency_key_reused", "This Idempotency-Key was already used for a different request.")
+IDEMPOTENCY_ERRORS = {409: [IDEMPOTENCY_IN_FLIGHT], 422: [IDEMPOTENCY_KEY_REUSED]}
 
 
 def _json(model: BaseModel) -> str:
@@ -62,3 +71,24 @@ def idempotent_answer(
     text = _json(answer)
     idempotency.complete(claim, status, text)
     return Response(text, status_code=status, media_type="application/json")
+
+
+@dataclass(frozen=True)
+class IdempotentCall:
+    """An operator's call that may carry an `Idempotency-Key`."""
+
+    request: Request
+    caller: ApiCaller
+    idempotency_key: str | None
+
+    def answer(self, request_body: BaseModel | None, work: Callable[[str | None], tuple[int, BaseModel]]) -> Response:
+        """`idempotent_answer` for this call: `work(ledger_key)` runs once per key and request body."""
+        return idempotent_answer(self.request, self.caller, self.idempotency_key, request_body, work)
+
+
+def idempotent_call(
+    request: Request,
+    caller: ApiCaller = Depends(api_caller),
+    idempotency_key: str | None = IdempotencyKeyHeader,
+) -> IdempotentCall:
+    return IdempotentCall(request, caller, idempotency_key)

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.errors import ErrorDetail
-from app.api.schemas import StrictRequest
+from app.api.schemas import StrictRequest, answer_from
 from app.models import Device, Item, Location
 from app.services.network.location_import import ImportResult
 from app.services.network.pos_keys import CreatedPosKey
@@ -46,19 +46,13 @@ LOCATION_EXAMPLE = {
     "created_at": "2026-11-28T14:03:12Z",
     "updated_at": "2026-11-28T14:03:12Z",
 }
+# The request that created LOCATION_EXAMPLE: the same values, and the account number in full.
 CREATE_EXAMPLE = {
-    "name": "Main Street Books",
-    "email": "books@example.com",
-    "phone": "555-0100",
-    "address": "12 Main St",
-    "external_id": "MS-001",
-    "mode": "items",
-    "notify_items_email": True,
-    "commission_bps": 250,
-    "bank_country": "US",
-    "routing_number": "011000015",
+    **{name: LOCATION_EXAMPLE[name] for name in ("name", "email", "phone", "address", "external_id", "mode",
+                                                 "notify_items_email", "commission_bps", "bank_country",
+                                                 "routing_number")},
     "account_number": "123456789",
-    "account_type": "checking",
+    "account_type": LOCATION_EXAMPLE["account_type"],
 }
 DEVICE_EXAMPLE = {
     "id": 12,
@@ -303,28 +297,7 @@ class LocationImportAnswer(BaseModel):
 
 
 def location_answer(location: Location) -> LocationAnswer:
-    return LocationAnswer(
-        id=location.id,
-        name=location.name,
-        email=location.email,
-        phone=location.phone,
-        address=location.address,
-        external_id=location.external_id,
-        mode=location.mode,
-        item_webhook_url=location.item_webhook_url,
-        notify_items_email=location.notify_items_email,
-        notify_webhook_url=location.notify_webhook_url,
-        commission_bps=location.commission_bps,
-        bank_country=location.bank_country,
-        routing_number=location.routing_number,
-        institution_number=location.institution_number,
-        transit_number=location.transit_number,
-        account_last4=location.account_last4,
-        account_type=location.account_type,
-        active=location.active,
-        created_at=location.created_at,
-        updated_at=location.updated_at,
-    )
+    return answer_from(LocationAnswer, location)
 
 
 def created_location_answer(location: Location, *, activation_email_sent: bool) -> CreatedLocationAnswer:
@@ -332,38 +305,16 @@ def created_location_answer(location: Location, *, activation_email_sent: bool) 
 
 
 def device_answer(device: Device) -> DeviceAnswer:
-    return DeviceAnswer(
-        id=device.id,
-        code=device.code,
-        name=device.name,
-        activated_at=device.activated_at,
-        last_seen_at=device.last_seen_at,
-        revoked_at=device.revoked_at,
-    )
+    return answer_from(DeviceAnswer, device)
 
 
 def created_pos_key_answer(created: CreatedPosKey) -> CreatedPosKeyAnswer:
     pos_key = created.pos_key
-    return CreatedPosKeyAnswer(
-        id=pos_key.id,
-        location_id=pos_key.location_id,
-        name=pos_key.name,
-        prefix=pos_key.prefix,
-        key=created.plaintext,
-        created_at=pos_key.created_at,
-    )
+    return answer_from(CreatedPosKeyAnswer, pos_key, key=created.plaintext)
 
 
 def item_answer(item: Item) -> ItemAnswer:
-    return ItemAnswer(
-        id=item.id,
-        location_id=item.location_id,
-        name=item.name,
-        price_cents=item.price_cents,
-        sku=item.sku,
-        active=item.active,
-        created_at=item.created_at,
-    )
+    return answer_from(ItemAnswer, item)
 
 
 def import_answer(

@@ -9,12 +9,12 @@ pos_keys.py, items.py), translate its answer. Another operator's location is
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from app.api.auth import ApiCaller, api_caller
 from app.api.errors import ErrorDetail, error_responses
-from app.api.idempotent import IdempotencyKeyHeader, idempotent_answer
+from app.api.idempotent import IDEMPOTENCY_ERRORS, IdempotentCall, idempotent_call
 from app.api.location_schemas import (
     ActivationEmailAnswer,
     CreatedLocationAnswer,
@@ -37,18 +37,15 @@ from app.api.location_schemas import (
     item_answer,
     location_answer,
 )
-from app.api.schemas import MAX_ID, cursor_text, parse_cursor
+from app.api.params import id_in_path, next_page, page_cursor, page_size
+from app.api.schemas import cursor_text, parse_cursor
 from app.services.network import device_emails, devices, items, location_import, locations, pos_keys
 from app.services.core.errors import ErrorCode, GiftnetError
 
 router = APIRouter(prefix="/locations", tags=["locations"])
 
-LocationId = Path(ge=1, le=MAX_ID, description="The location's id.", examples=[7])
+LocationId = id_in_path("The location's id.", 7)
 
-_IDEMPOTENCY_ERRORS = {
-    409: [("idempotency_in_flight", "A request with this Idempotency-Key is still being processed.")],
-    422: [("idempotency_key_reused", "This Idempotency-Key was already used for a different request.")],
-}
 _NO_SUCH_LOCATION = [("not_found", "No such location.")]
 _FIELD_ERRORS = [("invalid_input", "routing_number must be a 9-digit ABA routing number with a valid check digit.")]
 
@@ -63,33 +60,26 @@ _FIELD_ERRORS = [("invalid_input", "routing_number must be a 9-digit ABA routing
     "routing number's check digit, Canadian institution and transit numbers); the account number is stored "
     "encrypted and answers show only `account_last4`. Send an `Idempotency-Key` so that a retry never creates two.",
     responses=error_responses(
-        400,
-        409,
-        422,
+        400, 409, 422,
         examples={
             400: _FIELD_ERRORS,
             409: [
                 ("conflict", "Another location already has this external id."),
-                *_IDEMPOTENCY_ERRORS[409],
+                *IDEMPOTENCY_ERRORS[409],
             ],
-            422: [("invalid_email", "Enter a valid email address, like name@example.com."), *_IDEMPOTENCY_ERRORS[422]],
+            422: [("invalid_email", "Enter a valid email address, like name@example.com."), *IDEMPOTENCY_ERRORS[422]],
         },
     ),
 )
-def create_location(
-    request: Request,
-    body: CreateLocationRequest,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
-) -> Response:
+def create_location(body: CreateLocationRequest, call: IdempotentCall = Depends(idempotent_call)) -> Response:
     def work(_ledger_key: str | None) -> tuple[int, CreatedLocationAnswer]:
-        location = locations.create_location(caller.actor, body.model_dump(exclude_unset=True))
+        location = locations.create_location(call.caller.actor, body.model_dump(exclude_unset=True))
         # An inactive location gets no link: it could not be used (device_emails refuses it).
         if location.active:
-            device_emails.send_activation_email(caller.actor, location.id)
+            device_emails.send_activation_email(call.caller.actor, location.id)
         return 201, created_location_answer(location, activation_email_sent=location.active)
 
-    return idempotent_answer(request, caller, idempotency_key, body, work)
+    return call.answer(body, work)
 
 
 @router.get(
@@ -106,8 +96,8 @@ def list_locations(
                           description="Part of the name, email or external id."),
     mode: Mode | None = Query(default=None, description="Only locations with this redemption mode."),
     active: bool | None = Query(default=None, description="Only active (true) or inactive (false) locations."),
-    limit: int = Query(default=25, ge=1, le=100),
-    cursor: str | None = Query(default=None, max_length=32, description="`next_cursor` of the previous page."),
+    limit: int = page_size(25),
+    cursor: str | None = page_cursor(),
 ) -> LocationList:
     page = locations.list_locations(
         caller.operator_id, query=q, mode=mode, active=active, limit=limit, cursor=parse_cursor(cursor)
@@ -189,10 +179,7 @@ def get_location(location_id: int = LocationId, caller: ApiCaller = Depends(api_
     description="Only the fields sent change; `null` clears an optional field. Bank fields are checked together, so "
     "send the whole set (`bank_country`, its numbers, `account_number`, `account_type`) to change the payout account.",
     responses=error_responses(
-        400,
-        404,
-        409,
-        422,
+        400, 404, 409, 422,
         examples={
             400: _FIELD_ERRORS,
             404: _NO_SUCH_LOCATION,
@@ -214,30 +201,22 @@ def update_location(
     description="Emails the location a new activation link; the older links stop working at once. Devices already "
     "activated keep working. An inactive location gets no link (400).",
     responses=error_responses(
-        400,
-        404,
-        409,
-        422,
+        400, 404, 409, 422,
         examples={
             400: [("invalid_input", "This location is inactive: make it active before sending an activation link.")],
             404: _NO_SUCH_LOCATION,
-            **_IDEMPOTENCY_ERRORS,
+            **IDEMPOTENCY_ERRORS,
         },
     ),
 )
-def send_activation_email(
-    request: Request,
-    location_id: int = LocationId,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
-) -> Response:
+def send_activation_email(location_id: int = LocationId, call: IdempotentCall = Depends(idempotent_call)) -> Response:
     def work(_ledger_key: str | None) -> tuple[int, ActivationEmailAnswer]:
-        sent = device_emails.send_activation_email(caller.actor, location_id)
-        location = locations.get_location(caller.operator_id, location_id)
+        sent = device_emails.send_activation_email(call.caller.actor, location_id)
+        location = locations.get_location(call.caller.operator_id, location_id)
         return 200, ActivationEmailAnswer(location_id=location_id, email=location.email, activation_email_sent=True,
                                           link_expires_at=sent.link.expires_at)
 
-    return idempotent_answer(request, caller, idempotency_key, None, work)
+    return call.answer(None, work)
 
 
 @router.get(
@@ -251,13 +230,12 @@ def send_activation_email(
 def list_devices(
     location_id: int = LocationId,
     caller: ApiCaller = Depends(api_caller),
-    limit: int = Query(default=50, ge=1, le=100),
-    cursor: str | None = Query(default=None, max_length=32, description="`next_cursor` of the previous page."),
+    limit: int = page_size(50),
+    cursor: str | None = page_cursor(),
 ) -> DeviceList:
-    page = devices.list_devices(caller.operator_id, location_id, limit=limit + 1, before_id=parse_cursor(cursor))
-    more, page = len(page) > limit, page[:limit]
-    return DeviceList(data=[device_answer(device) for device in page],
-                      next_cursor=cursor_text(page[-1].id if more else None))
+    rows = devices.list_devices(caller.operator_id, location_id, limit=limit + 1, before_id=parse_cursor(cursor))
+    page, next_cursor = next_page(rows, limit)
+    return DeviceList(data=[device_answer(device) for device in page], next_cursor=next_cursor)
 
 
 @router.post(
@@ -268,24 +246,19 @@ def list_devices(
     description="A key (`gkpos_...`) for the location's POS system: it may only push and read that location's POS "
     "payments (`/pos/payments`). **The key is shown only in this answer.**",
     responses=error_responses(
-        400,
-        404,
-        409,
-        422,
-        examples={400: [("invalid_input", "The key's name is required.")], 404: _NO_SUCH_LOCATION, **_IDEMPOTENCY_ERRORS},
+        400, 404, 409, 422,
+        examples={
+            400: [("invalid_input", "The key's name is required.")], 404: _NO_SUCH_LOCATION, **IDEMPOTENCY_ERRORS,
+        },
     ),
 )
 def create_pos_key(
-    request: Request,
-    body: CreatePosKeyRequest,
-    location_id: int = LocationId,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
+    body: CreatePosKeyRequest, location_id: int = LocationId, call: IdempotentCall = Depends(idempotent_call)
 ) -> Response:
     def work(_ledger_key: str | None) -> tuple[int, CreatedPosKeyAnswer]:
-        return 201, created_pos_key_answer(pos_keys.create_pos_key(caller.actor, location_id, body.name))
+        return 201, created_pos_key_answer(pos_keys.create_pos_key(call.caller.actor, location_id, body.name))
 
-    return idempotent_answer(request, caller, idempotency_key, body, work)
+    return call.answer(body, work)
 
 
 @router.get(
@@ -298,12 +271,12 @@ def create_pos_key(
 def list_items(
     location_id: int = LocationId,
     caller: ApiCaller = Depends(api_caller),
-    limit: int = Query(default=100, ge=1, le=200),
-    cursor: str | None = Query(default=None, max_length=32, description="`next_cursor` of the previous page."),
+    limit: int = page_size(100, most=200),
+    cursor: str | None = page_cursor(),
 ) -> ItemList:
-    page = items.list_items(caller.operator_id, location_id, limit=limit + 1, after_id=parse_cursor(cursor))
-    more, page = len(page) > limit, page[:limit]
-    return ItemList(data=[item_answer(item) for item in page], next_cursor=cursor_text(page[-1].id if more else None))
+    rows = items.list_items(caller.operator_id, location_id, limit=limit + 1, after_id=parse_cursor(cursor))
+    page, next_cursor = next_page(rows, limit)
+    return ItemList(data=[item_answer(item) for item in page], next_cursor=next_cursor)
 
 
 @router.post(
@@ -313,27 +286,21 @@ def list_items(
     summary="Add an item to a location's catalog",
     description="`name` and `price_cents` (more than zero); an optional `sku`, unique among the location's active items.",
     responses=error_responses(
-        400,
-        404,
-        409,
-        422,
+        400, 404, 409, 422,
         examples={
             400: [("invalid_input", "The item's name is required.")],
             404: _NO_SUCH_LOCATION,
-            409: [("conflict", "This location already has an item with this SKU."), *_IDEMPOTENCY_ERRORS[409]],
-            422: [("invalid_amount", "The amount must be more than zero."), *_IDEMPOTENCY_ERRORS[422]],
+            409: [("conflict", "This location already has an item with this SKU."), *IDEMPOTENCY_ERRORS[409]],
+            422: [("invalid_amount", "The amount must be more than zero."), *IDEMPOTENCY_ERRORS[422]],
         },
     ),
 )
 def create_item(
-    request: Request,
-    body: CreateItemRequest,
-    location_id: int = LocationId,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
+    body: CreateItemRequest, location_id: int = LocationId, call: IdempotentCall = Depends(idempotent_call)
 ) -> Response:
     def work(_ledger_key: str | None) -> tuple[int, ItemAnswer]:
-        item = items.create_item(caller.actor, location_id, name=body.name, price_cents=body.price_cents, sku=body.sku)
+        item = items.create_item(call.caller.actor, location_id, name=body.name, price_cents=body.price_cents,
+                                 sku=body.sku)
         return 201, item_answer(item)
 
-    return idempotent_answer(request, caller, idempotency_key, body, work)
+    return call.answer(body, work)

@@ -9,20 +9,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.auth import ApiCaller, api_caller
 from app.api.errors import error_responses
-from app.api.idempotent import IdempotencyKeyHeader, idempotent_answer
-from app.api.schemas import MAX_ID, StrictRequest, cursor_text, parse_cursor
+from app.api.idempotent import IdempotentCall, idempotent_call
+from app.api.params import id_in_path, next_page, page_cursor, page_size
+from app.api.schemas import StrictRequest, answer_from, parse_cursor
 from app.models.order import ORDER_STATUSES
 from app.services.shop import orders
 from app.services.shop.orders import OrderView
 
 router = APIRouter(prefix="/orders", tags=["orders"])
-OrderId = Path(ge=1, le=MAX_ID, description="The order's id.", examples=[7])
-LineId = Path(ge=1, le=MAX_ID, description="The order line's id.", examples=[12])
+OrderId = id_in_path("The order's id.", 7)
+LineId = id_in_path("The order line's id.", 12)
 
 
 class OrderLineAnswer(BaseModel):
@@ -74,16 +75,7 @@ class RefundRequest(StrictRequest):
 
 
 def order_answer(order: OrderView) -> OrderAnswer:
-    return OrderAnswer(
-        id=order.id, number=order.number, status=order.status, buyer_name=order.buyer_name,
-        buyer_email=order.buyer_email, total_cents=order.total_cents, currency=order.currency,
-        gateway=order.gateway, gateway_reference=order.gateway_reference, gateway_message=order.gateway_message,
-        refunded_cents=order.refunded_cents, created_at=order.created_at, paid_at=order.paid_at,
-        lines=[OrderLineAnswer(id=line.id, kind=line.kind, amount_cents=line.amount_cents,
-                               recipient=line.recipient, card_id=line.card_id, card_last4=line.card_last4,
-                               refunded_cents=line.refunded_cents, refundable_cents=line.refundable_cents)
-               for line in order.lines],
-    )
+    return answer_from(OrderAnswer, order, lines=[answer_from(OrderLineAnswer, line) for line in order.lines])
 
 
 @router.get("", operation_id="list_orders", response_model=OrderList, summary="List shop orders",
@@ -92,14 +84,12 @@ def order_answer(order: OrderView) -> OrderAnswer:
 def list_orders(
     caller: ApiCaller = Depends(api_caller),
     status: Literal[ORDER_STATUSES] | None = Query(default=None, description="Only orders in this state."),  # type: ignore[valid-type]
-    limit: int = Query(default=25, ge=1, le=100),
-    cursor: str | None = Query(default=None, max_length=32, description="`next_cursor` of the previous page."),
+    limit: int = page_size(25),
+    cursor: str | None = page_cursor(),
 ) -> OrderList:
-    page = orders.list_orders(caller.operator_id, status=status, limit=limit + 1, before_id=parse_cursor(cursor))
-    more = len(page) > limit
-    page = page[:limit]
-    return OrderList(data=[order_answer(order) for order in page],
-                     next_cursor=cursor_text(page[-1].id if more else None))
+    rows = orders.list_orders(caller.operator_id, status=status, limit=limit + 1, before_id=parse_cursor(cursor))
+    page, next_cursor = next_page(rows, limit)
+    return OrderList(data=[order_answer(order) for order in page], next_cursor=next_cursor)
 
 
 @router.get("/{order_id}", operation_id="get_order", response_model=OrderAnswer, summary="Read an order",
@@ -123,14 +113,12 @@ def get_order(order_id: int = OrderId, caller: ApiCaller = Depends(api_caller)) 
     }),
 )
 def refund_order_line(
-    request: Request,
     body: RefundRequest,
     order_id: int = OrderId,
     line_id: int = LineId,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
+    call: IdempotentCall = Depends(idempotent_call),
 ) -> Response:
     def work(_ledger_key: str | None) -> tuple[int, OrderAnswer]:
-        return 201, order_answer(orders.refund_line(caller.actor, order_id, line_id, body.amount_cents))
+        return 201, order_answer(orders.refund_line(call.caller.actor, order_id, line_id, body.amount_cents))
 
-    return idempotent_answer(request, caller, idempotency_key, body, work)
+    return call.answer(body, work)

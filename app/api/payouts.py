@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.auth import ApiCaller, api_caller
 from app.api.errors import error_responses
-from app.api.idempotent import IdempotencyKeyHeader, idempotent_answer
-from app.api.schemas import MAX_ID, StrictRequest, cursor_text, parse_cursor
+from app.api.idempotent import IDEMPOTENCY_IN_FLIGHT, IDEMPOTENCY_KEY_REUSED, IdempotentCall, idempotent_call
+from app.api.params import id_in_path, page_cursor, page_size
+from app.api.schemas import StrictRequest, cursor_text, parse_cursor
 from app.services.settlement import bank_files, batches, payout_settings
 from app.services.core.errors import ErrorCode, GiftnetError
 
@@ -29,7 +30,7 @@ PAYOUT_LINKS = {
     for name, operation in (("GetPayout", "get_payout"), ("PayoutBankFile", "payout_bank_file"),
                             ("MarkPayoutPaid", "mark_payout_paid"), ("CancelPayout", "cancel_payout"))
 }
-PayoutId = Path(ge=1, le=MAX_ID, description="The payout batch's id.", examples=[7])
+PayoutId = id_in_path("The payout batch's id.", 7)
 
 LINE_EXAMPLE = {
     "location_id": 12,
@@ -150,8 +151,6 @@ def payout_answer(detail: batches.PayoutDetail) -> PayoutAnswer:
 
 
 _NOT_FOUND = ("not_found", "No such payout batch.")
-_IDEMPOTENCY_409 = ("idempotency_in_flight", "A request with this Idempotency-Key is still being processed.")
-_IDEMPOTENCY_422 = ("idempotency_key_reused", "This Idempotency-Key was already used for a different request.")
 
 
 @router.get(
@@ -167,8 +166,8 @@ def list_payouts(
     caller: ApiCaller = Depends(api_caller),
     status: Literal["draft", "exported", "paid", "cancelled"] | None = Query(default=None,
                                                                            description="Only batches in this status."),
-    limit: int = Query(default=25, ge=1, le=100),
-    cursor: str | None = Query(default=None, max_length=32, description="`next_cursor` of the previous page."),
+    limit: int = page_size(25),
+    cursor: str | None = page_cursor(),
 ) -> PayoutList:
     page = batches.list_payouts(caller.operator_id, status=status, limit=limit, cursor=parse_cursor(cursor))
     return PayoutList(
@@ -203,26 +202,21 @@ def _batches(operator_id: int, found: list) -> list[PayoutBatchAnswer]:
             400: [("invalid_input", "`through` must be an ISO 8601 date or time, like 2026-01-31 or "
                                     "2026-01-31T17:00:00Z."),
                   ("invalid_input", "effective_date cannot be in the past.")],
-            409: [("conflict", "Nothing is waiting to be paid through this date."), _IDEMPOTENCY_409],
-            422: [_IDEMPOTENCY_422],
+            409: [("conflict", "Nothing is waiting to be paid through this date."), IDEMPOTENCY_IN_FLIGHT],
+            422: [IDEMPOTENCY_KEY_REUSED],
         },
         ),
     },
 )
-def create_payout(
-    request: Request,
-    body: CreatePayoutRequest,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
-) -> Response:
+def create_payout(body: CreatePayoutRequest, call: IdempotentCall = Depends(idempotent_call)) -> Response:
     def work(_ledger_key: str | None) -> tuple[int, PayoutAnswer]:
         try:
-            detail = batches.create_payout(caller.actor, body.through, body.period_from, body.effective_date)
+            detail = batches.create_payout(call.caller.actor, body.through, body.period_from, body.effective_date)
         except OverflowError:  # a date at the very edge of the calendar (year 1 or 9999) in the operator's zone
             raise GiftnetError(ErrorCode.invalid_input, DATE_RANGE_MESSAGE, field="through") from None
         return 201, payout_answer(detail)
 
-    return idempotent_answer(request, caller, idempotency_key, body, work)
+    return call.answer(body, work)
 
 
 @router.get(
@@ -290,24 +284,20 @@ def bank_file(
             404: [_NOT_FOUND],
             409: [("conflict", "This payout batch is already paid."),
                   ("conflict", "This payout batch was cancelled; create a new batch to pay its redemptions."),
-                  _IDEMPOTENCY_409],
-            422: [_IDEMPOTENCY_422],
+                  IDEMPOTENCY_IN_FLIGHT],
+            422: [IDEMPOTENCY_KEY_REUSED],
         },
     ),
 )
 def mark_paid(
-    request: Request,
-    body: MarkPaidRequest | None = None,
-    payout_id: int = PayoutId,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
+    body: MarkPaidRequest | None = None, payout_id: int = PayoutId, call: IdempotentCall = Depends(idempotent_call)
 ) -> Response:
     email_statements = bool(body and body.email_statements)
 
     def work(_ledger_key: str | None) -> tuple[int, PayoutAnswer]:
-        return 200, payout_answer(batches.mark_paid(caller.actor, payout_id, email_statements=email_statements))
+        return 200, payout_answer(batches.mark_paid(call.caller.actor, payout_id, email_statements=email_statements))
 
-    return idempotent_answer(request, caller, idempotency_key, body, work)
+    return call.answer(body, work)
 
 
 @router.post(
@@ -322,19 +312,14 @@ def mark_paid(
         400, 404, 409, 422,
         examples={
             404: [_NOT_FOUND],
-            409: [("conflict", "This payout batch is paid; a paid batch cannot be cancelled."), _IDEMPOTENCY_409],
-            422: [_IDEMPOTENCY_422],
+            409: [("conflict", "This payout batch is paid; a paid batch cannot be cancelled."), IDEMPOTENCY_IN_FLIGHT],
+            422: [IDEMPOTENCY_KEY_REUSED],
         },
     ),
 )
-def cancel_payout(
-    request: Request,
-    payout_id: int = PayoutId,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
-) -> Response:
+def cancel_payout(payout_id: int = PayoutId, call: IdempotentCall = Depends(idempotent_call)) -> Response:
     def work(_ledger_key: str | None) -> tuple[int, PayoutAnswer]:
-        return 200, payout_answer(batches.cancel_payout(caller.actor, payout_id))
+        return 200, payout_answer(batches.cancel_payout(call.caller.actor, payout_id))
 
-    return idempotent_answer(request, caller, idempotency_key, None, work)
+    return call.answer(None, work)
 

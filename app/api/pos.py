@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 
 from app.api.auth import ApiCaller, PosCaller, pos_caller, pos_or_api_caller
 from app.api.errors import error_responses
@@ -25,13 +25,13 @@ from app.api.redemption_schemas import (
     pos_payment_answer,
     square_answer,
 )
-from app.api.schemas import MAX_ID
+from app.api.params import id_in_path
 from app.services.counter import pos_payments
 from app.services.money import idempotency
 
 router = APIRouter(prefix="/pos", tags=["pos"])
 
-PaymentId = Path(ge=1, le=MAX_ID, description="The POS payment's id.", examples=[501])
+PaymentId = id_in_path("The POS payment's id.", 501)
 
 
 def _payment_key(caller: PosCaller, raw_key: str | None) -> str | None:
@@ -54,9 +54,7 @@ def _payment_key(caller: PosCaller, raw_key: str | None) -> str | None:
     "`Idempotency-Key` (the POS retries): the same key answers the same payment (header `Idempotent-Replayed: true`) "
     "and pushes nothing; the same key with another amount, reference or terminal is 422.",
     responses=error_responses(
-        400,
-        403,
-        422,
+        400, 403, 422,
         examples={
             400: [("invalid_input", "The reference is required.")],
             403: [
@@ -132,10 +130,7 @@ async def _raw_body(request: Request) -> bytes:
         }
     },
     responses=error_responses(
-        400,
-        401,
-        403,
-        404,
+        400, 401, 403, 404,
         examples={
             400: [("invalid_input", "This is not a Square webhook event.")],
             401: [("unauthenticated", "The Square signature does not match.")],
@@ -145,7 +140,7 @@ async def _raw_body(request: Request) -> bytes:
     ),
 )
 def receive_square_webhook(
-    location_id: int = Path(ge=1, le=MAX_ID, description="The location whose Square account sends the event.", examples=[7]),
+    location_id: int = id_in_path("The location whose Square account sends the event.", 7),
     raw_body: bytes = Depends(_raw_body),
     signature: str | None = Header(default=None, alias="x-square-hmacsha256-signature", max_length=200,
                                    description="Square's signature of this delivery."),

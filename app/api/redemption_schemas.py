@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.location_schemas import MAX_CENTS
-from app.api.schemas import MAX_ID, StrictRequest
+from app.api.schemas import MAX_ID, StrictRequest, answer_from
 from app.models import PosPayment, RedemptionLine
 from app.services.counter.pos_payments import SquareOutcome
 from app.services.counter.redemptions import LineRequest, RedemptionResult
@@ -182,50 +182,23 @@ class SquareAnswer(BaseModel):
 
 
 def _line_answer(line: RedemptionLine) -> RedemptionLineAnswer:
-    return RedemptionLineAnswer(
-        name=line.name,
-        sku=line.sku,
-        unit_price_cents=line.unit_price_cents,
-        quantity=line.quantity,
-        line_total_cents=line.line_total_cents,
-    )
+    return answer_from(RedemptionLineAnswer, line)
 
 
 def redemption_answer(result: RedemptionResult) -> RedemptionAnswer:
     redemption = result.redemption
-    return RedemptionAnswer(
-        id=redemption.id,
-        card_id=redemption.card_id,
+    return answer_from(
+        RedemptionAnswer,
+        redemption,
         card_last4=result.last4,
-        location_id=redemption.location_id,
         device_code=result.device_code,
-        kind=redemption.kind,
-        status=redemption.status,
-        amount_cents=redemption.amount_cents,
-        balance_after_cents=redemption.balance_after_cents,
         remaining_due_cents=result.remaining_due_cents,
-        pos_payment_id=redemption.pos_payment_id,
         lines=[_line_answer(line) for line in result.lines],
-        created_at=redemption.created_at,
-        voided_at=redemption.voided_at,
     )
 
 
 def pos_payment_answer(payment: PosPayment) -> PosPaymentAnswer:
-    return PosPaymentAnswer(
-        id=payment.id,
-        location_id=payment.location_id,
-        status=payment.status,
-        amount_cents=payment.amount_cents,
-        reference=payment.reference,
-        terminal_id=payment.terminal_id,
-        source=payment.source,
-        applied_amount_cents=payment.applied_amount_cents,
-        redemption_id=payment.redemption_id,
-        created_at=payment.created_at,
-        expires_at=payment.expires_at,
-        applied_at=payment.applied_at,
-    )
+    return answer_from(PosPaymentAnswer, payment)
 
 
 def square_answer(outcome: SquareOutcome) -> SquareAnswer:

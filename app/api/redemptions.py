@@ -7,18 +7,18 @@ Another operator's card, location or redemption is "not found".
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Response
 
 from app.api.auth import ApiCaller, api_caller
 from app.api.errors import error_responses
-from app.api.idempotent import IdempotencyKeyHeader, idempotent_answer
+from app.api.idempotent import IDEMPOTENCY_IN_FLIGHT, IDEMPOTENCY_KEY_REUSED, IdempotentCall, idempotent_call
+from app.api.params import id_in_path
 from app.api.redemption_schemas import RedeemRequest, RedemptionAnswer, redemption_answer
-from app.api.schemas import MAX_ID
 from app.services.counter import redemptions
 
 router = APIRouter(prefix="/redemptions", tags=["redemptions"])
 
-RedemptionId = Path(ge=1, le=MAX_ID, description="The redemption's id.", examples=[88])
+RedemptionId = id_in_path("The redemption's id.", 88)
 
 _NO_SUCH_REDEMPTION = [("not_found", "No such redemption.")]
 
@@ -34,11 +34,7 @@ _NO_SUCH_REDEMPTION = [("not_found", "No such redemption.")]
     "payment larger than the balance takes the whole balance and `remaining_due_cents` says what is still owed). "
     "The card is debited once, never below zero. Send an `Idempotency-Key` so that a retry never redeems twice.",
     responses=error_responses(
-        400,
-        403,
-        404,
-        409,
-        422,
+        400, 403, 404, 409, 422,
         examples={
             400: [("invalid_input", "Give exactly one of amount_cents, items or pos_payment_id.")],
             403: [("forbidden", "This location is not active and cannot redeem cards.")],
@@ -47,24 +43,16 @@ _NO_SUCH_REDEMPTION = [("not_found", "No such redemption.")]
                 ("insufficient_funds", "The card holds $12.00, less than $15.00."),
                 ("card_not_active", "This card is frozen and cannot be used."),
                 ("conflict", "This payment was already applied (on another screen)."),
-                ("idempotency_in_flight", "A request with this Idempotency-Key is still being processed."),
+                IDEMPOTENCY_IN_FLIGHT,
             ],
-            422: [
-                ("invalid_amount", "The amount must be more than zero."),
-                ("idempotency_key_reused", "This Idempotency-Key was already used for a different request."),
-            ],
+            422: [("invalid_amount", "The amount must be more than zero."), IDEMPOTENCY_KEY_REUSED],
         },
     ),
 )
-def redeem(
-    request: Request,
-    body: RedeemRequest,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
-) -> Response:
+def redeem(body: RedeemRequest, call: IdempotentCall = Depends(idempotent_call)) -> Response:
     def work(ledger_key: str | None) -> tuple[int, RedemptionAnswer]:
         result = redemptions.redeem(
-            caller.actor,
+            call.caller.actor,
             location_id=body.location_id,
             card_id=body.card_id,
             card_code=body.card_code,
@@ -76,7 +64,7 @@ def redeem(
         )
         return 201, redemption_answer(result)
 
-    return idempotent_answer(request, caller, idempotency_key, body, work)
+    return call.answer(body, work)
 
 
 @router.get(
@@ -98,27 +86,17 @@ def get_redemption(redemption_id: int = RedemptionId, caller: ApiCaller = Depend
     "Only redemptions of the same business day (the network's time zone); voiding twice is refused. Send an "
     "`Idempotency-Key` so that a retry answers the first void.",
     responses=error_responses(
-        400,
-        404,
-        409,
-        422,
+        400, 404, 409, 422,
         examples={
             404: _NO_SUCH_REDEMPTION,
-            409: [
-                ("conflict", "This redemption was already voided."),
-                ("idempotency_in_flight", "A request with this Idempotency-Key is still being processed."),
-            ],
-            422: [("idempotency_key_reused", "This Idempotency-Key was already used for a different request.")],
+            409: [("conflict", "This redemption was already voided."), IDEMPOTENCY_IN_FLIGHT],
+            422: [IDEMPOTENCY_KEY_REUSED],
         },
     ),
 )
-def void_redemption(
-    request: Request,
-    redemption_id: int = RedemptionId,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
-) -> Response:
+def void_redemption(redemption_id: int = RedemptionId, call: IdempotentCall = Depends(idempotent_call)) -> Response:
     def work(ledger_key: str | None) -> tuple[int, RedemptionAnswer]:
-        return 200, redemption_answer(redemptions.void_redemption(caller.actor, redemption_id, idempotency_key=ledger_key))
+        voided = redemptions.void_redemption(call.caller.actor, redemption_id, idempotency_key=ledger_key)
+        return 200, redemption_answer(voided)
 
-    return idempotent_answer(request, caller, idempotency_key, None, work)
+    return call.answer(None, work)

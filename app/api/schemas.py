@@ -2,14 +2,15 @@
 
 Requests are strict (`extra="forbid"`, no type coercion): a misspelt field or an
 amount sent as text is refused, never guessed at. Answers are built from models by
-the `*_answer` functions, the one place that decides what leaves the building (a
-card's code appears only in the answer that issued it).
+the `*_answer` functions, the one place that decides what leaves the building: an
+answer model's fields are all that leave (`answer_from`), and a card's code appears
+only in the answer that issued it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -19,6 +20,8 @@ from app.services.money.card_page import card_link
 from app.services.core.codes import format_code
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.reporting.reports import Summary
+
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
 
 # Ids are 32-bit integer columns: a larger one would make PostgreSQL refuse the query (a 500), not find nothing.
 MAX_ID = 2**31 - 1
@@ -242,22 +245,7 @@ class ApiLogList(BaseModel):
 
 def card_answer(card: Card) -> CardAnswer:
     link_token = crypto.decrypt(card.link_token_encrypted)
-    return CardAnswer(
-        id=card.id,
-        last4=card.last4,
-        balance_cents=card.balance_cents,
-        initial_amount_cents=card.initial_amount_cents,
-        currency=card.currency,
-        status=card.status,
-        channel=card.channel,
-        recipient_email=card.recipient_email,
-        recipient_name=card.recipient_name,
-        sender_name=card.sender_name,
-        message=card.message,
-        redeem_url=card_link(link_token) if link_token else None,
-        created_at=card.created_at,
-        updated_at=card.updated_at,
-    )
+    return answer_from(CardAnswer, card, redeem_url=card_link(link_token) if link_token else None)
 
 
 def issued_card_answer(card: Card, code: str, *, email_queued: bool) -> IssuedCardAnswer:
@@ -265,48 +253,28 @@ def issued_card_answer(card: Card, code: str, *, email_queued: bool) -> IssuedCa
 
 
 def entry_answer(entry: LedgerEntry) -> LedgerEntryAnswer:
-    return LedgerEntryAnswer(
-        id=entry.id,
-        card_id=entry.card_id,
-        kind=entry.kind,
-        amount_cents=entry.amount_cents,
-        balance_after_cents=entry.balance_after_cents,
-        location_id=entry.location_id,
-        memo=entry.memo,
-        created_at=entry.created_at,
-    )
+    return answer_from(LedgerEntryAnswer, entry)
 
 
 def summary_answer(summary: Summary) -> SummaryAnswer:
-    return SummaryAnswer(
-        period_from=summary.period_from,
-        period_to=summary.period_to,
-        currency=summary.currency,
-        sold_cents=summary.sold_cents,
-        sold_count=summary.sold_count,
-        topped_up_cents=summary.topped_up_cents,
-        topup_count=summary.topup_count,
-        redeemed_cents=summary.redeemed_cents,
-        redemption_count=summary.redemption_count,
-        other_cents=summary.other_cents,
-        opening_liability_cents=summary.opening_liability_cents,
-        outstanding_liability_cents=summary.outstanding_liability_cents,
+    return answer_from(
+        SummaryAnswer,
+        summary,
         by_location=[LocationFiguresAnswer(**vars(figures)) for figures in summary.by_location],
     )
 
 
 def log_answer(row: ApiRequestLog) -> ApiLogAnswer:
-    return ApiLogAnswer(
-        id=row.id,
-        created_at=row.created_at,
-        method=row.method,
-        path=row.path,
-        status=row.status,
-        duration_ms=row.duration_ms,
-        ip=row.ip,
-        api_key_id=row.api_key_id,
-        api_key_prefix=row.api_key_prefix,
-    )
+    return answer_from(ApiLogAnswer, row)
+
+
+def answer_from(model: type[AnswerT], source: object, **given: object) -> AnswerT:
+    """An answer of `model`: each of its fields is `source`'s attribute of the same name,
+    unless `given` here (a value `source` does not hold, or holds under another name)."""
+    unknown = given.keys() - model.model_fields.keys()
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+    return model(**{name: given[name] if name in given else getattr(source, name) for name in model.model_fields})
 
 
 def cursor_text(cursor: int | None) -> str | None:

@@ -3,11 +3,12 @@ signs and delivers them per Standard Webhooks, with retries)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Response
 
 from app.api.auth import ApiCaller, api_caller
 from app.api.errors import error_responses
-from app.api.idempotent import IdempotencyKeyHeader, idempotent_answer
+from app.api.idempotent import IDEMPOTENCY_IN_FLIGHT, IDEMPOTENCY_KEY_REUSED, IdempotentCall, idempotent_call
+from app.api.params import id_in_path
 from app.api.webhook_schemas import (
     CreatedWebhookEndpointAnswer,
     CreateWebhookEndpointRequest,
@@ -16,7 +17,6 @@ from app.api.webhook_schemas import (
     created_endpoint_answer,
     endpoint_answer,
 )
-from app.api.schemas import MAX_ID
 from app.services.messaging import webhooks
 
 router = APIRouter(prefix="/webhook-endpoints", tags=["webhooks"])
@@ -32,28 +32,23 @@ router = APIRouter(prefix="/webhook-endpoints", tags=["webhooks"])
     "`webhook-signature`) and retried with backoff for about three days. **The signing secret (`whsec_...`) is "
     "shown only in this answer.**",
     responses=error_responses(
-        400,
-        409,
-        422,
+        400, 409, 422,
         examples={
             400: [("invalid_input", "url must be an http(s) URL.")],
             409: [("conflict", "An operator can have at most 20 webhook endpoints; delete one you no longer use first."),
-                  ("idempotency_in_flight", "A request with this Idempotency-Key is still being processed.")],
-            422: [("idempotency_key_reused", "This Idempotency-Key was already used for a different request.")],
+                  IDEMPOTENCY_IN_FLIGHT],
+            422: [IDEMPOTENCY_KEY_REUSED],
         },
     ),
 )
 def create_webhook_endpoint(
-    request: Request,
-    body: CreateWebhookEndpointRequest,
-    caller: ApiCaller = Depends(api_caller),
-    idempotency_key: str | None = IdempotencyKeyHeader,
+    body: CreateWebhookEndpointRequest, call: IdempotentCall = Depends(idempotent_call)
 ) -> Response:
     def work(_ledger_key: str | None) -> tuple[int, CreatedWebhookEndpointAnswer]:
         event_types = list(dict.fromkeys(body.event_types))  # each once, in the order given
-        return 201, created_endpoint_answer(webhooks.create_endpoint(caller.actor, body.url, event_types))
+        return 201, created_endpoint_answer(webhooks.create_endpoint(call.caller.actor, body.url, event_types))
 
-    return idempotent_answer(request, caller, idempotency_key, body, work)
+    return call.answer(body, work)
 
 
 @router.get(
@@ -78,7 +73,7 @@ def list_webhook_endpoints(caller: ApiCaller = Depends(api_caller)) -> WebhookEn
     responses=error_responses(404, examples={404: [("not_found", "No such webhook endpoint.")]}),
 )
 def remove_webhook_endpoint(
-    endpoint_id: int = Path(ge=1, le=MAX_ID, description="The endpoint's id.", examples=[3]),
+    endpoint_id: int = id_in_path("The endpoint's id.", 3),
     caller: ApiCaller = Depends(api_caller),
 ) -> WebhookEndpointAnswer:
     return endpoint_answer(webhooks.remove_endpoint(caller.actor, endpoint_id))

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas import StrictRequest
+from app.api.schemas import StrictRequest, answer_from
 from app.models import WebhookEndpoint
 from app.services.messaging.webhooks import CreatedEndpoint
 
@@ -83,12 +83,10 @@ class WebhookEndpointList(BaseModel):
 
 
 def endpoint_answer(endpoint: WebhookEndpoint) -> WebhookEndpointAnswer:
-    return WebhookEndpointAnswer(
-        id=endpoint.id,
-        url=endpoint.url,
+    return answer_from(
+        WebhookEndpointAnswer,
+        endpoint,
         event_types=[name for name in endpoint.event_types.split(",") if name],
-        active=endpoint.active,
-        created_at=endpoint.created_at,
     )
 
 

@@ -1,4 +1,4 @@
-"""API tests talk to the real backend over real HTTP (see api_helpers.py)."""
+"""API tests talk to the real backend over real HTTP (see tests/support/backend.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from api_helpers import Backend, Operator, point_test_process_at
+from tests.support.backend import Backend, Operator, point_test_process_at
 
 from app.db import dispose_engines
 from app.settings import get_settings

@@ -3,7 +3,7 @@ named by row and column, nothing imported while a row is wrong, re-imports updat
 
 from __future__ import annotations
 
-from api_helpers import Backend, Operator
+from tests.support.backend import Backend, Operator
 
 HEADER = "name,email,external_id,mode,bank_country,routing_number,account_number,account_type"
 GOOD_ROWS = [

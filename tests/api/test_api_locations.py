@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from api_helpers import Backend, Operator
+from tests.support.backend import Backend, Operator
 from sqlmodel import select
 
 US_BANK = {"bank_country": "US", "routing_number": "011000015", "account_number": "123456789", "account_type": "checking"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from api_helpers import Backend, Operator
+from tests.support.backend import Backend, Operator
 
 from app.services.shop import orders
 from app.services.shop.orders import CartLine

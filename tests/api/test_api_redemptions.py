@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from api_helpers import Backend, Operator
+from tests.support.backend import Backend, Operator
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ bank file or read the payouts; the owner's key can."""
 
 from __future__ import annotations
 
-from api_helpers import Backend
+from tests.support.backend import Backend
 
 from app.services.access import team
 from app.services.core.actor import Actor

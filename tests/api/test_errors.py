@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from api_helpers import Backend, Operator
+from tests.support.backend import Backend, Operator
 
 
 def assert_error(answer: httpx.Response, status: int, code: str, field: str | None = None) -> dict:

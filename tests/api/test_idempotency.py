@@ -6,7 +6,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from api_helpers import Backend, Operator
+from tests.support.backend import Backend, Operator
 from sqlmodel import select
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from api_helpers import Backend, wait_for
+from tests.support.backend import Backend, wait_for
 
 
 def test_a_revoked_key_is_refused_at_once(backend: Backend, on_backend_db: Backend):

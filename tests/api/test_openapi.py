@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from api_helpers import Backend
+from tests.support.backend import Backend
 
 ENDPOINTS = {
     ("post", "/api/v1/cards"),

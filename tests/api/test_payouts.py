@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from api_helpers import Backend, Operator
+from tests.support.backend import Backend, Operator
 
 US_BANK = {"bank_country": "US", "routing_number": "011000015", "account_number": "123456789", "account_type": "checking"}
 NACHA = {
@@ -18,7 +18,7 @@ NACHA = {
 }
 
 
-def _error(answer, status: int, code: str) -> dict:  # noqa: ANN001
+def _error(answer, status: int, code: str) -> dict:
     assert answer.status_code == status, answer.text
     error = answer.json()["error"]
     assert error["code"] == code and error["message"], error

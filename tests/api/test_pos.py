@@ -11,7 +11,7 @@ import uuid
 
 import httpx
 import pytest
-from api_helpers import Backend, Operator
+from tests.support.backend import Backend, Operator
 
 
 class Pos:
@@ -192,7 +192,7 @@ def test_a_revoked_pos_key_is_refused_at_once(shop: Operator, on_backend_db: Bac
 
 
 def test_pos_calls_are_in_the_operators_access_log(backend: Backend):
-    from api_helpers import wait_for
+    from tests.support.backend import wait_for
 
     network = backend.new_operator("Logged POS Network")
     logged = Pos(network, "Logged Till")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from api_helpers import Backend, Operator, wait_for
+from tests.support.backend import Backend, Operator, wait_for
 
 PER_KEY = 3
 PER_IP = 5
@@ -44,7 +44,7 @@ def limited_backend(request) -> Iterator[Backend]:
     running.stop()
 
 
-def lookup(operator: Operator, code: str):  # noqa: ANN201
+def lookup(operator: Operator, code: str):
     return operator.http.post("/cards/lookup", json={"code": code})
 
 

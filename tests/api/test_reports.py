@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api_helpers import Backend
+from tests.support.backend import Backend
 
 
 def test_the_summary_adds_up_sales_top_ups_redemptions_and_liability(backend: Backend, on_backend_db: Backend):

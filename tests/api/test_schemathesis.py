@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from api_helpers import Backend
+from tests.support.backend import Backend
 
 from app.settings import PROJECT_ROOT
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from api_helpers import Backend, Operator
+from tests.support.backend import Backend, Operator
 from sqlmodel import select
 
 
@@ -43,7 +43,7 @@ def test_the_secret_shown_is_the_one_deliveries_are_signed_with(backend: Backend
         assert webhooks.queue_event_for_endpoints(session, network.id, "card.frozen", {"card_id": 1}) == 0
     with read_session() as session:
         delivery = session.exec(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint["id"])).one()
-        assert webhooks._secret_for(session, delivery) == endpoint["secret"]  # noqa: SLF001
+        assert webhooks._secret_for(session, delivery) == endpoint["secret"]
 
 
 def test_a_retried_create_answers_the_same_endpoint(backend: Backend):

@@ -13,9 +13,11 @@
   the test; on failure a screenshot of every open page lands in test-results/.
 - `make_operator` / `issue_card`: fixtures through `python -m app.cli` against the
   same database the app uses.
+- `receiver` (function): a location's own webhook receiver on a loopback port;
+  `smtp_inbox` (module): a local SMTP server the outbox sender delivers to.
 
 Pages paint before their websocket connects. `open_page` / `wait_ready` (in
-e2e_helpers.py) wait for the hidden `#page-ready` element (present once Reflex has
+tests/support/browser.py) wait for the hidden `#page-ready` element (present once Reflex has
 hydrated the page and run its on_load handlers) before a test clicks anything.
 """
 
@@ -25,18 +27,22 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from e2e_helpers import PASSWORD, TABLET_LANDSCAPE
+
+from tests.support.browser import PASSWORD, TABLET_LANDSCAPE
+from tests.support.ports import free_port
+from tests.support.smtp import Inbox, SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -52,7 +58,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(items) -> None:  # noqa: ANN001
+def pytest_collection_modifyitems(items) -> None:
     """Everything under tests/e2e is an e2e test, even if a module forgets its mark."""
     here = Path(__file__).parent
     for item in items:
@@ -61,19 +67,13 @@ def pytest_collection_modifyitems(items) -> None:  # noqa: ANN001
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):  # noqa: ANN001, ARG001
+def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
 
 
 # --------------------------------------------------------------------------- the app
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -196,8 +196,8 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory) -> Iterator[AppServer]:  # noqa: ANN001
-    port = _free_port()
+def app_server(tmp_path_factory) -> Iterator[AppServer]:
+    port = free_port()
     data_dir = tmp_path_factory.mktemp("giftnet-e2e")
     env = _server_env(port, data_dir)
     server = AppServer(
@@ -272,6 +272,55 @@ def issue_card(app_server: AppServer):
     return issue
 
 
+# --------------------------------------------------------------------------- a location's receiver, an SMTP server
+
+
+class WebhookReceiver:
+    """The location's own webhook receiver on a loopback port: answers 500 until told otherwise."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[dict, bytes]] = []
+        self.status = 500
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(receiver.status)
+                self.end_headers()
+                self.wfile.write(b"ok" if receiver.status < 300 else b"down")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/giftnet"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    hook = WebhookReceiver()
+    yield hook
+    hook.close()
+
+
+@pytest.fixture(scope="module")
+def smtp_inbox():
+    """A local SMTP server for one module's tests; `smtp_inbox.url` is the SMTP_URL that reaches it."""
+    port = free_port()
+    inbox = Inbox()
+    with SmtpServer(port, inbox):
+        inbox.url = f"smtp://127.0.0.1:{port}"
+        yield inbox
+
+
 # --------------------------------------------------------------------------- the browser
 
 
@@ -289,7 +338,7 @@ def browser():
 
 
 @pytest.fixture
-def new_context(browser, app_server: AppServer, request):  # noqa: ANN001
+def new_context(browser, app_server: AppServer, request):
     """new_context(viewport=TABLET_LANDSCAPE) -> a fresh BrowserContext: one more device."""
     contexts = []
 
@@ -314,6 +363,6 @@ def new_context(browser, app_server: AppServer, request):  # noqa: ANN001
 
 
 @pytest.fixture
-def page(new_context):  # noqa: ANN001
+def page(new_context):
     """One page in one fresh context, tablet landscape."""
     return new_context().new_page()

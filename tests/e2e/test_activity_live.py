@@ -8,22 +8,21 @@ import time
 import uuid
 
 import pytest
-from e2e_helpers import log_in
+from tests.support.browser import activate_device, log_in, make_location, open_card, push_payment
 from playwright.sync_api import expect
-from test_redemption_screen import activate_device, make_location, open_card, push_payment
 
 pytestmark = pytest.mark.e2e
 
 WITHIN_MS = 1000
 
 
-def _visible_within_a_second(locator, started: float, what: str) -> None:  # noqa: ANN001
+def _visible_within_a_second(locator, started: float, what: str) -> None:
     expect(locator).to_be_visible(timeout=5000)
     took = time.perf_counter() - started
     assert took < WITHIN_MS / 1000, f"{what} took {took:.2f} s to reach the dashboard"
 
 
-def test_the_dashboard_feed_and_figures_follow_the_counters_live(new_context, make_operator, issue_card, app_server):  # noqa: ANN001
+def test_the_dashboard_feed_and_figures_follow_the_counters_live(new_context, make_operator, issue_card, app_server):
     owner = make_operator()
     tag = uuid.uuid4().hex[:6]
     bakery = make_location(app_server, owner.operator_id, f"Live Bakery {tag}", "pos")

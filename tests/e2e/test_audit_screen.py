@@ -5,25 +5,27 @@ only that action; the CSV holds the filtered list."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
-from e2e_helpers import TABLET_PORTRAIT, log_in, open_page
+from tests.support.browser import TABLET_PORTRAIT, log_in, open_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
 
-def _row_with(page, action_label: str):  # noqa: ANN001, ANN202
+def _row_with(page, action_label: str):
     return page.locator(".audit-row", has=page.locator(".audit-action", has_text=action_label))
 
 
-def _choose(page, select_id: str, option: str) -> None:  # noqa: ANN001
+def _choose(page, select_id: str, option: str) -> None:
     page.click(f"#{select_id}")
     page.get_by_role("option", name=option, exact=True).click()
 
 
 def test_the_owner_sees_a_setting_change_and_a_revoked_key_with_who_and_what_changed(
-        page, new_context, make_operator, base_url, tmp_path):  # noqa: ANN001
+        page, new_context, make_operator, base_url, tmp_path):
     owner = make_operator()
     api = httpx.Client(base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {owner.api_key}"}, timeout=30)
     answer = api.patch("/settings", json={"card_max_cents": 50_000})
@@ -72,7 +74,7 @@ def test_the_owner_sees_a_setting_change_and_a_revoked_key_with_who_and_what_cha
     expect(page.locator(".audit-row .audit-action")).to_have_text("API key revoked")
     with page.expect_download() as download:
         page.click("#audit-export")
-    lines = open(download.value.path(), encoding="utf-8").read().splitlines()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2 and "api_key.revoked" in lines[1] and owner.email in lines[1]
 
     _choose(page, "audit-filter-action", "Settings changed")
@@ -93,7 +95,7 @@ def test_the_owner_sees_a_setting_change_and_a_revoked_key_with_who_and_what_cha
     tablet.screenshot(path=str(tmp_path / "audit-tablet.png"), full_page=True)
 
 
-def test_another_network_sees_none_of_these_events(page, make_operator, base_url):  # noqa: ANN001
+def test_another_network_sees_none_of_these_events(page, make_operator, base_url):
     first, second = make_operator(), make_operator()
     httpx.patch(f"{base_url}/api/v1/settings", json={"commission_bps": 125}, timeout=30,
                 headers={"Authorization": f"Bearer {first.api_key}"}).raise_for_status()

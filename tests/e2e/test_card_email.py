@@ -9,66 +9,18 @@ import email
 import email.policy
 import io
 import re
-import socket
-import subprocess
-import sys
-import threading
 import uuid
-from pathlib import Path
 
 import pytest
 import zxingcpp
-from aiosmtpd.controller import Controller
-from e2e_helpers import log_in, open_page, wait_for_path, wait_ready
+from tests.support.browser import deliver_outbox, log_in, open_page, wait_for_path, wait_ready
 from PIL import Image
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 PHONE = {"width": 390, "height": 844}
 _CODE = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$")
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
-        with self._lock:
-            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        with self._lock:
-            return [message for message in self.messages if message["To"] == address]
-
-
-@pytest.fixture(scope="module")
-def smtp_inbox():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    inbox.url = f"smtp://127.0.0.1:{port}"
-    yield inbox
-    controller.stop()
-
-
-def deliver_outbox(app_server, smtp_inbox) -> None:  # noqa: ANN001
-    """One pass of the outbox sender against the app's database, by SMTP to the local server."""
-    result = subprocess.run(
-        [sys.executable, "-m", "app.cli", "deliver-outbox"],
-        cwd=ROOT,
-        env={**app_server.env, "SMTP_URL": smtp_inbox.url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
 
 
 def decode_qr(png: bytes) -> list[str]:
@@ -83,7 +35,7 @@ def link_and_qr(message: email.message.EmailMessage) -> tuple[str, bytes]:
     return link, qr.get_content()
 
 
-def issue_with_email(page, amount: str, recipient: str) -> str:  # noqa: ANN001
+def issue_with_email(page, amount: str, recipient: str) -> str:
     page.click("#issue-card-open")
     page.fill("#issue-card-amount", amount)
     page.fill("#issue-card-recipient-email", recipient)
@@ -96,7 +48,7 @@ def issue_with_email(page, amount: str, recipient: str) -> str:  # noqa: ANN001
 
 
 def test_the_emailed_link_opens_the_card_page_and_its_qr_code_is_that_link(
-    app_server, make_operator, new_context, smtp_inbox  # noqa: ANN001
+    app_server, make_operator, new_context, smtp_inbox
 ):
     operator = make_operator()
     recipient = f"robin-{uuid.uuid4().hex[:8]}@example.com"
@@ -148,7 +100,7 @@ def test_the_emailed_link_opens_the_card_page_and_its_qr_code_is_that_link(
 
 
 def test_a_rotated_link_stops_working_and_the_resent_email_carries_the_new_one(
-    app_server, make_operator, new_context, smtp_inbox  # noqa: ANN001
+    app_server, make_operator, new_context, smtp_inbox
 ):
     operator = make_operator()
     recipient = f"sam-{uuid.uuid4().hex[:8]}@example.com"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_helpers import TABLET_PORTRAIT, log_in, open_page
+from tests.support.browser import TABLET_PORTRAIT, log_in, open_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +22,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 US_BANK = {"bank_country": "US", "routing_number": "011000015", "account_number": "123456789", "account_type": "checking"}
 
 
-def _shot(page, name: str) -> None:  # noqa: ANN001
+def _shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.wait_for_function(
         "document.getAnimations().every(a => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity)"
@@ -30,17 +30,17 @@ def _shot(page, name: str) -> None:  # noqa: ANN001
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def _api(base_url: str, owner) -> httpx.Client:  # noqa: ANN001
+def _api(base_url: str, owner) -> httpx.Client:
     return httpx.Client(base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {owner.api_key}"}, timeout=30)
 
 
-def _issue(api: httpx.Client, amount_cents: int, **fields) -> dict:  # noqa: ANN003
+def _issue(api: httpx.Client, amount_cents: int, **fields) -> dict:
     answer = api.post("/cards", json={"amount_cents": amount_cents, "send_email": False, **fields})
     assert answer.status_code == 201, answer.text
     return answer.json()
 
 
-def test_filter_select_the_page_and_freeze_with_a_confirmation(new_context, make_operator, base_url):  # noqa: ANN001
+def test_filter_select_the_page_and_freeze_with_a_confirmation(new_context, make_operator, base_url):
     owner, rival = make_operator(), make_operator()
     api = _api(base_url, owner)
     forties = [_issue(api, 4000) for _ in range(3)]
@@ -104,7 +104,7 @@ def test_filter_select_the_page_and_freeze_with_a_confirmation(new_context, make
     expect(page.locator("#cards-min-balance")).to_have_value("30")
 
 
-def test_all_matching_cards_reach_past_the_page_and_resend_skips_those_without_email(page, make_operator, base_url):  # noqa: ANN001
+def test_all_matching_cards_reach_past_the_page_and_resend_skips_those_without_email(page, make_operator, base_url):
     owner = make_operator()
     api = _api(base_url, owner)
     for _ in range(20):
@@ -129,7 +129,7 @@ def test_all_matching_cards_reach_past_the_page_and_resend_skips_those_without_e
         expect(page.get_by_text(card["recipient_email"])).to_be_visible()
 
 
-def test_the_location_screen_shows_what_a_redemption_makes_it_owed(new_context, make_operator, base_url):  # noqa: ANN001
+def test_the_location_screen_shows_what_a_redemption_makes_it_owed(new_context, make_operator, base_url):
     owner = make_operator(currency="USD")
     api = _api(base_url, owner)
     location = api.post("/locations", json={"name": "Alpha Books", "email": "alpha-e2e@example.com", "mode": "amount",

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from e2e_helpers import log_in, open_page
+from tests.support.browser import log_in, open_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -19,14 +19,14 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def app_python(app_server, code: str) -> dict:  # noqa: ANN001
+def app_python(app_server, code: str) -> dict:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=app_server.env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_an_owner_turns_the_daily_summary_on_and_one_email_is_queued(page, make_operator, app_server):  # noqa: ANN001
+def test_an_owner_turns_the_daily_summary_on_and_one_email_is_queued(page, make_operator, app_server):
     owner = make_operator("Summary Network")
     log_in(page, owner.email, owner.password)
     open_page(page, "/settings")

@@ -7,7 +7,7 @@ import re
 import uuid
 
 import pytest
-from e2e_helpers import PASSWORD, log_in, open_page, path_of, wait_for_path, wait_ready
+from tests.support.browser import PASSWORD, log_in, open_page, path_of, wait_for_path, wait_ready
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 _CODE = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$")
 
 
-def _issue_through_dialog(page, amount: str) -> str:  # noqa: ANN001
+def _issue_through_dialog(page, amount: str) -> str:
     """Issue a card from the Cards screen; returns the code shown once."""
     page.click("#issue-card-open")
     page.fill("#issue-card-amount", amount)
@@ -28,7 +28,7 @@ def _issue_through_dialog(page, amount: str) -> str:  # noqa: ANN001
     return text
 
 
-def test_sign_up_issue_search_top_up_and_log_out(page):  # noqa: ANN001
+def test_sign_up_issue_search_top_up_and_log_out(page):
     tag = uuid.uuid4().hex[:8]
     email = f"signup-{tag}@example.com"
 
@@ -104,7 +104,7 @@ def test_sign_up_issue_search_top_up_and_log_out(page):  # noqa: ANN001
         expect(page.locator("#card-balance")).to_have_count(0)
 
 
-def test_wrong_password_and_unknown_email_get_the_same_message(page, make_operator):  # noqa: ANN001
+def test_wrong_password_and_unknown_email_get_the_same_message(page, make_operator):
     owner = make_operator()
     messages = []
     for email, password in ((owner.email, "not-the-password-123"), (f"nobody-{uuid.uuid4().hex[:8]}@example.com", PASSWORD)):
@@ -125,7 +125,7 @@ def test_wrong_password_and_unknown_email_get_the_same_message(page, make_operat
     expect(page.locator("#operator-name")).to_have_text(owner.name)
 
 
-def test_another_operators_card_is_not_found_and_not_listed(new_context, make_operator, issue_card):  # noqa: ANN001
+def test_another_operators_card_is_not_found_and_not_listed(new_context, make_operator, issue_card):
     operator_a, operator_b = make_operator(), make_operator()
     card_a = issue_card(operator_a.operator_id, 4321)  # $43.21: easy to spot anywhere
     card_b = issue_card(operator_b.operator_id, 1000)
@@ -163,7 +163,7 @@ def test_another_operators_card_is_not_found_and_not_listed(new_context, make_op
     expect(page_b.locator(".activity-row")).to_have_count(1)
 
 
-def test_bad_amounts_are_refused_beside_the_form_and_a_double_click_issues_one_card(page, make_operator):  # noqa: ANN001
+def test_bad_amounts_are_refused_beside_the_form_and_a_double_click_issues_one_card(page, make_operator):
     owner = make_operator()
     log_in(page, owner.email, owner.password)
     open_page(page, "/cards")

@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from e2e_helpers import log_in, open_page, wait_for_path, wait_ready
+from tests.support.browser import log_in, open_page, wait_for_path, wait_ready
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -27,12 +27,12 @@ SCREENSHOTS = ROOT / "screenshots"
 DEVICE_CODE = re.compile(r"^DV-[A-Z2-9]{4}-[A-Z2-9]{2}$")
 
 
-def shot(page, name: str, full_page: bool = False) -> None:  # noqa: ANN001
+def shot(page, name: str, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
-def app_python(app_server, code: str) -> str:  # noqa: ANN001
+def app_python(app_server, code: str) -> str:
     """Run Python against the app's own database and secret; returns the last line printed."""
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=app_server.env, capture_output=True, text=True, timeout=60
@@ -41,7 +41,7 @@ def app_python(app_server, code: str) -> str:  # noqa: ANN001
     return result.stdout.strip().splitlines()[-1]
 
 
-def activation_url_from_outbox(app_server, to_address: str) -> str:  # noqa: ANN001
+def activation_url_from_outbox(app_server, to_address: str) -> str:
     """The link in the newest activation email to `to_address`, as the location receives it."""
     return app_python(app_server, f"""
 import re
@@ -62,7 +62,7 @@ print(url)
 """)
 
 
-def expired_activation_url(app_server, operator_id: int) -> str:  # noqa: ANN001
+def expired_activation_url(app_server, operator_id: int) -> str:
     """A location of the operator with an activation link whose time ran out."""
     return app_python(app_server, f"""
 from datetime import timedelta
@@ -82,12 +82,12 @@ print(sent.url)
 """)
 
 
-def choose(page, trigger_id: str, option: str) -> None:  # noqa: ANN001
+def choose(page, trigger_id: str, option: str) -> None:
     page.click(f"#{trigger_id}")
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def test_a_location_created_in_the_dashboard_activates_a_device_that_revoking_closes(new_context, make_operator, app_server):  # noqa: ANN001
+def test_a_location_created_in_the_dashboard_activates_a_device_that_revoking_closes(new_context, make_operator, app_server):
     owner = make_operator()
     tag = uuid.uuid4().hex[:6]
     name, email = f"Main Street Books {tag}", f"books-{tag}@example.com"
@@ -199,7 +199,7 @@ def test_a_location_created_in_the_dashboard_activates_a_device_that_revoking_cl
     shot(dashboard, "locations-list")
 
 
-def test_an_expired_or_tampered_activation_link_gets_a_clear_page(new_context, make_operator, app_server):  # noqa: ANN001
+def test_an_expired_or_tampered_activation_link_gets_a_clear_page(new_context, make_operator, app_server):
     owner = make_operator()
     url = expired_activation_url(app_server, owner.operator_id)
     tablet = new_context().new_page()
@@ -229,11 +229,11 @@ def _csv(rows: list[list[str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _upload(page, name: str, content: bytes, mime: str = "text/csv") -> None:  # noqa: ANN001
+def _upload(page, name: str, content: bytes, mime: str = "text/csv") -> None:
     page.locator("#import-upload input[type=file]").set_input_files({"name": name, "mimeType": mime, "buffer": content})
 
 
-def test_a_csv_with_three_bad_rows_imports_nothing_and_the_corrected_file_imports_once(new_context, make_operator):  # noqa: ANN001
+def test_a_csv_with_three_bad_rows_imports_nothing_and_the_corrected_file_imports_once(new_context, make_operator):
     owner = make_operator()
     page = new_context().new_page()
     log_in(page, owner.email, owner.password)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from e2e_helpers import log_in, open_page
+from tests.support.browser import log_in, open_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_healthy_network_reconciles_with_no_mismatch(page, make_operator, base_url):  # noqa: ANN001
+def test_a_healthy_network_reconciles_with_no_mismatch(page, make_operator, base_url):
     owner = make_operator()
     api = httpx.Client(base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {owner.api_key}"}, timeout=30)
     location = api.post("/locations", json={"name": "Corner Store", "email": "corner@example.com", "mode": "amount"}).json()

@@ -20,86 +20,32 @@ import json
 import re
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
-from e2e_helpers import TABLET_LANDSCAPE, TABLET_PORTRAIT, log_in, open_page, wait_ready
+from tests.support.browser import (
+    TABLET_LANDSCAPE,
+    TABLET_PORTRAIT,
+    activate_device,
+    log_in,
+    make_location,
+    open_card,
+    open_page,
+    push_payment,
+)
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
-DEVICE_CODE = re.compile(r"^DV-[A-Z2-9]{4}-[A-Z2-9]{2}$")
 VISIBLE_WITHIN_S = 1.0  # a POS push is on every screen of its location within a second
 
 
 # --------------------------------------------------------------------------- set-up through the services
-
-
-def app_python(app_server, code: str) -> dict:  # noqa: ANN001
-    """Run Python against the app's own database and secret; returns the JSON it printed last."""
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=app_server.env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def make_location(app_server, operator_id: int, name: str, mode: str, *, notify_webhook_url: str | None = None,  # noqa: ANN001
-                  items: list[tuple[str, int, str]] = ()) -> dict:
-    """A location with an activation link, a POS key and its catalog: {location_id, activation_url, pos_key, item_ids}."""
-    return app_python(app_server, f"""
-import json
-from app.services.network import devices, items, locations, pos_keys
-from app.services.core.actor import Actor
-actor = Actor({operator_id}, channel="system")
-location = locations.create_location(actor, {{
-    "name": {name!r}, "email": "counter-{uuid.uuid4().hex[:8]}@example.com", "mode": {mode!r},
-    "notify_webhook_url": {notify_webhook_url!r},
-}})
-link = devices.create_activation_link(actor, location.id)
-key = pos_keys.create_pos_key(actor, location.id, "Till 1")
-item_ids = [items.create_item(actor, location.id, name=n, price_cents=p, sku=s).id for n, p, s in {list(items)!r}]
-print(json.dumps({{"location_id": location.id, "activation_url": link.url, "pos_key": key.plaintext,
-                  "item_ids": item_ids}}))
-""")
-
-
-def activate_device(new_context, activation_url: str, name: str, viewport: dict | None = None):  # noqa: ANN001
-    """A fresh browser activated through the location's link, on /redeem: (page, device code)."""
-    page = new_context(viewport or TABLET_LANDSCAPE).new_page()
-    page.goto(activation_url)
-    wait_ready(page)
-    page.fill("#activate-device-name", name)
-    page.click("#activate-submit")
-    expect(page.locator("#device-code")).to_have_text(DEVICE_CODE)
-    code = page.locator("#device-code").inner_text().strip()
-    open_page(page, "/redeem")
-    expect(page.locator("#redeem-device-code")).to_have_text(code)
-    return page, code
-
-
-def open_card(page, code: str) -> None:  # noqa: ANN001
-    page.fill("#redeem-code-input", code.lower().replace("-", ""))  # any case, with or without dashes
-    page.click("#redeem-code-submit")
-    expect(page.locator("#redeem-card-last4")).to_contain_text(code[-4:])
-
-
-def push_payment(base_url: str, pos_key: str, amount_cents: int, reference: str, terminal_id: str | None = None) -> dict:
-    response = httpx.post(
-        base_url + "/api/v1/pos/payments",
-        json={"amount_cents": amount_cents, "reference": reference, "terminal_id": terminal_id},
-        headers={"Authorization": f"Bearer {pos_key}", "Idempotency-Key": uuid.uuid4().hex},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def read_payment(base_url: str, pos_key: str, payment_id: int) -> dict:
@@ -115,14 +61,14 @@ def card_balance(base_url: str, api_key: str, card_id: int) -> int:
     return response.json()["balance_cents"]
 
 
-def check_ledger(app_server) -> str:  # noqa: ANN001
+def check_ledger(app_server) -> str:
     result = subprocess.run([sys.executable, "-m", "app.cli", "check-ledger"], cwd=ROOT, env=app_server.env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
 
-def shots(page, name: str) -> None:  # noqa: ANN001
+def shots(page, name: str) -> None:
     """The screen as it is, at both tablet sizes: screenshots/counter-<name>-<w>x<h>.png."""
     SCREENSHOTS.mkdir(exist_ok=True)
     original = page.viewport_size
@@ -133,7 +79,7 @@ def shots(page, name: str) -> None:  # noqa: ANN001
     page.set_viewport_size(original)
 
 
-def click_together(pages: list, selector: str) -> None:  # noqa: ANN001
+def click_together(pages: list, selector: str) -> None:
     """Click `selector` on every page at the same instant (the contexts share one browser clock)."""
     at = pages[0].evaluate("Date.now()") + 400
     for page in pages:
@@ -146,7 +92,7 @@ def click_together(pages: list, selector: str) -> None:  # noqa: ANN001
 # --------------------------------------------------------------------------- POS payments, live
 
 
-def test_a_pos_push_shows_on_every_screen_of_its_location_and_select_applies_it_once(  # noqa: ANN001
+def test_a_pos_push_shows_on_every_screen_of_its_location_and_select_applies_it_once(
         new_context, make_operator, issue_card, app_server):
     owner = make_operator()
     tag = uuid.uuid4().hex[:6]
@@ -213,7 +159,7 @@ def test_a_pos_push_shows_on_every_screen_of_its_location_and_select_applies_it_
     check_ledger(app_server)
 
 
-def test_two_screens_selecting_one_payment_at_once_apply_it_exactly_once(  # noqa: ANN001
+def test_two_screens_selecting_one_payment_at_once_apply_it_exactly_once(
         new_context, make_operator, issue_card, app_server):
     owner = make_operator()
     tag = uuid.uuid4().hex[:6]
@@ -248,7 +194,7 @@ def test_two_screens_selecting_one_payment_at_once_apply_it_exactly_once(  # noq
     check_ledger(app_server)
 
 
-def test_a_payment_larger_than_the_balance_takes_the_whole_balance_and_shows_what_is_still_owed(  # noqa: ANN001
+def test_a_payment_larger_than_the_balance_takes_the_whole_balance_and_shows_what_is_still_owed(
         new_context, make_operator, issue_card, app_server):
     owner = make_operator()
     tag = uuid.uuid4().hex[:6]
@@ -282,7 +228,7 @@ def test_a_payment_larger_than_the_balance_takes_the_whole_balance_and_shows_wha
 # --------------------------------------------------------------------------- number pad, items, void
 
 
-def test_the_number_pad_redeems_an_amount_and_void_puts_it_back(new_context, make_operator, issue_card, app_server):  # noqa: ANN001
+def test_the_number_pad_redeems_an_amount_and_void_puts_it_back(new_context, make_operator, issue_card, app_server):
     owner = make_operator()
     tag = uuid.uuid4().hex[:6]
     salon = make_location(app_server, owner.operator_id, f"Hair Studio {tag}", "amount")
@@ -334,7 +280,7 @@ def test_the_number_pad_redeems_an_amount_and_void_puts_it_back(new_context, mak
     shots(screen, "amount-refused")
 
 
-def test_items_from_the_stored_catalog(new_context, make_operator, issue_card, app_server):  # noqa: ANN001
+def test_items_from_the_stored_catalog(new_context, make_operator, issue_card, app_server):
     owner = make_operator()
     tag = uuid.uuid4().hex[:6]
     deli = make_location(app_server, owner.operator_id, f"Market Deli {tag}", "items",
@@ -364,7 +310,7 @@ def test_items_from_the_stored_catalog(new_context, make_operator, issue_card, a
     expect(screen.locator("#receipt-balance")).to_have_text("$8.75")
 
 
-def test_a_card_link_opens_the_counter_on_a_device_of_its_network_and_stays_public_elsewhere(  # noqa: ANN001
+def test_a_card_link_opens_the_counter_on_a_device_of_its_network_and_stays_public_elsewhere(
         new_context, make_operator, issue_card, app_server):
     owner = make_operator()
     stranger = make_operator()
@@ -393,43 +339,7 @@ def test_a_card_link_opens_the_counter_on_a_device_of_its_network_and_stays_publ
 # --------------------------------------------------------------------------- the dashboard's side
 
 
-class WebhookReceiver:
-    """The location's own webhook receiver on a loopback port: answers 500 until told otherwise."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[dict, bytes]] = []
-        self.status = 500
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(receiver.status)
-                self.end_headers()
-                self.wfile.write(b"ok" if receiver.status < 300 else b"down")
-
-            def log_message(self, *args) -> None:  # noqa: ANN002
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/giftnet"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    hook = WebhookReceiver()
-    yield hook
-    hook.close()
-
-
-def refresh_until(page, selector: str, text: str, timeout_s: float = 15) -> None:  # noqa: ANN001
+def refresh_until(page, selector: str, text: str, timeout_s: float = 15) -> None:
     """Click the delivery log's Refresh until `selector` contains `text` (deliveries run in the background)."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -453,7 +363,7 @@ def square_body(event_id: str, amount_cents: int) -> bytes:
     }).encode()
 
 
-def test_the_location_screen_shows_webhook_deliveries_retries_them_reveals_the_secret_sets_up_square_and_voids(  # noqa: ANN001
+def test_the_location_screen_shows_webhook_deliveries_retries_them_reveals_the_secret_sets_up_square_and_voids(
         new_context, make_operator, issue_card, app_server, receiver):
     from standardwebhooks.webhooks import Webhook
 
@@ -569,5 +479,5 @@ def test_the_location_screen_shows_webhook_deliveries_retries_them_reveals_the_s
     check_ledger(app_server)
 
 
-def test_the_ledger_balances_after_the_counter_tests(app_server):  # noqa: ANN001
+def test_the_ledger_balances_after_the_counter_tests(app_server):
     assert "ledger balanced" in check_ledger(app_server)

@@ -6,19 +6,19 @@ import csv
 import io
 
 import pytest
-from e2e_helpers import log_in, open_page
+from tests.support.browser import log_in, open_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
 
-def _download(page, button: str) -> list[list[str]]:  # noqa: ANN001
+def _download(page, button: str) -> list[list[str]]:
     with page.expect_download() as info:
         page.click(button)
     return list(csv.reader(io.StringIO(open(info.value.path(), encoding="utf-8").read())))
 
 
-def test_sales_and_aging_totals_match_their_csv(page, make_operator, issue_card):  # noqa: ANN001
+def test_sales_and_aging_totals_match_their_csv(page, make_operator, issue_card):
     owner = make_operator()
     issue_card(owner.operator_id, 2500)
     issue_card(owner.operator_id, 1234)

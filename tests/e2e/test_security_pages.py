@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_helpers import PASSWORD, log_in, open_page, path_of, wait_for_path, wait_ready
+from tests.support.browser import PASSWORD, log_in, open_page, path_of, wait_for_path, wait_ready
 from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +76,7 @@ print(json.dumps({"location_id": location.id, "revoked_secret": device.secret, "
 """
 
 
-def _app_python(app_server, code: str, *args: str) -> dict:  # noqa: ANN001
+def _app_python(app_server, code: str, *args: str) -> dict:
     result = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=app_server.env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -91,7 +91,7 @@ def registered_routes() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def target(app_server):  # noqa: ANN001
+def target(app_server):
     """An operator with a card, a location and a revoked device: what a stranger must not see."""
     tag = uuid.uuid4().hex[:8]
     name = f"Secret Network {tag}"
@@ -116,7 +116,7 @@ def _fill(route: str, target: dict) -> str:
             .replace("[join_token]", "not-an-invitation-" + uuid.uuid4().hex))
 
 
-def _open(page, path: str) -> None:  # noqa: ANN001
+def _open(page, path: str) -> None:
     """Load `path` and wait until its on_load handlers have run."""
     loaded = next((selector for prefix, selector in LOADED.items() if path.startswith(prefix)), None)
     if loaded is None:
@@ -133,7 +133,7 @@ def _own_address() -> dict[str, str]:
     return {"X-Forwarded-For": f"203.0.{number % 250}.{(number >> 8) % 250 + 1}"}
 
 
-def _watch_frames(page) -> list[str]:  # noqa: ANN001
+def _watch_frames(page) -> list[str]:
     """Every websocket frame the page receives (the state Reflex pushes to the browser)."""
     frames: list[str] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
@@ -145,7 +145,7 @@ def _assert_nothing_of(target: dict, text: str, where: str) -> None:
         assert marker not in text, f"{where}: {marker!r} reached a browser without a session"
 
 
-def test_every_dashboard_page_without_a_session_goes_to_sign_in_with_no_data(new_context, target):  # noqa: ANN001
+def test_every_dashboard_page_without_a_session_goes_to_sign_in_with_no_data(new_context, target):
     routes = registered_routes()
     assert "/dashboard" in routes and "/cards/[card_id]" in routes, routes  # the enumeration works
     dashboard = [route for route in routes if route not in PUBLIC_PAGES]
@@ -162,7 +162,7 @@ def test_every_dashboard_page_without_a_session_goes_to_sign_in_with_no_data(new
         _assert_nothing_of(target, "\n".join(frames), f"{route} (websocket)")
 
 
-def test_public_pages_are_public_on_purpose_and_show_nothing_of_the_operator(new_context, target):  # noqa: ANN001
+def test_public_pages_are_public_on_purpose_and_show_nothing_of_the_operator(new_context, target):
     routes = registered_routes()
     unknown = [route for route in routes if route in PUBLIC_PAGES and not PUBLIC_PAGES[route]]
     assert not unknown
@@ -182,7 +182,7 @@ def test_public_pages_are_public_on_purpose_and_show_nothing_of_the_operator(new
         _assert_nothing_of(target, "\n".join(frames), f"{route} (websocket)")
 
 
-def test_a_revoked_device_gets_no_counter_and_no_data(new_context, target):  # noqa: ANN001
+def test_a_revoked_device_gets_no_counter_and_no_data(new_context, target):
     context = new_context(extra_http_headers=_own_address())
     secret = json.dumps(target["revoked_secret"])
     context.add_init_script(f"window.localStorage.setItem('giftnet_device', {secret});")
@@ -200,7 +200,7 @@ def test_a_revoked_device_gets_no_counter_and_no_data(new_context, target):  # n
     assert path_of(page).startswith("/c/"), page.url
 
 
-def test_staff_get_the_owners_only_notice_and_no_owner_data_on_owner_screens(new_context, target):  # noqa: ANN001
+def test_staff_get_the_owners_only_notice_and_no_owner_data_on_owner_screens(new_context, target):
     """Every owners-only screen (app/components/layout.py's list, each a registered page), typed in
     by a staff member: the notice, and none of the screen's data in the page or the websocket."""
     from app.components.layout import OWNER_ONLY_ROUTES
@@ -235,7 +235,7 @@ def _headers(url: str) -> dict[str, str]:
     return dict(httpx.get(url, timeout=30).headers)
 
 
-def test_security_headers_over_http_and_framing_only_for_the_widget(app_server, target):  # noqa: ANN001
+def test_security_headers_over_http_and_framing_only_for_the_widget(app_server, target):
     base = app_server.base_url
     for path in ("/login", "/dashboard", "/cards", f"/shop/{target['slug']}", "/api/v1/health", "/favicon.ico",
                  "/no-such-page", "/api/v1/cards"):
@@ -255,7 +255,7 @@ def test_security_headers_over_http_and_framing_only_for_the_widget(app_server, 
 
 
 @pytest.fixture
-def other_origin(app_server):  # noqa: ANN001
+def other_origin(app_server):
     """A site of another origin (127.0.0.1 vs the app's localhost)."""
     folder = app_server.data_dir / "framing-site"
     folder.mkdir(exist_ok=True)
@@ -267,7 +267,7 @@ def other_origin(app_server):  # noqa: ANN001
     thread.join(timeout=5)
 
 
-def test_a_dashboard_page_does_not_render_in_another_sites_iframe_but_the_widget_does(new_context, app_server, target,  # noqa: ANN001
+def test_a_dashboard_page_does_not_render_in_another_sites_iframe_but_the_widget_does(new_context, app_server, target,
                                                                                          other_origin):
     folder, origin = other_origin
     (folder / "frames.html").write_text(
@@ -293,7 +293,7 @@ def test_a_dashboard_page_does_not_render_in_another_sites_iframe_but_the_widget
 # --------------------------------------------------------------------------- link guessing on screens
 
 
-def test_guessing_card_activation_and_invitation_links_is_stopped_with_a_message(new_context, app_server):  # noqa: ANN001
+def test_guessing_card_activation_and_invitation_links_is_stopped_with_a_message(new_context, app_server):
     """Each screen load of an unknown token counts for this browser's address (limit 20 per 10 minutes).
     The browser poses as an address of its own (the app trusts 127.0.0.1 as its proxy), so the rest of
     the suite keeps its allowance; a second address is still served."""
@@ -328,7 +328,7 @@ def test_guessing_card_activation_and_invitation_links_is_stopped_with_a_message
     expect(neighbour.locator("#card-page-invalid")).to_be_visible()
 
 
-def test_login_and_the_counters_code_look_up_say_when_to_try_again(new_context, app_server, target):  # noqa: ANN001
+def test_login_and_the_counters_code_look_up_say_when_to_try_again(new_context, app_server, target):
     """The older limits, seen on their screens: five wrong passwords for one email, then even the
     right one waits; thirty wrong codes on one counter device, then the counter says to wait."""
     tag = uuid.uuid4().hex[:8]

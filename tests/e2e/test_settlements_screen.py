@@ -8,9 +8,8 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
-from e2e_helpers import log_in, open_page
+from tests.support.browser import deliver_outbox, log_in, open_page
 from playwright.sync_api import expect
-from test_card_email import deliver_outbox, smtp_inbox  # noqa: F401 - smtp_inbox is a fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -20,13 +19,13 @@ NACHA = {"immediate-destination": "011000015", "immediate-origin": "1234567890",
          "odfi-routing": "011000015"}
 
 
-def _download(page, button: str) -> bytes:  # noqa: ANN001
+def _download(page, button: str) -> bytes:
     with page.expect_download() as info:
         page.click(button)
     return open(info.value.path(), "rb").read()
 
 
-def test_settings_then_a_batch_from_preview_to_paid(page, make_operator, base_url, app_server, smtp_inbox):  # noqa: ANN001, F811
+def test_settings_then_a_batch_from_preview_to_paid(page, make_operator, base_url, app_server, smtp_inbox):
     owner = make_operator(currency="USD")
     api = httpx.Client(base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {owner.api_key}"}, timeout=30)
     banked = api.post("/locations", json={"name": "Alpha Books", "email": "alpha@example.com", "mode": "amount",

@@ -14,7 +14,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from e2e_helpers import open_page
+from tests.support.browser import open_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -38,30 +38,30 @@ with read_session() as session:
 """
 
 
-def _app_python(app_server, *args: str):  # noqa: ANN001
+def _app_python(app_server, *args: str):
     result = subprocess.run([sys.executable, "-c", _READ_OUTBOX, *args], cwd=ROOT, env=app_server.env,
                             capture_output=True, text=True, timeout=60, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture
-def shop_operator(make_operator, app_server):  # noqa: ANN001
+def shop_operator(make_operator, app_server):
     operator = make_operator()
     operator.slug = _app_python(app_server, "slug", str(operator.operator_id))
     return operator
 
 
-def _fill_buyer(frame, name="Ada Buyer", email="ada@example.com"):  # noqa: ANN001
+def _fill_buyer(frame, name="Ada Buyer", email="ada@example.com"):
     frame.locator("#buyer-name").fill(name)
     frame.locator("#buyer-email").fill(email)
 
 
-def _pay(frame, card_number: str):  # noqa: ANN001
+def _pay(frame, card_number: str):
     frame.locator("#sandbox-card-number").fill(card_number)
     frame.locator("#pay-button").click()
 
 
-def test_buy_two_cards_in_the_shop_with_the_sandbox(page, shop_operator, app_server):  # noqa: ANN001
+def test_buy_two_cards_in_the_shop_with_the_sandbox(page, shop_operator, app_server):
     open_page(page, f"/shop/{shop_operator.slug}")
     expect(page.locator("#test-mode-banner")).to_contain_text("TEST MODE")
     page.locator("#line-0-amount-5000").click()
@@ -98,7 +98,7 @@ def test_buy_two_cards_in_the_shop_with_the_sandbox(page, shop_operator, app_ser
     expect(page.locator("#card-page-balance")).to_have_text("$35.00 CAD")
 
 
-def test_a_declined_card_then_a_successful_retry(page, shop_operator):  # noqa: ANN001
+def test_a_declined_card_then_a_successful_retry(page, shop_operator):
     open_page(page, f"/shop/{shop_operator.slug}")
     _fill_buyer(page)
     page.locator("#checkout").click()
@@ -111,7 +111,7 @@ def test_a_declined_card_then_a_successful_retry(page, shop_operator):  # noqa: 
     expect(page.locator("#order-paid")).to_be_visible()
 
 
-def test_a_top_up_raises_the_balance_of_an_existing_card(page, shop_operator, issue_card, app_server):  # noqa: ANN001
+def test_a_top_up_raises_the_balance_of_an_existing_card(page, shop_operator, issue_card, app_server):
     card = issue_card(shop_operator.operator_id, 2500)
     open_page(page, f"/shop/{shop_operator.slug}")
     page.locator("#add-topup").click()
@@ -129,7 +129,7 @@ def test_a_top_up_raises_the_balance_of_an_existing_card(page, shop_operator, is
 
 
 @pytest.fixture
-def host_page_server(app_server):  # noqa: ANN001
+def host_page_server(app_server):
     """A page of another origin (127.0.0.1 vs the app's localhost) with the widget's one script tag."""
     folder = app_server.data_dir / "host-site"
     folder.mkdir(exist_ok=True)
@@ -141,7 +141,7 @@ def host_page_server(app_server):  # noqa: ANN001
     thread.join(timeout=5)
 
 
-def test_a_purchase_inside_the_widget_iframe_on_another_site(new_context, shop_operator, app_server,  # noqa: ANN001
+def test_a_purchase_inside_the_widget_iframe_on_another_site(new_context, shop_operator, app_server,
                                                              host_page_server):
     folder, host_origin = host_page_server
     (folder / "index.html").write_text(
@@ -170,7 +170,7 @@ def test_a_purchase_inside_the_widget_iframe_on_another_site(new_context, shop_o
     assert any(m["to"] == "frame-buyer@example.com" and m["kind"] == "card_recipient" for m in emails)
 
 
-def test_the_widget_button_opens_the_shop(new_context, shop_operator, app_server, host_page_server):  # noqa: ANN001
+def test_the_widget_button_opens_the_shop(new_context, shop_operator, app_server, host_page_server):
     folder, host_origin = host_page_server
     (folder / "button.html").write_text(
         f"<!doctype html><html><body><script src='{app_server.base_url}/embed.js' data-shop='{shop_operator.slug}' "
@@ -183,8 +183,8 @@ def test_the_widget_button_opens_the_shop(new_context, shop_operator, app_server
     expect(button).to_have_attribute("target", "_blank")
 
 
-def test_the_dashboard_shows_the_widget_and_refunds_an_order(new_context, shop_operator):  # noqa: ANN001
-    from e2e_helpers import log_in
+def test_the_dashboard_shows_the_widget_and_refunds_an_order(new_context, shop_operator):
+    from tests.support.browser import log_in
 
     shopper = new_context().new_page()
     open_page(shopper, f"/shop/{shop_operator.slug}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e_helpers import TABLET_LANDSCAPE, TABLET_PORTRAIT, log_in, open_page
+from tests.support.browser import TABLET_LANDSCAPE, TABLET_PORTRAIT, log_in, open_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,7 @@ TARGETS = ", ".join(
 )
 
 
-def _overflow(page) -> list[str]:  # noqa: ANN001
+def _overflow(page) -> list[str]:
     """Elements that stick out of the viewport horizontally (none allowed)."""
     return page.evaluate(
         """() => {
@@ -45,7 +45,7 @@ def _overflow(page) -> list[str]:  # noqa: ANN001
     )
 
 
-def _small_targets(page) -> list[str]:  # noqa: ANN001
+def _small_targets(page) -> list[str]:
     """Visible tap targets shorter than MIN_TARGET_PX (what is under an open dialog does not count)."""
     return page.evaluate(
         """([selector, minimum]) => {
@@ -65,7 +65,7 @@ def _small_targets(page) -> list[str]:  # noqa: ANN001
     )
 
 
-def _check(page, name: str, size: str, problems: list[str]) -> None:  # noqa: ANN001
+def _check(page, name: str, size: str, problems: list[str]) -> None:
     folder = SHOTS / size
     folder.mkdir(parents=True, exist_ok=True)
     # Dialogs zoom in: measure (and photograph) once every animation has finished.
@@ -82,7 +82,7 @@ def _check(page, name: str, size: str, problems: list[str]) -> None:  # noqa: AN
 
 
 @pytest.mark.parametrize("viewport", [TABLET_LANDSCAPE, TABLET_PORTRAIT], ids=["1024x768", "768x1024"])
-def test_tablet_screens(viewport, new_context, make_operator, issue_card):  # noqa: ANN001
+def test_tablet_screens(viewport, new_context, make_operator, issue_card):
     size = f"{viewport['width']}x{viewport['height']}"
     problems: list[str] = []
     owner = make_operator(name="Downtown Kingston Business Association")

@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from e2e_helpers import TABLET_PORTRAIT, log_in, open_page, wait_for_path
+from tests.support.browser import TABLET_PORTRAIT, log_in, open_page, wait_for_path
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -34,12 +34,12 @@ OWNER_ONLY = {  # address -> an element of the screen that staff must not get
 HIDDEN_NAV = ["nav-settings", "nav-developers", "nav-settlements", "nav-team", "nav-audit", "nav-shop"]
 
 
-def shot(page, name: str, full_page: bool = False) -> None:  # noqa: ANN001
+def shot(page, name: str, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
-def join_url_from_outbox(app_server, to_address: str) -> str:  # noqa: ANN001
+def join_url_from_outbox(app_server, to_address: str) -> str:
     """The link in the newest invitation email to `to_address`, as the invited person receives it."""
     code = f"""
 import re
@@ -64,7 +64,7 @@ print(url)
     return result.stdout.strip().splitlines()[-1]
 
 
-def invite(page, email: str) -> None:  # noqa: ANN001
+def invite(page, email: str) -> None:
     """From the owner's Team screen, invite `email` as staff (the default role)."""
     page.fill("#team-invite-email", email)
     expect(page.locator("#team-invite-role")).to_contain_text("Staff")
@@ -72,7 +72,7 @@ def invite(page, email: str) -> None:  # noqa: ANN001
     expect(page.locator("#team-message")).to_contain_text(f"Invitation sent to {email} as staff")
 
 
-def test_an_invited_staff_member_joins_and_cannot_reach_settings_keys_or_payouts(new_context, make_operator, app_server):  # noqa: ANN001
+def test_an_invited_staff_member_joins_and_cannot_reach_settings_keys_or_payouts(new_context, make_operator, app_server):
     owner = make_operator()
     staff_email = f"staff-{uuid.uuid4().hex[:8]}@example.com"
 
@@ -152,7 +152,7 @@ def test_an_invited_staff_member_joins_and_cannot_reach_settings_keys_or_payouts
     expect(again.locator("#join-refused")).to_contain_text("already been used")
 
 
-def test_a_removed_member_is_signed_out_at_their_next_click(new_context, make_operator, app_server):  # noqa: ANN001
+def test_a_removed_member_is_signed_out_at_their_next_click(new_context, make_operator, app_server):
     owner = make_operator()
     staff_email = f"staff-{uuid.uuid4().hex[:8]}@example.com"
     dashboard = new_context().new_page()

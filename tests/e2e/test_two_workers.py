@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_helpers import TABLET_LANDSCAPE, open_page, wait_ready
+from tests.support.browser import TABLET_LANDSCAPE, open_page, wait_ready
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -134,7 +134,7 @@ class Process:
 
 
 @pytest.fixture(scope="module")
-def two_processes(tmp_path_factory):  # noqa: ANN001
+def two_processes(tmp_path_factory):
     admin_url = _postgres_or_skip()
     _redis_or_skip()
     import psycopg
@@ -196,7 +196,7 @@ def _python(env: dict[str, str], code: str) -> dict:
 
 
 def test_a_push_to_process_b_appears_on_a_screen_served_by_process_a_and_select_applies_it(
-        two_processes, browser):  # noqa: ANN001
+        two_processes, browser):
     a, b, env = two_processes["a"], two_processes["b"], two_processes["env"]
     tag = uuid.uuid4().hex[:6]
     setup = _python(env, f"""

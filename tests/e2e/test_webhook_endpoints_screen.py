@@ -7,13 +7,12 @@ from __future__ import annotations
 import time
 
 import httpx
-from e2e_helpers import log_in, open_page
+from tests.support.browser import log_in, open_page
 from playwright.sync_api import expect
 from standardwebhooks import Webhook
-from test_redemption_screen import receiver  # noqa: F401 - a fixture
 
 
-def wait_for(predicate, timeout_s: float = 20.0):  # noqa: ANN001, ANN201
+def wait_for(predicate, timeout_s: float = 20.0):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         found = predicate()
@@ -23,8 +22,8 @@ def wait_for(predicate, timeout_s: float = 20.0):  # noqa: ANN001, ANN201
     raise AssertionError("timed out")
 
 
-def test_an_endpoint_gets_the_events_it_chose_signed_with_the_secret_shown_once(  # noqa: ANN001
-        page, make_operator, base_url, receiver):  # noqa: F811
+def test_an_endpoint_gets_the_events_it_chose_signed_with_the_secret_shown_once(
+        page, make_operator, base_url, receiver):
     owner = make_operator()
     receiver.status = 200
     api = httpx.Client(base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {owner.api_key}"}, timeout=30)

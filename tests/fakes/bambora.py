@@ -78,7 +78,7 @@ class FakeBambora:
         api = FastAPI()
 
         @api.middleware("http")
-        async def record(request: Request, call_next):  # noqa: ANN001, ANN202
+        async def record(request: Request, call_next):
             raw = await request.body()
             try:
                 body = json.loads(raw) if raw else None

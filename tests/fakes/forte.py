@@ -99,7 +99,7 @@ class FakeForte:
         base = "/organizations/{org}/locations/{loc}/transactions"
 
         @api.middleware("http")
-        async def record(request: Request, call_next):  # noqa: ANN001, ANN202
+        async def record(request: Request, call_next):
             raw = await request.body()
             try:
                 body = json.loads(raw) if raw else None

@@ -18,7 +18,7 @@ def free_port() -> int:
 class ThreadedServer:
     """`with ThreadedServer(app) as server: server.base_url ...`; stopped on exit."""
 
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off",
@@ -42,5 +42,5 @@ class ThreadedServer:
     def __enter__(self) -> ThreadedServer:
         return self.start()
 
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
+    def __exit__(self, *exc) -> None:
         self.stop()

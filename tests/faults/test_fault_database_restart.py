@@ -1,6 +1,6 @@
 """The database goes away under load and comes back.
 
-A private PostgreSQL cluster (tests/faults/fault_helpers.py) serves a real backend.
+A private PostgreSQL cluster (tests/support/faults.py) serves a real backend.
 Several clients issue cards and redeem through the HTTP API, each request with its
 own Idempotency-Key, retrying as API.md tells clients to. In the middle the cluster is
 stopped at once (every connection dropped, as a crash would) and started again a few
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 from sqlalchemy import exc as sa_exc
-from api_helpers import Backend
-from fault_helpers import PrivatePostgres, assert_money_is_consistent, postgres_binaries, services_on
+from tests.support.backend import Backend
+from tests.support.faults import PrivatePostgres, assert_money_is_consistent, postgres_binaries, services_on
 from sqlmodel import func, select
 
 from app.db import database_unavailable, read_session

@@ -1,10 +1,10 @@
 """A payment gateway that times out: the charge may have happened, we cannot tell.
 
-Already covered in tests/unit/test_orders.py: a Bambora charge whose answer is lost is
+Already covered in tests/unit/shop/test_orders.py: a Bambora charge whose answer is lost is
 found by the retry's look-up and never charged again
 (test_a_timeout_then_a_retry_finds_the_charge_and_never_charges_twice), a 5xx that
 never charged is charged on retry, ten clicks make one charge; and in
-tests/unit/test_gateways.py each client's timeout becomes `unknown` and its look-up by
+tests/unit/integrations/test_gateways.py each client's timeout becomes `unknown` and its look-up by
 order number finds the charge (Bambora and Forte).
 
 Added here: the same lost answer with Forte at the order level; several shoppers'
@@ -20,7 +20,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
-from test_orders import cards_of, fake_bambora, shop, two_cards_order  # noqa: F401 - fixtures
+from tests.support.shop import cards_of, shop, two_cards_order  # noqa: F401 - fixtures
 
 from app.db import write_session
 from app.integrations.bambora import BamboraGateway

@@ -1,6 +1,6 @@
 """SMTP down for a while, with the app's own background sender running throughout.
 
-Already covered in tests/unit/test_outbox_smtp.py, one delivery pass at a time with a
+Already covered in tests/unit/messaging/test_outbox_smtp.py, one delivery pass at a time with a
 chosen clock: refused connections keep messages queued with backoff and a later pass
 sends each once; concurrent senders never send twice; a refused recipient fails at
 once; the last attempt gives up; a claim left by a stopped sender is taken up again.
@@ -18,7 +18,8 @@ import threading
 import time
 from datetime import timedelta
 
-from test_outbox_smtp import Inbox, SmtpServer, free_port, queue_cards, stored, use_smtp
+from tests.support.ports import free_port
+from tests.support.smtp import Inbox, SmtpServer, queue_cards, stored, use_smtp
 
 from app.services.messaging import outbox
 from app.services.money import ledger
@@ -32,7 +33,7 @@ class BusyInbox(Inbox):
         self.busy = True
         self.refused = 0
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if self.busy:
             self.refused += 1
             return "421 4.3.2 Service not available, closing transmission channel"
@@ -56,12 +57,12 @@ class BackgroundSender:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:  # noqa: ANN002
+    def __exit__(self, *exc_info) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
 
 
-def wait_until(predicate, timeout: float) -> bool:  # noqa: ANN001
+def wait_until(predicate, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -71,7 +72,7 @@ def wait_until(predicate, timeout: float) -> bool:  # noqa: ANN001
 
 
 def test_the_background_sender_rides_out_an_smtp_outage_and_sends_each_message_once(
-        database, make_operator, monkeypatch):  # noqa: ARG001
+        database, make_operator, monkeypatch):
     monkeypatch.setattr(outbox, "BACKOFF_FIRST", timedelta(seconds=0.2))
     monkeypatch.setattr(outbox, "BACKOFF_MAX", timedelta(seconds=0.8))
     port = free_port()

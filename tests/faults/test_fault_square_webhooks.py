@@ -2,11 +2,11 @@
 twice (or at once), `payment.updated` before the `payment.created` it follows, a
 cancel before the payment. Every order of arrival must end in the same state, and a
 payment is applied to a card at most once. Payloads and signatures as Square sends
-them (tests/unit/test_square.py); each test runs on SQLite and on PostgreSQL.
+them (tests/unit/counter/test_square.py); each test runs on SQLite and on PostgreSQL.
 
 Also covered elsewhere: a replayed event and a replay after the payment was applied
-(tests/unit/test_square.py), two screens racing to apply one POS payment
-(tests/unit/test_redemptions.py), the webhook over HTTP (tests/api/test_pos.py).
+(tests/unit/counter/test_square.py), two screens racing to apply one POS payment
+(tests/unit/counter/test_redemptions.py), the webhook over HTTP (tests/api/test_pos.py).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from __future__ import annotations
 import itertools
 import threading
 
-from redemption_fixtures import activate_counter, balance, issue, refused, rows_of
-from test_square import deliver, square_payment_created, square_till  # noqa: F401 - square_till is a fixture
+from tests.support.counter import activate_counter, balance, issue, rows_of
+from tests.support.services import refused
+from tests.support.square import deliver, square_payment_created
 
 from app.models import PosPayment
 from app.services.counter import pos_payments, redemptions
@@ -35,7 +36,7 @@ def payments_of(payment_id: str = PAYMENT) -> list[PosPayment]:
     return [row for row in rows_of(PosPayment) if row.external_id == payment_id]
 
 
-def apply(square_till, payment_id: int, card_id: int):  # noqa: ANN001, ANN201
+def apply(square_till, payment_id: int, card_id: int):
     counter = activate_counter(square_till.owner, square_till.location)
     return redemptions.redeem(counter, location_id=square_till.location.id, card_id=card_id,
                               pos_payment_id=payment_id)

@@ -1,6 +1,6 @@
 """A location's webhook receiver that fails, then recovers.
 
-Already covered in tests/unit/test_webhooks.py: a 500 retried after its delay with
+Already covered in tests/unit/messaging/test_webhooks.py: a 500 retried after its delay with
 the same webhook-id, an unreachable receiver retried like an error, about three days
 of failures then a manual retry, a claim left by a stopped sender, two concurrent
 senders never delivering twice.
@@ -23,8 +23,10 @@ from datetime import timedelta
 from http.server import ThreadingHTTPServer
 
 import httpx
-from redemption_fixtures import Answer, Receiver, activate_counter, free_port, issue, open_location
-from test_webhooks import attempt_codes, only_delivery, receiver, redeem, shop  # noqa: F401 - fixtures
+from tests.support.counter import activate_counter, issue, open_location
+from tests.support.ports import free_port
+from tests.support.receiver import Answer, Receiver
+from tests.support.webhooks import attempt_codes, only_delivery, receiver, redeem, shop  # noqa: F401 - fixtures
 
 from app.models.base import utcnow
 from app.services.counter import redemptions
@@ -90,12 +92,12 @@ class BackgroundWorker:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc_info) -> None:  # noqa: ANN002
+    def __exit__(self, *exc_info) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
 
 
-def wait_until(predicate, timeout: float) -> bool:  # noqa: ANN001
+def wait_until(predicate, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -115,7 +117,7 @@ def test_a_receiver_down_while_the_worker_runs_gets_every_event_once_when_it_is_
     for amount in (300, 450, 125):
         redemptions.redeem(counter, location_id=bakery.id, card_id=card.card.id, amount_cents=amount)
 
-    def deliveries():  # noqa: ANN202
+    def deliveries():
         return webhooks.list_deliveries(owner.operator.id, location_id=bakery.id)
 
     with BackgroundWorker():

@@ -21,9 +21,9 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from api_helpers import Backend
-from fault_helpers import Worker, assert_money_is_consistent, services_on
-from settlement_fixtures import ca_network, redeem_at
+from tests.support.backend import Backend
+from tests.support.faults import Worker, assert_money_is_consistent, services_on
+from tests.support.settlement import ca_network, redeem_at
 from sqlmodel import func, select
 
 from app.db import read_session, write_session
@@ -139,7 +139,7 @@ def test_a_payout_batch_interrupted_by_a_kill_exists_whole_or_not_at_all(make_op
     assert nothing_left.value.code == ErrorCode.conflict
 
 
-def start_worker(plan: dict, tmp_path, job: str = "redeem") -> Worker:  # noqa: ANN001
+def start_worker(plan: dict, tmp_path, job: str = "redeem") -> Worker:
     from app.settings import get_settings
 
     return Worker(get_settings().database_url, job, plan, tmp_path)

@@ -1,4 +1,4 @@
-"""Security tests talk to a real backend over real HTTP, like the API tests (tests/api/api_helpers.py).
+"""Security tests talk to a real backend over real HTTP, like the API tests (tests/support/backend.py).
 
 The backend here trusts 127.0.0.1 as a proxy, so a test can pose as a client address of
 its own with X-Forwarded-For (the link-guessing limits are per address), and keeps its
@@ -8,18 +8,13 @@ link limit low.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
-
-from api_helpers import Backend, point_test_process_at  # noqa: E402
-
-from app.db import dispose_engines  # noqa: E402
-from app.settings import get_settings  # noqa: E402
+from app.db import dispose_engines
+from app.settings import get_settings
+from tests.support.backend import Backend, point_test_process_at
 
 LINK_FAILURES_PER_IP = 4
 LINK_WINDOW_SECONDS = 300

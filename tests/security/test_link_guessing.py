@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 import httpx
-from api_helpers import Backend
+from tests.support.backend import Backend
 
 from app.services.core import link_guard
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from api_helpers import Backend, wait_for
+from tests.support.backend import Backend, wait_for
 from fastapi.testclient import TestClient
 from sqlmodel import select
 

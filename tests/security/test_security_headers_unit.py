@@ -4,7 +4,7 @@ over HTTP by test_security_sweep.py and tests/e2e/test_security_pages.py)."""
 from __future__ import annotations
 
 import pytest
-from async_runner import run_in_thread
+from tests.support.async_runner import run_in_thread
 
 from app.api.security_headers import SecurityHeadersMiddleware, may_be_framed
 from app.settings import get_settings
@@ -29,7 +29,7 @@ def test_only_the_widget_may_be_framed(path: str, frameable: bool):
 def _answer(path: str, route_headers: list[tuple[bytes, bytes]] | None = None, scope_type: str = "http") -> dict:
     sent: list[dict] = []
 
-    async def route(scope, receive, send):  # noqa: ANN001, ARG001
+    async def route(scope, receive, send):
         await send({"type": "http.response.start", "status": 200, "headers": list(route_headers or [])})
         await send({"type": "http.response.body", "body": b"ok"})
 
@@ -72,10 +72,10 @@ def test_a_header_the_route_set_is_kept_not_doubled():
 def test_websockets_pass_untouched():
     seen = []
 
-    async def app(scope, receive, send):  # noqa: ANN001, ARG001
+    async def app(scope, receive, send):
         seen.append(send)
 
-    async def send(message: dict) -> None:  # noqa: ARG001
+    async def send(message: dict) -> None:
         return None
 
     run_in_thread(SecurityHeadersMiddleware(app)({"type": "websocket", "path": "/_event"}, None, send))

@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from api_helpers import Backend, Operator, point_test_process_at
-from fastapi.routing import APIRoute
+from tests.support.backend import Backend, Operator, point_test_process_at
 
 from app.api import create_api
 from app.api.errors import FALLBACK_NAME
@@ -170,7 +169,7 @@ def _flat_routes(routes: list) -> Iterator:
             yield route
 
 
-def _dependency_names(dependant) -> set[str]:  # noqa: ANN001
+def _dependency_names(dependant) -> set[str]:
     names = set()
     for sub in getattr(dependant, "dependencies", None) or []:
         names.add(getattr(sub.call, "__name__", ""))

@@ -40,9 +40,11 @@ from app.services.reporting import daily_summary
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.settings import PROJECT_ROOT, get_settings
-from redemption_fixtures import published  # noqa: F401 - a fixture
-from redemption_fixtures import Answer, Receiver, at_once, open_location, rows_of
-from test_outbox_smtp import Inbox, SmtpServer, free_port
+from tests.support.counter import open_location, rows_of
+from tests.support.ports import free_port
+from tests.support.receiver import Answer, Receiver
+from tests.support.services import at_once
+from tests.support.smtp import Inbox, SmtpServer
 
 ZONES = ["Pacific/Kiritimati", "Asia/Tokyo", "Europe/Paris", "America/Toronto", "Pacific/Honolulu", "Pacific/Pago_Pago"]
 
@@ -52,7 +54,7 @@ def zone_past_six(now: datetime) -> str:
     return next(zone for zone in ZONES if now.astimezone(zoneinfo.ZoneInfo(zone)).hour >= daily_summary.SEND_FROM_HOUR)
 
 
-def opt_in(owner, timezone: str, last_sent_for: date | None) -> None:  # noqa: ANN001
+def opt_in(owner, timezone: str, last_sent_for: date | None) -> None:
     """The owner turns the summary on; then the clock is set as the test needs it."""
     with write_session() as session:
         session.execute(update(Operator).where(Operator.id == owner.operator.id).values(timezone=timezone))
@@ -66,7 +68,7 @@ def summaries() -> list[OutboxMessage]:
     return [message for message in rows_of(OutboxMessage) if message.kind == "daily_summary"]
 
 
-def overdue_payments(owner, count: int) -> list[PosPayment]:  # noqa: ANN001
+def overdue_payments(owner, count: int) -> list[PosPayment]:
     location = open_location(owner, f"Till shop {uuid.uuid4().hex[:4]}", mode="pos")
     key = pos_keys.create_pos_key(owner.actor, location.id, "Till 1").pos_key
     payments = [pos_payments.push_payment(key, amount_cents=100 + n, reference=f"Order {n}").payment
@@ -134,7 +136,7 @@ def test_three_job_processes_send_every_email_and_webhook_once(database, make_op
 # --- threads at once ---------------------------------------------------------------------
 
 
-def test_concurrent_expiry_passes_expire_and_announce_each_payment_once(make_operator, published):  # noqa: F811
+def test_concurrent_expiry_passes_expire_and_announce_each_payment_once(make_operator, published):
     owner = make_operator()
     payments = overdue_payments(owner, 30)
     published.clear()
@@ -230,7 +232,7 @@ def test_only_an_owner_turns_the_summary_on(make_operator):
 # --- the event relay (Redis) --------------------------------------------------------------
 
 
-def redis_or_skip(url: str):  # noqa: ANN201
+def redis_or_skip(url: str):
     import redis
 
     client = redis.Redis.from_url(url, socket_connect_timeout=2)

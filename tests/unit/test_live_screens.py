@@ -18,7 +18,7 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
-from async_runner import run_in_thread
+from tests.support.async_runner import run_in_thread
 
 from app.settings import get_settings
 from app.state import live
@@ -42,11 +42,11 @@ class FakeApp:
         self.written: list[str] = []
 
     @contextlib.asynccontextmanager
-    async def modify_state(self, token):  # noqa: ANN001, ANN201
+    async def modify_state(self, token):
         assert token.cls is live.PosInbox
         inbox = self.inboxes[token.ident]
 
-        async def get_state(cls):  # noqa: ANN001, ANN202
+        async def get_state(cls):
             assert cls is live.PosInbox
             return inbox
 
@@ -63,13 +63,13 @@ class FakeApp:
 
 
 @pytest.fixture
-def registry(monkeypatch):  # noqa: ANN001, ANN201
+def registry(monkeypatch):
     fresh = live.ScreenRegistry()
     monkeypatch.setattr(live, "screens", fresh)
     return fresh
 
 
-def rows_reader(monkeypatch, reads: list[int]):  # noqa: ANN001, ANN201
+def rows_reader(monkeypatch, reads: list[int]):
     def pending_rows(location_id: int) -> list[live.PendingPaymentRow]:
         reads.append(location_id)
         return [live.PendingPaymentRow(id=len(reads), amount="$1.00", amount_cents=100)]
@@ -77,7 +77,7 @@ def rows_reader(monkeypatch, reads: list[int]):  # noqa: ANN001, ANN201
     monkeypatch.setattr(live, "pending_rows", pending_rows)
 
 
-def test_the_registry_keeps_one_location_per_tab_and_prunes_gone_tabs(registry):  # noqa: ANN001
+def test_the_registry_keeps_one_location_per_tab_and_prunes_gone_tabs(registry):
     registry.add(1, "tab-a")
     registry.add(1, "tab-b")
     registry.add(2, "tab-c")
@@ -91,7 +91,7 @@ def test_the_registry_keeps_one_location_per_tab_and_prunes_gone_tabs(registry):
     assert registry.tokens(1) == [] and len(registry) == 1
 
 
-def test_one_read_then_every_tab_of_the_location_at_once(registry, monkeypatch):  # noqa: ANN001
+def test_one_read_then_every_tab_of_the_location_at_once(registry, monkeypatch):
     reads: list[int] = []
     rows_reader(monkeypatch, reads)
     tabs = [f"tab-{n}" for n in range(20)]
@@ -122,7 +122,7 @@ def test_one_read_then_every_tab_of_the_location_at_once(registry, monkeypatch):
     assert registry.tokens(9) == ["other-location"]
 
 
-def test_a_worker_without_tabs_of_the_location_reads_nothing(registry, monkeypatch):  # noqa: ANN001
+def test_a_worker_without_tabs_of_the_location_reads_nothing(registry, monkeypatch):
     reads: list[int] = []
     rows_reader(monkeypatch, reads)
     bridge = live.LiveBridge(FakeApp(connected=[], location_of={}))
@@ -135,7 +135,7 @@ def test_a_worker_without_tabs_of_the_location_reads_nothing(registry, monkeypat
     assert reads == []
 
 
-def test_events_during_a_refresh_queue_exactly_one_more_pass_with_the_newest_rows(registry, monkeypatch):  # noqa: ANN001
+def test_events_during_a_refresh_queue_exactly_one_more_pass_with_the_newest_rows(registry, monkeypatch):
     reads: list[int] = []
     rows_reader(monkeypatch, reads)
     app = FakeApp(connected=["tab"], location_of={"tab": 5}, hold_seconds=0.1)
@@ -157,7 +157,7 @@ def test_events_during_a_refresh_queue_exactly_one_more_pass_with_the_newest_row
     assert [row.id for row in app.inboxes["tab"].payments] == [2]  # the later read landed last
 
 
-def test_with_redis_a_change_reaches_the_other_workers_once_and_not_the_announcer_twice(registry, monkeypatch):  # noqa: ANN001
+def test_with_redis_a_change_reaches_the_other_workers_once_and_not_the_announcer_twice(registry, monkeypatch):
     import redis
 
     url = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
