@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.layout import dashboard_shell, error_callout, page_title
-from app.pages.locations import back_to_locations
+from app.pages.locations.layout import back_to_locations
 from app.services.network.location_import import MAX_FILE_BYTES, MAX_ROWS
 from app.state.location_import import LocationImportState
 

@@ -1,0 +1,51 @@
+"""The pieces every Locations screen is built of."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.dialogs import confirm_dialog
+
+
+def active_badge(active: rx.Var, element_id: str | rx.Var = "") -> rx.Component:
+    return rx.badge(
+        rx.cond(active, "active", "inactive"), color_scheme=rx.cond(active, "green", "gray"), size="2", id=element_id
+    )
+
+
+def back_to_locations() -> rx.Component:
+    return rx.link(
+        rx.hstack(rx.icon("arrow-left", size=18), rx.text("All locations"), align="center", spacing="1"),
+        href="/locations",
+        id="location-back",
+    )
+
+
+def section(title: str, *children: rx.Component, description: str = "") -> rx.Component:
+    """A titled card of the form or of one location's screen."""
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="4"),
+            rx.cond(description != "", rx.text(description, size="2", color=rx.color("gray", 11))),
+            *children,
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        size="3",
+    )
+
+
+def two_columns(*children: rx.Component) -> rx.Component:
+    return rx.grid(*children, columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%")
+
+
+def confirm_on_row(*, title: str, label: rx.Var, consequence: str, confirm_label: str, open_: rx.Var,
+                   on_confirm, on_cancel, confirm_id: str, cancel_id: str) -> rx.Component:  # noqa: ANN001
+    """How a location's screen asks before revoking or voiding a row: the row in bold, then what follows."""
+    return confirm_dialog(
+        open_=open_, title=title, description=rx.text(rx.text.strong(label), " ", consequence),
+        description_size="3", confirm_label=confirm_label, confirm_id=confirm_id, on_confirm=on_confirm,
+        cancel_label="Keep it", cancel_id=cancel_id, cancel_color="gray", on_cancel=on_cancel, max_width="460px",
+        escape_cancels=True,
+    )

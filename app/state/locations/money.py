@@ -1,0 +1,99 @@
+"""What a location is owed now (completed redemptions in no payout batch) and the payout
+lines that paid it (its paged list)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from app.models import Location
+from app.services.access.accounts import SignedIn
+from app.services.core.errors import GiftnetError
+from app.services.core.money import format_cents
+from app.services.core.timefmt import format_local_time
+from app.services.settlement import batches as settlement
+from app.state.locations.screen import LocationDetailState
+from app.state.paging import KeysetPaging
+from app.state.session import dashboard_action
+
+PAYOUT_PAGE_SIZE = 10
+
+
+@dataclass
+class PayableView:
+    """What the location is owed now (completed redemptions in no payout batch)."""
+
+    count: int = 0
+    gross: str = ""
+    commission: str = ""
+    commission_rate: str = ""
+    net: str = ""
+
+
+@dataclass
+class LocationPayoutRow:
+    id: int = 0  # the payout line's id
+    batch_id: int = 0
+    status: str = ""
+    redemptions: int = 0
+    gross: str = ""
+    net: str = ""
+    created: str = ""
+    paid: str = ""
+
+
+class LocationMoneyState(KeysetPaging, LocationDetailState):
+    """The location screen's payables and payouts (its paged list: the payout lines)."""
+
+    payable: PayableView = PayableView()
+    payout_rows: list[LocationPayoutRow] = []
+
+    def _open(self, who: SignedIn, location: Location | None) -> None:
+        if location is None:
+            self.payable, self.payout_rows, self.cursor_stack, self.next_cursor = PayableView(), [], [], 0
+        else:
+            self._show_money(who)
+
+    @rx.event
+    @dashboard_action(clear=False)
+    def refresh(self, who: SignedIn):
+        """Read again what is owed (after an action changed it), from the first page of payouts."""
+        self._show_money(who)
+
+    def _show_money(self, who: SignedIn) -> None:
+        try:
+            owed = settlement.location_payable(who.operator_id, self._location_id())
+        except GiftnetError:
+            self.payable, self.payout_rows, self.cursor_stack, self.next_cursor = PayableView(), [], [], 0
+            return
+        self.payable = PayableView(
+            count=owed.redemption_count, gross=format_cents(owed.gross_cents),
+            commission=format_cents(owed.commission_cents), commission_rate=f"{owed.commission_bps / 100:.2f} %",
+            net=format_cents(owed.net_cents),
+        )
+        self.cursor_stack = []
+        self._show_page(who, None)
+
+    @dashboard_action(clear=False)
+    def _load_page(self, who: SignedIn, cursor: int | None = None):
+        self._show_page(who, cursor)
+
+    def _show_page(self, who: SignedIn, cursor: int | None) -> None:
+        zone = who.timezone
+        try:
+            page = settlement.location_payouts(who.operator_id, self._location_id(), limit=PAYOUT_PAGE_SIZE,
+                                               cursor=cursor)
+        except GiftnetError:
+            self.payout_rows, self.next_cursor = [], 0
+            return
+        self.payout_rows = [
+            LocationPayoutRow(
+                id=payout.line_id, batch_id=payout.batch_id, status=payout.status,
+                redemptions=payout.redemption_count, gross=format_cents(payout.gross_cents),
+                net=format_cents(payout.net_cents), created=format_local_time(payout.created_at, zone),
+                paid=format_local_time(payout.paid_at, zone) or "—",
+            )
+            for payout in page.payouts
+        ]
+        self.next_cursor = page.next_cursor or 0
