@@ -17,14 +17,14 @@ def data_table(
     rows: rx.Var,
     row: Callable[[rx.Var], rx.Component],
     *,
-    empty: rx.Component,
+    empty: rx.Component | None = None,
     table_id: str | None = None,
     size: str = "2",
     variant: str | None = None,
     scroll: bool = False,
 ) -> rx.Component:
     """`rows` as a table (one `row(item)` each, under a header cell per column: a title, or a
-    cell built by the caller), or `empty` when there is none.
+    cell built by the caller), or `empty` when there is none (without `empty`: the table always).
 
     `scroll` lets a wide table scroll sideways inside its card instead of widening the page.
     """
@@ -41,7 +41,12 @@ def data_table(
     )
     if scroll:
         table = rx.box(table, overflow_x="auto", width="100%")
-    return rx.cond(rows.length() > 0, table, empty)
+    return table if empty is None else rx.cond(rows.length() > 0, table, empty)
+
+
+def table_row(prefix: str, row_id: rx.Var, *cells: rx.Component, align: str | None = "center") -> rx.Component:
+    """One row of a data_table: id `<prefix>-<row id>` and class `prefix` (tests find rows by both)."""
+    return rx.table.row(*cells, id=prefix + "-" + row_id.to_string(), class_name=prefix, align=align)
 
 
 def empty_note(text: str | rx.Var, element_id: str | None = None) -> rx.Component:
