@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from app.state.paging import KeysetPaging
+
 
 def data_table(
     columns: list[str | rx.Component],
@@ -54,7 +56,7 @@ def empty_note(text: str | rx.Var, element_id: str | None = None) -> rx.Componen
     return rx.text(text, size="2", color=rx.color("gray", 11), id=element_id)
 
 
-def pager(state, prefix: str, *tools: rx.Component, labels: tuple[str, str] = ("Previous", "Next"),  # noqa: ANN001
+def pager(state: type[KeysetPaging], prefix: str, *tools: rx.Component, labels: tuple[str, str] = ("Previous", "Next"),
           only_when_paged: bool = False) -> rx.Component:
     """Previous / Next of a state with the KeysetPaging mixin (`<prefix>-prev`, `<prefix>-next`),
     at the right; `tools` (Refresh, Export) stand at the left of the same bar.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventType
 
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.components.tables import data_table, pager, table_row
@@ -10,7 +11,7 @@ from app.pages.locations.layout import active_badge
 from app.state.locations.listing import LocationsState
 
 
-def _filter(element_id: str, value: rx.Var, on_change, options: list[tuple[str, str]]) -> rx.Component:  # noqa: ANN001
+def _filter(element_id: str, value: rx.Var, on_change: EventType, options: list[tuple[str, str]]) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(id=element_id, min_width="150px"),
         rx.select.content(*[rx.select.item(label, value=option) for option, label in options]),

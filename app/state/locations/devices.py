@@ -31,7 +31,7 @@ class DeviceRow:
 class LocationDevicesState(ConfirmedRow, LocationDetailState):
     device_rows: list[DeviceRow] = []
 
-    def _open(self, who: SignedIn, location: Location) -> None:  # noqa: ARG002 - every part is given it
+    def _open(self, who: SignedIn, location: Location) -> None:
         self.confirm_id = 0
         self._show_devices(who)
 

@@ -26,7 +26,7 @@ class ItemRow:
 class LocationItemsState(LocationDetailState):
     item_rows: list[ItemRow] = []
 
-    def _open(self, who: SignedIn, location: Location) -> None:  # noqa: ARG002 - every part is given it
+    def _open(self, who: SignedIn, location: Location) -> None:
         self._show_items(who)
 
     def _show_items(self, who: SignedIn) -> None:

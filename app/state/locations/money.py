@@ -49,7 +49,7 @@ class LocationMoneyState(PagedRows, LocationDetailState):
     payable: PayableView = PayableView()
     rows: list[LocationPayoutRow] = []
 
-    def _open(self, who: SignedIn, location: Location) -> None:  # noqa: ARG002 - every part is given it
+    def _open(self, who: SignedIn, location: Location) -> None:
         self._show_money(who)
 
     @rx.event

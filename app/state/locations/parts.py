@@ -46,7 +46,7 @@ class ConfirmedRow(rx.State, mixin=True):
     def _rows_to_confirm(self) -> list:
         raise NotImplementedError
 
-    def _label(self, row) -> str:  # noqa: ANN001 - one of the part's row dataclasses
+    def _label(self, row: object) -> str:  # the part's row dataclass
         raise NotImplementedError
 
     @rx.event

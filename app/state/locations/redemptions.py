@@ -39,7 +39,7 @@ class LocationRedemptionsState(PagedRows, ConfirmedRow, LocationDetailState):
 
     rows: list[RedemptionRow] = []
 
-    def _open(self, who: SignedIn, location: Location) -> None:  # noqa: ARG002 - every part is given it
+    def _open(self, who: SignedIn, location: Location) -> None:
         self.confirm_id = 0
         self._show_first_page(who)
 

@@ -69,7 +69,7 @@ class LocationWebhooksState(LocationDetailState):
     open_delivery_id: int = 0
     attempt_rows: list[AttemptRow] = []
 
-    def _open(self, who: SignedIn, location: Location) -> None:  # noqa: ARG002 - every part is given it
+    def _open(self, who: SignedIn, location: Location) -> None:
         self.webhook_secret, self.open_delivery_id, self.attempt_rows = "", 0, []
         self._show_deliveries(who)
 
