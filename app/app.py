@@ -18,7 +18,9 @@ from app.state.feed import OperatorFeedBridge
 from app.state.live import LiveBridge
 from app.pages.home import home_page
 from app.pages.location_import import location_import_page
-from app.pages.locations import location_detail_page, location_edit_page, location_new_page, locations_page
+from app.pages.locations.detail import location_detail_page
+from app.pages.locations.form import location_edit_page, location_new_page
+from app.pages.locations.listing import locations_page
 from app.pages.audit import audit_page
 from app.pages.outbox import outbox_page
 from app.pages.reports import reports_page
@@ -37,7 +39,9 @@ from app.state.reconciliation import ReconciliationState
 from app.state.redeem import RedeemState
 from app.state.home import HomeState
 from app.state.location_import import LocationImportState
-from app.state.locations import LocationDetailState, LocationFormState, LocationsState
+from app.state.locations.form import LocationFormState
+from app.state.locations.listing import LocationsState
+from app.state.locations.screen import LocationDetailState
 from app.state.audit import AuditState
 from app.state.outbox import OutboxState
 from app.state.reports import ReportsState

@@ -147,3 +147,11 @@ def error_callout(message: rx.Var, element_id: str) -> rx.Component:
         message != "",
         rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", id=element_id, width="100%"),
     )
+
+
+def success_callout(message: rx.Var, element_id: str, icon: str = "circle-check") -> rx.Component:
+    """What the last action did, in green, while there is something to say."""
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon=icon, color_scheme="green", id=element_id, width="100%"),
+    )

@@ -26,16 +26,17 @@ from app.services.core.roles import OWNER
 LOGIN_ROUTE = "/login"
 
 
-def dashboard_action(error: str = "action_error", *, owner: bool = False) -> Callable:
+def dashboard_action(error: str = "action_error", *, owner: bool = False, clear: bool = True) -> Callable:
     """The one preamble of every dashboard handler that acts on the signed-in person's behalf.
 
     Decorates `handler(self, who, *args)`: a stranger (or, with `owner=True`, anyone but an
     owner) is turned away as `_signed_in()` / `_signed_in_owner()` say; otherwise the screen's
     messages are cleared (`_clear_messages`), the handler runs with the signed-in person, and
     a refusal of the services (`GiftnetError`) is shown in the state field named by `error`
-    instead of escaping. The event's own arguments are unchanged for Reflex (the `who`
-    parameter is hidden from its signature). For plain handlers only: a generator's
-    refusals would escape the `try`, so one is refused here.
+    instead of escaping. With `clear=False` (handlers that only show more: another page, a
+    row's details) the last action's message stays on screen. The event's own arguments
+    are unchanged for Reflex (the `who` parameter is hidden from its signature). For plain
+    handlers only: a generator's refusals would escape the `try`, so one is refused here.
     """
 
     def decorate(handler: Callable) -> Callable:
@@ -47,7 +48,8 @@ def dashboard_action(error: str = "action_error", *, owner: bool = False) -> Cal
             who = self._signed_in_owner() if owner else self._signed_in()
             if who is None:
                 return self._not_an_owner() if owner else rx.redirect(LOGIN_ROUTE)
-            self._clear_messages()
+            if clear:
+                self._clear_messages()
             try:
                 return handler(self, who, *args, **kwargs)
             except GiftnetError as refusal:

@@ -1,6 +1,6 @@
 """docs/testing.md lists every stable element id of every screen: this keeps the list whole.
 
-The ids are read from the page code (app/pages, app/components) without running it:
+The ids are read from the page code (app/pages, app/components, with their packages) without running it:
 `id=` arguments and the arguments of helpers whose parameter is named `element_id`,
 `*_id` or `prefix`. A literal is an exact id; `"card-link-" + row.last4` or
 f"nav-{label}" gives a family, documented by its prefix (`card-link-<last4>`).
@@ -17,7 +17,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = sorted([*(ROOT / "app" / "pages").glob("*.py"), *(ROOT / "app" / "components").glob("*.py")])
+SOURCES = sorted([*(ROOT / "app" / "pages").rglob("*.py"), *(ROOT / "app" / "components").rglob("*.py")])
 DOC = ROOT / "docs" / "testing.md"
 
 

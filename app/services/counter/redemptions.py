@@ -13,14 +13,15 @@ Rules this module keeps:
 - a POS payment is claimed by a conditional UPDATE (`status = 'pending'`): of two
   screens clicking SELECT, exactly one wins and the other is told;
 - a void gives the money back as a new ledger row, the same business day only, and
-  never for a redemption already in a payout batch.
+  never for a redemption already in a payout batch (`void_refusal`, `can_void`: the
+  screens offer Void by the same rule).
 """
 
 from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -370,9 +371,35 @@ def get_redemption(operator_id: int, redemption_id: int) -> RedemptionResult:
         return _loaded_result(session, redemption)
 
 
-def _same_business_day(moment: datetime, now: datetime, timezone: str) -> bool:
-    zone = zoneinfo.ZoneInfo(timezone)
-    return moment.astimezone(zone).date() == now.astimezone(zone).date()
+def _business_day(moment: datetime, timezone: str) -> date:
+    """The operator's calendar day of `moment` (stored times without a zone are UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zoneinfo.ZoneInfo(timezone)).date()
+
+
+def void_refusal(redemption: Redemption, timezone: str, now: datetime | None = None) -> GiftnetError | None:
+    """Why `redemption` can no longer be voided at `now` (default: now), or None when it can.
+
+    The void rule, in one place for the counter, the dashboard and the API: a completed
+    redemption of the operator's business day (`timezone`), not yet in a payout batch.
+    """
+    if _business_day(redemption.created_at, timezone) != _business_day(now or utcnow(), timezone):
+        return GiftnetError(ErrorCode.conflict,
+                            "Only today's redemptions can be voided. Ask the network to adjust older ones.")
+    if redemption.status != "completed":
+        return GiftnetError(ErrorCode.conflict, "This redemption was already voided.")
+    if redemption.payout_batch_id is not None:
+        # In a payout batch it is being paid to the location: voiding it would pay for money given back.
+        return GiftnetError(ErrorCode.conflict,
+                            f"This redemption is in payout batch #{redemption.payout_batch_id}; the network "
+                            "must cancel that batch before it can be voided.")
+    return None
+
+
+def can_void(redemption: Redemption, timezone: str, now: datetime | None = None) -> bool:
+    """Can `redemption` still be voided (see `void_refusal`)? The screens offer Void only then."""
+    return void_refusal(redemption, timezone, now) is None
 
 
 def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | None = None) -> RedemptionResult:
@@ -389,13 +416,13 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
         ).first()
         if redemption is None or (actor.location_id is not None and redemption.location_id != actor.location_id):
             raise GiftnetError(ErrorCode.not_found, "No such redemption.")
-        operator = session.get(Operator, actor.operator_id)
+        timezone = session.get(Operator, actor.operator_id).timezone
         now = utcnow()
-        if not _same_business_day(redemption.created_at, now, operator.timezone):
-            raise GiftnetError(ErrorCode.conflict,
-                               "Only today's redemptions can be voided. Ask the network to adjust older ones.")
-        # A redemption in a payout batch is being paid to the location: voiding it would
-        # pay for money given back. The batch's claim and this UPDATE exclude each other.
+        refusal = void_refusal(redemption, timezone, now)
+        if refusal is not None:
+            raise refusal
+        # The rule again as one conditional UPDATE: a racing void or a payout batch's claim
+        # (which sets payout_batch_id) and this void exclude each other; the loser is told why.
         voided = session.execute(
             update(Redemption)
             .where(Redemption.id == redemption.id, Redemption.status == "completed",
@@ -406,11 +433,8 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
         ).scalar_one_or_none()
         if voided is None:
             session.refresh(redemption)
-            if redemption.status == "completed" and redemption.payout_batch_id is not None:
-                raise GiftnetError(ErrorCode.conflict,
-                                   f"This redemption is in payout batch #{redemption.payout_batch_id}; the network "
-                                   "must cancel that batch before it can be voided.")
-            raise GiftnetError(ErrorCode.conflict, "This redemption was already voided.")
+            raise void_refusal(redemption, timezone, now) or GiftnetError(
+                ErrorCode.conflict, "This redemption was already voided.")
         credit_within(
             session, Actor(actor.operator_id, user_id=actor.user_id, api_key_id=actor.api_key_id,
                            location_id=redemption.location_id, device_id=actor.device_id, channel=actor.channel),

@@ -5,7 +5,7 @@ SQLite and on PostgreSQL (the `database` fixture, through `make_operator`)."""
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -495,6 +495,24 @@ def test_a_device_of_another_location_cannot_void_but_the_network_can(shop):
     assert (voided.redemption.status, voided.redemption.voided_by_user_id) == ("voided", shop.owner.user.id)
     assert balance(card.card.id) == 5000
 
+
+
+def test_void_is_offered_only_for_a_completed_redemption_of_the_networks_day_in_no_payout_batch():
+    zone = "America/Toronto"  # UTC-4 in June
+    now = datetime(2025, 6, 11, 2, 0, tzinfo=UTC)  # 22:00 on June 10 in Toronto
+
+    def made_at(moment: datetime, **changes) -> Redemption:
+        return Redemption(operator_id=1, location_id=1, card_id=1, amount_cents=500, created_at=moment, **changes)
+
+    assert redemptions.can_void(made_at(datetime(2025, 6, 10, 5, 0, tzinfo=UTC)), zone, now)  # 01:00 local
+    assert redemptions.can_void(made_at(datetime(2025, 6, 10, 5, 0)), zone, now)  # stored without a zone: UTC
+    yesterday_there = made_at(datetime(2025, 6, 10, 3, 30, tzinfo=UTC))  # 23:30 on June 9 in Toronto
+    assert not redemptions.can_void(yesterday_there, zone, now)
+    assert redemptions.void_refusal(yesterday_there, zone, now).message.startswith("Only today's redemptions")
+    assert not redemptions.can_void(made_at(now, status="voided"), zone, now)
+    in_batch = made_at(now, payout_batch_id=7)
+    assert not redemptions.can_void(in_batch, zone, now)
+    assert "payout batch #7" in redemptions.void_refusal(in_batch, zone, now).message
 
 # --- the email to the location ------------------------------------------------------------
 

@@ -1,0 +1,61 @@
+"""The Devices card of a location's screen: the activation link, the devices, revoking one."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.layout import success_callout
+from app.components.tables import data_table, table_row
+from app.pages.locations.layout import ask_button, confirm_on_row, section
+from app.state.locations.devices import LocationDevicesState
+
+state = LocationDevicesState
+
+
+def _device_row(row: rx.Var) -> rx.Component:
+    return table_row(
+        "device-row", row.id,
+        rx.table.cell(rx.code(row.code, size="3", weight="bold", id="device-code-" + row.id.to_string()),
+                      white_space="nowrap"),
+        rx.table.cell(row.name),
+        rx.table.cell(row.activated),
+        rx.table.cell(row.last_seen),
+        rx.table.cell(rx.cond(
+            row.revoked,
+            rx.badge("revoked ", row.revoked_at, color_scheme="red", size="2", id="device-status-" + row.id.to_string()),
+            rx.badge("active", color_scheme="green", size="2", id="device-status-" + row.id.to_string()),
+        )),
+        rx.table.cell(rx.cond(row.revoked, rx.fragment(),
+                              ask_button(state, row, "Revoke", "device-revoke-" + row.id.to_string(), icon="ban"))),
+    )
+
+
+def devices_card() -> rx.Component:
+    return section(
+        "Devices",
+        rx.flex(
+            rx.button(rx.icon("send"), "Send new link", size="3", id="send-activation-link", on_click=state.send_link,
+                      disabled=~state.location.active),
+            rx.text("Emails the location a new activation link; links sent before stop working.", size="2",
+                    color=rx.color("gray", 11)),
+            gap="12px",
+            align="center",
+            wrap="wrap",
+        ),
+        success_callout(state.link_message, "activation-link-message", icon="mail-check"),
+        data_table(
+            ["Device code", "Name", "Activated", "Last seen", "Status", ""], state.device_rows, _device_row,
+            table_id="devices-table",
+            empty=rx.callout(
+                "No devices yet. Each device at the counter opens the activation link emailed to the location.",
+                icon="tablet-smartphone", id="devices-empty", width="100%",
+            ),
+        ),
+        confirm_on_row(
+            state, title="Revoke this device?",
+            consequence="will no longer redeem cards, from its next screen on. Another device needs a new activation link.",
+            confirm_label="Revoke device", on_confirm=state.revoke_device,
+            confirm_id="device-revoke-confirm", cancel_id="device-revoke-cancel",
+        ),
+        description="Every device that redeems cards here, each with its own code.",
+    )

@@ -1,0 +1,65 @@
+"""The Payables and payouts card of a location's screen: what it is owed now, the batch
+lines that paid it (paged). Batches themselves are made on the Settlements screen."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app.components.tables import data_table, empty_note, pager, table_row
+from app.pages.locations.layout import section
+from app.state.locations.money import LocationMoneyState
+
+state = LocationMoneyState
+PAYOUT_STATUS_COLORS = {"draft": "gray", "exported": "blue", "paid": "green", "cancelled": "red"}
+
+
+def _money_figure(label: str | rx.Component, value: rx.Var, element_id: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", color=rx.color("gray", 11)),
+        rx.text(value, size="5", weight="bold", id=element_id),
+        spacing="0",
+        min_width="120px",
+        flex="1",
+    )
+
+
+def _payout_row(row: rx.Var) -> rx.Component:
+    return table_row(
+        "location-payout-row", row.id,
+        rx.table.cell(rx.text("#", row.batch_id.to_string(), weight="medium")),
+        rx.table.cell(rx.badge(row.status, color_scheme=rx.match(row.status, *PAYOUT_STATUS_COLORS.items(), "gray"),
+                               size="2", id="location-payout-status-" + row.id.to_string())),
+        rx.table.cell(row.redemptions),
+        rx.table.cell(row.gross),
+        rx.table.cell(row.net, id="location-payout-net-" + row.id.to_string()),
+        rx.table.cell(row.created),
+        rx.table.cell(row.paid),
+    )
+
+
+def money_card() -> rx.Component:
+    owed = state.payable
+    return section(
+        "Payables and payouts",
+        rx.heading("Owed now", size="3"),
+        rx.flex(
+            _money_figure("Redemptions", owed.count, "location-payable-count"),
+            _money_figure("Gross", owed.gross, "location-payable-gross"),
+            _money_figure(rx.text("Commission (", owed.commission_rate, ")"), owed.commission,
+                          "location-payable-commission"),
+            _money_figure("Net to pay", owed.net, "location-payable-net"),
+            gap="16px",
+            wrap="wrap",
+            width="100%",
+            id="location-payables",
+        ),
+        rx.heading("Payouts", size="3", margin_top="8px"),
+        data_table(
+            ["Batch", "Status", "Redemptions", "Gross", "Net", "Created", "Paid"], state.rows, _payout_row,
+            table_id="location-payouts-table", scroll=True,
+            empty=empty_note("No payout batch has paid this location yet.", "location-payouts-empty"),
+        ),
+        pager(state, "location-payouts", only_when_paged=True),
+        description="Completed redemptions not yet in a payout batch, with the commission the network keeps; "
+        "then every batch line that paid (or will pay) this location. Batches are made on the Settlements screen.",
+    )

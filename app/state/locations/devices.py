@@ -1,0 +1,74 @@
+"""A location's devices: the activation link emailed to the location, the devices it
+activated, and revoking one after a confirmation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from app.models import Location
+from app.services.access.accounts import SignedIn
+from app.services.core.timefmt import format_local_time
+from app.services.network import device_emails, devices
+from app.services.core.timefmt import describe_duration
+from app.state.locations.parts import ConfirmedRow
+from app.state.locations.screen import LocationDetailState
+from app.state.session import dashboard_action
+
+
+@dataclass
+class DeviceRow:
+    id: int = 0
+    code: str = ""
+    name: str = ""
+    activated: str = ""
+    last_seen: str = ""
+    revoked: bool = False
+    revoked_at: str = ""
+
+
+class LocationDevicesState(ConfirmedRow, LocationDetailState):
+    device_rows: list[DeviceRow] = []
+
+    def _open(self, who: SignedIn, location: Location) -> None:
+        self.confirm_id = 0
+        self._show_devices(who)
+
+    def _show_devices(self, who: SignedIn) -> None:
+        zone = who.timezone
+        self.device_rows = [
+            DeviceRow(
+                id=device.id,
+                code=device.code,
+                name=device.name,
+                activated=format_local_time(device.activated_at, zone),
+                last_seen=format_local_time(device.last_seen_at, zone) or "Never",
+                revoked=device.revoked_at is not None,
+                revoked_at=format_local_time(device.revoked_at, zone),
+            )
+            for device in devices.list_devices(who.operator_id, self._location_id())
+        ]
+
+    def _rows_to_confirm(self) -> list[DeviceRow]:
+        return self.device_rows
+
+    def _label(self, row: DeviceRow) -> str:
+        return f"{row.code} ({row.name})"
+
+    @rx.event
+    @dashboard_action()
+    def send_link(self, who: SignedIn):
+        sent = device_emails.send_activation_email(self._actor(who), self._location_id())
+        self.link_message = (
+            f"A new activation link was emailed to {self.location.email} at "
+            f"{format_local_time(sent.link.created_at, who.timezone)}. It works for "
+            f"{describe_duration(devices.activation_ttl())}; older links no longer work."
+        )
+
+    @rx.event
+    @dashboard_action()
+    def revoke_device(self, who: SignedIn):
+        device = devices.revoke_device(self._actor(who), self._confirmed())
+        self.action_message = f"Device {device.code} was revoked: it can no longer redeem cards."
+        self._show_devices(who)

@@ -1,0 +1,132 @@
+"""What the location screens share, and one location's screen (/locations/<id>).
+
+`LocationScreensState` knows which location the address names and carries the one
+message the form leaves for the location's screen ("Location created ..."). Its
+`LocationDetailState` is that screen: the location's details and the message of the last
+action. Each part of the screen (devices, POS, items, redemptions, money owed,
+notifications) is a substate of `LocationDetailState` with its own rows and handlers;
+opening the screen opens every part in the same event (`_open`).
+
+The messages live here, not in the parts: every action clears the last one, wherever on
+the screen it was shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from app.models import Location
+from app.services.access.accounts import SignedIn
+from app.services.core.errors import GiftnetError
+from app.services.core.timefmt import format_local_time
+from app.services.network import locations
+from app.state.session import SessionState, dashboard_action
+
+MODE_LABELS = {"pos": "POS payments", "items": "Items", "amount": "Amount"}
+MODE_HINTS = {
+    "pos": "The counter selects the payment the location's POS just pushed.",
+    "items": "The counter picks items from the catalog below (or from the item webhook).",
+    "amount": "The counter types the amount to take off the card.",
+}
+
+
+class LocationScreensState(SessionState):
+    """The form and the location's screen: the location of the address, one message between them."""
+
+    # One message from the previous screen (e.g. "Location created ..."), shown once.
+    flash: str = ""
+
+    def _location_id(self) -> int:
+        """The location the address names (0 for none: no location has it)."""
+        raw = str(self.router.page.params.get("location_id", ""))
+        return int(raw) if (raw.isascii() and raw.isdigit()) else 0
+
+
+@dataclass
+class LocationView:
+    id: int = 0
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    external_id: str = ""
+    mode: str = ""
+    mode_label: str = ""
+    mode_hint: str = ""
+    item_webhook_url: str = ""
+    notify_items_email: str = ""
+    notify_webhook_url: str = ""
+    commission: str = ""
+    bank: str = ""
+    active: bool = True
+    created: str = ""
+
+
+def _commission(location: Location) -> str:
+    if location.commission_bps is None:
+        return "The network's default"
+    return f"{location.commission_bps / 100:.2f} % ({location.commission_bps} bps, overrides the network's)"
+
+
+def _view(location: Location, timezone: str) -> LocationView:
+    return LocationView(
+        id=location.id,
+        name=location.name,
+        email=location.email,
+        phone=location.phone or "—",
+        address=location.address or "—",
+        external_id=location.external_id or "—",
+        mode=location.mode,
+        mode_label=MODE_LABELS.get(location.mode, location.mode),
+        mode_hint=MODE_HINTS.get(location.mode, ""),
+        item_webhook_url=location.item_webhook_url or "—",
+        notify_items_email="Yes" if location.notify_items_email else "No",
+        notify_webhook_url=location.notify_webhook_url or "—",
+        commission=_commission(location),
+        bank=locations.bank_summary(location),
+        active=location.active,
+        created=format_local_time(location.created_at, timezone),
+    )
+
+
+class LocationDetailState(LocationScreensState):
+    """One location: its details and the last action's message; its parts are substates."""
+
+    location: LocationView = LocationView()
+    not_found: bool = False
+    action_message: str = ""
+    action_error: str = ""
+    link_message: str = ""
+    pos_key_error: str = ""
+    item_error: str = ""
+    webhook_message: str = ""
+    webhook_error: str = ""
+    square_message: str = ""
+    square_error: str = ""
+
+    def _clear_messages(self) -> None:
+        self.action_message, self.action_error, self.link_message = "", "", ""
+        self.pos_key_error, self.item_error = "", ""
+        self.webhook_message, self.webhook_error = "", ""
+        self.square_message, self.square_error = "", ""
+
+    def _open(self, who: SignedIn, location: Location) -> None:
+        """What a part overrides: show its rows of `location`, as on a fresh visit (no dialog
+        open, nothing revealed)."""
+
+    @rx.event
+    @dashboard_action()
+    def load(self, who: SignedIn):
+        self.action_message, self.flash = self.flash, ""
+        try:
+            location = locations.get_location(who.operator_id, self._location_id())
+        except GiftnetError:  # the screen says so instead of showing any part
+            self.not_found, self.location = True, LocationView()
+            return
+        self.not_found = False
+        self.location = _view(location, who.timezone)
+        # Reflex brings a state's substates along with it: the parts of this screen.
+        for part in self.substates.values():
+            part._open(who, location)
