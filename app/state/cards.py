@@ -9,11 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import reflex as rx
-from sqlalchemy import and_
-from sqlmodel import select
-
-from app.db import read_session
-from app.models import Card, Device, LedgerEntry, Location
+from app.models import Card, LedgerEntry
 from app.services.core import codes
 from app.services.messaging import card_emails
 from app.services.money import cards, ledger
@@ -85,33 +81,7 @@ def _card_row(card: Card, timezone: str) -> CardRow:
     )
 
 
-@dataclass(frozen=True)
-class Places:
-    """Names of the locations and codes of the devices a card's ledger mentions."""
-
-    location_names: dict[int, str]
-    device_codes: dict[int, str]
-
-
-def _places(operator_id: int, entries: list[LedgerEntry]) -> Places:
-    """One query for the whole ledger: each location with the mentioned devices of it."""
-    location_ids = {entry.location_id for entry in entries if entry.location_id}
-    device_ids = {entry.device_id for entry in entries if entry.device_id}
-    if not location_ids:
-        return Places({}, {})
-    with read_session() as session:
-        rows = session.exec(
-            select(Location.id, Location.name, Device.id, Device.code)
-            .outerjoin(Device, and_(Device.location_id == Location.id, Device.id.in_(device_ids or {0})))
-            .where(Location.id.in_(location_ids), Location.operator_id == operator_id)
-        ).all()
-    return Places(
-        location_names={location_id: name for location_id, name, _, _ in rows},
-        device_codes={device_id: code for _, _, device_id, code in rows if device_id},
-    )
-
-
-def _who(entry: LedgerEntry, places: Places) -> str:
+def _who(entry: LedgerEntry, places: cards.LedgerPlaces) -> str:
     if entry.location_id:
         where = places.location_names.get(entry.location_id, f"Location #{entry.location_id}")
         if entry.device_id:
@@ -529,7 +499,7 @@ class CardDetailState(SessionState):
             return None
         self.not_found = False
         self.card = _card_row(card, who.timezone)
-        places = _places(who.operator_id, entries)
+        places = cards.ledger_places(who.operator_id, entries)
         # Newest first on screen: the timeline reads from what just happened.
         self.entries = [
             LedgerRow(

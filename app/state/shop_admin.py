@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 
 import reflex as rx
 
-from app.db import read_session
-from app.models import Operator
 from app.services.shop import orders, shop_settings
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents, parse_amount
@@ -63,8 +61,7 @@ class WidgetState(SessionState):
         self._refresh(who.operator_id)
 
     def _refresh(self, operator_id: int) -> None:
-        with read_session() as session:
-            self.slug = session.get(Operator, operator_id).slug
+        self.slug = shop_settings.shop_slug(operator_id)
         self.public_url = get_settings().public_url
         settings = shop_settings.get_shop_settings(operator_id)
         self.presets = ", ".join(_dollars(c) for c in settings.preset_amounts_cents)
