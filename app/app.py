@@ -9,7 +9,8 @@ from app.pages.auth import login_page, signup_page
 from app.pages.card_page import CARD_PAGE_META, card_page
 from app.pages.cards import card_detail_page, cards_page
 from app.pages.developers import developers_page
-from app.pages.device import DEVICE_PAGE_META, activate_page
+from app.components.device_frame import DEVICE_PAGE_META
+from app.pages.device import activate_page
 from app.pages.reconciliation import reconciliation_page
 from app.pages.redeem import redeem_page
 from app import background

@@ -1,4 +1,5 @@
-"""/redeem: the counter screen of an activated device.
+"""/redeem: the counter screen of an activated device, and what a browser that is not
+one (revoked, never activated) sees there instead.
 
 Built for a tablet at a busy counter: the location and device code always on top,
 big targets, one clear state at a time (loading, no card, card open, receipt), and
@@ -10,7 +11,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.layout import page_ready_marker
-from app.pages.device import _brand, _device_frame, _loading
+from app.components.device_frame import brand, device_frame, loading
 from app.state.live import PosInbox
 from app.state.redeem import RedeemState
 
@@ -371,9 +372,42 @@ def _counter() -> rx.Component:
     )
 
 
-def redeem_page() -> rx.Component:
-    from app.pages.device import _redeem_not_activated, _redeem_revoked
+# --- a browser that cannot redeem --------------------------------------------------
 
+
+def _redeem_revoked() -> rx.Component:
+    return rx.vstack(
+        rx.icon("ban", size=56, color=rx.color("red", 10)),
+        rx.heading("This device was revoked", size="7", text_align="center"),
+        rx.callout(
+            "This device was revoked by your network; ask for a new activation link.",
+            icon="triangle-alert", color_scheme="red", size="3", role="alert", id="device-revoked", width="100%",
+        ),
+        rx.text("It can no longer redeem cards. Once a new link arrives by email, open it on this device.", size="3",
+                text_align="center"),
+        align="center",
+        spacing="4",
+        width="100%",
+    )
+
+
+def _redeem_not_activated() -> rx.Component:
+    return rx.vstack(
+        rx.icon("tablet-smartphone", size=56, color=rx.color("gray", 10)),
+        rx.heading("Not an activated device", size="7", text_align="center"),
+        rx.callout(
+            "This browser is not an activated device. Open the activation link emailed to your location on this "
+            "device to activate it.",
+            icon="info", size="3", id="device-not-activated", width="100%",
+        ),
+        rx.text("Lost the email? Ask your network to send a new link.", size="3", color=rx.color("gray", 11)),
+        align="center",
+        spacing="4",
+        width="100%",
+    )
+
+
+def redeem_page() -> rx.Component:
     state = RedeemState
     return rx.box(
         rx.cond(state.checked & (state.status == "active"), _device_bar()),
@@ -383,10 +417,10 @@ def redeem_page() -> rx.Component:
                 state.status,
                 ("active", rx.box(_counter(), page_ready_marker(), padding="20px", width="100%", max_width="980px",
                                   margin="0 auto")),
-                ("revoked", _device_frame(_brand(), _redeem_revoked())),
-                _device_frame(_brand(), _redeem_not_activated()),
+                ("revoked", device_frame(brand(), _redeem_revoked())),
+                device_frame(brand(), _redeem_not_activated()),
             ),
-            _loading("redeem-loading"),
+            loading("redeem-loading"),
         ),
         min_height="100vh",
         width="100%",
