@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 from app.models import Card, LedgerEntry
+from app.services.access.accounts import SignedIn
 from app.services.core import codes
 from app.services.messaging import card_emails
 from app.services.money import cards, ledger
@@ -18,7 +19,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents, parse_amount
 from app.services.core.timefmt import format_local_time
 from app.state.paging import KeysetPaging
-from app.state.session import SessionState
+from app.state.session import SessionState, dashboard_action
 
 PAGE_SIZE = 20
 LEDGER_KIND_LABELS = {
@@ -176,18 +177,17 @@ class CardsState(KeysetPaging, SessionState):
             channel=None if self.channel_filter == ALL else self.channel_filter,
         )
 
-    def _apply_filters(self):
+    def _clear_messages(self) -> None:
+        """The issue form's refusal; the filter's and the bulk bar's messages have lifetimes of their own."""
+        self.issue_error = ""
+
+    @dashboard_action("filter_error", clear=False)
+    def _apply_filters(self, who: SignedIn):
         """Show the first page for the filters in state, and write them into the address
         without navigating (`load` reads them back when the address is opened again; a
-        navigation would re-run `load` and race the fields typed meanwhile)."""
-        who = self._signed_in()
-        if who is None:
-            return rx.redirect("/login")
-        try:
-            self._card_filter(who.timezone)
-        except GiftnetError as error:
-            self.filter_error = error.message
-            return None
+        navigation would re-run `load` and race the fields typed meanwhile). Filters
+        that cannot be read are refused in `filter_error`, the list left as it was."""
+        self._card_filter(who.timezone)
         params = self._filter_params()
         address = "/cards" + (f"?{urlencode(params)}" if params else "")
         # React Router keeps its own entry state: pass it on, change only the address.
@@ -216,10 +216,8 @@ class CardsState(KeysetPaging, SessionState):
             return
         self.match_count, self.match_count_capped = counted.count - counted.at_least, counted.at_least
 
-    def _load_page(self, cursor: int | None = None):
-        who = self._signed_in()
-        if who is None:
-            return rx.redirect("/login")
+    @dashboard_action("filter_error", clear=False)
+    def _load_page(self, who: SignedIn, cursor: int | None = None):
         try:
             page = cards.list_cards(who.operator_id, filters=self._card_filter(who.timezone), limit=PAGE_SIZE,
                                     cursor=cursor)
@@ -441,26 +439,19 @@ class CardsState(KeysetPaging, SessionState):
         self.issued_code = ""
 
     @rx.event
-    def issue(self, form: dict):
-        who = self._signed_in()
-        if who is None:
-            return rx.redirect("/login")
-        self.issue_error = ""
-        try:
-            amount_cents = parse_amount(str(form.get("amount", "")))
-            issued = ledger.issue_card(
-                Actor(who.operator_id, user_id=who.user_id, channel="dashboard"),
-                amount_cents,
-                recipient_email=str(form.get("recipient_email", "")).strip() or None,
-                recipient_name=str(form.get("recipient_name", "")),
-                sender_name=str(form.get("sender_name", "")),
-                message=str(form.get("message", "")),
-                # One key per opened form: a double click issues one card.
-                idempotency_key=f"dashboard-issue-{who.user_id}-{self.issue_key}",
-            )
-        except GiftnetError as error:
-            self.issue_error = error.message
-            return None
+    @dashboard_action("issue_error")
+    def issue(self, who: SignedIn, form: dict):
+        amount_cents = parse_amount(str(form.get("amount", "")))
+        issued = ledger.issue_card(
+            Actor(who.operator_id, user_id=who.user_id, channel="dashboard"),
+            amount_cents,
+            recipient_email=str(form.get("recipient_email", "")).strip() or None,
+            recipient_name=str(form.get("recipient_name", "")),
+            sender_name=str(form.get("sender_name", "")),
+            message=str(form.get("message", "")),
+            # One key per opened form: a double click issues one card.
+            idempotency_key=f"dashboard-issue-{who.user_id}-{self.issue_key}",
+        )
         self.issued_code = codes.format_code(issued.code)
         self.issued_card_id = issued.card.id
         # Once per card: a replayed submit returns the message already queued.
@@ -483,10 +474,11 @@ class CardDetailState(SessionState):
         raw = str(self.router.page.params.get("card_id", ""))
         return int(raw) if (raw.isascii() and raw.isdigit()) else None
 
-    def _reload(self):
-        who = self._signed_in()
-        if who is None:
-            return rx.redirect("/login")
+    def _clear_messages(self) -> None:
+        self.action_error, self.action_message = "", ""
+
+    @dashboard_action(clear=False)
+    def _reload(self, who: SignedIn):
         card_id = self._card_id()
         try:
             if card_id is None:
@@ -524,36 +516,22 @@ class CardDetailState(SessionState):
         return self._reload()
 
     @rx.event
-    def top_up(self, form: dict):
-        who = self._signed_in()
-        if who is None:
-            return rx.redirect("/login")
-        self.action_error, self.action_message = "", ""
-        try:
-            amount_cents = parse_amount(str(form.get("amount", "")))
-            ledger.top_up_card(
-                Actor(who.operator_id, user_id=who.user_id),
-                self._card_id() or 0,
-                amount_cents,
-                idempotency_key=f"dashboard-topup-{who.user_id}-{self.topup_key}",
-            )
-        except GiftnetError as error:
-            self.action_error = error.message
-            return None
+    @dashboard_action()
+    def top_up(self, who: SignedIn, form: dict):
+        amount_cents = parse_amount(str(form.get("amount", "")))
+        ledger.top_up_card(
+            Actor(who.operator_id, user_id=who.user_id),
+            self._card_id() or 0,
+            amount_cents,
+            idempotency_key=f"dashboard-topup-{who.user_id}-{self.topup_key}",
+        )
         self.topup_key = uuid.uuid4().hex
         self.action_message = f"Added {format_cents(amount_cents)}."
         return self._reload() or rx.set_value("topup-amount", "")
 
-    def _set_frozen(self, frozen: bool):
-        who = self._signed_in()
-        if who is None:
-            return rx.redirect("/login")
-        self.action_error, self.action_message = "", ""
-        try:
-            ledger.set_card_frozen(Actor(who.operator_id, user_id=who.user_id), self._card_id() or 0, frozen)
-        except GiftnetError as error:
-            self.action_error = error.message
-            return None
+    @dashboard_action()
+    def _set_frozen(self, who: SignedIn, frozen: bool):
+        ledger.set_card_frozen(Actor(who.operator_id, user_id=who.user_id), self._card_id() or 0, frozen)
         self.action_message = "Card frozen: it cannot be used until unfrozen." if frozen else "Card unfrozen."
         return self._reload()
 
@@ -565,11 +543,10 @@ class CardDetailState(SessionState):
     def unfreeze(self):
         return self._set_frozen(False)
 
-    def _email_action(self, act):
-        """Run a recipient-email action and put its outcome in `email_message`."""
-        who = self._signed_in()
-        if who is None:
-            return rx.redirect("/login")
+    @dashboard_action("email_message", clear=False)
+    def _email_action(self, who: SignedIn, act):  # noqa: ANN001
+        """Run a recipient-email action and put its outcome in `email_message` (the card
+        action's message stays)."""
         try:
             self.email_message = act(who, self._card_id() or 0)
             self.email_failed = False
