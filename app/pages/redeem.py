@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.dialogs import confirm_dialog
 from app.components.layout import page_ready_marker
 from app.components.device_frame import brand, device_frame, loading
 from app.state.live import PosInbox
@@ -312,24 +313,21 @@ def _recent_row(row) -> rx.Component:  # noqa: ANN001
 
 
 def _void_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Void redemption #", RedeemState.void_asked_id.to_string(), "?"),
-            rx.alert_dialog.description(
-                RedeemState.void_asked_amount, " goes back on the card. Only void a redemption made by mistake, "
-                "the same business day.", size="4",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", id="void-cancel", size="4", variant="soft",
-                                                 on_click=RedeemState.keep_redemption)),
-                rx.alert_dialog.action(rx.button(rx.icon("undo-2"), "Void ", RedeemState.void_asked_amount,
-                                                 id="void-confirm", size="4", color_scheme="red",
-                                                 on_click=RedeemState.confirm_void)),
-                justify="end", spacing="3", margin_top="16px", wrap="wrap",
-            ),
-            id="void-dialog",
-        ),
-        open=RedeemState.void_asked_id != 0,
+    return confirm_dialog(
+        title=("Void redemption #", RedeemState.void_asked_id.to_string(), "?"),
+        description=(RedeemState.void_asked_amount, " goes back on the card. Only void a redemption made by "
+                     "mistake, the same business day."),
+        description_size="4",
+        confirm_label=(rx.icon("undo-2"), "Void ", RedeemState.void_asked_amount),
+        confirm_id="void-confirm",
+        on_confirm=RedeemState.confirm_void,
+        cancel_label="Keep it",
+        cancel_id="void-cancel",
+        on_cancel=RedeemState.keep_redemption,
+        dialog_id="void-dialog",
+        open_=RedeemState.void_asked_id != 0,
+        button_size="4",
+        wrap=True,
     )
 
 

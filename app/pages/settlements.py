@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.tables import data_table
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
 from app.state.settlements import SettlementsState
 
@@ -95,14 +96,10 @@ def _batches() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Payout batches", size="4"),
-            rx.cond(
-                SettlementsState.batches.length() > 0,
-                rx.table.root(
-                    _header("Batch", "Status", "Created", "Through", "Redemptions", "Net", ""),
-                    rx.table.body(rx.foreach(SettlementsState.batches, row)),
-                    id="payouts-table", width="100%", size="2",
-                ),
-                rx.text("No batches yet.", id="payouts-empty", color=rx.color("gray", 11)),
+            data_table(
+                ["Batch", "Status", "Created", "Through", "Redemptions", "Net", ""], SettlementsState.batches, row,
+                table_id="payouts-table",
+                empty=rx.text("No batches yet.", id="payouts-empty", color=rx.color("gray", 11)),
             ),
             spacing="3", width="100%",
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.tables import data_table
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
 from app.state.shop_admin import OrdersState, WidgetState
 
@@ -207,19 +208,10 @@ def orders_page() -> rx.Component:
             page_title("Orders", "What shoppers bought in your shop, how each payment went, and refunds."),
             error_callout(OrdersState.refund_error, "orders-refund-error"),
             _saved(OrdersState.refund_done, "orders-refund-done"),
-            rx.cond(
-                OrdersState.rows.length() > 0,
-                rx.table.root(
-                    rx.table.header(rx.table.row(
-                        rx.table.column_header_cell("Order"), rx.table.column_header_cell("Buyer"),
-                        rx.table.column_header_cell("Total"), rx.table.column_header_cell("Status"),
-                        rx.table.column_header_cell("Gateway reference"), rx.table.column_header_cell("Lines"),
-                    )),
-                    rx.table.body(rx.foreach(OrdersState.rows, _order_row)),
-                    id="orders-table",
-                    width="100%",
-                ),
-                rx.text("No orders yet.", id="orders-empty"),
+            data_table(
+                ["Order", "Buyer", "Total", "Status", "Gateway reference", "Lines"], OrdersState.rows, _order_row,
+                table_id="orders-table",
+                empty=rx.text("No orders yet.", id="orders-empty"),
             ),
             width="100%",
             spacing="3",

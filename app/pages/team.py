@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.dialogs import confirm_dialog
+from app.components.tables import data_table
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
 from app.pages.auth import _card, _field
 from app.services.core.roles import OWNER, ROLE_DESCRIPTIONS, STAFF
@@ -121,24 +123,9 @@ def _member_row(member: rx.Var) -> rx.Component:
 def _members() -> rx.Component:
     return rx.vstack(
         rx.heading("Members", size="5"),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Person"),
-                        rx.table.column_header_cell("Role"),
-                        rx.table.column_header_cell("Last sign-in"),
-                        rx.table.column_header_cell(""),
-                    )
-                ),
-                rx.table.body(rx.foreach(TeamState.members, _member_row)),
-                id="team-members",
-                width="100%",
-                size="3",
-            ),
-            width="100%",
-            overflow_x="auto",
-        ),
+        # The owner is always a member: the list is empty only before it loads.
+        data_table(["Person", "Role", "Last sign-in", ""], TeamState.members, _member_row, table_id="team-members",
+                   size="3", scroll=True, empty=rx.fragment()),
         spacing="3",
         width="100%",
     )
@@ -182,26 +169,11 @@ def _invitation_row(invitation: rx.Var) -> rx.Component:
 def _invitations() -> rx.Component:
     return rx.vstack(
         rx.heading("Invitations waiting", size="5"),
-        rx.cond(
-            TeamState.invitations.length() > 0,
-            rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Invited"),
-                            rx.table.column_header_cell("Link"),
-                            rx.table.column_header_cell(""),
-                        )
-                    ),
-                    rx.table.body(rx.foreach(TeamState.invitations, _invitation_row)),
-                    id="team-invitations",
-                    width="100%",
-                    size="3",
-                ),
-                width="100%",
-                overflow_x="auto",
-            ),
-            rx.text("No invitations waiting. Invite someone above.", id="team-invitations-empty", color=rx.color("gray", 11)),
+        data_table(
+            ["Invited", "Link", ""], TeamState.invitations, _invitation_row, table_id="team-invitations", size="3",
+            scroll=True,
+            empty=rx.text("No invitations waiting. Invite someone above.", id="team-invitations-empty",
+                          color=rx.color("gray", 11)),
         ),
         spacing="3",
         width="100%",
@@ -209,29 +181,20 @@ def _invitations() -> rx.Component:
 
 
 def _remove_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove this member?"),
-            rx.alert_dialog.description(
-                TeamState.remove_email, " can no longer sign in, and every dashboard they have open is signed out "
-                "at once. What they did stays in the history under their name. You can invite them again later.",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button("Keep them", id="team-remove-cancel", size="3", variant="soft", on_click=TeamState.cancel_remove)
-                ),
-                rx.alert_dialog.action(
-                    rx.button("Remove from the team", id="team-remove-confirm", size="3", color_scheme="red",
-                              on_click=TeamState.confirm_remove)
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-                wrap="wrap",
-            ),
-            id="team-remove-dialog",
-        ),
-        open=TeamState.remove_id != 0,
+    return confirm_dialog(
+        title="Remove this member?",
+        description=(TeamState.remove_email, " can no longer sign in, and every dashboard they have open is signed "
+                     "out at once. What they did stays in the history under their name. You can invite them again "
+                     "later."),
+        confirm_label="Remove from the team",
+        confirm_id="team-remove-confirm",
+        on_confirm=TeamState.confirm_remove,
+        cancel_label="Keep them",
+        cancel_id="team-remove-cancel",
+        on_cancel=TeamState.cancel_remove,
+        dialog_id="team-remove-dialog",
+        open_=TeamState.remove_id != 0,
+        wrap=True,
     )
 
 
