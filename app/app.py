@@ -32,7 +32,8 @@ from app.pages.upcoming import UPCOMING_SECTIONS, upcoming_page
 from app.settings import get_settings
 from app.state.auth import LoginState
 from app.state.card_page import CardPageState
-from app.state.cards import CardDetailState, CardsState
+from app.state.card_detail import CardDetailState
+from app.state.cards import CardsState
 from app.state.developers import DevelopersState
 from app.state.webhook_endpoints import WebhookEndpointsState
 from app.state.device import ActivateState

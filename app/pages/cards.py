@@ -8,7 +8,8 @@ from app.components.dialogs import confirm_dialog
 from app.components.badges import status_badge
 from app.components.tables import data_table, pager
 from app.components.layout import dashboard_shell, error_callout, page_title
-from app.state.cards import CardDetailState, CardsState
+from app.state.card_detail import CardDetailState
+from app.state.cards import CardsState
 
 
 def _issue_dialog() -> rx.Component:

@@ -15,7 +15,7 @@ from app.services.reporting import dashboard_figures, reports
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
-from app.state.cards import LEDGER_KIND_LABELS
+from app.state.card_detail import LEDGER_KIND_LABELS
 from app.state.session import SessionState, dashboard_action
 
 
