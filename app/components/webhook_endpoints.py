@@ -6,7 +6,7 @@ import reflex as rx
 
 from app.components.dialogs import confirm_dialog
 from app.components.tables import data_table
-from app.components.layout import error_callout
+from app.components.layout import error_callout, success_callout
 from app.state.webhook_endpoints import EVENT_TYPES, WebhookEndpointsState as State
 
 
@@ -92,9 +92,7 @@ def webhook_endpoints_section() -> rx.Component:
                 "At most 20 endpoints.", color=rx.color("gray", 11)),
         form,
         error_callout(State.hook_error, "endpoint-error"),
-        rx.cond(State.hook_message != "",
-                rx.callout(State.hook_message, icon="circle-check", color_scheme="green", id="endpoint-message",
-                           width="100%")),
+        success_callout(State.hook_message, "endpoint-message"),
         _secret_callout(),
         table,
         _remove_dialog(),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from app.components.dialogs import confirm_dialog
 from app.components.tables import data_table, pager
-from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.components.webhook_endpoints import webhook_endpoints_section
 from app.state.developers import ALL, DevelopersState
 
@@ -113,10 +113,7 @@ def _keys_section() -> rx.Component:
         rx.text("Your systems call the API with these keys. Each is shown once when created.", color=rx.color("gray", 11)),
         create_form,
         error_callout(DevelopersState.key_error, "api-key-error"),
-        rx.cond(
-            DevelopersState.key_message != "",
-            rx.callout(DevelopersState.key_message, icon="circle-check", color_scheme="green", id="api-key-message", width="100%"),
-        ),
+        success_callout(DevelopersState.key_message, "api-key-message"),
         _new_key_callout(),
         table,
         _revoke_dialog(),

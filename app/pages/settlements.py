@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.tables import data_table
-from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.state.settlements import SettlementsState
 
 
@@ -162,9 +162,7 @@ def settlements_page() -> rx.Component:
         owners_only(rx.vstack(
             page_title("Settlements", "What each business is owed, payout batches and their bank files."),
             error_callout(SettlementsState.settlements_error, "settlements-error"),
-            rx.cond(SettlementsState.settlements_notice != "",
-                    rx.callout(SettlementsState.settlements_notice, icon="check", color_scheme="green",
-                               id="settlements-notice", width="100%")),
+            success_callout(SettlementsState.settlements_notice, "settlements-notice", icon="check"),
             _preview(),
             _detail(),
             _batches(),

@@ -8,17 +8,10 @@ import reflex as rx
 
 from app.components.dialogs import confirm_dialog
 from app.components.tables import data_table
-from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.pages.auth import _card, _field
 from app.services.core.roles import OWNER, ROLE_DESCRIPTIONS, STAFF
 from app.state.team import JoinState, TeamState
-
-
-def _notice(message: rx.Var, element_id: str) -> rx.Component:
-    return rx.cond(
-        message != "",
-        rx.callout(message, icon="circle-check", color_scheme="green", id=element_id, width="100%"),
-    )
 
 
 def _invite_form() -> rx.Component:
@@ -202,7 +195,7 @@ def team_page() -> rx.Component:
     content = rx.vstack(
         page_title("Team", "Who signs in to your network, and what each of them may do."),
         error_callout(TeamState.team_error, "team-error"),
-        _notice(TeamState.team_message, "team-message"),
+        success_callout(TeamState.team_message, "team-message"),
         rx.cond(
             TeamState.loaded,
             rx.vstack(_invite_form(), _members(), _invitations(), spacing="6", width="100%"),
