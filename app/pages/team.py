@@ -9,7 +9,7 @@ import reflex as rx
 from app.components.dialogs import confirm_dialog
 from app.components.tables import data_table
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
-from app.pages.auth import _card, _field
+from app.components.account import account_card, account_field, account_form, account_title, other_way_in
 from app.services.core.roles import OWNER, ROLE_DESCRIPTIONS, STAFF
 from app.state.team import JoinState, TeamState
 
@@ -219,20 +219,13 @@ def _join_form() -> rx.Component:
             size="3",
         ),
         error_callout(JoinState.join_error, "join-error"),
-        rx.form(
-            rx.vstack(
-                _field("Your name", "name", "join-name", required=True, max_length=120, auto_complete="name"),
-                _field("Password (10 characters or more)", "password", "join-password", type="password",
-                       required=True, auto_complete="new-password"),
-                _field("The same password again", "password_again", "join-password-again", type="password",
-                       required=True, auto_complete="new-password"),
-                rx.button("Join and sign in", id="join-submit", type="submit", size="4", width="100%"),
-                spacing="4",
-                width="100%",
-            ),
-            on_submit=JoinState.submit,
-            reset_on_submit=False,
-            width="100%",
+        account_form(
+            account_field("Your name", "name", "join-name", required=True, max_length=120, auto_complete="name"),
+            account_field("Password (10 characters or more)", "password", "join-password", type="password",
+                          required=True, auto_complete="new-password"),
+            account_field("The same password again", "password_again", "join-password-again", type="password",
+                          required=True, auto_complete="new-password"),
+            submit="Join and sign in", submit_id="join-submit", on_submit=JoinState.submit,
         ),
         rx.text("This link works once, until ", JoinState.expires, ".", size="2", color=rx.color("gray", 11)),
         spacing="4",
@@ -244,21 +237,16 @@ def _join_refused() -> rx.Component:
     return rx.vstack(
         rx.callout(JoinState.refusal, icon="triangle-alert", color_scheme="red", role="alert", size="3",
                    id="join-refused", width="100%"),
-        rx.text("Already have an account? ",
-                rx.link("Sign in", href="/login", id="join-login-link", display="inline-block", padding_y="10px"),
-                size="3"),
+        other_way_in("Already have an account? ", "Sign in", "/login", "join-login-link"),
         spacing="4",
         width="100%",
     )
 
 
 def join_page() -> rx.Component:
-    return _card(
-        rx.hstack(
-            rx.icon("gift", size=28),
-            rx.heading(rx.cond(JoinState.network_name != "", "Join " + JoinState.network_name, "Join a Giftnet team"),
-                       size="6", id="join-title"),
-        ),
+    return account_card(
+        account_title(rx.cond(JoinState.network_name != "", "Join " + JoinState.network_name, "Join a Giftnet team"),
+                      id="join-title"),
         rx.cond(
             JoinState.checked,
             rx.cond(JoinState.link_ok, _join_form(), _join_refused()),

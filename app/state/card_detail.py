@@ -159,7 +159,7 @@ class CardDetailState(SessionState):
 
     @rx.event
     def resend_email(self):
-        def resend(who, card_id: int) -> str:
+        def resend(who: SignedIn, card_id: int) -> str:
             message = card_emails.resend_recipient_email(who.operator_id, card_id)
             return f"Email to {message.to_address} queued. The Outbox screen shows it."
 
@@ -167,7 +167,7 @@ class CardDetailState(SessionState):
 
     @rx.event
     def rotate_link(self):
-        def rotate(who, card_id: int) -> str:
+        def rotate(who: SignedIn, card_id: int) -> str:
             card_emails.rotate_card_link(Actor(who.operator_id, user_id=who.user_id), card_id)
             return "New card link created: the old link and its QR code no longer work. Resend the email to send the new one."
 

@@ -87,7 +87,7 @@ class TeamState(SessionState):
     def _clear_messages(self) -> None:
         self.team_error = self.team_message = self.invite_error = ""
 
-    def _not_an_owner(self):  # noqa: ANN202 - what SessionState answers
+    def _not_an_owner(self):
         """Someone who is not an owner (any more) sees no member list, not even one loaded before."""
         self.loaded, self.members, self.invitations = False, [], []
         return super()._not_an_owner()

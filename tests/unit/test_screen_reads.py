@@ -15,7 +15,7 @@ from app.services.network import devices, locations
 from app.services.shop import shop_settings
 
 
-def _counter(owner, location_id: int, name: str) -> devices.DeviceContext:  # noqa: ANN001
+def _counter(owner, location_id: int, name: str) -> devices.DeviceContext:
     """A device activated through the location's link, as the counter screen resolves it."""
     secret = devices.activate_device(devices.create_activation_link(owner.actor, location_id).token, name).secret
     return devices.resolve_device(secret)
@@ -57,7 +57,7 @@ def test_another_networks_locations_and_devices_are_never_named(make_operator):
     assert cards.ledger_places(second.operator.id, entries).location_names == {theirs.id: "Their Shop"}
 
 
-def test_an_operators_times_are_shown_in_its_own_zone(database):  # noqa: ARG001 - needs a database
+def test_an_operators_times_are_shown_in_its_own_zone(database):
     operator, _owner = accounts.sign_up(operator_name="Harbour Front", email="owner@harbour.example",
                                         password="correct horse battery", timezone="America/Vancouver")
     assert accounts.operator_timezone(operator.id) == "America/Vancouver"
