@@ -9,6 +9,7 @@ or by its own `trigger` button.
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventType
 
 Content = str | rx.Var | rx.Component
 Children = Content | tuple[Content, ...]
@@ -24,13 +25,13 @@ def confirm_dialog(
     description: Children,
     confirm_label: Children,
     confirm_id: str,
-    on_confirm,  # noqa: ANN001 - an event handler or event spec
+    on_confirm: EventType,
     cancel_label: str = "Cancel",
     cancel_id: str,
-    on_cancel=None,  # noqa: ANN001
+    on_cancel: EventType | None = None,
     open_: rx.Var | None = None,
     trigger: rx.Component | None = None,
-    on_open_change=None,  # noqa: ANN001
+    on_open_change: EventType | None = None,
     dialog_id: str | None = None,
     title_id: str | None = None,
     confirm_color: str | None = "red",

@@ -11,20 +11,22 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from app.state.paging import KeysetPaging
+
 
 def data_table(
     columns: list[str | rx.Component],
     rows: rx.Var,
     row: Callable[[rx.Var], rx.Component],
     *,
-    empty: rx.Component,
+    empty: rx.Component | None = None,
     table_id: str | None = None,
     size: str = "2",
     variant: str | None = None,
     scroll: bool = False,
 ) -> rx.Component:
     """`rows` as a table (one `row(item)` each, under a header cell per column: a title, or a
-    cell built by the caller), or `empty` when there is none.
+    cell built by the caller), or `empty` when there is none (without `empty`: the table always).
 
     `scroll` lets a wide table scroll sideways inside its card instead of widening the page.
     """
@@ -41,7 +43,12 @@ def data_table(
     )
     if scroll:
         table = rx.box(table, overflow_x="auto", width="100%")
-    return rx.cond(rows.length() > 0, table, empty)
+    return table if empty is None else rx.cond(rows.length() > 0, table, empty)
+
+
+def table_row(prefix: str, row_id: rx.Var, *cells: rx.Component, align: str | None = "center") -> rx.Component:
+    """One row of a data_table: id `<prefix>-<row id>` and class `prefix` (tests find rows by both)."""
+    return rx.table.row(*cells, id=prefix + "-" + row_id.to_string(), class_name=prefix, align=align)
 
 
 def empty_note(text: str | rx.Var, element_id: str | None = None) -> rx.Component:
@@ -49,7 +56,7 @@ def empty_note(text: str | rx.Var, element_id: str | None = None) -> rx.Componen
     return rx.text(text, size="2", color=rx.color("gray", 11), id=element_id)
 
 
-def pager(state, prefix: str, *tools: rx.Component, labels: tuple[str, str] = ("Previous", "Next"),  # noqa: ANN001
+def pager(state: type[KeysetPaging], prefix: str, *tools: rx.Component, labels: tuple[str, str] = ("Previous", "Next"),
           only_when_paged: bool = False) -> rx.Component:
     """Previous / Next of a state with the KeysetPaging mixin (`<prefix>-prev`, `<prefix>-next`),
     at the right; `tools` (Refresh, Export) stand at the left of the same bar.

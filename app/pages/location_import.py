@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.layout import dashboard_shell, error_callout, page_title
+from app.components.tables import data_table, table_row
 from app.pages.locations.layout import back_to_locations
 from app.services.network.location_import import MAX_FILE_BYTES, MAX_ROWS
 from app.state.location_import import LocationImportState
@@ -94,12 +95,11 @@ def _problem(problem: rx.Var) -> rx.Component:
 
 
 def _error_row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
+    return table_row(
+        "import-error-row", row.row,
         rx.table.cell(rx.text("Row ", row.row, weight="bold"), white_space="nowrap"),
         rx.table.cell(row.name, min_width="140px"),
         rx.table.cell(rx.vstack(rx.foreach(row.problems, _problem), spacing="1")),
-        id="import-error-row-" + row.row.to_string(),
-        class_name="import-error-row",
         align="start",
     )
 
@@ -115,19 +115,7 @@ def _errors() -> rx.Component:
             ),
             icon="triangle-alert", color_scheme="red", role="alert", id="import-preview-summary", width="100%",
         ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("Row"),
-                    rx.table.column_header_cell("Name"),
-                    rx.table.column_header_cell("Column and problem"),
-                )
-            ),
-            rx.table.body(rx.foreach(state.error_rows, _error_row)),
-            id="import-preview-errors",
-            width="100%",
-            size="2",
-        ),
+        data_table(["Row", "Name", "Column and problem"], state.error_rows, _error_row, table_id="import-preview-errors"),
         rx.cond(
             state.hidden_error_rows > 0,
             rx.text("… and ", state.hidden_error_rows, " more rows with problems, listed after you fix these.",

@@ -51,7 +51,7 @@ def _checkbox(label: str, field: str, hint: str = "") -> rx.Component:
     return checkbox_field(label, checkbox, hint=hint, error=_error(field))
 
 
-def _choices(field: str, options: list[tuple[str, str]], **props) -> rx.Component:  # noqa: ANN003 - the select's own
+def _choices(field: str, options: list[tuple[str, str]], **props: object) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(id=_field_id(field), width="100%"),
         rx.select.content(*[rx.select.item(label, value=value) for value, label in options]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.layout import error_callout
-from app.components.tables import data_table, empty_note
+from app.components.tables import data_table, empty_note, table_row
 from app.pages.locations.layout import active_badge, section
 from app.state.locations.items import LocationItemsState
 
@@ -13,23 +13,17 @@ state = LocationItemsState
 
 
 def _item_row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
+    deactivate = rx.button("Deactivate", size="2", variant="soft", color_scheme="gray",
+                           id="item-deactivate-" + row.id.to_string(), on_click=state.deactivate_item(row.id))
+    reactivate = rx.button("Reactivate", size="2", variant="soft", id="item-reactivate-" + row.id.to_string(),
+                           on_click=state.reactivate_item(row.id))
+    return table_row(
+        "item-row", row.id,
         rx.table.cell(row.name, weight="medium"),
         rx.table.cell(row.sku),
         rx.table.cell(row.price),
         rx.table.cell(active_badge(row.active)),
-        rx.table.cell(
-            rx.cond(
-                row.active,
-                rx.button("Deactivate", size="2", variant="soft", color_scheme="gray",
-                          id="item-deactivate-" + row.id.to_string(), on_click=state.deactivate_item(row.id)),
-                rx.button("Reactivate", size="2", variant="soft", id="item-reactivate-" + row.id.to_string(),
-                          on_click=state.reactivate_item(row.id)),
-            )
-        ),
-        id="item-row-" + row.id.to_string(),
-        class_name="item-row",
-        align="center",
+        rx.table.cell(rx.cond(row.active, deactivate, reactivate)),
     )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventType
 
 from app.components.dialogs import confirm_dialog
+from app.state.locations.parts import ConfirmedRow
 
 
 def active_badge(active: rx.Var, element_id: str | rx.Var = "") -> rx.Component:
@@ -40,12 +42,20 @@ def two_columns(*children: rx.Component) -> rx.Component:
     return rx.grid(*children, columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%")
 
 
-def confirm_on_row(*, title: str, label: rx.Var, consequence: str, confirm_label: str, open_: rx.Var,
-                   on_confirm, on_cancel, confirm_id: str, cancel_id: str) -> rx.Component:  # noqa: ANN001
-    """How a location's screen asks before revoking or voiding a row: the row in bold, then what follows."""
+def ask_button(state: type[ConfirmedRow], row: rx.Var, label: str, element_id: rx.Var, icon: str = "") -> rx.Component:
+    """A row's red button that opens the part's confirmation dialog (`confirm_on_row`) for that row."""
+    content = (rx.icon(icon, size=16), label) if icon else (label,)
+    return rx.button(*content, size="2", color_scheme="red", variant="soft", id=element_id, on_click=state.ask(row.id))
+
+
+def confirm_on_row(state: type[ConfirmedRow], *, title: str, consequence: str, confirm_label: str,
+                   on_confirm: EventType, confirm_id: str, cancel_id: str) -> rx.Component:
+    """How a location's screen asks before revoking or voiding a row of a part (a state with
+    `ConfirmedRow`): the row named in bold, then what follows."""
     return confirm_dialog(
-        open_=open_, title=title, description=rx.text(rx.text.strong(label), " ", consequence),
-        description_size="3", confirm_label=confirm_label, confirm_id=confirm_id, on_confirm=on_confirm,
-        cancel_label="Keep it", cancel_id=cancel_id, cancel_color="gray", on_cancel=on_cancel, max_width="460px",
+        open_=state.confirm_id != 0, title=title,
+        description=rx.text(rx.text.strong(state.confirm_label), " ", consequence), description_size="3",
+        confirm_label=confirm_label, confirm_id=confirm_id, on_confirm=on_confirm,
+        cancel_label="Keep it", cancel_id=cancel_id, cancel_color="gray", on_cancel=state.keep, max_width="460px",
         escape_cancels=True,
     )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventType
 
 from app.components.layout import dashboard_shell, error_callout, page_title
-from app.components.tables import data_table, pager
+from app.components.tables import data_table, pager, table_row
 from app.pages.locations.layout import active_badge
 from app.state.locations.listing import LocationsState
 
 
-def _filter(element_id: str, value: rx.Var, on_change, options: list[tuple[str, str]]) -> rx.Component:  # noqa: ANN001
+def _filter(element_id: str, value: rx.Var, on_change: EventType, options: list[tuple[str, str]]) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(id=element_id, min_width="150px"),
         rx.select.content(*[rx.select.item(label, value=option) for option, label in options]),
@@ -21,7 +22,8 @@ def _filter(element_id: str, value: rx.Var, on_change, options: list[tuple[str, 
 
 
 def _location_row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
+    return table_row(
+        "location-row", row.id,
         rx.table.cell(
             rx.link(row.name, href="/locations/" + row.id.to_string(), id="location-link-" + row.id.to_string(), weight="medium")
         ),
@@ -29,8 +31,7 @@ def _location_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row.external_id),
         rx.table.cell(row.mode_label),
         rx.table.cell(active_badge(row.active)),
-        id="location-row-" + row.id.to_string(),
-        class_name="location-row",
+        align=None,
     )
 
 

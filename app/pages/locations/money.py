@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.tables import data_table, empty_note, pager
+from app.components.tables import data_table, empty_note, pager, table_row
 from app.pages.locations.layout import section
 from app.state.locations.money import LocationMoneyState
 
@@ -24,7 +24,8 @@ def _money_figure(label: str | rx.Component, value: rx.Var, element_id: str) -> 
 
 
 def _payout_row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
+    return table_row(
+        "location-payout-row", row.id,
         rx.table.cell(rx.text("#", row.batch_id.to_string(), weight="medium")),
         rx.table.cell(rx.badge(row.status, color_scheme=rx.match(row.status, *PAYOUT_STATUS_COLORS.items(), "gray"),
                                size="2", id="location-payout-status-" + row.id.to_string())),
@@ -33,9 +34,6 @@ def _payout_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row.net, id="location-payout-net-" + row.id.to_string()),
         rx.table.cell(row.created),
         rx.table.cell(row.paid),
-        id="location-payout-row-" + row.id.to_string(),
-        class_name="location-payout-row",
-        align="center",
     )
 
 
@@ -57,7 +55,7 @@ def money_card() -> rx.Component:
         ),
         rx.heading("Payouts", size="3", margin_top="8px"),
         data_table(
-            ["Batch", "Status", "Redemptions", "Gross", "Net", "Created", "Paid"], state.payout_rows, _payout_row,
+            ["Batch", "Status", "Redemptions", "Gross", "Net", "Created", "Paid"], state.rows, _payout_row,
             table_id="location-payouts-table", scroll=True,
             empty=empty_note("No payout batch has paid this location yet.", "location-payouts-empty"),
         ),

@@ -6,8 +6,8 @@ import reflex as rx
 
 from app.components.forms import form_field
 from app.components.layout import error_callout, success_callout
-from app.components.tables import data_table, empty_note
-from app.pages.locations.layout import confirm_on_row, section
+from app.components.tables import data_table, empty_note, table_row
+from app.pages.locations.layout import ask_button, confirm_on_row, section
 from app.state.locations.pos import LocationPosState
 
 state = LocationPosState
@@ -19,22 +19,14 @@ TENDER_LABELS = {
 
 
 def _pos_key_row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
+    return table_row(
+        "pos-key-row", row.id,
         rx.table.cell(row.name, weight="medium"),
         rx.table.cell(rx.code(row.prefix)),
         rx.table.cell(row.created),
         rx.table.cell(row.last_used),
-        rx.table.cell(
-            rx.cond(
-                row.revoked,
-                rx.badge("revoked", color_scheme="red", size="2"),
-                rx.button("Revoke", size="2", color_scheme="red", variant="soft", id="pos-key-revoke-" + row.id.to_string(),
-                          on_click=state.ask_revoke_pos_key(row.id)),
-            )
-        ),
-        id="pos-key-row-" + row.id.to_string(),
-        class_name="pos-key-row",
-        align="center",
+        rx.table.cell(rx.cond(row.revoked, rx.badge("revoked", color_scheme="red", size="2"),
+                              ask_button(state, row, "Revoke", "pos-key-revoke-" + row.id.to_string()))),
     )
 
 
@@ -67,15 +59,10 @@ def pos_keys_card() -> rx.Component:
         data_table(["Name", "Key", "Created", "Last used", ""], state.pos_key_rows, _pos_key_row,
                    table_id="pos-keys-table", empty=empty_note("No POS keys yet.", "pos-keys-empty")),
         confirm_on_row(
-            open_=state.confirm_pos_key_id != 0,
-            title="Revoke this POS key?",
-            label=state.confirm_pos_key_label,
+            state, title="Revoke this POS key?",
             consequence="stops working at once: the POS can no longer push payments with it.",
-            confirm_label="Revoke key",
-            on_confirm=state.revoke_pos_key,
-            on_cancel=state.cancel_revoke_pos_key,
-            confirm_id="pos-key-revoke-confirm",
-            cancel_id="pos-key-revoke-cancel",
+            confirm_label="Revoke key", on_confirm=state.revoke_pos_key,
+            confirm_id="pos-key-revoke-confirm", cancel_id="pos-key-revoke-cancel",
         ),
         description="The location's POS sends its gift-card payments with one of these keys (gkpos_…).",
     )

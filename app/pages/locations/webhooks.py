@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.layout import error_callout, success_callout
-from app.components.tables import data_table, empty_note
+from app.components.tables import data_table, empty_note, table_row
 from app.pages.locations.layout import section
 from app.state.locations.webhooks import LocationWebhooksState
 
@@ -37,7 +37,8 @@ def _delivery_rows(row: rx.Var) -> rx.Component:
     is_open = state.open_delivery_id == row.id
     muted = rx.color("gray", 11)
     return rx.fragment(
-        rx.table.row(
+        table_row(
+            "webhook-delivery-row", row.id,
             rx.table.cell(rx.vstack(rx.code(row.event, size="2"), rx.text(row.created, size="1", color=muted),
                                     spacing="1")),
             rx.table.cell(_delivery_status(row)),
@@ -59,9 +60,6 @@ def _delivery_rows(row: rx.Var) -> rx.Component:
                     align="stretch",
                 ),
             ),
-            id="webhook-delivery-row-" + row.id.to_string(),
-            class_name="webhook-delivery-row",
-            align="center",
         ),
         rx.cond(
             is_open,

@@ -12,6 +12,7 @@ from app.services.access.accounts import SignedIn
 from app.services.core.timefmt import format_local_time
 from app.services.network import device_emails, devices
 from app.services.network.device_emails import describe_duration
+from app.state.locations.parts import ConfirmedRow
 from app.state.locations.screen import LocationDetailState
 from app.state.session import dashboard_action
 
@@ -27,18 +28,12 @@ class DeviceRow:
     revoked_at: str = ""
 
 
-class LocationDevicesState(LocationDetailState):
+class LocationDevicesState(ConfirmedRow, LocationDetailState):
     device_rows: list[DeviceRow] = []
-    # the device about to be revoked (confirmation dialog)
-    confirm_device_id: int = 0
-    confirm_device_label: str = ""
 
-    def _open(self, who: SignedIn, location: Location | None) -> None:
-        self.confirm_device_id = 0
-        if location is None:
-            self.device_rows = []
-        else:
-            self._show_devices(who)
+    def _open(self, who: SignedIn, location: Location) -> None:
+        self.confirm_id = 0
+        self._show_devices(who)
 
     def _show_devices(self, who: SignedIn) -> None:
         zone = who.timezone
@@ -55,6 +50,12 @@ class LocationDevicesState(LocationDetailState):
             for device in devices.list_devices(who.operator_id, self._location_id())
         ]
 
+    def _rows_to_confirm(self) -> list[DeviceRow]:
+        return self.device_rows
+
+    def _label(self, row: DeviceRow) -> str:
+        return f"{row.code} ({row.name})"
+
     @rx.event
     @dashboard_action()
     def send_link(self, who: SignedIn):
@@ -66,19 +67,8 @@ class LocationDevicesState(LocationDetailState):
         )
 
     @rx.event
-    def ask_revoke_device(self, device_id: int):
-        row = next((row for row in self.device_rows if row.id == int(device_id)), None)
-        if row is not None:
-            self.confirm_device_id, self.confirm_device_label = row.id, f"{row.code} ({row.name})"
-
-    @rx.event
-    def cancel_revoke_device(self):
-        self.confirm_device_id = 0
-
-    @rx.event
     @dashboard_action()
     def revoke_device(self, who: SignedIn):
-        device_id, self.confirm_device_id = self.confirm_device_id, 0
-        device = devices.revoke_device(self._actor(who), device_id)
+        device = devices.revoke_device(self._actor(who), self._confirmed())
         self.action_message = f"Device {device.code} was revoked: it can no longer redeem cards."
         self._show_devices(who)

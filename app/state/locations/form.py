@@ -105,7 +105,7 @@ class LocationFormState(LocationScreensState):
 
     @rx.event
     @dashboard_action("error")
-    def load_new(self, who: SignedIn):  # noqa: ARG002 - the preamble's: strangers are sent to log in
+    def load_new(self, who: SignedIn):
         self.editing_id = 0
         self.initial = LocationForm()
         self._ready()

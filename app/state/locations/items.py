@@ -26,11 +26,8 @@ class ItemRow:
 class LocationItemsState(LocationDetailState):
     item_rows: list[ItemRow] = []
 
-    def _open(self, who: SignedIn, location: Location | None) -> None:
-        if location is None:
-            self.item_rows = []
-        else:
-            self._show_items(who)
+    def _open(self, who: SignedIn, location: Location) -> None:
+        self._show_items(who)
 
     def _show_items(self, who: SignedIn) -> None:
         self.item_rows = [

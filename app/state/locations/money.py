@@ -13,8 +13,8 @@ from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
 from app.services.settlement import batches as settlement
+from app.state.locations.parts import PagedRows
 from app.state.locations.screen import LocationDetailState
-from app.state.paging import KeysetPaging
 from app.state.session import dashboard_action
 
 PAYOUT_PAGE_SIZE = 10
@@ -43,17 +43,14 @@ class LocationPayoutRow:
     paid: str = ""
 
 
-class LocationMoneyState(KeysetPaging, LocationDetailState):
-    """The location screen's payables and payouts (its paged list: the payout lines)."""
+class LocationMoneyState(PagedRows, LocationDetailState):
+    """The location screen's payables and payouts (its paged rows: the payout lines)."""
 
     payable: PayableView = PayableView()
-    payout_rows: list[LocationPayoutRow] = []
+    rows: list[LocationPayoutRow] = []
 
-    def _open(self, who: SignedIn, location: Location | None) -> None:
-        if location is None:
-            self.payable, self.payout_rows, self.cursor_stack, self.next_cursor = PayableView(), [], [], 0
-        else:
-            self._show_money(who)
+    def _open(self, who: SignedIn, location: Location) -> None:
+        self._show_money(who)
 
     @rx.event
     @dashboard_action(clear=False)
@@ -65,29 +62,19 @@ class LocationMoneyState(KeysetPaging, LocationDetailState):
         try:
             owed = settlement.location_payable(who.operator_id, self._location_id())
         except GiftnetError:
-            self.payable, self.payout_rows, self.cursor_stack, self.next_cursor = PayableView(), [], [], 0
+            self.payable, self.rows, self.cursor_stack, self.next_cursor = PayableView(), [], [], 0
             return
         self.payable = PayableView(
             count=owed.redemption_count, gross=format_cents(owed.gross_cents),
             commission=format_cents(owed.commission_cents), commission_rate=f"{owed.commission_bps / 100:.2f} %",
             net=format_cents(owed.net_cents),
         )
-        self.cursor_stack = []
-        self._show_page(who, None)
+        self._show_first_page(who)
 
-    @dashboard_action(clear=False)
-    def _load_page(self, who: SignedIn, cursor: int | None = None):
-        self._show_page(who, cursor)
-
-    def _show_page(self, who: SignedIn, cursor: int | None) -> None:
+    def _page(self, who: SignedIn, cursor: int | None) -> tuple[list[LocationPayoutRow], int | None]:
         zone = who.timezone
-        try:
-            page = settlement.location_payouts(who.operator_id, self._location_id(), limit=PAYOUT_PAGE_SIZE,
-                                               cursor=cursor)
-        except GiftnetError:
-            self.payout_rows, self.next_cursor = [], 0
-            return
-        self.payout_rows = [
+        page = settlement.location_payouts(who.operator_id, self._location_id(), limit=PAYOUT_PAGE_SIZE, cursor=cursor)
+        rows = [
             LocationPayoutRow(
                 id=payout.line_id, batch_id=payout.batch_id, status=payout.status,
                 redemptions=payout.redemption_count, gross=format_cents(payout.gross_cents),
@@ -96,4 +83,4 @@ class LocationMoneyState(KeysetPaging, LocationDetailState):
             )
             for payout in page.payouts
         ]
-        self.next_cursor = page.next_cursor or 0
+        return rows, page.next_cursor

@@ -16,6 +16,7 @@ from app.services.counter import pos_payments
 from app.services.network import locations, pos_keys
 from app.settings import get_settings
 from app.state.locations.money import LocationMoneyState
+from app.state.locations.parts import ConfirmedRow
 from app.state.locations.redemptions import LocationRedemptionsState
 from app.state.locations.screen import LocationDetailState
 from app.state.session import dashboard_action
@@ -56,23 +57,19 @@ def _square_view(location: Location) -> SquareView:
     )
 
 
-class LocationPosState(LocationDetailState):
+class LocationPosState(ConfirmedRow, LocationDetailState):
+    """The POS keys (the row to confirm is the key to revoke) and the Square settings."""
+
     pos_key_rows: list[PosKeyRow] = []
-    # the key about to be revoked (confirmation dialog)
-    confirm_pos_key_id: int = 0
-    confirm_pos_key_label: str = ""
     # shown once, right after creation
     pos_key_plaintext: str = ""
     square: SquareView = SquareView()
     # A new key per load remounts the Square form, so its inputs start from `square` again.
     square_form_key: str = ""
 
-    def _open(self, who: SignedIn, location: Location | None) -> None:
-        self.pos_key_plaintext, self.confirm_pos_key_id = "", 0
+    def _open(self, who: SignedIn, location: Location) -> None:
+        self.pos_key_plaintext, self.confirm_id = "", 0
         self.square_form_key = uuid.uuid4().hex
-        if location is None:
-            self.pos_key_rows = []
-            return
         self._show_keys(who)
         self.square = _square_view(location)
 
@@ -106,21 +103,16 @@ class LocationPosState(LocationDetailState):
     def dismiss_pos_key(self):
         self.pos_key_plaintext = ""
 
-    @rx.event
-    def ask_revoke_pos_key(self, pos_key_id: int):
-        row = next((row for row in self.pos_key_rows if row.id == int(pos_key_id)), None)
-        if row is not None:
-            self.confirm_pos_key_id, self.confirm_pos_key_label = row.id, f"{row.name} ({row.prefix})"
+    def _rows_to_confirm(self) -> list[PosKeyRow]:
+        return self.pos_key_rows
 
-    @rx.event
-    def cancel_revoke_pos_key(self):
-        self.confirm_pos_key_id = 0
+    def _label(self, row: PosKeyRow) -> str:
+        return f"{row.name} ({row.prefix})"
 
     @rx.event
     @dashboard_action()
     def revoke_pos_key(self, who: SignedIn):
-        pos_key_id, self.confirm_pos_key_id = self.confirm_pos_key_id, 0
-        key = pos_keys.revoke_pos_key(self._actor(who), pos_key_id)
+        key = pos_keys.revoke_pos_key(self._actor(who), self._confirmed())
         self.action_message = f"POS key {key.name} was revoked: the POS can no longer push payments with it."
         self._show_keys(who)
 

@@ -9,15 +9,14 @@ import reflex as rx
 
 from app.models import Location
 from app.services.access.accounts import SignedIn
-from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
 from app.services.counter import redemptions
 from app.services.network import locations
 from app.state.locations.money import LocationMoneyState
+from app.state.locations.parts import ConfirmedRow, PagedRows
 from app.state.locations.screen import MODE_LABELS, LocationDetailState
 from app.state.locations.webhooks import LocationWebhooksState
-from app.state.paging import KeysetPaging
 from app.state.session import dashboard_action
 
 REDEMPTION_PAGE_SIZE = 10
@@ -35,38 +34,25 @@ class RedemptionRow:
     voidable: bool = False  # completed, of today (the operator's day) and not in a payout batch yet
 
 
-class LocationRedemptionsState(KeysetPaging, LocationDetailState):
-    redemption_rows: list[RedemptionRow] = []
-    # the one about to be voided (confirmation dialog)
-    confirm_void_id: int = 0
-    confirm_void_label: str = ""
+class LocationRedemptionsState(PagedRows, ConfirmedRow, LocationDetailState):
+    """The location's redemptions (its paged rows); the row to confirm is the one to void."""
 
-    def _open(self, who: SignedIn, location: Location | None) -> None:
-        self.confirm_void_id, self.cursor_stack = 0, []
-        if location is None:
-            self.redemption_rows, self.next_cursor = [], 0
-        else:
-            self._show_page(who, None)
+    rows: list[RedemptionRow] = []
+
+    def _open(self, who: SignedIn, location: Location) -> None:
+        self.confirm_id = 0
+        self._show_first_page(who)
 
     @rx.event
     @dashboard_action(clear=False)
     def show_first_page(self, who: SignedIn):
-        self.cursor_stack = []
-        self._show_page(who, None)
+        self._show_first_page(who)
 
-    @dashboard_action(clear=False)
-    def _load_page(self, who: SignedIn, cursor: int | None = None):
-        self._show_page(who, cursor)
-
-    def _show_page(self, who: SignedIn, cursor: int | None) -> None:
+    def _page(self, who: SignedIn, cursor: int | None) -> tuple[list[RedemptionRow], int | None]:
         zone = who.timezone
-        try:
-            page = locations.redemption_page(who.operator_id, self._location_id(), limit=REDEMPTION_PAGE_SIZE,
-                                             cursor=cursor)
-        except GiftnetError:
-            self.redemption_rows, self.next_cursor = [], 0
-            return
-        self.redemption_rows = [
+        page = locations.redemption_page(who.operator_id, self._location_id(), limit=REDEMPTION_PAGE_SIZE,
+                                         cursor=cursor)
+        rows = [
             RedemptionRow(
                 id=redemption.id,
                 time=format_local_time(redemption.created_at, zone),
@@ -79,23 +65,18 @@ class LocationRedemptionsState(KeysetPaging, LocationDetailState):
             )
             for redemption, last4, device_code in page.rows
         ]
-        self.next_cursor = page.next_cursor or 0
+        return rows, page.next_cursor
 
-    @rx.event
-    def ask_void_redemption(self, redemption_id: int):
-        row = next((row for row in self.redemption_rows if row.id == int(redemption_id)), None)
-        if row is not None:
-            self.confirm_void_id = row.id
-            self.confirm_void_label = f"Redemption #{row.id} of {row.amount} on card {row.card}"
+    def _rows_to_confirm(self) -> list[RedemptionRow]:
+        return self.rows
 
-    @rx.event
-    def cancel_void_redemption(self):
-        self.confirm_void_id = 0
+    def _label(self, row: RedemptionRow) -> str:
+        return f"Redemption #{row.id} of {row.amount} on card {row.card}"
 
     @rx.event
     @dashboard_action()
     def void_redemption(self, who: SignedIn):
-        redemption_id, self.confirm_void_id = self.confirm_void_id, 0
+        redemption_id = self._confirmed()
         if not redemption_id:
             return None
         try:

@@ -112,9 +112,9 @@ class LocationDetailState(LocationScreensState):
         self.webhook_message, self.webhook_error = "", ""
         self.square_message, self.square_error = "", ""
 
-    def _open(self, who: SignedIn, location: Location | None) -> None:
+    def _open(self, who: SignedIn, location: Location) -> None:
         """What a part overrides: show its rows of `location`, as on a fresh visit (no dialog
-        open, nothing revealed); None when the address names no location of the network."""
+        open, nothing revealed)."""
 
     @rx.event
     @dashboard_action()
@@ -122,10 +122,11 @@ class LocationDetailState(LocationScreensState):
         self.action_message, self.flash = self.flash, ""
         try:
             location = locations.get_location(who.operator_id, self._location_id())
-        except GiftnetError:
-            location = None
-        self.not_found = location is None
-        self.location = LocationView() if location is None else _view(location, who.timezone)
+        except GiftnetError:  # the screen says so instead of showing any part
+            self.not_found, self.location = True, LocationView()
+            return
+        self.not_found = False
+        self.location = _view(location, who.timezone)
         # Reflex brings a state's substates along with it: the parts of this screen.
         for part in self.substates.values():
             part._open(who, location)

@@ -69,12 +69,9 @@ class LocationWebhooksState(LocationDetailState):
     open_delivery_id: int = 0
     attempt_rows: list[AttemptRow] = []
 
-    def _open(self, who: SignedIn, location: Location | None) -> None:
+    def _open(self, who: SignedIn, location: Location) -> None:
         self.webhook_secret, self.open_delivery_id, self.attempt_rows = "", 0, []
-        if location is None:
-            self.delivery_rows = []
-        else:
-            self._show_deliveries(who)
+        self._show_deliveries(who)
 
     def _show_deliveries(self, who: SignedIn) -> None:
         self.delivery_rows = [
