@@ -358,21 +358,8 @@ def card_detail_page() -> rx.Component:
         actions,
         _email_actions(card),
         rx.heading("Ledger", size="5", margin_top="16px"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("When"),
-                    rx.table.column_header_cell("What"),
-                    rx.table.column_header_cell("Amount"),
-                    rx.table.column_header_cell("Balance after"),
-                    rx.table.column_header_cell("Who / where"),
-                )
-            ),
-            rx.table.body(rx.foreach(CardDetailState.entries, _ledger_row)),
-            id="card-ledger",
-            width="100%",
-            size="3",
-        ),
+        data_table(["When", "What", "Amount", "Balance after", "Who / where"], CardDetailState.entries, _ledger_row,
+                   table_id="card-ledger", size="3"),
         spacing="4",
         width="100%",
     )

@@ -127,11 +127,8 @@ def _detail() -> rx.Component:
                         SettlementsState.detail["effective"], " · net ", SettlementsState.detail["net"],
                         " (gross ", SettlementsState.detail["gross"], ", commission ",
                         SettlementsState.detail["commission"], ")", size="2"),
-                rx.table.root(
-                    _header("Location", "Redemptions", "Gross", "Commission", "Net", "Paid to"),
-                    rx.table.body(rx.foreach(SettlementsState.detail_lines, line)),
-                    id="payout-lines", width="100%", size="2",
-                ),
+                data_table(["Location", "Redemptions", "Gross", "Commission", "Net", "Paid to"],
+                           SettlementsState.detail_lines, line, table_id="payout-lines"),
                 rx.cond(SettlementsState.detail["files"] != "",
                         rx.text("Bank files: ", SettlementsState.detail["files"], id="payout-files", size="2")),
                 rx.hstack(

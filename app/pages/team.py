@@ -116,9 +116,8 @@ def _member_row(member: rx.Var) -> rx.Component:
 def _members() -> rx.Component:
     return rx.vstack(
         rx.heading("Members", size="5"),
-        # The owner is always a member: the list is empty only before it loads.
         data_table(["Person", "Role", "Last sign-in", ""], TeamState.members, _member_row, table_id="team-members",
-                   size="3", scroll=True, empty=rx.fragment()),
+                   size="3", scroll=True),
         spacing="3",
         width="100%",
     )
