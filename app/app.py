@@ -9,7 +9,8 @@ from app.pages.auth import login_page, signup_page
 from app.pages.card_page import CARD_PAGE_META, card_page
 from app.pages.cards import card_detail_page, cards_page
 from app.pages.developers import developers_page
-from app.pages.device import DEVICE_PAGE_META, activate_page
+from app.components.device_frame import DEVICE_PAGE_META
+from app.pages.device import activate_page
 from app.pages.reconciliation import reconciliation_page
 from app.pages.redeem import redeem_page
 from app import background
@@ -31,7 +32,8 @@ from app.pages.upcoming import UPCOMING_SECTIONS, upcoming_page
 from app.settings import get_settings
 from app.state.auth import LoginState
 from app.state.card_page import CardPageState
-from app.state.cards import CardDetailState, CardsState
+from app.state.card_detail import CardDetailState
+from app.state.cards import CardsState
 from app.state.developers import DevelopersState
 from app.state.webhook_endpoints import WebhookEndpointsState
 from app.state.device import ActivateState

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import error_callout
+from app.components.dialogs import confirm_dialog
+from app.components.tables import data_table
+from app.components.layout import error_callout, success_callout
 from app.state.webhook_endpoints import EVENT_TYPES, WebhookEndpointsState as State
 
 
@@ -44,23 +46,18 @@ def _row(row: rx.Var) -> rx.Component:
 
 
 def _remove_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove this webhook endpoint?"),
-            rx.alert_dialog.description(
-                "Nothing more is sent to ", rx.code(State.remove_url), ", and the deliveries still waiting for it "
-                "are given up. Add it again to get a new signing secret.",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", id="endpoint-remove-cancel", size="3", variant="soft",
-                                                 on_click=State.keep)),
-                rx.alert_dialog.action(rx.button("Remove endpoint", id="endpoint-remove-confirm", size="3",
-                                                 color_scheme="red", on_click=State.confirm_remove)),
-                justify="end", spacing="3", margin_top="16px",
-            ),
-            id="endpoint-remove-dialog",
-        ),
-        open=State.remove_id != 0,
+    return confirm_dialog(
+        title="Remove this webhook endpoint?",
+        description=("Nothing more is sent to ", rx.code(State.remove_url), ", and the deliveries still waiting for "
+                     "it are given up. Add it again to get a new signing secret."),
+        confirm_label="Remove endpoint",
+        confirm_id="endpoint-remove-confirm",
+        on_confirm=State.confirm_remove,
+        cancel_label="Keep it",
+        cancel_id="endpoint-remove-cancel",
+        on_cancel=State.keep,
+        dialog_id="endpoint-remove-dialog",
+        open_=State.remove_id != 0,
     )
 
 
@@ -82,15 +79,11 @@ def webhook_endpoints_section() -> rx.Component:
         on_submit=State.add,
         reset_on_submit=True,
     )
-    table = rx.cond(
-        State.endpoints.length() > 0,
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(name)
-                                           for name in ("URL", "Events", "Added", "")])),
-            rx.table.body(rx.foreach(State.endpoints, _row)),
-            id="endpoint-table", width="100%", size="3",
-        ),
-        rx.callout("No webhook endpoints yet. Add one to have your systems told of each event as it happens.",
+    table = data_table(
+        ["URL", "Events", "Added", ""], State.endpoints, _row,
+        table_id="endpoint-table",
+        size="3",
+        empty=rx.callout("No webhook endpoints yet. Add one to have your systems told of each event as it happens.",
                    icon="info", id="endpoint-empty"),
     )
     return rx.vstack(
@@ -99,9 +92,7 @@ def webhook_endpoints_section() -> rx.Component:
                 "At most 20 endpoints.", color=rx.color("gray", 11)),
         form,
         error_callout(State.hook_error, "endpoint-error"),
-        rx.cond(State.hook_message != "",
-                rx.callout(State.hook_message, icon="circle-check", color_scheme="green", id="endpoint-message",
-                           width="100%")),
+        success_callout(State.hook_message, "endpoint-message"),
         _secret_callout(),
         table,
         _remove_dialog(),

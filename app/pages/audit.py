@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.tables import data_table
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
 from app.state.audit import AuditState
 
@@ -24,22 +25,9 @@ def _details(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.vstack(
-                rx.cond(
-                    row.changes.length() > 0,
-                    rx.table.root(
-                        rx.table.header(rx.table.row(
-                            rx.table.column_header_cell("Field"),
-                            rx.table.column_header_cell("Before"),
-                            rx.table.column_header_cell(""),
-                            rx.table.column_header_cell("After"),
-                        )),
-                        rx.table.body(rx.foreach(row.changes, _change)),
-                        size="1",
-                        variant="surface",
-                        width="100%",
-                    ),
-                    rx.text("Nothing recorded as changed for this action.", size="2", color=rx.color("gray", 11)),
-                ),
+                data_table(["Field", "Before", "", "After"], row.changes, _change, size="1", variant="surface",
+                           empty=rx.text("Nothing recorded as changed for this action.", size="2",
+                                         color=rx.color("gray", 11))),
                 rx.hstack(
                     rx.text("Action code ", rx.code(row.action), size="2", color=rx.color("gray", 11)),
                     rx.cond(row.ip != "", rx.text("From ", rx.code(row.ip), size="2", color=rx.color("gray", 11))),
@@ -126,21 +114,6 @@ def _filters() -> rx.Component:
     )
 
 
-def _table() -> rx.Component:
-    return rx.table.root(
-        rx.table.header(rx.table.row(
-            rx.table.column_header_cell("When"),
-            rx.table.column_header_cell("Who"),
-            rx.table.column_header_cell("Action and target"),
-            rx.table.column_header_cell("Summary"),
-        )),
-        rx.table.body(rx.foreach(AuditState.rows, _row)),
-        id="audit-table",
-        width="100%",
-        size="2",
-    )
-
-
 def _empty() -> rx.Component:
     return rx.callout(
         rx.cond(
@@ -158,7 +131,8 @@ def audit_page() -> rx.Component:
         AuditState.loading,
         rx.center(rx.spinner(size="3"), rx.text("Loading the audit trail…", margin_left="12px"), id="audit-loading",
                   padding="32px", width="100%"),
-        rx.cond(AuditState.rows.length() > 0, _table(), _empty()),
+        data_table(["When", "Who", "Action and target", "Summary"], AuditState.rows, _row, table_id="audit-table",
+                   empty=_empty()),
     )
     pager = rx.hstack(
         rx.button(rx.icon("refresh-cw"), "Refresh", id="audit-refresh", size="3", variant="soft", on_click=AuditState.refresh),

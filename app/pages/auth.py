@@ -4,72 +4,43 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import error_callout, page_ready_marker
+from app.components.account import account_card, account_field, account_form, account_title, other_way_in
+from app.components.layout import error_callout
 from app.state.auth import LoginState, SignupState
 
 
-def _card(*children: rx.Component) -> rx.Component:
-    return rx.center(
-        rx.card(rx.vstack(*children, spacing="4", width="100%"), width="100%", max_width="440px", padding="32px"),
-        page_ready_marker(),
-        min_height="100vh",
-        padding="16px",
-        background=rx.color("gray", 2),
-    )
-
-
-def _field(label: str, name: str, element_id: str, **props) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, as_="label", custom_attrs={"htmlFor": element_id}, size="3", weight="medium"),
-        rx.input(name=name, id=element_id, size="3", width="100%", **props),
-        spacing="1",
-        width="100%",
-    )
-
-
 def login_page() -> rx.Component:
-    return _card(
-        rx.hstack(rx.icon("gift", size=28), rx.heading("Sign in to Giftnet", size="6")),
+    return account_card(
+        account_title("Sign in to Giftnet"),
         error_callout(LoginState.error, "login-error"),
-        rx.form(
-            rx.vstack(
-                _field("Email", "email", "login-email", type="email", required=True, auto_complete="username"),
-                _field("Password", "password", "login-password", type="password", required=True, auto_complete="current-password"),
-                rx.button("Sign in", id="login-submit", type="submit", size="4", width="100%"),
-                spacing="4",
-                width="100%",
-            ),
-            on_submit=LoginState.submit,
-            reset_on_submit=False,
-            width="100%",
+        account_form(
+            account_field("Email", "email", "login-email", type="email", required=True, auto_complete="username"),
+            account_field("Password", "password", "login-password", type="password", required=True,
+                          auto_complete="current-password"),
+            submit="Sign in", submit_id="login-submit", on_submit=LoginState.submit,
         ),
-        rx.text("New network? ", rx.link("Create an account", href="/signup", id="signup-link", display="inline-block", padding_y="10px"), size="3"),
+        other_way_in("New network? ", "Create an account", "/signup", "signup-link"),
     )
 
 
 def signup_page() -> rx.Component:
-    return _card(
-        rx.hstack(rx.icon("gift", size=28), rx.heading("Create your network", size="6")),
+    return account_card(
+        account_title("Create your network"),
         error_callout(SignupState.error, "signup-error"),
-        rx.form(
+        account_form(
+            account_field("Network name", "operator_name", "signup-operator-name", required=True,
+                          placeholder="Downtown Association"),
+            account_field("Your name", "user_name", "signup-user-name"),
+            account_field("Email", "email", "signup-email", type="email", required=True),
+            account_field("Password (10 characters or more)", "password", "signup-password", type="password",
+                          required=True),
             rx.vstack(
-                _field("Network name", "operator_name", "signup-operator-name", required=True, placeholder="Downtown Association"),
-                _field("Your name", "user_name", "signup-user-name"),
-                _field("Email", "email", "signup-email", type="email", required=True),
-                _field("Password (10 characters or more)", "password", "signup-password", type="password", required=True),
-                rx.vstack(
-                    rx.text("Currency", size="3", weight="medium"),
-                    rx.select(["CAD", "USD"], name="currency", default_value="CAD", id="signup-currency", size="3"),
-                    spacing="1",
-                ),
-                _field("Time zone", "timezone", "signup-timezone", default_value="America/Toronto"),
-                rx.button("Create account", id="signup-submit", type="submit", size="4", width="100%"),
-                spacing="4",
-                width="100%",
+                rx.text("Currency", size="3", weight="medium"),
+                rx.select(["CAD", "USD"], name="currency", default_value="CAD", id="signup-currency", size="3"),
+                spacing="1",
             ),
-            on_submit=SignupState.submit,
-            reset_on_submit=False,
-            width="100%",
+            account_field("Time zone", "timezone", "signup-timezone", default_value="America/Toronto"),
+            submit="Create account", submit_id="signup-submit", on_submit=SignupState.submit,
         ),
-        rx.text("Already have an account? ", rx.link("Sign in", href="/login", id="login-link", display="inline-block", padding_y="10px"), size="3"),
+        other_way_in("Already have an account? ", "Sign in", "/login", "login-link"),
     )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.dialogs import confirm_dialog
 from app.components.badges import status_badge
+from app.components.tables import data_table, pager
 from app.components.layout import dashboard_shell, error_callout, page_title
-from app.state.cards import CardDetailState, CardsState
+from app.state.card_detail import CardDetailState
+from app.state.cards import CardsState
 
 
 def _issue_dialog() -> rx.Component:
@@ -175,22 +178,18 @@ def _bulk_bar() -> rx.Component:
 
 
 def _bulk_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(CardsState.bulk_question, id="cards-bulk-question"),
-            rx.alert_dialog.description(CardsState.bulk_consequence),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", size="3", id="cards-bulk-cancel",
-                                                 on_click=CardsState.cancel_bulk)),
-                rx.alert_dialog.action(rx.button("Yes, go ahead", size="3", id="cards-bulk-confirm",
-                                                 on_click=CardsState.confirm_bulk(CardsState.bulk_action))),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="460px",
-        ),
-        open=CardsState.bulk_action != "",
+    return confirm_dialog(
+        title=CardsState.bulk_question,
+        title_id="cards-bulk-question",
+        description=CardsState.bulk_consequence,
+        confirm_label="Yes, go ahead",
+        confirm_id="cards-bulk-confirm",
+        confirm_color=None,
+        on_confirm=CardsState.confirm_bulk(CardsState.bulk_action),
+        cancel_id="cards-bulk-cancel",
+        on_cancel=CardsState.cancel_bulk,
+        max_width="460px",
+        open_=CardsState.bulk_action != "",
         on_open_change=lambda is_open: rx.cond(is_open, rx.noop(), CardsState.cancel_bulk),
     )
 
@@ -220,39 +219,17 @@ def cards_page() -> rx.Component:
         width="100%",
         align="center",
     )
-    table = rx.cond(
-        CardsState.rows.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell(
-                        _tick(CardsState.page_selected, CardsState.toggle_page, "cards-select-page",
-                              "Select every card on this page"),
-                        padding_y="0", width="56px"),
-                    rx.table.column_header_cell("Card"),
-                    rx.table.column_header_cell("Balance"),
-                    rx.table.column_header_cell("Status"),
-                    rx.table.column_header_cell("Recipient"),
-                    rx.table.column_header_cell("Channel"),
-                    rx.table.column_header_cell("Issued"),
-                )
-            ),
-            rx.table.body(rx.foreach(CardsState.rows, _card_row)),
-            id="cards-table",
-            width="100%",
-            size="2",
-        ),
-        rx.callout(
+    tick_all = rx.table.column_header_cell(
+        _tick(CardsState.page_selected, CardsState.toggle_page, "cards-select-page", "Select every card on this page"),
+        padding_y="0", width="56px")
+    table = data_table(
+        [tick_all, "Card", "Balance", "Status", "Recipient", "Channel", "Issued"], CardsState.rows, _card_row,
+        table_id="cards-table",
+        empty=rx.callout(
             rx.cond(CardsState.filtered, "No card matches these filters.", "No cards yet. Issue the first one."),
             icon="info",
             id="cards-empty",
         ),
-    )
-    pager = rx.hstack(
-        rx.button("Previous", id="cards-prev", size="3", variant="soft", disabled=CardsState.cursor_stack.length() == 0, on_click=CardsState.previous_page),
-        rx.button("Next", id="cards-next", size="3", variant="soft", disabled=CardsState.next_cursor == 0, on_click=CardsState.next_page),
-        justify="end",
-        width="100%",
     )
     return dashboard_shell(
         rx.vstack(
@@ -270,7 +247,7 @@ def cards_page() -> rx.Component:
                     rx.callout(CardsState.bulk_message, icon="circle-check", color_scheme="green", id="cards-bulk-result",
                                width="100%")),
             table,
-            pager,
+            pager(CardsState, "cards"),
             _bulk_dialog(),
             spacing="4",
             width="100%",
@@ -300,21 +277,17 @@ def _figure(label: str, value: rx.Var, element_id: str, size: str = "7") -> rx.C
     )
 
 
-def _confirmed_action(trigger: rx.Component, title: str, description: str, confirm_label: str, confirm_id: str, on_confirm) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(trigger),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(description),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", size="3", id=confirm_id + "-cancel")),
-                rx.alert_dialog.action(rx.button(confirm_label, size="3", id=confirm_id, on_click=on_confirm)),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            max_width="460px",
-        ),
+def _confirmed_action(trigger: rx.Component, title: str, description: str, confirm_label: str, confirm_id: str, on_confirm) -> rx.Component:  # noqa: ANN001
+    return confirm_dialog(
+        trigger=trigger,
+        title=title,
+        description=description,
+        confirm_label=confirm_label,
+        confirm_id=confirm_id,
+        confirm_color=None,
+        on_confirm=on_confirm,
+        cancel_id=confirm_id + "-cancel",
+        max_width="460px",
     )
 
 
@@ -385,21 +358,8 @@ def card_detail_page() -> rx.Component:
         actions,
         _email_actions(card),
         rx.heading("Ledger", size="5", margin_top="16px"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("When"),
-                    rx.table.column_header_cell("What"),
-                    rx.table.column_header_cell("Amount"),
-                    rx.table.column_header_cell("Balance after"),
-                    rx.table.column_header_cell("Who / where"),
-                )
-            ),
-            rx.table.body(rx.foreach(CardDetailState.entries, _ledger_row)),
-            id="card-ledger",
-            width="100%",
-            size="3",
-        ),
+        data_table(["When", "What", "Amount", "Balance after", "Who / where"], CardDetailState.entries, _ledger_row,
+                   table_id="card-ledger", size="3"),
         spacing="4",
         width="100%",
     )

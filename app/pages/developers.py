@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
+from app.components.dialogs import confirm_dialog
+from app.components.tables import data_table, pager
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.components.webhook_endpoints import webhook_endpoints_section
 from app.state.developers import ALL, DevelopersState
 
@@ -74,27 +76,18 @@ def _key_row(key: rx.Var) -> rx.Component:
 
 
 def _revoke_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Revoke this API key?"),
-            rx.alert_dialog.description(
-                "“", DevelopersState.revoke_name, "” stops working at once: every call made with it is refused. "
-                "This cannot be undone; create a new key to replace it.",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button("Keep the key", id="api-key-revoke-cancel", size="3", variant="soft", on_click=DevelopersState.cancel_revoke)
-                ),
-                rx.alert_dialog.action(
-                    rx.button("Revoke key", id="api-key-revoke-confirm", size="3", color_scheme="red", on_click=DevelopersState.confirm_revoke)
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-            ),
-            id="api-key-revoke-dialog",
-        ),
-        open=DevelopersState.revoke_id != 0,
+    return confirm_dialog(
+        title="Revoke this API key?",
+        description=("“", DevelopersState.revoke_name, "” stops working at once: every call made with it is refused. "
+                     "This cannot be undone; create a new key to replace it."),
+        confirm_label="Revoke key",
+        confirm_id="api-key-revoke-confirm",
+        on_confirm=DevelopersState.confirm_revoke,
+        cancel_label="Keep the key",
+        cancel_id="api-key-revoke-cancel",
+        on_cancel=DevelopersState.cancel_revoke,
+        dialog_id="api-key-revoke-dialog",
+        open_=DevelopersState.revoke_id != 0,
     )
 
 
@@ -109,35 +102,18 @@ def _keys_section() -> rx.Component:
         on_submit=DevelopersState.create_key,
         reset_on_submit=False,
     )
-    table = rx.cond(
-        DevelopersState.keys.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("Name"),
-                    rx.table.column_header_cell("Key"),
-                    rx.table.column_header_cell("Created"),
-                    rx.table.column_header_cell("Last used"),
-                    rx.table.column_header_cell("Status"),
-                    rx.table.column_header_cell(""),
-                )
-            ),
-            rx.table.body(rx.foreach(DevelopersState.keys, _key_row)),
-            id="api-key-table",
-            width="100%",
-            size="3",
-        ),
-        rx.callout("No API keys yet. Create one for your shop or POS above.", icon="info", id="api-key-empty"),
+    table = data_table(
+        ["Name", "Key", "Created", "Last used", "Status", ""], DevelopersState.keys, _key_row,
+        table_id="api-key-table",
+        size="3",
+        empty=rx.callout("No API keys yet. Create one for your shop or POS above.", icon="info", id="api-key-empty"),
     )
     return rx.vstack(
         rx.heading("API keys", size="5"),
         rx.text("Your systems call the API with these keys. Each is shown once when created.", color=rx.color("gray", 11)),
         create_form,
         error_callout(DevelopersState.key_error, "api-key-error"),
-        rx.cond(
-            DevelopersState.key_message != "",
-            rx.callout(DevelopersState.key_message, icon="circle-check", color_scheme="green", id="api-key-message", width="100%"),
-        ),
+        success_callout(DevelopersState.key_message, "api-key-message"),
         _new_key_callout(),
         table,
         _revoke_dialog(),
@@ -216,38 +192,14 @@ def _log_filters() -> rx.Component:
 
 
 def _log_section() -> rx.Component:
-    table = rx.cond(
-        DevelopersState.logs.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("Time"),
-                    rx.table.column_header_cell("Method"),
-                    rx.table.column_header_cell("Path"),
-                    rx.table.column_header_cell("Status"),
-                    rx.table.column_header_cell("Duration"),
-                    rx.table.column_header_cell("Key"),
-                    rx.table.column_header_cell("IP"),
-                )
-            ),
-            rx.table.body(rx.foreach(DevelopersState.logs, _log_row)),
-            id="api-log-table",
-            width="100%",
-            size="2",
-        ),
-        rx.callout(
+    table = data_table(
+        ["Time", "Method", "Path", "Status", "Duration", "Key", "IP"], DevelopersState.logs, _log_row,
+        table_id="api-log-table",
+        empty=rx.callout(
             "No API calls match yet. Calls made with your keys show up here within seconds.",
             icon="info",
             id="api-log-empty",
         ),
-    )
-    pager = rx.hstack(
-        rx.button("Newer", id="api-log-prev", size="3", variant="soft", disabled=DevelopersState.cursor_stack.length() == 0,
-                  on_click=DevelopersState.previous_page),
-        rx.button("Older", id="api-log-next", size="3", variant="soft", disabled=DevelopersState.next_cursor == 0,
-                  on_click=DevelopersState.next_page),
-        justify="end",
-        width="100%",
     )
     return rx.vstack(
         rx.heading("API access log", size="5"),
@@ -259,7 +211,7 @@ def _log_section() -> rx.Component:
         _log_filters(),
         error_callout(DevelopersState.log_error, "api-log-error"),
         table,
-        pager,
+        pager(DevelopersState, "api-log", labels=("Newer", "Older")),
         spacing="3",
         width="100%",
     )

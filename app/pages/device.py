@@ -1,48 +1,14 @@
-"""The counter device's screens: activation through the emailed link, and the device
-home. Built for a tablet on a counter: big type, big targets, one thing per screen."""
+"""/activate/<token>: a counter device's activation through the link emailed to its
+location. Built for a tablet on a counter: big type, big targets, one thing per screen.
+The counter screen itself (/redeem) is app/pages/redeem.py; both stand in the device
+frame of app/components/device_frame.py."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import page_ready_marker
+from app.components.device_frame import brand, device_frame, loading
 from app.state.device import ActivateState
-
-# The link is a credential: keep it out of Referer headers and search engines.
-DEVICE_PAGE_META = [{"name": "referrer", "content": "no-referrer"}, {"name": "robots", "content": "noindex, nofollow"}]
-
-
-def _device_frame(*children: rx.Component, top: rx.Component | None = None) -> rx.Component:
-    return rx.box(
-        top or rx.fragment(),
-        rx.center(
-            rx.card(
-                rx.vstack(*children, spacing="5", width="100%", align="center"),
-                width="100%",
-                max_width="640px",
-                padding="36px 28px",
-                size="4",
-            ),
-            padding="24px 16px",
-            width="100%",
-        ),
-        page_ready_marker(),
-        min_height="100vh",
-        width="100%",
-        background=rx.color("gray", 2),
-    )
-
-
-def _brand() -> rx.Component:
-    return rx.hstack(rx.icon("gift", size=28, color=rx.color("accent", 10)), rx.heading("Giftnet", size="5"),
-                     align="center", spacing="2")
-
-
-def _loading(element_id: str) -> rx.Component:
-    return rx.center(rx.spinner(size="3"), id=element_id, padding="48px")
-
-
-# --------------------------------------------------------------------------- /activate/<token>
 
 
 def _refused() -> rx.Component:
@@ -148,46 +114,11 @@ def _activated() -> rx.Component:
 
 def activate_page() -> rx.Component:
     state = ActivateState
-    return _device_frame(
-        _brand(),
+    return device_frame(
+        brand(),
         rx.cond(
             state.checked,
             rx.cond(state.activated, _activated(), rx.cond(state.link_ok, _ask_name(), _refused())),
-            _loading("activate-loading"),
+            loading("activate-loading"),
         ),
-    )
-
-
-# --------------------------------------------------------------------------- /redeem refusals
-
-
-def _redeem_revoked() -> rx.Component:
-    return rx.vstack(
-        rx.icon("ban", size=56, color=rx.color("red", 10)),
-        rx.heading("This device was revoked", size="7", text_align="center"),
-        rx.callout(
-            "This device was revoked by your network; ask for a new activation link.",
-            icon="triangle-alert", color_scheme="red", size="3", role="alert", id="device-revoked", width="100%",
-        ),
-        rx.text("It can no longer redeem cards. Once a new link arrives by email, open it on this device.", size="3",
-                text_align="center"),
-        align="center",
-        spacing="4",
-        width="100%",
-    )
-
-
-def _redeem_not_activated() -> rx.Component:
-    return rx.vstack(
-        rx.icon("tablet-smartphone", size=56, color=rx.color("gray", 10)),
-        rx.heading("Not an activated device", size="7", text_align="center"),
-        rx.callout(
-            "This browser is not an activated device. Open the activation link emailed to your location on this "
-            "device to activate it.",
-            icon="info", size="3", id="device-not-activated", width="100%",
-        ),
-        rx.text("Lost the email? Ask your network to send a new link.", size="3", color=rx.color("gray", 11)),
-        align="center",
-        spacing="4",
-        width="100%",
     )

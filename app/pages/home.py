@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.tables import data_table
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.state.feed import OperatorFeed
 from app.state.home import HomeState
@@ -155,24 +156,10 @@ def home_page() -> rx.Component:
             error_callout(HomeState.range_error, "range-error"),
             _period_table(),
             rx.heading("Live activity", size="5", margin_top="12px"),
-            rx.cond(
-                OperatorFeed.items.length() > 0,
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("When"),
-                            rx.table.column_header_cell("What"),
-                            rx.table.column_header_cell("Card"),
-                            rx.table.column_header_cell("Where"),
-                            rx.table.column_header_cell("Amount"),
-                        )
-                    ),
-                    rx.table.body(rx.foreach(OperatorFeed.items, _feed_row)),
-                    id="activity-table",
-                    width="100%",
-                    size="2",
-                ),
-                rx.callout("Nothing has happened yet. Issue a card from the Cards screen.", icon="info", id="activity-empty"),
+            data_table(
+                ["When", "What", "Card", "Where", "Amount"], OperatorFeed.items, _feed_row,
+                table_id="activity-table",
+                empty=rx.callout("Nothing has happened yet. Issue a card from the Cards screen.", icon="info", id="activity-empty"),
             ),
             rx.heading("Charts for the chosen range", size="5", margin_top="12px"),
             _charts(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.tables import data_table, pager
 from app.components.layout import dashboard_shell, page_title
 from app.state.outbox import OutboxState
 
@@ -80,39 +81,19 @@ def _viewer() -> rx.Component:
 
 
 def outbox_page() -> rx.Component:
-    table = rx.cond(
-        OutboxState.rows.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("To"),
-                    rx.table.column_header_cell("Subject"),
-                    rx.table.column_header_cell("Status"),
-                    rx.table.column_header_cell("Attempts"),
-                    rx.table.column_header_cell("Last error"),
-                    rx.table.column_header_cell("Created"),
-                )
-            ),
-            rx.table.body(rx.foreach(OutboxState.rows, _row)),
-            id="outbox-table",
-            width="100%",
-            size="2",
-        ),
-        rx.callout("No emails yet. Issue a card with a recipient email and its email appears here.", icon="info", id="outbox-empty"),
+    table = data_table(
+        ["To", "Subject", "Status", "Attempts", "Last error", "Created"], OutboxState.rows, _row,
+        table_id="outbox-table",
+        empty=rx.callout("No emails yet. Issue a card with a recipient email and its email appears here.", icon="info", id="outbox-empty"),
     )
-    pager = rx.hstack(
-        rx.button(rx.icon("refresh-cw"), "Refresh", id="outbox-refresh", size="3", variant="soft", on_click=OutboxState.refresh),
-        rx.spacer(),
-        rx.button("Newer", id="outbox-prev", size="3", variant="soft", disabled=OutboxState.cursor_stack.length() == 0, on_click=OutboxState.previous_page),
-        rx.button("Older", id="outbox-next", size="3", variant="soft", disabled=OutboxState.next_cursor == 0, on_click=OutboxState.next_page),
-        width="100%",
-    )
+    refresh = rx.button(rx.icon("refresh-cw"), "Refresh", id="outbox-refresh", size="3", variant="soft",
+                        on_click=OutboxState.refresh)
     return dashboard_shell(
         rx.vstack(
             page_title("Outbox", "Every email sent on your network's behalf, newest first. Click one to see it."),
             rx.callout(OutboxState.delivery_mode, icon="send", id="outbox-mode", size="1"),
             table,
-            pager,
+            pager(OutboxState, "outbox", refresh, labels=("Newer", "Older")),
             _viewer(),
             spacing="4",
             width="100%",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.tables import data_table
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.state.reconciliation import ReconciliationState
 
@@ -57,18 +58,10 @@ def reconciliation_page() -> rx.Component:
             rx.grid(rx.foreach(state.checks, _check), columns=rx.breakpoints(initial="1", md="2"), spacing="3",
                     width="100%"),
             rx.heading("Mismatches", size="5", margin_top="8px"),
-            rx.cond(
-                state.mismatches.length() > 0,
-                rx.table.root(
-                    rx.table.header(rx.table.row(
-                        rx.table.column_header_cell("Check"), rx.table.column_header_cell("What"),
-                        rx.table.column_header_cell("Expected"), rx.table.column_header_cell("Found"),
-                        rx.table.column_header_cell("Cause"),
-                    )),
-                    rx.table.body(rx.foreach(state.mismatches, _mismatch)),
-                    id="reconciliation-mismatches", width="100%", size="2",
-                ),
-                rx.callout("Nothing is off: every check adds up.", icon="circle-check", color_scheme="green",
+            data_table(
+                ["Check", "What", "Expected", "Found", "Cause"], state.mismatches, _mismatch,
+                table_id="reconciliation-mismatches",
+                empty=rx.callout("Nothing is off: every check adds up.", icon="circle-check", color_scheme="green",
                            id="reconciliation-clean"),
             ),
             spacing="4", width="100%",

@@ -1,4 +1,5 @@
-"""/redeem: the counter screen of an activated device.
+"""/redeem: the counter screen of an activated device, and what a browser that is not
+one (revoked, never activated) sees there instead.
 
 Built for a tablet at a busy counter: the location and device code always on top,
 big targets, one clear state at a time (loading, no card, card open, receipt), and
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.dialogs import confirm_dialog
 from app.components.layout import page_ready_marker
-from app.pages.device import _brand, _device_frame, _loading
+from app.components.device_frame import brand, device_frame, loading
 from app.state.live import PosInbox
 from app.state.redeem import RedeemState
 
@@ -311,24 +313,21 @@ def _recent_row(row) -> rx.Component:  # noqa: ANN001
 
 
 def _void_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Void redemption #", RedeemState.void_asked_id.to_string(), "?"),
-            rx.alert_dialog.description(
-                RedeemState.void_asked_amount, " goes back on the card. Only void a redemption made by mistake, "
-                "the same business day.", size="4",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", id="void-cancel", size="4", variant="soft",
-                                                 on_click=RedeemState.keep_redemption)),
-                rx.alert_dialog.action(rx.button(rx.icon("undo-2"), "Void ", RedeemState.void_asked_amount,
-                                                 id="void-confirm", size="4", color_scheme="red",
-                                                 on_click=RedeemState.confirm_void)),
-                justify="end", spacing="3", margin_top="16px", wrap="wrap",
-            ),
-            id="void-dialog",
-        ),
-        open=RedeemState.void_asked_id != 0,
+    return confirm_dialog(
+        title=("Void redemption #", RedeemState.void_asked_id.to_string(), "?"),
+        description=(RedeemState.void_asked_amount, " goes back on the card. Only void a redemption made by "
+                     "mistake, the same business day."),
+        description_size="4",
+        confirm_label=(rx.icon("undo-2"), "Void ", RedeemState.void_asked_amount),
+        confirm_id="void-confirm",
+        on_confirm=RedeemState.confirm_void,
+        cancel_label="Keep it",
+        cancel_id="void-cancel",
+        on_cancel=RedeemState.keep_redemption,
+        dialog_id="void-dialog",
+        open_=RedeemState.void_asked_id != 0,
+        button_size="4",
+        wrap=True,
     )
 
 
@@ -371,9 +370,42 @@ def _counter() -> rx.Component:
     )
 
 
-def redeem_page() -> rx.Component:
-    from app.pages.device import _redeem_not_activated, _redeem_revoked
+# --- a browser that cannot redeem --------------------------------------------------
 
+
+def _redeem_revoked() -> rx.Component:
+    return rx.vstack(
+        rx.icon("ban", size=56, color=rx.color("red", 10)),
+        rx.heading("This device was revoked", size="7", text_align="center"),
+        rx.callout(
+            "This device was revoked by your network; ask for a new activation link.",
+            icon="triangle-alert", color_scheme="red", size="3", role="alert", id="device-revoked", width="100%",
+        ),
+        rx.text("It can no longer redeem cards. Once a new link arrives by email, open it on this device.", size="3",
+                text_align="center"),
+        align="center",
+        spacing="4",
+        width="100%",
+    )
+
+
+def _redeem_not_activated() -> rx.Component:
+    return rx.vstack(
+        rx.icon("tablet-smartphone", size=56, color=rx.color("gray", 10)),
+        rx.heading("Not an activated device", size="7", text_align="center"),
+        rx.callout(
+            "This browser is not an activated device. Open the activation link emailed to your location on this "
+            "device to activate it.",
+            icon="info", size="3", id="device-not-activated", width="100%",
+        ),
+        rx.text("Lost the email? Ask your network to send a new link.", size="3", color=rx.color("gray", 11)),
+        align="center",
+        spacing="4",
+        width="100%",
+    )
+
+
+def redeem_page() -> rx.Component:
     state = RedeemState
     return rx.box(
         rx.cond(state.checked & (state.status == "active"), _device_bar()),
@@ -383,10 +415,10 @@ def redeem_page() -> rx.Component:
                 state.status,
                 ("active", rx.box(_counter(), page_ready_marker(), padding="20px", width="100%", max_width="980px",
                                   margin="0 auto")),
-                ("revoked", _device_frame(_brand(), _redeem_revoked())),
-                _device_frame(_brand(), _redeem_not_activated()),
+                ("revoked", device_frame(brand(), _redeem_revoked())),
+                device_frame(brand(), _redeem_not_activated()),
             ),
-            _loading("redeem-loading"),
+            loading("redeem-loading"),
         ),
         min_height="100vh",
         width="100%",

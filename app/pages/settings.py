@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.state.settings import CPA005_FIELDS, GENERAL_FIELDS, NACHA_FIELDS, SettingsState, field_dom_id
 
 
@@ -43,9 +43,7 @@ def settings_page() -> rx.Component:
         owners_only(rx.vstack(
             page_title("Settings", "Card limits, commission and the bank file settings for payouts."),
             error_callout(SettingsState.settings_error, "settings-error"),
-            rx.cond(SettingsState.settings_saved != "",
-                    rx.callout(SettingsState.settings_saved, icon="check", color_scheme="green", id="settings-saved",
-                               width="100%")),
+            success_callout(SettingsState.settings_saved, "settings-saved", icon="check"),
             _section("Cards and commission", GENERAL_FIELDS),
             _section("NACHA (US payouts)", NACHA_FIELDS, SettingsState.nacha_missing),
             _section("CPA-005 (Canadian payouts)", CPA005_FIELDS, SettingsState.cpa005_missing),

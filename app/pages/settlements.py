@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
+from app.components.tables import data_table
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.state.settlements import SettlementsState
 
 
@@ -95,14 +96,10 @@ def _batches() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Payout batches", size="4"),
-            rx.cond(
-                SettlementsState.batches.length() > 0,
-                rx.table.root(
-                    _header("Batch", "Status", "Created", "Through", "Redemptions", "Net", ""),
-                    rx.table.body(rx.foreach(SettlementsState.batches, row)),
-                    id="payouts-table", width="100%", size="2",
-                ),
-                rx.text("No batches yet.", id="payouts-empty", color=rx.color("gray", 11)),
+            data_table(
+                ["Batch", "Status", "Created", "Through", "Redemptions", "Net", ""], SettlementsState.batches, row,
+                table_id="payouts-table",
+                empty=rx.text("No batches yet.", id="payouts-empty", color=rx.color("gray", 11)),
             ),
             spacing="3", width="100%",
         ),
@@ -130,11 +127,8 @@ def _detail() -> rx.Component:
                         SettlementsState.detail["effective"], " · net ", SettlementsState.detail["net"],
                         " (gross ", SettlementsState.detail["gross"], ", commission ",
                         SettlementsState.detail["commission"], ")", size="2"),
-                rx.table.root(
-                    _header("Location", "Redemptions", "Gross", "Commission", "Net", "Paid to"),
-                    rx.table.body(rx.foreach(SettlementsState.detail_lines, line)),
-                    id="payout-lines", width="100%", size="2",
-                ),
+                data_table(["Location", "Redemptions", "Gross", "Commission", "Net", "Paid to"],
+                           SettlementsState.detail_lines, line, table_id="payout-lines"),
                 rx.cond(SettlementsState.detail["files"] != "",
                         rx.text("Bank files: ", SettlementsState.detail["files"], id="payout-files", size="2")),
                 rx.hstack(
@@ -165,9 +159,7 @@ def settlements_page() -> rx.Component:
         owners_only(rx.vstack(
             page_title("Settlements", "What each business is owed, payout batches and their bank files."),
             error_callout(SettlementsState.settlements_error, "settlements-error"),
-            rx.cond(SettlementsState.settlements_notice != "",
-                    rx.callout(SettlementsState.settlements_notice, icon="check", color_scheme="green",
-                               id="settlements-notice", width="100%")),
+            success_callout(SettlementsState.settlements_notice, "settlements-notice", icon="check"),
             _preview(),
             _detail(),
             _batches(),

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
+from app.components.tables import data_table
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.state.shop_admin import OrdersState, WidgetState
 
 ORDER_STATUS_COLORS = (("paid", "green"), ("pending", "gray"), ("charging", "blue"), ("declined", "red"),
@@ -19,10 +20,6 @@ def _text_field(label: str, name: str, value: rx.Var, element_id: str, **props) 
         spacing="1",
         width="100%",
     )
-
-
-def _saved(message: rx.Var, element_id: str) -> rx.Component:
-    return rx.cond(message != "", rx.callout(message, icon="check", color_scheme="green", id=element_id, width="100%"))
 
 
 def _snippets() -> rx.Component:
@@ -73,7 +70,7 @@ def _shop_settings_form() -> rx.Component:
                     width="100%",
                 ),
                 error_callout(WidgetState.settings_error, "widget-settings-error"),
-                _saved(WidgetState.settings_saved, "widget-settings-saved"),
+                success_callout(WidgetState.settings_saved, "widget-settings-saved", icon="check"),
                 rx.button("Save shop settings", size="3", id="widget-settings-save", type="submit"),
                 spacing="3",
                 width="100%",
@@ -131,7 +128,7 @@ def _gateway_form() -> rx.Component:
                 rx.text("Credentials are stored encrypted and never shown again.", size="2",
                         color=rx.color("gray", 11)),
                 error_callout(WidgetState.gateway_error, "widget-gateway-error"),
-                _saved(WidgetState.gateway_saved, "widget-gateway-saved"),
+                success_callout(WidgetState.gateway_saved, "widget-gateway-saved", icon="check"),
                 rx.button("Save gateway", size="3", id="widget-gateway-save", type="submit"),
                 spacing="3",
                 width="100%",
@@ -206,20 +203,11 @@ def orders_page() -> rx.Component:
         rx.vstack(
             page_title("Orders", "What shoppers bought in your shop, how each payment went, and refunds."),
             error_callout(OrdersState.refund_error, "orders-refund-error"),
-            _saved(OrdersState.refund_done, "orders-refund-done"),
-            rx.cond(
-                OrdersState.rows.length() > 0,
-                rx.table.root(
-                    rx.table.header(rx.table.row(
-                        rx.table.column_header_cell("Order"), rx.table.column_header_cell("Buyer"),
-                        rx.table.column_header_cell("Total"), rx.table.column_header_cell("Status"),
-                        rx.table.column_header_cell("Gateway reference"), rx.table.column_header_cell("Lines"),
-                    )),
-                    rx.table.body(rx.foreach(OrdersState.rows, _order_row)),
-                    id="orders-table",
-                    width="100%",
-                ),
-                rx.text("No orders yet.", id="orders-empty"),
+            success_callout(OrdersState.refund_done, "orders-refund-done", icon="check"),
+            data_table(
+                ["Order", "Buyer", "Total", "Status", "Gateway reference", "Lines"], OrdersState.rows, _order_row,
+                table_id="orders-table",
+                empty=rx.text("No orders yet.", id="orders-empty"),
             ),
             width="100%",
             spacing="3",

@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
-from app.pages.auth import _card, _field
+from app.components.dialogs import confirm_dialog
+from app.components.tables import data_table
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
+from app.components.account import account_card, account_field, account_form, account_title, other_way_in
+
 from app.state.team import OWNER, OWNER_ROLE_TEXT, STAFF, STAFF_ROLE_TEXT, JoinState, TeamState
-
-
-def _notice(message: rx.Var, element_id: str) -> rx.Component:
-    return rx.cond(
-        message != "",
-        rx.callout(message, icon="circle-check", color_scheme="green", id=element_id, width="100%"),
-    )
 
 
 def _invite_form() -> rx.Component:
@@ -119,24 +115,8 @@ def _member_row(member: rx.Var) -> rx.Component:
 def _members() -> rx.Component:
     return rx.vstack(
         rx.heading("Members", size="5"),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Person"),
-                        rx.table.column_header_cell("Role"),
-                        rx.table.column_header_cell("Last sign-in"),
-                        rx.table.column_header_cell(""),
-                    )
-                ),
-                rx.table.body(rx.foreach(TeamState.members, _member_row)),
-                id="team-members",
-                width="100%",
-                size="3",
-            ),
-            width="100%",
-            overflow_x="auto",
-        ),
+        data_table(["Person", "Role", "Last sign-in", ""], TeamState.members, _member_row, table_id="team-members",
+                   size="3", scroll=True),
         spacing="3",
         width="100%",
     )
@@ -180,26 +160,11 @@ def _invitation_row(invitation: rx.Var) -> rx.Component:
 def _invitations() -> rx.Component:
     return rx.vstack(
         rx.heading("Invitations waiting", size="5"),
-        rx.cond(
-            TeamState.invitations.length() > 0,
-            rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Invited"),
-                            rx.table.column_header_cell("Link"),
-                            rx.table.column_header_cell(""),
-                        )
-                    ),
-                    rx.table.body(rx.foreach(TeamState.invitations, _invitation_row)),
-                    id="team-invitations",
-                    width="100%",
-                    size="3",
-                ),
-                width="100%",
-                overflow_x="auto",
-            ),
-            rx.text("No invitations waiting. Invite someone above.", id="team-invitations-empty", color=rx.color("gray", 11)),
+        data_table(
+            ["Invited", "Link", ""], TeamState.invitations, _invitation_row, table_id="team-invitations", size="3",
+            scroll=True,
+            empty=rx.text("No invitations waiting. Invite someone above.", id="team-invitations-empty",
+                          color=rx.color("gray", 11)),
         ),
         spacing="3",
         width="100%",
@@ -207,29 +172,20 @@ def _invitations() -> rx.Component:
 
 
 def _remove_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove this member?"),
-            rx.alert_dialog.description(
-                TeamState.remove_email, " can no longer sign in, and every dashboard they have open is signed out "
-                "at once. What they did stays in the history under their name. You can invite them again later.",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button("Keep them", id="team-remove-cancel", size="3", variant="soft", on_click=TeamState.cancel_remove)
-                ),
-                rx.alert_dialog.action(
-                    rx.button("Remove from the team", id="team-remove-confirm", size="3", color_scheme="red",
-                              on_click=TeamState.confirm_remove)
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="16px",
-                wrap="wrap",
-            ),
-            id="team-remove-dialog",
-        ),
-        open=TeamState.remove_id != 0,
+    return confirm_dialog(
+        title="Remove this member?",
+        description=(TeamState.remove_email, " can no longer sign in, and every dashboard they have open is signed "
+                     "out at once. What they did stays in the history under their name. You can invite them again "
+                     "later."),
+        confirm_label="Remove from the team",
+        confirm_id="team-remove-confirm",
+        on_confirm=TeamState.confirm_remove,
+        cancel_label="Keep them",
+        cancel_id="team-remove-cancel",
+        on_cancel=TeamState.cancel_remove,
+        dialog_id="team-remove-dialog",
+        open_=TeamState.remove_id != 0,
+        wrap=True,
     )
 
 
@@ -237,7 +193,7 @@ def team_page() -> rx.Component:
     content = rx.vstack(
         page_title("Team", "Who signs in to your network, and what each of them may do."),
         error_callout(TeamState.team_error, "team-error"),
-        _notice(TeamState.team_message, "team-message"),
+        success_callout(TeamState.team_message, "team-message"),
         rx.cond(
             TeamState.loaded,
             rx.vstack(_invite_form(), _members(), _invitations(), spacing="6", width="100%"),
@@ -261,20 +217,13 @@ def _join_form() -> rx.Component:
             size="3",
         ),
         error_callout(JoinState.join_error, "join-error"),
-        rx.form(
-            rx.vstack(
-                _field("Your name", "name", "join-name", required=True, max_length=120, auto_complete="name"),
-                _field("Password (10 characters or more)", "password", "join-password", type="password",
-                       required=True, auto_complete="new-password"),
-                _field("The same password again", "password_again", "join-password-again", type="password",
-                       required=True, auto_complete="new-password"),
-                rx.button("Join and sign in", id="join-submit", type="submit", size="4", width="100%"),
-                spacing="4",
-                width="100%",
-            ),
-            on_submit=JoinState.submit,
-            reset_on_submit=False,
-            width="100%",
+        account_form(
+            account_field("Your name", "name", "join-name", required=True, max_length=120, auto_complete="name"),
+            account_field("Password (10 characters or more)", "password", "join-password", type="password",
+                          required=True, auto_complete="new-password"),
+            account_field("The same password again", "password_again", "join-password-again", type="password",
+                          required=True, auto_complete="new-password"),
+            submit="Join and sign in", submit_id="join-submit", on_submit=JoinState.submit,
         ),
         rx.text("This link works once, until ", JoinState.expires, ".", size="2", color=rx.color("gray", 11)),
         spacing="4",
@@ -286,21 +235,16 @@ def _join_refused() -> rx.Component:
     return rx.vstack(
         rx.callout(JoinState.refusal, icon="triangle-alert", color_scheme="red", role="alert", size="3",
                    id="join-refused", width="100%"),
-        rx.text("Already have an account? ",
-                rx.link("Sign in", href="/login", id="join-login-link", display="inline-block", padding_y="10px"),
-                size="3"),
+        other_way_in("Already have an account? ", "Sign in", "/login", "join-login-link"),
         spacing="4",
         width="100%",
     )
 
 
 def join_page() -> rx.Component:
-    return _card(
-        rx.hstack(
-            rx.icon("gift", size=28),
-            rx.heading(rx.cond(JoinState.network_name != "", "Join " + JoinState.network_name, "Join a Giftnet team"),
-                       size="6", id="join-title"),
-        ),
+    return account_card(
+        account_title(rx.cond(JoinState.network_name != "", "Join " + JoinState.network_name, "Join a Giftnet team"),
+                      id="join-title"),
         rx.cond(
             JoinState.checked,
             rx.cond(JoinState.link_ok, _join_form(), _join_refused()),

@@ -11,10 +11,11 @@ from datetime import date
 import reflex as rx
 
 from app.services.access import audit_trail
+from app.services.access.accounts import SignedIn
 from app.services.reporting import dashboard_figures
 from app.services.core.errors import GiftnetError
 from app.services.core.timefmt import format_local_time
-from app.state.session import SessionState
+from app.state.session import SessionState, dashboard_action
 
 PAGE_SIZE = 50
 ALL = "all"  # a select's value cannot be empty
@@ -154,10 +155,8 @@ class AuditState(SessionState):
         self._reload(who, None)
         self.loading = False
 
-    def _apply(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
+    @dashboard_action("error", owner=True)
+    def _apply(self, who: SignedIn):
         self.cursor_stack = []
         self._reload(who, None)
         return None
@@ -201,10 +200,8 @@ class AuditState(SessionState):
         self.loading = False
 
     @rx.event
-    def next_page(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
+    @dashboard_action("error", owner=True)
+    def next_page(self, who: SignedIn):
         if not self.next_cursor:
             return None
         self.cursor_stack = [*self.cursor_stack, self.next_cursor]
@@ -212,10 +209,8 @@ class AuditState(SessionState):
         return None
 
     @rx.event
-    def previous_page(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
+    @dashboard_action("error", owner=True)
+    def previous_page(self, who: SignedIn):
         self.cursor_stack = self.cursor_stack[:-1]
         self._reload(who, self.cursor_stack[-1] if self.cursor_stack else None)
         return None
@@ -225,11 +220,9 @@ class AuditState(SessionState):
         self.expanded_id = 0 if self.expanded_id == event_id else event_id
 
     @rx.event
-    def export(self):
+    @dashboard_action("error", owner=True)
+    def export(self, who: SignedIn):
         """The filtered trail as CSV (every page, newest first), times in the operator's zone."""
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
         try:
             filters = self._filters(who.timezone)
         except ValueError:

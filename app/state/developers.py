@@ -11,10 +11,11 @@ import reflex as rx
 
 from app.models import ApiKey, ApiRequestLog
 from app.services.access import api_keys, api_log
+from app.services.access.accounts import SignedIn
 from app.services.core.errors import GiftnetError
 from app.services.core.timefmt import format_local_time
 from app.state.paging import KeysetPaging
-from app.state.session import SessionState
+from app.state.session import SessionState, dashboard_action
 
 LOG_PAGE_SIZE = 25
 LIVE_REFRESH_SECONDS = 2.0
@@ -128,12 +129,13 @@ class DevelopersState(KeysetPaging, SessionState):
             KeyOption(value=str(key.id), label=f"{key.name} ({key.prefix}…)") for key in keys
         ]
 
+    def _clear_messages(self) -> None:
+        self.key_error, self.key_message = "", ""
+
     @rx.event
-    def load(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
-        self.key_error, self.key_message, self.log_error = "", "", ""
+    @dashboard_action("key_error", owner=True)
+    def load(self, who: SignedIn):
+        self.log_error = ""
         self.new_key_plaintext, self.new_key_name = "", ""
         self.revoke_id, self.revoke_name = 0, ""
         self._reload_keys(who.operator_id, who.timezone)
@@ -141,16 +143,9 @@ class DevelopersState(KeysetPaging, SessionState):
         return DevelopersState.watch_log
 
     @rx.event
-    def create_key(self, form: dict):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
-        self.key_error, self.key_message = "", ""
-        try:
-            created = api_keys.create_api_key(who.operator_id, str(form.get("name", "")), user_id=who.user_id)
-        except GiftnetError as error:
-            self.key_error = error.message
-            return None
+    @dashboard_action("key_error", owner=True)
+    def create_key(self, who: SignedIn, form: dict):
+        created = api_keys.create_api_key(who.operator_id, str(form.get("name", "")), user_id=who.user_id)
         self.new_key_name = created.api_key.name
         self.new_key_plaintext = created.plaintext
         self._reload_keys(who.operator_id, who.timezone)
@@ -176,20 +171,14 @@ class DevelopersState(KeysetPaging, SessionState):
         self.revoke_id, self.revoke_name = 0, ""
 
     @rx.event
-    def confirm_revoke(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
-        self.key_error, self.key_message = "", ""
+    @dashboard_action("key_error", owner=True)
+    def confirm_revoke(self, who: SignedIn):
         try:
             revoked = api_keys.revoke_api_key(who.operator_id, self.revoke_id, user_id=who.user_id)
-        except GiftnetError as error:
-            self.key_error = error.message
-        else:
-            self.key_message = f"Key “{revoked.name}” revoked: calls with it are refused from now on."
-        self.revoke_id, self.revoke_name = 0, ""
-        self._reload_keys(who.operator_id, who.timezone)
-        return None
+        finally:  # refused or not, the dialog closes on the keys as they are now
+            self.revoke_id, self.revoke_name = 0, ""
+            self._reload_keys(who.operator_id, who.timezone)
+        self.key_message = f"Key “{revoked.name}” revoked: calls with it are refused from now on."
 
     # --- access log -----------------------------------------------------------
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
+from app.services.access import accounts
 from app.services.core import codes
 from app.services.reporting import activity, dashboard_figures
 from app.services.core.events import Event, subscribe
@@ -128,15 +129,6 @@ def apply_snapshot(feed: OperatorFeed, data: FeedSnapshot) -> None:
         setattr(feed, name, value)
 
 
-def _timezone_of(operator_id: int) -> str:
-    from app.db import read_session
-    from app.models import Operator
-
-    with read_session() as session:
-        operator = session.get(Operator, operator_id)
-        return operator.timezone if operator else "UTC"
-
-
 async def has_linked_tabs(app: rx.App, operator_id: int) -> bool:
     """Whether any Activity tab ever linked to this operator's feed (a state read, no lock, no SQL)."""
     root = await app.state_manager.get_state(BaseStateToken(ident=operator_token(operator_id), cls=OperatorFeed))
@@ -146,7 +138,7 @@ async def has_linked_tabs(app: rx.App, operator_id: int) -> bool:
 
 async def refresh_operator_feed(app: rx.App, operator_id: int) -> None:
     def load() -> FeedSnapshot:
-        return snapshot(operator_id, _timezone_of(operator_id))
+        return snapshot(operator_id, accounts.operator_timezone(operator_id))
 
     data = await asyncio.to_thread(load)
     async with app.modify_state(BaseStateToken(ident=operator_token(operator_id), cls=OperatorFeed)) as root:

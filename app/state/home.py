@@ -7,10 +7,11 @@ from datetime import date, timedelta
 
 import reflex as rx
 
+from app.services.access.accounts import SignedIn
 from app.services.reporting import dashboard_figures
 from app.services.core.money import format_cents
 from app.state.feed import OperatorFeed, apply_snapshot, operator_token, snapshot
-from app.state.session import SessionState
+from app.state.session import SessionState, dashboard_action
 
 DEFAULT_RANGE_DAYS = 30
 
@@ -89,9 +90,7 @@ class HomeState(SessionState):
         self.range_to = value
 
     @rx.event
-    def apply_range(self):
-        who = self._signed_in()
-        if who is None:
-            return rx.redirect("/login")
+    @dashboard_action("range_error", clear=False)
+    def apply_range(self, who: SignedIn):
         self._load_range(who.operator_id, who.timezone)
         return None

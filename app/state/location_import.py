@@ -16,12 +16,13 @@ from pathlib import Path
 
 import reflex as rx
 
+from app.services.access.accounts import SignedIn
 from app.services.core.actor import Actor
 from app.services.network.device_emails import send_activation_emails
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.network.location_import import MAX_FILE_BYTES, MAX_ROWS, ImportResult, import_locations, template_csv
 from app.settings import get_settings
-from app.state.session import SessionState
+from app.state.session import SessionState, dashboard_action
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,8 @@ class LocationImportState(SessionState):
         return self.stage in ("checking", "importing", "emailing")
 
     @rx.event
-    def load(self):
-        if self._signed_in() is None:
-            return rx.redirect("/login")
+    @dashboard_action("file_error", clear=False)
+    def load(self, _who: SignedIn):
         if not self.busy:
             self._reset()
         return None

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from app.services.core.errors import GiftnetError
+from app.services.access.accounts import SignedIn
 from app.services.core.money import format_cents
 from app.services.settlement.reconciliation import reconcile
 from app.services.core.timefmt import format_local_time
-from app.state.session import SessionState
+from app.state.session import SessionState, dashboard_action
 
 
 @dataclass
@@ -44,16 +44,12 @@ class ReconciliationState(SessionState):
     error: str = ""
     loaded: bool = False
 
-    def _run(self):
-        who = self._signed_in()
-        if who is None:
-            return rx.redirect("/login")
+    def _clear_messages(self) -> None:
         self.error = ""
-        try:
-            result = reconcile(who.operator_id, self.period_from or None, self.period_to or None)
-        except GiftnetError as error:
-            self.error = error.message
-            return None
+
+    @dashboard_action("error")
+    def _run(self, who: SignedIn):
+        result = reconcile(who.operator_id, self.period_from or None, self.period_to or None)
         self.period_label = (f"{format_local_time(result.period_from, who.timezone)} to "
                              f"{format_local_time(result.period_to, who.timezone)} ({who.timezone})")
         self.checks = [CheckRow(key=check.key, title=check.title, status=check.status, summary=check.summary)

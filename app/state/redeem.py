@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from app.services.access import accounts
 from app.services.network import items as items_service
 from app.services.counter import pos_payments, redemptions
 from app.services.network import devices
@@ -146,11 +147,7 @@ class RedeemState(DeviceState):
         if context is None:
             inbox._forget_location()
             return None
-        from app.models import Operator  # timezone for receipts
-        from app.db import read_session
-
-        with read_session() as session:
-            self.timezone = session.get(Operator, context.operator_id).timezone
+        self.timezone = accounts.operator_timezone(context.operator_id)  # for receipts
         await inbox._show_location(context.location_id)
         self._load_items(context)
         self._load_recent(context)

@@ -9,13 +9,14 @@ from datetime import date
 
 import reflex as rx
 
+from app.services.access.accounts import SignedIn
 from app.services.core import codes
 from app.services.reporting import dashboard_figures, reports
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
-from app.state.cards import LEDGER_KIND_LABELS
-from app.state.session import SessionState
+from app.state.card_detail import LEDGER_KIND_LABELS
+from app.state.session import SessionState, dashboard_action
 
 
 class ReportsState(SessionState):
@@ -42,9 +43,6 @@ class ReportsState(SessionState):
     history_pages: int = 1
     history_error: str = ""
 
-    def _who(self):
-        return self._signed_in()
-
     def _period(self, who):
         first, last = date.fromisoformat(self.report_from), date.fromisoformat(self.report_to)
         if last < first:
@@ -52,10 +50,8 @@ class ReportsState(SessionState):
         return dashboard_figures.days_period(first, last, who.timezone)
 
     @rx.event
-    def load(self):
-        who = self._who()
-        if who is None:
-            return rx.redirect("/login")
+    @dashboard_action("report_error", clear=False)
+    def load(self, who: SignedIn):
         if not self.report_from or not self.report_to:
             today = dashboard_figures.local_today(who.timezone)
             self.report_from = today.replace(day=1).isoformat()
@@ -115,19 +111,15 @@ class ReportsState(SessionState):
         self.history_card_id = value
 
     @rx.event
-    def apply(self):
-        who = self._who()
-        if who is None:
-            return rx.redirect("/login")
+    @dashboard_action("report_error", clear=False)
+    def apply(self, who: SignedIn):
         self.dormant_page = 1
         self._refresh(who)
         return None
 
     @rx.event
-    def dormant_move(self, step: int):
-        who = self._who()
-        if who is None:
-            return rx.redirect("/login")
+    @dashboard_action("report_error", clear=False)
+    def dormant_move(self, who: SignedIn, step: int):
         self.dormant_page = min(max(1, self.dormant_page + step), self.dormant_pages)
         self._load_dormant(who)
         return None
@@ -148,29 +140,23 @@ class ReportsState(SessionState):
         self.history_pages = page.pages
 
     @rx.event
-    def open_history(self):
-        who = self._who()
-        if who is None:
-            return rx.redirect("/login")
+    @dashboard_action("report_error", clear=False)
+    def open_history(self, who: SignedIn):
         self.history_page = 1
         self._load_history(who)
         return None
 
     @rx.event
-    def history_move(self, step: int):
-        who = self._who()
-        if who is None:
-            return rx.redirect("/login")
+    @dashboard_action("report_error", clear=False)
+    def history_move(self, who: SignedIn, step: int):
         self.history_page = min(max(1, self.history_page + step), self.history_pages)
         self._load_history(who)
         return None
 
     @rx.event
-    def export(self, report: str):
+    @dashboard_action("report_error", clear=False)
+    def export(self, who: SignedIn, report: str):
         """The CSV of one report, from the same service rows as the screen."""
-        who = self._who()
-        if who is None:
-            return rx.redirect("/login")
         try:
             start, end = self._period(who)
             if report == "sales":

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.services.access.accounts import SignedIn
 from app.services.reporting import daily_summary
 from app.services.settlement import payout_settings
 from app.services.core.errors import GiftnetError
 from app.services.core.money import parse_amount
-from app.state.session import SessionState
+from app.state.session import SessionState, dashboard_action
 
 # (form key, label, hint) per section; a key "nacha.x" is payouts.nacha.x in the service.
 GENERAL_FIELDS = [
@@ -77,23 +78,21 @@ class SettingsState(SessionState):
         self.nacha_missing = ", ".join(payout_settings.NACHA_RULES[name].label for name in settings.nacha_missing)
         self.cpa005_missing = ", ".join(payout_settings.CPA005_RULES[name].label for name in settings.cpa005_missing)
 
-    @rx.event
-    def load(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
+    def _clear_messages(self) -> None:
         self.field_errors, self.settings_error, self.settings_saved = {}, "", ""
+
+    @rx.event
+    @dashboard_action("settings_error", owner=True)
+    def load(self, who: SignedIn):
         self._show(payout_settings.get_settings(who.operator_id))
         self.daily_summary = daily_summary.is_enabled(who.operator_id)
         self.daily_summary_note, self.daily_summary_refused = "", False
         return None
 
     @rx.event
-    def set_daily_summary(self, on: bool):
-        """Saved at once (no Save button): the switch shows what is stored."""
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
+    @dashboard_action("daily_summary_note", owner=True, clear=False)
+    def set_daily_summary(self, who: SignedIn, on: bool):
+        """Saved at once (no Save button): the switch shows what is stored; the form's messages stay."""
         try:
             self.daily_summary = daily_summary.set_enabled(self._actor(who), bool(on))
         except GiftnetError as error:
@@ -134,11 +133,8 @@ class SettingsState(SessionState):
         return changes
 
     @rx.event
-    def save(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
-        self.field_errors, self.settings_error, self.settings_saved = {}, "", ""
+    @dashboard_action("settings_error", owner=True)
+    def save(self, who: SignedIn):
         try:
             settings = payout_settings.update_settings(self._actor(who), self._changes())
         except _FormErrors as problems:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.services.access.accounts import SignedIn
 from app.services.reporting import dashboard_figures
 from app.services.settlement import bank_files, batches, payables
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
-from app.state.session import SessionState
+from app.state.session import SessionState, dashboard_action
 
 STATUS_LABELS = {"draft": "Draft", "exported": "Bank file downloaded", "paid": "Paid", "cancelled": "Cancelled"}
 
@@ -57,15 +58,14 @@ class SettlementsState(SessionState):
     detail_lines: list[dict[str, str]] = []
     email_statements: bool = False
 
+    def _clear_messages(self) -> None:
+        self.settlements_error, self.settlements_notice = "", ""
+
     @rx.event
-    def load(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
+    @dashboard_action("settlements_error", owner=True)
+    def load(self, who: SignedIn):
         if not self.through:
             self.through = dashboard_figures.local_today(who.timezone).isoformat()
-        self.settlements_error = ""
-        self.settlements_notice = ""
         self._preview(who)
         self._load_batches(who)
         if self.selected_id:
@@ -147,27 +147,18 @@ class SettlementsState(SessionState):
         self.email_statements = bool(value)
 
     @rx.event
-    def show_preview(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
-        self.settlements_error, self.settlements_notice = "", ""
+    @dashboard_action("settlements_error", owner=True)
+    def show_preview(self, who: SignedIn):
         self._preview(who)
         return None
 
     @rx.event
-    def create_batch(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
-        self.settlements_error, self.settlements_notice = "", ""
+    @dashboard_action("settlements_error", owner=True)
+    def create_batch(self, who: SignedIn):
         try:
             detail = batches.create_payout(self._actor(who), self.through, self.from_date or None,
                                               self.effective or None)
-        except GiftnetError as error:
-            self.settlements_error = error.message
-            return None
-        except OverflowError:
+        except OverflowError:  # year 9999 or 1: beyond the calendar once moved to UTC
             self.settlements_error = "Choose a date between the years 2 and 9998."
             return None
         self._show_detail(detail, who)
@@ -178,41 +169,24 @@ class SettlementsState(SessionState):
         return None
 
     @rx.event
-    def open_batch(self, batch_id: str):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
-        self.settlements_error, self.settlements_notice = "", ""
+    @dashboard_action("settlements_error", owner=True)
+    def open_batch(self, who: SignedIn, batch_id: str):
         self.selected_id = int(batch_id)
         self._load_detail(who)
         return None
 
     @rx.event
-    def download(self, file_format: str):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
-        self.settlements_error, self.settlements_notice = "", ""
-        try:
-            stored = bank_files.export_bank_file(self._actor(who), self.selected_id, file_format)
-        except GiftnetError as error:
-            self.settlements_error = error.message
-            return None
+    @dashboard_action("settlements_error", owner=True)
+    def download(self, who: SignedIn, file_format: str):
+        stored = bank_files.export_bank_file(self._actor(who), self.selected_id, file_format)
         self._load_detail(who)
         self._load_batches(who)
         return rx.download(data=bank_files.bank_file_bytes(stored), filename=stored.filename, mime_type="text/plain")
 
     @rx.event
-    def mark_paid(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
-        self.settlements_error, self.settlements_notice = "", ""
-        try:
-            detail = batches.mark_paid(self._actor(who), self.selected_id, email_statements=self.email_statements)
-        except GiftnetError as error:
-            self.settlements_error = error.message
-            return None
+    @dashboard_action("settlements_error", owner=True)
+    def mark_paid(self, who: SignedIn):
+        detail = batches.mark_paid(self._actor(who), self.selected_id, email_statements=self.email_statements)
         self._show_detail(detail, who)
         emailed = " Statements are on their way to the locations." if self.email_statements else ""
         self.settlements_notice = f"Batch #{detail.batch.id} is paid.{emailed}"
@@ -220,16 +194,9 @@ class SettlementsState(SessionState):
         return None
 
     @rx.event
-    def cancel(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
-        self.settlements_error, self.settlements_notice = "", ""
-        try:
-            detail = batches.cancel_payout(self._actor(who), self.selected_id)
-        except GiftnetError as error:
-            self.settlements_error = error.message
-            return None
+    @dashboard_action("settlements_error", owner=True)
+    def cancel(self, who: SignedIn):
+        detail = batches.cancel_payout(self._actor(who), self.selected_id)
         self._show_detail(detail, who)
         self.settlements_notice = f"Batch #{detail.batch.id} is cancelled; its redemptions are payable again."
         self._preview(who)

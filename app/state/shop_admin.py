@@ -6,14 +6,12 @@ from dataclasses import dataclass, field
 
 import reflex as rx
 
-from app.db import read_session
-from app.models import Operator
+from app.services.access.accounts import SignedIn
 from app.services.shop import orders, shop_settings
-from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents, parse_amount
 from app.services.core.timefmt import format_local_time
 from app.settings import get_settings
-from app.state.session import SessionState
+from app.state.session import SessionState, dashboard_action
 
 
 def _dollars(cents: int) -> str:
@@ -54,17 +52,16 @@ class WidgetState(SessionState):
     def preview_src(self) -> str:
         return f"/embed/{self.slug}?v={self.preview_version}" if self.slug else ""
 
-    @rx.event
-    def load(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
+    def _clear_messages(self) -> None:
         self.settings_error = self.settings_saved = self.gateway_error = self.gateway_saved = ""
+
+    @rx.event
+    @dashboard_action("settings_error", owner=True)
+    def load(self, who: SignedIn):
         self._refresh(who.operator_id)
 
     def _refresh(self, operator_id: int) -> None:
-        with read_session() as session:
-            self.slug = session.get(Operator, operator_id).slug
+        self.slug = shop_settings.shop_slug(operator_id)
         self.public_url = get_settings().public_url
         settings = shop_settings.get_shop_settings(operator_id)
         self.presets = ", ".join(_dollars(c) for c in settings.preset_amounts_cents)
@@ -81,28 +78,23 @@ class WidgetState(SessionState):
         self.allow_custom = bool(value)
 
     @rx.event
-    def save_settings(self, form: dict):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
+    @dashboard_action("settings_error", owner=True, clear=False)
+    def save_settings(self, who: SignedIn, form: dict):
+        """Each form says only its own outcome: the gateway form's message stays."""
         self.settings_saved = ""
-        try:
-            presets = [parse_amount(part, field="preset_amounts_cents")
-                       for part in str(form.get("presets", "")).split(",") if part.strip()]
-            changes = {
-                "preset_amounts_cents": presets,
-                "allow_custom": self.allow_custom,
-                "custom_min_cents": parse_amount(str(form.get("custom_min", "")), field="custom_min_cents"),
-                "custom_max_cents": parse_amount(str(form.get("custom_max", "")), field="custom_max_cents"),
-                "primary_colour": str(form.get("primary_colour", "")),
-                "background_colour": str(form.get("background_colour", "")),
-                "logo_url": str(form.get("logo_url", "")) or None,
-                "terms": str(form.get("terms", "")) or None,
-            }
-            shop_settings.update_shop_settings(self._actor(who), changes)
-        except GiftnetError as error:
-            self.settings_error = error.message
-            return
+        presets = [parse_amount(part, field="preset_amounts_cents")
+                   for part in str(form.get("presets", "")).split(",") if part.strip()]
+        changes = {
+            "preset_amounts_cents": presets,
+            "allow_custom": self.allow_custom,
+            "custom_min_cents": parse_amount(str(form.get("custom_min", "")), field="custom_min_cents"),
+            "custom_max_cents": parse_amount(str(form.get("custom_max", "")), field="custom_max_cents"),
+            "primary_colour": str(form.get("primary_colour", "")),
+            "background_colour": str(form.get("background_colour", "")),
+            "logo_url": str(form.get("logo_url", "")) or None,
+            "terms": str(form.get("terms", "")) or None,
+        }
+        shop_settings.update_shop_settings(self._actor(who), changes)
         self.settings_error = ""
         self.settings_saved = "Saved. The preview below shows the shop as shoppers see it."
         self.preview_version += 1
@@ -114,17 +106,12 @@ class WidgetState(SessionState):
         self.gateway_error = self.gateway_saved = ""
 
     @rx.event
-    def save_gateway(self, form: dict):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
+    @dashboard_action("gateway_error", owner=True, clear=False)
+    def save_gateway(self, who: SignedIn, form: dict):
+        """Each form says only its own outcome: the settings form's message stays."""
         fields = shop_settings.GATEWAY_FIELDS.get(self.gateway, {})
         values = {name: str(form.get(name, "")) for name in fields}
-        try:
-            shop_settings.update_gateway_settings(self._actor(who), self.gateway, values)
-        except GiftnetError as error:
-            self.gateway_error = error.message
-            return
+        shop_settings.update_gateway_settings(self._actor(who), self.gateway, values)
         self.gateway_error = ""
         self.gateway_saved = ("Saved: the shop takes payments through " + self.gateway.title()
                               + (" (TEST MODE)." if self.gateway == "sandbox" else "."))
@@ -163,10 +150,8 @@ class OrdersState(SessionState):
     refund_done: str = ""
 
     @rx.event
-    def load(self):
-        who = self._signed_in()
-        if who is None:
-            return rx.redirect("/login")
+    @dashboard_action("refund_error", clear=False)
+    def load(self, who: SignedIn):
         self.rows = []
         for order in orders.list_orders(who.operator_id, limit=50):
             lines = [
@@ -188,16 +173,12 @@ class OrdersState(SessionState):
                 refunded=format_cents(order.refunded_cents) if order.refunded_cents else "", lines=lines,
             ))
 
+    def _clear_messages(self) -> None:
+        self.refund_error, self.refund_done = "", ""
+
     @rx.event
-    def refund(self, order_id: int, line_id: int):
-        who = self._signed_in()
-        if who is None:
-            return rx.redirect("/login")
-        try:
-            view = orders.refund_line(self._actor(who), order_id, line_id)
-        except GiftnetError as error:
-            self.refund_error, self.refund_done = error.message, ""
-            return
-        self.refund_error = ""
+    @dashboard_action("refund_error")
+    def refund(self, who: SignedIn, order_id: int, line_id: int):
+        view = orders.refund_line(self._actor(who), order_id, line_id)
         self.refund_done = f"Refunded on order {view.number}; the card was debited by the same amount."
         return OrdersState.load

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 import reflex as rx
 
 from app.services.access import team
+from app.services.access.accounts import SignedIn
 from app.services.core import link_guard
 from app.services.core.errors import GiftnetError
 from app.services.core.roles import OWNER, ROLE_DESCRIPTIONS, ROLES, STAFF, role_label
 from app.services.core.timefmt import describe_duration, format_local_time
 from app.state.client import client_ip
-from app.state.session import SessionState
+from app.state.session import SessionState, dashboard_action
 
 HOME_ROUTE = "/dashboard"
 # The roles and their words as the team page shows them (the page imports the state, never
@@ -89,55 +90,44 @@ class TeamState(SessionState):
     def _clear_messages(self) -> None:
         self.team_error = self.team_message = self.invite_error = ""
 
+    def _not_an_owner(self):
+        """Someone who is not an owner (any more) sees no member list, not even one loaded before."""
+        self.loaded, self.members, self.invitations = False, [], []
+        return super()._not_an_owner()
+
     @rx.event
     def load(self):
         self._clear_messages()
         self.remove_id, self.remove_email = 0, ""
-        who = self._signed_in_owner()
-        if who is None:
-            self.loaded, self.members, self.invitations = False, [], []
-            return self._not_an_owner()
-        try:
-            self._reload(who)
-        except GiftnetError as error:
-            self.team_error = error.message
-        return None
+        return self._show_team()
+
+    @dashboard_action("team_error", owner=True)
+    def _show_team(self, who: SignedIn) -> None:
+        self._reload(who)
 
     @rx.event
     def set_invite_role(self, role: str):
         self.invite_role = role if role in ROLES else STAFF
 
     @rx.event
-    def invite(self, form: dict):
-        self._clear_messages()
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
-        try:
-            sent = team.invite(self._actor(who), str(form.get("email", "")), self.invite_role)
-        except GiftnetError as error:
-            self.invite_error = error.message
-            return None
+    @dashboard_action("invite_error", owner=True)
+    def invite(self, who: SignedIn, form: dict):
+        sent = team.invite(self._actor(who), str(form.get("email", "")), self.invite_role)
         self.team_message = (f"Invitation sent to {sent.invitation.email} as {role_label(sent.invitation.role).lower()}. "
                              f"The link works for {describe_duration(team.INVITATION_TTL)}.")
         self.invite_role = STAFF
         self._reload(who)
         return rx.set_value("team-invite-email", "")
 
-    def _act(self, work, success: str):  # noqa: ANN001, ANN202
-        """Run one team action for the signed-in owner and show its outcome."""
-        self._clear_messages()
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
+    @dashboard_action("team_error", owner=True)
+    def _act(self, who: SignedIn, work, success: str) -> None:  # noqa: ANN001
+        """Run one team action for the signed-in owner and show its outcome; the lists are
+        read again either way (a refused action may still find them changed)."""
         try:
             outcome = work(self._actor(who))
-        except GiftnetError as error:
-            self.team_error = error.message
-        else:
-            self.team_message = success.format(outcome=outcome)
-        self._reload(who)
-        return None
+        finally:
+            self._reload(who)
+        self.team_message = success.format(outcome=outcome)
 
     @rx.event
     def resend(self, invitation_id: int):

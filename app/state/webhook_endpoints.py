@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import reflex as rx
 
 from app.models import WebhookEndpoint
+from app.services.access.accounts import SignedIn
 from app.services.messaging import webhooks
-from app.services.core.errors import GiftnetError
 from app.services.core.timefmt import format_local_time
-from app.state.session import SessionState
+from app.state.session import SessionState, dashboard_action
 
 # What an endpoint can subscribe to (API.md, "Events"); none ticked means every event.
 EVENT_TYPES = (
@@ -48,28 +48,22 @@ class WebhookEndpointsState(SessionState):
     def _reload(self, operator_id: int, timezone: str) -> None:
         self.endpoints = [_row(endpoint, timezone) for endpoint in webhooks.list_endpoints(operator_id)]
 
+    def _clear_messages(self) -> None:
+        self.hook_error, self.hook_message = "", ""
+
     @rx.event
-    def load(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
-        self.hook_error, self.hook_message, self.new_secret, self.new_url = "", "", "", ""
+    @dashboard_action("hook_error", owner=True)
+    def load(self, who: SignedIn):
+        self.new_secret, self.new_url = "", ""
         self.remove_id, self.remove_url = 0, ""
         self._reload(who.operator_id, who.timezone)
         return None
 
     @rx.event
-    def add(self, form: dict):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
-        self.hook_error, self.hook_message = "", ""
+    @dashboard_action("hook_error", owner=True)
+    def add(self, who: SignedIn, form: dict):
         chosen = [name for name in EVENT_TYPES if form.get(f"event-{name}") in ("on", True, "true")]
-        try:
-            created = webhooks.create_endpoint(self._actor(who), str(form.get("url", "")), chosen or ["*"])
-        except GiftnetError as error:
-            self.hook_error = error.message
-            return None
+        created = webhooks.create_endpoint(self._actor(who), str(form.get("url", "")), chosen or ["*"])
         self.new_url, self.new_secret = created.endpoint.url, created.secret
         self._reload(who.operator_id, who.timezone)
         return rx.set_value("endpoint-url", "")
@@ -94,17 +88,11 @@ class WebhookEndpointsState(SessionState):
         self.remove_id, self.remove_url = 0, ""
 
     @rx.event
-    def confirm_remove(self):
-        who = self._signed_in_owner()
-        if who is None:
-            return self._not_an_owner()
-        self.hook_error, self.hook_message = "", ""
+    @dashboard_action("hook_error", owner=True)
+    def confirm_remove(self, who: SignedIn):
         try:
             removed = webhooks.remove_endpoint(self._actor(who), self.remove_id)
-        except GiftnetError as error:
-            self.hook_error = error.message
-        else:
-            self.hook_message = f"{removed.url} removed: nothing more is sent to it."
-        self.remove_id, self.remove_url = 0, ""
-        self._reload(who.operator_id, who.timezone)
-        return None
+        finally:  # refused or not, the dialog closes on the endpoints as they are now
+            self.remove_id, self.remove_url = 0, ""
+            self._reload(who.operator_id, who.timezone)
+        self.hook_message = f"{removed.url} removed: nothing more is sent to it."

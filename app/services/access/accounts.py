@@ -199,6 +199,13 @@ def resolve_session(token: str | None) -> SignedIn | None:
     )
 
 
+def operator_timezone(operator_id: int) -> str:
+    """The zone the operator's screens and receipts show times in ("UTC" for an unknown operator)."""
+    with read_session() as session:
+        operator = session.get(Operator, operator_id)
+        return operator.timezone if operator else "UTC"
+
+
 def log_out(token: str | None, *, ip: str = "") -> None:
     """End the session at once: the token is refused from the next request on."""
     if not token:

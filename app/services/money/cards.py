@@ -20,11 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import select
 
 from app.db import read_session, write_session
-from app.models import Card, LedgerEntry, Operator
+from app.models import Card, Device, LedgerEntry, Location, Operator
 from app.models.base import utcnow
 from app.models.card import CARD_STATUSES, CHANNELS
 from app.services.core import audit
@@ -256,6 +256,33 @@ def card_ledger(operator_id: int, card_id: int) -> list[LedgerEntry]:
                 .order_by(LedgerEntry.id)
             ).all()
         )
+
+
+@dataclass(frozen=True)
+class LedgerPlaces:
+    """Names of the locations and codes of the devices a card's ledger mentions."""
+
+    location_names: dict[int, str]
+    device_codes: dict[int, str]
+
+
+def ledger_places(operator_id: int, entries: list[LedgerEntry]) -> LedgerPlaces:
+    """Where the entries happened, in one query for the whole ledger: each of the operator's
+    locations they name, with the devices of it they name (another operator's are left out)."""
+    location_ids = {entry.location_id for entry in entries if entry.location_id}
+    device_ids = {entry.device_id for entry in entries if entry.device_id}
+    if not location_ids:
+        return LedgerPlaces({}, {})
+    with read_session() as session:
+        rows = session.exec(
+            select(Location.id, Location.name, Device.id, Device.code)
+            .outerjoin(Device, and_(Device.location_id == Location.id, Device.id.in_(device_ids or {0})))
+            .where(Location.id.in_(location_ids), Location.operator_id == operator_id)
+        ).all()
+    return LedgerPlaces(
+        location_names={location_id: name for location_id, name, _, _ in rows},
+        device_codes={device_id: code for _, _, device_id, code in rows if device_id},
+    )
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,12 @@ def shop_by_slug(slug: str) -> Shop | None:
                     settings=shop_settings_of(operator), gateway=gateway, test_mode=gateway == "sandbox")
 
 
+def shop_slug(operator_id: int) -> str:
+    """The address of the operator's shop (`/shop/<slug>`, and the embed's `data-shop`)."""
+    with read_session() as session:
+        return _operator(session, operator_id).slug
+
+
 def get_shop_settings(operator_id: int) -> ShopSettings:
     with read_session() as session:
         return shop_settings_of(_operator(session, operator_id))
