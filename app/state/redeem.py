@@ -17,7 +17,7 @@ from app.services.network import items as items_service
 from app.services.counter import pos_payments, redemptions
 from app.services.network import devices
 from app.services.core.actor import Actor
-from app.services.money.card_lookup import lookup_card_by_code
+from app.services.money.card_lookup import caller_name, lookup_card_by_code
 from app.services.money.cards import find_card_by_link_token, get_card
 from app.services.core.codes import mask
 from app.services.network.devices import DeviceContext
@@ -230,7 +230,7 @@ class RedeemState(DeviceState):
             return None
         try:
             card = lookup_card_by_code(context.operator_id, str(form.get("code", "")),
-                                       caller=f"device-{context.device_id}", ip=client_ip(self))
+                                       caller=caller_name(self._actor(context)), ip=client_ip(self))
         except GiftnetError as error:
             self.card_error = error.message
             return None

@@ -19,9 +19,11 @@ from app.models.base import utcnow
 from app.services.core import codes
 from app.services.counter import redemptions
 from app.services.messaging import outbox, webhooks
-from app.services.money import ledger
+from app.services.core.rate_limit import MemoryRateLimiter
+from app.services.money import card_lookup, ledger
 from app.services.network import items, locations
 from app.services.core.errors import ErrorCode
+from app.settings import get_settings
 from app.services.counter.redemptions import LineRequest
 from redemption_fixtures import (
     Answer,
@@ -91,6 +93,27 @@ def test_a_wrong_code_is_one_generic_not_found_and_a_malformed_one_is_explained(
                    card_code="ABCD-EFGH-JKMN-PQRS", amount_cents=100).code == ErrorCode.card_not_found
     assert refused(redemptions.redeem, shop.counter, location_id=shop.location.id,
                    card_code="not a code", amount_cents=100).code == ErrorCode.invalid_card_code
+
+
+def test_guessing_codes_at_a_redemption_is_limited_like_the_look_up(shop, monkeypatch):
+    fresh_limiter = MemoryRateLimiter()  # this test's own counters, whatever ran before
+    monkeypatch.setattr(card_lookup, "get_rate_limiter", lambda: fresh_limiter)
+    card = issue(shop.owner, 5000)
+    for _ in range(get_settings().lookup_failures_per_caller):
+        assert refused(redemptions.redeem, shop.counter, location_id=shop.location.id,
+                       card_code="ABCD-EFGH-JKMN-PQRS", amount_cents=100).code == ErrorCode.card_not_found
+
+    waiting = refused(redemptions.redeem, shop.counter, location_id=shop.location.id, card_code=card.code,
+                      amount_cents=100)  # even the right code waits now
+
+    assert waiting.code == ErrorCode.rate_limited and waiting.retry_after_seconds >= 1
+    # The counter's screen counts under the same name: typing a code there waits too.
+    assert refused(card_lookup.lookup_card_by_code, shop.owner.operator.id, card.code,
+                   caller=card_lookup.caller_name(shop.counter), ip="").code == ErrorCode.rate_limited
+    assert balance(card.card.id) == 5000
+    # The card itself is still reachable by its id: only guessing codes is limited.
+    assert redemptions.redeem(shop.counter, location_id=shop.location.id, card_id=card.card.id,
+                              amount_cents=100).redemption.balance_after_cents == 4900
 
 
 def test_a_redemption_names_exactly_one_of_amount_items_or_payment(shop):

@@ -29,18 +29,18 @@ from app.db import read_session
 from app.models import Card, Item, Location, Operator, PosPayment, Redemption, RedemptionLine
 from app.models.base import utcnow
 from app.services.access import audit
-from app.services.core import codes, events
+from app.services.core import events
 from app.services.messaging import notifications, webhooks
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.money.ledger import (
     credit_within,
     debit_within,
-    hash_code,
     run_idempotent,
     validated_idempotency_key,
 )
 from app.services.core.money import format_cents, require_positive_cents
+from app.services.money.card_lookup import card_id_by_id_or_code
 
 MAX_LINES = 50
 MAX_QUANTITY = 99
@@ -80,22 +80,6 @@ def _location(session: Session, operator_id: int, location_id: int) -> Location:
         raise GiftnetError(ErrorCode.forbidden, "This location is not active and cannot redeem cards.",
                            field="location_id")
     return location
-
-
-def resolve_card_id(operator_id: int, *, card_id: int | None, card_code: str | None) -> int:
-    """The card a redemption names, by id or by code; one generic "not found" for a wrong code."""
-    if (card_id is None) == (card_code is None):
-        raise GiftnetError(ErrorCode.invalid_input, "Give either card_id or card_code.", field="card_id")
-    if card_id is not None:
-        return card_id
-    normalized = codes.normalize_code(card_code)
-    with read_session() as session:
-        found = session.exec(
-            select(Card.id).where(Card.code_hash == hash_code(normalized), Card.operator_id == operator_id)
-        ).first()
-    if found is None:
-        raise GiftnetError(ErrorCode.card_not_found, "No card matches this code.", field="card_code")
-    return found
 
 
 def _priced_lines(session: Session, location: Location, requests: list[LineRequest]) -> list[RedemptionLine]:
@@ -197,10 +181,13 @@ def redeem(
     pos_payment_id: int | None = None,
     allow_partial: bool = False,
     idempotency_key: str | None = None,
+    client_ip: str = "",
 ) -> RedemptionResult:
     """Redeem one card at one location by exactly one of: an amount, items, or a POS payment.
 
-    A device (actor.device_id) redeems only at its own location. With `allow_partial`,
+    The card is named by `card_id` or by `card_code`; a code is looked up under the
+    guessing limit (app/services/money/card_lookup.py), counted for the actor and for
+    `client_ip`. A device (actor.device_id) redeems only at its own location. With `allow_partial`,
     a POS payment larger than the balance takes the whole balance and the result says
     what the customer still owes; without it, such a payment is `insufficient_funds`.
     """
@@ -213,7 +200,7 @@ def redeem(
         raise GiftnetError(ErrorCode.forbidden, "A device redeems only at its own location.", field="location_id")
     if amount_cents is not None:
         require_positive_cents(amount_cents)
-    resolved_card_id = resolve_card_id(actor.operator_id, card_id=card_id, card_code=card_code)
+    resolved_card_id = card_id_by_id_or_code(actor, card_id=card_id, card_code=card_code, ip=client_ip)
     kind = "amount" if amount_cents is not None else "items" if items is not None else "pos"
     device_code = None
     if actor.device_id is not None:
