@@ -5,6 +5,7 @@ SQLite and on PostgreSQL (the `database` fixture, through `make_operator`)."""
 from __future__ import annotations
 
 import zoneinfo
+from dataclasses import replace
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
@@ -17,6 +18,7 @@ from app.db import read_session, write_session
 from app.models import Operator, OutboxMessage, Redemption
 from app.models.base import utcnow
 from app.services.core import codes
+from app.services.core.actor import Actor
 from app.services.counter import redemptions
 from app.services.messaging import outbox, webhooks
 from app.services.core.rate_limit import MemoryRateLimiter
@@ -528,6 +530,26 @@ def test_a_device_of_another_location_cannot_void_but_the_network_can(shop):
     voided = redemptions.void_redemption(shop.owner.actor, receipt.redemption.id)  # from the dashboard
     assert (voided.redemption.status, voided.redemption.voided_by_user_id) == ("voided", shop.owner.user.id)
     assert balance(card.card.id) == 5000
+
+
+def test_the_ledger_sees_the_redeeming_and_voiding_actor_with_its_role(shop, monkeypatch):
+    card = issue(shop.owner, 5000)
+    staff = replace(shop.owner.actor, role="staff", channel="api")
+    seen: list[Actor] = []
+
+    def watched(move):  # noqa: ANN001, ANN202
+        def moving(session, actor, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            seen.append(actor)
+            return move(session, actor, *args, **kwargs)
+        return moving
+
+    monkeypatch.setattr(redemptions, "debit_within", watched(redemptions.debit_within))
+    monkeypatch.setattr(redemptions, "credit_within", watched(redemptions.credit_within))
+    receipt = redemptions.redeem(staff, location_id=shop.location.id, card_id=card.card.id, amount_cents=1200)
+    redemptions.void_redemption(staff, receipt.redemption.id)
+
+    assert seen == [replace(staff, location_id=shop.location.id)] * 2
+    assert [actor.role for actor in seen] == ["staff", "staff"]
 
 
 # --- the email to the location ------------------------------------------------------------

@@ -251,8 +251,7 @@ def redeem(
             return redemption.id
 
         debit_within(
-            session, Actor(actor.operator_id, user_id=actor.user_id, api_key_id=actor.api_key_id,
-                           location_id=location.id, device_id=actor.device_id, channel=actor.channel),
+            session, actor.at_location(location.id),
             card.id, to_debit, kind="redeem", idempotency_key=idempotency_key, record_redemption=record_redemption,
         )
         for line in lines:
@@ -403,8 +402,7 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
                                    "must cancel that batch before it can be voided.")
             raise GiftnetError(ErrorCode.conflict, "This redemption was already voided.")
         credit_within(
-            session, Actor(actor.operator_id, user_id=actor.user_id, api_key_id=actor.api_key_id,
-                           location_id=redemption.location_id, device_id=actor.device_id, channel=actor.channel),
+            session, actor.at_location(redemption.location_id),
             redemption.card_id, redemption.amount_cents, kind="void", idempotency_key=idempotency_key,
             redemption_id=redemption.id, memo=f"Void of redemption #{redemption.id}",
         )

@@ -432,7 +432,7 @@ def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | N
                 f"At most {format_cents(refundable)} of this line can be refunded: the value still on the card.",
                 field="amount_cents")
         key = f"shop-refund-{line.id}-{line.refunded_cents}"
-        ledger.debit_within(session, Actor(actor.operator_id, user_id=actor.user_id, channel="dashboard"),
+        ledger.debit_within(session, actor,
                             card_id, amount, kind="refund", idempotency_key=key,
                             memo=f"Refund of order {order.number}")
         line.refunded_cents += amount
