@@ -3,7 +3,7 @@ screens for a merchant to SELECT them (the applying itself is `redemptions.redee
 
 Sources: our own `POST /pos/payments` (with the location's POS key) and Square's
 `payment.created` / `payment.updated` webhooks. A payment nobody claims expires after
-POS_PAYMENT_TTL_MINUTES.
+the settings' `pos_payment_ttl_minutes` (POS_PAYMENT_TTL_MINUTES).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,10 +27,11 @@ from app.services.messaging import webhooks
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import require_positive_cents
 from app.services.core.validation import optional_text, required_text
+from app.settings import get_settings
 
 
 def payment_ttl() -> timedelta:
-    return timedelta(minutes=float(os.environ.get("POS_PAYMENT_TTL_MINUTES", "15")))
+    return timedelta(minutes=get_settings().pos_payment_ttl_minutes)
 
 
 def _event_data(payment: PosPayment) -> dict:

@@ -7,7 +7,6 @@ and a secret its browser keeps. Links and secrets are stored as keyed hashes.
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,7 +31,7 @@ LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 def activation_ttl() -> timedelta:
-    return timedelta(hours=float(os.environ.get("ACTIVATION_LINK_TTL_HOURS", "72")))
+    return timedelta(hours=get_settings().activation_link_ttl_hours)
 
 
 @dataclass(frozen=True)
