@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from app.db import read_session
 from app.models import Card, Device, LedgerEntry, Location
+from app.models.card import CardStatus, LedgerKind
 from app.services.core import codes
 from app.services.messaging import card_emails
 from app.services.money import cards, ledger
@@ -26,13 +27,13 @@ from app.state.session import SessionState
 
 PAGE_SIZE = 20
 LEDGER_KIND_LABELS = {
-    "issue": "Issued",
-    "topup": "Top-up",
-    "redeem": "Redeemed",
-    "void": "Voided redemption",
-    "adjust": "Adjustment",
-    "expire": "Expired",
-    "refund": "Refund",
+    LedgerKind.issue: "Issued",
+    LedgerKind.topup: "Top-up",
+    LedgerKind.redeem: "Redeemed",
+    LedgerKind.void: "Voided redemption",
+    LedgerKind.adjust: "Adjustment",
+    LedgerKind.expire: "Expired",
+    LedgerKind.refund: "Refund",
 }
 
 
@@ -80,7 +81,7 @@ def _card_row(card: Card, timezone: str) -> CardRow:
         sender_name=card.sender_name or "",
         message=card.message or "",
         channel=card.channel,
-        frozen=card.status == "frozen",
+        frozen=card.status == CardStatus.frozen,
         has_email=bool(card.recipient_email),
     )
 

@@ -28,6 +28,8 @@ from sqlmodel import Session, select
 from app.db import read_session
 from app.models import Card, Item, Location, Operator, PosPayment, Redemption, RedemptionLine
 from app.models.base import utcnow
+from app.models.card import CardStatus, LedgerKind
+from app.models.redemption import PosPaymentStatus, RedemptionKind, RedemptionStatus
 from app.services.access import audit
 from app.services.core import events
 from app.services.messaging import notifications, webhooks
@@ -147,10 +149,10 @@ def _claim_pos_payment(session: Session, actor: Actor, location: Location, pos_p
             PosPayment.id == pos_payment_id,
             PosPayment.operator_id == actor.operator_id,
             PosPayment.location_id == location.id,
-            PosPayment.status == "pending",
+            PosPayment.status == PosPaymentStatus.pending,
             PosPayment.expires_at > now,
         )
-        .values(status="applied", applied_at=now, applied_by_device_id=actor.device_id)
+        .values(status=PosPaymentStatus.applied, applied_at=now, applied_by_device_id=actor.device_id)
         .returning(PosPayment.id)
     ).scalar_one_or_none()
     payment = session.exec(
@@ -160,10 +162,10 @@ def _claim_pos_payment(session: Session, actor: Actor, location: Location, pos_p
     if payment is None:
         raise GiftnetError(ErrorCode.not_found, "No such POS payment at this location.", field="pos_payment_id")
     if claimed is None:
-        if payment.status == "applied":
+        if payment.status == PosPaymentStatus.applied:
             raise GiftnetError(ErrorCode.conflict, "This payment was already applied (on another screen).",
                                field="pos_payment_id")
-        if payment.status == "pending":  # still pending but past its time
+        if payment.status == PosPaymentStatus.pending:  # still pending but past its time
             raise GiftnetError(ErrorCode.conflict, "This payment has expired. Push it again from the POS.",
                                field="pos_payment_id")
         raise GiftnetError(ErrorCode.conflict, f"This payment is {payment.status}.", field="pos_payment_id")
@@ -201,7 +203,8 @@ def redeem(
     if amount_cents is not None:
         require_positive_cents(amount_cents)
     resolved_card_id = card_id_by_id_or_code(actor, card_id=card_id, card_code=card_code, ip=client_ip)
-    kind = "amount" if amount_cents is not None else "items" if items is not None else "pos"
+    kind = (RedemptionKind.amount if amount_cents is not None
+            else RedemptionKind.items if items is not None else RedemptionKind.pos)
     device_code = None
     if actor.device_id is not None:
         from app.models import Device  # local: only device redemptions need it
@@ -218,15 +221,15 @@ def redeem(
         lines: list[RedemptionLine] = []
         payment = None
         remaining_due = 0
-        if kind == "amount":
+        if kind == RedemptionKind.amount:
             to_debit = amount_cents
-        elif kind == "items":
+        elif kind == RedemptionKind.items:
             lines = _priced_lines(session, location, items)
             to_debit = sum(line.line_total_cents for line in lines)
         else:
             payment = _claim_pos_payment(session, actor, location, pos_payment_id)
             to_debit = payment.amount_cents
-            if card.balance_cents < to_debit and card.status == "active":
+            if card.balance_cents < to_debit and card.status == CardStatus.active:
                 if not allow_partial or card.balance_cents <= 0:
                     raise GiftnetError(
                         ErrorCode.insufficient_funds,
@@ -252,7 +255,8 @@ def redeem(
 
         debit_within(
             session, actor.at_location(location.id),
-            card.id, to_debit, kind="redeem", idempotency_key=idempotency_key, record_redemption=record_redemption,
+            card.id, to_debit, kind=LedgerKind.redeem, idempotency_key=idempotency_key,
+            record_redemption=record_redemption,
         )
         for line in lines:
             line.redemption_id = redemption.id
@@ -283,9 +287,9 @@ def redeem(
         result = _loaded_result(session, redemption, replayed=True)
         # The same key must describe the same sale: its amount, its payment, or its basket.
         same_request = {
-            "amount": redemption.amount_cents == amount_cents,
-            "pos": redemption.pos_payment_id == pos_payment_id,
-            "items": [(line.unit_price_cents, line.quantity) for line in result.lines]
+            RedemptionKind.amount: redemption.amount_cents == amount_cents,
+            RedemptionKind.pos: redemption.pos_payment_id == pos_payment_id,
+            RedemptionKind.items: [(line.unit_price_cents, line.quantity) for line in result.lines]
             == [(line.price_cents, line.quantity) for line in items or []],
         }[kind]
         if not same_request:
@@ -388,22 +392,22 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
         # pay for money given back. The batch's claim and this UPDATE exclude each other.
         voided = session.execute(
             update(Redemption)
-            .where(Redemption.id == redemption.id, Redemption.status == "completed",
+            .where(Redemption.id == redemption.id, Redemption.status == RedemptionStatus.completed,
                    Redemption.payout_batch_id.is_(None))
-            .values(status="voided", voided_at=now, voided_by_device_id=actor.device_id,
+            .values(status=RedemptionStatus.voided, voided_at=now, voided_by_device_id=actor.device_id,
                     voided_by_user_id=actor.user_id)
             .returning(Redemption.id)
         ).scalar_one_or_none()
         if voided is None:
             session.refresh(redemption)
-            if redemption.status == "completed" and redemption.payout_batch_id is not None:
+            if redemption.status == RedemptionStatus.completed and redemption.payout_batch_id is not None:
                 raise GiftnetError(ErrorCode.conflict,
                                    f"This redemption is in payout batch #{redemption.payout_batch_id}; the network "
                                    "must cancel that batch before it can be voided.")
             raise GiftnetError(ErrorCode.conflict, "This redemption was already voided.")
         credit_within(
             session, actor.at_location(redemption.location_id),
-            redemption.card_id, redemption.amount_cents, kind="void", idempotency_key=idempotency_key,
+            redemption.card_id, redemption.amount_cents, kind=LedgerKind.void, idempotency_key=idempotency_key,
             redemption_id=redemption.id, memo=f"Void of redemption #{redemption.id}",
         )
         session.refresh(redemption)
@@ -413,11 +417,11 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
         audit.record(session, actor, "redemption.voided", target_type="redemption", target_id=redemption.id,
                      summary=f"Redemption #{redemption.id} of {format_cents(redemption.amount_cents)} at "
                              f"{location.name} voided (card …{result.last4})",
-                     changes={"status": ["completed", "voided"]})
+                     changes={"status": [RedemptionStatus.completed, RedemptionStatus.voided]})
         return result
 
     def replay(session: Session, entry) -> RedemptionResult:  # noqa: ANN001
-        if entry.kind != "void" or entry.redemption_id != redemption_id:
+        if entry.kind != LedgerKind.void or entry.redemption_id != redemption_id:
             raise GiftnetError(ErrorCode.idempotency_key_reused,
                                "This idempotency key was already used for a different request.",
                                field="idempotency_key")

@@ -32,6 +32,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.integrations.mail import InlineImage, MailDeliveryError, Mailer, OutgoingEmail, configured_mailer
 from app.models import OutboxMessage
+from app.models.outbox import OutboxStatus
 from app.models.base import utcnow
 from app.services.core import codes, crypto
 
@@ -131,7 +132,7 @@ def _aware(moment: datetime) -> datetime:
 
 def _requeue_stale_claims(now: datetime) -> int:
     """Give back messages whose worker stopped mid-send (or fail them when out of attempts)."""
-    stale = (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
+    stale = (OutboxMessage.status == OutboxStatus.sending) & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
     if not _any(stale):
         return 0
     reason = "The sender stopped while sending this message"
@@ -139,12 +140,12 @@ def _requeue_stale_claims(now: datetime) -> int:
         out_of_attempts = session.execute(
             update(OutboxMessage)
             .where(stale, OutboxMessage.attempts >= MAX_ATTEMPTS)
-            .values(status="failed", claimed_at=None, last_error=f"{reason}; no attempts left.")
+            .values(status=OutboxStatus.failed, claimed_at=None, last_error=f"{reason}; no attempts left.")
         ).rowcount
         requeued = session.execute(
             update(OutboxMessage)
             .where(stale)
-            .values(status="queued", claimed_at=None, next_attempt_at=now, last_error=f"{reason}; it will be retried.")
+            .values(status=OutboxStatus.queued, claimed_at=None, next_attempt_at=now, last_error=f"{reason}; it will be retried.")
         ).rowcount
     if requeued or out_of_attempts:
         log.warning("outbox: %s stale claims requeued, %s failed", requeued, out_of_attempts)
@@ -164,7 +165,7 @@ def _claim_next(now: datetime) -> OutboxMessage | None:
     serialized. PostgreSQL: SKIP LOCKED makes a concurrent worker pass over the row
     this one is claiming. On both, the conditional UPDATE is what decides.
     """
-    due = (OutboxMessage.status == "queued") & (OutboxMessage.next_attempt_at <= now)
+    due = (OutboxMessage.status == OutboxStatus.queued) & (OutboxMessage.next_attempt_at <= now)
     if not _any(due):
         return None
     with write_session() as session:
@@ -176,8 +177,8 @@ def _claim_next(now: datetime) -> OutboxMessage | None:
             return None
         claimed = session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued")
-            .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.queued)
+            .values(status=OutboxStatus.sending, claimed_at=now, attempts=OutboxMessage.attempts + 1)
         ).rowcount
         if claimed != 1:
             return None
@@ -192,7 +193,7 @@ def _finish(message: OutboxMessage, **values) -> bool:
                 update(OutboxMessage)
                 .where(
                     OutboxMessage.id == message.id,
-                    OutboxMessage.status == "sending",
+                    OutboxMessage.status == OutboxStatus.sending,
                     OutboxMessage.attempts == message.attempts,
                 )
                 .values(claimed_at=None, **values)
@@ -212,21 +213,21 @@ def _deliver_one(message: OutboxMessage, mailer: Mailer, now: datetime) -> str:
             log.exception("outbox: unexpected error sending message %s", message.id)
             raise MailDeliveryError(f"Unexpected error while sending: {unexpected!r}") from unexpected
     except UnreadableMessage as error:
-        _finish(message, status="failed", last_error=str(error))
+        _finish(message, status=OutboxStatus.failed, last_error=str(error))
         return "failed"
     except MailDeliveryError as error:
         if error.permanent or message.attempts >= MAX_ATTEMPTS:
             suffix = "" if error.permanent else f" (gave up after {message.attempts} attempts)"
-            _finish(message, status="failed", last_error=f"{error.reason}{suffix}"[:1000])
+            _finish(message, status=OutboxStatus.failed, last_error=f"{error.reason}{suffix}"[:1000])
             return "failed"
         _finish(
             message,
-            status="queued",
+            status=OutboxStatus.queued,
             last_error=error.reason,
             next_attempt_at=now + backoff_after(message.attempts),
         )
         return "retrying"
-    if not _finish(message, status="sent", sent_at=utcnow(), last_error=None):
+    if not _finish(message, status=OutboxStatus.sent, sent_at=utcnow(), last_error=None):
         log.warning("outbox: message %s was sent but its claim had expired", message.id)
     return "sent"
 

@@ -25,7 +25,7 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Card, LedgerEntry, Operator
 from app.models.base import utcnow
-from app.models.card import CARD_STATUSES, CHANNELS
+from app.models.card import CARD_STATUSES, CHANNELS, CardStatus
 from app.services.access import audit
 from app.services.core import codes, events
 from app.services.messaging import webhooks
@@ -375,7 +375,8 @@ def _record_audit(session, actor: Actor, action: str, outcome: BulkOutcome, chan
 def _set_frozen_in_bulk(actor: Actor, card_ids: Iterable[int], frozen: bool) -> BulkOutcome:
     ids = _bulk_ids(card_ids)
     action = "freeze" if frozen else "unfreeze"
-    new_status, old_status = ("frozen", "active") if frozen else ("active", "frozen")
+    new_status, old_status = (
+        (CardStatus.frozen, CardStatus.active) if frozen else (CardStatus.active, CardStatus.frozen))
     with write_session() as session:
         # Row locks on PostgreSQL (SQLite's write transaction is exclusive already): a card
         # frozen meanwhile by someone else counts as "already", never twice.

@@ -25,6 +25,7 @@ from app.db import read_session
 from app.models import LedgerEntry, Operator
 from app.services.reporting import rollups
 from app.models.base import utcnow
+from app.models.card import LedgerKind
 from app.services.core.errors import ErrorCode, GiftnetError
 
 
@@ -117,25 +118,25 @@ def summary(operator_id: int, raw_from: str | None = None, raw_to: str | None = 
     per_location: dict[int, dict[str, int]] = {}
     for location_id, kind, amount, rows in location_rows:
         figures = per_location.setdefault(location_id, {"redeemed_cents": 0, "redemption_count": 0, "sold_cents": 0, "topped_up_cents": 0})
-        if kind in ("redeem", "void"):
+        if kind in (LedgerKind.redeem, LedgerKind.void):
             figures["redeemed_cents"] -= int(amount)
-            if kind == "redeem":
+            if kind == LedgerKind.redeem:
                 figures["redemption_count"] += int(rows)
-        elif kind == "issue":
+        elif kind == LedgerKind.issue:
             figures["sold_cents"] += int(amount)
-        elif kind == "topup":
+        elif kind == LedgerKind.topup:
             figures["topped_up_cents"] += int(amount)
     return Summary(
         period_from=start,
         period_to=end,
         currency=operator.currency,
-        sold_cents=total("issue"),
-        sold_count=count("issue"),
-        topped_up_cents=total("topup"),
-        topup_count=count("topup"),
-        redeemed_cents=-(total("redeem") + total("void")),
-        redemption_count=count("redeem"),
-        other_cents=total("adjust") + total("expire") + total("refund"),
+        sold_cents=total(LedgerKind.issue),
+        sold_count=count(LedgerKind.issue),
+        topped_up_cents=total(LedgerKind.topup),
+        topup_count=count(LedgerKind.topup),
+        redeemed_cents=-(total(LedgerKind.redeem) + total(LedgerKind.void)),
+        redemption_count=count(LedgerKind.redeem),
+        other_cents=total(LedgerKind.adjust) + total(LedgerKind.expire) + total(LedgerKind.refund),
         opening_liability_cents=opening,
         outstanding_liability_cents=closing,
         by_location=[LocationFigures(location_id, **figures) for location_id, figures in sorted(per_location.items())],
@@ -213,7 +214,7 @@ def sales_by_channel(operator_id: int, start: datetime, end: datetime) -> list[C
     figures = {name: [0, 0, 0, 0] for name in ("api", "shop", "dashboard")}
     for name, kind, count, total in rows:
         slot = figures.setdefault(name, [0, 0, 0, 0])
-        offset = 0 if kind == "issue" else 2
+        offset = 0 if kind == LedgerKind.issue else 2
         slot[offset] += int(count)
         slot[offset + 1] += int(total)
     return [ChannelSales(name, *values) for name, values in figures.items()]
@@ -225,7 +226,8 @@ def _redeemed_grouped(operator_id: int, start: datetime, end: datetime, *, by_de
     dims = ("location_id", "device_id", "kind") if by_device else ("location_id", "kind")
     rollups.ensure_folded(operator_id)
     with rollups.snapshot() as session:
-        found = rollups.totals(session, operator_id, _utc(start), _utc(end), dims, ("redeem", "void"))
+        found = rollups.totals(session, operator_id, _utc(start), _utc(end), dims,
+                               (LedgerKind.redeem, LedgerKind.void))
         locations = dict(session.exec(select(Location.id, Location.name).where(
             Location.operator_id == operator_id, Location.id.in_({key[0] for key in found}))).all())
         codes = dict(session.exec(select(Device.id, Device.code).where(
@@ -238,7 +240,7 @@ def _redeemed_grouped(operator_id: int, start: datetime, end: datetime, *, by_de
         name = (codes.get(key[1]) or "API or dashboard") if by_device else location
         slot = grouped.setdefault((name, location), [0, 0])
         slot[1] -= cents
-        if key[-1] == "redeem":
+        if key[-1] == LedgerKind.redeem:
             slot[0] += count
     result = [RedeemedAt(name, location, count, cents) for (name, location), (count, cents) in grouped.items()]
     return sorted(result, key=lambda item: (-item.redeemed_cents, item.key, item.location))
