@@ -35,6 +35,7 @@ from app.services.core import events
 from app.services.messaging import notifications, webhooks
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.rows import owned_row
 from app.services.money.ledger import (
     credit_within,
     debit_within,
@@ -73,11 +74,7 @@ class RedemptionResult:
 
 
 def _location(session: Session, operator_id: int, location_id: int) -> Location:
-    location = session.exec(
-        select(Location).where(Location.id == location_id, Location.operator_id == operator_id)
-    ).first()
-    if location is None:
-        raise GiftnetError(ErrorCode.not_found, "No such location.", field="location_id")
+    location = owned_row(session, Location, location_id, operator_id, missing="No such location.", field="location_id")
     if not location.active:
         raise GiftnetError(ErrorCode.forbidden, "This location is not active and cannot redeem cards.",
                            field="location_id")
@@ -215,9 +212,8 @@ def redeem(
 
     def attempt(session: Session) -> RedemptionResult:
         location = _location(session, actor.operator_id, location_id)
-        card = session.exec(select(Card).where(Card.id == resolved_card_id, Card.operator_id == actor.operator_id)).first()
-        if card is None:
-            raise GiftnetError(ErrorCode.card_not_found, "No such card.", field="card_id")
+        card = owned_row(session, Card, resolved_card_id, actor.operator_id, missing="No such card.",
+                         code=ErrorCode.card_not_found, field="card_id")
         lines: list[RedemptionLine] = []
         payment = None
         remaining_due = 0
@@ -356,11 +352,7 @@ def redemption_event_data(result: RedemptionResult) -> dict:
 
 def get_redemption(operator_id: int, redemption_id: int) -> RedemptionResult:
     with read_session() as session:
-        redemption = session.exec(
-            select(Redemption).where(Redemption.id == redemption_id, Redemption.operator_id == operator_id)
-        ).first()
-        if redemption is None:
-            raise GiftnetError(ErrorCode.not_found, "No such redemption.")
+        redemption = owned_row(session, Redemption, redemption_id, operator_id, missing="No such redemption.")
         return _loaded_result(session, redemption)
 
 

@@ -35,6 +35,7 @@ from app.models import OutboxMessage
 from app.models.outbox import OutboxStatus
 from app.models.base import utcnow
 from app.services.core import codes, crypto
+from app.services.core.paging import id_page
 
 log = logging.getLogger(__name__)
 
@@ -286,14 +287,8 @@ def list_outbox(operator_id: int, *, limit: int = 25, cursor: int | None = None)
     """The operator's messages, newest first (bodies stay encrypted here)."""
     limit = max(1, min(int(limit), MAX_PAGE))
     statement = select(OutboxMessage).where(OutboxMessage.operator_id == operator_id)
-    if cursor is not None:
-        statement = statement.where(OutboxMessage.id < cursor)
-    statement = statement.order_by(OutboxMessage.id.desc()).limit(limit + 1)
-    with read_session() as session:
-        rows = list(session.exec(statement).all())
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    return OutboxPage(messages=rows, next_cursor=rows[-1].id if has_more else None)
+    rows, next_cursor = id_page(statement, OutboxMessage, limit=limit, cursor=cursor)
+    return OutboxPage(messages=rows, next_cursor=next_cursor)
 
 
 _FORMATTED_CODE = re.compile(rf"\b[{codes.ALPHABET}]{{4}}-[{codes.ALPHABET}]{{4}}-[{codes.ALPHABET}]{{4}}-([{codes.ALPHABET}]{{4}})\b")

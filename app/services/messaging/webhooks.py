@@ -32,6 +32,7 @@ from app.services.access import audit
 from app.services.core import crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.rows import owned_row
 from app.services.core.roles import require_owner
 
 log = logging.getLogger(__name__)
@@ -81,11 +82,7 @@ def reveal_location_secret(actor: Actor, location_id: int) -> str:
     """For the dashboard: the secret a location's receiver verifies signatures with. Owners only."""
     require_owner(actor, "see webhook signing secrets")
     with write_session() as session:
-        location = session.exec(
-            select(Location).where(Location.id == location_id, Location.operator_id == actor.operator_id)
-        ).first()
-        if location is None:
-            raise GiftnetError(ErrorCode.not_found, "No such location.")
+        location = owned_row(session, Location, location_id, actor.operator_id, missing="No such location.")
         return location_secret(session, location)
 
 

@@ -39,6 +39,7 @@ from app.services.money import ledger
 from app.services.core.actor import Actor
 from app.services.money.card_lookup import lookup_card_by_code
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.rows import owned_row
 from app.services.core.money import format_cents
 from app.services.shop.shop_settings import gateway_named, gateway_settings_of, shop_settings_of
 from app.services.core.validation import EMAIL
@@ -483,10 +484,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _order(session: Session, operator_id: int, order_id: int) -> Order:
-    order = session.exec(select(Order).where(Order.id == order_id, Order.operator_id == operator_id)).first()
-    if order is None:
-        raise GiftnetError(ErrorCode.not_found, "No such order.")
-    return order
+    return owned_row(session, Order, order_id, operator_id, missing="No such order.")
 
 
 def _lines(session: Session, order_id: int) -> list[OrderLine]:
