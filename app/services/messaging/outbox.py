@@ -36,6 +36,7 @@ from app.models.outbox import OutboxStatus
 from app.models.base import utcnow
 from app.services.core import codes, crypto
 from app.services.core.paging import id_page
+from app.services.messaging.claims import any_row, claim_next
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def _aware(moment: datetime) -> datetime:
 def _requeue_stale_claims(now: datetime) -> int:
     """Give back messages whose worker stopped mid-send (or fail them when out of attempts)."""
     stale = (OutboxMessage.status == OutboxStatus.sending) & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
-    if not _any(stale):
+    if not any_row(OutboxMessage, stale):
         return 0
     reason = "The sender stopped while sending this message"
     with write_session() as session:
@@ -153,37 +154,10 @@ def _requeue_stale_claims(now: datetime) -> int:
     return requeued
 
 
-def _any(condition) -> bool:  # noqa: ANN001
-    """A read first, so that an idle sender never takes SQLite's write lock."""
-    with read_session() as session:
-        return session.exec(select(OutboxMessage.id).where(condition).limit(1)).first() is not None
-
-
 def _claim_next(now: datetime) -> OutboxMessage | None:
-    """Claim the next due message for this worker, or None when nothing is due.
-
-    SQLite: the write transaction starts with BEGIN IMMEDIATE, so claims are
-    serialized. PostgreSQL: SKIP LOCKED makes a concurrent worker pass over the row
-    this one is claiming. On both, the conditional UPDATE is what decides.
-    """
+    """Claim the next due message for this worker (messaging/claims.py), or None when nothing is due."""
     due = (OutboxMessage.status == OutboxStatus.queued) & (OutboxMessage.next_attempt_at <= now)
-    if not _any(due):
-        return None
-    with write_session() as session:
-        candidate = select(OutboxMessage.id).where(due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(1)
-        if session.get_bind().dialect.name == "postgresql":
-            candidate = candidate.with_for_update(skip_locked=True)
-        message_id = session.exec(candidate).first()
-        if message_id is None:
-            return None
-        claimed = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.queued)
-            .values(status=OutboxStatus.sending, claimed_at=now, attempts=OutboxMessage.attempts + 1)
-        ).rowcount
-        if claimed != 1:
-            return None
-        return session.get(OutboxMessage, message_id, populate_existing=True)
+    return claim_next(OutboxMessage, due, sending={"status": OutboxStatus.sending, "claimed_at": now})
 
 
 def _finish(message: OutboxMessage, **values) -> bool:

@@ -34,6 +34,7 @@ from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.rows import owned_row
 from app.services.core.roles import require_owner
+from app.services.messaging.claims import claim_next
 
 log = logging.getLogger(__name__)
 
@@ -211,27 +212,12 @@ class DeliveryCounts:
 def _claim_next(now: datetime) -> WebhookDelivery | None:
     due = (WebhookDelivery.status == DeliveryStatus.pending) & (WebhookDelivery.next_attempt_at <= now)
     stale = (WebhookDelivery.status == DeliveryStatus.sending) & (WebhookDelivery.claimed_at < now - CLAIM_TIMEOUT)
-    with read_session() as session:  # a read first: an idle worker never takes SQLite's write lock
-        if session.exec(select(WebhookDelivery.id).where(due | stale).limit(1)).first() is None:
-            return None
-    with write_session() as session:
-        candidate = (select(WebhookDelivery.id).where(due | stale)
-                     .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(1))
-        if session.get_bind().dialect.name == "postgresql":
-            candidate = candidate.with_for_update(skip_locked=True)
-        delivery_id = session.exec(candidate).first()
-        if delivery_id is None:
-            return None
-        claimed = session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery_id, due | stale)
-            .values(status=DeliveryStatus.sending, claimed_at=now, attempts=WebhookDelivery.attempts + 1)
-        ).rowcount
-        if claimed != 1:
-            return None
-        delivery = session.get(WebhookDelivery, delivery_id, populate_existing=True)
+
+    def carry_secret(session: Session, delivery: WebhookDelivery) -> None:
         delivery._secret = _secret_for(session, delivery)  # noqa: SLF001 - carried to the sender only
-        return delivery
+
+    return claim_next(WebhookDelivery, due | stale, sending={"status": DeliveryStatus.sending, "claimed_at": now},
+                      loaded=carry_secret)
 
 
 def _attempt(delivery: WebhookDelivery, client: httpx.Client, now: datetime) -> tuple[int | None, str | None, int]:
