@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable
 
 from app.services.counter import pos_payments
@@ -48,7 +47,7 @@ def jobs() -> list[Callable[[], Awaitable[None]]]:
 
 def run_in_workers() -> bool:
     """Whether the app workers run the jobs themselves (BACKGROUND_JOBS, default `workers`)."""
-    setting = (os.environ.get("BACKGROUND_JOBS") or "workers").strip().lower()
+    setting = get_settings().background_jobs
     if setting not in ("workers", "off"):
         raise SystemExit(f"BACKGROUND_JOBS must be 'workers' or 'off', not {setting!r}.")
     return setting == "workers"

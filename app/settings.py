@@ -65,6 +65,13 @@ class Settings:
     redis_prefix: str = "giftnet:"
     # Addresses of our own reverse proxies: behind them the client is read from X-Forwarded-For.
     trusted_proxies: tuple[str, ...] = ()
+    # How long a location's device activation link works.
+    activation_link_ttl_hours: float = 72
+    # How long a payment the POS pushed waits on the screens before it expires unclaimed.
+    pos_payment_ttl_minutes: float = 15
+    # Where the background jobs run: `workers` (every app worker) or `off` (`python -m app.cli
+    # jobs` runs them); app/background.py refuses any other value at start.
+    background_jobs: str = "workers"
 
     @property
     def is_sqlite(self) -> bool:
@@ -94,4 +101,7 @@ def get_settings() -> Settings:
         trusted_proxies=tuple(
             address.strip() for address in os.environ.get("TRUSTED_PROXIES", "").split(",") if address.strip()
         ),
+        activation_link_ttl_hours=float(os.environ.get("ACTIVATION_LINK_TTL_HOURS", "72")),
+        pos_payment_ttl_minutes=float(os.environ.get("POS_PAYMENT_TTL_MINUTES", "15")),
+        background_jobs=(os.environ.get("BACKGROUND_JOBS") or "workers").strip().lower(),
     )

@@ -172,6 +172,26 @@ def database(request, tmp_path) -> str:
 
 
 @pytest.fixture
+def settings_env(monkeypatch):  # noqa: ANN001, ANN201
+    """`settings_env(NAME="value", OTHER=None, ...)`: this test's environment (None unsets a
+    variable), read again into the settings (app/settings.py caches them); both are undone
+    after the test. Ask for a database first: it points the settings at its own."""
+
+    def set_env(**values: str | None):  # noqa: ANN202
+        for name, value in values.items():
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        return get_settings()
+
+    yield set_env
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
 def sqlite_database(tmp_path) -> str:
     url = _clean_sqlite(tmp_path)
     yield url

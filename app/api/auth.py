@@ -20,6 +20,7 @@ from app.api.edge import call_record
 from app.models import PosKey
 from app.services.core.actor import Actor
 from app.services.access.api_keys import OPERATOR_KEY_PREFIX, authenticate
+from app.services.money.card_lookup import caller_name
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.network.pos_keys import POS_KEY_PREFIX, resolve_pos_key
 
@@ -51,7 +52,7 @@ class ApiCaller:
     @property
     def lookup_caller(self) -> str:
         """The name card look-ups are rate-limited under."""
-        return f"api-key-{self.api_key_id}"
+        return caller_name(self.actor)
 
 
 def api_caller(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> ApiCaller:

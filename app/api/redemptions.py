@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 
 from app.api.auth import ApiCaller, api_caller
+from app.api.edge import client_ip
 from app.api.errors import error_responses
 from app.api.idempotent import IDEMPOTENCY_IN_FLIGHT, IDEMPOTENCY_KEY_REUSED, IdempotentCall, idempotent_call
 from app.api.params import id_in_path
@@ -32,9 +33,15 @@ _NO_SUCH_REDEMPTION = [("not_found", "No such redemption.")]
     "one of: `amount_cents`; `items` of the location's catalog (each by `sku` or `name` at its stored price, with "
     "a `quantity`); or `pos_payment_id`, a pending payment the location's POS pushed (with `allow_partial`, a "
     "payment larger than the balance takes the whole balance and `remaining_due_cents` says what is still owed). "
-    "The card is debited once, never below zero. Send an `Idempotency-Key` so that a retry never redeems twice.",
+    "The card is debited once, never below zero. Send an `Idempotency-Key` so that a retry never redeems twice. "
+    "Wrong card codes count like failed look-ups (`POST /cards/lookup`): past the limit, 429 with `Retry-After`.",
     responses=error_responses(
-        400, 403, 404, 409, 422,
+        400,
+        403,
+        404,
+        409,
+        422,
+        429,
         examples={
             400: [("invalid_input", "Give exactly one of amount_cents, items or pos_payment_id.")],
             403: [("forbidden", "This location is not active and cannot redeem cards.")],
@@ -61,6 +68,7 @@ def redeem(body: RedeemRequest, call: IdempotentCall = Depends(idempotent_call))
             pos_payment_id=body.pos_payment_id,
             allow_partial=body.allow_partial,
             idempotency_key=ledger_key,
+            client_ip=client_ip(call.request),
         )
         return 201, redemption_answer(result)
 

@@ -8,15 +8,46 @@ refuse any UPDATE or DELETE of a ledger row.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
 
-CARD_STATUSES = ("active", "frozen")
-LEDGER_KINDS = ("issue", "topup", "redeem", "void", "adjust", "expire", "refund")
-CHANNELS = ("dashboard", "api", "shop")
+
+
+class CardStatus(StrEnum):
+    """`Card.status`. A card whose balance is zero is still `active` ("empty" is a filter, not a status)."""
+
+    active = "active"
+    frozen = "frozen"
+
+
+class LedgerKind(StrEnum):
+    """`LedgerEntry.kind`: what changed the card's value."""
+
+    issue = "issue"
+    topup = "topup"
+    redeem = "redeem"
+    void = "void"
+    adjust = "adjust"
+    expire = "expire"
+    refund = "refund"
+
+
+class CardChannel(StrEnum):
+    """`Card.channel`: where the card was issued."""
+
+    dashboard = "dashboard"
+    api = "api"
+    shop = "shop"
+
+
+# The stored values as plain strings (API schemas, filters, messages).
+CARD_STATUSES = tuple(status.value for status in CardStatus)
+LEDGER_KINDS = tuple(kind.value for kind in LedgerKind)
+CHANNELS = tuple(channel.value for channel in CardChannel)
 
 
 class Card(SQLModel, table=True):
@@ -40,10 +71,10 @@ class Card(SQLModel, table=True):
     link_token_hash: str = Field(max_length=64, unique=True)
     link_token_encrypted: str = Field(max_length=255)
     currency: str = Field(max_length=3)
-    status: str = Field(default="active", max_length=16)
+    status: str = Field(default=CardStatus.active, max_length=16)
     balance_cents: int = 0
     initial_amount_cents: int
-    channel: str = Field(default="dashboard", max_length=16)
+    channel: str = Field(default=CardChannel.dashboard, max_length=16)
     recipient_email: str | None = Field(default=None, max_length=254, index=True)
     recipient_name: str | None = Field(default=None, max_length=120)
     sender_name: str | None = Field(default=None, max_length=120)
@@ -72,7 +103,7 @@ class LedgerEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     operator_id: int = Field(foreign_key="operator.id")
     card_id: int = Field(foreign_key="card.id")
-    kind: str = Field(max_length=16)
+    kind: str = Field(max_length=16)  # LedgerKind
     amount_cents: int  # signed: credits positive, debits negative
     balance_after_cents: int
     idempotency_key: str | None = Field(default=None, max_length=255)

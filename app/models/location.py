@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
 
-REDEMPTION_MODES = ("pos", "items", "amount")
+
+
+class RedemptionMode(StrEnum):
+    """`Location.mode`: what the location's counter redeems by default."""
+
+    pos = "pos"
+    items = "items"
+    amount = "amount"
+
+
+REDEMPTION_MODES = tuple(mode.value for mode in RedemptionMode)
 ACCOUNT_TYPES = ("checking", "savings")
 BANK_COUNTRIES = ("US", "CA")
 
@@ -27,7 +38,7 @@ class Location(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=40)
     address: str | None = Field(default=None, max_length=255)
     external_id: str | None = Field(default=None, max_length=64)
-    mode: str = Field(default="amount", max_length=8)  # pos | items | amount
+    mode: str = Field(default=RedemptionMode.amount, max_length=8)
     item_webhook_url: str | None = Field(default=None, max_length=500)
     notify_items_email: bool = False
     notify_webhook_url: str | None = Field(default=None, max_length=500)

@@ -9,14 +9,36 @@ charge is one conditional UPDATE, so one order is charged at most once at a time
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
 
-ORDER_STATUSES = ("pending", "charging", "paid", "declined", "error", "refunded")
-ORDER_LINE_KINDS = ("card", "topup")
+
+
+class OrderStatus(StrEnum):
+    """`Order.status` (the moves are in the module docstring)."""
+
+    pending = "pending"
+    charging = "charging"
+    paid = "paid"
+    declined = "declined"
+    error = "error"
+    refunded = "refunded"
+
+
+class OrderLineKind(StrEnum):
+    """`OrderLine.kind`: a new card, or a top-up of an existing one."""
+
+    card = "card"
+    topup = "topup"
+
+
+# The stored values as plain strings (API schemas).
+ORDER_STATUSES = tuple(status.value for status in OrderStatus)
+ORDER_LINE_KINDS = tuple(kind.value for kind in OrderLineKind)
 GATEWAYS = ("sandbox", "bambora", "forte")
 
 
@@ -32,7 +54,7 @@ class Order(SQLModel, table=True):
     number: str = Field(max_length=24)  # shown to the shopper, sent to the gateway
     buyer_name: str = Field(max_length=120)
     buyer_email: str = Field(max_length=254)
-    status: str = Field(default="pending", max_length=12)
+    status: str = Field(default=OrderStatus.pending, max_length=12)
     total_cents: int
     currency: str = Field(max_length=3)
     gateway: str = Field(max_length=12)  # sandbox | bambora | forte, chosen when the order was made
@@ -60,7 +82,7 @@ class OrderLine(SQLModel, table=True):
     order_id: int = Field(foreign_key="shop_order.id")
     operator_id: int = Field(foreign_key="operator.id")
     position: int
-    kind: str = Field(max_length=8)  # card | topup
+    kind: str = Field(max_length=8)  # OrderLineKind
     amount_cents: int
     for_self: bool = True
     recipient_name: str | None = Field(default=None, max_length=120)

@@ -4,11 +4,21 @@ Outbox screen shows them); with SMTP_URL set a sender delivers them."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, Text
 from sqlmodel import Column, Field, SQLModel
 
 from app.models.base import utcnow
+
+
+class OutboxStatus(StrEnum):
+    """`OutboxMessage.status`: `queued` until a sender claims it (`sending`), then `sent` or `failed`."""
+
+    queued = "queued"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -31,7 +41,7 @@ class OutboxMessage(SQLModel, table=True):
     # {"cid", "content_type", "base64"} (the card's QR code), encrypted as a whole.
     inline_images: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     card_id: int | None = Field(default=None, foreign_key="card.id")
-    status: str = Field(default="queued", max_length=16)  # queued | sending | sent | failed
+    status: str = Field(default=OutboxStatus.queued, max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)
     claimed_at: datetime | None = None

@@ -4,14 +4,49 @@ payments a location's POS pushes for a device to SELECT."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
 
-REDEMPTION_KINDS = ("amount", "items", "pos")
-POS_PAYMENT_STATUSES = ("pending", "applied", "expired", "cancelled")
+
+
+class RedemptionKind(StrEnum):
+    """`Redemption.kind`: what the counter redeemed."""
+
+    amount = "amount"
+    items = "items"
+    pos = "pos"
+
+
+class RedemptionStatus(StrEnum):
+    """`Redemption.status`: a void keeps the redemption and marks it."""
+
+    completed = "completed"
+    voided = "voided"
+
+
+class PosPaymentStatus(StrEnum):
+    """`PosPayment.status`: `pending` until a screen applies it, the POS cancels it or it expires."""
+
+    pending = "pending"
+    applied = "applied"
+    expired = "expired"
+    cancelled = "cancelled"
+
+
+class PosPaymentSource(StrEnum):
+    """`PosPayment.source`: our own `POST /pos/payments` or Square's webhooks."""
+
+    api = "api"
+    square = "square"
+
+
+# The stored values as plain strings (API schemas, messages).
+REDEMPTION_KINDS = tuple(kind.value for kind in RedemptionKind)
+POS_PAYMENT_STATUSES = tuple(status.value for status in PosPaymentStatus)
 
 
 class Redemption(SQLModel, table=True):
@@ -31,11 +66,11 @@ class Redemption(SQLModel, table=True):
     location_id: int = Field(foreign_key="location.id")
     device_id: int | None = Field(default=None, foreign_key="device.id")
     api_key_id: int | None = Field(default=None, foreign_key="api_key.id")
-    kind: str = Field(max_length=8)  # amount | items | pos
+    kind: str = Field(max_length=8)  # RedemptionKind
     amount_cents: int
     balance_after_cents: int
     pos_payment_id: int | None = Field(default=None, foreign_key="pos_payment.id")
-    status: str = Field(default="completed", max_length=12)  # completed | voided
+    status: str = Field(default=RedemptionStatus.completed, max_length=12)
     created_at: datetime = Field(default_factory=utcnow)
     voided_at: datetime | None = None
     voided_by_device_id: int | None = Field(default=None, foreign_key="device.id")
@@ -72,12 +107,12 @@ class PosPayment(SQLModel, table=True):
     operator_id: int = Field(foreign_key="operator.id")
     location_id: int = Field(foreign_key="location.id")
     pos_key_id: int | None = Field(default=None, foreign_key="pos_key.id")
-    source: str = Field(default="api", max_length=12)  # api | square
+    source: str = Field(default=PosPaymentSource.api, max_length=12)
     external_id: str | None = Field(default=None, max_length=128)  # Square event_id, or the POS idempotency key
     amount_cents: int
     reference: str = Field(max_length=120)
     terminal_id: str | None = Field(default=None, max_length=64)
-    status: str = Field(default="pending", max_length=12)
+    status: str = Field(default=PosPaymentStatus.pending, max_length=12)
     applied_amount_cents: int | None = None
     redemption_id: int | None = None
     applied_by_device_id: int | None = Field(default=None, foreign_key="device.id")

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, Text
 from sqlmodel import Column, Field, SQLModel
 
 from app.models.base import utcnow
+
+
+class DeliveryStatus(StrEnum):
+    """`WebhookDelivery.status`: `pending` until a sender claims it (`sending`), then
+    `delivered`, back to `pending` for a retry, or `failed` when the retries are spent."""
+
+    pending = "pending"
+    sending = "sending"
+    delivered = "delivered"
+    failed = "failed"
 
 
 class WebhookEndpoint(SQLModel, table=True):
@@ -41,7 +52,7 @@ class WebhookDelivery(SQLModel, table=True):
     event_type: str = Field(max_length=64)
     url: str = Field(max_length=500)
     payload: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(default="pending", max_length=12)  # pending | sending | delivered | failed
+    status: str = Field(default=DeliveryStatus.pending, max_length=12)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)
     claimed_at: datetime | None = None

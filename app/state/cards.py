@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from app.models import Card
+from app.models.card import CardStatus, LedgerKind
 from app.services.access.accounts import SignedIn
 from app.services.core import codes
 from app.services.money import card_emails
@@ -58,7 +59,7 @@ def card_row(card: Card, timezone: str) -> CardRow:
         sender_name=card.sender_name or "",
         message=card.message or "",
         channel=card.channel,
-        frozen=card.status == "frozen",
+        frozen=card.status == CardStatus.frozen,
         has_email=bool(card.recipient_email),
     )
 

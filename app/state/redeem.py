@@ -13,12 +13,15 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from app.models.card import CardStatus
+from app.models.location import RedemptionMode
+from app.models.redemption import RedemptionStatus
 from app.services.access import accounts
 from app.services.network import items as items_service
 from app.services.counter import pos_payments, redemptions
 from app.services.network import devices
 from app.services.core.actor import Actor
-from app.services.money.card_lookup import lookup_card_by_code
+from app.services.money.card_lookup import caller_name, lookup_card_by_code
 from app.services.money.cards import find_card_by_link_token, get_card
 from app.services.core.codes import mask
 from app.services.network.devices import DeviceContext
@@ -162,8 +165,8 @@ class RedeemState(DeviceState):
 
     def _load_items(self, context: DeviceContext) -> None:
         self.items_error = ""
-        self.use_amount_pad = context.location_mode == "amount"
-        if context.location_mode != "items":
+        self.use_amount_pad = context.location_mode == RedemptionMode.amount
+        if context.location_mode != RedemptionMode.items:
             self.item_rows = []
             return
         try:
@@ -192,7 +195,7 @@ class RedeemState(DeviceState):
         self.recent = [
             RecentRow(redemption_id=redemption.id, card=mask(last4), amount=format_cents(redemption.amount_cents),
                       time=format_local_time(redemption.created_at, self.timezone),
-                      voided=redemption.status == "voided")
+                      voided=redemption.status == RedemptionStatus.voided)
             for redemption, last4 in redemptions.recent_redemptions(context.operator_id, device_id=context.device_id,
                                                                     limit=8)
         ]
@@ -205,7 +208,7 @@ class RedeemState(DeviceState):
         self.card_balance_cents, self.card_balance = card.balance_cents, format_cents(card.balance_cents)
         self.card_status = card.status
         self.card_error = ""
-        if card.status != "active":
+        if card.status != CardStatus.active:
             self.card_error = f"This card is {card.status} and cannot be used. Ask the customer to contact the network."
         elif card.balance_cents == 0:
             self.card_error = "This card is empty."
@@ -227,7 +230,7 @@ class RedeemState(DeviceState):
             return None
         try:
             card = lookup_card_by_code(context.operator_id, str(form.get("code", "")),
-                                       caller=f"device-{context.device_id}", ip=client_ip(self))
+                                       caller=caller_name(self._actor(context)), ip=client_ip(self))
         except GiftnetError as error:
             self.card_error = error.message
             return None
@@ -241,7 +244,7 @@ class RedeemState(DeviceState):
         self._forget_card()
         context = self._device()
         if context is not None:
-            self.use_amount_pad = context.location_mode == "amount" or not self.item_rows
+            self.use_amount_pad = context.location_mode == RedemptionMode.amount or not self.item_rows
 
     # --- amount pad -----------------------------------------------------------------
 
@@ -284,7 +287,7 @@ class RedeemState(DeviceState):
             device_code=result.device_code or context.code,
             time=format_local_time(redemption.created_at, self.timezone),
             lines=[f"{line.quantity} × {line.name} — {format_cents(line.line_total_cents)}" for line in result.lines],
-            voided=redemption.status == "voided",
+            voided=redemption.status == RedemptionStatus.voided,
         )
         self.has_receipt = True
         self.card_balance_cents = redemption.balance_after_cents

@@ -10,6 +10,7 @@ from datetime import date
 import reflex as rx
 
 from app.integrations import sandbox
+from app.models.order import OrderLineKind, OrderStatus
 from app.services.shop import orders, shop_settings
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents, parse_amount
@@ -38,7 +39,7 @@ LINE_FIELDS = ("recipient_name", "recipient_email", "message", "delivery_date", 
 
 @dataclass
 class LineForm:
-    kind: str = "card"  # card | topup
+    kind: str = OrderLineKind.card
     amount_choice: str = ""  # a preset's cents, or "custom"
     custom_amount: str = ""
     for_self: bool = True
@@ -111,7 +112,7 @@ class ShopState(rx.State):
         return format_cents(cents)
 
     def _line_cents(self, line: LineForm) -> int | None:
-        if line.kind == "card" and line.amount_choice and line.amount_choice != "custom":
+        if line.kind == OrderLineKind.card and line.amount_choice and line.amount_choice != "custom":
             return int(line.amount_choice)
         try:
             return parse_amount(line.custom_amount) if line.custom_amount.strip() else None
@@ -155,7 +156,7 @@ class ShopState(rx.State):
 
     @rx.event
     def add_topup(self):
-        self.lines.append(LineForm(kind="topup", amount_choice="custom"))
+        self.lines.append(LineForm(kind=OrderLineKind.topup, amount_choice="custom"))
 
     @rx.event
     def remove_line(self, index: int):
@@ -193,7 +194,7 @@ class ShopState(rx.State):
         cart: list[CartLine] = []
         for index, line in enumerate(self.lines):
             amount = None
-            if line.kind == "card" and line.amount_choice not in ("", "custom"):
+            if line.kind == OrderLineKind.card and line.amount_choice not in ("", "custom"):
                 amount = int(line.amount_choice)
             elif line.custom_amount.strip():
                 try:
@@ -267,15 +268,15 @@ class ShopState(rx.State):
     def _show_order(self, order: orders.OrderView) -> None:
         self.order_status = order.status
         self.order_message = order.gateway_message or ""
-        if order.status in ("paid", "refunded"):
+        if order.status in (OrderStatus.paid, OrderStatus.refunded):
             self.step = "result"
             self.result_lines = [
                 ResultLine(text=(f"Gift card {format_cents(line.amount_cents)} for {line.recipient} (card •••• {line.card_last4})"
-                                 if line.kind == "card" else
+                                 if line.kind == OrderLineKind.card else
                                  f"Top-up {format_cents(line.amount_cents)} on card •••• {line.card_last4}"))
                 for line in order.lines
             ]
-        elif order.status == "charging":
+        elif order.status == OrderStatus.charging:
             self.step = "pay"
             self.pay_error = "Your payment is being processed; this page updates in a moment."
         else:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import reflex as rx
 
+from app.models.order import OrderLineKind
 from app.services.access.accounts import SignedIn
 from app.services.shop import orders, shop_settings
 from app.services.core.money import format_cents, parse_amount
@@ -157,7 +158,7 @@ class OrdersState(SessionState):
             lines = [
                 OrderLineRow(
                     id=line.id, order_id=order.id,
-                    text=(f"Card {format_cents(line.amount_cents)} for {line.recipient}" if line.kind == "card"
+                    text=(f"Card {format_cents(line.amount_cents)} for {line.recipient}" if line.kind == OrderLineKind.card
                           else f"Top-up {format_cents(line.amount_cents)}")
                     + (f" · •••• {line.card_last4}" if line.card_last4 else "")
                     + (f" · refunded {format_cents(line.refunded_cents)}" if line.refunded_cents else ""),

@@ -15,6 +15,7 @@ from app.services.core import audit
 from app.services.core import crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.rows import owned_row, revoke_now
 from app.services.core.roles import require_owner
 
 KEY_HASH = "api-key"
@@ -103,14 +104,8 @@ def revoke_api_key(operator_id: int, api_key_id: int, *, user_id: int | None = N
     """Revoke at once; a revoked key is refused from its next request. Owners only."""
     require_owner(Actor(operator_id, user_id=user_id), "revoke API keys")
     with write_session() as session:
-        api_key = session.exec(
-            select(ApiKey).where(ApiKey.id == api_key_id, ApiKey.operator_id == operator_id)
-        ).first()
-        if api_key is None:
-            raise GiftnetError(ErrorCode.not_found, "No such API key.")
-        if api_key.revoked_at is None:
-            api_key.revoked_at = utcnow()
-            session.add(api_key)
+        api_key = owned_row(session, ApiKey, api_key_id, operator_id, missing="No such API key.")
+        if revoke_now(session, api_key):
             audit.record(session, Actor(operator_id, user_id=user_id), "api_key.revoked", target_type="api_key",
                          target_id=api_key.id, summary=f"API key “{api_key.name}” ({api_key.prefix}…) revoked",
                          changes={"revoked": [False, True]})

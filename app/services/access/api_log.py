@@ -24,10 +24,11 @@ from datetime import datetime
 from sqlalchemy import insert, update
 from sqlmodel import select
 
-from app.db import bookkeeping_transaction, read_session
+from app.db import bookkeeping_transaction
 from app.models import ApiKey, ApiRequestLog
 from app.services.core import codes
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.paging import id_page
 
 log = logging.getLogger(__name__)
 
@@ -183,11 +184,5 @@ def list_api_logs(
         statement = statement.where(ApiRequestLog.path.contains(path_contains.strip(), autoescape=True))
     if api_key_id is not None:
         statement = statement.where(ApiRequestLog.api_key_id == api_key_id)
-    if cursor is not None:
-        statement = statement.where(ApiRequestLog.id < cursor)
-    statement = statement.order_by(ApiRequestLog.id.desc()).limit(limit + 1)
-    with read_session() as session:
-        rows = list(session.exec(statement).all())
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    return ApiLogPage(rows=rows, next_cursor=rows[-1].id if has_more else None)
+    rows, next_cursor = id_page(statement, ApiRequestLog, limit=limit, cursor=cursor)
+    return ApiLogPage(rows=rows, next_cursor=next_cursor)

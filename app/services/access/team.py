@@ -39,6 +39,7 @@ from app.services.messaging import outbox
 from app.services.core.actor import Actor
 from app.services.messaging.email_html import email_page
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.rows import owned_row
 from app.services.core.roles import OWNER, REMOVED, ROLE_DESCRIPTIONS, ROLES, require_owner, role_label
 from app.services.core.timefmt import describe_duration, format_local_time
 from app.services.core.validation import normalize_email, required_text
@@ -172,12 +173,7 @@ def _member(session: Session, operator_id: int, user_id: int) -> User:
 
 
 def _invitation(session: Session, operator_id: int, invitation_id: int) -> UserInvitation:
-    invitation = session.exec(
-        select(UserInvitation).where(UserInvitation.id == invitation_id, UserInvitation.operator_id == operator_id)
-    ).first()
-    if invitation is None:
-        raise GiftnetError(ErrorCode.not_found, "No such invitation.")
-    return invitation
+    return owned_row(session, UserInvitation, invitation_id, operator_id, missing="No such invitation.")
 
 
 def _owner_count(session: Session, operator_id: int) -> int:

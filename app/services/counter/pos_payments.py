@@ -3,7 +3,7 @@ screens for a merchant to SELECT them (the applying itself is `redemptions.redee
 
 Sources: our own `POST /pos/payments` (with the location's POS key) and Square's
 `payment.created` / `payment.updated` webhooks. A payment nobody claims expires after
-POS_PAYMENT_TTL_MINUTES.
+the settings' `pos_payment_ttl_minutes` (POS_PAYMENT_TTL_MINUTES).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,15 +22,18 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Location, PosKey, PosPayment
 from app.models.base import utcnow
+from app.models.location import RedemptionMode
+from app.models.redemption import PosPaymentSource, PosPaymentStatus
 from app.services.core import crypto, events
 from app.services.messaging import webhooks
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import require_positive_cents
 from app.services.core.validation import optional_text, required_text
+from app.settings import get_settings
 
 
 def payment_ttl() -> timedelta:
-    return timedelta(minutes=float(os.environ.get("POS_PAYMENT_TTL_MINUTES", "15")))
+    return timedelta(minutes=get_settings().pos_payment_ttl_minutes)
 
 
 def _event_data(payment: PosPayment) -> dict:
@@ -84,7 +86,7 @@ def _refuse_unless_taking_pos_payments(location: Location | None) -> None:
     """Only an active location in `pos` mode takes POS payments, from its POS key or from Square."""
     if location is None or not location.active:
         raise GiftnetError(ErrorCode.forbidden, "This location is not active.", field="location_id")
-    if location.mode != "pos":
+    if location.mode != RedemptionMode.pos:
         raise GiftnetError(ErrorCode.forbidden,
                            "This location does not take POS payments (its redemption mode is not pos).")
 
@@ -103,7 +105,7 @@ def push_payment(pos_key: PosKey, *, amount_cents: object, reference: object, te
         location = session.get(Location, pos_key.location_id)
     _refuse_unless_taking_pos_payments(location)
     pushed = _insert(location, amount_cents=amount, reference=clean_reference, terminal_id=clean_terminal,
-                     source="api", external_id=idempotency_key, pos_key_id=pos_key.id)
+                     source=PosPaymentSource.api, external_id=idempotency_key, pos_key_id=pos_key.id)
     first = pushed.payment
     if not pushed.created and (first.amount_cents, first.reference, first.terminal_id) != (
             amount, clean_reference, clean_terminal):
@@ -122,8 +124,8 @@ def get_payment(operator_id: int, payment_id: int, *, location_id: int | None = 
         payment = session.exec(statement).first()
     if payment is None:
         raise GiftnetError(ErrorCode.not_found, "No such POS payment.")
-    if payment.status == "pending" and payment.expires_at <= utcnow():
-        payment.status = "expired"  # as the POS should see it, even before the sweeper runs
+    if payment.status == PosPaymentStatus.pending and payment.expires_at <= utcnow():
+        payment.status = PosPaymentStatus.expired  # as the POS should see it, even before the sweeper runs
     return payment
 
 
@@ -131,8 +133,8 @@ def pending_payments(location_id: int, *, limit: int = 20) -> list[PosPayment]:
     """What a redemption screen shows: unclaimed, unexpired payments, newest first."""
     with read_session() as session:
         return list(session.exec(
-            select(PosPayment).where(PosPayment.location_id == location_id, PosPayment.status == "pending",
-                                     PosPayment.expires_at > utcnow())
+            select(PosPayment).where(PosPayment.location_id == location_id,
+                                     PosPayment.status == PosPaymentStatus.pending, PosPayment.expires_at > utcnow())
             .order_by(PosPayment.id.desc()).limit(limit)
         ).all())
 
@@ -143,8 +145,8 @@ def cancel_payment(operator_id: int, location_id: int, payment_id: int) -> PosPa
         cancelled = session.execute(
             update(PosPayment)
             .where(PosPayment.id == payment_id, PosPayment.operator_id == operator_id,
-                   PosPayment.location_id == location_id, PosPayment.status == "pending")
-            .values(status="cancelled")
+                   PosPayment.location_id == location_id, PosPayment.status == PosPaymentStatus.pending)
+            .values(status=PosPaymentStatus.cancelled)
         ).rowcount
         payment = session.exec(select(PosPayment).where(PosPayment.id == payment_id,
                                                         PosPayment.operator_id == operator_id,
@@ -165,7 +167,7 @@ def expire_due(now=None, *, batch_size: int = 100) -> list[PosPayment]:  # noqa:
     UPDATE, so each payment expires once and its event is published once.
     """
     now = now or utcnow()
-    due = (PosPayment.status == "pending") & (PosPayment.expires_at <= now)
+    due = (PosPayment.status == PosPaymentStatus.pending) & (PosPayment.expires_at <= now)
     with read_session() as session:  # a read first: an idle worker never takes SQLite's write lock
         if session.exec(select(PosPayment.id).where(due).limit(1)).first() is None:
             return []
@@ -178,11 +180,12 @@ def expire_due(now=None, *, batch_size: int = 100) -> list[PosPayment]:  # noqa:
             rows = list(session.exec(candidates).all())
             claimed = [
                 payment for payment in rows
-                if session.execute(update(PosPayment).where(PosPayment.id == payment.id, PosPayment.status == "pending")
-                                   .values(status="expired")).rowcount == 1
+                if session.execute(update(PosPayment)
+                                   .where(PosPayment.id == payment.id, PosPayment.status == PosPaymentStatus.pending)
+                                   .values(status=PosPaymentStatus.expired)).rowcount == 1
             ]
         for payment in claimed:
-            payment.status = "expired"
+            payment.status = PosPaymentStatus.expired
             expired.append(payment)
             events.publish(events.Event(payment.operator_id, "pos_payment.expired", _event_data(payment)))
         if len(rows) < batch_size:
@@ -283,14 +286,14 @@ def receive_square_webhook(location_id: int, raw_body: bytes, signature: str | N
     if first is not None:
         return SquareOutcome(accepted=True, reason="duplicate", payment=first)
     pushed = _insert(location, amount_cents=amount, reference=reference, terminal_id=terminal,
-                     source="square", external_id=known_as[0], pos_key_id=None)
+                     source=PosPaymentSource.square, external_id=known_as[0], pos_key_id=None)
     return SquareOutcome(accepted=True, reason="created" if pushed.created else "duplicate", payment=pushed.payment)
 
 
 def _square_payment(location_id: int, known_as: tuple[str, ...]) -> PosPayment | None:
     with read_session() as session:
         return session.exec(select(PosPayment).where(
-            PosPayment.location_id == location_id, PosPayment.source == "square",
+            PosPayment.location_id == location_id, PosPayment.source == PosPaymentSource.square,
             PosPayment.external_id.in_(known_as)).order_by(PosPayment.id)).first()
 
 
@@ -301,24 +304,24 @@ def _square_voided(location: Location, known_as: tuple[str, ...], *, amount_cent
         with write_session() as session:
             cancelled = session.execute(
                 update(PosPayment)
-                .where(PosPayment.location_id == location.id, PosPayment.source == "square",
-                       PosPayment.external_id.in_(known_as), PosPayment.status == "pending")
-                .values(status="cancelled")
+                .where(PosPayment.location_id == location.id, PosPayment.source == PosPaymentSource.square,
+                       PosPayment.external_id.in_(known_as), PosPayment.status == PosPaymentStatus.pending)
+                .values(status=PosPaymentStatus.cancelled)
             ).rowcount
         first = _square_payment(location.id, known_as)
         if first is not None:
             if cancelled:
                 events.publish(events.Event(location.operator_id, "pos_payment.cancelled", _event_data(first)))
-            if first.status == "applied":
+            if first.status == PosPaymentStatus.applied:
                 return SquareOutcome(accepted=True, reason="already_applied", payment=first)
             return SquareOutcome(accepted=True, reason="cancelled", payment=first)
         now = utcnow()
         try:
             with write_session() as session:
                 session.add(PosPayment(
-                    operator_id=location.operator_id, location_id=location.id, source="square",
+                    operator_id=location.operator_id, location_id=location.id, source=PosPaymentSource.square,
                     external_id=known_as[0], amount_cents=amount_cents, reference=reference,
-                    terminal_id=terminal_id, status="cancelled", created_at=now, expires_at=now,
+                    terminal_id=terminal_id, status=PosPaymentStatus.cancelled, created_at=now, expires_at=now,
                 ))
         except IntegrityError:
             continue  # its payment.created arrived meanwhile: cancel that one

@@ -29,15 +29,17 @@ from sqlmodel import Session, select
 from app.db import read_session
 from app.models import Card, Item, Location, Operator, PosPayment, Redemption, RedemptionLine
 from app.models.base import utcnow
-from app.services.core import audit
-from app.services.core import codes, events
+from app.models.card import CardStatus, LedgerKind
+from app.models.redemption import PosPaymentStatus, RedemptionKind, RedemptionStatus
+from app.services.core import audit, events
 from app.services.messaging import notifications, webhooks
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.codes import hash_code
+from app.services.core.rows import owned_row
 from app.services.money.idempotency import run_idempotent, validated_key
 from app.services.money.ledger import credit_within, debit_within
 from app.services.core.money import format_cents, require_positive_cents
+from app.services.money.card_lookup import card_id_by_id_or_code
 
 MAX_LINES = 50
 MAX_QUANTITY = 99
@@ -68,31 +70,11 @@ class RedemptionResult:
 
 
 def _location(session: Session, operator_id: int, location_id: int) -> Location:
-    location = session.exec(
-        select(Location).where(Location.id == location_id, Location.operator_id == operator_id)
-    ).first()
-    if location is None:
-        raise GiftnetError(ErrorCode.not_found, "No such location.", field="location_id")
+    location = owned_row(session, Location, location_id, operator_id, missing="No such location.", field="location_id")
     if not location.active:
         raise GiftnetError(ErrorCode.forbidden, "This location is not active and cannot redeem cards.",
                            field="location_id")
     return location
-
-
-def resolve_card_id(operator_id: int, *, card_id: int | None, card_code: str | None) -> int:
-    """The card a redemption names, by id or by code; one generic "not found" for a wrong code."""
-    if (card_id is None) == (card_code is None):
-        raise GiftnetError(ErrorCode.invalid_input, "Give either card_id or card_code.", field="card_id")
-    if card_id is not None:
-        return card_id
-    normalized = codes.normalize_code(card_code)
-    with read_session() as session:
-        found = session.exec(
-            select(Card.id).where(Card.code_hash == hash_code(normalized), Card.operator_id == operator_id)
-        ).first()
-    if found is None:
-        raise GiftnetError(ErrorCode.card_not_found, "No card matches this code.", field="card_code")
-    return found
 
 
 def _priced_lines(session: Session, location: Location, requests: list[LineRequest]) -> list[RedemptionLine]:
@@ -160,10 +142,10 @@ def _claim_pos_payment(session: Session, actor: Actor, location: Location, pos_p
             PosPayment.id == pos_payment_id,
             PosPayment.operator_id == actor.operator_id,
             PosPayment.location_id == location.id,
-            PosPayment.status == "pending",
+            PosPayment.status == PosPaymentStatus.pending,
             PosPayment.expires_at > now,
         )
-        .values(status="applied", applied_at=now, applied_by_device_id=actor.device_id)
+        .values(status=PosPaymentStatus.applied, applied_at=now, applied_by_device_id=actor.device_id)
         .returning(PosPayment.id)
     ).scalar_one_or_none()
     payment = session.exec(
@@ -173,10 +155,10 @@ def _claim_pos_payment(session: Session, actor: Actor, location: Location, pos_p
     if payment is None:
         raise GiftnetError(ErrorCode.not_found, "No such POS payment at this location.", field="pos_payment_id")
     if claimed is None:
-        if payment.status == "applied":
+        if payment.status == PosPaymentStatus.applied:
             raise GiftnetError(ErrorCode.conflict, "This payment was already applied (on another screen).",
                                field="pos_payment_id")
-        if payment.status == "pending":  # still pending but past its time
+        if payment.status == PosPaymentStatus.pending:  # still pending but past its time
             raise GiftnetError(ErrorCode.conflict, "This payment has expired. Push it again from the POS.",
                                field="pos_payment_id")
         raise GiftnetError(ErrorCode.conflict, f"This payment is {payment.status}.", field="pos_payment_id")
@@ -194,10 +176,13 @@ def redeem(
     pos_payment_id: int | None = None,
     allow_partial: bool = False,
     idempotency_key: str | None = None,
+    client_ip: str = "",
 ) -> RedemptionResult:
     """Redeem one card at one location by exactly one of: an amount, items, or a POS payment.
 
-    A device (actor.device_id) redeems only at its own location. With `allow_partial`,
+    The card is named by `card_id` or by `card_code`; a code is looked up under the
+    guessing limit (app/services/money/card_lookup.py), counted for the actor and for
+    `client_ip`. A device (actor.device_id) redeems only at its own location. With `allow_partial`,
     a POS payment larger than the balance takes the whole balance and the result says
     what the customer still owes; without it, such a payment is `insufficient_funds`.
     """
@@ -210,8 +195,9 @@ def redeem(
         raise GiftnetError(ErrorCode.forbidden, "A device redeems only at its own location.", field="location_id")
     if amount_cents is not None:
         require_positive_cents(amount_cents)
-    resolved_card_id = resolve_card_id(actor.operator_id, card_id=card_id, card_code=card_code)
-    kind = "amount" if amount_cents is not None else "items" if items is not None else "pos"
+    resolved_card_id = card_id_by_id_or_code(actor, card_id=card_id, card_code=card_code, ip=client_ip)
+    kind = (RedemptionKind.amount if amount_cents is not None
+            else RedemptionKind.items if items is not None else RedemptionKind.pos)
     device_code = None
     if actor.device_id is not None:
         from app.models import Device  # local: only device redemptions need it
@@ -222,21 +208,20 @@ def redeem(
 
     def attempt(session: Session) -> RedemptionResult:
         location = _location(session, actor.operator_id, location_id)
-        card = session.exec(select(Card).where(Card.id == resolved_card_id, Card.operator_id == actor.operator_id)).first()
-        if card is None:
-            raise GiftnetError(ErrorCode.card_not_found, "No such card.", field="card_id")
+        card = owned_row(session, Card, resolved_card_id, actor.operator_id, missing="No such card.",
+                         code=ErrorCode.card_not_found, field="card_id")
         lines: list[RedemptionLine] = []
         payment = None
         remaining_due = 0
-        if kind == "amount":
+        if kind == RedemptionKind.amount:
             to_debit = amount_cents
-        elif kind == "items":
+        elif kind == RedemptionKind.items:
             lines = _priced_lines(session, location, items)
             to_debit = sum(line.line_total_cents for line in lines)
         else:
             payment = _claim_pos_payment(session, actor, location, pos_payment_id)
             to_debit = payment.amount_cents
-            if card.balance_cents < to_debit and card.status == "active":
+            if card.balance_cents < to_debit and card.status == CardStatus.active:
                 if not allow_partial or card.balance_cents <= 0:
                     raise GiftnetError(
                         ErrorCode.insufficient_funds,
@@ -261,9 +246,9 @@ def redeem(
             return redemption.id
 
         debit_within(
-            session, Actor(actor.operator_id, user_id=actor.user_id, api_key_id=actor.api_key_id,
-                           location_id=location.id, device_id=actor.device_id, channel=actor.channel),
-            card.id, to_debit, kind="redeem", idempotency_key=idempotency_key, record_redemption=record_redemption,
+            session, actor.at_location(location.id),
+            card.id, to_debit, kind=LedgerKind.redeem, idempotency_key=idempotency_key,
+            record_redemption=record_redemption,
         )
         for line in lines:
             line.redemption_id = redemption.id
@@ -294,9 +279,9 @@ def redeem(
         result = _loaded_result(session, redemption, replayed=True)
         # The same key must describe the same sale: its amount, its payment, or its basket.
         same_request = {
-            "amount": redemption.amount_cents == amount_cents,
-            "pos": redemption.pos_payment_id == pos_payment_id,
-            "items": [(line.unit_price_cents, line.quantity) for line in result.lines]
+            RedemptionKind.amount: redemption.amount_cents == amount_cents,
+            RedemptionKind.pos: redemption.pos_payment_id == pos_payment_id,
+            RedemptionKind.items: [(line.unit_price_cents, line.quantity) for line in result.lines]
             == [(line.price_cents, line.quantity) for line in items or []],
         }[kind]
         if not same_request:
@@ -363,11 +348,7 @@ def redemption_event_data(result: RedemptionResult) -> dict:
 
 def get_redemption(operator_id: int, redemption_id: int) -> RedemptionResult:
     with read_session() as session:
-        redemption = session.exec(
-            select(Redemption).where(Redemption.id == redemption_id, Redemption.operator_id == operator_id)
-        ).first()
-        if redemption is None:
-            raise GiftnetError(ErrorCode.not_found, "No such redemption.")
+        redemption = owned_row(session, Redemption, redemption_id, operator_id, missing="No such redemption.")
         return _loaded_result(session, redemption)
 
 
@@ -387,7 +368,7 @@ def void_refusal(redemption: Redemption, timezone: str, now: datetime | None = N
     if _business_day(redemption.created_at, timezone) != _business_day(now or utcnow(), timezone):
         return GiftnetError(ErrorCode.conflict,
                             "Only today's redemptions can be voided. Ask the network to adjust older ones.")
-    if redemption.status != "completed":
+    if redemption.status != RedemptionStatus.completed:
         return GiftnetError(ErrorCode.conflict, "This redemption was already voided.")
     if redemption.payout_batch_id is not None:
         # In a payout batch it is being paid to the location: voiding it would pay for money given back.
@@ -425,9 +406,9 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
         # (which sets payout_batch_id) and this void exclude each other; the loser is told why.
         voided = session.execute(
             update(Redemption)
-            .where(Redemption.id == redemption.id, Redemption.status == "completed",
+            .where(Redemption.id == redemption.id, Redemption.status == RedemptionStatus.completed,
                    Redemption.payout_batch_id.is_(None))
-            .values(status="voided", voided_at=now, voided_by_device_id=actor.device_id,
+            .values(status=RedemptionStatus.voided, voided_at=now, voided_by_device_id=actor.device_id,
                     voided_by_user_id=actor.user_id)
             .returning(Redemption.id)
         ).scalar_one_or_none()
@@ -436,9 +417,8 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
             raise void_refusal(redemption, timezone, now) or GiftnetError(
                 ErrorCode.conflict, "This redemption was already voided.")
         credit_within(
-            session, Actor(actor.operator_id, user_id=actor.user_id, api_key_id=actor.api_key_id,
-                           location_id=redemption.location_id, device_id=actor.device_id, channel=actor.channel),
-            redemption.card_id, redemption.amount_cents, kind="void", idempotency_key=idempotency_key,
+            session, actor.at_location(redemption.location_id),
+            redemption.card_id, redemption.amount_cents, kind=LedgerKind.void, idempotency_key=idempotency_key,
             redemption_id=redemption.id, memo=f"Void of redemption #{redemption.id}",
         )
         session.refresh(redemption)
@@ -448,11 +428,11 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
         audit.record(session, actor, "redemption.voided", target_type="redemption", target_id=redemption.id,
                      summary=f"Redemption #{redemption.id} of {format_cents(redemption.amount_cents)} at "
                              f"{location.name} voided (card …{result.last4})",
-                     changes={"status": ["completed", "voided"]})
+                     changes={"status": [RedemptionStatus.completed, RedemptionStatus.voided]})
         return result
 
     def replay(session: Session, entry) -> RedemptionResult:  # noqa: ANN001
-        if entry.kind != "void" or entry.redemption_id != redemption_id:
+        if entry.kind != LedgerKind.void or entry.redemption_id != redemption_id:
             raise GiftnetError(ErrorCode.idempotency_key_reused,
                                "This idempotency key was already used for a different request.",
                                field="idempotency_key")

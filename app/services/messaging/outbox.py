@@ -32,8 +32,11 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.integrations.mail import InlineImage, MailDeliveryError, Mailer, OutgoingEmail, configured_mailer
 from app.models import OutboxMessage
+from app.models.outbox import OutboxStatus
 from app.models.base import utcnow
 from app.services.core import codes, crypto
+from app.services.core.paging import id_page
+from app.services.messaging.claims import any_row, claim_next
 
 log = logging.getLogger(__name__)
 
@@ -131,57 +134,30 @@ def _aware(moment: datetime) -> datetime:
 
 def _requeue_stale_claims(now: datetime) -> int:
     """Give back messages whose worker stopped mid-send (or fail them when out of attempts)."""
-    stale = (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
-    if not _any(stale):
+    stale = (OutboxMessage.status == OutboxStatus.sending) & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)
+    if not any_row(OutboxMessage, stale):
         return 0
     reason = "The sender stopped while sending this message"
     with write_session() as session:
         out_of_attempts = session.execute(
             update(OutboxMessage)
             .where(stale, OutboxMessage.attempts >= MAX_ATTEMPTS)
-            .values(status="failed", claimed_at=None, last_error=f"{reason}; no attempts left.")
+            .values(status=OutboxStatus.failed, claimed_at=None, last_error=f"{reason}; no attempts left.")
         ).rowcount
         requeued = session.execute(
             update(OutboxMessage)
             .where(stale)
-            .values(status="queued", claimed_at=None, next_attempt_at=now, last_error=f"{reason}; it will be retried.")
+            .values(status=OutboxStatus.queued, claimed_at=None, next_attempt_at=now, last_error=f"{reason}; it will be retried.")
         ).rowcount
     if requeued or out_of_attempts:
         log.warning("outbox: %s stale claims requeued, %s failed", requeued, out_of_attempts)
     return requeued
 
 
-def _any(condition) -> bool:  # noqa: ANN001
-    """A read first, so that an idle sender never takes SQLite's write lock."""
-    with read_session() as session:
-        return session.exec(select(OutboxMessage.id).where(condition).limit(1)).first() is not None
-
-
 def _claim_next(now: datetime) -> OutboxMessage | None:
-    """Claim the next due message for this worker, or None when nothing is due.
-
-    SQLite: the write transaction starts with BEGIN IMMEDIATE, so claims are
-    serialized. PostgreSQL: SKIP LOCKED makes a concurrent worker pass over the row
-    this one is claiming. On both, the conditional UPDATE is what decides.
-    """
-    due = (OutboxMessage.status == "queued") & (OutboxMessage.next_attempt_at <= now)
-    if not _any(due):
-        return None
-    with write_session() as session:
-        candidate = select(OutboxMessage.id).where(due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(1)
-        if session.get_bind().dialect.name == "postgresql":
-            candidate = candidate.with_for_update(skip_locked=True)
-        message_id = session.exec(candidate).first()
-        if message_id is None:
-            return None
-        claimed = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued")
-            .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
-        ).rowcount
-        if claimed != 1:
-            return None
-        return session.get(OutboxMessage, message_id, populate_existing=True)
+    """Claim the next due message for this worker (messaging/claims.py), or None when nothing is due."""
+    due = (OutboxMessage.status == OutboxStatus.queued) & (OutboxMessage.next_attempt_at <= now)
+    return claim_next(OutboxMessage, due, sending={"status": OutboxStatus.sending, "claimed_at": now})
 
 
 def _finish(message: OutboxMessage, **values) -> bool:
@@ -192,7 +168,7 @@ def _finish(message: OutboxMessage, **values) -> bool:
                 update(OutboxMessage)
                 .where(
                     OutboxMessage.id == message.id,
-                    OutboxMessage.status == "sending",
+                    OutboxMessage.status == OutboxStatus.sending,
                     OutboxMessage.attempts == message.attempts,
                 )
                 .values(claimed_at=None, **values)
@@ -212,21 +188,21 @@ def _deliver_one(message: OutboxMessage, mailer: Mailer, now: datetime) -> str:
             log.exception("outbox: unexpected error sending message %s", message.id)
             raise MailDeliveryError(f"Unexpected error while sending: {unexpected!r}") from unexpected
     except UnreadableMessage as error:
-        _finish(message, status="failed", last_error=str(error))
+        _finish(message, status=OutboxStatus.failed, last_error=str(error))
         return "failed"
     except MailDeliveryError as error:
         if error.permanent or message.attempts >= MAX_ATTEMPTS:
             suffix = "" if error.permanent else f" (gave up after {message.attempts} attempts)"
-            _finish(message, status="failed", last_error=f"{error.reason}{suffix}"[:1000])
+            _finish(message, status=OutboxStatus.failed, last_error=f"{error.reason}{suffix}"[:1000])
             return "failed"
         _finish(
             message,
-            status="queued",
+            status=OutboxStatus.queued,
             last_error=error.reason,
             next_attempt_at=now + backoff_after(message.attempts),
         )
         return "retrying"
-    if not _finish(message, status="sent", sent_at=utcnow(), last_error=None):
+    if not _finish(message, status=OutboxStatus.sent, sent_at=utcnow(), last_error=None):
         log.warning("outbox: message %s was sent but its claim had expired", message.id)
     return "sent"
 
@@ -285,14 +261,8 @@ def list_outbox(operator_id: int, *, limit: int = 25, cursor: int | None = None)
     """The operator's messages, newest first (bodies stay encrypted here)."""
     limit = max(1, min(int(limit), MAX_PAGE))
     statement = select(OutboxMessage).where(OutboxMessage.operator_id == operator_id)
-    if cursor is not None:
-        statement = statement.where(OutboxMessage.id < cursor)
-    statement = statement.order_by(OutboxMessage.id.desc()).limit(limit + 1)
-    with read_session() as session:
-        rows = list(session.exec(statement).all())
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    return OutboxPage(messages=rows, next_cursor=rows[-1].id if has_more else None)
+    rows, next_cursor = id_page(statement, OutboxMessage, limit=limit, cursor=cursor)
+    return OutboxPage(messages=rows, next_cursor=next_cursor)
 
 
 _FORMATTED_CODE = re.compile(rf"\b[{codes.ALPHABET}]{{4}}-[{codes.ALPHABET}]{{4}}-[{codes.ALPHABET}]{{4}}-([{codes.ALPHABET}]{{4}})\b")

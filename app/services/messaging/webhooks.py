@@ -26,12 +26,15 @@ from sqlmodel import Session, select
 
 from app.db import read_session, write_session
 from app.models import Location, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.models.webhook import DeliveryStatus
 from app.models.base import utcnow
 from app.services.core import audit
 from app.services.core import crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.rows import owned_row
 from app.services.core.roles import require_owner
+from app.services.messaging.claims import claim_next
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +83,7 @@ def reveal_location_secret(actor: Actor, location_id: int) -> str:
     """For the dashboard: the secret a location's receiver verifies signatures with. Owners only."""
     require_owner(actor, "see webhook signing secrets")
     with write_session() as session:
-        location = session.exec(
-            select(Location).where(Location.id == location_id, Location.operator_id == actor.operator_id)
-        ).first()
-        if location is None:
-            raise GiftnetError(ErrorCode.not_found, "No such location.")
+        location = owned_row(session, Location, location_id, actor.operator_id, missing="No such location.")
         return location_secret(session, location)
 
 
@@ -182,8 +181,8 @@ def remove_endpoint(actor: Actor, endpoint_id: int) -> WebhookEndpoint:
             session.add(endpoint)
             session.execute(
                 update(WebhookDelivery)
-                .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
-                .values(status="failed", last_error="The endpoint was removed.")
+                .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == DeliveryStatus.pending)
+                .values(status=DeliveryStatus.failed, last_error="The endpoint was removed.")
             )
             audit.record(session, actor, "webhook.removed", target_type="webhook_endpoint", target_id=endpoint.id,
                          summary=f"Webhook endpoint {endpoint.url} removed", changes={"active": [True, False]})
@@ -211,29 +210,14 @@ class DeliveryCounts:
 
 
 def _claim_next(now: datetime) -> WebhookDelivery | None:
-    due = (WebhookDelivery.status == "pending") & (WebhookDelivery.next_attempt_at <= now)
-    stale = (WebhookDelivery.status == "sending") & (WebhookDelivery.claimed_at < now - CLAIM_TIMEOUT)
-    with read_session() as session:  # a read first: an idle worker never takes SQLite's write lock
-        if session.exec(select(WebhookDelivery.id).where(due | stale).limit(1)).first() is None:
-            return None
-    with write_session() as session:
-        candidate = (select(WebhookDelivery.id).where(due | stale)
-                     .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(1))
-        if session.get_bind().dialect.name == "postgresql":
-            candidate = candidate.with_for_update(skip_locked=True)
-        delivery_id = session.exec(candidate).first()
-        if delivery_id is None:
-            return None
-        claimed = session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery_id, due | stale)
-            .values(status="sending", claimed_at=now, attempts=WebhookDelivery.attempts + 1)
-        ).rowcount
-        if claimed != 1:
-            return None
-        delivery = session.get(WebhookDelivery, delivery_id, populate_existing=True)
+    due = (WebhookDelivery.status == DeliveryStatus.pending) & (WebhookDelivery.next_attempt_at <= now)
+    stale = (WebhookDelivery.status == DeliveryStatus.sending) & (WebhookDelivery.claimed_at < now - CLAIM_TIMEOUT)
+
+    def carry_secret(session: Session, delivery: WebhookDelivery) -> None:
         delivery._secret = _secret_for(session, delivery)  # noqa: SLF001 - carried to the sender only
-        return delivery
+
+    return claim_next(WebhookDelivery, due | stale, sending={"status": DeliveryStatus.sending, "claimed_at": now},
+                      loaded=carry_secret)
 
 
 def _attempt(delivery: WebhookDelivery, client: httpx.Client, now: datetime) -> tuple[int | None, str | None, int]:
@@ -262,19 +246,20 @@ def _attempt(delivery: WebhookDelivery, client: httpx.Client, now: datetime) -> 
 def _deliver_one(delivery: WebhookDelivery, client: httpx.Client, now: datetime) -> str:
     status_code, error, duration = _attempt(delivery, client, now)
     if error is None:
-        outcome, values = "delivered", {"status": "delivered", "delivered_at": utcnow(), "last_error": None}
+        outcome = "delivered"
+        values = {"status": DeliveryStatus.delivered, "delivered_at": utcnow(), "last_error": None}
     elif delivery.attempts >= MAX_ATTEMPTS:
-        outcome, values = "failed", {"status": "failed", "last_error": error}
+        outcome, values = "failed", {"status": DeliveryStatus.failed, "last_error": error}
     else:
         outcome = "retrying"
-        values = {"status": "pending", "last_error": error,
+        values = {"status": DeliveryStatus.pending, "last_error": error,
                   "next_attempt_at": now + RETRY_SCHEDULE[delivery.attempts - 1]}
     with write_session() as session:
         session.add(WebhookAttempt(delivery_id=delivery.id, attempted_at=now, status_code=status_code,
                                    error=error, duration_ms=duration))
         session.execute(
             update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery.id, WebhookDelivery.status == "sending",
+            .where(WebhookDelivery.id == delivery.id, WebhookDelivery.status == DeliveryStatus.sending,
                    WebhookDelivery.attempts == delivery.attempts)
             .values(claimed_at=None, last_status_code=status_code, **values)
         )
@@ -321,14 +306,14 @@ def retry_now(actor: Actor, delivery_id: int) -> WebhookDelivery:
         ).first()
         if delivery is None:
             raise GiftnetError(ErrorCode.not_found, "No such webhook delivery.")
-        if delivery.status == "delivered":
+        if delivery.status == DeliveryStatus.delivered:
             raise GiftnetError(ErrorCode.conflict, "This delivery already succeeded.")
-        if delivery.status == "sending":
+        if delivery.status == DeliveryStatus.sending:
             raise GiftnetError(ErrorCode.conflict, "This delivery is being sent right now.")
         audit.record(session, actor, "webhook.retried", target_type="webhook_delivery", target_id=delivery.id,
                      summary=f"Webhook delivery #{delivery.id} ({delivery.event_type}) sent again",
-                     changes=audit.diff({"status": delivery.status}, {"status": "pending"}))
-        delivery.status = "pending"
+                     changes=audit.diff({"status": delivery.status}, {"status": DeliveryStatus.pending}))
+        delivery.status = DeliveryStatus.pending
         delivery.next_attempt_at = utcnow()
         if delivery.attempts >= MAX_ATTEMPTS:
             delivery.attempts = MAX_ATTEMPTS - 1  # one more try

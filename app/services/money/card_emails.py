@@ -24,6 +24,7 @@ from app.db import read_session, write_session
 from app.integrations.mail import InlineImage
 from app.integrations.qr import qr_png
 from app.models import Card, Operator, OutboxMessage
+from app.models.outbox import OutboxStatus
 from app.models.base import utcnow
 from app.services.core import audit, codes, crypto, events
 from app.services.messaging import outbox
@@ -240,8 +241,9 @@ def rotate_card_link(actor: Actor, card_id: int) -> str:
         session.add(card)
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.card_id == card.id, OutboxMessage.kind == KIND, OutboxMessage.status == "queued")
-            .values(status="failed", last_error=ROTATED_REASON)
+            .where(OutboxMessage.card_id == card.id, OutboxMessage.kind == KIND,
+                   OutboxMessage.status == OutboxStatus.queued)
+            .values(status=OutboxStatus.failed, last_error=ROTATED_REASON)
         )
         last4 = card.last4
         audit.record(session, actor, "card.link_rotated", target_type="card", target_id=card.id,

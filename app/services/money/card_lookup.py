@@ -11,12 +11,25 @@ code exists elsewhere.
 from __future__ import annotations
 
 from app.models import Card
+from app.services.core import codes
+from app.services.core.actor import Actor
 from app.services.money.cards import find_card_by_code
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.rate_limit import get_rate_limiter
 from app.settings import get_settings
 
 NOT_FOUND = "No card matches this code."
+
+
+def caller_name(actor: Actor) -> str:
+    """The name an actor's failed look-ups are counted under: its device, else its API key, else its user."""
+    if actor.device_id is not None:
+        return f"device-{actor.device_id}"
+    if actor.api_key_id is not None:
+        return f"api-key-{actor.api_key_id}"
+    if actor.user_id is not None:
+        return f"user-{actor.user_id}"
+    return actor.channel
 
 
 def _buckets(operator_id: int, caller: str, ip: str) -> list[tuple[str, int]]:
@@ -54,3 +67,25 @@ def lookup_card_by_code(operator_id: int, raw_code: object, *, caller: str, ip: 
         for bucket, _limit in buckets:
             limiter.record(bucket, window)
         raise GiftnetError(ErrorCode.card_not_found, NOT_FOUND, field="code") from None
+
+
+def card_id_by_id_or_code(actor: Actor, *, card_id: int | None, card_code: str | None, ip: str) -> int:
+    """The card a request names by exactly one of its id or its code.
+
+    A code goes through `lookup_card_by_code` (the guessing limit, one generic "not
+    found"), counted under the actor (`caller_name`) and the client address `ip`.
+    Something that cannot be a card code at all is explained (`invalid_card_code`)
+    before any look-up: its shape says nothing about which codes exist, so it is not
+    counted as a guess. An id is returned as given; the caller's own query scopes it.
+    """
+    if (card_id is None) == (card_code is None):
+        raise GiftnetError(ErrorCode.invalid_input, "Give either card_id or card_code.", field="card_id")
+    if card_id is not None:
+        return card_id
+    codes.normalize_code(card_code)
+    try:
+        return lookup_card_by_code(actor.operator_id, card_code, caller=caller_name(actor), ip=ip).id
+    except GiftnetError as error:
+        if error.code != ErrorCode.card_not_found:
+            raise
+        raise GiftnetError(ErrorCode.card_not_found, NOT_FOUND, field="card_code") from None

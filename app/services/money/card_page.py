@@ -15,14 +15,15 @@ from sqlmodel import select
 from app.db import read_session
 from app.integrations.qr import qr_png
 from app.models import Location, Operator
+from app.models.card import CardStatus
 from app.services.core import codes
 from app.services.money.cards import find_card_by_link_token
 from app.services.core.money import format_cents
 from app.settings import get_settings
 
 STATUS_LABELS = {
-    "active": "Active: ready to use",
-    "frozen": "On hold: it cannot be used right now. Contact the seller.",
+    CardStatus.active: "Active: ready to use",
+    CardStatus.frozen: "On hold: it cannot be used right now. Contact the seller.",
 }
 
 

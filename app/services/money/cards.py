@@ -26,13 +26,15 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Card, Device, LedgerEntry, Location, Operator
 from app.models.base import utcnow
-from app.models.card import CARD_STATUSES, CHANNELS
+from app.models.card import CARD_STATUSES, CHANNELS, CardStatus
 from app.services.core import audit
 from app.services.core import codes, events
 from app.services.messaging import webhooks
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.codes import hash_code, hash_link_token
+from app.services.core.paging import id_page
+from app.services.core.rows import owned_row
 from app.services.core.money import format_cents
 
 MAX_PAGE = 100
@@ -54,9 +56,7 @@ class CardPage:
 
 def get_card(operator_id: int, card_id: int) -> Card:
     with read_session() as session:
-        card = session.exec(select(Card).where(Card.id == card_id, Card.operator_id == operator_id)).first()
-    if card is None:
-        raise GiftnetError(ErrorCode.card_not_found, "No such card.")
+        card = owned_row(session, Card, card_id, operator_id, missing="No such card.", code=ErrorCode.card_not_found)
     return card
 
 
@@ -235,14 +235,8 @@ def list_cards(
     limit = max(1, min(int(limit), MAX_PAGE))
     filters = _with(filters, query, status)
     statement = select(Card).where(*_conditions(operator_id, filters))
-    if cursor is not None:
-        statement = statement.where(Card.id < cursor)
-    statement = statement.order_by(Card.id.desc()).limit(limit + 1)
-    with read_session() as session:
-        rows = list(session.exec(statement).all())
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    return CardPage(cards=rows, next_cursor=rows[-1].id if has_more else None)
+    rows, next_cursor = id_page(statement, Card, limit=limit, cursor=cursor)
+    return CardPage(cards=rows, next_cursor=next_cursor)
 
 
 def card_ledger(operator_id: int, card_id: int) -> list[LedgerEntry]:
@@ -296,13 +290,8 @@ def card_ledger_page(operator_id: int, card_id: int, *, limit: int = 50, cursor:
     get_card(operator_id, card_id)
     limit = max(1, min(int(limit), MAX_PAGE))
     statement = select(LedgerEntry).where(LedgerEntry.card_id == card_id, LedgerEntry.operator_id == operator_id)
-    if cursor is not None:
-        statement = statement.where(LedgerEntry.id > cursor)
-    with read_session() as session:
-        rows = list(session.exec(statement.order_by(LedgerEntry.id).limit(limit + 1)).all())
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    return LedgerPage(entries=rows, next_cursor=rows[-1].id if has_more else None)
+    rows, next_cursor = id_page(statement, LedgerEntry, limit=limit, cursor=cursor, newest_first=False)
+    return LedgerPage(entries=rows, next_cursor=next_cursor)
 
 
 @dataclass(frozen=True)
@@ -404,7 +393,8 @@ def record_bulk_audit(session, actor: Actor, action: str, outcome: BulkOutcome, 
 def _set_frozen_in_bulk(actor: Actor, card_ids: Iterable[int], frozen: bool) -> BulkOutcome:
     ids = bulk_ids(card_ids)
     action = "freeze" if frozen else "unfreeze"
-    new_status, old_status = ("frozen", "active") if frozen else ("active", "frozen")
+    new_status, old_status = (
+        (CardStatus.frozen, CardStatus.active) if frozen else (CardStatus.active, CardStatus.frozen))
     with write_session() as session:
         # Row locks on PostgreSQL (SQLite's write transaction is exclusive already): a card
         # frozen meanwhile by someone else counts as "already", never twice.

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import Card, LedgerEntry, Operator
 from app.models.base import utcnow
+from app.models.card import CHANNELS, CardChannel, CardStatus, LedgerKind
 from app.services.core import audit, codes, crypto, events
 from app.services.messaging import webhooks
 from app.services.money import idempotency
@@ -96,7 +97,7 @@ def issue_card(
         return issued
 
     def replay(session: Session, entry: LedgerEntry) -> IssuedCard:
-        idempotency.same_movement_or_refuse(entry, kind="issue", card_id=None, amount_cents=amount_cents)
+        idempotency.same_movement_or_refuse(entry, kind=LedgerKind.issue, card_id=None, amount_cents=amount_cents)
         card = session.get(Card, entry.card_id)
         return IssuedCard(
             card=card,
@@ -140,7 +141,7 @@ def issue_within(
         currency=operator.currency,
         balance_cents=amount_cents,
         initial_amount_cents=amount_cents,
-        channel=actor.channel if actor.channel in ("dashboard", "api", "shop") else "dashboard",
+        channel=actor.channel if actor.channel in CHANNELS else CardChannel.dashboard,
         recipient_email=(recipient_email or "").strip().lower() or None,
         recipient_name=(recipient_name or "").strip() or None,
         sender_name=(sender_name or "").strip() or None,
@@ -155,7 +156,7 @@ def issue_within(
     entry = LedgerEntry(
         operator_id=operator.id,
         card_id=card.id,
-        kind="issue",
+        kind=LedgerKind.issue,
         amount_cents=amount_cents,
         balance_after_cents=amount_cents,
         idempotency_key=idempotency_key,
@@ -184,7 +185,7 @@ def top_up_card(actor: Actor, card_id: int, amount_cents: int, *, idempotency_ke
         return entry
 
     def replay(session: Session, entry: LedgerEntry) -> LedgerEntry:
-        idempotency.same_movement_or_refuse(entry, kind="topup", card_id=card_id, amount_cents=amount_cents)
+        idempotency.same_movement_or_refuse(entry, kind=LedgerKind.topup, card_id=card_id, amount_cents=amount_cents)
         return entry
 
     entry, created = idempotency.run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
@@ -211,7 +212,7 @@ def top_up_within(
         .where(
             Card.id == card_id,
             Card.operator_id == actor.operator_id,
-            Card.status == "active",
+            Card.status == CardStatus.active,
             Card.balance_cents + amount_cents <= operator.card_max_cents,
         )
         .values(balance_cents=Card.balance_cents + amount_cents, updated_at=utcnow())
@@ -225,7 +226,8 @@ def top_up_within(
             f"A card can hold at most {format_cents(operator.card_max_cents)}; this top-up would exceed it.",
             field="amount_cents",
         )
-    return _append(session, actor, card_id, "topup", amount_cents, new_balance, idempotency_key, order_id=order_id)
+    return _append(session, actor, card_id, LedgerKind.topup, amount_cents, new_balance, idempotency_key,
+                   order_id=order_id)
 
 
 def card_event_data(card: Card, entry: LedgerEntry) -> dict:
@@ -251,7 +253,7 @@ def debit_card(
     amount_cents: int,
     *,
     idempotency_key: str | None = None,
-    kind: str = "redeem",
+    kind: str = LedgerKind.redeem,
     memo: str | None = None,
     redemption_id: int | None = None,
 ) -> LedgerEntry:
@@ -283,7 +285,7 @@ def debit_within(
     card_id: int,
     amount_cents: int,
     *,
-    kind: str = "redeem",
+    kind: str = LedgerKind.redeem,
     idempotency_key: str | None = None,
     memo: str | None = None,
     redemption_id: int | None = None,
@@ -300,7 +302,7 @@ def debit_within(
         .where(
             Card.id == card_id,
             Card.operator_id == actor.operator_id,
-            Card.status == "active",
+            Card.status == CardStatus.active,
             Card.balance_cents >= amount_cents,
         )
         .values(balance_cents=Card.balance_cents - amount_cents, updated_at=utcnow())
@@ -393,13 +395,14 @@ def _card_or_404(session: Session, operator_id: int, card_id: int) -> Card:
 
 
 def _refuse_inactive(card: Card) -> None:
-    if card.status != "active":
+    if card.status != CardStatus.active:
         raise GiftnetError(ErrorCode.card_not_active, f"This card is {card.status} and cannot be used.")
 
 
 def set_card_frozen(actor: Actor, card_id: int, frozen: bool) -> Card:
     """Freeze (no spending, no top-ups) or unfreeze a card. Value is untouched, so no ledger row."""
-    new_status, old_status = ("frozen", "active") if frozen else ("active", "frozen")
+    new_status, old_status = (
+        (CardStatus.frozen, CardStatus.active) if frozen else (CardStatus.active, CardStatus.frozen))
     with write_session() as session:
         card = _card_or_404(session, actor.operator_id, card_id)
         if card.status == old_status:

@@ -26,6 +26,7 @@ from app.services.core.actor import Actor
 from app.services.network.devices import SentLink, activation_ttl, issue_activation_link
 from app.services.messaging.email_html import email_page
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.rows import owned_row
 from app.services.core.timefmt import describe_duration, format_local_time
 
 KIND = "device_activation"
@@ -115,11 +116,7 @@ def send_activation_email(actor: Actor, location_id: int) -> SentLink:
     Refuses another operator's location (`not_found`) and an inactive one (`invalid_input`).
     """
     with write_session() as session:
-        location = session.exec(
-            select(Location).where(Location.id == location_id, Location.operator_id == actor.operator_id)
-        ).first()
-        if location is None:
-            raise GiftnetError(ErrorCode.not_found, "No such location.")
+        location = owned_row(session, Location, location_id, actor.operator_id, missing="No such location.")
         if not location.active:
             raise GiftnetError(
                 ErrorCode.invalid_input,

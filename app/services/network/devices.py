@@ -7,7 +7,6 @@ and a secret its browser keeps. Links and secrets are stored as keyed hashes.
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +22,7 @@ from app.services.core import crypto, events
 from app.services.core.actor import Actor
 from app.services.core.codes import ALPHABET
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.rows import owned_row, revoke_now
 from app.services.core.validation import required_text
 from app.settings import get_settings
 
@@ -32,7 +32,7 @@ LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 def activation_ttl() -> timedelta:
-    return timedelta(hours=float(os.environ.get("ACTIVATION_LINK_TTL_HOURS", "72")))
+    return timedelta(hours=get_settings().activation_link_ttl_hours)
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,7 @@ def issue_activation_link(session: Session, actor: Actor, location_id: int) -> S
     carries the link is queued in the same commit)."""
     token = secrets.token_urlsafe(24)
     now = utcnow()
-    location = session.exec(
-        select(Location).where(Location.id == location_id, Location.operator_id == actor.operator_id)
-    ).first()
-    if location is None:
-        raise GiftnetError(ErrorCode.not_found, "No such location.")
+    location = owned_row(session, Location, location_id, actor.operator_id, missing="No such location.")
     session.execute(
         update(ActivationLink)
         .where(ActivationLink.location_id == location_id, ActivationLink.revoked_at.is_(None))
@@ -251,14 +247,8 @@ def list_devices(operator_id: int, location_id: int, *, limit: int | None = None
 def revoke_device(actor: Actor, device_id: int) -> Device:
     """Revoke at once: the device is refused from its next request."""
     with write_session() as session:
-        device = session.exec(
-            select(Device).where(Device.id == device_id, Device.operator_id == actor.operator_id)
-        ).first()
-        if device is None:
-            raise GiftnetError(ErrorCode.not_found, "No such device.")
-        if device.revoked_at is None:
-            device.revoked_at = utcnow()
-            session.add(device)
+        device = owned_row(session, Device, device_id, actor.operator_id, missing="No such device.")
+        if revoke_now(session, device):
             audit.record(session, actor, "device.revoked", target_type="device", target_id=device.id,
                          summary=f"Device “{device.name}” ({device.code}) revoked", changes={"revoked": [False, True]})
     return device

@@ -17,6 +17,7 @@ from app.models.base import utcnow
 from app.services.core import audit
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.rows import owned_row
 from app.services.core.money import format_cents, require_positive_cents
 from app.services.core.validation import optional_text, required_text
 
@@ -73,9 +74,7 @@ def create_item(actor: Actor, location_id: int, *, name: object, price_cents: ob
 
 def set_item_active(actor: Actor, item_id: int, active: bool) -> Item:
     with write_session() as session:
-        item = session.exec(select(Item).where(Item.id == item_id, Item.operator_id == actor.operator_id)).first()
-        if item is None:
-            raise GiftnetError(ErrorCode.not_found, "No such item.")
+        item = owned_row(session, Item, item_id, actor.operator_id, missing="No such item.")
         if item.active != active:
             audit.record(session, actor, "item.activated" if active else "item.deactivated", target_type="item",
                          target_id=item.id, summary=f"Item “{item.name}” {'back on sale' if active else 'withdrawn'}",
@@ -108,11 +107,7 @@ def fetch_webhook_items(operator_id: int, location_id: int, *, client: httpx.Cli
     from app.services.messaging import webhooks  # local: webhooks imports this module's neighbours
 
     with write_session() as session:
-        location = session.exec(
-            select(Location).where(Location.id == location_id, Location.operator_id == operator_id)
-        ).first()
-        if location is None:
-            raise GiftnetError(ErrorCode.not_found, "No such location.")
+        location = owned_row(session, Location, location_id, operator_id, missing="No such location.")
         if not location.item_webhook_url:
             raise GiftnetError(ErrorCode.invalid_input, "This location has no item webhook.")
         secret = webhooks.location_secret(session, location)

@@ -20,6 +20,8 @@ from app.services.core import audit
 from app.services.core import crypto, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.paging import id_page
+from app.services.core.rows import owned_row
 from app.services.core.roles import require_owner
 from app.services.core.validation import (
     aba_routing_is_valid,
@@ -258,12 +260,7 @@ def _audited(values: dict) -> dict:
 
 
 def _location_or_404(session: Session, operator_id: int, location_id: int) -> Location:
-    location = session.exec(
-        select(Location).where(Location.id == location_id, Location.operator_id == operator_id)
-    ).first()
-    if location is None:
-        raise GiftnetError(ErrorCode.not_found, "No such location.")
-    return location
+    return owned_row(session, Location, location_id, operator_id, missing="No such location.")
 
 
 def location_or_404(session: Session, operator_id: int, location_id: int) -> Location:
@@ -307,13 +304,8 @@ def list_locations(
         statement = statement.where(Location.mode == mode)
     if active is not None:
         statement = statement.where(Location.active.is_(active))
-    if cursor is not None:
-        statement = statement.where(Location.id < cursor)
-    with read_session() as session:
-        rows = list(session.exec(statement.order_by(Location.id.desc()).limit(limit + 1)).all())
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    return LocationPage(locations=rows, next_cursor=rows[-1].id if has_more else None)
+    rows, next_cursor = id_page(statement, Location, limit=limit, cursor=cursor)
+    return LocationPage(locations=rows, next_cursor=next_cursor)
 
 
 def bank_summary(location: Location) -> str:

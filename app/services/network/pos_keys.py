@@ -17,6 +17,7 @@ from app.services.core import audit
 from app.services.core import crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.rows import owned_row, revoke_now
 from app.services.core.roles import require_owner
 from app.services.core.validation import required_text
 
@@ -81,14 +82,8 @@ def revoke_pos_key(actor: Actor, pos_key_id: int) -> PosKey:
     """Revoke at once: the POS is refused from its next push. Owners only."""
     require_owner(actor, "revoke POS keys")
     with write_session() as session:
-        pos_key = session.exec(
-            select(PosKey).where(PosKey.id == pos_key_id, PosKey.operator_id == actor.operator_id)
-        ).first()
-        if pos_key is None:
-            raise GiftnetError(ErrorCode.not_found, "No such POS key.")
-        if pos_key.revoked_at is None:
-            pos_key.revoked_at = utcnow()
-            session.add(pos_key)
+        pos_key = owned_row(session, PosKey, pos_key_id, actor.operator_id, missing="No such POS key.")
+        if revoke_now(session, pos_key):
             audit.record(session, actor, "pos_key.revoked", target_type="pos_key", target_id=pos_key.id,
                          summary=f"POS key “{pos_key.name}” ({pos_key.prefix}…) revoked", changes={"revoked": [False, True]})
     return pos_key

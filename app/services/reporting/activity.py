@@ -14,24 +14,22 @@ from datetime import UTC, datetime
 from sqlmodel import Session, select
 
 from app.db import read_session
-from app.models import Card, Device, LedgerEntry, Location, PosPayment
-
-try:  # shop orders land with the shop; until then the feed simply has none
-    from app.models.order import Order
-except ImportError:  # pragma: no cover
-    Order = None
+from app.models import Card, Device, LedgerEntry, Location, Order, PosPayment
+from app.models.card import LedgerKind
+from app.models.order import OrderStatus
 
 FEED_SIZE = 30
 LEDGER_FEED_LABELS = {
-    "issue": "Card issued",
-    "topup": "Topped up",
-    "redeem": "Redeemed",
-    "void": "Redemption voided",
-    "adjust": "Adjustment",
-    "expire": "Expired",
-    "refund": "Refund",
+    LedgerKind.issue: "Card issued",
+    LedgerKind.topup: "Topped up",
+    LedgerKind.redeem: "Redeemed",
+    LedgerKind.void: "Redemption voided",
+    LedgerKind.adjust: "Adjustment",
+    LedgerKind.expire: "Expired",
+    LedgerKind.refund: "Refund",
 }
-ORDER_FEED_STATUSES = {"paid": "Order paid", "declined": "Order failed", "error": "Order failed"}
+ORDER_FEED_STATUSES = {OrderStatus.paid: "Order paid", OrderStatus.declined: "Order failed",
+                       OrderStatus.error: "Order failed"}
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,8 @@ def feed(operator_id: int, limit: int = FEED_SIZE) -> list[FeedEntry]:
             .limit(limit)
         ).all()
         for entry, last4, channel, location_name, device_code in ledger_rows:
-            where = " · ".join(filter(None, [location_name, device_code])) or (channel if entry.kind == "issue" else "")
+            where = (" · ".join(filter(None, [location_name, device_code]))
+                     or (channel if entry.kind == LedgerKind.issue else ""))
             entries.append(FeedEntry(f"ledger-{entry.id}", entry.kind, LEDGER_FEED_LABELS.get(entry.kind, entry.kind),
                                      entry.card_id, last4, where, entry.amount_cents, _aware(entry.created_at)))
         for payment, location_name in _newest_with_location(session, PosPayment, operator_id, limit):
@@ -86,7 +85,7 @@ def feed(operator_id: int, limit: int = FEED_SIZE) -> list[FeedEntry]:
         for device, location_name in _newest_with_location(session, Device, operator_id, limit):
             entries.append(FeedEntry(f"device-{device.id}", "device", "Device activated", None, "",
                                      f"{location_name} · {device.code}", None, _aware(device.activated_at)))
-        order_rows = [] if Order is None else session.exec(
+        order_rows = session.exec(
             select(Order)
             .where(Order.operator_id == operator_id, Order.status.in_(tuple(ORDER_FEED_STATUSES)))
             .order_by(Order.id.desc())

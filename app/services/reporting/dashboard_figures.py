@@ -30,6 +30,7 @@ from sqlmodel import select
 from app.db import read_session
 from app.models import Card, CardActivity, LedgerEntry, Location
 from app.models.base import utcnow
+from app.models.card import LedgerKind
 from app.services.reporting import rollup_fold, rollups
 
 BREAKAGE_HISTORY_DAYS = 365
@@ -104,7 +105,7 @@ def period_figures(operator_id: int, start: datetime, end: datetime) -> PeriodFi
     rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         by_kind = rollups.totals(session, operator_id, rollups.as_utc(start), rollups.as_utc(end), ("kind",),
-                                 ("issue", "topup", "redeem", "void"))
+                                 (LedgerKind.issue, LedgerKind.topup, LedgerKind.redeem, LedgerKind.void))
     return PeriodFigures(start=start, end=end, **asdict(rollups.movements(by_kind)))
 
 
@@ -202,8 +203,8 @@ def daily_series(operator_id: int, first: date, last: date, timezone: str) -> li
         net[when] = net.get(when, 0) + cents
     points, liability = [], opening
     for day in days:
-        sales = by_day.get((day, "issue"), 0) + by_day.get((day, "topup"), 0)
-        redeemed = -(by_day.get((day, "redeem"), 0) + by_day.get((day, "void"), 0))
+        sales = by_day.get((day, LedgerKind.issue), 0) + by_day.get((day, LedgerKind.topup), 0)
+        redeemed = -(by_day.get((day, LedgerKind.redeem), 0) + by_day.get((day, LedgerKind.void), 0))
         liability += net.get(day, 0)
         points.append(DayPoint(day=day, sales_cents=sales, redeemed_cents=redeemed, liability_cents=liability))
     return points
@@ -242,9 +243,9 @@ def _daily_series_from_ledger(operator_id: int, days: list[date], timezone: str)
             for offset, kind, total in rows:
                 index, total = run_first + min(int(offset), run_last - run_first), int(total)
                 net[index] += total
-                if kind in ("issue", "topup"):
+                if kind in (LedgerKind.issue, LedgerKind.topup):
                     sales[index] += total
-                elif kind in ("redeem", "void"):
+                elif kind in (LedgerKind.redeem, LedgerKind.void):
                     redeemed[index] -= total
     points, liability = [], opening
     for index, day in enumerate(days):
@@ -257,7 +258,8 @@ def redeemed_by_location(operator_id: int, start: datetime, end: datetime) -> li
     """Redeemed value (net of voids) per location in [start, end), largest first."""
     rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
-        found = rollups.totals(session, operator_id, rollups.as_utc(start), rollups.as_utc(end), ("location_id", "kind"), ("redeem", "void"))
+        found = rollups.totals(session, operator_id, rollups.as_utc(start), rollups.as_utc(end), ("location_id", "kind"),
+                               (LedgerKind.redeem, LedgerKind.void))
         names = dict(session.exec(select(Location.id, Location.name).where(
             Location.operator_id == operator_id, Location.id.in_({key[0] for key in found}))).all())
     per_location: dict[int, list[int]] = {}
@@ -266,7 +268,7 @@ def redeemed_by_location(operator_id: int, start: datetime, end: datetime) -> li
             continue
         slot = per_location.setdefault(location_id, [0, 0])
         slot[0] -= cents
-        if kind == "redeem":
+        if kind == LedgerKind.redeem:
             slot[1] += count
     result = [LocationRedeemed(location_id, names[location_id], cents, count)
               for location_id, (cents, count) in per_location.items()]

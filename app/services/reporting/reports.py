@@ -26,6 +26,7 @@ from app.db import read_session
 from app.models import LedgerEntry
 from app.services.reporting import rollup_fold, rollups
 from app.models.base import utcnow
+from app.models.card import LedgerKind
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.operators import operator_or_404
 
@@ -128,7 +129,7 @@ def summary(operator_id: int, raw_from: str | None = None, raw_to: str | None = 
         topup_count=moved.topup_count,
         redeemed_cents=moved.redeemed_cents,
         redemption_count=moved.redemption_count,
-        other_cents=total("adjust") + total("expire") + total("refund"),
+        other_cents=total(LedgerKind.adjust) + total(LedgerKind.expire) + total(LedgerKind.refund),
         opening_liability_cents=opening,
         outstanding_liability_cents=closing,
         by_location=[at_location(location_id, location_kinds)
@@ -207,7 +208,7 @@ def sales_by_channel(operator_id: int, start: datetime, end: datetime) -> list[C
     figures = {name: [0, 0, 0, 0] for name in ("api", "shop", "dashboard")}
     for name, kind, count, total in rows:
         slot = figures.setdefault(name, [0, 0, 0, 0])
-        offset = 0 if kind == "issue" else 2
+        offset = 0 if kind == LedgerKind.issue else 2
         slot[offset] += int(count)
         slot[offset + 1] += int(total)
     return [ChannelSales(name, *values) for name, values in figures.items()]
@@ -219,7 +220,8 @@ def _redeemed_grouped(operator_id: int, start: datetime, end: datetime, *, by_de
     dims = ("location_id", "device_id", "kind") if by_device else ("location_id", "kind")
     rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
-        found = rollups.totals(session, operator_id, _utc(start), _utc(end), dims, ("redeem", "void"))
+        found = rollups.totals(session, operator_id, _utc(start), _utc(end), dims,
+                               (LedgerKind.redeem, LedgerKind.void))
         locations = dict(session.exec(select(Location.id, Location.name).where(
             Location.operator_id == operator_id, Location.id.in_({key[0] for key in found}))).all())
         codes = dict(session.exec(select(Device.id, Device.code).where(
@@ -232,7 +234,7 @@ def _redeemed_grouped(operator_id: int, start: datetime, end: datetime, *, by_de
         name = (codes.get(key[1]) or "API or dashboard") if by_device else location
         slot = grouped.setdefault((name, location), [0, 0])
         slot[1] -= cents
-        if key[-1] == "redeem":
+        if key[-1] == LedgerKind.redeem:
             slot[0] += count
     result = [RedeemedAt(name, location, count, cents) for (name, location), (count, cents) in grouped.items()]
     return sorted(result, key=lambda item: (-item.redeemed_cents, item.key, item.location))

@@ -31,12 +31,13 @@ from sqlmodel import Session, select
 
 from app.db import read_engine
 from app.models import Card, LedgerEntry, LedgerRollup, LedgerRollupState
+from app.models.card import LedgerKind
 from app.models.rollup import DAY, DAY_TOTAL, MONTH, MONTH_TOTAL, NO_ID
 
 ESTIMATE_ROWS = 2_000  # bounded counts that decide how a partial day is read
 
 DIMENSIONS = ("kind", "channel", "location_id", "device_id")
-SALES_KINDS = ("issue", "topup")
+SALES_KINDS = (LedgerKind.issue, LedgerKind.topup)
 
 
 # --------------------------------------------------------------------------- local days
@@ -207,8 +208,8 @@ def channel_expression():
     """The sales channel of a ledger row: an issue row takes its card's; a top-up is the shop's
     (an order), the API's (an API key) or the dashboard's; other rows have none."""
     return case(
-        (LedgerEntry.kind == "issue", Card.channel),
-        (LedgerEntry.kind != "topup", literal("")),
+        (LedgerEntry.kind == LedgerKind.issue, Card.channel),
+        (LedgerEntry.kind != LedgerKind.topup, literal("")),
         (LedgerEntry.order_id.is_not(None), literal("shop")),
         (LedgerEntry.api_key_id.is_not(None), literal("api")),
         else_=literal("dashboard"),
@@ -356,6 +357,6 @@ def movements(by_kind: dict[tuple, tuple[int, int]]) -> Movements:
     def cents(kind: str) -> int:
         return by_kind.get((kind,), (0, 0))[1]
 
-    return Movements(sold_count=count("issue"), sold_cents=cents("issue"), topup_count=count("topup"),
-                     topup_cents=cents("topup"), redeemed_cents=-(cents("redeem") + cents("void")),
-                     redemption_count=count("redeem"))
+    return Movements(sold_count=count(LedgerKind.issue), sold_cents=cents(LedgerKind.issue), topup_count=count(LedgerKind.topup),
+                     topup_cents=cents(LedgerKind.topup), redeemed_cents=-(cents(LedgerKind.redeem) + cents(LedgerKind.void)),
+                     redemption_count=count(LedgerKind.redeem))

@@ -30,6 +30,8 @@ from app.db import read_session, write_session
 from app.integrations.payments import ChargeResult
 from app.models import Card, Operator, Order, OrderLine
 from app.models.base import utcnow
+from app.models.card import CardStatus, LedgerKind
+from app.models.order import OrderLineKind, OrderStatus
 from app.services.core import audit
 from app.services.core import events
 from app.services.messaging import outbox, webhooks
@@ -38,6 +40,7 @@ from app.services.money import ledger
 from app.services.core.actor import Actor
 from app.services.money.card_lookup import lookup_card_by_code
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.rows import owned_row
 from app.services.core.money import format_cents
 from app.services.shop.shop_settings import gateway_named, gateway_settings_of, shop_settings_of
 from app.services.core.validation import EMAIL
@@ -51,7 +54,7 @@ RECEIPT_KIND = "order_receipt"
 class CartLine:
     """One line as the shopper entered it."""
 
-    kind: str = "card"  # card | topup
+    kind: str = OrderLineKind.card
     amount_cents: int | None = None
     for_self: bool = True
     recipient_name: str = ""
@@ -152,7 +155,7 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
         row: dict = {"kind": line.kind, "amount_cents": amount, "for_self": True}
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             errors[f"{prefix}.amount"] = "Choose an amount."
-        if line.kind == "card":
+        if line.kind == OrderLineKind.card:
             if isinstance(amount, int) and amount > 0 and amount not in shop.preset_amounts_cents and not (
                 shop.allow_custom and shop.custom_min_cents <= amount <= shop.custom_max_cents
             ):
@@ -175,7 +178,7 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
                     errors[f"{prefix}.delivery_date"] = "Choose today or a later date."
                 row.update(recipient_name=recipient_name[:120], recipient_email=recipient_email,
                            message=(line.message or "").strip() or None, delivery_date=line.delivery_date)
-        elif line.kind == "topup":
+        elif line.kind == OrderLineKind.topup:
             if not (line.card_code or "").strip():
                 errors[f"{prefix}.card_code"] = "Enter the code of the card to top up."
             else:
@@ -184,7 +187,7 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
                 except GiftnetError as error:
                     errors[f"{prefix}.card_code"] = error.message
                 else:
-                    if card.status != "active":
+                    if card.status != CardStatus.active:
                         errors[f"{prefix}.card_code"] = "This card cannot be topped up right now."
                     elif isinstance(amount, int) and card.balance_cents + amount > card_max:
                         errors[f"{prefix}.amount"] = (
@@ -234,19 +237,19 @@ def pay_order(operator_id: int, order_id: int, token: str, attempt_key: str) -> 
     now = utcnow()
     with write_session() as session:
         order = _order(session, operator_id, order_id)
-        if order.attempt_key == attempt_key or order.status in ("paid", "refunded"):
+        if order.attempt_key == attempt_key or order.status in (OrderStatus.paid, OrderStatus.refunded):
             return _view(session, order)
         previous_status = order.status
-        stale = (order.status == "charging" and order.charging_started_at is not None
+        stale = (order.status == OrderStatus.charging and order.charging_started_at is not None
                  and _aware(order.charging_started_at) < now - STALE_CHARGE)
-        if order.status not in ("pending", "declined", "error") and not stale:
+        if order.status not in (OrderStatus.pending, OrderStatus.declined, OrderStatus.error) and not stale:
             return _view(session, order)
         claimed = session.execute(
             update(Order)
             .where(Order.id == order.id, Order.status == previous_status,
                    Order.attempt_count == order.attempt_count,
                    (Order.attempt_key == order.attempt_key) if order.attempt_key else Order.attempt_key.is_(None))
-            .values(status="charging", attempt_key=attempt_key, charging_started_at=now, updated_at=now)
+            .values(status=OrderStatus.charging, attempt_key=attempt_key, charging_started_at=now, updated_at=now)
         ).rowcount
         if claimed != 1:
             session.rollback()
@@ -254,7 +257,7 @@ def pay_order(operator_id: int, order_id: int, token: str, attempt_key: str) -> 
         operator = session.get(Operator, operator_id)
         gateway = gateway_named(operator, order.gateway)
         last_number = order.gateway_order_number
-        needs_look_up = last_number is not None and (previous_status == "error" or stale)
+        needs_look_up = last_number is not None and (previous_status == OrderStatus.error or stale)
         number, total, buyer = order.number, order.total_cents, order.buyer_name
         attempt = order.attempt_count
 
@@ -263,7 +266,7 @@ def pay_order(operator_id: int, order_id: int, token: str, attempt_key: str) -> 
         if found is not None and found.outcome == "approved":
             return _complete(operator_id, order_id, found)
         if found is not None and found.outcome == "unknown":
-            return _finish_attempt(operator_id, order_id, "error",
+            return _finish_attempt(operator_id, order_id, OrderStatus.error,
                                    "The payment service did not confirm the earlier attempt yet. "
                                    "Nothing was charged again; try again in a minute.")
 
@@ -271,26 +274,27 @@ def pay_order(operator_id: int, order_id: int, token: str, attempt_key: str) -> 
     gateway_number = f"{number}-{attempt}"
     with write_session() as session:
         session.execute(
-            update(Order).where(Order.id == order_id, Order.status == "charging", Order.attempt_key == attempt_key)
+            update(Order)
+            .where(Order.id == order_id, Order.status == OrderStatus.charging, Order.attempt_key == attempt_key)
             .values(attempt_count=attempt, gateway_order_number=gateway_number, updated_at=utcnow())
         )
     result = gateway.charge(gateway_number, total, token, cardholder_name=buyer)
     if result.approved:
         return _complete(operator_id, order_id, result)
     if result.outcome == "declined":
-        return _finish_attempt(operator_id, order_id, "declined",
+        return _finish_attempt(operator_id, order_id, OrderStatus.declined,
                                result.message or "The card was declined.", reference=result.reference)
     message = ("We could not reach the payment service, so we cannot tell yet whether the card was charged. "
                "Try again: we check first and never charge twice.") if result.outcome == "unknown" else (
         f"The payment could not be made: {result.message}")
-    return _finish_attempt(operator_id, order_id, "error", message)
+    return _finish_attempt(operator_id, order_id, OrderStatus.error, message)
 
 
-def _finish_attempt(operator_id: int, order_id: int, status: str, message: str, *,
+def _finish_attempt(operator_id: int, order_id: int, status: OrderStatus, message: str, *,
                     reference: str | None = None) -> OrderView:
     with write_session() as session:
         moved = session.execute(
-            update(Order).where(Order.id == order_id, Order.status == "charging")
+            update(Order).where(Order.id == order_id, Order.status == OrderStatus.charging)
             .values(status=status, gateway_message=message[:255], gateway_reference=reference, updated_at=utcnow())
         ).rowcount
         if moved:
@@ -307,8 +311,8 @@ def _complete(operator_id: int, order_id: int, result: ChargeResult) -> OrderVie
         with write_session() as session:
             now = utcnow()
             moved = session.execute(
-                update(Order).where(Order.id == order_id, Order.status == "charging")
-                .values(status="paid", gateway_reference=result.reference,
+                update(Order).where(Order.id == order_id, Order.status == OrderStatus.charging)
+                .values(status=OrderStatus.paid, gateway_reference=result.reference,
                         gateway_message=(result.message or "Approved")[:255], paid_at=now, updated_at=now)
             ).rowcount
             if moved != 1:
@@ -320,7 +324,7 @@ def _complete(operator_id: int, order_id: int, result: ChargeResult) -> OrderVie
             cards: list[tuple[OrderLine, Card, int]] = []
             for line in _lines(session, order.id):
                 key = f"shop-order-{order.id}-line-{line.id}"
-                if line.kind == "card":
+                if line.kind == OrderLineKind.card:
                     recipient_name = order.buyer_name if line.for_self else line.recipient_name
                     recipient_email = order.buyer_email if line.for_self else line.recipient_email
                     issued = ledger.issue_within(
@@ -364,7 +368,7 @@ def _refund_unfulfillable(operator_id: int, order_id: int, result: ChargeResult,
         total, number = order.total_cents, order.gateway_order_number or order.number
     refund = gateway.refund(result.reference or "", total, order_number=number)
     said = "your payment was refunded" if refund.ok else "we could not refund it automatically; the operator will"
-    return _finish_attempt(operator_id, order_id, "error",
+    return _finish_attempt(operator_id, order_id, OrderStatus.error,
                            f"The order could not be completed ({error.message}); {said}.")
 
 
@@ -377,7 +381,7 @@ def _queue_receipt(session: Session, operator: Operator, order: Order,
                    cards: list[tuple[OrderLine, Card, int]]) -> None:
     rows = []
     for line, card, balance in cards:
-        if line.kind == "card":
+        if line.kind == OrderLineKind.card:
             who = "you" if line.for_self else f"{line.recipient_name} <{line.recipient_email}>"
             when = f", delivered {line.delivery_date.isoformat()}" if line.delivery_date else ""
             rows.append(f"Gift card {format_cents(line.amount_cents, order.currency)} for {who} "
@@ -418,14 +422,15 @@ def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | N
     """
     with write_session() as session:
         order = _order(session, actor.operator_id, order_id)
-        if order.status not in ("paid", "refunded") or not order.gateway_reference:
+        if order.status not in (OrderStatus.paid, OrderStatus.refunded) or not order.gateway_reference:
             raise GiftnetError(ErrorCode.conflict, "Only a paid order can be refunded.")
         line = session.exec(select(OrderLine).where(OrderLine.id == line_id, OrderLine.order_id == order.id)).first()
         if line is None:
             raise GiftnetError(ErrorCode.not_found, "No such order line.")
-        card_id = line.issued_card_id if line.kind == "card" else line.target_card_id
+        card_id = line.issued_card_id if line.kind == OrderLineKind.card else line.target_card_id
         card = session.get(Card, card_id)
-        refundable = min(line.amount_cents - line.refunded_cents, card.balance_cents if card.status == "active" else 0)
+        refundable = min(line.amount_cents - line.refunded_cents,
+                         card.balance_cents if card.status == CardStatus.active else 0)
         amount = refundable if amount_cents is None else amount_cents
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0 or amount > refundable:
             raise GiftnetError(
@@ -433,13 +438,13 @@ def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | N
                 f"At most {format_cents(refundable)} of this line can be refunded: the value still on the card.",
                 field="amount_cents")
         key = f"shop-refund-{line.id}-{line.refunded_cents}"
-        ledger.debit_within(session, Actor(actor.operator_id, user_id=actor.user_id, channel="dashboard"),
-                            card_id, amount, kind="refund", idempotency_key=key,
+        ledger.debit_within(session, actor,
+                            card_id, amount, kind=LedgerKind.refund, idempotency_key=key,
                             memo=f"Refund of order {order.number}")
         line.refunded_cents += amount
         order.refunded_cents += amount
         if order.refunded_cents >= order.total_cents:
-            order.status = "refunded"
+            order.status = OrderStatus.refunded
         order.updated_at = utcnow()
         session.add(line)
         session.add(order)
@@ -451,13 +456,13 @@ def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | N
     refund = gateway.refund(reference, amount, order_number=number)
     if not refund.ok:
         with write_session() as session:
-            ledger.credit_within(session, actor, card_id, amount, kind="adjust",
+            ledger.credit_within(session, actor, card_id, amount, kind=LedgerKind.adjust,
                                  idempotency_key=f"{key}-undone", memo="Refund refused by the payment service")
             line = session.get(OrderLine, line_id)
             order = session.get(Order, order_id)
             line.refunded_cents -= amount
             order.refunded_cents -= amount
-            order.status = "paid"
+            order.status = OrderStatus.paid
             session.add(line)
             session.add(order)
             audit.record(session, actor, "order.refund_undone", target_type="order", target_id=order.id,
@@ -480,10 +485,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _order(session: Session, operator_id: int, order_id: int) -> Order:
-    order = session.exec(select(Order).where(Order.id == order_id, Order.operator_id == operator_id)).first()
-    if order is None:
-        raise GiftnetError(ErrorCode.not_found, "No such order.")
-    return order
+    return owned_row(session, Order, order_id, operator_id, missing="No such order.")
 
 
 def _lines(session: Session, order_id: int) -> list[OrderLine]:
@@ -493,15 +495,16 @@ def _lines(session: Session, order_id: int) -> list[OrderLine]:
 def _view(session: Session, order: Order) -> OrderView:
     lines = []
     for line in _lines(session, order.id):
-        card_id = line.issued_card_id if line.kind == "card" else line.target_card_id
+        card_id = line.issued_card_id if line.kind == OrderLineKind.card else line.target_card_id
         card = session.get(Card, card_id) if card_id else None
-        paid = order.status in ("paid", "refunded")
+        paid = order.status in (OrderStatus.paid, OrderStatus.refunded)
         refundable = (min(line.amount_cents - line.refunded_cents, card.balance_cents)
-                      if paid and card is not None and card.status == "active" else 0)
-        recipient = ("card top-up" if line.kind == "topup"
+                      if paid and card is not None and card.status == CardStatus.active else 0)
+        recipient = ("card top-up" if line.kind == OrderLineKind.topup
                      else "the buyer" if line.for_self else f"{line.recipient_name} <{line.recipient_email}>")
+        shows_card = card is not None and (paid or line.kind == OrderLineKind.topup)
         lines.append(LineView(id=line.id, kind=line.kind, amount_cents=line.amount_cents, recipient=recipient,
-                              card_last4=card.last4 if card is not None and (paid or line.kind == "topup") else None,
+                              card_last4=card.last4 if shows_card else None,
                               card_id=card_id if paid else None, refunded_cents=line.refunded_cents,
                               refundable_cents=max(refundable, 0)))
     return OrderView(

@@ -246,8 +246,8 @@ def test_unclaimed_payments_expire_and_an_expired_payment_cannot_be_applied(till
     assert [event.type for event in published][-1] == "pos_payment.expired"
 
 
-def test_a_payment_past_its_time_is_expired_to_the_pos_and_the_screens_before_the_sweeper_runs(till, monkeypatch):
-    monkeypatch.setenv("POS_PAYMENT_TTL_MINUTES", "0")
+def test_a_payment_past_its_time_is_expired_to_the_pos_and_the_screens_before_the_sweeper_runs(till, settings_env):
+    settings_env(POS_PAYMENT_TTL_MINUTES="0")
     card = issue(till.owner, 5000)
     payment = push(till, 2500)
 

@@ -5,6 +5,7 @@ SQLite and on PostgreSQL (the `database` fixture, through `make_operator`)."""
 from __future__ import annotations
 
 import zoneinfo
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -17,11 +18,14 @@ from app.db import read_session, write_session
 from app.models import Operator, OutboxMessage, Redemption
 from app.models.base import utcnow
 from app.services.core import codes
+from app.services.core.actor import Actor
 from app.services.counter import redemptions
 from app.services.messaging import outbox, webhooks
-from app.services.money import ledger
+from app.services.core.rate_limit import MemoryRateLimiter
+from app.services.money import card_lookup, ledger
 from app.services.network import items, locations
 from app.services.core.errors import ErrorCode
+from app.settings import get_settings
 from app.services.counter.redemptions import LineRequest
 from tests.support.counter import activate_counter, balance, device_code, issue, open_location, rows_of
 from tests.support.ports import free_port
@@ -80,6 +84,27 @@ def test_a_wrong_code_is_one_generic_not_found_and_a_malformed_one_is_explained(
                    card_code="ABCD-EFGH-JKMN-PQRS", amount_cents=100).code == ErrorCode.card_not_found
     assert refused(redemptions.redeem, shop.counter, location_id=shop.location.id,
                    card_code="not a code", amount_cents=100).code == ErrorCode.invalid_card_code
+
+
+def test_guessing_codes_at_a_redemption_is_limited_like_the_look_up(shop, monkeypatch):
+    fresh_limiter = MemoryRateLimiter()  # this test's own counters, whatever ran before
+    monkeypatch.setattr(card_lookup, "get_rate_limiter", lambda: fresh_limiter)
+    card = issue(shop.owner, 5000)
+    for _ in range(get_settings().lookup_failures_per_caller):
+        assert refused(redemptions.redeem, shop.counter, location_id=shop.location.id,
+                       card_code="ABCD-EFGH-JKMN-PQRS", amount_cents=100).code == ErrorCode.card_not_found
+
+    waiting = refused(redemptions.redeem, shop.counter, location_id=shop.location.id, card_code=card.code,
+                      amount_cents=100)  # even the right code waits now
+
+    assert waiting.code == ErrorCode.rate_limited and waiting.retry_after_seconds >= 1
+    # The counter's screen counts under the same name: typing a code there waits too.
+    assert refused(card_lookup.lookup_card_by_code, shop.owner.operator.id, card.code,
+                   caller=card_lookup.caller_name(shop.counter), ip="").code == ErrorCode.rate_limited
+    assert balance(card.card.id) == 5000
+    # The card itself is still reachable by its id: only guessing codes is limited.
+    assert redemptions.redeem(shop.counter, location_id=shop.location.id, card_id=card.card.id,
+                              amount_cents=100).redemption.balance_after_cents == 4900
 
 
 def test_a_redemption_names_exactly_one_of_amount_items_or_payment(shop):
@@ -513,6 +538,25 @@ def test_void_is_offered_only_for_a_completed_redemption_of_the_networks_day_in_
     in_batch = made_at(now, payout_batch_id=7)
     assert not redemptions.can_void(in_batch, zone, now)
     assert "payout batch #7" in redemptions.void_refusal(in_batch, zone, now).message
+def test_the_ledger_sees_the_redeeming_and_voiding_actor_with_its_role(shop, monkeypatch):
+    card = issue(shop.owner, 5000)
+    staff = replace(shop.owner.actor, role="staff", channel="api")
+    seen: list[Actor] = []
+
+    def watched(move):  # noqa: ANN001, ANN202
+        def moving(session, actor, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            seen.append(actor)
+            return move(session, actor, *args, **kwargs)
+        return moving
+
+    monkeypatch.setattr(redemptions, "debit_within", watched(redemptions.debit_within))
+    monkeypatch.setattr(redemptions, "credit_within", watched(redemptions.credit_within))
+    receipt = redemptions.redeem(staff, location_id=shop.location.id, card_id=card.card.id, amount_cents=1200)
+    redemptions.void_redemption(staff, receipt.redemption.id)
+
+    assert seen == [replace(staff, location_id=shop.location.id)] * 2
+    assert [actor.role for actor in seen] == ["staff", "staff"]
+
 
 # --- the email to the location ------------------------------------------------------------
 
