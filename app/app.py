@@ -4,57 +4,56 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app import background
 from app.api import create_api
+from app.components.device_frame import DEVICE_PAGE_META
+from app.components.storage_fallback import storage_fallback_script
+from app.pages.audit import audit_page
 from app.pages.auth import login_page, signup_page
 from app.pages.card_page import CARD_PAGE_META, card_page
 from app.pages.cards import card_detail_page, cards_page
 from app.pages.developers import developers_page
-from app.components.device_frame import DEVICE_PAGE_META
 from app.pages.device import activate_page
-from app.pages.reconciliation import reconciliation_page
-from app.pages.redeem import redeem_page
-from app import background
-from app.services.core import events
-from app.state.feed import OperatorFeedBridge
-from app.state.live import LiveBridge
 from app.pages.home import home_page
 from app.pages.location_import import location_import_page
 from app.pages.locations.detail import location_detail_page
 from app.pages.locations.form import location_edit_page, location_new_page
 from app.pages.locations.listing import locations_page
-from app.pages.audit import audit_page
 from app.pages.outbox import outbox_page
+from app.pages.reconciliation import reconciliation_page
+from app.pages.redeem import redeem_page
 from app.pages.reports import reports_page
 from app.pages.settings import settings_page
 from app.pages.settlements import settlements_page
+from app.pages.shop import SHOP_META, embed_page, shop_page
+from app.pages.shop_admin import orders_page, widget_page
 from app.pages.team import join_page, team_page
 from app.pages.upcoming import UPCOMING_SECTIONS, upcoming_page
-from app.settings import get_settings
+from app.services.core import events
+from app.state.audit import AuditState
 from app.state.auth import LoginState
-from app.state.card_page import CardPageState
 from app.state.card_detail import CardDetailState
+from app.state.card_page import CardPageState
 from app.state.cards import CardsState
 from app.state.developers import DevelopersState
-from app.state.webhook_endpoints import WebhookEndpointsState
 from app.state.device import ActivateState
-from app.state.reconciliation import ReconciliationState
-from app.state.redeem import RedeemState
+from app.state.feed import OperatorFeedBridge
 from app.state.home import HomeState
+from app.state.live import LiveBridge
 from app.state.location_import import LocationImportState
 from app.state.locations.form import LocationFormState
 from app.state.locations.listing import LocationsState
 from app.state.locations.screen import LocationDetailState
-from app.state.audit import AuditState
 from app.state.outbox import OutboxState
+from app.state.reconciliation import ReconciliationState
+from app.state.redeem import RedeemState
 from app.state.reports import ReportsState
 from app.state.settings import SettingsState
 from app.state.settlements import SettlementsState
-from app.state.team import JoinState, TeamState
-from app.components.storage_fallback import storage_fallback_script
-from app.pages.shop import SHOP_META, embed_page, shop_page
-from app.pages.shop_admin import orders_page, widget_page
 from app.state.shop import ShopState
 from app.state.shop_admin import OrdersState, WidgetState
+from app.state.team import JoinState, TeamState
+from app.state.webhook_endpoints import WebhookEndpointsState
 
 
 def index() -> rx.Component:

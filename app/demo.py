@@ -7,9 +7,9 @@ from sqlmodel import select
 from app.db import read_session
 from app.models import Location, User
 from app.services.access import accounts
+from app.services.core.actor import Actor
 from app.services.money import ledger
 from app.services.network import devices, items, locations
-from app.services.core.actor import Actor
 from app.services.network.devices import SentLink
 
 DEMO_EMAIL = "demo@giftnet.local"

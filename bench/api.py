@@ -58,9 +58,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 # Shares bench/ledger.py's scratch directory, secret and PostgreSQL helpers.
-import ledger as ledger_bench  # noqa: E402
-
 import httpx  # noqa: E402
+import ledger as ledger_bench  # noqa: E402
 
 from app.db import dispose_engines  # noqa: E402
 from app.services.money import ledger  # noqa: E402

@@ -25,7 +25,12 @@ import io
 import sys
 import time
 
-from ledger import bench_operator, drop_postgres_bench, postgres_bench_url, use_database  # bench/ledger.py: same scratch setup
+from ledger import (  # bench/ledger.py: same scratch setup
+    bench_operator,
+    drop_postgres_bench,
+    postgres_bench_url,
+    use_database,
+)
 
 from app.db import dispose_engines
 from app.services.network.device_emails import send_activation_emails

@@ -44,8 +44,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from app.db import dispose_engines, write_engine  # noqa: E402
 from app.migrations import migrate  # noqa: E402
 from app.services.access import accounts  # noqa: E402
-from app.services.money import ledger  # noqa: E402
 from app.services.core.actor import Actor  # noqa: E402
+from app.services.money import ledger  # noqa: E402
 from app.settings import get_settings  # noqa: E402
 
 PG_ADMIN_URLS = [

@@ -39,15 +39,14 @@ sys.path.insert(0, str(BENCH_DIR))
 
 # Shares bench/ledger.py's scratch directory, secret and PostgreSQL helpers.
 import ledger as ledger_bench  # noqa: E402
-
 from sqlalchemy import insert, text  # noqa: E402
 
 from app.db import dispose_engines, read_engine, write_engine  # noqa: E402
 from app.models import Card, Location  # noqa: E402
 from app.services.access import accounts  # noqa: E402
 from app.services.core import crypto  # noqa: E402
-from app.services.settlement import bank_files, batches, payables, payout_settings  # noqa: E402
 from app.services.core.actor import Actor  # noqa: E402
+from app.services.settlement import bank_files, batches, payables, payout_settings  # noqa: E402
 
 NACHA_SETTINGS = {
     "immediate_destination": "011000015", "immediate_origin": "1234567890", "destination_name": "Federal Reserve Bank",

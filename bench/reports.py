@@ -31,7 +31,6 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 import ledger as ledger_bench  # noqa: E402  (scratch dir, secret, PostgreSQL helpers)
-
 from sqlalchemy import insert, text  # noqa: E402
 
 from app.db import write_engine  # noqa: E402

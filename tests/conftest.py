@@ -172,12 +172,12 @@ def database(request, tmp_path) -> str:
 
 
 @pytest.fixture
-def settings_env(monkeypatch):  # noqa: ANN001, ANN201
+def settings_env(monkeypatch):
     """`settings_env(NAME="value", OTHER=None, ...)`: this test's environment (None unsets a
     variable), read again into the settings (app/settings.py caches them); both are undone
     after the test. Ask for a database first: it points the settings at its own."""
 
-    def set_env(**values: str | None):  # noqa: ANN202
+    def set_env(**values: str | None):
         for name, value in values.items():
             if value is None:
                 monkeypatch.delenv(name, raising=False)

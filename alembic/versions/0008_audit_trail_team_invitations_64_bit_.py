@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlmodel
-from alembic import op
 
+from alembic import op
 
 revision = '0008'
 down_revision = '0007'

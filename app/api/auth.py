@@ -18,10 +18,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.edge import call_record
 from app.models import PosKey
-from app.services.core.actor import Actor
 from app.services.access.api_keys import OPERATOR_KEY_PREFIX, authenticate
-from app.services.money.card_lookup import caller_name
+from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.money.card_lookup import caller_name
 from app.services.network.pos_keys import POS_KEY_PREFIX, resolve_pos_key
 
 bearer = HTTPBearer(

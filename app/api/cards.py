@@ -37,10 +37,10 @@ from app.api.schemas import (
     issued_card_answer,
     parse_cursor,
 )
+from app.services.core.validation import normalize_email
 from app.services.money import cards, ledger
 from app.services.money.card_emails import queue_recipient_email
 from app.services.money.card_lookup import lookup_card_by_code
-from app.services.core.validation import normalize_email
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/cards", tags=["cards"])

@@ -19,8 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.models.base import utcnow
 from app.services.access import api_log
-from app.services.network import location_import
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.network import location_import
 from app.settings import get_settings
 
 API_PREFIX = "/api/v1"

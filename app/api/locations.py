@@ -39,8 +39,8 @@ from app.api.location_schemas import (
 )
 from app.api.params import id_in_path, next_page, page_cursor, page_size
 from app.api.schemas import cursor_text, parse_cursor
-from app.services.network import device_emails, devices, items, location_import, locations, pos_keys
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.network import device_emails, devices, items, location_import, locations, pos_keys
 
 router = APIRouter(prefix="/locations", tags=["locations"])
 

@@ -18,8 +18,8 @@ from app.api.errors import error_responses
 from app.api.idempotent import IDEMPOTENCY_IN_FLIGHT, IDEMPOTENCY_KEY_REUSED, IdempotentCall, idempotent_call
 from app.api.params import id_in_path, page_cursor, page_size
 from app.api.schemas import StrictRequest, cursor_text, parse_cursor
-from app.services.settlement import bank_files, batches, payout_settings
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.settlement import bank_files, batches, payout_settings
 
 router = APIRouter(prefix="/payouts", tags=["payouts"])
 

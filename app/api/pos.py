@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from app.api.auth import ApiCaller, PosCaller, pos_caller, pos_or_api_caller
 from app.api.errors import error_responses
 from app.api.idempotent import IdempotencyKeyHeader
+from app.api.params import id_in_path
 from app.api.redemption_schemas import (
     SQUARE_EVENT_EXAMPLE,
     PosPaymentAnswer,
@@ -25,7 +26,6 @@ from app.api.redemption_schemas import (
     pos_payment_answer,
     square_answer,
 )
-from app.api.params import id_in_path
 from app.services.counter import pos_payments
 from app.services.money import idempotency
 

@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 
 from app.api.edge import client_ip
 from app.services.core import link_guard
-from app.services.money.card_page import card_qr_png
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.money.card_page import card_qr_png
 
 router = APIRouter(tags=["card page"], include_in_schema=False)
 

@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.models import ApiRequestLog, Card, LedgerEntry
 from app.services.core import crypto
-from app.services.money.card_page import card_link
 from app.services.core.codes import format_code
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.money.card_page import card_link
 from app.services.reporting.reports import Summary
 
 AnswerT = TypeVar("AnswerT", bound=BaseModel)

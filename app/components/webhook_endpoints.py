@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.dialogs import confirm_dialog
-from app.components.tables import data_table
 from app.components.layout import error_callout, success_callout
-from app.state.webhook_endpoints import EVENT_TYPES, WebhookEndpointsState as State
+from app.components.tables import data_table
+from app.state.webhook_endpoints import EVENT_TYPES
+from app.state.webhook_endpoints import WebhookEndpointsState as State
 
 
 def _secret_callout() -> rx.Component:

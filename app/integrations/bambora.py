@@ -25,7 +25,15 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from app.integrations.payments import DEFAULT_TIMEOUT_SECONDS, ChargeResult, RefundResult, dollars, http_timeout, json_object, unknown
+from app.integrations.payments import (
+    DEFAULT_TIMEOUT_SECONDS,
+    ChargeResult,
+    RefundResult,
+    dollars,
+    http_timeout,
+    json_object,
+    unknown,
+)
 
 LIVE_BASE_URL = "https://api.na.bambora.com"
 ORDER_NUMBER_FIELD = 5

@@ -20,10 +20,19 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
-from app.integrations.payments import DEFAULT_TIMEOUT_SECONDS, ChargeResult, RefundResult, dollars, http_timeout, json_object, unknown
+from app.integrations.payments import (
+    DEFAULT_TIMEOUT_SECONDS,
+    ChargeResult,
+    RefundResult,
+    dollars,
+    http_timeout,
+    json_object,
+    unknown,
+)
 
 SANDBOX_BASE_URL = "https://sandbox.forte.net/api/v3"
 LIVE_BASE_URL = "https://api.forte.net/v3"
@@ -57,7 +66,7 @@ class ForteGateway:
             "Accept": "application/json",
         }
 
-    def _request(self, method: str, url: str, **kwargs) -> httpx.Response:
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         return httpx.request(method, url, headers=self._headers, timeout=http_timeout(self.timeout_seconds), **kwargs)
 
     def charge(self, order_number: str, amount_cents: int, token: str, *, cardholder_name: str = "") -> ChargeResult:

@@ -9,8 +9,8 @@ from app.models.audit import AuditEvent, UserInvitation
 from app.models.card import Card, LedgerEntry
 from app.models.daily_summary import DailySummary
 from app.models.location import ActivationLink, Device, Item, Location, PosKey
-from app.models.order import Order, OrderLine
 from app.models.operator import LoginAttempt, Operator, User, UserSession
+from app.models.order import Order, OrderLine
 from app.models.outbox import OutboxMessage
 from app.models.payout import BankFile, PayoutBatch, PayoutLine
 from app.models.redemption import PosPayment, Redemption, RedemptionLine

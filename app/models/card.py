@@ -16,7 +16,6 @@ from sqlmodel import Field, SQLModel
 from app.models.base import utcnow
 
 
-
 class CardStatus(StrEnum):
     """`Card.status`. A card whose balance is zero is still `active` ("empty" is a filter, not a status)."""
 

@@ -11,7 +11,6 @@ from sqlmodel import Field, SQLModel
 from app.models.base import utcnow
 
 
-
 class RedemptionMode(StrEnum):
     """`Location.mode`: what the location's counter redeems by default."""
 

@@ -17,7 +17,6 @@ from sqlmodel import Field, SQLModel
 from app.models.base import utcnow
 
 
-
 class OrderStatus(StrEnum):
     """`Order.status` (the moves are in the module docstring)."""
 

@@ -12,7 +12,6 @@ from sqlmodel import Field, SQLModel
 from app.models.base import utcnow
 
 
-
 class RedemptionKind(StrEnum):
     """`Redemption.kind`: what the counter redeemed."""
 

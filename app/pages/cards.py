@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.dialogs import confirm_dialog
 from app.components.badges import status_badge
-from app.components.tables import data_table, pager
+from app.components.dialogs import confirm_dialog
 from app.components.layout import dashboard_shell, error_callout, page_title
+from app.components.tables import data_table, pager
 from app.state.card_detail import CardDetailState
 from app.state.cards import CardsState
 

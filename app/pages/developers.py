@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.dialogs import confirm_dialog
-from app.components.tables import data_table, pager
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
+from app.components.tables import data_table, pager
 from app.components.webhook_endpoints import webhook_endpoints_section
 from app.state.developers import ALL, DevelopersState
 

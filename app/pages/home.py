@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.tables import data_table
 from app.components.layout import dashboard_shell, error_callout, page_title
+from app.components.tables import data_table
 from app.state.feed import OperatorFeed
 from app.state.home import HomeState
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.tables import data_table, pager
 from app.components.layout import dashboard_shell, page_title
+from app.components.tables import data_table, pager
 from app.state.outbox import OutboxState
 
 STATUS_COLORS = (("sent", "green"), ("queued", "amber"), ("sending", "blue"), ("failed", "red"))

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.device_frame import brand, device_frame, loading
 from app.components.dialogs import confirm_dialog
 from app.components.layout import page_ready_marker
-from app.components.device_frame import brand, device_frame, loading
 from app.state.live import PosInbox
 from app.state.redeem import RedeemState
 

@@ -3,17 +3,19 @@ the Orders screen (status, gateway reference, refunds)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
-from app.components.tables import data_table
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
+from app.components.tables import data_table
 from app.state.shop_admin import OrdersState, WidgetState
 
 ORDER_STATUS_COLORS = (("paid", "green"), ("pending", "gray"), ("charging", "blue"), ("declined", "red"),
                        ("error", "amber"), ("refunded", "purple"))
 
 
-def _text_field(label: str, name: str, value: rx.Var, element_id: str, **props) -> rx.Component:
+def _text_field(label: str, name: str, value: rx.Var, element_id: str, **props: Any) -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=element_id, style={"fontWeight": "500", "fontSize": "14px"}),
         rx.input(name=name, id=element_id, default_value=value, size="3", width="100%", **props),

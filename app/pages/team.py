@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.dialogs import confirm_dialog
-from app.components.tables import data_table
-from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.components.account import account_card, account_field, account_form, account_title, other_way_in
-
+from app.components.dialogs import confirm_dialog
+from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
+from app.components.tables import data_table
 from app.state.team import OWNER, OWNER_ROLE_TEXT, STAFF, STAFF_ROLE_TEXT, JoinState, TeamState
 
 

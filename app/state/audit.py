@@ -12,9 +12,9 @@ import reflex as rx
 
 from app.services.access import audit_trail
 from app.services.access.accounts import SignedIn
-from app.services.reporting import dashboard_figures
 from app.services.core.errors import GiftnetError
 from app.services.core.timefmt import format_local_time
+from app.services.reporting import dashboard_figures
 from app.state.session import SessionState, dashboard_action
 
 PAGE_SIZE = 50

@@ -13,8 +13,7 @@ from app.services.access.accounts import SignedIn
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents, parse_amount
 from app.services.core.timefmt import format_local_time
-from app.services.money import card_emails
-from app.services.money import cards, ledger
+from app.services.money import card_emails, cards, ledger
 from app.state.cards import CardRow, card_row
 from app.state.session import SessionState, dashboard_action
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from app.services.core import link_guard
-from app.services.money import card_page
-from app.services.network import devices
-from app.services.money.cards import find_card_by_link_token
 from app.services.core.errors import GiftnetError
+from app.services.money import card_page
+from app.services.money.cards import find_card_by_link_token
+from app.services.network import devices
 from app.state.client import client_ip
 from app.state.device import DeviceState
 

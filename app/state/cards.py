@@ -12,14 +12,13 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from app.models import Card
-from app.models.card import CardStatus, LedgerKind
+from app.models.card import CardStatus
 from app.services.access.accounts import SignedIn
 from app.services.core import codes
-from app.services.money import card_emails
-from app.services.money import cards, ledger
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents, parse_amount
 from app.services.core.timefmt import format_local_time
+from app.services.money import card_emails, cards, ledger
 from app.state.paging import KeysetPaging
 from app.state.session import SessionState, dashboard_action
 

@@ -12,8 +12,8 @@ import reflex as rx
 
 from app.models.base import utcnow
 from app.services.core import link_guard
-from app.services.network import devices
 from app.services.core.errors import GiftnetError
+from app.services.network import devices
 from app.state.client import client_ip
 
 REFUSAL_TITLES = {

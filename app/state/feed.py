@@ -24,10 +24,10 @@ from reflex.istate.manager.token import BaseStateToken
 
 from app.services.access import accounts
 from app.services.core import codes
-from app.services.reporting import activity, dashboard_figures
 from app.services.core.events import Event, subscribe
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
+from app.services.reporting import activity, dashboard_figures
 
 log = logging.getLogger(__name__)
 FEED_EVENTS = {
@@ -133,7 +133,7 @@ async def has_linked_tabs(app: rx.App, operator_id: int) -> bool:
     """Whether any Activity tab ever linked to this operator's feed (a state read, no lock, no SQL)."""
     root = await app.state_manager.get_state(BaseStateToken(ident=operator_token(operator_id), cls=OperatorFeed))
     feed = await root.get_state(OperatorFeed)
-    return bool(feed._linked_from)
+    return bool(feed._linked_from)  # noqa: SLF001 - backend-only (underscored: Reflex keeps it from the browser)
 
 
 async def refresh_operator_feed(app: rx.App, operator_id: int) -> None:

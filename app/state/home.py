@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import reflex as rx
 
 from app.services.access.accounts import SignedIn
-from app.services.reporting import dashboard_figures
 from app.services.core.money import format_cents
+from app.services.reporting import dashboard_figures
 from app.state.feed import OperatorFeed, apply_snapshot, operator_token, snapshot
 from app.state.session import SessionState, dashboard_action
 
@@ -35,7 +35,7 @@ class HomeState(SessionState):
         if who is None:
             return rx.redirect("/login")
         feed = await self.get_state(OperatorFeed)
-        feed = await feed._link_to(operator_token(who.operator_id))
+        feed = await feed._link_to(operator_token(who.operator_id))  # noqa: SLF001 - backend-only (underscored: Reflex keeps it from the browser)
         apply_snapshot(feed, snapshot(who.operator_id, who.timezone))
         if not self.range_from or not self.range_to:
             today = dashboard_figures.local_today(who.timezone)

@@ -41,8 +41,8 @@ import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
 from app.services.core import events
-from app.services.counter import pos_payments
 from app.services.core.money import format_cents
+from app.services.counter import pos_payments
 
 log = logging.getLogger(__name__)
 POS_EVENTS = {"pos_payment.received", "pos_payment.applied", "pos_payment.expired", "pos_payment.cancelled"}
@@ -235,7 +235,7 @@ class LiveBridge:
     async def _update(self, token: str, location_id: int, rows: list[PendingPaymentRow]) -> None:
         async with self.app.modify_state(BaseStateToken(ident=token, cls=PosInbox)) as root:
             inbox = await root.get_state(PosInbox)
-            if inbox._location_id != location_id:  # the tab moved on (another device, a revoked one)
+            if inbox._location_id != location_id:  # noqa: SLF001 - backend-only, underscored so Reflex keeps it from the browser; the tab moved on (another device, a revoked one)
                 screens.remove(token)
                 return
             inbox.payments = list(rows)
@@ -246,7 +246,7 @@ class LiveBridge:
         message = json.dumps({"location_id": location_id, "origin": self.origin}, separators=(",", ":"))
         try:
             await self._publisher.publish(channel(), message)
-        except Exception:  # noqa: BLE001 - the other workers' screens catch up at the next event or load
+        except Exception:  # the other workers' screens catch up at the next event or load
             log.warning("location %s changed: not announced to the other workers (Redis did not answer)",
                         location_id, exc_info=True)
 
@@ -275,7 +275,7 @@ class LiveBridge:
                                 self.on_message(message["data"])
                 except asyncio.CancelledError:
                     raise
-                except Exception:  # noqa: BLE001 - Redis restarting: subscribe again shortly
+                except Exception:  # Redis restarting: subscribe again shortly
                     log.warning("live bridge: Redis channel lost; subscribing again", exc_info=True)
                     await asyncio.sleep(1)
         finally:

@@ -11,15 +11,17 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import reflex as rx
 
 from app.services.access.accounts import SignedIn
 from app.services.core.actor import Actor
-from app.services.network.device_emails import send_activation_emails
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.network.device_emails import send_activation_emails
 from app.services.network.location_import import MAX_FILE_BYTES, MAX_ROWS, ImportResult, import_locations, template_csv
 from app.settings import get_settings
 from app.state.session import SessionState, dashboard_action
@@ -133,7 +135,7 @@ class LocationImportState(SessionState):
         self.stage, self.progress, self.progress_label = "checking", 0, "Checking every row…"
         return LocationImportState.check_file
 
-    async def _with_progress(self, work, *args, **kwargs):  # noqa: ANN001, ANN202
+    async def _with_progress(self, work: Callable, *args: Any, **kwargs: Any):
         """Run `work(*args, progress=..., **kwargs)` in a thread; mirror its progress on screen."""
         done_of_total = [0, 1]
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import reflex as rx
 
 from app.integrations.mail import parse_smtp_url
-from app.services.messaging import outbox
 from app.services.core.timefmt import format_local_time
+from app.services.messaging import outbox
 from app.settings import get_settings
 from app.state.paging import KeysetPaging
 from app.state.session import SessionState

@@ -17,18 +17,18 @@ class KeysetPaging(rx.State, mixin=True):
     cursor_stack: list[int] = []
     next_cursor: int = 0
 
-    def _load_page(self, cursor: int | None):  # noqa: ANN202 - an event's return (a redirect) or None
+    def _load_page(self, cursor: int | None):  # an event's return (a redirect) or None
         raise NotImplementedError
 
     def _current_cursor(self) -> int | None:
         return self.cursor_stack[-1] if self.cursor_stack else None
 
-    def _first_page(self):  # noqa: ANN202
+    def _first_page(self):
         """Back to the first page (after a new search or filter)."""
         self.cursor_stack = []
         return self._load_page(None)
 
-    def _this_page(self):  # noqa: ANN202
+    def _this_page(self):
         """The page on screen again (after an action changed its rows)."""
         return self._load_page(self._current_cursor())
 

@@ -8,8 +8,8 @@ import reflex as rx
 
 from app.services.access.accounts import SignedIn
 from app.services.core.money import format_cents
-from app.services.settlement.reconciliation import reconcile
 from app.services.core.timefmt import format_local_time
+from app.services.settlement.reconciliation import reconcile
 from app.state.session import SessionState, dashboard_action
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import reflex as rx
 
@@ -17,17 +18,17 @@ from app.models.card import CardStatus
 from app.models.location import RedemptionMode
 from app.models.redemption import RedemptionStatus
 from app.services.access import accounts
-from app.services.network import items as items_service
-from app.services.counter import pos_payments, redemptions
-from app.services.network import devices
 from app.services.core.actor import Actor
-from app.services.money.card_lookup import caller_name, lookup_card_by_code
-from app.services.money.cards import find_card_by_link_token, get_card
 from app.services.core.codes import mask
-from app.services.network.devices import DeviceContext
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
+from app.services.counter import pos_payments, redemptions
+from app.services.money.card_lookup import caller_name, lookup_card_by_code
+from app.services.money.cards import find_card_by_link_token, get_card
+from app.services.network import devices
+from app.services.network import items as items_service
+from app.services.network.devices import DeviceContext
 from app.state.client import client_ip
 from app.state.device import DeviceState
 from app.state.live import PosInbox
@@ -148,10 +149,10 @@ class RedeemState(DeviceState):
         self.checked = True
         inbox = await self.get_state(PosInbox)
         if context is None:
-            inbox._forget_location()
+            inbox._forget_location()  # noqa: SLF001 - backend-only (underscored: Reflex keeps it from the browser)
             return None
         self.timezone = accounts.operator_timezone(context.operator_id)  # for receipts
-        await inbox._show_location(context.location_id)
+        await inbox._show_location(context.location_id)  # noqa: SLF001 - backend-only (underscored: Reflex keeps it from the browser)
         self._load_items(context)
         self._load_recent(context)
         link = str(self.router.page.params.get("link", "") or "")
@@ -297,7 +298,7 @@ class RedeemState(DeviceState):
         self.attempt_key = uuid.uuid4().hex
         self._load_recent(context)
 
-    def _redeem(self, **request):
+    def _redeem(self, **request: Any):
         self.error = self.notice = ""
         context = self._device()
         if context is None:

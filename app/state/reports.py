@@ -11,10 +11,10 @@ import reflex as rx
 
 from app.services.access.accounts import SignedIn
 from app.services.core import codes
-from app.services.reporting import dashboard_figures, reports
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
+from app.services.reporting import dashboard_figures, reports
 from app.state.card_detail import LEDGER_KIND_LABELS
 from app.state.session import SessionState, dashboard_action
 
@@ -43,7 +43,7 @@ class ReportsState(SessionState):
     history_pages: int = 1
     history_error: str = ""
 
-    def _period(self, who):
+    def _period(self, who: SignedIn):
         first, last = date.fromisoformat(self.report_from), date.fromisoformat(self.report_to)
         if last < first:
             raise ValueError("The range must end on or after its first day.")

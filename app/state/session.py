@@ -44,7 +44,7 @@ def dashboard_action(error: str = "action_error", *, owner: bool = False, clear:
             raise TypeError(f"dashboard_action takes plain handlers, not {handler.__name__}")
 
         @functools.wraps(handler)
-        def run(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202 - Reflex passes the event's arguments
+        def run(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003 - Reflex passes the event's arguments
             who = self._signed_in_owner() if owner else self._signed_in()
             if who is None:
                 return self._not_an_owner() if owner else rx.redirect(LOGIN_ROUTE)

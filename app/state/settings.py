@@ -7,10 +7,10 @@ from __future__ import annotations
 import reflex as rx
 
 from app.services.access.accounts import SignedIn
-from app.services.reporting import daily_summary
-from app.services.settlement import payout_settings
 from app.services.core.errors import GiftnetError
 from app.services.core.money import parse_amount
+from app.services.reporting import daily_summary
+from app.services.settlement import payout_settings
 from app.state.session import SessionState, dashboard_action
 
 # (form key, label, hint) per section; a key "nacha.x" is payouts.nacha.x in the service.

@@ -8,11 +8,11 @@ from __future__ import annotations
 import reflex as rx
 
 from app.services.access.accounts import SignedIn
-from app.services.reporting import dashboard_figures
-from app.services.settlement import bank_files, batches, payables
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
+from app.services.reporting import dashboard_figures
+from app.services.settlement import bank_files, batches, payables
 from app.state.session import SessionState, dashboard_action
 
 STATUS_LABELS = {"draft": "Draft", "exported": "Bank file downloaded", "paid": "Paid", "cancelled": "Cancelled"}

@@ -4,16 +4,16 @@ the cart, the payment step and the result. No login: anyone may buy."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import reflex as rx
 
 from app.integrations import sandbox
 from app.models.order import OrderLineKind, OrderStatus
-from app.services.shop import orders, shop_settings
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents, parse_amount
+from app.services.shop import orders, shop_settings
 from app.services.shop.orders import CartInvalid, CartLine
 from app.state.client import client_ip
 

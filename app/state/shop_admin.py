@@ -8,9 +8,9 @@ import reflex as rx
 
 from app.models.order import OrderLineKind
 from app.services.access.accounts import SignedIn
-from app.services.shop import orders, shop_settings
 from app.services.core.money import format_cents, parse_amount
 from app.services.core.timefmt import format_local_time
+from app.services.shop import orders, shop_settings
 from app.settings import get_settings
 from app.state.session import SessionState, dashboard_action
 

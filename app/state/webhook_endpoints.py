@@ -10,8 +10,8 @@ import reflex as rx
 
 from app.models import WebhookEndpoint
 from app.services.access.accounts import SignedIn
-from app.services.messaging import webhooks
 from app.services.core.timefmt import format_local_time
+from app.services.messaging import webhooks
 from app.state.session import SessionState, dashboard_action
 
 # What an endpoint can subscribe to (API.md, "Events"); none ticked means every event.

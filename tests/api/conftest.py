@@ -6,10 +6,10 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from tests.support.backend import Backend, Operator, point_test_process_at
 
 from app.db import dispose_engines
 from app.settings import get_settings
+from tests.support.backend import Backend, Operator, point_test_process_at
 
 
 @pytest.fixture(scope="session")

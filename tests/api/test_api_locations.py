@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from tests.support.backend import Backend, Operator
 from sqlmodel import select
+
+from tests.support.backend import Backend, Operator
 
 US_BANK = {"bank_country": "US", "routing_number": "011000015", "account_number": "123456789", "account_type": "checking"}
 CA_BANK = {"bank_country": "CA", "institution_number": "001", "transit_number": "00011", "account_number": "7654321",
@@ -196,8 +197,8 @@ def test_a_fresh_activation_link_replaces_the_older_ones(shop: Operator, on_back
 
 
 def test_the_devices_of_a_location_show_their_code_and_revocation(shop: Operator, on_backend_db: Backend):
-    from app.services.network import devices
     from app.services.core.actor import Actor
+    from app.services.network import devices
 
     location = shop.add_location("Two Tablets")
     assert shop.http.get(f"/locations/{location['id']}/devices").json() == {"data": [], "next_cursor": None}
@@ -291,8 +292,8 @@ def test_a_revoked_key_cannot_touch_locations(backend: Backend, on_backend_db: B
 
 
 def test_a_large_catalog_and_many_devices_come_a_page_at_a_time(backend: Backend, on_backend_db: Backend):
-    from app.services.network import devices as device_service
     from app.services.core.actor import Actor
+    from app.services.network import devices as device_service
 
     network = backend.new_operator("Paged Catalog")
     location = network.add_location("Big Deli", mode="items")

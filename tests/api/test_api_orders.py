@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from tests.support.backend import Backend, Operator
-
 from app.services.shop import orders
 from app.services.shop.orders import CartLine
+from tests.support.backend import Backend, Operator
 
 APPROVED = "sbx_1234_approve"  # the sandbox gateway's approved test card, as the browser tokenizes it
 

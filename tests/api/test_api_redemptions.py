@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+
 from tests.support.backend import Backend, Operator
 
 

@@ -4,10 +4,9 @@ bank file or read the payouts; the owner's key can."""
 
 from __future__ import annotations
 
-from tests.support.backend import Backend
-
 from app.services.access import team
 from app.services.core.actor import Actor
+from tests.support.backend import Backend
 
 US_BANK = {"bank_country": "US", "routing_number": "011000015", "account_number": "123456789", "account_type": "checking"}
 NACHA = {

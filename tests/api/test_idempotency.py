@@ -6,8 +6,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from tests.support.backend import Backend, Operator
 from sqlmodel import select
+
+from tests.support.backend import Backend, Operator
 
 
 def new_key() -> str:

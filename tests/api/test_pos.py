@@ -11,6 +11,7 @@ import uuid
 
 import httpx
 import pytest
+
 from tests.support.backend import Backend, Operator
 
 
@@ -180,8 +181,8 @@ def test_a_location_that_is_not_in_pos_mode_takes_no_pushes(shop: Operator, on_b
 
 
 def test_a_revoked_pos_key_is_refused_at_once(shop: Operator, on_backend_db: Backend):
-    from app.services.network import pos_keys
     from app.services.core.actor import Actor
+    from app.services.network import pos_keys
 
     revoked = Pos(shop, "Revoked Till")
     payment = revoked.push(500).json()

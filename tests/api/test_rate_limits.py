@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+
 from tests.support.backend import Backend, Operator, wait_for
 
 PER_KEY = 3

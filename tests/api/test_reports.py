@@ -6,8 +6,8 @@ from tests.support.backend import Backend
 
 
 def test_the_summary_adds_up_sales_top_ups_redemptions_and_liability(backend: Backend, on_backend_db: Backend):
-    from app.services.money import ledger
     from app.services.core.actor import Actor
+    from app.services.money import ledger
 
     network = backend.new_operator("Reporting Network")
     first = network.issue(5000)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from tests.support.backend import Backend, Operator
 from sqlmodel import select
+
+from tests.support.backend import Backend, Operator
 
 
 def test_an_endpoint_is_created_with_its_secret_shown_once(backend: Backend):

@@ -8,8 +8,9 @@ import time
 import uuid
 
 import pytest
-from tests.support.browser import activate_device, log_in, make_location, open_card, push_payment
 from playwright.sync_api import expect
+
+from tests.support.browser import activate_device, log_in, make_location, open_card, push_payment
 
 pytestmark = pytest.mark.e2e
 

@@ -13,9 +13,10 @@ import uuid
 
 import pytest
 import zxingcpp
-from tests.support.browser import deliver_outbox, log_in, open_page, wait_for_path, wait_ready
 from PIL import Image
 from playwright.sync_api import expect
+
+from tests.support.browser import deliver_outbox, log_in, open_page, wait_for_path, wait_ready
 
 pytestmark = pytest.mark.e2e
 

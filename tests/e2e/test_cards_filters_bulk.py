@@ -13,8 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.support.browser import TABLET_PORTRAIT, log_in, open_page
 from playwright.sync_api import expect
+
+from tests.support.browser import TABLET_PORTRAIT, log_in, open_page
 
 pytestmark = pytest.mark.e2e
 

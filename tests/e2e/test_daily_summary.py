@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.support.browser import log_in, open_page
 from playwright.sync_api import expect
+
+from tests.support.browser import log_in, open_page
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,9 @@ import re
 import uuid
 
 import pytest
-from tests.support.browser import PASSWORD, log_in, open_page, path_of, wait_for_path, wait_ready
 from playwright.sync_api import expect
+
+from tests.support.browser import PASSWORD, log_in, open_page, path_of, wait_for_path, wait_ready
 
 pytestmark = pytest.mark.e2e
 

@@ -17,8 +17,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from tests.support.browser import log_in, open_page, wait_for_path, wait_ready
 from playwright.sync_api import expect
+
+from tests.support.browser import log_in, open_page, wait_for_path, wait_ready
 
 pytestmark = pytest.mark.e2e
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.support.browser import log_in, open_page
 from playwright.sync_api import expect
+
+from tests.support.browser import log_in, open_page
 
 pytestmark = pytest.mark.e2e
 

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
+
 from tests.support.browser import (
     TABLET_LANDSCAPE,
     TABLET_PORTRAIT,
@@ -36,7 +38,6 @@ from tests.support.browser import (
     open_page,
     push_payment,
 )
-from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 

@@ -6,8 +6,9 @@ import csv
 import io
 
 import pytest
-from tests.support.browser import log_in, open_page
 from playwright.sync_api import expect
+
+from tests.support.browser import log_in, open_page
 
 pytestmark = pytest.mark.e2e
 

@@ -26,8 +26,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.support.browser import PASSWORD, log_in, open_page, path_of, wait_for_path, wait_ready
 from playwright.sync_api import expect
+
+from tests.support.browser import PASSWORD, log_in, open_page, path_of, wait_for_path, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 # Pages anyone may open, and why. Every other page is a dashboard page: sign-in required.

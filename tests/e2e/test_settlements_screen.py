@@ -8,8 +8,9 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
-from tests.support.browser import deliver_outbox, log_in, open_page
 from playwright.sync_api import expect
+
+from tests.support.browser import deliver_outbox, log_in, open_page
 
 pytestmark = pytest.mark.e2e
 

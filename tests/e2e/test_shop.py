@@ -14,8 +14,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from tests.support.browser import open_page
 from playwright.sync_api import expect
+
+from tests.support.browser import open_page
 
 pytestmark = pytest.mark.e2e
 

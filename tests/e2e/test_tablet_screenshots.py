@@ -7,8 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.support.browser import TABLET_LANDSCAPE, TABLET_PORTRAIT, log_in, open_page
 from playwright.sync_api import expect
+
+from tests.support.browser import TABLET_LANDSCAPE, TABLET_PORTRAIT, log_in, open_page
 
 pytestmark = pytest.mark.e2e
 

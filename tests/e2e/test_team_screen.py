@@ -15,8 +15,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from tests.support.browser import TABLET_PORTRAIT, log_in, open_page, wait_for_path
 from playwright.sync_api import expect
+
+from tests.support.browser import TABLET_PORTRAIT, log_in, open_page, wait_for_path
 
 pytestmark = pytest.mark.e2e
 

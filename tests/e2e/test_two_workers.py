@@ -32,8 +32,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.support.browser import TABLET_LANDSCAPE, open_page, wait_ready
 from playwright.sync_api import expect
+
+from tests.support.browser import TABLET_LANDSCAPE, open_page, wait_ready
 
 pytestmark = pytest.mark.e2e
 

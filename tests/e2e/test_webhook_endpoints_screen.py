@@ -7,9 +7,10 @@ from __future__ import annotations
 import time
 
 import httpx
-from tests.support.browser import log_in, open_page
 from playwright.sync_api import expect
 from standardwebhooks import Webhook
+
+from tests.support.browser import log_in, open_page
 
 
 def wait_for(predicate, timeout_s: float = 20.0):

@@ -17,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import text
 
 from app.db import read_session
-from app.services.counter import redemptions
-from app.services.settlement import batches
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.counter import redemptions
+from app.services.settlement import batches
 
 
 def ready() -> None:

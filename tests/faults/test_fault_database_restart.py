@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 from sqlalchemy import exc as sa_exc
-from tests.support.backend import Backend
-from tests.support.faults import PrivatePostgres, assert_money_is_consistent, postgres_binaries, services_on
 from sqlmodel import func, select
 
 from app.db import database_unavailable, read_session
@@ -28,6 +26,8 @@ from app.migrations import migrate
 from app.models import Card, IdempotencyRecord, LedgerEntry, Redemption
 from app.services.access import accounts, api_keys
 from app.services.money import idempotency
+from tests.support.backend import Backend
+from tests.support.faults import PrivatePostgres, assert_money_is_consistent, postgres_binaries, services_on
 
 CLIENTS = 4
 OUTAGE_SECONDS = 3.0

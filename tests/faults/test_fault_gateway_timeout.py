@@ -20,7 +20,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
-from tests.support.shop import cards_of, shop, two_cards_order  # noqa: F401 - fixtures
 
 from app.db import write_session
 from app.integrations.bambora import BamboraGateway
@@ -30,6 +29,7 @@ from app.services.money import ledger
 from app.services.shop import orders, shop_settings
 from tests.fakes.bambora import APPROVED_CARD
 from tests.fakes.forte import FakeForte
+from tests.support.shop import cards_of, shop, two_cards_order  # noqa: F401 - fixtures
 
 LOST = "We could not reach the payment service, so we cannot tell yet whether the card was charged."
 

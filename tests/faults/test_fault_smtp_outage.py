@@ -18,11 +18,10 @@ import threading
 import time
 from datetime import timedelta
 
-from tests.support.ports import free_port
-from tests.support.smtp import Inbox, SmtpServer, queue_cards, stored, use_smtp
-
 from app.services.messaging import outbox
 from app.services.money import ledger
+from tests.support.ports import free_port
+from tests.support.smtp import Inbox, SmtpServer, queue_cards, stored, use_smtp
 
 
 class BusyInbox(Inbox):

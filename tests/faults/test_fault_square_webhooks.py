@@ -14,14 +14,13 @@ from __future__ import annotations
 import itertools
 import threading
 
+from app.models import PosPayment
+from app.services.core.errors import ErrorCode
+from app.services.counter import pos_payments, redemptions
+from app.services.money import ledger
 from tests.support.counter import activate_counter, balance, issue, rows_of
 from tests.support.services import refused
 from tests.support.square import deliver, square_payment_created
-
-from app.models import PosPayment
-from app.services.counter import pos_payments, redemptions
-from app.services.money import ledger
-from app.services.core.errors import ErrorCode
 
 PAYMENT = "R2X7qPaymentId"
 

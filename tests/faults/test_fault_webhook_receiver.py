@@ -23,15 +23,15 @@ from datetime import timedelta
 from http.server import ThreadingHTTPServer
 
 import httpx
-from tests.support.counter import activate_counter, issue, open_location
-from tests.support.ports import free_port
-from tests.support.receiver import Answer, Receiver
-from tests.support.webhooks import attempt_codes, only_delivery, receiver, redeem, shop  # noqa: F401 - fixtures
 
 from app.models.base import utcnow
 from app.services.counter import redemptions
 from app.services.messaging import webhooks
 from app.services.money import ledger
+from tests.support.counter import activate_counter, issue, open_location
+from tests.support.ports import free_port
+from tests.support.receiver import Answer, Receiver
+from tests.support.webhooks import attempt_codes, only_delivery, receiver, redeem, shop  # noqa: F401 - fixtures
 
 
 def test_a_receiver_that_times_out_then_errors_then_accepts_gets_the_event_once_with_one_id(

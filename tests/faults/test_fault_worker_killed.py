@@ -21,18 +21,18 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from tests.support.backend import Backend
-from tests.support.faults import Worker, assert_money_is_consistent, services_on
-from tests.support.settlement import ca_network, redeem_at
 from sqlmodel import func, select
 
 from app.db import read_session, write_session
 from app.models import IdempotencyRecord, LedgerEntry, PayoutBatch, Redemption
 from app.models.base import utcnow
+from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.counter import redemptions
 from app.services.money import idempotency, ledger
 from app.services.settlement import batches
-from app.services.core.errors import ErrorCode, GiftnetError
+from tests.support.backend import Backend
+from tests.support.faults import Worker, assert_money_is_consistent, services_on
+from tests.support.settlement import ca_network, redeem_at
 
 KILL_ROUNDS = 3
 CARD_VALUE = 20_000

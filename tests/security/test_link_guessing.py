@@ -8,9 +8,9 @@ from __future__ import annotations
 import uuid
 
 import httpx
-from tests.support.backend import Backend
 
 from app.services.core import link_guard
+from tests.support.backend import Backend
 
 
 def limits(backend: Backend) -> tuple[int, int]:

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.support.backend import Backend, wait_for
 from fastapi.testclient import TestClient
 from sqlmodel import select
+
+from tests.support.backend import Backend, wait_for
 
 ACCOUNT_NUMBER = "918273645501"
 PASSWORD = "correct horse battery"  # what Backend.new_operator signs up with
@@ -69,12 +69,12 @@ def test_no_secret_in_logs_access_log_or_audit_trail(security_backend: Backend, 
                                                       python_logs: _Collector, monkeypatch):
 
     from app.api import create_api
+    from app.db import read_session
     from app.models import ApiRequestLog, AuditEvent
     from app.services.access import accounts, api_log
+    from app.services.core.actor import Actor
     from app.services.messaging import webhooks
     from app.services.network import devices
-    from app.services.core.actor import Actor
-    from app.db import read_session
 
     tag = uuid.uuid4().hex[:8]
     operator = security_backend.new_operator(f"Secretive Network {tag}", currency="USD")

@@ -4,10 +4,10 @@ over HTTP by test_security_sweep.py and tests/e2e/test_security_pages.py)."""
 from __future__ import annotations
 
 import pytest
-from tests.support.async_runner import run_in_thread
 
 from app.api.security_headers import SecurityHeadersMiddleware, may_be_framed
 from app.settings import get_settings
+from tests.support.async_runner import run_in_thread
 
 
 @pytest.mark.parametrize(("path", "frameable"), [

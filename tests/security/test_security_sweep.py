@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from tests.support.backend import Backend, Operator, point_test_process_at
 
 from app.api import create_api
 from app.api.errors import FALLBACK_NAME
 from app.db import dispose_engines
 from app.settings import get_settings
+from tests.support.backend import Backend, Operator, point_test_process_at
 
 US_BANK = {"bank_country": "US", "routing_number": "011000015", "account_number": "123456789", "account_type": "checking"}
 NACHA = {"immediate_destination": "011000015", "immediate_origin": "1234567890", "destination_name": "FED",
@@ -219,10 +219,10 @@ def world(security_backend: Backend) -> Iterator[World]:
     point_test_process_at(backend.database_url)
     try:
         from app.services.access import api_keys
+        from app.services.core.actor import Actor
         from app.services.counter import pos_payments
         from app.services.network import devices, pos_keys
         from app.services.shop import orders
-        from app.services.core.actor import Actor
         from app.services.shop.orders import CartLine
 
         actor = Actor(owner.id)

@@ -7,9 +7,9 @@ from sqlmodel import select
 
 from app.db import read_session
 from app.models import Card, Device, Location
+from app.services.core.actor import Actor
 from app.services.money import ledger
 from app.services.network import devices, locations
-from app.services.core.actor import Actor
 
 
 def open_location(owner, name: str = "Main Street Books", **fields) -> Location:

@@ -12,8 +12,7 @@ from aiosmtpd.controller import Controller
 
 from app.db import read_session
 from app.models import OutboxMessage
-from app.services.money import card_emails
-from app.services.money import ledger
+from app.services.money import card_emails, ledger
 from app.settings import get_settings
 
 

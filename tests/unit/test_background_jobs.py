@@ -32,13 +32,13 @@ from app.db import read_session, write_session
 from app.models import DailySummary, Operator, OutboxMessage, PosPayment, User, WebhookDelivery
 from app.models.base import utcnow
 from app.services.core import events
+from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.counter import pos_payments
 from app.services.messaging import webhooks
 from app.services.money import card_emails, ledger
 from app.services.network import pos_keys
 from app.services.reporting import daily_summary
-from app.services.core.actor import Actor
-from app.services.core.errors import ErrorCode, GiftnetError
 from app.settings import PROJECT_ROOT, get_settings
 from tests.support.counter import open_location, rows_of
 from tests.support.ports import free_port

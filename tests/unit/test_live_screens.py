@@ -18,10 +18,10 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
-from tests.support.async_runner import run_in_thread
 
 from app.settings import get_settings
 from app.state import live
+from tests.support.async_runner import run_in_thread
 
 
 class FakeApp:

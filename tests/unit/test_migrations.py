@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -11,10 +10,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (every table on SQLModel.metadata)
+from alembic import command
 from app.db import dispose_engines
 from app.migrations import alembic_config
-from app.services.money import ledger
 from app.services.core.actor import Actor
+from app.services.money import ledger
 
 
 def schema_differences(url: str) -> list:

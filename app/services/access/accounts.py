@@ -21,8 +21,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import LoginAttempt, Operator, User, UserSession
 from app.models.base import utcnow
-from app.services.core import audit
-from app.services.core import crypto
+from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import CURRENCIES

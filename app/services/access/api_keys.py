@@ -10,13 +10,11 @@ from sqlmodel import select
 
 from app.db import read_engine, read_session, write_session
 from app.models import ApiKey
-from app.models.base import utcnow
-from app.services.core import audit
-from app.services.core import crypto
+from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.rows import owned_row, revoke_now
 from app.services.core.roles import require_owner
+from app.services.core.rows import owned_row, revoke_now
 
 KEY_HASH = "api-key"
 OPERATOR_KEY_PREFIX = "gk_"

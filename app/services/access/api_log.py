@@ -137,7 +137,7 @@ class _Writer:
                         .where((ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < used_at))
                         .values(last_used_at=used_at)
                     )
-        except Exception:  # noqa: BLE001 - losing log rows must never break the API
+        except Exception:  # losing log rows must never break the API
             log.exception("could not write %d API log rows", len(calls))
 
 

@@ -117,7 +117,7 @@ def recorded_actions(session: Session, operator_id: int) -> list[str]:
     return found
 
 
-def _filtered(session: Session, statement, actor: Actor, *, action, user_id, who, since, until, target):  # noqa: ANN001, ANN202
+def _filtered(session: Session, statement, actor: Actor, *, action, user_id, who, since, until, target):  # noqa: ANN001
     since, until = _as_utc(since, "since"), _as_utc(until, "until")
     if since is not None and until is not None and since > until:
         raise GiftnetError(ErrorCode.invalid_input, "The start date is after the end date.", field="since")

@@ -35,14 +35,14 @@ from app.models import Operator, User, UserInvitation, UserSession
 from app.models.base import utcnow
 from app.services.access import accounts
 from app.services.core import audit, crypto
-from app.services.messaging import outbox
 from app.services.core.actor import Actor
-from app.services.messaging.email_html import email_page
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.rows import owned_row
 from app.services.core.roles import OWNER, REMOVED, ROLE_DESCRIPTIONS, ROLES, require_owner, role_label
+from app.services.core.rows import owned_row
 from app.services.core.timefmt import describe_duration, format_local_time
 from app.services.core.validation import normalize_email, required_text
+from app.services.messaging import outbox
+from app.services.messaging.email_html import email_page
 from app.settings import get_settings
 
 INVITATION_HASH = "team-invitation"

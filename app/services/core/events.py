@@ -98,7 +98,7 @@ def from_json(raw: str | bytes) -> Event:
 
 
 @functools.cache
-def _sync_redis(url: str):  # noqa: ANN202
+def _sync_redis(url: str):
     import redis
 
     # Short timeouts: the publisher has committed already and must not hang on Redis.
@@ -118,7 +118,7 @@ def _hand_off(event: Event) -> None:
         pipe.ltrim(relay_key(), -RELAY_MAX, -1)
         pipe.expire(relay_key(), RELAY_TTL_SECONDS)
         pipe.execute()
-    except Exception:  # noqa: BLE001 - screens catch up at their next load; the money moved
+    except Exception:  # screens catch up at their next load; the money moved
         log.warning("event %s not handed to the app workers: Redis did not answer", event.type, exc_info=True)
 
 
@@ -141,7 +141,7 @@ async def receive_forever() -> None:
                 item = await client.blpop([relay_key()], timeout=RECEIVE_WAIT_SECONDS)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - Redis restarting: try again shortly
+            except Exception:  # Redis restarting: try again shortly
                 log.warning("event relay: Redis did not answer; retrying", exc_info=True)
                 await asyncio.sleep(1)
                 continue

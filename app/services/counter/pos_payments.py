@@ -25,10 +25,10 @@ from app.models.base import utcnow
 from app.models.location import RedemptionMode
 from app.models.redemption import PosPaymentSource, PosPaymentStatus
 from app.services.core import crypto, events
-from app.services.messaging import webhooks
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import require_positive_cents
 from app.services.core.validation import optional_text, required_text
+from app.services.messaging import webhooks
 from app.settings import get_settings
 
 

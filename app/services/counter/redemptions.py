@@ -32,14 +32,14 @@ from app.models.base import utcnow
 from app.models.card import CardStatus, LedgerKind
 from app.models.redemption import PosPaymentStatus, RedemptionKind, RedemptionStatus
 from app.services.core import audit, events
-from app.services.messaging import notifications, webhooks
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.money import format_cents, require_positive_cents
 from app.services.core.rows import owned_row
+from app.services.messaging import notifications, webhooks
+from app.services.money.card_lookup import card_id_by_id_or_code
 from app.services.money.idempotency import run_idempotent, validated_key
 from app.services.money.ledger import credit_within, debit_within
-from app.services.core.money import format_cents, require_positive_cents
-from app.services.money.card_lookup import card_id_by_id_or_code
 
 MAX_LINES = 50
 MAX_QUANTITY = 99

@@ -9,9 +9,9 @@ import html
 from sqlmodel import Session
 
 from app.models import Location, Operator, Redemption, RedemptionLine
-from app.services.messaging import outbox, webhooks
 from app.services.core.codes import mask
 from app.services.core.money import format_cents
+from app.services.messaging import outbox, webhooks
 
 
 def _lines_data(lines: list[RedemptionLine]) -> list[dict]:

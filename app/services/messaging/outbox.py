@@ -25,6 +25,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -32,8 +33,8 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.integrations.mail import InlineImage, MailDeliveryError, Mailer, OutgoingEmail, configured_mailer
 from app.models import OutboxMessage
-from app.models.outbox import OutboxStatus
 from app.models.base import utcnow
+from app.models.outbox import OutboxStatus
 from app.services.core import codes, crypto
 from app.services.core.paging import id_page
 from app.services.messaging.claims import any_row, claim_next
@@ -160,7 +161,7 @@ def _claim_next(now: datetime) -> OutboxMessage | None:
     return claim_next(OutboxMessage, due, sending={"status": OutboxStatus.sending, "claimed_at": now})
 
 
-def _finish(message: OutboxMessage, **values) -> bool:
+def _finish(message: OutboxMessage, **values: Any) -> bool:
     """Record the outcome, only if this worker still holds the claim (same attempt number)."""
     with write_session() as session:
         return (

@@ -26,14 +26,13 @@ from sqlmodel import Session, select
 
 from app.db import read_session, write_session
 from app.models import Location, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from app.models.webhook import DeliveryStatus
 from app.models.base import utcnow
-from app.services.core import audit
-from app.services.core import crypto
+from app.models.webhook import DeliveryStatus
+from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.rows import owned_row
 from app.services.core.roles import require_owner
+from app.services.core.rows import owned_row
 from app.services.messaging.claims import claim_next
 
 log = logging.getLogger(__name__)

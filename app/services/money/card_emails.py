@@ -24,11 +24,14 @@ from app.db import read_session, write_session
 from app.integrations.mail import InlineImage
 from app.integrations.qr import qr_png
 from app.models import Card, Operator, OutboxMessage
-from app.models.outbox import OutboxStatus
 from app.models.base import utcnow
+from app.models.outbox import OutboxStatus
 from app.services.core import audit, codes, crypto, events
-from app.services.messaging import outbox
 from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.money import format_cents
+from app.services.messaging import outbox
+from app.services.messaging.email_html import email_page
 from app.services.money.card_page import card_link, where_card_can_be_used
 from app.services.money.cards import (
     BULK_ACTIONS,
@@ -38,9 +41,6 @@ from app.services.money.cards import (
     record_bulk_audit,
     unfreeze_cards,
 )
-from app.services.messaging.email_html import email_page
-from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.money import format_cents
 
 KIND = "card_recipient"
 QR_CID = "card-qr"

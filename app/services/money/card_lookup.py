@@ -13,9 +13,9 @@ from __future__ import annotations
 from app.models import Card
 from app.services.core import codes
 from app.services.core.actor import Actor
-from app.services.money.cards import find_card_by_code
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.rate_limit import get_rate_limiter
+from app.services.money.cards import find_card_by_code
 from app.settings import get_settings
 
 NOT_FOUND = "No card matches this code."

@@ -17,8 +17,8 @@ from app.integrations.qr import qr_png
 from app.models import Location, Operator
 from app.models.card import CardStatus
 from app.services.core import codes
-from app.services.money.cards import find_card_by_link_token
 from app.services.core.money import format_cents
+from app.services.money.cards import find_card_by_link_token
 from app.settings import get_settings
 
 STATUS_LABELS = {

@@ -27,15 +27,14 @@ from app.db import read_session, write_session
 from app.models import Card, Device, LedgerEntry, Location, Operator
 from app.models.base import utcnow
 from app.models.card import CARD_STATUSES, CHANNELS, CardStatus
-from app.services.core import audit
-from app.services.core import codes, events
-from app.services.messaging import webhooks
+from app.services.core import audit, codes, events
 from app.services.core.actor import Actor
-from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.codes import hash_code, hash_link_token
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.money import format_cents
 from app.services.core.paging import id_page
 from app.services.core.rows import owned_row
-from app.services.core.money import format_cents
+from app.services.messaging import webhooks
 
 MAX_PAGE = 100
 # "empty" is not a stored status: a card whose balance is zero, whatever its status.

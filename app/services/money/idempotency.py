@@ -281,7 +281,7 @@ def _now_or_after_the_outage(write, what: str) -> None:  # noqa: ANN001
             try:
                 write()
                 return
-            except Exception as error:  # noqa: BLE001 - still down, or a bug: logged below when giving up
+            except Exception as error:  # still down, or a bug: logged below when giving up
                 if not database_unavailable(error):
                     log.exception("idempotency: could not %s a record", what)
                     return

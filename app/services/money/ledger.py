@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
@@ -22,11 +23,12 @@ from app.models import Card, LedgerEntry, Operator
 from app.models.base import utcnow
 from app.models.card import CHANNELS, CardChannel, CardStatus, LedgerKind
 from app.services.core import audit, codes, crypto, events
-from app.services.messaging import webhooks
-from app.services.money import idempotency
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents, require_positive_cents
+from app.services.messaging import webhooks
+from app.services.money import idempotency
+
 
 @dataclass(frozen=True)
 class IssuedCard:
@@ -184,7 +186,7 @@ def top_up_card(actor: Actor, card_id: int, amount_cents: int, *, idempotency_ke
                                                     entry.balance_after_cents]})
         return entry
 
-    def replay(session: Session, entry: LedgerEntry) -> LedgerEntry:
+    def replay(_session: Session, entry: LedgerEntry) -> LedgerEntry:
         idempotency.same_movement_or_refuse(entry, kind=LedgerKind.topup, card_id=card_id, amount_cents=amount_cents)
         return entry
 
@@ -271,7 +273,7 @@ def debit_card(
             memo=memo, redemption_id=redemption_id,
         )
 
-    def replay(session: Session, entry: LedgerEntry) -> LedgerEntry:
+    def replay(_session: Session, entry: LedgerEntry) -> LedgerEntry:
         idempotency.same_movement_or_refuse(entry, kind=kind, card_id=card_id, amount_cents=-amount_cents)
         return entry
 
@@ -366,7 +368,7 @@ def _append(
     amount_cents: int,
     balance_after_cents: int,
     idempotency_key: str | None,
-    **extra,
+    **extra: Any,
 ) -> LedgerEntry:
     entry = LedgerEntry(
         operator_id=actor.operator_id,

@@ -21,13 +21,13 @@ from sqlmodel import Session, select
 from app.db import write_session
 from app.models import Location, Operator
 from app.services.core import events
-from app.services.messaging import outbox
 from app.services.core.actor import Actor
-from app.services.network.devices import SentLink, activation_ttl, issue_activation_link
-from app.services.messaging.email_html import email_page
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.rows import owned_row
 from app.services.core.timefmt import describe_duration, format_local_time
+from app.services.messaging import outbox
+from app.services.messaging.email_html import email_page
+from app.services.network.devices import SentLink, activation_ttl, issue_activation_link
 
 KIND = "device_activation"
 BATCH_SIZE = 50  # a short write transaction each: redemptions must not wait behind an import

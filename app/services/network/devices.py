@@ -17,8 +17,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import ActivationLink, Device, Location, Operator
 from app.models.base import utcnow
-from app.services.core import audit
-from app.services.core import crypto, events
+from app.services.core import audit, crypto, events
 from app.services.core.actor import Actor
 from app.services.core.codes import ALPHABET
 from app.services.core.errors import ErrorCode, GiftnetError

@@ -17,8 +17,8 @@ from app.models.base import utcnow
 from app.services.core import audit
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.rows import owned_row
 from app.services.core.money import format_cents, require_positive_cents
+from app.services.core.rows import owned_row
 from app.services.core.validation import optional_text, required_text
 
 

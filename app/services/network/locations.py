@@ -16,13 +16,12 @@ from app.db import read_session, write_session
 from app.models import Card, Device, Location, Redemption
 from app.models.base import utcnow
 from app.models.location import ACCOUNT_TYPES, BANK_COUNTRIES, REDEMPTION_MODES
-from app.services.core import audit
-from app.services.core import crypto, events
+from app.services.core import audit, crypto, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.paging import id_page
-from app.services.core.rows import owned_row
 from app.services.core.roles import require_owner
+from app.services.core.rows import owned_row
 from app.services.core.validation import (
     aba_routing_is_valid,
     normalize_email,

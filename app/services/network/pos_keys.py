@@ -12,13 +12,11 @@ from sqlmodel import select
 
 from app.db import read_session, write_session
 from app.models import Location, PosKey
-from app.models.base import utcnow
-from app.services.core import audit
-from app.services.core import crypto
+from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.rows import owned_row, revoke_now
 from app.services.core.roles import require_owner
+from app.services.core.rows import owned_row, revoke_now
 from app.services.core.validation import required_text
 
 POS_KEY_HASH = "pos-key"

@@ -24,11 +24,11 @@ from app.db import read_session, write_session
 from app.models import DailySummary, Operator, User
 from app.models.base import utcnow
 from app.services.core import audit
-from app.services.messaging import outbox
-from app.services.reporting import dashboard_figures
 from app.services.core.actor import Actor
 from app.services.core.money import format_cents
 from app.services.core.roles import require_owner
+from app.services.messaging import outbox
+from app.services.reporting import dashboard_figures
 
 log = logging.getLogger(__name__)
 SEND_FROM_HOUR = 6  # local time: yesterday's summary goes out from 06:00 in the operator's zone

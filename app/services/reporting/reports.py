@@ -24,11 +24,11 @@ from sqlmodel import select
 
 from app.db import read_session
 from app.models import LedgerEntry
-from app.services.reporting import rollup_fold, rollups
 from app.models.base import utcnow
 from app.models.card import LedgerKind
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.operators import operator_or_404
+from app.services.reporting import rollup_fold, rollups
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, select
@@ -358,7 +359,7 @@ def refuse_move(batch: PayoutBatch, wanted: str) -> GiftnetError:
                         messages.get((batch.status, wanted), f"This payout batch is {batch.status}."))
 
 
-def move_batch(session: Session, actor: Actor, batch_id: int, to_status: str, **values) -> PayoutBatch:
+def move_batch(session: Session, actor: Actor, batch_id: int, to_status: str, **values: Any) -> PayoutBatch:
     """The conditional UPDATE of a status: only a live batch moves, and only once (audited)."""
     before = session.exec(select(PayoutBatch.status).where(PayoutBatch.id == batch_id,
                                                            PayoutBatch.operator_id == actor.operator_id)).first()

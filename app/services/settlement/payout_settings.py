@@ -18,13 +18,11 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
-
 from app.db import read_session, write_session
 from app.integrations import cpa005, nacha
 from app.integrations.fixed_width import bank_ascii
 from app.models import Operator
-from app.services.core import audit
-from app.services.core import crypto
+from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.operators import operator_or_404

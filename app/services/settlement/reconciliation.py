@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, select
@@ -29,10 +30,10 @@ from sqlmodel import Session, select
 from app import models
 from app.db import read_session
 from app.models import Card, LedgerEntry, Order, PayoutBatch, PayoutLine, Redemption
-from app.services.money import ledger
 from app.services.core.codes import mask
-from app.services.core.operators import operator_or_404
 from app.services.core.money import format_cents
+from app.services.core.operators import operator_or_404
+from app.services.money import ledger
 from app.services.reporting.reports import resolve_period
 
 MAX_LISTED = 200  # per check: enough to act on, small enough for a screen
@@ -82,7 +83,7 @@ class Reconciliation:
                 "mismatches": [mismatch.as_dict() for mismatch in self.mismatches]}
 
 
-def _sum(session: Session, column, *conditions) -> int:  # noqa: ANN001
+def _sum(session: Session, column: Any, *conditions: Any) -> int:
     return int(session.exec(select(func.coalesce(func.sum(column), 0)).where(*conditions)).one())
 
 

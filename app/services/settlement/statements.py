@@ -22,13 +22,13 @@ from sqlmodel import Session, select
 
 from app.db import read_session, write_session
 from app.models import Card, Location, Operator, OutboxMessage, PayoutBatch, PayoutLine, Redemption
-from app.services.messaging import outbox
-from app.services.network import locations
 from app.services.core.actor import Actor
 from app.services.core.codes import mask
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.roles import require_owner
+from app.services.messaging import outbox
+from app.services.network import locations
 
 
 @dataclass(frozen=True)

@@ -32,18 +32,16 @@ from app.models import Card, Operator, Order, OrderLine
 from app.models.base import utcnow
 from app.models.card import CardStatus, LedgerKind
 from app.models.order import OrderLineKind, OrderStatus
-from app.services.core import audit
-from app.services.core import events
-from app.services.messaging import outbox, webhooks
-from app.services.money import card_emails
-from app.services.money import ledger
+from app.services.core import audit, events
 from app.services.core.actor import Actor
-from app.services.money.card_lookup import lookup_card_by_code
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.rows import owned_row
 from app.services.core.money import format_cents
-from app.services.shop.shop_settings import gateway_named, gateway_settings_of, shop_settings_of
+from app.services.core.rows import owned_row
 from app.services.core.validation import EMAIL
+from app.services.messaging import outbox, webhooks
+from app.services.money import card_emails, ledger
+from app.services.money.card_lookup import lookup_card_by_code
+from app.services.shop.shop_settings import gateway_named, gateway_settings_of, shop_settings_of
 
 MAX_LINES = 10
 STALE_CHARGE = timedelta(minutes=2)  # a `charging` order older than this lost its worker

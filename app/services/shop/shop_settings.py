@@ -22,8 +22,7 @@ from app.integrations.payments import DEFAULT_TIMEOUT_SECONDS, PaymentGateway
 from app.integrations.sandbox import SandboxGateway
 from app.models import Operator
 from app.models.order import GATEWAYS
-from app.services.core import audit
-from app.services.core import crypto
+from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents

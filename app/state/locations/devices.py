@@ -9,9 +9,8 @@ import reflex as rx
 
 from app.models import Location
 from app.services.access.accounts import SignedIn
-from app.services.core.timefmt import format_local_time
+from app.services.core.timefmt import describe_duration, format_local_time
 from app.services.network import device_emails, devices
-from app.services.core.timefmt import describe_duration
 from app.state.locations.parts import ConfirmedRow
 from app.state.locations.screen import LocationDetailState
 from app.state.session import dashboard_action

@@ -12,8 +12,8 @@ from app.models import Location
 from app.services.access.accounts import SignedIn
 from app.services.core.actor import Actor
 from app.services.core.errors import GiftnetError
-from app.services.network import device_emails, devices, locations
 from app.services.core.timefmt import describe_duration
+from app.services.network import device_emails, devices, locations
 from app.state.locations.screen import LocationScreensState
 from app.state.session import dashboard_action
 

@@ -129,4 +129,4 @@ class LocationDetailState(LocationScreensState):
         self.location = _view(location, who.timezone)
         # Reflex brings a state's substates along with it: the parts of this screen.
         for part in self.substates.values():
-            part._open(who, location)
+            part._open(who, location)  # noqa: SLF001 - backend-only (underscored: Reflex keeps it from the browser)

@@ -15,8 +15,8 @@ from app.db import bookkeeping_transaction, read_session
 from app.models import ApiKey, ApiRequestLog, IdempotencyRecord
 from app.models.base import utcnow
 from app.services.access import api_keys, api_log
-from app.services.money import idempotency
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.money import idempotency
 
 
 def _fingerprint(body: dict) -> str:

@@ -8,9 +8,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from tests.support.counter import activate_counter, device_code, open_location
-from tests.support.services import refused
-from tests.support.settlement import redeem_at, us_network
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -19,6 +16,8 @@ from app.models import ApiKey, AuditEvent
 from app.models.base import utcnow
 from app.services.access import accounts, api_keys, audit_trail
 from app.services.core import audit
+from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.counter import redemptions
 from app.services.messaging import webhooks
 from app.services.money import card_emails, ledger
@@ -26,10 +25,11 @@ from app.services.network import devices, items, location_import, locations, pos
 from app.services.reporting import daily_summary
 from app.services.settlement import bank_files, batches, payout_settings
 from app.services.shop import orders, shop_settings
-from app.services.core.actor import Actor
-from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.shop.orders import CartLine
 from tests.fakes.bambora import APPROVED_CARD
+from tests.support.counter import activate_counter, device_code, open_location
+from tests.support.services import refused
+from tests.support.settlement import redeem_at, us_network
 
 
 class Trail:

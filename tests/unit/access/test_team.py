@@ -16,13 +16,13 @@ from app.db import read_session, write_session
 from app.models import AuditEvent, OutboxMessage, User, UserInvitation, UserSession
 from app.models.base import utcnow
 from app.services.access import accounts, api_keys, audit_trail, team
+from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.messaging import webhooks
+from app.services.messaging.outbox import preview_message, read_email
 from app.services.network import pos_keys
 from app.services.settlement import bank_files, batches, payout_settings, statements
 from app.services.shop import shop_settings
-from app.services.core.actor import Actor
-from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.messaging.outbox import preview_message, read_email
 from tests.support.services import at_once
 from tests.support.settlement import US_NACHA_SETTINGS, redeem_at, us_network
 

@@ -11,10 +11,10 @@ import pytest
 
 from app.models import PosPayment, Redemption
 from app.models.base import utcnow
+from app.services.core.errors import ErrorCode
 from app.services.counter import pos_payments, redemptions
 from app.services.money import ledger
 from app.services.network import pos_keys
-from app.services.core.errors import ErrorCode
 from tests.support.counter import activate_counter, balance, issue, open_location, rows_of
 from tests.support.services import at_once, refused
 

@@ -19,14 +19,14 @@ from app.models import Operator, OutboxMessage, Redemption
 from app.models.base import utcnow
 from app.services.core import codes
 from app.services.core.actor import Actor
-from app.services.counter import redemptions
-from app.services.messaging import outbox, webhooks
+from app.services.core.errors import ErrorCode
 from app.services.core.rate_limit import MemoryRateLimiter
+from app.services.counter import redemptions
+from app.services.counter.redemptions import LineRequest
+from app.services.messaging import outbox, webhooks
 from app.services.money import card_lookup, ledger
 from app.services.network import items, locations
-from app.services.core.errors import ErrorCode
 from app.settings import get_settings
-from app.services.counter.redemptions import LineRequest
 from tests.support.counter import activate_counter, balance, device_code, issue, open_location, rows_of
 from tests.support.ports import free_port
 from tests.support.receiver import Answer, Receiver, unused_loopback_url
@@ -543,8 +543,8 @@ def test_the_ledger_sees_the_redeeming_and_voiding_actor_with_its_role(shop, mon
     staff = replace(shop.owner.actor, role="staff", channel="api")
     seen: list[Actor] = []
 
-    def watched(move):  # noqa: ANN001, ANN202
-        def moving(session, actor, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def watched(move):
+        def moving(session, actor, *args, **kwargs):
             seen.append(actor)
             return move(session, actor, *args, **kwargs)
         return moving

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import json
 
-
 from app.models import PosPayment
+from app.services.core.errors import ErrorCode
 from app.services.counter import pos_payments, redemptions
 from app.services.network import locations
-from app.services.core.errors import ErrorCode
 from tests.support.counter import activate_counter, balance, issue, open_location, rows_of
 from tests.support.services import refused
 from tests.support.square import NOTIFICATION_URL, SIGNATURE_KEY, deliver, signed_by_square, square_payment_created
+
 
 def test_a_signed_gift_card_payment_from_square_waits_on_the_screens_and_can_be_selected(square_till):
     outcome = deliver(square_till, square_payment_created(amount=2500))

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.support.bankfiles import Malformed, from_julian, parse_cpa005
 
 from app.integrations import cpa005
 from app.integrations.fixed_width import BankFileError
+from tests.support.bankfiles import Malformed, from_julian, parse_cpa005
 
 CREATED_ON = date(2026, 2, 3)
 DUE = date(2026, 2, 4)

@@ -8,10 +8,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.support.bankfiles import Malformed, parse_nacha
 
 from app.integrations import nacha
 from app.integrations.fixed_width import BankFileError
+from tests.support.bankfiles import Malformed, parse_nacha
 
 CREATED = datetime(2026, 3, 4, 9, 7, tzinfo=ZoneInfo("America/New_York"))
 PAYDAY = date(2026, 3, 5)

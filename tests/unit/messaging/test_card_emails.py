@@ -18,10 +18,10 @@ from app.api.public import router as public_router
 from app.db import read_session
 from app.integrations.mail import build_mime
 from app.models import OutboxMessage
-from app.services.messaging import outbox
-from app.services.money import card_emails, card_page, ledger
 from app.services.core.codes import format_code
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.messaging import outbox
+from app.services.money import card_emails, card_page, ledger
 from app.settings import get_settings
 
 

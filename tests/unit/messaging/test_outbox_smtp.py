@@ -10,7 +10,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from tests.support.async_runner import run_in_thread
 import zxingcpp
 from aiosmtpd.smtp import AuthResult
 from PIL import Image
@@ -24,6 +23,7 @@ from app.models.base import utcnow
 from app.services.messaging import outbox
 from app.services.money import card_emails, ledger
 from app.settings import get_settings
+from tests.support.async_runner import run_in_thread
 from tests.support.ports import free_port
 from tests.support.smtp import Inbox, SmtpServer, queue_cards, stored, use_smtp
 

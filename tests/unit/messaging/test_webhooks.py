@@ -14,9 +14,9 @@ from sqlalchemy import update
 from app.db import write_session
 from app.models import WebhookDelivery
 from app.models.base import utcnow
+from app.services.core.errors import ErrorCode
 from app.services.counter import redemptions
 from app.services.messaging import webhooks
-from app.services.core.errors import ErrorCode
 from tests.support.counter import activate_counter, device_code, issue, open_location
 from tests.support.receiver import Answer, Receiver, unused_loopback_url
 from tests.support.services import at_once, refused

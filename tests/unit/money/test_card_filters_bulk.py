@@ -15,9 +15,9 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import AuditEvent, Card, OutboxMessage
 from app.services.core import events
-from app.services.money import card_emails, cards, ledger
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.money import card_emails, cards, ledger
 
 TORONTO = "America/Toronto"
 

@@ -5,7 +5,6 @@ Each test runs twice through the `database` fixture, once per backend.
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -14,8 +13,8 @@ from sqlmodel import select
 from app.db import read_session, write_engine
 from app.models import Card, LedgerEntry
 from app.services.core import codes, crypto
-from app.services.money import cards, ledger
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.money import cards, ledger
 from tests.support.services import at_once, ledger_rows, refused
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from app.services.access import api_keys
 from app.services.core import codes
-from app.services.money import cards, ledger
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.money import cards, ledger
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import io
 
 import pytest
 
-from app.services.network import location_import, locations
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.network import location_import, locations
 from app.services.network.location_import import MAX_FILE_BYTES, import_locations, template_csv
 
 HEADER = ["name", "email", "external_id", "mode", "bank_country", "routing_number", "account_number"]

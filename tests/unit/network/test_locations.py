@@ -13,9 +13,9 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import ActivationLink, Device, Location, OutboxMessage
 from app.models.base import utcnow
+from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.messaging import outbox
 from app.services.network import device_emails, devices, items, locations, pos_keys
-from app.services.core.errors import ErrorCode, GiftnetError
 
 US_ROUTING = "011000015"  # a real-format ABA number with a valid check digit
 CA_BANK = {"bank_country": "CA", "institution_number": "001", "transit_number": "00011", "account_number": "1234567"}
@@ -380,8 +380,7 @@ def test_new_locations_of_an_import_are_emailed_their_links_except_inactive_ones
 
 
 def test_the_demo_network_has_a_location_per_mode_and_prints_a_working_link(database, capsys):
-    from app import cli
-    from app import demo
+    from app import cli, demo
 
     assert cli.main(["seed-demo"]) == 0
     first_output = capsys.readouterr().out

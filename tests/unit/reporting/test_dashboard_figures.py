@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.services.reporting import activity
+from app.services.reporting import dashboard_figures as figures
 from tests.support.dashboard_history import NOW, seed_history
-
-from app.services.reporting import activity, dashboard_figures as figures
 
 TZ = "America/Toronto"
 

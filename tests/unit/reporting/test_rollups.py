@@ -25,8 +25,8 @@ from sqlmodel import select
 
 from app.db import read_session, write_session
 from app.models import Card, CardActivity, Device, LedgerEntry, LedgerRollup, LedgerRollupState, Location, Operator
-from app.services.reporting import dashboard_figures as figures
 from app.models.rollup import DAY, DAY_TOTAL, MONTH
+from app.services.reporting import dashboard_figures as figures
 from app.services.reporting import reports, rollup_fold, rollups
 
 NEWFOUNDLAND = "America/St_Johns"

@@ -5,12 +5,12 @@ operator's location is not found."""
 from __future__ import annotations
 
 import pytest
-from tests.support.settlement import open_location, redeem_at, us_network
 
+from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.counter import redemptions
 from app.services.network import locations
 from app.services.settlement import batches, payables
-from app.services.core.errors import ErrorCode, GiftnetError
+from tests.support.settlement import open_location, redeem_at, us_network
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ liability vs ledger and the ledger check, each mismatch listed with its cause.""
 from __future__ import annotations
 
 import pytest
-from tests.support.settlement import redeem_at, us_network
 from sqlalchemy import text, update
 
 from app.db import write_session
@@ -13,6 +12,7 @@ from app.models.base import utcnow
 from app.services.counter import redemptions
 from app.services.money import ledger
 from app.services.settlement import batches, reconciliation
+from tests.support.settlement import redeem_at, us_network
 
 
 @pytest.fixture

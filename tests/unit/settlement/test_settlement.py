@@ -9,18 +9,27 @@ import zoneinfo
 from datetime import timedelta
 
 import pytest
-from tests.support.bankfiles import parse_cpa005, parse_nacha
-from tests.support.services import at_once, refused
-from tests.support.settlement import CA_CPA005_SETTINGS, US_NACHA_SETTINGS, batch_of, ca_network, open_location, redeem_at, redemption_rows, us_network
 from sqlalchemy import update
 
 from app.db import read_session, write_session
 from app.models import BankFile, Location, Operator, Redemption, WebhookDelivery
 from app.models.base import utcnow
+from app.services.core.errors import ErrorCode
 from app.services.counter import redemptions
 from app.services.messaging import webhooks
 from app.services.settlement import bank_files, batches, payables, payout_settings
-from app.services.core.errors import ErrorCode
+from tests.support.bankfiles import parse_cpa005, parse_nacha
+from tests.support.services import at_once, refused
+from tests.support.settlement import (
+    CA_CPA005_SETTINGS,
+    US_NACHA_SETTINGS,
+    batch_of,
+    ca_network,
+    open_location,
+    redeem_at,
+    redemption_rows,
+    us_network,
+)
 
 
 @pytest.fixture

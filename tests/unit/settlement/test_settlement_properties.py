@@ -20,10 +20,10 @@ from sqlmodel import select
 from app.db import read_session
 from app.models import PayoutBatch, PayoutLine, Redemption
 from app.models.base import utcnow
+from app.services.core.errors import GiftnetError
 from app.services.counter import redemptions
 from app.services.money import ledger
 from app.services.settlement import bank_files, batches, payables, payout_settings
-from app.services.core.errors import GiftnetError
 from tests.support.settlement import CA_CPA005_SETTINGS, open_location
 
 LOCATIONS = 3

@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.support.services import refused
-from tests.support.settlement import CA_CPA005_SETTINGS, US_NACHA_SETTINGS
 
 from app.db import read_session
 from app.models import Operator
 from app.services.core import crypto
+from app.services.core.errors import ErrorCode
 from app.services.money import ledger
 from app.services.settlement import payout_settings
-from app.services.core.errors import ErrorCode
+from tests.support.services import refused
+from tests.support.settlement import CA_CPA005_SETTINGS, US_NACHA_SETTINGS
 
 
 @pytest.fixture

@@ -7,16 +7,16 @@ import csv
 import io
 
 import pytest
-from tests.support.services import refused
-from tests.support.settlement import redeem_at, us_network
 from sqlmodel import select
 
 from app.db import read_session
 from app.models import Card, OutboxMessage
 from app.models.base import utcnow
+from app.services.core.errors import ErrorCode
 from app.services.messaging import outbox
 from app.services.settlement import batches, payout_settings, statements
-from app.services.core.errors import ErrorCode
+from tests.support.services import refused
+from tests.support.settlement import redeem_at, us_network
 
 
 @pytest.fixture
