@@ -4,13 +4,24 @@ bank files (NACHA, CPA-005) written for them."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Index, Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from app.models.base import utcnow
 
-PAYOUT_STATUSES = ("draft", "exported", "paid", "cancelled")
+
+class PayoutStatus(StrEnum):
+    """`PayoutBatch.status`: draft -> exported (its bank file written) -> paid; draft or exported -> cancelled."""
+
+    draft = "draft"
+    exported = "exported"
+    paid = "paid"
+    cancelled = "cancelled"
+
+
+PAYOUT_STATUSES = tuple(status.value for status in PayoutStatus)
 
 
 class PayoutBatch(SQLModel, table=True):
@@ -19,7 +30,7 @@ class PayoutBatch(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     operator_id: int = Field(foreign_key="operator.id")
-    status: str = Field(default="draft", max_length=12)
+    status: str = Field(default=PayoutStatus.draft, max_length=12)
     period_from: datetime | None = None
     period_through: datetime
     effective_date: date | None = None

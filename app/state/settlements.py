@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.models.payout import PayoutStatus
 from app.services.access.accounts import SignedIn
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents
@@ -15,7 +16,7 @@ from app.services.reporting import dashboard_figures
 from app.services.settlement import bank_files, batches, payables
 from app.state.session import SessionState, dashboard_action
 
-STATUS_LABELS = {"draft": "Draft", "exported": "Bank file downloaded", "paid": "Paid", "cancelled": "Cancelled"}
+STATUS_LABELS = {PayoutStatus.draft: "Draft", PayoutStatus.exported: "Bank file downloaded", PayoutStatus.paid: "Paid", PayoutStatus.cancelled: "Cancelled"}
 
 
 def _line_row(line: payables.PayableLine) -> dict[str, str]:

@@ -26,6 +26,7 @@ from app.integrations import cpa005, nacha
 from app.integrations.fixed_width import BankFileError
 from app.models import BankFile, Operator, PayoutBatch, PayoutLine
 from app.models.base import utcnow
+from app.models.payout import PayoutStatus
 from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -129,8 +130,8 @@ def _export_once(actor: Actor, batch_id: int, file_format: str) -> BankFile:
     with write_session() as session:
         batch = batch_or_404(session, actor.operator_id, batch_id)
         status_before = batch.status
-        if batch.status == "cancelled":
-            raise refuse_move(batch, "exported")
+        if batch.status == PayoutStatus.cancelled:
+            raise refuse_move(batch, PayoutStatus.exported)
         stored = session.exec(
             select(BankFile).where(BankFile.batch_id == batch.id, BankFile.operator_id == actor.operator_id,
                                    BankFile.format == file_format)
@@ -138,7 +139,7 @@ def _export_once(actor: Actor, batch_id: int, file_format: str) -> BankFile:
         if stored is not None:
             return stored
         if batch.status not in LIVE_STATUSES:
-            raise refuse_move(batch, "exported")
+            raise refuse_move(batch, PayoutStatus.exported)
         operator = operator_or_404(session, actor.operator_id)
         lines = [(line, name) for line, name in batch_lines(session, batch) if line.net_cents > 0]
         if not lines:
@@ -152,7 +153,7 @@ def _export_once(actor: Actor, batch_id: int, file_format: str) -> BankFile:
             content, number, filename = writer(session, operator, batch, lines, created_local)
         except BankFileError as error:
             raise GiftnetError(ErrorCode.conflict, f"The bank file cannot be written: {error}") from None
-        move_batch(session, actor, batch.id, "exported", exported_at=batch.exported_at or created_at)
+        move_batch(session, actor, batch.id, PayoutStatus.exported, exported_at=batch.exported_at or created_at)
         bank_file = BankFile(
             operator_id=operator.id, batch_id=batch.id, format=file_format, filename=filename, content=content,
             sha256=hashlib.sha256(content.encode("ascii")).hexdigest(), file_creation_number=number,
@@ -163,7 +164,7 @@ def _export_once(actor: Actor, batch_id: int, file_format: str) -> BankFile:
         audit.record(session, actor, "payout.exported", target_type="payout", target_id=batch.id,
                      summary=f"Bank file {filename} ({'NACHA' if file_format == 'nacha' else 'CPA-005'}) written "
                              f"for payout batch #{batch.id}",
-                     changes={"status": [status_before, "exported"], "file": [None, filename]})
+                     changes={"status": [status_before, PayoutStatus.exported], "file": [None, filename]})
         return bank_file
 
 

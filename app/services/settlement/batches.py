@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import BankFile, Location, Operator, PayoutBatch, PayoutLine, Redemption
 from app.models.base import utcnow
+from app.models.payout import PAYOUT_STATUSES, PayoutStatus
 from app.services.core import audit, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -52,7 +53,7 @@ from app.services.settlement.payables import (
     payable_period,
 )
 
-LIVE_STATUSES = ("draft", "exported")  # may still be paid or cancelled
+LIVE_STATUSES = (PayoutStatus.draft, PayoutStatus.exported)  # may still be paid or cancelled
 # NACHA and CPA-005 write an entry's amount in 10 digits: one location's line in a batch
 # may pay at most $99,999,999.99. (The amount columns themselves are BIGINT.)
 MAX_LINE_CENTS = 9_999_999_999
@@ -178,7 +179,7 @@ def get_payout(operator_id: int, batch_id: int) -> PayoutDetail:
 def list_payouts(operator_id: int, *, status: str | None = None, limit: int = 25,
                  cursor: int | None = None) -> PayoutPage:
     """The operator's batches, newest first."""
-    if status is not None and status not in ("draft", "exported", "paid", "cancelled"):
+    if status is not None and status not in PAYOUT_STATUSES:
         raise GiftnetError(ErrorCode.invalid_input, "status is draft, exported, paid or cancelled.", field="status")
     limit = max(1, min(int(limit), MAX_PAGE))
     statement = select(PayoutBatch).where(PayoutBatch.operator_id == operator_id)
@@ -235,7 +236,7 @@ def create_payout(
             select(Location).where(Location.operator_id == operator.id)).all()}
         unusable = {location_id: problem for location_id, location in found.items()
                     if (problem := bank_details_problem(location))}
-        batch = PayoutBatch(operator_id=operator.id, status="draft", period_from=start, period_through=end,
+        batch = PayoutBatch(operator_id=operator.id, status=PayoutStatus.draft, period_from=start, period_through=end,
                             effective_date=effective, created_by_user_id=actor.user_id, created_at=now)
         session.add(batch)
         session.flush()
@@ -257,7 +258,7 @@ def create_payout(
                      summary=f"Payout batch #{batch.id} created: {batch.redemption_count} redemption(s), "
                              f"net {format_cents(batch.total_net_cents, operator.currency)}"
                              + (f", {len(skipped)} location(s) left out" if skipped else ""),
-                     changes={"status": [None, "draft"], "period_through": [None, end],
+                     changes={"status": [None, PayoutStatus.draft], "period_through": [None, end],
                               "effective_date": [None, effective], "total_net_cents": [None, batch.total_net_cents]})
         detail = _detail(session, batch, operator.currency, skipped)
     events.publish(events.Event(actor.operator_id, "payout.created", _event_data(detail.batch)))
@@ -348,12 +349,12 @@ def _write_lines(session: Session, operator: Operator, batch: PayoutBatch,
 def refuse_move(batch: PayoutBatch, wanted: str) -> GiftnetError:
     """The `conflict` that says why this batch cannot move to `wanted`."""
     messages = {
-        ("paid", "paid"): "This payout batch is already paid.",
-        ("cancelled", "paid"): "This payout batch was cancelled; create a new batch to pay its redemptions.",
-        ("paid", "cancelled"): "This payout batch is paid; a paid batch cannot be cancelled.",
-        ("cancelled", "cancelled"): "This payout batch is already cancelled.",
-        ("paid", "exported"): "This payout batch is already paid; no bank file is needed.",
-        ("cancelled", "exported"): "This payout batch was cancelled; its bank file must not be sent.",
+        (PayoutStatus.paid, PayoutStatus.paid): "This payout batch is already paid.",
+        (PayoutStatus.cancelled, PayoutStatus.paid): "This payout batch was cancelled; create a new batch to pay its redemptions.",
+        (PayoutStatus.paid, PayoutStatus.cancelled): "This payout batch is paid; a paid batch cannot be cancelled.",
+        (PayoutStatus.cancelled, PayoutStatus.cancelled): "This payout batch is already cancelled.",
+        (PayoutStatus.paid, PayoutStatus.exported): "This payout batch is already paid; no bank file is needed.",
+        (PayoutStatus.cancelled, PayoutStatus.exported): "This payout batch was cancelled; its bank file must not be sent.",
     }
     return GiftnetError(ErrorCode.conflict,
                         messages.get((batch.status, wanted), f"This payout batch is {batch.status}."))
@@ -373,7 +374,7 @@ def move_batch(session: Session, actor: Actor, batch_id: int, to_status: str, **
     batch = batch_or_404(session, actor.operator_id, batch_id)
     if moved is None:
         raise refuse_move(batch, to_status)
-    if to_status != "exported":  # an export is recorded with its file (bank_files.export_bank_file)
+    if to_status != PayoutStatus.exported:  # an export is recorded with its file (bank_files.export_bank_file)
         audit.record(session, actor, f"payout.{to_status}", target_type="payout", target_id=batch.id,
                      summary=f"Payout batch #{batch.id} {'marked paid' if to_status == 'paid' else to_status}",
                      changes={"status": [before, to_status]})
@@ -389,7 +390,7 @@ def mark_paid(actor: Actor, batch_id: int, *, email_statements: bool = False) ->
     require_owner(actor, "mark payouts paid")
     with write_session() as session:
         operator = operator_or_404(session, actor.operator_id)
-        batch = move_batch(session, actor, batch_id, "paid", paid_at=utcnow())
+        batch = move_batch(session, actor, batch_id, PayoutStatus.paid, paid_at=utcnow())
         webhooks.queue_event_for_endpoints(session, operator.id, "payout.paid", _event_data(batch))
         if email_statements:
             statements.queue_statement_emails(session, batch)
@@ -405,7 +406,7 @@ def cancel_payout(actor: Actor, batch_id: int) -> PayoutDetail:
     require_owner(actor, "cancel payouts")
     with write_session() as session:
         operator = operator_or_404(session, actor.operator_id)
-        batch = move_batch(session, actor, batch_id, "cancelled", cancelled_at=utcnow())
+        batch = move_batch(session, actor, batch_id, PayoutStatus.cancelled, cancelled_at=utcnow())
         session.execute(
             update(Redemption)
             .where(Redemption.payout_batch_id == batch.id, Redemption.operator_id == actor.operator_id)

@@ -30,6 +30,8 @@ from sqlmodel import Session, select
 from app import models
 from app.db import read_session
 from app.models import Card, LedgerEntry, Order, PayoutBatch, PayoutLine, Redemption
+from app.models.payout import PayoutStatus
+from app.models.redemption import RedemptionStatus
 from app.services.core.codes import mask
 from app.services.core.money import format_cents
 from app.services.core.operators import operator_or_404
@@ -133,7 +135,7 @@ def _shop_orders(session: Session, operator_id: int, start: datetime, end: datet
 
 def _payouts(session: Session, operator_id: int, start: datetime, end: datetime) -> tuple[Check, list[Mismatch]]:
     in_period = (Redemption.operator_id == operator_id, Redemption.created_at >= start, Redemption.created_at < end)
-    completed = (*in_period, Redemption.status == "completed")
+    completed = (*in_period, Redemption.status == RedemptionStatus.completed)
     statuses = dict(session.exec(select(PayoutBatch.id, PayoutBatch.status)
                                  .where(PayoutBatch.operator_id == operator_id)).all())
     by_batch = session.exec(
@@ -142,15 +144,15 @@ def _payouts(session: Session, operator_id: int, start: datetime, end: datetime)
     ).all()
     figures = {"redeemed_cents": 0, "redemption_count": 0, "paid_out_cents": 0, "awaiting_payment_cents": 0,
                "not_in_batch_cents": 0,
-               "voided_cents": _sum(session, Redemption.amount_cents, *in_period, Redemption.status == "voided")}
+               "voided_cents": _sum(session, Redemption.amount_cents, *in_period, Redemption.status == RedemptionStatus.voided)}
     for batch_id, count, amount in by_batch:
         figures["redeemed_cents"] += int(amount)
         figures["redemption_count"] += int(count)
         state = statuses.get(batch_id) if batch_id is not None else None
-        key = {"paid": "paid_out_cents", "draft": "awaiting_payment_cents",
-               "exported": "awaiting_payment_cents"}.get(state, "not_in_batch_cents")
+        key = {PayoutStatus.paid: "paid_out_cents", PayoutStatus.draft: "awaiting_payment_cents",
+               PayoutStatus.exported: "awaiting_payment_cents"}.get(state, "not_in_batch_cents")
         figures[key] += int(amount)
-    paid_in_period = (PayoutBatch.operator_id == operator_id, PayoutBatch.status == "paid",
+    paid_in_period = (PayoutBatch.operator_id == operator_id, PayoutBatch.status == PayoutStatus.paid,
                       PayoutBatch.paid_at >= start, PayoutBatch.paid_at < end)
     figures["batches_paid"] = int(session.exec(select(func.count(PayoutBatch.id)).where(*paid_in_period)).one())
     figures["batches_paid_net_cents"] = _sum(session, PayoutBatch.total_net_cents, *paid_in_period)
@@ -171,7 +173,7 @@ def _payouts(session: Session, operator_id: int, start: datetime, end: datetime)
     )
     debited = func.coalesce(rows_by_redemption.c.debited, 0)
     credited = func.coalesce(rows_by_redemption.c.credited, 0)
-    expected_credit = case((Redemption.status == "voided", Redemption.amount_cents), else_=0)
+    expected_credit = case((Redemption.status == RedemptionStatus.voided, Redemption.amount_cents), else_=0)
     for redemption_id, amount, status, debit, credit in session.exec(
         select(Redemption.id, Redemption.amount_cents, Redemption.status, debited, credited)
         .outerjoin(rows_by_redemption, rows_by_redemption.c.redemption_id == Redemption.id)
@@ -183,13 +185,13 @@ def _payouts(session: Session, operator_id: int, start: datetime, end: datetime)
                                        "The ledger debited the card a different amount than the redemption records."))
         else:
             mismatches.append(Mismatch("payouts", f"Redemption #{redemption_id}",
-                                       amount if status == "voided" else 0, int(credit),
+                                       amount if status == RedemptionStatus.voided else 0, int(credit),
                                        f"The redemption is {status} but the ledger credited the card "
                                        f"{format_cents(int(credit))} back."))
     # A voided redemption in a batch would pay the location for money given back.
     for redemption_id, batch_id, amount in session.exec(
         select(Redemption.id, Redemption.payout_batch_id, Redemption.amount_cents)
-        .where(*in_period, Redemption.status == "voided", Redemption.payout_batch_id.is_not(None))
+        .where(*in_period, Redemption.status == RedemptionStatus.voided, Redemption.payout_batch_id.is_not(None))
         .order_by(Redemption.id).limit(MAX_LISTED)
     ).all():
         mismatches.append(Mismatch("payouts", f"Redemption #{redemption_id}", 0, amount,
@@ -231,7 +233,7 @@ def _batch_mismatches(session: Session, operator_id: int, batch_ids: list[int],
     for key in sorted(set(lines) | set(claimed)):
         batch_id, location_id = key
         subject = f"Payout #{batch_id}, {names.get(location_id, f'location #{location_id}')}"
-        if statuses.get(batch_id) == "cancelled":
+        if statuses.get(batch_id) == PayoutStatus.cancelled:
             if key in claimed:
                 mismatches.append(Mismatch("payouts", subject, 0, claimed[key][1],
                                            "The batch is cancelled but still holds these redemptions; they are "
@@ -253,7 +255,7 @@ def _batch_mismatches(session: Session, operator_id: int, batch_ids: list[int],
                                        "The line's net is not its gross less its commission."))
     for batch_id, total_gross, total_net, count in session.exec(
         select(PayoutBatch.id, PayoutBatch.total_gross_cents, PayoutBatch.total_net_cents, PayoutBatch.redemption_count)
-        .where(PayoutBatch.id.in_(batch_ids), PayoutBatch.status != "cancelled")
+        .where(PayoutBatch.id.in_(batch_ids), PayoutBatch.status != PayoutStatus.cancelled)
     ).all():
         batch_lines = [value for (line_batch, _location), value in lines.items() if line_batch == batch_id]
         if total_gross != sum(value[1] for value in batch_lines) or total_net != sum(value[3] for value in batch_lines) \

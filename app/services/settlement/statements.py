@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from app.db import read_session, write_session
 from app.models import Card, Location, Operator, OutboxMessage, PayoutBatch, PayoutLine, Redemption
+from app.models.payout import PayoutStatus
 from app.services.core.actor import Actor
 from app.services.core.codes import mask
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -89,7 +90,7 @@ def _dollars(cents: int) -> str:
 
 
 def _statement(session: Session, operator: Operator, batch: PayoutBatch, location_id: int) -> Statement:
-    if batch.status == "cancelled":
+    if batch.status == PayoutStatus.cancelled:
         raise GiftnetError(ErrorCode.conflict, "This payout batch was cancelled; it has no statements.")
     found = session.exec(
         select(PayoutLine, Location)
@@ -206,7 +207,7 @@ def _queue(session: Session, statement: Statement, operator_id: int) -> OutboxMe
 
 
 def _require_paid(batch: PayoutBatch) -> None:
-    if batch.status != "paid":
+    if batch.status != PayoutStatus.paid:
         raise GiftnetError(ErrorCode.conflict,
                            "Statements are emailed once the batch is paid; mark it paid first.")
 
