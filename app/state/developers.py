@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import reflex as rx
 
-from app.models import ApiKey, ApiRequestLog
+from app.models import ApiRequestLog
 from app.services.access import api_keys, api_log
 from app.services.access.accounts import SignedIn
 from app.services.core.errors import GiftnetError
-from app.services.core.timefmt import format_local_time
+from app.services.core.timefmt import format_local_seconds
+from app.state.keys import KeyRow, key_row
 from app.state.paging import KeysetPaging
 from app.state.session import SessionState, dashboard_action
 
@@ -21,17 +20,6 @@ LOG_PAGE_SIZE = 25
 LIVE_REFRESH_SECONDS = 2.0
 LIVE_MAX_SECONDS = 4 * 3600  # a forgotten tab stops polling after a working day's half
 ALL = "all"
-
-
-@dataclass
-class ApiKeyRow:
-    id: int = 0
-    name: str = ""
-    prefix: str = ""
-    created: str = ""
-    last_used: str = ""
-    revoked: bool = False
-    revoked_at: str = ""
 
 
 @dataclass
@@ -53,31 +41,10 @@ class ApiLogRow:
     key_prefix: str = ""
 
 
-def _local_seconds(moment: datetime | None, timezone: str) -> str:
-    """An access log is read to the second."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zoneinfo.ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _key_row(key: ApiKey, timezone: str) -> ApiKeyRow:
-    return ApiKeyRow(
-        id=key.id,
-        name=key.name,
-        prefix=key.prefix + "…",
-        created=format_local_time(key.created_at, timezone),
-        last_used=format_local_time(key.last_used_at, timezone) or "Never",
-        revoked=key.revoked_at is not None,
-        revoked_at=format_local_time(key.revoked_at, timezone),
-    )
-
-
 def _log_row(row: ApiRequestLog, timezone: str) -> ApiLogRow:
     return ApiLogRow(
         id=row.id,
-        time=_local_seconds(row.created_at, timezone),
+        time=format_local_seconds(row.created_at, timezone),
         method=row.method,
         path=row.path,
         status=row.status,
@@ -103,7 +70,7 @@ def _client_connected(token: str) -> bool:
 class DevelopersState(KeysetPaging, SessionState):
     """API keys, and the access log (its paged list: the mixin's cursors)."""
 
-    keys: list[ApiKeyRow] = []
+    keys: list[KeyRow] = []
     key_options: list[KeyOption] = []
     key_error: str = ""
     key_message: str = ""
@@ -124,7 +91,7 @@ class DevelopersState(KeysetPaging, SessionState):
 
     def _reload_keys(self, operator_id: int, timezone: str) -> None:
         keys = api_keys.list_api_keys(operator_id)
-        self.keys = [_key_row(key, timezone) for key in keys]
+        self.keys = [key_row(key, timezone) for key in keys]
         self.key_options = [KeyOption(value=ALL, label="All keys")] + [
             KeyOption(value=str(key.id), label=f"{key.name} ({key.prefix}…)") for key in keys
         ]

@@ -19,12 +19,19 @@ from app.state.session import SessionState, dashboard_action
 STATUS_LABELS = {PayoutStatus.draft: "Draft", PayoutStatus.exported: "Bank file downloaded", PayoutStatus.paid: "Paid", PayoutStatus.cancelled: "Cancelled"}
 
 
+def _owed_cells(owed: payables.PayableLine | payables.SkippedLocation) -> dict[str, str]:
+    """The columns a paid line and a location left out share: the location, what it redeemed."""
+    return {
+        "location_id": str(owed.location_id),
+        "name": owed.location_name,
+        "count": f"{owed.redemption_count:,}",
+        "gross": format_cents(owed.gross_cents),
+    }
+
+
 def _line_row(line: payables.PayableLine) -> dict[str, str]:
     return {
-        "location_id": str(line.location_id),
-        "name": line.location_name,
-        "count": f"{line.redemption_count:,}",
-        "gross": format_cents(line.gross_cents),
+        **_owed_cells(line),
         "commission": f"{format_cents(line.commission_cents)} ({line.commission_bps / 100:g} %)",
         "net": format_cents(line.net_cents),
         "bank": line.bank_summary,
@@ -32,13 +39,7 @@ def _line_row(line: payables.PayableLine) -> dict[str, str]:
 
 
 def _skipped_row(skipped: payables.SkippedLocation) -> dict[str, str]:
-    return {
-        "location_id": str(skipped.location_id),
-        "name": skipped.location_name,
-        "count": f"{skipped.redemption_count:,}",
-        "gross": format_cents(skipped.gross_cents),
-        "reason": skipped.reason,
-    }
+    return {**_owed_cells(skipped), "reason": skipped.reason}
 
 
 class SettlementsState(SessionState):

@@ -7,11 +7,21 @@ from datetime import UTC, datetime, timedelta
 
 
 def format_local_time(moment: datetime | None, timezone: str) -> str:
+    return _local(moment, timezone, "%Y-%m-%d %H:%M")
+
+
+def format_local_seconds(moment: datetime | None, timezone: str) -> str:
+    """To the second, for what is read that closely (an access log)."""
+    return _local(moment, timezone, "%Y-%m-%d %H:%M:%S")
+
+
+def _local(moment: datetime | None, timezone: str, pattern: str) -> str:
+    """'' for no moment; a naive moment is UTC (as the database hands it back)."""
     if moment is None:
         return ""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zoneinfo.ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(zoneinfo.ZoneInfo(timezone)).strftime(pattern)
 
 
 def describe_duration(duration: timedelta) -> str:

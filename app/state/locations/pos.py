@@ -11,25 +11,15 @@ import reflex as rx
 from app.models import Location
 from app.services.access.accounts import SignedIn
 from app.services.core.roles import OWNER
-from app.services.core.timefmt import format_local_time
 from app.services.counter import pos_payments
 from app.services.network import locations, pos_keys
 from app.settings import get_settings
+from app.state.keys import KeyRow, key_row
 from app.state.locations.money import LocationMoneyState
 from app.state.locations.parts import ConfirmedRow
 from app.state.locations.redemptions import LocationRedemptionsState
 from app.state.locations.screen import LocationDetailState
 from app.state.session import dashboard_action
-
-
-@dataclass
-class PosKeyRow:
-    id: int = 0
-    name: str = ""
-    prefix: str = ""
-    created: str = ""
-    last_used: str = ""
-    revoked: bool = False
 
 
 @dataclass
@@ -60,7 +50,7 @@ def _square_view(location: Location) -> SquareView:
 class LocationPosState(ConfirmedRow, LocationDetailState):
     """The POS keys (the row to confirm is the key to revoke) and the Square settings."""
 
-    pos_key_rows: list[PosKeyRow] = []
+    pos_key_rows: list[KeyRow] = []
     # shown once, right after creation
     pos_key_plaintext: str = ""
     square: SquareView = SquareView()
@@ -77,17 +67,8 @@ class LocationPosState(ConfirmedRow, LocationDetailState):
         if who.role != OWNER:  # keys are for owners (app/services/core/roles.py)
             self.pos_key_rows = []
             return
-        zone = who.timezone
         self.pos_key_rows = [
-            PosKeyRow(
-                id=key.id,
-                name=key.name,
-                prefix=key.prefix + "…",
-                created=format_local_time(key.created_at, zone),
-                last_used=format_local_time(key.last_used_at, zone) or "Never",
-                revoked=key.revoked_at is not None,
-            )
-            for key in pos_keys.list_pos_keys(who.operator_id, self._location_id())
+            key_row(key, who.timezone) for key in pos_keys.list_pos_keys(who.operator_id, self._location_id())
         ]
 
     @rx.event
@@ -103,10 +84,10 @@ class LocationPosState(ConfirmedRow, LocationDetailState):
     def dismiss_pos_key(self):
         self.pos_key_plaintext = ""
 
-    def _rows_to_confirm(self) -> list[PosKeyRow]:
+    def _rows_to_confirm(self) -> list[KeyRow]:
         return self.pos_key_rows
 
-    def _label(self, row: PosKeyRow) -> str:
+    def _label(self, row: KeyRow) -> str:
         return f"{row.name} ({row.prefix})"
 
     @rx.event
