@@ -103,8 +103,6 @@ def revoke_api_key(operator_id: int, api_key_id: int, *, user_id: int | None = N
     require_owner(Actor(operator_id, user_id=user_id), "revoke API keys")
     with write_session() as session:
         api_key = owned_row(session, ApiKey, api_key_id, operator_id, missing="No such API key.")
-        if revoke_now(session, api_key):
-            audit.record(session, Actor(operator_id, user_id=user_id), "api_key.revoked", target_type="api_key",
-                         target_id=api_key.id, summary=f"API key “{api_key.name}” ({api_key.prefix}…) revoked",
-                         changes={"revoked": [False, True]})
+        revoke_now(session, Actor(operator_id, user_id=user_id), api_key, target_type="api_key",
+                   summary=f"API key “{api_key.name}” ({api_key.prefix}…) revoked")
     return api_key

@@ -42,7 +42,7 @@ from app.services.core.rows import owned_row
 from app.services.core.timefmt import describe_duration, format_local_time
 from app.services.core.validation import normalize_email, required_text
 from app.services.messaging import outbox
-from app.services.messaging.email_html import email_page
+from app.services.messaging.email_html import ComposedEmail, email_page
 from app.settings import get_settings
 
 INVITATION_HASH = "team-invitation"
@@ -128,13 +128,6 @@ class Joined:
     role: str
 
 
-@dataclass(frozen=True)
-class InvitationEmail:
-    subject: str
-    text_body: str
-    html_body: str
-
-
 # ---------------------------------------------------------------- helpers
 
 
@@ -213,7 +206,7 @@ def _inviter_label(session: Session, actor: Actor) -> str:
 
 def compose_invitation_email(
     *, operator_name: str, inviter: str, role: str, url: str, expires_at: datetime, timezone: str
-) -> InvitationEmail:
+) -> ComposedEmail:
     """Plain text and HTML saying the same: who invites you, to what role, the link and how long it works."""
     valid_text = describe_duration(INVITATION_TTL)
     until = f"{format_local_time(expires_at, timezone)} ({timezone})"
@@ -243,7 +236,7 @@ def compose_invitation_email(
 If it has expired, ask {esc(inviter)} for a new one.</p>
 <p style="margin:16px 0 0;font-size:13px;color:#555;">If you did not expect this email, ignore it: nothing happens until the link is opened.
 If the button does not work, open <a href="{esc(url)}" style="color:#0d9488;">{esc(url)}</a></p>""")
-    return InvitationEmail(subject=subject, text_body=text_body, html_body=html_body)
+    return ComposedEmail(subject=subject, text_body=text_body, html_body=html_body)
 
 
 def _issue_link(session: Session, actor: Actor, operator: Operator, invitation: UserInvitation) -> SentInvitation:
@@ -262,15 +255,7 @@ def _issue_link(session: Session, actor: Actor, operator: Operator, invitation: 
         expires_at=invitation.expires_at,
         timezone=operator.timezone,
     )
-    outbox.queue_email(
-        session,
-        kind=EMAIL_KIND,
-        operator_id=operator.id,
-        to_address=invitation.email,
-        subject=email.subject,
-        text_body=email.text_body,
-        html_body=email.html_body,
-    )
+    outbox.queue_composed(session, email, kind=EMAIL_KIND, operator_id=operator.id, to_address=invitation.email)
     return SentInvitation(invitation=invitation, token=token, url=url)
 
 
@@ -562,7 +547,6 @@ __all__ = [
     "EMAIL_KIND",
     "INVITATION_TTL",
     "InvitationCheck",
-    "InvitationEmail",
     "Joined",
     "Member",
     "PendingInvitation",

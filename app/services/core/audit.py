@@ -206,3 +206,12 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def record_settings_change(session: Session, actor: Actor, action: str, changes: Mapping[str, Any],
+                           *, summary: str) -> None:
+    """One `action` row for a change of the actor's operator settings, its summary naming the
+    changed fields ("Shop settings changed: terms, logo_url"); nothing when no field changed."""
+    if changes:
+        record(session, actor, action, target_type="operator", target_id=actor.operator_id,
+               summary=f"{summary}: " + ", ".join(changes), changes=changes)

@@ -1,4 +1,4 @@
-"""One operator's rows: finding one by id, and revoking one.
+"""One operator's rows: finding one by id, and revoking one (with its audit row).
 
 Every query is scoped by operator: another operator's row is "not found", never
 "forbidden", so an answer never tells that the id exists elsewhere.
@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 from sqlmodel import Session, select
 
 from app.models.base import utcnow
+from app.services.core import audit
+from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 
 Row = TypeVar("Row")
@@ -33,11 +35,14 @@ def owned_row(
     return row
 
 
-def revoke_now(session: Session, row: Any) -> bool:
-    """Mark a credential row (device, POS key, API key) revoked from now on; False when it
-    already was, so that revoking twice changes and records nothing."""
+def revoke_now(session: Session, actor: Actor, row: Any, *, target_type: str, summary: str) -> bool:
+    """Mark a credential row (device, POS key, API key) revoked from now on and record
+    `<target_type>.revoked` in the audit trail; False when it already was, so that revoking
+    twice changes and records nothing."""
     if row.revoked_at is not None:
         return False
     row.revoked_at = utcnow()
     session.add(row)
+    audit.record(session, actor, f"{target_type}.revoked", target_type=target_type, target_id=row.id,
+                 summary=summary, changes={"revoked": [False, True]})
     return True

@@ -4,6 +4,16 @@ name on top. Each email writes only what goes inside it."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ComposedEmail:
+    """An email written and ready for the outbox: the same message in plain text and HTML."""
+
+    subject: str
+    text_body: str
+    html_body: str
 
 
 def email_page(subject: str, operator_name: str, content_html: str) -> str:

@@ -38,6 +38,7 @@ from app.models.outbox import OutboxStatus
 from app.services.core import codes, crypto
 from app.services.core.paging import id_page
 from app.services.messaging.claims import any_row, claim_next
+from app.services.messaging.email_html import ComposedEmail
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,30 @@ def queue_email(
     session.add(message)
     session.flush()
     return message
+
+
+def queue_composed(
+    session: Session,
+    email: ComposedEmail,
+    *,
+    kind: str,
+    to_address: str,
+    operator_id: int,
+    card_id: int | None = None,
+    inline_images: tuple[InlineImage, ...] = (),
+) -> OutboxMessage:
+    """`queue_email` for an email a compose function wrote (subject, text and HTML together)."""
+    return queue_email(
+        session,
+        kind=kind,
+        operator_id=operator_id,
+        card_id=card_id,
+        to_address=to_address,
+        subject=email.subject,
+        text_body=email.text_body,
+        html_body=email.html_body,
+        inline_images=inline_images,
+    )
 
 
 class UnreadableMessage(Exception):
@@ -313,6 +338,7 @@ __all__ = [
     "list_outbox",
     "mask_card_codes",
     "preview_message",
+    "queue_composed",
     "queue_email",
     "read_email",
 ]

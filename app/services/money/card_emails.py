@@ -31,7 +31,7 @@ from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents
 from app.services.messaging import outbox
-from app.services.messaging.email_html import email_page
+from app.services.messaging.email_html import ComposedEmail, email_page
 from app.services.money.card_page import card_link, where_card_can_be_used
 from app.services.money.cards import (
     BULK_ACTIONS,
@@ -48,11 +48,8 @@ ROTATED_REASON = "Not sent: the card link was rotated before it went out. Resend
 
 
 @dataclass(frozen=True)
-class RecipientEmail:
-    subject: str
-    text_body: str
-    html_body: str
-    qr_png: bytes
+class RecipientEmail(ComposedEmail):
+    qr_png: bytes  # sent inline as QR_CID: the card link, to show at the counter
 
 
 def _clean(text: str | None) -> str:
@@ -171,15 +168,13 @@ def compose_for_card(session: Session, card: Card) -> RecipientEmail:
 
 def _queue(session: Session, card: Card, email: RecipientEmail | None = None) -> OutboxMessage:
     email = email or compose_for_card(session, card)
-    return outbox.queue_email(
+    return outbox.queue_composed(
         session,
+        email,
         kind=KIND,
         operator_id=card.operator_id,
         card_id=card.id,
         to_address=card.recipient_email,
-        subject=email.subject,
-        text_body=email.text_body,
-        html_body=email.html_body,
         inline_images=(InlineImage(cid=QR_CID, content_type="image/png", data=email.qr_png),),
     )
 

@@ -209,20 +209,13 @@ def top_up_within(
     card, balance stays within the card maximum) and its ledger row. Publishes nothing."""
     operator = _operator(session, actor.operator_id)
     _check_amount_limits_for_topup(operator, amount_cents)
-    new_balance = session.execute(
-        update(Card)
-        .where(
-            Card.id == card_id,
-            Card.operator_id == actor.operator_id,
-            Card.status == CardStatus.active,
-            Card.balance_cents + amount_cents <= operator.card_max_cents,
-        )
-        .values(balance_cents=Card.balance_cents + amount_cents, updated_at=utcnow())
-        .returning(Card.balance_cents)
-    ).scalar_one_or_none()
+    new_balance = _move_balance(
+        session, actor.operator_id, card_id, amount_cents,
+        Card.status == CardStatus.active,
+        Card.balance_cents + amount_cents <= operator.card_max_cents,
+    )
     if new_balance is None:
-        card = _card_or_404(session, actor.operator_id, card_id)
-        _refuse_inactive(card)
+        _refuse_inactive(_card_or_404(session, actor.operator_id, card_id))
         raise GiftnetError(
             ErrorCode.amount_out_of_range,
             f"A card can hold at most {format_cents(operator.card_max_cents)}; this top-up would exceed it.",
@@ -299,17 +292,11 @@ def debit_within(
     and returns the id of the redemption row it wrote with that balance: the ledger row
     points at it, and the redemption needs no second UPDATE for its balance after.
     """
-    new_balance = session.execute(
-        update(Card)
-        .where(
-            Card.id == card_id,
-            Card.operator_id == actor.operator_id,
-            Card.status == CardStatus.active,
-            Card.balance_cents >= amount_cents,
-        )
-        .values(balance_cents=Card.balance_cents - amount_cents, updated_at=utcnow())
-        .returning(Card.balance_cents)
-    ).scalar_one_or_none()
+    new_balance = _move_balance(
+        session, actor.operator_id, card_id, -amount_cents,
+        Card.status == CardStatus.active,
+        Card.balance_cents >= amount_cents,
+    )
     if new_balance is None:
         card = _card_or_404(session, actor.operator_id, card_id)
         _refuse_inactive(card)
@@ -342,18 +329,24 @@ def credit_within(
     Unlike a top-up it does not require an active card: a frozen card gets its value
     back too, and stays frozen.
     """
-    new_balance = session.execute(
-        update(Card)
-        .where(Card.id == card_id, Card.operator_id == actor.operator_id)
-        .values(balance_cents=Card.balance_cents + amount_cents, updated_at=utcnow())
-        .returning(Card.balance_cents)
-    ).scalar_one_or_none()
+    new_balance = _move_balance(session, actor.operator_id, card_id, amount_cents)
     if new_balance is None:
         raise GiftnetError(ErrorCode.card_not_found, "No such card.")
     return _append(
         session, actor, card_id, kind, amount_cents, new_balance, idempotency_key,
         memo=memo, redemption_id=redemption_id,
     )
+
+
+def _move_balance(session: Session, operator_id: int, card_id: int, delta_cents: int, *conditions: Any) -> int | None:
+    """Add `delta_cents` (negative: take off) to one of the operator's cards in one conditional
+    UPDATE ... RETURNING: the new balance, or None when the card is missing or a condition refused."""
+    return session.execute(
+        update(Card)
+        .where(Card.id == card_id, Card.operator_id == operator_id, *conditions)
+        .values(balance_cents=Card.balance_cents + delta_cents, updated_at=utcnow())
+        .returning(Card.balance_cents)
+    ).scalar_one_or_none()
 
 
 def card_or_404(session: Session, operator_id: int, card_id: int) -> Card:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
@@ -26,23 +25,16 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.rows import owned_row
 from app.services.core.timefmt import describe_duration, format_local_time
 from app.services.messaging import outbox
-from app.services.messaging.email_html import email_page
+from app.services.messaging.email_html import ComposedEmail, email_page
 from app.services.network.devices import SentLink, activation_ttl, issue_activation_link
 
 KIND = "device_activation"
 BATCH_SIZE = 50  # a short write transaction each: redemptions must not wait behind an import
 
 
-@dataclass(frozen=True)
-class ActivationEmail:
-    subject: str
-    text_body: str
-    html_body: str
-
-
 def compose_activation_email(
     *, operator_name: str, location_name: str, url: str, valid_for: timedelta, expires_at: datetime, timezone: str
-) -> ActivationEmail:
+) -> ComposedEmail:
     """Plain text and HTML saying the same: what the link is for, how long it works,
     and what the device code it gives each device means."""
     valid_text = describe_duration(valid_for)
@@ -84,7 +76,7 @@ Each device asks for a name (like &ldquo;Front counter&rdquo;) and is then ready
 <p style="margin:16px 0 0;font-size:13px;color:#555;">If the link has expired, ask {esc(operator_name)} for a new one.
 Keep this email inside your business: anyone who has the link can activate a device until it expires.
 If the button does not work, open <a href="{esc(url)}" style="color:#0d9488;">{esc(url)}</a></p>""")
-    return ActivationEmail(subject=subject, text_body=text_body, html_body=html_body)
+    return ComposedEmail(subject=subject, text_body=text_body, html_body=html_body)
 
 
 def _queue_activation_email(session: Session, actor: Actor, operator: Operator, location: Location) -> SentLink:
@@ -97,15 +89,7 @@ def _queue_activation_email(session: Session, actor: Actor, operator: Operator, 
         expires_at=sent.link.expires_at,
         timezone=operator.timezone,
     )
-    outbox.queue_email(
-        session,
-        kind=KIND,
-        operator_id=actor.operator_id,
-        to_address=location.email,
-        subject=email.subject,
-        text_body=email.text_body,
-        html_body=email.html_body,
-    )
+    outbox.queue_composed(session, email, kind=KIND, operator_id=actor.operator_id, to_address=location.email)
     return sent
 
 
@@ -156,7 +140,6 @@ def send_activation_emails(
 
 __all__ = [
     "KIND",
-    "ActivationEmail",
     "compose_activation_email",
     "send_activation_email",
     "send_activation_emails",

@@ -247,7 +247,5 @@ def revoke_device(actor: Actor, device_id: int) -> Device:
     """Revoke at once: the device is refused from its next request."""
     with write_session() as session:
         device = owned_row(session, Device, device_id, actor.operator_id, missing="No such device.")
-        if revoke_now(session, device):
-            audit.record(session, actor, "device.revoked", target_type="device", target_id=device.id,
-                         summary=f"Device “{device.name}” ({device.code}) revoked", changes={"revoked": [False, True]})
+        revoke_now(session, actor, device, target_type="device", summary=f"Device “{device.name}” ({device.code}) revoked")
     return device

@@ -81,7 +81,6 @@ def revoke_pos_key(actor: Actor, pos_key_id: int) -> PosKey:
     require_owner(actor, "revoke POS keys")
     with write_session() as session:
         pos_key = owned_row(session, PosKey, pos_key_id, actor.operator_id, missing="No such POS key.")
-        if revoke_now(session, pos_key):
-            audit.record(session, actor, "pos_key.revoked", target_type="pos_key", target_id=pos_key.id,
-                         summary=f"POS key “{pos_key.name}” ({pos_key.prefix}…) revoked", changes={"revoked": [False, True]})
+        revoke_now(session, actor, pos_key, target_type="pos_key",
+                   summary=f"POS key “{pos_key.name}” ({pos_key.prefix}…) revoked")
     return pos_key

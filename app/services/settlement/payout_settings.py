@@ -291,10 +291,8 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
             operator.payout_settings = json.dumps(stored, sort_keys=True)
         session.add(operator)
         session.flush()
-        audited = audit.diff_stored(before, _audited(operator))
-        if audited:
-            audit.record(session, actor, "settings.changed", target_type="operator", target_id=operator.id,
-                         summary="Settings changed: " + ", ".join(audited), changes=audited)
+        audit.record_settings_change(session, actor, "settings.changed", audit.diff_stored(before, _audited(operator)),
+                                     summary="Settings changed")
         return _view(operator)
 
 

@@ -216,10 +216,8 @@ def update_shop_settings(actor: Actor, changes: dict) -> ShopSettings:
         operator.shop_settings = json.dumps(stored, sort_keys=True)
         session.add(operator)
         session.flush()
-        changed = audit.diff(before, stored)
-        if changed:
-            audit.record(session, actor, "shop_settings.changed", target_type="operator", target_id=operator.id,
-                         summary="Shop settings changed: " + ", ".join(changed), changes=changed)
+        audit.record_settings_change(session, actor, "shop_settings.changed", audit.diff(before, stored),
+                                     summary="Shop settings changed")
         return shop_settings_of(operator)
 
 
@@ -283,10 +281,8 @@ def update_gateway_settings(actor: Actor, gateway: str, values: dict | None = No
             raise GiftnetError(ErrorCode.invalid_input, f"Enter the {gateway.title()} {label}.", field=view.missing[0])
         session.add(operator)
         session.flush()
-        changed = audit.diff_stored(before, stored)
-        if changed:
-            audit.record(session, actor, "gateway_settings.changed", target_type="operator", target_id=operator.id,
-                         summary="Payment gateway settings changed: " + ", ".join(changed), changes=changed)
+        audit.record_settings_change(session, actor, "gateway_settings.changed", audit.diff_stored(before, stored),
+                                     summary="Payment gateway settings changed")
         return view
 
 
