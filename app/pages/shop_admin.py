@@ -33,7 +33,8 @@ def _form_card(title: str, *children: rx.Component, on_submit: EventType) -> rx.
     )
 
 
-def _labelled(label: str, element_id: str, control: rx.Component) -> rx.Component:
+def _widget_field(label: str, element_id: str, control: rx.Component) -> rx.Component:
+    """A control of the Widget screen under its label (its own name: test_docs_ids reads ids by helper name)."""
     return rx.vstack(
         rx.el.label(label, html_for=element_id, style={"fontWeight": "500", "fontSize": "14px"}),
         control,
@@ -43,7 +44,7 @@ def _labelled(label: str, element_id: str, control: rx.Component) -> rx.Componen
 
 
 def _text_field(label: str, name: str, value: rx.Var, element_id: str, **props: Any) -> rx.Component:
-    return _labelled(label, element_id,
+    return _widget_field(label, element_id,
                      rx.input(name=name, id=element_id, default_value=value, size="3", width="100%", **props))
 
 
@@ -80,7 +81,7 @@ def _shop_settings_form() -> rx.Component:
             width="100%",
         ),
         _text_field("Logo address (https://...)", "logo_url", WidgetState.logo_url, "widget-logo-url"),
-        _labelled("Terms shown in the cart", "widget-terms",
+        _widget_field("Terms shown in the cart", "widget-terms",
                   rx.text_area(name="terms", id="widget-terms", default_value=WidgetState.terms, width="100%")),
         error_callout(WidgetState.settings_error, "widget-settings-error"),
         success_callout(WidgetState.settings_saved, "widget-settings-saved", icon="check"),
@@ -92,7 +93,7 @@ def _shop_settings_form() -> rx.Component:
 def _gateway_field(label: str, name: str, element_id: str, secret: bool = False) -> rx.Component:
     shown = WidgetState.gateway_fields.get(name.replace("passcode", "passcode_last4").replace(
         "secure_key", "secure_key_last4") if secret else name, "")
-    return _labelled(label, element_id, rx.input(
+    return _widget_field(label, element_id, rx.input(
         name=name, id=element_id, size="3", width="100%", type="password" if secret else "text",
         default_value="" if secret else shown,
         placeholder=rx.cond(shown != "", "stored, ends in " + shown + " (leave empty to keep)", "") if secret else "",
