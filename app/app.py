@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import reflex as rx
+from reflex.event import EventType
 
 from app import background
 from app.api import create_api
@@ -60,44 +64,64 @@ def index() -> rx.Component:
     return rx.center(rx.spinner(size="3"), height="100vh")
 
 
+class Page(NamedTuple):
+    """One page of the app: where it lives, what builds it, its title, what runs as it opens."""
+
+    route: str
+    component: Callable[[], rx.Component]
+    title: str
+    on_load: EventType[()] | list[EventType[()]] | None = None
+    meta: list[dict[str, str]] | None = None
+
+
+# Every page but the upcoming sections' placeholders (registered below), as a map of the site.
+# A public page says in a comment what stands in for a session.
+PAGES = [
+    Page("/", index, "Giftnet", LoginState.redirect_if_signed_in_or_login),
+    Page("/login", login_page, "Sign in | Giftnet", LoginState.redirect_if_signed_in),
+    Page("/signup", signup_page, "Create your network | Giftnet"),
+    Page("/dashboard", home_page, "Activity | Giftnet", HomeState.load),
+    Page("/cards", cards_page, "Cards | Giftnet", CardsState.load),
+    Page("/cards/[card_id]", card_detail_page, "Card | Giftnet", CardDetailState.load),
+    Page("/outbox", outbox_page, "Outbox | Giftnet", OutboxState.load),
+    Page("/audit", audit_page, "Audit trail | Giftnet", AuditState.load),
+    # The recipient's card page: public, the link token is the credential.
+    Page("/c/[link_token]", card_page, "Your gift card", CardPageState.load, meta=CARD_PAGE_META),
+    Page("/locations", locations_page, "Locations | Giftnet", LocationsState.load),
+    Page("/locations/new", location_new_page, "New location | Giftnet", LocationFormState.load_new),
+    Page("/locations/import", location_import_page, "Import locations | Giftnet", LocationImportState.load),
+    Page("/locations/[location_id]", location_detail_page, "Location | Giftnet", LocationDetailState.load),
+    Page("/locations/[location_id]/edit", location_edit_page, "Edit location | Giftnet", LocationFormState.load_edit),
+    # The counter device's side: public, the activation link and the device secret are the credentials.
+    Page("/activate/[activation_token]", activate_page, "Activate this device | Giftnet", ActivateState.load,
+         meta=DEVICE_PAGE_META),
+    Page("/reconciliation", reconciliation_page, "Reconciliation | Giftnet", ReconciliationState.load),
+    Page("/redeem", redeem_page, "Redeem | Giftnet", RedeemState.load, meta=DEVICE_PAGE_META),
+    Page("/reports", reports_page, "Reports | Giftnet", ReportsState.load),
+    Page("/widget", widget_page, "Shop and widget | Giftnet", WidgetState.load),
+    Page("/orders", orders_page, "Orders | Giftnet", OrdersState.load),
+    # The shop: public, anyone may buy. /embed is meant to be framed by operators' sites (no frame-blocking headers).
+    Page("/shop/[slug]", shop_page, "Gift cards", ShopState.load, meta=SHOP_META),
+    Page("/embed/[slug]", embed_page, "Gift cards", ShopState.load, meta=SHOP_META),
+    Page("/developers", developers_page, "Developers | Giftnet", [DevelopersState.load, WebhookEndpointsState.load]),
+    Page("/settlements", settlements_page, "Settlements | Giftnet", SettlementsState.load),
+    Page("/settings", settings_page, "Settings | Giftnet", SettingsState.load),
+    Page("/team", team_page, "Team | Giftnet", TeamState.load),
+    # An invitation's link: public, the link token is the credential (it works once).
+    Page("/join/[join_token]", join_page, "Join your team | Giftnet", JoinState.load),
+]
+
+
 app = rx.App(
     theme=rx.theme(accent_color="teal", radius="medium", scaling="105%"),
     api_transformer=create_api(),
     # The shop widget runs in third-party iframes, where storage may be refused.
     head_components=[storage_fallback_script()],
 )
-app.add_page(index, route="/", title="Giftnet", on_load=LoginState.redirect_if_signed_in_or_login)
-app.add_page(login_page, route="/login", title="Sign in | Giftnet", on_load=LoginState.redirect_if_signed_in)
-app.add_page(signup_page, route="/signup", title="Create your network | Giftnet")
-app.add_page(home_page, route="/dashboard", title="Activity | Giftnet", on_load=HomeState.load)
-app.add_page(cards_page, route="/cards", title="Cards | Giftnet", on_load=CardsState.load)
-app.add_page(card_detail_page, route="/cards/[card_id]", title="Card | Giftnet", on_load=CardDetailState.load)
-app.add_page(outbox_page, route="/outbox", title="Outbox | Giftnet", on_load=OutboxState.load)
-app.add_page(audit_page, route="/audit", title="Audit trail | Giftnet", on_load=AuditState.load)
-# The recipient's card page: public, the link token is the credential.
-app.add_page(card_page, route="/c/[link_token]", title="Your gift card", on_load=CardPageState.load, meta=CARD_PAGE_META)
-app.add_page(locations_page, route="/locations", title="Locations | Giftnet", on_load=LocationsState.load)
-app.add_page(location_new_page, route="/locations/new", title="New location | Giftnet", on_load=LocationFormState.load_new)
-app.add_page(location_import_page, route="/locations/import", title="Import locations | Giftnet", on_load=LocationImportState.load)
-app.add_page(location_detail_page, route="/locations/[location_id]", title="Location | Giftnet", on_load=LocationDetailState.load)
-app.add_page(location_edit_page, route="/locations/[location_id]/edit", title="Edit location | Giftnet", on_load=LocationFormState.load_edit)
-# The counter device's side: public, the activation link and the device secret are the credentials.
-app.add_page(activate_page, route="/activate/[activation_token]", title="Activate this device | Giftnet", on_load=ActivateState.load, meta=DEVICE_PAGE_META)
-app.add_page(reconciliation_page, route="/reconciliation", title="Reconciliation | Giftnet", on_load=ReconciliationState.load)
-app.add_page(redeem_page, route="/redeem", title="Redeem | Giftnet", on_load=RedeemState.load, meta=DEVICE_PAGE_META)
-app.add_page(reports_page, route="/reports", title="Reports | Giftnet", on_load=ReportsState.load)
-app.add_page(widget_page, route="/widget", title="Shop and widget | Giftnet", on_load=WidgetState.load)
-app.add_page(orders_page, route="/orders", title="Orders | Giftnet", on_load=OrdersState.load)
-# The shop: public, anyone may buy. /embed is meant to be framed by operators' sites (no frame-blocking headers).
-app.add_page(shop_page, route="/shop/[slug]", title="Gift cards", on_load=ShopState.load, meta=SHOP_META)
-app.add_page(embed_page, route="/embed/[slug]", title="Gift cards", on_load=ShopState.load, meta=SHOP_META)
-app.add_page(developers_page, route="/developers", title="Developers | Giftnet",
-             on_load=[DevelopersState.load, WebhookEndpointsState.load])
-app.add_page(settlements_page, route="/settlements", title="Settlements | Giftnet", on_load=SettlementsState.load)
-app.add_page(settings_page, route="/settings", title="Settings | Giftnet", on_load=SettingsState.load)
-app.add_page(team_page, route="/team", title="Team | Giftnet", on_load=TeamState.load)
-# An invitation's link: public, the link token is the credential (it works once).
-app.add_page(join_page, route="/join/[join_token]", title="Join your team | Giftnet", on_load=JoinState.load)
+for page in PAGES:
+    # Without meta of its own, a page keeps Reflex's default tags.
+    extra = {"meta": page.meta} if page.meta is not None else {}
+    app.add_page(page.component, route=page.route, title=page.title, on_load=page.on_load, **extra)
 for section in UPCOMING_SECTIONS:
     app.add_page(
         upcoming_page(section),

@@ -43,3 +43,17 @@ def brand() -> rx.Component:
 def loading(element_id: str) -> rx.Component:
     """What a device screen shows until it knows what this browser is (`element_id` for tests)."""
     return rx.center(rx.spinner(size="3"), id=element_id, padding="48px")
+
+
+def device_notice(icon: str, icon_color: str, title: str | rx.Var, *body: rx.Component, title_id: str | None = None,
+                  spacing: str = "4") -> rx.Component:
+    """One answer of a device screen, readable across the counter: a big icon, the title, then `body`
+    (what happened, what to do next)."""
+    return rx.vstack(
+        rx.icon(icon, size=56, color=rx.color(icon_color, 10)),
+        rx.heading(title, size="7", text_align="center", id=title_id),
+        *body,
+        align="center",
+        spacing=spacing,
+        width="100%",
+    )

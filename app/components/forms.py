@@ -8,6 +8,7 @@ points at it, so a click on the label focuses the control and screen readers nam
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventType
 
 Content = str | rx.Var | rx.Component
 
@@ -47,4 +48,13 @@ def checkbox_field(label: Content, checkbox: rx.Component, *, hint: Content = ""
         *_under(hint, error),
         spacing="1",
         width="100%",
+    )
+
+
+def inline_field(label: str, input_id: str, value: rx.Var, on_change: EventType, **input_props: object) -> rx.Component:
+    """A label and its input side by side, in a bar of choices (a date range, a number of months):
+    the input shows `value` and reports each change to `on_change`."""
+    return rx.fragment(
+        rx.el.label(label, html_for=input_id),
+        rx.input(id=input_id, value=value, on_change=on_change, size="3", **input_props),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventType
 
 from app.state.session import SessionState
 
@@ -142,6 +143,13 @@ def page_title(title: str, subtitle: str = "") -> rx.Component:
     )
 
 
+def screen_section(title: str, *children: rx.Component, description: str = "") -> rx.Component:
+    """One titled part of a screen made of several (Developers: keys, webhook endpoints, the log;
+    Team: members, invitations), standing on the page without a card around it."""
+    intro = [rx.text(description, color=rx.color("gray", 11))] if description else []
+    return rx.vstack(rx.heading(title, size="5"), *intro, *children, spacing="3", width="100%")
+
+
 def error_callout(message: rx.Var, element_id: str) -> rx.Component:
     return rx.cond(
         message != "",
@@ -154,4 +162,44 @@ def success_callout(message: rx.Var, element_id: str, icon: str = "circle-check"
     return rx.cond(
         message != "",
         rx.callout(message, icon=icon, color_scheme="green", id=element_id, width="100%"),
+    )
+
+
+def shown_once_callout(
+    secret: rx.Var,
+    message: rx.Component,
+    *,
+    secret_id: str,
+    copy_label: str,
+    copy_id: str,
+    on_copy: EventType,
+    dismiss_id: str,
+    on_dismiss: EventType,
+    callout_id: str,
+    note: rx.Component | None = None,
+) -> rx.Component:
+    """A secret just created (an API key, a signing secret), while `secret` is set: what it is,
+    the secret itself, `note` (how to use it), Copy, and "Done, I stored it" to put it away.
+    We keep no copy we could show again, so this is the only time the person sees it."""
+    return rx.cond(
+        secret != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("key-round")),
+            rx.vstack(
+                message,
+                rx.code(secret, id=secret_id, size="5", padding="10px", word_break="break-all"),
+                *([note] if note is not None else []),
+                rx.hstack(
+                    rx.button(rx.icon("copy"), copy_label, id=copy_id, size="3", on_click=on_copy),
+                    rx.button("Done, I stored it", id=dismiss_id, size="3", variant="soft", on_click=on_dismiss),
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            color_scheme="green",
+            id=callout_id,
+            width="100%",
+        ),
     )

@@ -5,44 +5,37 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.dialogs import confirm_dialog
-from app.components.layout import error_callout, success_callout
-from app.components.tables import data_table
+from app.components.layout import error_callout, screen_section, shown_once_callout, success_callout
+from app.components.tables import data_table, table_row
 from app.state.webhook_endpoints import EVENT_TYPES
 from app.state.webhook_endpoints import WebhookEndpointsState as State
 
 
 def _secret_callout() -> rx.Component:
-    return rx.cond(
-        State.new_secret != "",
-        rx.callout.root(
-            rx.callout.icon(rx.icon("key-round")),
-            rx.vstack(
-                rx.text("Events now go to ", rx.code(State.new_url), ". Copy its signing secret now: it is shown "
-                        "only once. Check the webhook-signature header of every call with it (Standard Webhooks).",
-                        weight="medium"),
-                rx.code(State.new_secret, id="endpoint-secret", size="5", padding="10px", word_break="break-all"),
-                rx.hstack(
-                    rx.button(rx.icon("copy"), "Copy secret", id="endpoint-secret-copy", size="3",
-                              on_click=State.copy_secret),
-                    rx.button("Done, I stored it", id="endpoint-secret-dismiss", size="3", variant="soft",
-                              on_click=State.dismiss_secret),
-                    spacing="3", wrap="wrap",
-                ),
-                spacing="3", width="100%",
-            ),
-            color_scheme="green", id="endpoint-created", width="100%",
-        ),
+    return shown_once_callout(
+        State.new_secret,
+        rx.text("Events now go to ", rx.code(State.new_url), ". Copy its signing secret now: it is shown "
+                "only once. Check the webhook-signature header of every call with it (Standard Webhooks).",
+                weight="medium"),
+        secret_id="endpoint-secret",
+        copy_label="Copy secret",
+        copy_id="endpoint-secret-copy",
+        on_copy=State.copy_secret,
+        dismiss_id="endpoint-secret-dismiss",
+        on_dismiss=State.dismiss_secret,
+        callout_id="endpoint-created",
     )
 
 
 def _row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
+    return table_row(
+        "endpoint-row", row.id,
         rx.table.cell(rx.code(row.url), id="endpoint-url-" + row.id.to_string(), word_break="break-all"),
         rx.table.cell(row.events, id="endpoint-events-" + row.id.to_string()),
         rx.table.cell(row.created, white_space="nowrap"),
         rx.table.cell(rx.button(rx.icon("trash-2"), "Remove", id="endpoint-remove-" + row.id.to_string(), size="3",
                                 color_scheme="red", variant="soft", on_click=State.ask_remove(row.id))),
-        id="endpoint-row-" + row.id.to_string(), class_name="endpoint-row",
+        align=None,
     )
 
 
@@ -87,15 +80,14 @@ def webhook_endpoints_section() -> rx.Component:
         empty=rx.callout("No webhook endpoints yet. Add one to have your systems told of each event as it happens.",
                    icon="info", id="endpoint-empty"),
     )
-    return rx.vstack(
-        rx.heading("Webhook endpoints", size="5"),
-        rx.text("Each event is POSTed to your URL, signed, and retried for about three days until it is accepted. "
-                "At most 20 endpoints.", color=rx.color("gray", 11)),
+    return screen_section(
+        "Webhook endpoints",
         form,
         error_callout(State.hook_error, "endpoint-error"),
         success_callout(State.hook_message, "endpoint-message"),
         _secret_callout(),
         table,
         _remove_dialog(),
-        spacing="3", width="100%",
+        description="Each event is POSTed to your URL, signed, and retried for about three days until it is "
+                    "accepted. At most 20 endpoints.",
     )

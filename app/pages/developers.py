@@ -5,8 +5,16 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.dialogs import confirm_dialog
-from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
-from app.components.tables import data_table, pager
+from app.components.layout import (
+    dashboard_shell,
+    error_callout,
+    owners_only,
+    page_title,
+    screen_section,
+    shown_once_callout,
+    success_callout,
+)
+from app.components.tables import data_table, pager, table_row
 from app.components.webhook_endpoints import webhook_endpoints_section
 from app.state.developers import ALL, DevelopersState
 
@@ -14,36 +22,27 @@ STATUS_COLORS = (("2xx", "green"), ("3xx", "blue"), ("4xx", "orange"), ("5xx", "
 
 
 def _new_key_callout() -> rx.Component:
-    return rx.cond(
-        DevelopersState.new_key_plaintext != "",
-        rx.callout.root(
-            rx.callout.icon(rx.icon("key-round")),
-            rx.vstack(
-                rx.text(
-                    "Key “", DevelopersState.new_key_name, "” created. Copy it now: it is shown only once, "
-                    "and we keep only a fingerprint of it.",
-                    weight="medium",
-                ),
-                rx.code(DevelopersState.new_key_plaintext, id="api-key-plaintext", size="5", padding="10px", word_break="break-all"),
-                rx.text("Send it as ", rx.code("Authorization: Bearer <key>"), " on every API call.", size="2"),
-                rx.hstack(
-                    rx.button(rx.icon("copy"), "Copy key", id="api-key-copy", size="3", on_click=DevelopersState.copy_new_key),
-                    rx.button("Done, I stored it", id="api-key-dismiss", size="3", variant="soft", on_click=DevelopersState.dismiss_new_key),
-                    spacing="3",
-                    wrap="wrap",
-                ),
-                spacing="3",
-                width="100%",
-            ),
-            color_scheme="green",
-            id="api-key-created",
-            width="100%",
+    return shown_once_callout(
+        DevelopersState.new_key_plaintext,
+        rx.text(
+            "Key “", DevelopersState.new_key_name, "” created. Copy it now: it is shown only once, "
+            "and we keep only a fingerprint of it.",
+            weight="medium",
         ),
+        note=rx.text("Send it as ", rx.code("Authorization: Bearer <key>"), " on every API call.", size="2"),
+        secret_id="api-key-plaintext",
+        copy_label="Copy key",
+        copy_id="api-key-copy",
+        on_copy=DevelopersState.copy_new_key,
+        dismiss_id="api-key-dismiss",
+        on_dismiss=DevelopersState.dismiss_new_key,
+        callout_id="api-key-created",
     )
 
 
 def _key_row(key: rx.Var) -> rx.Component:
-    return rx.table.row(
+    return table_row(
+        "api-key-row", key.id,
         rx.table.cell(rx.text(key.name, weight="medium"), id="api-key-name-" + key.id.to_string()),
         rx.table.cell(rx.code(key.prefix), id="api-key-prefix-" + key.id.to_string(), white_space="nowrap"),
         rx.table.cell(key.created),
@@ -70,8 +69,7 @@ def _key_row(key: rx.Var) -> rx.Component:
                 ),
             )
         ),
-        id="api-key-row-" + key.id.to_string(),
-        class_name="api-key-row",
+        align=None,
     )
 
 
@@ -108,17 +106,15 @@ def _keys_section() -> rx.Component:
         size="3",
         empty=rx.callout("No API keys yet. Create one for your shop or POS above.", icon="info", id="api-key-empty"),
     )
-    return rx.vstack(
-        rx.heading("API keys", size="5"),
-        rx.text("Your systems call the API with these keys. Each is shown once when created.", color=rx.color("gray", 11)),
+    return screen_section(
+        "API keys",
         create_form,
         error_callout(DevelopersState.key_error, "api-key-error"),
         success_callout(DevelopersState.key_message, "api-key-message"),
         _new_key_callout(),
         table,
         _revoke_dialog(),
-        spacing="3",
-        width="100%",
+        description="Your systems call the API with these keys. Each is shown once when created.",
     )
 
 
@@ -132,7 +128,8 @@ def _status_badge(row: rx.Var) -> rx.Component:
 
 
 def _log_row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
+    return table_row(
+        "api-log-row", row.id,
         rx.table.cell(row.time, white_space="nowrap"),
         rx.table.cell(rx.code(row.method), class_name="api-log-method"),
         rx.table.cell(row.path, class_name="api-log-path", word_break="break-all"),
@@ -140,8 +137,7 @@ def _log_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row.duration, white_space="nowrap"),
         rx.table.cell(row.key_prefix),
         rx.table.cell(row.ip),
-        id="api-log-row-" + row.id.to_string(),
-        class_name="api-log-row",
+        align=None,
     )
 
 
@@ -201,19 +197,14 @@ def _log_section() -> rx.Component:
             id="api-log-empty",
         ),
     )
-    return rx.vstack(
-        rx.heading("API access log", size="5"),
-        rx.text(
-            "Every call made with your keys, newest first: method, path, status, duration, key and address. "
-            "Card codes and keys never appear here.",
-            color=rx.color("gray", 11),
-        ),
+    return screen_section(
+        "API access log",
         _log_filters(),
         error_callout(DevelopersState.log_error, "api-log-error"),
         table,
         pager(DevelopersState, "api-log", labels=("Newer", "Older")),
-        spacing="3",
-        width="100%",
+        description="Every call made with your keys, newest first: method, path, status, duration, key and "
+                    "address. Card codes and keys never appear here.",
     )
 
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.device_frame import brand, device_frame, loading
+from app.components.device_frame import brand, device_frame, device_notice, loading
 from app.state.device import ActivateState
 
 
 def _refused() -> rx.Component:
     state = ActivateState
-    return rx.vstack(
-        rx.icon("link-2-off", size=56, color=rx.color("red", 10)),
-        rx.heading(state.refusal_title, size="7", text_align="center", id="activation-refused-title"),
+    return device_notice(
+        "link-2-off", "red", state.refusal_title,
         rx.cond(
             state.location_name != "",
             rx.text(state.location_name, " · ", state.operator_name, size="4", color=rx.color("gray", 11),
@@ -24,9 +23,7 @@ def _refused() -> rx.Component:
         rx.callout(state.refusal_message, icon="info", color_scheme="red", size="3", role="alert",
                    id="activation-refused", width="100%"),
         rx.text("Nothing was changed on this device.", size="3", color=rx.color("gray", 11)),
-        align="center",
-        spacing="4",
-        width="100%",
+        title_id="activation-refused-title",
     )
 
 
@@ -84,9 +81,8 @@ def _ask_name() -> rx.Component:
 
 def _activated() -> rx.Component:
     state = ActivateState
-    return rx.vstack(
-        rx.icon("circle-check", size=56, color=rx.color("green", 10)),
-        rx.heading("This device is activated", size="7", text_align="center", id="activate-done"),
+    return device_notice(
+        "circle-check", "green", "This device is activated",
         rx.text(state.device_name, " at ", state.location_name, size="4", text_align="center",
                 color=rx.color("gray", 11)),
         rx.text("Device code", size="4", color=rx.color("gray", 11), margin_top="8px"),
@@ -106,9 +102,8 @@ def _activated() -> rx.Component:
         rx.link(rx.button("Open the redemption screen", size="4", id="activated-open-redeem", width="100%",
                           style={"height": "64px", "fontSize": "20px"}),
                 href="/redeem", width="100%"),
-        align="center",
+        title_id="activate-done",
         spacing="3",
-        width="100%",
     )
 
 

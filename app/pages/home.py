@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.forms import inline_field
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.components.tables import data_table
 from app.state.feed import OperatorFeed
@@ -34,10 +35,8 @@ def _period_row(label: str, name: str, today: rx.Var, month: rx.Var, in_range: r
 
 def _range_picker() -> rx.Component:
     return rx.hstack(
-        rx.el.label("From", html_for="range-from"),
-        rx.input(type="date", id="range-from", value=HomeState.range_from, on_change=HomeState.set_range_from, size="3"),
-        rx.el.label("To", html_for="range-to"),
-        rx.input(type="date", id="range-to", value=HomeState.range_to, on_change=HomeState.set_range_to, size="3"),
+        inline_field("From", "range-from", HomeState.range_from, HomeState.set_range_from, type="date"),
+        inline_field("To", "range-to", HomeState.range_to, HomeState.set_range_to, type="date"),
         rx.button("Show range", id="range-apply", size="3", on_click=HomeState.apply_range),
         align="center",
         wrap="wrap",

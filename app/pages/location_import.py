@@ -103,70 +103,66 @@ def _error_row(row: rx.Var) -> rx.Component:
     )
 
 
+def _outcome(summary: rx.Component, element_id: str, *next_steps: rx.Component, refused: bool = False) -> rx.Component:
+    """What the check or the import came to, in a callout (red when nothing was imported), then what to do next."""
+    tone = ({"icon": "triangle-alert", "color_scheme": "red", "role": "alert"} if refused
+            else {"icon": "circle-check", "color_scheme": "green"})
+    return rx.vstack(rx.callout(summary, **tone, id=element_id, width="100%"), *next_steps, width="100%", spacing="3")
+
+
 def _errors() -> rx.Component:
     state = LocationImportState
-    return rx.vstack(
-        rx.callout(
-            rx.text(
-                "Nothing was imported: ", state.error_total, " problem(s) in ", state.error_rows.length()
-                + state.hidden_error_rows, " of ", state.rows_total,
-                " rows. Fix them in your file (row numbers count the header as row 1), then upload it again.",
-            ),
-            icon="triangle-alert", color_scheme="red", role="alert", id="import-preview-summary", width="100%",
+    return _outcome(
+        rx.text(
+            "Nothing was imported: ", state.error_total, " problem(s) in ", state.error_rows.length()
+            + state.hidden_error_rows, " of ", state.rows_total,
+            " rows. Fix them in your file (row numbers count the header as row 1), then upload it again.",
         ),
+        "import-preview-summary",
         data_table(["Row", "Name", "Column and problem"], state.error_rows, _error_row, table_id="import-preview-errors"),
         rx.cond(
             state.hidden_error_rows > 0,
             rx.text("… and ", state.hidden_error_rows, " more rows with problems, listed after you fix these.",
                     size="2", id="import-errors-more"),
         ),
-        width="100%",
-        spacing="3",
+        refused=True,
     )
 
 
 def _ready() -> rx.Component:
     state = LocationImportState
-    return rx.vstack(
-        rx.callout(
-            rx.text("Every row is valid: ", rx.text.strong(state.rows_total), " rows, ",
-                    rx.text.strong(state.planned_created), " new location(s) and ",
-                    rx.text.strong(state.planned_updated), " update(s) of existing ones (same external id). "
-                    "Each new active location is emailed its device activation link."),
-            icon="circle-check", color_scheme="green", id="import-preview-ok", width="100%",
-        ),
+    return _outcome(
+        rx.text("Every row is valid: ", rx.text.strong(state.rows_total), " rows, ",
+                rx.text.strong(state.planned_created), " new location(s) and ",
+                rx.text.strong(state.planned_updated), " update(s) of existing ones (same external id). "
+                "Each new active location is emailed its device activation link."),
+        "import-preview-ok",
         rx.hstack(
             rx.button("Choose another file", size="3", variant="soft", id="import-reset", on_click=state.start_over),
             rx.button(rx.icon("upload"), "Import ", state.rows_total, " rows", size="3", id="import-submit",
                       on_click=state.confirm_import),
             spacing="3",
         ),
-        width="100%",
-        spacing="3",
     )
 
 
 def _done() -> rx.Component:
     state = LocationImportState
-    return rx.vstack(
-        rx.callout(
-            rx.text(
-                "Imported ", state.rows_total, " rows: ",
-                rx.text.strong(state.created, id="import-result-created"), " created, ",
-                rx.text.strong(state.updated, id="import-result-updated"), " updated; ",
-                rx.text.strong(state.emailed, id="import-result-emailed"),
-                " activation email(s) queued to the new locations.",
-            ),
-            icon="circle-check", color_scheme="green", id="import-result", width="100%",
+    return _outcome(
+        rx.text(
+            "Imported ", state.rows_total, " rows: ",
+            rx.text.strong(state.created, id="import-result-created"), " created, ",
+            rx.text.strong(state.updated, id="import-result-updated"), " updated; ",
+            rx.text.strong(state.emailed, id="import-result-emailed"),
+            " activation email(s) queued to the new locations.",
         ),
+        "import-result",
         error_callout(state.email_error, "import-email-error"),
         rx.hstack(
             rx.link(rx.button("See the locations", size="3", id="import-see-locations"), href="/locations"),
             rx.button("Import another file", size="3", variant="soft", id="import-reset", on_click=state.start_over),
             spacing="3",
         ),
-        width="100%",
-        spacing="3",
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.device_frame import brand, device_frame, loading
+from app.components.device_frame import brand, device_frame, device_notice, loading
 from app.components.dialogs import confirm_dialog
 from app.components.layout import page_ready_marker
 from app.state.live import PosInbox
@@ -374,34 +374,26 @@ def _counter() -> rx.Component:
 
 
 def _redeem_revoked() -> rx.Component:
-    return rx.vstack(
-        rx.icon("ban", size=56, color=rx.color("red", 10)),
-        rx.heading("This device was revoked", size="7", text_align="center"),
+    return device_notice(
+        "ban", "red", "This device was revoked",
         rx.callout(
             "This device was revoked by your network; ask for a new activation link.",
             icon="triangle-alert", color_scheme="red", size="3", role="alert", id="device-revoked", width="100%",
         ),
         rx.text("It can no longer redeem cards. Once a new link arrives by email, open it on this device.", size="3",
                 text_align="center"),
-        align="center",
-        spacing="4",
-        width="100%",
     )
 
 
 def _redeem_not_activated() -> rx.Component:
-    return rx.vstack(
-        rx.icon("tablet-smartphone", size=56, color=rx.color("gray", 10)),
-        rx.heading("Not an activated device", size="7", text_align="center"),
+    return device_notice(
+        "tablet-smartphone", "gray", "Not an activated device",
         rx.callout(
             "This browser is not an activated device. Open the activation link emailed to your location on this "
             "device to activate it.",
             icon="info", size="3", id="device-not-activated", width="100%",
         ),
         rx.text("Lost the email? Ask your network to send a new link.", size="3", color=rx.color("gray", 11)),
-        align="center",
-        spacing="4",
-        width="100%",
     )
 
 

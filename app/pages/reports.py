@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.forms import inline_field
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.state.reports import ReportsState
 
@@ -56,15 +57,11 @@ def reports_page() -> rx.Component:
         rx.vstack(
             page_title("Reports", "Every money question for a period, with the CSV to match."),
             rx.hstack(
-                rx.el.label("From", html_for="reports-from"),
-                rx.input(type="date", id="reports-from", value=ReportsState.report_from,
-                         on_change=ReportsState.set_report_from, size="3"),
-                rx.el.label("To", html_for="reports-to"),
-                rx.input(type="date", id="reports-to", value=ReportsState.report_to,
-                         on_change=ReportsState.set_report_to, size="3"),
-                rx.el.label("Dormant after (months)", html_for="dormant-months"),
-                rx.input(id="dormant-months", value=ReportsState.dormant_months,
-                         on_change=ReportsState.set_dormant_months, size="3", width="80px", input_mode="numeric"),
+                inline_field("From", "reports-from", ReportsState.report_from, ReportsState.set_report_from,
+                             type="date"),
+                inline_field("To", "reports-to", ReportsState.report_to, ReportsState.set_report_to, type="date"),
+                inline_field("Dormant after (months)", "dormant-months", ReportsState.dormant_months,
+                             ReportsState.set_dormant_months, width="80px", input_mode="numeric"),
                 rx.button("Show", id="reports-apply", size="3", on_click=ReportsState.apply),
                 wrap="wrap",
                 align="center",
@@ -91,9 +88,8 @@ def reports_page() -> rx.Component:
                      _pager("dormant", ReportsState.dormant_page, ReportsState.dormant_pages, ReportsState.dormant_move)),
             _section("Card history", "card-history",
                      rx.hstack(
-                         rx.el.label("Card number", html_for="history-card-id"),
-                         rx.input(id="history-card-id", value=ReportsState.history_card_id,
-                                  on_change=ReportsState.set_history_card_id, size="3", width="120px"),
+                         inline_field("Card number", "history-card-id", ReportsState.history_card_id,
+                                      ReportsState.set_history_card_id, width="120px"),
                          rx.button("Open", id="history-open", size="3", on_click=ReportsState.open_history),
                          align="center",
                      ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.forms import inline_field
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.components.tables import data_table
 from app.state.settlements import SettlementsState
@@ -28,15 +29,12 @@ def _preview() -> rx.Component:
         rx.vstack(
             rx.heading("Owed to the locations", size="4"),
             rx.hstack(
-                rx.el.label("Everything unpaid through", html_for="settlements-through"),
-                rx.input(type="date", id="settlements-through", value=SettlementsState.through,
-                         on_change=SettlementsState.set_through, size="3"),
-                rx.el.label("from (optional)", html_for="settlements-from"),
-                rx.input(type="date", id="settlements-from", value=SettlementsState.from_date,
-                         on_change=SettlementsState.set_from_date, size="3"),
-                rx.el.label("money on (optional)", html_for="settlements-effective"),
-                rx.input(type="date", id="settlements-effective", value=SettlementsState.effective,
-                         on_change=SettlementsState.set_effective, size="3"),
+                inline_field("Everything unpaid through", "settlements-through", SettlementsState.through,
+                             SettlementsState.set_through, type="date"),
+                inline_field("from (optional)", "settlements-from", SettlementsState.from_date,
+                             SettlementsState.set_from_date, type="date"),
+                inline_field("money on (optional)", "settlements-effective", SettlementsState.effective,
+                             SettlementsState.set_effective, type="date"),
                 rx.button("Show", id="settlements-preview-apply", size="3", variant="soft",
                           on_click=SettlementsState.show_preview),
                 rx.button(rx.icon("plus"), "Create batch", id="payout-create", size="3",

@@ -6,151 +6,141 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex.event import EventType
 
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
-from app.components.tables import data_table
+from app.components.tables import data_table, table_row
 from app.state.shop_admin import OrdersState, WidgetState
 
 ORDER_STATUS_COLORS = (("paid", "green"), ("pending", "gray"), ("charging", "blue"), ("declined", "red"),
                        ("error", "amber"), ("refunded", "purple"))
 
 
-def _text_field(label: str, name: str, value: rx.Var, element_id: str, **props: Any) -> rx.Component:
+def _card(title: str, *children: rx.Component) -> rx.Component:
+    """One titled card of the Widget screen."""
+    return rx.card(rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%"), width="100%")
+
+
+def _form_card(title: str, *children: rx.Component, on_submit: EventType) -> rx.Component:
+    """A card that is one form of settings: its title, then the fields, what happened and the save button."""
+    return rx.card(
+        rx.form(
+            rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%"),
+            on_submit=on_submit,
+            reset_on_submit=False,
+        ),
+        width="100%",
+    )
+
+
+def _widget_field(label: str, element_id: str, control: rx.Component) -> rx.Component:
+    """A control of the Widget screen under its label (its own name: test_docs_ids reads ids by helper name)."""
     return rx.vstack(
         rx.el.label(label, html_for=element_id, style={"fontWeight": "500", "fontSize": "14px"}),
-        rx.input(name=name, id=element_id, default_value=value, size="3", width="100%", **props),
+        control,
         spacing="1",
         width="100%",
     )
 
 
+def _text_field(label: str, name: str, value: rx.Var, element_id: str, **props: Any) -> rx.Component:
+    return _widget_field(label, element_id,
+                     rx.input(name=name, id=element_id, default_value=value, size="3", width="100%", **props))
+
+
 def _snippets() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Put the shop on your site", size="4"),
-            rx.text("Paste one of these where the shop should appear. The first inserts the shop in a frame that "
-                    "grows with its content; the second is a button that opens the shop in a new tab."),
-            rx.code_block(WidgetState.iframe_snippet, language="markup", id="widget-snippet-iframe", width="100%"),
-            rx.code_block(WidgetState.button_snippet, language="markup", id="widget-snippet-button", width="100%"),
-            rx.link("Open the shop page", href="/shop/" + WidgetState.slug, is_external=True, id="widget-shop-link"),
-            spacing="3",
-            width="100%",
-        ),
-        width="100%",
+    return _card(
+        "Put the shop on your site",
+        rx.text("Paste one of these where the shop should appear. The first inserts the shop in a frame that "
+                "grows with its content; the second is a button that opens the shop in a new tab."),
+        rx.code_block(WidgetState.iframe_snippet, language="markup", id="widget-snippet-iframe", width="100%"),
+        rx.code_block(WidgetState.button_snippet, language="markup", id="widget-snippet-button", width="100%"),
+        rx.link("Open the shop page", href="/shop/" + WidgetState.slug, is_external=True, id="widget-shop-link"),
     )
 
 
 def _shop_settings_form() -> rx.Component:
-    return rx.card(
-        rx.form(
-            rx.vstack(
-                rx.heading("Shop settings", size="4"),
-                _text_field("Preset amounts (dollars, separated by commas)", "presets", WidgetState.presets,
-                            "widget-presets"),
-                rx.hstack(
-                    rx.checkbox("Allow a custom amount", checked=WidgetState.allow_custom,
-                                on_change=WidgetState.set_allow_custom, id="widget-allow-custom"),
-                ),
-                rx.hstack(
-                    _text_field("Smallest custom amount", "custom_min", WidgetState.custom_min, "widget-custom-min"),
-                    _text_field("Largest custom amount", "custom_max", WidgetState.custom_max, "widget-custom-max"),
-                    width="100%",
-                ),
-                rx.hstack(
-                    _text_field("Main colour (#rrggbb)", "primary_colour", WidgetState.primary_colour,
-                                "widget-primary-colour"),
-                    _text_field("Background colour (#rrggbb)", "background_colour", WidgetState.background_colour,
-                                "widget-background-colour"),
-                    width="100%",
-                ),
-                _text_field("Logo address (https://...)", "logo_url", WidgetState.logo_url, "widget-logo-url"),
-                rx.vstack(
-                    rx.el.label("Terms shown in the cart", html_for="widget-terms",
-                                style={"fontWeight": "500", "fontSize": "14px"}),
-                    rx.text_area(name="terms", id="widget-terms", default_value=WidgetState.terms, width="100%"),
-                    spacing="1",
-                    width="100%",
-                ),
-                error_callout(WidgetState.settings_error, "widget-settings-error"),
-                success_callout(WidgetState.settings_saved, "widget-settings-saved", icon="check"),
-                rx.button("Save shop settings", size="3", id="widget-settings-save", type="submit"),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=WidgetState.save_settings,
-            reset_on_submit=False,
+    return _form_card(
+        "Shop settings",
+        _text_field("Preset amounts (dollars, separated by commas)", "presets", WidgetState.presets,
+                    "widget-presets"),
+        rx.hstack(
+            rx.checkbox("Allow a custom amount", checked=WidgetState.allow_custom,
+                        on_change=WidgetState.set_allow_custom, id="widget-allow-custom"),
         ),
-        width="100%",
+        rx.hstack(
+            _text_field("Smallest custom amount", "custom_min", WidgetState.custom_min, "widget-custom-min"),
+            _text_field("Largest custom amount", "custom_max", WidgetState.custom_max, "widget-custom-max"),
+            width="100%",
+        ),
+        rx.hstack(
+            _text_field("Main colour (#rrggbb)", "primary_colour", WidgetState.primary_colour,
+                        "widget-primary-colour"),
+            _text_field("Background colour (#rrggbb)", "background_colour", WidgetState.background_colour,
+                        "widget-background-colour"),
+            width="100%",
+        ),
+        _text_field("Logo address (https://...)", "logo_url", WidgetState.logo_url, "widget-logo-url"),
+        _widget_field("Terms shown in the cart", "widget-terms",
+                  rx.text_area(name="terms", id="widget-terms", default_value=WidgetState.terms, width="100%")),
+        error_callout(WidgetState.settings_error, "widget-settings-error"),
+        success_callout(WidgetState.settings_saved, "widget-settings-saved", icon="check"),
+        rx.button("Save shop settings", size="3", id="widget-settings-save", type="submit"),
+        on_submit=WidgetState.save_settings,
     )
 
 
 def _gateway_field(label: str, name: str, element_id: str, secret: bool = False) -> rx.Component:
     shown = WidgetState.gateway_fields.get(name.replace("passcode", "passcode_last4").replace(
         "secure_key", "secure_key_last4") if secret else name, "")
-    return rx.vstack(
-        rx.el.label(label, html_for=element_id, style={"fontWeight": "500", "fontSize": "14px"}),
-        rx.input(name=name, id=element_id, size="3", width="100%", type="password" if secret else "text",
-                 default_value="" if secret else shown,
-                 placeholder=rx.cond(shown != "", "stored, ends in " + shown + " (leave empty to keep)", "")
-                 if secret else ""),
-        spacing="1",
-        width="100%",
-    )
+    return _widget_field(label, element_id, rx.input(
+        name=name, id=element_id, size="3", width="100%", type="password" if secret else "text",
+        default_value="" if secret else shown,
+        placeholder=rx.cond(shown != "", "stored, ends in " + shown + " (leave empty to keep)", "") if secret else "",
+    ))
 
 
 def _gateway_form() -> rx.Component:
-    return rx.card(
-        rx.form(
-            rx.vstack(
-                rx.heading("Payment gateway", size="4"),
-                rx.select(["sandbox", "bambora", "forte"], value=WidgetState.gateway,
-                          on_change=WidgetState.choose_gateway, id="widget-gateway", size="3"),
-                rx.match(
-                    WidgetState.gateway,
-                    ("bambora", rx.vstack(
-                        _gateway_field("Merchant ID", "merchant_id", "gateway-bambora-merchant-id"),
-                        _gateway_field("Payments API passcode", "payments_passcode", "gateway-bambora-payments-passcode",
-                                       secret=True),
-                        _gateway_field("Reporting API passcode", "reporting_passcode",
-                                       "gateway-bambora-reporting-passcode", secret=True),
-                        _gateway_field("API address (empty: Bambora's live address)", "base_url",
-                                       "gateway-bambora-base-url"),
-                        width="100%")),
-                    ("forte", rx.vstack(
-                        _gateway_field("Organization ID (org_...)", "organization_id", "gateway-forte-organization-id"),
-                        _gateway_field("Location ID (loc_...)", "location_id", "gateway-forte-location-id"),
-                        _gateway_field("API access ID", "api_access_id", "gateway-forte-api-access-id"),
-                        _gateway_field("API secure key", "api_secure_key", "gateway-forte-api-secure-key", secret=True),
-                        _gateway_field("API address (empty: Forte's live address)", "base_url",
-                                       "gateway-forte-base-url"),
-                        width="100%")),
-                    rx.callout("Sandbox: TEST MODE. Test card numbers approve or decline; no real money moves.",
-                               icon="flask-conical", color_scheme="amber", id="widget-sandbox-note", width="100%"),
-                ),
-                rx.text("Credentials are stored encrypted and never shown again.", size="2",
-                        color=rx.color("gray", 11)),
-                error_callout(WidgetState.gateway_error, "widget-gateway-error"),
-                success_callout(WidgetState.gateway_saved, "widget-gateway-saved", icon="check"),
-                rx.button("Save gateway", size="3", id="widget-gateway-save", type="submit"),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=WidgetState.save_gateway,
-            reset_on_submit=False,
+    return _form_card(
+        "Payment gateway",
+        rx.select(["sandbox", "bambora", "forte"], value=WidgetState.gateway,
+                  on_change=WidgetState.choose_gateway, id="widget-gateway", size="3"),
+        rx.match(
+            WidgetState.gateway,
+            ("bambora", rx.vstack(
+                _gateway_field("Merchant ID", "merchant_id", "gateway-bambora-merchant-id"),
+                _gateway_field("Payments API passcode", "payments_passcode", "gateway-bambora-payments-passcode",
+                               secret=True),
+                _gateway_field("Reporting API passcode", "reporting_passcode",
+                               "gateway-bambora-reporting-passcode", secret=True),
+                _gateway_field("API address (empty: Bambora's live address)", "base_url",
+                               "gateway-bambora-base-url"),
+                width="100%")),
+            ("forte", rx.vstack(
+                _gateway_field("Organization ID (org_...)", "organization_id", "gateway-forte-organization-id"),
+                _gateway_field("Location ID (loc_...)", "location_id", "gateway-forte-location-id"),
+                _gateway_field("API access ID", "api_access_id", "gateway-forte-api-access-id"),
+                _gateway_field("API secure key", "api_secure_key", "gateway-forte-api-secure-key", secret=True),
+                _gateway_field("API address (empty: Forte's live address)", "base_url",
+                               "gateway-forte-base-url"),
+                width="100%")),
+            rx.callout("Sandbox: TEST MODE. Test card numbers approve or decline; no real money moves.",
+                       icon="flask-conical", color_scheme="amber", id="widget-sandbox-note", width="100%"),
         ),
-        width="100%",
+        rx.text("Credentials are stored encrypted and never shown again.", size="2",
+                color=rx.color("gray", 11)),
+        error_callout(WidgetState.gateway_error, "widget-gateway-error"),
+        success_callout(WidgetState.gateway_saved, "widget-gateway-saved", icon="check"),
+        rx.button("Save gateway", size="3", id="widget-gateway-save", type="submit"),
+        on_submit=WidgetState.save_gateway,
     )
 
 
 def _preview() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Live preview", size="4"),
-            rx.el.iframe(src=WidgetState.preview_src, id="widget-preview", title="Shop preview",
-                         style={"width": "100%", "height": "640px", "border": "1px solid #ddd", "borderRadius": "8px"}),
-            width="100%",
-        ),
-        width="100%",
+    return _card(
+        "Live preview",
+        rx.el.iframe(src=WidgetState.preview_src, id="widget-preview", title="Shop preview",
+                     style={"width": "100%", "height": "640px", "border": "1px solid #ddd", "borderRadius": "8px"}),
     )
 
 
@@ -185,7 +175,8 @@ def _order_line(line: rx.Var) -> rx.Component:
 
 
 def _order_row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
+    return table_row(
+        "order-row", row.id,
         rx.table.cell(rx.text(row.number, weight="medium"), rx.text(row.created, size="1", color=rx.color("gray", 11))),
         rx.table.cell(row.buyer),
         rx.table.cell(row.total, rx.cond(row.refunded != "", rx.text("refunded " + row.refunded, size="1"))),
@@ -195,8 +186,7 @@ def _order_row(row: rx.Var) -> rx.Component:
                       rx.cond(row.test_mode, rx.badge("TEST", color_scheme="amber")),
                       rx.text(row.message, size="1", color=rx.color("gray", 11))),
         rx.table.cell(rx.vstack(rx.foreach(row.lines, _order_line), spacing="1")),
-        id="order-row-" + row.id.to_string(),
-        class_name="order-row",
+        align=None,
     )
 
 

@@ -8,8 +8,15 @@ import reflex as rx
 
 from app.components.account import account_card, account_field, account_form, account_title, other_way_in
 from app.components.dialogs import confirm_dialog
-from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
-from app.components.tables import data_table
+from app.components.layout import (
+    dashboard_shell,
+    error_callout,
+    owners_only,
+    page_title,
+    screen_section,
+    success_callout,
+)
+from app.components.tables import data_table, table_row
 from app.state.team import OWNER, OWNER_ROLE_TEXT, STAFF, STAFF_ROLE_TEXT, JoinState, TeamState
 
 
@@ -68,7 +75,8 @@ def _invite_form() -> rx.Component:
 
 def _member_row(member: rx.Var) -> rx.Component:
     member_id = member.user_id.to_string()
-    return rx.table.row(
+    return table_row(
+        "team-member", member.user_id,
         rx.table.cell(
             rx.vstack(
                 rx.hstack(
@@ -105,25 +113,19 @@ def _member_row(member: rx.Var) -> rx.Component:
                 wrap="wrap",
             )
         ),
-        id="team-member-" + member_id,
         class_name="team-member-row",
-        align="center",
     )
 
 
 def _members() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Members", size="5"),
-        data_table(["Person", "Role", "Last sign-in", ""], TeamState.members, _member_row, table_id="team-members",
-                   size="3", scroll=True),
-        spacing="3",
-        width="100%",
-    )
+    return screen_section("Members", data_table(["Person", "Role", "Last sign-in", ""], TeamState.members, _member_row,
+                                                table_id="team-members", size="3", scroll=True))
 
 
 def _invitation_row(invitation: rx.Var) -> rx.Component:
     invitation_id = invitation.id.to_string()
-    return rx.table.row(
+    return table_row(
+        "team-invitation", invitation.id,
         rx.table.cell(
             rx.vstack(
                 rx.text(invitation.email, weight="medium", id="team-invitation-email-" + invitation_id,
@@ -150,24 +152,17 @@ def _invitation_row(invitation: rx.Var) -> rx.Component:
                 wrap="wrap",
             )
         ),
-        id="team-invitation-" + invitation_id,
         class_name="team-invitation-row",
-        align="center",
     )
 
 
 def _invitations() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Invitations waiting", size="5"),
-        data_table(
-            ["Invited", "Link", ""], TeamState.invitations, _invitation_row, table_id="team-invitations", size="3",
-            scroll=True,
-            empty=rx.text("No invitations waiting. Invite someone above.", id="team-invitations-empty",
-                          color=rx.color("gray", 11)),
-        ),
-        spacing="3",
-        width="100%",
-    )
+    return screen_section("Invitations waiting", data_table(
+        ["Invited", "Link", ""], TeamState.invitations, _invitation_row, table_id="team-invitations", size="3",
+        scroll=True,
+        empty=rx.text("No invitations waiting. Invite someone above.", id="team-invitations-empty",
+                      color=rx.color("gray", 11)),
+    ))
 
 
 def _remove_dialog() -> rx.Component:
