@@ -15,11 +15,15 @@
   (`P` purchase) and `trn_response` (1 approved, 2 declined).
   Payments themselves cannot be listed by order number, only read by id, so the
   report search is the documented way to learn what became of an order number.
+- Credential check: the same report search for an order number no order of ours can
+  have (`check-<random>`); it moves no money, and a wrong merchant ID or passcode is
+  answered HTTP 401 `{"code": 21, "category": 3, "message": "Authentication failed"}`.
 """
 
 from __future__ import annotations
 
 import base64
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -28,6 +32,7 @@ import httpx
 from app.integrations.payments import (
     DEFAULT_TIMEOUT_SECONDS,
     ChargeResult,
+    CredentialCheck,
     RefundResult,
     dollars,
     http_timeout,
@@ -75,7 +80,14 @@ class BamboraGateway:
             return unknown(f"No answer from Bambora ({type(error).__name__}).")
         return _charge_answer(response)
 
-    def find_by_order_number(self, order_number: str) -> ChargeResult | None:
+    @property
+    def _search_passcode(self) -> tuple[str, str]:
+        """The passcode the report search uses and the setting it comes from."""
+        if self.reporting_passcode:
+            return self.reporting_passcode, "reporting_passcode"
+        return self.payments_passcode, "payments_passcode"
+
+    def _search(self, order_number: str) -> httpx.Response:
         now = datetime.now(UTC)
         body = {
             "name": "Search",
@@ -85,8 +97,11 @@ class BamboraGateway:
             "end_row": 100,
             "criteria": [{"field": ORDER_NUMBER_FIELD, "operator": "%3D", "value": order_number}],
         }
+        return self._post("/v1/reports", body, self._search_passcode[0])
+
+    def find_by_order_number(self, order_number: str) -> ChargeResult | None:
         try:
-            response = self._post("/v1/reports", body, self.reporting_passcode or self.payments_passcode)
+            response = self._search(order_number)
         except httpx.HTTPError as error:
             return unknown(f"No answer from Bambora's report search ({type(error).__name__}).")
         if response.status_code != 200:
@@ -106,6 +121,20 @@ class BamboraGateway:
             message=str(record.get("message_text") or ("Approved" if approved else "Declined")),
             card_last4=masked[-4:] or None,
         )
+
+    def check_credentials(self) -> CredentialCheck:
+        """A report search for an order number that cannot exist: 200 means the merchant ID
+        and the search's passcode are taken; 401/403 is Bambora refusing them."""
+        try:
+            response = self._search("check-" + secrets.token_hex(8))
+        except httpx.HTTPError as error:
+            return CredentialCheck(outcome="unreachable", message=f"No answer from Bambora ({type(error).__name__}).")
+        if response.status_code == 200:
+            return CredentialCheck(outcome="accepted", message="Bambora accepted the credentials.")
+        if response.status_code >= 500:
+            return CredentialCheck(outcome="unreachable", message=f"Bambora answered HTTP {response.status_code}.")
+        return CredentialCheck(outcome="refused", message=_error_message(response, json_object(response)),
+                               field=self._search_passcode[1])
 
     def refund(self, reference: str, amount_cents: int, *, order_number: str = "") -> RefundResult:
         body: dict = {"amount": dollars(amount_cents)}

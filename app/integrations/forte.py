@@ -14,6 +14,9 @@
 - Refund: a `reverse` transaction, `POST .../transactions` with `{"action": "reverse",
   "original_transaction_id", "authorization_code", "authorization_amount"}`; the
   original's authorization code is read first with `GET .../transactions/{id}`.
+- Credential check: `GET {base}/organizations/org_X/locations/loc_Y` reads the
+  configured location and moves no money; wrong credentials are answered HTTP 401,
+  a location outside the organization 403/404, each with `response.response_desc`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import httpx
 from app.integrations.payments import (
     DEFAULT_TIMEOUT_SECONDS,
     ChargeResult,
+    CredentialCheck,
     RefundResult,
     dollars,
     http_timeout,
@@ -54,9 +58,12 @@ class ForteGateway:
     test_mode: bool = False
 
     @property
+    def _location_url(self) -> str:
+        return f"{self.base_url.rstrip('/')}/organizations/{self.organization_id}/locations/{self.location_id}"
+
+    @property
     def _transactions_url(self) -> str:
-        return (f"{self.base_url.rstrip('/')}/organizations/{self.organization_id}"
-                f"/locations/{self.location_id}/transactions")
+        return f"{self._location_url}/transactions"
 
     @property
     def _headers(self) -> dict[str, str]:
@@ -102,6 +109,22 @@ class ForteGateway:
         answers = [_transaction_result(result, http_status=200) for result in results]
         approved = [answer for answer in answers if answer.approved]
         return approved[0] if approved else answers[-1]
+
+    def check_credentials(self) -> CredentialCheck:
+        """Read the configured location: 200 means the access ID, secure key, organization
+        and location go together; anything else in 4xx is Forte refusing them."""
+        try:
+            response = self._request("GET", self._location_url)
+        except httpx.HTTPError as error:
+            return CredentialCheck(outcome="unreachable", message=f"No answer from Forte ({type(error).__name__}).")
+        if response.status_code == 200:
+            return CredentialCheck(outcome="accepted", message="Forte accepted the credentials.")
+        if response.status_code >= 500:
+            return CredentialCheck(outcome="unreachable", message=f"Forte answered HTTP {response.status_code}.")
+        details = json_object(response).get("response") or {}
+        message = str(details.get("response_desc") or f"Forte answered HTTP {response.status_code}.")
+        field = {401: "api_secure_key", 403: "organization_id"}.get(response.status_code, "location_id")
+        return CredentialCheck(outcome="refused", message=message, field=field)
 
     def refund(self, reference: str, amount_cents: int, *, order_number: str = "") -> RefundResult:
         try:

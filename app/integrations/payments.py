@@ -50,6 +50,23 @@ class RefundResult:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class CredentialCheck:
+    """What one harmless authenticated call said of the credentials.
+
+    `accepted`: the gateway answered and took them. `refused`: it answered and turned them
+    away; `message` is its own words and `field` the credential it most likely means.
+    `unreachable`: no usable answer (no connection, a timeout, a 5xx), so nothing is known."""
+
+    outcome: Literal["accepted", "refused", "unreachable"]
+    message: str = ""
+    field: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome == "accepted"
+
+
 class PaymentGateway(Protocol):
     """A card payment provider. Implementations talk HTTP with timeouts and never raise
     on the provider's answers: every outcome is a `ChargeResult` / `RefundResult`."""
@@ -69,6 +86,11 @@ class PaymentGateway(Protocol):
 
     def refund(self, reference: str, amount_cents: int, *, order_number: str = "") -> RefundResult:
         """Give `amount_cents` of an approved charge back to the card."""
+        ...
+
+    def check_credentials(self) -> CredentialCheck:
+        """One read-only authenticated call that moves no money, to learn whether the
+        gateway takes the configured credentials."""
         ...
 
 
@@ -93,6 +115,7 @@ def unknown(message: str) -> ChargeResult:
 
 __all__ = [
     "ChargeResult",
+    "CredentialCheck",
     "DEFAULT_TIMEOUT_SECONDS",
     "Outcome",
     "PaymentGateway",

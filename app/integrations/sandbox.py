@@ -22,7 +22,7 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 
-from app.integrations.payments import ChargeResult, RefundResult
+from app.integrations.payments import ChargeResult, CredentialCheck, RefundResult
 
 TEST_CARDS = {
     "4030000010001234": "approve",
@@ -87,3 +87,6 @@ class SandboxGateway:
         if not reference.startswith("sbx_txn_"):
             return RefundResult(ok=False, message="Not a sandbox transaction.")
         return RefundResult(ok=True, reference="sbx_ref_" + secrets.token_hex(6), message="Refunded (test mode)")
+
+    def check_credentials(self) -> CredentialCheck:
+        return CredentialCheck(outcome="accepted", message="The sandbox needs no credentials (test mode).")

@@ -100,6 +100,17 @@ def _gateway_field(label: str, name: str, element_id: str, secret: bool = False)
     ))
 
 
+def _gateway_mode(gateway: str, element_id: str) -> rx.Component:
+    """Which mode the saved settings of `gateway` are in: live charges real cards."""
+    return rx.cond(
+        WidgetState.gateway_modes.get(gateway, "test") == "live",
+        rx.badge(f"{gateway.title()}: LIVE, real cards are charged", color_scheme="red", size="2",
+                 id=element_id),
+        rx.badge(f"{gateway.title()}: TEST MODE, no real money moves", color_scheme="amber", size="2",
+                 id=element_id),
+    )
+
+
 def _gateway_form() -> rx.Component:
     return _form_card(
         "Payment gateway",
@@ -108,6 +119,7 @@ def _gateway_form() -> rx.Component:
         rx.match(
             WidgetState.gateway,
             ("bambora", rx.vstack(
+                _gateway_mode("bambora", "gateway-bambora-mode"),
                 _gateway_field("Merchant ID", "merchant_id", "gateway-bambora-merchant-id"),
                 _gateway_field("Payments API passcode", "payments_passcode", "gateway-bambora-payments-passcode",
                                secret=True),
@@ -117,6 +129,7 @@ def _gateway_form() -> rx.Component:
                                "gateway-bambora-base-url"),
                 width="100%")),
             ("forte", rx.vstack(
+                _gateway_mode("forte", "gateway-forte-mode"),
                 _gateway_field("Organization ID (org_...)", "organization_id", "gateway-forte-organization-id"),
                 _gateway_field("Location ID (loc_...)", "location_id", "gateway-forte-location-id"),
                 _gateway_field("API access ID", "api_access_id", "gateway-forte-api-access-id"),
@@ -127,11 +140,17 @@ def _gateway_form() -> rx.Component:
             rx.callout("Sandbox: TEST MODE. Test card numbers approve or decline; no real money moves.",
                        icon="flask-conical", color_scheme="amber", id="widget-sandbox-note", width="100%"),
         ),
-        rx.text("Credentials are stored encrypted and never shown again.", size="2",
-                color=rx.color("gray", 11)),
+        rx.text("Credentials are tried with the gateway before they are saved (nothing is charged), then "
+                "stored encrypted and never shown again.", size="2", color=rx.color("gray", 11)),
         error_callout(WidgetState.gateway_error, "widget-gateway-error"),
         success_callout(WidgetState.gateway_saved, "widget-gateway-saved", icon="check"),
-        rx.button("Save gateway", size="3", id="widget-gateway-save", type="submit"),
+        rx.hstack(
+            rx.button("Save gateway", size="3", id="widget-gateway-save", type="submit",
+                      on_click=WidgetState.mean_to("save")),
+            rx.button("Test connection", size="3", variant="soft", id="widget-gateway-test", type="submit",
+                      on_click=WidgetState.mean_to("test")),
+            spacing="2",
+        ),
         on_submit=WidgetState.save_gateway,
     )
 

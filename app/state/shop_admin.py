@@ -36,8 +36,10 @@ class WidgetState(SessionState):
     settings_saved: str = ""
     gateway: str = "sandbox"
     gateway_fields: dict[str, str] = {}
+    gateway_modes: dict[str, str] = {}  # each gateway -> "test" | "live", as saved
     gateway_error: str = ""
     gateway_saved: str = ""
+    gateway_intent: str = "save"  # which of the gateway form's buttons submitted it: save | test
     preview_version: int = 0  # bumped on save, so the preview frame loads the new settings
 
     @rx.var
@@ -73,6 +75,7 @@ class WidgetState(SessionState):
         gateway = shop_settings.get_gateway_settings(operator_id)
         self.gateway = gateway.gateway
         self.gateway_fields = {k: v or "" for k, v in gateway.fields.items()}
+        self.gateway_modes = dict(gateway.modes)
 
     @rx.event
     def set_allow_custom(self, value: bool):
@@ -107,15 +110,27 @@ class WidgetState(SessionState):
         self.gateway_error = self.gateway_saved = ""
 
     @rx.event
+    def mean_to(self, intent: str):
+        """The gateway form's buttons both submit it; the click (handled first) says which one."""
+        self.gateway_intent = "test" if intent == "test" else "save"
+
+    @rx.event
     @dashboard_action("gateway_error", owner=True, clear=False)
     def save_gateway(self, who: SignedIn, form: dict):
-        """Each form says only its own outcome: the settings form's message stays."""
+        """Save the gateway, or with "Test connection" only ask the gateway about the typed
+        credentials. Each form says only its own outcome: the settings form's message stays."""
+        intent, self.gateway_intent = self.gateway_intent, "save"
+        self.gateway_saved = ""
         fields = shop_settings.GATEWAY_FIELDS.get(self.gateway, {})
         values = {name: str(form.get(name, "")) for name in fields}
-        shop_settings.update_gateway_settings(self._actor(who), self.gateway, values)
+        if intent == "test":
+            self.gateway_saved = shop_settings.check_gateway_connection(self._actor(who), self.gateway, values)
+            self.gateway_error = ""
+            return
+        view = shop_settings.update_gateway_settings(self._actor(who), self.gateway, values)
         self.gateway_error = ""
         self.gateway_saved = ("Saved: the shop takes payments through " + self.gateway.title()
-                              + (" (TEST MODE)." if self.gateway == "sandbox" else "."))
+                              + (" (TEST MODE)." if view.test_mode else " (LIVE: real cards are charged)."))
         self.preview_version += 1
         self._refresh(who.operator_id)
 

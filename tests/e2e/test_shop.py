@@ -1,6 +1,7 @@
 """The shop end to end with the sandbox gateway: two cards on /shop/<slug>, a purchase
 inside the widget's iframe on a page of another origin, a decline then a retry, a
-top-up, and the recipient emails in the outbox with links that open the card."""
+top-up, the recipient emails in the outbox with links that open the card, and Forte
+credentials tried on the Widget screen (Test connection, refused, saved) against the fake Forte."""
 
 from __future__ import annotations
 
@@ -213,3 +214,38 @@ def test_the_dashboard_shows_the_widget_and_refunds_an_order(new_context, shop_o
     row.locator("[id^=refund-line-]").click()
     expect(page.locator("#orders-refund-done")).to_be_visible()
     expect(row).to_contain_text("refunded")
+
+
+def test_forte_credentials_are_tested_then_saved_and_wrong_ones_are_refused(new_context, shop_operator):
+    from tests.fakes.forte import FakeForte
+    from tests.support.browser import log_in
+
+    fake = FakeForte().start()
+    try:
+        page = new_context().new_page()
+        log_in(page, shop_operator.email, shop_operator.password)
+        page.locator("#nav-shop").click()
+        page.locator("#widget-gateway").click()
+        page.get_by_role("option", name="forte", exact=True).click()
+        page.locator("#gateway-forte-organization-id").fill(fake.organization_id)
+        page.locator("#gateway-forte-location-id").fill(fake.location_id)
+        page.locator("#gateway-forte-api-access-id").fill(fake.api_access_id)
+        page.locator("#gateway-forte-api-secure-key").fill("not-the-key")
+        page.locator("#gateway-forte-base-url").fill(fake.base_url)
+
+        page.locator("#widget-gateway-save").click()
+        expect(page.locator("#widget-gateway-error")).to_contain_text(
+            "Forte refused these credentials: Invalid authentication; nothing was saved.")
+
+        page.locator("#gateway-forte-api-secure-key").fill(fake.api_secure_key)
+        page.locator("#widget-gateway-test").click()
+        expect(page.locator("#widget-gateway-saved")).to_contain_text("Forte accepted these credentials (TEST MODE).")
+        expect(page.locator("#widget-gateway-error")).to_have_count(0)
+        sales_before_save = len(fake.sale_requests())
+
+        page.locator("#widget-gateway-save").click()
+        expect(page.locator("#widget-gateway-saved")).to_contain_text("Saved: the shop takes payments through Forte")
+        expect(page.locator("#gateway-forte-mode")).to_contain_text("TEST MODE")
+        assert len(fake.requests) == 3 and len(fake.sale_requests()) == sales_before_save == 0
+    finally:
+        fake.stop()

@@ -5,7 +5,9 @@ status codes and test cards, every request recorded.
   "card": {"last_four"}, ...}` for 4030000010001234; 402 `{"code": 7, "category": 1,
   "message": "DECLINE"}` for 4003050500040005; 401 for a wrong passcode.
 - `POST /v1/payments/{id}/returns`: a return of at most what is left of the payment.
-- `POST /v1/reports` (name "Search", criteria field 5 = order number): `{"records": [...]}`.
+- `POST /v1/reports` (name "Search", criteria field 5 = order number): `{"records": [...]}`;
+  401 with Bambora's error body (code 21 "Authentication failed") for a wrong merchant
+  ID or passcode: what a credential check meets.
 - `POST /scripts/tokenization/tokens`: what Custom Checkout does in the browser;
   tests may call `token_for(card_number)` instead.
 
@@ -70,6 +72,11 @@ class FakeBambora:
     def payment_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method == "POST" and r.path == "/v1/payments"]
 
+    @staticmethod
+    def _unauthorized() -> JSONResponse:
+        return JSONResponse({"code": 21, "category": 3, "message": "Authentication failed", "reference": "",
+                             "details": []}, status_code=401)
+
     def _authorized(self, request: Request, *passcodes: str) -> bool:
         expected = {"Passcode " + base64.b64encode(f"{self.merchant_id}:{p}".encode()).decode() for p in passcodes}
         return request.headers.get("authorization") in expected
@@ -99,7 +106,7 @@ class FakeBambora:
                 return JSONResponse({"code": 0, "category": 0, "message": "Internal error"},
                                     status_code=self.fail_status)
             if not self._authorized(request, self.passcode):
-                return JSONResponse({"code": 21, "category": 3, "message": "Authentication failed"}, status_code=401)
+                return self._unauthorized()
             body = await request.json()
             token = (body.get("token") or {}).get("code", "")
             card = self.tokens.pop(token, None)  # a token is good for one use
@@ -128,7 +135,7 @@ class FakeBambora:
         @api.post("/v1/payments/{payment_id}/returns")
         async def returns(payment_id: str, request: Request) -> JSONResponse:
             if not self._authorized(request, self.passcode):
-                return JSONResponse({"code": 21, "category": 3, "message": "Authentication failed"}, status_code=401)
+                return self._unauthorized()
             body = await request.json()
             original = self.payments.get(payment_id)
             amount = float(body.get("amount") or 0)
@@ -150,7 +157,7 @@ class FakeBambora:
                 return JSONResponse({"code": 0, "category": 0, "message": "Internal error"},
                                     status_code=self.search_fail_status)
             if not self._authorized(request, self.reporting_passcode, self.passcode):
-                return JSONResponse({"code": 21, "category": 3, "message": "Authentication failed"}, status_code=401)
+                return self._unauthorized()
             body = await request.json()
             wanted = [c.get("value") for c in body.get("criteria") or [] if c.get("field") == 5]
             records = [

@@ -8,6 +8,9 @@ request recorded.
   4003050500040005; `reverse` of an approved sale with its authorization code.
 - `GET .../transactions?filter=order_number eq '<n>'`: `{"number_results", "results"}`.
 - `GET .../transactions/{id}`: one transaction.
+- `GET /organizations/{org}/locations/{loc}`: the location (a credential check): 200 for
+  the right credentials and location, 401 `{"response": {"response_desc": "Invalid
+  authentication"}}` for wrong ones, 404 for a location the organization does not have.
 
 `delay_seconds` answers a sale late (after making it); `fail_status` answers every
 sale with that status without processing it.
@@ -155,6 +158,16 @@ class FakeForte:
             match = re.fullmatch(r"order_number eq '([^']*)'", request.query_params.get("filter", ""))
             results = [t for t in self.transactions.values() if match is None or t["order_number"] == match.group(1)]
             return JSONResponse({"number_results": len(results), "search_criteria": {}, "results": results})
+
+        @api.get("/organizations/{org}/locations/{loc}")
+        async def location(org: str, loc: str, request: Request) -> JSONResponse:
+            if not self._authorized(request, org):
+                return self._unauthorized()
+            if loc != self.location_id:
+                return JSONResponse({"response": {"environment": "sandbox", "response_desc": "Location not found"}},
+                                    status_code=404)
+            return JSONResponse({"organization_id": org, "location_id": loc, "dba_name": "Fake Forte location",
+                                 "status": "live", "response": {"environment": "sandbox"}})
 
         @api.get(base + "/{transaction_id}")
         async def read(org: str, loc: str, transaction_id: str, request: Request) -> JSONResponse:

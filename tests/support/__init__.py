@@ -2,7 +2,7 @@
 modules never import each other.
 
 - `fixtures`: fixtures used in more than one directory (cheap password hashing, the
-  events published during a test, the fake Bambora, a Square till); each directory's
+  events published during a test, the fake Bambora and Forte, a Square till); each directory's
   conftest.py imports the ones its tests may use.
 - `services`: `refused` (the error a service call raised), `at_once` (calls released
   together from many threads), `ledger_rows`.

@@ -91,10 +91,11 @@ class GatewaySettings:
     gateway: str
     fields: dict[str, str | None] = field(default_factory=dict)
     missing: tuple[str, ...] = ()
+    modes: dict[str, str] = field(default_factory=dict)  # each gateway -> "test" | "live"
 
     @property
     def test_mode(self) -> bool:
-        return self.gateway == "sandbox"
+        return self.modes.get(self.gateway, "test") == "test"
 
 
 def _json(raw: str | None) -> dict:
@@ -222,6 +223,25 @@ def update_shop_settings(actor: Actor, changes: dict) -> ShopSettings:
 
 
 # --- the gateway --------------------------------------------------------------------
+#
+# Bambora and Forte credentials are tried before they are kept: one read-only call to the
+# gateway (`check_credentials`) that moves no money. Saving is refused with the gateway's
+# own words when it turns them away, and when it cannot be reached, so a stored setting
+# always once worked; "Test connection" makes the same call without saving.
+
+
+def gateway_mode(gateway: str, section: dict) -> str:
+    """`test` or `live`: the sandbox is test mode; Bambora and Forte are live at their live
+    API address and test anywhere else (Forte's sandbox, a local stand-in)."""
+    if gateway == "sandbox":
+        return "test"
+    address = (section.get("base_url") or DEFAULT_BASE_URLS[gateway]).rstrip("/")
+    return "live" if address == DEFAULT_BASE_URLS[gateway] else "test"
+
+
+def _missing(gateway: str, section: dict) -> tuple[str, ...]:
+    return tuple(name for name in GATEWAY_REQUIRED[gateway]
+                 if not section.get(f"{name}_encrypted" if GATEWAY_FIELDS[gateway][name][1] else name))
 
 
 def gateway_settings_of(operator: Operator) -> GatewaySettings:
@@ -233,9 +253,8 @@ def gateway_settings_of(operator: Operator) -> GatewaySettings:
         shown[name.replace("passcode", "passcode_last4").replace("secure_key", "secure_key_last4") if secret else name] = (
             section.get(f"{name}_last4") if secret else section.get(name)
         )
-    missing = tuple(name for name in GATEWAY_REQUIRED[gateway]
-                    if not section.get(f"{name}_encrypted" if GATEWAY_FIELDS[gateway][name][1] else name))
-    return GatewaySettings(gateway=gateway, fields=shown, missing=missing)
+    modes = {name: gateway_mode(name, stored.get(name) or {}) for name in GATEWAY_FIELDS}
+    return GatewaySettings(gateway=gateway, fields=shown, missing=_missing(gateway, section), modes=modes)
 
 
 def get_gateway_settings(operator_id: int) -> GatewaySettings:
@@ -243,11 +262,10 @@ def get_gateway_settings(operator_id: int) -> GatewaySettings:
         return gateway_settings_of(_operator(session, operator_id))
 
 
-def update_gateway_settings(actor: Actor, gateway: str, values: dict | None = None) -> GatewaySettings:
-    """Choose the gateway and change its fields; a secret left empty keeps the stored one.
-    Refuses a live gateway whose required fields are still missing (the shop keeps working).
-    Owners only (`forbidden`)."""
-    require_owner(actor, "change the payment gateway")
+def _proposed_section(actor: Actor, gateway: str, values: dict | None) -> dict:
+    """The gateway's stored section with `values` applied (secrets encrypted; an empty
+    secret keeps the stored one). Refuses an unknown gateway or field, a bad value, and
+    required fields still missing. Writes nothing."""
     if gateway not in GATEWAYS:
         raise GiftnetError(ErrorCode.invalid_input, "Choose sandbox, bambora or forte.", field="gateway")
     values = values or {}
@@ -255,35 +273,79 @@ def update_gateway_settings(actor: Actor, gateway: str, values: dict | None = No
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: {unknown[0]}.", field=unknown[0])
+    with read_session() as session:
+        section = dict(_json(_operator(session, actor.operator_id).gateway_settings).get(gateway) or {})
+    for name, raw in values.items():
+        _label, secret = fields[name]
+        if name == "base_url":
+            section[name] = optional_http_url(raw, field=name)
+            continue
+        text = optional_text(raw, field=name, max_length=200)
+        if secret:
+            if text:  # empty: keep what is stored
+                section[f"{name}_encrypted"] = crypto.encrypt(text)
+                section[f"{name}_last4"] = text[-4:]
+        else:
+            section[name] = text
+    missing = _missing(gateway, section)
+    if missing:
+        label = fields[missing[0]][0]
+        raise GiftnetError(ErrorCode.invalid_input, f"Enter the {gateway.title()} {label}.", field=missing[0])
+    return section
+
+
+def _require_accepted(gateway: str, section: dict, *, saving: bool) -> str:
+    """Ask the gateway whether it takes these credentials; the sentence saying it does, or
+    `invalid_input` with the gateway's own message (field: the credential it refused) or
+    `unavailable` when it cannot be reached."""
+    if gateway == "sandbox":
+        return "The sandbox needs no credentials: TEST MODE, no real money moves."
+    name = gateway.title()
+    address = section.get("base_url") or DEFAULT_BASE_URLS[gateway]
+    check = _client(gateway, section).check_credentials()
+    if check.outcome == "unreachable":
+        raise GiftnetError(ErrorCode.unavailable,
+                           f"{name} could not be reached at {address}" + (", so nothing was saved" if saving else "")
+                           + f". Check the API address or try again in a moment ({check.message})", field="base_url")
+    if check.outcome == "refused":
+        field_name = check.field if check.field in GATEWAY_FIELDS[gateway] else None
+        advice = f" Check the {GATEWAY_FIELDS[gateway][field_name][0]}." if field_name else ""
+        raise GiftnetError(ErrorCode.invalid_input,
+                           f"{name} refused these credentials: {check.message.rstrip('.')}"
+                           + ("; nothing was saved." if saving else ".") + advice, field=field_name)
+    mode = "TEST MODE" if gateway_mode(gateway, section) == "test" else "LIVE: real cards are charged"
+    return f"{name} accepted these credentials ({mode})."
+
+
+def check_gateway_connection(actor: Actor, gateway: str, values: dict | None = None) -> str:
+    """What "Test connection" says: the same check saving makes, on the fields given (empty
+    secrets: the stored ones), without saving anything. Refuses as `update_gateway_settings`
+    does. Owners only (`forbidden`)."""
+    require_owner(actor, "test the payment gateway")
+    return _require_accepted(gateway, _proposed_section(actor, gateway, values), saving=False)
+
+
+def update_gateway_settings(actor: Actor, gateway: str, values: dict | None = None) -> GatewaySettings:
+    """Choose the gateway and change its fields; a secret left empty keeps the stored one.
+    Refuses a live gateway whose required fields are still missing (the shop keeps working),
+    and Bambora or Forte credentials the gateway refuses (`invalid_input`, with its message)
+    or cannot be asked about (`unavailable`): nothing is saved then. Owners only (`forbidden`)."""
+    require_owner(actor, "change the payment gateway")
+    section = _proposed_section(actor, gateway, values)
+    # The gateway is asked outside the write transaction: a slow answer must not hold the database.
+    _require_accepted(gateway, section, saving=True)
     with write_session() as session:
         operator = _operator(session, actor.operator_id)
         stored = _json(operator.gateway_settings)
         before = json.loads(json.dumps(stored))  # a deep copy, for the audit trail
-        section = dict(stored.get(gateway) or {})
-        for name, raw in values.items():
-            label, secret = fields[name]
-            if name == "base_url":
-                section[name] = optional_http_url(raw, field=name)
-                continue
-            text = optional_text(raw, field=name, max_length=200)
-            if secret:
-                if text:  # empty: keep what is stored
-                    section[f"{name}_encrypted"] = crypto.encrypt(text)
-                    section[f"{name}_last4"] = text[-4:]
-            else:
-                section[name] = text
         stored[gateway] = section
         stored["gateway"] = gateway
         operator.gateway_settings = json.dumps(stored, sort_keys=True)
-        view = gateway_settings_of(operator)
-        if view.missing:
-            label = fields[view.missing[0]][0]
-            raise GiftnetError(ErrorCode.invalid_input, f"Enter the {gateway.title()} {label}.", field=view.missing[0])
         session.add(operator)
         session.flush()
         audit.record_settings_change(session, actor, "gateway_settings.changed", audit.diff_stored(before, stored),
                                      summary="Payment gateway settings changed")
-        return view
+        return gateway_settings_of(operator)
 
 
 def _secret(section: dict, name: str) -> str:
@@ -295,9 +357,8 @@ def _secret(section: dict, name: str) -> str:
     return plain or ""
 
 
-def gateway_named(operator: Operator, gateway: str) -> PaymentGateway:
-    """The gateway client for `gateway` with the operator's credentials."""
-    section = _json(operator.gateway_settings).get(gateway) or {}
+def _client(gateway: str, section: dict) -> PaymentGateway:
+    test_mode = gateway_mode(gateway, section) == "test"
     if gateway == "bambora":
         return bambora.BamboraGateway(
             merchant_id=section.get("merchant_id") or "",
@@ -305,6 +366,7 @@ def gateway_named(operator: Operator, gateway: str) -> PaymentGateway:
             reporting_passcode=_secret(section, "reporting_passcode"),
             base_url=section.get("base_url") or DEFAULT_BASE_URLS["bambora"],
             timeout_seconds=GATEWAY_TIMEOUT_SECONDS,
+            test_mode=test_mode,
         )
     if gateway == "forte":
         return forte.ForteGateway(
@@ -314,14 +376,22 @@ def gateway_named(operator: Operator, gateway: str) -> PaymentGateway:
             api_secure_key=_secret(section, "api_secure_key"),
             base_url=section.get("base_url") or DEFAULT_BASE_URLS["forte"],
             timeout_seconds=GATEWAY_TIMEOUT_SECONDS,
+            test_mode=test_mode,
         )
     return SandboxGateway()
+
+
+def gateway_named(operator: Operator, gateway: str) -> PaymentGateway:
+    """The gateway client for `gateway` with the operator's credentials."""
+    return _client(gateway, _json(operator.gateway_settings).get(gateway) or {})
 
 
 __all__ = [
     "GatewaySettings",
     "Shop",
     "ShopSettings",
+    "check_gateway_connection",
+    "gateway_mode",
     "gateway_named",
     "gateway_settings_of",
     "get_gateway_settings",

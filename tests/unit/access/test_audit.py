@@ -137,14 +137,17 @@ def test_a_refused_settings_change_and_a_save_that_changes_nothing_leave_no_even
     assert payout_settings.get_settings(owner.operator.id).commission_bps == 100
 
 
-def test_shop_and_gateway_settings_changes_hide_the_gateway_passcodes(owner):
+def test_shop_and_gateway_settings_changes_hide_the_gateway_passcodes(owner, fake_bambora):
+    # Saving asks the gateway first: the fake Bambora knows these credentials.
+    fake_bambora.merchant_id, fake_bambora.passcode = "300200100", "PAYpasscode-ABCD1234"
+    fake_bambora.reporting_passcode = "REPpasscode-WXYZ9876"
     trail = Trail()
 
     shop_settings.update_shop_settings(owner.actor, {"primary_colour": "#112233", "preset_amounts_cents": [2500, 5000]})
     shop_event = trail.one()
     shop_settings.update_gateway_settings(owner.actor, "bambora", {
         "merchant_id": "300200100", "payments_passcode": "PAYpasscode-ABCD1234",
-        "reporting_passcode": "REPpasscode-WXYZ9876", "base_url": "https://bambora.test"})
+        "reporting_passcode": "REPpasscode-WXYZ9876", "base_url": fake_bambora.base_url})
     gateway_event = trail.one()
 
     assert shop_event.action == "shop_settings.changed"

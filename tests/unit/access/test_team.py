@@ -360,6 +360,7 @@ OWNER_ONLY = {
     "change the settings": lambda n, s: payout_settings.update_settings(s, {"payouts": {"nacha": US_NACHA_SETTINGS}}),
     "change the shop settings": lambda n, s: shop_settings.update_shop_settings(s, {"terms": "Mine now"}),
     "change the payment gateway": lambda n, s: shop_settings.update_gateway_settings(s, "sandbox", {}),
+    "test the payment gateway": lambda n, s: shop_settings.check_gateway_connection(s, "sandbox", {}),
     "create API keys": lambda n, s: api_keys.create_api_key(s.operator_id, "Mine", user_id=s.user_id),
     "revoke API keys": lambda n, s: api_keys.revoke_api_key(s.operator_id, n["api_key_id"], user_id=s.user_id),
     "create POS keys": lambda n, s: pos_keys.create_pos_key(s, n["location_id"], "Mine"),

@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import base64
 
-import pytest
-
 from app.integrations import sandbox
 from app.integrations.bambora import BamboraGateway
 from app.integrations.forte import ForteGateway
 from tests.fakes.bambora import APPROVED_CARD, DECLINED_CARD, FakeBambora
 from tests.fakes.forte import FakeForte
-
-
-@pytest.fixture
-def fake_forte():
-    fake = FakeForte().start()
-    yield fake
-    fake.stop()
 
 
 def bambora_client(fake: FakeBambora, **kwargs) -> BamboraGateway:
