@@ -2,7 +2,7 @@
 
 - Auth: `Authorization: Basic base64(api_access_id:api_secure_key)` and
   `X-Forte-Auth-Organization-Id: org_X` on every request.
-- Charge: `POST {base}/organizations/org_X/locations/loc_Y/transactions` with
+- Charge (US dollars: the request has no currency field): `POST {base}/organizations/org_X/locations/loc_Y/transactions` with
   `{"action": "sale", "authorization_amount": 10.00, "order_number",
   "card": {"one_time_token": "ott_..."}}` (the token comes from forte.js in the
   shopper's browser). The answer's `response.response_type` is `A` (approved,
@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -28,6 +29,7 @@ from app.integrations.payments import (
     DEFAULT_TIMEOUT_SECONDS,
     ChargeResult,
     RefundResult,
+    currency_refused,
     dollars,
     http_timeout,
     json_object,
@@ -36,6 +38,13 @@ from app.integrations.payments import (
 
 SANDBOX_BASE_URL = "https://sandbox.forte.net/api/v3"
 LIVE_BASE_URL = "https://api.forte.net/v3"
+SANDBOX_HOST = urlsplit(SANDBOX_BASE_URL).hostname
+
+
+def is_sandbox(base_url: str) -> bool:
+    """Whether an API address is Forte's sandbox: the gateway's test flag, which also picks
+    the sandbox Forte.js (a one-time token works only where it was made)."""
+    return urlsplit(base_url or "").hostname == SANDBOX_HOST
 
 
 def basic_header(api_access_id: str, api_secure_key: str) -> str:
@@ -52,6 +61,7 @@ class ForteGateway:
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     name: str = field(default="forte", init=False)
     test_mode: bool = False
+    currencies: tuple[str, ...] = field(default=("USD",), init=False)
 
     @property
     def _transactions_url(self) -> str:
@@ -69,7 +79,11 @@ class ForteGateway:
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         return httpx.request(method, url, headers=self._headers, timeout=http_timeout(self.timeout_seconds), **kwargs)
 
-    def charge(self, order_number: str, amount_cents: int, token: str, *, cardholder_name: str = "") -> ChargeResult:
+    def charge(self, order_number: str, amount_cents: int, token: str, *, currency: str,
+               cardholder_name: str = "") -> ChargeResult:
+        refused = currency_refused("Forte", currency, self.currencies)
+        if refused is not None:
+            return refused
         body = {
             "action": "sale",
             "authorization_amount": dollars(amount_cents),

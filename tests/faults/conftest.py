@@ -10,4 +10,4 @@ As in the unit tests, passwords are hashed cheaply: no fault here depends on the
 
 from __future__ import annotations
 
-from tests.support.fixtures import fake_bambora, quick_password_hashing, square_till  # noqa: F401
+from tests.support.fixtures import fake_bambora, fake_forte, quick_password_hashing, square_till  # noqa: F401

@@ -12,6 +12,7 @@ from app.services.access import accounts
 from app.services.core import events
 from app.services.counter import pos_payments
 from tests.fakes.bambora import FakeBambora
+from tests.fakes.forte import FakeForte
 from tests.support.counter import open_location
 from tests.support.square import NOTIFICATION_URL, SIGNATURE_KEY
 
@@ -38,6 +39,14 @@ def published():
 def fake_bambora():
     """The fake Bambora gateway (tests/fakes/bambora.py), running on a loopback port."""
     fake = FakeBambora().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_forte():
+    """The fake Forte gateway (tests/fakes/forte.py), running on a loopback port."""
+    fake = FakeForte().start()
     yield fake
     fake.stop()
 

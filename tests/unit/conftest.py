@@ -1,7 +1,7 @@
 """Fixtures every unit test may use (besides tests/conftest.py's database and operators):
 cheap password hashing for every test, the events published during a test, the fake
-Bambora gateway and a Square till. Their code is in tests/support/fixtures.py."""
+Bambora and Forte gateways and a Square till. Their code is in tests/support/fixtures.py."""
 
 from __future__ import annotations
 
-from tests.support.fixtures import fake_bambora, published, quick_password_hashing, square_till  # noqa: F401
+from tests.support.fixtures import fake_bambora, fake_forte, published, quick_password_hashing, square_till  # noqa: F401

@@ -57,6 +57,12 @@ GATEWAY_REQUIRED = {
     "forte": ("organization_id", "location_id", "api_access_id", "api_secure_key"),
 }
 DEFAULT_BASE_URLS = {"bambora": bambora.LIVE_BASE_URL, "forte": forte.LIVE_BASE_URL}
+# What each gateway can charge (its client's own list, so the two never disagree).
+GATEWAY_CURRENCIES: dict[str, tuple[str, ...]] = {
+    "sandbox": SandboxGateway.currencies,
+    "bambora": bambora.BamboraGateway.currencies,
+    "forte": forte.ForteGateway.currencies,
+}
 
 
 @dataclass(frozen=True)
@@ -286,6 +292,16 @@ def update_gateway_settings(actor: Actor, gateway: str, values: dict | None = No
         return view
 
 
+def gateway_section(operator: Operator, gateway: str) -> dict:
+    """The stored fields of one gateway (secrets still encrypted)."""
+    return _json(operator.gateway_settings).get(gateway) or {}
+
+
+def forte_in_sandbox(section: dict) -> bool:
+    """Forte's test flag: its API address is Forte's sandbox."""
+    return forte.is_sandbox(section.get("base_url") or DEFAULT_BASE_URLS["forte"])
+
+
 def _secret(section: dict, name: str) -> str:
     encrypted = section.get(f"{name}_encrypted")
     plain = crypto.decrypt(encrypted) if encrypted else None
@@ -297,7 +313,7 @@ def _secret(section: dict, name: str) -> str:
 
 def gateway_named(operator: Operator, gateway: str) -> PaymentGateway:
     """The gateway client for `gateway` with the operator's credentials."""
-    section = _json(operator.gateway_settings).get(gateway) or {}
+    section = gateway_section(operator, gateway)
     if gateway == "bambora":
         return bambora.BamboraGateway(
             merchant_id=section.get("merchant_id") or "",
@@ -314,6 +330,7 @@ def gateway_named(operator: Operator, gateway: str) -> PaymentGateway:
             api_secure_key=_secret(section, "api_secure_key"),
             base_url=section.get("base_url") or DEFAULT_BASE_URLS["forte"],
             timeout_seconds=GATEWAY_TIMEOUT_SECONDS,
+            test_mode=forte_in_sandbox(section),
         )
     return SandboxGateway()
 
@@ -322,7 +339,9 @@ __all__ = [
     "GatewaySettings",
     "Shop",
     "ShopSettings",
+    "forte_in_sandbox",
     "gateway_named",
+    "gateway_section",
     "gateway_settings_of",
     "get_gateway_settings",
     "get_shop_settings",
