@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The gateways' official browser scripts: Bambora (Worldline NA) Custom Checkout, and Forte.js
+# live and sandbox.
+BAMBORA_CHECKOUT_JS_URL = "https://libs.na.bambora.com/customcheckout/1/customcheckout.js"
+FORTE_JS_URL_LIVE = "https://api.forte.net/js/v1"
+FORTE_JS_URL_SANDBOX = "https://sandbox.forte.net/api/js/v1"
 
 
 def _data_dir() -> Path:
@@ -72,6 +77,12 @@ class Settings:
     # Where the background jobs run: `workers` (every app worker) or `off` (`python -m app.cli
     # jobs` runs them); app/background.py refuses any other value at start.
     background_jobs: str = "workers"
+    # The gateways' browser scripts that turn a card into a one-time token on the pay step
+    # (tests point them at local stand-ins); the shop pages' Content-Security-Policy allows
+    # exactly their origins.
+    bambora_checkout_js_url: str = BAMBORA_CHECKOUT_JS_URL
+    forte_js_url_live: str = FORTE_JS_URL_LIVE
+    forte_js_url_sandbox: str = FORTE_JS_URL_SANDBOX
 
     @property
     def is_sqlite(self) -> bool:
@@ -104,4 +115,7 @@ def get_settings() -> Settings:
         activation_link_ttl_hours=float(os.environ.get("ACTIVATION_LINK_TTL_HOURS", "72")),
         pos_payment_ttl_minutes=float(os.environ.get("POS_PAYMENT_TTL_MINUTES", "15")),
         background_jobs=(os.environ.get("BACKGROUND_JOBS") or "workers").strip().lower(),
+        bambora_checkout_js_url=(os.environ.get("BAMBORA_CHECKOUT_JS_URL") or BAMBORA_CHECKOUT_JS_URL).strip(),
+        forte_js_url_live=(os.environ.get("FORTE_JS_URL_LIVE") or FORTE_JS_URL_LIVE).strip(),
+        forte_js_url_sandbox=(os.environ.get("FORTE_JS_URL_SANDBOX") or FORTE_JS_URL_SANDBOX).strip(),
     )

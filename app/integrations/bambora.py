@@ -1,6 +1,7 @@
 """Bambora (Worldline) North America Payment API, over httpx.
 
-- Charge: `POST {base}/v1/payments` with `Authorization: Passcode base64(merchant_id:passcode)`
+- Charge (in the merchant account's currency, CAD or USD; the request has no currency
+  field): `POST {base}/v1/payments` with `Authorization: Passcode base64(merchant_id:passcode)`
   and `{"payment_method": "token", "order_number", "amount": 12.50,
   "token": {"code", "name", "complete": true}}`; the token comes from Custom Checkout
   (`customcheckout.js`) in the shopper's browser. Approved: HTTP 200 with
@@ -34,6 +35,7 @@ from app.integrations.payments import (
     ChargeResult,
     CredentialCheck,
     RefundResult,
+    currency_refused,
     dollars,
     http_timeout,
     json_object,
@@ -58,6 +60,7 @@ class BamboraGateway:
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     name: str = field(default="bambora", init=False)
     test_mode: bool = False
+    currencies: tuple[str, ...] = field(default=("CAD", "USD"), init=False)
 
     def _post(self, path: str, body: dict, passcode: str) -> httpx.Response:
         return httpx.post(
@@ -67,7 +70,11 @@ class BamboraGateway:
             timeout=http_timeout(self.timeout_seconds),
         )
 
-    def charge(self, order_number: str, amount_cents: int, token: str, *, cardholder_name: str = "") -> ChargeResult:
+    def charge(self, order_number: str, amount_cents: int, token: str, *, currency: str,
+               cardholder_name: str = "") -> ChargeResult:
+        refused = currency_refused("Bambora", currency, self.currencies)
+        if refused is not None:
+            return refused
         body = {
             "payment_method": "token",
             "order_number": order_number,

@@ -2,7 +2,7 @@
 
 - Auth: `Authorization: Basic base64(api_access_id:api_secure_key)` and
   `X-Forte-Auth-Organization-Id: org_X` on every request.
-- Charge: `POST {base}/organizations/org_X/locations/loc_Y/transactions` with
+- Charge (US dollars: the request has no currency field): `POST {base}/organizations/org_X/locations/loc_Y/transactions` with
   `{"action": "sale", "authorization_amount": 10.00, "order_number",
   "card": {"one_time_token": "ott_..."}}` (the token comes from forte.js in the
   shopper's browser). The answer's `response.response_type` is `A` (approved,
@@ -32,6 +32,7 @@ from app.integrations.payments import (
     ChargeResult,
     CredentialCheck,
     RefundResult,
+    currency_refused,
     dollars,
     http_timeout,
     json_object,
@@ -56,6 +57,7 @@ class ForteGateway:
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     name: str = field(default="forte", init=False)
     test_mode: bool = False
+    currencies: tuple[str, ...] = field(default=("USD",), init=False)
 
     @property
     def _location_url(self) -> str:
@@ -76,7 +78,11 @@ class ForteGateway:
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         return httpx.request(method, url, headers=self._headers, timeout=http_timeout(self.timeout_seconds), **kwargs)
 
-    def charge(self, order_number: str, amount_cents: int, token: str, *, cardholder_name: str = "") -> ChargeResult:
+    def charge(self, order_number: str, amount_cents: int, token: str, *, currency: str,
+               cardholder_name: str = "") -> ChargeResult:
+        refused = currency_refused("Forte", currency, self.currencies)
+        if refused is not None:
+            return refused
         body = {
             "action": "sale",
             "authorization_amount": dollars(amount_cents),

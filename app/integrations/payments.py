@@ -11,6 +11,11 @@ Outcomes of a charge:
   a malformed request); nothing was taken;
 - `unknown`: no usable answer (timeout, connection dropped, a 5xx): the charge may or
   may not have happened. Never charge again before `find_by_order_number` says no.
+
+A charge names its currency. Neither Bambora's nor Forte's charge request has a currency
+field (a Bambora merchant account settles in the one currency it was opened in; Forte
+settles US dollars), so each gateway lists the `currencies` it can take and refuses any
+other as an `error` before sending anything.
 """
 
 from __future__ import annotations
@@ -73,9 +78,12 @@ class PaymentGateway(Protocol):
 
     name: str
     test_mode: bool
+    currencies: tuple[str, ...]  # the currencies this gateway can charge
 
-    def charge(self, order_number: str, amount_cents: int, token: str, *, cardholder_name: str = "") -> ChargeResult:
-        """Charge a one-time card token once, under our order number."""
+    def charge(self, order_number: str, amount_cents: int, token: str, *, currency: str,
+               cardholder_name: str = "") -> ChargeResult:
+        """Charge a one-time card token once, under our order number, in `currency`
+        (an `error`, with nothing sent, for a currency not in `currencies`)."""
         ...
 
     def find_by_order_number(self, order_number: str) -> ChargeResult | None:
@@ -99,6 +107,14 @@ def dollars(amount_cents: int) -> float:
     return round(amount_cents / 100, 2)
 
 
+def currency_refused(gateway_label: str, currency: str, currencies: tuple[str, ...]) -> ChargeResult | None:
+    """The refusal of a charge in a currency the gateway cannot take, or None when it can."""
+    if currency in currencies:
+        return None
+    return ChargeResult(outcome="error", message=f"{gateway_label} cannot charge {currency}; it charges "
+                                                 f"{' or '.join(currencies)}.")
+
+
 def json_object(response: httpx.Response) -> dict:
     """The gateway's answer as a JSON object; {} for an empty, non-JSON or non-object body
     (an HTML error page from a proxy, say), so callers read fields without guarding."""
@@ -120,6 +136,7 @@ __all__ = [
     "Outcome",
     "PaymentGateway",
     "RefundResult",
+    "currency_refused",
     "dollars",
     "http_timeout",
     "unknown",

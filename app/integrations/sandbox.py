@@ -22,7 +22,7 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 
-from app.integrations.payments import ChargeResult, CredentialCheck, RefundResult
+from app.integrations.payments import ChargeResult, CredentialCheck, RefundResult, currency_refused
 
 TEST_CARDS = {
     "4030000010001234": "approve",
@@ -56,8 +56,13 @@ def tokenize_script(input_id: str) -> str:
 class SandboxGateway:
     name: str = field(default="sandbox", init=False)
     test_mode: bool = field(default=True, init=False)
+    currencies: tuple[str, ...] = field(default=("CAD", "USD"), init=False)
 
-    def charge(self, order_number: str, amount_cents: int, token: str, *, cardholder_name: str = "") -> ChargeResult:
+    def charge(self, order_number: str, amount_cents: int, token: str, *, currency: str,
+               cardholder_name: str = "") -> ChargeResult:
+        refused = currency_refused("The sandbox", currency, self.currencies)
+        if refused is not None:
+            return refused
         match = TOKEN.match(token or "")
         if match is None:
             return ChargeResult(outcome="error", message="This is not a sandbox card token.")

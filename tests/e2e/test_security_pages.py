@@ -7,7 +7,8 @@
   Public pages say why they are public and show nothing of the operator either.
 - A revoked device opening the counter screen is told so and gets no data.
 - Security headers over real HTTP on the single port: pages, static files and the API
-  refuse to be framed, except the shop widget (/embed/<slug>, /embed.js); and in Chromium
+  refuse to be framed, except the shop widget (/embed/<slug>, /embed.js); the shop pages
+  name the script and frame origins they allow; and in Chromium
   a dashboard page inside an iframe on another origin does not render while /embed does.
 - Link guessing on the screens: the card page and the activation page say "try again in"
   once an address opened too many unknown links.
@@ -238,18 +239,23 @@ def _headers(url: str) -> dict[str, str]:
 
 def test_security_headers_over_http_and_framing_only_for_the_widget(app_server, target):
     base = app_server.base_url
+    # The shop's pages also say where scripts and frames may come from: a sandbox shop loads
+    # no gateway script, so nothing beyond what the page itself runs, and no frame.
+    shop_policy = "script-src 'self' 'unsafe-inline' 'unsafe-eval'; frame-src 'none'"
     for path in ("/login", "/dashboard", "/cards", f"/shop/{target['slug']}", "/api/v1/health", "/favicon.ico",
                  "/no-such-page", "/api/v1/cards"):
         headers = _headers(base + path)
         assert headers.get("x-frame-options") == "DENY", (path, headers)
-        assert headers.get("content-security-policy") == "frame-ancestors 'none'", (path, headers)
+        policy = f"{shop_policy}; frame-ancestors 'none'" if path.startswith("/shop/") else "frame-ancestors 'none'"
+        assert headers.get("content-security-policy") == policy, (path, headers)
         assert headers.get("x-content-type-options") == "nosniff", path
         assert headers.get("referrer-policy") == "strict-origin-when-cross-origin", path
         assert "camera=()" in headers.get("permissions-policy", ""), path
         assert "strict-transport-security" not in headers, path  # PUBLIC_URL is http here
     for path in (f"/embed/{target['slug']}", "/embed.js"):
         headers = _headers(base + path)
-        assert "x-frame-options" not in headers and "content-security-policy" not in headers, (path, headers)
+        assert "x-frame-options" not in headers, (path, headers)
+        assert headers.get("content-security-policy") == (shop_policy if path.startswith("/embed/") else None), path
         assert headers.get("x-content-type-options") == "nosniff", path
     card_page = _headers(base + "/c/not-a-real-token")
     assert card_page.get("referrer-policy") == "no-referrer"  # the address is a credential

@@ -18,7 +18,6 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import update
 
 from app.db import write_session
@@ -28,24 +27,13 @@ from app.models.base import utcnow
 from app.services.money import ledger
 from app.services.shop import orders, shop_settings
 from tests.fakes.bambora import APPROVED_CARD
-from tests.support.shop import cards_of, shop, two_cards_order  # noqa: F401 - fixtures
+from tests.support.shop import cards_of, forte_shop, shop, two_cards_order  # noqa: F401 - fixtures
 
 LOST = "We could not reach the payment service, so we cannot tell yet whether the card was charged."
 
 
-@pytest.fixture
-def forte_shop(make_operator, fake_forte, monkeypatch):
-    monkeypatch.setattr(shop_settings, "GATEWAY_TIMEOUT_SECONDS", 5.0)
-    owner = make_operator()
-    shop_settings.update_gateway_settings(owner.actor, "forte", {
-        "organization_id": fake_forte.organization_id, "location_id": fake_forte.location_id,
-        "api_access_id": fake_forte.api_access_id, "api_secure_key": fake_forte.api_secure_key,
-        "base_url": fake_forte.base_url,
-    })
-    return owner
-
-
-def test_a_forte_sale_whose_answer_is_lost_is_found_and_issues_the_cards_once(forte_shop, fake_forte, monkeypatch):
+def test_a_forte_sale_whose_answer_is_lost_is_found_and_issues_the_cards_once(
+        forte_shop, fake_forte, monkeypatch):  # noqa: F811
     monkeypatch.setattr(shop_settings, "GATEWAY_TIMEOUT_SECONDS", 0.3)
     fake_forte.delay_seconds = 1.5  # the sale is made, its answer comes too late
     order = two_cards_order(forte_shop)
@@ -125,7 +113,8 @@ def test_a_charge_left_by_a_worker_that_died_is_looked_up_not_repeated(shop, fak
     number = f"{order.number}-1"
     gateway = BamboraGateway(merchant_id=fake_bambora.merchant_id, payments_passcode=fake_bambora.passcode,
                              reporting_passcode=fake_bambora.reporting_passcode, base_url=fake_bambora.base_url)
-    assert gateway.charge(number, order.total_cents, fake_bambora.token_for(APPROVED_CARD)).approved
+    assert gateway.charge(number, order.total_cents, fake_bambora.token_for(APPROVED_CARD),
+                          currency=order.currency).approved
     with write_session() as session:
         session.execute(update(Order).where(Order.id == order.id).values(
             status="charging", attempt_key="died", attempt_count=1, gateway_order_number=number,

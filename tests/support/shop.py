@@ -1,8 +1,9 @@
-"""What the shop tests share: an operator selling through the fake Bambora gateway, an
-order of two cards, and the cards an operator holds.
+"""What the shop tests share: an operator selling through the fake Bambora gateway (or, in
+US dollars, through the fake Forte), an order of two cards, and the cards an operator holds.
 
-`shop` is a fixture; a module that wants it imports it (`from tests.support.shop import
-shop`): the webhook tests have a `shop` of their own (tests/support/webhooks.py).
+`shop` and `forte_shop` are fixtures; a module that wants one imports it (`from
+tests.support.shop import shop`): the webhook tests have a `shop` of their own
+(tests/support/webhooks.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,19 @@ def shop(make_operator, fake_bambora, monkeypatch):
     shop_settings.update_gateway_settings(owner.actor, "bambora", {
         "merchant_id": fake_bambora.merchant_id, "payments_passcode": fake_bambora.passcode,
         "reporting_passcode": fake_bambora.reporting_passcode, "base_url": fake_bambora.base_url,
+    })
+    return owner
+
+
+@pytest.fixture
+def forte_shop(make_operator, fake_forte, monkeypatch):
+    """An operator selling in US dollars (what Forte charges) through the fake Forte."""
+    monkeypatch.setattr(shop_settings, "GATEWAY_TIMEOUT_SECONDS", 5.0)
+    owner = make_operator(currency="USD")
+    shop_settings.update_gateway_settings(owner.actor, "forte", {
+        "organization_id": fake_forte.organization_id, "location_id": fake_forte.location_id,
+        "api_access_id": fake_forte.api_access_id, "api_secure_key": fake_forte.api_secure_key,
+        "base_url": fake_forte.base_url,
     })
     return owner
 

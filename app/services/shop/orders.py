@@ -5,6 +5,9 @@ Rules this module keeps:
 - one charge per attempt, ever: `pay_order` first moves the order to `charging` with
   one conditional UPDATE; only the caller whose UPDATE matched talks to the gateway.
   A second click, or ten concurrent ones, see `charging` (or the outcome) and answer it;
+- an order is in the operator's currency and its gateway must be able to charge it:
+  `create_order` refuses another currency, or one the gateway cannot take
+  (`invalid_currency`), and the charge carries the order's currency;
 - a new attempt starts only from `pending`, `declined` or `error`. From `error` (a
   timeout, an unknown outcome) the gateway is first asked about the last attempt's order
   number: an approval found there completes the order and nothing is charged again;
@@ -41,7 +44,7 @@ from app.services.core.validation import EMAIL
 from app.services.messaging import outbox, webhooks
 from app.services.money import card_emails, ledger
 from app.services.money.card_lookup import lookup_card_by_code
-from app.services.shop.shop_settings import gateway_named, gateway_settings_of, shop_settings_of
+from app.services.shop.shop_settings import GATEWAY_CURRENCIES, gateway_named, gateway_settings_of, shop_settings_of
 
 MAX_LINES = 10
 STALE_CHARGE = timedelta(minutes=2)  # a `charging` order older than this lost its worker
@@ -116,8 +119,12 @@ def _valid_email(raw: str) -> str | None:
 
 
 def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: list[CartLine],
-                 client_ip: str = "") -> OrderView:
-    """A `pending` order for the cart, with the operator's gateway of the moment.
+                 client_ip: str = "", currency: str | None = None) -> OrderView:
+    """A `pending` order for the cart, in the operator's currency, with the operator's gateway
+    of the moment.
+
+    Refuses (`invalid_currency`, before anything else) a `currency` other than the
+    operator's, and an operator currency the gateway cannot charge (Forte charges US dollars).
 
     Every mistake is found at once and raised together as `CartInvalid`: amounts outside
     the shop's presets and custom range, a missing or invalid recipient email for a card
@@ -132,7 +139,8 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
             raise GiftnetError(ErrorCode.not_found, "This shop does not exist.")
         shop = shop_settings_of(operator)
         gateway = gateway_settings_of(operator).gateway
-        currency, card_max, tz = operator.currency, operator.card_max_cents, operator.timezone
+        operator_currency, card_max, tz = operator.currency, operator.card_max_cents, operator.timezone
+    currency = _order_currency(operator_currency, currency, gateway)
     name = (buyer_name or "").strip()
     if not name:
         errors["buyer_name"] = "Enter your name."
@@ -218,6 +226,21 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
         return _view(session, order)
 
 
+def _order_currency(operator_currency: str, asked: str | None, gateway: str) -> str:
+    """The order's currency: the operator's, if the shopper asked for none or for it, and if
+    the gateway can charge it."""
+    if asked is not None and asked.strip().upper() != operator_currency:
+        raise GiftnetError(ErrorCode.invalid_currency,
+                           f"This shop sells in {operator_currency} only; an order in {asked.strip() or 'no currency'} "
+                           "cannot be placed.", field="currency")
+    if operator_currency not in GATEWAY_CURRENCIES[gateway]:
+        raise GiftnetError(ErrorCode.invalid_currency,
+                           f"This shop cannot take card payments in {operator_currency} right now "
+                           f"(its payment service charges {' or '.join(GATEWAY_CURRENCIES[gateway])}).",
+                           field="currency")
+    return operator_currency
+
+
 def _new_number() -> str:
     # Short enough for every gateway's order number field with "-<attempt>" added.
     return "GN" + secrets.token_hex(5).upper()
@@ -256,7 +279,7 @@ def pay_order(operator_id: int, order_id: int, token: str, attempt_key: str) -> 
         gateway = gateway_named(operator, order.gateway)
         last_number = order.gateway_order_number
         needs_look_up = last_number is not None and (previous_status == OrderStatus.error or stale)
-        number, total, buyer = order.number, order.total_cents, order.buyer_name
+        number, total, buyer, currency = order.number, order.total_cents, order.buyer_name, order.currency
         attempt = order.attempt_count
 
     if needs_look_up:
@@ -276,7 +299,7 @@ def pay_order(operator_id: int, order_id: int, token: str, attempt_key: str) -> 
             .where(Order.id == order_id, Order.status == OrderStatus.charging, Order.attempt_key == attempt_key)
             .values(attempt_count=attempt, gateway_order_number=gateway_number, updated_at=utcnow())
         )
-    result = gateway.charge(gateway_number, total, token, cardholder_name=buyer)
+    result = gateway.charge(gateway_number, total, token, currency=currency, cardholder_name=buyer)
     if result.approved:
         return _complete(operator_id, order_id, result)
     if result.outcome == "declined":

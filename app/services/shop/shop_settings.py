@@ -57,6 +57,12 @@ GATEWAY_REQUIRED = {
     "forte": ("organization_id", "location_id", "api_access_id", "api_secure_key"),
 }
 DEFAULT_BASE_URLS = {"bambora": bambora.LIVE_BASE_URL, "forte": forte.LIVE_BASE_URL}
+# What each gateway can charge (its client's own list, so the two never disagree).
+GATEWAY_CURRENCIES: dict[str, tuple[str, ...]] = {
+    "sandbox": SandboxGateway.currencies,
+    "bambora": bambora.BamboraGateway.currencies,
+    "forte": forte.ForteGateway.currencies,
+}
 
 
 @dataclass(frozen=True)
@@ -348,6 +354,17 @@ def update_gateway_settings(actor: Actor, gateway: str, values: dict | None = No
         return gateway_settings_of(operator)
 
 
+def gateway_section(operator: Operator, gateway: str) -> dict:
+    """The stored fields of one gateway (secrets still encrypted)."""
+    return _json(operator.gateway_settings).get(gateway) or {}
+
+
+def forte_in_sandbox(section: dict) -> bool:
+    """Forte's test flag, by the one rule of `gateway_mode`: test anywhere but Forte's live
+    API address (its sandbox, a local stand-in), so the pay step loads the sandbox Forte.js."""
+    return gateway_mode("forte", section) == "test"
+
+
 def _secret(section: dict, name: str) -> str:
     encrypted = section.get(f"{name}_encrypted")
     plain = crypto.decrypt(encrypted) if encrypted else None
@@ -392,7 +409,9 @@ __all__ = [
     "ShopSettings",
     "check_gateway_connection",
     "gateway_mode",
+    "forte_in_sandbox",
     "gateway_named",
+    "gateway_section",
     "gateway_settings_of",
     "get_gateway_settings",
     "get_shop_settings",

@@ -7,15 +7,17 @@ import threading
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 
-from app.db import read_session
-from app.models import LedgerEntry, OutboxMessage
+from app.db import read_session, write_session
+from app.models import LedgerEntry, Order, OutboxMessage
+from app.services.core.errors import GiftnetError
 from app.services.money import ledger
 from app.services.shop import orders, shop_settings
 from app.services.shop.orders import CartInvalid, CartLine
 from tests.fakes.bambora import APPROVED_CARD, DECLINED_CARD
-from tests.support.shop import cards_of, two_cards_order
+from tests.support.shop import cards_of, forte_shop, two_cards_order  # noqa: F401 - forte_shop is a fixture
 
 
 def outbox_to(address):
@@ -189,3 +191,72 @@ def test_another_operator_cannot_pay_or_see_the_order(shop, make_operator, fake_
     with pytest.raises(Exception, match="No such order"):
         orders.pay_order(stranger.operator.id, order.id, fake_bambora.token_for(APPROVED_CARD), "x")
     assert fake_bambora.payment_requests() == []
+
+
+# --- currency and the amounts the gateways are sent -----------------------------------
+
+
+def test_an_order_in_another_currency_than_the_shops_is_refused(shop, fake_bambora):
+    with pytest.raises(GiftnetError) as refused:
+        orders.create_order(shop.operator.id, buyer_name="Ada", buyer_email="ada@example.com",
+                            lines=[CartLine(kind="card", amount_cents=2500)], currency="USD")
+    assert refused.value.code == "invalid_currency" and refused.value.field == "currency"
+    assert refused.value.message == "This shop sells in CAD only; an order in USD cannot be placed."
+    same = orders.create_order(shop.operator.id, buyer_name="Ada", buyer_email="ada@example.com",
+                               lines=[CartLine(kind="card", amount_cents=2500)], currency="cad")
+    assert same.currency == "CAD"
+
+
+def test_a_shop_in_canadian_dollars_cannot_take_orders_through_forte(make_operator, fake_forte):
+    owner = make_operator(currency="CAD")
+    shop_settings.update_gateway_settings(owner.actor, "forte", {
+        "organization_id": fake_forte.organization_id, "location_id": fake_forte.location_id,
+        "api_access_id": fake_forte.api_access_id, "api_secure_key": fake_forte.api_secure_key,
+        "base_url": fake_forte.base_url,
+    })
+    asked_on_save = len(fake_forte.requests)  # the credentials were tried with Forte before saving
+    with pytest.raises(GiftnetError) as refused:
+        orders.create_order(owner.operator.id, buyer_name="Ada", buyer_email="ada@example.com",
+                            lines=[CartLine(kind="card", amount_cents=2500)])
+    assert refused.value.code == "invalid_currency"
+    assert refused.value.message == ("This shop cannot take card payments in CAD right now "
+                                     "(its payment service charges USD).")
+    assert fake_forte.requests[asked_on_save:] == []
+
+
+def test_an_order_left_in_a_currency_its_gateway_cannot_charge_is_not_charged(make_operator, fake_forte):
+    owner = make_operator(currency="CAD")  # the order was placed in the sandbox, then the shop moved to Forte
+    order = orders.create_order(owner.operator.id, buyer_name="Ada", buyer_email="ada@example.com",
+                                lines=[CartLine(kind="card", amount_cents=2500)])
+    with write_session() as session:
+        session.execute(update(Order).where(Order.id == order.id).values(gateway="forte"))
+    shop_settings.update_gateway_settings(owner.actor, "forte", {
+        "organization_id": fake_forte.organization_id, "location_id": fake_forte.location_id,
+        "api_access_id": fake_forte.api_access_id, "api_secure_key": fake_forte.api_secure_key,
+        "base_url": fake_forte.base_url,
+    })
+    asked_on_save = len(fake_forte.requests)  # the credentials were tried with Forte before saving
+
+    failed = orders.pay_order(owner.operator.id, order.id, fake_forte.token_for("4111111111111111"), "k")
+
+    assert failed.status == "error"
+    assert failed.gateway_message == "The payment could not be made: Forte cannot charge CAD; it charges USD."
+    assert fake_forte.requests[asked_on_save:] == [] and cards_of(owner.operator.id) == []
+
+
+def test_bambora_is_charged_the_order_total_in_decimal_dollars(shop, fake_bambora):
+    order = orders.create_order(shop.operator.id, buyer_name="Ada", buyer_email="ada@example.com", lines=[
+        CartLine(kind="card", amount_cents=5000), CartLine(kind="card", amount_cents=2599)])
+    assert orders.pay_order(shop.operator.id, order.id, fake_bambora.token_for(APPROVED_CARD), "k").status == "paid"
+    (request,) = fake_bambora.payment_requests()
+    assert request.body["amount"] == 75.99
+
+
+def test_forte_is_charged_the_order_total_as_a_decimal_authorization_amount(forte_shop, fake_forte):  # noqa: F811
+    order = orders.create_order(forte_shop.operator.id, buyer_name="Ada", buyer_email="ada@example.com", lines=[
+        CartLine(kind="card", amount_cents=5000), CartLine(kind="card", amount_cents=2599)])
+    assert order.currency == "USD"
+    paid = orders.pay_order(forte_shop.operator.id, order.id, fake_forte.token_for("4111111111111111"), "k")
+    assert paid.status == "paid"
+    (request,) = fake_forte.sale_requests()
+    assert request.body["authorization_amount"] == 75.99
