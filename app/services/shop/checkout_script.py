@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from app.db import read_session
 from app.models import Operator
-from app.services.shop.shop_settings import forte_in_sandbox, gateway_section, gateway_settings_of
+from app.services.shop.shop_settings import gateway_mode, gateway_section, gateway_settings_of
 from app.settings import get_settings
 
 
@@ -52,8 +52,9 @@ def checkout_script_of(operator: Operator) -> CheckoutScript:
         # Custom Checkout mounts each card input as an iframe from the script's own origin.
         return CheckoutScript(gateway, url, (origin_of(url),), (origin_of(url),))
     if gateway == "forte":
-        in_sandbox = forte_in_sandbox(gateway_section(operator, "forte"))
-        url = settings.forte_js_url_sandbox if in_sandbox else settings.forte_js_url_live
+        # One rule for test and live (gateway_mode): a one-time token works only where it was made.
+        in_test = gateway_mode("forte", gateway_section(operator, "forte")) == "test"
+        url = settings.forte_js_url_sandbox if in_test else settings.forte_js_url_live
         return CheckoutScript(gateway, url, (origin_of(url),))
     return NO_SCRIPT
 

@@ -359,12 +359,6 @@ def gateway_section(operator: Operator, gateway: str) -> dict:
     return _json(operator.gateway_settings).get(gateway) or {}
 
 
-def forte_in_sandbox(section: dict) -> bool:
-    """Forte's test flag, by the one rule of `gateway_mode`: test anywhere but Forte's live
-    API address (its sandbox, a local stand-in), so the pay step loads the sandbox Forte.js."""
-    return gateway_mode("forte", section) == "test"
-
-
 def _secret(section: dict, name: str) -> str:
     encrypted = section.get(f"{name}_encrypted")
     plain = crypto.decrypt(encrypted) if encrypted else None
@@ -409,7 +403,6 @@ __all__ = [
     "ShopSettings",
     "check_gateway_connection",
     "gateway_mode",
-    "forte_in_sandbox",
     "gateway_named",
     "gateway_section",
     "gateway_settings_of",

@@ -17,7 +17,7 @@ class PagedRows(KeysetPaging, mixin=True):
     the last). A refused page (the location is not the operator's) shows no rows."""
 
     def _page(self, who: SignedIn, cursor: int | None) -> tuple[list, int | None]:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} pages a list: it says how (_page)")
 
     def _show_page(self, who: SignedIn, cursor: int | None) -> None:
         try:
@@ -44,10 +44,10 @@ class ConfirmedRow(rx.State, mixin=True):
     confirm_label: str = ""
 
     def _rows_to_confirm(self) -> list:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} confirms rows: it says where they are (_rows_to_confirm)")
 
     def _label(self, row: object) -> str:  # the part's row dataclass
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} confirms rows: it says how one is named (_label)")
 
     @rx.event
     def ask(self, row_id: int):
