@@ -83,6 +83,9 @@ class Settings:
     bambora_checkout_js_url: str = BAMBORA_CHECKOUT_JS_URL
     forte_js_url_live: str = FORTE_JS_URL_LIVE
     forte_js_url_sandbox: str = FORTE_JS_URL_SANDBOX
+    # How long a charge may take at Bambora or Forte before its answer counts as lost (the
+    # order is then looked up before any retry, never charged twice).
+    gateway_timeout_seconds: float = 30.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -118,4 +121,5 @@ def get_settings() -> Settings:
         bambora_checkout_js_url=(os.environ.get("BAMBORA_CHECKOUT_JS_URL") or BAMBORA_CHECKOUT_JS_URL).strip(),
         forte_js_url_live=(os.environ.get("FORTE_JS_URL_LIVE") or FORTE_JS_URL_LIVE).strip(),
         forte_js_url_sandbox=(os.environ.get("FORTE_JS_URL_SANDBOX") or FORTE_JS_URL_SANDBOX).strip(),
+        gateway_timeout_seconds=float(os.environ.get("GATEWAY_TIMEOUT_SECONDS") or "30"),
     )

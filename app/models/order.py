@@ -69,6 +69,9 @@ class Order(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     charging_started_at: datetime | None = None
     paid_at: datetime | None = None
+    # The gateway's card form failed to load in the shopper's browser (the Orders screen says so).
+    card_form_failed_at: datetime | None = None
+    card_form_error: str | None = Field(default=None, max_length=255)
 
 
 class OrderLine(SQLModel, table=True):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.layout import page_ready_marker
+from app.state.shop import CARD_FORM_UNAVAILABLE, LineForm, ShopState
 from app.state.shop import SANDBOX_CARD_INPUT as _STATE_CARD_INPUT
-from app.state.shop import LineForm, ShopState
 
 SHOP_META = [{"name": "robots", "content": "noindex"}]
 # The test card field; the state's tokenizing script reads it by this id.
@@ -39,6 +39,14 @@ def _test_mode_banner() -> rx.Component:
         rx.callout(
             "TEST MODE: this shop uses the sandbox gateway. No real card is charged and no real money moves.",
             icon="flask-conical", color_scheme="amber", id="test-mode-banner", width="100%", role="status",
+        ),
+        rx.cond(
+            ShopState.gateway_test_mode,
+            rx.callout(
+                "TEST MODE: payments go to " + ShopState.gateway_label + "'s test environment. "
+                "No real card is charged.",
+                icon="flask-conical", color_scheme="amber", id="test-mode-banner", width="100%", role="status",
+            ),
         ),
     )
 
@@ -207,12 +215,85 @@ def _sandbox_form() -> rx.Component:
     )
 
 
+CARD_FIELD_STYLE = {"border": "1px solid #c4c9d0", "borderRadius": "8px", "padding": "0 12px", "height": "52px",
+                    "background": "#ffffff", "display": "flex", "alignItems": "center", "width": "100%"}
+CARD_INPUT_STYLE = {"fontSize": "18px", "border": "none", "outline": "none", "width": "100%", "height": "100%",
+                    "background": "transparent"}
+
+
+def _card_field(label: str, name: str, control: rx.Component) -> rx.Component:
+    """One card field: its label, its box (an iframe of the gateway's, or our own input for
+    Forte.js) and, beside it, what the gateway's script says of it (filled by card_form.js)."""
+    return rx.vstack(
+        rx.text(label, id=f"card-{name}-label", weight="medium", size="2"),
+        control,
+        rx.el.div(id=f"card-{name}-status", aria_live="polite", style={"minHeight": "20px", "fontSize": "14px"}),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _bambora_host(name: str) -> rx.Component:
+    """Custom Checkout mounts its iframe in here; React leaves it empty."""
+    return rx.el.div(id=f"card-{name}", class_name="card-field-host", style=CARD_FIELD_STYLE)
+
+
+def _forte_input(name: str, placeholder: str, autocomplete: str, mode: str = "numeric") -> rx.Component:
+    # Not bound to state: the value stays in the browser; Forte.js turns it into a token.
+    return rx.el.div(
+        rx.el.input(id="forte-card-number" if name == "number" else f"forte-{name}", placeholder=placeholder,
+                    autocomplete=autocomplete, input_mode=mode, aria_labelledby=f"card-{name}-label",
+                    style=CARD_INPUT_STYLE),
+        style=CARD_FIELD_STYLE,
+    )
+
+
+def _card_fields() -> rx.Component:
+    bambora = ShopState.gateway == "bambora"
+    return rx.vstack(
+        _card_field("Card number", "number",
+                    rx.cond(bambora, _bambora_host("number"), _forte_input("number", "1234 5678 9012 3456", "cc-number"))),
+        rx.hstack(
+            _card_field("Expiry", "expiry",
+                        rx.cond(bambora, _bambora_host("expiry"), _forte_input("expiry", "MM/YY", "cc-exp", "text"))),
+            _card_field("CVV", "cvv", rx.cond(bambora, _bambora_host("cvv"), _forte_input("cvv", "123", "cc-csc"))),
+            width="100%",
+            spacing="3",
+        ),
+        width="100%",
+        spacing="2",
+        id="card-fields",
+        display=rx.cond(ShopState.card_form == "unavailable", "none", "flex"),
+    )
+
+
 def _live_gateway_form() -> rx.Component:
-    return rx.callout(
-        rx.text("The card form of ", rx.text.strong(ShopState.gateway),
-                " loads here from the gateway's own script (Bambora Custom Checkout / forte.js), so the card number "
-                "never reaches our server. That script cannot load on this offline machine."),
-        icon="lock", color_scheme="blue", id="live-gateway-note", width="100%",
+    return rx.vstack(
+        rx.cond(
+            ShopState.card_form == "loading",
+            rx.hstack(rx.spinner(size="2"), rx.text("Loading the secure card form…"), id="card-form-loading",
+                      align="center", spacing="2", role="status"),
+        ),
+        rx.cond(
+            ShopState.card_form == "unavailable",
+            rx.callout(
+                rx.vstack(
+                    rx.text(CARD_FORM_UNAVAILABLE),
+                    rx.button("Try again", size="3", variant="soft", id="card-form-retry",
+                              on_click=ShopState.retry_card_form),
+                    spacing="2",
+                ),
+                icon="circle-alert", color_scheme="red", id="card-form-unavailable", width="100%", role="alert",
+            ),
+        ),
+        _card_fields(),
+        rx.text(rx.icon("lock", size=14), " The card is sent straight to ", rx.text.strong(ShopState.gateway_label),
+                "; this shop never sees its number.", size="2", color=rx.color("gray", 11), id="card-form-note"),
+        rx.button(rx.cond(ShopState.paying, "Paying…", "Pay " + ShopState.order_total), size="3", id="pay-button",
+                  disabled=ShopState.paying | (ShopState.card_form != "ready"), on_click=ShopState.pay_card,
+                  width="100%", style={"background": ShopState.primary_colour}),
+        width="100%",
+        spacing="2",
     )
 
 

@@ -134,6 +134,8 @@ def _gateway_form() -> rx.Component:
                 _gateway_field("Location ID (loc_...)", "location_id", "gateway-forte-location-id"),
                 _gateway_field("API access ID", "api_access_id", "gateway-forte-api-access-id"),
                 _gateway_field("API secure key", "api_secure_key", "gateway-forte-api-secure-key", secret=True),
+                _gateway_field("API Login ID (for Forte.js; public, sent from the shopper's browser)", "api_login_id",
+                               "gateway-forte-api-login-id"),
                 _gateway_field("API address (empty: Forte's live address)", "base_url",
                                "gateway-forte-base-url"),
                 width="100%")),
@@ -203,7 +205,10 @@ def _order_row(row: rx.Var) -> rx.Component:
                                id="order-status-" + row.id.to_string())),
         rx.table.cell(rx.text(row.reference, id="order-reference-" + row.id.to_string(), size="2"),
                       rx.cond(row.test_mode, rx.badge("TEST", color_scheme="amber")),
-                      rx.text(row.message, size="1", color=rx.color("gray", 11))),
+                      rx.text(row.message, size="1", color=rx.color("gray", 11)),
+                      rx.cond(row.card_form_error != "",
+                              rx.text(row.card_form_error, size="1", color=rx.color("red", 11),
+                                      id="order-card-form-error-" + row.id.to_string()))),
         rx.table.cell(rx.vstack(rx.foreach(row.lines, _order_line), spacing="1")),
         align=None,
     )
@@ -213,6 +218,11 @@ def orders_page() -> rx.Component:
     return dashboard_shell(
         rx.vstack(
             page_title("Orders", "What shoppers bought in your shop, how each payment went, and refunds."),
+            rx.cond(
+                OrdersState.card_form_problem != "",
+                rx.callout(OrdersState.card_form_problem, icon="triangle-alert", color_scheme="red",
+                           id="orders-card-form-problem", width="100%", role="alert"),
+            ),
             error_callout(OrdersState.refund_error, "orders-refund-error"),
             success_callout(OrdersState.refund_done, "orders-refund-done", icon="check"),
             data_table(

@@ -3,6 +3,7 @@ the cart, the payment step and the result. No login: anyone may buy."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -13,11 +14,25 @@ from app.integrations import sandbox
 from app.models.order import OrderLineKind, OrderStatus
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents, parse_amount
-from app.services.shop import orders, shop_settings
+from app.services.shop import checkout_script, orders, shop_settings
 from app.services.shop.orders import CartInvalid, CartLine
 from app.state.client import client_ip
 
 SANDBOX_CARD_INPUT = "sandbox-card-number"
+# The pay step's card form for Bambora and Forte (assets/card_form.js, loaded on first use).
+CARD_FORM_JS = "/card_form.js"
+CARD_FORM_BOOT = """
+(function (load) {
+  return load.then(function () { return window.giftnetCardForm.%s(%s); },
+                   function () { return {ok: false, error: "The card form could not start.", reason: "card_form.js did not load"}; });
+})(window.giftnetCardForm ? Promise.resolve() : new Promise(function (resolve, reject) {
+  var script = document.createElement("script");
+  script.src = "%s"; script.onload = resolve; script.onerror = reject;
+  document.head.appendChild(script);
+}))
+"""
+CARD_FORM_UNAVAILABLE = ("Card payment is unavailable right now: the payment provider's card form did not load. "
+                         "Your order is kept; try again in a few minutes.")
 # The embed page tells its host page how tall it is (assets/embed.js listens).
 POST_HEIGHT_JS = """
 (function(){
@@ -75,6 +90,8 @@ class ShopState(rx.State):
     shop_name: str = ""
     test_mode: bool = True
     gateway: str = "sandbox"
+    gateway_test_mode: bool = True  # Bambora or Forte at a test address: no real card is charged
+    card_form: str = ""  # Bambora/Forte pay step: "" | loading | ready | unavailable
     presets: list[Preset] = []
     allow_custom: bool = True
     range_label: str = ""
@@ -102,6 +119,12 @@ class ShopState(rx.State):
     pay_error: str = ""
 
     _operator_id: int = 0
+    _script_url: str = ""
+    _api_login_id: str = ""
+
+    @rx.var
+    def gateway_label(self) -> str:
+        return {"bambora": "Bambora", "forte": "Forte"}.get(self.gateway, "the sandbox")
 
     @rx.var
     def total(self) -> str:
@@ -131,6 +154,9 @@ class ShopState(rx.State):
         self._operator_id = shop.operator_id
         self.shop_name = shop.name
         self.test_mode, self.gateway = shop.test_mode, shop.gateway
+        script = checkout_script.checkout_script_for(shop.operator_id)
+        self._script_url, self._api_login_id = script.url or "", script.api_login_id
+        self.gateway_test_mode = script.test_mode
         settings = shop.settings
         self.presets = [Preset(cents=str(c), label=format_cents(c)) for c in settings.preset_amounts_cents]
         self.allow_custom = settings.allow_custom
@@ -226,6 +252,7 @@ class ShopState(rx.State):
         self.order_status, self.pay_error = order.status, ""
         self.attempt_key = secrets.token_hex(8)
         self.step = "pay"
+        return self._mount_card_form()
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         self.buyer_name_error = errors.get("buyer_name", "")
@@ -238,6 +265,57 @@ class ShopState(rx.State):
     @rx.event
     def back_to_cart(self):
         self.step = "cart"
+
+    # --- the gateway's card form (Bambora Custom Checkout, Forte.js) -----------------------
+
+    def _card_form_call(self, function: str, options: dict) -> str:
+        return CARD_FORM_BOOT % (function, json.dumps(options), CARD_FORM_JS)
+
+    def _mount_card_form(self):
+        """Load the gateway's script and mount its card fields (nothing for the sandbox)."""
+        if self.test_mode:
+            return None
+        if not self._script_url or (self.gateway == "forte" and not self._api_login_id):
+            incomplete = f"the shop's {self.gateway.title()} settings are incomplete"
+            return ShopState.card_form_mounted({"ok": False, "reason": incomplete})
+        self.card_form = "loading"
+        options = {"gateway": self.gateway, "scriptUrl": self._script_url, "colour": self.primary_colour}
+        return rx.call_script(self._card_form_call("mount", options), callback=ShopState.card_form_mounted)
+
+    @rx.event
+    def card_form_mounted(self, result: dict):
+        if self.step != "pay":
+            return
+        if isinstance(result, dict) and result.get("ok"):
+            self.card_form = "ready"
+            return
+        self.card_form = "unavailable"
+        reason = str((result or {}).get("reason") if isinstance(result, dict) else "") or "no answer from the script"
+        if self.order_id:
+            orders.record_card_form_failure(self._operator_id, self.order_id,
+                                            f"{self.gateway.title()}'s card form did not load: {reason}")
+
+    @rx.event
+    def retry_card_form(self):
+        return self._mount_card_form()
+
+    @rx.event
+    def pay_card(self):
+        """The gateway's script turns the card into a one-time token in the browser."""
+        if self.paying or self.card_form != "ready":
+            return
+        self.pay_error = ""
+        return rx.call_script(self._card_form_call("token", {"apiLoginId": self._api_login_id}),
+                              callback=ShopState.card_tokenized)
+
+    @rx.event
+    def card_tokenized(self, result: dict):
+        result = result if isinstance(result, dict) else {}
+        token = str(result.get("token") or "")
+        if not token:
+            self.pay_error = str(result.get("error") or "Check the card details.")
+            return
+        yield from self._pay(token)
 
     # --- paying ---------------------------------------------------------------------
 
@@ -253,6 +331,9 @@ class ShopState(rx.State):
         if not token:
             self.pay_error = "Use one of the test card numbers shown above."
             return
+        yield from self._pay(token)
+
+    def _pay(self, token: str):
         if self.paying or not self.order_id:
             return
         self.paying, self.pay_error = True, ""
@@ -292,6 +373,7 @@ class ShopState(rx.State):
     @rx.event
     def try_again(self):
         self.step, self.pay_error = "pay", ""
+        return self._mount_card_form()
 
     @rx.event
     def new_order(self):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import reflex as rx
 
-from app.models.order import OrderLineKind
+from app.models.order import OrderLineKind, OrderStatus
 from app.services.access.accounts import SignedIn
 from app.services.core.money import format_cents, parse_amount
 from app.services.core.timefmt import format_local_time
@@ -157,6 +157,7 @@ class OrderRow:
     reference: str = ""
     message: str = ""
     refunded: str = ""
+    card_form_error: str = ""
     lines: list[OrderLineRow] = field(default_factory=list)
 
 
@@ -164,11 +165,17 @@ class OrdersState(SessionState):
     rows: list[OrderRow] = []
     refund_error: str = ""
     refund_done: str = ""
+    card_form_problem: str = ""  # the gateway's card form failed to load for a shopper lately
 
     @rx.event
     @dashboard_action("refund_error", clear=False)
     def load(self, who: SignedIn):
         self.rows = []
+        failed = orders.latest_card_form_failure(who.operator_id)
+        self.card_form_problem = "" if failed is None else (
+            f"Shoppers could not pay by card: on {format_local_time(failed.card_form_failed_at, who.timezone)} "
+            f"(order {failed.number}) {failed.card_form_error}. Check the payment gateway on the Shop and widget "
+            "screen; orders stay payable.")
         for order in orders.list_orders(who.operator_id, limit=50):
             lines = [
                 OrderLineRow(
@@ -187,6 +194,8 @@ class OrdersState(SessionState):
                 status=order.status, gateway=order.gateway, test_mode=order.test_mode,
                 reference=order.gateway_reference or "—", message=order.gateway_message or "",
                 refunded=format_cents(order.refunded_cents) if order.refunded_cents else "", lines=lines,
+                card_form_error=(order.card_form_error or "" if order.status not in (OrderStatus.paid, OrderStatus.refunded)
+                                 else ""),
             ))
 
     def _clear_messages(self) -> None:

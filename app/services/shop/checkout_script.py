@@ -32,6 +32,8 @@ class CheckoutScript:
     url: str | None = None
     script_origins: tuple[str, ...] = ()  # where the page may load scripts from, for this gateway
     frame_origins: tuple[str, ...] = ()  # where the page may load iframes from, for this gateway
+    api_login_id: str = ""  # Forte.js's public API Login ID, sent with the card from the browser
+    test_mode: bool = True  # the gateway's test flag (gateway_mode): no real card is charged
 
 
 NO_SCRIPT = CheckoutScript(gateway="sandbox")
@@ -49,13 +51,16 @@ def checkout_script_of(operator: Operator) -> CheckoutScript:
     settings = get_settings()
     if gateway == "bambora":
         url = settings.bambora_checkout_js_url
+        in_test = gateway_mode("bambora", gateway_section(operator, "bambora")) == "test"
         # Custom Checkout mounts each card input as an iframe from the script's own origin.
-        return CheckoutScript(gateway, url, (origin_of(url),), (origin_of(url),))
+        return CheckoutScript(gateway, url, (origin_of(url),), (origin_of(url),), test_mode=in_test)
     if gateway == "forte":
         # One rule for test and live (gateway_mode): a one-time token works only where it was made.
-        in_test = gateway_mode("forte", gateway_section(operator, "forte")) == "test"
+        section = gateway_section(operator, "forte")
+        in_test = gateway_mode("forte", section) == "test"
         url = settings.forte_js_url_sandbox if in_test else settings.forte_js_url_live
-        return CheckoutScript(gateway, url, (origin_of(url),))
+        return CheckoutScript(gateway, url, (origin_of(url),), api_login_id=section.get("api_login_id") or "",
+                              test_mode=in_test)
     return NO_SCRIPT
 
 

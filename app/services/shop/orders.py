@@ -104,6 +104,8 @@ class OrderView:
     created_at: datetime
     paid_at: datetime | None
     lines: tuple[LineView, ...] = field(default_factory=tuple)
+    card_form_failed_at: datetime | None = None  # the gateway's card form last failed to load
+    card_form_error: str | None = None
 
     @property
     def test_mode(self) -> bool:
@@ -307,7 +309,7 @@ def pay_order(operator_id: int, order_id: int, token: str, attempt_key: str) -> 
                                result.message or "The card was declined.", reference=result.reference)
     message = ("We could not reach the payment service, so we cannot tell yet whether the card was charged. "
                "Try again: we check first and never charge twice.") if result.outcome == "unknown" else (
-        f"The payment could not be made: {result.message}")
+        f"The payment could not be made: {result.message.rstrip('.')}. Nothing was charged; you can try again.")
     return _finish_attempt(operator_id, order_id, OrderStatus.error, message)
 
 
@@ -533,13 +535,43 @@ def _view(session: Session, order: Order) -> OrderView:
         buyer_name=order.buyer_name, buyer_email=order.buyer_email, total_cents=order.total_cents,
         currency=order.currency, gateway=order.gateway, gateway_reference=order.gateway_reference,
         gateway_message=order.gateway_message, refunded_cents=order.refunded_cents, created_at=order.created_at,
-        paid_at=order.paid_at, lines=tuple(lines),
+        paid_at=order.paid_at, lines=tuple(lines), card_form_failed_at=order.card_form_failed_at,
+        card_form_error=order.card_form_error,
     )
 
 
 def order_view(operator_id: int, order_id: int) -> OrderView:
     with read_session() as session:
         return _view(session, _order(session, operator_id, order_id))
+
+
+def record_card_form_failure(operator_id: int, order_id: int, reason: str) -> bool:
+    """The gateway's card script did not load in the shopper's browser on this order's pay
+    step: the order stays payable and the Orders screen tells the operator (card payments are
+    unavailable to shoppers until the script loads again). Only an order still waiting for
+    its payment is marked; answers whether it was."""
+    text = " ".join((reason or "the card form did not load").split())[:200]
+    now = utcnow()
+    with write_session() as session:
+        marked = session.execute(
+            update(Order)
+            .where(Order.id == order_id, Order.operator_id == operator_id,
+                   Order.status.in_((OrderStatus.pending, OrderStatus.declined, OrderStatus.error)))
+            .values(card_form_failed_at=now, card_form_error=text, updated_at=now)
+        ).rowcount
+    return marked == 1
+
+
+def latest_card_form_failure(operator_id: int, *, within: timedelta = timedelta(hours=24)) -> OrderView | None:
+    """The newest order whose card form failed to load within `within`, or None."""
+    since = utcnow() - within
+    with read_session() as session:
+        order = session.exec(
+            select(Order).where(Order.operator_id == operator_id, Order.card_form_failed_at.is_not(None),
+                                Order.card_form_failed_at >= since)
+            .order_by(Order.card_form_failed_at.desc()).limit(1)
+        ).first()
+        return None if order is None else _view(session, order)
 
 
 def list_orders(operator_id: int, *, limit: int = 50, status: str | None = None,
@@ -561,8 +593,10 @@ __all__ = [
     "LineView",
     "OrderView",
     "create_order",
+    "latest_card_form_failure",
     "list_orders",
     "order_view",
     "pay_order",
+    "record_card_form_failure",
     "refund_line",
 ]

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from app.db import read_session, write_session
 from app.integrations import bambora, forte
-from app.integrations.payments import DEFAULT_TIMEOUT_SECONDS, PaymentGateway
+from app.integrations.payments import PaymentGateway
 from app.integrations.sandbox import SandboxGateway
 from app.models import Operator
 from app.models.order import GATEWAYS
@@ -28,11 +28,13 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.roles import require_owner
 from app.services.core.validation import optional_http_url, optional_text
+from app.settings import get_settings
 
 DEFAULT_PRESETS = (2500, 5000, 10000)
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-# Tests shorten it to meet a fake gateway that answers late.
-GATEWAY_TIMEOUT_SECONDS = DEFAULT_TIMEOUT_SECONDS
+# None: the GATEWAY_TIMEOUT_SECONDS setting; unit tests shorten it here to meet a fake gateway
+# that answers late.
+GATEWAY_TIMEOUT_SECONDS: float | None = None
 
 # Each gateway's fields: name -> (label, secret)
 GATEWAY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
@@ -48,13 +50,15 @@ GATEWAY_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
         "location_id": ("location ID (loc_...)", False),
         "api_access_id": ("API access ID", False),
         "api_secure_key": ("API secure key", True),
+        # Public: Forte.js sends it from the shopper's browser with the card to make the token.
+        "api_login_id": ("API Login ID (for Forte.js)", False),
         "base_url": ("API address", False),
     },
 }
 GATEWAY_REQUIRED = {
     "sandbox": (),
     "bambora": ("merchant_id", "payments_passcode"),
-    "forte": ("organization_id", "location_id", "api_access_id", "api_secure_key"),
+    "forte": ("organization_id", "location_id", "api_access_id", "api_secure_key", "api_login_id"),
 }
 DEFAULT_BASE_URLS = {"bambora": bambora.LIVE_BASE_URL, "forte": forte.LIVE_BASE_URL}
 # What each gateway can charge (its client's own list, so the two never disagree).
@@ -376,7 +380,7 @@ def _client(gateway: str, section: dict) -> PaymentGateway:
             payments_passcode=_secret(section, "payments_passcode"),
             reporting_passcode=_secret(section, "reporting_passcode"),
             base_url=section.get("base_url") or DEFAULT_BASE_URLS["bambora"],
-            timeout_seconds=GATEWAY_TIMEOUT_SECONDS,
+            timeout_seconds=GATEWAY_TIMEOUT_SECONDS or get_settings().gateway_timeout_seconds,
             test_mode=test_mode,
         )
     if gateway == "forte":
@@ -386,7 +390,7 @@ def _client(gateway: str, section: dict) -> PaymentGateway:
             api_access_id=section.get("api_access_id") or "",
             api_secure_key=_secret(section, "api_secure_key"),
             base_url=section.get("base_url") or DEFAULT_BASE_URLS["forte"],
-            timeout_seconds=GATEWAY_TIMEOUT_SECONDS,
+            timeout_seconds=GATEWAY_TIMEOUT_SECONDS or get_settings().gateway_timeout_seconds,
             test_mode=test_mode,
         )
     return SandboxGateway()
