@@ -231,6 +231,7 @@ def test_forte_credentials_are_tested_then_saved_and_wrong_ones_are_refused(new_
         page.locator("#gateway-forte-location-id").fill(fake.location_id)
         page.locator("#gateway-forte-api-access-id").fill(fake.api_access_id)
         page.locator("#gateway-forte-api-secure-key").fill("not-the-key")
+        page.locator("#gateway-forte-api-login-id").fill(fake.api_login_id)
         page.locator("#gateway-forte-base-url").fill(fake.base_url)
 
         page.locator("#widget-gateway-save").click()

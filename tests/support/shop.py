@@ -37,7 +37,7 @@ def forte_shop(make_operator, fake_forte, monkeypatch):
     shop_settings.update_gateway_settings(owner.actor, "forte", {
         "organization_id": fake_forte.organization_id, "location_id": fake_forte.location_id,
         "api_access_id": fake_forte.api_access_id, "api_secure_key": fake_forte.api_secure_key,
-        "base_url": fake_forte.base_url,
+        "api_login_id": fake_forte.api_login_id, "base_url": fake_forte.base_url,
     })
     return owner
 

@@ -28,7 +28,7 @@ def bambora_values(fake, **changes):
 def forte_values(fake, **changes):
     return {"organization_id": fake.organization_id, "location_id": fake.location_id,
             "api_access_id": fake.api_access_id, "api_secure_key": fake.api_secure_key,
-            "base_url": fake.base_url, **changes}
+            "api_login_id": fake.api_login_id, "base_url": fake.base_url, **changes}
 
 
 def nowhere() -> str:

@@ -212,7 +212,7 @@ def test_a_shop_in_canadian_dollars_cannot_take_orders_through_forte(make_operat
     shop_settings.update_gateway_settings(owner.actor, "forte", {
         "organization_id": fake_forte.organization_id, "location_id": fake_forte.location_id,
         "api_access_id": fake_forte.api_access_id, "api_secure_key": fake_forte.api_secure_key,
-        "base_url": fake_forte.base_url,
+        "api_login_id": fake_forte.api_login_id, "base_url": fake_forte.base_url,
     })
     asked_on_save = len(fake_forte.requests)  # the credentials were tried with Forte before saving
     with pytest.raises(GiftnetError) as refused:
@@ -233,14 +233,15 @@ def test_an_order_left_in_a_currency_its_gateway_cannot_charge_is_not_charged(ma
     shop_settings.update_gateway_settings(owner.actor, "forte", {
         "organization_id": fake_forte.organization_id, "location_id": fake_forte.location_id,
         "api_access_id": fake_forte.api_access_id, "api_secure_key": fake_forte.api_secure_key,
-        "base_url": fake_forte.base_url,
+        "api_login_id": fake_forte.api_login_id, "base_url": fake_forte.base_url,
     })
     asked_on_save = len(fake_forte.requests)  # the credentials were tried with Forte before saving
 
     failed = orders.pay_order(owner.operator.id, order.id, fake_forte.token_for("4111111111111111"), "k")
 
     assert failed.status == "error"
-    assert failed.gateway_message == "The payment could not be made: Forte cannot charge CAD; it charges USD."
+    assert failed.gateway_message == ("The payment could not be made: Forte cannot charge CAD; it charges USD. "
+                                      "Nothing was charged; you can try again.")
     assert fake_forte.requests[asked_on_save:] == [] and cards_of(owner.operator.id) == []
 
 
