@@ -41,7 +41,8 @@ def _preview() -> rx.Component:
                           on_click=SettlementsState.show_preview),
                 rx.button(rx.icon("plus"), "Create batch", id="payout-create", size="3",
                           on_click=SettlementsState.create_batch,
-                          disabled=SettlementsState.preview_lines.length() == 0),
+                          disabled=(SettlementsState.preview_lines.length() == 0)
+                          & (SettlementsState.prenotes_due == "")),
                 align="center", spacing="3", wrap="wrap",
             ),
             rx.box(
@@ -61,6 +62,9 @@ def _preview() -> rx.Component:
                     ),
                     width="100%", size="2",
                 ),
+                rx.cond(SettlementsState.prenotes_due != "",
+                         rx.text("The next batch's NACHA file carries a prenote for: ", SettlementsState.prenotes_due,
+                                 id="payables-prenotes-due", size="2", margin_top="8px")),
                 rx.cond(
                     SettlementsState.preview_skipped.length() > 0,
                     rx.vstack(

@@ -76,6 +76,7 @@ class SettlementsState(SessionState):
     readiness_items: list[dict[str, str]] = []  # what a bank file still needs (readiness.py)
     readiness_more: int = 0
     readiness_shown: bool = False  # before the first batch, and whenever something is missing
+    prenotes_due: str = ""  # the locations the next batch sends a prenote for (a batch is worth it for them alone)
 
     def _clear_messages(self) -> None:
         self.settlements_error, self.settlements_notice = "", ""
@@ -100,6 +101,7 @@ class SettlementsState(SessionState):
 
     def _preview(self, who) -> None:  # noqa: ANN001
         self.preview_lines, self.preview_skipped, self.preview_totals = [], [], {}
+        self.prenotes_due = ""
         try:
             owed = payables.payables(who.operator_id, self.through, self.from_date or None)
         except GiftnetError as error:
@@ -109,6 +111,7 @@ class SettlementsState(SessionState):
             self.settlements_error = "Choose a date between the years 2 and 9998."
             return
         self.preview_lines = [_line_row(line) for line in owed.lines]
+        self.prenotes_due = ", ".join(prenotes.prenotes_due(who.operator_id))
         self.preview_skipped = [_skipped_row(skipped) for skipped in owed.skipped]
         self.preview_totals = {
             "count": f"{owed.redemption_count:,}",

@@ -39,7 +39,7 @@ from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
-from app.services.settlement.payables import choose_effective_date
+from app.services.settlement.payables import bank_details_problem, choose_effective_date
 
 WAIT_BANKING_DAYS = 3
 
@@ -190,6 +190,21 @@ def holds(session: Session, operator: Operator, locations: Iterable[Location], u
     return held
 
 
+def prenotes_due(operator_id: int) -> list[str]:
+    """The names of the locations the next batch would send a prenote for (none when the
+    operator does not send prenotes): a batch is worth creating for them alone."""
+    with read_session() as session:
+        operator = operator_or_404(session, operator_id)
+        if not applies_to(operator):
+            return []
+        candidates = [location for location in session.exec(
+            select(Location).where(Location.operator_id == operator_id, Location.bank_country == "US")).all()
+            if bank_details_problem(location) is None]
+        standings = _standings(session, operator, candidates)
+    return sorted((location.name for location in candidates
+                   if not standings[location.id].proven and standings[location.id].prenote is None), key=str.lower)
+
+
 def nacha_prenote_credits(session: Session, batch: PayoutBatch) -> list[tuple[Prenote, str]]:
     """The batch's prenotes with their location's name, for its NACHA file (in the order sent)."""
     return list(session.exec(
@@ -252,6 +267,7 @@ __all__ = [
     "holds",
     "nacha_prenote_credits",
     "prenote_credit",
+    "prenotes_due",
     "prenotes_enabled",
     "send_due_prenotes",
     "set_prenotes",

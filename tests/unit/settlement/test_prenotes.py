@@ -53,8 +53,10 @@ def prenote_rows(operator_id: int) -> list[Prenote]:
 def test_new_us_bank_details_get_a_prenote_and_their_first_payment_waits_three_banking_days(us, monkeypatch):
     redeem_at(us.owner, us.checking, 2_500)
     redeem_at(us.owner, us.savings, 4_000)
+    assert prenotes.prenotes_due(us.owner.operator.id) == ["Books on Main", "Corner Cafe"]
 
     first = batches.create_payout(us.owner.actor, through=utcnow())
+    assert prenotes.prenotes_due(us.owner.operator.id) == []
 
     settles = first.batch.effective_date
     payable_from = third_banking_day_after(settles)
@@ -164,6 +166,7 @@ def test_prenotes_are_off_unless_the_owner_turns_them_on(make_operator):
     network = us_network(make_operator)
     redeem_at(network.owner, network.checking, 1_000)
     assert not prenotes.prenotes_enabled(network.owner.operator.id)
+    assert prenotes.prenotes_due(network.owner.operator.id) == []
     assert [line.location_id for line in batches.create_payout(network.owner.actor, through=utcnow()).lines] == [
         network.checking.id]
     assert prenote_rows(network.owner.operator.id) == []
