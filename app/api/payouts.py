@@ -80,6 +80,10 @@ class SkippedAnswer(BaseModel):
     redemption_count: int
     gross_cents: int
     reason: str = Field(description="Why the location was left out; its redemptions stay payable.")
+    payable_from: str | None = Field(
+        default=None, examples=["2026-12-04"],
+        description="When the location waits for its NACHA prenote (new or changed US bank details): the first day "
+                    "it may be paid (three banking days after the prenote settles). Null otherwise.")
 
 
 class BankFileAnswer(BaseModel):

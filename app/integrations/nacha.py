@@ -7,8 +7,9 @@ to be the one the batch describes.
 Layout (94-character records, each ending with a newline):
 - 1 file header: immediate destination and origin, creation date/time, file id modifier;
 - per effective entry date, one CCD batch: 5 batch header, 6 entries (22 checking
-  credit, 32 savings credit, and with an offset account one 27 checking debit that
-  balances the batch), 8 batch control (entry count, entry hash, debit and credit totals);
+  credit, 32 savings credit, 23 / 33 their zero-dollar prenotes, and with an offset
+  account one 27 checking debit that balances the batch's credits), 8 batch control
+  (entry count, entry hash, debit and credit totals);
 - 9 file control (batch, block and entry counts, entry hash, totals);
 - lines of `9` up to a multiple of 10 records (blocking factor 10).
 The entry hash is the sum of the 8-digit receiving DFI routing prefixes, keeping the
@@ -30,6 +31,8 @@ PADDING_RECORD = "9" * RECORD_LENGTH
 
 CHECKING_CREDIT = "22"
 SAVINGS_CREDIT = "32"
+CHECKING_PRENOTE = "23"  # a zero-dollar credit that lets the receiving bank check the account first
+SAVINGS_PRENOTE = "33"
 CHECKING_DEBIT = "27"
 CREDITS_ONLY = "220"
 MIXED_DEBITS_AND_CREDITS = "200"
@@ -70,6 +73,7 @@ class Credit:
     receiver_name: str  # the location's name (22 characters are kept)
     receiver_id: str  # identifies the location to its bank (15 characters)
     effective_date: date
+    prenote: bool = False  # a prenote: amount 0, codes 23 / 33
 
 
 def file_id_modifier(sequence: int) -> str:
@@ -149,11 +153,16 @@ def _batch(originator: Originator, number: int, effective_date: date, credits: S
     entry_hash = 0
     credit_total = 0
     for credit in credits:
-        if credit.amount_cents <= 0:
+        if credit.prenote and credit.amount_cents != 0:
+            raise BankFileError(f"The prenote to {credit.receiver_name} must be for zero.")
+        if not credit.prenote and credit.amount_cents <= 0:
             raise BankFileError(f"The credit to {credit.receiver_name} must be more than zero.")
         if credit.account_type not in ("checking", "savings"):
             raise BankFileError(f"The account of {credit.receiver_name} must be checking or savings.")
-        code = CHECKING_CREDIT if credit.account_type == "checking" else SAVINGS_CREDIT
+        if credit.prenote:
+            code = CHECKING_PRENOTE if credit.account_type == "checking" else SAVINGS_PRENOTE
+        else:
+            code = CHECKING_CREDIT if credit.account_type == "checking" else SAVINGS_CREDIT
         trace = odfi + numeric(next_trace, 7, what="The trace sequence")
         entries.append(_entry(code, credit.routing_number, credit.account_number, credit.amount_cents,
                               credit.receiver_id, credit.receiver_name, trace, credit.receiver_name))
@@ -161,7 +170,7 @@ def _batch(originator: Originator, number: int, effective_date: date, credits: S
         entry_hash += int(credit.routing_number[:8])
         credit_total += credit.amount_cents
     debit_total = 0
-    if originator.balanced:
+    if originator.balanced and credit_total > 0:  # a batch of prenotes only moves no money to balance
         trace = odfi + numeric(next_trace, 7, what="The trace sequence")
         entries.append(_entry(CHECKING_DEBIT, originator.offset_routing_number, originator.offset_account_number,
                               credit_total, "OFFSET", originator.company_name, trace, "the offset account"))
@@ -170,7 +179,7 @@ def _batch(originator: Originator, number: int, effective_date: date, credits: S
         debit_total = credit_total
     if credit_total > MAX_TOTAL_CENTS:
         raise BankFileError("The batch total is more than a NACHA file can carry; split the payout.")
-    service_class = MIXED_DEBITS_AND_CREDITS if originator.balanced else CREDITS_ONLY
+    service_class = MIXED_DEBITS_AND_CREDITS if debit_total else CREDITS_ONLY
     company_id = alpha(originator.company_id, 10)
     batch_number = numeric(number, 7, what="The batch number")
     header = _record(
@@ -212,7 +221,8 @@ def write_nacha(originator: Originator, credits: Sequence[Credit], *, created_at
     """The whole file as text: one CCD batch per effective date (earliest first), credits
     in the order given. `created_at` is the file's creation moment in the operator's zone.
 
-    Refuses (BankFileError) an empty payment list, zero or negative amounts, routing
+    Refuses (BankFileError) an empty payment list, zero or negative amounts (but for
+    prenotes, which must be zero), routing
     numbers that are not 9 digits, and amounts too large for their fields.
     """
     if not credits:

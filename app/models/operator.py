@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Text
+from sqlalchemy import Text, false
 from sqlmodel import Column, Field, SQLModel
 
 from app.models.base import utcnow
@@ -23,6 +23,8 @@ class Operator(SQLModel, table=True):
     payout_settings: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     # CPA-005 file creation numbers increase per operator and never repeat.
     last_cpa005_file_number: int = Field(default=0)
+    # NACHA prenotes: a zero-dollar entry for new or changed US bank details, the first payment held after it.
+    nacha_prenotes: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     # The shop and its widget (presets, custom range, colours, logo, terms) as JSON.
     shop_settings: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     # The payment gateway (sandbox | bambora | forte) and its credentials as JSON; secrets inside are encrypted.

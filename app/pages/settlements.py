@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.dialogs import confirm_dialog
 from app.components.forms import inline_field
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
+from app.components.payout_readiness import readiness_checklist
 from app.components.tables import data_table
 from app.state.settlements import SettlementsState
 
@@ -39,7 +41,8 @@ def _preview() -> rx.Component:
                           on_click=SettlementsState.show_preview),
                 rx.button(rx.icon("plus"), "Create batch", id="payout-create", size="3",
                           on_click=SettlementsState.create_batch,
-                          disabled=SettlementsState.preview_lines.length() == 0),
+                          disabled=(SettlementsState.preview_lines.length() == 0)
+                          & (SettlementsState.prenotes_due == "")),
                 align="center", spacing="3", wrap="wrap",
             ),
             rx.box(
@@ -59,6 +62,9 @@ def _preview() -> rx.Component:
                     ),
                     width="100%", size="2",
                 ),
+                rx.cond(SettlementsState.prenotes_due != "",
+                         rx.text("The next batch's NACHA file carries a prenote for: ", SettlementsState.prenotes_due,
+                                 id="payables-prenotes-due", size="2", margin_top="8px")),
                 rx.cond(
                     SettlementsState.preview_skipped.length() > 0,
                     rx.vstack(
@@ -127,6 +133,7 @@ def _detail() -> rx.Component:
                         SettlementsState.detail["commission"], ")", size="2"),
                 data_table(["Location", "Redemptions", "Gross", "Commission", "Net", "Paid to"],
                            SettlementsState.detail_lines, line, table_id="payout-lines"),
+                _held_and_prenotes(),
                 rx.cond(SettlementsState.detail["files"] != "",
                         rx.text("Bank files: ", SettlementsState.detail["files"], id="payout-files", size="2")),
                 rx.hstack(
@@ -139,8 +146,7 @@ def _detail() -> rx.Component:
                     rx.checkbox("Email statements", id="payout-email-statements",
                                 checked=SettlementsState.email_statements,
                                 on_change=SettlementsState.set_email_statements, disabled=~live),
-                    rx.button(rx.icon("check"), "Mark paid", id="payout-mark-paid", size="3",
-                              on_click=SettlementsState.mark_paid, disabled=~live),
+                    _mark_paid(live),
                     rx.button("Cancel batch", id="payout-cancel", size="3", color_scheme="red", variant="soft",
                               on_click=SettlementsState.cancel, disabled=~live),
                     wrap="wrap", spacing="3", align="center",
@@ -152,12 +158,57 @@ def _detail() -> rx.Component:
     )
 
 
+def _mark_paid(live: rx.Var) -> rx.Component:
+    """Marking a batch paid cannot be undone (and may email every location): asked first."""
+    return confirm_dialog(
+        title=("Mark batch #", SettlementsState.detail["id"], " paid?"),
+        description=("Net ", SettlementsState.detail["net"], " to ", SettlementsState.detail_lines.length(),
+                     " location(s). Do this once the bank has moved the money; a paid batch cannot be cancelled.",
+                     rx.cond(SettlementsState.email_statements, " Each location is emailed its statement.", "")),
+        confirm_label="Mark paid", confirm_id="payout-mark-paid-confirm", on_confirm=SettlementsState.mark_paid,
+        cancel_id="payout-mark-paid-cancel", confirm_color=None, dialog_id="payout-mark-paid-dialog",
+        trigger=rx.button(rx.icon("check"), "Mark paid", id="payout-mark-paid", size="3", disabled=~live),
+    )
+
+
+def _held_and_prenotes() -> rx.Component:
+    """The locations the batch left out (with why and, waiting for a prenote, from when they
+    are payable), and the prenotes its NACHA file carries."""
+    skipped = lambda row: rx.table.row(  # noqa: E731
+        rx.table.cell(row["name"]), rx.table.cell(row["gross"]), rx.table.cell(row["reason"]),
+        rx.table.cell(row["payable_from"]),
+        id="payout-skipped-" + row["location_id"], class_name="payout-skipped",
+    )
+    prenote = lambda row: rx.table.row(  # noqa: E731
+        rx.table.cell(row["name"]), rx.table.cell(row["bank"]), rx.table.cell(row["settles"]),
+        rx.table.cell(row["payable_from"]),
+        id="payout-prenote-" + row["location_id"], class_name="payout-prenote",
+    )
+    return rx.fragment(
+        rx.cond(SettlementsState.detail_skipped.length() > 0, rx.vstack(
+            rx.heading("Left out of this batch (still payable)", size="3"),
+            rx.table.root(_header("Location", "Gross", "Why", "Payable from"),
+                          rx.table.body(rx.foreach(SettlementsState.detail_skipped, skipped)),
+                          width="100%", size="2", id="payout-skipped"),
+            width="100%",
+        )),
+        rx.cond(SettlementsState.detail_prenotes.length() > 0, rx.vstack(
+            rx.heading("Prenotes in the NACHA file (zero-dollar checks of new bank details)", size="3"),
+            rx.table.root(_header("Location", "Account", "Settles", "Payments from"),
+                          rx.table.body(rx.foreach(SettlementsState.detail_prenotes, prenote)),
+                          width="100%", size="2", id="payout-prenotes"),
+            width="100%",
+        )),
+    )
+
+
 def settlements_page() -> rx.Component:
     return dashboard_shell(
         owners_only(rx.vstack(
             page_title("Settlements", "What each business is owed, payout batches and their bank files."),
             error_callout(SettlementsState.settlements_error, "settlements-error"),
             success_callout(SettlementsState.settlements_notice, "settlements-notice", icon="check"),
+            readiness_checklist(),
             _preview(),
             _detail(),
             _batches(),

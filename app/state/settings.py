@@ -10,7 +10,7 @@ from app.services.access.accounts import SignedIn
 from app.services.core.errors import GiftnetError
 from app.services.core.money import parse_amount
 from app.services.reporting import daily_summary
-from app.services.settlement import payout_settings
+from app.services.settlement import payout_settings, prenotes
 from app.state.session import SessionState, dashboard_action
 
 # (form key, label, hint) per section; a key "nacha.x" is payouts.nacha.x in the service.
@@ -59,6 +59,8 @@ class SettingsState(SessionState):
     daily_summary: bool = False  # the owners' morning email of yesterday's figures
     daily_summary_note: str = ""  # beside the switch: what was saved, or why not
     daily_summary_refused: bool = False
+    nacha_prenotes: bool = False  # zero-dollar prenotes for new US bank details (prenotes.py)
+    nacha_prenotes_note: str = ""
 
     def _show(self, settings: payout_settings.OperatorSettings) -> None:
         values = {"commission_bps": str(settings.commission_bps), "card_min": _dollars(settings.card_min_cents),
@@ -87,6 +89,17 @@ class SettingsState(SessionState):
         self._show(payout_settings.get_settings(who.operator_id))
         self.daily_summary = daily_summary.is_enabled(who.operator_id)
         self.daily_summary_note, self.daily_summary_refused = "", False
+        self.nacha_prenotes, self.nacha_prenotes_note = prenotes.prenotes_enabled(who.operator_id), ""
+        return None
+
+    @rx.event
+    @dashboard_action("nacha_prenotes_note", owner=True, clear=False)
+    def set_nacha_prenotes(self, who: SignedIn, on: bool):
+        """Saved at once, like the daily summary switch."""
+        self.nacha_prenotes = prenotes.set_prenotes(self._actor(who), bool(on))
+        self.nacha_prenotes_note = ("On: new or changed US bank details get a prenote in the next batch; their first "
+                                    "payment waits three banking days after it settles." if self.nacha_prenotes
+                                    else "Off: US bank details are paid without a prenote.")
         return None
 
     @rx.event

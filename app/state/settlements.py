@@ -13,7 +13,7 @@ from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
 from app.services.reporting import dashboard_figures
-from app.services.settlement import bank_files, batches, payables
+from app.services.settlement import bank_files, batches, payables, prenotes, readiness
 from app.state.session import SessionState, dashboard_action
 
 STATUS_LABELS = {PayoutStatus.draft: "Draft", PayoutStatus.exported: "Bank file downloaded", PayoutStatus.paid: "Paid", PayoutStatus.cancelled: "Cancelled"}
@@ -39,7 +39,19 @@ def _line_row(line: payables.PayableLine) -> dict[str, str]:
 
 
 def _skipped_row(skipped: payables.SkippedLocation) -> dict[str, str]:
-    return {**_owed_cells(skipped), "reason": skipped.reason}
+    return {**_owed_cells(skipped), "reason": skipped.reason,
+            "payable_from": skipped.payable_from.isoformat() if skipped.payable_from else ""}
+
+
+def _readiness_row(item: readiness.ReadinessItem) -> dict[str, str]:
+    key = f"location-{item.location_id}" if item.kind == "location" else (item.field or "").replace(".", "-")
+    return {"key": key.replace("_", "-"), "subject": item.subject, "problem": item.problem, "fix_path": item.fix_path,
+            "fix_label": "Open Settings" if item.kind == "setting" else "Edit the location"}
+
+
+def _prenote_row(prenote: prenotes.PrenoteView) -> dict[str, str]:
+    return {"location_id": str(prenote.location_id), "name": prenote.location_name, "bank": prenote.account_summary,
+            "settles": prenote.settlement_date.isoformat(), "payable_from": prenote.payable_from.isoformat()}
 
 
 class SettlementsState(SessionState):
@@ -58,7 +70,13 @@ class SettlementsState(SessionState):
     selected_id: int = 0
     detail: dict[str, str] = {}
     detail_lines: list[dict[str, str]] = []
+    detail_skipped: list[dict[str, str]] = []  # left out (no bank details, waiting for a prenote): at creation
+    detail_prenotes: list[dict[str, str]] = []
     email_statements: bool = False
+    readiness_items: list[dict[str, str]] = []  # what a bank file still needs (readiness.py)
+    readiness_more: int = 0
+    readiness_shown: bool = False  # before the first batch, and whenever something is missing
+    prenotes_due: str = ""  # the locations the next batch sends a prenote for (a batch is worth it for them alone)
 
     def _clear_messages(self) -> None:
         self.settlements_error, self.settlements_notice = "", ""
@@ -70,12 +88,20 @@ class SettlementsState(SessionState):
             self.through = dashboard_figures.local_today(who.timezone).isoformat()
         self._preview(who)
         self._load_batches(who)
+        self._readiness(who)
         if self.selected_id:
             self._load_detail(who)
         return None
 
+    def _readiness(self, who) -> None:  # noqa: ANN001
+        checklist = readiness.bank_file_readiness(who.operator_id)
+        self.readiness_items = [_readiness_row(item) for item in checklist.items]
+        self.readiness_more = checklist.more_locations
+        self.readiness_shown = not checklist.ready or not self.batches
+
     def _preview(self, who) -> None:  # noqa: ANN001
         self.preview_lines, self.preview_skipped, self.preview_totals = [], [], {}
+        self.prenotes_due = ""
         try:
             owed = payables.payables(who.operator_id, self.through, self.from_date or None)
         except GiftnetError as error:
@@ -85,6 +111,7 @@ class SettlementsState(SessionState):
             self.settlements_error = "Choose a date between the years 2 and 9998."
             return
         self.preview_lines = [_line_row(line) for line in owed.lines]
+        self.prenotes_due = ", ".join(prenotes.prenotes_due(who.operator_id))
         self.preview_skipped = [_skipped_row(skipped) for skipped in owed.skipped]
         self.preview_totals = {
             "count": f"{owed.redemption_count:,}",
@@ -125,12 +152,15 @@ class SettlementsState(SessionState):
             "files": ", ".join(f"{bank_file.filename} (sha256 {bank_file.sha256[:12]}…)" for bank_file in detail.files),
         }
         self.detail_lines = [_line_row(line) for line in detail.lines]
+        self.detail_skipped = [_skipped_row(skipped) for skipped in detail.skipped]
+        self.detail_prenotes = [_prenote_row(prenote) for prenote in prenotes.batch_prenotes(who.operator_id, batch.id)]
 
     def _load_detail(self, who) -> None:  # noqa: ANN001
         try:
             self._show_detail(batches.get_payout(who.operator_id, self.selected_id), who)
         except GiftnetError:
             self.selected_id, self.detail, self.detail_lines = 0, {}, []
+            self.detail_skipped, self.detail_prenotes = [], []
 
     @rx.event
     def set_through(self, value: str):
@@ -168,6 +198,7 @@ class SettlementsState(SessionState):
         self.settlements_notice = f"Batch #{detail.batch.id} created{left_out}."
         self._preview(who)
         self._load_batches(who)
+        self._readiness(who)
         return None
 
     @rx.event

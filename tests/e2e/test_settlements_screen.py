@@ -71,6 +71,7 @@ def test_settings_then_a_batch_from_preview_to_paid(page, make_operator, base_ur
     assert first == second and first.startswith(b"101")
     page.click("#payout-email-statements")
     page.click("#payout-mark-paid")
+    page.click("#payout-mark-paid-confirm")  # marking paid asks first
     expect(page.locator("#payout-detail-status")).to_have_text("Paid")
     batch_id = api.get("/payouts").json()["data"][0]["id"]
     expect(page.locator(f"#payout-status-{batch_id}")).to_have_text("Paid")

@@ -87,6 +87,8 @@ for _layout in (NACHA_FILE_HEADER, NACHA_BATCH_HEADER, NACHA_ENTRY, NACHA_BATCH_
 
 CREDIT_CODES = {"22": "checking", "32": "savings"}
 DEBIT_CODES = {"27": "checking", "37": "savings"}
+# Prenotification credits (zero-dollar entries that test an account before live credits).
+PRENOTE_CODES = {"23": "checking", "33": "savings"}
 
 
 @dataclass
@@ -101,7 +103,11 @@ class NachaEntry:
 
     @property
     def is_credit(self) -> bool:
-        return self.transaction_code in CREDIT_CODES
+        return self.transaction_code in CREDIT_CODES or self.is_prenote
+
+    @property
+    def is_prenote(self) -> bool:
+        return self.transaction_code in PRENOTE_CODES
 
 
 @dataclass
@@ -182,8 +188,10 @@ def parse_nacha(text: str) -> NachaFile:
         while records[position][0] == "6":
             raw = _fields(next_record(), NACHA_ENTRY)
             code = raw["transaction_code"]
-            if code not in CREDIT_CODES and code not in DEBIT_CODES:
-                raise Malformed(f"transaction code {code} is neither a live credit nor a live debit")
+            if code not in CREDIT_CODES and code not in DEBIT_CODES and code not in PRENOTE_CODES:
+                raise Malformed(f"transaction code {code} is neither a live credit, a live debit nor a prenote")
+            if code in PRENOTE_CODES and raw["amount"] != "0" * 10:
+                raise Malformed(f"prenote entry with amount {raw['amount']}: a prenote carries zero")
             routing = raw["receiving_dfi"] + raw["check_digit"]
             if not routing.isdigit() or not _aba_check_digit_ok(routing):
                 raise Malformed(f"RDFI routing {routing} fails the ABA check digit")

@@ -8,7 +8,10 @@ Rules this module keeps:
 - CPA-005 file creation numbers come from one UPDATE of
   `operator.last_cpa005_file_number`, so they increase and never repeat; NACHA files
   are numbered per operator too (the number picks the file id modifier);
-- a file pays only accounts that fit its format; the refusal names the locations that do not.
+- a file pays only accounts that fit its format; the refusal names the locations that do not;
+- a NACHA file also carries the batch's prenotes (`prenotes.py`), and a batch of prenotes
+  only still has one;
+- payees are named in the characters every bank accepts (`payee_name`).
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from sqlmodel import Session, select
 
 from app.db import write_session
 from app.integrations import cpa005, nacha
-from app.integrations.fixed_width import BankFileError
-from app.models import BankFile, Operator, PayoutBatch, PayoutLine
+from app.integrations.fixed_width import BankFileError, bank_ascii
+from app.models import BankFile, Operator, PayoutBatch, PayoutLine, Prenote
 from app.models.base import utcnow
 from app.models.payout import PayoutStatus
 from app.services.core import audit, crypto
@@ -32,7 +35,7 @@ from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
-from app.services.settlement import payout_settings
+from app.services.settlement import payout_settings, prenotes
 from app.services.settlement.batches import LIVE_STATUSES, batch_lines, batch_or_404, move_batch, refuse_move
 
 BANK_FILE_FORMATS = ("nacha", "cpa005")
@@ -72,7 +75,14 @@ def _refuse_unfit_accounts(file_format: str, operator: Operator, lines: list[tup
         )
 
 
-def _account(line: PayoutLine, name: str) -> str:
+def payee_name(location_id: int, name: str) -> str:
+    """The name a bank file carries for a location: its name in the characters every bank
+    accepts (`fixed_width.bank_ascii`), or `LOCATION <id>` when none is left (a name of
+    emoji only). Statements and screens keep the full name."""
+    return bank_ascii(name) or f"LOCATION {location_id}"
+
+
+def _account(line: PayoutLine | Prenote, name: str) -> str:
     account = crypto.decrypt(line.account_number_encrypted) if line.account_number_encrypted else None
     if account is None:
         raise GiftnetError(
@@ -92,9 +102,13 @@ def _nacha_content(session: Session, operator: Operator, batch: PayoutBatch,
     ).one()) + 1
     credits = [
         nacha.Credit(routing_number=line.routing_number, account_number=_account(line, name),
-                     account_type=line.account_type, amount_cents=line.net_cents, receiver_name=name,
-                     receiver_id=f"LOC{line.location_id}", effective_date=batch.effective_date)
+                     account_type=line.account_type, amount_cents=line.net_cents,
+                     receiver_name=payee_name(line.location_id, name), receiver_id=f"LOC{line.location_id}",
+                     effective_date=batch.effective_date)
         for line, name in lines
+    ] + [
+        prenotes.prenote_credit(prenote, payee_name(prenote.location_id, name), _account(prenote, name))
+        for prenote, name in prenotes.nacha_prenote_credits(session, batch)
     ]
     content = nacha.write_nacha(originator, credits, created_at=created_local,
                                 file_id_modifier=nacha.file_id_modifier(number))
@@ -106,7 +120,8 @@ def _cpa005_content(session: Session, operator: Operator, batch: PayoutBatch,
     originator = payout_settings.cpa005_originator(operator)
     credits = [
         cpa005.Credit(institution_number=line.institution_number, transit_number=line.transit_number,
-                      account_number=_account(line, name), amount_cents=line.net_cents, payee_name=name,
+                      account_number=_account(line, name), amount_cents=line.net_cents,
+                      payee_name=payee_name(line.location_id, name),
                       cross_reference=f"B{batch.id}L{line.location_id}", due_date=batch.effective_date)
         for line, name in lines
     ]
@@ -142,7 +157,8 @@ def _export_once(actor: Actor, batch_id: int, file_format: str) -> BankFile:
             raise refuse_move(batch, PayoutStatus.exported)
         operator = operator_or_404(session, actor.operator_id)
         lines = [(line, name) for line, name in batch_lines(session, batch) if line.net_cents > 0]
-        if not lines:
+        carries_prenotes = file_format == "nacha" and bool(prenotes.nacha_prenote_credits(session, batch))
+        if not lines and not carries_prenotes:
             raise GiftnetError(ErrorCode.conflict, "Nothing in this batch is paid by bank transfer (every net is "
                                                    "zero); mark it paid instead.")
         _refuse_unfit_accounts(file_format, operator, lines)
@@ -200,4 +216,5 @@ __all__ = [
     "BANK_FILE_FORMATS",
     "bank_file_bytes",
     "export_bank_file",
+    "payee_name",
 ]

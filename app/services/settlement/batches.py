@@ -39,7 +39,7 @@ from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.messaging import webhooks
 from app.services.network import locations
-from app.services.settlement import statements
+from app.services.settlement import prenotes, statements
 from app.services.settlement.payables import (
     MAX_PAGE,
     PayableLine,
@@ -240,24 +240,33 @@ def create_payout(
                             effective_date=effective, created_by_user_id=actor.user_id, created_at=now)
         session.add(batch)
         session.flush()
-        claimed = _claim(session, batch, found, unusable, pay_unbanked=include_locations_without_bank_details)
-        left_out = {} if include_locations_without_bank_details else _left_out(session, batch, unusable)
+        usable = set(found) - set(unusable)
+        sent = prenotes.send_due_prenotes(session, operator, batch, found.values(), usable)
+        held = prenotes.holds(session, operator, found.values(), usable, now, next_effective_date=effective)
+        claimed = _claim(session, batch, found, unusable, pay_unbanked=include_locations_without_bank_details,
+                         held=set(held))
+        waiting = {**({} if include_locations_without_bank_details else unusable),
+                   **{location_id: hold.reason for location_id, hold in held.items()}}
+        left_out = _left_out(session, batch, waiting)
         names = {location_id: location.name for location_id, location in found.items()}
         skipped = [SkippedLocation(location_id, names[location_id], *left_out[location_id],
-                                   reason=unusable[location_id])
+                                   reason=waiting[location_id],
+                                   payable_from=held[location_id].payable_from if location_id in held else None)
                    for location_id in by_location_name(left_out, names)]
-        if not claimed:
-            detail = (f" {len(skipped)} location(s) have unpaid redemptions but no usable bank details: "
+        if not claimed and not sent:  # a batch of prenotes only is still worth its NACHA file
+            detail = (f" {len(skipped)} location(s) have unpaid redemptions but cannot be paid now: "
                       + ", ".join(f"{item.location_name} ({item.reason})" for item in skipped[:5]) + "."
                       if skipped else "")
             raise GiftnetError(ErrorCode.conflict, f"Nothing to pay through this date.{detail}", field="through")
-        _write_lines(session, operator, batch, [(found[location_id], *claimed[location_id])
-                                                for location_id in by_location_name(claimed, names)])
+        if claimed:
+            _write_lines(session, operator, batch, [(found[location_id], *claimed[location_id])
+                                                    for location_id in by_location_name(claimed, names)])
         webhooks.queue_event_for_endpoints(session, operator.id, "payout.created", _event_data(batch))
         audit.record(session, actor, "payout.created", target_type="payout", target_id=batch.id,
                      summary=f"Payout batch #{batch.id} created: {batch.redemption_count} redemption(s), "
                              f"net {format_cents(batch.total_net_cents, operator.currency)}"
-                             + (f", {len(skipped)} location(s) left out" if skipped else ""),
+                             + (f", {len(skipped)} location(s) left out" if skipped else "")
+                             + (f", {len(sent)} prenote(s)" if sent else ""),
                      changes={"status": [None, PayoutStatus.draft], "period_through": [None, end],
                               "effective_date": [None, effective], "total_net_cents": [None, batch.total_net_cents]})
         detail = _detail(session, batch, operator.currency, skipped)
@@ -266,10 +275,11 @@ def create_payout(
 
 
 def _claim(session: Session, batch: PayoutBatch, found: dict[int, Location], unusable: dict[int, str], *,
-           pay_unbanked: bool) -> dict[int, tuple[int, int]]:
+           pay_unbanked: bool, held: set[int]) -> dict[int, tuple[int, int]]:
     """Point the payable redemptions at `batch` with one conditional UPDATE; returns
     (count, gross) per location claimed. `found` and `unusable` grow with any location
-    the claim met that was created after they were read (PostgreSQL, concurrent writes)."""
+    the claim met that was created after they were read (PostgreSQL, concurrent writes).
+    `held` locations (waiting for their prenote, `prenotes.py`) are never claimed."""
     claim = update(Redemption).where(*payable_conditions(batch.operator_id, batch.period_from, batch.period_through))
     if not pay_unbanked:
         claim = claim.where(Redemption.location_id.in_(
@@ -287,7 +297,8 @@ def _claim(session: Session, batch: PayoutBatch, found: dict[int, Location], unu
             found[location.id] = location
             if problem := bank_details_problem(location):
                 unusable[location.id] = problem
-    release = [] if pay_unbanked else [location_id for location_id in claimed if location_id in unusable]
+    release = [location_id for location_id in claimed
+               if location_id in held or (not pay_unbanked and location_id in unusable)]
     if release:
         session.execute(
             update(Redemption)

@@ -168,9 +168,10 @@ class SkippedLocation:
     redemption_count: int
     gross_cents: int
     reason: str
+    payable_from: date | None = None  # waiting for a prenote (`prenotes.py`): the first day it may be paid
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "payable_from": self.payable_from.isoformat() if self.payable_from else None}
 
 
 @dataclass(frozen=True)
@@ -246,21 +247,32 @@ def payable_line(location: Location, operator: Operator, count: int, gross: int)
 
 def payables(operator_id: int, through: datetime | date | str, from_: datetime | date | str | None = None) -> Payables:
     """What would be paid through `through` (and from `from_`): one line per location with
-    valid bank details, and the locations that would be left out, with the reason."""
+    valid bank details, and the locations that would be left out, with the reason (and, when
+    waiting for a prenote, the date they become payable)."""
+    from app.services.settlement import prenotes  # prenotes build on this module (business days, bank details)
+
+    now = utcnow()
     with read_session() as session:
         operator = operator_or_404(session, operator_id)
-        start, end = payable_period(operator, through, from_, utcnow())
+        start, end = payable_period(operator, through, from_, now)
         owed = owed_by_location(session, payable_conditions(operator_id, start, end))
         found = {location.id: location for location in session.exec(
             select(Location).where(Location.operator_id == operator_id)).all()}
+        problems = {location_id: bank_details_problem(found[location_id]) for location_id in owed}
+        held = prenotes.holds(session, operator, [found[location_id] for location_id in owed],
+                              {location_id for location_id, problem in problems.items() if not problem}, now,
+                              next_effective_date=choose_effective_date(operator, None, now))
     names = {location_id: location.name for location_id, location in found.items()}
     lines, skipped = [], []
     for location_id in by_location_name(owed, names):
         count, gross = owed[location_id]
         location = found[location_id]
-        problem = bank_details_problem(location)
+        problem = problems[location_id]
         if problem:
             skipped.append(SkippedLocation(location_id, location.name, count, gross, problem))
+        elif location_id in held:
+            skipped.append(SkippedLocation(location_id, location.name, count, gross, held[location_id].reason,
+                                           payable_from=held[location_id].payable_from))
         else:
             lines.append(payable_line(location, operator, count, gross))
     return Payables(period_from=start, period_through=end, currency=operator.currency, lines=lines, skipped=skipped)

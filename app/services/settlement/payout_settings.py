@@ -8,7 +8,7 @@ again: answers carry `offset_account_last4` / `return_account_last4`.
 
 A change is partial (PATCH): fields not given stay as they are; `null` clears one.
 Each field is checked on its own; whether a section is complete enough to write a
-bank file is decided when the file is written (`nacha_originator`,
+bank file is one rule, `setting_problems`, applied when the file is written (`nacha_originator`,
 `cpa005_originator`), with a message naming what is missing.
 """
 
@@ -305,30 +305,63 @@ def _audited(operator: Operator) -> dict:
 # --- for the bank file writers ------------------------------------------------------
 
 
-def _complete_section(operator: Operator, section: str) -> dict:
-    """The section with its account number decrypted; refuses naming every missing field."""
-    rules, _required, title = SECTIONS[section]
-    stored = _stored(operator).get(section) or {}
-    missing = _missing(stored, section)
-    if missing:
-        labels = ", ".join(rules[name].label for name in missing)
-        raise GiftnetError(
-            ErrorCode.conflict,
-            f"Complete the {title} settings first (Settings, Payouts); missing: {labels}.",
-            field=f"payouts.{section}.{missing[0]}",
-        )
+@dataclass(frozen=True)
+class SettingProblem:
+    """One bank file setting that keeps a file from being written."""
+
+    section: str  # nacha | cpa005
+    name: str  # the field's name in its section, e.g. company_id
+    label: str  # how messages name it, e.g. "company ID"
+    missing: bool  # True: never entered; False: entered but unreadable (the secret key changed)
+
+    @property
+    def field(self) -> str:
+        return f"payouts.{self.section}.{self.name}"
+
+    @property
+    def message(self) -> str:
+        title = SECTIONS[self.section][2]
+        if self.missing:
+            return f"The {title} {self.label} is missing."
+        return f"The {title} {self.label} cannot be read (the secret key changed); enter it again in Settings."
+
+
+def _decrypted(stored: dict, section: str) -> tuple[dict, list[SettingProblem]]:
+    rules, _required, _title = SECTIONS[section]
+    problems = [SettingProblem(section, name, rules[name].label, missing=True) for name in _missing(stored, section)]
     values = {name: stored.get(name) for name, rule in rules.items() if not rule.secret}
     for name, rule in rules.items():
         if rule.secret:
             encrypted = stored.get(f"{name}_encrypted")
             plain = crypto.decrypt(encrypted) if encrypted else None
             if encrypted and plain is None:
-                raise GiftnetError(
-                    ErrorCode.conflict,
-                    f"The {title} {rule.label} cannot be read (the secret key changed); enter it again in Settings.",
-                    field=f"payouts.{section}.{name}",
-                )
+                problems.append(SettingProblem(section, name, rule.label, missing=False))
             values[name] = plain
+    return values, problems
+
+
+def setting_problems(operator: Operator, section: str) -> list[SettingProblem]:
+    """What keeps a `section` (nacha | cpa005) bank file from being written: each required
+    setting not entered, each stored secret that cannot be read. Empty when complete.
+    The one rule `nacha_originator` / `cpa005_originator` apply when a file is written,
+    and the Settlements screen's readiness checklist shows before."""
+    return _decrypted(_stored(operator).get(section) or {}, section)[1]
+
+
+def _complete_section(operator: Operator, section: str) -> dict:
+    """The section with its account number decrypted; refuses naming every missing field."""
+    _rules, _required, title = SECTIONS[section]
+    values, problems = _decrypted(_stored(operator).get(section) or {}, section)
+    missing = [problem for problem in problems if problem.missing]
+    if missing:
+        labels = ", ".join(problem.label for problem in missing)
+        raise GiftnetError(
+            ErrorCode.conflict,
+            f"Complete the {title} settings first (Settings, Payouts); missing: {labels}.",
+            field=missing[0].field,
+        )
+    if problems:
+        raise GiftnetError(ErrorCode.conflict, problems[0].message, field=problems[0].field)
     return values
 
 
@@ -354,8 +387,10 @@ __all__ = [
     "Cpa005Settings",
     "NachaSettings",
     "OperatorSettings",
+    "SettingProblem",
     "cpa005_originator",
     "get_settings",
     "nacha_originator",
+    "setting_problems",
     "update_settings",
 ]
