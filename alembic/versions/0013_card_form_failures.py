@@ -8,6 +8,7 @@ Create Date: 2026-12-05 20:10:00
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlmodel
 
 from alembic import op
 
@@ -19,8 +20,8 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('shop_order', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('card_form_failed_at', sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column('card_form_error', sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column('card_form_failed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('card_form_error', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True))
 
 
 def downgrade() -> None:
