@@ -45,9 +45,11 @@ from app.services.settlement.payables import (
     PayableLine,
     SkippedLocation,
     bank_details_problem,
+    batch_calendars,
     by_location_name,
     choose_effective_date,
     owed_by_location,
+    parse_effective_date,
     payable_conditions,
     payable_line,
     payable_period,
@@ -219,50 +221,77 @@ def create_payout(
 
     A date alone means that whole day in the operator's zone; a `through` in the future
     means now. `effective_date` (when the locations get the money) defaults to the next
-    business day. Locations without valid bank details are left out and listed in
-    `skipped`; with `include_locations_without_bank_details` (for operators who pay by
-    hand) they are paid too, and the batch then cannot be exported as a bank file.
+    bank business day of the accounts paid (`payables.choose_effective_date`). Locations
+    without valid bank details are left out and listed in `skipped`; with
+    `include_locations_without_bank_details` (for operators who pay by hand) they are
+    paid too, and the batch then cannot be exported as a bank file.
 
-    Refuses `conflict` when nothing is payable, `invalid_input` for bad dates, and
-    `forbidden` for anyone but an owner (as every payout action here).
+    Refuses `conflict` when nothing is payable, `invalid_input` for bad dates (and a
+    chosen effective date that is a weekend or bank holiday), and `forbidden` for anyone
+    but an owner (as every payout action here).
     """
     require_owner(actor, "create payouts")
     now = utcnow()
     with write_session() as session:
         operator = operator_or_404(session, actor.operator_id, lock=True)
-        start, end = payable_period(operator, through, from_, now)
-        effective = choose_effective_date(operator, effective_date, now)
-        found = {location.id: location for location in session.exec(
-            select(Location).where(Location.operator_id == operator.id)).all()}
-        unusable = {location_id: problem for location_id, location in found.items()
-                    if (problem := bank_details_problem(location))}
-        batch = PayoutBatch(operator_id=operator.id, status=PayoutStatus.draft, period_from=start, period_through=end,
-                            effective_date=effective, created_by_user_id=actor.user_id, created_at=now)
-        session.add(batch)
-        session.flush()
-        claimed = _claim(session, batch, found, unusable, pay_unbanked=include_locations_without_bank_details)
-        left_out = {} if include_locations_without_bank_details else _left_out(session, batch, unusable)
-        names = {location_id: location.name for location_id, location in found.items()}
-        skipped = [SkippedLocation(location_id, names[location_id], *left_out[location_id],
-                                   reason=unusable[location_id])
-                   for location_id in by_location_name(left_out, names)]
-        if not claimed:
-            detail = (f" {len(skipped)} location(s) have unpaid redemptions but no usable bank details: "
-                      + ", ".join(f"{item.location_name} ({item.reason})" for item in skipped[:5]) + "."
-                      if skipped else "")
-            raise GiftnetError(ErrorCode.conflict, f"Nothing to pay through this date.{detail}", field="through")
-        _write_lines(session, operator, batch, [(found[location_id], *claimed[location_id])
-                                                for location_id in by_location_name(claimed, names)])
-        webhooks.queue_event_for_endpoints(session, operator.id, "payout.created", _event_data(batch))
-        audit.record(session, actor, "payout.created", target_type="payout", target_id=batch.id,
-                     summary=f"Payout batch #{batch.id} created: {batch.redemption_count} redemption(s), "
-                             f"net {format_cents(batch.total_net_cents, operator.currency)}"
-                             + (f", {len(skipped)} location(s) left out" if skipped else ""),
-                     changes={"status": [None, PayoutStatus.draft], "period_through": [None, end],
-                              "effective_date": [None, effective], "total_net_cents": [None, batch.total_net_cents]})
-        detail = _detail(session, batch, operator.currency, skipped)
+        detail = create_payout_within(session, actor, operator, through, from_, effective_date, now=now,
+                                      include_locations_without_bank_details=include_locations_without_bank_details)
     events.publish(events.Event(actor.operator_id, "payout.created", _event_data(detail.batch)))
     return detail
+
+
+def create_payout_within(
+    session: Session,
+    actor: Actor,
+    operator: Operator,
+    through: datetime | date | str,
+    from_: datetime | date | str | None = None,
+    effective_date: date | str | None = None,
+    *,
+    now: datetime,
+    include_locations_without_bank_details: bool = False,
+    minimum_net_cents: int = 0,
+) -> PayoutDetail:
+    """`create_payout` inside the caller's transaction (the scheduled runs claim their run
+    in the same one, `schedules.py`); the caller publishes the `payout.created` event
+    after its commit. With `minimum_net_cents`, a location whose net is below it is left
+    out (listed in `skipped` with the reason): its redemptions stay payable."""
+    start, end = payable_period(operator, through, from_, now)
+    chosen = parse_effective_date(operator, effective_date, now)
+    found = {location.id: location for location in session.exec(
+        select(Location).where(Location.operator_id == operator.id)).all()}
+    unusable = {location_id: problem for location_id, location in found.items()
+                if (problem := bank_details_problem(location))}
+    batch = PayoutBatch(operator_id=operator.id, status=PayoutStatus.draft, period_from=start, period_through=end,
+                        created_by_user_id=actor.user_id, created_at=now)
+    session.add(batch)
+    session.flush()
+    claimed = _claim(session, batch, found, unusable, pay_unbanked=include_locations_without_bank_details)
+    left_out = {} if include_locations_without_bank_details else _left_out(session, batch, unusable)
+    names = {location_id: location.name for location_id, location in found.items()}
+    skipped = [SkippedLocation(location_id, names[location_id], *left_out[location_id],
+                               reason=unusable[location_id])
+               for location_id in by_location_name(left_out, names)]
+    if minimum_net_cents > 0:
+        skipped += _hold_below_minimum(session, batch, operator, found, claimed, minimum_net_cents)
+    if not claimed:
+        detail = (f" {len(skipped)} location(s) are owed money but left out: "
+                  + ", ".join(f"{item.location_name} ({item.reason})" for item in skipped[:5]) + "."
+                  if skipped else "")
+        raise GiftnetError(ErrorCode.conflict, f"Nothing to pay through this date.{detail}", field="through")
+    countries = {found[location_id].bank_country for location_id in claimed if found[location_id].bank_country}
+    batch.effective_date = effective = choose_effective_date(operator, chosen, now,
+                                                             batch_calendars(operator, countries))
+    _write_lines(session, operator, batch, [(found[location_id], *claimed[location_id])
+                                            for location_id in by_location_name(claimed, names)])
+    webhooks.queue_event_for_endpoints(session, operator.id, "payout.created", _event_data(batch))
+    audit.record(session, actor, "payout.created", target_type="payout", target_id=batch.id,
+                 summary=f"Payout batch #{batch.id} created: {batch.redemption_count} redemption(s), "
+                         f"net {format_cents(batch.total_net_cents, operator.currency)}"
+                         + (f", {len(skipped)} location(s) left out" if skipped else ""),
+                 changes={"status": [None, PayoutStatus.draft], "period_through": [None, end],
+                          "effective_date": [None, effective], "total_net_cents": [None, batch.total_net_cents]})
+    return _detail(session, batch, operator.currency, skipped)
 
 
 def _claim(session: Session, batch: PayoutBatch, found: dict[int, Location], unusable: dict[int, str], *,
@@ -288,16 +317,37 @@ def _claim(session: Session, batch: PayoutBatch, found: dict[int, Location], unu
             if problem := bank_details_problem(location):
                 unusable[location.id] = problem
     release = [] if pay_unbanked else [location_id for location_id in claimed if location_id in unusable]
-    if release:
-        session.execute(
-            update(Redemption)
-            .where(Redemption.payout_batch_id == batch.id, Redemption.location_id.in_(release))
-            .values(payout_batch_id=None)
-            .execution_options(synchronize_session=False)
-        )
-        for location_id in release:
-            claimed.pop(location_id)
+    _release(session, batch, release, claimed)
     return claimed
+
+
+def _release(session: Session, batch: PayoutBatch, location_ids: list[int], claimed: dict[int, tuple[int, int]]) -> None:
+    """Give these locations' redemptions back (payable again) and drop them from `claimed`."""
+    if not location_ids:
+        return
+    session.execute(
+        update(Redemption)
+        .where(Redemption.payout_batch_id == batch.id, Redemption.location_id.in_(location_ids))
+        .values(payout_batch_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    for location_id in location_ids:
+        claimed.pop(location_id)
+
+
+def _hold_below_minimum(session: Session, batch: PayoutBatch, operator: Operator, found: dict[int, Location],
+                        claimed: dict[int, tuple[int, int]], minimum_net_cents: int) -> list[SkippedLocation]:
+    """Release the locations whose net in this batch is below the minimum: they wait for a later run."""
+    held = []
+    for location_id, (count, gross) in claimed.items():
+        line = payable_line(found[location_id], operator, count, gross)
+        if line.net_cents < minimum_net_cents:
+            held.append(SkippedLocation(
+                location_id, line.location_name, count, gross,
+                reason=f"Net {format_cents(line.net_cents, operator.currency)} is below the minimum of "
+                       f"{format_cents(minimum_net_cents, operator.currency)}; it waits for a later run"))
+    _release(session, batch, [item.location_id for item in held], claimed)
+    return sorted(held, key=lambda item: (item.location_name.lower(), item.location_id))
 
 
 def _left_out(session: Session, batch: PayoutBatch, unusable: dict[int, str]) -> dict[int, tuple[int, int]]:
@@ -425,6 +475,7 @@ __all__ = [
     "batch_as_dict",
     "cancel_payout",
     "create_payout",
+    "create_payout_within",
     "get_payout",
     "list_payouts",
     "mark_paid",

@@ -28,6 +28,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.core.validation import aba_routing_is_valid
+from app.services.settlement import business_days
 
 TOP_LEVEL_FIELDS = ("commission_bps", "card_min_cents", "card_max_cents", "payouts")
 MAX_CARD_CENTS = 100_000_000  # $1,000,000: far above any gift card, far below the columns' limits
@@ -36,7 +37,7 @@ MAX_CARD_CENTS = 100_000_000  # $1,000,000: far above any gift card, far below t
 @dataclass(frozen=True)
 class _Rule:
     label: str  # how messages name the field
-    kind: str  # routing | digits | text | id
+    kind: str  # routing | digits | text | id | province
     min_length: int = 1
     max_length: int = 0
     secret: bool = False  # an account number: stored encrypted, shown by its last 4
@@ -63,8 +64,10 @@ CPA005_RULES: dict[str, _Rule] = {
     "return_institution_number": _Rule("return institution number", "digits", 3, 3),
     "return_transit_number": _Rule("return transit number", "digits", 5, 5),
     "return_account_number": _Rule("return account number", "digits", 7, 12, secret=True),
+    # Optional: the province whose bank holidays due dates also skip (business_days); none: national only.
+    "province": _Rule("province", "province", 2, 2),
 }
-CPA005_REQUIRED = tuple(CPA005_RULES)
+CPA005_REQUIRED = tuple(name for name in CPA005_RULES if name != "province")
 SECTIONS = {"nacha": (NACHA_RULES, NACHA_REQUIRED, "NACHA"), "cpa005": (CPA005_RULES, CPA005_REQUIRED, "CPA-005")}
 
 
@@ -90,6 +93,7 @@ class Cpa005Settings:
     return_institution_number: str | None = None
     return_transit_number: str | None = None
     return_account_last4: str | None = None
+    province: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,12 @@ def _clean_value(raw: object, rule: _Rule, field: str, title: str) -> str | None
     if not isinstance(raw, str):
         raise GiftnetError(ErrorCode.invalid_input, f"The {title} {rule.label} must be text.", field=field)
     value = raw.strip()
+    if rule.kind == "province":
+        if value.upper() not in business_days.CANADIAN_PROVINCES:
+            raise GiftnetError(ErrorCode.invalid_input,
+                               f"The {title} {rule.label} is one of {', '.join(business_days.CANADIAN_PROVINCES)} "
+                               "(or empty for Canada's national bank holidays only).", field=field)
+        return value.upper()
     if rule.kind in ("routing", "digits"):
         value = re.sub(r"[\s-]", "", value)
         if not (value.isascii() and value.isdigit()):
@@ -332,6 +342,11 @@ def _complete_section(operator: Operator, section: str) -> dict:
     return values
 
 
+def cpa005_province(operator: Operator) -> str | None:
+    """The province whose bank holidays Canadian due dates skip too (None: national ones only)."""
+    return (_stored(operator).get("cpa005") or {}).get("province")
+
+
 def nacha_originator(operator: Operator) -> nacha.Originator:
     values = _complete_section(operator, "nacha")
     return nacha.Originator(**values)
@@ -355,6 +370,7 @@ __all__ = [
     "NachaSettings",
     "OperatorSettings",
     "cpa005_originator",
+    "cpa005_province",
     "get_settings",
     "nacha_originator",
     "update_settings",
