@@ -117,6 +117,15 @@ def batch_as_dict(batch: PayoutBatch, currency: str) -> dict:
     }
 
 
+class NothingToPay(GiftnetError):
+    """The `conflict` of a batch with nothing to pay, carrying the locations left out (a
+    scheduled run records them)."""
+
+    def __init__(self, message: str, skipped: list[SkippedLocation]) -> None:
+        super().__init__(ErrorCode.conflict, message, field="through")
+        self.skipped = skipped
+
+
 @dataclass(frozen=True)
 class PayoutPage:
     batches: list[PayoutBatch]
@@ -208,6 +217,9 @@ def _event_data(batch: PayoutBatch) -> dict:
     }
 
 
+event_data = _event_data  # the data of the payout.* events and webhooks (the scheduled runs publish it too)
+
+
 def create_payout(
     actor: Actor,
     through: datetime | date | str,
@@ -278,7 +290,7 @@ def create_payout_within(
         detail = (f" {len(skipped)} location(s) are owed money but left out: "
                   + ", ".join(f"{item.location_name} ({item.reason})" for item in skipped[:5]) + "."
                   if skipped else "")
-        raise GiftnetError(ErrorCode.conflict, f"Nothing to pay through this date.{detail}", field="through")
+        raise NothingToPay(f"Nothing to pay through this date.{detail}", skipped)
     countries = {found[location_id].bank_country for location_id in claimed if found[location_id].bank_country}
     batch.effective_date = effective = choose_effective_date(operator, chosen, now,
                                                              batch_calendars(operator, countries))
