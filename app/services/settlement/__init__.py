@@ -1,6 +1,7 @@
 """Paying the businesses: what each location is owed (`payables`: commission, periods, bank
 details), payout batches (`batches`), their NACHA and CPA-005 files (`bank_files`), bank and
-payout settings, statements and reconciliation.
+payout settings, bank business days (`business_days`), payout schedules (`schedule_rules`) and
+their runs (`schedules`), statements and reconciliation.
 
 Imports from services: core, messaging, money, network, reporting.
 """
