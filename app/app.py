@@ -49,6 +49,7 @@ from app.state.locations.form import LocationFormState
 from app.state.locations.listing import LocationsState
 from app.state.locations.screen import LocationDetailState
 from app.state.outbox import OutboxState
+from app.state.payout_schedule import PayoutScheduleState
 from app.state.reconciliation import ReconciliationState
 from app.state.redeem import RedeemState
 from app.state.reports import ReportsState
@@ -105,7 +106,7 @@ PAGES = [
     Page("/embed/[slug]", embed_page, "Gift cards", ShopState.load, meta=SHOP_META),
     Page("/developers", developers_page, "Developers | Giftnet", [DevelopersState.load, WebhookEndpointsState.load]),
     Page("/settlements", settlements_page, "Settlements | Giftnet", SettlementsState.load),
-    Page("/settings", settings_page, "Settings | Giftnet", SettingsState.load),
+    Page("/settings", settings_page, "Settings | Giftnet", [SettingsState.load, PayoutScheduleState.load]),
     Page("/team", team_page, "Team | Giftnet", TeamState.load),
     # An invitation's link: public, the link token is the credential (it works once).
     Page("/join/[join_token]", join_page, "Join your team | Giftnet", JoinState.load),

@@ -15,6 +15,8 @@
     create-database               create the PostgreSQL database of DATABASE_URL when it does not exist
     jobs                          run the background jobs in this process until stopped (BACKGROUND_JOBS=off
                                   on the app workers; see docs/deployment.md)
+    run-payouts [--json]          run the scheduled payouts that are due, once (for cron): prints each run's
+                                  operator, batch, total, bank file and the locations left out, and why
 """
 
 from __future__ import annotations
@@ -174,6 +176,20 @@ def _jobs(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_payouts(args: argparse.Namespace) -> int:
+    from app.services.settlement.schedules import run_due_payouts
+
+    reports = run_due_payouts()
+    if args.json:
+        print(json.dumps([report.as_dict() for report in reports]))
+        return 0
+    if not reports:
+        print("no scheduled payout run is due")
+    for report in reports:
+        print("\n".join(report.sentences()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app.cli", description="Giftnet operations")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -204,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
         run=_create_database
     )
     commands.add_parser("jobs", help="run the background jobs here until stopped").set_defaults(run=_jobs)
+    payouts = commands.add_parser("run-payouts", help="run the scheduled payouts that are due, once (for cron)")
+    payouts.add_argument("--json", action="store_true", help="print the runs as JSON")
+    payouts.set_defaults(run=_run_payouts)
     return parser
 
 

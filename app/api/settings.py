@@ -38,13 +38,16 @@ CPA005_EXAMPLE = {
     "return_institution_number": "001",
     "return_transit_number": "00011",
     "return_account_last4": "4321",
+    "province": "ON",
 }
+SCHEDULE_EXAMPLE = {"frequency": "weekly", "weekday": "fri", "day": None, "cutoff_time": "17:00",
+                    "minimum_net_cents": 2500, "next_run_at": "2026-12-04T22:00:00+00:00"}
 SETTINGS_EXAMPLE = {
     "currency": "USD",
     "commission_bps": 250,
     "card_min_cents": 500,
     "card_max_cents": 100000,
-    "payouts": {"nacha": NACHA_EXAMPLE, "cpa005": CPA005_EXAMPLE},
+    "payouts": {"nacha": NACHA_EXAMPLE, "cpa005": CPA005_EXAMPLE, "schedule": SCHEDULE_EXAMPLE},
 }
 
 
@@ -68,11 +71,22 @@ class Cpa005SettingsAnswer(BaseModel):
     return_institution_number: str | None
     return_transit_number: str | None
     return_account_last4: str | None
+    province: str | None = Field(default=None, description="Its bank holidays are skipped too (none: Canada's only).")
+
+
+class PayoutScheduleAnswer(BaseModel):
+    frequency: str = Field(description="off, daily, weekly, semimonthly (1st and 16th) or monthly.")
+    weekday: str | None = Field(description="mon..sun (weekly).")
+    day: int | None = Field(description="1-28 (monthly).")
+    cutoff_time: str = Field(description="HH:MM in the network's time zone: a run pays what was redeemed until then.")
+    minimum_net_cents: int = Field(description="A location owed less (net) waits for a later run.")
+    next_run_at: str | None = Field(description="When the next run happens (ISO 8601 UTC); null when off.")
 
 
 class PayoutSettingsAnswer(BaseModel):
     nacha: NachaSettingsAnswer
     cpa005: Cpa005SettingsAnswer
+    schedule: PayoutScheduleAnswer
 
 
 class SettingsAnswer(BaseModel):
@@ -88,6 +102,12 @@ class SettingsAnswer(BaseModel):
 class PayoutSettingsChange(StrictRequest):
     nacha: dict[str, Any] | None = Field(default=None, description="NACHA fields to change; `null` clears the section.")
     cpa005: dict[str, Any] | None = Field(default=None, description="CPA-005 fields to change; `null` clears the section.")
+    schedule: dict[str, Any] | None = Field(
+        default=None,
+        description="Payout schedule fields to change: `frequency` (off / daily / weekly / semimonthly / monthly), "
+                    "`weekday` (mon..sun, weekly), `day` (1-28, monthly), `cutoff_time` (HH:MM, the network's time "
+                    "zone), `minimum_net_cents`; `null` turns it off.",
+    )
 
 
 class SettingsChange(StrictRequest):

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from app.services.settlement import business_days
 from tests.support.browser import deliver_outbox, log_in, open_page
 
 pytestmark = pytest.mark.e2e
@@ -60,7 +61,9 @@ def test_settings_then_a_batch_from_preview_to_paid(page, make_operator, base_ur
     page.fill("#settlements-from", "")
     page.click("#settlements-preview-apply")
     expect(page.locator(f"#payables-line-{banked['id']}")).to_contain_text("$97.50")
-    money_on = (date.today() + timedelta(days=10)).isoformat()
+    # a bank business day: a weekend or Federal Reserve holiday is refused as the effective date
+    money_on = business_days.business_day_on_or_after(date.today() + timedelta(days=10),
+                                                      business_days.FEDERAL_RESERVE).isoformat()
     page.fill("#settlements-effective", money_on)
     page.click("#payout-create")
     expect(page.locator("#payout-detail")).to_contain_text(f"money on {money_on}")

@@ -45,9 +45,11 @@ from app.services.settlement.payables import (
     PayableLine,
     SkippedLocation,
     bank_details_problem,
+    batch_calendars,
     by_location_name,
     choose_effective_date,
     owed_by_location,
+    parse_effective_date,
     payable_conditions,
     payable_line,
     payable_period,
@@ -113,6 +115,15 @@ def batch_as_dict(batch: PayoutBatch, currency: str) -> dict:
         "paid_at": batch.paid_at.isoformat() if batch.paid_at else None,
         "cancelled_at": batch.cancelled_at.isoformat() if batch.cancelled_at else None,
     }
+
+
+class NothingToPay(GiftnetError):
+    """The `conflict` of a batch with nothing to pay, carrying the locations left out (a
+    scheduled run records them)."""
+
+    def __init__(self, message: str, skipped: list[SkippedLocation]) -> None:
+        super().__init__(ErrorCode.conflict, message, field="through")
+        self.skipped = skipped
 
 
 @dataclass(frozen=True)
@@ -206,6 +217,9 @@ def _event_data(batch: PayoutBatch) -> dict:
     }
 
 
+event_data = _event_data  # the data of the payout.* events and webhooks (the scheduled runs publish it too)
+
+
 def create_payout(
     actor: Actor,
     through: datetime | date | str,
@@ -219,59 +233,93 @@ def create_payout(
 
     A date alone means that whole day in the operator's zone; a `through` in the future
     means now. `effective_date` (when the locations get the money) defaults to the next
-    business day. Locations without valid bank details are left out and listed in
-    `skipped`; with `include_locations_without_bank_details` (for operators who pay by
-    hand) they are paid too, and the batch then cannot be exported as a bank file.
+    bank business day of the accounts paid (`payables.choose_effective_date`). Locations
+    without valid bank details are left out and listed in `skipped`; with
+    `include_locations_without_bank_details` (for operators who pay by hand) they are
+    paid too, and the batch then cannot be exported as a bank file.
 
-    Refuses `conflict` when nothing is payable, `invalid_input` for bad dates, and
-    `forbidden` for anyone but an owner (as every payout action here).
+    Refuses `conflict` when nothing is payable, `invalid_input` for bad dates (and a
+    chosen effective date that is a weekend or bank holiday), and `forbidden` for anyone
+    but an owner (as every payout action here).
     """
     require_owner(actor, "create payouts")
     now = utcnow()
     with write_session() as session:
         operator = operator_or_404(session, actor.operator_id, lock=True)
-        start, end = payable_period(operator, through, from_, now)
-        effective = choose_effective_date(operator, effective_date, now)
-        found = {location.id: location for location in session.exec(
-            select(Location).where(Location.operator_id == operator.id)).all()}
-        unusable = {location_id: problem for location_id, location in found.items()
-                    if (problem := bank_details_problem(location))}
-        batch = PayoutBatch(operator_id=operator.id, status=PayoutStatus.draft, period_from=start, period_through=end,
-                            effective_date=effective, created_by_user_id=actor.user_id, created_at=now)
-        session.add(batch)
-        session.flush()
-        usable = set(found) - set(unusable)
-        sent = prenotes.send_due_prenotes(session, operator, batch, found.values(), usable)
-        held = prenotes.holds(session, operator, found.values(), usable, now, next_effective_date=effective)
-        claimed = _claim(session, batch, found, unusable, pay_unbanked=include_locations_without_bank_details,
-                         held=set(held))
-        waiting = {**({} if include_locations_without_bank_details else unusable),
-                   **{location_id: hold.reason for location_id, hold in held.items()}}
-        left_out = _left_out(session, batch, waiting)
-        names = {location_id: location.name for location_id, location in found.items()}
-        skipped = [SkippedLocation(location_id, names[location_id], *left_out[location_id],
-                                   reason=waiting[location_id],
-                                   payable_from=held[location_id].payable_from if location_id in held else None)
-                   for location_id in by_location_name(left_out, names)]
-        if not claimed and not sent:  # a batch of prenotes only is still worth its NACHA file
-            detail = (f" {len(skipped)} location(s) have unpaid redemptions but cannot be paid now: "
-                      + ", ".join(f"{item.location_name} ({item.reason})" for item in skipped[:5]) + "."
-                      if skipped else "")
-            raise GiftnetError(ErrorCode.conflict, f"Nothing to pay through this date.{detail}", field="through")
-        if claimed:
-            _write_lines(session, operator, batch, [(found[location_id], *claimed[location_id])
-                                                    for location_id in by_location_name(claimed, names)])
-        webhooks.queue_event_for_endpoints(session, operator.id, "payout.created", _event_data(batch))
-        audit.record(session, actor, "payout.created", target_type="payout", target_id=batch.id,
-                     summary=f"Payout batch #{batch.id} created: {batch.redemption_count} redemption(s), "
-                             f"net {format_cents(batch.total_net_cents, operator.currency)}"
-                             + (f", {len(skipped)} location(s) left out" if skipped else "")
-                             + (f", {len(sent)} prenote(s)" if sent else ""),
-                     changes={"status": [None, PayoutStatus.draft], "period_through": [None, end],
-                              "effective_date": [None, effective], "total_net_cents": [None, batch.total_net_cents]})
-        detail = _detail(session, batch, operator.currency, skipped)
+        detail = create_payout_within(session, actor, operator, through, from_, effective_date, now=now,
+                                      include_locations_without_bank_details=include_locations_without_bank_details)
     events.publish(events.Event(actor.operator_id, "payout.created", _event_data(detail.batch)))
     return detail
+
+
+def create_payout_within(
+    session: Session,
+    actor: Actor,
+    operator: Operator,
+    through: datetime | date | str,
+    from_: datetime | date | str | None = None,
+    effective_date: date | str | None = None,
+    *,
+    now: datetime,
+    include_locations_without_bank_details: bool = False,
+    minimum_net_cents: int = 0,
+) -> PayoutDetail:
+    """`create_payout` inside the caller's transaction (the scheduled runs claim their run
+    in the same one, `schedules.py`); the caller publishes the `payout.created` event
+    after its commit. With `minimum_net_cents`, a location whose net is below it is left
+    out (listed in `skipped` with the reason): its redemptions stay payable."""
+    start, end = payable_period(operator, through, from_, now)
+    chosen = parse_effective_date(operator, effective_date, now)
+    found = {location.id: location for location in session.exec(
+        select(Location).where(Location.operator_id == operator.id)).all()}
+    unusable = {location_id: problem for location_id, location in found.items()
+                if (problem := bank_details_problem(location))}
+    batch = PayoutBatch(operator_id=operator.id, status=PayoutStatus.draft, period_from=start, period_through=end,
+                        created_by_user_id=actor.user_id, created_at=now)
+    session.add(batch)
+    session.flush()
+    usable = set(found) - set(unusable)
+    # Prenotes go out with this batch; a location whose prenote has not settled long enough
+    # waits (its hold is counted from the effective date the usable accounts would get).
+    provisional = choose_effective_date(operator, chosen, now, batch_calendars(
+        operator, {found[location_id].bank_country for location_id in usable if found[location_id].bank_country}))
+    batch.effective_date = provisional
+    sent = prenotes.send_due_prenotes(session, operator, batch, found.values(), usable)
+    held = prenotes.holds(session, operator, found.values(), usable, now, next_effective_date=provisional)
+    claimed = _claim(session, batch, found, unusable, pay_unbanked=include_locations_without_bank_details,
+                     held=set(held))
+    waiting = {**({} if include_locations_without_bank_details else unusable),
+               **{location_id: hold.reason for location_id, hold in held.items()}}
+    left_out = _left_out(session, batch, waiting)
+    names = {location_id: location.name for location_id, location in found.items()}
+    skipped = [SkippedLocation(location_id, names[location_id], *left_out[location_id],
+                               reason=waiting[location_id],
+                               payable_from=held[location_id].payable_from if location_id in held else None)
+               for location_id in by_location_name(left_out, names)]
+    if minimum_net_cents > 0:
+        skipped += _hold_below_minimum(session, batch, operator, found, claimed, minimum_net_cents)
+    if not claimed and not sent:  # a batch of prenotes only is still worth its NACHA file
+        detail = (f" {len(skipped)} location(s) are owed money but left out: "
+                  + ", ".join(f"{item.location_name} ({item.reason})" for item in skipped[:5]) + "."
+                  if skipped else "")
+        raise NothingToPay(f"Nothing to pay through this date.{detail}", skipped)
+    # The prenotes sent settle on the provisional date (open for every usable account); without
+    # them, the date is the first one open for the accounts actually paid.
+    countries = {found[location_id].bank_country for location_id in claimed if found[location_id].bank_country}
+    batch.effective_date = effective = provisional if sent else choose_effective_date(
+        operator, chosen, now, batch_calendars(operator, countries))
+    if claimed:
+        _write_lines(session, operator, batch, [(found[location_id], *claimed[location_id])
+                                                for location_id in by_location_name(claimed, names)])
+    webhooks.queue_event_for_endpoints(session, operator.id, "payout.created", _event_data(batch))
+    audit.record(session, actor, "payout.created", target_type="payout", target_id=batch.id,
+                 summary=f"Payout batch #{batch.id} created: {batch.redemption_count} redemption(s), "
+                         f"net {format_cents(batch.total_net_cents, operator.currency)}"
+                         + (f", {len(skipped)} location(s) left out" if skipped else "")
+                         + (f", {len(sent)} prenote(s)" if sent else ""),
+                 changes={"status": [None, PayoutStatus.draft], "period_through": [None, end],
+                          "effective_date": [None, effective], "total_net_cents": [None, batch.total_net_cents]})
+    return _detail(session, batch, operator.currency, skipped)
 
 
 def _claim(session: Session, batch: PayoutBatch, found: dict[int, Location], unusable: dict[int, str], *,
@@ -299,16 +347,37 @@ def _claim(session: Session, batch: PayoutBatch, found: dict[int, Location], unu
                 unusable[location.id] = problem
     release = [location_id for location_id in claimed
                if location_id in held or (not pay_unbanked and location_id in unusable)]
-    if release:
-        session.execute(
-            update(Redemption)
-            .where(Redemption.payout_batch_id == batch.id, Redemption.location_id.in_(release))
-            .values(payout_batch_id=None)
-            .execution_options(synchronize_session=False)
-        )
-        for location_id in release:
-            claimed.pop(location_id)
+    _release(session, batch, release, claimed)
     return claimed
+
+
+def _release(session: Session, batch: PayoutBatch, location_ids: list[int], claimed: dict[int, tuple[int, int]]) -> None:
+    """Give these locations' redemptions back (payable again) and drop them from `claimed`."""
+    if not location_ids:
+        return
+    session.execute(
+        update(Redemption)
+        .where(Redemption.payout_batch_id == batch.id, Redemption.location_id.in_(location_ids))
+        .values(payout_batch_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    for location_id in location_ids:
+        claimed.pop(location_id)
+
+
+def _hold_below_minimum(session: Session, batch: PayoutBatch, operator: Operator, found: dict[int, Location],
+                        claimed: dict[int, tuple[int, int]], minimum_net_cents: int) -> list[SkippedLocation]:
+    """Release the locations whose net in this batch is below the minimum: they wait for a later run."""
+    held = []
+    for location_id, (count, gross) in claimed.items():
+        line = payable_line(found[location_id], operator, count, gross)
+        if line.net_cents < minimum_net_cents:
+            held.append(SkippedLocation(
+                location_id, line.location_name, count, gross,
+                reason=f"Net {format_cents(line.net_cents, operator.currency)} is below the minimum of "
+                       f"{format_cents(minimum_net_cents, operator.currency)}; it waits for a later run"))
+    _release(session, batch, [item.location_id for item in held], claimed)
+    return sorted(held, key=lambda item: (item.location_name.lower(), item.location_id))
 
 
 def _left_out(session: Session, batch: PayoutBatch, unusable: dict[int, str]) -> dict[int, tuple[int, int]]:
@@ -436,6 +505,7 @@ __all__ = [
     "batch_as_dict",
     "cancel_payout",
     "create_payout",
+    "create_payout_within",
     "get_payout",
     "list_payouts",
     "mark_paid",

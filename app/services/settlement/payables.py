@@ -11,8 +11,10 @@ Rules this module keeps:
   commission. (Per line, not per redemption: a hundred $1.01 redemptions at 2.5 %
   cost the location $2.53, not a hundred rounded cents.)
 - a date alone is that whole day in the operator's zone; a period never reaches past
-  now; the effective date defaults to the next business day (Monday to Friday) and is
-  at most MAX_EFFECTIVE_AHEAD away;
+  now; the effective date defaults to the next bank business day (`business_days`: no
+  weekend, no Federal Reserve holiday for US accounts, no Canadian bank holiday for
+  Canadian ones), a chosen one must be a business day, and it is at most
+  MAX_EFFECTIVE_AHEAD away;
 - a location without valid bank details (`bank_details_problem`) cannot be paid by a
   bank file: a batch leaves it out with the reason.
 
@@ -36,6 +38,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.operators import operator_or_404
 from app.services.core.validation import aba_routing_is_valid
 from app.services.network import locations
+from app.services.settlement import business_days, payout_settings
 
 MAX_PAGE = 100
 MAX_EFFECTIVE_AHEAD = timedelta(days=60)
@@ -86,18 +89,23 @@ def payable_period(operator: Operator, through: datetime | date | str, from_: da
     return start, end
 
 
-def _next_business_day(day: date) -> date:
-    day += timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
+def batch_calendars(operator: Operator, countries: Iterable[str]) -> tuple[business_days.BankCalendar, ...]:
+    """The bank calendars a batch paying accounts in `countries` (`US`, `CA`) must respect:
+    the Federal Reserve's for US accounts, Canada's (with the operator's province,
+    `payouts.cpa005.province`) for Canadian ones; with no account, the calendar of the
+    network's currency."""
+    found = set(countries) or {"US" if operator.currency == "USD" else "CA"}
+    province = payout_settings.cpa005_province(operator)
+    return tuple(business_days.calendar_for(country, province) for country in sorted(found, reverse=True))
 
 
-def choose_effective_date(operator: Operator, raw: date | str | None, now: datetime) -> date:
-    """The day the locations should have the money: given, or the next business day."""
+def parse_effective_date(operator: Operator, raw: date | str | None, now: datetime) -> date | None:
+    """The effective date asked for (None: the default, worked out once the batch's accounts
+    are known). Refuses `invalid_input` for text that is not a date, a day in the past, or
+    one more than MAX_EFFECTIVE_AHEAD away."""
     today = now.astimezone(zoneinfo.ZoneInfo(operator.timezone)).date()
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return _next_business_day(today)
+        return None
     if isinstance(raw, datetime):
         raw = raw.date()
     if isinstance(raw, str):
@@ -114,6 +122,23 @@ def choose_effective_date(operator: Operator, raw: date | str | None, now: datet
         raise GiftnetError(ErrorCode.invalid_input,
                            f"effective_date must be within {MAX_EFFECTIVE_AHEAD.days} days.", field="effective_date")
     return raw
+
+
+def choose_effective_date(operator: Operator, chosen: date | None, now: datetime,
+                          calendars: tuple[business_days.BankCalendar, ...]) -> date:
+    """The day the locations should have the money: `chosen` (from `parse_effective_date`),
+    or the next bank business day after today in the operator's zone. Refuses a chosen
+    weekend or bank holiday with `invalid_input` naming it and the next business day."""
+    if chosen is None:
+        today = now.astimezone(zoneinfo.ZoneInfo(operator.timezone)).date()
+        return business_days.next_business_day(today, calendars)
+    closed = business_days.closure(chosen, calendars)
+    if closed:
+        instead = business_days.business_day_on_or_after(chosen, calendars)
+        raise GiftnetError(ErrorCode.invalid_input,
+                           f"effective_date {chosen.isoformat()} is {closed}, when banks do not settle; "
+                           f"choose a business day, such as {instead.isoformat()}.", field="effective_date")
+    return chosen
 
 
 def bank_details_problem(location: Location) -> str | None:
@@ -261,7 +286,7 @@ def payables(operator_id: int, through: datetime | date | str, from_: datetime |
         problems = {location_id: bank_details_problem(found[location_id]) for location_id in owed}
         held = prenotes.holds(session, operator, [found[location_id] for location_id in owed],
                               {location_id for location_id, problem in problems.items() if not problem}, now,
-                              next_effective_date=choose_effective_date(operator, None, now))
+                              next_effective_date=choose_effective_date(operator, None, now, prenotes.US_CALENDAR))
     names = {location_id: location.name for location_id, location in found.items()}
     lines, skipped = [], []
     for location_id in by_location_name(owed, names):

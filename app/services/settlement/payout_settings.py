@@ -16,18 +16,22 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+
+from sqlmodel import Session
 
 from app.db import read_session, write_session
 from app.integrations import cpa005, nacha
 from app.integrations.fixed_width import bank_ascii
 from app.models import Operator
+from app.models.base import utcnow
 from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.core.validation import aba_routing_is_valid
+from app.services.settlement import business_days, schedule_rules
 
 TOP_LEVEL_FIELDS = ("commission_bps", "card_min_cents", "card_max_cents", "payouts")
 MAX_CARD_CENTS = 100_000_000  # $1,000,000: far above any gift card, far below the columns' limits
@@ -36,7 +40,7 @@ MAX_CARD_CENTS = 100_000_000  # $1,000,000: far above any gift card, far below t
 @dataclass(frozen=True)
 class _Rule:
     label: str  # how messages name the field
-    kind: str  # routing | digits | text | id
+    kind: str  # routing | digits | text | id | province
     min_length: int = 1
     max_length: int = 0
     secret: bool = False  # an account number: stored encrypted, shown by its last 4
@@ -63,8 +67,10 @@ CPA005_RULES: dict[str, _Rule] = {
     "return_institution_number": _Rule("return institution number", "digits", 3, 3),
     "return_transit_number": _Rule("return transit number", "digits", 5, 5),
     "return_account_number": _Rule("return account number", "digits", 7, 12, secret=True),
+    # Optional: the province whose bank holidays due dates also skip (business_days); none: national only.
+    "province": _Rule("province", "province", 2, 2),
 }
-CPA005_REQUIRED = tuple(CPA005_RULES)
+CPA005_REQUIRED = tuple(name for name in CPA005_RULES if name != "province")
 SECTIONS = {"nacha": (NACHA_RULES, NACHA_REQUIRED, "NACHA"), "cpa005": (CPA005_RULES, CPA005_REQUIRED, "CPA-005")}
 
 
@@ -90,6 +96,7 @@ class Cpa005Settings:
     return_institution_number: str | None = None
     return_transit_number: str | None = None
     return_account_last4: str | None = None
+    province: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,7 @@ class OperatorSettings:
     cpa005: Cpa005Settings
     nacha_missing: tuple[str, ...]  # fields still needed before a NACHA file can be written
     cpa005_missing: tuple[str, ...]
+    schedule: dict = field(default_factory=dict)  # payouts.schedule with next_run_at (schedule_rules)
 
     def as_dict(self) -> dict:
         return {
@@ -111,7 +119,7 @@ class OperatorSettings:
             "commission_bps": self.commission_bps,
             "card_min_cents": self.card_min_cents,
             "card_max_cents": self.card_max_cents,
-            "payouts": {"nacha": asdict(self.nacha), "cpa005": asdict(self.cpa005)},
+            "payouts": {"nacha": asdict(self.nacha), "cpa005": asdict(self.cpa005), "schedule": self.schedule},
         }
 
 
@@ -142,7 +150,7 @@ def _missing(stored: dict, section: str) -> tuple[str, ...]:
                  if not stored.get(f"{name}_encrypted" if rules[name].secret else name))
 
 
-def _view(operator: Operator) -> OperatorSettings:
+def _view(operator: Operator, session: Session) -> OperatorSettings:
     stored = _stored(operator)
     nacha_stored, cpa_stored = stored.get("nacha") or {}, stored.get("cpa005") or {}
     return OperatorSettings(
@@ -154,12 +162,14 @@ def _view(operator: Operator) -> OperatorSettings:
         cpa005=Cpa005Settings(**_public_section(cpa_stored, CPA005_RULES)),
         nacha_missing=_missing(nacha_stored, "nacha"),
         cpa005_missing=_missing(cpa_stored, "cpa005"),
+        schedule=schedule_rules.schedule_answer(stored.get("schedule"), operator.timezone, utcnow(),
+                                                schedule_rules.last_run_on(session, operator.id)),
     )
 
 
 def get_settings(operator_id: int) -> OperatorSettings:
     with read_session() as session:
-        return _view(operator_or_404(session, operator_id))
+        return _view(operator_or_404(session, operator_id), session)
 
 
 # --- changing ---------------------------------------------------------------------
@@ -182,6 +192,12 @@ def _clean_value(raw: object, rule: _Rule, field: str, title: str) -> str | None
     if not isinstance(raw, str):
         raise GiftnetError(ErrorCode.invalid_input, f"The {title} {rule.label} must be text.", field=field)
     value = raw.strip()
+    if rule.kind == "province":
+        if value.upper() not in business_days.CANADIAN_PROVINCES:
+            raise GiftnetError(ErrorCode.invalid_input,
+                               f"The {title} {rule.label} is one of {', '.join(business_days.CANADIAN_PROVINCES)} "
+                               "(or empty for Canada's national bank holidays only).", field=field)
+        return value.upper()
     if rule.kind in ("routing", "digits"):
         value = re.sub(r"[\s-]", "", value)
         if not (value.isascii() and value.isdigit()):
@@ -280,7 +296,7 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
             payouts = changes["payouts"]
             if not isinstance(payouts, dict):
                 raise GiftnetError(ErrorCode.invalid_input, "payouts must be an object.", field="payouts")
-            unknown = sorted(set(payouts) - set(SECTIONS))
+            unknown = sorted(set(payouts) - {*SECTIONS, "schedule"})
             if unknown:
                 raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: payouts.{unknown[0]}.",
                                    field=f"payouts.{unknown[0]}")
@@ -288,12 +304,15 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
             for section in SECTIONS:
                 if section in payouts:
                     stored[section] = _merge_section(stored.get(section) or {}, payouts[section], section)
+            if "schedule" in payouts:
+                stored["schedule"] = schedule_rules.merge_schedule(stored.get("schedule"), payouts["schedule"],
+                                                                   utcnow())
             operator.payout_settings = json.dumps(stored, sort_keys=True)
         session.add(operator)
         session.flush()
         audit.record_settings_change(session, actor, "settings.changed", audit.diff_stored(before, _audited(operator)),
                                      summary="Settings changed")
-        return _view(operator)
+        return _view(operator, session)
 
 
 def _audited(operator: Operator) -> dict:
@@ -365,6 +384,11 @@ def _complete_section(operator: Operator, section: str) -> dict:
     return values
 
 
+def cpa005_province(operator: Operator) -> str | None:
+    """The province whose bank holidays Canadian due dates skip too (None: national ones only)."""
+    return (_stored(operator).get("cpa005") or {}).get("province")
+
+
 def nacha_originator(operator: Operator) -> nacha.Originator:
     values = _complete_section(operator, "nacha")
     return nacha.Originator(**values)
@@ -389,6 +413,7 @@ __all__ = [
     "OperatorSettings",
     "SettingProblem",
     "cpa005_originator",
+    "cpa005_province",
     "get_settings",
     "nacha_originator",
     "setting_problems",

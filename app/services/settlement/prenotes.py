@@ -39,9 +39,12 @@ from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
+from app.services.settlement import business_days
 from app.services.settlement.payables import bank_details_problem, choose_effective_date
 
 WAIT_BANKING_DAYS = 3
+# Prenotes are NACHA entries to US accounts: the Federal Reserve's banking days.
+US_CALENDAR = (business_days.calendar_for("US", None),)
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def banking_days_after(operator: Operator, day: date, count: int) -> date:
     """The `count`-th banking day after `day`, counted by the effective-date rule."""
     zone = zoneinfo.ZoneInfo(operator.timezone)
     for _ in range(count):
-        day = choose_effective_date(operator, None, datetime.combine(day, time(12), zone))
+        day = choose_effective_date(operator, None, datetime.combine(day, time(12), zone), US_CALENDAR)
     return day
 
 

@@ -16,7 +16,7 @@ from app.models import Prenote
 from app.models.base import utcnow
 from app.services.core.errors import ErrorCode
 from app.services.network import locations
-from app.services.settlement import bank_files, batches, payables, prenotes
+from app.services.settlement import bank_files, batches, business_days, payables, prenotes
 from tests.support.bankfiles import parse_cpa005, parse_nacha
 from tests.support.services import refused
 from tests.support.settlement import ca_network, redeem_at, us_network
@@ -30,10 +30,11 @@ def us(make_operator):
 
 
 def third_banking_day_after(day: date) -> date:
-    """Counted here independently of the app: Monday to Friday."""
+    """Counted here by hand: Monday to Friday, skipping the Federal Reserve's holidays (the
+    holiday list from the app's calendar, tested on its own in test_business_days.py)."""
     for _ in range(3):
         day += timedelta(days=1)
-        while day.weekday() >= 5:
+        while day.weekday() >= 5 or business_days.closure(day, prenotes.US_CALENDAR):
             day += timedelta(days=1)
     return day
 
@@ -178,6 +179,7 @@ def test_the_preview_shows_new_details_waiting_for_the_prenote_the_next_batch_se
     redeem_at(us.owner, us.savings, 1_200)
     preview = payables.payables(us.owner.operator.id, through=utcnow())
     [skipped] = preview.skipped
-    expected = third_banking_day_after(payables.choose_effective_date(us.owner.operator, None, utcnow()))
+    expected = third_banking_day_after(payables.choose_effective_date(us.owner.operator, None, utcnow(),
+                                                                      prenotes.US_CALENDAR))
     assert (skipped.location_id, skipped.payable_from) == (us.savings.id, expected)
     assert skipped.reason.startswith("New US bank details: a prenote goes out with the next batch")

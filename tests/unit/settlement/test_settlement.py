@@ -17,7 +17,7 @@ from app.models.base import utcnow
 from app.services.core.errors import ErrorCode
 from app.services.counter import redemptions
 from app.services.messaging import webhooks
-from app.services.settlement import bank_files, batches, payables, payout_settings
+from app.services.settlement import bank_files, batches, business_days, payables, payout_settings
 from tests.support.bankfiles import parse_cpa005, parse_nacha
 from tests.support.services import at_once, refused
 from tests.support.settlement import (
@@ -202,7 +202,7 @@ def test_the_effective_date_is_the_next_business_day_unless_given(us):
     assert first.batch.effective_date.weekday() < 5
     assert (first.batch.effective_date - today).days <= 3
     batches.cancel_payout(us.owner.actor, first.batch.id)
-    chosen = today + timedelta(days=9)
+    chosen = business_days.business_day_on_or_after(today + timedelta(days=9), business_days.FEDERAL_RESERVE)
     assert batches.create_payout(us.owner.actor, through=utcnow(),
                                     effective_date=chosen.isoformat()).batch.effective_date == chosen
 
