@@ -13,6 +13,7 @@ from app.models.operator import LoginAttempt, Operator, User, UserSession
 from app.models.order import Order, OrderLine
 from app.models.outbox import OutboxMessage
 from app.models.payout import BankFile, PayoutBatch, PayoutLine
+from app.models.payout_delivery import PayoutDelivery
 from app.models.redemption import PosPayment, Redemption, RedemptionLine
 from app.models.rollup import CardActivity, LedgerRollup, LedgerRollupState
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -40,6 +41,7 @@ __all__ = [
     "OrderLine",
     "OutboxMessage",
     "PayoutBatch",
+    "PayoutDelivery",
     "PayoutLine",
     "PosPayment",
     "Redemption",

@@ -28,6 +28,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.core.validation import aba_routing_is_valid
+from app.services.settlement import delivery_settings
 
 TOP_LEVEL_FIELDS = ("commission_bps", "card_min_cents", "card_max_cents", "payouts")
 MAX_CARD_CENTS = 100_000_000  # $1,000,000: far above any gift card, far below the columns' limits
@@ -104,6 +105,7 @@ class OperatorSettings:
     cpa005: Cpa005Settings
     nacha_missing: tuple[str, ...]  # fields still needed before a NACHA file can be written
     cpa005_missing: tuple[str, ...]
+    delivery: dict  # how files reach the bank (delivery_settings.public_view: secrets masked)
 
     def as_dict(self) -> dict:
         return {
@@ -111,7 +113,7 @@ class OperatorSettings:
             "commission_bps": self.commission_bps,
             "card_min_cents": self.card_min_cents,
             "card_max_cents": self.card_max_cents,
-            "payouts": {"nacha": asdict(self.nacha), "cpa005": asdict(self.cpa005)},
+            "payouts": {"nacha": asdict(self.nacha), "cpa005": asdict(self.cpa005), "delivery": self.delivery},
         }
 
 
@@ -154,6 +156,7 @@ def _view(operator: Operator) -> OperatorSettings:
         cpa005=Cpa005Settings(**_public_section(cpa_stored, CPA005_RULES)),
         nacha_missing=_missing(nacha_stored, "nacha"),
         cpa005_missing=_missing(cpa_stored, "cpa005"),
+        delivery=delivery_settings.public_view(stored.get("delivery")),
     )
 
 
@@ -280,7 +283,7 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
             payouts = changes["payouts"]
             if not isinstance(payouts, dict):
                 raise GiftnetError(ErrorCode.invalid_input, "payouts must be an object.", field="payouts")
-            unknown = sorted(set(payouts) - set(SECTIONS))
+            unknown = sorted(set(payouts) - {*SECTIONS, "delivery"})
             if unknown:
                 raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: payouts.{unknown[0]}.",
                                    field=f"payouts.{unknown[0]}")
@@ -288,6 +291,8 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
             for section in SECTIONS:
                 if section in payouts:
                     stored[section] = _merge_section(stored.get(section) or {}, payouts[section], section)
+            if "delivery" in payouts:  # how files reach the bank: its own rules (delivery_settings.py)
+                stored["delivery"] = delivery_settings.merge(stored.get("delivery") or {}, payouts["delivery"])
             operator.payout_settings = json.dumps(stored, sort_keys=True)
         session.add(operator)
         session.flush()
