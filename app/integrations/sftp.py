@@ -32,6 +32,7 @@ import stat
 from dataclasses import dataclass
 
 import paramiko
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
@@ -106,7 +107,7 @@ def load_private_key(text: str) -> paramiko.PKey:
     except TypeError:  # cryptography: "Password was not given but private key is encrypted"
         raise ValueError("The private key is protected by a passphrase; give the key without one "
                          "(ssh-keygen -p -N '' -f <file>).") from None
-    except (ValueError, serialization.UnsupportedAlgorithm):
+    except (ValueError, UnsupportedAlgorithm):
         raise ValueError("The private key could not be read; paste the whole key, from its -----BEGIN line "
                          "to its -----END line (PEM or OpenSSH format).") from None
     if isinstance(loaded, ed25519.Ed25519PrivateKey):

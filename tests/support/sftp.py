@@ -28,9 +28,15 @@ SSHD = "/usr/sbin/sshd"
 STARTUP_SECONDS = 10
 
 
-def _keygen(path: Path, comment: str) -> None:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)], check=True,
+def _keygen(path: Path, comment: str, key_type: str = "ed25519") -> None:
+    subprocess.run(["ssh-keygen", "-q", "-t", key_type, "-N", "", "-C", comment, "-f", str(path)], check=True,
                    capture_output=True, timeout=30)
+
+
+def _fingerprint(public_key: Path) -> str:
+    printed = subprocess.run(["ssh-keygen", "-lf", str(public_key)], check=True, capture_output=True, text=True,
+                             timeout=30).stdout
+    return printed.split()[1]  # "256 SHA256:... comment (ED25519)"
 
 
 class SftpServer:
@@ -38,28 +44,29 @@ class SftpServer:
     `host_key_sha256` (as `ssh-keygen -lf` prints it) and `inbox`, the remote directory
     (an absolute path on this machine, as the server sees it)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, host_key_types: tuple[str, ...] = ("ed25519",)) -> None:
         self.root = root
         self.host = "127.0.0.1"
         self.port = free_port()
         self.username = getpass.getuser()
         self.inbox = root / "inbox"
         self.inbox.mkdir()
-        self.host_key = root / "ssh_host_ed25519_key"
-        _keygen(self.host_key, "giftnet-test-host")
+        self.host_keys = {key_type: root / f"ssh_host_{key_type}_key" for key_type in host_key_types}
+        for key_type, path in self.host_keys.items():
+            _keygen(path, "giftnet-test-host", key_type)
+        # The fingerprint of each host key, as `ssh-keygen -lf` prints it; the first is the one pinned by default.
+        self.fingerprints = {key_type: _fingerprint(Path(f"{path}.pub")) for key_type, path in self.host_keys.items()}
+        self.host_key_sha256 = self.fingerprints[host_key_types[0]]
         user_key = root / "user_key"
         _keygen(user_key, "giftnet-test-user")
         self.private_key = user_key.read_text()
         self.authorized_keys = root / "authorized_keys"
         shutil.copyfile(f"{user_key}.pub", self.authorized_keys)
-        printed = subprocess.run(["ssh-keygen", "-lf", f"{self.host_key}.pub"], check=True, capture_output=True,
-                                 text=True, timeout=30).stdout
-        self.host_key_sha256 = printed.split()[1]  # "256 SHA256:... comment (ED25519)"
         self.config = root / "sshd_config"
         self.config.write_text("\n".join([
             f"Port {self.port}",
             f"ListenAddress {self.host}",
-            f"HostKey {self.host_key}",
+            *(f"HostKey {path}" for path in self.host_keys.values()),
             f"PidFile {root / 'sshd.pid'}",
             f"AuthorizedKeysFile {self.authorized_keys}",
             "PermitRootLogin prohibit-password",
