@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.auth import ApiCaller, api_caller
+from app.api.delivery_schemas import DELIVERY_SETTINGS_EXAMPLE, DeliverySettingsAnswer, DeliverySettingsChange
 from app.api.errors import error_responses
 from app.api.schemas import StrictRequest
 from app.services.settlement import payout_settings
@@ -44,7 +45,7 @@ SETTINGS_EXAMPLE = {
     "commission_bps": 250,
     "card_min_cents": 500,
     "card_max_cents": 100000,
-    "payouts": {"nacha": NACHA_EXAMPLE, "cpa005": CPA005_EXAMPLE},
+    "payouts": {"nacha": NACHA_EXAMPLE, "cpa005": CPA005_EXAMPLE, "delivery": DELIVERY_SETTINGS_EXAMPLE},
 }
 
 
@@ -73,6 +74,7 @@ class Cpa005SettingsAnswer(BaseModel):
 class PayoutSettingsAnswer(BaseModel):
     nacha: NachaSettingsAnswer
     cpa005: Cpa005SettingsAnswer
+    delivery: DeliverySettingsAnswer = Field(description="How bank files reach the bank (secrets masked).")
 
 
 class SettingsAnswer(BaseModel):
@@ -88,6 +90,8 @@ class SettingsAnswer(BaseModel):
 class PayoutSettingsChange(StrictRequest):
     nacha: dict[str, Any] | None = Field(default=None, description="NACHA fields to change; `null` clears the section.")
     cpa005: dict[str, Any] | None = Field(default=None, description="CPA-005 fields to change; `null` clears the section.")
+    delivery: DeliverySettingsChange | None = Field(default=None, description="`download` or `sftp` and the SFTP "
+                                                    "server's settings.")
 
 
 class SettingsChange(StrictRequest):
