@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
+from app.pages.settings_delivery import delivery_section
 from app.state.settings import CPA005_FIELDS, GENERAL_FIELDS, NACHA_FIELDS, SettingsState, field_dom_id
 
 
@@ -48,6 +49,7 @@ def settings_page() -> rx.Component:
             _section("NACHA (US payouts)", NACHA_FIELDS, SettingsState.nacha_missing),
             _section("CPA-005 (Canadian payouts)", CPA005_FIELDS, SettingsState.cpa005_missing),
             rx.button("Save settings", id="settings-save", size="3", on_click=SettingsState.save),
+            delivery_section(),
             rx.card(
                 rx.hstack(
                     rx.vstack(

@@ -7,6 +7,7 @@ import reflex as rx
 from app.components.forms import inline_field
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.components.tables import data_table
+from app.pages.settlements_delivery import delivery_line
 from app.state.settlements import SettlementsState
 
 
@@ -129,6 +130,7 @@ def _detail() -> rx.Component:
                            SettlementsState.detail_lines, line, table_id="payout-lines"),
                 rx.cond(SettlementsState.detail["files"] != "",
                         rx.text("Bank files: ", SettlementsState.detail["files"], id="payout-files", size="2")),
+                delivery_line(),
                 rx.hstack(
                     rx.button(rx.icon("download"), "Download NACHA", id="payout-download-nacha", size="3",
                               variant="soft", on_click=SettlementsState.download("nacha"),

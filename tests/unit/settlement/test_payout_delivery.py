@@ -193,3 +193,21 @@ def test_only_owners_retry_deliveries(us, sftp_server):
     batch_id, _file = exported_batch(us)
 
     assert refused(delivery.retry_delivery, replace(us.owner.actor, role="staff"), batch_id).code == ErrorCode.forbidden
+
+
+def test_the_settlements_screen_says_where_each_file_went(us, sftp_server):
+    from app.state.payout_delivery import delivery_cells
+
+    deliver_by_sftp(us.owner, sftp_server)
+    batch_id, _file = exported_batch(us)
+    zone = us.owner.operator.timezone
+    assert delivery_cells(delivery.delivery_of(us.owner.operator.id, batch_id), zone) == {
+        "delivery_status": "pending", "delivery_label": "Waiting to be sent", "delivery_text": "In a few seconds.",
+        "delivery_retry": ""}
+
+    delivery.deliver_due()
+
+    shown = delivery_cells(delivery.delivery_of(us.owner.operator.id, batch_id), zone)
+    assert (shown["delivery_label"], shown["delivery_retry"]) == ("Delivered to the bank", "")
+    assert shown["delivery_text"].startswith(f"{sftp_server.inbox}/{us.owner.operator.slug}-payout-{batch_id}-")
+    assert delivery_cells(delivery.delivery_of(us.owner.operator.id, 999_999), zone)["delivery_retry"] == "yes"
