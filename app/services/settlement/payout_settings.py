@@ -2,7 +2,8 @@
 
 One set of rules for the API (`GET/PATCH /settings`) and the dashboard's Settings
 screen. The bank file settings live in `Operator.payout_settings` as JSON:
-`{"nacha": {...}, "cpa005": {...}}`; account numbers inside are stored encrypted
+`{"nacha": {...}, "cpa005": {...}, "delivery": {...}}` (how files reach the bank:
+`delivery_settings.py`); account numbers inside are stored encrypted
 (`*_account_number_encrypted`) with their last 4 beside them, and are never shown
 again: answers carry `offset_account_last4` / `return_account_last4`.
 
@@ -250,7 +251,8 @@ def _merge_section(stored: dict, changes: object, section: str) -> dict:
 def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
     """Change the fields given (PATCH): `commission_bps` (0..10000), `card_min_cents`,
     `card_max_cents` (1..100,000,000, min <= max), and `payouts.nacha` / `payouts.cpa005`
-    (each field checked; `null` clears a field, `"nacha": null` clears the section).
+    (each field checked; `null` clears a field, `"nacha": null` clears the section), and
+    `payouts.delivery` (`delivery_settings.merge`).
 
     Refuses an unknown or invalid field with `invalid_input` naming it; nothing is
     changed then. Owners only (`forbidden`).
