@@ -17,7 +17,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run run-prod run-backend lint test test-unit test-e2e migrate demo bench check-ledger deps chromium clean
+.PHONY: run run-prod run-backend lint test test-unit test-e2e migrate demo bench check-ledger deps chromium openssh clean
 
 ## run: install what is missing, migrate, load the demo network, serve on http://localhost:$(PORT)
 run: deps
@@ -59,12 +59,12 @@ run-backend: deps
 lint: deps
 	$(VENV)/bin/ruff check .
 
-## test: install what is missing (Chromium through apt included), lint, and run the whole suite
-test: deps chromium
+## test: install what is missing (Chromium and OpenSSH through apt included), lint, and run the whole suite
+test: deps chromium openssh
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
-test-unit: deps
+test-unit: deps openssh
 	$(PY) -m pytest -m "not e2e"
 
 test-e2e: deps chromium
@@ -100,6 +100,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Chromium from Debian's packages (for the Playwright tests)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# The SFTP delivery tests start a real OpenSSH server (sshd) and make keys with ssh-keygen.
+openssh:
+	@{ test -x /usr/sbin/sshd && command -v ssh-keygen >/dev/null 2>&1; } || { \
+		echo "Installing OpenSSH from Debian's packages (for the SFTP delivery tests)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client; }
 
 clean:
 	rm -rf .web .states .pytest_cache

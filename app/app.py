@@ -39,6 +39,7 @@ from app.state.auth import LoginState
 from app.state.card_detail import CardDetailState
 from app.state.card_page import CardPageState
 from app.state.cards import CardsState
+from app.state.delivery_settings import DeliverySettingsState
 from app.state.developers import DevelopersState
 from app.state.device import ActivateState
 from app.state.feed import OperatorFeedBridge
@@ -106,7 +107,8 @@ PAGES = [
     Page("/embed/[slug]", embed_page, "Gift cards", ShopState.load, meta=SHOP_META),
     Page("/developers", developers_page, "Developers | Giftnet", [DevelopersState.load, WebhookEndpointsState.load]),
     Page("/settlements", settlements_page, "Settlements | Giftnet", SettlementsState.load),
-    Page("/settings", settings_page, "Settings | Giftnet", [SettingsState.load, PayoutScheduleState.load]),
+    Page("/settings", settings_page, "Settings | Giftnet",
+         [SettingsState.load, PayoutScheduleState.load, DeliverySettingsState.load]),
     Page("/team", team_page, "Team | Giftnet", TeamState.load),
     # An invitation's link: public, the link token is the credential (it works once).
     Page("/join/[join_token]", join_page, "Join your team | Giftnet", JoinState.load),

@@ -1,5 +1,6 @@
 """The background jobs: email outbox (with SMTP_URL), webhook deliveries, the expiry of
-unclaimed POS payments, the owners' daily summaries and the scheduled payout runs.
+unclaimed POS payments, the owners' daily summaries, the scheduled payout runs and bank
+files sent by SFTP.
 
 Every job claims its rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL, SQLite's write lock,
 and a conditional UPDATE on both), so any number of processes may run them at once and
@@ -18,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from app.services.counter import pos_payments
 from app.services.messaging import outbox, webhooks
 from app.services.reporting import daily_summary, rollup_fold
+from app.services.settlement import delivery as payout_delivery
 from app.services.settlement import schedules
 from app.settings import get_settings
 
@@ -41,6 +43,7 @@ def jobs() -> list[Callable[[], Awaitable[None]]]:
         webhooks.deliver_forever, expire_pos_payments_forever, daily_summary.send_forever,
         rollup_fold.fold_forever,  # ledger rollups for the dashboard and reports (claims by watermark)
         schedules.run_forever,  # scheduled payout batches and their bank files (claims a run per operator and day)
+        payout_delivery.deliver_forever,  # bank files to the bank's SFTP server (claims each attempt)
     ]
     if get_settings().smtp_url:
         loops.insert(0, outbox.deliver_forever)

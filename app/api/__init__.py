@@ -19,6 +19,7 @@ from app.api.errors import any_client_error, error_responses, install_error_hand
 from app.api.health import router as health_router
 from app.api.locations import router as locations_router
 from app.api.orders import router as orders_router
+from app.api.payout_delivery import router as payout_delivery_router
 from app.api.payouts import router as payouts_router
 from app.api.pos import router as pos_router
 from app.api.public import router as public_router
@@ -78,7 +79,7 @@ def create_api() -> FastAPI:
     api.add_middleware(SecurityHeadersMiddleware)
     api.include_router(health_router, prefix=API_PREFIX)
     for router in (cards_router, locations_router, redemptions_router, pos_router, webhook_endpoints_router,
-                   reports_router, api_logs_router, payouts_router, settings_router, orders_router):
+                   reports_router, api_logs_router, payouts_router, settings_router, payout_delivery_router, orders_router):
         api.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     api.include_router(public_router)  # /c/{link_token}/qr.png: no API key, the link is the credential
     install_fallback_route(api)  # keep last: it answers every /api/v1 path no router claimed

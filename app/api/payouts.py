@@ -14,12 +14,13 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.auth import ApiCaller, api_caller
+from app.api.delivery_schemas import DELIVERY_EXAMPLE, PayoutDeliveryAnswer
 from app.api.errors import error_responses
 from app.api.idempotent import IDEMPOTENCY_IN_FLIGHT, IDEMPOTENCY_KEY_REUSED, IdempotentCall, idempotent_call
 from app.api.params import id_in_path, page_cursor, page_size
 from app.api.schemas import StrictRequest, cursor_text, parse_cursor
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.settlement import bank_files, batches, payout_settings
+from app.services.settlement import bank_files, batches, delivery, payout_settings
 
 router = APIRouter(prefix="/payouts", tags=["payouts"])
 
@@ -60,7 +61,8 @@ BATCH_EXAMPLE = {
     "paid_at": None,
     "cancelled_at": None,
 }
-DETAIL_EXAMPLE = {**BATCH_EXAMPLE, "lines": [LINE_EXAMPLE], "skipped": [SKIPPED_EXAMPLE], "files": []}
+DETAIL_EXAMPLE = {**BATCH_EXAMPLE, "lines": [LINE_EXAMPLE], "skipped": [SKIPPED_EXAMPLE], "files": [],
+                  "delivery": DELIVERY_EXAMPLE}
 
 
 class PayoutLineAnswer(BaseModel):
@@ -120,6 +122,7 @@ class PayoutAnswer(PayoutBatchAnswer):
     lines: list[PayoutLineAnswer] = Field(description="One line per location paid.")
     skipped: list[SkippedAnswer] = Field(description="Locations left out (only in the answer that created the batch).")
     files: list[BankFileAnswer] = Field(description="The bank files written for this batch.")
+    delivery: PayoutDeliveryAnswer = Field(description="The bank file's delivery to the bank's SFTP server.")
 
 
 class PayoutList(BaseModel):
@@ -151,7 +154,8 @@ class MarkPaidRequest(StrictRequest):
 
 
 def payout_answer(detail: batches.PayoutDetail) -> PayoutAnswer:
-    return PayoutAnswer.model_validate(detail.as_dict())
+    sent = delivery.delivery_of(detail.batch.operator_id, detail.batch.id)
+    return PayoutAnswer.model_validate({**detail.as_dict(), "delivery": sent.as_dict()})
 
 
 _NOT_FOUND = ("not_found", "No such payout batch.")

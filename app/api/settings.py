@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.auth import ApiCaller, api_caller
+from app.api.delivery_schemas import DELIVERY_SETTINGS_EXAMPLE, DeliverySettingsAnswer, DeliverySettingsChange
 from app.api.errors import error_responses
 from app.api.schemas import StrictRequest
 from app.services.settlement import payout_settings
@@ -47,7 +48,8 @@ SETTINGS_EXAMPLE = {
     "commission_bps": 250,
     "card_min_cents": 500,
     "card_max_cents": 100000,
-    "payouts": {"nacha": NACHA_EXAMPLE, "cpa005": CPA005_EXAMPLE, "schedule": SCHEDULE_EXAMPLE},
+    "payouts": {"nacha": NACHA_EXAMPLE, "cpa005": CPA005_EXAMPLE, "schedule": SCHEDULE_EXAMPLE,
+                "delivery": DELIVERY_SETTINGS_EXAMPLE},
 }
 
 
@@ -87,6 +89,7 @@ class PayoutSettingsAnswer(BaseModel):
     nacha: NachaSettingsAnswer
     cpa005: Cpa005SettingsAnswer
     schedule: PayoutScheduleAnswer
+    delivery: DeliverySettingsAnswer = Field(description="How bank files reach the bank (secrets masked).")
 
 
 class SettingsAnswer(BaseModel):
@@ -108,6 +111,8 @@ class PayoutSettingsChange(StrictRequest):
                     "`weekday` (mon..sun, weekly), `day` (1-28, monthly), `cutoff_time` (HH:MM, the network's time "
                     "zone), `minimum_net_cents`; `null` turns it off.",
     )
+    delivery: DeliverySettingsChange | None = Field(default=None, description="`download` or `sftp` and the SFTP "
+                                                    "server's settings.")
 
 
 class SettingsChange(StrictRequest):

@@ -29,6 +29,8 @@ EventType = Literal[
     "order.failed",
     "payout.created",
     "payout.paid",
+    "payout.delivered",
+    "payout.delivery_failed",
 ]
 
 ENDPOINT_EXAMPLE = {

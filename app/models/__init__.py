@@ -13,6 +13,7 @@ from app.models.operator import LoginAttempt, Operator, User, UserSession
 from app.models.order import Order, OrderLine
 from app.models.outbox import OutboxMessage
 from app.models.payout import BankFile, PayoutBatch, PayoutLine
+from app.models.payout_delivery import PayoutDelivery
 from app.models.payout_run import PayoutRun
 from app.models.prenote import Prenote
 from app.models.redemption import PosPayment, Redemption, RedemptionLine
@@ -42,6 +43,7 @@ __all__ = [
     "OrderLine",
     "OutboxMessage",
     "PayoutBatch",
+    "PayoutDelivery",
     "PayoutLine",
     "PayoutRun",
     "PosPayment",

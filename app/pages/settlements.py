@@ -9,6 +9,7 @@ from app.components.forms import inline_field
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.components.payout_readiness import readiness_checklist
 from app.components.tables import data_table
+from app.pages.settlements_delivery import delivery_line
 from app.state.settlements import SettlementsState
 
 
@@ -136,6 +137,7 @@ def _detail() -> rx.Component:
                 _held_and_prenotes(),
                 rx.cond(SettlementsState.detail["files"] != "",
                         rx.text("Bank files: ", SettlementsState.detail["files"], id="payout-files", size="2")),
+                delivery_line(),
                 rx.hstack(
                     rx.button(rx.icon("download"), "Download NACHA", id="payout-download-nacha", size="3",
                               variant="soft", on_click=SettlementsState.download("nacha"),

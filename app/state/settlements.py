@@ -13,7 +13,8 @@ from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
 from app.services.reporting import dashboard_figures
-from app.services.settlement import bank_files, batches, payables, prenotes, readiness
+from app.services.settlement import bank_files, batches, delivery, payables, prenotes, readiness
+from app.state.payout_delivery import delivery_cells
 from app.state.session import SessionState, dashboard_action
 
 STATUS_LABELS = {PayoutStatus.draft: "Draft", PayoutStatus.exported: "Bank file downloaded", PayoutStatus.paid: "Paid", PayoutStatus.cancelled: "Cancelled"}
@@ -150,6 +151,7 @@ class SettlementsState(SessionState):
             "commission": format_cents(batch.total_commission_cents),
             "net": format_cents(batch.total_net_cents),
             "files": ", ".join(f"{bank_file.filename} (sha256 {bank_file.sha256[:12]}…)" for bank_file in detail.files),
+            **delivery_cells(delivery.delivery_of(who.operator_id, batch.id), who.timezone),
         }
         self.detail_lines = [_line_row(line) for line in detail.lines]
         self.detail_skipped = [_skipped_row(skipped) for skipped in detail.skipped]
@@ -234,4 +236,12 @@ class SettlementsState(SessionState):
         self.settlements_notice = f"Batch #{detail.batch.id} is cancelled; its redemptions are payable again."
         self._preview(who)
         self._load_batches(who)
+        return None
+
+    @rx.event
+    @dashboard_action("settlements_error", owner=True)
+    def retry_delivery(self, who: SignedIn):
+        delivery.retry_delivery(self._actor(who), self.selected_id)
+        self._load_detail(who)
+        self.settlements_notice = f"Batch #{self.selected_id}: its bank file is sent to the bank in a few seconds."
         return None

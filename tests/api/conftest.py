@@ -10,6 +10,7 @@ import pytest
 from app.db import dispose_engines
 from app.settings import get_settings
 from tests.support.backend import Backend, Operator, point_test_process_at
+from tests.support.sftp import sftp_server  # noqa: F401  (a real OpenSSH server for SFTP deliveries)
 
 
 @pytest.fixture(scope="session")

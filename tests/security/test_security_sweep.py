@@ -155,6 +155,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/v1/orders/{order_id}/lines/{line_id}/refunds"): Endpoint("operator", "object"),
     ("GET", "/api/v1/settings"): Endpoint("operator"),
     ("PATCH", "/api/v1/settings"): Endpoint("operator"),
+    ("POST", "/api/v1/settings/payouts/delivery/test"): Endpoint("operator"),
 }
 
 

@@ -1,7 +1,9 @@
 """Fixtures every unit test may use (besides tests/conftest.py's database and operators):
 cheap password hashing for every test, the events published during a test, the fake
-Bambora and Forte gateways and a Square till. Their code is in tests/support/fixtures.py."""
+Bambora and Forte gateways, a Square till (their code is in tests/support/fixtures.py) and a
+real OpenSSH server for SFTP deliveries (tests/support/sftp.py)."""
 
 from __future__ import annotations
 
 from tests.support.fixtures import fake_bambora, fake_forte, published, quick_password_hashing, square_till  # noqa: F401
+from tests.support.sftp import sftp_server  # noqa: F401

@@ -12,6 +12,8 @@ Rules this module keeps:
 - a NACHA file also carries the batch's prenotes (`prenotes.py`), and a batch of prenotes
   only still has one;
 - payees are named in the characters every bank accepts (`payee_name`).
+- a new file is owed to the bank's SFTP server in its own transaction when the operator
+  delivers that way (`delivery.queue_delivery`).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
-from app.services.settlement import payout_settings, prenotes
+from app.services.settlement import delivery, payout_settings, prenotes
 from app.services.settlement.batches import LIVE_STATUSES, batch_lines, batch_or_404, move_batch, refuse_move
 
 BANK_FILE_FORMATS = ("nacha", "cpa005")
@@ -177,6 +179,7 @@ def _export_once(actor: Actor, batch_id: int, file_format: str) -> BankFile:
         )
         session.add(bank_file)
         session.flush()
+        delivery.queue_delivery(operator.id, batch.id, session=session)  # sent to the bank when it delivers by SFTP
         audit.record(session, actor, "payout.exported", target_type="payout", target_id=batch.id,
                      summary=f"Bank file {filename} ({'NACHA' if file_format == 'nacha' else 'CPA-005'}) written "
                              f"for payout batch #{batch.id}",

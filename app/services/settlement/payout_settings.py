@@ -2,7 +2,8 @@
 
 One set of rules for the API (`GET/PATCH /settings`) and the dashboard's Settings
 screen. The bank file settings live in `Operator.payout_settings` as JSON:
-`{"nacha": {...}, "cpa005": {...}}`; account numbers inside are stored encrypted
+`{"nacha": {...}, "cpa005": {...}, "delivery": {...}}` (how files reach the bank:
+`delivery_settings.py`); account numbers inside are stored encrypted
 (`*_account_number_encrypted`) with their last 4 beside them, and are never shown
 again: answers carry `offset_account_last4` / `return_account_last4`.
 
@@ -31,7 +32,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.core.validation import aba_routing_is_valid
-from app.services.settlement import business_days, schedule_rules
+from app.services.settlement import business_days, delivery_settings, schedule_rules
 
 TOP_LEVEL_FIELDS = ("commission_bps", "card_min_cents", "card_max_cents", "payouts")
 MAX_CARD_CENTS = 100_000_000  # $1,000,000: far above any gift card, far below the columns' limits
@@ -112,6 +113,7 @@ class OperatorSettings:
     nacha_missing: tuple[str, ...]  # fields still needed before a NACHA file can be written
     cpa005_missing: tuple[str, ...]
     schedule: dict = field(default_factory=dict)  # payouts.schedule with next_run_at (schedule_rules)
+    delivery: dict = field(default_factory=dict)  # how files reach the bank (delivery_settings.public_view: secrets masked)
 
     def as_dict(self) -> dict:
         return {
@@ -119,7 +121,8 @@ class OperatorSettings:
             "commission_bps": self.commission_bps,
             "card_min_cents": self.card_min_cents,
             "card_max_cents": self.card_max_cents,
-            "payouts": {"nacha": asdict(self.nacha), "cpa005": asdict(self.cpa005), "schedule": self.schedule},
+            "payouts": {"nacha": asdict(self.nacha), "cpa005": asdict(self.cpa005), "schedule": self.schedule,
+                        "delivery": self.delivery},
         }
 
 
@@ -164,6 +167,7 @@ def _view(operator: Operator, session: Session) -> OperatorSettings:
         cpa005_missing=_missing(cpa_stored, "cpa005"),
         schedule=schedule_rules.schedule_answer(stored.get("schedule"), operator.timezone, utcnow(),
                                                 schedule_rules.last_run_on(session, operator.id)),
+        delivery=delivery_settings.public_view(stored.get("delivery")),
     )
 
 
@@ -263,7 +267,8 @@ def _merge_section(stored: dict, changes: object, section: str) -> dict:
 def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
     """Change the fields given (PATCH): `commission_bps` (0..10000), `card_min_cents`,
     `card_max_cents` (1..100,000,000, min <= max), and `payouts.nacha` / `payouts.cpa005`
-    (each field checked; `null` clears a field, `"nacha": null` clears the section).
+    (each field checked; `null` clears a field, `"nacha": null` clears the section), and
+    `payouts.delivery` (`delivery_settings.merge`).
 
     Refuses an unknown or invalid field with `invalid_input` naming it; nothing is
     changed then. Owners only (`forbidden`).
@@ -296,7 +301,7 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
             payouts = changes["payouts"]
             if not isinstance(payouts, dict):
                 raise GiftnetError(ErrorCode.invalid_input, "payouts must be an object.", field="payouts")
-            unknown = sorted(set(payouts) - {*SECTIONS, "schedule"})
+            unknown = sorted(set(payouts) - {*SECTIONS, "schedule", "delivery"})
             if unknown:
                 raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: payouts.{unknown[0]}.",
                                    field=f"payouts.{unknown[0]}")
@@ -307,6 +312,8 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
             if "schedule" in payouts:
                 stored["schedule"] = schedule_rules.merge_schedule(stored.get("schedule"), payouts["schedule"],
                                                                    utcnow())
+            if "delivery" in payouts:  # how files reach the bank: its own rules (delivery_settings.py)
+                stored["delivery"] = delivery_settings.merge(stored.get("delivery") or {}, payouts["delivery"])
             operator.payout_settings = json.dumps(stored, sort_keys=True)
         session.add(operator)
         session.flush()

@@ -20,7 +20,8 @@ Rules this module keeps:
   batch stays, to be downloaded by hand once the settings are complete. A worker that
   stopped between the two steps leaves the run `pending`: the next pass writes its file
   (writing a file is idempotent). One conditional UPDATE moves a run from `pending`, so
-  the file's follow-up (`after_bank_file_written`: delivery) happens once.
+  the file's follow-up (`after_bank_file_written`) happens once; the file's SFTP delivery
+  is owed by the export itself.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ class RunReport:
     file_format: str | None = None
     filename: str | None = None
     file_error: str | None = None
+    # False: another process claimed the run (and made its batch); this pass only wrote its file.
+    claimed_here: bool = True
 
     def as_dict(self) -> dict:
         return {"run_id": self.run_id, "operator_id": self.operator_id, "operator_name": self.operator_name,
@@ -85,7 +88,7 @@ class RunReport:
                 "outcome": self.outcome, "batch_id": self.batch_id, "redemption_count": self.redemption_count,
                 "total_net_cents": self.total_net_cents, "currency": self.currency, "skipped": self.skipped,
                 "file_status": self.file_status, "file_format": self.file_format, "filename": self.filename,
-                "file_error": self.file_error}
+                "file_error": self.file_error, "claimed_here": self.claimed_here}
 
     def sentences(self) -> list[str]:
         """The report in words: one line, then one per location left out."""
@@ -229,7 +232,7 @@ def _report_of(run_id: int) -> RunReport:
                      currency=operator.currency, scheduled_on=run.scheduled_on, cutoff_at=run.cutoff_at,
                      outcome=run.outcome, batch_id=run.batch_id,
                      redemption_count=batch.redemption_count if batch else 0, total_net_cents=run.total_net_cents,
-                     skipped=json.loads(run.skipped or "[]"), file_status=run.file_status)
+                     skipped=json.loads(run.skipped or "[]"), file_status=run.file_status, claimed_here=False)
 
 
 # --- the bank file --------------------------------------------------------------------
@@ -283,10 +286,11 @@ def write_run_file(run_id: int) -> tuple[str, str | None, str | None, str | None
 
 
 def after_bank_file_written(operator_id: int, batch_id: int, bank_file_id: int) -> None:
-    """THE call point after a scheduled run's bank file is written: called exactly once per
-    file (by the process whose UPDATE moved its run from `pending`). SFTP delivery hooks in
-    here with `delivery.queue_delivery(operator_id, batch_id)` (app/services/settlement/
-    delivery.py); without a delivery the file waits on the Settlements screen for download."""
+    """What follows a scheduled run's bank file, once per file (by the process whose UPDATE
+    moved its run from `pending`): a log line. Delivery needs nothing here: writing the file
+    (`bank_files.export_bank_file`) owes it to the bank's SFTP server in the same transaction
+    when the operator delivers that way (`delivery.queue_delivery`); otherwise the file waits
+    on the Settlements screen for download."""
     log.info("scheduled payout run: bank file %s of batch #%s (operator %s) written", bank_file_id, batch_id,
              operator_id)
 
