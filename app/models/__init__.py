@@ -12,7 +12,7 @@ from app.models.location import ActivationLink, Device, Item, Location, PosKey
 from app.models.operator import LoginAttempt, Operator, User, UserSession
 from app.models.order import Order, OrderLine
 from app.models.outbox import OutboxMessage
-from app.models.payout import BankFile, PayoutBatch, PayoutLine
+from app.models.payout import BankFile, PayoutBatch, PayoutLine, PayoutReturn
 from app.models.redemption import PosPayment, Redemption, RedemptionLine
 from app.models.rollup import CardActivity, LedgerRollup, LedgerRollupState
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -41,6 +41,7 @@ __all__ = [
     "OutboxMessage",
     "PayoutBatch",
     "PayoutLine",
+    "PayoutReturn",
     "PosPayment",
     "Redemption",
     "RedemptionLine",
