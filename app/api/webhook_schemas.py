@@ -29,6 +29,7 @@ EventType = Literal[
     "order.failed",
     "payout.created",
     "payout.paid",
+    "payout.returned",
 ]
 
 ENDPOINT_EXAMPLE = {

@@ -68,6 +68,7 @@ ACTION_LABELS: dict[str, str] = {
     "payout.exported": "Bank file exported",
     "payout.paid": "Payout marked paid",
     "payout.cancelled": "Payout cancelled",
+    "payout.returned": "Payment returned by the bank",
     "location.created": "Location created",
     "location.updated": "Location updated",
     "location.imported": "Locations imported",
