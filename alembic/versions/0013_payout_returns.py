@@ -89,13 +89,11 @@ def _name_the_written_payments() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('location', schema=None) as batch_op:
-        batch_op.drop_column('bank_fix_fingerprint')
-        batch_op.drop_column('bank_fix_reason')
-    with op.batch_alter_table('payout_line', schema=None) as batch_op:
-        batch_op.drop_column('carried_cents')
-        batch_op.drop_column('cpa005_cross_reference')
-        batch_op.drop_column('nacha_trace_number')
-        batch_op.drop_column('status')
+    # Plain DROP COLUMN (SQLite 3.35+ has it): a batch copy of `location` or `payout_line`
+    # would drop a table other rows point at, which SQLite's foreign keys refuse.
+    for column in ('bank_fix_fingerprint', 'bank_fix_reason'):
+        op.drop_column('location', column)
+    for column in ('carried_cents', 'cpa005_cross_reference', 'nacha_trace_number', 'status'):
+        op.drop_column('payout_line', column)
     op.drop_index('ix_payout_return_owed', table_name='payout_return')
     op.drop_table('payout_return')
