@@ -7,14 +7,19 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 import app.models  # noqa: F401  (every table on SQLModel.metadata)
 from alembic import command
-from app.db import dispose_engines
+from app.db import dispose_engines, read_session
 from app.migrations import alembic_config
+from app.models import PayoutLine
+from app.models.base import utcnow
 from app.services.core.actor import Actor
 from app.services.money import ledger
+from app.services.settlement import bank_files, batches
+from tests.support.bankfiles import parse_nacha
+from tests.support.settlement import ca_network, redeem_at, us_network
 
 
 def schema_differences(url: str) -> list:
@@ -73,15 +78,6 @@ def test_migrating_twice_changes_nothing(database):
 def test_bank_files_written_before_returns_existed_still_name_their_payments(database, make_operator):
     """Migration 0013 reads the trace number of each NACHA line back from its stored file,
     and gives CPA-005 lines the cross-reference their file carries."""
-    from sqlmodel import select
-
-    from app.db import read_session
-    from app.models import PayoutLine
-    from app.models.base import utcnow
-    from app.services.settlement import bank_files, batches
-    from tests.support.bankfiles import parse_nacha
-    from tests.support.settlement import ca_network, redeem_at, us_network
-
     us, ca = us_network(make_operator), ca_network(make_operator)
     redeem_at(us.owner, us.checking, 1_000)
     redeem_at(us.owner, us.savings, 2_000)
