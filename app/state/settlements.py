@@ -44,7 +44,8 @@ def _line_row(line: payables.PayableLine) -> dict[str, str]:
 
 
 def _skipped_row(skipped: payables.SkippedLocation) -> dict[str, str]:
-    return {**_owed_cells(skipped), "reason": skipped.reason}
+    owed_again = f" ({format_cents(skipped.carried_cents)} returned by the bank waits too)" if skipped.carried_cents else ""
+    return {**_owed_cells(skipped), "reason": skipped.reason + owed_again}
 
 
 class SettlementsState(SessionState):
