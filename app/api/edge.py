@@ -21,12 +21,14 @@ from app.models.base import utcnow
 from app.services.access import api_log
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.network import location_import
+from app.services.settlement import payout_returns
 from app.settings import get_settings
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 64 * 1024
 # Uploads that may be larger: the file's own limit (the CSV import's 5 MB) plus room for its multipart framing.
-LARGER_BODY_LIMITS = {f"{API_PREFIX}/locations/import": location_import.MAX_FILE_BYTES + MAX_BODY_BYTES}
+LARGER_BODY_LIMITS = {f"{API_PREFIX}/locations/import": location_import.MAX_FILE_BYTES + MAX_BODY_BYTES,
+                      f"{API_PREFIX}/payouts/returns": payout_returns.MAX_RETURN_FILE_BYTES + MAX_BODY_BYTES}
 SCOPE_KEY = "giftnet.api_call"
 
 

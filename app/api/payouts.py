@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.auth import ApiCaller, api_caller
@@ -20,7 +20,7 @@ from app.api.idempotent import IDEMPOTENCY_IN_FLIGHT, IDEMPOTENCY_KEY_REUSED, Id
 from app.api.params import id_in_path, page_cursor, page_size
 from app.api.schemas import StrictRequest, cursor_text, parse_cursor
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.settlement import bank_files, batches, delivery, payout_settings
+from app.services.settlement import bank_files, batches, delivery, payout_returns, payout_settings
 
 router = APIRouter(prefix="/payouts", tags=["payouts"])
 
@@ -42,6 +42,10 @@ LINE_EXAMPLE = {
     "commission_cents": 250,
     "net_cents": 9750,
     "bank_summary": "US checking •••• 6789 (routing 011000015)",
+    "carried_cents": 0,
+    "status": "paid",
+    "return_reason_code": None,
+    "return_reason": None,
 }
 SKIPPED_EXAMPLE = {"location_id": 13, "location_name": "Harbour Cafe", "redemption_count": 1, "gross_cents": 1500,
                    "reason": "No bank details"}
@@ -74,6 +78,12 @@ class PayoutLineAnswer(BaseModel):
     commission_cents: int
     net_cents: int
     bank_summary: str = Field(description="The bank account paid, never the full account number.")
+    carried_cents: int = Field(default=0, description="Returned payments of earlier batches paid again in this "
+                               "line (part of `net_cents`).")
+    status: Literal["paid", "returned"] = Field(default="paid", description="`returned` once the bank gave the "
+                                                "payment back (`POST /payouts/returns`); its net is then owed again.")
+    return_reason_code: str | None = Field(default=None, description="The bank's return reason code (R03, 905).")
+    return_reason: str | None = Field(default=None, description="Why the payment came back, in plain words.")
 
 
 class SkippedAnswer(BaseModel):
@@ -86,6 +96,7 @@ class SkippedAnswer(BaseModel):
         default=None, examples=["2026-12-04"],
         description="When the location waits for its NACHA prenote (new or changed US bank details): the first day "
                     "it may be paid (three banking days after the prenote settles). Null otherwise.")
+    carried_cents: int = Field(default=0, description="Returned payments still owed to it, waiting too.")
 
 
 class BankFileAnswer(BaseModel):
@@ -331,3 +342,70 @@ def cancel_payout(payout_id: int = PayoutId, call: IdempotentCall = Depends(idem
 
     return call.answer(None, work)
 
+
+
+RETURN_EXAMPLE = {"payout_id": 7, "location_id": 12, "net_cents": 9750, "reason_code": "R03",
+                  "reason": "No account, or the account could not be found"}
+
+
+class ReturnedPaymentAnswer(BaseModel):
+    payout_id: int
+    location_id: int
+    net_cents: int = Field(description="What the returned line paid; owed to the location again.")
+    reason_code: str = Field(description="NACHA R01-R85, or the Payments Canada code (900-990).")
+    reason: str = Field(description="The reason in plain words.")
+
+
+class ReturnsAnswer(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, json_schema_extra={
+        "examples": [{"format": "nacha", "matched": [RETURN_EXAMPLE], "unmatched": []}]})
+
+    file_format: Literal["nacha", "cpa005"] = Field(alias="format")
+    matched: list[ReturnedPaymentAnswer] = Field(description="Each returned payment and the payout line it returns "
+                                                 "(a file uploaded again answers the same, changing nothing).")
+    unmatched: list[ReturnedPaymentAnswer] = Field(description="Always empty: a file with any unmatched entry is "
+                                                   "refused with 400.")
+
+
+_RETURNS_413 = error_responses(413, examples={413: [("payload_too_large", "The return file is larger than 5 MB.")]})
+_RETURNS_413[413]["description"] = "The file is larger than 5 MB"
+
+
+@router.post(
+    "/returns",
+    operation_id="upload_payout_returns",
+    response_model=ReturnsAnswer,
+    response_model_by_alias=True,
+    summary="Upload the bank's returned payments",
+    description="A multipart upload (field `file`, at most 5 MB): a NACHA return file (entries with addenda type 99, "
+    "reason codes R01-R85) or CPA-005 returned items. Each returned payment is matched to its payout line (NACHA by "
+    "the original entry's trace number, CPA-005 by the cross-reference the file gave it), the line becomes "
+    "`returned` with the reason, and its net is owed to the location again (the next batch pays it). Reasons about "
+    "the account (closed, not found, invalid number...) also hold the location out of batches until its bank "
+    "details are corrected. A file that cannot be read, or with ANY entry that matches no payout line, is refused "
+    "with 400 naming the line, and changes nothing. Uploading the same file again changes nothing.",
+    responses={
+        **error_responses(
+            400,
+            examples={400: [
+                ("invalid_input", "The return file cannot be read, nothing changed. Line 4: 'R99' is not a NACHA "
+                                  "return reason code (R01 to R85)."),
+                ("invalid_input", "The return file was not applied, nothing changed. Line 3: no payout of this "
+                                  "network has the trace number 021000020000009."),
+            ]},
+        ),
+        **_RETURNS_413,
+    },
+)
+def upload_returns(
+    caller: ApiCaller = Depends(api_caller),
+    file: UploadFile = File(description="The return file the bank sent (NACHA or CPA-005)."),
+) -> ReturnsAnswer:
+    content = file.file.read(payout_returns.MAX_RETURN_FILE_BYTES + 1)
+    if len(content) > payout_returns.MAX_RETURN_FILE_BYTES:
+        raise GiftnetError(ErrorCode.payload_too_large, "The return file is larger than 5 MB.", field="file")
+    result = payout_returns.receive_returns(caller.actor, content, filename=file.filename or "")
+    return ReturnsAnswer(file_format=result.file_format, unmatched=[], matched=[
+        ReturnedPaymentAnswer(payout_id=match.payout_id, location_id=match.location_id, net_cents=match.net_cents,
+                              reason_code=match.reason_code, reason=match.reason)
+        for match in result.matched])

@@ -31,6 +31,7 @@ EventType = Literal[
     "payout.paid",
     "payout.delivered",
     "payout.delivery_failed",
+    "payout.returned",
 ]
 
 ENDPOINT_EXAMPLE = {

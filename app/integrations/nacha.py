@@ -146,8 +146,9 @@ def _entry(transaction_code: str, routing_number: str, account_number: str, amou
 
 
 def _batch(originator: Originator, number: int, effective_date: date, credits: Sequence[Credit],
-           next_trace: int) -> tuple[list[str], dict]:
-    """The records of one batch, and its figures for the file control."""
+           next_trace: int, traces: list[str]) -> tuple[list[str], dict]:
+    """The records of one batch, and its figures for the file control; each credit's trace
+    number is appended to `traces` (in the order of `credits`)."""
     odfi = _routing(originator.odfi_routing, "The ODFI routing number")[:8]
     entries: list[str] = []
     entry_hash = 0
@@ -164,6 +165,7 @@ def _batch(originator: Originator, number: int, effective_date: date, credits: S
         else:
             code = CHECKING_CREDIT if credit.account_type == "checking" else SAVINGS_CREDIT
         trace = odfi + numeric(next_trace, 7, what="The trace sequence")
+        traces.append(trace)
         entries.append(_entry(code, credit.routing_number, credit.account_number, credit.amount_cents,
                               credit.receiver_id, credit.receiver_name, trace, credit.receiver_name))
         next_trace += 1
@@ -218,8 +220,16 @@ def _batch(originator: Originator, number: int, effective_date: date, credits: S
 
 def write_nacha(originator: Originator, credits: Sequence[Credit], *, created_at: datetime,
                 file_id_modifier: str = "A") -> str:
+    """The whole file as text (see `write_nacha_with_traces`)."""
+    return write_nacha_with_traces(originator, credits, created_at=created_at, file_id_modifier=file_id_modifier)[0]
+
+
+def write_nacha_with_traces(originator: Originator, credits: Sequence[Credit], *, created_at: datetime,
+                            file_id_modifier: str = "A") -> tuple[str, list[str]]:
     """The whole file as text: one CCD batch per effective date (earliest first), credits
     in the order given. `created_at` is the file's creation moment in the operator's zone.
+    With it, the 15-digit trace number of each credit, in the order given (a return
+    entry names the payment it returns by this number).
 
     Refuses (BankFileError) an empty payment list, zero or negative amounts (but for
     prenotes, which must be zero), routing
@@ -230,11 +240,13 @@ def write_nacha(originator: Originator, credits: Sequence[Credit], *, created_at
     by_date: dict[date, list[Credit]] = {}
     for credit in credits:
         by_date.setdefault(credit.effective_date, []).append(credit)
+    traces_by_date: dict[date, list[str]] = {effective_date: [] for effective_date in by_date}
     records = [_file_header(originator, created_at, file_id_modifier)]
     entry_count = entry_hash = debit_total = credit_total = 0
     next_trace = 1
     for number, effective_date in enumerate(sorted(by_date), start=1):
-        batch_records, figures = _batch(originator, number, effective_date, by_date[effective_date], next_trace)
+        batch_records, figures = _batch(originator, number, effective_date, by_date[effective_date], next_trace,
+                                        traces_by_date[effective_date])
         records += batch_records
         next_trace = figures["next_trace"]
         entry_count += figures["entries"]
@@ -256,7 +268,9 @@ def write_nacha(originator: Originator, credits: Sequence[Credit], *, created_at
         alpha("", 39),  # reserved
     ))
     records += [PADDING_RECORD] * (block_count * BLOCKING_FACTOR - record_count)
-    return "".join(record + RECORD_END for record in records)
+    unread = {effective_date: iter(traces) for effective_date, traces in traces_by_date.items()}
+    traces = [next(unread[credit.effective_date]) for credit in credits]
+    return "".join(record + RECORD_END for record in records), traces
 
 
-__all__ = ["BankFileError", "Credit", "Originator", "file_id_modifier", "write_nacha"]
+__all__ = ["BankFileError", "Credit", "Originator", "file_id_modifier", "write_nacha", "write_nacha_with_traces"]

@@ -12,7 +12,7 @@ from app.models.location import ActivationLink, Device, Item, Location, PosKey
 from app.models.operator import LoginAttempt, Operator, User, UserSession
 from app.models.order import Order, OrderLine
 from app.models.outbox import OutboxMessage
-from app.models.payout import BankFile, PayoutBatch, PayoutLine
+from app.models.payout import BankFile, PayoutBatch, PayoutLine, PayoutReturn
 from app.models.payout_delivery import PayoutDelivery
 from app.models.payout_run import PayoutRun
 from app.models.prenote import Prenote
@@ -46,6 +46,7 @@ __all__ = [
     "PayoutDelivery",
     "PayoutLine",
     "PayoutRun",
+    "PayoutReturn",
     "PosPayment",
     "Prenote",
     "Redemption",

@@ -49,6 +49,11 @@ class Location(SQLModel, table=True):
     account_number_encrypted: str | None = Field(default=None, max_length=255)
     account_last4: str | None = Field(default=None, max_length=4)
     account_type: str | None = Field(default=None, max_length=8)  # checking | savings
+    # A payment to these bank details came back for a reason about the account (closed,
+    # not found...): the reason, and a fingerprint of the details it came back from. Any
+    # change of the details changes the fingerprint, and the location is paid again.
+    bank_fix_reason: str | None = Field(default=None, max_length=200)
+    bank_fix_fingerprint: str | None = Field(default=None, max_length=64)
     active: bool = True
     # Outbound webhooks to this location are signed with this whsec_ secret (encrypted).
     webhook_secret_encrypted: str | None = Field(default=None, max_length=255)

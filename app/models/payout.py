@@ -24,6 +24,13 @@ class PayoutStatus(StrEnum):
 PAYOUT_STATUSES = tuple(status.value for status in PayoutStatus)
 
 
+class PayoutLineStatus(StrEnum):
+    """`PayoutLine.status`: paid as the batch says, or given back by the receiving bank."""
+
+    paid = "paid"
+    returned = "returned"
+
+
 class PayoutBatch(SQLModel, table=True):
     __tablename__ = "payout_batch"
     __table_args__ = (Index("ix_payout_batch_operator", "operator_id", "id"),)
@@ -70,6 +77,46 @@ class PayoutLine(SQLModel, table=True):
     account_number_encrypted: str | None = Field(default=None, max_length=255)
     account_last4: str | None = Field(default=None, max_length=4)
     account_type: str | None = Field(default=None, max_length=8)
+    status: str = Field(default=PayoutLineStatus.paid, max_length=8, sa_column_kwargs={"server_default": "paid"})
+    # How the bank file named this payment (a return names it the same way): the NACHA
+    # entry's trace number, or the CPA-005 originator's cross-reference.
+    nacha_trace_number: str | None = Field(default=None, max_length=15)
+    cpa005_cross_reference: str | None = Field(default=None, max_length=19)
+    # Net of earlier lines the bank returned, paid again in this line (part of net_cents).
+    carried_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+
+
+class PayoutReturn(SQLModel, table=True):
+    """A payment the receiving bank gave back: the line it returns, why, and the batch that
+    pays it again (None while it is still owed).
+
+    One per line (a payment comes back once); `entry_key` identifies the return in the
+    file it came from, so the same file uploaded again finds it and changes nothing."""
+
+    __tablename__ = "payout_return"
+    __table_args__ = (
+        UniqueConstraint("line_id", name="uq_payout_return_line"),
+        UniqueConstraint("operator_id", "format", "entry_key", name="uq_payout_return_entry"),
+        Index("ix_payout_return_owed", "operator_id", "repaid_batch_id", "location_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: int = Field(foreign_key="operator.id")
+    line_id: int = Field(foreign_key="payout_line.id")
+    batch_id: int = Field(foreign_key="payout_batch.id")
+    location_id: int = Field(foreign_key="location.id")
+    net_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+    format: str = Field(max_length=8)  # nacha | cpa005
+    reason_code: str = Field(max_length=4)
+    reason: str = Field(max_length=200)
+    account_data: bool = False  # the reason says the bank details were wrong
+    entry_key: str = Field(max_length=120)
+    file_sha256: str = Field(max_length=64)
+    filename: str = Field(max_length=200)
+    file_line: int
+    repaid_batch_id: int | None = Field(default=None, foreign_key="payout_batch.id")
+    created_by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class BankFile(SQLModel, table=True):

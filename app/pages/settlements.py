@@ -8,6 +8,7 @@ from app.components.dialogs import confirm_dialog
 from app.components.forms import inline_field
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.components.payout_readiness import readiness_checklist
+from app.components.payout_returns import returns_card
 from app.components.tables import data_table
 from app.pages.settlements_delivery import delivery_line
 from app.state.settlements import SettlementsState
@@ -116,6 +117,9 @@ def _detail() -> rx.Component:
     line = lambda row: rx.table.row(  # noqa: E731
         rx.table.cell(row["name"]), rx.table.cell(row["count"]), rx.table.cell(row["gross"]),
         rx.table.cell(row["commission"]), rx.table.cell(row["net"]), rx.table.cell(row["bank"]),
+        rx.table.cell(rx.badge(row["status"], id="payout-line-status-" + row["location_id"],
+                               color_scheme=rx.cond(row["status"] == "Returned", "red", "green")),
+                      rx.text(row["return_reason"], size="1", id="payout-line-reason-" + row["location_id"])),
         id="payout-line-" + row["location_id"], class_name="payout-line",
     )
     live = (SettlementsState.detail["status"] == "draft") | (SettlementsState.detail["status"] == "exported")
@@ -132,7 +136,7 @@ def _detail() -> rx.Component:
                         SettlementsState.detail["effective"], " · net ", SettlementsState.detail["net"],
                         " (gross ", SettlementsState.detail["gross"], ", commission ",
                         SettlementsState.detail["commission"], ")", size="2"),
-                data_table(["Location", "Redemptions", "Gross", "Commission", "Net", "Paid to"],
+                data_table(["Location", "Redemptions", "Gross", "Commission", "Net", "Paid to", "Payment"],
                            SettlementsState.detail_lines, line, table_id="payout-lines"),
                 _held_and_prenotes(),
                 rx.cond(SettlementsState.detail["files"] != "",
@@ -213,6 +217,7 @@ def settlements_page() -> rx.Component:
             readiness_checklist(),
             _preview(),
             _detail(),
+            returns_card(),
             _batches(),
             spacing="4", width="100%",
         ), "The Settlements screen"),

@@ -34,13 +34,19 @@ def _line_row(line: payables.PayableLine) -> dict[str, str]:
     return {
         **_owed_cells(line),
         "commission": f"{format_cents(line.commission_cents)} ({line.commission_bps / 100:g} %)",
-        "net": format_cents(line.net_cents),
+        "net": format_cents(line.net_cents)
+        + (f" (with {format_cents(line.carried_cents)} returned earlier)" if line.carried_cents else ""),
         "bank": line.bank_summary,
+        # a batch's line: paid, or given back by the bank and why
+        "status": "Returned" if getattr(line, "status", "paid") == "returned" else "Paid",
+        "return_reason": f"{line.return_reason_code} {line.return_reason}" if getattr(line, "return_reason", None)
+        else "",
     }
 
 
 def _skipped_row(skipped: payables.SkippedLocation) -> dict[str, str]:
-    return {**_owed_cells(skipped), "reason": skipped.reason,
+    owed_again = f" ({format_cents(skipped.carried_cents)} returned by the bank waits too)" if skipped.carried_cents else ""
+    return {**_owed_cells(skipped), "reason": skipped.reason + owed_again,
             "payable_from": skipped.payable_from.isoformat() if skipped.payable_from else ""}
 
 

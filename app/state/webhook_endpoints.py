@@ -18,6 +18,7 @@ from app.state.session import SessionState, dashboard_action
 EVENT_TYPES = (
     "card.issued", "card.topped_up", "card.frozen", "card.unfrozen", "redemption.completed", "redemption.voided",
     "pos_payment.received", "pos_payment.applied", "order.paid", "order.failed", "payout.created", "payout.paid",
+    "payout.returned",
 )
 
 

@@ -71,6 +71,7 @@ ACTION_LABELS: dict[str, str] = {
     "payout.delivered": "Bank file delivered by SFTP",
     "payout.delivery_failed": "Bank file delivery failed",
     "payout.delivery_queued": "Bank file delivery retried",
+    "payout.returned": "Payment returned by the bank",
     "location.created": "Location created",
     "location.updated": "Location updated",
     "location.imported": "Locations imported",

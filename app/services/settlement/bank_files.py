@@ -95,6 +95,11 @@ def _account(line: PayoutLine | Prenote, name: str) -> str:
     return account
 
 
+def _name_payments(session: Session, names: dict[int, str], column: str) -> None:
+    """Keep on each line how its bank file named the payment: a return names it the same way."""
+    session.execute(update(PayoutLine), [{"id": line_id, column: name} for line_id, name in names.items()])
+
+
 def _nacha_content(session: Session, operator: Operator, batch: PayoutBatch,
                    lines: list[tuple[PayoutLine, str]], created_local: datetime) -> tuple[str, int, str]:
     originator = payout_settings.nacha_originator(operator)
@@ -112,21 +117,26 @@ def _nacha_content(session: Session, operator: Operator, batch: PayoutBatch,
         prenotes.prenote_credit(prenote, payee_name(prenote.location_id, name), _account(prenote, name))
         for prenote, name in prenotes.nacha_prenote_credits(session, batch)
     ]
-    content = nacha.write_nacha(originator, credits, created_at=created_local,
-                                file_id_modifier=nacha.file_id_modifier(number))
+    content, traces = nacha.write_nacha_with_traces(originator, credits, created_at=created_local,
+                                                    file_id_modifier=nacha.file_id_modifier(number))
+    # The lines' entries come first, then the prenotes' (which no return can name money for).
+    _name_payments(session, {line.id: trace for (line, _name), trace in zip(lines, traces[:len(lines)], strict=True)},
+                   "nacha_trace_number")
     return content, number, f"{operator.slug}-payout-{batch.id}-{created_local:%Y%m%d}-{number}.ach"
 
 
 def _cpa005_content(session: Session, operator: Operator, batch: PayoutBatch,
                     lines: list[tuple[PayoutLine, str]], created_local: datetime) -> tuple[str, int, str]:
     originator = payout_settings.cpa005_originator(operator)
+    references = {line.id: f"B{batch.id}L{line.location_id}" for line, _name in lines}
     credits = [
         cpa005.Credit(institution_number=line.institution_number, transit_number=line.transit_number,
                       account_number=_account(line, name), amount_cents=line.net_cents,
                       payee_name=payee_name(line.location_id, name),
-                      cross_reference=f"B{batch.id}L{line.location_id}", due_date=batch.effective_date)
+                      cross_reference=references[line.id], due_date=batch.effective_date)
         for line, name in lines
     ]
+    _name_payments(session, references, "cpa005_cross_reference")
     # The number is taken last, once everything else is known to be writable; the
     # UPDATE holds the operator's row until commit, so concurrent exports queue here.
     number = session.execute(

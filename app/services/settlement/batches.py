@@ -11,6 +11,9 @@ Rules this module keeps:
 - locations without valid bank details are left out and listed in `skipped` with
   the reason; their redemptions stay payable (unless the batch is created
   `include_locations_without_bank_details` by an operator who pays by hand);
+- a batch also pays again, as `carried_cents` on the location's line, the returned
+  payments still owed to the locations it pays (`payout_returns.claim_owed_again`, one
+  conditional UPDATE in the same transaction); cancelling the batch lets them go;
 - a batch moves draft -> exported (its first bank file, `bank_files.py`) -> paid, or
   draft/exported -> cancelled (which frees its redemptions). Every move is a
   conditional UPDATE on the status; anything else is refused with `conflict`.
@@ -28,7 +31,7 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from app.db import read_session, write_session
-from app.models import BankFile, Location, Operator, PayoutBatch, PayoutLine, Redemption
+from app.models import BankFile, Location, Operator, PayoutBatch, PayoutLine, PayoutReturn, Redemption
 from app.models.base import utcnow
 from app.models.payout import PAYOUT_STATUSES, PayoutStatus
 from app.services.core import audit, events
@@ -39,7 +42,7 @@ from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.messaging import webhooks
 from app.services.network import locations
-from app.services.settlement import prenotes, statements
+from app.services.settlement import payout_returns, prenotes, statements
 from app.services.settlement.payables import (
     MAX_PAGE,
     PayableLine,
@@ -75,6 +78,15 @@ class BankFileInfo:
     def as_dict(self) -> dict:
         return {"id": self.id, "format": self.format, "filename": self.filename, "sha256": self.sha256,
                 "file_creation_number": self.file_creation_number, "created_at": self.created_at.isoformat()}
+
+
+@dataclass(frozen=True)
+class BatchLine(PayableLine):
+    """A batch's line: what it pays, and whether the payment came back from the bank."""
+
+    status: str = "paid"  # paid | returned
+    return_reason_code: str | None = None
+    return_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,11 +156,14 @@ def batch_or_404(session: Session, operator_id: int, batch_id: int) -> PayoutBat
     return batch
 
 
-def _line_view(line: PayoutLine, name: str) -> PayableLine:
-    return PayableLine(
+def _line_view(line: PayoutLine, name: str, returned: PayoutReturn | None = None) -> BatchLine:
+    return BatchLine(
         location_id=line.location_id, location_name=name, redemption_count=line.redemption_count,
         gross_cents=line.gross_cents, commission_bps=line.commission_bps, commission_cents=line.commission_cents,
         net_cents=line.net_cents, bank_summary=locations.bank_summary(line),  # a line keeps the location's bank fields
+        carried_cents=line.carried_cents, status=line.status,
+        return_reason_code=returned.reason_code if returned else None,
+        return_reason=returned.reason if returned else None,
     )
 
 
@@ -174,8 +189,11 @@ def _files(session: Session, batch: PayoutBatch) -> list[BankFileInfo]:
 
 def _detail(session: Session, batch: PayoutBatch, currency: str,
             skipped: list[SkippedLocation] | None = None) -> PayoutDetail:
+    lines = batch_lines(session, batch)
+    returned = payout_returns.returns_of_lines(session, batch.operator_id,
+                                               [line.id for line, _name in lines if line.status == "returned"])
     return PayoutDetail(
-        batch=batch, currency=currency, lines=[_line_view(line, name) for line, name in batch_lines(session, batch)],
+        batch=batch, currency=currency, lines=[_line_view(line, name, returned.get(line.id)) for line, name in lines],
         files=_files(session, batch), skipped=skipped or [],
     )
 
@@ -292,25 +310,33 @@ def create_payout_within(
                **{location_id: hold.reason for location_id, hold in held.items()}}
     left_out = _left_out(session, batch, waiting)
     names = {location_id: location.name for location_id, location in found.items()}
-    skipped = [SkippedLocation(location_id, names[location_id], *left_out[location_id],
-                               reason=waiting[location_id],
+    below_minimum = (_hold_below_minimum(session, batch, operator, found, claimed, minimum_net_cents)
+                     if minimum_net_cents > 0 else [])
+    # Returned payments owed again ride with the location's next line, unless it waits.
+    refused = set(waiting) | {item.location_id for item in below_minimum}
+    carried = payout_returns.claim_owed_again(session, batch, refused=refused)
+    still_owed = {location_id: cents for location_id, cents in payout_returns.owed_again(session, operator.id).items()
+                  if location_id in waiting}
+    skipped = [SkippedLocation(location_id, names[location_id], *left_out.get(location_id, (0, 0)),
+                               reason=waiting[location_id], carried_cents=still_owed.get(location_id, 0),
                                payable_from=held[location_id].payable_from if location_id in held else None)
-               for location_id in by_location_name(left_out, names)]
-    if minimum_net_cents > 0:
-        skipped += _hold_below_minimum(session, batch, operator, found, claimed, minimum_net_cents)
-    if not claimed and not sent:  # a batch of prenotes only is still worth its NACHA file
+               for location_id in by_location_name(set(left_out) | set(still_owed), names)]
+    skipped += below_minimum
+    if not claimed and not carried and not sent:  # a batch of prenotes only is still worth its NACHA file
         detail = (f" {len(skipped)} location(s) are owed money but left out: "
                   + ", ".join(f"{item.location_name} ({item.reason})" for item in skipped[:5]) + "."
                   if skipped else "")
         raise NothingToPay(f"Nothing to pay through this date.{detail}", skipped)
     # The prenotes sent settle on the provisional date (open for every usable account); without
     # them, the date is the first one open for the accounts actually paid.
-    countries = {found[location_id].bank_country for location_id in claimed if found[location_id].bank_country}
+    paying = set(claimed) | set(carried)
+    countries = {found[location_id].bank_country for location_id in paying if found[location_id].bank_country}
     batch.effective_date = effective = provisional if sent else choose_effective_date(
         operator, chosen, now, batch_calendars(operator, countries))
-    if claimed:
-        _write_lines(session, operator, batch, [(found[location_id], *claimed[location_id])
-                                                for location_id in by_location_name(claimed, names)])
+    if paying:
+        _write_lines(session, operator, batch, [(found[location_id], *claimed.get(location_id, (0, 0)),
+                                                 carried.get(location_id, 0))
+                                                for location_id in by_location_name(paying, names)])
     webhooks.queue_event_for_endpoints(session, operator.id, "payout.created", _event_data(batch))
     audit.record(session, actor, "payout.created", target_type="payout", target_id=batch.id,
                  summary=f"Payout batch #{batch.id} created: {batch.redemption_count} redemption(s), "
@@ -392,12 +418,12 @@ def _left_out(session: Session, batch: PayoutBatch, unusable: dict[int, str]) ->
 
 
 def _write_lines(session: Session, operator: Operator, batch: PayoutBatch,
-                 owed: list[tuple[Location, int, int]]) -> None:
-    """One line per (location, count, gross), with the location's bank details as they are
-    now, and the batch's totals."""
+                 owed: list[tuple[Location, int, int, int]]) -> None:
+    """One line per (location, count, gross, carried), with the location's bank details as
+    they are now, and the batch's totals."""
     rows = []
-    for location, count, gross in owed:
-        line = payable_line(location, operator, count, gross)
+    for location, count, gross, carried in owed:
+        line = payable_line(location, operator, count, gross, carried)
         rows.append({
             "batch_id": batch.id, "operator_id": operator.id, "location_id": location.id,
             "redemption_count": line.redemption_count, "gross_cents": line.gross_cents,
@@ -406,9 +432,10 @@ def _write_lines(session: Session, operator: Operator, batch: PayoutBatch,
             "routing_number": location.routing_number, "institution_number": location.institution_number,
             "transit_number": location.transit_number, "account_number_encrypted": location.account_number_encrypted,
             "account_last4": location.account_last4, "account_type": location.account_type,
+            "carried_cents": line.carried_cents,
         })
-    too_large = [location.name for (location, _, _), row in zip(owed, rows, strict=True)
-                 if row["gross_cents"] > MAX_LINE_CENTS]
+    too_large = [location.name for (location, _, _, _), row in zip(owed, rows, strict=True)
+                 if max(row["gross_cents"], row["net_cents"]) > MAX_LINE_CENTS]
     if too_large:
         raise GiftnetError(
             ErrorCode.conflict,
@@ -487,6 +514,8 @@ def cancel_payout(actor: Actor, batch_id: int) -> PayoutDetail:
     with write_session() as session:
         operator = operator_or_404(session, actor.operator_id)
         batch = move_batch(session, actor, batch_id, PayoutStatus.cancelled, cancelled_at=utcnow())
+        payout_returns.refuse_cancel_when_returned(session, batch)
+        payout_returns.release_owed_again(session, batch)
         session.execute(
             update(Redemption)
             .where(Redemption.payout_batch_id == batch.id, Redemption.operator_id == actor.operator_id)
@@ -500,6 +529,7 @@ def cancel_payout(actor: Actor, batch_id: int) -> PayoutDetail:
 
 __all__ = [
     "BankFileInfo",
+    "BatchLine",
     "PayoutDetail",
     "PayoutPage",
     "batch_as_dict",

@@ -16,7 +16,11 @@ Rules this module keeps:
   Canadian ones), a chosen one must be a business day, and it is at most
   MAX_EFFECTIVE_AHEAD away;
 - a location without valid bank details (`bank_details_problem`) cannot be paid by a
-  bank file: a batch leaves it out with the reason.
+  bank file: a batch leaves it out with the reason. Bank details a payment came back
+  from for a reason about the account count as not valid until they are changed;
+- a payment the bank returned is owed again (`payout_returns.owed_again`): its net is
+  added to the location's next line as `carried_cents` (net = gross - commission +
+  carried), whatever the period, since it was due already.
 
 The batches that pay these lines are `batches.py`; their bank files `bank_files.py`.
 """
@@ -38,7 +42,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.operators import operator_or_404
 from app.services.core.validation import aba_routing_is_valid
 from app.services.network import locations
-from app.services.settlement import business_days, payout_settings
+from app.services.settlement import business_days, payout_returns, payout_settings
 
 MAX_PAGE = 100
 MAX_EFFECTIVE_AHEAD = timedelta(days=60)
@@ -145,6 +149,8 @@ def bank_details_problem(location: Location) -> str | None:
     """Why a bank file could not pay this location (None when its details are usable)."""
     if not location.bank_country or not location.account_number_encrypted:
         return "No bank details"
+    if problem := payout_returns.bank_fix_problem(location):
+        return problem
     account = locations.account_number(location)
     if account is None:
         return "The account number cannot be read (the secret key changed); enter the bank details again"
@@ -179,6 +185,7 @@ class PayableLine:
     commission_cents: int
     net_cents: int
     bank_summary: str  # "US checking •••• 6789 (routing 011000015)"; never the account number
+    carried_cents: int = 0  # returned payments paid again in this line (part of net_cents)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -194,6 +201,7 @@ class SkippedLocation:
     gross_cents: int
     reason: str
     payable_from: date | None = None  # waiting for a prenote (`prenotes.py`): the first day it may be paid
+    carried_cents: int = 0  # returned payments still owed to it, waiting with its redemptions
 
     def as_dict(self) -> dict:
         return {**asdict(self), "payable_from": self.payable_from.isoformat() if self.payable_from else None}
@@ -259,21 +267,23 @@ def by_location_name(location_ids: Iterable[int], names: dict[int, str]) -> list
     return sorted(location_ids, key=lambda location_id: (names.get(location_id, "").lower(), location_id))
 
 
-def payable_line(location: Location, operator: Operator, count: int, gross: int) -> PayableLine:
-    """What a location is owed for `count` redemptions worth `gross`: its commission and net."""
+def payable_line(location: Location, operator: Operator, count: int, gross: int, carried: int = 0) -> PayableLine:
+    """What a location is owed for `count` redemptions worth `gross`, and `carried` cents of
+    returned payments: its commission (on the redemptions only) and net."""
     bps = location.commission_bps if location.commission_bps is not None else operator.commission_bps
     commission = commission_cents(gross, bps)
     return PayableLine(
         location_id=location.id, location_name=location.name, redemption_count=count, gross_cents=gross,
-        commission_bps=bps, commission_cents=commission, net_cents=gross - commission,
-        bank_summary=locations.bank_summary(location),
+        commission_bps=bps, commission_cents=commission, net_cents=gross - commission + carried,
+        bank_summary=locations.bank_summary(location), carried_cents=carried,
     )
 
 
 def payables(operator_id: int, through: datetime | date | str, from_: datetime | date | str | None = None) -> Payables:
     """What would be paid through `through` (and from `from_`): one line per location with
-    valid bank details, and the locations that would be left out, with the reason (and, when
-    waiting for a prenote, the date they become payable)."""
+    valid bank details (with any returned payment owed again), and the locations that would
+    be left out, with the reason (and, when waiting for a prenote, the date they become
+    payable)."""
     from app.services.settlement import prenotes  # prenotes build on this module (business days, bank details)
 
     now = utcnow()
@@ -281,39 +291,45 @@ def payables(operator_id: int, through: datetime | date | str, from_: datetime |
         operator = operator_or_404(session, operator_id)
         start, end = payable_period(operator, through, from_, now)
         owed = owed_by_location(session, payable_conditions(operator_id, start, end))
+        carried = payout_returns.owed_again(session, operator_id)
         found = {location.id: location for location in session.exec(
             select(Location).where(Location.operator_id == operator_id)).all()}
-        problems = {location_id: bank_details_problem(found[location_id]) for location_id in owed}
-        held = prenotes.holds(session, operator, [found[location_id] for location_id in owed],
+        owing = set(owed) | set(carried)
+        problems = {location_id: bank_details_problem(found[location_id]) for location_id in owing}
+        held = prenotes.holds(session, operator, [found[location_id] for location_id in owing],
                               {location_id for location_id, problem in problems.items() if not problem}, now,
                               next_effective_date=choose_effective_date(operator, None, now, prenotes.US_CALENDAR))
     names = {location_id: location.name for location_id, location in found.items()}
     lines, skipped = [], []
-    for location_id in by_location_name(owed, names):
-        count, gross = owed[location_id]
+    for location_id in by_location_name(owing, names):
+        count, gross = owed.get(location_id, (0, 0))
         location = found[location_id]
         problem = problems[location_id]
         if problem:
-            skipped.append(SkippedLocation(location_id, location.name, count, gross, problem))
+            skipped.append(SkippedLocation(location_id, location.name, count, gross, problem,
+                                           carried_cents=carried.get(location_id, 0)))
         elif location_id in held:
             skipped.append(SkippedLocation(location_id, location.name, count, gross, held[location_id].reason,
-                                           payable_from=held[location_id].payable_from))
+                                           payable_from=held[location_id].payable_from,
+                                           carried_cents=carried.get(location_id, 0)))
         else:
-            lines.append(payable_line(location, operator, count, gross))
+            lines.append(payable_line(location, operator, count, gross, carried.get(location_id, 0)))
     return Payables(period_from=start, period_through=end, currency=operator.currency, lines=lines, skipped=skipped)
 
 
 def location_payable(operator_id: int, location_id: int) -> PayableLine:
-    """What one location is owed now: its completed redemptions in no batch, as the line
-    a batch created now would give it (count, gross, commission, net). Zero when nothing
-    is owed. Another operator's location: not_found."""
+    """What one location is owed now: its completed redemptions in no batch and its
+    returned payments owed again, as the line a batch created now would give it (count,
+    gross, commission, carried, net). Zero when nothing is owed. Another operator's
+    location: not_found."""
     with read_session() as session:
         operator = operator_or_404(session, operator_id)
         location = locations.location_or_404(session, operator_id, location_id)
         owed = owed_by_location(session, [*payable_conditions(operator_id, None, utcnow()),
                                            Redemption.location_id == location_id])
+        carried = payout_returns.owed_again(session, operator_id, [location_id])
     count, gross = owed.get(location_id, (0, 0))
-    return payable_line(location, operator, count, gross)
+    return payable_line(location, operator, count, gross, carried.get(location_id, 0))
 
 
 @dataclass(frozen=True)

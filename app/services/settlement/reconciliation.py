@@ -8,7 +8,9 @@ figures and every mismatch listed with its cause.
    awaiting payment, and not yet in a batch; each redemption against its ledger rows
    (debited once; a voided one credited back once); each batch's lines against the
    redemptions it claimed; no voided redemption in a batch; no redemption held by a
-   cancelled batch.
+   cancelled batch. Payments the bank returned: how much came back in the period, how
+   much is still owed again, and each line's carried amount against the returns it pays
+   again (a line's net is its gross less commission plus what it carries).
 3. Outstanding liability vs ledger: the sum of card balances against the sum of
    every ledger row (both as of now).
 4. The ledger integrity check (`ledger.check_ledger`): each card whose cached balance
@@ -29,7 +31,7 @@ from sqlmodel import Session, select
 
 from app import models
 from app.db import read_session
-from app.models import Card, LedgerEntry, Order, PayoutBatch, PayoutLine, Redemption
+from app.models import Card, LedgerEntry, Order, PayoutBatch, PayoutLine, PayoutReturn, Redemption
 from app.models.payout import PayoutStatus
 from app.models.redemption import RedemptionStatus
 from app.services.core.codes import mask
@@ -157,6 +159,12 @@ def _payouts(session: Session, operator_id: int, start: datetime, end: datetime)
     figures["batches_paid"] = int(session.exec(select(func.count(PayoutBatch.id)).where(*paid_in_period)).one())
     figures["batches_paid_net_cents"] = _sum(session, PayoutBatch.total_net_cents, *paid_in_period)
     figures["batches_paid_commission_cents"] = _sum(session, PayoutBatch.total_commission_cents, *paid_in_period)
+    returned_in_period = (PayoutReturn.operator_id == operator_id, PayoutReturn.created_at >= start,
+                          PayoutReturn.created_at < end)
+    figures["returned_cents"] = _sum(session, PayoutReturn.net_cents, *returned_in_period)
+    figures["returned_count"] = int(session.exec(select(func.count(PayoutReturn.id)).where(*returned_in_period)).one())
+    figures["owed_again_cents"] = _sum(session, PayoutReturn.net_cents, PayoutReturn.operator_id == operator_id,
+                                       PayoutReturn.repaid_batch_id.is_(None))
 
     mismatches: list[Mismatch] = []
     # Each redemption against its ledger rows: debited its amount once; credited back once if voided.
@@ -208,7 +216,10 @@ def _payouts(session: Session, operator_id: int, start: datetime, end: datetime)
     summary = (f"{len(mismatches)} mismatch(es) between redemptions, the ledger and payouts." if mismatches else
                f"{format_cents(figures['redeemed_cents'])} redeemed: {format_cents(figures['paid_out_cents'])} paid "
                f"out, {format_cents(figures['awaiting_payment_cents'])} in batches awaiting payment, "
-               f"{format_cents(figures['not_in_batch_cents'])} not yet in a batch.")
+               f"{format_cents(figures['not_in_batch_cents'])} not yet in a batch."
+               + (f" {figures['returned_count']} payment(s) for {format_cents(figures['returned_cents'])} came back "
+                  f"from the bank; {format_cents(figures['owed_again_cents'])} is owed again."
+                  if figures["returned_count"] or figures["owed_again_cents"] else ""))
     return Check("payouts", "Redemptions vs payouts", status, summary, figures), mismatches
 
 
@@ -217,11 +228,16 @@ def _batch_mismatches(session: Session, operator_id: int, batch_ids: list[int],
     if not batch_ids:
         return []
     mismatches = []
-    lines = {(batch_id, location_id): (count, gross, commission, net)
-             for batch_id, location_id, count, gross, commission, net in session.exec(
+    lines = {(batch_id, location_id): (count, gross, commission, net, carried)
+             for batch_id, location_id, count, gross, commission, net, carried in session.exec(
                  select(PayoutLine.batch_id, PayoutLine.location_id, PayoutLine.redemption_count,
-                        PayoutLine.gross_cents, PayoutLine.commission_cents, PayoutLine.net_cents)
+                        PayoutLine.gross_cents, PayoutLine.commission_cents, PayoutLine.net_cents,
+                        PayoutLine.carried_cents)
                  .where(PayoutLine.operator_id == operator_id, PayoutLine.batch_id.in_(batch_ids))).all()}
+    repaid = {(batch_id, location_id): int(cents) for batch_id, location_id, cents in session.exec(
+        select(PayoutReturn.repaid_batch_id, PayoutReturn.location_id, func.sum(PayoutReturn.net_cents))
+        .where(PayoutReturn.operator_id == operator_id, PayoutReturn.repaid_batch_id.in_(batch_ids))
+        .group_by(PayoutReturn.repaid_batch_id, PayoutReturn.location_id)).all()}
     claimed = {(batch_id, location_id): (int(count), int(amount))
                for batch_id, location_id, count, amount in session.exec(
                    select(Redemption.payout_batch_id, Redemption.location_id, func.count(Redemption.id),
@@ -230,7 +246,7 @@ def _batch_mismatches(session: Session, operator_id: int, batch_ids: list[int],
                    .group_by(Redemption.payout_batch_id, Redemption.location_id)).all()}
     names = dict(session.exec(select(models.Location.id, models.Location.name)
                               .where(models.Location.operator_id == operator_id)).all())
-    for key in sorted(set(lines) | set(claimed)):
+    for key in sorted(set(lines) | set(claimed) | set(repaid)):
         batch_id, location_id = key
         subject = f"Payout #{batch_id}, {names.get(location_id, f'location #{location_id}')}"
         if statuses.get(batch_id) == PayoutStatus.cancelled:
@@ -238,21 +254,30 @@ def _batch_mismatches(session: Session, operator_id: int, batch_ids: list[int],
                 mismatches.append(Mismatch("payouts", subject, 0, claimed[key][1],
                                            "The batch is cancelled but still holds these redemptions; they are "
                                            "not payable again until it lets them go."))
+            if key in repaid:
+                mismatches.append(Mismatch("payouts", subject, 0, repaid[key],
+                                           "The batch is cancelled but still holds returned payments; they are "
+                                           "not owed again until it lets them go."))
             continue
-        line_count, line_gross, commission, net = lines.get(key, (0, 0, 0, 0))
+        line_count, line_gross, commission, net, carried = lines.get(key, (0, 0, 0, 0, 0))
         count, amount = claimed.get(key, (0, 0))
         if key not in lines:
-            mismatches.append(Mismatch("payouts", subject, amount, 0,
-                                       "Redemptions are in the batch but it has no line paying this location."))
+            mismatches.append(Mismatch("payouts", subject, amount + repaid.get(key, 0), 0,
+                                       "Redemptions or returned payments are in the batch but it has no line "
+                                       "paying this location."))
         elif line_gross != amount or line_count != count:
             mismatches.append(Mismatch(
                 "payouts", subject, amount, line_gross,
                 f"The line pays {line_count} redemption(s) for {format_cents(line_gross)} but the batch holds "
                 f"{count} for {format_cents(amount)}.",
             ))
-        elif line_gross - commission != net:
-            mismatches.append(Mismatch("payouts", subject, line_gross - commission, net,
-                                       "The line's net is not its gross less its commission."))
+        elif line_gross - commission + carried != net:
+            mismatches.append(Mismatch("payouts", subject, line_gross - commission + carried, net,
+                                       "The line's net is not its gross less its commission plus what it carries."))
+        elif carried != repaid.get(key, 0):
+            mismatches.append(Mismatch("payouts", subject, repaid.get(key, 0), carried,
+                                       "The line carries a different amount than the returned payments it pays "
+                                       "again."))
     for batch_id, total_gross, total_net, count in session.exec(
         select(PayoutBatch.id, PayoutBatch.total_gross_cents, PayoutBatch.total_net_cents, PayoutBatch.redemption_count)
         .where(PayoutBatch.id.in_(batch_ids), PayoutBatch.status != PayoutStatus.cancelled)

@@ -2,7 +2,8 @@
 commission and the net, as CSV to download and as an email to the location.
 
 The figures come from the batch's line (what the batch pays), the rows from the
-redemptions the batch claimed; a cancelled batch has no statement (its redemptions
+redemptions the batch claimed; returned payments this line pays again are listed
+after the commission, and a line the bank returned says so with the reason; a cancelled batch has no statement (its redemptions
 went back to payables). Dates are shown in the operator's time zone.
 
 The outbox sends no attachments, so the email carries the statement as an HTML table
@@ -15,7 +16,7 @@ import csv
 import html
 import io
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session, select
@@ -30,6 +31,7 @@ from app.services.core.money import format_cents
 from app.services.core.roles import require_owner
 from app.services.messaging import outbox
 from app.services.network import locations
+from app.services.settlement import payout_returns
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,19 @@ class StatementRow:
     redeemed_at: datetime  # in the operator's zone
     card_last4: str
     amount_cents: int
+
+
+@dataclass(frozen=True)
+class CarriedReturn:
+    """A returned payment of an earlier batch, paid again in this statement's line."""
+
+    batch_id: int
+    net_cents: int
+    reason: str  # "R03 No account, or the account could not be found"
+
+    @property
+    def label(self) -> str:
+        return f"Paid again: payout #{self.batch_id} came back ({self.reason})"
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,12 @@ class Statement:
     commission_cents: int
     net_cents: int
     bank_summary: str
+    carried: list[CarriedReturn] = field(default_factory=list)
+    returned_reason: str | None = None  # the bank gave this payment back: "R03 No account..."
+
+    @property
+    def returned_label(self) -> str:
+        return f"Came back from the bank ({self.returned_reason}); owed to you again" if self.returned_reason else ""
 
     @property
     def filename(self) -> str:
@@ -80,7 +101,11 @@ class Statement:
         writer.writerow([])
         writer.writerow(["Gross", "", "", "", _dollars(self.gross_cents)])
         writer.writerow([self.commission_label, "", "", "", _dollars(-self.commission_cents)])
+        for carried in self.carried:
+            writer.writerow([carried.label, "", "", "", _dollars(carried.net_cents)])
         writer.writerow(["Net paid", "", "", "", _dollars(self.net_cents)])
+        if self.returned_reason:
+            writer.writerow([self.returned_label, "", "", "", _dollars(self.net_cents)])
         return buffer.getvalue()
 
 
@@ -122,6 +147,11 @@ def _statement(session: Session, operator: Operator, batch: PayoutBatch, locatio
         location_id=location.id, location_name=location.name, location_email=location.email, rows=rows,
         gross_cents=line.gross_cents, commission_bps=line.commission_bps, commission_cents=line.commission_cents,
         net_cents=line.net_cents, bank_summary=locations.bank_summary(line),  # the batch's snapshot of the details
+        carried=[CarriedReturn(batch_id=carried.batch_id, net_cents=carried.net_cents,
+                               reason=f"{carried.reason_code} {carried.reason}")
+                 for carried in payout_returns.carried_into(session, operator.id, batch.id, location_id)],
+        returned_reason=(f"{returned.reason_code} {returned.reason}" if (returned := payout_returns.returns_of_lines(
+            session, operator.id, [line.id]).get(line.id)) else None),
     )
 
 
@@ -168,7 +198,9 @@ def compose_statement_email(statement: Statement) -> tuple[str, str, str]:
         "",
         f"Gross: {format_cents(statement.gross_cents, currency)} ({len(statement.rows)} redemptions)",
         f"{statement.commission_label}: -{format_cents(statement.commission_cents, currency)}",
+        *[f"{carried.label}: {format_cents(carried.net_cents, currency)}" for carried in statement.carried],
         f"Net paid: {format_cents(statement.net_cents, currency)}",
+        *([statement.returned_label] if statement.returned_reason else []),
     ]
     cell = "padding:4px 8px;border-bottom:1px solid #ddd"
     rows = "".join(
@@ -194,7 +226,10 @@ def compose_statement_email(statement: Statement) -> tuple[str, str, str]:
         f"{rows}"
         + total(f"Gross ({len(statement.rows)} redemptions)", format_cents(statement.gross_cents, currency))
         + total(statement.commission_label, "-" + format_cents(statement.commission_cents, currency))
+        + "".join(total(carried.label, format_cents(carried.net_cents, currency)) for carried in statement.carried)
         + total("Net paid", format_cents(statement.net_cents, currency), bold=True)
+        + (total(statement.returned_label, format_cents(statement.net_cents, currency))
+           if statement.returned_reason else "")
         + "</table></div>"
     )
     return subject, "\n".join(text_lines), html_body
@@ -244,6 +279,7 @@ def email_statements(actor: Actor, batch_id: int) -> int:
 
 
 __all__ = [
+    "CarriedReturn",
     "Statement",
     "StatementRow",
     "compose_statement_email",

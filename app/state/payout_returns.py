@@ -1,0 +1,60 @@
+"""The Settlements screen's upload of a bank's return file: the file goes to
+`services/settlement/payout_returns.receive_returns` (which decides everything), the
+screen shows what it matched, and the Settlements figures are read again."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from app.services.core.errors import GiftnetError
+from app.services.core.money import format_cents
+from app.services.settlement import payout_returns
+from app.state.settlements import SettlementsState
+
+RETURNS_UPLOAD_ID = "returns-upload"
+
+
+class PayoutReturnsState(SettlementsState):
+    returns_error: str = ""
+    returns_notice: str = ""
+    returns_file: str = ""
+    returned_rows: list[dict[str, str]] = []
+
+    @rx.event
+    async def upload_returns(self, files: list[rx.UploadFile]):
+        who = self._signed_in_owner()
+        if who is None:
+            return self._not_an_owner()
+        self.returns_error, self.returns_notice, self.returned_rows = "", "", []
+        if not files:
+            self.returns_error = "Choose the return file the bank sent."
+            return rx.clear_selected_files(RETURNS_UPLOAD_ID)
+        upload = files[0]
+        self.returns_file = upload.name or "returns"
+        content = await upload.read(payout_returns.MAX_RETURN_FILE_BYTES + 1)
+        try:
+            result = await asyncio.to_thread(payout_returns.receive_returns, self._actor(who), content,
+                                             self.returns_file)
+        except GiftnetError as refusal:
+            self.returns_error = refusal.message
+            return rx.clear_selected_files(RETURNS_UPLOAD_ID)
+        self.returned_rows = [{
+            "key": f"{match.payout_id}-{match.location_id}",
+            "payout_id": str(match.payout_id),
+            "name": match.location_name,
+            "net": format_cents(match.net_cents),
+            "reason": f"{match.reason_code} {match.reason}",
+            "action": ("Correct the bank details, then it is paid again" if match.account_data
+                       else "Paid again in the next batch"),
+            "state": "Already recorded" if match.already_recorded else "Returned now",
+        } for match in result.matched]
+        fresh = len(result.newly_returned)
+        self.returns_notice = (f"{self.returns_file}: {len(result.matched)} returned payment(s) matched, "
+                               f"{fresh} newly recorded; their money is owed to the locations again.")
+        self._preview(who)
+        self._load_batches(who)
+        if self.selected_id:
+            self._load_detail(who)
+        return rx.clear_selected_files(RETURNS_UPLOAD_ID)
