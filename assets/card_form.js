@@ -96,13 +96,17 @@
         checkout.create(field, { placeholder: FIELDS[field].label, style: style, classes: classes })
           .mount(FIELDS[field].host);
       });
+      var brand = "";
       checkout.on("brand", function (event) {
-        if (event.field === "card-number" && event.brand && event.brand !== "unknown") {
-          setStatus("card-number", BRANDS[event.brand] || event.brand, "brand");
-        }
+        if (event.field !== "card-number") return;
+        brand = event.brand && event.brand !== "unknown" ? (BRANDS[event.brand] || event.brand) : "";
+        setStatus("card-number", brand, "brand");
       });
       checkout.on("empty", function (event) { if (event.empty) setStatus(event.field, "", "empty"); });
-      checkout.on("complete", function (event) { if (event.complete) setStatus(event.field, "✓", "complete"); });
+      checkout.on("complete", function (event) {
+        var label = event.field === "card-number" && brand ? brand + " ✓" : "✓";
+        if (event.complete) setStatus(event.field, label, "complete");
+      });
       checkout.on("error", function (event) { setStatus(event.field, event.message, "error"); });
       current = { gateway: "bambora", checkout: checkout, ready: true };
     });

@@ -40,6 +40,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.bambora import FakeBambora
+from tests.fakes.forte import FakeForte
 from tests.support.browser import PASSWORD, TABLET_LANDSCAPE
 from tests.support.ports import free_port
 from tests.support.smtp import Inbox, SmtpServer
@@ -145,7 +147,26 @@ def _web_workdir(data_dir: Path) -> Path:
     return web
 
 
-def _server_env(port: int, data_dir: Path) -> dict[str, str]:
+@dataclass
+class GatewayStandIns:
+    """The fake Bambora and Forte of the whole session: their HTTP APIs and their browser
+    scripts (stand-in Custom Checkout and Forte.js), from an origin other than the app's.
+    The app's script settings point at them, so they live as long as the app; a test
+    `reset()`s what it changes."""
+
+    bambora: FakeBambora
+    forte: FakeForte
+
+
+@pytest.fixture(scope="session")
+def gateway_standins() -> Iterator[GatewayStandIns]:
+    standins = GatewayStandIns(bambora=FakeBambora().start(), forte=FakeForte().start())
+    yield standins
+    standins.bambora.stop()
+    standins.forte.stop()
+
+
+def _server_env(port: int, data_dir: Path, standins: GatewayStandIns) -> dict[str, str]:
     env = dict(os.environ)
     # The root conftest may have pointed DATABASE_URL elsewhere; the app gets its own.
     for name in ("DATABASE_URL", "REDIS_URL", "SMTP_URL"):
@@ -165,6 +186,12 @@ def _server_env(port: int, data_dir: Path) -> dict[str, str]:
         # X-Forwarded-For (rate limits count per address; tests/e2e/test_security_pages.py).
         TRUSTED_PROXIES="127.0.0.1,::1",
         PYTHONDONTWRITEBYTECODE="1",
+        # The gateways' browser scripts come from the stand-ins (another origin than the app's).
+        BAMBORA_CHECKOUT_JS_URL=f"{standins.bambora.base_url}/customcheckout/1/customcheckout.js",
+        FORTE_JS_URL_SANDBOX=f"{standins.forte.base_url}/api/js/v1",
+        FORTE_JS_URL_LIVE=f"{standins.forte.base_url}/js/v1",
+        # A gateway that answers late counts as a lost answer after 3 s, not 30.
+        GATEWAY_TIMEOUT_SECONDS="3",
     )
     return env
 
@@ -196,10 +223,10 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory) -> Iterator[AppServer]:
+def app_server(tmp_path_factory, gateway_standins: GatewayStandIns) -> Iterator[AppServer]:
     port = free_port()
     data_dir = tmp_path_factory.mktemp("giftnet-e2e")
-    env = _server_env(port, data_dir)
+    env = _server_env(port, data_dir, gateway_standins)
     server = AppServer(
         base_url=f"http://localhost:{port}", port=port, env=env, data_dir=data_dir, log_path=data_dir / "reflex.log"
     )

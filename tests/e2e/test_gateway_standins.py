@@ -414,7 +414,7 @@ def test_the_shop_s_card_form_gets_tokens_from_both_stand_ins(page, site, fake_b
     number.press_sequentially(APPROVED_CARD[:4])
     expect(page.locator("#card-number-status")).to_have_text("Visa")
     number.press_sequentially(APPROVED_CARD[4:])
-    expect(page.locator("#card-number-status")).to_have_text("✓")  # card_form.js: complete replaces the brand
+    expect(page.locator("#card-number-status")).to_have_text("Visa ✓")  # card_form.js: the brand, then complete
     page.frame_locator("#card-expiry iframe").locator("#cc-input").fill("12" + YY)
     page.frame_locator("#card-cvv iframe").locator("#cc-input").fill("1")
     refused = page.evaluate("giftnetCardForm.token({})")
