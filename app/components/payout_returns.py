@@ -8,6 +8,9 @@ from app.components.layout import error_callout, success_callout
 from app.components.tables import data_table
 from app.state.payout_returns import RETURNS_UPLOAD_ID, PayoutReturnsState
 
+UPLOAD_ID = "returns-upload"  # the upload the state clears (its RETURNS_UPLOAD_ID)
+assert UPLOAD_ID == RETURNS_UPLOAD_ID
+
 
 def returns_card() -> rx.Component:
     state = PayoutReturnsState
@@ -24,8 +27,8 @@ def returns_card() -> rx.Component:
             rx.upload(
                 rx.hstack(rx.icon("file-up"), rx.text("Drop the return file here, or click to choose it",
                                                       id="returns-upload-label"), align="center", spacing="2"),
-                id=RETURNS_UPLOAD_ID, multiple=False, max_files=1,
-                on_drop=state.upload_returns(rx.upload_files(upload_id=RETURNS_UPLOAD_ID)),
+                id=UPLOAD_ID, multiple=False, max_files=1,
+                on_drop=state.upload_returns(rx.upload_files(upload_id=UPLOAD_ID)),
                 border=f"2px dashed {rx.color('accent', 7)}", border_radius="12px", padding="16px",
                 width="100%", cursor="pointer",
             ),

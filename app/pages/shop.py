@@ -238,10 +238,10 @@ def _bambora_host(name: str) -> rx.Component:
     return rx.el.div(id=f"card-{name}", class_name="card-field-host", style=CARD_FIELD_STYLE)
 
 
-def _forte_input(name: str, placeholder: str, autocomplete: str, mode: str = "numeric") -> rx.Component:
+def _forte_input(element_id: str, name: str, placeholder: str, autocomplete: str, mode: str = "numeric") -> rx.Component:
     # Not bound to state: the value stays in the browser; Forte.js turns it into a token.
     return rx.el.div(
-        rx.el.input(id="forte-card-number" if name == "number" else f"forte-{name}", placeholder=placeholder,
+        rx.el.input(id=element_id, placeholder=placeholder,
                     autocomplete=autocomplete, input_mode=mode, aria_labelledby=f"card-{name}-label",
                     style=CARD_INPUT_STYLE),
         style=CARD_FIELD_STYLE,
@@ -252,11 +252,11 @@ def _card_fields() -> rx.Component:
     bambora = ShopState.gateway == "bambora"
     return rx.vstack(
         _card_field("Card number", "number",
-                    rx.cond(bambora, _bambora_host("number"), _forte_input("number", "1234 5678 9012 3456", "cc-number"))),
+                    rx.cond(bambora, _bambora_host("number"), _forte_input("forte-card-number", "number", "1234 5678 9012 3456", "cc-number"))),
         rx.hstack(
             _card_field("Expiry", "expiry",
-                        rx.cond(bambora, _bambora_host("expiry"), _forte_input("expiry", "MM/YY", "cc-exp", "text"))),
-            _card_field("CVV", "cvv", rx.cond(bambora, _bambora_host("cvv"), _forte_input("cvv", "123", "cc-csc"))),
+                        rx.cond(bambora, _bambora_host("expiry"), _forte_input("forte-expiry", "expiry", "MM/YY", "cc-exp", "text"))),
+            _card_field("CVV", "cvv", rx.cond(bambora, _bambora_host("cvv"), _forte_input("forte-cvv", "cvv", "123", "cc-csc"))),
             width="100%",
             spacing="3",
         ),
