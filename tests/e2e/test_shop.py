@@ -216,10 +216,11 @@ def test_the_dashboard_shows_the_widget_and_refunds_an_order(new_context, shop_o
     expect(row).to_contain_text("refunded")
 
 
-def test_forte_credentials_are_tested_then_saved_and_wrong_ones_are_refused(new_context, shop_operator):
+def test_forte_credentials_are_tested_then_saved_and_wrong_ones_are_refused(new_context, make_operator):
     from tests.fakes.forte import FakeForte
     from tests.support.browser import log_in
 
+    shop_operator = make_operator(currency="USD")  # Forte charges US dollars only
     fake = FakeForte().start()
     try:
         page = new_context().new_page()

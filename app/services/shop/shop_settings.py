@@ -327,6 +327,17 @@ def _require_accepted(gateway: str, section: dict, *, saving: bool) -> str:
     return f"{name} accepted these credentials ({mode})."
 
 
+def _require_currency(operator_id: int, gateway: str) -> None:
+    """A gateway that cannot charge the network's currency is refused when it is chosen, not
+    when the first shopper pays (Forte charges US dollars only)."""
+    with read_session() as session:
+        currency = _operator(session, operator_id).currency
+    if currency not in GATEWAY_CURRENCIES[gateway]:
+        raise GiftnetError(ErrorCode.invalid_currency,
+                           f"{gateway.title()} charges {' or '.join(GATEWAY_CURRENCIES[gateway])} only, and this network "
+                           f"sells its cards in {currency}: choose a gateway that charges {currency}.", field="gateway")
+
+
 def check_gateway_connection(actor: Actor, gateway: str, values: dict | None = None) -> str:
     """What "Test connection" says: the same check saving makes, on the fields given (empty
     secrets: the stored ones), without saving anything. Refuses as `update_gateway_settings`
@@ -342,6 +353,7 @@ def update_gateway_settings(actor: Actor, gateway: str, values: dict | None = No
     or cannot be asked about (`unavailable`): nothing is saved then. Owners only (`forbidden`)."""
     require_owner(actor, "change the payment gateway")
     section = _proposed_section(actor, gateway, values)
+    _require_currency(actor.operator_id, gateway)
     # The gateway is asked outside the write transaction: a slow answer must not hold the database.
     _require_accepted(gateway, section, saving=True)
     with write_session() as session:

@@ -102,7 +102,7 @@ def test_an_unreachable_bambora_is_refused_in_a_plain_sentence_and_nothing_is_sa
 
 
 def test_right_forte_credentials_are_tried_with_a_location_read_then_saved(make_operator, fake_forte):
-    owner = make_operator()
+    owner = make_operator(currency="USD")
 
     view = shop_settings.update_gateway_settings(owner.actor, "forte", forte_values(fake_forte))
 
@@ -116,7 +116,7 @@ def test_right_forte_credentials_are_tried_with_a_location_read_then_saved(make_
 
 
 def test_a_wrong_forte_secure_key_is_refused_with_forte_s_message_and_nothing_is_saved(make_operator, fake_forte):
-    owner = make_operator()
+    owner = make_operator(currency="USD")
 
     error = refused(shop_settings.update_gateway_settings, owner.actor, "forte",
                     forte_values(fake_forte, api_secure_key="wrong-key"))
@@ -127,7 +127,7 @@ def test_a_wrong_forte_secure_key_is_refused_with_forte_s_message_and_nothing_is
 
 
 def test_a_forte_location_outside_the_organization_is_refused_naming_the_location(make_operator, fake_forte):
-    owner = make_operator()
+    owner = make_operator(currency="USD")
 
     error = refused(shop_settings.update_gateway_settings, owner.actor, "forte",
                     forte_values(fake_forte, location_id="loc_000000"))
@@ -136,7 +136,7 @@ def test_a_forte_location_outside_the_organization_is_refused_naming_the_locatio
 
 
 def test_an_unreachable_forte_is_refused_and_nothing_is_saved(make_operator, fake_forte):
-    owner = make_operator()
+    owner = make_operator(currency="USD")
     address = nowhere()
 
     error = refused(shop_settings.update_gateway_settings, owner.actor, "forte",

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from app.db import read_session, write_session
-from app.models import LedgerEntry, Order, OutboxMessage
+from app.models import LedgerEntry, Operator, Order, OutboxMessage
 from app.services.core.errors import GiftnetError
 from app.services.money import ledger
 from app.services.shop import orders, shop_settings
@@ -207,13 +207,36 @@ def test_an_order_in_another_currency_than_the_shops_is_refused(shop, fake_bambo
     assert same.currency == "CAD"
 
 
-def test_a_shop_in_canadian_dollars_cannot_take_orders_through_forte(make_operator, fake_forte):
-    owner = make_operator(currency="CAD")
+def forte_then_canadian_dollars(make_operator, fake_forte):
+    """A network that chose Forte in US dollars, then moved to Canadian dollars (saving Forte
+    for a CAD network is refused: test_forte_is_refused_for_a_network_in_canadian_dollars)."""
+    owner = make_operator(currency="USD")
     shop_settings.update_gateway_settings(owner.actor, "forte", {
         "organization_id": fake_forte.organization_id, "location_id": fake_forte.location_id,
         "api_access_id": fake_forte.api_access_id, "api_secure_key": fake_forte.api_secure_key,
         "api_login_id": fake_forte.api_login_id, "base_url": fake_forte.base_url,
     })
+    with write_session() as session:
+        session.execute(update(Operator).where(Operator.id == owner.operator.id).values(currency="CAD"))
+    return owner
+
+
+def test_forte_is_refused_for_a_network_in_canadian_dollars(make_operator, fake_forte):
+    owner = make_operator(currency="CAD")
+    with pytest.raises(GiftnetError) as refused:
+        shop_settings.update_gateway_settings(owner.actor, "forte", {
+            "organization_id": fake_forte.organization_id, "location_id": fake_forte.location_id,
+            "api_access_id": fake_forte.api_access_id, "api_secure_key": fake_forte.api_secure_key,
+            "api_login_id": fake_forte.api_login_id, "base_url": fake_forte.base_url,
+        })
+    assert refused.value.code == "invalid_currency" and refused.value.field == "gateway"
+    assert refused.value.message == ("Forte charges USD only, and this network sells its cards in CAD: choose a "
+                                     "gateway that charges CAD.")
+    assert fake_forte.requests == [] and shop_settings.get_gateway_settings(owner.operator.id).gateway == "sandbox"
+
+
+def test_a_shop_in_canadian_dollars_cannot_take_orders_through_forte(make_operator, fake_forte):
+    owner = forte_then_canadian_dollars(make_operator, fake_forte)
     asked_on_save = len(fake_forte.requests)  # the credentials were tried with Forte before saving
     with pytest.raises(GiftnetError) as refused:
         orders.create_order(owner.operator.id, buyer_name="Ada", buyer_email="ada@example.com",
@@ -225,16 +248,16 @@ def test_a_shop_in_canadian_dollars_cannot_take_orders_through_forte(make_operat
 
 
 def test_an_order_left_in_a_currency_its_gateway_cannot_charge_is_not_charged(make_operator, fake_forte):
-    owner = make_operator(currency="CAD")  # the order was placed in the sandbox, then the shop moved to Forte
+    owner = forte_then_canadian_dollars(make_operator, fake_forte)
+    with write_session() as session:  # the order was placed in the sandbox, then the shop moved to Forte
+        stored = session.get(Operator, owner.operator.id).gateway_settings
+        session.execute(update(Operator).where(Operator.id == owner.operator.id)
+                        .values(gateway_settings=stored.replace('"gateway": "forte"', '"gateway": "sandbox"')))
     order = orders.create_order(owner.operator.id, buyer_name="Ada", buyer_email="ada@example.com",
                                 lines=[CartLine(kind="card", amount_cents=2500)])
     with write_session() as session:
         session.execute(update(Order).where(Order.id == order.id).values(gateway="forte"))
-    shop_settings.update_gateway_settings(owner.actor, "forte", {
-        "organization_id": fake_forte.organization_id, "location_id": fake_forte.location_id,
-        "api_access_id": fake_forte.api_access_id, "api_secure_key": fake_forte.api_secure_key,
-        "api_login_id": fake_forte.api_login_id, "base_url": fake_forte.base_url,
-    })
+        session.execute(update(Operator).where(Operator.id == owner.operator.id).values(gateway_settings=stored))
     asked_on_save = len(fake_forte.requests)  # the credentials were tried with Forte before saving
 
     failed = orders.pay_order(owner.operator.id, order.id, fake_forte.token_for("4111111111111111"), "k")
