@@ -135,7 +135,8 @@ def _validate_row(values: dict) -> tuple[dict | None, list[dict]]:
     errors: list[dict] = []
     clean: dict = {}
     # Validate field by field so that one row can report all its problems.
-    for group in (("name",), ("email",), ("phone",), ("address",), ("external_id",), ("mode",),
+    for group in (("name",), ("email",), ("phone",), ("address",), ("external_id",),
+                  ("mode", "accepts_pos_payments", "accepts_typed_amounts", "accepts_items"),
                   ("item_webhook_url",), ("notify_items_email",), ("notify_webhook_url",), ("commission_bps",),
                   ("active",)):
         subset = {column: values.get(column) or None for column in group if column in values}
