@@ -101,7 +101,7 @@ def accepted_ways(location: Location) -> list[str]:
 
 def describe_counter(location: Location) -> str:
     """One sentence for the dashboard: what the counter accepts, and the fallback when it matters."""
-    ways = [label.lower() for label in accepted_ways(location)]
+    ways = [label[0].lower() + label[1:] for label in accepted_ways(location)]
     sentence = "The counter accepts " + (", ".join(ways[:-1]) + " and " + ways[-1] if len(ways) > 1 else ways[0]) + "."
     if location.accepts_pos_payments and location.accepts_typed_amounts:
         sentence += " While no POS payment is waiting, the merchant can type an amount (if the POS is down)."

@@ -34,10 +34,10 @@ def template_csv() -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(LOCATION_FIELDS)
-    writer.writerow(["Main Street Books", "books@example.com", "555-0100", "12 Main St", "MS-001", "amount", "",
-                     "false", "", "", "US", "011000015", "", "", "123456789", "checking", "true"])
-    writer.writerow(["Café du Coin", "cafe@example.com", "", "3 rue Principale", "MS-002", "items", "",
-                     "true", "", "250", "CA", "", "001", "00011", "1234567", "savings", "true"])
+    writer.writerow(["Main Street Books", "books@example.com", "555-0100", "12 Main St", "MS-001", "amount", "false",
+                     "true", "false", "", "false", "", "", "US", "011000015", "", "", "123456789", "checking", "true"])
+    writer.writerow(["Café du Coin", "cafe@example.com", "", "3 rue Principale", "MS-002", "items", "false",
+                     "true", "true", "", "true", "", "250", "CA", "", "001", "00011", "1234567", "savings", "true"])
     return out.getvalue()
 
 
