@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 API_PREFIX = "/api/v1"
+TEST_STEP = ("Press “Send a test payment” in the location's POS setup guide: a TEST payment shows on its open counter "
+             "screens for a minute. Then take a real one.")
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,9 @@ def partner_guides(base_url: str, location_id: int | str = "<location id>",
                           "Add subscription. Paste this notification URL:", square_url),
                 GuideStep("Choose the events payment.created, payment.updated, refund.created and refund.updated, "
                           "then save."),
-                GuideStep("The secret: Square shows the subscription's Signature key. Copy it into this location's "
+                GuideStep("The secret: Square shows the subscription's Signature key. Copy it into the location's "
                           "Square settings (Signature key), with the notification URL exactly as Square shows it."),
-                GuideStep("Send a test payment (below) to see the counter receive it, then take a real one."),
+                GuideStep(TEST_STEP),
             ],
         ),
         PartnerGuide(
@@ -78,12 +80,12 @@ def partner_guides(base_url: str, location_id: int | str = "<location id>",
                           "network gift card with it."),
                 GuideStep("In Clover's developer dashboard, open your app → App settings → Webhooks. Paste this "
                           "webhook URL and subscribe to Payments:", clover_url),
-                GuideStep("Clover sends a verification code to that URL once: it appears in this location's Clover "
+                GuideStep("Clover sends a verification code to that URL once: it appears in the location's Clover "
                           "settings here. Paste it back into Clover's “Verify” box."),
                 GuideStep("The secrets: Clover shows the webhook's Clover Auth Code (its X-Clover-Auth header); "
                           "create a merchant API token (Account & Setup → API Tokens, with Payments read). Paste "
-                          "both, the merchant id and the tender's name into this location's Clover settings."),
-                GuideStep("Send a test payment (below) to see the counter receive it, then take a real one."),
+                          "both, the merchant id and the tender's name into the location's Clover settings."),
+                GuideStep(TEST_STEP),
             ],
         ),
         PartnerGuide(
@@ -99,8 +101,8 @@ def partner_guides(base_url: str, location_id: int | str = "<location id>",
                           "creation”, format JSON. Paste this URL:", shopify_url),
                 GuideStep("The secret: under the webhooks list Shopify shows “Your webhooks will be signed with …”. "
                           "Copy that key, the shop's domain (name.myshopify.com) and the payment method's name into "
-                          "this location's Shopify settings."),
-                GuideStep("Send a test payment (below) to see the counter receive it, then take a real one."),
+                          "the location's Shopify settings."),
+                GuideStep(TEST_STEP),
             ],
         ),
         PartnerGuide(
@@ -110,14 +112,14 @@ def partner_guides(base_url: str, location_id: int | str = "<location id>",
             needs=["A POS key for the location (gkpos_…), made in the location's POS keys",
                    "A POS that can send an HTTPS POST with a header"],
             steps=[
-                GuideStep("Create a POS key in this location's POS keys (owners): it is shown once, so put it in "
-                          "the POS at once. Creating it turns this location's POS payments on."),
+                GuideStep("Create a POS key in the location's POS keys (owners): it is shown once, so put it in "
+                          "the POS at once. Creating it turns the location's POS payments on."),
                 GuideStep("When the POS takes a gift card payment, it sends POST to this URL with the header "
                           "Authorization: Bearer gkpos_…, an Idempotency-Key header, and JSON "
                           "{\"amount_cents\": 2350, \"reference\": \"Order 1001\"}:", api_url),
                 GuideStep("The payment appears on the counter; the merchant opens the card and taps SELECT. "
                           "GET /api/v1/pos/payments/{id} tells the POS whether it was applied."),
-                GuideStep("Send a test payment (below) to see the counter receive it, then push a real one."),
+                GuideStep(TEST_STEP),
             ],
         ),
     ]
