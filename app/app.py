@@ -24,6 +24,7 @@ from app.pages.locations.detail import location_detail_page
 from app.pages.locations.form import location_edit_page, location_new_page
 from app.pages.locations.listing import locations_page
 from app.pages.outbox import outbox_page
+from app.pages.pos_partners import pos_partners_page
 from app.pages.reconciliation import reconciliation_page
 from app.pages.redeem import redeem_page
 from app.pages.reports import reports_page
@@ -51,6 +52,7 @@ from app.state.locations.listing import LocationsState
 from app.state.locations.screen import LocationDetailState
 from app.state.outbox import OutboxState
 from app.state.payout_schedule import PayoutScheduleState
+from app.state.pos_partners import PosPartnersState
 from app.state.reconciliation import ReconciliationState
 from app.state.redeem import RedeemState
 from app.state.reports import ReportsState
@@ -110,6 +112,8 @@ PAGES = [
     Page("/settings", settings_page, "Settings | Giftnet",
          [SettingsState.load, PayoutScheduleState.load, DeliverySettingsState.load]),
     Page("/team", team_page, "Team | Giftnet", TeamState.load),
+    # Which POS systems work with the network and what each needs: public, nothing of any operator on it.
+    Page("/pos-partners", pos_partners_page, "POS partners | Giftnet", PosPartnersState.load),
     # An invitation's link: public, the link token is the credential (it works once).
     Page("/join/[join_token]", join_page, "Join your team | Giftnet", JoinState.load),
 ]

@@ -32,6 +32,9 @@ LOCATION_EXAMPLE = {
     "address": "12 Main St",
     "external_id": "MS-001",
     "mode": "items",
+    "accepts_pos_payments": False,
+    "accepts_typed_amounts": True,
+    "accepts_items": True,
     "item_webhook_url": None,
     "notify_items_email": True,
     "notify_webhook_url": None,
@@ -110,9 +113,18 @@ class _LocationFields(StrictRequest):
     external_id: str | None = Field(default=None, max_length=64, description="Your own id for it; unique in your network.")
     mode: Mode | None = Field(
         default=None,
-        description="How its devices redeem: `pos` (payments its POS pushes), `items` (a catalog) or `amount`. "
-        "Default `amount`.",
+        description="Older shorthand for the three `accepts_*` switches: `pos` turns on POS payments with the "
+        "typed-amount fallback, `items` items and typed amounts, `amount` typed amounts only (the default). "
+        "`accepts_*` fields sent beside it win.",
     )
+    accepts_pos_payments: bool | None = Field(
+        default=None, description="Its counter shows the payments its POS pushes (`POST /pos/payments`, Square...). "
+        "Creating a POS key turns this on.")
+    accepts_typed_amounts: bool | None = Field(
+        default=None, description="Its counter may type an amount; with POS payments on, the fallback while the POS "
+        "is down. Default true.")
+    accepts_items: bool | None = Field(default=None, description="Its counter picks items from its catalog (or item "
+                                       "webhook).")
     item_webhook_url: str | None = Field(default=None, max_length=500, description="Where its devices fetch items from.")
     notify_items_email: bool | None = Field(default=None, description="Email the location what was redeemed.")
     notify_webhook_url: str | None = Field(default=None, max_length=500, description="Signed `redemption.completed` POSTs.")
@@ -156,7 +168,11 @@ class LocationAnswer(BaseModel):
     phone: str | None
     address: str | None
     external_id: str | None
-    mode: Mode
+    mode: Mode = Field(description="Derived from the switches, for older clients: `pos` when it accepts POS payments, "
+                       "else `items` when it accepts items, else `amount`.")
+    accepts_pos_payments: bool
+    accepts_typed_amounts: bool
+    accepts_items: bool
     item_webhook_url: str | None
     notify_items_email: bool
     notify_webhook_url: str | None
@@ -230,7 +246,9 @@ class CreatedPosKeyAnswer(BaseModel):
         json_schema_extra={
             "examples": [{"id": 4, "location_id": 7, "name": "Counter POS", "prefix": "gkpos_Ab12Cd34",
                           "key": "gkpos_Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78St90Uv1",
-                          "created_at": "2026-11-28T14:20:00Z"}]
+                          "created_at": "2026-11-28T14:20:00Z", "pos_payments_turned_on": True,
+                          "notice": "POS payments are now on at Main Street Books: its counter screens show what the "
+                                    "POS pushes. Typed amounts stay on as a fallback while the POS is down."}]
         }
     )
 
@@ -240,6 +258,9 @@ class CreatedPosKeyAnswer(BaseModel):
     prefix: str = Field(description="The key's first characters, to recognize it later.")
     key: str = Field(description="The POS key, `gkpos_...`. Shown here only, once: configure it in the POS now.")
     created_at: datetime
+    pos_payments_turned_on: bool = Field(
+        description="True when the location did not accept POS payments and this key turned them on.")
+    notice: str | None = Field(description="What changed at the location, in a sentence (null when nothing did).")
 
 
 class CreateItemRequest(StrictRequest):
@@ -310,7 +331,8 @@ def device_answer(device: Device) -> DeviceAnswer:
 
 def created_pos_key_answer(created: CreatedPosKey) -> CreatedPosKeyAnswer:
     pos_key = created.pos_key
-    return answer_from(CreatedPosKeyAnswer, pos_key, key=created.plaintext)
+    return answer_from(CreatedPosKeyAnswer, pos_key, key=created.plaintext,
+                       pos_payments_turned_on=created.pos_payments_turned_on, notice=created.notice)
 
 
 def item_answer(item: Item) -> ItemAnswer:

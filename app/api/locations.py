@@ -244,7 +244,8 @@ def list_devices(
     response_model=CreatedPosKeyAnswer,
     summary="Create a POS key for a location",
     description="A key (`gkpos_...`) for the location's POS system: it may only push and read that location's POS "
-    "payments (`/pos/payments`). **The key is shown only in this answer.**",
+    "payments (`/pos/payments`). **The key is shown only in this answer.** A location that did not accept POS "
+    "payments now does (`pos_payments_turned_on`, and `notice` says so); its typed-amount fallback stays as it was.",
     responses=error_responses(
         400, 404, 409, 422,
         examples={

@@ -12,7 +12,7 @@ from app.models.base import utcnow
 
 
 class RedemptionMode(StrEnum):
-    """`Location.mode`: what the location's counter redeems by default."""
+    """`Location.mode`, derived from what the counter accepts (kept for the API's `mode`)."""
 
     pos = "pos"
     items = "items"
@@ -37,7 +37,11 @@ class Location(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=40)
     address: str | None = Field(default=None, max_length=255)
     external_id: str | None = Field(default=None, max_length=64)
-    mode: str = Field(default=RedemptionMode.amount, max_length=8)
+    # What the counter accepts, each on its own (app/services/network/counter_modes.py):
+    # payments the POS pushes, an amount typed at the counter (a POS counter's fallback), items.
+    accepts_pos_payments: bool = False
+    accepts_typed_amounts: bool = True
+    accepts_items: bool = False
     item_webhook_url: str | None = Field(default=None, max_length=500)
     notify_items_email: bool = False
     notify_webhook_url: str | None = Field(default=None, max_length=500)
@@ -64,6 +68,14 @@ class Location(SQLModel, table=True):
     square_tender_type: str = Field(default="OTHER_GIFT_CARD", max_length=40)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def mode(self) -> str:
+        """The one-word `mode` older clients read: `pos` when it accepts POS payments, else
+        `items` when it accepts items, else `amount`. Derived, never stored."""
+        if self.accepts_pos_payments:
+            return RedemptionMode.pos.value
+        return RedemptionMode.items.value if self.accepts_items else RedemptionMode.amount.value
 
 
 class ActivationLink(SQLModel, table=True):

@@ -41,6 +41,9 @@ class PosPaymentSource(StrEnum):
 
     api = "api"
     square = "square"
+    # "Send a test payment" in a location's POS setup guide: shown on its counters, marked
+    # TEST, never applicable to a card (app/services/counter/test_payments.py).
+    test = "test"
 
 
 # The stored values as plain strings (API schemas, messages).

@@ -20,6 +20,8 @@ def login_page() -> rx.Component:
             submit="Sign in", submit_id="login-submit", on_submit=LoginState.submit,
         ),
         other_way_in("New network? ", "Create an account", "/signup", "signup-link"),
+        other_way_in("A business in a network? ", "See which POS systems work with it", "/pos-partners",
+                     "pos-partners-link"),
     )
 
 

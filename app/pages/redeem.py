@@ -109,11 +109,36 @@ def _card_panel() -> rx.Component:
     )
 
 
-def _payment_row(payment) -> rx.Component:  # noqa: ANN001
+def _payment_actions(payment) -> rx.Component:  # noqa: ANN001
+    """SELECT and Dismiss; a test payment has no SELECT: it says it is only a test."""
     state = RedeemState
+    dismiss = rx.button("Dismiss", size="3", variant="soft", color_scheme="gray",
+                        id="pos-dismiss-" + payment.id.to_string(), on_click=RedeemState.dismiss_payment(payment.id),
+                        style={"minHeight": "60px", "minWidth": "120px"})
+    return rx.cond(
+        payment.is_test,
+        rx.hstack(rx.text("Test only: nothing to apply", size="3", weight="medium", color=rx.color("amber", 11),
+                          class_name="pos-payment-test-note"), dismiss, align="center", wrap="wrap"),
+        rx.hstack(
+            dismiss,
+            rx.button("SELECT", size="4", id="pos-select-" + payment.id.to_string(),
+                      disabled=~state.card_open | state.working,
+                      on_click=RedeemState.select_payment(payment.id), style={"minWidth": "150px", "height": "60px"}),
+            align="center",
+        ),
+    )
+
+
+def _payment_row(payment) -> rx.Component:  # noqa: ANN001
     return rx.flex(
         rx.vstack(
-            rx.text(payment.amount, size="7", weight="bold", class_name="pos-payment-amount"),
+            rx.hstack(
+                rx.cond(payment.is_test, rx.badge("TEST", size="3", color_scheme="amber", variant="solid",
+                                                  class_name="pos-payment-test",
+                                                  id="pos-test-" + payment.id.to_string())),
+                rx.text(payment.amount, size="7", weight="bold", class_name="pos-payment-amount"),
+                align="center",
+            ),
             rx.hstack(
                 rx.text(payment.reference, size="3", class_name="pos-payment-reference"),
                 rx.cond(payment.terminal != "", rx.text("· ", payment.terminal, size="3",
@@ -125,17 +150,13 @@ def _payment_row(payment) -> rx.Component:  # noqa: ANN001
             spacing="0",
         ),
         rx.spacer(),
-        rx.button("Dismiss", size="3", variant="soft", color_scheme="gray",
-                  id="pos-dismiss-" + payment.id.to_string(),
-                  on_click=RedeemState.dismiss_payment(payment.id)),
-        rx.button("SELECT", size="4", id="pos-select-" + payment.id.to_string(),
-                  disabled=~state.card_open | state.working,
-                  on_click=RedeemState.select_payment(payment.id), style={"minWidth": "150px", "height": "60px"}),
+        _payment_actions(payment),
         id="pos-payment-" + payment.id.to_string(),
         class_name="pos-payment",
         gap="12px", align="center", wrap="wrap", width="100%",
-        padding="16px", border_radius="12px", border=f"1px solid {rx.color('gray', 6)}",
-        background=rx.color("gray", 1),
+        padding="16px", border_radius="12px",
+        border=rx.cond(payment.is_test, f"2px dashed {rx.color('amber', 8)}", f"1px solid {rx.color('gray', 6)}"),
+        background=rx.cond(payment.is_test, rx.color("amber", 2), rx.color("gray", 1)),
     )
 
 
@@ -165,8 +186,12 @@ def _pos_section() -> rx.Component:
             PosInbox.payments.length() > 0,
             rx.vstack(rx.foreach(PosInbox.payments, _payment_row), width="100%", spacing="3",
                       id="pos-payments"),
-            rx.callout("No payment waiting. Take the payment on your POS with the gift card tender: it appears "
-                       "here by itself.", icon="clock", size="3", id="pos-payments-empty", width="100%"),
+            rx.callout(rx.cond(state.accepts_amount,
+                               "No payment waiting. Take the payment on your POS with the gift card tender: it "
+                               "appears here by itself. POS down? Open the card and type the amount below.",
+                               "No payment waiting. Take the payment on your POS with the gift card tender: it "
+                               "appears here by itself."),
+                       icon="clock", size="3", id="pos-payments-empty", width="100%"),
         ),
         width="100%",
         spacing="3",
@@ -194,8 +219,9 @@ def _items_section() -> rx.Component:
     over = state.items_total_cents > state.card_balance_cents
     return rx.vstack(
         rx.hstack(rx.heading("Items", size="6"), rx.spacer(),
-                  rx.button("Enter an amount instead", size="3", variant="soft", id="redeem-use-amount",
-                            on_click=RedeemState.show_amount_pad),
+                  rx.cond(state.accepts_amount,
+                          rx.button("Enter an amount instead", size="3", variant="soft", id="redeem-use-amount",
+                                    on_click=RedeemState.show_amount_pad)),
                   width="100%", align="center"),
         rx.vstack(rx.foreach(state.item_rows, _item_row), width="100%", spacing="2", id="redeem-items"),
         rx.flex(
@@ -229,7 +255,7 @@ def _amount_section() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.heading("Amount", size="6"), rx.spacer(),
-            rx.cond((state.mode == "items") & (state.item_rows.length() > 0),
+            rx.cond(state.accepts_items & (state.item_rows.length() > 0),
                     rx.button("Choose items instead", size="3", variant="soft", id="redeem-use-items",
                               on_click=RedeemState.show_items)),
             width="100%",
@@ -343,22 +369,66 @@ def _recent() -> rx.Component:
     )
 
 
+def _accepts_bar() -> rx.Component:
+    """What this counter takes, in plain words, so the merchant knows what to do."""
+    state = RedeemState
+
+    def way(accepted: rx.Var, icon: str, label: str, element_id: str) -> rx.Component:
+        return rx.cond(accepted, rx.badge(rx.icon(icon, size=18), label, size="3", variant="soft", id=element_id,
+                                          style={"padding": "6px 12px"}))
+
+    return rx.flex(
+        rx.text("This counter takes:", size="3", color=rx.color("gray", 11)),
+        way(state.accepts_pos, "monitor-smartphone", "Payments from your POS", "redeem-accepts-pos"),
+        way(state.accepts_amount, "keyboard",
+            rx.cond(state.accepts_pos, "A typed amount when no POS payment waits", "A typed amount"),
+            "redeem-accepts-amount"),
+        way(state.accepts_items, "shopping-basket", "Items", "redeem-accepts-items"),
+        gap="8px", align="center", wrap="wrap", width="100%", id="redeem-accepts",
+    )
+
+
+def _pos_payment_waits() -> rx.Component:
+    """The amount pad folded away while a POS payment waits (SELECT it), with a way past it."""
+    return rx.callout(
+        rx.flex(
+            rx.text("A payment from your POS is waiting above: SELECT it. Type an amount only if the POS took this "
+                    "sale another way.", size="3"),
+            rx.button(rx.icon("keyboard"), "Type an amount instead", size="4", variant="soft",
+                      id="redeem-type-anyway", on_click=RedeemState.show_amount_pad_anyway,
+                      style={"minHeight": "56px"}),
+            gap="12px", align="center", wrap="wrap", width="100%",
+        ),
+        icon="info", size="3", width="100%", id="redeem-amount-waits",
+    )
+
+
+def _typed_or_items() -> rx.Component:
+    """Items or the amount pad for the open card, as the location's switches say; with POS
+    payments on, the pad is the fallback shown while no POS payment waits."""
+    state = RedeemState
+    amount = rx.cond(state.accepts_pos & (PosInbox.real_payment_count > 0) & ~state.type_amount_anyway,
+                     _pos_payment_waits(), _amount_section())
+    return rx.cond(
+        state.accepts_items & ~state.use_amount_pad,
+        _items_section(),
+        # Items on but none to pick: the pad, rather than a counter with nothing to do.
+        rx.cond(state.accepts_amount | (state.accepts_items & (state.item_rows.length() == 0)), amount),
+    )
+
+
 def _counter() -> rx.Component:
     state = RedeemState
-    redeem_part = rx.match(
-        state.mode,
-        ("pos", _pos_section()),
-        ("items", rx.cond(state.use_amount_pad, _amount_section(), _items_section())),
-        _amount_section(),
-    )
     return rx.vstack(
         _messages(),
+        _accepts_bar(),
         rx.cond(
             state.has_receipt,
             _receipt(),
             rx.vstack(
                 rx.cond(state.card_open, _card_panel(), _open_card()),
-                rx.cond(state.card_open | (state.mode == "pos"), redeem_part),
+                rx.cond(state.accepts_pos, _pos_section()),
+                rx.cond(state.card_open, _typed_or_items()),
                 width="100%", spacing="5",
             ),
         ),

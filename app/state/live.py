@@ -58,6 +58,7 @@ class PendingPaymentRow:
     reference: str = ""
     terminal: str = ""
     created_iso: str = ""
+    is_test: bool = False  # the setup guide's "Send a test payment": shown as TEST, never applied
 
 
 def pending_rows(location_id: int) -> list[PendingPaymentRow]:
@@ -69,6 +70,7 @@ def pending_rows(location_id: int) -> list[PendingPaymentRow]:
             reference=payment.reference,
             terminal=payment.terminal_id or "",
             created_iso=payment.created_at.replace(tzinfo=payment.created_at.tzinfo or UTC).isoformat(),
+            is_test=payment.source == "test",
         )
         for payment in pos_payments.pending_payments(location_id)
     ]
@@ -142,6 +144,11 @@ class PosInbox(rx.State):
 
     payments: list[PendingPaymentRow] = []
     _location_id: int = 0
+
+    @rx.var
+    def real_payment_count(self) -> int:
+        """Payments waiting for SELECT (a setup guide's test payment is not one)."""
+        return sum(1 for payment in self.payments if not payment.is_test)
 
     async def _show_location(self, location_id: int) -> None:
         """Called by the screen's on_load: register this tab, then read the payments (in

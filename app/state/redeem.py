@@ -15,7 +15,6 @@ from typing import Any
 import reflex as rx
 
 from app.models.card import CardStatus
-from app.models.location import RedemptionMode
 from app.models.redemption import RedemptionStatus
 from app.services.access import accounts
 from app.services.core.actor import Actor
@@ -77,6 +76,12 @@ class RedeemState(DeviceState):
     location_name: str = ""
     operator_name: str = ""
     mode: str = "amount"
+    # What this counter accepts (the location's switches, app/services/network/counter_modes.py).
+    accepts_pos: bool = False
+    accepts_amount: bool = True
+    accepts_items: bool = False
+    # With POS payments on, the amount pad hides while a POS payment waits; this shows it anyway.
+    type_amount_anyway: bool = False
     timezone: str = "UTC"
     # the open card
     card_id: int = 0
@@ -118,6 +123,8 @@ class RedeemState(DeviceState):
         self.device_code, self.device_name = context.code, context.name
         self.location_id, self.location_name = context.location_id, context.location_name
         self.operator_name, self.mode = context.operator_name, context.location_mode
+        self.accepts_pos, self.accepts_amount = context.accepts_pos_payments, context.accepts_typed_amounts
+        self.accepts_items = context.accepts_items
         return context
 
     def _actor(self, context: DeviceContext) -> Actor:
@@ -166,8 +173,8 @@ class RedeemState(DeviceState):
 
     def _load_items(self, context: DeviceContext) -> None:
         self.items_error = ""
-        self.use_amount_pad = context.location_mode == RedemptionMode.amount
-        if context.location_mode != RedemptionMode.items:
+        self.use_amount_pad = not context.accepts_items
+        if not context.accepts_items:
             self.item_rows = []
             return
         try:
@@ -190,7 +197,7 @@ class RedeemState(DeviceState):
             self.item_rows = []
             self.items_error = error.message
         if not self.item_rows:
-            self.use_amount_pad = True  # no items: the merchant enters an amount
+            self.use_amount_pad = True  # no items: the merchant enters an amount rather than being stuck
 
     def _load_recent(self, context: DeviceContext) -> None:
         self.recent = [
@@ -243,9 +250,10 @@ class RedeemState(DeviceState):
         self.error = self.notice = self.card_error = ""
         self.has_receipt = False
         self._forget_card()
+        self.type_amount_anyway = False
         context = self._device()
         if context is not None:
-            self.use_amount_pad = context.location_mode == RedemptionMode.amount or not self.item_rows
+            self.use_amount_pad = not context.accepts_items or not self.item_rows
 
     # --- amount pad -----------------------------------------------------------------
 
@@ -265,6 +273,11 @@ class RedeemState(DeviceState):
     @rx.event
     def show_items(self):
         self.use_amount_pad = False
+
+    @rx.event
+    def show_amount_pad_anyway(self):
+        """A POS payment waits, but the merchant types an amount (the POS took it another way)."""
+        self.type_amount_anyway = True
 
     # --- items ----------------------------------------------------------------------
 

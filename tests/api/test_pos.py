@@ -172,12 +172,36 @@ def test_another_location_cannot_apply_this_locations_payment(shop: Operator, ti
     assert till.http.get(f"/pos/payments/{payment['id']}").json()["status"] == "pending"
 
 
-def test_a_location_that_is_not_in_pos_mode_takes_no_pushes(shop: Operator, on_backend_db: Backend):
+def test_a_pos_key_turns_pos_payments_on_and_says_so(shop: Operator, on_backend_db: Backend):
+    counter = shop.add_location("Amount Counter", mode="amount")
+    created = shop.http.post(f"/locations/{counter['id']}/pos-keys", json={"name": "Counter POS"})
+    again = shop.http.post(f"/locations/{counter['id']}/pos-keys", json={"name": "Second till"})
+
+    assert created.status_code == 201 and created.json()["pos_payments_turned_on"] is True
+    assert created.json()["notice"].startswith("POS payments are now on at Amount Counter")
+    assert "Typed amounts stay on as a fallback" in created.json()["notice"]
+    assert again.json()["pos_payments_turned_on"] is False and again.json()["notice"] is None
+    location = shop.http.get(f"/locations/{counter['id']}").json()
+    assert (location["mode"], location["accepts_pos_payments"], location["accepts_typed_amounts"]) == (
+        "pos", True, True)
+    with shop.backend.client(created.json()["key"]) as till:
+        assert till.post("/pos/payments", json={"amount_cents": 100, "reference": "R1"}).status_code == 201
+
+
+def test_a_push_to_a_location_that_refuses_pos_payments_says_how_to_turn_them_on(
+        shop: Operator, on_backend_db: Backend):
     counter = shop.add_location("Amount Counter", mode="amount")
     key = shop.http.post(f"/locations/{counter['id']}/pos-keys", json={"name": "Stray POS"}).json()["key"]
+    assert shop.http.patch(f"/locations/{counter['id']}", json={"accepts_pos_payments": False}).status_code == 200
     with shop.backend.client(key) as stray:
         refused = stray.post("/pos/payments", json={"amount_cents": 100, "reference": "R1"})
-    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    error = refused.json()["error"]
+    assert refused.status_code == 403 and error["code"] == "forbidden"
+    assert error["message"] == (
+        "This location (“Amount Counter”) does not accept POS payments. To turn them on, an owner opens "
+        "Locations → Amount Counter → Edit in the dashboard and switches on “Payments from the location's POS”, "
+        f"or sends PATCH /api/v1/locations/{counter['id']} with {{\"accepts_pos_payments\": true}}. Creating a POS "
+        "key or connecting a POS partner turns them on too.")
 
 
 def test_a_revoked_pos_key_is_refused_at_once(shop: Operator, on_backend_db: Backend):

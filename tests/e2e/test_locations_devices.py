@@ -108,7 +108,7 @@ def test_a_location_created_in_the_dashboard_activates_a_device_that_revoking_cl
     dashboard.fill("#location-form-name", name)
     dashboard.fill("#location-form-email", email)
     dashboard.fill("#location-form-external_id", f"MS-{tag}")
-    choose(dashboard, "location-form-mode", "Items from a catalog")
+    dashboard.click("#location-form-accepts_items")  # the counter picks items (typed amounts stay on)
     choose(dashboard, "location-form-bank_country", "United States (ACH)")
     dashboard.fill("#location-form-routing_number", "011000016")
     dashboard.fill("#location-form-account_number", "123456789")

@@ -41,6 +41,7 @@ PUBLIC_PAGES = {
     "/activate/[activation_token]": "a device's activation: the emailed link is the credential (rate limited)",
     "/redeem": "the counter screen: the device secret in this browser is the credential",
     "/join/[join_token]": "a team invitation: the emailed link is the credential (rate limited)",
+    "/pos-partners": "which POS systems work with a network and what each needs: nothing of any operator on it",
     "/shop/[slug]": "the operator's public gift-card shop",
     "/embed/[slug]": "the same shop inside the widget's iframe on the operator's site",
 }

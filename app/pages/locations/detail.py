@@ -10,6 +10,7 @@ from app.pages.locations.items import items_card
 from app.pages.locations.layout import active_badge, back_to_locations, section
 from app.pages.locations.money import money_card
 from app.pages.locations.pos import pos_keys_card, square_card
+from app.pages.locations.pos_setup import pos_setup_card
 from app.pages.locations.redemptions import redemptions_card
 from app.pages.locations.webhooks import notifications_card
 from app.state.locations.screen import LocationDetailState
@@ -34,7 +35,7 @@ def _details_card() -> rx.Component:
             _fact("Phone", loc.phone, "location-detail-phone"),
             _fact("Address", loc.address, "location-detail-address"),
             _fact("External id", loc.external_id, "location-detail-external-id"),
-            _fact("Redeems by", loc.mode_label, "location-detail-mode"),
+            _fact("Counter takes", loc.mode_label, "location-detail-mode"),
             _fact("Item webhook", loc.item_webhook_url, "location-detail-item-webhook"),
             _fact("Email redeemed items", loc.notify_items_email, "location-detail-notify-email"),
             _fact("Notification webhook", loc.notify_webhook_url, "location-detail-notify-webhook"),
@@ -68,9 +69,10 @@ def location_detail_page() -> rx.Component:
         error_callout(state.action_error, "location-action-error"),
         _details_card(),
         devices_card(),
+        pos_setup_card(),
         rx.cond(state.is_owner, pos_keys_card()),  # keys are for owners (app/services/core/roles.py)
         items_card(),
-        rx.cond(loc.mode == "pos", square_card()),
+        square_card(),  # connecting Square is how POS payments start: shown before they are on
         redemptions_card(),
         money_card(),
         notifications_card(),

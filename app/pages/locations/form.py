@@ -51,6 +51,12 @@ def _checkbox(label: str, field: str, hint: str = "") -> rx.Component:
     return checkbox_field(label, checkbox, hint=hint, error=_error(field))
 
 
+def _switch(label: str, field: str, hint: str) -> rx.Component:
+    """One of the counter's switches: what it accepts, in plain words (large, for a tablet too)."""
+    switch = rx.switch(name=field, id=_field_id(field), default_checked=getattr(state.initial, field), size="3")
+    return checkbox_field(label, switch, hint=hint)
+
+
 def _choices(field: str, options: list[tuple[str, str]], **props: object) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(id=_field_id(field), width="100%"),
@@ -136,15 +142,18 @@ def _location_form() -> rx.Component:
             ),
             section(
                 "Redemption",
-                two_columns(
-                    _labelled("Redeems cards by", "mode", _choices(
-                        "mode", [("amount", "Amount typed at the counter"), ("items", "Items from a catalog"),
-                                 ("pos", "POS payments")],
-                        name="mode", default_value=state.initial.mode)),
-                    _text_input("Item webhook URL", "item_webhook_url", input_type="url",
-                                hint="Optional: lists the items live instead of the stored catalog.",
-                                placeholder="https://"),
-                ),
+                _switch("Payments from the location's POS", "accepts_pos_payments",
+                        "The counter shows each payment the POS takes with the gift card tender; the merchant taps "
+                        "SELECT. Creating a POS key or connecting Square, Clover or Shopify turns this on."),
+                _switch("An amount typed at the counter", "accepts_typed_amounts",
+                        "The merchant types what to take off the card. With POS payments on, this is the fallback "
+                        "while the POS is down (shown when no POS payment is waiting)."),
+                _switch("Items from the catalog", "accepts_items",
+                        "The merchant picks items from the location's catalog (or its item webhook)."),
+                _error("accepts_typed_amounts"),
+                _text_input("Item webhook URL", "item_webhook_url", input_type="url",
+                            hint="Optional: lists the items live instead of the stored catalog.",
+                            placeholder="https://"),
                 _checkbox("Email the redeemed items to the location", "notify_items_email"),
                 two_columns(
                     _text_input("Notification webhook URL", "notify_webhook_url", input_type="url",

@@ -49,6 +49,7 @@ def pos_keys_card() -> rx.Component:
             rx.callout(
                 rx.vstack(
                     rx.text("Copy this key into the POS now: it is shown only once.", weight="bold"),
+                    rx.cond(state.pos_key_notice != "", rx.text(state.pos_key_notice, id="pos-key-notice")),
                     rx.code(state.pos_key_plaintext, id="pos-key-plaintext", size="4", style={"wordBreak": "break-all"}),
                     rx.button("Done", size="2", variant="soft", id="pos-key-done", on_click=state.dismiss_pos_key),
                     spacing="2",

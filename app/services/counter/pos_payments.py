@@ -22,13 +22,13 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Location, PosKey, PosPayment
 from app.models.base import utcnow
-from app.models.location import RedemptionMode
 from app.models.redemption import PosPaymentSource, PosPaymentStatus
 from app.services.core import crypto, events
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import require_positive_cents
 from app.services.core.validation import optional_text, required_text
 from app.services.messaging import webhooks
+from app.services.network import counter_modes
 from app.settings import get_settings
 
 
@@ -47,6 +47,9 @@ def _event_data(payment: PosPayment) -> dict:
         "status": payment.status,
         "created_at": payment.created_at.isoformat(),
     }
+
+
+event_data = _event_data  # what every `pos_payment.*` event carries, for the setup guide's test payment too
 
 
 @dataclass(frozen=True)
@@ -83,12 +86,12 @@ def _insert(location: Location, *, amount_cents: int, reference: str, terminal_i
 
 
 def _refuse_unless_taking_pos_payments(location: Location | None) -> None:
-    """Only an active location in `pos` mode takes POS payments, from its POS key or from Square."""
+    """Only an active location that accepts POS payments takes them, from its POS key or a
+    partner; the refusal says how to turn them on."""
     if location is None or not location.active:
         raise GiftnetError(ErrorCode.forbidden, "This location is not active.", field="location_id")
-    if location.mode != RedemptionMode.pos:
-        raise GiftnetError(ErrorCode.forbidden,
-                           "This location does not take POS payments (its redemption mode is not pos).")
+    if not location.accepts_pos_payments:
+        raise GiftnetError(ErrorCode.forbidden, counter_modes.pos_payments_refused_message(location))
 
 
 def push_payment(pos_key: PosKey, *, amount_cents: object, reference: object, terminal_id: object = None,
@@ -243,7 +246,7 @@ def receive_square_webhook(location_id: int, raw_body: bytes, signature: str | N
       the merchant voids the redemption if the sale was really undone);
     - `APPROVED` / `PENDING` (not captured yet): nothing yet (`not_completed`).
     Refuses (401) a missing or wrong signature; a gift-card payment for a location that
-    does not take POS payments (inactive, or not in `pos` mode) is refused (403), as a
+    does not take POS payments (inactive, or POS payments off) is refused (403), as a
     push would be. Other events and tenders are acknowledged and ignored.
     """
     with read_session() as session:

@@ -30,12 +30,13 @@ from app.db import read_session
 from app.models import Card, Item, Location, Operator, PosPayment, Redemption, RedemptionLine
 from app.models.base import utcnow
 from app.models.card import CardStatus, LedgerKind
-from app.models.redemption import PosPaymentStatus, RedemptionKind, RedemptionStatus
+from app.models.redemption import PosPaymentSource, PosPaymentStatus, RedemptionKind, RedemptionStatus
 from app.services.core import audit, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents, require_positive_cents
 from app.services.core.rows import owned_row
+from app.services.counter.test_payments import NEVER_APPLIED
 from app.services.messaging import notifications, webhooks
 from app.services.money.card_lookup import card_id_by_id_or_code
 from app.services.money.idempotency import run_idempotent, validated_key
@@ -144,6 +145,7 @@ def _claim_pos_payment(session: Session, actor: Actor, location: Location, pos_p
             PosPayment.location_id == location.id,
             PosPayment.status == PosPaymentStatus.pending,
             PosPayment.expires_at > now,
+            PosPayment.source != PosPaymentSource.test,  # a setup guide's test: never on a card
         )
         .values(status=PosPaymentStatus.applied, applied_at=now, applied_by_device_id=actor.device_id)
         .returning(PosPayment.id)
@@ -155,6 +157,8 @@ def _claim_pos_payment(session: Session, actor: Actor, location: Location, pos_p
     if payment is None:
         raise GiftnetError(ErrorCode.not_found, "No such POS payment at this location.", field="pos_payment_id")
     if claimed is None:
+        if payment.source == PosPaymentSource.test:
+            raise GiftnetError(ErrorCode.conflict, NEVER_APPLIED, field="pos_payment_id")
         if payment.status == PosPaymentStatus.applied:
             raise GiftnetError(ErrorCode.conflict, "This payment was already applied (on another screen).",
                                field="pos_payment_id")

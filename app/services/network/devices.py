@@ -178,9 +178,13 @@ class DeviceContext:
     operator_id: int
     location_id: int
     location_name: str
-    location_mode: str
+    location_mode: str  # derived from the three below (Location.mode)
     operator_name: str
     currency: str
+    # What the location's counter accepts (app/services/network/counter_modes.py).
+    accepts_pos_payments: bool = False
+    accepts_typed_amounts: bool = True
+    accepts_items: bool = False
 
 
 def resolve_device(secret: str | None) -> DeviceContext | None:
@@ -211,6 +215,9 @@ def resolve_device(secret: str | None) -> DeviceContext | None:
         location_mode=location.mode,
         operator_name=operator.name,
         currency=operator.currency,
+        accepts_pos_payments=location.accepts_pos_payments,
+        accepts_typed_amounts=location.accepts_typed_amounts,
+        accepts_items=location.accepts_items,
     )
 
 

@@ -34,10 +34,10 @@ def template_csv() -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(LOCATION_FIELDS)
-    writer.writerow(["Main Street Books", "books@example.com", "555-0100", "12 Main St", "MS-001", "amount", "",
-                     "false", "", "", "US", "011000015", "", "", "123456789", "checking", "true"])
-    writer.writerow(["Café du Coin", "cafe@example.com", "", "3 rue Principale", "MS-002", "items", "",
-                     "true", "", "250", "CA", "", "001", "00011", "1234567", "savings", "true"])
+    writer.writerow(["Main Street Books", "books@example.com", "555-0100", "12 Main St", "MS-001", "amount", "false",
+                     "true", "false", "", "false", "", "", "US", "011000015", "", "", "123456789", "checking", "true"])
+    writer.writerow(["Café du Coin", "cafe@example.com", "", "3 rue Principale", "MS-002", "items", "false",
+                     "true", "true", "", "true", "", "250", "CA", "", "001", "00011", "1234567", "savings", "true"])
     return out.getvalue()
 
 
@@ -135,7 +135,8 @@ def _validate_row(values: dict) -> tuple[dict | None, list[dict]]:
     errors: list[dict] = []
     clean: dict = {}
     # Validate field by field so that one row can report all its problems.
-    for group in (("name",), ("email",), ("phone",), ("address",), ("external_id",), ("mode",),
+    for group in (("name",), ("email",), ("phone",), ("address",), ("external_id",),
+                  ("mode", "accepts_pos_payments", "accepts_typed_amounts", "accepts_items"),
                   ("item_webhook_url",), ("notify_items_email",), ("notify_webhook_url",), ("commission_bps",),
                   ("active",)):
         subset = {column: values.get(column) or None for column in group if column in values}

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import Card, Device, Location, Redemption
 from app.models.base import utcnow
-from app.models.location import ACCOUNT_TYPES, BANK_COUNTRIES, REDEMPTION_MODES
+from app.models.location import ACCOUNT_TYPES, BANK_COUNTRIES
 from app.services.core import audit, crypto, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -29,6 +29,7 @@ from app.services.core.validation import (
     optional_text,
     required_text,
 )
+from app.services.network import counter_modes
 
 MAX_PAGE = 100
 # Every field a location can be given, in the order of the CSV template.
@@ -39,6 +40,9 @@ LOCATION_FIELDS = (
     "address",
     "external_id",
     "mode",
+    "accepts_pos_payments",
+    "accepts_typed_amounts",
+    "accepts_items",
     "item_webhook_url",
     "notify_items_email",
     "notify_webhook_url",
@@ -169,11 +173,7 @@ def clean_location_fields(raw: dict, *, partial: bool = False) -> dict:
     for field, max_length in (("phone", 40), ("address", 255), ("external_id", 64)):
         if present(field):
             clean[field] = optional_text(raw.get(field), field=field, max_length=max_length)
-    if present("mode"):
-        mode = (optional_text(raw.get("mode"), field="mode", max_length=10) or "amount").lower()
-        if mode not in REDEMPTION_MODES:
-            raise GiftnetError(ErrorCode.invalid_input, "mode must be pos, items or amount.", field="mode")
-        clean["mode"] = mode
+    clean.update(counter_modes.clean_counter_fields(raw, partial=partial))  # `mode` and the accepts_* switches
     for field in ("item_webhook_url", "notify_webhook_url"):
         if present(field):
             clean[field] = optional_http_url(raw.get(field), field=field)
@@ -244,6 +244,7 @@ def update_location(actor: Actor, location_id: int, raw: dict) -> Location:
         before = _audited({field: getattr(location, field) for field in clean})
         for field, value in clean.items():
             setattr(location, field, value)
+        counter_modes.require_a_way_to_redeem(location)
         location.updated_at = utcnow()
         session.add(location)
         changes = audit.diff(before, _audited(clean))
@@ -300,7 +301,7 @@ def list_locations(
             )
         )
     if mode:
-        statement = statement.where(Location.mode == mode)
+        statement = statement.where(counter_modes.mode_condition(mode))
     if active is not None:
         statement = statement.where(Location.active.is_(active))
     rows, next_cursor = id_page(statement, Location, limit=limit, cursor=cursor)

@@ -1,6 +1,8 @@
 """A location's POS keys (`gkpos_...`): shown once, kept as a keyed hash, revocable.
 
-A POS key may only push and read POS payments of its own location.
+A POS key may only push and read POS payments of its own location. Making one turns the
+location's POS payments on (`counter_modes.enable_pos_payments`): a key for a counter that
+refuses every push would only trap the merchant.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.roles import require_owner
 from app.services.core.rows import owned_row, revoke_now
 from app.services.core.validation import required_text
+from app.services.network import counter_modes
 
 POS_KEY_HASH = "pos-key"
 POS_KEY_PREFIX = "gkpos_"
@@ -27,16 +30,20 @@ POS_KEY_PREFIX = "gkpos_"
 class CreatedPosKey:
     pos_key: PosKey
     plaintext: str
+    # The key turned the location's POS payments on (they were off): the screen and the API say so.
+    pos_payments_turned_on: bool = False
+    notice: str | None = None
 
 
 def create_pos_key(actor: Actor, location_id: int, name: str) -> CreatedPosKey:
-    """A key the location's POS pushes payments with, shown once. Owners only."""
+    """A key the location's POS pushes payments with, shown once. Owners only. Turns the
+    location's POS payments on when they were off (audited; `pos_payments_turned_on`)."""
     require_owner(actor, "create POS keys")
     name = required_text(name, field="name", max_length=120, label="The key's name")
     plaintext = POS_KEY_PREFIX + secrets.token_urlsafe(32)
     with write_session() as session:
         location = session.exec(
-            select(Location.id).where(Location.id == location_id, Location.operator_id == actor.operator_id)
+            select(Location).where(Location.id == location_id, Location.operator_id == actor.operator_id)
         ).first()
         if location is None:
             raise GiftnetError(ErrorCode.not_found, "No such location.")
@@ -52,7 +59,9 @@ def create_pos_key(actor: Actor, location_id: int, name: str) -> CreatedPosKey:
         audit.record(session, actor, "pos_key.created", target_type="pos_key", target_id=pos_key.id,
                      summary=f"POS key “{name}” ({pos_key.prefix}…) created for location #{location_id}",
                      changes={"name": [None, name], "prefix": [None, pos_key.prefix], "location_id": [None, location_id]})
-    return CreatedPosKey(pos_key=pos_key, plaintext=plaintext)
+        turned_on = counter_modes.enable_pos_payments(session, location, f"POS key “{name}” created", actor=actor)
+        notice = counter_modes.pos_payments_turned_on_message(location) if turned_on else None
+    return CreatedPosKey(pos_key=pos_key, plaintext=plaintext, pos_payments_turned_on=turned_on, notice=notice)
 
 
 def resolve_pos_key(plaintext: str | None) -> PosKey | None:

@@ -79,7 +79,8 @@ def feed(operator_id: int, limit: int = FEED_SIZE) -> list[FeedEntry]:
             entries.append(FeedEntry(f"ledger-{entry.id}", entry.kind, LEDGER_FEED_LABELS.get(entry.kind, entry.kind),
                                      entry.card_id, last4, where, entry.amount_cents, _aware(entry.created_at)))
         for payment, location_name in _newest_with_location(session, PosPayment, operator_id, limit):
-            entries.append(FeedEntry(f"pos-{payment.id}", "pos", "POS payment received", None, "",
+            label = "Test POS payment (setup guide)" if payment.source == "test" else "POS payment received"
+            entries.append(FeedEntry(f"pos-{payment.id}", "pos", label, None, "",
                                      f"{location_name} · {payment.reference}", payment.amount_cents,
                                      _aware(payment.created_at)))
         for device, location_name in _newest_with_location(session, Device, operator_id, limit):

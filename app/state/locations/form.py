@@ -14,6 +14,7 @@ from app.services.core.actor import Actor
 from app.services.core.errors import GiftnetError
 from app.services.core.timefmt import describe_duration
 from app.services.network import device_emails, devices, locations
+from app.services.network.counter_modes import COUNTER_FLAGS
 from app.state.locations.screen import LocationScreensState
 from app.state.session import dashboard_action
 
@@ -32,7 +33,9 @@ class LocationForm:
     phone: str = ""
     address: str = ""
     external_id: str = ""
-    mode: str = "amount"
+    accepts_pos_payments: bool = False
+    accepts_typed_amounts: bool = True
+    accepts_items: bool = False
     item_webhook_url: str = ""
     notify_items_email: bool = False
     notify_webhook_url: str = ""
@@ -53,7 +56,9 @@ def _form_from(location: Location) -> LocationForm:
         phone=location.phone or "",
         address=location.address or "",
         external_id=location.external_id or "",
-        mode=location.mode,
+        accepts_pos_payments=location.accepts_pos_payments,
+        accepts_typed_amounts=location.accepts_typed_amounts,
+        accepts_items=location.accepts_items,
         item_webhook_url=location.item_webhook_url or "",
         notify_items_email=location.notify_items_email,
         notify_webhook_url=location.notify_webhook_url or "",
@@ -156,7 +161,8 @@ class LocationFormState(LocationScreensState):
     @dashboard_action("error")
     def save(self, who: SignedIn, form: dict):
         raw = {field: str(form.get(field, "")) for field in TEXT_FIELDS}
-        raw["mode"] = str(form.get("mode", "") or "amount")
+        for switch in COUNTER_FLAGS:  # a switch turned off is simply absent from the form
+            raw[switch] = _checked(form.get(switch))
         raw["notify_items_email"] = _checked(form.get("notify_items_email"))
         raw["active"] = _checked(form.get("active"))
         raw.update(self._bank_fields(form))

@@ -8,8 +8,7 @@ import reflex as rx
 
 from app.models import Location
 from app.services.access.accounts import SignedIn
-from app.services.network import locations
-from app.state.locations.screen import MODE_LABELS
+from app.services.network import counter_modes, locations
 from app.state.paging import KeysetPaging
 from app.state.session import SessionState, dashboard_action
 
@@ -34,7 +33,7 @@ def _location_row(location: Location) -> LocationRow:
         email=location.email,
         external_id=location.external_id or "—",
         mode=location.mode,
-        mode_label=MODE_LABELS.get(location.mode, location.mode),
+        mode_label=" · ".join(counter_modes.accepted_ways(location)),
         active=location.active,
     )
 

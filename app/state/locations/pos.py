@@ -18,7 +18,7 @@ from app.state.keys import KeyRow, key_row
 from app.state.locations.money import LocationMoneyState
 from app.state.locations.parts import ConfirmedRow
 from app.state.locations.redemptions import LocationRedemptionsState
-from app.state.locations.screen import LocationDetailState
+from app.state.locations.screen import LocationDetailState, location_view
 from app.state.session import dashboard_action
 
 
@@ -53,6 +53,7 @@ class LocationPosState(ConfirmedRow, LocationDetailState):
     pos_key_rows: list[KeyRow] = []
     # shown once, right after creation
     pos_key_plaintext: str = ""
+    pos_key_notice: str = ""  # "POS payments are now on ...", when the key turned them on
     square: SquareView = SquareView()
     # A new key per load remounts the Square form, so its inputs start from `square` again.
     square_form_key: str = ""
@@ -74,15 +75,18 @@ class LocationPosState(ConfirmedRow, LocationDetailState):
     @rx.event
     @dashboard_action("pos_key_error")
     def create_pos_key(self, who: SignedIn, form: dict):
-        self.pos_key_plaintext = ""
+        self.pos_key_plaintext = self.pos_key_notice = ""
         created = pos_keys.create_pos_key(self._actor(who), self._location_id(), str(form.get("name", "")))
         self.pos_key_plaintext = created.plaintext
+        if created.pos_payments_turned_on:
+            self.pos_key_notice = created.notice or ""
+            self.location = location_view(locations.get_location(who.operator_id, self._location_id()), who.timezone)
         self._show_keys(who)
         return rx.set_value("pos-key-name", "")
 
     @rx.event
     def dismiss_pos_key(self):
-        self.pos_key_plaintext = ""
+        self.pos_key_plaintext = self.pos_key_notice = ""
 
     def _rows_to_confirm(self) -> list[KeyRow]:
         return self.pos_key_rows

@@ -21,15 +21,10 @@ from app.models import Location
 from app.services.access.accounts import SignedIn
 from app.services.core.errors import GiftnetError
 from app.services.core.timefmt import format_local_time
-from app.services.network import locations
+from app.services.network import counter_modes, locations
 from app.state.session import SessionState, dashboard_action
 
 MODE_LABELS = {"pos": "POS payments", "items": "Items", "amount": "Amount"}
-MODE_HINTS = {
-    "pos": "The counter selects the payment the location's POS just pushed.",
-    "items": "The counter picks items from the catalog below (or from the item webhook).",
-    "amount": "The counter types the amount to take off the card.",
-}
 
 
 class LocationScreensState(SessionState):
@@ -55,6 +50,7 @@ class LocationView:
     mode: str = ""
     mode_label: str = ""
     mode_hint: str = ""
+    accepts_pos_payments: bool = False
     item_webhook_url: str = ""
     notify_items_email: str = ""
     notify_webhook_url: str = ""
@@ -79,8 +75,9 @@ def _view(location: Location, timezone: str) -> LocationView:
         address=location.address or "—",
         external_id=location.external_id or "—",
         mode=location.mode,
-        mode_label=MODE_LABELS.get(location.mode, location.mode),
-        mode_hint=MODE_HINTS.get(location.mode, ""),
+        mode_label=" · ".join(counter_modes.accepted_ways(location)),
+        mode_hint=counter_modes.describe_counter(location),
+        accepts_pos_payments=location.accepts_pos_payments,
         item_webhook_url=location.item_webhook_url or "—",
         notify_items_email="Yes" if location.notify_items_email else "No",
         notify_webhook_url=location.notify_webhook_url or "—",
@@ -89,6 +86,9 @@ def _view(location: Location, timezone: str) -> LocationView:
         active=location.active,
         created=format_local_time(location.created_at, timezone),
     )
+
+
+location_view = _view  # for the parts that change what the details show (a POS key turning POS payments on)
 
 
 class LocationDetailState(LocationScreensState):
@@ -105,12 +105,15 @@ class LocationDetailState(LocationScreensState):
     webhook_error: str = ""
     square_message: str = ""
     square_error: str = ""
+    pos_setup_message: str = ""
+    pos_setup_error: str = ""
 
     def _clear_messages(self) -> None:
         self.action_message, self.action_error, self.link_message = "", "", ""
         self.pos_key_error, self.item_error = "", ""
         self.webhook_message, self.webhook_error = "", ""
         self.square_message, self.square_error = "", ""
+        self.pos_setup_message, self.pos_setup_error = "", ""
 
     def _open(self, who: SignedIn, location: Location) -> None:
         """What a part overrides: show its rows of `location`, as on a fresh visit (no dialog

@@ -14,7 +14,7 @@ from app.models.base import utcnow
 from app.services.core.errors import ErrorCode
 from app.services.counter import pos_payments, redemptions
 from app.services.money import ledger
-from app.services.network import pos_keys
+from app.services.network import locations, pos_keys
 from tests.support.counter import activate_counter, balance, issue, open_location, rows_of
 from tests.support.services import at_once, refused
 
@@ -77,17 +77,20 @@ def test_a_retried_push_with_the_same_key_creates_one_payment(till):
     assert len(pos_payments.pending_payments(till.location.id)) == 2
 
 
-def test_a_location_not_in_pos_mode_or_not_active_refuses_pushes(till):
+def test_a_location_that_refuses_pos_payments_or_is_not_active_refuses_pushes(till):
     counter_shop = open_location(till.owner, "Corner Bakery", mode="amount")
     closed = open_location(till.owner, "Closed Cafe", mode="pos", active=False)
     amount_key = pos_keys.create_pos_key(till.owner.actor, counter_shop.id, "Till").pos_key
     closed_key = pos_keys.create_pos_key(till.owner.actor, closed.id, "Till").pos_key
+    # The key turned POS payments on; the owner turns them off again.
+    locations.update_location(till.owner.actor, counter_shop.id, {"accepts_pos_payments": False})
 
     not_pos = refused(pos_payments.push_payment, amount_key, amount_cents=2500, reference="Order 1")
     inactive = refused(pos_payments.push_payment, closed_key, amount_cents=2500, reference="Order 1")
 
-    assert (not_pos.code, not_pos.message) == (
-        ErrorCode.forbidden, "This location does not take POS payments (its redemption mode is not pos).")
+    assert not_pos.code == ErrorCode.forbidden
+    assert not_pos.message.startswith("This location (“Corner Bakery”) does not accept POS payments. To turn them on")
+    assert f"PATCH /api/v1/locations/{counter_shop.id}" in not_pos.message
     assert (inactive.code, inactive.message) == (ErrorCode.forbidden, "This location is not active.")
     assert rows_of(PosPayment) == []
 

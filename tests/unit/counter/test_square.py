@@ -144,5 +144,6 @@ def test_a_location_that_does_not_take_pos_payments_refuses_square_payments(squa
     inactive = refused(deliver, square_till, body)
 
     assert (not_pos.code, inactive.code) == (ErrorCode.forbidden, ErrorCode.forbidden)
-    assert "not pos" in not_pos.message and "not active" in inactive.message
+    assert "does not accept POS payments. To turn them on" in not_pos.message
+    assert "not active" in inactive.message
     assert rows_of(PosPayment) == []
