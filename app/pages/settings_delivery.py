@@ -55,7 +55,7 @@ def delivery_section() -> rx.Component:
                 rx.vstack(
                     rx.text("Give your bank this public key for the login:", size="2", weight="medium"),
                     rx.code(DeliverySettingsState.public_key, id="settings-delivery-public-key",
-                            style={"word_break": "break-all"}),
+                            width="100%", style={"word_break": "break-all", "white_space": "normal"}),
                     spacing="1", width="100%",
                 ),
             ),

@@ -17,7 +17,7 @@ from app.services.settlement import bank_files, batches, delivery, payables, pre
 from app.state.payout_delivery import delivery_cells
 from app.state.session import SessionState, dashboard_action
 
-STATUS_LABELS = {PayoutStatus.draft: "Draft", PayoutStatus.exported: "Bank file downloaded", PayoutStatus.paid: "Paid", PayoutStatus.cancelled: "Cancelled"}
+STATUS_LABELS = {PayoutStatus.draft: "Draft", PayoutStatus.exported: "Bank file written", PayoutStatus.paid: "Paid", PayoutStatus.cancelled: "Cancelled"}
 
 
 def _owed_cells(owed: payables.PayableLine | payables.SkippedLocation) -> dict[str, str]:
