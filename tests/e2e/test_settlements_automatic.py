@@ -116,10 +116,11 @@ def test_a_weekly_run_is_delivered_by_sftp_then_a_returned_payment_is_owed_again
     page.click("#settings-delivery-test")
     expect(page.locator("#settings-delivery-test-result")).to_contain_text("Connected")
     assert sftp_server.files() == {}  # the test uploads nothing
+    _shot(page, "2-delivery-test", "#settings-delivery")
     page.click("#settings-delivery-save")
     expect(page.locator("#settings-delivery-saved")).to_contain_text("SFTP")
     expect(page.locator("#settings-delivery-public-key")).to_contain_text("ssh-ed25519")
-    _shot(page, "2-settings")
+    _shot(page, "3-settings")
 
     # The cut-off passes; cron's command runs the due run, the delivery job sends its file. The
     # app's own workers run the same jobs (BACKGROUND_JOBS=workers): whichever claims the run
@@ -156,7 +157,7 @@ def test_a_weekly_run_is_delivered_by_sftp_then_a_returned_payment_is_owed_again
         page.click("#payout-download-nacha")
     stored = Path(info.value.path()).read_bytes()
     assert sftp_server.files() == {Path(delivery["remote_path"]).name: stored}
-    _shot(page, "3-delivered")
+    _shot(page, "4-delivered")
 
     # The bank sends the café's payment back: no such account.
     [returned] = [entry for entry in parse_nacha(stored.decode("ascii")).entries
@@ -176,7 +177,8 @@ def test_a_weekly_run_is_delivered_by_sftp_then_a_returned_payment_is_owed_again
     owed = page.locator(f"#payables-skipped-{cafe['id']}")
     expect(owed).to_contain_text("correct the bank details")
     expect(owed).to_contain_text(f"{net} returned by the bank waits too")
+    expect(owed).to_contain_text(f"$0.00 + {net} returned")  # its gross alone would say nothing is owed
     line = api.get(f"/payouts/{batch_id}").json()["lines"]
     assert [(item["location_id"], item["status"]) for item in line if item["status"] == "returned"] == [
         (cafe["id"], "returned")]
-    _shot(page, "4-returned")
+    _shot(page, "5-returned")
