@@ -54,7 +54,8 @@ def checkbox_field(label: Content, checkbox: rx.Component, *, hint: Content = ""
 def inline_field(label: str, input_id: str, value: rx.Var, on_change: EventType, **input_props: object) -> rx.Component:
     """A label and its input side by side, in a bar of choices (a date range, a number of months):
     the input shows `value` and reports each change to `on_change`."""
-    return rx.fragment(
+    return rx.hstack(  # one unit: a bar that wraps never parts a label from its input
         rx.el.label(label, html_for=input_id),
         rx.input(id=input_id, value=value, on_change=on_change, size="3", **input_props),
+        align="center", spacing="2",
     )

@@ -36,7 +36,7 @@ def returns_card() -> rx.Component:
             success_callout(state.returns_notice, "returns-notice", icon="check"),
             rx.cond(
                 state.returned_rows.length() > 0,
-                data_table(["Batch", "Location", "Net owed again", "Reason", "Next", ""], state.returned_rows, row,
+                data_table(["Batch", "Location", "Net owed again", "Reason", "Next", "This upload"], state.returned_rows, row,
                            table_id="returns-table"),
             ),
             spacing="3", width="100%",

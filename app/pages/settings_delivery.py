@@ -9,6 +9,8 @@ from app.components.forms import field_error, form_field
 from app.components.layout import error_callout, success_callout
 from app.state.delivery_settings import SFTP_FORM, DeliverySettingsState, delivery_dom_id
 
+WIDE_FIELDS = ("private_key", "remote_dir", "host_key_sha256")
+
 
 def _control(key: str, element_id: str) -> rx.Component:
     value = DeliverySettingsState.sftp_values[key]
@@ -25,8 +27,11 @@ def _control(key: str, element_id: str) -> rx.Component:
 def _sftp_field(key: str, label: str, hint: str) -> rx.Component:
     element_id = delivery_dom_id(key)
     errors = DeliverySettingsState.delivery_field_errors
-    return form_field(label, element_id, _control(key, element_id), hint=hint,
-                      error=field_error(errors[key], errors.contains(key), f"{element_id}-error"))
+    field = form_field(label, element_id, _control(key, element_id), hint=hint,
+                       error=field_error(errors[key], errors.contains(key), f"{element_id}-error"))
+    if key in WIDE_FIELDS:  # long values (a key, a path, a fingerprint) get the card's whole width
+        return rx.box(field, grid_column="1 / -1", width="100%")
+    return field
 
 
 def delivery_section() -> rx.Component:
@@ -55,7 +60,7 @@ def delivery_section() -> rx.Component:
                 rx.vstack(
                     rx.text("Give your bank this public key for the login:", size="2", weight="medium"),
                     rx.code(DeliverySettingsState.public_key, id="settings-delivery-public-key",
-                            style={"word_break": "break-all"}),
+                            width="100%", style={"word_break": "break-all", "white_space": "normal"}),
                     spacing="1", width="100%",
                 ),
             ),

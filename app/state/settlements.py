@@ -17,7 +17,7 @@ from app.services.settlement import bank_files, batches, delivery, payables, pre
 from app.state.payout_delivery import delivery_cells
 from app.state.session import SessionState, dashboard_action
 
-STATUS_LABELS = {PayoutStatus.draft: "Draft", PayoutStatus.exported: "Bank file downloaded", PayoutStatus.paid: "Paid", PayoutStatus.cancelled: "Cancelled"}
+STATUS_LABELS = {PayoutStatus.draft: "Draft", PayoutStatus.exported: "Bank file written", PayoutStatus.paid: "Paid", PayoutStatus.cancelled: "Cancelled"}
 
 
 def _owed_cells(owed: payables.PayableLine | payables.SkippedLocation) -> dict[str, str]:
@@ -46,7 +46,10 @@ def _line_row(line: payables.PayableLine) -> dict[str, str]:
 
 def _skipped_row(skipped: payables.SkippedLocation) -> dict[str, str]:
     owed_again = f" ({format_cents(skipped.carried_cents)} returned by the bank waits too)" if skipped.carried_cents else ""
-    return {**_owed_cells(skipped), "reason": skipped.reason + owed_again,
+    cells = _owed_cells(skipped)
+    if skipped.carried_cents:  # what it is owed is not only its redemptions: the gross alone would say $0.00
+        cells["gross"] += f" + {format_cents(skipped.carried_cents)} returned"
+    return {**cells, "reason": skipped.reason + owed_again,
             "payable_from": skipped.payable_from.isoformat() if skipped.payable_from else ""}
 
 

@@ -15,6 +15,8 @@
   same database the app uses.
 - `receiver` (function): a location's own webhook receiver on a loopback port;
   `smtp_inbox` (module): a local SMTP server the outbox sender delivers to.
+- `sftp_server` (function, tests/support/sftp.py): Debian's sshd on a loopback port, the
+  bank's SFTP server the app (same machine, same user) delivers bank files to.
 
 Pages paint before their websocket connects. `open_page` / `wait_ready` (in
 tests/support/browser.py) wait for the hidden `#page-ready` element (present once Reflex has
@@ -44,6 +46,7 @@ from tests.fakes.bambora import FakeBambora
 from tests.fakes.forte import FakeForte
 from tests.support.browser import PASSWORD, TABLET_LANDSCAPE
 from tests.support.ports import free_port
+from tests.support.sftp import sftp_server  # noqa: F401  (a real OpenSSH server on loopback: the app reaches it)
 from tests.support.smtp import Inbox, SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]

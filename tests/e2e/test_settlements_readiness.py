@@ -81,7 +81,7 @@ def test_the_checklist_leads_to_the_fixes_then_the_first_batch_holds_the_new_acc
     page.screenshot(path=str(SCREENSHOTS / "settlements-mark-paid-confirm.png"))
     page.click("#payout-mark-paid-cancel")
     expect(page.locator("#payout-mark-paid-dialog")).to_have_count(0)
-    expect(page.locator("#payout-detail-status")).to_have_text("Bank file downloaded")
+    expect(page.locator("#payout-detail-status")).to_have_text("Bank file written")
     page.click("#payout-mark-paid")
     page.click("#payout-mark-paid-confirm")
     expect(page.locator("#payout-detail-status")).to_have_text("Paid")

@@ -310,7 +310,8 @@ def create_payout_within(
                **{location_id: hold.reason for location_id, hold in held.items()}}
     left_out = _left_out(session, batch, waiting)
     names = {location_id: location.name for location_id, location in found.items()}
-    below_minimum = (_hold_below_minimum(session, batch, operator, found, claimed, minimum_net_cents)
+    below_minimum = (_hold_below_minimum(session, batch, operator, found, claimed, minimum_net_cents,
+                                         owed=payout_returns.owed_again(session, operator.id), waiting=set(waiting))
                      if minimum_net_cents > 0 else [])
     # Returned payments owed again ride with the location's next line, unless it waits.
     refused = set(waiting) | {item.location_id for item in below_minimum}
@@ -392,17 +393,24 @@ def _release(session: Session, batch: PayoutBatch, location_ids: list[int], clai
 
 
 def _hold_below_minimum(session: Session, batch: PayoutBatch, operator: Operator, found: dict[int, Location],
-                        claimed: dict[int, tuple[int, int]], minimum_net_cents: int) -> list[SkippedLocation]:
-    """Release the locations whose net in this batch is below the minimum: they wait for a later run."""
+                        claimed: dict[int, tuple[int, int]], minimum_net_cents: int, *, owed: dict[int, int],
+                        waiting: set[int]) -> list[SkippedLocation]:
+    """Release the locations whose line in this batch would pay less than the minimum: they
+    wait for a later run. The line's net counts the returned money it would carry (`owed`),
+    so a location is judged on what it would be paid, and one owed only returned money is
+    judged too; its returned money waits with it (the caller leaves it unclaimed)."""
     held = []
-    for location_id, (count, gross) in claimed.items():
-        line = payable_line(found[location_id], operator, count, gross)
+    for location_id in (set(claimed) | set(owed)) - waiting:
+        count, gross = claimed.get(location_id, (0, 0))
+        carried = owed.get(location_id, 0)
+        line = payable_line(found[location_id], operator, count, gross, carried)
         if line.net_cents < minimum_net_cents:
             held.append(SkippedLocation(
                 location_id, line.location_name, count, gross,
                 reason=f"Net {format_cents(line.net_cents, operator.currency)} is below the minimum of "
-                       f"{format_cents(minimum_net_cents, operator.currency)}; it waits for a later run"))
-    _release(session, batch, [item.location_id for item in held], claimed)
+                       f"{format_cents(minimum_net_cents, operator.currency)}; it waits for a later run",
+                carried_cents=carried))
+    _release(session, batch, [item.location_id for item in held if item.location_id in claimed], claimed)
     return sorted(held, key=lambda item: (item.location_name.lower(), item.location_id))
 
 

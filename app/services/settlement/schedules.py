@@ -111,7 +111,8 @@ class RunReport:
 
 def _skipped_rows(skipped: list[SkippedLocation]) -> list[dict]:
     return [{"location_id": item.location_id, "location_name": item.location_name,
-             "redemption_count": item.redemption_count, "gross_cents": item.gross_cents, "reason": item.reason}
+             "redemption_count": item.redemption_count, "gross_cents": item.gross_cents,
+             "carried_cents": item.carried_cents, "reason": item.reason}
             for item in skipped]
 
 
