@@ -235,7 +235,7 @@ def square_signature(notification_url: str, body: bytes, key: str = SIGNATURE_KE
 @pytest.fixture
 def square_location(shop: Operator, on_backend_db: Backend) -> tuple[dict, str]:
     """A POS location whose Square webhook subscription points here."""
-    from app.services.counter.pos_payments import configure_square
+    from app.services.counter.square_pos import configure_square
 
     location = shop.add_location("Square Cafe", mode="pos")
     notification_url = f"https://gifts.example.test/api/v1/pos/square/{location['id']}"

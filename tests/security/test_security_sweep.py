@@ -221,7 +221,7 @@ def world(security_backend: Backend) -> Iterator[World]:
     try:
         from app.services.access import api_keys
         from app.services.core.actor import Actor
-        from app.services.counter import pos_payments
+        from app.services.counter import square_pos
         from app.services.network import devices, pos_keys
         from app.services.shop import orders
         from app.services.shop.orders import CartLine
@@ -237,7 +237,7 @@ def world(security_backend: Backend) -> Iterator[World]:
         device = devices.activate_device(link.token, "Lost tablet")
         devices.revoke_device(actor, device.device.id)
         square_key, square_url = f"sq-key-{tag}", f"https://gifts.example.test/api/v1/pos/square/{pos_location['id']}"
-        pos_payments.configure_square(owner.id, pos_location["id"], signature_key=square_key, notification_url=square_url)
+        square_pos.configure_square(owner.id, pos_location["id"], signature_key=square_key, notification_url=square_url)
         order = orders.create_order(owner.id, buyer_name="Sweep Buyer", buyer_email=f"sweep-buyer-{tag}@example.com",
                                     lines=[CartLine(kind="card", amount_cents=2_000, for_self=True)])
         order = orders.pay_order(owner.id, order.id, "sbx_1234_approve", "sweep")

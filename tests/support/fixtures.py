@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 
 from app.services.access import accounts
 from app.services.core import events
-from app.services.counter import pos_payments
+from app.services.counter import square_pos
 from tests.fakes.bambora import FakeBambora
 from tests.fakes.forte import FakeForte
 from tests.support.counter import open_location
@@ -56,6 +56,6 @@ def square_till(make_operator):
     """A POS-mode location whose Square account sends its payments to us."""
     owner = make_operator("Downtown Association")
     location = open_location(owner, "Bean There", mode="pos")
-    pos_payments.configure_square(owner.operator.id, location.id, signature_key=SIGNATURE_KEY,
+    square_pos.configure_square(owner.operator.id, location.id, signature_key=SIGNATURE_KEY,
                                   notification_url=NOTIFICATION_URL)
     return SimpleNamespace(owner=owner, location=location)
