@@ -22,6 +22,8 @@ from app.api.orders import router as orders_router
 from app.api.payout_delivery import router as payout_delivery_router
 from app.api.payouts import router as payouts_router
 from app.api.pos import router as pos_router
+from app.api.pos_partners import location_routes as pos_partner_location_router
+from app.api.pos_partners import receivers as pos_partner_receivers
 from app.api.public import router as public_router
 from app.api.redemptions import router as redemptions_router
 from app.api.reports import router as reports_router
@@ -50,7 +52,7 @@ TAGS = [
     {"name": "cards", "description": "Issue, read, find, top up, freeze gift cards."},
     {"name": "locations", "description": "The network's businesses: CSV import, device activation, devices, POS keys, items."},
     {"name": "redemptions", "description": "Redeem a card at a location (amount, items or a POS payment), void."},
-    {"name": "pos", "description": "What a location's POS calls with its POS key, and the Square webhook receiver."},
+    {"name": "pos", "description": "What a location's POS calls with its POS key, and the Square, Clover and Shopify POS webhook receivers."},
     {"name": "webhooks", "description": "Subscribe URLs to events, signed per Standard Webhooks."},
     {"name": "orders", "description": "The shop's orders: read them, refund a line."},
     {"name": "payouts", "description": "Pay the locations: payout batches, their bank files (NACHA, CPA-005)."},
@@ -79,7 +81,8 @@ def create_api() -> FastAPI:
     api.add_middleware(SecurityHeadersMiddleware)
     api.include_router(health_router, prefix=API_PREFIX)
     for router in (cards_router, locations_router, redemptions_router, pos_router, webhook_endpoints_router,
-                   reports_router, api_logs_router, payouts_router, settings_router, payout_delivery_router, orders_router):
+                   reports_router, api_logs_router, payouts_router, settings_router, payout_delivery_router, orders_router,
+                   pos_partner_receivers, pos_partner_location_router):
         api.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
     api.include_router(public_router)  # /c/{link_token}/qr.png: no API key, the link is the credential
     install_fallback_route(api)  # keep last: it answers every /api/v1 path no router claimed

@@ -26,7 +26,7 @@ from app.api.redemption_schemas import (
     pos_payment_answer,
     square_answer,
 )
-from app.services.counter import pos_payments
+from app.services.counter import pos_payments, square_pos
 from app.services.money import idempotency
 
 router = APIRouter(prefix="/pos", tags=["pos"])
@@ -145,4 +145,4 @@ def receive_square_webhook(
     signature: str | None = Header(default=None, alias="x-square-hmacsha256-signature", max_length=200,
                                    description="Square's signature of this delivery."),
 ) -> SquareAnswer:
-    return square_answer(pos_payments.receive_square_webhook(location_id, raw_body, signature))
+    return square_answer(square_pos.receive_square_webhook(location_id, raw_body, signature))

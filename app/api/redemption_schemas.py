@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.location_schemas import MAX_CENTS
 from app.api.schemas import MAX_ID, StrictRequest, answer_from
 from app.models import PosPayment, RedemptionLine
-from app.services.counter.pos_payments import SquareOutcome
 from app.services.counter.redemptions import LineRequest, RedemptionResult
+from app.services.counter.square_pos import SquareOutcome
 
 LINE_EXAMPLE = {"name": "Latte", "sku": "LAT-12", "unit_price_cents": 450, "quantity": 2, "line_total_cents": 900}
 REDEMPTION_EXAMPLE = {
@@ -41,6 +41,8 @@ PAYMENT_EXAMPLE = {
     "reference": "ORDER-1042",
     "terminal_id": "T2",
     "source": "api",
+    "tip_cents": 0,
+    "currency": "CAD",
     "applied_amount_cents": None,
     "redemption_id": None,
     "created_at": "2026-11-28T16:00:00Z",
@@ -58,7 +60,9 @@ SQUARE_EVENT_EXAMPLE = {
         "object": {
             "payment": {
                 "id": "KkAkhdMsgzn59SM8A89WgKwekxLZY",
-                "amount_money": {"amount": 2350, "currency": "CAD"},
+                "amount_money": {"amount": 2000, "currency": "CAD"},
+                "tip_money": {"amount": 350, "currency": "CAD"},
+                "total_money": {"amount": 2350, "currency": "CAD"},
                 "source_type": "EXTERNAL",
                 "external_details": {"type": "OTHER_GIFT_CARD", "source": "Giftnet"},
                 "reference_id": "ORDER-1042",
@@ -155,7 +159,9 @@ class PosPaymentAnswer(BaseModel):
     amount_cents: int
     reference: str
     terminal_id: str | None
-    source: Literal["api", "square"]
+    source: Literal["api", "square", "clover", "shopify"]
+    tip_cents: int = Field(description="Of amount_cents, the tip the POS reported (0 for a push).")
+    currency: str | None = Field(description="The payment's currency: always the network's.")
     applied_amount_cents: int | None = Field(description="Once applied: what the card paid (less than the amount when partial).")
     redemption_id: int | None = Field(description="Once applied: the redemption.")
     created_at: datetime
@@ -169,13 +175,17 @@ class SquareAnswer(BaseModel):
     )
 
     accepted: bool = Field(description="Whether the event was taken into account (it is, or changed, a POS payment).")
-    reason: Literal["created", "duplicate", "cancelled", "already_applied", "not_completed", "ignored_event",
-                    "ignored_tender"] = Field(
-        description="`created`: a new pending POS payment; `duplicate`: this Square payment was received before "
-        "(a redelivery, or another event of the same payment) and nothing changed; `cancelled`: Square cancelled "
-        "the payment, it no longer waits on the screens (also when the cancel arrives before the payment); "
-        "`already_applied`: cancelled at Square after a screen applied it (void the redemption if the sale was "
-        "undone); `not_completed`: not captured yet; `ignored_*`: not a payment event paid with the location's "
+    reason: Literal["created", "duplicate", "cancelled", "withdrawn", "refund_owed", "refund_waiting",
+                    "refund_not_owed", "other_currency", "not_completed", "ignored_event", "ignored_tender"] = Field(
+        description="`created`: a new pending POS payment of the payment's `total_money` (tip included); "
+        "`duplicate`: this Square payment (or refund) was received before (a redelivery, or another event of the "
+        "same payment) and nothing changed; `cancelled`: Square cancelled the payment, it no longer waits on the "
+        "screens (also when the cancel arrives before the payment); `withdrawn`: refunded before a screen applied "
+        "it, taken off the screens (or lowered for a part refund); `refund_owed`: refunded or cancelled after a "
+        "screen applied it: the counter gives the money back to the card; `refund_waiting`: a refund that arrived "
+        "before its payment, deducted when the payment arrives; `refund_not_owed`: nothing left to give back; "
+        "`other_currency`: not in the network's currency, refused (written in the location's POS log); "
+        "`not_completed`: not captured yet; `ignored_*`: not a payment or refund event of the location's "
         "gift-card tender."
     )
     pos_payment_id: int | None

@@ -25,6 +25,7 @@ EventType = Literal[
     "redemption.voided",
     "pos_payment.received",
     "pos_payment.applied",
+    "pos_payment.refunded",
     "order.paid",
     "order.failed",
     "payout.created",

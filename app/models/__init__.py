@@ -15,6 +15,7 @@ from app.models.outbox import OutboxMessage
 from app.models.payout import BankFile, PayoutBatch, PayoutLine, PayoutReturn
 from app.models.payout_delivery import PayoutDelivery
 from app.models.payout_run import PayoutRun
+from app.models.pos_partner import PosLogEntry, PosPartnerAccount, PosRefund
 from app.models.prenote import Prenote
 from app.models.redemption import PosPayment, Redemption, RedemptionLine
 from app.models.rollup import CardActivity, LedgerRollup, LedgerRollupState
@@ -47,7 +48,10 @@ __all__ = [
     "PayoutLine",
     "PayoutRun",
     "PayoutReturn",
+    "PosLogEntry",
+    "PosPartnerAccount",
     "PosPayment",
+    "PosRefund",
     "Prenote",
     "Redemption",
     "RedemptionLine",

@@ -37,10 +37,12 @@ class PosPaymentStatus(StrEnum):
 
 
 class PosPaymentSource(StrEnum):
-    """`PosPayment.source`: our own `POST /pos/payments` or Square's webhooks."""
+    """`PosPayment.source`: our own `POST /pos/payments`, or a POS partner's webhooks."""
 
     api = "api"
     square = "square"
+    clover = "clover"
+    shopify = "shopify"
     # "Send a test payment" in a location's POS setup guide: shown on its counters, marked
     # TEST, never applicable to a card (app/services/counter/test_payments.py).
     test = "test"
@@ -111,7 +113,9 @@ class PosPayment(SQLModel, table=True):
     pos_key_id: int | None = Field(default=None, foreign_key="pos_key.id")
     source: str = Field(default=PosPaymentSource.api, max_length=12)
     external_id: str | None = Field(default=None, max_length=128)  # Square event_id, or the POS idempotency key
-    amount_cents: int
+    amount_cents: int  # what the card is asked for: the POS's total, tip included
+    tip_cents: int = 0  # of amount_cents, the tip (as the partner reported it)
+    currency: str | None = Field(default=None, max_length=3)  # the operator's (others are refused)
     reference: str = Field(max_length=120)
     terminal_id: str | None = Field(default=None, max_length=64)
     status: str = Field(default=PosPaymentStatus.pending, max_length=12)

@@ -45,7 +45,8 @@ from app.services.core.money import format_cents
 from app.services.counter import pos_payments
 
 log = logging.getLogger(__name__)
-POS_EVENTS = {"pos_payment.received", "pos_payment.applied", "pos_payment.expired", "pos_payment.cancelled"}
+POS_EVENTS = {"pos_payment.received", "pos_payment.applied", "pos_payment.expired", "pos_payment.cancelled",
+              "pos_payment.amended", "pos_payment.refund_owed", "pos_payment.refunded"}
 CHANNEL = "pos:location-changed"  # after the deployment's REDIS_PREFIX
 PRUNE_SECONDS = 60  # how often tabs whose websocket has gone leave the registry
 

@@ -26,6 +26,11 @@ ENDPOINTS = {
     ("post", "/api/v1/locations/{location_id}/pos-keys"),
     ("get", "/api/v1/locations/{location_id}/items"),
     ("post", "/api/v1/locations/{location_id}/items"),
+    ("put", "/api/v1/locations/{location_id}/pos/square"),
+    ("put", "/api/v1/locations/{location_id}/pos/clover"),
+    ("put", "/api/v1/locations/{location_id}/pos/shopify"),
+    ("get", "/api/v1/locations/{location_id}/pos-partners"),
+    ("get", "/api/v1/locations/{location_id}/pos-payments"),
     ("post", "/api/v1/redemptions"),
     ("get", "/api/v1/redemptions/{redemption_id}"),
     ("post", "/api/v1/redemptions/{redemption_id}/void"),
@@ -95,6 +100,17 @@ def test_the_csv_upload_the_pos_routes_and_the_square_receiver_are_documented(ba
     assert square["requestBody"]["content"]["application/json"]["example"]["type"] == "payment.created"
     assert {"200", "400", "401", "404"} <= set(square["responses"])
     assert {tag["name"] for tag in schema["tags"]} >= {"locations", "redemptions", "pos", "webhooks"}
+
+
+def test_the_clover_and_shopify_receivers_are_documented_without_an_api_key(backend: Backend):
+    paths = httpx.get(f"{backend.url}/api/v1/openapi.json").json()["paths"]
+    for path, header in (("/api/v1/pos/clover/{location_id}", "X-Clover-Auth"),
+                         ("/api/v1/pos/shopify/{location_id}", "X-Shopify-Hmac-Sha256")):
+        receiver = paths[path]["post"]
+        assert "security" not in receiver, path  # the partner's signature is the credential
+        assert header in [parameter["name"] for parameter in receiver["parameters"]]
+        assert receiver["requestBody"]["content"]["application/json"]["example"], path
+        assert {"200", "400", "401", "404"} <= set(receiver["responses"])
 
 
 def test_the_interactive_docs_are_served(backend: Backend):

@@ -86,6 +86,12 @@ def _body(world: World, method: str, path: str) -> dict | None:
         ("PATCH", "/api/v1/settings"): {"commission_bps": 300},
         ("POST", "/api/v1/orders/{order_id}/lines/{line_id}/refunds"): {"amount_cents": 100},
         ("POST", "/api/v1/pos/square/{location_id}"): {"event_id": "ev-1", "type": "payment.created", "data": {}},
+        ("PUT", "/api/v1/locations/{location_id}/pos/square"): {
+            "signature_key": "rival-key", "notification_url": "https://rival.example.com/hook"},
+        ("PUT", "/api/v1/locations/{location_id}/pos/clover"): {
+            "merchant_id": "RIVAL1", "api_token": "rival-token", "tender_label": "Gift"},
+        ("PUT", "/api/v1/locations/{location_id}/pos/shopify"): {
+            "shop_domain": "rival.myshopify.com", "webhook_secret": "rival", "payment_method_name": "Gift"},
     }
     return bodies.get((method, path))
 
@@ -94,7 +100,7 @@ def _body(world: World, method: str, path: str) -> dict | None:
 class Endpoint:
     """How a route is protected.
 
-    auth: operator | pos | pos_or_operator | square | public
+    auth: operator | pos | pos_or_operator | square | partner (Clover's, Shopify's signature) | public
     tenant: object (the path names A's object: another operator gets 404)
             own (acts on the caller's own data: another operator's answer holds nothing of A's)
     """
@@ -139,6 +145,13 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/v1/pos/payments"): Endpoint("pos"),
     ("GET", "/api/v1/pos/payments/{payment_id}"): Endpoint("pos_or_operator", "object"),
     ("POST", "/api/v1/pos/square/{location_id}"): Endpoint("square", "object"),
+    ("POST", "/api/v1/pos/clover/{location_id}"): Endpoint("partner", "object"),
+    ("POST", "/api/v1/pos/shopify/{location_id}"): Endpoint("partner", "object"),
+    ("PUT", "/api/v1/locations/{location_id}/pos/square"): Endpoint("operator", "object"),
+    ("PUT", "/api/v1/locations/{location_id}/pos/clover"): Endpoint("operator", "object"),
+    ("PUT", "/api/v1/locations/{location_id}/pos/shopify"): Endpoint("operator", "object"),
+    ("GET", "/api/v1/locations/{location_id}/pos-partners"): Endpoint("operator", "object"),
+    ("GET", "/api/v1/locations/{location_id}/pos-payments"): Endpoint("operator", "object"),
     ("POST", "/api/v1/webhook-endpoints"): Endpoint("operator"),
     ("GET", "/api/v1/webhook-endpoints"): Endpoint("operator"),
     ("DELETE", "/api/v1/webhook-endpoints/{endpoint_id}"): Endpoint("operator", "object"),
@@ -156,6 +169,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/v1/settings"): Endpoint("operator"),
     ("PATCH", "/api/v1/settings"): Endpoint("operator"),
     ("POST", "/api/v1/settings/payouts/delivery/test"): Endpoint("operator"),
+    ("POST", "/api/v1/payouts/returns"): Endpoint("operator"),
 }
 
 
@@ -221,7 +235,7 @@ def world(security_backend: Backend) -> Iterator[World]:
     try:
         from app.services.access import api_keys
         from app.services.core.actor import Actor
-        from app.services.counter import pos_payments
+        from app.services.counter import square_pos
         from app.services.network import devices, pos_keys
         from app.services.shop import orders
         from app.services.shop.orders import CartLine
@@ -237,7 +251,7 @@ def world(security_backend: Backend) -> Iterator[World]:
         device = devices.activate_device(link.token, "Lost tablet")
         devices.revoke_device(actor, device.device.id)
         square_key, square_url = f"sq-key-{tag}", f"https://gifts.example.test/api/v1/pos/square/{pos_location['id']}"
-        pos_payments.configure_square(owner.id, pos_location["id"], signature_key=square_key, notification_url=square_url)
+        square_pos.configure_square(owner.id, pos_location["id"], signature_key=square_key, notification_url=square_url)
         order = orders.create_order(owner.id, buyer_name="Sweep Buyer", buyer_email=f"sweep-buyer-{tag}@example.com",
                                     lines=[CartLine(kind="card", amount_cents=2_000, for_self=True)])
         order = orders.pay_order(owner.id, order.id, "sbx_1234_approve", "sweep")
@@ -359,7 +373,8 @@ def test_every_route_has_an_expectation_and_the_documentation_lists_them(securit
 OPERATOR_ROUTES = sorted(key for key, spec in ENDPOINTS.items() if spec.auth == "operator")
 POS_ROUTES = sorted(key for key, spec in ENDPOINTS.items() if spec.auth in ("pos", "pos_or_operator"))
 KEYED_ROUTES = sorted(key for key, spec in ENDPOINTS.items() if spec.auth in ("operator", "pos", "pos_or_operator"))
-OBJECT_ROUTES = sorted(key for key, spec in ENDPOINTS.items() if spec.tenant == "object" and spec.auth != "square")
+OBJECT_ROUTES = sorted(key for key, spec in ENDPOINTS.items()
+                       if spec.tenant == "object" and spec.auth not in ("square", "partner"))
 OWN_ROUTES = sorted(key for key, spec in ENDPOINTS.items() if spec.tenant == "own" and spec.auth != "public")
 
 

@@ -2,7 +2,8 @@
 modules never import each other.
 
 - `fixtures`: fixtures used in more than one directory (cheap password hashing, the
-  events published during a test, the fake Bambora and Forte, a Square till); each directory's
+  events published during a test, the fake Bambora, Forte and Clover API, Square, Clover
+  and Shopify tills); each directory's
   conftest.py imports the ones its tests may use.
 - `services`: `refused` (the error a service call raised), `at_once` (calls released
   together from many threads), `ledger_rows`.
@@ -12,7 +13,9 @@ modules never import each other.
   checks Standard Webhooks signatures).
 - `webhooks`: the webhook tests' `shop` and `receiver` fixtures and their delivery log.
 - `shop`: the shop tests' `shop` fixture (selling through the fake Bambora) and orders.
-- `square`: Square's `payment.created` event, its signature, its delivery.
+- `square`: Square's `payment.*` and `refund.*` events, their signature (both checked with
+  Square's SDK), their delivery.
+- `pos_partners`: Clover's and Shopify POS's webhook messages, signed as each partner signs.
 - `smtp`: a local SMTP server that keeps what it receives; the outbox as tests read it.
 - `settlement`: a US and a Canadian network with bank details, redemptions to pay out.
 - `bankfiles`: independent NACHA and CPA-005 readers, written from the published layouts.

@@ -11,7 +11,7 @@ import reflex as rx
 from app.models import Location
 from app.services.access.accounts import SignedIn
 from app.services.core.roles import OWNER
-from app.services.counter import pos_payments
+from app.services.counter import square_pos
 from app.services.network import locations, pos_keys
 from app.settings import get_settings
 from app.state.keys import KeyRow, key_row
@@ -104,7 +104,7 @@ class LocationPosState(ConfirmedRow, LocationDetailState):
     @rx.event
     @dashboard_action("square_error")
     def save_square(self, who: SignedIn, form: dict):
-        pos_payments.configure_square(
+        square_pos.configure_square(
             who.operator_id, self._location_id(),
             signature_key=str(form.get("signature_key", "")).strip(),
             notification_url=str(form.get("notification_url", "")).strip(),

@@ -9,7 +9,7 @@ import json
 
 from app.models import PosPayment
 from app.services.core.errors import ErrorCode
-from app.services.counter import pos_payments, redemptions
+from app.services.counter import pos_payments, redemptions, square_pos
 from app.services.network import locations
 from tests.support.counter import activate_counter, balance, issue, open_location, rows_of
 from tests.support.services import refused
@@ -50,7 +50,7 @@ def test_a_wrong_or_missing_signature_is_refused_and_creates_nothing(square_till
 
     for case, signature in attempts.items():
         sent = tampered if case == "body changed after signing" else body
-        error = refused(pos_payments.receive_square_webhook, square_till.location.id, sent, signature or None)
+        error = refused(square_pos.receive_square_webhook, square_till.location.id, sent, signature or None)
         assert (error.code, error.field) == (ErrorCode.unauthenticated, "x-square-hmacsha256-signature"), case
     assert rows_of(PosPayment) == []
 
@@ -92,7 +92,7 @@ def test_payments_with_another_tender_are_ignored(square_till):
 
 
 def test_the_gift_card_tender_is_the_one_the_location_configured(square_till):
-    pos_payments.configure_square(square_till.owner.operator.id, square_till.location.id,
+    square_pos.configure_square(square_till.owner.operator.id, square_till.location.id,
                                   signature_key=SIGNATURE_KEY, notification_url=NOTIFICATION_URL, tender_type="OTHER")
 
     assert deliver(square_till, square_payment_created(event_id="evt-1", tender="OTHER_GIFT_CARD")).reason == (
@@ -102,7 +102,7 @@ def test_the_gift_card_tender_is_the_one_the_location_configured(square_till):
 
 
 def test_other_square_events_are_ignored(square_till):
-    outcome = deliver(square_till, square_payment_created(event_type="refund.created"))
+    outcome = deliver(square_till, square_payment_created(event_type="order.updated"))
     assert (outcome.accepted, outcome.reason) == (False, "ignored_event")
     assert rows_of(PosPayment) == []
 
@@ -127,10 +127,10 @@ def test_a_location_without_square_answers_not_found(square_till):
     plain = open_location(square_till.owner, "Corner Bakery", mode="pos")
     body = square_payment_created()
 
-    error = refused(pos_payments.receive_square_webhook, plain.id, body, signed_by_square(body))
+    error = refused(square_pos.receive_square_webhook, plain.id, body, signed_by_square(body))
 
     assert error.code == ErrorCode.not_found
-    assert refused(pos_payments.receive_square_webhook, 999_999, body,
+    assert refused(square_pos.receive_square_webhook, 999_999, body,
                    signed_by_square(body)).code == ErrorCode.not_found
     assert rows_of(PosPayment) == []
 

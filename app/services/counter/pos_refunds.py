@@ -1,0 +1,129 @@
+"""Refunds a POS made of gift-card payments already applied to a card: the counter screen
+lists them (`pending_for_location`) and gives the money back with one tap (`apply_refund`).
+
+Rules this module keeps:
+- a refund is given back once: one conditional UPDATE (`status = 'owed'`) claims it, so of
+  two screens tapping at once exactly one credits the card, and the other is answered
+  with the same refund, nothing moved (`created` False);
+- the money goes back as a ledger credit (`refund`) tied to the redemption the payment
+  made, in the same transaction as the claim and the `pos_payment.refunded` webhook
+  owed to the operator's endpoints;
+- a device gives back only its own location's refunds; another operator's are not found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from app.db import read_session, write_session
+from app.models import Card, LedgerEntry, PosPayment, PosRefund, Redemption
+from app.models.base import utcnow
+from app.models.card import LedgerKind
+from app.models.pos_partner import PosRefundStatus
+from app.services.core import audit, events
+from app.services.core.actor import Actor
+from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.money import format_cents
+from app.services.counter.partner_payments import refund_event_data
+from app.services.messaging import webhooks
+from app.services.money.ledger import credit_within
+
+
+@dataclass(frozen=True)
+class OwedRefund:
+    """A refund waiting on the counter: what to give back, to which card, for which sale."""
+
+    refund_id: int
+    location_id: int
+    source: str
+    reference: str
+    card_id: int
+    last4: str
+    amount_cents: int
+    redemption_id: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AppliedRefund:
+    refund: PosRefund
+    entry: LedgerEntry | None
+    balance_after_cents: int
+    created: bool  # False: it had been given back already (another tap, another screen)
+
+
+def pending_for_location(operator_id: int, location_id: int, *, limit: int = 20) -> list[OwedRefund]:
+    """The refunds the location's counter still has to give back, oldest first."""
+    with read_session() as session:
+        rows = session.exec(
+            select(PosRefund, PosPayment.reference, Card.id, Card.last4)
+            .join(PosPayment, PosPayment.id == PosRefund.pos_payment_id)
+            .join(Redemption, Redemption.id == PosRefund.redemption_id)
+            .join(Card, Card.id == Redemption.card_id)
+            .where(PosRefund.operator_id == operator_id, PosRefund.location_id == location_id,
+                   PosRefund.status == PosRefundStatus.owed)
+            .order_by(PosRefund.id).limit(limit)
+        ).all()
+    return [OwedRefund(refund_id=refund.id, location_id=refund.location_id, source=refund.source, reference=reference,
+                       card_id=card_id, last4=last4, amount_cents=refund.amount_cents,
+                       redemption_id=refund.redemption_id, created_at=refund.created_at)
+            for refund, reference, card_id, last4 in rows]
+
+
+def _refund_of(session, actor: Actor, refund_id: int) -> PosRefund:  # noqa: ANN001
+    statement = select(PosRefund).where(PosRefund.id == refund_id, PosRefund.operator_id == actor.operator_id)
+    if actor.location_id is not None:
+        statement = statement.where(PosRefund.location_id == actor.location_id)
+    refund = session.exec(statement).first()
+    if refund is None:
+        raise GiftnetError(ErrorCode.not_found, "No such refund at this location.", field="refund_id")
+    return refund
+
+
+def apply_refund(actor: Actor, refund_id: int) -> AppliedRefund:
+    """Give a refund owed back to the card its payment was taken from (a ledger credit tied to the
+    redemption). A refund given back already answers as it stands (`created` False), moving nothing;
+    one that is not owed (the payment was withdrawn before it was applied) is `conflict`."""
+    now = utcnow()
+    with write_session() as session:
+        claim = update(PosRefund).where(PosRefund.id == refund_id, PosRefund.operator_id == actor.operator_id,
+                                        PosRefund.status == PosRefundStatus.owed)
+        if actor.location_id is not None:
+            claim = claim.where(PosRefund.location_id == actor.location_id)
+        claimed = session.execute(
+            claim.values(status=PosRefundStatus.applied, applied_at=now, applied_by_device_id=actor.device_id,
+                         applied_by_user_id=actor.user_id).returning(PosRefund.id)
+        ).scalar_one_or_none()
+        refund = _refund_of(session, actor, refund_id)
+        if claimed is None:
+            if refund.status != PosRefundStatus.applied:
+                raise GiftnetError(ErrorCode.conflict, "This refund has nothing to give back to a card: the payment "
+                                                       "was withdrawn before it was applied.", field="refund_id")
+            entry = session.get(LedgerEntry, refund.ledger_entry_id) if refund.ledger_entry_id else None
+            return AppliedRefund(refund=refund, entry=entry, created=False,
+                                 balance_after_cents=entry.balance_after_cents if entry else 0)
+        redemption = session.get(Redemption, refund.redemption_id)
+        payment = session.get(PosPayment, refund.pos_payment_id)
+        entry = credit_within(
+            session, actor.at_location(refund.location_id), redemption.card_id, refund.amount_cents,
+            kind=LedgerKind.refund, redemption_id=redemption.id,
+            memo=f"Refund in the POS of payment {payment.reference} (redemption #{redemption.id})"[:255],
+        )
+        refund.ledger_entry_id = entry.id
+        session.add(refund)
+        session.flush()
+        data = {**refund_event_data(refund, payment), "card_id": redemption.card_id,
+                "balance_after_cents": entry.balance_after_cents}
+        webhooks.queue_event_for_endpoints(session, actor.operator_id, "pos_payment.refunded", data)
+        last4 = session.get(Card, redemption.card_id).last4
+        audit.record(session, actor, "pos_payment.refunded", target_type="redemption", target_id=redemption.id,
+                     summary=f"{format_cents(refund.amount_cents)} given back to card …{last4}: refund in the POS of "
+                             f"payment {payment.reference}",
+                     changes={"balance_cents": [entry.balance_after_cents - refund.amount_cents,
+                                                entry.balance_after_cents]})
+    events.publish(events.Event(actor.operator_id, "pos_payment.refunded", data))
+    return AppliedRefund(refund=refund, entry=entry, created=True, balance_after_cents=entry.balance_after_cents)
