@@ -43,12 +43,14 @@ from app.state.delivery_settings import DeliverySettingsState
 from app.state.developers import DevelopersState
 from app.state.device import ActivateState
 from app.state.feed import OperatorFeedBridge
+from app.state.first_steps import FirstStepsState
 from app.state.home import HomeState
 from app.state.live import LiveBridge
 from app.state.location_import import LocationImportState
 from app.state.locations.form import LocationFormState
 from app.state.locations.listing import LocationsState
 from app.state.locations.screen import LocationDetailState
+from app.state.network_settings import NetworkSettingsState
 from app.state.outbox import OutboxState
 from app.state.payout_schedule import PayoutScheduleState
 from app.state.reconciliation import ReconciliationState
@@ -82,7 +84,7 @@ PAGES = [
     Page("/", index, "Giftnet", LoginState.redirect_if_signed_in_or_login),
     Page("/login", login_page, "Sign in | Giftnet", LoginState.redirect_if_signed_in),
     Page("/signup", signup_page, "Create your network | Giftnet"),
-    Page("/dashboard", home_page, "Activity | Giftnet", HomeState.load),
+    Page("/dashboard", home_page, "Activity | Giftnet", [HomeState.load, FirstStepsState.load]),
     Page("/cards", cards_page, "Cards | Giftnet", CardsState.load),
     Page("/cards/[card_id]", card_detail_page, "Card | Giftnet", CardDetailState.load),
     Page("/outbox", outbox_page, "Outbox | Giftnet", OutboxState.load),
@@ -108,7 +110,7 @@ PAGES = [
     Page("/developers", developers_page, "Developers | Giftnet", [DevelopersState.load, WebhookEndpointsState.load]),
     Page("/settlements", settlements_page, "Settlements | Giftnet", SettlementsState.load),
     Page("/settings", settings_page, "Settings | Giftnet",
-         [SettingsState.load, PayoutScheduleState.load, DeliverySettingsState.load]),
+         [SettingsState.load, PayoutScheduleState.load, DeliverySettingsState.load, NetworkSettingsState.load]),
     Page("/team", team_page, "Team | Giftnet", TeamState.load),
     # An invitation's link: public, the link token is the credential (it works once).
     Page("/join/[join_token]", join_page, "Join your team | Giftnet", JoinState.load),

@@ -6,7 +6,9 @@ import reflex as rx
 
 from app.components.account import account_card, account_field, account_form, account_title, other_way_in
 from app.components.layout import error_callout
+from app.components.timezone_select import timezone_select
 from app.state.auth import LoginState, SignupState
+from app.state.network_settings import DEFAULT_ZONE
 
 
 def login_page() -> rx.Component:
@@ -39,7 +41,13 @@ def signup_page() -> rx.Component:
                 rx.select(["CAD", "USD"], name="currency", default_value="CAD", id="signup-currency", size="3"),
                 spacing="1",
             ),
-            account_field("Time zone", "timezone", "signup-timezone", default_value="America/Toronto"),
+            rx.vstack(
+                rx.text("Time zone", as_="label", custom_attrs={"htmlFor": "signup-timezone"}, size="3",
+                        weight="medium"),
+                timezone_select("signup-timezone", name="timezone", default_value=DEFAULT_ZONE),
+                spacing="1",
+                width="100%",
+            ),
             submit="Create account", submit_id="signup-submit", on_submit=SignupState.submit,
         ),
         other_way_in("Already have an account? ", "Sign in", "/login", "login-link"),
