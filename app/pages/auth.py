@@ -11,8 +11,9 @@ from app.state.auth import LoginState, SignupState
 from app.state.network_settings import DEFAULT_ZONE
 
 
-def login_page() -> rx.Component:
-    return account_card(
+def sign_in_form() -> rx.Component:
+    """The sign-in form with its title and the way to sign up (on /login, and beside the words of /)."""
+    return rx.vstack(
         account_title("Sign in to Giftnet"),
         error_callout(LoginState.error, "login-error"),
         account_form(
@@ -22,7 +23,13 @@ def login_page() -> rx.Component:
             submit="Sign in", submit_id="login-submit", on_submit=LoginState.submit,
         ),
         other_way_in("New network? ", "Create an account", "/signup", "signup-link"),
+        spacing="4",
+        width="100%",
     )
+
+
+def login_page() -> rx.Component:
+    return account_card(sign_in_form())
 
 
 def signup_page() -> rx.Component:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.badges import status_badge
+from app.components.copy import copy_button
 from app.components.dialogs import confirm_dialog
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.components.tables import data_table, pager
@@ -41,7 +42,11 @@ def _issue_dialog() -> rx.Component:
     issued = rx.vstack(
         rx.callout("Card issued. Copy the code now: it is shown only once.", icon="circle-check", color_scheme="green"),
         rx.text("Card code", weight="medium"),
-        rx.code(CardsState.issued_code, id="issued-card-code", size="7", padding="12px"),
+        rx.hstack(
+            rx.code(CardsState.issued_code, id="issued-card-code", size="7", padding="12px"),
+            copy_button(CardsState.issued_code, "issued-card-copy", what="Card code"),
+            align="center", spacing="3", wrap="wrap",
+        ),
         rx.cond(
             CardsState.issued_email_to != "",
             rx.text("The card's email to ", rx.text.strong(CardsState.issued_email_to), " is queued: the Outbox screen shows it.", id="issued-card-email"),
