@@ -205,6 +205,13 @@ def operator_timezone(operator_id: int) -> str:
         return operator.timezone if operator else "UTC"
 
 
+def operator_currency(operator_id: int) -> str:
+    """The currency the operator's cards hold, for amounts on its screens ("" for an unknown operator)."""
+    with read_session() as session:
+        operator = session.get(Operator, operator_id)
+        return operator.currency if operator else ""
+
+
 def change_timezone(actor: Actor, timezone: str) -> str:
     """Set the network's time zone (its days, reports, payout cut-offs and receipts follow it
     from the next read); refuses a zone this machine does not know (`invalid_timezone`).
