@@ -122,7 +122,7 @@ app = rx.App(
     theme=rx.theme(accent_color="teal", radius="medium", scaling="105%"),
     api_transformer=create_api(),
     # The shop widget runs in third-party iframes, where storage may be refused.
-    head_components=[storage_fallback_script()],
+    head_components=[storage_fallback_script(), rx.el.link(rel="icon", href="/favicon.ico", type="image/x-icon")],
 )
 for page in PAGES:
     # Without meta of its own, a page keeps Reflex's default tags.
