@@ -137,7 +137,9 @@ def _bank(operator_id: int, locations: list[Location]) -> Step:
                     "/locations/new", "Add a business", owner_only=True)
     first = readiness.items[0]
     more = len(readiness.items) - 1 + readiness.more_locations
-    detail = f"{first.subject}: {first.problem.rstrip('.')}" + (f" (and {more} more to fix)." if more else ".")
+    # A setting's problem names its format already ("The CPA-005 originator ID is missing"); a location's does not.
+    said = first.problem.rstrip(".") if first.kind == "setting" else f"{first.subject}: {first.problem.rstrip('.')}"
+    detail = said + (f" (and {more} more to fix)." if more else ".")
     where = "Settings" if first.fix_path == "/settings" else f"Edit {first.subject}"
     return Step("bank", title, False, detail, first.fix_path, where, owner_only=True)
 

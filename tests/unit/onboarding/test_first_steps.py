@@ -51,7 +51,7 @@ def test_a_new_network_has_five_steps_none_done_each_linking_to_its_screen(make_
         ("first_card", False, "/cards"),
     ]
     assert (checklist.done_count, checklist.total, checklist.all_done) == (0, 5, False)
-    assert _step(owner.actor, "bank").detail.startswith("CPA-005 settings: The CPA-005 originator ID is missing")
+    assert _step(owner.actor, "bank").detail == "The CPA-005 originator ID is missing (and 6 more to fix)."
 
 
 def test_each_step_is_ticked_as_the_network_really_does_it_and_then_the_list_is_done(make_operator, fake_bambora,
