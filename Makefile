@@ -9,6 +9,8 @@ PY := $(VENV)/bin/python
 BUN_VERSION := 1.4.5
 BUN := .tools/node_modules/.bin/bun
 PORT ?= 3000
+# `make run` listens on this machine only; HOST=0.0.0.0 make run opens it to the network (a tablet on the Wi-Fi).
+HOST ?= 127.0.0.1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Reflex must use our bun (from the npm registry) and never phone home.
@@ -20,15 +22,21 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: run run-prod run-backend lint test test-unit test-e2e migrate demo bench check-ledger deps chromium openssh clean
 
 ## run: install what is missing, migrate, load the demo network, serve on http://localhost:$(PORT)
+## (loopback only; HOST=0.0.0.0 to listen on every interface)
 run: deps
 	$(PY) -m app.cli migrate
 	PUBLIC_URL=$${PUBLIC_URL:-http://localhost:$(PORT)} $(PY) -m app.cli seed-demo
 	@echo ""
 	@echo "  Giftnet starts at http://localhost:$(PORT)  (the first start builds the frontend: about a minute)"
 	@echo "  Demo login: demo@giftnet.local / demo-downtown-2026"
+	@if [ "$(HOST)" = "127.0.0.1" ] || [ "$(HOST)" = "localhost" ]; then \
+		echo "  Listening on $(HOST):$(PORT) only: this machine. To open it to other devices (a tablet): HOST=0.0.0.0 make run"; \
+	else \
+		echo "  Listening on $(HOST):$(PORT): other machines on the network can reach it"; \
+	fi
 	@echo ""
 	PUBLIC_URL=$${PUBLIC_URL:-http://localhost:$(PORT)} $(VENV)/bin/reflex run --env prod --single-port \
-		--frontend-port $(PORT) --backend-port $(PORT)
+		--backend-host $(HOST) --frontend-port $(PORT) --backend-port $(PORT)
 
 ## run-prod: production mode on this machine: PostgreSQL (DATABASE_URL, default the local database
 ## `giftnet`, created if missing), Redis (REDIS_URL: Reflex state, the event relay, rate limits) and

@@ -19,6 +19,7 @@ from app.pages.cards import card_detail_page, cards_page
 from app.pages.developers import developers_page
 from app.pages.device import activate_page
 from app.pages.home import home_page
+from app.pages.landing import landing_page
 from app.pages.location_import import location_import_page
 from app.pages.locations.detail import location_detail_page
 from app.pages.locations.form import location_edit_page, location_new_page
@@ -32,6 +33,7 @@ from app.pages.settings import settings_page
 from app.pages.settlements import settlements_page
 from app.pages.shop import SHOP_META, embed_page, shop_page
 from app.pages.shop_admin import orders_page, widget_page
+from app.pages.shop_index import shop_index_page
 from app.pages.team import join_page, team_page
 from app.pages.upcoming import UPCOMING_SECTIONS, upcoming_page
 from app.services.core import events
@@ -44,12 +46,14 @@ from app.state.delivery_settings import DeliverySettingsState
 from app.state.developers import DevelopersState
 from app.state.device import ActivateState
 from app.state.feed import OperatorFeedBridge
+from app.state.first_steps import FirstStepsState
 from app.state.home import HomeState
 from app.state.live import LiveBridge
 from app.state.location_import import LocationImportState
 from app.state.locations.form import LocationFormState
 from app.state.locations.listing import LocationsState
 from app.state.locations.screen import LocationDetailState
+from app.state.network_settings import NetworkSettingsState
 from app.state.outbox import OutboxState
 from app.state.payout_schedule import PayoutScheduleState
 from app.state.pos_partners import PosPartnersState
@@ -60,12 +64,9 @@ from app.state.settings import SettingsState
 from app.state.settlements import SettlementsState
 from app.state.shop import ShopState
 from app.state.shop_admin import OrdersState, WidgetState
+from app.state.shop_index import ShopIndexState
 from app.state.team import JoinState, TeamState
 from app.state.webhook_endpoints import WebhookEndpointsState
-
-
-def index() -> rx.Component:
-    return rx.center(rx.spinner(size="3"), height="100vh")
 
 
 class Page(NamedTuple):
@@ -81,10 +82,10 @@ class Page(NamedTuple):
 # Every page but the upcoming sections' placeholders (registered below), as a map of the site.
 # A public page says in a comment what stands in for a session.
 PAGES = [
-    Page("/", index, "Giftnet", LoginState.redirect_if_signed_in_or_login),
+    Page("/", landing_page, "Giftnet: gift cards for a network of local businesses", LoginState.redirect_if_signed_in),
     Page("/login", login_page, "Sign in | Giftnet", LoginState.redirect_if_signed_in),
     Page("/signup", signup_page, "Create your network | Giftnet"),
-    Page("/dashboard", home_page, "Activity | Giftnet", HomeState.load),
+    Page("/dashboard", home_page, "Activity | Giftnet", [HomeState.load, FirstStepsState.load]),
     Page("/cards", cards_page, "Cards | Giftnet", CardsState.load),
     Page("/cards/[card_id]", card_detail_page, "Card | Giftnet", CardDetailState.load),
     Page("/outbox", outbox_page, "Outbox | Giftnet", OutboxState.load),
@@ -105,12 +106,14 @@ PAGES = [
     Page("/widget", widget_page, "Shop and widget | Giftnet", WidgetState.load),
     Page("/orders", orders_page, "Orders | Giftnet", OrdersState.load),
     # The shop: public, anyone may buy. /embed is meant to be framed by operators' sites (no frame-blocking headers).
+    # `/shop` without an address: what a shop is, and a signed-in person's own.
+    Page("/shop", shop_index_page, "Gift card shops | Giftnet", ShopIndexState.load),
     Page("/shop/[slug]", shop_page, "Gift cards", ShopState.load, meta=SHOP_META),
     Page("/embed/[slug]", embed_page, "Gift cards", ShopState.load, meta=SHOP_META),
     Page("/developers", developers_page, "Developers | Giftnet", [DevelopersState.load, WebhookEndpointsState.load]),
     Page("/settlements", settlements_page, "Settlements | Giftnet", SettlementsState.load),
     Page("/settings", settings_page, "Settings | Giftnet",
-         [SettingsState.load, PayoutScheduleState.load, DeliverySettingsState.load]),
+         [SettingsState.load, PayoutScheduleState.load, DeliverySettingsState.load, NetworkSettingsState.load]),
     Page("/team", team_page, "Team | Giftnet", TeamState.load),
     # Which POS systems work with the network and what each needs: public, nothing of any operator on it.
     Page("/pos-partners", pos_partners_page, "POS partners | Giftnet", PosPartnersState.load),
@@ -123,7 +126,7 @@ app = rx.App(
     theme=rx.theme(accent_color="teal", radius="medium", scaling="105%"),
     api_transformer=create_api(),
     # The shop widget runs in third-party iframes, where storage may be refused.
-    head_components=[storage_fallback_script()],
+    head_components=[storage_fallback_script(), rx.el.link(rel="icon", href="/favicon.ico", type="image/x-icon")],
 )
 for page in PAGES:
     # Without meta of its own, a page keeps Reflex's default tags.

@@ -6,11 +6,14 @@ import reflex as rx
 
 from app.components.account import account_card, account_field, account_form, account_title, other_way_in
 from app.components.layout import error_callout
+from app.components.timezone_select import timezone_select
 from app.state.auth import LoginState, SignupState
+from app.state.network_settings import DEFAULT_ZONE
 
 
-def login_page() -> rx.Component:
-    return account_card(
+def sign_in_form() -> rx.Component:
+    """The sign-in form with its title and the way to sign up (on /login, and beside the words of /)."""
+    return rx.vstack(
         account_title("Sign in to Giftnet"),
         error_callout(LoginState.error, "login-error"),
         account_form(
@@ -22,7 +25,13 @@ def login_page() -> rx.Component:
         other_way_in("New network? ", "Create an account", "/signup", "signup-link"),
         other_way_in("A business in a network? ", "See which POS systems work with it", "/pos-partners",
                      "pos-partners-link"),
+        spacing="4",
+        width="100%",
     )
+
+
+def login_page() -> rx.Component:
+    return account_card(sign_in_form())
 
 
 def signup_page() -> rx.Component:
@@ -41,7 +50,13 @@ def signup_page() -> rx.Component:
                 rx.select(["CAD", "USD"], name="currency", default_value="CAD", id="signup-currency", size="3"),
                 spacing="1",
             ),
-            account_field("Time zone", "timezone", "signup-timezone", default_value="America/Toronto"),
+            rx.vstack(
+                rx.text("Time zone", as_="label", custom_attrs={"htmlFor": "signup-timezone"}, size="3",
+                        weight="medium"),
+                timezone_select("signup-timezone", name="timezone", default_value=DEFAULT_ZONE),
+                spacing="1",
+                width="100%",
+            ),
             submit="Create account", submit_id="signup-submit", on_submit=SignupState.submit,
         ),
         other_way_in("Already have an account? ", "Sign in", "/login", "login-link"),

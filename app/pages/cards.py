@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.badges import status_badge
+from app.components.copy import copy_button
 from app.components.dialogs import confirm_dialog
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.components.tables import data_table, pager
@@ -41,7 +42,11 @@ def _issue_dialog() -> rx.Component:
     issued = rx.vstack(
         rx.callout("Card issued. Copy the code now: it is shown only once.", icon="circle-check", color_scheme="green"),
         rx.text("Card code", weight="medium"),
-        rx.code(CardsState.issued_code, id="issued-card-code", size="7", padding="12px"),
+        rx.hstack(
+            rx.code(CardsState.issued_code, id="issued-card-code", size="7", padding="12px"),
+            copy_button(CardsState.issued_code, "issued-card-copy", what="Card code"),
+            align="center", spacing="3", wrap="wrap",
+        ),
         rx.cond(
             CardsState.issued_email_to != "",
             rx.text("The card's email to ", rx.text.strong(CardsState.issued_email_to), " is queued: the Outbox screen shows it.", id="issued-card-email"),
@@ -277,6 +282,30 @@ def _figure(label: str, value: rx.Var, element_id: str, size: str = "7") -> rx.C
     )
 
 
+def _gift_words(card: rx.Var) -> rx.Component:
+    """Who the card is for, from whom, and the message they wrote (as the recipient's email shows them)."""
+    return rx.cond(
+        (card.recipient_name != "") | (card.sender_name != "") | (card.message != ""),
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.text("To: ", rx.text.strong(rx.cond(card.recipient_name != "", card.recipient_name, "—"),
+                                                   id="card-recipient-name"), size="3"),
+                    rx.text("From: ", rx.text.strong(rx.cond(card.sender_name != "", card.sender_name, "—"),
+                                                     id="card-sender-name"), size="3"),
+                    spacing="5", wrap="wrap",
+                ),
+                rx.cond(card.message != "",
+                        rx.blockquote(card.message, id="card-message", size="3", white_space="pre-wrap",
+                                      overflow_wrap="anywhere")),
+                spacing="2", width="100%",
+            ),
+            id="card-gift-words",
+            width="100%",
+        ),
+    )
+
+
 def _confirmed_action(trigger: rx.Component, title: str, description: str, confirm_label: str, confirm_id: str, on_confirm) -> rx.Component:  # noqa: ANN001
     return confirm_dialog(
         trigger=trigger,
@@ -353,6 +382,7 @@ def card_detail_page() -> rx.Component:
             wrap="wrap",
             width="100%",
         ),
+        _gift_words(card),
         error_callout(CardDetailState.action_error, "card-action-error"),
         rx.cond(CardDetailState.action_message != "", rx.callout(CardDetailState.action_message, icon="circle-check", color_scheme="green", id="card-action-message")),
         actions,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.first_steps import first_steps_checklist
 from app.components.forms import inline_field
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.components.tables import data_table
@@ -143,6 +144,7 @@ def home_page() -> rx.Component:
     return dashboard_shell(
         rx.vstack(
             page_title("Activity", "Your network at a glance, as it happens."),
+            first_steps_checklist(),
             rx.flex(
                 _figure("Cards with value", OperatorFeed.active_cards, "figure-active-cards"),
                 _figure("Outstanding liability", OperatorFeed.outstanding, "figure-outstanding"),
@@ -158,7 +160,8 @@ def home_page() -> rx.Component:
             data_table(
                 ["When", "What", "Card", "Where", "Amount"], OperatorFeed.items, _feed_row,
                 table_id="activity-table",
-                empty=rx.callout("Nothing has happened yet. Issue a card from the Cards screen.", icon="info", id="activity-empty"),
+                empty=rx.callout("Nothing has happened yet: card sales, top-ups and redemptions appear here as they happen.",
+                                 icon="info", id="activity-empty"),
             ),
             rx.heading("Charts for the chosen range", size="5", margin_top="12px"),
             _charts(),

@@ -11,15 +11,22 @@ from app.state.outbox import OutboxState
 STATUS_COLORS = (("sent", "green"), ("queued", "amber"), ("sending", "blue"), ("failed", "red"))
 
 
-def _status(status: rx.Var, element_id: rx.Var) -> rx.Component:
-    return rx.badge(status, color_scheme=rx.match(status, *STATUS_COLORS, "gray"), size="2", id=element_id)
+def _status(row: rx.Var) -> rx.Component:
+    """The badge in words ("waiting" while no mail server is set), and what it means for the email."""
+    return rx.vstack(
+        rx.badge(row.status_label, color_scheme=rx.match(row.status, *STATUS_COLORS, "gray"), size="2",
+                 id="outbox-status-" + row.id.to_string()),
+        rx.cond(row.status_note != "", rx.text(row.status_note, size="1", color=rx.color("gray", 11),
+                                               id="outbox-status-note-" + row.id.to_string())),
+        spacing="1", max_width="240px",
+    )
 
 
 def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row.to_address),
         rx.table.cell(rx.text(row.subject, weight="medium")),
-        rx.table.cell(_status(row.status, "outbox-status-" + row.id.to_string())),
+        rx.table.cell(_status(row)),
         rx.table.cell(row.attempts, class_name="outbox-attempts"),
         rx.table.cell(rx.text(row.last_error, size="2", color=rx.color("red", 11)), class_name="outbox-last-error", max_width="280px"),
         rx.table.cell(row.created),

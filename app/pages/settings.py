@@ -6,6 +6,7 @@ import reflex as rx
 
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.components.prenote_setting import prenote_switch
+from app.components.timezone_select import timezone_settings_card
 from app.pages.payout_schedule import payout_schedule_card
 from app.pages.settings_delivery import delivery_section
 from app.state.settings import CPA005_FIELDS, GENERAL_FIELDS, NACHA_FIELDS, SettingsState, field_dom_id
@@ -51,6 +52,7 @@ def settings_page() -> rx.Component:
             _section("NACHA (US payouts)", NACHA_FIELDS, SettingsState.nacha_missing),
             _section("CPA-005 (Canadian payouts)", CPA005_FIELDS, SettingsState.cpa005_missing),
             rx.button("Save settings", id="settings-save", size="3", on_click=SettingsState.save),
+            timezone_settings_card(),
             prenote_switch(),
             payout_schedule_card(),
             delivery_section(),

@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventType
 
+from app.components.copy import copy_button
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.components.tables import data_table, table_row
 from app.state.shop_admin import OrdersState, WidgetState
@@ -48,13 +49,23 @@ def _text_field(label: str, name: str, value: rx.Var, element_id: str, **props: 
                      rx.input(name=name, id=element_id, default_value=value, size="3", width="100%", **props))
 
 
+def _snippet(code: rx.Var, element_id: str, what: str) -> rx.Component:
+    """One snippet, wrapped so that none of it is cut off on screen, and its Copy button."""
+    return rx.vstack(
+        rx.code_block(code, language="markup", id=element_id, width="100%", wrap_long_lines=True,
+                      code_tag_props={"style": {"whiteSpace": "pre-wrap", "wordBreak": "break-all"}}),
+        copy_button(code, element_id + "-copy", what=what),
+        spacing="2", width="100%", align="start",
+    )
+
+
 def _snippets() -> rx.Component:
     return _card(
         "Put the shop on your site",
         rx.text("Paste one of these where the shop should appear. The first inserts the shop in a frame that "
                 "grows with its content; the second is a button that opens the shop in a new tab."),
-        rx.code_block(WidgetState.iframe_snippet, language="markup", id="widget-snippet-iframe", width="100%"),
-        rx.code_block(WidgetState.button_snippet, language="markup", id="widget-snippet-button", width="100%"),
+        _snippet(WidgetState.iframe_snippet, "widget-snippet-iframe", "Shop frame code"),
+        _snippet(WidgetState.button_snippet, "widget-snippet-button", "Shop button code"),
         rx.link("Open the shop page", href="/shop/" + WidgetState.slug, is_external=True, id="widget-shop-link"),
     )
 

@@ -22,4 +22,5 @@ docstring names those it does import (tests/unit/test_architecture.py checks bot
 - settlement: what each location is owed, payout batches, bank files, payout settings,
   statements, reconciliation
 - access: accounts and sign-in, the team, API keys and their access log, the audit trail screen
+- onboarding: a new network's first steps (the Activity screen's checklist), read from the real state
 """

@@ -23,10 +23,6 @@ class LoginState(SessionState):
             return rx.redirect(HOME_ROUTE)
 
     @rx.event
-    def redirect_if_signed_in_or_login(self):
-        return rx.redirect(HOME_ROUTE if self._signed_in() is not None else "/login")
-
-    @rx.event
     def submit(self, form: dict):
         self.error = ""
         try:

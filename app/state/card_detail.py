@@ -98,9 +98,9 @@ class CardDetailState(SessionState):
             LedgerRow(
                 id=entry.id,
                 label=LEDGER_KIND_LABELS.get(entry.kind, entry.kind),
-                amount=format_cents(entry.amount_cents),
+                amount=format_cents(entry.amount_cents, card.currency),
                 credit=entry.amount_cents > 0,
-                balance_after=format_cents(entry.balance_after_cents),
+                balance_after=format_cents(entry.balance_after_cents, card.currency),
                 who=_who(entry, places),
                 memo=entry.memo or "",
                 time=format_local_time(entry.created_at, who.timezone),
@@ -127,7 +127,7 @@ class CardDetailState(SessionState):
             idempotency_key=f"dashboard-topup-{who.user_id}-{self.topup_key}",
         )
         self.topup_key = uuid.uuid4().hex
-        self.action_message = f"Added {format_cents(amount_cents)}."
+        self.action_message = f"Added {format_cents(amount_cents, who.currency)}."
         return self._reload() or rx.set_value("topup-amount", "")
 
     @dashboard_action()

@@ -82,7 +82,7 @@ class FeedSnapshot:
     figures: dict
 
 
-def feed_rows(operator_id: int, timezone: str) -> list[FeedRow]:
+def feed_rows(operator_id: int, timezone: str, currency: str) -> list[FeedRow]:
     return [
         FeedRow(
             key=entry.key,
@@ -91,7 +91,7 @@ def feed_rows(operator_id: int, timezone: str) -> list[FeedRow]:
             card_id=entry.card_id or 0,
             card=codes.mask(entry.last4) if entry.last4 else "",
             where=entry.where,
-            amount="" if entry.amount_cents is None else format_cents(entry.amount_cents),
+            amount="" if entry.amount_cents is None else format_cents(entry.amount_cents, currency),
             credit=(entry.amount_cents or 0) > 0 and entry.kind not in ("pos",),
             time=format_local_time(entry.at, timezone),
         )
@@ -99,28 +99,30 @@ def feed_rows(operator_id: int, timezone: str) -> list[FeedRow]:
     ]
 
 
-def live_figures(operator_id: int, timezone: str) -> dict:
+def live_figures(operator_id: int, timezone: str, currency: str) -> dict:
     """Today's and this month's figures and where the network stands, formatted."""
     today = dashboard_figures.period_figures(operator_id, *dashboard_figures.today_period(timezone))
     month = dashboard_figures.period_figures(operator_id, *dashboard_figures.month_period(timezone))
     standing = dashboard_figures.standing(operator_id)
     return {
         "active_cards": f"{standing.active_cards:,}",
-        "outstanding": format_cents(standing.outstanding_cents),
-        "today_sold": format_cents(today.sold_cents),
+        "outstanding": format_cents(standing.outstanding_cents, currency),
+        "today_sold": format_cents(today.sold_cents, currency),
         "today_sold_count": f"{today.sold_count:,}",
-        "today_topups": format_cents(today.topup_cents),
-        "today_redeemed": format_cents(today.redeemed_cents),
-        "month_sold": format_cents(month.sold_cents),
+        "today_topups": format_cents(today.topup_cents, currency),
+        "today_redeemed": format_cents(today.redeemed_cents, currency),
+        "month_sold": format_cents(month.sold_cents, currency),
         "month_sold_count": f"{month.sold_count:,}",
-        "month_topups": format_cents(month.topup_cents),
-        "month_redeemed": format_cents(month.redeemed_cents),
+        "month_topups": format_cents(month.topup_cents, currency),
+        "month_redeemed": format_cents(month.redeemed_cents, currency),
         "today_redeemed_cents": today.redeemed_cents,
     }
 
 
-def snapshot(operator_id: int, timezone: str) -> FeedSnapshot:
-    return FeedSnapshot(items=feed_rows(operator_id, timezone), figures=live_figures(operator_id, timezone))
+def snapshot(operator_id: int, timezone: str, currency: str) -> FeedSnapshot:
+    """The feed and figures, amounts with their currency (as the card page and emails show them)."""
+    return FeedSnapshot(items=feed_rows(operator_id, timezone, currency),
+                        figures=live_figures(operator_id, timezone, currency))
 
 
 def apply_snapshot(feed: OperatorFeed, data: FeedSnapshot) -> None:
@@ -138,7 +140,7 @@ async def has_linked_tabs(app: rx.App, operator_id: int) -> bool:
 
 async def refresh_operator_feed(app: rx.App, operator_id: int) -> None:
     def load() -> FeedSnapshot:
-        return snapshot(operator_id, accounts.operator_timezone(operator_id))
+        return snapshot(operator_id, accounts.operator_timezone(operator_id), accounts.operator_currency(operator_id))
 
     data = await asyncio.to_thread(load)
     async with app.modify_state(BaseStateToken(ident=operator_token(operator_id), cls=OperatorFeed)) as root:

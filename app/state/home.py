@@ -36,7 +36,7 @@ class HomeState(SessionState):
             return rx.redirect("/login")
         feed = await self.get_state(OperatorFeed)
         feed = await feed._link_to(operator_token(who.operator_id))  # noqa: SLF001 - backend-only (underscored: Reflex keeps it from the browser)
-        apply_snapshot(feed, snapshot(who.operator_id, who.timezone))
+        apply_snapshot(feed, snapshot(who.operator_id, who.timezone, who.currency))
         if not self.range_from or not self.range_to:
             today = dashboard_figures.local_today(who.timezone)
             self.range_from = (today - timedelta(days=DEFAULT_RANGE_DAYS - 1)).isoformat()
@@ -44,7 +44,7 @@ class HomeState(SessionState):
         self._load_range(who.operator_id, who.timezone)
         breakage = dashboard_figures.expected_breakage(who.operator_id)
         if breakage.enough_history:
-            self.breakage = format_cents(breakage.expected_cents)
+            self.breakage = format_cents(breakage.expected_cents, who.currency)
             self.breakage_note = (f"{breakage.rate_bps / 100:.1f}% of the value loaded on cards older than "
                                   "12 months is still unredeemed; applied to today's liability.")
         else:
@@ -67,10 +67,10 @@ class HomeState(SessionState):
             return
         start, end = dashboard_figures.days_period(first, last, timezone)
         figures = dashboard_figures.period_figures(operator_id, start, end)
-        self.range_sold = format_cents(figures.sold_cents)
+        self.range_sold = format_cents(figures.sold_cents, self.currency)
         self.range_sold_count = f"{figures.sold_count:,}"
-        self.range_topups = format_cents(figures.topup_cents)
-        self.range_redeemed = format_cents(figures.redeemed_cents)
+        self.range_topups = format_cents(figures.topup_cents, self.currency)
+        self.range_redeemed = format_cents(figures.redeemed_cents, self.currency)
         self.daily = [
             {"day": point.day.strftime("%b %d"), "sales": point.sales_cents / 100,
              "redeemed": point.redeemed_cents / 100, "liability": point.liability_cents / 100}

@@ -22,6 +22,8 @@ class OutboxRow:
     to_address: str = ""
     subject: str = ""
     status: str = ""
+    status_label: str = ""  # what the badge says ("waiting" when no mail server is set)
+    status_note: str = ""
     attempts: int = 0
     last_error: str = ""
     created: str = ""
@@ -31,11 +33,16 @@ class OutboxRow:
 def _delivery_mode() -> str:
     smtp_url = get_settings().smtp_url
     if not smtp_url:
-        return "No mail server is configured (SMTP_URL): emails stay here, nothing is sent."
+        return "No mail server is set up (SMTP_URL): emails are kept here and sent once SMTP_URL is set."
     try:
         return f"Emails are sent by SMTP through {parse_smtp_url(smtp_url).display}, with retries."
     except ValueError as error:
         return f"SMTP_URL is not usable: {error}"
+
+
+def _status_words(status: str, mail_server_set: bool, attempts: int) -> dict[str, str]:
+    words = outbox.status_words(status, mail_server_set=mail_server_set, attempts=attempts)
+    return {"status_label": words.label, "status_note": words.note}
 
 
 class OutboxState(KeysetPaging, SessionState):
@@ -51,12 +58,14 @@ class OutboxState(KeysetPaging, SessionState):
         if who is None:
             return rx.redirect("/login")
         page = outbox.list_outbox(who.operator_id, limit=PAGE_SIZE, cursor=cursor)
+        mail_server_set = bool(get_settings().smtp_url)
         self.rows = [
             OutboxRow(
                 id=message.id,
                 to_address=message.to_address,
                 subject=message.subject,
                 status=message.status,
+                **_status_words(message.status, mail_server_set, message.attempts),
                 attempts=message.attempts,
                 last_error=message.last_error or "",
                 created=format_local_time(message.created_at, who.timezone),

@@ -44,7 +44,7 @@ class PayoutReturnsState(SettlementsState):
             "key": f"{match.payout_id}-{match.location_id}",
             "payout_id": str(match.payout_id),
             "name": match.location_name,
-            "net": format_cents(match.net_cents),
+            "net": format_cents(match.net_cents, who.currency),
             "reason": f"{match.reason_code} {match.reason}",
             "action": ("Correct the bank details, then it is paid again" if match.account_data
                        else "Paid again in the next batch"),

@@ -31,8 +31,8 @@ class MismatchRow:
     cause: str = ""
 
 
-def _money(cents: int | None) -> str:
-    return "—" if cents is None else format_cents(cents)
+def _money(cents: int | None, currency: str) -> str:
+    return "—" if cents is None else format_cents(cents, currency)
 
 
 class ReconciliationState(SessionState):
@@ -56,7 +56,7 @@ class ReconciliationState(SessionState):
                        for check in result.checks]
         self.mismatches = [
             MismatchRow(index=index, check=mismatch.check, subject=mismatch.subject,
-                        expected=_money(mismatch.expected_cents), actual=_money(mismatch.actual_cents),
+                        expected=_money(mismatch.expected_cents, who.currency), actual=_money(mismatch.actual_cents, who.currency),
                         cause=mismatch.cause)
             for index, mismatch in enumerate(result.mismatches)
         ]

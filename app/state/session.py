@@ -109,7 +109,7 @@ class SessionState(rx.State):
         """Forget the last action's messages before the next one; screens with messages override it."""
 
     def _money(self, amount_cents: int) -> str:
-        return format_cents(amount_cents)
+        return format_cents(amount_cents, self.currency)
 
     @rx.event
     def require_login(self):

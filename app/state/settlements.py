@@ -20,22 +20,22 @@ from app.state.session import SessionState, dashboard_action
 STATUS_LABELS = {PayoutStatus.draft: "Draft", PayoutStatus.exported: "Bank file written", PayoutStatus.paid: "Paid", PayoutStatus.cancelled: "Cancelled"}
 
 
-def _owed_cells(owed: payables.PayableLine | payables.SkippedLocation) -> dict[str, str]:
+def _owed_cells(owed: payables.PayableLine | payables.SkippedLocation, currency: str) -> dict[str, str]:
     """The columns a paid line and a location left out share: the location, what it redeemed."""
     return {
         "location_id": str(owed.location_id),
         "name": owed.location_name,
         "count": f"{owed.redemption_count:,}",
-        "gross": format_cents(owed.gross_cents),
+        "gross": format_cents(owed.gross_cents, currency),
     }
 
 
-def _line_row(line: payables.PayableLine) -> dict[str, str]:
+def _line_row(line: payables.PayableLine, currency: str) -> dict[str, str]:
     return {
-        **_owed_cells(line),
-        "commission": f"{format_cents(line.commission_cents)} ({line.commission_bps / 100:g} %)",
-        "net": format_cents(line.net_cents)
-        + (f" (with {format_cents(line.carried_cents)} returned earlier)" if line.carried_cents else ""),
+        **_owed_cells(line, currency),
+        "commission": f"{format_cents(line.commission_cents, currency)} ({line.commission_bps / 100:g} %)",
+        "net": format_cents(line.net_cents, currency)
+        + (f" (with {format_cents(line.carried_cents, currency)} returned earlier)" if line.carried_cents else ""),
         "bank": line.bank_summary,
         # a batch's line: paid, or given back by the bank and why
         "status": "Returned" if getattr(line, "status", "paid") == "returned" else "Paid",
@@ -44,11 +44,12 @@ def _line_row(line: payables.PayableLine) -> dict[str, str]:
     }
 
 
-def _skipped_row(skipped: payables.SkippedLocation) -> dict[str, str]:
-    owed_again = f" ({format_cents(skipped.carried_cents)} returned by the bank waits too)" if skipped.carried_cents else ""
-    cells = _owed_cells(skipped)
+def _skipped_row(skipped: payables.SkippedLocation, currency: str) -> dict[str, str]:
+    owed_again = (f" ({format_cents(skipped.carried_cents, currency)} returned by the bank waits too)"
+                  if skipped.carried_cents else "")
+    cells = _owed_cells(skipped, currency)
     if skipped.carried_cents:  # what it is owed is not only its redemptions: the gross alone would say $0.00
-        cells["gross"] += f" + {format_cents(skipped.carried_cents)} returned"
+        cells["gross"] += f" + {format_cents(skipped.carried_cents, currency)} returned"
     return {**cells, "reason": skipped.reason + owed_again,
             "payable_from": skipped.payable_from.isoformat() if skipped.payable_from else ""}
 
@@ -120,14 +121,14 @@ class SettlementsState(SessionState):
         except OverflowError:  # year 9999 or 1: beyond the calendar once moved to UTC
             self.settlements_error = "Choose a date between the years 2 and 9998."
             return
-        self.preview_lines = [_line_row(line) for line in owed.lines]
+        self.preview_lines = [_line_row(line, who.currency) for line in owed.lines]
         self.prenotes_due = ", ".join(prenotes.prenotes_due(who.operator_id))
-        self.preview_skipped = [_skipped_row(skipped) for skipped in owed.skipped]
+        self.preview_skipped = [_skipped_row(skipped, who.currency) for skipped in owed.skipped]
         self.preview_totals = {
             "count": f"{owed.redemption_count:,}",
-            "gross": format_cents(owed.total_gross_cents),
-            "commission": format_cents(owed.total_commission_cents),
-            "net": format_cents(owed.total_net_cents),
+            "gross": format_cents(owed.total_gross_cents, who.currency),
+            "commission": format_cents(owed.total_commission_cents, who.currency),
+            "net": format_cents(owed.total_net_cents, who.currency),
         }
 
     def _load_batches(self, who) -> None:  # noqa: ANN001
@@ -142,7 +143,7 @@ class SettlementsState(SessionState):
                 "through": format_local_time(batch.period_through, who.timezone),
                 "effective": batch.effective_date.isoformat() if batch.effective_date else "",
                 "count": f"{batch.redemption_count:,}",
-                "net": format_cents(batch.total_net_cents),
+                "net": format_cents(batch.total_net_cents, who.currency),
             }
             for batch in page.batches
         ]
@@ -156,14 +157,14 @@ class SettlementsState(SessionState):
             "status_label": STATUS_LABELS.get(batch.status, batch.status),
             "through": format_local_time(batch.period_through, who.timezone),
             "effective": batch.effective_date.isoformat() if batch.effective_date else "",
-            "gross": format_cents(batch.total_gross_cents),
-            "commission": format_cents(batch.total_commission_cents),
-            "net": format_cents(batch.total_net_cents),
+            "gross": format_cents(batch.total_gross_cents, who.currency),
+            "commission": format_cents(batch.total_commission_cents, who.currency),
+            "net": format_cents(batch.total_net_cents, who.currency),
             "files": ", ".join(f"{bank_file.filename} (sha256 {bank_file.sha256[:12]}…)" for bank_file in detail.files),
             **delivery_cells(delivery.delivery_of(who.operator_id, batch.id), who.timezone),
         }
-        self.detail_lines = [_line_row(line) for line in detail.lines]
-        self.detail_skipped = [_skipped_row(skipped) for skipped in detail.skipped]
+        self.detail_lines = [_line_row(line, who.currency) for line in detail.lines]
+        self.detail_skipped = [_skipped_row(skipped, who.currency) for skipped in detail.skipped]
         self.detail_prenotes = [_prenote_row(prenote) for prenote in prenotes.batch_prenotes(who.operator_id, batch.id)]
 
     def _load_detail(self, who) -> None:  # noqa: ANN001

@@ -180,20 +180,20 @@ class OrdersState(SessionState):
             lines = [
                 OrderLineRow(
                     id=line.id, order_id=order.id,
-                    text=(f"Card {format_cents(line.amount_cents)} for {line.recipient}" if line.kind == OrderLineKind.card
-                          else f"Top-up {format_cents(line.amount_cents)}")
+                    text=(f"Card {format_cents(line.amount_cents, order.currency)} for {line.recipient}" if line.kind == OrderLineKind.card
+                          else f"Top-up {format_cents(line.amount_cents, order.currency)}")
                     + (f" · •••• {line.card_last4}" if line.card_last4 else "")
-                    + (f" · refunded {format_cents(line.refunded_cents)}" if line.refunded_cents else ""),
-                    refundable=format_cents(line.refundable_cents), refundable_cents=line.refundable_cents,
+                    + (f" · refunded {format_cents(line.refunded_cents, order.currency)}" if line.refunded_cents else ""),
+                    refundable=format_cents(line.refundable_cents, order.currency), refundable_cents=line.refundable_cents,
                 )
                 for line in order.lines
             ]
             self.rows.append(OrderRow(
                 id=order.id, number=order.number, created=format_local_time(order.created_at, who.timezone),
-                buyer=f"{order.buyer_name} <{order.buyer_email}>", total=format_cents(order.total_cents),
+                buyer=f"{order.buyer_name} <{order.buyer_email}>", total=format_cents(order.total_cents, order.currency),
                 status=order.status, gateway=order.gateway, test_mode=order.test_mode,
                 reference=order.gateway_reference or "—", message=order.gateway_message or "",
-                refunded=format_cents(order.refunded_cents) if order.refunded_cents else "", lines=lines,
+                refunded=format_cents(order.refunded_cents, order.currency) if order.refunded_cents else "", lines=lines,
                 card_form_error=(order.card_form_error or "" if order.status not in (OrderStatus.paid, OrderStatus.refunded)
                                  else ""),
             ))

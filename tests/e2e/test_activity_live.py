@@ -32,8 +32,8 @@ def test_the_dashboard_feed_and_figures_follow_the_counters_live(new_context, ma
 
     dashboard = new_context().new_page()
     log_in(dashboard, owner.email, owner.password)
-    expect(dashboard.locator("#figure-redeemed-today")).to_have_text("$0.00")
-    expect(dashboard.locator("#figure-outstanding")).to_have_text("$50.00")
+    expect(dashboard.locator("#figure-redeemed-today")).to_have_text("$0.00 CAD")
+    expect(dashboard.locator("#figure-outstanding")).to_have_text("$50.00 CAD")
     expect(dashboard.locator(".activity-row")).to_have_count(1)  # the card issued
 
     # A counter device is activated: the feed says so by itself.
@@ -48,17 +48,17 @@ def test_the_dashboard_feed_and_figures_follow_the_counters_live(new_context, ma
     row = dashboard.locator(f"#feed-pos-{payment['id']}")
     _visible_within_a_second(row, started, "the POS payment")
     expect(row).to_contain_text("POS payment received")
-    expect(row.locator(".feed-amount")).to_have_text("$12.34")
+    expect(row.locator(".feed-amount")).to_have_text("$12.34 CAD")
 
     # The counter applies it: a redemption in the feed and new figures, no reload.
     counter.click(f"#pos-select-{payment['id']}")
     started = time.perf_counter()
     expect(counter.locator("#receipt-amount")).to_have_text("$12.34")
     redeemed_today = dashboard.locator("#figure-redeemed-today")
-    expect(redeemed_today).to_have_text("$12.34", timeout=WITHIN_MS)
+    expect(redeemed_today).to_have_text("$12.34 CAD", timeout=WITHIN_MS)
     expect(dashboard.locator(".activity-row").first).to_contain_text("Redeemed")
-    expect(dashboard.locator("#figure-outstanding")).to_have_text("$37.66")
-    expect(dashboard.locator("#figure-redeemed-month")).to_have_text("$12.34")
+    expect(dashboard.locator("#figure-outstanding")).to_have_text("$37.66 CAD")
+    expect(dashboard.locator("#figure-redeemed-month")).to_have_text("$12.34 CAD")
 
     # A number-pad redemption on another location's device.
     desk, _ = activate_device(new_context, salon["activation_url"], "Desk")
@@ -68,13 +68,13 @@ def test_the_dashboard_feed_and_figures_follow_the_counters_live(new_context, ma
     desk.click("#redeem-amount-submit")
     started = time.perf_counter()
     expect(desk.locator("#receipt-amount")).to_have_text("$5.00")
-    expect(redeemed_today).to_have_text("$17.34", timeout=WITHIN_MS)
+    expect(redeemed_today).to_have_text("$17.34 CAD", timeout=WITHIN_MS)
     took = time.perf_counter() - started
     assert took < WITHIN_MS / 1000, f"the redemption took {took:.2f} s to reach the dashboard figures"
     first = dashboard.locator(".activity-row").first
     expect(first).to_contain_text("Redeemed")
     expect(first).to_contain_text(f"Live Salon {tag}")
-    expect(dashboard.locator("#figure-outstanding")).to_have_text("$32.66")
+    expect(dashboard.locator("#figure-outstanding")).to_have_text("$32.66 CAD")
 
     # Nothing of this reaches another operator's dashboard.
     other = make_operator()

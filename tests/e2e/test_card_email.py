@@ -110,7 +110,7 @@ def test_a_rotated_link_stops_working_and_the_resent_email_carries_the_new_one(
     open_page(page, "/cards")
     issue_with_email(page, "20", recipient)
     page.click("#issued-card-open")
-    expect(page.locator("#card-balance")).to_have_text("$20.00")
+    expect(page.locator("#card-balance")).to_have_text("$20.00 CAD")
     wait_ready(page)
     deliver_outbox(app_server, smtp_inbox)
     [first] = smtp_inbox.to(recipient)

@@ -146,9 +146,9 @@ def test_the_location_screen_shows_what_a_redemption_makes_it_owed(new_context, 
     assert answer.status_code == 201, answer.text
     open_page(page, f"/locations/{location['id']}")
     expect(page.locator("#location-payable-count")).to_have_text("1")
-    expect(page.locator("#location-payable-gross")).to_have_text("$40.00")
-    expect(page.locator("#location-payable-commission")).to_have_text("$1.00")
-    expect(page.locator("#location-payable-net")).to_have_text("$39.00")
+    expect(page.locator("#location-payable-gross")).to_have_text("$40.00 USD")
+    expect(page.locator("#location-payable-commission")).to_have_text("$1.00 USD")
+    expect(page.locator("#location-payable-net")).to_have_text("$39.00 USD")
     expect(page.locator(".redemption-row")).to_have_count(1)
     page.locator("#location-payables").scroll_into_view_if_needed()
     _shot(page, "location-money-768x1024")

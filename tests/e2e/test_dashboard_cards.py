@@ -55,7 +55,7 @@ def test_sign_up_issue_search_top_up_and_log_out(page):
     last4, other_last4 = code[-4:], other[-4:]
     assert last4 != other_last4, "two fresh codes share their last 4 (one chance in a million): rerun"
     expect(page.locator(".card-row")).to_have_count(2)
-    expect(page.locator(f"#card-row-balance-{last4}")).to_have_text("$50.00")
+    expect(page.locator(f"#card-row-balance-{last4}")).to_have_text("$50.00 CAD")
 
     # Find it by its last 4.
     page.fill("#cards-search", last4)
@@ -68,29 +68,29 @@ def test_sign_up_issue_search_top_up_and_log_out(page):
     page.click(f"#card-link-{last4}")
     wait_for_path(page, "/cards/")  # any card id
     expect(page.locator("#card-last4")).to_contain_text(last4)
-    expect(page.locator("#card-balance")).to_have_text("$50.00")
+    expect(page.locator("#card-balance")).to_have_text("$50.00 CAD")
     expect(page.locator(".ledger-row")).to_have_count(1)
     wait_ready(page)
 
     # Top up $20: exactly two ledger rows, newest first.
     page.fill("#topup-amount", "20")
     page.click("#topup-submit")
-    expect(page.locator("#card-action-message")).to_have_text("Added $20.00.")
-    expect(page.locator("#card-balance")).to_have_text("$70.00")
+    expect(page.locator("#card-action-message")).to_have_text("Added $20.00 CAD.")
+    expect(page.locator("#card-balance")).to_have_text("$70.00 CAD")
     rows = page.locator(".ledger-row")
     expect(rows).to_have_count(2)
     expect(rows.nth(0).locator(".ledger-kind")).to_have_text("Top-up")
-    expect(rows.nth(0).locator(".ledger-amount")).to_have_text("$20.00")
-    expect(rows.nth(0).locator(".ledger-balance-after")).to_have_text("$70.00")
+    expect(rows.nth(0).locator(".ledger-amount")).to_have_text("$20.00 CAD")
+    expect(rows.nth(0).locator(".ledger-balance-after")).to_have_text("$70.00 CAD")
     expect(rows.nth(1).locator(".ledger-kind")).to_have_text("Issued")
-    expect(rows.nth(1).locator(".ledger-amount")).to_have_text("$50.00")
-    expect(rows.nth(1).locator(".ledger-balance-after")).to_have_text("$50.00")
+    expect(rows.nth(1).locator(".ledger-amount")).to_have_text("$50.00 CAD")
+    expect(rows.nth(1).locator(".ledger-balance-after")).to_have_text("$50.00 CAD")
     expect(page.locator("#topup-amount")).to_have_value("")
     card_path = path_of(page)
 
     # The same card after a full reload: still two rows (the top-up was not repeated).
     open_page(page, card_path)
-    expect(page.locator("#card-balance")).to_have_text("$70.00")
+    expect(page.locator("#card-balance")).to_have_text("$70.00 CAD")
     expect(page.locator(".ledger-row")).to_have_count(2)
 
     # Log out: the dashboard is closed, whatever the URL.
@@ -135,7 +135,7 @@ def test_another_operators_card_is_not_found_and_not_listed(new_context, make_op
     page_a = new_context().new_page()
     log_in(page_a, operator_a.email, operator_a.password)
     open_page(page_a, f"/cards/{card_a['card_id']}")
-    expect(page_a.locator("#card-balance")).to_have_text("$43.21")
+    expect(page_a.locator("#card-balance")).to_have_text("$43.21 CAD")
 
     # B, on another device, opens A's card URL: not found, nothing of A's card.
     page_b = new_context().new_page()
@@ -160,7 +160,7 @@ def test_another_operators_card_is_not_found_and_not_listed(new_context, make_op
 
     # A's card is untouched and B's Activity screen knows nothing of it.
     open_page(page_b, "/dashboard")
-    expect(page_b.locator("#figure-outstanding")).to_have_text("$10.00")
+    expect(page_b.locator("#figure-outstanding")).to_have_text("$10.00 CAD")
     expect(page_b.locator(".activity-row")).to_have_count(1)
 
 
@@ -203,4 +203,4 @@ def test_bad_amounts_are_refused_beside_the_form_and_a_double_click_issues_one_c
     expect(page.locator(".card-row")).to_have_count(1)
     open_page(page, "/dashboard")
     expect(page.locator("#figure-active-cards")).to_have_text("1")
-    expect(page.locator("#figure-outstanding")).to_have_text("$25.00")
+    expect(page.locator("#figure-outstanding")).to_have_text("$25.00 CAD")

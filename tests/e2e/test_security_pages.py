@@ -34,7 +34,7 @@ from tests.support.browser import PASSWORD, log_in, open_page, path_of, wait_for
 ROOT = Path(__file__).resolve().parents[2]
 # Pages anyone may open, and why. Every other page is a dashboard page: sign-in required.
 PUBLIC_PAGES = {
-    "/": "sends a visitor to sign-in (or the dashboard when signed in)",
+    "/": "what Giftnet is, beside the sign-in form (the dashboard when signed in)",
     "/login": "the sign-in form",
     "/signup": "creating a new network",
     "/c/[link_token]": "a recipient's card page: the link token is the credential (guessing is rate limited)",
@@ -42,6 +42,7 @@ PUBLIC_PAGES = {
     "/redeem": "the counter screen: the device secret in this browser is the credential",
     "/join/[join_token]": "a team invitation: the emailed link is the credential (rate limited)",
     "/pos-partners": "which POS systems work with a network and what each needs: nothing of any operator on it",
+    "/shop": "what a shop is (a signed-in person's own shop and, for an owner, the Shop and widget screen)",
     "/shop/[slug]": "the operator's public gift-card shop",
     "/embed/[slug]": "the same shop inside the widget's iframe on the operator's site",
 }

@@ -125,7 +125,7 @@ def test_tablet_screens(viewport, new_context, make_operator, issue_card):
     _check(page, "cards-search-empty", size, problems)
 
     open_page(page, f"/cards/{cards[1]['card_id']}")
-    expect(page.locator("#card-balance")).to_have_text("$50.00")
+    expect(page.locator("#card-balance")).to_have_text("$50.00 CAD")
     page.fill("#topup-amount", "12.50")
     page.click("#topup-submit")
     expect(page.locator(".ledger-row")).to_have_count(2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.copy import copy_button
 from app.components.forms import form_field
 from app.components.layout import error_callout, success_callout
 from app.components.tables import data_table, empty_note, table_row
@@ -51,7 +52,11 @@ def pos_keys_card() -> rx.Component:
                     rx.text("Copy this key into the POS now: it is shown only once.", weight="bold"),
                     rx.cond(state.pos_key_notice != "", rx.text(state.pos_key_notice, id="pos-key-notice")),
                     rx.code(state.pos_key_plaintext, id="pos-key-plaintext", size="4", style={"wordBreak": "break-all"}),
-                    rx.button("Done", size="2", variant="soft", id="pos-key-done", on_click=state.dismiss_pos_key),
+                    rx.hstack(
+                        copy_button(state.pos_key_plaintext, "pos-key-copy", what="POS key"),
+                        rx.button("Done", size="2", variant="soft", id="pos-key-done", on_click=state.dismiss_pos_key),
+                        spacing="3", align="center",
+                    ),
                     spacing="2",
                 ),
                 icon="key-round", color_scheme="green", width="100%",

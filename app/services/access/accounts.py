@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,7 +24,9 @@ from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import CURRENCIES
-from app.services.core.roles import REMOVED
+from app.services.core.operators import operator_or_404
+from app.services.core.roles import REMOVED, require_owner
+from app.services.core.timezones import check_timezone
 from app.services.core.validation import normalize_email
 from app.settings import get_settings
 
@@ -105,8 +106,7 @@ def sign_up(
     currency = (currency or "").strip().upper()
     if currency not in CURRENCIES:
         raise GiftnetError(ErrorCode.invalid_currency, "The currency must be CAD or USD.", field="currency")
-    if timezone not in zoneinfo.available_timezones():
-        raise GiftnetError(ErrorCode.invalid_timezone, "Choose a time zone like America/Toronto.", field="timezone")
+    timezone = check_timezone(timezone)
     with write_session() as session:
         if session.exec(select(User.id).where(User.email == email)).first() is not None:
             raise GiftnetError(ErrorCode.email_taken, "An account with this email already exists.", field="email")
@@ -203,6 +203,31 @@ def operator_timezone(operator_id: int) -> str:
     with read_session() as session:
         operator = session.get(Operator, operator_id)
         return operator.timezone if operator else "UTC"
+
+
+def operator_currency(operator_id: int) -> str:
+    """The currency the operator's cards hold, for amounts on its screens ("" for an unknown operator)."""
+    with read_session() as session:
+        operator = session.get(Operator, operator_id)
+        return operator.currency if operator else ""
+
+
+def change_timezone(actor: Actor, timezone: str) -> str:
+    """Set the network's time zone (its days, reports, payout cut-offs and receipts follow it
+    from the next read); refuses a zone this machine does not know (`invalid_timezone`).
+    Owners only (`forbidden`). Returns the zone now set."""
+    require_owner(actor, "change the network's time zone")
+    zone = check_timezone(timezone)
+    with write_session() as session:
+        operator = operator_or_404(session, actor.operator_id)
+        before = operator.timezone
+        operator.timezone = zone
+        session.add(operator)
+        session.flush()
+        audit.record_settings_change(session, actor, "settings.changed",
+                                     audit.diff({"timezone": before}, {"timezone": zone}),
+                                     summary="Network settings changed")
+    return zone
 
 
 def log_out(token: str | None, *, ip: str = "") -> None:

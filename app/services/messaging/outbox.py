@@ -328,10 +328,35 @@ def preview_message(operator_id: int, message_id: int) -> OutboxPreview | None:
                          text=mask_join_links(mask_card_codes(email.text_body)))
 
 
+@dataclass(frozen=True)
+class StatusWords:
+    label: str  # the badge: waiting, queued, retrying, sending, sent, failed
+    note: str  # what it means for the email, in a sentence ("" when the label says it all)
+
+
+NO_MAIL_SERVER_NOTE = "No mail server is set up; the email is kept and sent once SMTP_URL is set."
+
+
+def status_words(status: str, *, mail_server_set: bool, attempts: int = 0) -> StatusWords:
+    """What the Outbox says of a message: a queued email with no mail server set is
+    "waiting" (kept, sent once SMTP_URL is set), not a bare "queued" that reads like a fault;
+    with one set it is queued to go out, or retrying after a failed attempt."""
+    if status == OutboxStatus.queued:
+        if not mail_server_set:
+            return StatusWords("waiting", NO_MAIL_SERVER_NOTE)
+        if attempts:
+            return StatusWords("retrying", "The last attempt failed (below); it is tried again shortly.")
+        return StatusWords("queued", "Goes out in a moment.")
+    if status == OutboxStatus.failed:
+        return StatusWords("failed", "Not sent: the mail server refused it or every retry failed.")
+    return StatusWords(str(status), "")
+
+
 __all__ = [
     "DeliveryCounts",
     "OutboxPage",
     "OutboxPreview",
+    "StatusWords",
     "backoff_after",
     "deliver_due",
     "deliver_forever",
@@ -341,4 +366,5 @@ __all__ = [
     "queue_composed",
     "queue_email",
     "read_email",
+    "status_words",
 ]

@@ -65,9 +65,9 @@ class LocationMoneyState(PagedRows, LocationDetailState):
             self.payable, self.rows, self.cursor_stack, self.next_cursor = PayableView(), [], [], 0
             return
         self.payable = PayableView(
-            count=owed.redemption_count, gross=format_cents(owed.gross_cents),
-            commission=format_cents(owed.commission_cents), commission_rate=f"{owed.commission_bps / 100:.2f} %",
-            net=format_cents(owed.net_cents),
+            count=owed.redemption_count, gross=format_cents(owed.gross_cents, who.currency),
+            commission=format_cents(owed.commission_cents, who.currency), commission_rate=f"{owed.commission_bps / 100:.2f} %",
+            net=format_cents(owed.net_cents, who.currency),
         )
         self._show_first_page(who)
 
@@ -77,8 +77,8 @@ class LocationMoneyState(PagedRows, LocationDetailState):
         rows = [
             LocationPayoutRow(
                 id=payout.line_id, batch_id=payout.batch_id, status=payout.status,
-                redemptions=payout.redemption_count, gross=format_cents(payout.gross_cents),
-                net=format_cents(payout.net_cents), created=format_local_time(payout.created_at, zone),
+                redemptions=payout.redemption_count, gross=format_cents(payout.gross_cents, who.currency),
+                net=format_cents(payout.net_cents, who.currency), created=format_local_time(payout.created_at, zone),
                 paid=format_local_time(payout.paid_at, zone) or "—",
             )
             for payout in page.payouts

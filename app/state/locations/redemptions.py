@@ -58,7 +58,7 @@ class LocationRedemptionsState(PagedRows, ConfirmedRow, LocationDetailState):
                 time=format_local_time(redemption.created_at, zone),
                 card=f"•••• {last4}",
                 kind=MODE_LABELS.get(redemption.kind, redemption.kind),
-                amount=format_cents(redemption.amount_cents),
+                amount=format_cents(redemption.amount_cents, who.currency),
                 device=device_code or "—",
                 status=redemption.status,
                 voidable=redemptions.can_void(redemption, zone),
@@ -84,7 +84,7 @@ class LocationRedemptionsState(PagedRows, ConfirmedRow, LocationDetailState):
                                                  idempotency_key=f"dashboard-void-{redemption_id}")
         finally:  # voided or refused (voided elsewhere, now in a payout batch), the row shows it
             self._show_page(who, self._current_cursor())
-        self.action_message = (f"Redemption #{redemption_id} voided: {format_cents(result.redemption.amount_cents)} "
+        self.action_message = (f"Redemption #{redemption_id} voided: {format_cents(result.redemption.amount_cents, who.currency)} "
                                f"is back on card •••• {result.last4}.")
         # What the location is owed went down, and its webhook is told of the void.
         return [LocationMoneyState.refresh, LocationWebhooksState.refresh_deliveries]
