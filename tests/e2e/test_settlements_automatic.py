@@ -167,7 +167,7 @@ def test_a_weekly_run_is_delivered_by_sftp_then_a_returned_payment_is_owed_again
         {"name": "returns.ach", "mimeType": "text/plain", "buffer": content})
     expect(page.locator("#returns-notice")).to_contain_text("1 returned payment(s) matched")
     row = page.locator(f"#returns-row-{batch_id}-{cafe['id']}")
-    net = f"${returned.amount_cents // 100}.{returned.amount_cents % 100:02d}"
+    net = f"${returned.amount_cents // 100}.{returned.amount_cents % 100:02d} USD"  # the dashboard names the currency
     expect(row).to_contain_text("R03 No account, or the account could not be found")
     expect(row).to_contain_text(net)
     expect(page.locator(f"#payout-line-status-{cafe['id']}")).to_have_text("Returned")
@@ -177,7 +177,7 @@ def test_a_weekly_run_is_delivered_by_sftp_then_a_returned_payment_is_owed_again
     owed = page.locator(f"#payables-skipped-{cafe['id']}")
     expect(owed).to_contain_text("correct the bank details")
     expect(owed).to_contain_text(f"{net} returned by the bank waits too")
-    expect(owed).to_contain_text(f"$0.00 + {net} returned")  # its gross alone would say nothing is owed
+    expect(owed).to_contain_text(f"$0.00 USD + {net} returned")  # its gross alone would say nothing is owed
     line = api.get(f"/payouts/{batch_id}").json()["lines"]
     assert [(item["location_id"], item["status"]) for item in line if item["status"] == "returned"] == [
         (cafe["id"], "returned")]
