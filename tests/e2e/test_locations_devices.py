@@ -113,8 +113,10 @@ def test_a_location_created_in_the_dashboard_activates_a_device_that_revoking_cl
     dashboard.fill("#location-form-routing_number", "011000016")
     dashboard.fill("#location-form-account_number", "123456789")
     dashboard.click("#location-save")
-    expect(dashboard.locator("#location-error")).to_contain_text("check digit")
-    expect(dashboard.locator("#location-form-routing_number-error")).to_be_visible()
+    # Once, beside the field, in words: "Routing number", not `routing_number`; no callout repeats it.
+    expect(dashboard.locator("#location-form-routing_number-error")).to_have_text(
+        "Routing number must be a 9-digit ABA routing number with a valid check digit.")
+    expect(dashboard.locator("#location-error")).to_have_count(0)
     shot(dashboard, "location-form-error", full_page=True)
     dashboard.fill("#location-form-routing_number", "011000015")
     dashboard.click("#location-save")
