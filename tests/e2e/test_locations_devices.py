@@ -186,8 +186,11 @@ def test_a_location_created_in_the_dashboard_activates_a_device_that_revoking_cl
     shot(tablet, "device-revoked")
 
     # "Send new link": the first link stops working, the new one works.
+    # The first link still works, so the screen asks before retiring it.
     dashboard.click("#send-activation-link")
-    expect(dashboard.locator("#activation-link-message")).to_contain_text("older links no longer work")
+    expect(dashboard.locator("#new-link-consequence")).to_contain_text("still works")
+    dashboard.click("#new-link-confirm")
+    expect(dashboard.locator("#activation-link-message")).to_contain_text("The earlier link no longer works")
     newer = activation_url_from_outbox(app_server, email)
     assert newer != url
     tablet.goto(url)
