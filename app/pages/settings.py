@@ -16,7 +16,7 @@ def _field(key: str, label: str, hint: str, max_length: int) -> rx.Component:
     limit = ({"max_length": max_length} if max_length else {}) | ({"aria_describedby": element_id + "-hint"} if hint else {})
     return rx.vstack(
         rx.el.label(label, html_for=element_id),
-        rx.input(id=element_id, value=SettingsState.values[key], placeholder=SettingsState.placeholders[key],
+        rx.input(id="settings-" + element_id.removeprefix("settings-"), value=SettingsState.values[key], placeholder=SettingsState.placeholders[key],
                  on_change=lambda value: SettingsState.set_value(key, value), size="3", width="100%", **limit),
         rx.cond(hint != "", rx.text(hint, size="1", color=rx.color("gray", 11), id=element_id + "-hint")),
         rx.cond(
