@@ -295,10 +295,10 @@ class ImportFieldChange(BaseModel):
 
 class ImportRowAnswer(BaseModel):
     row: int = Field(description="The line in the file (the header is line 1).")
-    action: Literal["create", "update", "unchanged", "skip"] | None = Field(
-        description="What the row does (did): `create`, `update` (an existing location, with `changes`), `unchanged` "
-        "(it matches a location it would not change: not written), `skip` (a sample row of the template, external id "
-        "`SAMPLE-...`: never imported, `skip_reason` says why); null while any row is invalid.")
+    action: Literal["create", "update", "skip"] | None = Field(
+        description="What the row does (did): `create`, `update` (an existing location: `changes` lists what changes; "
+        "none: it is left as it is, not written), `skip` (a sample row of the template, external id `SAMPLE-...`: "
+        "never imported, `skip_reason` says why); null while any row is invalid.")
     name: str
     external_id: str | None
     location_id: int | None = Field(description="The location written (or, on a dry run, the one it would update).")
@@ -315,9 +315,8 @@ class LocationImportAnswer(BaseModel):
     dry_run: bool
     imported: bool = Field(description="True only when every row was valid and this was not a dry run.")
     created: int = Field(description="Locations created (on a dry run: that would be created).")
-    updated: int = Field(description="Locations updated (at least one field changed), matched by external id (or name "
-                         "and email).")
-    unchanged: int = Field(default=0, description="Rows matching a location they would not change (not written).")
+    updated: int = Field(description="Locations updated, matched by external id (or name and email).")
+    unchanged: int = Field(default=0, description="Of `updated`, the rows that change nothing (not written).")
     skipped: int = Field(default=0, description="Sample rows of the template (external id `SAMPLE-...`), never imported.")
     error_count: int
     activation_emails_sent: int = Field(description="New active locations emailed a device activation link.")

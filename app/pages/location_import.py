@@ -159,11 +159,11 @@ def _plan_row(row: rx.Var) -> rx.Component:
 
 def _ready() -> rx.Component:
     state = LocationImportState
-    nothing_to_do = (state.planned_created + state.planned_updated) == 0
+    nothing_to_do = (state.planned_created + state.planned_changed) == 0
     return _outcome(
         rx.text("Every row is valid: ", rx.text.strong(state.rows_total), " rows: ",
                 rx.text.strong(state.planned_created, id="import-plan-created"), " new location(s), ",
-                rx.text.strong(state.planned_updated, id="import-plan-updated"),
+                rx.text.strong(state.planned_changed, id="import-plan-updated"),
                 " existing one(s) changed (listed below, field by field), ",
                 rx.text.strong(state.planned_unchanged, id="import-plan-unchanged"), " unchanged, ",
                 rx.text.strong(state.planned_skipped, id="import-plan-skipped"),
@@ -190,7 +190,7 @@ def _done() -> rx.Component:
         rx.text(
             "Imported ", state.rows_total, " rows: ",
             rx.text.strong(state.created, id="import-result-created"), " created, ",
-            rx.text.strong(state.updated, id="import-result-updated"), " updated, ",
+            rx.text.strong(state.changed, id="import-result-updated"), " updated, ",
             rx.text.strong(state.planned_unchanged, id="import-result-unchanged"), " unchanged, ",
             rx.text.strong(state.planned_skipped, id="import-result-skipped"), " sample row(s) skipped; ",
             rx.text.strong(state.emailed, id="import-result-emailed"),

@@ -98,6 +98,15 @@ class LocationImportState(SessionState):
     _upload_path: str = ""
 
     @rx.var
+    def planned_changed(self) -> int:
+        """Existing locations the import would change (matches that change nothing are not written)."""
+        return self.planned_updated - self.planned_unchanged
+
+    @rx.var
+    def changed(self) -> int:
+        return self.updated - self.planned_unchanged
+
+    @rx.var
     def busy(self) -> bool:
         return self.stage in ("checking", "importing", "emailing")
 
@@ -255,7 +264,8 @@ class LocationImportState(SessionState):
         """Each location the import would change, field by field (updates first: they touch what exists),
         then the new ones, then the skipped sample rows; unchanged rows are only counted."""
         order = {"update": 0, "create": 1, "skip": 2}
-        planned = sorted((row for row in outcome.rows if row.action in order), key=lambda row: (order[row.action], row.row))
+        planned = sorted((row for row in outcome.rows if row.action in order and (row.action != "update" or row.changes)),
+                         key=lambda row: (order[row.action], row.row))
         self.plan_rows = [
             ImportPlanRow(row=row.row, action=row.action, name=row.name, location_name=row.location_name,
                           note=row.skip_reason,

@@ -9,9 +9,10 @@ Rules this module keeps:
 - the template's example rows are samples, marked by their external id (`SAMPLE-1`,
   `SAMPLE-2`): any row whose external id starts with `SAMPLE-` is skipped, never
   written, and says why; the template imported unchanged changes nothing;
-- each row matching a location says what it would change, field by field, bank details
-  included (an account number by its last 4 only); a match that changes nothing is
-  `unchanged` and is not written at all.
+- each row matching a location (`update`) says what it would change, field by field, bank
+  details included (an account number by its last 4 only); a match that changes nothing
+  is counted `unchanged` (among the updates, as the API always counted them) and is not
+  written at all.
 """
 
 from __future__ import annotations
@@ -76,12 +77,12 @@ class FieldChange:
 @dataclass
 class RowOutcome:
     row: int  # the line number in the file (the header is line 1)
-    action: str = ""  # create | update | unchanged | skip | (empty when invalid)
+    action: str = ""  # create | update | skip | (empty when invalid)
     name: str = ""
     external_id: str | None = None
     errors: list[dict] = field(default_factory=list)  # {"column", "message"}
     location_id: int | None = None
-    changes: list[FieldChange] = field(default_factory=list)  # an update's fields, before and after
+    changes: list[FieldChange] = field(default_factory=list)  # an update's fields, before and after (none: unchanged)
     location_name: str = ""  # the existing location an update (or unchanged row) matched, by its current name
     skip_reason: str = ""
 
@@ -128,8 +129,8 @@ class ImportResult:
     imported: bool
     rows: list[RowOutcome]
     created: int = 0
-    updated: int = 0  # existing locations with at least one field changed
-    unchanged: int = 0  # rows matching a location they would not change (not written)
+    updated: int = 0  # rows matching an existing location (by external id, or name and email)
+    unchanged: int = 0  # of those, the ones that would change nothing (not written)
     skipped: int = 0  # the template's sample rows
 
     @property
@@ -280,11 +281,13 @@ def import_locations(actor: Actor, content: bytes, *, filename: str | None = Non
                      else by_name_email.get((clean["name"].lower(), clean["email"])))
             if match is not None:
                 outcome.changes, outcome.location_name = field_changes(match, clean), match.name
-            outcome.action = "create" if match is None else "update" if outcome.changes else "unchanged"
+            outcome.action = "create" if match is None else "update"
             if progress and index % 500 == 0:
                 progress(total + index, total * 2)
-            if dry_run or outcome.action == "unchanged":
+            if dry_run or (match is not None and not outcome.changes):
                 outcome.location_id = match.id if match else None
+                if match is not None and not dry_run:
+                    updated += 1  # matched, and nothing to write
                 continue
             if match is None:
                 location = Location(operator_id=actor.operator_id, created_at=now, updated_at=now, **clean)
@@ -304,21 +307,22 @@ def import_locations(actor: Actor, content: bytes, *, filename: str | None = Non
             audit.record(session, actor, "location.imported", target_type="location_import",
                          target_id=(filename or "")[:64],
                          summary=f"Locations imported from {filename or 'a CSV file'}: {created} created, "
-                                 f"{updated} updated, {unchanged_rows(outcomes)} unchanged, {skipped} sample row(s) "
-                                 f"skipped ({total} row(s))",
+                                 f"{updated - unchanged_rows(outcomes)} changed, {unchanged_rows(outcomes)} unchanged, "
+                                 f"{skipped} sample row(s) skipped ({total} row(s))",
                          changes={"created": [None, created], "updated": [None, updated], "rows": [None, total]})
     if progress:
         progress(total * 2, total * 2)
     if dry_run:
         planned = [outcome.action for outcome, _clean in cleaned]
         return ImportResult(ok=True, imported=False, rows=outcomes, created=planned.count("create"),
-                            updated=planned.count("update"), unchanged=planned.count("unchanged"), skipped=skipped)
+                            updated=planned.count("update"), unchanged=unchanged_rows(outcomes), skipped=skipped)
     return ImportResult(ok=True, imported=True, rows=outcomes, created=created, updated=updated,
                         unchanged=unchanged_rows(outcomes), skipped=skipped)
 
 
 def unchanged_rows(outcomes: list[RowOutcome]) -> int:
-    return sum(1 for outcome in outcomes if outcome.action == "unchanged")
+    """Rows matching a location they would not change."""
+    return sum(1 for outcome in outcomes if outcome.action == "update" and not outcome.changes)
 
 
 def count_locations(operator_id: int) -> int:

@@ -81,7 +81,7 @@ def test_the_preview_names_each_changed_location_and_each_field_with_the_account
 
     preview = import_locations(owner.actor, content, dry_run=True)
 
-    assert (preview.created, preview.updated, preview.unchanged) == (1, 1, 1)
+    assert (preview.created, preview.updated, preview.unchanged) == (1, 2, 1)
     changed, kiosk, bakery = preview.rows
     assert (changed.action, changed.location_id, changed.location_name) == ("update", books.id, "Main Street Books")
     assert [(c.label, c.before, c.after) for c in changed.changes] == [
@@ -91,11 +91,11 @@ def test_the_preview_names_each_changed_location_and_each_field_with_the_account
         ("Account type", "checking", "savings"),
     ]
     assert "123456789" not in repr(changed.changes) and "987654321" not in repr(changed.changes)
-    assert (kiosk.action, kiosk.changes) == ("unchanged", [])
+    assert (kiosk.action, kiosk.changes) == ("update", [])  # matched, changes nothing: not written
     assert bakery.action == "create"
 
     done = import_locations(owner.actor, content)
-    assert (done.created, done.updated, done.unchanged) == (1, 1, 1)
+    assert (done.created, done.updated, done.unchanged) == (1, 2, 1)
     assert locations.get_location(owner.operator.id, books.id).account_last4 == "4321"
 
 
