@@ -56,6 +56,8 @@ BANK_FIELDS = ("bank_country", "routing_number", "institution_number", "transit_
 
 
 def _bool(raw: object, *, field: str) -> bool:
+    if raw is None:  # an empty CSV cell, or null: not ticked
+        return False
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, str) and raw.strip().lower() in ("true", "yes", "1", "y"):

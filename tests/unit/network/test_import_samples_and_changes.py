@@ -111,3 +111,10 @@ def test_clearing_bank_details_is_named_in_the_preview(make_operator):
 
     assert ("Account number", "•••• 4567", "(empty)") in [(c.label, c.before, c.after) for c in row.changes]
     assert ("Bank country", "CA", "(empty)") in [(c.label, c.before, c.after) for c in row.changes]
+
+
+def test_an_empty_yes_no_cell_means_no(make_operator):
+    owner = make_operator()
+    result = import_locations(owner.actor, _csv(["name", "email", "notify_items_email"], ["Kiosk", "kiosk@example.com", ""]))
+    assert (result.ok, result.created) == (True, 1)
+    assert locations.list_locations(owner.operator.id).locations[0].notify_items_email is False
