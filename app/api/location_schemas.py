@@ -79,11 +79,21 @@ IMPORT_EXAMPLE = {
     "imported": True,
     "created": 1,
     "updated": 1,
+    "unchanged": 0,
+    "skipped": 1,
     "error_count": 0,
     "activation_emails_sent": 1,
     "rows": [
         {"row": 2, "action": "create", "name": "Main Street Books", "external_id": "MS-001", "location_id": 7, "errors": []},
-        {"row": 3, "action": "update", "name": "Café du Coin", "external_id": "MS-002", "location_id": 5, "errors": []},
+        {"row": 3, "action": "update", "name": "Café du Coin", "external_id": "MS-002", "location_id": 5, "errors": [],
+         "location_name": "Cafe du Coin", "changes": [
+             {"column": "name", "label": "Name", "before": "Cafe du Coin", "after": "Café du Coin"},
+             {"column": "account_number", "label": "Account number", "before": "•••• 4567", "after": "•••• 9012"}],
+         "skip_reason": None},
+        {"row": 4, "action": "skip", "name": "Sample US shop (replace this row)", "external_id": "SAMPLE-1",
+         "location_id": None, "errors": [], "location_name": None, "changes": [],
+         "skip_reason": "A sample row of the template (external id SAMPLE-1): it is skipped. Replace it with one of "
+                        "your businesses, with your own external id, or delete it."},
     ],
     "error": None,
 }
@@ -92,12 +102,14 @@ IMPORT_REFUSED_EXAMPLE = {
     "imported": False,
     "created": 0,
     "updated": 0,
+    "unchanged": 0,
+    "skipped": 0,
     "error_count": 1,
     "activation_emails_sent": 0,
     "rows": [
         {"row": 2, "action": None, "name": "Main Street Books", "external_id": "MS-001", "location_id": None,
          "errors": [{"column": "routing_number",
-                     "message": "routing_number must be a 9-digit ABA routing number with a valid check digit."}]},
+                     "message": "Routing number must be a 9-digit ABA routing number with a valid check digit."}]},
         {"row": 3, "action": None, "name": "Café du Coin", "external_id": "MS-002", "location_id": None, "errors": []},
     ],
     "error": {"code": "invalid_input", "message": "1 row has errors; nothing was imported. Correct the file and upload it again.",
@@ -295,13 +307,27 @@ class ImportRowError(BaseModel):
     message: str
 
 
+class ImportFieldChange(BaseModel):
+    column: str = Field(description="The CSV column, e.g. `routing_number`.")
+    label: str = Field(description="How the screens name it, e.g. `Routing number`.")
+    before: str = Field(description="The location's value now (an account number: its last 4 only).")
+    after: str = Field(description="The value the row gives it (an account number: its last 4 only).")
+
+
 class ImportRowAnswer(BaseModel):
     row: int = Field(description="The line in the file (the header is line 1).")
-    action: Literal["create", "update"] | None = Field(description="What the row does (did); null while any row is invalid.")
+    action: Literal["create", "update", "skip"] | None = Field(
+        description="What the row does (did): `create`, `update` (an existing location: `changes` lists what changes; "
+        "none: it is left as it is, not written), `skip` (a sample row of the template, external id `SAMPLE-...`: "
+        "never imported, `skip_reason` says why); null while any row is invalid.")
     name: str
     external_id: str | None
     location_id: int | None = Field(description="The location written (or, on a dry run, the one it would update).")
     errors: list[ImportRowError]
+    location_name: str | None = Field(default=None, description="The existing location the row matched, by its name now.")
+    changes: list[ImportFieldChange] = Field(default_factory=list,
+                                             description="An update's changes, field by field, bank details included.")
+    skip_reason: str | None = Field(default=None, description="Why a `skip` row is not imported.")
 
 
 class LocationImportAnswer(BaseModel):
@@ -311,6 +337,8 @@ class LocationImportAnswer(BaseModel):
     imported: bool = Field(description="True only when every row was valid and this was not a dry run.")
     created: int = Field(description="Locations created (on a dry run: that would be created).")
     updated: int = Field(description="Locations updated, matched by external id (or name and email).")
+    unchanged: int = Field(default=0, description="Of `updated`, the rows that change nothing (not written).")
+    skipped: int = Field(default=0, description="Sample rows of the template (external id `SAMPLE-...`), never imported.")
     error_count: int
     activation_emails_sent: int = Field(description="New active locations emailed a device activation link.")
     rows: list[ImportRowAnswer] = Field(description="Every data row of the file, in order.")
@@ -347,6 +375,8 @@ def import_answer(
         imported=result.imported,
         created=result.created,
         updated=result.updated,
+        unchanged=result.unchanged,
+        skipped=result.skipped,
         error_count=result.error_count,
         activation_emails_sent=activation_emails_sent,
         rows=[
@@ -357,6 +387,9 @@ def import_answer(
                 external_id=outcome.external_id,
                 location_id=outcome.location_id,
                 errors=[ImportRowError(column=problem["column"], message=problem["message"]) for problem in outcome.errors],
+                location_name=outcome.location_name or None,
+                changes=[ImportFieldChange(**vars(change)) for change in outcome.changes],
+                skip_reason=outcome.skip_reason or None,
             )
             for outcome in result.rows
         ],

@@ -177,8 +177,8 @@ class LocationFiguresAnswer(BaseModel):
     location_id: int
     sold_cents: int
     topped_up_cents: int
-    redeemed_cents: int
-    redemption_count: int
+    redeemed_cents: int = Field(description="Redeemed at this location in the period, net of voids.")
+    redemption_count: int = Field(description="Redemptions at this location, voided ones excluded (like `redeemed_cents`).")
 
 
 class SummaryAnswer(BaseModel):
@@ -215,7 +215,8 @@ class SummaryAnswer(BaseModel):
     topped_up_cents: int
     topup_count: int
     redeemed_cents: int = Field(description="Redeemed in the period, net of voids.")
-    redemption_count: int
+    redemption_count: int = Field(description="Redemptions in the period, voided ones excluded: a void in the period "
+                                  "takes its redemption away, as it takes its amount out of `redeemed_cents`.")
     other_cents: int = Field(description="Adjustments, expiries and refunds (signed).")
     opening_liability_cents: int = Field(description="Value all cards held at `from`.")
     outstanding_liability_cents: int = Field(description="Value all cards held at `to`.")

@@ -34,6 +34,8 @@ def _template_step() -> rx.Component:
         rx.text(
             "One row per business. name and email are required; external_id is your own reference, and importing "
             "a file again updates the locations with the same external id instead of adding them twice. "
+            "The template's two rows are samples (external ids SAMPLE-1 and SAMPLE-2): an import skips them, so "
+            "replace them with your businesses. "
             "mode is pos, items or amount. Bank details: US rows fill routing_number, Canadian rows "
             "institution_number and transit_number, both fill account_number and account_type.",
             size="3",
@@ -129,18 +131,54 @@ def _errors() -> rx.Component:
     )
 
 
+_ACTION_BADGES = {"update": ("Changes", "amber"), "create": ("New", "green"), "skip": ("Skipped", "gray")}
+
+
+def _change(change: rx.Var) -> rx.Component:
+    return rx.text(rx.text.strong(change.label), ": ", change.before, " → ", change.after, size="2",
+                   class_name="import-change")
+
+
+def _plan_row(row: rx.Var) -> rx.Component:
+    badge = rx.match(row.action, *[(action, rx.badge(label, color_scheme=color, size="2"))
+                                   for action, (label, color) in _ACTION_BADGES.items()], rx.fragment())
+    return table_row(
+        "import-plan-row", row.row,
+        rx.table.cell(rx.text("Row ", row.row, weight="bold"), white_space="nowrap"),
+        rx.table.cell(badge),
+        rx.table.cell(rx.cond(row.location_name != "", row.location_name, row.name), min_width="160px"),
+        rx.table.cell(rx.match(
+            row.action,
+            ("update", rx.vstack(rx.foreach(row.changes, _change), spacing="1")),
+            ("create", rx.text("A new location, emailed its device activation link", size="2")),
+            rx.text(row.note, size="2"),
+        )),
+        align="start",
+    )
+
+
 def _ready() -> rx.Component:
     state = LocationImportState
+    nothing_to_do = (state.planned_created + state.planned_changed) == 0
     return _outcome(
-        rx.text("Every row is valid: ", rx.text.strong(state.rows_total), " rows, ",
-                rx.text.strong(state.planned_created), " new location(s) and ",
-                rx.text.strong(state.planned_updated), " update(s) of existing ones (same external id). "
+        rx.text("Every row is valid: ", rx.text.strong(state.rows_total), " rows: ",
+                rx.text.strong(state.planned_created, id="import-plan-created"), " new location(s), ",
+                rx.text.strong(state.planned_changed, id="import-plan-updated"),
+                " existing one(s) changed (listed below, field by field), ",
+                rx.text.strong(state.planned_unchanged, id="import-plan-unchanged"), " unchanged, ",
+                rx.text.strong(state.planned_skipped, id="import-plan-skipped"),
+                " sample row(s) of the template skipped (external id SAMPLE-…). "
                 "Each new active location is emailed its device activation link."),
         "import-preview-ok",
+        rx.cond(state.plan_rows.length() > 0,
+                data_table(["Row", "", "Location", "What changes"], state.plan_rows, _plan_row,
+                           table_id="import-plan")),
+        rx.cond(state.hidden_plan_rows > 0,
+                rx.text("… and ", state.hidden_plan_rows, " more rows.", size="2", id="import-plan-more")),
         rx.hstack(
             rx.button("Choose another file", size="3", variant="soft", id="import-reset", on_click=state.start_over),
-            rx.button(rx.icon("upload"), "Import ", state.rows_total, " rows", size="3", id="import-submit",
-                      on_click=state.confirm_import),
+            rx.button(rx.icon("upload"), rx.cond(nothing_to_do, "Nothing to import", "Import"), size="3",
+                      id="import-submit", on_click=state.confirm_import, disabled=nothing_to_do),
             spacing="3",
         ),
     )
@@ -152,7 +190,9 @@ def _done() -> rx.Component:
         rx.text(
             "Imported ", state.rows_total, " rows: ",
             rx.text.strong(state.created, id="import-result-created"), " created, ",
-            rx.text.strong(state.updated, id="import-result-updated"), " updated; ",
+            rx.text.strong(state.changed, id="import-result-updated"), " updated, ",
+            rx.text.strong(state.planned_unchanged, id="import-result-unchanged"), " unchanged, ",
+            rx.text.strong(state.planned_skipped, id="import-result-skipped"), " sample row(s) skipped; ",
             rx.text.strong(state.emailed, id="import-result-emailed"),
             " activation email(s) queued to the new locations.",
         ),

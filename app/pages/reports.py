@@ -52,6 +52,33 @@ def _pager(prefix: str, page: rx.Var, pages: rx.Var, move) -> rx.Component:  # n
     )
 
 
+def _history_match(match: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(match["card"]), rx.table.cell(match["recipient"]), rx.table.cell(match["balance"]),
+        rx.table.cell(match["issued"]),
+        rx.table.cell(rx.button("Show history", size="2", variant="soft", id="history-pick-" + match["card_id"],
+                                on_click=ReportsState.pick_history_card(match["card_id"]))),
+        class_name="history-match",
+    )
+
+
+def _history_matches() -> rx.Component:
+    """Several cards matched the search: each with what a person recognises it by, to pick one."""
+    return rx.cond(
+        ReportsState.history_matches.length() > 0,
+        rx.vstack(
+            rx.text(ReportsState.history_matches.length(), " cards match: pick one.", id="history-matches-note"),
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                               ("Card", "Recipient", "Balance", "Issued", "")])),
+                rx.table.body(rx.foreach(ReportsState.history_matches, _history_match)),
+                id="history-matches", width="100%", size="2",
+            ),
+            width="100%",
+        ),
+    )
+
+
 def reports_page() -> rx.Component:
     return dashboard_shell(
         rx.vstack(
@@ -72,10 +99,12 @@ def reports_page() -> rx.Component:
                      _table("report-sales", ["Channel", "New cards", "Value", "Top-ups", "Top-up value"],
                             ReportsState.sales, ReportsState.sales_total)),
             _section("Redemptions by location", "by-location",
-                     _table("report-by-location", ["Location", "", "Redemptions", "Redeemed (net of voids)"],
+                     _table("report-by-location", ["Location", "Redemptions (voided ones excluded)",
+                                                   "Redeemed (net of voids)"],
                             ReportsState.by_location, ReportsState.by_location_total)),
             _section("Redemptions by device", "by-device",
-                     _table("report-by-device", ["Device", "Location", "Redemptions", "Redeemed (net of voids)"],
+                     _table("report-by-device", ["Device", "Location", "Redemptions (voided ones excluded)",
+                                                 "Redeemed (net of voids)"],
                             ReportsState.by_device, ReportsState.by_device_total)),
             _section("Liability aging (today, by card age)", "aging",
                      _table("report-aging", ["Card age", "Cards", "Unredeemed value"],
@@ -88,12 +117,16 @@ def reports_page() -> rx.Component:
                      _pager("dormant", ReportsState.dormant_page, ReportsState.dormant_pages, ReportsState.dormant_move)),
             _section("Card history", "card-history",
                      rx.hstack(
-                         inline_field("Card number", "history-card-id", ReportsState.history_card_id,
-                                      ReportsState.set_history_card_id, width="120px"),
-                         rx.button("Open", id="history-open", size="3", on_click=ReportsState.open_history),
-                         align="center",
+                         inline_field("Card code, last 4 or recipient email", "history-search",
+                                      ReportsState.history_search, ReportsState.set_history_search,
+                                      width="280px", placeholder="ABCD-EFGH-JKMN-PQRS, 7KQ2 or name@example.com"),
+                         rx.button("Find", id="history-open", size="3", on_click=ReportsState.open_history),
+                         align="center", wrap="wrap",
                      ),
                      error_callout(ReportsState.history_error, "history-error"),
+                     _history_matches(),
+                     rx.cond(ReportsState.history_card != "",
+                             rx.text("Card ", rx.text.strong(ReportsState.history_card), id="history-card")),
                      _table("report-card-history", ["When", "What", "Amount", "Balance after"], ReportsState.history),
                      _pager("history", ReportsState.history_page, ReportsState.history_pages, ReportsState.history_move)),
             spacing="4",

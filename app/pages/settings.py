@@ -12,13 +12,14 @@ from app.pages.settings_delivery import delivery_section
 from app.state.settings import CPA005_FIELDS, GENERAL_FIELDS, NACHA_FIELDS, SettingsState, field_dom_id
 
 
-def _field(key: str, label: str, hint: str) -> rx.Component:
+def _field(key: str, label: str, hint: str, max_length: int) -> rx.Component:
     element_id = field_dom_id(key)  # settings-<field>
+    limit = ({"max_length": max_length} if max_length else {}) | ({"aria_describedby": element_id + "-hint"} if hint else {})
     return rx.vstack(
         rx.el.label(label, html_for=element_id),
         rx.input(id="settings-" + element_id.removeprefix("settings-"), value=SettingsState.values[key], placeholder=SettingsState.placeholders[key],
-                 on_change=lambda value: SettingsState.set_value(key, value), size="3", width="100%"),
-        rx.cond(hint != "", rx.text(hint, size="1", color=rx.color("gray", 11))),
+                 on_change=lambda value: SettingsState.set_value(key, value), size="3", width="100%", **limit),
+        rx.cond(hint != "", rx.text(hint, size="1", color=rx.color("gray", 11), id=element_id + "-hint")),
         rx.cond(
             SettingsState.field_errors.contains(key),
             rx.text(SettingsState.field_errors[key], id=element_id + "-error", color=rx.color("red", 11), size="2",
@@ -28,7 +29,8 @@ def _field(key: str, label: str, hint: str) -> rx.Component:
     )
 
 
-def _section(title: str, fields: list[tuple[str, str, str]], missing: rx.Var | None = None) -> rx.Component:
+def _section(title: str, fields: list[tuple[str, str, str, int]], missing: rx.Var | None = None,
+             element_id: str | None = None) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(title, size="4"),
@@ -39,6 +41,7 @@ def _section(title: str, fields: list[tuple[str, str, str]], missing: rx.Var | N
             spacing="3", width="100%",
         ),
         width="100%",
+        **({"id": element_id} if element_id else {}),
     )
 
 
@@ -49,8 +52,11 @@ def settings_page() -> rx.Component:
             error_callout(SettingsState.settings_error, "settings-error"),
             success_callout(SettingsState.settings_saved, "settings-saved", icon="check"),
             _section("Cards and commission", GENERAL_FIELDS),
-            _section("NACHA (US payouts)", NACHA_FIELDS, SettingsState.nacha_missing),
-            _section("CPA-005 (Canadian payouts)", CPA005_FIELDS, SettingsState.cpa005_missing),
+            rx.cond(SettingsState.show_nacha,
+                    _section("NACHA (US payouts)", NACHA_FIELDS, SettingsState.nacha_missing, "settings-nacha")),
+            rx.cond(SettingsState.show_cpa005,
+                    _section("CPA-005 (Canadian payouts)", CPA005_FIELDS, SettingsState.cpa005_missing,
+                             "settings-cpa005")),
             rx.button("Save settings", id="settings-save", size="3", on_click=SettingsState.save),
             timezone_settings_card(),
             prenote_switch(),

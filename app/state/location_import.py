@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 TEMPLATE_FILENAME = "giftnet-locations-template.csv"
 MAX_ERROR_ROWS_SHOWN = 300
+MAX_PLAN_ROWS_SHOWN = 300
 PROGRESS_POLL_SECONDS = 0.25
 # What the page says a file may hold (the page imports the state, never the services).
 UPLOAD_LIMITS = f"up to {MAX_FILE_BYTES // (1024 * 1024)} MB and {MAX_ROWS:,} rows"
@@ -46,6 +47,25 @@ class ImportErrorRow:
     row: int = 0
     name: str = ""
     problems: list[ImportProblem] = field(default_factory=list)
+
+
+@dataclass
+class ImportChange:
+    label: str = ""
+    before: str = ""
+    after: str = ""
+
+
+@dataclass
+class ImportPlanRow:
+    """A row of a valid file that would change something (or is a skipped sample), as the preview names it."""
+
+    row: int = 0
+    action: str = ""  # create | update | skip
+    name: str = ""  # the row's name
+    location_name: str = ""  # the existing location it changes, by its name now
+    note: str = ""  # a skipped row: why
+    changes: list[ImportChange] = field(default_factory=list)
 
 
 def _uploads_dir() -> Path:
@@ -67,11 +87,24 @@ class LocationImportState(SessionState):
     hidden_error_rows: int = 0
     planned_created: int = 0
     planned_updated: int = 0
+    planned_unchanged: int = 0
+    planned_skipped: int = 0
+    plan_rows: list[ImportPlanRow] = []  # every location the import would create or change, and skipped samples
+    hidden_plan_rows: int = 0
     created: int = 0
     updated: int = 0
     emailed: int = 0
     email_error: str = ""
     _upload_path: str = ""
+
+    @rx.var
+    def planned_changed(self) -> int:
+        """Existing locations the import would change (matches that change nothing are not written)."""
+        return self.planned_updated - self.planned_unchanged
+
+    @rx.var
+    def changed(self) -> int:
+        return self.updated - self.planned_unchanged
 
     @rx.var
     def busy(self) -> bool:
@@ -91,6 +124,8 @@ class LocationImportState(SessionState):
         self.rows_total = self.error_total = self.hidden_error_rows = 0
         self.error_rows = []
         self.planned_created = self.planned_updated = self.created = self.updated = self.emailed = 0
+        self.planned_unchanged = self.planned_skipped = self.hidden_plan_rows = 0
+        self.plan_rows = []
         self.email_error = ""
 
     def _forget_file(self) -> None:
@@ -181,6 +216,8 @@ class LocationImportState(SessionState):
             if outcome.ok:
                 self.stage = "preview"
                 self.planned_created, self.planned_updated = outcome.created, outcome.updated
+                self.planned_unchanged, self.planned_skipped = outcome.unchanged, outcome.skipped
+                self._show_plan(outcome)
                 return
             self._show_errors(outcome)
 
@@ -208,6 +245,7 @@ class LocationImportState(SessionState):
                 self._show_errors(outcome)
                 return
             self.created, self.updated = outcome.created, outcome.updated
+            self.planned_unchanged, self.planned_skipped = outcome.unchanged, outcome.skipped
             self._forget_file()
             self.stage, self.progress, self.progress_label = "emailing", 0, "Emailing activation links…"
         # Like a location created by hand, each new location is emailed its activation link.
@@ -221,6 +259,20 @@ class LocationImportState(SessionState):
         async with self:
             self.emailed, self.email_error = emailed, email_error
             self.stage, self.progress = "done", 100
+
+    def _show_plan(self, outcome: ImportResult) -> None:
+        """Each location the import would change, field by field (updates first: they touch what exists),
+        then the new ones, then the skipped sample rows; unchanged rows are only counted."""
+        order = {"update": 0, "create": 1, "skip": 2}
+        planned = sorted((row for row in outcome.rows if row.action in order and (row.action != "update" or row.changes)),
+                         key=lambda row: (order[row.action], row.row))
+        self.plan_rows = [
+            ImportPlanRow(row=row.row, action=row.action, name=row.name, location_name=row.location_name,
+                          note=row.skip_reason,
+                          changes=[ImportChange(change.label, change.before, change.after) for change in row.changes])
+            for row in planned[:MAX_PLAN_ROWS_SHOWN]
+        ]
+        self.hidden_plan_rows = max(0, len(planned) - MAX_PLAN_ROWS_SHOWN)
 
     def _reset_keep_name(self, message: str) -> None:
         file_name = self.file_name

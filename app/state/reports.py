@@ -14,8 +14,9 @@ from app.services.core import codes
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
-from app.services.reporting import dashboard_figures, reports
+from app.services.reporting import dashboard_figures, history_search, reports
 from app.state.card_detail import LEDGER_KIND_LABELS
+from app.state.client import client_ip
 from app.state.session import SessionState, dashboard_action
 
 
@@ -37,7 +38,10 @@ class ReportsState(SessionState):
     dormant_count: str = ""
     dormant_page: int = 1
     dormant_pages: int = 1
-    history_card_id: str = ""
+    history_search: str = ""  # what the person typed: a code, the last 4 or the recipient's email
+    history_card_id: int = 0  # the card shown, once the search found it (or it was picked among several)
+    history_card: str = ""  # which card that is, in words
+    history_matches: list[dict[str, str]] = []  # several cards matched: the person picks one
     history: list[list[str]] = []
     history_page: int = 1
     history_pages: int = 1
@@ -73,8 +77,10 @@ class ReportsState(SessionState):
                             f"{sum(r.topups for r in sales):,}", format_cents(sum(r.topup_cents for r in sales), who.currency)]
         for name, rows in (("by_location", reports.redemptions_by_location(who.operator_id, start, end)),
                            ("by_device", reports.redemptions_by_device(who.operator_id, start, end))):
-            setattr(self, name, [[r.key, r.location, f"{r.redemptions:,}", format_cents(r.redeemed_cents, who.currency)] for r in rows])
-            setattr(self, f"{name}_total", ["Total", "", f"{sum(r.redemptions for r in rows):,}",
+            by_device = name == "by_device"  # a location's row names it once; a device's names its location too
+            setattr(self, name, [[r.key, *([r.location] if by_device else []), f"{r.redemptions:,}",
+                                  format_cents(r.redeemed_cents, who.currency)] for r in rows])
+            setattr(self, f"{name}_total", ["Total", *([""] if by_device else []), f"{sum(r.redemptions for r in rows):,}",
                                             format_cents(sum(r.redeemed_cents for r in rows), who.currency)])
         aging = reports.liability_aging(who.operator_id)
         self.aging = [[b.label, f"{b.cards:,}", format_cents(b.unredeemed_cents, who.currency)] for b in aging]
@@ -107,8 +113,8 @@ class ReportsState(SessionState):
         self.dormant_months = value
 
     @rx.event
-    def set_history_card_id(self, value: str):
-        self.history_card_id = value
+    def set_history_search(self, value: str):
+        self.history_search = value
 
     @rx.event
     @dashboard_action("report_error", clear=False)
@@ -128,10 +134,7 @@ class ReportsState(SessionState):
         self.history_error = ""
         self.history = []
         try:
-            page = reports.card_history(who.operator_id, int(self.history_card_id.strip().lstrip("#")), self.history_page)
-        except ValueError:
-            self.history_error = "Type the card's number (as on the Cards screen)."
-            return
+            page = reports.card_history(who.operator_id, self.history_card_id, self.history_page)
         except GiftnetError as error:
             self.history_error = error.message
             return
@@ -142,13 +145,49 @@ class ReportsState(SessionState):
     @rx.event
     @dashboard_action("report_error", clear=False)
     def open_history(self, who: SignedIn):
-        self.history_page = 1
-        self._load_history(who)
+        """Search by code, last 4 or recipient email: one card opens; several are listed to pick from."""
+        self.history_error, self.history, self.history_matches = "", [], []
+        self.history_card_id, self.history_card, self.history_page = 0, "", 1
+        try:
+            found = history_search.find_cards(self._actor(who), self.history_search, ip=client_ip(self))
+        except GiftnetError as error:
+            self.history_error = error.message
+            return None
+        if len(found) == 1:
+            self._show_card(who, found[0])
+            return None
+        self.history_matches = [
+            {"card_id": str(card.card_id), "card": codes.mask(card.last4),
+             "recipient": card.recipient_email or "no recipient", "balance": format_cents(card.balance_cents),
+             "issued": format_local_time(card.issued_at, who.timezone)}
+            for card in found
+        ]
         return None
 
     @rx.event
     @dashboard_action("report_error", clear=False)
+    def pick_history_card(self, who: SignedIn, card_id: str):
+        """One of the listed matches, chosen; only a card the last search listed can be picked."""
+        chosen = next((match for match in self.history_matches if match["card_id"] == str(card_id)), None)
+        if chosen is None:
+            return None
+        self.history_matches, self.history_page = [], 1
+        self.history_card_id = int(chosen["card_id"])
+        self.history_card = f"{chosen['card']}, {chosen['recipient']}, balance {chosen['balance']}"
+        self._load_history(who)
+        return None
+
+    def _show_card(self, who, card: history_search.CardMatch) -> None:  # noqa: ANN001
+        self.history_card_id = card.card_id
+        self.history_card = (f"{codes.mask(card.last4)}, {card.recipient_email or 'no recipient'}, "
+                             f"balance {format_cents(card.balance_cents)}")
+        self._load_history(who)
+
+    @rx.event
+    @dashboard_action("report_error", clear=False)
     def history_move(self, who: SignedIn, step: int):
+        if not self.history_card_id:
+            return None
         self.history_page = min(max(1, self.history_page + step), self.history_pages)
         self._load_history(who)
         return None
@@ -169,10 +208,13 @@ class ReportsState(SessionState):
                 text = reports.aging_csv(reports.liability_aging(who.operator_id))
             elif report == "dormant":
                 text = reports.dormant_csv(who.operator_id, int(self.dormant_months))
+            elif self.history_card_id:
+                text = reports.card_history_csv(who.operator_id, self.history_card_id)
             else:
-                text = reports.card_history_csv(who.operator_id, int(self.history_card_id.strip().lstrip("#")))
+                self.report_error = "Find the card first (by its code, last 4 or recipient email), then export its history."
+                return None
         except (ValueError, GiftnetError):
-            self.report_error = "Fix the range, months or card number first."
+            self.report_error = "Fix the range or the months first."
             return None
         return rx.download(data=text, filename=f"giftnet-{report}-{self.report_from}-{self.report_to}.csv",
                            mime_type="text/csv")

@@ -10,23 +10,30 @@ from app.services.access.accounts import SignedIn
 from app.services.core.errors import GiftnetError
 from app.services.core.money import parse_amount
 from app.services.reporting import daily_summary
-from app.services.settlement import payout_settings, prenotes
+from app.services.settlement import payout_settings, prenotes, readiness
 from app.state.session import SessionState, dashboard_action
 
-# (form key, label, hint) per section; a key "nacha.x" is payouts.nacha.x in the service.
+# (form key, label, hint, max length or 0) per section; a key "nacha.x" is payouts.nacha.x in the service.
 GENERAL_FIELDS = [
-    ("commission_bps", "Commission (basis points)", "250 = 2.5 %; a location's own rate wins"),
-    ("card_min", "Smallest card ($)", ""),
-    ("card_max", "Largest card ($)", ""),
+    ("commission_bps", "Commission (basis points)", "250 = 2.5 %; a location's own rate wins", 0),
+    ("card_min", "Smallest card ($)", "", 0),
+    ("card_max", "Largest card ($)", "", 0),
 ]
-NACHA_FIELDS = [
-    (f"nacha.{name}", rule.label[:1].upper() + rule.label[1:], "leave blank to keep it" if rule.secret else "")
-    for name, rule in payout_settings.NACHA_RULES.items()
-]
-CPA005_FIELDS = [
-    (f"cpa005.{name}", rule.label[:1].upper() + rule.label[1:], "leave blank to keep it" if rule.secret else "")
-    for name, rule in payout_settings.CPA005_RULES.items()
-]
+
+
+def _bank_fields(section: str, rules: dict) -> list[tuple[str, str, str, int]]:
+    """A bank file section's inputs: each hint says the field's limits (the bank file's), and
+    the input stops at its longest (digits may be typed with spaces or dashes: room for them)."""
+    fields = []
+    for name, rule in rules.items():
+        hint = rule.limits[:1].upper() + rule.limits[1:] + ("; leave blank to keep it" if rule.secret else "") + "."
+        room = rule.max_length if rule.kind in ("text", "id", "province") else rule.max_length + 4
+        fields.append((f"{section}.{name}", rule.label[:1].upper() + rule.label[1:], hint, room))
+    return fields
+
+
+NACHA_FIELDS = _bank_fields("nacha", payout_settings.NACHA_RULES)
+CPA005_FIELDS = _bank_fields("cpa005", payout_settings.CPA005_RULES)
 SECRET_KEYS = {f"{section}.{name}" for section, rules in (("nacha", payout_settings.NACHA_RULES),
                                                           ("cpa005", payout_settings.CPA005_RULES))
                for name, rule in rules.items() if rule.secret}
@@ -56,6 +63,10 @@ class SettingsState(SessionState):
     settings_saved: str = ""
     nacha_missing: str = ""
     cpa005_missing: str = ""
+    # The bank file sections this network needs (readiness.settings_formats): a US-only
+    # network is not offered CPA-005, a Canadian-only one not NACHA.
+    show_nacha: bool = True
+    show_cpa005: bool = True
     daily_summary: bool = False  # the owners' morning email of yesterday's figures
     daily_summary_note: str = ""  # beside the switch: what was saved, or why not
     daily_summary_refused: bool = False
@@ -87,6 +98,8 @@ class SettingsState(SessionState):
     @dashboard_action("settings_error", owner=True)
     def load(self, who: SignedIn):
         self._show(payout_settings.get_settings(who.operator_id))
+        formats = readiness.settings_formats(who.operator_id)
+        self.show_nacha, self.show_cpa005 = "nacha" in formats, "cpa005" in formats
         self.daily_summary = daily_summary.is_enabled(who.operator_id)
         self.daily_summary_note, self.daily_summary_refused = "", False
         self.nacha_prenotes, self.nacha_prenotes_note = prenotes.prenotes_enabled(who.operator_id), ""
@@ -137,6 +150,8 @@ class SettingsState(SessionState):
             if "." not in key:
                 continue
             section, name = key.split(".", 1)
+            if not (self.show_nacha if section == "nacha" else self.show_cpa005):
+                continue  # a section the screen does not offer is left as it is
             if key in SECRET_KEYS and not value.strip():
                 continue  # blank keeps the stored account number
             payouts[section][name] = value.strip() or None
@@ -156,9 +171,11 @@ class SettingsState(SessionState):
             return None
         except GiftnetError as error:
             key = _form_key(error.field)
-            if key:
+            if key in self.values:  # said once, beside its field; the callout only says nothing was saved
                 self.field_errors = {key: error.message}
-            self.settings_error = f"{error.message} Nothing was saved."
+                self.settings_error = "Fix the field marked below; nothing was saved."
+            else:
+                self.settings_error = f"{error.message} Nothing was saved."
             return None
         self._show(settings)
         self.settings_saved = "Settings saved."

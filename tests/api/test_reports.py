@@ -51,3 +51,21 @@ def test_a_period_that_ends_before_it_starts_is_refused(backend: Backend):
     answer = network.http.get("/reports/summary", params={"from": "2026-02-01", "to": "2026-01-01"})
     assert answer.status_code == 400
     assert answer.json()["error"] == {"code": "invalid_input", "message": "`to` must come after `from`.", "field": "to"}
+
+
+def test_the_redemption_count_leaves_out_voided_redemptions_as_the_amount_does(backend: Backend):
+    network = backend.new_operator("Voiding Network")
+    location = network.add_location("Corner Bakery")
+    card = network.issue(5000)
+    kept = network.http.post("/redemptions", json={"card_id": card["id"], "location_id": location["id"],
+                                                   "amount_cents": 1200})
+    undone = network.http.post("/redemptions", json={"card_id": card["id"], "location_id": location["id"],
+                                                     "amount_cents": 800})
+    assert kept.status_code == undone.status_code == 201, undone.text
+    assert network.http.post(f"/redemptions/{undone.json()['id']}/void").status_code == 200
+
+    figures = network.http.get("/reports/summary").json()
+
+    assert (figures["redeemed_cents"], figures["redemption_count"]) == (1200, 1)
+    assert [(row["location_id"], row["redeemed_cents"], row["redemption_count"]) for row in figures["by_location"]] == [
+        (location["id"], 1200, 1)]

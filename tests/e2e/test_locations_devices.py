@@ -113,8 +113,10 @@ def test_a_location_created_in_the_dashboard_activates_a_device_that_revoking_cl
     dashboard.fill("#location-form-routing_number", "011000016")
     dashboard.fill("#location-form-account_number", "123456789")
     dashboard.click("#location-save")
-    expect(dashboard.locator("#location-error")).to_contain_text("check digit")
-    expect(dashboard.locator("#location-form-routing_number-error")).to_be_visible()
+    # Once, beside the field, in words: "Routing number", not `routing_number`; no callout repeats it.
+    expect(dashboard.locator("#location-form-routing_number-error")).to_have_text(
+        "Routing number must be a 9-digit ABA routing number with a valid check digit.")
+    expect(dashboard.locator("#location-error")).to_have_count(0)
     shot(dashboard, "location-form-error", full_page=True)
     dashboard.fill("#location-form-routing_number", "011000015")
     dashboard.click("#location-save")
@@ -184,8 +186,11 @@ def test_a_location_created_in_the_dashboard_activates_a_device_that_revoking_cl
     shot(tablet, "device-revoked")
 
     # "Send new link": the first link stops working, the new one works.
+    # The first link still works, so the screen asks before retiring it.
     dashboard.click("#send-activation-link")
-    expect(dashboard.locator("#activation-link-message")).to_contain_text("older links no longer work")
+    expect(dashboard.locator("#new-link-consequence")).to_contain_text("still works")
+    dashboard.click("#new-link-confirm")
+    expect(dashboard.locator("#activation-link-message")).to_contain_text("The earlier link no longer works")
     newer = activation_url_from_outbox(app_server, email)
     assert newer != url
     tablet.goto(url)
@@ -274,9 +279,9 @@ def test_a_csv_with_three_bad_rows_imports_nothing_and_the_corrected_file_import
     page.click("#import-reset")
     _upload(page, "shops.csv", _csv(good))
     expect(page.locator("#import-preview-ok")).to_contain_text("0 new location(s)")
-    page.click("#import-submit")
-    expect(page.locator("#import-result-created")).to_have_text("0")
-    expect(page.locator("#import-result-updated")).to_have_text("6")
+    # The same file again changes nothing: nothing is written, and the screen says so.
+    expect(page.locator("#import-plan-unchanged")).to_have_text("6")
+    expect(page.locator("#import-submit")).to_be_disabled()
 
     open_page(page, "/locations")
     expect(page.locator(".location-row")).to_have_count(6)

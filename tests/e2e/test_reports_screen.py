@@ -21,7 +21,7 @@ def _download(page, button: str) -> list[list[str]]:
 
 def test_sales_and_aging_totals_match_their_csv(page, make_operator, issue_card):
     owner = make_operator()
-    issue_card(owner.operator_id, 2500)
+    first = issue_card(owner.operator_id, 2500)
     issue_card(owner.operator_id, 1234)
     log_in(page, owner.email, owner.password)
     page.click("#nav-reports")
@@ -34,7 +34,11 @@ def test_sales_and_aging_totals_match_their_csv(page, make_operator, issue_card)
     assert _download(page, "#export-aging")[-1] == ["total", "2", "37.34"]
     expect(page.locator("#dormant-summary")).to_contain_text("0 cards")
 
-    # A card's history, and a card of no one refused in words.
-    page.fill("#history-card-id", "999999")
+    # A card's history, found by what a person knows (its last 4), and a search that finds none refused in words.
+    page.fill("#history-search", first["last4"])
     page.click("#history-open")
-    expect(page.locator("#history-error")).to_be_visible()
+    expect(page.locator("#history-card")).to_contain_text(first["last4"])
+    expect(page.locator("#report-card-history .report-row")).to_have_count(1)
+    page.fill("#history-search", "nobody@example.com")
+    page.click("#history-open")
+    expect(page.locator("#history-error")).to_contain_text("No card of this network has the recipient email")

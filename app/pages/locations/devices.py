@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.dialogs import confirm_dialog
 from app.components.layout import success_callout
 from app.components.tables import data_table, table_row
 from app.pages.locations.layout import ask_button, confirm_on_row, section
@@ -34,15 +35,24 @@ def devices_card() -> rx.Component:
     return section(
         "Devices",
         rx.flex(
-            rx.button(rx.icon("send"), "Send new link", size="3", id="send-activation-link", on_click=state.send_link,
+            rx.button(rx.icon("send"), "Send new link", size="3", id="send-activation-link", on_click=state.ask_new_link,
                       disabled=~state.location.active),
-            rx.text("Emails the location a new activation link; links sent before stop working.", size="2",
-                    color=rx.color("gray", 11)),
+            rx.text("Creating the location already emailed it an activation link. Send new link emails another "
+                    "and retires the earlier one (devices already activated keep working).", size="2",
+                    color=rx.color("gray", 11), id="send-activation-link-help"),
             gap="12px",
             align="center",
             wrap="wrap",
         ),
         success_callout(state.link_message, "activation-link-message", icon="mail-check"),
+        confirm_dialog(
+            open_=state.asking_new_link, title="Retire the activation link?",
+            description=rx.text(state.live_link_text, " A new link replaces it: devices not yet activated must use "
+                                "the new email. Devices already activated keep working.", id="new-link-consequence"),
+            description_size="3", confirm_label="Send new link, retire the old one", confirm_id="new-link-confirm",
+            on_confirm=state.send_link, cancel_label="Keep the current link", cancel_id="new-link-cancel",
+            cancel_color="gray", on_cancel=state.keep_link, confirm_color=None, max_width="480px", escape_cancels=True,
+        ),
         data_table(
             ["Device code", "Name", "Activated", "Last seen", "Status", ""], state.device_rows, _device_row,
             table_id="devices-table",

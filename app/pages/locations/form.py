@@ -127,7 +127,7 @@ def _location_form() -> rx.Component:
     cancel = rx.button("Cancel", size="3", variant="soft", type="button", id="location-cancel")
     return rx.form(
         rx.vstack(
-            error_callout(state.error, "location-error"),
+            error_callout(state.general_error, "location-error"),
             section(
                 "The business",
                 two_columns(

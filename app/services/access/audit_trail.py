@@ -22,6 +22,7 @@ from app.models import ApiKey, AuditEvent, User
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.roles import require_owner
+from app.services.core.spreadsheet import text_cell
 from app.services.core.timefmt import format_local_time
 
 MAX_PAGE = 200
@@ -251,12 +252,8 @@ def events_csv(actor: Actor, timezone: str, **filters: Any) -> str:
     for count, event in enumerate(iter_events(actor, **filters)):
         if count >= CSV_MAX_ROWS:
             break
-        writer.writerow([event.id, format_local_time(event.created_at, timezone), _csv_safe(event.actor),
-                         event.action, event.target_type, _csv_safe(event.target_id), _csv_safe(event.summary),
-                         _csv_safe(event.changes), event.ip])
+        writer.writerow([event.id, format_local_time(event.created_at, timezone), text_cell(event.actor),
+                         event.action, event.target_type, text_cell(event.target_id), text_cell(event.summary),
+                         text_cell(event.changes), event.ip])
     return out.getvalue()
 
-
-def _csv_safe(text: str) -> str:
-    """Spreadsheets run a cell starting with = + - @ as a formula; a leading quote keeps it text."""
-    return "'" + text if text and text[0] in "=+-@\t\r" else text

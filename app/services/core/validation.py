@@ -9,6 +9,37 @@ from app.services.core.errors import ErrorCode, GiftnetError
 
 EMAIL = re.compile(r"^[^@\s,;]{1,64}@[^@\s,;]+\.[^@\s,;]{2,}$")
 
+# How messages name a field a person fills in: its label on the screens, never its code
+# name (`routing_number`). The API keeps the code name in the error's `field`.
+FIELD_LABELS = {
+    "bank_country": "Bank country",
+    "routing_number": "Routing number",
+    "institution_number": "Institution number",
+    "transit_number": "Transit number",
+    "account_number": "Account number",
+    "account_type": "Account type",
+    "external_id": "External id",
+    "item_webhook_url": "Item webhook URL",
+    "notify_webhook_url": "Notification webhook URL",
+    "notify_items_email": "Email the redeemed items",
+    "commission_bps": "Commission",
+    "mode": "Redemption mode",
+    "active": "Active",
+    "sku": "SKU",
+    "url": "URL",
+    "logo_url": "Logo URL",
+    "terminal_id": "Terminal id",
+}
+
+
+def field_label(field: str) -> str:
+    """`routing_number` -> "Routing number": the words a message names a field by."""
+    name = field.rsplit(".", 1)[-1]
+    if name in FIELD_LABELS:
+        return FIELD_LABELS[name]
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else field
+
 
 def normalize_email(raw: str, *, field: str = "email") -> str:
     email = (raw or "").strip().lower()
@@ -21,17 +52,18 @@ def optional_text(raw: object, *, field: str, max_length: int) -> str | None:
     if raw is None:
         return None
     if not isinstance(raw, str):
-        raise GiftnetError(ErrorCode.invalid_input, f"{field} must be text.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} must be text.", field=field)
     text = raw.strip()
     if len(text) > max_length:
-        raise GiftnetError(ErrorCode.invalid_input, f"{field} has more than {max_length} characters.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} has more than {max_length} characters.",
+                           field=field)
     return text or None
 
 
 def required_text(raw: object, *, field: str, max_length: int, label: str | None = None) -> str:
     text = optional_text(raw, field=field, max_length=max_length)
     if not text:
-        raise GiftnetError(ErrorCode.invalid_input, f"{label or field} is required.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, f"{label or field_label(field)} is required.", field=field)
     return text
 
 
@@ -41,7 +73,8 @@ def optional_http_url(raw: object, *, field: str) -> str | None:
         return None
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise GiftnetError(ErrorCode.invalid_input, f"{field} must be an http(s) URL.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} must be an http(s) URL, like "
+                           "https://example.com/hook.", field=field)
     return url
 
 

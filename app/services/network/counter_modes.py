@@ -65,7 +65,7 @@ def clean_counter_fields(raw: dict, *, partial: bool = False) -> dict:
     if not partial or "mode" in raw:
         mode = (optional_text(raw.get("mode"), field="mode", max_length=10) or RedemptionMode.amount).lower()
         if mode not in REDEMPTION_MODES:
-            raise GiftnetError(ErrorCode.invalid_input, "mode must be pos, items or amount.", field="mode")
+            raise GiftnetError(ErrorCode.invalid_input, "Redemption mode must be pos, items or amount.", field="mode")
         flags = dict(zip(COUNTER_FLAGS, FLAGS_OF_MODE[RedemptionMode(mode)], strict=True))
     for field in COUNTER_FLAGS:
         value = raw.get(field)
@@ -91,7 +91,7 @@ def mode_condition(mode: str) -> ColumnElement[bool]:
         return and_(not_(Location.accepts_pos_payments), Location.accepts_items.is_(True))
     if mode == RedemptionMode.amount:
         return and_(not_(Location.accepts_pos_payments), not_(Location.accepts_items))
-    raise GiftnetError(ErrorCode.invalid_input, "mode must be pos, items or amount.", field="mode")
+    raise GiftnetError(ErrorCode.invalid_input, "Redemption mode must be pos, items or amount.", field="mode")
 
 
 def accepted_ways(location: Location) -> list[str]:

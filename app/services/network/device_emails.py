@@ -4,7 +4,9 @@ counter device of the location opens once.
 Rules this module keeps:
 - the link and the email carrying it are written in one transaction: there is never
   a link nobody was told about, nor an email with a link that does not exist;
-- a new link replaces the location's older ones (they stop working at once);
+- a new link replaces the location's older ones (they stop working at once), and the
+  email carrying it says so from its subject on ("New activation link ...: the earlier
+  one no longer works"), so the location and the Outbox tell it from the first email;
 - every name a person typed (operator, location) is HTML-escaped in the HTML part;
 - an inactive location gets no link: it could not be used.
 """
@@ -33,13 +35,22 @@ BATCH_SIZE = 50  # a short write transaction each: redemptions must not wait beh
 
 
 def compose_activation_email(
-    *, operator_name: str, location_name: str, url: str, valid_for: timedelta, expires_at: datetime, timezone: str
+    *, operator_name: str, location_name: str, url: str, valid_for: timedelta, expires_at: datetime, timezone: str,
+    replaces_sent_at: datetime | None = None,
 ) -> ComposedEmail:
     """Plain text and HTML saying the same: what the link is for, how long it works,
-    and what the device code it gives each device means."""
+    and what the device code it gives each device means. With `replaces_sent_at` (the
+    location had a link before), the subject and the first lines say this is a new link
+    and the earlier one no longer works."""
     valid_text = describe_duration(valid_for)
     until = f"{format_local_time(expires_at, timezone)} ({timezone})"
-    subject = f"Activate your devices for {location_name} ({operator_name} gift cards)"
+    if replaces_sent_at is None:
+        subject = f"Activate your devices for {location_name} ({operator_name} gift cards)"
+        replaced_text = ""
+    else:
+        subject = f"New activation link for {location_name}: the earlier one no longer works ({operator_name} gift cards)"
+        replaced_text = (f"This is a new activation link. The one sent on {format_local_time(replaces_sent_at, timezone)} "
+                         "no longer works; devices already activated keep working.")
     device_code_text = (
         "Each device that opens the link gets its own device code, like DV-7KQ2-M9. It stays at the top "
         "of the redemption screen; your network uses it to tell your devices apart, and can switch off a lost "
@@ -49,6 +60,7 @@ def compose_activation_email(
         [
             operator_name,
             "",
+            *([replaced_text, ""] if replaced_text else []),
             f"{location_name} accepts {operator_name} gift cards.",
             "",
             "Open this link on every tablet, phone or computer you will use at the counter to redeem gift cards:",
@@ -65,8 +77,12 @@ def compose_activation_email(
     ) + "\n"
 
     esc = html.escape
-    html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">Activate your devices for {esc(location_name)}</h1>
-<p style="margin:0 0 8px;font-size:17px;line-height:1.5;">{esc(location_name)} accepts {esc(operator_name)} gift cards.
+    heading = f"New activation link for {esc(location_name)}" if replaced_text else f"Activate your devices for {esc(location_name)}"
+    replaced_html = (f'<p style="margin:0 0 16px;font-size:17px;line-height:1.5;background:#fffbeb;border-left:4px solid '
+                     f'#d97706;padding:12px 16px;border-radius:6px;"><strong>{esc(replaced_text)}</strong></p>\n'
+                     if replaced_text else "")
+    html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">{heading}</h1>
+{replaced_html}<p style="margin:0 0 8px;font-size:17px;line-height:1.5;">{esc(location_name)} accepts {esc(operator_name)} gift cards.
 Open this link on every tablet, phone or computer you will use at the counter to redeem gift cards.</p>
 <p style="margin:28px 0;"><a href="{esc(url)}" style="display:inline-block;background:#0d9488;color:#ffffff;padding:18px 36px;border-radius:10px;font-size:20px;font-weight:bold;text-decoration:none;">Activate this device</a></p>
 <p style="margin:0 0 16px;font-size:16px;line-height:1.5;">The link works for <strong>{esc(valid_text)}</strong>, until {esc(until)}.
@@ -88,6 +104,7 @@ def _queue_activation_email(session: Session, actor: Actor, operator: Operator, 
         valid_for=activation_ttl(),
         expires_at=sent.link.expires_at,
         timezone=operator.timezone,
+        replaces_sent_at=sent.replaced.created_at if sent.replaced is not None else None,
     )
     outbox.queue_composed(session, email, kind=KIND, operator_id=actor.operator_id, to_address=location.email)
     return sent

@@ -39,6 +39,18 @@ class SentLink:
     link: ActivationLink
     token: str
     url: str
+    replaced: ActivationLink | None = None  # the location's previous link, which this one retired
+
+
+def live_activation_link(operator_id: int, location_id: int) -> ActivationLink | None:
+    """The location's link that still works (not expired, not replaced), if any: sending a
+    new one would retire it, so the screen asks first."""
+    with read_session() as session:
+        owned_row(session, Location, location_id, operator_id, missing="No such location.")
+        return session.exec(select(ActivationLink).where(
+            ActivationLink.location_id == location_id, ActivationLink.operator_id == operator_id,
+            ActivationLink.revoked_at.is_(None), ActivationLink.expires_at > utcnow(),
+        ).order_by(ActivationLink.id.desc())).first()
 
 
 def activation_url(token: str) -> str:
@@ -57,6 +69,8 @@ def issue_activation_link(session: Session, actor: Actor, location_id: int) -> S
     token = secrets.token_urlsafe(24)
     now = utcnow()
     location = owned_row(session, Location, location_id, actor.operator_id, missing="No such location.")
+    replaced = session.exec(select(ActivationLink).where(ActivationLink.location_id == location_id)
+                            .order_by(ActivationLink.id.desc())).first()
     session.execute(
         update(ActivationLink)
         .where(ActivationLink.location_id == location_id, ActivationLink.revoked_at.is_(None))
@@ -74,7 +88,7 @@ def issue_activation_link(session: Session, actor: Actor, location_id: int) -> S
     audit.record(session, actor, "activation_link.sent", target_type="location", target_id=location_id,
                  summary=f"Device activation link for “{location.name}” issued; older links stop working",
                  changes={"expires_at": [None, link.expires_at]})
-    return SentLink(link=link, token=token, url=activation_url(token))
+    return SentLink(link=link, token=token, url=activation_url(token), replaced=replaced)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,15 @@ Every row is validated first and each error is named by row and column; nothing 
 written while any row is invalid. A valid file is written in one transaction, and
 importing it again updates the same locations (matched by external id, or by name
 and email when a row has none) instead of duplicating them.
+
+Rules this module keeps:
+- the template's example rows are samples, marked by their external id (`SAMPLE-1`,
+  `SAMPLE-2`): any row whose external id starts with `SAMPLE-` is skipped, never
+  written, and says why; the template imported unchanged changes nothing;
+- each row matching a location (`update`) says what it would change, field by field, bank
+  details included (an account number by its last 4 only); a match that changes nothing
+  is counted `unchanged` (among the updates, as the API always counted them) and is not
+  written at all.
 """
 
 from __future__ import annotations
@@ -18,10 +27,11 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Location
 from app.models.base import utcnow
-from app.services.core import audit
+from app.services.core import audit, codes, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.roles import require_owner
+from app.services.core.validation import field_label
 from app.services.network.locations import LOCATION_FIELDS, PAYOUT_DOING, clean_location_fields, payout_columns_set
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -29,26 +39,88 @@ MAX_ROWS = 20_000
 REQUIRED_COLUMNS = ("name", "email")
 
 
+SAMPLE_PREFIX = "SAMPLE-"
+SAMPLE_SKIPPED = ("A sample row of the template (external id {external_id}): it is skipped. Replace it with one of "
+                  "your businesses, with your own external id, or delete it.")
+
+
 def template_csv() -> str:
-    """The downloadable template: every column, and one US and one Canadian example row."""
+    """The downloadable template: every column, and one US and one Canadian sample row,
+    marked as samples (external ids SAMPLE-1, SAMPLE-2: an import skips them)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(LOCATION_FIELDS)
-    writer.writerow(["Main Street Books", "books@example.com", "555-0100", "12 Main St", "MS-001", "amount", "false",
-                     "true", "false", "", "false", "", "", "US", "011000015", "", "", "123456789", "checking", "true"])
-    writer.writerow(["Café du Coin", "cafe@example.com", "", "3 rue Principale", "MS-002", "items", "false",
-                     "true", "true", "", "true", "", "250", "CA", "", "001", "00011", "1234567", "savings", "true"])
+    writer.writerow(["Sample US shop (replace this row)", "sample-us@example.com", "555-0100", "1 Sample St",
+                     f"{SAMPLE_PREFIX}1", "amount", "false", "true", "false", "", "false", "", "", "US", "011000015",
+                     "", "", "000123456789", "checking", "true"])
+    writer.writerow(["Sample Canadian shop (replace this row)", "sample-ca@example.com", "", "2 rue Exemple",
+                     f"{SAMPLE_PREFIX}2", "items", "false", "true", "true", "", "true", "", "250", "CA", "", "001",
+                     "00011", "0001234567", "savings", "true"])
     return out.getvalue()
+
+
+def is_sample(external_id: str | None) -> bool:
+    """A template sample row: its external id starts with SAMPLE- (any case)."""
+    return bool(external_id) and external_id.upper().startswith(SAMPLE_PREFIX)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field an import would change (did change) on an existing location, as shown."""
+
+    column: str  # the CSV column: routing_number
+    label: str  # how screens name it: Routing number
+    before: str
+    after: str
 
 
 @dataclass
 class RowOutcome:
     row: int  # the line number in the file (the header is line 1)
-    action: str = ""  # create | update | (empty when invalid)
+    action: str = ""  # create | update | skip | (empty when invalid)
     name: str = ""
     external_id: str | None = None
     errors: list[dict] = field(default_factory=list)  # {"column", "message"}
     location_id: int | None = None
+    changes: list[FieldChange] = field(default_factory=list)  # an update's fields, before and after (none: unchanged)
+    location_name: str = ""  # the existing location an update (or unchanged row) matched, by its current name
+    skip_reason: str = ""
+
+
+def _shown(column: str, value: object) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if column == "commission_bps":
+        return f"{value} bps ({int(value) / 100:g} %)"
+    return str(value)
+
+
+def _account(encrypted: str | None) -> str | None:
+    return crypto.decrypt(encrypted) if encrypted else None
+
+
+def field_changes(location: Location, clean: dict) -> list[FieldChange]:
+    """What writing `clean` would change on `location`, field by field in the template's order;
+    the account number compared in full but shown by its last 4 only."""
+    changes = []
+    for column in LOCATION_FIELDS:
+        if column == "account_number":
+            if "account_number_encrypted" not in clean:
+                continue
+            before, after = _account(location.account_number_encrypted), _account(clean["account_number_encrypted"])
+            if before != after:
+                changes.append(FieldChange(column, field_label(column),
+                                           codes.mask(before[-4:]) if before else "(empty)",
+                                           codes.mask(after[-4:]) if after else "(empty)"))
+            continue
+        if column not in clean:
+            continue
+        before, after = getattr(location, column), clean[column]
+        if before != after and not (before in (None, "") and after in (None, "")):
+            changes.append(FieldChange(column, field_label(column), _shown(column, before), _shown(column, after)))
+    return changes
 
 
 @dataclass
@@ -57,7 +129,9 @@ class ImportResult:
     imported: bool
     rows: list[RowOutcome]
     created: int = 0
-    updated: int = 0
+    updated: int = 0  # rows matching an existing location (by external id, or name and email)
+    unchanged: int = 0  # of those, the ones that would change nothing (not written)
+    skipped: int = 0  # the template's sample rows
 
     @property
     def error_count(self) -> int:
@@ -169,9 +243,14 @@ def import_locations(actor: Actor, content: bytes, *, filename: str | None = Non
     cleaned: list[tuple[RowOutcome, dict]] = []
     seen_external: dict[str, int] = {}
     for index, (line, values) in enumerate(parsed, start=1):
+        external_id = (values.get("external_id") or "").strip() or None
+        if is_sample(external_id):
+            outcomes.append(RowOutcome(row=line, action="skip", name=(values.get("name") or "").strip(),
+                                       external_id=external_id,
+                                       skip_reason=SAMPLE_SKIPPED.format(external_id=external_id)))
+            continue
         clean, errors = _validate_row(values)
-        outcome = RowOutcome(row=line, name=(values.get("name") or "").strip(),
-                             external_id=(values.get("external_id") or "").strip() or None, errors=errors)
+        outcome = RowOutcome(row=line, name=(values.get("name") or "").strip(), external_id=external_id, errors=errors)
         if outcome.external_id:
             if outcome.external_id in seen_external:
                 outcome.errors.append({
@@ -191,6 +270,7 @@ def import_locations(actor: Actor, content: bytes, *, filename: str | None = Non
         require_owner(actor, PAYOUT_DOING + " (leave the bank and commission columns empty to import the rest)")
 
     created = updated = 0
+    skipped = sum(1 for outcome in outcomes if outcome.action == "skip")
     with write_session() as session:
         existing = list(session.exec(select(Location).where(Location.operator_id == actor.operator_id)).all())
         by_external = {location.external_id: location for location in existing if location.external_id}
@@ -200,11 +280,15 @@ def import_locations(actor: Actor, content: bytes, *, filename: str | None = Non
         for index, (outcome, clean) in enumerate(cleaned, start=1):
             match = (by_external.get(outcome.external_id) if outcome.external_id
                      else by_name_email.get((clean["name"].lower(), clean["email"])))
+            if match is not None:
+                outcome.changes, outcome.location_name = field_changes(match, clean), match.name
             outcome.action = "create" if match is None else "update"
             if progress and index % 500 == 0:
                 progress(total + index, total * 2)
-            if dry_run:
+            if dry_run or (match is not None and not outcome.changes):
                 outcome.location_id = match.id if match else None
+                if match is not None and not dry_run:
+                    updated += 1  # matched, and nothing to write
                 continue
             if match is None:
                 location = Location(operator_id=actor.operator_id, created_at=now, updated_at=now, **clean)
@@ -224,15 +308,22 @@ def import_locations(actor: Actor, content: bytes, *, filename: str | None = Non
             audit.record(session, actor, "location.imported", target_type="location_import",
                          target_id=(filename or "")[:64],
                          summary=f"Locations imported from {filename or 'a CSV file'}: {created} created, "
-                                 f"{updated} updated ({total} row(s))",
+                                 f"{updated - unchanged_rows(outcomes)} changed, {unchanged_rows(outcomes)} unchanged, "
+                                 f"{skipped} sample row(s) skipped ({total} row(s))",
                          changes={"created": [None, created], "updated": [None, updated], "rows": [None, total]})
     if progress:
         progress(total * 2, total * 2)
     if dry_run:
-        planned_creates = sum(1 for outcome, _clean in cleaned if outcome.action == "create")
-        return ImportResult(ok=True, imported=False, rows=outcomes, created=planned_creates,
-                            updated=len(cleaned) - planned_creates)
-    return ImportResult(ok=True, imported=True, rows=outcomes, created=created, updated=updated)
+        planned = [outcome.action for outcome, _clean in cleaned]
+        return ImportResult(ok=True, imported=False, rows=outcomes, created=planned.count("create"),
+                            updated=planned.count("update"), unchanged=unchanged_rows(outcomes), skipped=skipped)
+    return ImportResult(ok=True, imported=True, rows=outcomes, created=created, updated=updated,
+                        unchanged=unchanged_rows(outcomes), skipped=skipped)
+
+
+def unchanged_rows(outcomes: list[RowOutcome]) -> int:
+    """Rows matching a location they would not change."""
+    return sum(1 for outcome in outcomes if outcome.action == "update" and not outcome.changes)
 
 
 def count_locations(operator_id: int) -> int:

@@ -24,6 +24,7 @@ from app.services.core.roles import require_owner
 from app.services.core.rows import owned_row
 from app.services.core.validation import (
     aba_routing_is_valid,
+    field_label,
     normalize_email,
     optional_http_url,
     optional_text,
@@ -59,13 +60,15 @@ BANK_FIELDS = ("bank_country", "routing_number", "institution_number", "transit_
 
 
 def _bool(raw: object, *, field: str) -> bool:
+    if raw is None:  # an empty CSV cell, or null: not ticked
+        return False
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, str) and raw.strip().lower() in ("true", "yes", "1", "y"):
         return True
     if isinstance(raw, str) and raw.strip().lower() in ("false", "no", "0", "n", ""):
         return False
-    raise GiftnetError(ErrorCode.invalid_input, f"{field} must be true or false.", field=field)
+    raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} must be true or false.", field=field)
 
 
 def _commission(raw: object) -> int | None:
@@ -75,7 +78,7 @@ def _commission(raw: object) -> int | None:
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 10_000:
         raise GiftnetError(
-            ErrorCode.invalid_input, "commission_bps is a whole number of basis points from 0 to 10000.",
+            ErrorCode.invalid_input, "Commission is a whole number of basis points from 0 to 10000 (250 = 2.5 %).",
             field="commission_bps",
         )
     return raw
@@ -87,7 +90,7 @@ def _digits(raw: object, *, field: str) -> str | None:
         return None
     text = re.sub(r"[\s-]", "", text)
     if not (text.isascii() and text.isdigit()):
-        raise GiftnetError(ErrorCode.invalid_input, f"{field} may contain digits only.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} may contain digits only.", field=field)
     return text
 
 
@@ -104,12 +107,12 @@ def clean_bank_fields(raw: dict) -> dict:
                                           "account_number_encrypted", "account_last4", "account_type")}
     country = (country or "").upper()
     if country not in BANK_COUNTRIES:
-        raise GiftnetError(ErrorCode.invalid_input, "bank_country must be US or CA.", field="bank_country")
+        raise GiftnetError(ErrorCode.invalid_input, "Bank country must be US or CA.", field="bank_country")
     if country == "US":
         if not routing or not aba_routing_is_valid(routing):
             raise GiftnetError(
                 ErrorCode.invalid_input,
-                "routing_number must be a 9-digit ABA routing number with a valid check digit.",
+                "Routing number must be a 9-digit ABA routing number with a valid check digit.",
                 field="routing_number",
             )
         if institution or transit:
@@ -120,9 +123,9 @@ def clean_bank_fields(raw: dict) -> dict:
         account_range = (4, 17)
     else:
         if not institution or len(institution) != 3:
-            raise GiftnetError(ErrorCode.invalid_input, "institution_number has 3 digits.", field="institution_number")
+            raise GiftnetError(ErrorCode.invalid_input, "Institution number has 3 digits.", field="institution_number")
         if not transit or len(transit) != 5:
-            raise GiftnetError(ErrorCode.invalid_input, "transit_number has 5 digits.", field="transit_number")
+            raise GiftnetError(ErrorCode.invalid_input, "Transit number has 5 digits.", field="transit_number")
         if routing:
             raise GiftnetError(
                 ErrorCode.invalid_input, "Canadian accounts have institution and transit numbers, not a routing number.",
@@ -132,12 +135,12 @@ def clean_bank_fields(raw: dict) -> dict:
     if not account or not account_range[0] <= len(account) <= account_range[1]:
         raise GiftnetError(
             ErrorCode.invalid_input,
-            f"account_number has {account_range[0]} to {account_range[1]} digits.",
+            f"Account number has {account_range[0]} to {account_range[1]} digits.",
             field="account_number",
         )
     account_type = (account_type or "checking").lower()
     if account_type not in ACCOUNT_TYPES:
-        raise GiftnetError(ErrorCode.invalid_input, "account_type must be checking or savings.", field="account_type")
+        raise GiftnetError(ErrorCode.invalid_input, "Account type must be checking or savings.", field="account_type")
     return {
         "bank_country": country,
         "routing_number": routing if country == "US" else None,

@@ -255,7 +255,7 @@ def _daily_series_from_ledger(operator_id: int, days: list[date], timezone: str)
 
 
 def redeemed_by_location(operator_id: int, start: datetime, end: datetime) -> list[LocationRedeemed]:
-    """Redeemed value (net of voids) per location in [start, end), largest first."""
+    """Redeemed value and redemption count (both net of voids) per location in [start, end), largest first."""
     rollup_fold.ensure_folded(operator_id)
     with rollups.snapshot() as session:
         found = rollups.totals(session, operator_id, rollups.as_utc(start), rollups.as_utc(end), ("location_id", "kind"),
@@ -268,8 +268,7 @@ def redeemed_by_location(operator_id: int, start: datetime, end: datetime) -> li
             continue
         slot = per_location.setdefault(location_id, [0, 0])
         slot[0] -= cents
-        if kind == LedgerKind.redeem:
-            slot[1] += count
+        slot[1] += rollups.redemptions_counted(kind, count)
     result = [LocationRedeemed(location_id, names[location_id], cents, count)
               for location_id, (cents, count) in per_location.items()]
     return sorted(result, key=lambda row: (-row.redeemed_cents, row.name))

@@ -28,6 +28,7 @@ from app.models.base import utcnow
 from app.models.card import LedgerKind
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.operators import operator_or_404
+from app.services.core.spreadsheet import text_cell
 from app.services.reporting import rollup_fold, rollups
 
 
@@ -162,7 +163,7 @@ class ChannelSales:
 class RedeemedAt:
     key: str  # the location's name, or the device's code
     location: str
-    redemptions: int
+    redemptions: int  # net of voids: a voided redemption is not counted, as its amount is not
     redeemed_cents: int  # net of voids
 
 
@@ -234,14 +235,13 @@ def _redeemed_grouped(operator_id: int, start: datetime, end: datetime, *, by_de
         name = (codes.get(key[1]) or "API or dashboard") if by_device else location
         slot = grouped.setdefault((name, location), [0, 0])
         slot[1] -= cents
-        if key[-1] == LedgerKind.redeem:
-            slot[0] += count
+        slot[0] += rollups.redemptions_counted(key[-1], count)
     result = [RedeemedAt(name, location, count, cents) for (name, location), (count, cents) in grouped.items()]
     return sorted(result, key=lambda item: (-item.redeemed_cents, item.key, item.location))
 
 
 def redemptions_by_location(operator_id: int, start: datetime, end: datetime) -> list[RedeemedAt]:
-    """Redemptions (count) and value redeemed net of voids, per location, in [start, end)."""
+    """Redemptions (count) and value redeemed, both net of voids, per location, in [start, end)."""
     return _redeemed_grouped(operator_id, start, end, by_device=False)
 
 
@@ -374,9 +374,15 @@ def sales_csv(rows: list[ChannelSales]) -> str:
 
 
 def redeemed_csv(rows: list[RedeemedAt], key_name: str) -> str:
-    body = [[r.key, r.location, r.redemptions, cents_text(r.redeemed_cents)] for r in rows]
-    body.append(["total", "", sum(r.redemptions for r in rows), cents_text(sum(r.redeemed_cents for r in rows))])
-    return _csv([key_name, "location", "redemptions", "redeemed_net_of_voids"], body)
+    """Per location (`key_name` "location": one name column) or per device ("device": its code,
+    then its location); every column named, counts and amounts both net of voids."""
+    by_device = key_name == "device"
+    body = [[text_cell(r.key), *([text_cell(r.location)] if by_device else []), r.redemptions,
+             cents_text(r.redeemed_cents)] for r in rows]
+    body.append(["total", *([""] if by_device else []), sum(r.redemptions for r in rows),
+                 cents_text(sum(r.redeemed_cents for r in rows))])
+    return _csv([key_name, *(["location"] if by_device else []), "redemptions_net_of_voids", "redeemed_net_of_voids"],
+                body)
 
 
 def aging_csv(rows: list[AgingBucket]) -> str:

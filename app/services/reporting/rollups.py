@@ -338,14 +338,25 @@ def unfolded_rows(session: Session, operator_id: int, watermark: int, cap: int) 
 @dataclass(frozen=True)
 class Movements:
     """What a period's ledger rows did, as every screen and report names it: sold (`issue`
-    rows), topped up (`topup`), redeemed (`redeem` rows net of their `void` rows, positive)."""
+    rows), topped up (`topup`), redeemed (`redeem` rows net of their `void` rows, positive); the
+    redemption count is net of voids the same way (`redemptions_counted`), so it matches the amount."""
 
     sold_count: int = 0
     sold_cents: int = 0
     topup_count: int = 0
     topup_cents: int = 0
     redeemed_cents: int = 0  # net of voids
-    redemption_count: int = 0
+    redemption_count: int = 0  # net of voids, like the amount
+
+
+def redemptions_counted(kind: str, count: int) -> int:
+    """How `count` ledger rows of `kind` move a redemption count kept net of voids: a redemption
+    adds one, its void (the whole redemption given back, same business day) takes it away."""
+    if kind == LedgerKind.redeem:
+        return count
+    if kind == LedgerKind.void:
+        return -count
+    return 0
 
 
 def movements(by_kind: dict[tuple, tuple[int, int]]) -> Movements:
@@ -359,4 +370,4 @@ def movements(by_kind: dict[tuple, tuple[int, int]]) -> Movements:
 
     return Movements(sold_count=count(LedgerKind.issue), sold_cents=cents(LedgerKind.issue), topup_count=count(LedgerKind.topup),
                      topup_cents=cents(LedgerKind.topup), redeemed_cents=-(cents(LedgerKind.redeem) + cents(LedgerKind.void)),
-                     redemption_count=count(LedgerKind.redeem))
+                     redemption_count=count(LedgerKind.redeem) - count(LedgerKind.void))

@@ -36,6 +36,7 @@ from app.services.settlement import business_days, delivery_settings, schedule_r
 
 TOP_LEVEL_FIELDS = ("commission_bps", "card_min_cents", "card_max_cents", "payouts")
 MAX_CARD_CENTS = 100_000_000  # $1,000,000: far above any gift card, far below the columns' limits
+CARD_LIMIT_LABELS = {"card_min_cents": "smallest card", "card_max_cents": "largest card"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,19 @@ class _Rule:
     min_length: int = 1
     max_length: int = 0
     secret: bool = False  # an account number: stored encrypted, shown by its last 4
+
+    @property
+    def limits(self) -> str:
+        """What the bank file accepts, in words, for the screen's hint beside the input."""
+        size = (f"exactly {self.min_length}" if self.min_length == self.max_length
+                else f"up to {self.max_length}" if self.min_length <= 1 else f"{self.min_length} to {self.max_length}")
+        return {
+            "routing": f"{size} digits, an ABA routing number (its check digit is verified)",
+            "digits": f"{size} digits",
+            "text": f"{size} characters",
+            "id": f"{size} letters or digits",
+            "province": "two letters, e.g. ON or QC; empty: Canada's national bank holidays only",
+        }[self.kind]
 
 
 NACHA_RULES: dict[str, _Rule] = {
@@ -285,18 +299,18 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
         if "commission_bps" in changes:
             operator.commission_bps = _whole_number(
                 changes["commission_bps"], field="commission_bps", low=0, high=10_000,
-                sentence="commission_bps is a whole number of basis points from 0 to 10000 (250 = 2.5 %).",
+                sentence="Commission is a whole number of basis points from 0 to 10000 (250 = 2.5 %).",
             )
         for field in ("card_min_cents", "card_max_cents"):
             if field in changes:
                 setattr(operator, field, _whole_number(
                     changes[field], field=field, low=1, high=MAX_CARD_CENTS,
-                    sentence=f"{field} is a whole number of cents from 1 to {MAX_CARD_CENTS}.",
+                    sentence=f"The {CARD_LIMIT_LABELS[field]} is a whole number of cents from 1 to {MAX_CARD_CENTS}.",
                 ))
         if operator.card_min_cents > operator.card_max_cents:
             field = "card_min_cents" if "card_min_cents" in changes else "card_max_cents"
             raise GiftnetError(ErrorCode.invalid_input,
-                               "The card minimum must not be more than the card maximum.", field=field)
+                               "The smallest card must not be more than the largest card.", field=field)
         if "payouts" in changes:
             payouts = changes["payouts"]
             if not isinstance(payouts, dict):

@@ -70,6 +70,25 @@ def _formats(operator: Operator, locations: list[Location]) -> tuple[str, ...]:
     return tuple(file_format for file_format in FORMAT_TITLES if file_format in needed)
 
 
+def settings_formats(operator_id: int) -> tuple[str, ...]:
+    """The bank file formats whose settings the Settings screen offers: the network currency's
+    (USD: NACHA, CAD: CPA-005), each format a location's bank account needs (a US account:
+    NACHA, a Canadian one: CPA-005), and any format already holding settings. A US-only
+    network is not offered CPA-005, a Canadian-only one not NACHA; a mixed one both."""
+    with read_session() as session:
+        operator = operator_or_404(session, operator_id)
+        countries = set(session.exec(select(Location.bank_country).where(
+            Location.operator_id == operator_id, Location.bank_country.is_not(None)).distinct()).all())
+    needed = {FORMAT_OF_COUNTRY[country] for country in countries if country in FORMAT_OF_COUNTRY}
+    if operator.currency in FORMAT_OF_CURRENCY:
+        needed.add(FORMAT_OF_CURRENCY[operator.currency])
+    current = payout_settings.get_settings(operator_id)
+    for file_format, section in (("nacha", current.nacha), ("cpa005", current.cpa005)):
+        if any(value for value in asdict(section).values()):
+            needed.add(file_format)
+    return tuple(file_format for file_format in FORMAT_TITLES if file_format in needed)
+
+
 def _location_problem(operator: Operator, location: Location) -> str | None:
     problem = bank_details_problem(location)
     if problem is None and location.bank_country == "US" and operator.currency != "USD":

@@ -29,6 +29,10 @@ class DeviceRow:
 
 class LocationDevicesState(ConfirmedRow, LocationDetailState):
     device_rows: list[DeviceRow] = []
+    # Send new link retires the link the location was sent: while that one still works,
+    # the screen asks first, saying when it was sent and until when it would have worked.
+    asking_new_link: bool = False
+    live_link_text: str = ""
 
     def _open(self, who: SignedIn, location: Location) -> None:
         self.confirm_id = 0
@@ -57,12 +61,35 @@ class LocationDevicesState(ConfirmedRow, LocationDetailState):
 
     @rx.event
     @dashboard_action()
+    def ask_new_link(self, who: SignedIn):
+        """Send new link: asks first while the location's link still works, else sends at once."""
+        live = devices.live_activation_link(who.operator_id, self._location_id())
+        if live is None:
+            self._send_link(who)
+            return
+        self.live_link_text = (f"The link emailed to {self.location.email} on "
+                               f"{format_local_time(live.created_at, who.timezone)} still works, until "
+                               f"{format_local_time(live.expires_at, who.timezone)}.")
+        self.asking_new_link = True
+
+    @rx.event
+    def keep_link(self):
+        self.asking_new_link, self.live_link_text = False, ""
+
+    @rx.event
+    @dashboard_action()
     def send_link(self, who: SignedIn):
+        """Confirmed: email a new link; the earlier one stops working."""
+        self.asking_new_link, self.live_link_text = False, ""
+        self._send_link(who)
+
+    def _send_link(self, who: SignedIn) -> None:
         sent = device_emails.send_activation_email(self._actor(who), self._location_id())
+        retired = " The earlier link no longer works; devices already activated keep working." if sent.replaced else ""
         self.link_message = (
             f"A new activation link was emailed to {self.location.email} at "
             f"{format_local_time(sent.link.created_at, who.timezone)}. It works for "
-            f"{describe_duration(devices.activation_ttl())}; older links no longer work."
+            f"{describe_duration(devices.activation_ttl())}.{retired}"
         )
 
     @rx.event

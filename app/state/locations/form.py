@@ -22,6 +22,10 @@ from app.state.session import dashboard_action
 TEXT_FIELDS = ("name", "email", "phone", "address", "external_id", "item_webhook_url", "notify_webhook_url",
                "commission_bps")
 BANK_INPUTS = ("routing_number", "institution_number", "transit_number", "account_number")
+# Every field the form shows an error beside (the page's `_error(field)`); a refusal of any
+# other field (or of none) is shown in the callout above the form instead: once, never both.
+FIELDS_WITH_ERRORS = (*TEXT_FIELDS, "mode", "notify_items_email", "active", "bank_country", *BANK_INPUTS,
+                      "account_type")
 
 
 @dataclass
@@ -108,6 +112,11 @@ class LocationFormState(LocationScreensState):
     def _clear_messages(self) -> None:
         self.error, self.error_field = "", ""
 
+    @rx.var
+    def general_error(self) -> str:
+        """The refusal for the callout: only when no field of the form shows it beside itself."""
+        return "" if self.error_field in FIELDS_WITH_ERRORS else self.error
+
     @rx.event
     @dashboard_action("error")
     def load_new(self, who: SignedIn):
@@ -176,6 +185,7 @@ class LocationFormState(LocationScreensState):
                 message = f"Location created. {_send_link(actor, location)}"
         except GiftnetError as refusal:  # the form marks the field the service named, and comes into view
             self.error, self.error_field = refusal.message, refusal.field or ""
-            return rx.scroll_to("location-error")
+            shown_beside = self.error_field in FIELDS_WITH_ERRORS
+            return rx.scroll_to(f"location-form-{self.error_field}" if shown_beside else "location-error")
         self.flash = message
         return rx.redirect(f"/locations/{location.id}")

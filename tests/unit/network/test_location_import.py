@@ -66,7 +66,7 @@ def test_the_corrected_file_imports_every_row_and_a_second_import_updates_them(m
     changed = [list(row) for row in GOOD_ROWS]
     changed[0][0] = "Main Street Books & Music"
     again = import_locations(owner.actor, csv_bytes(changed), filename="shops.csv")
-    assert (again.created, again.updated) == (0, 5)
+    assert (again.created, again.updated, again.unchanged) == (0, 5, 4)  # only the renamed one is written
     assert location_import.count_locations(owner.operator.id) == 5
     found = locations.list_locations(owner.operator.id, query="MS-001").locations
     assert [location.name for location in found] == ["Main Street Books & Music"]
@@ -77,7 +77,7 @@ def test_rows_without_external_id_match_by_name_and_email(make_operator):
     owner = make_operator()
     content = csv_bytes([["Kiosk", "kiosk@example.com"]], header=["name", "email"])
     import_locations(owner.actor, content)
-    assert import_locations(owner.actor, content).updated == 1
+    assert import_locations(owner.actor, content).unchanged == 1
     assert location_import.count_locations(owner.operator.id) == 1
 
 
@@ -91,10 +91,12 @@ def test_a_duplicate_external_id_in_the_file_names_both_rows(make_operator):
     assert location_import.count_locations(owner.operator.id) == 0
 
 
-def test_the_template_imports_as_it_is(make_operator):
+def test_the_template_as_it_is_is_valid_and_its_sample_rows_are_skipped(make_operator):
     owner = make_operator()
     result = import_locations(owner.actor, template_csv().encode("utf-8"), filename="giftnet-locations-template.csv")
-    assert (result.ok, result.created) == (True, 2)
+    assert (result.ok, result.created, result.updated, result.skipped) == (True, 0, 0, 2)
+    assert [(row.action, row.external_id) for row in result.rows] == [("skip", "SAMPLE-1"), ("skip", "SAMPLE-2")]
+    assert location_import.count_locations(owner.operator.id) == 0
 
 
 def test_another_network_importing_the_same_external_ids_creates_its_own_locations(make_operator):

@@ -139,7 +139,7 @@ def expected_period(history: History, start: datetime, end: datetime) -> tuple:
         return [r["amount_cents"] for r in rows if r["kind"] == kind]
 
     return (len(of("issue")), sum(of("issue")), len(of("topup")), sum(of("topup")),
-            -(sum(of("redeem")) + sum(of("void"))), len(of("redeem")))
+            -(sum(of("redeem")) + sum(of("void"))), len(of("redeem")) - len(of("void")))
 
 
 def expected_by_location(history: History, start: datetime, end: datetime) -> list[tuple]:
@@ -147,7 +147,7 @@ def expected_by_location(history: History, start: datetime, end: datetime) -> li
     for r in inside(history.rows, start, end):
         if r["kind"] in ("redeem", "void") and r["location_id"] is not None:
             found[r["location_id"]][0] -= r["amount_cents"]
-            found[r["location_id"]][1] += r["kind"] == "redeem"
+            found[r["location_id"]][1] += 1 if r["kind"] == "redeem" else -1  # net of voids, like the cents
     return sorted(((history.location_names[loc], cents, count) for loc, (cents, count) in found.items()),
                   key=lambda item: (-item[1], item[0]))
 
@@ -159,7 +159,7 @@ def expected_by_device(history: History, start: datetime, end: datetime) -> list
         if r["kind"] in ("redeem", "void") and r["location_id"] is not None:
             key = (codes.get(r["device_id"], "API or dashboard"), history.location_names[r["location_id"]])
             found[key][0] -= r["amount_cents"]
-            found[key][1] += r["kind"] == "redeem"
+            found[key][1] += 1 if r["kind"] == "redeem" else -1
     return sorted(((key, location, cents, count) for (key, location), (cents, count) in found.items()),
                   key=lambda item: (-item[2], item[0], item[1]))
 
