@@ -23,7 +23,7 @@ pos_log = LocationPosLogState
 STATUS_CHOICES = {ALL_STATUSES: "All statuses", "pending": "Pending", "applied": "Applied", "expired": "Expired",
                   "cancelled": "Cancelled"}
 STATUS_COLORS = {"pending": "amber", "applied": "green", "expired": "gray", "cancelled": "red"}
-SOURCE_COLORS = {"api": "gray", "square": "blue", "clover": "green", "shopify": "grass"}
+SOURCE_COLORS = {"api": "gray", "square": "blue", "clover": "green", "shopify": "purple"}
 
 
 def copy_button(text: rx.Var | str, element_id: str, *, what: str, label: str = "Copy") -> rx.Component:
@@ -101,6 +101,15 @@ def _clover_status() -> rx.Component:
 def _clover_verification() -> rx.Component:
     clover = partners.clover
     return rx.cond(
+        clover.configured,
+        rx.fragment(),  # the handshake is done: nothing left to copy back into Clover
+        _clover_handshake(),
+    )
+
+
+def _clover_handshake() -> rx.Component:
+    clover = partners.clover
+    return rx.cond(
         clover.verification_code != "",
         rx.callout(
             rx.vstack(
@@ -119,7 +128,7 @@ def _clover_verification() -> rx.Component:
             icon="shield-check", color_scheme="blue", width="100%", id="clover-verification",
         ),
         rx.cond(
-            clover.saved & ~clover.configured,
+            clover.saved,
             rx.flex(
                 rx.text("Waiting for Clover's verification code: it arrives once the webhook URL is saved in your "
                         "Clover app.", size="3", id="clover-verification-waiting", flex="1", min_width="240px"),
@@ -182,7 +191,7 @@ def _clover_read_only() -> rx.Component:
 
 def clover_card() -> rx.Component:
     clover = partners.clover
-    return section(
+    return rx.box(section(
         "Clover",
         _url_to_paste("1. In your Clover app's settings (Webhooks), set this URL and tick Payments:",
                       clover.receiver_url, "clover-receiver-url", "clover-receiver-copy"),
@@ -194,7 +203,7 @@ def clover_card() -> rx.Component:
         error_callout(partners.clover_error, "clover-error"),
         description="Payments taken on Clover with the gift card's custom tender appear on this location's counter "
                     "screens: Clover tells us a payment happened, we read its amount and tip from Clover.",
-    )
+    ), id="clover-card", width="100%")
 
 
 # --------------------------------------------------------------------------- Shopify POS
@@ -251,7 +260,7 @@ def _shopify_read_only() -> rx.Component:
 
 def shopify_card() -> rx.Component:
     shopify = partners.shopify
-    return section(
+    return rx.box(section(
         "Shopify POS",
         _url_to_paste("1. In Shopify admin → Settings → Notifications → Webhooks, create “Order creation” and "
                       "“Order transaction creation” webhooks (JSON) with this URL:",
@@ -262,7 +271,7 @@ def shopify_card() -> rx.Component:
         success_callout(partners.shopify_message, "shopify-message"),
         error_callout(partners.shopify_error, "shopify-error"),
         description="POS orders paid with the gift card's payment method appear on this location's counter screens.",
-    )
+    ), id="shopify-card", width="100%")
 
 
 # --------------------------------------------------------------------------- POS payments, POS log
@@ -300,7 +309,7 @@ def _status_filter() -> rx.Component:
 
 
 def pos_payments_card() -> rx.Component:
-    return section(
+    return rx.box(section(
         "POS payments",
         rx.flex(
             _status_filter(),
@@ -323,30 +332,30 @@ def pos_payments_card() -> rx.Component:
         pager(payments, "location-pos-payments", only_when_paged=True),
         description="Every payment the location's POS sent, newest first: from our API or from Square, Clover or "
                     "Shopify POS. The amount includes the tip; pending ones wait for SELECT on a counter screen.",
-    )
+    ), id="location-pos-payments-card", width="100%")
 
 
 def _pos_log_row(row: rx.Var) -> rx.Component:
     return table_row(
         "pos-log-row", row.id,
-        rx.table.cell(row.time, white_space="nowrap"),
-        rx.table.cell(row.source_label),
-        rx.table.cell(row.event_type),
+        rx.table.cell(row.time),
+        rx.table.cell(rx.text(row.source_label, weight="medium"),
+                      rx.text(row.event_type, size="1", color=rx.color("gray", 11))),
         rx.table.cell(rx.badge(row.outcome, size="2", color_scheme=rx.cond(row.trouble, "red", "gray"),
                                id="pos-log-outcome-" + row.id.to_string())),
-        rx.table.cell(row.message, style={"overflowWrap": "anywhere"}, min_width="240px"),
+        rx.table.cell(row.message, style={"overflowWrap": "anywhere"}),
         align="start",
     )
 
 
 def pos_log_card() -> rx.Component:
-    return section(
+    return rx.box(section(
         "POS log",
         rx.button(rx.icon("refresh-cw", size=16), "Refresh", size="3", variant="soft", id="pos-log-refresh",
                   on_click=pos_log.refresh),
         rx.cond(
             pos_log.loaded,
-            data_table(["When", "From", "Event", "Outcome", "What happened"], pos_log.log_rows, _pos_log_row,
+            data_table(["When", "From", "Outcome", "What happened"], pos_log.log_rows, _pos_log_row,
                        table_id="pos-log-table", scroll=True,
                        empty=empty_note("Nothing yet: what the POS partners send about gift card payments is "
                                         "written here.", "pos-log-empty")),
@@ -354,7 +363,7 @@ def pos_log_card() -> rx.Component:
         ),
         description="What Square, Clover and Shopify POS told us about gift card payments and what came of it, "
                     "newest first: payments in another currency refused, refunds, cancellations.",
-    )
+    ), id="pos-log-card", width="100%")
 
 
 def pos_partner_cards() -> rx.Component:

@@ -216,8 +216,8 @@ class LocationPosPartnersState(LocationDetailState):
         if not self.clover.verification_code:
             self.clover_error = ("No verification code from Clover yet. Set the webhook URL above in your Clover app "
                                  "(Clover sends the code as soon as it is saved there), then check again.")
-        else:
-            self.clover_error = ""
+        else:  # the step the last save pointed to is done: the callout above says what is next
+            self.clover_error = self.clover_message = ""
 
     @rx.event
     @dashboard_action("shopify_error")
