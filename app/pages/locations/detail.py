@@ -10,6 +10,7 @@ from app.pages.locations.items import items_card
 from app.pages.locations.layout import active_badge, back_to_locations, section
 from app.pages.locations.money import money_card
 from app.pages.locations.pos import pos_keys_card, square_card
+from app.pages.locations.pos_partners import pos_partner_cards
 from app.pages.locations.pos_setup import pos_setup_card
 from app.pages.locations.redemptions import redemptions_card
 from app.pages.locations.webhooks import notifications_card
@@ -73,6 +74,7 @@ def location_detail_page() -> rx.Component:
         rx.cond(state.is_owner, pos_keys_card()),  # keys are for owners (app/services/core/roles.py)
         items_card(),
         square_card(),  # connecting Square is how POS payments start: shown before they are on
+        pos_partner_cards(),  # Clover, Shopify POS, then the POS payments and the POS log
         redemptions_card(),
         money_card(),
         notifications_card(),

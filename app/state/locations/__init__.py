@@ -7,6 +7,8 @@
   screen (`LocationDetailState`: its details and the message of the last action).
 - The parts of one location's screen, each a substate of `LocationDetailState` that opens
   with it: `devices` (devices, activation link), `pos` (POS keys, Square settings),
+  `pos_setup` (the setup guide), `pos_partners` (Clover and Shopify POS settings, the POS
+  payments, the POS log),
   `items` (the catalog), `redemptions` (paged, void of today's), `money` (what it is owed,
   its payout lines) and `webhooks` (signing secret, delivery log, retries).
 """

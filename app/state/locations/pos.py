@@ -11,7 +11,7 @@ import reflex as rx
 from app.models import Location
 from app.services.access.accounts import SignedIn
 from app.services.core.roles import OWNER
-from app.services.counter import square_pos
+from app.services.counter import pos_partner_settings
 from app.services.network import locations, pos_keys
 from app.settings import get_settings
 from app.state.keys import KeyRow, key_row
@@ -104,12 +104,12 @@ class LocationPosState(ConfirmedRow, LocationDetailState):
     @rx.event
     @dashboard_action("square_error")
     def save_square(self, who: SignedIn, form: dict):
-        square_pos.configure_square(
-            who.operator_id, self._location_id(),
-            signature_key=str(form.get("signature_key", "")).strip(),
-            notification_url=str(form.get("notification_url", "")).strip(),
-            tender_type=str(form.get("tender_type", "") or "OTHER_GIFT_CARD"),
-        )
+        # Through configure_partner, as the API: owners only (staff are told so here).
+        pos_partner_settings.configure_partner(self._actor(who), self._location_id(), "square", {
+            "signature_key": str(form.get("signature_key", "")).strip(),
+            "notification_url": str(form.get("notification_url", "")).strip(),
+            "tender_type": str(form.get("tender_type", "") or "OTHER_GIFT_CARD"),
+        })
         self.square_message = ("Square settings saved. Square's payments with this tender now appear on this "
                                "location's counter screens.")
         self.square_form_key = uuid.uuid4().hex

@@ -107,6 +107,10 @@ class LocationDetailState(LocationScreensState):
     square_error: str = ""
     pos_setup_message: str = ""
     pos_setup_error: str = ""
+    clover_message: str = ""
+    clover_error: str = ""
+    shopify_message: str = ""
+    shopify_error: str = ""
 
     def _clear_messages(self) -> None:
         self.action_message, self.action_error, self.link_message = "", "", ""
@@ -114,6 +118,7 @@ class LocationDetailState(LocationScreensState):
         self.webhook_message, self.webhook_error = "", ""
         self.square_message, self.square_error = "", ""
         self.pos_setup_message, self.pos_setup_error = "", ""
+        self.clover_message, self.clover_error, self.shopify_message, self.shopify_error = "", "", "", ""
 
     def _open(self, who: SignedIn, location: Location) -> None:
         """What a part overrides: show its rows of `location`, as on a fresh visit (no dialog
