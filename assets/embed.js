@@ -2,8 +2,9 @@
  * Giftnet shop widget. Paste on any page:
  *
  *   <script src="https://<giftnet host>/embed.js" data-shop="<operator slug>" async></script>
- *     inserts the shop in an iframe that grows with its content (the shop posts its
- *     height with postMessage; only messages from the Giftnet origin are believed);
+ *     inserts the shop in an iframe as tall as its content, growing and shrinking with it (the
+ *     shop posts its height with postMessage; only messages from the Giftnet origin are
+ *     believed), and brought into view when the order's result appears;
  *
  *   <script src="..." data-shop="<slug>" data-mode="button" data-label="Buy a gift card" async></script>
  *     inserts a button that opens the shop in a new tab.
@@ -35,7 +36,7 @@
   frame.id = "giftnet-shop-frame";
   frame.title = "Gift cards";
   frame.setAttribute("allow", "payment");
-  frame.setAttribute("style", "width:100%;min-height:480px;border:0;display:block;");
+  frame.setAttribute("style", "width:100%;min-height:200px;height:480px;border:0;display:block;");
   script.parentNode.insertBefore(frame, script.nextSibling);
 
   window.addEventListener("message", function (event) {
@@ -43,6 +44,9 @@
     var data = event.data || {};
     if (data.type === "giftnet:height" && typeof data.height === "number") {
       frame.style.height = Math.max(200, Math.ceil(data.height)) + "px";
+    } else if (data.type === "giftnet:show-top") {
+      var top = frame.getBoundingClientRect().top;
+      if (top < 0 || top > window.innerHeight * 0.5) frame.scrollIntoView({ block: "start" });
     }
   });
 })();

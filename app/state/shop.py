@@ -38,13 +38,26 @@ POST_HEIGHT_JS = """
 (function(){
   if (window.parent === window || window.__giftnetHeight) return;
   window.__giftnetHeight = true;
-  var last = 0;
+  var last = 0, shown = null;
+  function contentHeight(){
+    // The shop's own box, not the document: the document is at least as tall as the iframe,
+    // so measuring it would let the frame grow but never shrink.
+    var shop = document.getElementById('shop');
+    if (!shop) return Math.ceil(document.documentElement.scrollHeight);
+    return Math.ceil(shop.getBoundingClientRect().bottom + window.scrollY);
+  }
   function post(){
-    var h = Math.ceil(document.documentElement.scrollHeight);
+    var h = contentHeight();
     if (h !== last) { last = h; window.parent.postMessage({type: 'giftnet:height', height: h}, '*'); }
+    // A result (paid, or not) is the shopper's next thing to read: ask the host page to show the
+    // frame's top, where it is, instead of leaving it scrolled out of view.
+    var result = document.getElementById('order-paid') || document.getElementById('order-failed');
+    var id = result ? result.id : null;
+    if (id && id !== shown) window.parent.postMessage({type: 'giftnet:show-top'}, '*');
+    shown = id;
   }
   new ResizeObserver(post).observe(document.body);
-  setInterval(post, 500);
+  setInterval(post, 300);
   post();
 })();
 """
