@@ -31,7 +31,6 @@ def _downloads(batch_id: rx.Var, prefix: str) -> rx.Component:
 
 
 def _run_row(run: rx.Var) -> rx.Component:
-    prefix = "print-run-" + run.id.to_string()
     return rx.flex(
         rx.vstack(
             rx.text("#", run.id.to_string(), " · ", run.count, " · ", run.amount, weight="medium"),
@@ -39,8 +38,8 @@ def _run_row(run: rx.Var) -> rx.Component:
             spacing="0",
         ),
         rx.spacer(),
-        _downloads(run.id, prefix),
-        id=prefix,
+        _downloads(run.id, "print-run-" + run.id.to_string()),
+        id="print-run-" + run.id.to_string(),
         gap="8px",
         wrap="wrap",
         align="center",
