@@ -14,6 +14,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents, parse_amount
 from app.services.core.timefmt import format_local_time
 from app.services.printing import card_batches, printable_cards
+from app.state.cards import CardsState
 from app.state.session import SessionState, dashboard_action
 
 
@@ -79,7 +80,7 @@ class CardPrintsState(SessionState):
         self.created_text = (f"Print run #{batch.id}: {batch.count:,} cards {worth}. Download the sheets or the "
                              "printer's file now; they are the only place the codes are shown.")
         self.runs = [_row(run, who.timezone) for run in card_batches.list_card_batches(who.operator_id, limit=5)]
-        return rx.set_value("print-run-count", "")
+        return CardsState.load  # the list and its count show the new cards
 
     @rx.event
     @dashboard_action("print_error", owner=True)
