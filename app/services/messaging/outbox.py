@@ -338,8 +338,12 @@ def preview_message(operator_id: int, message_id: int) -> OutboxPreview | None:
     for image in email.inline_images:
         data_url = f"data:{image.content_type};base64,{base64.b64encode(image.data).decode()}"
         html_body = html_body.replace(f"cid:{image.cid}", data_url)
+    text = email.text_body
+    if email.attachments:  # the screen shows the files' names, never their content (a card PDF holds the code)
+        text += "\n" + "\n".join(f"[Attached: {item.filename}, {max(1, len(item.data) // 1024):,} KB]"
+                                  for item in email.attachments)
     return OutboxPreview(message=message, html=mask_join_links(mask_card_codes(html_body)),
-                         text=mask_join_links(mask_card_codes(email.text_body)))
+                         text=mask_join_links(mask_card_codes(text)))
 
 
 __all__ = [

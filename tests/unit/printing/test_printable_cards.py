@@ -134,7 +134,9 @@ def test_the_recipient_email_carries_the_printable_card_as_a_pdf_attachment_over
     owner = make_operator("Harbour District", currency="USD")
     issued = _issue(owner, 4200, recipient_email="robin@example.com", recipient_name="Robin")
     attachment = printable_cards.email_attachment(owner.operator.id, issued.card.id)
-    card_emails.queue_recipient_email(owner.operator.id, issued.card.id, attachments=(attachment,))
+    queued = card_emails.queue_recipient_email(owner.operator.id, issued.card.id, attachments=(attachment,))
+    preview = outbox.preview_message(owner.operator.id, queued.id)
+    assert f"[Attached: gift-card-{issued.card.last4}.pdf," in preview.text  # the Outbox screen names the file
 
     assert outbox.deliver_due().sent == 1
 
