@@ -63,7 +63,6 @@ def print_batch_dialog() -> rx.Component:
                             width="100%"),
                    "Leave empty or 0 to load each card when it is sold (a top-up on the card's screen)."),
             rx.hstack(
-                rx.dialog.close(rx.button("Close", variant="soft", size="3", type="button", id="print-run-close")),
                 rx.button(rx.icon("printer"), "Make the cards", id="print-run-submit", type="submit", size="3"),
                 justify="end",
                 width="100%",
@@ -107,6 +106,12 @@ def print_batch_dialog() -> rx.Component:
                 error_callout(state.print_error, "print-run-error"),
                 rx.cond(state.created_id > 0, created, form),
                 earlier,
+                rx.hstack(
+                    rx.dialog.close(rx.button("Close", variant="soft", size="3", type="button", id="print-run-close")),
+                    justify="end",
+                    width="100%",
+                    margin_top="12px",
+                ),
                 max_width="560px",
             ),
             open=state.print_open,
