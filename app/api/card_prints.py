@@ -26,15 +26,15 @@ router = APIRouter(prefix="/cards", tags=["cards"])
 
 CardId = id_in_path("The card's id.", 42)
 BatchId = id_in_path("The print run's id.", 7)
-BATCH_EXAMPLE = {"id": 7, "count": 500, "amount_cents": 2500, "currency": "USD", "created_at": "2026-11-28T14:03:12Z"}
+BATCH_EXAMPLE = {"id": 7, "count": 100, "amount_cents": 2500, "currency": "USD", "created_at": "2026-11-28T14:03:12Z"}
 
 
 class CreateCardBatchRequest(StrictRequest):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"count": 500, "amount_cents": 2500},
-                                                              {"count": 200, "amount_cents": 0}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"count": 100, "amount_cents": 2500},
+                                                              {"count": 20, "amount_cents": 0}]})
 
     count: int = Field(description="How many cards, 1 to 10,000.", json_schema_extra={"minimum": 1, "maximum": 10_000},
-                       examples=[500])
+                       examples=[100])
     amount_cents: int = Field(
         description="What each card holds, in whole cents within the operator's card limits; `0`: nothing until "
         "the card is sold, when a top-up (`POST /cards/{id}/topups`) loads it.",
