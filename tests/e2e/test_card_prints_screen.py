@@ -14,10 +14,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import deliver_outbox, log_in, open_page, wait_for_path, wait_ready
-from tests.support.pdfs import pdf_page_count, pdf_qr_codes, pdf_text
+from tests.support.pdfs import pdf_page_count, pdf_qr_codes, pdf_text, save_first_page
 
 pytestmark = pytest.mark.e2e
 
+# Renderings of the PDFs for a person to look at (gitignored, like the other screenshots).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "printable-cards"
 _CODE = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$")
 
 
@@ -58,6 +60,8 @@ def test_an_owner_prints_a_run_of_cards_and_downloads_its_sheets_its_csv_and_one
     assert name.endswith(".pdf") and pdf_page_count(sheets) == 2
     assert all(row["code"] in pdf_text(sheets) for row in rows)
     assert sorted(pdf_qr_codes(sheets, pages=1)) == sorted(row["card_link"] for row in rows[:8])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    save_first_page(sheets, SCREENSHOTS / "print-run-sheet.png")
     expect(page.locator("#print-runs")).to_contain_text("10 cards")
     expect(page.locator(".card-row")).to_have_count(10)  # the list behind the dialog shows the new cards
     page.click("#print-run-close")
@@ -71,6 +75,7 @@ def test_an_owner_prints_a_run_of_cards_and_downloads_its_sheets_its_csv_and_one
     text = _one_line(pdf_text(card_pdf))
     assert first["code"] in text and "$25.00 CAD" in text
     assert pdf_qr_codes(card_pdf) == [first["card_link"]]
+    save_first_page(card_pdf, SCREENSHOTS / "card.png")
 
     # The card page (the QR code's link) offers it too, the code masked as on the page.
     holder = new_context().new_page()

@@ -4,6 +4,7 @@ by rendering each page with PDFium (pypdfium2) and decoding the image with zxing
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pypdfium2
 import zxingcpp
@@ -30,5 +31,14 @@ def pdf_qr_codes(data: bytes, *, pages: int | None = None, scale: float = 3.0) -
             found += [result.text for result in zxingcpp.read_barcodes(image)
                       if result.format == zxingcpp.BarcodeFormat.QRCode]
         return found
+    finally:
+        document.close()
+
+
+def save_first_page(data: bytes, path: str | Path, *, scale: float = 2.0) -> None:
+    """The first page as a PNG at `path` (for a person to look at)."""
+    document = pypdfium2.PdfDocument(data)
+    try:
+        document[0].render(scale=scale).to_pil().save(path)
     finally:
         document.close()
