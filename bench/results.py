@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         ("reports", ["bench/reports.py", *(["--rows", "100000", "--runs", "2"] if quick else [])], 2400),
         ("payout", ["bench/payout.py", *(["--locations", "1000", "--redemptions", "100000"] if quick else [])], 2400),
         ("import", ["bench/import.py"], 900),
+        ("card_batches", ["bench/card_batches.py", *(["--cards", "200"] if quick else [])], 900),
     ]
     started_at = datetime.now(UTC)
     load_before = load()

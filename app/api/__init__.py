@@ -13,6 +13,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from app.api.api_logs import router as api_logs_router
+from app.api.card_prints import router as card_prints_router
 from app.api.cards import router as cards_router
 from app.api.edge import ApiEdgeMiddleware
 from app.api.errors import any_client_error, error_responses, install_error_handlers, install_fallback_route
@@ -80,7 +81,7 @@ def create_api() -> FastAPI:
     # Outermost (added last): every answer of the single port, pages and API, gets the security headers.
     api.add_middleware(SecurityHeadersMiddleware)
     api.include_router(health_router, prefix=API_PREFIX)
-    for router in (cards_router, locations_router, redemptions_router, pos_router, webhook_endpoints_router,
+    for router in (cards_router, card_prints_router, locations_router, redemptions_router, pos_router, webhook_endpoints_router,
                    reports_router, api_logs_router, payouts_router, settings_router, payout_delivery_router, orders_router,
                    pos_partner_receivers, pos_partner_location_router):
         api.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)

@@ -41,6 +41,7 @@ from app.services.core.validation import normalize_email
 from app.services.money import cards, ledger
 from app.services.money.card_emails import queue_recipient_email
 from app.services.money.card_lookup import lookup_card_by_code
+from app.services.printing.printable_cards import email_attachment
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/cards", tags=["cards"])
@@ -59,11 +60,13 @@ CARD_LINKS = {
 }
 
 
-def _queue_recipient_email(operator_id: int, card_id: int) -> bool:
-    """Queue the recipient email of a committed card; a mail problem never fails the issue
-    (the answer says `email_queued: false` and the dashboard can resend)."""
+def _queue_recipient_email(operator_id: int, card_id: int, *, attach_pdf: bool = False) -> bool:
+    """Queue the recipient email of a committed card (with the printable card attached on
+    request); a mail problem never fails the issue (the answer says `email_queued: false`
+    and the dashboard can resend)."""
     try:
-        return queue_recipient_email(operator_id, card_id) is not None
+        attachments = (email_attachment(operator_id, card_id),) if attach_pdf else ()
+        return queue_recipient_email(operator_id, card_id, attachments=attachments) is not None
     except Exception:  # logged; the card exists and its code must reach the caller
         log.exception("could not queue the recipient email of card %s", card_id)
         return False
@@ -77,7 +80,7 @@ def _queue_recipient_email(operator_id: int, card_id: int) -> bool:
     summary="Issue a card",
     description="Creates a card holding `amount_cents` and returns its code, **the only time the code is shown**. "
     "With `recipient_email` and `send_email` (default true), the recipient is emailed the code, a link to the "
-    "card page and its QR code. Send an `Idempotency-Key` so that a retry never issues two cards.",
+    "card page and its QR code (with `attach_pdf`, also the printable card as a PDF). Send an `Idempotency-Key` so that a retry never issues two cards.",
     responses={
         201: {"links": CARD_LINKS},
         **error_responses(
@@ -111,7 +114,7 @@ def issue_card(body: IssueCardRequest, call: IdempotentCall = Depends(idempotent
         )
         email_queued = False
         if body.send_email and issued.card.recipient_email:
-            email_queued = _queue_recipient_email(caller.operator_id, issued.card.id)
+            email_queued = _queue_recipient_email(caller.operator_id, issued.card.id, attach_pdf=body.attach_pdf)
         return 201, issued_card_answer(issued.card, issued.code, email_queued=email_queued)
 
     return call.answer(body, work)

@@ -1,6 +1,7 @@
 """Public routes outside the operator API: no API key, the card link token is the credential.
 
 GET /c/{link_token}/qr.png   the QR code of a card's link (the same image as in its email)
+GET /c/{link_token}/card.pdf the printable card (its code masked: the card page never shows it)
 
 Unknown tokens count against the address's allowance (app/services/core/link_guard.py).
 """
@@ -14,6 +15,7 @@ from app.api.edge import client_ip
 from app.services.core import link_guard
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.money.card_page import card_qr_png
+from app.services.printing.printable_cards import public_card_pdf
 
 router = APIRouter(tags=["card page"], include_in_schema=False)
 
@@ -32,4 +34,21 @@ def card_qr(request: Request, link_token: str) -> Response:
         media_type="image/png",
         # Private: the image encodes a credential. Short: a rotated link must not live on in caches.
         headers={"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"},
+    )
+
+
+@router.get("/c/{link_token}/card.pdf")
+def card_pdf(request: Request, link_token: str) -> Response:
+    ip = client_ip(request)
+    link_guard.refuse_if_guessing("card", ip)
+    printed = public_card_pdf(link_token)
+    if printed is None:
+        link_guard.record_unknown("card", ip)
+        error = GiftnetError(ErrorCode.card_not_found, "This card link is not valid anymore.")
+        return JSONResponse(error.as_dict(), status_code=404, headers={"Cache-Control": "no-store"})
+    return Response(
+        printed.data,
+        media_type=printed.content_type,
+        headers={"Content-Disposition": f'attachment; filename="{printed.filename}"',
+                 "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"},
     )

@@ -40,12 +40,22 @@ class InlineImage:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with the message (the printable card's PDF), offered for download."""
+
+    filename: str
+    content_type: str  # application/pdf
+    data: bytes
+
+
+@dataclass(frozen=True)
 class OutgoingEmail:
     to_address: str
     subject: str
     text_body: str
     html_body: str
     inline_images: tuple[InlineImage, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
     # Stable across retries (the outbox row's identity), so a receiving server
     # that saw one delivery can recognise a repeat as the same message.
     message_key: str | None = None
@@ -108,7 +118,26 @@ def _one_line(text: str) -> str:
 
 def build_mime(email: OutgoingEmail, mail_from: str) -> EmailMessage:
     """The message as sent: multipart/related holding multipart/alternative (plain text,
-    then HTML) and the inline images the HTML references by Content-ID."""
+    then HTML) and the inline images the HTML references by Content-ID; with attachments,
+    that body and the files inside multipart/mixed."""
+    message = _headers(email, mail_from)
+    if not email.attachments:
+        _body_into(message, email)
+        return message
+    body = MIMEPart()
+    _body_into(body, email)
+    message["Content-Type"] = "multipart/mixed"
+    message.set_payload([body])
+    for attachment in email.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        part = MIMEPart()
+        part.set_content(attachment.data, maintype=maintype, subtype=subtype, disposition="attachment",
+                         filename=_one_line(attachment.filename))
+        message.attach(part)
+    return message
+
+
+def _headers(email: OutgoingEmail, mail_from: str) -> EmailMessage:
     message = EmailMessage()
     name, address = parseaddr(mail_from)
     message["From"] = Address(display_name=_one_line(name), addr_spec=address) if name else address
@@ -118,6 +147,11 @@ def build_mime(email: OutgoingEmail, mail_from: str) -> EmailMessage:
     message["MIME-Version"] = "1.0"
     if email.message_key:
         message["Message-ID"] = f"<{email.message_key}@{_sender_domain(mail_from)}>"
+    return message
+
+
+def _body_into(message: MIMEPart, email: OutgoingEmail) -> None:
+    """Text, HTML and inline images into `message` (the whole email, or its first part)."""
     alternative = MIMEPart()
     alternative.set_content(email.text_body, subtype="plain", charset="utf-8")
     alternative.add_alternative(email.html_body, subtype="html", charset="utf-8")
@@ -125,7 +159,7 @@ def build_mime(email: OutgoingEmail, mail_from: str) -> EmailMessage:
         for header, value in alternative.items():
             message[header] = value
         message.set_payload(alternative.get_payload())
-        return message
+        return
     # EmailMessage.make_related() refuses to wrap an alternative, so the tree is built by hand.
     message["Content-Type"] = 'multipart/related; type="multipart/alternative"'
     message.set_payload([alternative])
@@ -137,7 +171,6 @@ def build_mime(email: OutgoingEmail, mail_from: str) -> EmailMessage:
             filename=f"{image.cid}.{subtype}",
         )
         message.attach(part)
-    return message
 
 
 class SmtpMailer:
@@ -209,6 +242,7 @@ def configured_mailer() -> Mailer | None:
 
 
 __all__ = [
+    "Attachment",
     "InlineImage",
     "MailDeliveryError",
     "Mailer",

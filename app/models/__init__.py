@@ -7,6 +7,7 @@ from app.models.api_key import ApiKey
 from app.models.api_log import ApiRequestLog, IdempotencyRecord
 from app.models.audit import AuditEvent, UserInvitation
 from app.models.card import Card, LedgerEntry
+from app.models.card_batch import CardBatch
 from app.models.daily_summary import DailySummary
 from app.models.location import ActivationLink, Device, Item, Location, PosKey
 from app.models.operator import LoginAttempt, Operator, User, UserSession
@@ -33,6 +34,7 @@ __all__ = [
     "BankFile",
     "Card",
     "CardActivity",
+    "CardBatch",
     "DailySummary",
     "IdempotencyRecord",
     "LedgerEntry",

@@ -60,6 +60,8 @@ class Card(SQLModel, table=True):
         # The Cards screen's status and channel filters and their counts.
         Index("ix_card_operator_status", "operator_id", "status", "id"),
         Index("ix_card_operator_channel", "operator_id", "channel", "id"),
+        # A print run's cards, in the order they were made.
+        Index("ix_card_batch", "batch_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -83,6 +85,8 @@ class Card(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime | None = None
+    # The print run that made the card (app/models/card_batch.py), or None.
+    batch_id: int | None = Field(default=None, foreign_key="card_batch.id")
 
 
 class LedgerEntry(SQLModel, table=True):

@@ -40,6 +40,9 @@ class OutboxMessage(SQLModel, table=True):
     # Inline images referenced from html_body as cid:<name>: JSON list of
     # {"cid", "content_type", "base64"} (the card's QR code), encrypted as a whole.
     inline_images: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    # Files attached to the message (the printable card's PDF): JSON list of
+    # {"filename", "content_type", "base64"}, encrypted as a whole; None: no attachment.
+    attachments: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     card_id: int | None = Field(default=None, foreign_key="card.id")
     status: str = Field(default=OutboxStatus.queued, max_length=16)
     attempts: int = 0

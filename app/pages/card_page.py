@@ -31,6 +31,9 @@ def _valid_card() -> rx.Component:
         ),
         rx.text("Show this QR code, or the code from your email, at the counter.", size="3", text_align="center"),
         rx.callout(state.where_to_use, icon="store", size="3", id="card-page-where", width="100%"),
+        # The PDF comes from the server (app/api/public.py), downloaded by the browser itself.
+        rx.button(rx.icon("printer", size=18), "Download printable card", id="card-page-download-pdf", size="3",
+                  variant="outline", on_click=rx.download(url=state.pdf_href, filename="gift-card.pdf")),
         align="center",
         spacing="3",
         width="100%",

@@ -9,6 +9,7 @@ from app.components.copy import copy_button
 from app.components.dialogs import confirm_dialog
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.components.tables import data_table, pager
+from app.pages.card_prints import card_pdf_button, print_batch_dialog
 from app.state.card_detail import CardDetailState
 from app.state.cards import CardsState
 
@@ -27,6 +28,9 @@ def _issue_dialog() -> rx.Component:
             rx.input(name="sender_name", id="issue-card-sender-name", size="3", width="100%"),
             rx.text("Message (optional)", as_="label", custom_attrs={"htmlFor": "issue-card-message"}, weight="medium"),
             rx.text_area(name="message", id="issue-card-message", size="3", width="100%"),
+            rx.text(rx.checkbox(name="attach_pdf", id="issue-card-attach-pdf", size="3", margin_right="8px"),
+                    "Attach the printable card (PDF) to the email", as_="label", size="3",
+                    display="flex", align_items="center", min_height="44px"),
             rx.hstack(
                 rx.dialog.close(rx.button("Cancel", variant="soft", size="3", type="button", id="issue-card-cancel")),
                 rx.button("Issue card", id="issue-card-submit", type="submit", size="3"),
@@ -218,6 +222,7 @@ def cards_page() -> rx.Component:
         _select("cards-channel-filter", "Channel", CardsState.channel_filter, CardsState.set_channel_filter,
                 [("all", "All channels"), ("dashboard", "Dashboard"), ("api", "API"), ("shop", "Shop")]),
         rx.spacer(),
+        print_batch_dialog(),
         _issue_dialog(),
         gap="12px",
         wrap="wrap",
@@ -387,6 +392,7 @@ def card_detail_page() -> rx.Component:
         rx.cond(CardDetailState.action_message != "", rx.callout(CardDetailState.action_message, icon="circle-check", color_scheme="green", id="card-action-message")),
         actions,
         _email_actions(card),
+        card_pdf_button(),
         rx.heading("Ledger", size="5", margin_top="16px"),
         data_table(["When", "What", "Amount", "Balance after", "Who / where"], CardDetailState.entries, _ledger_row,
                    table_id="card-ledger", size="3"),

@@ -17,6 +17,7 @@ docstring names those it does import (tests/unit/test_architecture.py checks bot
 - network: the businesses (locations, their CSV import, items), their devices and POS keys
 - counter: redemptions at a device and POS payments pushed by a partner
 - shop: the online shop's orders and its settings
+- printing: printable cards (a card's PDF, print runs of cards and their PDF and CSV files)
 - reporting: ledger rollups (read and folded), reports, dashboard figures, live activity,
   daily summaries
 - settlement: what each location is owed, payout batches, bank files, payout settings,

@@ -23,11 +23,12 @@ class CardPageState(DeviceState):
     masked_code: str = ""
     where_to_use: str = ""
     qr_src: str = ""
+    pdf_href: str = ""  # the printable card (app/api/public.py), its code masked
     limited_message: str = ""  # too many unknown card links from this address
 
     def _clear(self) -> None:
         self.operator_name = self.balance = self.status = self.status_label = ""
-        self.masked_code = self.where_to_use = self.qr_src = ""
+        self.masked_code = self.where_to_use = self.qr_src = self.pdf_href = ""
 
     @rx.event
     def load(self):
@@ -61,3 +62,4 @@ class CardPageState(DeviceState):
         self.masked_code = view.masked_code
         self.where_to_use = view.where_to_use
         self.qr_src = view.qr_data_url
+        self.pdf_href = f"/c/{token}/card.pdf"

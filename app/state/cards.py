@@ -19,6 +19,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents, parse_amount
 from app.services.core.timefmt import format_local_time
 from app.services.money import card_emails, cards, ledger
+from app.services.printing import printable_cards
 from app.state.paging import KeysetPaging
 from app.state.session import SessionState, dashboard_action
 
@@ -415,6 +416,9 @@ class CardsState(KeysetPaging, SessionState):
         self.issued_code = codes.format_code(issued.code)
         self.issued_card_id = issued.card.id
         # Once per card: a replayed submit returns the message already queued.
-        queued = card_emails.queue_recipient_email(who.operator_id, issued.card.id)
+        attach = str(form.get("attach_pdf", "")).lower() in ("on", "true", "1")
+        attachments = (printable_cards.email_attachment(who.operator_id, issued.card.id),) if (
+            attach and issued.card.recipient_email) else ()
+        queued = card_emails.queue_recipient_email(who.operator_id, issued.card.id, attachments=attachments)
         self.issued_email_to = queued.to_address if queued else ""
         return self._reset_and_load()

@@ -75,6 +75,7 @@ def _body(world: World, method: str, path: str) -> dict | None:
         ("POST", "/api/v1/cards"): {"amount_cents": 2500},
         ("POST", "/api/v1/cards/lookup"): {"code": code},
         ("POST", "/api/v1/cards/{card_id}/topups"): {"amount_cents": 1000},
+        ("POST", "/api/v1/cards/batches"): {"count": 1, "amount_cents": 0},
         ("POST", "/api/v1/locations"): {"name": "Rival Shop", "email": f"rival-{uuid.uuid4().hex[:6]}@example.com"},
         ("PATCH", "/api/v1/locations/{location_id}"): {"phone": "555-0100"},
         ("POST", "/api/v1/locations/{location_id}/pos-keys"): {"name": "Till"},
@@ -121,6 +122,8 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("HEAD", "/docs/oauth2-redirect"): Endpoint("public", why_public="FastAPI's static documentation helper page"),
     ("GET", "/c/{link_token}/qr.png"): Endpoint("public", why_public="the card link's token is the credential "
                                                 "(unknown tokens are rate limited, see test_link_guessing)"),
+    ("GET", "/c/{link_token}/card.pdf"): Endpoint("public", why_public="the card link's token is the credential; "
+                                                  "the printable card masks the code, as the card page does"),
     ("POST", "/api/v1/cards"): Endpoint("operator"),
     ("GET", "/api/v1/cards"): Endpoint("operator"),
     ("POST", "/api/v1/cards/lookup"): Endpoint("operator", "object"),
@@ -129,6 +132,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/v1/cards/{card_id}/transactions"): Endpoint("operator", "object"),
     ("POST", "/api/v1/cards/{card_id}/freeze"): Endpoint("operator", "object"),
     ("POST", "/api/v1/cards/{card_id}/unfreeze"): Endpoint("operator", "object"),
+    ("GET", "/api/v1/cards/{card_id}/pdf"): Endpoint("operator", "object"),
+    ("POST", "/api/v1/cards/batches"): Endpoint("operator"),
+    ("GET", "/api/v1/cards/batches/{batch_id}/file"): Endpoint("operator", "object", query={"format": "csv"}),
     ("POST", "/api/v1/locations"): Endpoint("operator"),
     ("GET", "/api/v1/locations"): Endpoint("operator"),
     ("POST", "/api/v1/locations/import"): Endpoint("operator"),
@@ -163,13 +169,13 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/v1/payouts/{payout_id}/file"): Endpoint("operator", "object", query={"format": "nacha"}),
     ("POST", "/api/v1/payouts/{payout_id}/mark-paid"): Endpoint("operator", "object"),
     ("POST", "/api/v1/payouts/{payout_id}/cancel"): Endpoint("operator", "object"),
+    ("POST", "/api/v1/payouts/returns"): Endpoint("operator"),
     ("GET", "/api/v1/orders"): Endpoint("operator"),
     ("GET", "/api/v1/orders/{order_id}"): Endpoint("operator", "object"),
     ("POST", "/api/v1/orders/{order_id}/lines/{line_id}/refunds"): Endpoint("operator", "object"),
     ("GET", "/api/v1/settings"): Endpoint("operator"),
     ("PATCH", "/api/v1/settings"): Endpoint("operator"),
     ("POST", "/api/v1/settings/payouts/delivery/test"): Endpoint("operator"),
-    ("POST", "/api/v1/payouts/returns"): Endpoint("operator"),
 }
 
 
@@ -229,6 +235,8 @@ def world(security_backend: Backend) -> Iterator[World]:
     assert payout.status_code == 201, payout.text
     hook = owner.http.post("/webhook-endpoints", json={"url": f"https://sweep-{tag}.example.com/hooks"})
     assert hook.status_code == 201, hook.text
+    print_run = owner.http.post("/cards/batches", json={"count": 2, "amount_cents": 2500})
+    assert print_run.status_code == 201, print_run.text
 
     previous = os.environ.get("DATABASE_URL")
     point_test_process_at(backend.database_url)
@@ -271,7 +279,8 @@ def world(security_backend: Backend) -> Iterator[World]:
         backend=backend, owner=owner, rival=rival,
         ids={"card": card["id"], "location": location["id"], "redemption": redemption.json()["id"],
              "payout": payout.json()["id"], "payment": pushed.json()["id"], "pos_location": pos_location["id"],
-             "order": order.id, "line": order.lines[0].id, "endpoint": hook.json()["id"]},
+             "order": order.id, "line": order.lines[0].id, "endpoint": hook.json()["id"],
+             "batch": print_run.json()["id"]},
         card_code=card["code"],
         markers=[f"Sweep Network {tag}", f"Sweep Books {tag}", f"sweep-books-{tag}", f"sweep-recipient-{tag}",
                  f"sweep-{tag}.example.com", f"SWEEP-{tag}", f"sweep-buyer-{tag}", order.number, card["code"], str(CARD_AMOUNT), owner.api_key[:11]],
@@ -289,7 +298,7 @@ def world(security_backend: Backend) -> Iterator[World]:
 
 PATH_IDS = {"{card_id}": "card", "{location_id}": "location", "{redemption_id}": "redemption",
             "{payout_id}": "payout", "{payment_id}": "payment", "{order_id}": "order", "{line_id}": "line",
-            "{endpoint_id}": "endpoint"}
+            "{endpoint_id}": "endpoint", "{batch_id}": "batch"}
 
 
 def _url(world: World, method: str, path: str) -> str:

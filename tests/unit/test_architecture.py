@@ -4,8 +4,8 @@ at module level and inside functions (a function-level import is still a depende
 
     pages, components -> state -> services -> models, integrations
     api -> services
-    services: core -> messaging -> money -> network -> counter -> shop -> reporting
-              -> settlement -> access (each package imports only those before it,
+    services: core -> messaging -> money -> network -> counter -> shop -> printing -> reporting
+              -> settlement -> access -> onboarding (each package imports only those before it,
               in the order app/services/__init__.py lists them)
 
 And no import circle among app modules (module-level imports: a circle there breaks on import).

@@ -31,7 +31,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.db import read_session, write_session
-from app.integrations.mail import InlineImage, MailDeliveryError, Mailer, OutgoingEmail, configured_mailer
+from app.integrations.mail import Attachment, InlineImage, MailDeliveryError, Mailer, OutgoingEmail, configured_mailer
 from app.models import OutboxMessage
 from app.models.base import utcnow
 from app.models.outbox import OutboxStatus
@@ -79,10 +79,12 @@ def queue_email(
     text_body: str,
     html_body: str,
     inline_images: tuple[InlineImage, ...] = (),
+    attachments: tuple[Attachment, ...] = (),
     operator_id: int | None = None,
     card_id: int | None = None,
 ) -> OutboxMessage:
-    """Add a message to the outbox inside the caller's transaction (it goes out only if that commits)."""
+    """Add a message to the outbox inside the caller's transaction (it goes out only if that commits).
+    `attachments` are stored encrypted like the bodies (a printable card holds its code)."""
     images = [
         {"cid": image.cid, "content_type": image.content_type, "base64": base64.b64encode(image.data).decode()}
         for image in inline_images
@@ -95,6 +97,10 @@ def queue_email(
         text_body=crypto.encrypt(text_body),
         html_body=crypto.encrypt(html_body),
         inline_images=crypto.encrypt(json.dumps(images)),
+        attachments=crypto.encrypt(json.dumps([
+            {"filename": item.filename, "content_type": item.content_type, "base64": base64.b64encode(item.data).decode()}
+            for item in attachments
+        ])) if attachments else None,
         card_id=card_id,
     )
     session.add(message)
@@ -111,6 +117,7 @@ def queue_composed(
     operator_id: int,
     card_id: int | None = None,
     inline_images: tuple[InlineImage, ...] = (),
+    attachments: tuple[Attachment, ...] = (),
 ) -> OutboxMessage:
     """`queue_email` for an email a compose function wrote (subject, text and HTML together)."""
     return queue_email(
@@ -123,6 +130,7 @@ def queue_composed(
         text_body=email.text_body,
         html_body=email.html_body,
         inline_images=inline_images,
+        attachments=attachments,
     )
 
 
@@ -135,11 +143,16 @@ def read_email(message: OutboxMessage) -> OutgoingEmail:
     text_body = crypto.decrypt(message.text_body)
     html_body = crypto.decrypt(message.html_body)
     images_json = crypto.decrypt(message.inline_images)
-    if text_body is None or html_body is None or images_json is None:
+    attachments_json = crypto.decrypt(message.attachments) if message.attachments else "[]"
+    if text_body is None or html_body is None or images_json is None or attachments_json is None:
         raise UnreadableMessage("This message cannot be decrypted: SECRET_KEY changed since it was queued.")
     images = tuple(
         InlineImage(cid=item["cid"], content_type=item["content_type"], data=base64.b64decode(item["base64"]))
         for item in json.loads(images_json)
+    )
+    attachments = tuple(
+        Attachment(filename=item["filename"], content_type=item["content_type"], data=base64.b64decode(item["base64"]))
+        for item in json.loads(attachments_json)
     )
     return OutgoingEmail(
         to_address=message.to_address,
@@ -147,6 +160,7 @@ def read_email(message: OutboxMessage) -> OutgoingEmail:
         text_body=text_body,
         html_body=html_body,
         inline_images=images,
+        attachments=attachments,
         message_key=f"giftnet-outbox-{message.id}-{int(_aware(message.created_at).timestamp())}",
     )
 
@@ -324,8 +338,12 @@ def preview_message(operator_id: int, message_id: int) -> OutboxPreview | None:
     for image in email.inline_images:
         data_url = f"data:{image.content_type};base64,{base64.b64encode(image.data).decode()}"
         html_body = html_body.replace(f"cid:{image.cid}", data_url)
+    text = email.text_body
+    if email.attachments:  # the screen shows the files' names, never their content (a card PDF holds the code)
+        text += "\n" + "\n".join(f"[Attached: {item.filename}, {max(1, len(item.data) // 1024):,} KB]"
+                                  for item in email.attachments)
     return OutboxPreview(message=message, html=mask_join_links(mask_card_codes(html_body)),
-                         text=mask_join_links(mask_card_codes(email.text_body)))
+                         text=mask_join_links(mask_card_codes(text)))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.db import read_session, write_session
-from app.integrations.mail import InlineImage
+from app.integrations.mail import Attachment, InlineImage
 from app.integrations.qr import qr_png
 from app.models import Card, Operator, OutboxMessage
 from app.models.base import utcnow
@@ -166,7 +166,8 @@ def compose_for_card(session: Session, card: Card) -> RecipientEmail:
     )
 
 
-def _queue(session: Session, card: Card, email: RecipientEmail | None = None) -> OutboxMessage:
+def _queue(session: Session, card: Card, email: RecipientEmail | None = None,
+           attachments: tuple[Attachment, ...] = ()) -> OutboxMessage:
     email = email or compose_for_card(session, card)
     return outbox.queue_composed(
         session,
@@ -176,11 +177,14 @@ def _queue(session: Session, card: Card, email: RecipientEmail | None = None) ->
         card_id=card.id,
         to_address=card.recipient_email,
         inline_images=(InlineImage(cid=QR_CID, content_type="image/png", data=email.qr_png),),
+        attachments=attachments,
     )
 
 
-def queue_recipient_email(operator_id: int, card_id: int) -> OutboxMessage | None:
-    """Queue the card's recipient email; None when the card has no recipient email.
+def queue_recipient_email(operator_id: int, card_id: int, *,
+                          attachments: tuple[Attachment, ...] = ()) -> OutboxMessage | None:
+    """Queue the card's recipient email (with `attachments`, such as the printable card made
+    by app/services/printing); None when the card has no recipient email.
 
     Once per card: when one was already queued (or sent), that message is returned
     and nothing new is queued. Raises `card_not_found` for another operator's card.
@@ -197,7 +201,7 @@ def queue_recipient_email(operator_id: int, card_id: int) -> OutboxMessage | Non
         ).first()
         if existing is not None:
             return existing
-        return _queue(session, card)
+        return _queue(session, card, attachments=attachments)
 
 
 def queue_recipient_email_within(session: Session, card: Card,

@@ -130,6 +130,33 @@ def issue_within(
     cards in one). Publishes nothing: the caller does, after its commit."""
     operator = _operator(session, actor.operator_id)
     _check_amount_limits(operator, amount_cents)
+    code, link_token, card = _new_card(
+        operator, actor, amount_cents, recipient_email=recipient_email, recipient_name=recipient_name,
+        sender_name=sender_name, message=message,
+    )
+    now = card.created_at
+    session.add(card)
+    session.flush()
+    entry = LedgerEntry(
+        operator_id=operator.id,
+        card_id=card.id,
+        kind=LedgerKind.issue,
+        amount_cents=amount_cents,
+        balance_after_cents=amount_cents,
+        idempotency_key=idempotency_key,
+        order_id=order_id,
+        created_at=now,
+        **_actor_columns(actor),
+    )
+    session.add(entry)
+    session.flush()
+    return IssuedCard(card=card, code=code, link_token=link_token, entry=entry)
+
+
+def _new_card(operator: Operator, actor: Actor, amount_cents: int, *, recipient_email: str | None = None,
+              recipient_name: str | None = None, sender_name: str | None = None, message: str | None = None,
+              batch_id: int | None = None) -> tuple[str, str, Card]:
+    """A new card row (not yet added) with a fresh code and link token, and those two in clear."""
     code = codes.generate_code()
     link_token = codes.new_link_token()
     now = utcnow()
@@ -152,23 +179,40 @@ def issue_within(
         api_key_id=actor.api_key_id,
         created_at=now,
         updated_at=now,
+        batch_id=batch_id,
     )
-    session.add(card)
-    session.flush()
-    entry = LedgerEntry(
-        operator_id=operator.id,
-        card_id=card.id,
-        kind=LedgerKind.issue,
-        amount_cents=amount_cents,
-        balance_after_cents=amount_cents,
-        idempotency_key=idempotency_key,
-        order_id=order_id,
-        created_at=now,
-        **_actor_columns(actor),
-    )
-    session.add(entry)
-    session.flush()
-    return IssuedCard(card=card, code=code, link_token=link_token, entry=entry)
+    return code, link_token, card
+
+
+def issue_batch_within(session: Session, actor: Actor, count: int, amount_cents: int, *, batch_id: int) -> int:
+    """`count` cards of a print run, each holding `amount_cents`, in the caller's transaction:
+    cards and their `issue` ledger rows written in a few multi-row INSERTs. Answers how many.
+
+    `amount_cents` 0 makes cards that hold nothing until they are sold: no ledger row (no
+    value moved), and the sale is a top-up (`top_up_card`, within the card maximum), which
+    writes the card's first row. Any other amount must be within the operator's card limits.
+    Each row's idempotency key is `batch-<batch id>-<n>`, so a print run is issued once.
+    """
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents < 0:
+        raise GiftnetError(ErrorCode.invalid_amount, "The amount is a whole number of cents, 0 or more.",
+                           field="amount_cents")
+    operator = _operator(session, actor.operator_id)
+    if amount_cents:
+        _check_amount_limits(operator, amount_cents)
+    rows = [_new_card(operator, actor, amount_cents, batch_id=batch_id)[2].model_dump(exclude={"id"})
+            for _ in range(count)]
+    card_ids = session.execute(
+        insert(Card).returning(Card.id, sort_by_parameter_order=True), rows
+    ).scalars().all()
+    if amount_cents:
+        now = utcnow()
+        session.execute(insert(LedgerEntry), [
+            {"operator_id": operator.id, "card_id": card_id, "kind": LedgerKind.issue, "amount_cents": amount_cents,
+             "balance_after_cents": amount_cents, "idempotency_key": f"batch-{batch_id}-{number}",
+             "created_at": now, "memo": f"Print run #{batch_id}", **_actor_columns(actor)}
+            for number, card_id in enumerate(card_ids, start=1)
+        ])
+    return len(card_ids)
 
 
 def top_up_card(actor: Actor, card_id: int, amount_cents: int, *, idempotency_key: str | None = None) -> LedgerEntry:
@@ -475,6 +519,7 @@ __all__ = [
     "credit_within",
     "debit_card",
     "debit_within",
+    "issue_batch_within",
     "issue_card",
     "issue_within",
     "set_card_frozen",
