@@ -20,7 +20,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from app.db import read_session, write_session
-from app.models import Card, LedgerEntry, PosPayment, PosRefund, Redemption
+from app.models import Card, LedgerEntry, Location, PosPayment, PosRefund, Redemption
 from app.models.base import utcnow
 from app.models.card import LedgerKind
 from app.models.pos_partner import PosRefundStatus
@@ -127,3 +127,11 @@ def apply_refund(actor: Actor, refund_id: int) -> AppliedRefund:
                                                 entry.balance_after_cents]})
     events.publish(events.Event(actor.operator_id, "pos_payment.refunded", data))
     return AppliedRefund(refund=refund, entry=entry, created=True, balance_after_cents=entry.balance_after_cents)
+
+
+def owed_on_counter(location_id: int, *, limit: int = 20) -> list[OwedRefund]:
+    """`pending_for_location` for the location's counter screens, which know only the location
+    (the live refresh, `app/state/live.py`): its own operator's refunds, nothing else."""
+    with read_session() as session:
+        operator_id = session.exec(select(Location.operator_id).where(Location.id == location_id)).first()
+    return [] if operator_id is None else pending_for_location(operator_id, location_id, limit=limit)
