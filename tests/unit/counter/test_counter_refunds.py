@@ -88,3 +88,28 @@ def test_a_device_of_another_location_cannot_give_a_refund_back(till):
     assert refused.value.code == ErrorCode.not_found
     assert balance(owed.card.id) == 3_000
     assert [row.id for row in live.owed_refund_rows(till.location.id)] == [owed.refund.id]
+
+
+def test_a_sale_given_back_by_a_refund_cannot_be_voided_too(till):
+    owed = refund_owed(till, refunded_cents=2_000)
+    pos_refunds.apply_refund(till.front, owed.refund.id)
+
+    with pytest.raises(GiftnetError) as refused:
+        redemptions.void_redemption(till.front, owed.refund.redemption_id)
+
+    assert refused.value.code == ErrorCode.conflict and "given back to the card already" in refused.value.message
+    assert balance(owed.card.id) == 5_000  # credited once, by the refund
+    assert ledger.check_ledger() == []
+
+
+def test_a_voided_sale_has_no_refund_left_to_give_back(till):
+    owed = refund_owed(till)  # $5.00 of the $20.00 sale refunded in Square, not given back yet
+    redemptions.void_redemption(till.front, owed.refund.redemption_id)  # the whole $20.00 back on the card
+
+    assert live.owed_refund_rows(till.location.id) == []
+    with pytest.raises(GiftnetError) as refused:
+        pos_refunds.apply_refund(till.back, owed.refund.id)
+    assert refused.value.code == ErrorCode.conflict
+    assert balance(owed.card.id) == 5_000
+    assert [entry.kind for entry in rows_of(LedgerEntry) if entry.kind in ("void", "refund")] == ["void"]
+    assert reconciliation.reconcile(till.owner.operator.id).mismatches == []
