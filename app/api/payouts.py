@@ -43,6 +43,7 @@ LINE_EXAMPLE = {
     "net_cents": 9750,
     "bank_summary": "US checking •••• 6789 (routing 011000015)",
     "carried_cents": 0,
+    "refunded_cents": 0,
     "status": "paid",
     "return_reason_code": None,
     "return_reason": None,
@@ -80,6 +81,10 @@ class PayoutLineAnswer(BaseModel):
     bank_summary: str = Field(description="The bank account paid, never the full account number.")
     carried_cents: int = Field(default=0, description="Returned payments of earlier batches paid again in this "
                                "line (part of `net_cents`).")
+    refunded_cents: int = Field(default=0, description="Refunds the location's POS made after its counter gave the "
+                                "money back to the card, deducted from this line: commission is on `gross_cents` "
+                                "less these, and `net_cents` is after them. A line never goes below zero; the rest "
+                                "is deducted from the location's next line.")
     status: Literal["paid", "returned"] = Field(default="paid", description="`returned` once the bank gave the "
                                                 "payment back (`POST /payouts/returns`); its net is then owed again.")
     return_reason_code: str | None = Field(default=None, description="The bank's return reason code (R03, 905).")

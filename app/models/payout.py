@@ -84,6 +84,9 @@ class PayoutLine(SQLModel, table=True):
     cpa005_cross_reference: str | None = Field(default=None, max_length=19)
     # Net of earlier lines the bank returned, paid again in this line (part of net_cents).
     carried_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    # Refunds the location's POS made after the counter gave the money back to the card
+    # (`settlement/payout_refunds.py`), deducted from this line (net_cents is after it).
+    refunded_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
 
 class PayoutReturn(SQLModel, table=True):

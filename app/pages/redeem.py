@@ -13,6 +13,7 @@ import reflex as rx
 from app.components.device_frame import brand, device_frame, device_notice, loading
 from app.components.dialogs import confirm_dialog
 from app.components.layout import page_ready_marker
+from app.pages.counter_refunds import refunds_to_give_back
 from app.state.live import PosInbox
 from app.state.redeem import RedeemState
 
@@ -422,6 +423,7 @@ def _counter() -> rx.Component:
     return rx.vstack(
         _messages(),
         _accepts_bar(),
+        refunds_to_give_back(),
         rx.cond(
             state.has_receipt,
             _receipt(),

@@ -42,7 +42,7 @@ from reflex.istate.manager.token import BaseStateToken
 
 from app.services.core import events
 from app.services.core.money import format_cents
-from app.services.counter import pos_payments
+from app.services.counter import pos_payments, pos_refunds
 
 log = logging.getLogger(__name__)
 POS_EVENTS = {"pos_payment.received", "pos_payment.applied", "pos_payment.expired", "pos_payment.cancelled",
@@ -75,6 +75,23 @@ def pending_rows(location_id: int) -> list[PendingPaymentRow]:
         )
         for payment in pos_payments.pending_payments(location_id)
     ]
+
+
+@dataclass
+class OwedRefundRow:
+    """A refund the POS made of a payment already applied: the counter gives it back to the card."""
+
+    id: int = 0
+    amount: str = ""
+    card: str = ""  # "•••• 1234"
+    source: str = ""  # "Square"
+    reference: str = ""
+
+
+def owed_refund_rows(location_id: int) -> list[OwedRefundRow]:
+    return [OwedRefundRow(id=refund.refund_id, amount=format_cents(refund.amount_cents), card=f"•••• {refund.last4}",
+                          source=refund.source.capitalize(), reference=refund.reference)
+            for refund in pos_refunds.owed_on_counter(location_id)]
 
 
 # --- the tabs of this worker ----------------------------------------------------------
@@ -144,6 +161,7 @@ class PosInbox(rx.State):
     """One redemption screen's copy of its location's pending POS payments."""
 
     payments: list[PendingPaymentRow] = []
+    refunds: list[OwedRefundRow] = []  # to give back to cards (app/state/counter_refunds.py)
     _location_id: int = 0
 
     @rx.var
@@ -157,12 +175,14 @@ class PosInbox(rx.State):
         self._location_id = location_id
         screens.add(location_id, self.router.session.client_token)
         self.payments = await asyncio.to_thread(pending_rows, location_id)
+        self.refunds = await asyncio.to_thread(owed_refund_rows, location_id)
 
     def _forget_location(self) -> None:
         """The device lost the screen: no more payments here."""
         screens.remove(self.router.session.client_token)
         self._location_id = 0
         self.payments = []
+        self.refunds = []
 
 
 # --- the bridge -----------------------------------------------------------------------
@@ -234,19 +254,22 @@ class LiveBridge:
         if not tokens:
             return
         rows = await asyncio.to_thread(pending_rows, location_id)  # once for every tab
-        results = await asyncio.gather(*(self._update(token, location_id, rows) for token in tokens),
+        refunds = await asyncio.to_thread(owed_refund_rows, location_id)
+        results = await asyncio.gather(*(self._update(token, location_id, rows, refunds) for token in tokens),
                                        return_exceptions=True)
         for token, result in zip(tokens, results, strict=True):
             if isinstance(result, BaseException):
                 log.warning("live update of a screen of location %s failed: %r", location_id, result)
 
-    async def _update(self, token: str, location_id: int, rows: list[PendingPaymentRow]) -> None:
+    async def _update(self, token: str, location_id: int, rows: list[PendingPaymentRow],
+                      refunds: list[OwedRefundRow]) -> None:
         async with self.app.modify_state(BaseStateToken(ident=token, cls=PosInbox)) as root:
             inbox = await root.get_state(PosInbox)
             if inbox._location_id != location_id:  # noqa: SLF001 - backend-only, underscored so Reflex keeps it from the browser; the tab moved on (another device, a revoked one)
                 screens.remove(token)
                 return
             inbox.payments = list(rows)
+            inbox.refunds = list(refunds)
 
     # --- across workers (REDIS_URL)
 

@@ -35,7 +35,8 @@ def _line_row(line: payables.PayableLine, currency: str) -> dict[str, str]:
         **_owed_cells(line, currency),
         "commission": f"{format_cents(line.commission_cents, currency)} ({line.commission_bps / 100:g} %)",
         "net": format_cents(line.net_cents, currency)
-        + (f" (with {format_cents(line.carried_cents, currency)} returned earlier)" if line.carried_cents else ""),
+        + (f" (with {format_cents(line.carried_cents, currency)} returned earlier)" if line.carried_cents else "")
+        + (f" (after {format_cents(line.refunded_cents, currency)} refunded to cards)" if line.refunded_cents else ""),
         "bank": line.bank_summary,
         # a batch's line: paid, or given back by the bank and why
         "status": "Returned" if getattr(line, "status", "paid") == "returned" else "Paid",

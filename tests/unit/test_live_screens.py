@@ -75,6 +75,8 @@ def rows_reader(monkeypatch, reads: list[int]):
         return [live.PendingPaymentRow(id=len(reads), amount="$1.00", amount_cents=100)]
 
     monkeypatch.setattr(live, "pending_rows", pending_rows)
+    monkeypatch.setattr(live, "owed_refund_rows", lambda location_id: [
+        live.OwedRefundRow(id=location_id, amount="$5.00", card="•••• 1234", source="Square", reference="R-1")])
 
 
 def test_the_registry_keeps_one_location_per_tab_and_prunes_gone_tabs(registry):
@@ -113,6 +115,8 @@ def test_one_read_then_every_tab_of_the_location_at_once(registry, monkeypatch):
     assert reads == [7]  # once for all 20 tabs
     assert sorted(app.written) == sorted(tabs)
     assert all([row.id for row in app.inboxes[token].payments] == [1] for token in tabs)
+    # The refunds owed to cards ride with the same refresh (app/state/counter_refunds.py gives them back).
+    assert all([row.card for row in app.inboxes[token].refunds] == ["•••• 1234"] for token in tabs)
     assert app.inboxes["other-location"].payments == [] and app.inboxes["moved-on"].payments == []
     # All at the same time, not one after another ("moved-on" is opened too, then left alone).
     assert app.most_inside == len(tabs) + 1

@@ -45,6 +45,8 @@ def money_card() -> rx.Component:
         rx.flex(
             _money_figure("Redemptions", owed.count, "location-payable-count"),
             _money_figure("Gross", owed.gross, "location-payable-gross"),
+            rx.cond(owed.refunded != "", _money_figure("Refunds given back", "-" + owed.refunded,
+                                                       "location-payable-refunded")),
             _money_figure(rx.text("Commission (", owed.commission_rate, ")"), owed.commission,
                           "location-payable-commission"),
             _money_figure("Net to pay", owed.net, "location-payable-net"),
@@ -53,6 +55,13 @@ def money_card() -> rx.Component:
             width="100%",
             id="location-payables",
         ),
+        rx.cond(state.refunds_to_give_back.length() > 0, rx.callout(
+            rx.vstack(rx.text("Refunds to give back at the counter (the POS refunded these payments after they were "
+                              "taken off the card):", weight="medium"),
+                      rx.foreach(state.refunds_to_give_back,
+                                 lambda refund: rx.text(refund, class_name="location-refund-owed")),
+                      spacing="1"),
+            icon="undo-2", color_scheme="amber", width="100%", id="location-refunds-owed")),
         rx.heading("Payouts", size="3", margin_top="8px"),
         data_table(
             ["Batch", "Status", "Redemptions", "Gross", "Net", "Created", "Paid"], state.rows, _payout_row,

@@ -8,7 +8,11 @@ Rules this module keeps:
 - the money goes back as a ledger credit (`refund`) tied to the redemption the payment
   made, in the same transaction as the claim and the `pos_payment.refunded` webhook
   owed to the operator's endpoints;
-- a device gives back only its own location's refunds; another operator's are not found.
+- a device gives back only its own location's refunds; another operator's are not found;
+- a sale is given back once, by a refund or by a void, never both: giving a refund back
+  and voiding its redemption both hold the redemption's row first, a voided sale's refund
+  is refused (and not listed), and a void after a refund was given back is refused
+  (`settle_before_void`, called by `redemptions.void_redemption`).
 """
 
 from __future__ import annotations
@@ -16,14 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import select
 
 from app.db import read_session, write_session
-from app.models import Card, LedgerEntry, PosPayment, PosRefund, Redemption
+from app.models import Card, LedgerEntry, Location, PosPayment, PosRefund, Redemption
 from app.models.base import utcnow
 from app.models.card import LedgerKind
 from app.models.pos_partner import PosRefundStatus
+from app.models.redemption import RedemptionStatus
 from app.services.core import audit, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -65,7 +70,7 @@ def pending_for_location(operator_id: int, location_id: int, *, limit: int = 20)
             .join(Redemption, Redemption.id == PosRefund.redemption_id)
             .join(Card, Card.id == Redemption.card_id)
             .where(PosRefund.operator_id == operator_id, PosRefund.location_id == location_id,
-                   PosRefund.status == PosRefundStatus.owed)
+                   PosRefund.status == PosRefundStatus.owed, Redemption.status == RedemptionStatus.completed)
             .order_by(PosRefund.id).limit(limit)
         ).all()
     return [OwedRefund(refund_id=refund.id, location_id=refund.location_id, source=refund.source, reference=reference,
@@ -90,6 +95,16 @@ def apply_refund(actor: Actor, refund_id: int) -> AppliedRefund:
     one that is not owed (the payment was withdrawn before it was applied) is `conflict`."""
     now = utcnow()
     with write_session() as session:
+        # The redemption's row first (a void holds it too): a refund and a void never both credit the card.
+        sale = session.exec(
+            select(Redemption.status).join(PosRefund, PosRefund.redemption_id == Redemption.id)
+            .where(PosRefund.id == refund_id, PosRefund.operator_id == actor.operator_id)
+            .with_for_update(of=Redemption)
+        ).first()
+        if sale == RedemptionStatus.voided:
+            raise GiftnetError(ErrorCode.conflict, "This sale was voided on the counter, so the card already got "
+                                                   "the whole amount back: there is nothing more to give.",
+                               field="refund_id")
         claim = update(PosRefund).where(PosRefund.id == refund_id, PosRefund.operator_id == actor.operator_id,
                                         PosRefund.status == PosRefundStatus.owed)
         if actor.location_id is not None:
@@ -127,3 +142,26 @@ def apply_refund(actor: Actor, refund_id: int) -> AppliedRefund:
                                                 entry.balance_after_cents]})
     events.publish(events.Event(actor.operator_id, "pos_payment.refunded", data))
     return AppliedRefund(refund=refund, entry=entry, created=True, balance_after_cents=entry.balance_after_cents)
+
+
+def settle_before_void(session, redemption_id: int) -> None:  # noqa: ANN001
+    """Inside a void's transaction, once it holds the redemption's row: refuse (`conflict`) when
+    a refund of this sale was given back to the card already (the card would be credited
+    twice); otherwise the refunds still owed for it are owed no more (the void gives the card
+    the whole amount)."""
+    given = session.exec(select(func.coalesce(func.sum(PosRefund.amount_cents), 0)).where(
+        PosRefund.redemption_id == redemption_id, PosRefund.status == PosRefundStatus.applied)).one()
+    if given:
+        raise GiftnetError(ErrorCode.conflict, f"The POS refunded this sale and {format_cents(int(given))} was given "
+                                               "back to the card already: it cannot be voided too.")
+    session.execute(update(PosRefund).where(PosRefund.redemption_id == redemption_id,
+                                            PosRefund.status == PosRefundStatus.owed)
+                    .values(status=PosRefundStatus.not_owed).execution_options(synchronize_session=False))
+
+
+def owed_on_counter(location_id: int, *, limit: int = 20) -> list[OwedRefund]:
+    """`pending_for_location` for the location's counter screens, which know only the location
+    (the live refresh, `app/state/live.py`): its own operator's refunds, nothing else."""
+    with read_session() as session:
+        operator_id = session.exec(select(Location.operator_id).where(Location.id == location_id)).first()
+    return [] if operator_id is None else pending_for_location(operator_id, location_id, limit=limit)

@@ -36,6 +36,7 @@ from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents, require_positive_cents
 from app.services.core.rows import owned_row
+from app.services.counter import pos_refunds
 from app.services.counter.test_payments import NEVER_APPLIED
 from app.services.messaging import notifications, webhooks
 from app.services.money.card_lookup import card_id_by_id_or_code
@@ -420,6 +421,7 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
             session.refresh(redemption)
             raise void_refusal(redemption, timezone, now) or GiftnetError(
                 ErrorCode.conflict, "This redemption was already voided.")
+        pos_refunds.settle_before_void(session, redemption.id)  # never a void and a POS refund both
         credit_within(
             session, actor.at_location(redemption.location_id),
             redemption.card_id, redemption.amount_cents, kind=LedgerKind.void, idempotency_key=idempotency_key,

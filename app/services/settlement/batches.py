@@ -14,6 +14,9 @@ Rules this module keeps:
 - a batch also pays again, as `carried_cents` on the location's line, the returned
   payments still owed to the locations it pays (`payout_returns.claim_owed_again`, one
   conditional UPDATE in the same transaction); cancelling the batch lets them go;
+- a line deducts the refunds given back to cards its location owes back
+  (`payout_refunds.owed_back`, read after the claim so this batch's own redemptions
+  count), never past a net of zero; cancelling the batch undoes its deductions with it;
 - a batch moves draft -> exported (its first bank file, `bank_files.py`) -> paid, or
   draft/exported -> cancelled (which frees its redemptions). Every move is a
   conditional UPDATE on the status; anything else is refused with `conflict`.
@@ -42,7 +45,7 @@ from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.messaging import webhooks
 from app.services.network import locations
-from app.services.settlement import payout_returns, prenotes, statements
+from app.services.settlement import payout_refunds, payout_returns, prenotes, statements
 from app.services.settlement.payables import (
     MAX_PAGE,
     PayableLine,
@@ -161,7 +164,7 @@ def _line_view(line: PayoutLine, name: str, returned: PayoutReturn | None = None
         location_id=line.location_id, location_name=name, redemption_count=line.redemption_count,
         gross_cents=line.gross_cents, commission_bps=line.commission_bps, commission_cents=line.commission_cents,
         net_cents=line.net_cents, bank_summary=locations.bank_summary(line),  # a line keeps the location's bank fields
-        carried_cents=line.carried_cents, status=line.status,
+        carried_cents=line.carried_cents, refunded_cents=line.refunded_cents, status=line.status,
         return_reason_code=returned.reason_code if returned else None,
         return_reason=returned.reason if returned else None,
     )
@@ -310,8 +313,11 @@ def create_payout_within(
                **{location_id: hold.reason for location_id, hold in held.items()}}
     left_out = _left_out(session, batch, waiting)
     names = {location_id: location.name for location_id, location in found.items()}
+    # After the claim: refunds of the redemptions this batch pays are deducted in the same line.
+    owed_back = payout_refunds.owed_back(session, operator.id)
     below_minimum = (_hold_below_minimum(session, batch, operator, found, claimed, minimum_net_cents,
-                                         owed=payout_returns.owed_again(session, operator.id), waiting=set(waiting))
+                                         owed=payout_returns.owed_again(session, operator.id), waiting=set(waiting),
+                                         owed_back=owed_back)
                      if minimum_net_cents > 0 else [])
     # Returned payments owed again ride with the location's next line, unless it waits.
     refused = set(waiting) | {item.location_id for item in below_minimum}
@@ -336,7 +342,7 @@ def create_payout_within(
         operator, chosen, now, batch_calendars(operator, countries))
     if paying:
         _write_lines(session, operator, batch, [(found[location_id], *claimed.get(location_id, (0, 0)),
-                                                 carried.get(location_id, 0))
+                                                 carried.get(location_id, 0), owed_back.get(location_id, 0))
                                                 for location_id in by_location_name(paying, names)])
     webhooks.queue_event_for_endpoints(session, operator.id, "payout.created", _event_data(batch))
     audit.record(session, actor, "payout.created", target_type="payout", target_id=batch.id,
@@ -394,16 +400,17 @@ def _release(session: Session, batch: PayoutBatch, location_ids: list[int], clai
 
 def _hold_below_minimum(session: Session, batch: PayoutBatch, operator: Operator, found: dict[int, Location],
                         claimed: dict[int, tuple[int, int]], minimum_net_cents: int, *, owed: dict[int, int],
-                        waiting: set[int]) -> list[SkippedLocation]:
+                        waiting: set[int], owed_back: dict[int, int]) -> list[SkippedLocation]:
     """Release the locations whose line in this batch would pay less than the minimum: they
     wait for a later run. The line's net counts the returned money it would carry (`owed`),
     so a location is judged on what it would be paid, and one owed only returned money is
-    judged too; its returned money waits with it (the caller leaves it unclaimed)."""
+    judged too; its returned money waits with it (the caller leaves it unclaimed). The
+    refunds it owes back count too: a line they would bring under the minimum waits."""
     held = []
     for location_id in (set(claimed) | set(owed)) - waiting:
         count, gross = claimed.get(location_id, (0, 0))
         carried = owed.get(location_id, 0)
-        line = payable_line(found[location_id], operator, count, gross, carried)
+        line = payable_line(found[location_id], operator, count, gross, carried, owed_back.get(location_id, 0))
         if line.net_cents < minimum_net_cents:
             held.append(SkippedLocation(
                 location_id, line.location_name, count, gross,
@@ -426,12 +433,12 @@ def _left_out(session: Session, batch: PayoutBatch, unusable: dict[int, str]) ->
 
 
 def _write_lines(session: Session, operator: Operator, batch: PayoutBatch,
-                 owed: list[tuple[Location, int, int, int]]) -> None:
-    """One line per (location, count, gross, carried), with the location's bank details as
-    they are now, and the batch's totals."""
+                 owed: list[tuple[Location, int, int, int, int]]) -> None:
+    """One line per (location, count, gross, carried, refunds owed back), with the location's
+    bank details as they are now, and the batch's totals."""
     rows = []
-    for location, count, gross, carried in owed:
-        line = payable_line(location, operator, count, gross, carried)
+    for location, count, gross, carried, owed_back in owed:
+        line = payable_line(location, operator, count, gross, carried, owed_back)
         rows.append({
             "batch_id": batch.id, "operator_id": operator.id, "location_id": location.id,
             "redemption_count": line.redemption_count, "gross_cents": line.gross_cents,
@@ -440,9 +447,9 @@ def _write_lines(session: Session, operator: Operator, batch: PayoutBatch,
             "routing_number": location.routing_number, "institution_number": location.institution_number,
             "transit_number": location.transit_number, "account_number_encrypted": location.account_number_encrypted,
             "account_last4": location.account_last4, "account_type": location.account_type,
-            "carried_cents": line.carried_cents,
+            "carried_cents": line.carried_cents, "refunded_cents": line.refunded_cents,
         })
-    too_large = [location.name for (location, _, _, _), row in zip(owed, rows, strict=True)
+    too_large = [location.name for (location, *_figures), row in zip(owed, rows, strict=True)
                  if max(row["gross_cents"], row["net_cents"]) > MAX_LINE_CENTS]
     if too_large:
         raise GiftnetError(

@@ -20,7 +20,12 @@ Rules this module keeps:
   from for a reason about the account count as not valid until they are changed;
 - a payment the bank returned is owed again (`payout_returns.owed_again`): its net is
   added to the location's next line as `carried_cents` (net = gross - commission +
-  carried), whatever the period, since it was due already.
+  carried), whatever the period, since it was due already;
+- a refund the POS made after the counter gave the money back to the card is deducted
+  from the line (`payout_refunds.py`): commission is on the net redeemed, so
+  commission = half-up(gross - refunded) and net = gross - refunded - commission +
+  carried; a line deducts no more than leaves its net at zero, the rest waits for the
+  location's next line.
 
 The batches that pay these lines are `batches.py`; their bank files `bank_files.py`.
 """
@@ -42,7 +47,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.operators import operator_or_404
 from app.services.core.validation import aba_routing_is_valid
 from app.services.network import locations
-from app.services.settlement import business_days, payout_returns, payout_settings
+from app.services.settlement import business_days, payout_refunds, payout_returns, payout_settings
 
 MAX_PAGE = 100
 MAX_EFFECTIVE_AHEAD = timedelta(days=60)
@@ -186,6 +191,7 @@ class PayableLine:
     net_cents: int
     bank_summary: str  # "US checking •••• 6789 (routing 011000015)"; never the account number
     carried_cents: int = 0  # returned payments paid again in this line (part of net_cents)
+    refunded_cents: int = 0  # refunds given back to cards, deducted from this line (net_cents is after it)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -267,15 +273,44 @@ def by_location_name(location_ids: Iterable[int], names: dict[int, str]) -> list
     return sorted(location_ids, key=lambda location_id: (names.get(location_id, "").lower(), location_id))
 
 
-def payable_line(location: Location, operator: Operator, count: int, gross: int, carried: int = 0) -> PayableLine:
-    """What a location is owed for `count` redemptions worth `gross`, and `carried` cents of
-    returned payments: its commission (on the redemptions only) and net."""
+def _net(gross: int, refunded: int, carried: int, bps: int) -> tuple[int, int]:
+    """(commission, net) of a line: commission on the net redeemed (gross less refunds)."""
+    commission = commission_cents(gross - refunded, bps)
+    return commission, gross - refunded - commission + carried
+
+
+def refund_deduction(gross: int, carried: int, owed_back: int, bps: int) -> int:
+    """How much of `owed_back` refunds a line of `gross` and `carried` deducts: all of it, or
+    the most that leaves its net at zero or more (the rest waits for a later line). The net
+    only falls as the deduction grows (commission moves a cent at most per cent), so the
+    largest fitting deduction is found by halving."""
+    if owed_back <= 0 or _net(gross, owed_back, carried, bps)[1] >= 0:
+        return max(owed_back, 0)
+    low, high = 0, owed_back  # net(low) >= 0 (a line is never negative before refunds), net(high) < 0
+    if _net(gross, 0, carried, bps)[1] < 0:
+        return 0
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _net(gross, middle, carried, bps)[1] >= 0:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def payable_line(location: Location, operator: Operator, count: int, gross: int, carried: int = 0,
+                 owed_back: int = 0) -> PayableLine:
+    """What a location is owed for `count` redemptions worth `gross`, `carried` cents of
+    returned payments and `owed_back` cents of refunds given back to cards: the refunds it
+    deducts (never past a net of zero), its commission (on the redemptions less the
+    refunds) and net."""
     bps = location.commission_bps if location.commission_bps is not None else operator.commission_bps
-    commission = commission_cents(gross, bps)
+    refunded = refund_deduction(gross, carried, owed_back, bps)
+    commission, net = _net(gross, refunded, carried, bps)
     return PayableLine(
         location_id=location.id, location_name=location.name, redemption_count=count, gross_cents=gross,
-        commission_bps=bps, commission_cents=commission, net_cents=gross - commission + carried,
-        bank_summary=locations.bank_summary(location), carried_cents=carried,
+        commission_bps=bps, commission_cents=commission, net_cents=net,
+        bank_summary=locations.bank_summary(location), carried_cents=carried, refunded_cents=refunded,
     )
 
 
@@ -292,6 +327,7 @@ def payables(operator_id: int, through: datetime | date | str, from_: datetime |
         start, end = payable_period(operator, through, from_, now)
         owed = owed_by_location(session, payable_conditions(operator_id, start, end))
         carried = payout_returns.owed_again(session, operator_id)
+        refunds = payout_refunds.owed_back(session, operator_id, payable=payable_conditions(operator_id, start, end))
         found = {location.id: location for location in session.exec(
             select(Location).where(Location.operator_id == operator_id)).all()}
         owing = set(owed) | set(carried)
@@ -313,23 +349,27 @@ def payables(operator_id: int, through: datetime | date | str, from_: datetime |
                                            payable_from=held[location_id].payable_from,
                                            carried_cents=carried.get(location_id, 0)))
         else:
-            lines.append(payable_line(location, operator, count, gross, carried.get(location_id, 0)))
+            lines.append(payable_line(location, operator, count, gross, carried.get(location_id, 0),
+                                      refunds.get(location_id, 0)))
     return Payables(period_from=start, period_through=end, currency=operator.currency, lines=lines, skipped=skipped)
 
 
 def location_payable(operator_id: int, location_id: int) -> PayableLine:
-    """What one location is owed now: its completed redemptions in no batch and its
-    returned payments owed again, as the line a batch created now would give it (count,
-    gross, commission, carried, net). Zero when nothing is owed. Another operator's
-    location: not_found."""
+    """What one location is owed now: its completed redemptions in no batch, its returned
+    payments owed again and the refunds given back to cards it owes back, as the line a
+    batch created now would give it (count, gross, commission, carried, refunded, net).
+    Zero when nothing is owed. Another operator's location: not_found."""
     with read_session() as session:
         operator = operator_or_404(session, operator_id)
         location = locations.location_or_404(session, operator_id, location_id)
-        owed = owed_by_location(session, [*payable_conditions(operator_id, None, utcnow()),
-                                           Redemption.location_id == location_id])
+        payable = payable_conditions(operator_id, None, utcnow())
+        owed = owed_by_location(session, [*payable, Redemption.location_id == location_id])
         carried = payout_returns.owed_again(session, operator_id, [location_id])
+        refunds = payout_refunds.owed_back(session, operator_id, [location_id], payable=payable)
     count, gross = owed.get(location_id, (0, 0))
-    return payable_line(location, operator, count, gross, carried.get(location_id, 0))
+    if not count and not carried:  # nothing to pay: refunds alone make no line, they wait
+        return payable_line(location, operator, 0, 0)
+    return payable_line(location, operator, count, gross, carried.get(location_id, 0), refunds.get(location_id, 0))
 
 
 @dataclass(frozen=True)

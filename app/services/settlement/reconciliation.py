@@ -10,7 +10,11 @@ figures and every mismatch listed with its cause.
    redemptions it claimed; no voided redemption in a batch; no redemption held by a
    cancelled batch. Payments the bank returned: how much came back in the period, how
    much is still owed again, and each line's carried amount against the returns it pays
-   again (a line's net is its gross less commission plus what it carries).
+   again (a line's net is its gross less commission plus what it carries). Refunds a
+   POS made after the counter gave the money back to the card: how much was given back
+   in the period, how much still waits for a line to deduct it, each refund against its
+   ledger credit, and no location deducted more than was given back at it (a line's net
+   is its gross less refunds less commission plus what it carries).
 3. Outstanding liability vs ledger: the sum of card balances against the sum of
    every ledger row (both as of now).
 4. The ledger integrity check (`ledger.check_ledger`): each card whose cached balance
@@ -39,6 +43,7 @@ from app.services.core.money import format_cents
 from app.services.core.operators import operator_or_404
 from app.services.money import ledger
 from app.services.reporting.reports import resolve_period
+from app.services.settlement import payout_refunds
 
 MAX_LISTED = 200  # per check: enough to act on, small enough for a screen
 
@@ -165,6 +170,14 @@ def _payouts(session: Session, operator_id: int, start: datetime, end: datetime)
     figures["returned_count"] = int(session.exec(select(func.count(PayoutReturn.id)).where(*returned_in_period)).one())
     figures["owed_again_cents"] = _sum(session, PayoutReturn.net_cents, PayoutReturn.operator_id == operator_id,
                                        PayoutReturn.repaid_batch_id.is_(None))
+    figures["refunds_given_back_count"], figures["refunds_given_back_cents"] = payout_refunds.given_back_cents(
+        session, operator_id, start, end)
+    figures["batches_paid_refunded_cents"] = _sum(
+        session, PayoutLine.refunded_cents, PayoutLine.operator_id == operator_id,
+        PayoutLine.batch_id.in_(select(PayoutBatch.id).where(*paid_in_period)))
+    # Still to deduct: from batched redemptions (the next line), and with their redemptions (their batch).
+    figures["refunds_owed_back_cents"] = sum(payout_refunds.owed_back(session, operator_id).values())
+    figures["refunds_waiting_cents"] = payout_refunds.waiting_cents(session, operator_id)
 
     mismatches: list[Mismatch] = []
     # Each redemption against its ledger rows: debited its amount once; credited back once if voided.
@@ -212,6 +225,7 @@ def _payouts(session: Session, operator_id: int, start: datetime, end: datetime)
                 and_(PayoutBatch.paid_at >= start, PayoutBatch.paid_at < end)))
     ).all())
     mismatches += _batch_mismatches(session, operator_id, touched, statuses)
+    mismatches += _refund_mismatches(session, operator_id, start, end)
     status = "mismatch" if mismatches else "ok"
     summary = (f"{len(mismatches)} mismatch(es) between redemptions, the ledger and payouts." if mismatches else
                f"{format_cents(figures['redeemed_cents'])} redeemed: {format_cents(figures['paid_out_cents'])} paid "
@@ -219,7 +233,13 @@ def _payouts(session: Session, operator_id: int, start: datetime, end: datetime)
                f"{format_cents(figures['not_in_batch_cents'])} not yet in a batch."
                + (f" {figures['returned_count']} payment(s) for {format_cents(figures['returned_cents'])} came back "
                   f"from the bank; {format_cents(figures['owed_again_cents'])} is owed again."
-                  if figures["returned_count"] or figures["owed_again_cents"] else ""))
+                  if figures["returned_count"] or figures["owed_again_cents"] else "")
+               + (f" {figures['refunds_given_back_count']} POS refund(s) for "
+                  f"{format_cents(figures['refunds_given_back_cents'])} given back to cards; "
+                  f"{format_cents(figures['refunds_owed_back_cents'] + figures['refunds_waiting_cents'])} of refunds "
+                  "still to deduct from payouts."
+                  if figures["refunds_given_back_count"] or figures["refunds_owed_back_cents"]
+                  or figures["refunds_waiting_cents"] else ""))
     return Check("payouts", "Redemptions vs payouts", status, summary, figures), mismatches
 
 
@@ -228,11 +248,11 @@ def _batch_mismatches(session: Session, operator_id: int, batch_ids: list[int],
     if not batch_ids:
         return []
     mismatches = []
-    lines = {(batch_id, location_id): (count, gross, commission, net, carried)
-             for batch_id, location_id, count, gross, commission, net, carried in session.exec(
+    lines = {(batch_id, location_id): (count, gross, commission, net, carried, refunded)
+             for batch_id, location_id, count, gross, commission, net, carried, refunded in session.exec(
                  select(PayoutLine.batch_id, PayoutLine.location_id, PayoutLine.redemption_count,
                         PayoutLine.gross_cents, PayoutLine.commission_cents, PayoutLine.net_cents,
-                        PayoutLine.carried_cents)
+                        PayoutLine.carried_cents, PayoutLine.refunded_cents)
                  .where(PayoutLine.operator_id == operator_id, PayoutLine.batch_id.in_(batch_ids))).all()}
     repaid = {(batch_id, location_id): int(cents) for batch_id, location_id, cents in session.exec(
         select(PayoutReturn.repaid_batch_id, PayoutReturn.location_id, func.sum(PayoutReturn.net_cents))
@@ -259,7 +279,7 @@ def _batch_mismatches(session: Session, operator_id: int, batch_ids: list[int],
                                            "The batch is cancelled but still holds returned payments; they are "
                                            "not owed again until it lets them go."))
             continue
-        line_count, line_gross, commission, net, carried = lines.get(key, (0, 0, 0, 0, 0))
+        line_count, line_gross, commission, net, carried, refunded = lines.get(key, (0, 0, 0, 0, 0, 0))
         count, amount = claimed.get(key, (0, 0))
         if key not in lines:
             mismatches.append(Mismatch("payouts", subject, amount + repaid.get(key, 0), 0,
@@ -271,9 +291,14 @@ def _batch_mismatches(session: Session, operator_id: int, batch_ids: list[int],
                 f"The line pays {line_count} redemption(s) for {format_cents(line_gross)} but the batch holds "
                 f"{count} for {format_cents(amount)}.",
             ))
-        elif line_gross - commission + carried != net:
-            mismatches.append(Mismatch("payouts", subject, line_gross - commission + carried, net,
-                                       "The line's net is not its gross less its commission plus what it carries."))
+        elif line_gross - refunded - commission + carried != net:
+            mismatches.append(Mismatch("payouts", subject, line_gross - refunded - commission + carried, net,
+                                       "The line's net is not its gross less refunds and commission plus what it "
+                                       "carries."))
+        elif net < 0:
+            mismatches.append(Mismatch("payouts", subject, 0, net,
+                                       "The line pays less than nothing: refunds beyond its net must wait for the "
+                                       "next line."))
         elif carried != repaid.get(key, 0):
             mismatches.append(Mismatch("payouts", subject, repaid.get(key, 0), carried,
                                        "The line carries a different amount than the returned payments it pays "
@@ -288,6 +313,32 @@ def _batch_mismatches(session: Session, operator_id: int, batch_ids: list[int],
             mismatches.append(Mismatch("payouts", f"Payout #{batch_id}", sum(value[3] for value in batch_lines),
                                        total_net, "The batch's totals differ from the sum of its lines."))
     return mismatches[:MAX_LISTED]
+
+
+def _refund_mismatches(session: Session, operator_id: int, start: datetime, end: datetime) -> list[Mismatch]:
+    """Each refund given back in the period against its ledger credit; no location deducted
+    more than was ever given back at it."""
+    mismatches = []
+    credited = (select(LedgerEntry.amount_cents).where(LedgerEntry.id == models.PosRefund.ledger_entry_id,
+                                                      LedgerEntry.kind == "refund")
+                .correlate(models.PosRefund).scalar_subquery())
+    for refund_id, amount, credit in session.exec(
+        select(models.PosRefund.id, models.PosRefund.amount_cents, credited)
+        .where(models.PosRefund.operator_id == operator_id, models.PosRefund.status == "applied",
+               models.PosRefund.applied_at >= start, models.PosRefund.applied_at < end,
+               or_(credited.is_(None), credited != models.PosRefund.amount_cents))
+        .order_by(models.PosRefund.id).limit(MAX_LISTED)
+    ).all():
+        mismatches.append(Mismatch("payouts", f"POS refund #{refund_id}", amount, int(credit or 0),
+                                   "The refund is marked given back but the ledger credited the card a different "
+                                   "amount."))
+    names = dict(session.exec(select(models.Location.id, models.Location.name)
+                              .where(models.Location.operator_id == operator_id)).all())
+    for location_id, (given, taken) in sorted(payout_refunds.over_deducted(session, operator_id).items()):
+        mismatches.append(Mismatch("payouts", names.get(location_id, f"Location #{location_id}"), given, taken,
+                                   "Payout lines deducted more for POS refunds than was given back to cards at "
+                                   "this location."))
+    return mismatches
 
 
 # --- 3 and 4. liability and the ledger -------------------------------------------------

@@ -2,8 +2,9 @@
 commission and the net, as CSV to download and as an email to the location.
 
 The figures come from the batch's line (what the batch pays), the rows from the
-redemptions the batch claimed; returned payments this line pays again are listed
-after the commission, and a line the bank returned says so with the reason; a cancelled batch has no statement (its redemptions
+redemptions the batch claimed; refunds the location's POS made after its counter gave
+the money back to the card are listed after the gross (the commission is on what is
+left); returned payments this line pays again are listed after the commission, and a line the bank returned says so with the reason; a cancelled batch has no statement (its redemptions
 went back to payables). Dates are shown in the operator's time zone.
 
 The outbox sends no attachments, so the email carries the statement as an HTML table
@@ -31,7 +32,7 @@ from app.services.core.money import format_cents
 from app.services.core.roles import require_owner
 from app.services.messaging import outbox
 from app.services.network import locations
-from app.services.settlement import payout_returns
+from app.services.settlement import payout_refunds, payout_returns
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class Statement:
     bank_summary: str
     carried: list[CarriedReturn] = field(default_factory=list)
     returned_reason: str | None = None  # the bank gave this payment back: "R03 No account..."
+    refunded_cents: int = 0  # refunds given back to cards, deducted from this line
+    refunds: list[payout_refunds.DeductedRefund] = field(default_factory=list)
 
     @property
     def returned_label(self) -> str:
@@ -100,6 +103,9 @@ class Statement:
                              row.card_last4, _dollars(row.amount_cents)])
         writer.writerow([])
         writer.writerow(["Gross", "", "", "", _dollars(self.gross_cents)])
+        for refund in self.refunds:
+            writer.writerow([refund.label, "", refund.redemption_id, refund.card_last4,
+                             _dollars(-refund.deducted_cents)])
         writer.writerow([self.commission_label, "", "", "", _dollars(-self.commission_cents)])
         for carried in self.carried:
             writer.writerow([carried.label, "", "", "", _dollars(carried.net_cents)])
@@ -146,7 +152,8 @@ def _statement(session: Session, operator: Operator, batch: PayoutBatch, locatio
         paid_at=batch.paid_at.astimezone(zone) if batch.paid_at else None,
         location_id=location.id, location_name=location.name, location_email=location.email, rows=rows,
         gross_cents=line.gross_cents, commission_bps=line.commission_bps, commission_cents=line.commission_cents,
-        net_cents=line.net_cents, bank_summary=locations.bank_summary(line),  # the batch's snapshot of the details
+        net_cents=line.net_cents, refunded_cents=line.refunded_cents,
+        refunds=payout_refunds.deducted_in_line(session, line), bank_summary=locations.bank_summary(line),  # the batch's snapshot of the details
         carried=[CarriedReturn(batch_id=carried.batch_id, net_cents=carried.net_cents,
                                reason=f"{carried.reason_code} {carried.reason}")
                  for carried in payout_returns.carried_into(session, operator.id, batch.id, location_id)],
@@ -197,6 +204,7 @@ def compose_statement_email(statement: Statement) -> tuple[str, str, str]:
     text_lines += [
         "",
         f"Gross: {format_cents(statement.gross_cents, currency)} ({len(statement.rows)} redemptions)",
+        *[f"{refund.label}: -{format_cents(refund.deducted_cents, currency)}" for refund in statement.refunds],
         f"{statement.commission_label}: -{format_cents(statement.commission_cents, currency)}",
         *[f"{carried.label}: {format_cents(carried.net_cents, currency)}" for carried in statement.carried],
         f"Net paid: {format_cents(statement.net_cents, currency)}",
@@ -225,6 +233,8 @@ def compose_statement_email(statement: Statement) -> tuple[str, str, str]:
         f"<th style='{cell};text-align:left'>Card</th><th style='{cell};text-align:right'>Amount</th></tr>"
         f"{rows}"
         + total(f"Gross ({len(statement.rows)} redemptions)", format_cents(statement.gross_cents, currency))
+        + "".join(total(refund.label, "-" + format_cents(refund.deducted_cents, currency))
+                  for refund in statement.refunds)
         + total(statement.commission_label, "-" + format_cents(statement.commission_cents, currency))
         + "".join(total(carried.label, format_cents(carried.net_cents, currency)) for carried in statement.carried)
         + total("Net paid", format_cents(statement.net_cents, currency), bold=True)

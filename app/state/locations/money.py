@@ -12,6 +12,7 @@ from app.services.access.accounts import SignedIn
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
+from app.services.counter import pos_refunds
 from app.services.settlement import payables
 from app.state.locations.parts import PagedRows
 from app.state.locations.screen import LocationDetailState
@@ -29,6 +30,7 @@ class PayableView:
     commission: str = ""
     commission_rate: str = ""
     net: str = ""
+    refunded: str = ""  # refunds given back to cards this payout deducts ("" when none)
 
 
 @dataclass
@@ -48,6 +50,8 @@ class LocationMoneyState(PagedRows, LocationDetailState):
 
     payable: PayableView = PayableView()
     rows: list[LocationPayoutRow] = []
+    # Refunds a POS made after SELECT that the counter has not given back to the card yet.
+    refunds_to_give_back: list[str] = []
 
     def _open(self, who: SignedIn, location: Location) -> None:
         self._show_money(who)
@@ -68,7 +72,12 @@ class LocationMoneyState(PagedRows, LocationDetailState):
             count=owed.redemption_count, gross=format_cents(owed.gross_cents, who.currency),
             commission=format_cents(owed.commission_cents, who.currency), commission_rate=f"{owed.commission_bps / 100:.2f} %",
             net=format_cents(owed.net_cents, who.currency),
+            refunded=format_cents(owed.refunded_cents, who.currency) if owed.refunded_cents else "",
         )
+        self.refunds_to_give_back = [
+            f"Card •••• {refund.last4}: {format_cents(refund.amount_cents, who.currency)} ({refund.source.capitalize()}, "
+            f"ref {refund.reference})"
+            for refund in pos_refunds.pending_for_location(who.operator_id, self._location_id())]
         self._show_first_page(who)
 
     def _page(self, who: SignedIn, cursor: int | None) -> tuple[list[LocationPayoutRow], int | None]:
