@@ -37,7 +37,8 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from functools import partial
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -349,6 +350,20 @@ def smtp_inbox():
     with SmtpServer(port, inbox):
         inbox.url = f"smtp://127.0.0.1:{port}"
         yield inbox
+
+
+@pytest.fixture
+def other_origin(tmp_path):
+    """A site of another origin than the app (127.0.0.1 vs the app's localhost), serving the
+    files a test writes into its folder: (folder, origin). A page there embeds the widget."""
+    folder = tmp_path / "other-site"
+    folder.mkdir()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join(timeout=5)
 
 
 # --------------------------------------------------------------------------- the browser

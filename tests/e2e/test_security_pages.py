@@ -19,10 +19,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 import uuid
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -261,19 +258,6 @@ def test_security_headers_over_http_and_framing_only_for_the_widget(app_server, 
         assert headers.get("x-content-type-options") == "nosniff", path
     card_page = _headers(base + "/c/not-a-real-token")
     assert card_page.get("referrer-policy") == "no-referrer"  # the address is a credential
-
-
-@pytest.fixture
-def other_origin(app_server):
-    """A site of another origin (127.0.0.1 vs the app's localhost)."""
-    folder = app_server.data_dir / "framing-site"
-    folder.mkdir(exist_ok=True)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 def test_a_dashboard_page_does_not_render_in_another_sites_iframe_but_the_widget_does(new_context, app_server, target,

@@ -9,9 +9,6 @@ import json
 import re
 import subprocess
 import sys
-import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -130,22 +127,9 @@ def test_a_top_up_raises_the_balance_of_an_existing_card(page, shop_operator, is
     assert "balance now $40.00" in receipt["text"]
 
 
-@pytest.fixture
-def host_page_server(app_server):
-    """A page of another origin (127.0.0.1 vs the app's localhost) with the widget's one script tag."""
-    folder = app_server.data_dir / "host-site"
-    folder.mkdir(exist_ok=True)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
 def test_a_purchase_inside_the_widget_iframe_on_another_site(new_context, shop_operator, app_server,
-                                                             host_page_server):
-    folder, host_origin = host_page_server
+                                                             other_origin):
+    folder, host_origin = other_origin
     (folder / "index.html").write_text(
         "<!doctype html><html><body><h1 id='host-title'>Main Street Association</h1>"
         f"<script src='{app_server.base_url}/embed.js' data-shop='{shop_operator.slug}'></script>"
@@ -172,8 +156,8 @@ def test_a_purchase_inside_the_widget_iframe_on_another_site(new_context, shop_o
     assert any(m["to"] == "frame-buyer@example.com" and m["kind"] == "card_recipient" for m in emails)
 
 
-def test_the_widget_button_opens_the_shop(new_context, shop_operator, app_server, host_page_server):
-    folder, host_origin = host_page_server
+def test_the_widget_button_opens_the_shop(new_context, shop_operator, app_server, other_origin):
+    folder, host_origin = other_origin
     (folder / "button.html").write_text(
         f"<!doctype html><html><body><script src='{app_server.base_url}/embed.js' data-shop='{shop_operator.slug}' "
         "data-mode='button'></script></body></html>"

@@ -14,9 +14,6 @@ Screenshots of the pay steps (phone and widget) go to screenshots/shop/.
 
 from __future__ import annotations
 
-import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -174,24 +171,11 @@ def test_a_shopper_on_a_phone_buys_a_card_in_the_shop(gateway, new_context, make
     traffic.assert_never_saw(number)
 
 
-@pytest.fixture
-def host_site(app_server):
-    """A page of a third origin (neither the app's nor the stand-ins') that embeds the widget."""
-    folder = app_server.data_dir / "card-host-site"
-    folder.mkdir(exist_ok=True)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
 @pytest.mark.parametrize("gateway", ["bambora", "forte"])
 def test_a_shopper_buys_a_card_in_the_widget_on_another_site(gateway, new_context, make_operator, app_server,
-                                                             fresh_standins, host_site):
+                                                             fresh_standins, other_origin):
     operator_id, slug, _owner = _shop(app_server, make_operator, gateway, fresh_standins)
-    folder, host_origin = host_site
+    folder, host_origin = other_origin
     (folder / f"{gateway}.html").write_text(
         "<!doctype html><html><body><h1>Main Street Association</h1>"
         f"<script src='{app_server.base_url}/embed.js' data-shop='{slug}'></script></body></html>")

@@ -4,10 +4,6 @@ in view once paid (no white gap with "Thank you" scrolled away), on a phone and 
 
 from __future__ import annotations
 
-import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 from playwright.sync_api import expect
 
@@ -17,18 +13,6 @@ pytestmark = pytest.mark.e2e
 
 APPROVE = "4030000010001234"
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
-
-
-@pytest.fixture
-def host_site(app_server):
-    folder = app_server.data_dir / "height-host-site"
-    folder.mkdir(exist_ok=True)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 def _frame_height(page) -> float:
@@ -46,7 +30,7 @@ def _settled_height(page, previous: float, grew: bool) -> float:
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_the_widget_grows_shrinks_and_shows_the_confirmation(size, new_context, make_operator, app_server,
-                                                             host_site):
+                                                             other_origin):
     operator = make_operator()
     slug = app_python(app_server, f"""
 import json
@@ -55,7 +39,7 @@ from app.models import Operator
 with read_session() as session:
     print(json.dumps({{"slug": session.get(Operator, {operator.operator_id}).slug}}))
 """)["slug"]
-    folder, host_origin = host_site
+    folder, host_origin = other_origin
     (folder / "shop.html").write_text(
         "<!doctype html><html><body style='margin:0;font-family:sans-serif'>"
         "<header style='height:600px;background:#eef'>Main Street Association: news, events, maps</header>"
