@@ -17,6 +17,13 @@ from app.pages.counter_refunds import refunds_to_give_back
 from app.state.live import PosInbox
 from app.state.redeem import RedeemState
 
+# Every target on the counter at least 44 px (fingers at a till), and a focus ring seen from a step away.
+COUNTER_TARGETS = {
+    "& button, & a, & input": {"minHeight": "44px"},
+    "& button": {"minWidth": "44px"},
+    "& :focus-visible": {"outline": "3px solid var(--accent-11)", "outlineOffset": "3px",
+                         "boxShadow": "0 0 0 6px var(--color-background)"},
+}
 MONO = {"fontFamily": "ui-monospace, 'Courier New', monospace", "letterSpacing": "0.04em"}
 
 
@@ -110,23 +117,27 @@ def _card_panel() -> rx.Component:
     )
 
 
+def _dismiss_button(payment) -> rx.Component:  # noqa: ANN001
+    """Under the payment's details, far from SELECT (on the row's other side), quieter, and it
+    only asks: the payment is cancelled after a second tap in the dialog."""
+    return rx.button(rx.icon("x", size=18), "Dismiss", size="3", variant="outline", color_scheme="gray",
+                     id="pos-dismiss-" + payment.id.to_string(), class_name="pos-dismiss",
+                     aria_label="Dismiss the payment of " + payment.amount + ", " + payment.reference,
+                     on_click=RedeemState.ask_dismiss(payment.id),
+                     style={"minHeight": "48px", "minWidth": "120px"}, margin_top="8px")
+
+
 def _payment_actions(payment) -> rx.Component:  # noqa: ANN001
-    """SELECT and Dismiss; a test payment has no SELECT: it says it is only a test."""
+    """SELECT; a test payment has none: it says it is only a test."""
     state = RedeemState
-    dismiss = rx.button("Dismiss", size="3", variant="soft", color_scheme="gray",
-                        id="pos-dismiss-" + payment.id.to_string(), on_click=RedeemState.dismiss_payment(payment.id),
-                        style={"minHeight": "60px", "minWidth": "120px"})
     return rx.cond(
         payment.is_test,
-        rx.hstack(rx.text("Test only: nothing to apply", size="3", weight="medium", color=rx.color("amber", 11),
-                          class_name="pos-payment-test-note"), dismiss, align="center", wrap="wrap"),
-        rx.hstack(
-            dismiss,
-            rx.button("SELECT", size="4", id="pos-select-" + payment.id.to_string(),
-                      disabled=~state.card_open | state.working,
-                      on_click=RedeemState.select_payment(payment.id), style={"minWidth": "150px", "height": "60px"}),
-            align="center",
-        ),
+        rx.text("Test only: nothing to apply", size="3", weight="medium", color=rx.color("amber", 11),
+                class_name="pos-payment-test-note"),
+        rx.button("SELECT", size="4", id="pos-select-" + payment.id.to_string(),
+                  disabled=~state.card_open | state.working,
+                  aria_label="SELECT the payment of " + payment.amount + ", " + payment.reference,
+                  on_click=RedeemState.select_payment(payment.id), style={"minWidth": "150px", "height": "60px"}),
     )
 
 
@@ -148,13 +159,14 @@ def _payment_row(payment) -> rx.Component:  # noqa: ANN001
                         color=rx.color("gray", 11), class_name="pos-payment-age"),
                 spacing="1", wrap="wrap",
             ),
+            _dismiss_button(payment),
             spacing="0",
         ),
         rx.spacer(),
         _payment_actions(payment),
         id="pos-payment-" + payment.id.to_string(),
         class_name="pos-payment",
-        gap="12px", align="center", wrap="wrap", width="100%",
+        gap="48px", align="center", wrap="wrap", width="100%",
         padding="16px", border_radius="12px",
         border=rx.cond(payment.is_test, f"2px dashed {rx.color('amber', 8)}", f"1px solid {rx.color('gray', 6)}"),
         background=rx.cond(payment.is_test, rx.color("amber", 2), rx.color("gray", 1)),
@@ -205,10 +217,12 @@ def _item_row(row) -> rx.Component:  # noqa: ANN001
                                                                        color=rx.color("gray", 11)), spacing="0"),
         rx.spacer(),
         rx.button(rx.icon("minus"), size="4", variant="soft", id="item-minus-" + row.key,
+                  aria_label="Remove one " + row.name,
                   on_click=RedeemState.change_quantity(row.key, -1), disabled=row.quantity == 0),
         rx.text(row.quantity, size="7", weight="bold", id="item-qty-" + row.key, min_width="48px",
-                text_align="center"),
+                text_align="center", aria_live="polite"),
         rx.button(rx.icon("plus"), size="4", id="item-plus-" + row.key,
+                  aria_label="Add one " + row.name,
                   on_click=RedeemState.change_quantity(row.key, 1)),
         gap="12px", align="center", width="100%", padding="12px 16px", border_radius="12px",
         border=f"1px solid {rx.color('gray', 6)}", class_name="redeem-item",
@@ -265,7 +279,7 @@ def _amount_section() -> rx.Component:
         rx.cond(state.items_error != "", rx.callout(state.items_error, icon="triangle-alert", color_scheme="amber",
                                                     id="redeem-items-error", width="100%")),
         rx.box(
-            rx.text(state.pad_amount, size="9", weight="bold", id="redeem-amount-display", text_align="center",
+            rx.text(state.pad_amount, size="9", weight="bold", id="redeem-amount-display", text_align="center", aria_live="polite",
                     width="100%", grid_area="display", align_self="end"),
             rx.grid(*[_pad_key(label, key) for label, key in keys], columns="3", spacing="3", width="100%",
                     grid_area="pad"),
@@ -354,6 +368,29 @@ def _void_dialog() -> rx.Component:
         dialog_id="void-dialog",
         open_=RedeemState.void_asked_id != 0,
         button_size="4",
+        escape_cancels=True,
+        wrap=True,
+    )
+
+
+def _dismiss_dialog() -> rx.Component:
+    """Dismiss asks first: a mis-tap beside SELECT must not cancel the customer's payment."""
+    state = RedeemState
+    return confirm_dialog(
+        title=("Dismiss the payment of ", state.dismiss_asked_amount, "?"),
+        description=("The POS payment ", rx.text.strong(state.dismiss_asked_reference), " is cancelled: the POS is "
+                     "told, and the sale must be pushed again or paid another way. Nothing was taken off a card."),
+        description_size="4",
+        confirm_label=(rx.icon("x"), "Dismiss the payment"),
+        confirm_id="pos-dismiss-confirm",
+        on_confirm=RedeemState.confirm_dismiss,
+        cancel_label="Keep it",
+        cancel_id="pos-dismiss-cancel",
+        on_cancel=RedeemState.keep_payment,
+        dialog_id="pos-dismiss-dialog",
+        open_=state.dismiss_asked_id != 0,
+        button_size="4",
+        escape_cancels=True,
         wrap=True,
     )
 
@@ -436,6 +473,7 @@ def _counter() -> rx.Component:
         ),
         _recent(),
         _void_dialog(),
+        _dismiss_dialog(),
         width="100%",
         spacing="5",
         id="redeem-counter",
@@ -487,4 +525,6 @@ def redeem_page() -> rx.Component:
         min_height="100vh",
         width="100%",
         background=rx.color("gray", 2),
+        id="redeem-page",
+        style=COUNTER_TARGETS,
     )

@@ -17,7 +17,7 @@ from app.services.core.money import format_cents
 from app.services.counter import pos_refunds
 from app.services.money.cards import get_card
 from app.state.live import PosInbox
-from app.state.redeem import RedeemState
+from app.state.redeem import Receipt, RedeemState
 
 
 class CounterRefundState(RedeemState):
@@ -59,6 +59,10 @@ class CounterRefundState(RedeemState):
         self.given_reference = shown.reference if shown else ""
         if card_id and self.card_id == card_id:
             self._show_card(card_id, context)  # the open card shows its new balance
+            if self.has_receipt:  # and its receipt on screen the balance after this credit
+                self.receipt = Receipt(**{**self.receipt.__dict__, "balance_after": self.given_balance,
+                                          "lines": [*(self.receipt.lines or []),
+                                                    f"Refund given back: {self.given_amount}"]})
 
     @rx.event
     def done_giving(self):

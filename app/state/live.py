@@ -20,6 +20,11 @@ every worker subscribes and refreshes its own tabs of X. A worker skips its own
 messages (it refreshed its tabs already). A message lost while a worker reconnects
 costs only liveness: the next event, or the next page load, reads the database again.
 
+A `location.updated` event (its name or switches changed: app/services/network/counter_modes.py
+`publish_location_updated`) takes the same path with the kind "settings": the location is read
+once (with its items when it takes them) and every open counter of it shows the change, no
+reload; the message across workers carries that kind (a message without one is "pos").
+
 Events are published from worker threads (FastAPI runs sync routes in a thread
 pool), so the bridge hands them to the app's event loop. Per location, refreshes run
 one at a time: an event arriving during a refresh queues one more pass (bursts
@@ -33,7 +38,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -47,6 +52,8 @@ from app.services.counter import pos_payments, pos_refunds
 log = logging.getLogger(__name__)
 POS_EVENTS = {"pos_payment.received", "pos_payment.applied", "pos_payment.expired", "pos_payment.cancelled",
               "pos_payment.amended", "pos_payment.refund_owed", "pos_payment.refunded"}
+LOCATION_EVENTS = {"location.updated"}
+POS, SETTINGS = "pos", "settings"  # what changed at a location: its POS payments, or the location itself
 CHANNEL = "pos:location-changed"  # after the deployment's REDIS_PREFIX
 PRUNE_SECONDS = 60  # how often tabs whose websocket has gone leave the registry
 
@@ -203,47 +210,67 @@ class LiveBridge:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.origin = ""  # this process's id in the channel's messages (set in run)
         self._publisher = None  # redis.asyncio client, with REDIS_URL
-        self._running: dict[int, asyncio.Task] = {}
+        self._running: dict[int, asyncio.Task] = {}  # POS payments, by location
         self._again: set[int] = set()
+        self._running_settings: dict[int, asyncio.Task] = {}  # the location itself (name, switches)
+        self._again_settings: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
 
     # --- events, from any thread
 
     def on_event(self, event: events.Event) -> None:
-        if self.loop is None or event.type not in POS_EVENTS:
+        if self.loop is None:
             return
+        kind = POS if event.type in POS_EVENTS else SETTINGS if event.type in LOCATION_EVENTS else None
         location_id = event.data.get("location_id")
-        if not location_id:
+        if kind is None or not location_id:
             return
-        self.loop.call_soon_threadsafe(self.location_changed, int(location_id))
+        self.loop.call_soon_threadsafe(self.location_changed, int(location_id), kind)
 
     # --- on the event loop
 
-    def location_changed(self, location_id: int, *, announce: bool = True) -> None:
+    def location_changed(self, location_id: int, kind: str = POS, *, announce: bool = True) -> None:
         """Refresh this worker's screens of the location; tell the other workers."""
         if announce and self._publisher is not None:
-            self._spawn(self._announce(location_id))
-        self.refresh(location_id)
+            self._spawn(self._announce(location_id, kind))
+        self._dispatch(location_id, kind)
+
+    def _dispatch(self, location_id: int, kind: str) -> None:
+        if kind == SETTINGS:
+            self.refresh_counters(location_id)
+        else:
+            self.refresh(location_id)
 
     def refresh(self, location_id: int) -> None:
-        if location_id in self._running:
-            self._again.add(location_id)  # one more pass once the running one is done
+        """The location's POS payments (and refunds owed) on its screens."""
+        self._coalesced(self._running, self._again, location_id, self._refresh_screens)
+
+    def refresh_counters(self, location_id: int) -> None:
+        """The location's name and switches on its screens."""
+        self._coalesced(self._running_settings, self._again_settings, location_id, self._refresh_counters)
+
+    def _coalesced(self, running: dict[int, asyncio.Task], again: set[int], location_id: int,
+                   work: Callable[[int], Awaitable[None]]) -> None:
+        if location_id in running:
+            again.add(location_id)  # one more pass once the running one is done
             return
-        task = asyncio.get_running_loop().create_task(self._refresh_until_settled(location_id))
-        self._running[location_id] = task
+        task = asyncio.get_running_loop().create_task(self._until_settled(running, again, location_id, work))
+        running[location_id] = task
         task.add_done_callback(_log_failure)
 
-    async def _refresh_until_settled(self, location_id: int) -> None:
+    @staticmethod
+    async def _until_settled(running: dict[int, asyncio.Task], again: set[int], location_id: int,
+                             work: Callable[[int], Awaitable[None]]) -> None:
         try:
             while True:
-                self._again.discard(location_id)
-                await self._refresh_screens(location_id)
-                if location_id not in self._again:
+                again.discard(location_id)
+                await work(location_id)
+                if location_id not in again:
                     return
         finally:
-            self._running.pop(location_id, None)
+            running.pop(location_id, None)
 
-    async def _refresh_screens(self, location_id: int) -> None:
+    def _connected_tokens(self, location_id: int) -> list[str]:
         here = connected_here(self.app)
         tokens = []
         for token in screens.tokens(location_id):
@@ -251,6 +278,10 @@ class LiveBridge:
                 tokens.append(token)
             else:
                 screens.remove(token)
+        return tokens
+
+    async def _refresh_screens(self, location_id: int) -> None:
+        tokens = self._connected_tokens(location_id)
         if not tokens:
             return
         rows = await asyncio.to_thread(pending_rows, location_id)  # once for every tab
@@ -271,10 +302,33 @@ class LiveBridge:
             inbox.payments = list(rows)
             inbox.refunds = list(refunds)
 
+    async def _refresh_counters(self, location_id: int) -> None:
+        """The location itself changed (name, switches): every open counter of it shows it now."""
+        # The counter's state module imports this one (PosInbox): imported when first needed.
+        from app.state.redeem import RedeemState, read_counter_update
+
+        tokens = self._connected_tokens(location_id)
+        if not tokens:
+            return
+        update = await asyncio.to_thread(read_counter_update, location_id)  # once for every tab
+        if update is None:
+            return
+
+        async def show(token: str) -> None:
+            async with self.app.modify_state(BaseStateToken(ident=token, cls=RedeemState)) as root:
+                counter = await root.get_state(RedeemState)
+                if counter.location_id == location_id and counter.status == "active":
+                    counter._apply_location(update)  # noqa: SLF001 - backend-only (underscored: kept from the browser)
+
+        results = await asyncio.gather(*(show(token) for token in tokens), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                log.warning("live update of a counter of location %s failed: %r", location_id, result)
+
     # --- across workers (REDIS_URL)
 
-    async def _announce(self, location_id: int) -> None:
-        message = json.dumps({"location_id": location_id, "origin": self.origin}, separators=(",", ":"))
+    async def _announce(self, location_id: int, kind: str = POS) -> None:
+        message = json.dumps({"location_id": location_id, "kind": kind, "origin": self.origin}, separators=(",", ":"))
         try:
             await self._publisher.publish(channel(), message)
         except Exception:  # the other workers' screens catch up at the next event or load
@@ -285,11 +339,12 @@ class LiveBridge:
         try:
             message = json.loads(raw)
             location_id, origin = int(message["location_id"]), str(message["origin"])
-        except (ValueError, KeyError, TypeError):
+            kind = SETTINGS if message.get("kind") == SETTINGS else POS
+        except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("live bridge: dropped an unreadable message")
             return
         if origin != self.origin:  # our own: refreshed already
-            self.refresh(location_id)
+            self._dispatch(location_id, kind)
 
     async def _listen(self, url: str) -> None:
         import redis.asyncio as aioredis

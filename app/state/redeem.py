@@ -25,10 +25,11 @@ from app.services.core.timefmt import format_local_time
 from app.services.counter import pos_payments, redemptions
 from app.services.money.card_lookup import caller_name, lookup_card_by_code
 from app.services.money.cards import find_card_by_link_token, get_card
-from app.services.network import devices
+from app.services.network import counter_modes, devices
 from app.services.network import items as items_service
 from app.services.network.devices import DeviceContext
 from app.state.client import client_ip
+from app.state.counter_keys import CARD_MAIN_ACTIONS, focus_first, install_keys
 from app.state.device import DeviceState
 from app.state.live import PosInbox
 
@@ -56,6 +57,50 @@ class Receipt:
     time: str = ""
     lines: list[str] | None = None
     voided: bool = False
+
+
+@dataclass(frozen=True)
+class CounterItems:
+    """The location's items as the counter offers them (its catalog, or its item webhook's list)."""
+
+    rows: list[ItemRow]
+    source: str = ""  # catalog | webhook
+    error: str = ""  # the webhook failed: said on screen, the pad offered instead
+
+
+def read_counter_items(operator_id: int, location_id: int) -> CounterItems:
+    try:
+        from app.services.network.locations import get_location
+
+        location = get_location(operator_id, location_id)
+        if location.item_webhook_url:
+            fetched = items_service.fetch_webhook_items(operator_id, location_id)
+            return CounterItems([ItemRow(key=f"w{index}", name=item.name, sku=item.sku or "",
+                                         price=format_cents(item.price_cents), price_cents=item.price_cents)
+                                 for index, item in enumerate(fetched)], "webhook")
+        stored = items_service.list_items(operator_id, location_id)
+        return CounterItems([ItemRow(key=f"i{item.id}", name=item.name, sku=item.sku or "",
+                                     price=format_cents(item.price_cents), price_cents=item.price_cents)
+                             for item in stored], "catalog")
+    except GiftnetError as error:
+        return CounterItems([], "", error.message)
+
+
+@dataclass(frozen=True)
+class CounterUpdate:
+    """A location's change as its open counters take it (read once for all of them, off the event loop)."""
+
+    settings: counter_modes.CounterSettings
+    items: CounterItems | None  # None when the counter takes no items
+
+
+def read_counter_update(location_id: int) -> CounterUpdate | None:
+    """For app/state/live.py when a location changed: its settings, and its items when it takes them."""
+    settings = counter_modes.counter_settings(location_id)
+    if settings is None:
+        return None
+    items = read_counter_items(settings.operator_id, location_id) if settings.accepts_items else None
+    return CounterUpdate(settings, items)
 
 
 @dataclass
@@ -105,6 +150,10 @@ class RedeemState(DeviceState):
     # A void waits for a second tap: the redemption it would reverse and its amount.
     void_asked_id: int = 0
     void_asked_amount: str = ""
+    # Dismissing a POS payment cancels it in the POS's eyes: it waits for a second tap too.
+    dismiss_asked_id: int = 0
+    dismiss_asked_amount: str = ""
+    dismiss_asked_reference: str = ""
     attempt_key: str = ""
     receipt: Receipt = Receipt()
     has_receipt: bool = False
@@ -167,37 +216,35 @@ class RedeemState(DeviceState):
             card = find_card_by_link_token(link)
             if card is not None and card.operator_id == context.operator_id:
                 self._show_card(card.id, context)
-            else:
-                self.card_error = "This card link does not belong to this network."
-        return None
+                return [install_keys(), focus_first(*CARD_MAIN_ACTIONS)]
+            self.card_error = "This card link does not belong to this network."
+        return install_keys()
 
     def _load_items(self, context: DeviceContext) -> None:
-        self.items_error = ""
-        self.use_amount_pad = not context.accepts_items
-        if not context.accepts_items:
-            self.item_rows = []
-            return
-        try:
-            from app.services.network.locations import get_location
+        self._show_items(read_counter_items(context.operator_id, context.location_id)
+                         if context.accepts_items else None)
 
-            location = get_location(context.operator_id, context.location_id)
-            if location.item_webhook_url:
-                fetched = items_service.fetch_webhook_items(context.operator_id, context.location_id)
-                self.items_source = "webhook"
-                self.item_rows = [ItemRow(key=f"w{index}", name=item.name, sku=item.sku or "",
-                                          price=format_cents(item.price_cents), price_cents=item.price_cents)
-                                  for index, item in enumerate(fetched)]
-            else:
-                stored = items_service.list_items(context.operator_id, context.location_id)
-                self.items_source = "catalog"
-                self.item_rows = [ItemRow(key=f"i{item.id}", name=item.name, sku=item.sku or "",
-                                          price=format_cents(item.price_cents), price_cents=item.price_cents)
-                                  for item in stored]
-        except GiftnetError as error:
-            self.item_rows = []
-            self.items_error = error.message
-        if not self.item_rows:
-            self.use_amount_pad = True  # no items: the merchant enters an amount rather than being stuck
+    def _show_items(self, items: CounterItems | None) -> None:
+        """The items the counter offers (None: it takes none); chosen quantities start again at 0."""
+        self.items_error = items.error if items else ""
+        self.items_source = items.source if items else ""
+        self.item_rows = list(items.rows) if items else []
+        # No items to pick: the merchant enters an amount rather than being stuck.
+        self.use_amount_pad = not self.item_rows
+
+    def _apply_location(self, update: CounterUpdate) -> None:
+        """The location changed while this counter is open (app/state/live.py): show its name and
+        switches now. Items are offered again when their switch moved or no card is open (a
+        basket being chosen is kept otherwise)."""
+        settings = update.settings
+        items_switched = settings.accepts_items != self.accepts_items
+        self.location_name, self.mode = settings.name, settings.mode
+        self.accepts_pos, self.accepts_amount = settings.accepts_pos_payments, settings.accepts_typed_amounts
+        self.accepts_items = settings.accepts_items
+        if items_switched or not self.card_open:
+            self._show_items(update.items)
+        if not settings.accepts_pos_payments:
+            self.type_amount_anyway = False
 
     def _load_recent(self, context: DeviceContext) -> None:
         self.recent = [
@@ -243,7 +290,7 @@ class RedeemState(DeviceState):
             self.card_error = error.message
             return None
         self._show_card(card.id, context)
-        return rx.set_value("redeem-code-input", "")
+        return [rx.set_value("redeem-code-input", ""), focus_first(*CARD_MAIN_ACTIONS)]
 
     @rx.event
     def new_card(self):
@@ -254,6 +301,7 @@ class RedeemState(DeviceState):
         context = self._device()
         if context is not None:
             self.use_amount_pad = not context.accepts_items or not self.item_rows
+        return focus_first("#redeem-code-input")
 
     # --- amount pad -----------------------------------------------------------------
 
@@ -296,7 +344,7 @@ class RedeemState(DeviceState):
             redemption_id=redemption.id,
             kind=redemption.kind,
             amount=format_cents(redemption.amount_cents),
-            balance_after=format_cents(redemption.balance_after_cents),
+            balance_after=format_cents(result.balance_after_cents),  # the ledger's, after this act
             remaining_due=format_cents(result.remaining_due_cents) if result.remaining_due_cents else "",
             device_code=result.device_code or context.code,
             time=format_local_time(redemption.created_at, self.timezone),
@@ -304,8 +352,8 @@ class RedeemState(DeviceState):
             voided=redemption.status == RedemptionStatus.voided,
         )
         self.has_receipt = True
-        self.card_balance_cents = redemption.balance_after_cents
-        self.card_balance = format_cents(redemption.balance_after_cents)
+        self.card_balance_cents = result.balance_after_cents
+        self.card_balance = format_cents(result.balance_after_cents)
         self.pad_digits = ""
         self.item_rows = [ItemRow(**{**row.__dict__, "quantity": 0}) for row in self.item_rows]
         self.attempt_key = uuid.uuid4().hex
@@ -331,7 +379,7 @@ class RedeemState(DeviceState):
         finally:
             self.working = False
         self._finish(result, context)
-        return None
+        return focus_first("#receipt-next")
 
     @rx.event
     def redeem_amount(self):
@@ -388,7 +436,29 @@ class RedeemState(DeviceState):
                             idempotency_key=f"device-pos-{payment_id}-{self.attempt_key}")
 
     @rx.event
-    def dismiss_payment(self, payment_id: int):
+    async def ask_dismiss(self, payment_id: int):
+        """Dismiss cancels the payment for the POS: ask first (a second, distant button confirms)."""
+        inbox = await self.get_state(PosInbox)
+        payment = next((row for row in inbox.payments if row.id == payment_id), None)
+        if payment is None:
+            self.error = "This payment is no longer waiting (applied on another screen, cancelled or expired)."
+            return
+        self.dismiss_asked_id = payment_id
+        self.dismiss_asked_amount, self.dismiss_asked_reference = payment.amount, payment.reference
+
+    @rx.event
+    def keep_payment(self):
+        self.dismiss_asked_id, self.dismiss_asked_amount, self.dismiss_asked_reference = 0, "", ""
+
+    @rx.event
+    def confirm_dismiss(self):
+        payment_id = self.dismiss_asked_id
+        self.keep_payment()
+        if payment_id:
+            return self._dismiss_payment(payment_id)
+        return None
+
+    def _dismiss_payment(self, payment_id: int):
         self.error = self.notice = ""
         context = self._device()
         if context is None:
@@ -427,11 +497,24 @@ class RedeemState(DeviceState):
         except GiftnetError as error:
             self.error = error.message
             return None
+        balance_after = format_cents(result.balance_after_cents)  # the void's ledger row: after the credit
         self.notice = (f"Redemption #{redemption_id} voided: {format_cents(result.redemption.amount_cents)} "
-                       f"is back on card {mask(result.last4)}.")
+                       f"is back on card {mask(result.last4)}, which now holds {balance_after}.")
         if self.has_receipt and self.receipt.redemption_id == redemption_id:
-            self.receipt = Receipt(**{**self.receipt.__dict__, "voided": True})
+            self.receipt = void_receipt(result, self.receipt, self.timezone)
         if self.card_id == result.redemption.card_id:
             self._show_card(self.card_id, context)
         self._load_recent(context)
         return None
+
+
+def void_receipt(result: redemptions.RedemptionResult, shown: Receipt, timezone: str) -> Receipt:
+    """The receipt once its redemption is voided: the balance the void's ledger row holds, the void's time."""
+    voided_at = result.redemption.voided_at
+    return Receipt(**{
+        **shown.__dict__,
+        "voided": True,
+        "remaining_due": "",
+        "balance_after": format_cents(result.balance_after_cents),
+        "time": format_local_time(voided_at, timezone) if voided_at else shown.time,
+    })

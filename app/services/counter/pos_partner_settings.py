@@ -132,7 +132,9 @@ def configure_partner(actor: Actor, location_id: int, partner: str, fields: dict
         session.add(account)
         # Connecting a partner turns POS payments on (recorded; the answer's settings say so).
         location = session.get(Location, location_id)
-        counter_modes.enable_pos_payments(session, location, f"{partner.title()} connected", actor=actor)
+        turned_on = counter_modes.enable_pos_payments(session, location, f"{partner.title()} connected", actor=actor)
+    if turned_on:
+        counter_modes.publish_location_updated(actor.operator_id, location_id, ["accepts_pos_payments"])
     return partner_settings(actor.operator_id, location_id)[partner]
 
 

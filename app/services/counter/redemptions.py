@@ -69,6 +69,9 @@ class RedemptionResult:
     # For a POS payment larger than the balance: what the customer still owes.
     remaining_due_cents: int = 0
     replayed: bool = False
+    # The card's balance right after THIS act, as its ledger row holds it: after the debit for a
+    # redemption, after the credit for a void. Receipts show this, never a balance read earlier.
+    balance_after_cents: int = 0
 
 
 def _location(session: Session, operator_id: int, location_id: int) -> Location:
@@ -250,7 +253,7 @@ def redeem(
             session.flush()
             return redemption.id
 
-        debit_within(
+        entry = debit_within(
             session, actor.at_location(location.id),
             card.id, to_debit, kind=LedgerKind.redeem, idempotency_key=idempotency_key,
             record_redemption=record_redemption,
@@ -265,7 +268,7 @@ def redeem(
         session.flush()
         result = RedemptionResult(
             redemption=redemption, lines=lines, last4=card.last4, location_name=location.name,
-            device_code=device_code, remaining_due_cents=remaining_due,
+            device_code=device_code, remaining_due_cents=remaining_due, balance_after_cents=entry.balance_after_cents,
         )
         notifications.queue_redemption_notifications(session, location, result.redemption, lines,
                                                       last4=card.last4, device_code=device_code)
@@ -281,7 +284,7 @@ def redeem(
             raise GiftnetError(ErrorCode.idempotency_key_reused,
                                "This idempotency key was already used for a different request.",
                                field="idempotency_key")
-        result = _loaded_result(session, redemption, replayed=True)
+        result = _loaded_result(session, redemption, replayed=True, balance_after_cents=entry.balance_after_cents)
         # The same key must describe the same sale: its amount, its payment, or its basket.
         same_request = {
             RedemptionKind.amount: redemption.amount_cents == amount_cents,
@@ -310,7 +313,10 @@ def pos_payment_applied_data(result: RedemptionResult) -> dict:
     }
 
 
-def _loaded_result(session: Session, redemption: Redemption, *, replayed: bool = False) -> RedemptionResult:
+def _loaded_result(session: Session, redemption: Redemption, *, replayed: bool = False,
+                   balance_after_cents: int | None = None) -> RedemptionResult:
+    """The redemption as the services answer it; `balance_after_cents` is the balance after the act
+    being answered (a void's credit), by default the redemption's own."""
     lines = list(session.exec(select(RedemptionLine).where(RedemptionLine.redemption_id == redemption.id)
                               .order_by(RedemptionLine.id)).all())
     card = session.get(Card, redemption.card_id)
@@ -326,7 +332,9 @@ def _loaded_result(session: Session, redemption: Redemption, *, replayed: bool =
         payment = session.get(PosPayment, redemption.pos_payment_id)
         remaining = payment.amount_cents - redemption.amount_cents if payment else 0
     return RedemptionResult(redemption=redemption, lines=lines, last4=card.last4, location_name=location.name,
-                            device_code=device_code, remaining_due_cents=remaining, replayed=replayed)
+                            device_code=device_code, remaining_due_cents=remaining, replayed=replayed,
+                            balance_after_cents=(redemption.balance_after_cents if balance_after_cents is None
+                                                 else balance_after_cents))
 
 
 def redemption_event_data(result: RedemptionResult) -> dict:
@@ -389,7 +397,8 @@ def can_void(redemption: Redemption, timezone: str, now: datetime | None = None)
 
 
 def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | None = None) -> RedemptionResult:
-    """Reverse a redemption of today (the operator's day): the money goes back on the card as a ledger row.
+    """Reverse a redemption of today (the operator's day): the money goes back on the card as a ledger row;
+    the result's `balance_after_cents` is the card's balance after that credit.
 
     A device voids only redemptions of its own location. Voiding twice is refused
     (`conflict`), so a double click never credits twice.
@@ -422,13 +431,13 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
             raise void_refusal(redemption, timezone, now) or GiftnetError(
                 ErrorCode.conflict, "This redemption was already voided.")
         pos_refunds.settle_before_void(session, redemption.id)  # never a void and a POS refund both
-        credit_within(
+        entry = credit_within(
             session, actor.at_location(redemption.location_id),
             redemption.card_id, redemption.amount_cents, kind=LedgerKind.void, idempotency_key=idempotency_key,
             redemption_id=redemption.id, memo=f"Void of redemption #{redemption.id}",
         )
         session.refresh(redemption)
-        result = _loaded_result(session, redemption)
+        result = _loaded_result(session, redemption, balance_after_cents=entry.balance_after_cents)
         location = session.get(Location, redemption.location_id)
         notifications.queue_void_notifications(session, location, redemption, last4=result.last4)
         audit.record(session, actor, "redemption.voided", target_type="redemption", target_id=redemption.id,
@@ -442,7 +451,8 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
             raise GiftnetError(ErrorCode.idempotency_key_reused,
                                "This idempotency key was already used for a different request.",
                                field="idempotency_key")
-        return _loaded_result(session, session.get(Redemption, redemption_id), replayed=True)
+        return _loaded_result(session, session.get(Redemption, redemption_id), replayed=True,
+                              balance_after_cents=entry.balance_after_cents)
 
     result, created = run_idempotent(actor.operator_id, idempotency_key, attempt, replay)
     if created:

@@ -72,7 +72,9 @@ def configure_square(operator_id: int, location_id: int, *, signature_key: str |
                                                           label="The notification URL")
         location.square_tender_type = required_text(tender_type or DEFAULT_TENDER, field="tender_type", max_length=40)
         session.add(location)
-        counter_modes.enable_pos_payments(session, location, "Square connected")  # connecting it turns them on
+        turned_on = counter_modes.enable_pos_payments(session, location, "Square connected")  # connecting turns them on
+    if turned_on:
+        counter_modes.publish_location_updated(operator_id, location_id, ["accepts_pos_payments"])
     return location
 
 

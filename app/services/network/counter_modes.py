@@ -15,14 +15,17 @@ The rules kept here:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import and_, not_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
+from app.db import read_session
 from app.models import Location
 from app.models.base import utcnow
 from app.models.location import REDEMPTION_MODES, RedemptionMode
-from app.services.core import audit
+from app.services.core import audit, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.validation import optional_text
@@ -40,6 +43,8 @@ FLAG_LABELS = {
     "accepts_typed_amounts": "An amount typed at the counter",
     "accepts_items": "Items from the catalog",
 }
+# What an open counter shows of its location: a change of one of these is sent to its screens.
+SHOWN_ON_COUNTER = ("name", "active", "item_webhook_url", "mode", *COUNTER_FLAGS)
 NOTHING_ACCEPTED = ("A counter must accept at least one way to redeem: payments from its POS, an amount typed at the "
                     "counter, or items.")
 
@@ -141,3 +146,39 @@ def enable_pos_payments(session: Session, location: Location, reason: str, *, ac
                  summary=f"POS payments turned on at “{location.name}”: {reason}",
                  changes={"accepts_pos_payments": [False, True]})
     return True
+
+
+@dataclass(frozen=True)
+class CounterSettings:
+    """What an open counter shows of its location, read once for all its screens."""
+
+    operator_id: int
+    location_id: int
+    name: str
+    mode: str
+    active: bool
+    accepts_pos_payments: bool
+    accepts_typed_amounts: bool
+    accepts_items: bool
+
+
+def counter_settings(location_id: int) -> CounterSettings | None:
+    """The location's name and switches as they stand now (None: no such location)."""
+    with read_session() as session:
+        location = session.get(Location, location_id)
+        if location is None:
+            return None
+        return CounterSettings(operator_id=location.operator_id, location_id=location.id, name=location.name,
+                               mode=location.mode, active=location.active,
+                               accepts_pos_payments=location.accepts_pos_payments,
+                               accepts_typed_amounts=location.accepts_typed_amounts,
+                               accepts_items=location.accepts_items)
+
+
+def publish_location_updated(operator_id: int, location_id: int, changed: list[str] | tuple[str, ...]) -> None:
+    """After the change is committed: tell the open counters of the location (app/state/live.py
+    refreshes them without a reload) that what they show of it changed. `changed` names the
+    columns; a change of none of `SHOWN_ON_COUNTER` is not announced."""
+    shown = [column for column in changed if column in SHOWN_ON_COUNTER]
+    if shown:
+        events.publish(events.Event(operator_id, "location.updated", {"location_id": location_id, "changed": shown}))

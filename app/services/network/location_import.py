@@ -32,6 +32,7 @@ from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.roles import require_owner
 from app.services.core.validation import field_label
+from app.services.network import counter_modes
 from app.services.network.locations import LOCATION_FIELDS, PAYOUT_DOING, clean_location_fields, payout_columns_set
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -317,6 +318,10 @@ def import_locations(actor: Actor, content: bytes, *, filename: str | None = Non
         planned = [outcome.action for outcome, _clean in cleaned]
         return ImportResult(ok=True, imported=False, rows=outcomes, created=planned.count("create"),
                             updated=planned.count("update"), unchanged=unchanged_rows(outcomes), skipped=skipped)
+    for outcome, _location in written:  # committed: open counters of changed locations refresh
+        if outcome.action == "update":
+            counter_modes.publish_location_updated(actor.operator_id, outcome.location_id,
+                                                   [change.column for change in outcome.changes])
     return ImportResult(ok=True, imported=True, rows=outcomes, created=created, updated=updated,
                         unchanged=unchanged_rows(outcomes), skipped=skipped)
 

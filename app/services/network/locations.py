@@ -254,6 +254,7 @@ def update_location(actor: Actor, location_id: int, raw: dict) -> Location:
         if changes:
             audit.record(session, actor, "location.updated", target_type="location", target_id=location.id,
                          summary=f"Location “{location.name}” updated: {', '.join(changes)}", changes=changes)
+    counter_modes.publish_location_updated(actor.operator_id, location.id, list(changes))
     return location
 
 

@@ -61,6 +61,8 @@ def create_pos_key(actor: Actor, location_id: int, name: str) -> CreatedPosKey:
                      changes={"name": [None, name], "prefix": [None, pos_key.prefix], "location_id": [None, location_id]})
         turned_on = counter_modes.enable_pos_payments(session, location, f"POS key “{name}” created", actor=actor)
         notice = counter_modes.pos_payments_turned_on_message(location) if turned_on else None
+    if turned_on:
+        counter_modes.publish_location_updated(actor.operator_id, location_id, ["accepts_pos_payments"])
     return CreatedPosKey(pos_key=pos_key, plaintext=plaintext, pos_payments_turned_on=turned_on, notice=notice)
 
 
