@@ -206,7 +206,10 @@ def test_pos_keys_and_webhook_endpoints_are_recorded_without_their_secrets(owner
     trail = Trail()
 
     pos_key = pos_keys.create_pos_key(owner.actor, books.id, "Counter till")
-    pos_created = trail.one()
+    pos_created, turned_on = trail.new()  # the first key turns the location's POS payments on, recorded too
+    trail.mark = turned_on.id
+    assert (turned_on.action, changes(turned_on)) == ("location.pos_payments_enabled",
+                                                      {"accepts_pos_payments": [False, True]})
     pos_keys.revoke_pos_key(owner.actor, pos_key.pos_key.id)
     pos_revoked = trail.one()
     endpoint = webhooks.create_endpoint(owner.actor, "https://hooks.example.com/giftnet", ["card.issued"])
