@@ -8,6 +8,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BUN_VERSION := 1.4.5
 BUN := .tools/node_modules/.bin/bun
+# axe-core: the accessibility rules the Playwright tests run in every screen (tests/support/axe.py).
+AXE_VERSION := 4.14.1
+AXE := .tools/node_modules/axe-core/axe.min.js
 PORT ?= 3000
 # `make run` listens on this machine only; HOST=0.0.0.0 make run opens it to the network (a tablet on the Wi-Fi).
 HOST ?= 127.0.0.1
@@ -92,17 +95,24 @@ check-ledger: deps
 bench: deps chromium
 	$(PY) bench/results.py
 
-deps: $(VENV)/.installed $(BUN)
+deps: $(VENV)/.installed $(BUN) $(AXE)
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 | { grep -v 'is ignored: it is neither' || true; }
 	touch $@
 
+# npm drops what an earlier --no-save install put in .tools, so both packages are always named together.
+NPM_TOOLS := bun@$(BUN_VERSION) axe-core@$(AXE_VERSION)
+
 $(BUN):
 	mkdir -p .tools
-	npm install --prefix .tools --no-save --no-audit --no-fund bun@$(BUN_VERSION)
+	npm install --prefix .tools --no-save --no-audit --no-fund $(NPM_TOOLS)
 	$(BUN) --version
+
+$(AXE): $(BUN)
+	@test -f $(AXE) && grep -q '"version": "$(AXE_VERSION)"' .tools/node_modules/axe-core/package.json || \
+		npm install --prefix .tools --no-save --no-audit --no-fund $(NPM_TOOLS)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

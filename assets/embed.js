@@ -25,7 +25,7 @@
     link.textContent = script.getAttribute("data-label") || "Buy a gift card";
     link.setAttribute("style",
       "display:inline-block;padding:12px 24px;border-radius:8px;background:" +
-      (script.getAttribute("data-colour") || "#0d9488") +
+      (script.getAttribute("data-colour") || "#0f766e") +
       ";color:#fff;font:bold 16px Arial,sans-serif;text-decoration:none;");
     script.parentNode.insertBefore(link, script.nextSibling);
     return;

@@ -31,7 +31,8 @@ def form_field(label: Content, input_id: str, control: rx.Component, *, hint: Co
                error: rx.Component | None = None) -> rx.Component:
     """The label (for `input_id`, the control's id), the control, then the hint and the error."""
     return rx.vstack(
-        rx.text(label, as_="label", html_for=input_id, weight="medium", size="3"),
+        # rx.text would put `html_for` into its CSS: the attribute goes through custom_attrs.
+        rx.text(label, as_="label", custom_attrs={"htmlFor": input_id}, weight="medium", size="3"),
         control,
         *_under(hint, error),
         spacing="1",
@@ -59,3 +60,17 @@ def inline_field(label: str, input_id: str, value: rx.Var, on_change: EventType,
         rx.input(id=input_id, value=value, on_change=on_change, size="3", **input_props),
         align="center", spacing="2",
     )
+
+
+def labelled_upload(upload: rx.Component, label: str) -> rx.Component:
+    """`rx.upload` with an accessible name on its hidden file input (Reflex makes the input with no
+    way to pass it attributes, and a file input without a name fails axe's `label` rule)."""
+    from reflex_components_core.el.elements.forms import Input
+
+    pending = [upload]
+    while pending:
+        component = pending.pop()
+        if isinstance(component, Input):
+            component.custom_attrs["aria-label"] = label
+        pending.extend(getattr(component, "children", []))
+    return upload

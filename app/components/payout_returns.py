@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.forms import labelled_upload
 from app.components.layout import error_callout, success_callout
 from app.components.tables import data_table
 from app.state.payout_returns import RETURNS_UPLOAD_ID, PayoutReturnsState
@@ -24,14 +25,14 @@ def returns_card() -> rx.Component:
             rx.heading("Returned by the bank", size="4"),
             rx.text("Upload the return file your bank sent (NACHA returns or CPA-005 returned items). A file with "
                     "any payment this network did not send is refused whole.", size="2", color=rx.color("gray", 11)),
-            rx.upload(
+            labelled_upload(rx.upload(
                 rx.hstack(rx.icon("file-up"), rx.text("Drop the return file here, or click to choose it",
                                                       id="returns-upload-label"), align="center", spacing="2"),
                 id=UPLOAD_ID, multiple=False, max_files=1,
                 on_drop=state.upload_returns(rx.upload_files(upload_id=UPLOAD_ID)),
                 border=f"2px dashed {rx.color('accent', 7)}", border_radius="12px", padding="16px",
                 width="100%", cursor="pointer",
-            ),
+            ), "Bank return file"),
             error_callout(state.returns_error, "returns-error"),
             success_callout(state.returns_notice, "returns-notice", icon="check"),
             rx.cond(

@@ -60,8 +60,9 @@ def guide_tabs(guides: rx.Var, *, show_needs: bool = False) -> rx.Component:
             size="2",
             style={"flexWrap": "wrap"},
         ),
-        rx.foreach(guides, lambda guide: rx.tabs.content(_guide(guide, show_needs), value=guide.key,
-                                                          id="pos-guide-" + guide.key)),
+        rx.foreach(guides, lambda guide: rx.tabs.content(
+            # The id sits inside: the tab's aria-controls names the content's own (Radix) id.
+            rx.box(_guide(guide, show_needs), id="pos-guide-" + guide.key), value=guide.key)),
         default_value="square",
         width="100%",
     )

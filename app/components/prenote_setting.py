@@ -22,7 +22,7 @@ def prenote_switch() -> rx.Component:
                 spacing="1",
             ),
             rx.switch(id="settings-nacha-prenotes", checked=SettingsState.nacha_prenotes,
-                      on_change=SettingsState.set_nacha_prenotes, size="3"),
+                      on_change=SettingsState.set_nacha_prenotes, size="3", aria_label="NACHA prenotes"),
             justify="between", align="center", spacing="4", width="100%",
         ),
         width="100%",

@@ -62,7 +62,7 @@ def webhook_endpoints_section() -> rx.Component:
                      size="3", width="100%", max_width="560px", required=True),
             rx.text("Events (none ticked: every event, also those added later)", size="2", color=rx.color("gray", 11)),
             rx.grid(
-                *[rx.el.label(rx.checkbox(name=f"event-{name}", id=f"endpoint-event-{name}", size="3"), rx.code(name),
+                *[rx.el.label(rx.checkbox(name=f"event-{name}", id=f"endpoint-event-{name}", size="3", aria_label=name), rx.code(name),
                               style={"display": "flex", "gap": "8px", "alignItems": "center", "minHeight": "40px"})
                   for name in EVENT_TYPES],
                 columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="1", width="100%",

@@ -67,7 +67,6 @@ def _row(row: rx.Var) -> rx.Component:
             class_name="audit-row",
             on_click=AuditState.toggle(row.id),
             cursor="pointer",
-            aria_expanded=rx.cond(expanded, "true", "false"),
             background=rx.cond(expanded, rx.color("accent", 3), "transparent"),
             _hover={"background": rx.color("gray", 3)},
         ),

@@ -47,7 +47,8 @@ def signup_page() -> rx.Component:
                           required=True),
             rx.vstack(
                 rx.text("Currency", size="3", weight="medium"),
-                rx.select(["CAD", "USD"], name="currency", default_value="CAD", id="signup-currency", size="3"),
+                rx.select(["CAD", "USD"], name="currency", default_value="CAD", id="signup-currency", size="3",
+                          custom_attrs={"aria-label": "Currency"}),
                 spacing="1",
             ),
             rx.vstack(

@@ -97,7 +97,7 @@ def print_batch_dialog() -> rx.Component:
         state.is_owner,
         rx.dialog.root(
             rx.dialog.trigger(rx.button(rx.icon("printer"), "Print a batch of cards", size="3", variant="soft",
-                                        id="print-run-open", on_click=state.open_print)),
+                                        id="print-run-open")),  # on_open_change opens it
             rx.dialog.content(
                 rx.dialog.title("Print a batch of cards"),
                 rx.dialog.description(

@@ -65,7 +65,8 @@ def _issue_dialog() -> rx.Component:
         width="100%",
     )
     return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("plus"), "Issue card", size="3", id="issue-card-open", on_click=CardsState.open_issue)),
+        # No on_click on the trigger (Reflex would wrap it in a div): on_open_change opens it.
+        rx.dialog.trigger(rx.button(rx.icon("plus"), "Issue card", size="3", id="issue-card-open")),
         rx.dialog.content(
             rx.dialog.title("Issue a gift card"),
             rx.cond(CardsState.issued_code != "", issued, form),

@@ -144,7 +144,7 @@ def _log_row(row: rx.Var) -> rx.Component:
 def _log_filters() -> rx.Component:
     return rx.flex(
         rx.select.root(
-            rx.select.trigger(id="api-log-status", placeholder="Status"),
+            rx.select.trigger(id="api-log-status", placeholder="Status", aria_label="Status"),
             rx.select.content(
                 rx.select.item("All statuses", value=ALL),
                 rx.select.item("2xx success", value="2xx"),
@@ -156,7 +156,7 @@ def _log_filters() -> rx.Component:
             size="3",
         ),
         rx.select.root(
-            rx.select.trigger(id="api-log-key", placeholder="Key"),
+            rx.select.trigger(id="api-log-key", placeholder="Key", aria_label="API key"),
             rx.select.content(
                 rx.foreach(DevelopersState.key_options, lambda option: rx.select.item(option.label, value=option.value)),
             ),

@@ -44,7 +44,7 @@ def _ask_name() -> rx.Component:
         ),
         rx.form(
             rx.vstack(
-                rx.text("Name this device", as_="label", html_for="activate-device-name", size="5", weight="bold"),
+                rx.text("Name this device", as_="label", custom_attrs={"htmlFor": "activate-device-name"}, size="5", weight="bold"),
                 rx.input(
                     name="device_name",
                     id="activate-device-name",

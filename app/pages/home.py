@@ -45,7 +45,7 @@ def _range_picker() -> rx.Component:
     )
 
 
-def _period_table() -> rx.Component:
+def _figures_table() -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
@@ -69,6 +69,14 @@ def _period_table() -> rx.Component:
         width="100%",
         size="2",
     )
+
+
+def _period_table() -> rx.Component:
+    # Remounted (a new key) on every update of the live feed: its mount re-reads a range that
+    # includes today, so the Chosen range column keeps up with Today beside it.
+    live_range = rx.el.span(key=OperatorFeed.version.to_string(), on_mount=HomeState.refresh_live_range,
+                            hidden=True, aria_hidden="true", id="figures-range-follower")
+    return rx.fragment(_figures_table(), live_range)
 
 
 def _charts() -> rx.Component:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.forms import labelled_upload
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.components.tables import data_table, table_row
 from app.pages.locations.layout import back_to_locations
@@ -47,7 +48,7 @@ def _template_step() -> rx.Component:
 
 def _upload_step() -> rx.Component:
     state = LocationImportState
-    zone = rx.upload(
+    zone = labelled_upload(rx.upload(
         rx.vstack(
             rx.icon("file-up", size=36, color=rx.color("accent", 10)),
             rx.text(
@@ -73,7 +74,7 @@ def _upload_step() -> rx.Component:
         width="100%",
         cursor="pointer",
         background=rx.color("accent", 2),
-    )
+    ), "Locations CSV file")
     return _step("2", "Upload your file", zone, error_callout(state.file_error, "import-file-error"))
 
 

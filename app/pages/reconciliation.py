@@ -46,8 +46,8 @@ def reconciliation_page() -> rx.Component:
             page_title("Reconciliation", "Does every cent add up? Leave the dates empty for this month."),
             rx.form(
                 rx.flex(
-                    rx.input(name="from", type="date", id="reconciliation-from", size="3"),
-                    rx.input(name="to", type="date", id="reconciliation-to", size="3"),
+                    rx.input(name="from", type="date", id="reconciliation-from", size="3", aria_label="From"),
+                    rx.input(name="to", type="date", id="reconciliation-to", size="3", aria_label="To"),
                     rx.button("Check", type="submit", size="3", id="reconciliation-apply"),
                     gap="12px", wrap="wrap",
                 ),

@@ -77,7 +77,7 @@ def settings_page() -> rx.Component:
                         spacing="1",
                     ),
                     rx.switch(id="settings-daily-summary", checked=SettingsState.daily_summary,
-                              on_change=SettingsState.set_daily_summary, size="3"),
+                              on_change=SettingsState.set_daily_summary, size="3", aria_label="Daily summary email"),
                     justify="between", align="center", spacing="4", width="100%",
                 ),
                 width="100%",

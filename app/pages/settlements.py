@@ -43,10 +43,14 @@ def _preview() -> rx.Component:
                           on_click=SettlementsState.show_preview),
                 rx.button(rx.icon("plus"), "Create batch", id="payout-create", size="3",
                           on_click=SettlementsState.create_batch,
-                          disabled=(SettlementsState.preview_lines.length() == 0)
-                          & (SettlementsState.prenotes_due == "")),
+                          disabled=((SettlementsState.preview_lines.length() == 0)
+                                    & (SettlementsState.prenotes_due == ""))
+                          | (SettlementsState.create_blocked != "")),
                 align="center", spacing="3", wrap="wrap",
             ),
+            rx.cond(SettlementsState.create_blocked != "",
+                    rx.text(SettlementsState.create_blocked, id="payout-create-blocked", size="2", role="status",
+                            color=rx.color("amber", 11))),
             rx.box(
                 rx.table.root(
                     _header("Location", "Redemptions", "Gross", "Commission", "Net", "Paid to"),

@@ -188,7 +188,7 @@ def _cart() -> rx.Component:
             rx.text("Total ", rx.text.strong(ShopState.total, id="cart-total"), size="5"),
             rx.spacer(),
             rx.button("Continue to payment", size="3", id="checkout", on_click=ShopState.checkout,
-                      style={"background": ShopState.primary_colour}),
+                      style={"background": ShopState.primary_colour, "color": ShopState.primary_text_colour}),
             width="100%",
             align="center",
         ),
@@ -209,7 +209,7 @@ def _sandbox_form() -> rx.Component:
                            "border": "1px solid #ccc"}),
         rx.button(rx.cond(ShopState.paying, "Paying…", "Pay " + ShopState.order_total), size="3", id="pay-button",
                   disabled=ShopState.paying, on_click=ShopState.pay_sandbox, width="100%",
-                  style={"background": ShopState.primary_colour}),
+                  style={"background": ShopState.primary_colour, "color": ShopState.primary_text_colour}),
         width="100%",
         spacing="2",
     )
@@ -295,7 +295,7 @@ def _live_gateway_form() -> rx.Component:
         ),
         rx.button(rx.cond(ShopState.paying, "Paying…", "Pay " + ShopState.order_total), size="3", id="pay-button",
                   disabled=ShopState.paying | (ShopState.card_form != "ready"), on_click=ShopState.pay_card,
-                  width="100%", style={"background": ShopState.primary_colour}),
+                  width="100%", style={"background": ShopState.primary_colour, "color": ShopState.primary_text_colour}),
         width="100%",
         spacing="2",
     )

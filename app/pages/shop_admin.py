@@ -126,7 +126,8 @@ def _gateway_form() -> rx.Component:
     return _form_card(
         "Payment gateway",
         rx.select(["sandbox", "bambora", "forte"], value=WidgetState.gateway,
-                  on_change=WidgetState.choose_gateway, id="widget-gateway", size="3"),
+                  on_change=WidgetState.choose_gateway, id="widget-gateway", size="3",
+                  custom_attrs={"aria-label": "Payment gateway"}),
         rx.match(
             WidgetState.gateway,
             ("bambora", rx.vstack(

@@ -36,7 +36,7 @@ def _invite_form() -> rx.Component:
                     rx.vstack(
                         rx.text("Role", size="3", weight="medium"),
                         rx.select.root(
-                            rx.select.trigger(id="team-invite-role", width="100%"),
+                            rx.select.trigger(id="team-invite-role", width="100%", aria_label="Role"),
                             rx.select.content(
                                 rx.select.item("Staff", value=STAFF, id="team-invite-role-staff"),
                                 rx.select.item("Owner", value=OWNER, id="team-invite-role-owner"),

@@ -74,6 +74,8 @@ class OperatorFeed(rx.SharedState):
     month_redeemed: str = ""
     # Raw cents of the live figures, for tests and the charts' "today" point.
     today_redeemed_cents: int = 0
+    # Counts the updates: the Activity screen re-reads a chosen range that includes today on each.
+    version: int = 0
 
 
 @dataclass
@@ -127,6 +129,7 @@ def snapshot(operator_id: int, timezone: str, currency: str) -> FeedSnapshot:
 
 def apply_snapshot(feed: OperatorFeed, data: FeedSnapshot) -> None:
     feed.items = data.items
+    feed.version += 1
     for name, value in data.figures.items():
         setattr(feed, name, value)
 

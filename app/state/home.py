@@ -16,10 +16,28 @@ from app.state.session import SessionState, dashboard_action
 DEFAULT_RANGE_DAYS = 30
 
 
+def range_on_load(range_from: str, range_to: str, chosen: bool, today: date) -> tuple[str, str]:
+    """The range the Activity screen shows as it opens. One the person chose stays; the default
+    (the last DEFAULT_RANGE_DAYS days) follows the calendar, so a tab opened yesterday does not
+    keep showing a range that ends yesterday."""
+    if chosen and range_from and range_to:
+        return range_from, range_to
+    return (today - timedelta(days=DEFAULT_RANGE_DAYS - 1)).isoformat(), today.isoformat()
+
+
+def range_includes(range_from: str, range_to: str, day: date) -> bool:
+    """Whether `day` is one of the range's days (False for a range that does not parse)."""
+    try:
+        return date.fromisoformat(range_from) <= day <= date.fromisoformat(range_to)
+    except ValueError:
+        return False
+
+
 class HomeState(SessionState):
     range_from: str = ""
     range_to: str = ""
     range_error: str = ""
+    _range_chosen: bool = False  # the person applied a range of their own (the default follows the calendar)
     range_sold: str = ""
     range_sold_count: str = ""
     range_topups: str = ""
@@ -37,10 +55,8 @@ class HomeState(SessionState):
         feed = await self.get_state(OperatorFeed)
         feed = await feed._link_to(operator_token(who.operator_id))  # noqa: SLF001 - backend-only (underscored: Reflex keeps it from the browser)
         apply_snapshot(feed, snapshot(who.operator_id, who.timezone, who.currency))
-        if not self.range_from or not self.range_to:
-            today = dashboard_figures.local_today(who.timezone)
-            self.range_from = (today - timedelta(days=DEFAULT_RANGE_DAYS - 1)).isoformat()
-            self.range_to = today.isoformat()
+        self.range_from, self.range_to = range_on_load(self.range_from, self.range_to, self._range_chosen,
+                                                       dashboard_figures.local_today(who.timezone))
         self._load_range(who.operator_id, who.timezone)
         breakage = dashboard_figures.expected_breakage(who.operator_id)
         if breakage.enough_history:
@@ -92,5 +108,17 @@ class HomeState(SessionState):
     @rx.event
     @dashboard_action("range_error", clear=False)
     def apply_range(self, who: SignedIn):
+        self._range_chosen = True
         self._load_range(who.operator_id, who.timezone)
         return None
+
+    @rx.event
+    def refresh_live_range(self):
+        """The live figures changed (a sale, a redemption): a range that includes today is read
+        again, so it never shows less than the Today column beside it. The range was computed
+        once as the screen opened while Today follows the live feed: that was the stale column."""
+        who = self._signed_in()
+        if who is None or not self.range_from or self.range_error:
+            return
+        if range_includes(self.range_from, self.range_to, dashboard_figures.local_today(who.timezone)):
+            self._load_range(who.operator_id, who.timezone)

@@ -87,6 +87,7 @@ class SettlementsState(SessionState):
     email_statements: bool = False
     readiness_items: list[dict[str, str]] = []  # what a bank file still needs (readiness.py)
     readiness_more: int = 0
+    create_blocked: str = ""  # why Create is disabled: no bank file could be written (readiness.file_blocker)
     readiness_shown: bool = False  # before the first batch, and whenever something is missing
     prenotes_due: str = ""  # the locations the next batch sends a prenote for (a batch is worth it for them alone)
 
@@ -110,6 +111,7 @@ class SettlementsState(SessionState):
         self.readiness_items = [_readiness_row(item) for item in checklist.items]
         self.readiness_more = checklist.more_locations
         self.readiness_shown = not checklist.ready or not self.batches
+        self.create_blocked = readiness.file_blocker(checklist)
 
     def _preview(self, who) -> None:  # noqa: ANN001
         self.preview_lines, self.preview_skipped, self.preview_totals = [], [], {}
@@ -202,7 +204,7 @@ class SettlementsState(SessionState):
     def create_batch(self, who: SignedIn):
         try:
             detail = batches.create_payout(self._actor(who), self.through, self.from_date or None,
-                                              self.effective or None)
+                                              self.effective or None, require_bank_file=True)
         except OverflowError:  # year 9999 or 1: beyond the calendar once moved to UTC
             self.settlements_error = "Choose a date between the years 2 and 9998."
             return None

@@ -12,6 +12,7 @@ import reflex as rx
 
 from app.integrations import sandbox
 from app.models.order import OrderLineKind, OrderStatus
+from app.services.core import colours
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents, parse_amount
 from app.services.shop import checkout_script, orders, shop_settings
@@ -108,7 +109,8 @@ class ShopState(rx.State):
     presets: list[Preset] = []
     allow_custom: bool = True
     range_label: str = ""
-    primary_colour: str = "#0d9488"
+    primary_colour: str = "#0f766e"
+    primary_text_colour: str = "#ffffff"  # dark when the operator's colour is too light for white
     background_colour: str = "#ffffff"
     logo_url: str = ""
     terms: str = ""
@@ -175,6 +177,7 @@ class ShopState(rx.State):
         self.allow_custom = settings.allow_custom
         self.range_label = (f"{format_cents(settings.custom_min_cents)} to {format_cents(settings.custom_max_cents)}")
         self.primary_colour, self.background_colour = settings.primary_colour, settings.background_colour
+        self.primary_text_colour = colours.text_colour_on(settings.primary_colour)
         self.logo_url, self.terms = settings.logo_url or "", settings.terms or ""
         self._start_over()
         if self.embed:

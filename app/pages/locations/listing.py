@@ -11,9 +11,10 @@ from app.pages.locations.layout import active_badge
 from app.state.locations.listing import LocationsState
 
 
-def _filter(element_id: str, value: rx.Var, on_change: EventType, options: list[tuple[str, str]]) -> rx.Component:
+def _filter(element_id: str, value: rx.Var, on_change: EventType, options: list[tuple[str, str]],
+            label: str) -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(id=element_id, min_width="150px"),
+        rx.select.trigger(id=element_id, min_width="150px", aria_label=label),
         rx.select.content(*[rx.select.item(label, value=option) for option, label in options]),
         value=value,
         on_change=on_change,
@@ -56,9 +57,9 @@ def locations_page() -> rx.Component:
         ),
         _filter("locations-mode-filter", state.mode_filter, state.set_mode_filter,
                 [("all", "All counters"), ("pos", "Take POS payments"), ("items", "Items, no POS"),
-                 ("amount", "Typed amounts only")]),
+                 ("amount", "Typed amounts only")], "Counter mode"),
         _filter("locations-active-filter", state.active_filter, state.set_active_filter,
-                [("all", "Active and inactive"), ("active", "Active"), ("inactive", "Inactive")]),
+                [("all", "Active and inactive"), ("active", "Active"), ("inactive", "Inactive")], "Active or inactive"),
         rx.spacer(),
         rx.link(rx.button(rx.icon("upload"), "Import CSV", size="3", variant="soft", id="locations-import-open"),
                 href="/locations/import"),

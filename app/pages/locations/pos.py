@@ -84,7 +84,7 @@ def _square_form() -> rx.Component:
                     auto_complete="off", required=True,
                     placeholder=rx.cond(square.configured, "•••• (on file; type it again to change)", ""))),
                 form_field("Tender type", "square-tender-type", rx.select.root(
-                    rx.select.trigger(id="square-tender-type", width="100%"),
+                    rx.select.trigger(id="square-tender-type", width="100%", aria_label="Tender type"),
                     rx.select.content(*[rx.select.item(label, value=value) for value, label in TENDER_LABELS.items()]),
                     name="tender_type",
                     default_value=square.tender_type,

@@ -45,7 +45,7 @@ from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.messaging import webhooks
 from app.services.network import locations
-from app.services.settlement import payout_refunds, payout_returns, prenotes, statements
+from app.services.settlement import payout_refunds, payout_returns, prenotes, readiness, statements
 from app.services.settlement.payables import (
     MAX_PAGE,
     PayableLine,
@@ -248,6 +248,7 @@ def create_payout(
     effective_date: date | str | None = None,
     *,
     include_locations_without_bank_details: bool = False,
+    require_bank_file: bool = False,
 ) -> PayoutDetail:
     """A draft batch paying every payable redemption created through `through` (and from
     `from_`), one line per location, in ONE transaction.
@@ -259,11 +260,14 @@ def create_payout(
     `include_locations_without_bank_details` (for operators who pay by hand) they are
     paid too, and the batch then cannot be exported as a bank file.
 
-    Refuses `conflict` when nothing is payable, `invalid_input` for bad dates (and a
+    With `require_bank_file` (the Settlements screen), refuses `conflict` while the bank file
+    settings are missing (`readiness.file_blocker`'s sentence). Refuses `conflict` when nothing is payable, `invalid_input` for bad dates (and a
     chosen effective date that is a weekend or bank holiday), and `forbidden` for anyone
     but an owner (as every payout action here).
     """
     require_owner(actor, "create payouts")
+    if require_bank_file:  # the dashboard: no batch before its bank file can be written
+        readiness.require_bank_file_settings(actor.operator_id)
     now = utcnow()
     with write_session() as session:
         operator = operator_or_404(session, actor.operator_id, lock=True)

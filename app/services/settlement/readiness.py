@@ -11,7 +11,10 @@ Rules this module keeps (it only reads; each rule lives where the file is writte
 - each active location a bank file cannot pay is one item, by name, with what is missing:
   `payables.bank_details_problem` (the rule a batch uses to leave it out), and a US account in
   a network whose currency is not USD (a NACHA file moves US dollars only);
-- every item says where it is fixed: the Settings screen, or the location's edit screen.
+- every item says where it is fixed: the Settings screen, or the location's edit screen;
+- missing originator settings block a batch (`file_blocker`, `require_bank_file_settings`): the
+  Settlements screen disables Create with that sentence and `create_payout(...,
+  require_bank_file=True)` refuses with it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlmodel import select
 
 from app.db import read_session
 from app.models import Location, Operator
+from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.operators import operator_or_404
 from app.services.settlement import payout_settings
 from app.services.settlement.payables import bank_details_problem, by_location_name
@@ -124,4 +128,22 @@ def bank_file_readiness(operator_id: int) -> Readiness:
     return Readiness(formats=formats, items=items, more_locations=max(0, len(ordered) - MAX_LOCATION_ITEMS))
 
 
-__all__ = ["Readiness", "ReadinessItem", "bank_file_readiness"]
+def file_blocker(checklist: Readiness) -> str:
+    """Why no bank file can be written yet, in one sentence ("" when one can): the originator
+    settings a needed format still lacks. A location a file cannot pay does not block the file
+    (a batch leaves it out and says so); missing settings do, so a batch would be stuck."""
+    missing = [f"{item.subject}: {item.problem}" for item in checklist.items if item.kind == "setting"]
+    if not missing:
+        return ""
+    return ("A batch needs its bank file settings first, and these are missing: " + "; ".join(missing)
+            + ". Fill them in on the Settings screen.")
+
+
+def require_bank_file_settings(operator_id: int) -> None:
+    """Refuse (`conflict`, the sentence of `file_blocker`) while no bank file can be written."""
+    reason = file_blocker(bank_file_readiness(operator_id))
+    if reason:
+        raise GiftnetError(ErrorCode.conflict, reason, field="payouts")
+
+
+__all__ = ["Readiness", "ReadinessItem", "bank_file_readiness", "file_blocker", "require_bank_file_settings"]

@@ -75,7 +75,7 @@ class ShopSettings:
     allow_custom: bool
     custom_min_cents: int
     custom_max_cents: int
-    primary_colour: str = "#0d9488"
+    primary_colour: str = "#0f766e"  # white text on it reads 5.5:1
     background_colour: str = "#ffffff"
     logo_url: str | None = None
     terms: str | None = None
@@ -139,7 +139,7 @@ def shop_settings_of(operator: Operator) -> ShopSettings:
         allow_custom=bool(stored.get("allow_custom", True)),
         custom_min_cents=low,
         custom_max_cents=max(low, high),
-        primary_colour=stored.get("primary_colour") or "#0d9488",
+        primary_colour=stored.get("primary_colour") or "#0f766e",
         background_colour=stored.get("background_colour") or "#ffffff",
         logo_url=stored.get("logo_url") or None,
         terms=stored.get("terms") or None,
