@@ -8,6 +8,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BUN_VERSION := 1.4.5
 BUN := .tools/node_modules/.bin/bun
+# jsQR: the counter's QR decoder where the browser has no BarcodeDetector (assets/qr_scanner.js),
+# served as a static asset from assets/vendor/ (copied there from .tools; not in git).
+JSQR_VERSION := 1.4.0
+JSQR := assets/vendor/jsQR.js
 PORT ?= 3000
 # `make run` listens on this machine only; HOST=0.0.0.0 make run opens it to the network (a tablet on the Wi-Fi).
 HOST ?= 127.0.0.1
@@ -92,17 +96,26 @@ check-ledger: deps
 bench: deps chromium
 	$(PY) bench/results.py
 
-deps: $(VENV)/.installed $(BUN)
+deps: $(VENV)/.installed $(BUN) $(JSQR)
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 | { grep -v 'is ignored: it is neither' || true; }
 	touch $@
 
+# npm drops what an earlier --no-save install put in .tools, so the packages are always named together.
+NPM_TOOLS := bun@$(BUN_VERSION) jsqr@$(JSQR_VERSION)
+
 $(BUN):
 	mkdir -p .tools
-	npm install --prefix .tools --no-save --no-audit --no-fund bun@$(BUN_VERSION)
+	npm install --prefix .tools --no-save --no-audit --no-fund $(NPM_TOOLS)
 	$(BUN) --version
+
+$(JSQR): $(BUN)
+	@test -f .tools/node_modules/jsqr/dist/jsQR.js && grep -q '"version": "$(JSQR_VERSION)"' .tools/node_modules/jsqr/package.json || \
+		npm install --prefix .tools --no-save --no-audit --no-fund $(NPM_TOOLS)
+	mkdir -p assets/vendor
+	cp .tools/node_modules/jsqr/dist/jsQR.js $@
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
