@@ -49,35 +49,42 @@ def _camera_works() -> rx.Var:
 
 
 def qr_scanner_panel() -> rx.Component:
+    """Portrait: status, camera, buttons stacked; landscape (from 62em): the camera beside them,
+    so the whole scanner stays on a tablet's screen."""
     state = CounterScanState
+    camera = rx.cond(
+        _camera_works(),
+        rx.box(
+            rx.el.video(id=VIDEO_ID, auto_play=True, muted=True, plays_inline=True,
+                        aria_label="The camera's view",
+                        style={"width": "100%", "height": "100%", "objectFit": "cover", "display": "block"}),
+            # Where to hold the code.
+            rx.box(position="absolute", inset="12%", border="3px solid rgba(255,255,255,0.85)",
+                   border_radius="16px", box_shadow="0 0 0 9999px rgba(0,0,0,0.25)", pointer_events="none"),
+            position="relative", width="100%", max_width=rx.breakpoints(initial="440px", lg="360px"), aspect_ratio="4 / 3",
+            overflow="hidden", border_radius="12px", background="black", flex_shrink="0", id="qr-scanner-view",
+        ),
+    )
     return rx.cond(
         state.scan_open,
-        rx.vstack(
-            _status(),
-            rx.cond(
-                _camera_works(),
-                rx.box(
-                    rx.el.video(id=VIDEO_ID, auto_play=True, muted=True, plays_inline=True,
-                                aria_label="The camera's view",
-                                style={"width": "100%", "height": "100%", "objectFit": "cover", "display": "block"}),
-                    # Where to hold the code.
-                    rx.box(position="absolute", inset="12%", border="3px solid rgba(255,255,255,0.85)",
-                           border_radius="16px", box_shadow="0 0 0 9999px rgba(0,0,0,0.25)",
-                           pointer_events="none"),
-                    position="relative", width="100%", max_width="480px", aspect_ratio="4 / 3", overflow="hidden",
-                    border_radius="12px", background="black", id="qr-scanner-view",
+        rx.flex(
+            camera,
+            rx.vstack(
+                _status(),
+                rx.flex(
+                    rx.cond(~_camera_works(),
+                            rx.button(rx.icon("rotate-ccw", aria_hidden="true"), "Try again", size="4",
+                                      id="qr-scanner-retry", on_click=CounterScanState.open_scanner,
+                                      style={"minHeight": "56px"})),
+                    rx.button(rx.icon("x", aria_hidden="true"), rx.cond(_camera_works(), "Close the camera", "Close"),
+                              size="4", variant="soft", color_scheme="gray", id="qr-scanner-close",
+                              on_click=CounterScanState.close_scanner, style={"minHeight": "56px"}),
+                    gap="12px", wrap="wrap",
                 ),
+                width="100%", spacing="3",
             ),
-            rx.flex(
-                rx.cond(~_camera_works(),
-                        rx.button(rx.icon("rotate-ccw", aria_hidden="true"), "Try again", size="4",
-                                  id="qr-scanner-retry", on_click=CounterScanState.open_scanner,
-                                  style={"minHeight": "56px"})),
-                rx.button(rx.icon("x", aria_hidden="true"), "Close the camera", size="4", variant="soft",
-                          color_scheme="gray", id="qr-scanner-close", on_click=CounterScanState.close_scanner,
-                          style={"minHeight": "56px"}),
-                gap="12px", wrap="wrap",
-            ),
-            width="100%", spacing="3", align="center", id="qr-scanner",
+            direction=rx.breakpoints(initial="column", lg="row"),
+            align=rx.breakpoints(initial="center", lg="start"),
+            gap="16px", width="100%", id="qr-scanner",
         ),
     )

@@ -23,7 +23,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import CHROMIUM_ARGS, UI_TIMEOUT_MS
-from tests.support.browser import TABLET_LANDSCAPE, activate_device, make_location
+from tests.support.browser import TABLET_LANDSCAPE, TABLET_PORTRAIT, activate_device, make_location
 
 pytestmark = pytest.mark.e2e
 
@@ -138,8 +138,11 @@ def test_a_qr_code_that_is_not_ours_says_so_and_opens_nothing(camera_browser, ma
     expect(page.locator("#redeem-card-last4")).to_have_count(0)
     expect(page.locator("#redeem-scan-open")).to_be_disabled()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(300)  # a few frames in the view
-    page.screenshot(path=str(SCREENSHOTS / "qr-scanner-open-1024x768.png"))
+    for size in (TABLET_LANDSCAPE, TABLET_PORTRAIT):
+        page.set_viewport_size(size)
+        page.wait_for_timeout(300)  # the layout settles, a few frames in the view
+        page.screenshot(path=str(SCREENSHOTS / f"qr-scanner-open-{size['width']}x{size['height']}.png"))
+    page.set_viewport_size(TABLET_LANDSCAPE)
 
     page.click("#qr-scanner-close")
     expect(page.locator("#qr-scanner")).to_have_count(0)
