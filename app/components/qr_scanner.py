@@ -61,13 +61,13 @@ def qr_scanner_panel() -> rx.Component:
             # Where to hold the code.
             rx.box(position="absolute", inset="12%", border="3px solid rgba(255,255,255,0.85)",
                    border_radius="16px", box_shadow="0 0 0 9999px rgba(0,0,0,0.25)", pointer_events="none"),
-            position="relative", width="100%", max_width=rx.breakpoints(initial="440px", lg="360px"), aspect_ratio="4 / 3",
+            position="relative", width="100%", max_width=["440px", "440px", "440px", "360px"], aspect_ratio="4 / 3",
             overflow="hidden", border_radius="12px", background="black", flex_shrink="0", id="qr-scanner-view",
         ),
     )
     return rx.cond(
         state.scan_open,
-        rx.flex(
+        rx.box(
             camera,
             rx.vstack(
                 _status(),
@@ -83,8 +83,10 @@ def qr_scanner_panel() -> rx.Component:
                 ),
                 width="100%", spacing="3",
             ),
-            direction=rx.breakpoints(initial="column", lg="row"),
-            align=rx.breakpoints(initial="center", lg="start"),
+            # CSS breakpoints as on the amount pad: a row from 62em (a landscape tablet).
+            display="flex",
+            flex_direction=["column", "column", "column", "row"],
+            align_items=["center", "center", "center", "flex-start"],
             gap="16px", width="100%", id="qr-scanner",
         ),
     )
