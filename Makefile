@@ -11,6 +11,10 @@ BUN := .tools/node_modules/.bin/bun
 # axe-core: the accessibility rules the Playwright tests run in every screen (tests/support/axe.py).
 AXE_VERSION := 4.14.1
 AXE := .tools/node_modules/axe-core/axe.min.js
+# jsQR: the counter's QR decoder where the browser has no BarcodeDetector (assets/qr_scanner.js),
+# served as a static asset from assets/vendor/ (copied there from .tools; not in git).
+JSQR_VERSION := 1.4.0
+JSQR := assets/vendor/jsQR.js
 PORT ?= 3000
 # `make run` listens on this machine only; HOST=0.0.0.0 make run opens it to the network (a tablet on the Wi-Fi).
 HOST ?= 127.0.0.1
@@ -95,15 +99,15 @@ check-ledger: deps
 bench: deps chromium
 	$(PY) bench/results.py
 
-deps: $(VENV)/.installed $(BUN) $(AXE)
+deps: $(VENV)/.installed $(BUN) $(AXE) $(JSQR)
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 | { grep -v 'is ignored: it is neither' || true; }
 	touch $@
 
-# npm drops what an earlier --no-save install put in .tools, so both packages are always named together.
-NPM_TOOLS := bun@$(BUN_VERSION) axe-core@$(AXE_VERSION)
+# npm drops what an earlier --no-save install put in .tools, so the packages are always named together.
+NPM_TOOLS := bun@$(BUN_VERSION) axe-core@$(AXE_VERSION) jsqr@$(JSQR_VERSION)
 
 $(BUN):
 	mkdir -p .tools
@@ -113,6 +117,12 @@ $(BUN):
 $(AXE): $(BUN)
 	@test -f $(AXE) && grep -q '"version": "$(AXE_VERSION)"' .tools/node_modules/axe-core/package.json || \
 		npm install --prefix .tools --no-save --no-audit --no-fund $(NPM_TOOLS)
+
+$(JSQR): $(BUN)
+	@test -f .tools/node_modules/jsqr/dist/jsQR.js && grep -q '"version": "$(JSQR_VERSION)"' .tools/node_modules/jsqr/package.json || \
+		npm install --prefix .tools --no-save --no-audit --no-fund $(NPM_TOOLS)
+	mkdir -p assets/vendor
+	cp .tools/node_modules/jsqr/dist/jsQR.js $@
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

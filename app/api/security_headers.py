@@ -10,7 +10,11 @@ Every answer gets:
 - `X-Content-Type-Options: nosniff`
 - `Referrer-Policy: strict-origin-when-cross-origin` (`no-referrer` on the pages whose
   address carries a credential: /c/<token>, /activate/<token>, /join/<token>)
-- `Permissions-Policy`: no camera, microphone, geolocation, payment or USB for anyone
+- `Permissions-Policy`: no camera, microphone, geolocation, payment or USB for anyone; only
+  the counter device's pages may use the camera, for their own origin (`camera=(self)`):
+  the counter `/redeem` with its in-page QR scanner (app/components/qr_scanner.py), and the
+  device's activation page `/activate/<token>`, because its "Open the redemption screen"
+  is an in-app navigation that keeps the activation page's policy
 - `Content-Security-Policy: frame-ancestors 'none'` and `X-Frame-Options: DENY`: no
   other site may frame the dashboard (clickjacking), except the shop widget
   (/embed/<slug> and /embed.js), which operators put in an iframe on their own sites
@@ -39,6 +43,10 @@ from app.settings import get_settings
 
 HSTS = "max-age=31536000; includeSubDomains"
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# The counter's screen scans the card's QR code with the device camera, from its own origin only.
+COUNTER_CAMERA_PATHS = ("/redeem", "/redeem/")
+COUNTER_CAMERA_PREFIXES = ("/activate/",)
+COUNTER_PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
 NO_FRAMING_POLICY = "frame-ancestors 'none'"
 # The shop page and the widget page, by the shop's address.
 SHOP_PAGE = re.compile(r"^/(?:shop|embed)/([^/]+)/?$")
@@ -47,6 +55,12 @@ SHOP_PAGE = re.compile(r"^/(?:shop|embed)/([^/]+)/?$")
 PAGE_SCRIPT_SOURCES = ("'self'", "'unsafe-inline'", "'unsafe-eval'")
 # Paths whose address is a credential: the Referer header must not carry it to another site.
 TOKEN_PATH_PREFIXES = ("/c/", "/activate/", "/join/")
+
+
+def permissions_policy_for(path: str) -> str:
+    """The camera for the counter device's pages (the counter's QR scanner), nothing for any other path."""
+    counter = path in COUNTER_CAMERA_PATHS or path.startswith(COUNTER_CAMERA_PREFIXES)
+    return COUNTER_PERMISSIONS_POLICY if counter else PERMISSIONS_POLICY
 
 
 def may_be_framed(path: str) -> bool:
@@ -75,7 +89,7 @@ def headers_for(path: str, https: bool, shop_policy: str | None = None) -> list[
     headers = [
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", referrer),
-        (b"permissions-policy", PERMISSIONS_POLICY.encode()),
+        (b"permissions-policy", permissions_policy_for(path).encode()),
     ]
     if shop_policy is not None:
         headers.append((b"content-security-policy", shop_policy.encode()))

@@ -13,6 +13,7 @@ import reflex as rx
 from app.components.device_frame import brand, device_frame, device_notice, loading
 from app.components.dialogs import confirm_dialog
 from app.components.layout import page_ready_marker
+from app.components.qr_scanner import qr_scanner_panel, scan_button
 from app.pages.counter_refunds import refunds_to_give_back
 from app.state.live import PosInbox
 from app.state.redeem import RedeemState
@@ -70,7 +71,7 @@ def _open_card() -> rx.Component:
     state = RedeemState
     return rx.vstack(
         rx.heading("Open a card", size="6"),
-        rx.text("Type the card code, or scan the QR code of the customer's email with this device's camera app.",
+        rx.text("Type the card code, or press Scan and show the QR code of the customer's email or card page.",
                 size="3", color=rx.color("gray", 11)),
         rx.form(
             rx.flex(
@@ -79,12 +80,14 @@ def _open_card() -> rx.Component:
                          style={**MONO, "fontSize": "22px", "height": "56px"}, flex="1", min_width="240px"),
                 rx.button(rx.icon("search"), "Open card", id="redeem-code-submit", type="submit", size="4",
                           loading=state.opening, style={"height": "56px"}),
+                scan_button(),
                 gap="12px", wrap="wrap", width="100%",
             ),
             on_submit=RedeemState.open_card,
             reset_on_submit=False,
             width="100%",
         ),
+        qr_scanner_panel(),
         rx.cond(state.card_error != "", rx.callout(state.card_error, icon="triangle-alert", color_scheme="red",
                                                    size="3", role="alert", id="redeem-card-error", width="100%")),
         width="100%",
