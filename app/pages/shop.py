@@ -375,6 +375,8 @@ def _shop(compact: bool) -> rx.Component:
         padding="24px 16px" if not compact else "12px",
         background=ShopState.background_colour,
         min_height="100vh" if not compact else "auto",
+        # A shopper's finger on a phone: every button and field at least 44 px tall.
+        style={"& button, & input, & textarea, & select": {"minHeight": "44px"}},
     )
 
 

@@ -156,6 +156,10 @@ def test_a_shopper_on_a_phone_buys_a_card_in_the_shop(gateway, new_context, make
     if gateway == "bambora":
         # The stand-in's events are shown beside the field: the brand it recognised, then complete.
         expect(page.locator("#card-number-status")).to_have_text("Visa ✓")
+    small = page.evaluate("""() => [...document.querySelectorAll('#shop button, #shop input')]
+        .filter(el => el.getBoundingClientRect().height > 0 && el.getBoundingClientRect().height < 43.5)
+        .map(el => (el.id || el.textContent.trim().slice(0, 20)) + ': ' + Math.round(el.getBoundingClientRect().height))""")
+    assert small == [], small  # every target a finger uses on the phone is at least 44 px tall
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{gateway}-pay-step-phone.png"), full_page=True)
     page.locator("#pay-button").click()
