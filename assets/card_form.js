@@ -88,7 +88,7 @@
       var checkout = window.customcheckout();
       var style = {
         base: { color: "#111827", fontSize: "18px", fontFamily: "system-ui, sans-serif" },
-        complete: { color: options.colour || "#0d9488" },
+        complete: { color: options.colour || "#0f766e" },
         error: { color: "#b42318" },
       };
       var classes = { complete: "card-field-complete", error: "card-field-error", focus: "card-field-focus" };

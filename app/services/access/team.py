@@ -42,7 +42,7 @@ from app.services.core.rows import owned_row
 from app.services.core.timefmt import describe_duration, format_local_time
 from app.services.core.validation import normalize_email, required_text
 from app.services.messaging import outbox
-from app.services.messaging.email_html import ComposedEmail, email_page
+from app.services.messaging.email_html import ACCENT, ComposedEmail, email_page
 from app.settings import get_settings
 
 INVITATION_HASH = "team-invitation"
@@ -231,11 +231,11 @@ def compose_invitation_email(
     html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">Join {esc(operator_name)} on Giftnet</h1>
 <p style="margin:0 0 8px;font-size:17px;line-height:1.5;">{esc(inviter)} invited you to the gift card dashboard as
 <strong>{esc(label)}</strong>{esc(f": {can_do}" if can_do else "")}.</p>
-<p style="margin:28px 0;"><a href="{esc(url)}" style="display:inline-block;background:#0d9488;color:#ffffff;padding:18px 36px;border-radius:10px;font-size:20px;font-weight:bold;text-decoration:none;">Accept the invitation</a></p>
+<p style="margin:28px 0;"><a href="{esc(url)}" style="display:inline-block;background:{ACCENT};color:#ffffff;padding:18px 36px;border-radius:10px;font-size:20px;font-weight:bold;text-decoration:none;">Accept the invitation</a></p>
 <p style="margin:0 0 16px;font-size:16px;line-height:1.5;">The link works once, for <strong>{esc(valid_text)}</strong>, until {esc(until)}.
 If it has expired, ask {esc(inviter)} for a new one.</p>
 <p style="margin:16px 0 0;font-size:13px;color:#555;">If you did not expect this email, ignore it: nothing happens until the link is opened.
-If the button does not work, open <a href="{esc(url)}" style="color:#0d9488;">{esc(url)}</a></p>""")
+If the button does not work, open <a href="{esc(url)}" style="color:{ACCENT};">{esc(url)}</a></p>""")
     return ComposedEmail(subject=subject, text_body=text_body, html_body=html_body)
 
 

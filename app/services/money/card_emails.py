@@ -31,7 +31,7 @@ from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import format_cents
 from app.services.messaging import outbox
-from app.services.messaging.email_html import ComposedEmail, email_page
+from app.services.messaging.email_html import ACCENT, ComposedEmail, email_page
 from app.services.money.card_page import card_link, where_card_can_be_used
 from app.services.money.cards import (
     BULK_ACTIONS,
@@ -105,7 +105,7 @@ def compose_recipient_email(
     if message:
         signature = f'<p style="margin:8px 0 0;color:#555;">&mdash; {esc(sender_name)}</p>' if sender_name else ""
         message_html = (
-            '<div style="margin:20px 0;padding:16px 20px;background:#f0fdfa;border-left:4px solid #0d9488;'
+            f'<div style="margin:20px 0;padding:16px 20px;background:#f0fdfa;border-left:4px solid {ACCENT};'
             'border-radius:6px;font-size:17px;line-height:1.5;">'
             f"{esc(message).replace(chr(10), '<br>')}{signature}</div>"
         )
@@ -115,12 +115,12 @@ def compose_recipient_email(
 <p style="margin:24px 0 4px;font-size:15px;color:#555;">Your card code</p>
 <p style="margin:0;font-family:'Courier New',Courier,monospace;font-size:26px;font-weight:bold;letter-spacing:2px;">{esc(formatted_code)}</p>
 {f'<p style="margin:8px 0 0;font-size:15px;">{esc(balance_line)}</p>' if balance_line else ""}
-<p style="margin:28px 0;"><a href="{esc(link)}" style="display:inline-block;background:#0d9488;color:#ffffff;padding:14px 28px;border-radius:8px;font-size:18px;font-weight:bold;text-decoration:none;">See your card</a></p>
+<p style="margin:28px 0;"><a href="{esc(link)}" style="display:inline-block;background:{ACCENT};color:#ffffff;padding:14px 28px;border-radius:8px;font-size:18px;font-weight:bold;text-decoration:none;">See your card</a></p>
 <p style="margin:0 0 8px;font-size:15px;">Or show this QR code at the counter:</p>
 <img src="cid:{QR_CID}" width="200" height="200" alt="QR code of your card link" style="display:block;border:0;">
 <p style="margin:24px 0 0;font-size:15px;">{esc(where)}</p>
 <p style="margin:16px 0 0;font-size:13px;color:#555;">Keep this email safe: anyone who has the code can spend the card.
-If the button does not work, open <a href="{esc(link)}" style="color:#0d9488;">{esc(link)}</a></p>""")
+If the button does not work, open <a href="{esc(link)}" style="color:{ACCENT};">{esc(link)}</a></p>""")
     return RecipientEmail(subject=subject, text_body=text_body, html_body=html_body, qr_png=qr_png(link))
 
 

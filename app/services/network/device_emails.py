@@ -27,7 +27,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.rows import owned_row
 from app.services.core.timefmt import describe_duration, format_local_time
 from app.services.messaging import outbox
-from app.services.messaging.email_html import ComposedEmail, email_page
+from app.services.messaging.email_html import ACCENT, ComposedEmail, email_page
 from app.services.network.devices import SentLink, activation_ttl, issue_activation_link
 
 KIND = "device_activation"
@@ -84,14 +84,14 @@ def compose_activation_email(
     html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">{heading}</h1>
 {replaced_html}<p style="margin:0 0 8px;font-size:17px;line-height:1.5;">{esc(location_name)} accepts {esc(operator_name)} gift cards.
 Open this link on every tablet, phone or computer you will use at the counter to redeem gift cards.</p>
-<p style="margin:28px 0;"><a href="{esc(url)}" style="display:inline-block;background:#0d9488;color:#ffffff;padding:18px 36px;border-radius:10px;font-size:20px;font-weight:bold;text-decoration:none;">Activate this device</a></p>
+<p style="margin:28px 0;"><a href="{esc(url)}" style="display:inline-block;background:{ACCENT};color:#ffffff;padding:18px 36px;border-radius:10px;font-size:20px;font-weight:bold;text-decoration:none;">Activate this device</a></p>
 <p style="margin:0 0 16px;font-size:16px;line-height:1.5;">The link works for <strong>{esc(valid_text)}</strong>, until {esc(until)}.
 Each device asks for a name (like &ldquo;Front counter&rdquo;) and is then ready to redeem.</p>
-<p style="margin:0 0 16px;font-size:16px;line-height:1.5;background:#f0fdfa;border-left:4px solid #0d9488;padding:12px 16px;border-radius:6px;"><strong>What is a device code?</strong>
+<p style="margin:0 0 16px;font-size:16px;line-height:1.5;background:#f0fdfa;border-left:4px solid {ACCENT};padding:12px 16px;border-radius:6px;"><strong>What is a device code?</strong>
 {esc(device_code_text)}</p>
 <p style="margin:16px 0 0;font-size:13px;color:#555;">If the link has expired, ask {esc(operator_name)} for a new one.
 Keep this email inside your business: anyone who has the link can activate a device until it expires.
-If the button does not work, open <a href="{esc(url)}" style="color:#0d9488;">{esc(url)}</a></p>""")
+If the button does not work, open <a href="{esc(url)}" style="color:{ACCENT};">{esc(url)}</a></p>""")
     return ComposedEmail(subject=subject, text_body=text_body, html_body=html_body)
 
 
