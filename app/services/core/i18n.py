@@ -80,8 +80,25 @@ def _catalog(lang: str) -> gettext.NullTranslations:
         return gettext.NullTranslations()
     try:
         return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang])
-    except OSError:  # not compiled yet (make deps compiles it): English
+    except OSError:  # not compiled yet (`make deps` compiles it): compiled here from the .po
+        return _from_po(lang)
+
+
+def _from_po(lang: str) -> gettext.NullTranslations:
+    from io import BytesIO
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    source = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not source.exists():
         return gettext.NullTranslations()
+    with source.open("rb") as handle:
+        catalog = read_po(handle)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
 
 
 def reload_catalogs() -> None:
