@@ -43,7 +43,7 @@ class IssuedCard:
 
 # A card that cannot be used, by its status (each its own sentence, for the translators).
 _INACTIVE = {"frozen": N_("This card is frozen and cannot be used."),
-             "expired": N_("This card has expired and cannot be used.")}
+             "expired": N_("This card is expired and cannot be used.")}
 _INACTIVE_OTHER = N_("This card is {status} and cannot be used.")
 
 
