@@ -26,7 +26,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run run-prod run-backend lint test test-unit test-e2e migrate demo bench check-ledger deps chromium openssh clean
+.PHONY: run run-prod run-backend lint test test-unit test-e2e migrate demo bench check-ledger deps chromium openssh clean i18n catalogs
 
 ## run: install what is missing, migrate, load the demo network, serve on http://localhost:$(PORT)
 ## (loopback only; HOST=0.0.0.0 to listen on every interface)
@@ -99,7 +99,19 @@ check-ledger: deps
 bench: deps chromium
 	$(PY) bench/results.py
 
-deps: $(VENV)/.installed $(BUN) $(AXE) $(JSQR)
+deps: $(VENV)/.installed catalogs $(BUN) $(AXE) $(JSQR)
+
+# The gettext catalogs (app/locale/<lang>/LC_MESSAGES/messages.po) compiled to the .mo files the app reads (not in git).
+catalogs: $(VENV)/.installed
+	@$(VENV)/bin/pybabel compile -d app/locale -D messages --statistics 2>&1 | grep -v '^compiling' || true
+
+## i18n: extract every sentence marked _() / N_() into app/locale/messages.pot, update the
+## language catalogs (app/locale/fr/LC_MESSAGES/messages.po: a translator fills the empty msgstr), compile them
+i18n: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output --project=Giftnet \
+		-o app/locale/messages.pot app
+	$(VENV)/bin/pybabel update -i app/locale/messages.pot -d app/locale -D messages --no-fuzzy-matching --width 100
+	$(VENV)/bin/pybabel compile -d app/locale -D messages --statistics
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

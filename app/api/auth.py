@@ -21,6 +21,7 @@ from app.models import PosKey
 from app.services.access.api_keys import OPERATOR_KEY_PREFIX, authenticate
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.money.card_lookup import caller_name
 from app.services.network.pos_keys import POS_KEY_PREFIX, resolve_pos_key
 
@@ -36,7 +37,7 @@ pos_bearer = HTTPBearer(
     "once. It may only push and read that location's POS payments.",
 )
 
-_POS_KEY_SCOPE = "A POS key (gkpos_...) may only push and read its location's POS payments; use an operator key (gk_...)."
+_POS_KEY_SCOPE = N_("A POS key (gkpos_...) may only push and read its location's POS payments; use an operator key (gk_...).")
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,12 @@ class ApiCaller:
 def api_caller(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> ApiCaller:
     """The operator behind the request's key, or 401 (403 for a POS key: it may not act for the operator)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise GiftnetError(ErrorCode.unauthenticated, "Send your API key as `Authorization: Bearer gk_...`.")
+        raise GiftnetError(ErrorCode.unauthenticated, N_("Send your API key as `Authorization: Bearer gk_...`."))
     if credentials.credentials.strip().startswith(POS_KEY_PREFIX):
         raise GiftnetError(ErrorCode.forbidden, _POS_KEY_SCOPE)
     api_key = authenticate(credentials.credentials.strip())
     if api_key is None:
-        raise GiftnetError(ErrorCode.unauthenticated, "This API key is not valid or has been revoked.")
+        raise GiftnetError(ErrorCode.unauthenticated, N_("This API key is not valid or has been revoked."))
     caller = ApiCaller(operator_id=api_key.operator_id, api_key_id=api_key.id, api_key_prefix=api_key.prefix)
     record = call_record(request)
     if record is not None:
@@ -83,7 +84,7 @@ class PosCaller:
 def _resolve_pos_caller(request: Request, plaintext: str) -> PosCaller:
     pos_key = resolve_pos_key(plaintext)
     if pos_key is None:
-        raise GiftnetError(ErrorCode.unauthenticated, "This POS key is not valid or has been revoked.")
+        raise GiftnetError(ErrorCode.unauthenticated, N_("This POS key is not valid or has been revoked."))
     record = call_record(request)
     if record is not None:  # the operator's access log shows its POS calls by key prefix
         record.operator_id, record.api_key_prefix = pos_key.operator_id, pos_key.prefix
@@ -93,11 +94,11 @@ def _resolve_pos_caller(request: Request, plaintext: str) -> PosCaller:
 def pos_caller(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(pos_bearer)) -> PosCaller:
     """The location behind the request's POS key, or 401; an operator key is 403 here."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise GiftnetError(ErrorCode.unauthenticated, "Send the location's POS key as `Authorization: Bearer gkpos_...`.")
+        raise GiftnetError(ErrorCode.unauthenticated, N_("Send the location's POS key as `Authorization: Bearer gkpos_...`."))
     plaintext = credentials.credentials.strip()
     if plaintext.startswith(OPERATOR_KEY_PREFIX):
         raise GiftnetError(
-            ErrorCode.forbidden, "Only a location's POS key (gkpos_...) pushes POS payments, not an operator key."
+            ErrorCode.forbidden, N_("Only a location's POS key (gkpos_...) pushes POS payments, not an operator key.")
         )
     return _resolve_pos_caller(request, plaintext)
 

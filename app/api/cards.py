@@ -111,6 +111,7 @@ def issue_card(body: IssueCardRequest, call: IdempotentCall = Depends(idempotent
             sender_name=body.sender_name,
             message=body.message,
             idempotency_key=ledger_key,
+            language=body.language,
         )
         email_queued = False
         if body.send_email and issued.card.recipient_email:

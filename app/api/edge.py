@@ -19,7 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.models.base import utcnow
 from app.services.access import api_log
+from app.services.core import i18n
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.network import location_import
 from app.services.settlement import payout_returns
 from app.settings import get_settings
@@ -66,9 +68,13 @@ def client_ip(request: Request) -> str:
     return record.ip if record is not None else _client_ip(request.scope)
 
 
-async def _send_error(send: Send, error: GiftnetError) -> None:
-    """Answer before the body was read to its end: the connection cannot be reused, say so."""
-    body = json.dumps(error.as_dict()).encode()
+async def _send_error(send: Send, error: GiftnetError, scope: Scope | None = None) -> None:
+    """Answer before the body was read to its end: the connection cannot be reused, say so.
+    The message is in the request's `Accept-Language`."""
+    accept = next((value.decode("latin-1") for name, value in (scope or {}).get("headers", [])
+                   if name == b"accept-language"), None)
+    lang = i18n.negotiate(accept)
+    body = json.dumps(error.as_dict(lang)).encode()
     await send(
         {
             "type": "http.response.start",
@@ -77,6 +83,7 @@ async def _send_error(send: Send, error: GiftnetError) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+                (b"content-language", lang.encode()),
             ],
         }
     )
@@ -106,7 +113,7 @@ class ApiEdgeMiddleware:
             limit = LARGER_BODY_LIMITS.get(scope["path"].rstrip("/"), self.max_body_bytes)
             body_or_refusal = await self._read_body(scope, receive, limit)
             if isinstance(body_or_refusal, GiftnetError):
-                await _send_error(send_and_watch, body_or_refusal)
+                await _send_error(send_and_watch, body_or_refusal, scope)
                 return
             if body_or_refusal:
                 scope = _as_json(scope)
@@ -127,14 +134,15 @@ class ApiEdgeMiddleware:
             )
 
     async def _read_body(self, scope: Scope, receive: Receive, limit: int) -> bytes | GiftnetError:
-        too_large = GiftnetError(ErrorCode.payload_too_large, f"The request body is larger than {limit} bytes.")
+        too_large = GiftnetError(ErrorCode.payload_too_large, N_("The request body is larger than {limit} bytes."),
+                                 params={"limit": limit})
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
                     if int(value) > limit:
                         return too_large
                 except ValueError:
-                    return GiftnetError(ErrorCode.invalid_input, "The Content-Length header is not a number.")
+                    return GiftnetError(ErrorCode.invalid_input, N_("The Content-Length header is not a number."))
         chunks, size = [], 0
         while True:
             message = await receive()

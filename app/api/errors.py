@@ -6,6 +6,9 @@ of `app.services.core.errors.HTTP_STATUS`. Only genuine bugs answer 500; they ar
 A database that cannot be reached (restarting, failing over, out of connections) is
 503 `unavailable` with Retry-After; a retry with the same Idempotency-Key is safe (the
 answer may have been lost after the work committed: the retry then replays it).
+
+The `message` follows the request's `Accept-Language` (`en`, `fr` / `fr-CA`: see
+`app.services.core.i18n`); the `code` is the same in every language.
 """
 
 from __future__ import annotations
@@ -21,9 +24,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
 from app.db import database_unavailable
+from app.services.core import i18n
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 
 log = logging.getLogger(__name__)
+
+INTERNAL_ERROR_MESSAGE = N_("Something went wrong on our side; it has been logged.")
 
 API_PREFIX = "/api/v1"
 FALLBACK_NAME = "api_fallback"
@@ -106,13 +113,22 @@ def any_client_error() -> dict:
     }
 
 
-def error_response(error: GiftnetError, headers: dict[str, str] | None = None) -> JSONResponse:
+def request_language(request: Request | None) -> str:
+    """`en` or `fr`, from the request's `Accept-Language` (English without one)."""
+    return i18n.negotiate(request.headers.get("accept-language") if request is not None else None)
+
+
+def error_response(error: GiftnetError, headers: dict[str, str] | None = None,
+                   request: Request | None = None) -> JSONResponse:
+    """The error's answer, its message in the request's language."""
     headers = dict(headers or {})
+    headers["Content-Language"] = lang = request_language(request)
+    headers["Vary"] = "Accept-Language"
     if error.retry_after_seconds is not None:
         headers["Retry-After"] = str(max(1, int(error.retry_after_seconds)))
     if error.code == ErrorCode.unauthenticated:
         headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse(error.as_dict(), status_code=error.http_status, headers=headers)
+    return JSONResponse(error.as_dict(lang), status_code=error.http_status, headers=headers)
 
 
 def _field_name(location: tuple) -> str:
@@ -126,25 +142,27 @@ def _validation_error(errors: list[dict]) -> GiftnetError:
     source, name = location[0], _field_name(location)
     if source == "path":
         if name == "card_id":
-            return GiftnetError(ErrorCode.card_not_found, "No such card.")
-        return GiftnetError(ErrorCode.not_found, "Nothing exists at this address.")
+            return GiftnetError(ErrorCode.card_not_found, N_("No such card."))
+        return GiftnetError(ErrorCode.not_found, N_("Nothing exists at this address."))
     if source == "body":
         if kind == "json_invalid":
-            return GiftnetError(ErrorCode.invalid_input, "The request body is not valid JSON.")
+            return GiftnetError(ErrorCode.invalid_input, N_("The request body is not valid JSON."))
         if len(location) == 1:
             if kind == "missing":
-                return GiftnetError(ErrorCode.invalid_input, "This request needs a JSON object as its body.")
-            return GiftnetError(ErrorCode.invalid_input, "The request body must be a JSON object.")
+                return GiftnetError(ErrorCode.invalid_input, N_("This request needs a JSON object as its body."))
+            return GiftnetError(ErrorCode.invalid_input, N_("The request body must be a JSON object."))
         if kind == "extra_forbidden":
-            return GiftnetError(ErrorCode.invalid_input, f"Unknown field `{name}`.", field=name)
+            return GiftnetError(ErrorCode.invalid_input, N_("Unknown field `{name}`."), field=name,
+                                params={"name": name})
         if kind == "missing":
-            return GiftnetError(ErrorCode.invalid_input, f"`{name}` is required.", field=name)
+            return GiftnetError(ErrorCode.invalid_input, N_("`{name}` is required."), field=name, params={"name": name})
         if name.endswith("_cents") and kind == "less_than_equal":
-            return GiftnetError(ErrorCode.amount_out_of_range, "The amount is larger than any card can hold.", field=name)
+            return GiftnetError(ErrorCode.amount_out_of_range, N_("The amount is larger than any card can hold."),
+                                field=name)
         if name.endswith("_cents"):
-            return GiftnetError(ErrorCode.invalid_amount, "The amount must be a whole number of cents.", field=name)
+            return GiftnetError(ErrorCode.invalid_amount, N_("The amount must be a whole number of cents."), field=name)
     if kind == "missing":
-        return GiftnetError(ErrorCode.invalid_input, f"`{name}` is required.", field=name)
+        return GiftnetError(ErrorCode.invalid_input, N_("`{name}` is required."), field=name, params={"name": name})
     message = str(first.get("msg", "is not valid")).removeprefix("Value error, ").rstrip(".")
     return GiftnetError(ErrorCode.invalid_input, f"`{name}`: {message[:1].lower()}{message[1:]}.", field=name)
 
@@ -153,33 +171,34 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
-async def _on_giftnet_error(_request: Request, error: GiftnetError) -> JSONResponse:
-    return error_response(error)
+async def _on_giftnet_error(request: Request, error: GiftnetError) -> JSONResponse:
+    return error_response(error, request=request)
 
 
-async def _on_validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
-    return error_response(_validation_error(list(error.errors())))
+async def _on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    return error_response(_validation_error(list(error.errors())), request=request)
 
 
 async def _on_http_exception(request: Request, error: StarletteHTTPException) -> JSONResponse:
     if error.status_code == 404:
-        refusal = GiftnetError(ErrorCode.not_found, "Nothing exists at this address.")
+        refusal = GiftnetError(ErrorCode.not_found, N_("Nothing exists at this address."))
     elif error.status_code == 405:
-        refusal = GiftnetError(ErrorCode.method_not_allowed, f"This address does not accept {request.method}.")
+        refusal = GiftnetError(ErrorCode.method_not_allowed, N_("This address does not accept {method}."),
+                               params={"method": request.method})
     elif error.status_code == 401:
-        refusal = GiftnetError(ErrorCode.unauthenticated, "Send your API key as `Authorization: Bearer gk_...`.")
+        refusal = GiftnetError(ErrorCode.unauthenticated, N_("Send your API key as `Authorization: Bearer gk_...`."))
     elif error.status_code < 500:
         refusal = GiftnetError(ErrorCode.invalid_input, str(error.detail or "The request is not valid."))
     else:
-        refusal = GiftnetError(ErrorCode.internal_error, "Something went wrong on our side; it has been logged.")
-    response = error_response(refusal, dict(error.headers or {}))
+        refusal = GiftnetError(ErrorCode.internal_error, INTERNAL_ERROR_MESSAGE)
+    response = error_response(refusal, dict(error.headers or {}), request)
     response.status_code = error.status_code if refusal.code == ErrorCode.invalid_input else refusal.http_status
     return response
 
 
 DATABASE_RETRY_AFTER_SECONDS = 2
-UNAVAILABLE_MESSAGE = ("The database cannot be reached right now. Retry in a few seconds with the same "
-                       "Idempotency-Key: a retry never moves money twice.")
+UNAVAILABLE_MESSAGE = N_("The database cannot be reached right now. Retry in a few seconds with the same "
+                         "Idempotency-Key: a retry never moves money twice.")
 
 
 async def _on_database_error(request: Request, error: Exception) -> JSONResponse:
@@ -191,7 +210,7 @@ async def _on_database_error(request: Request, error: Exception) -> JSONResponse
         return JSONResponse({"detail": "Service Unavailable"}, status_code=503,
                             headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
     return error_response(GiftnetError(ErrorCode.unavailable, UNAVAILABLE_MESSAGE,
-                                       retry_after_seconds=DATABASE_RETRY_AFTER_SECONDS))
+                                       retry_after_seconds=DATABASE_RETRY_AFTER_SECONDS), request=request)
 
 
 async def _on_bug(request: Request, error: Exception) -> JSONResponse:
@@ -200,7 +219,7 @@ async def _on_bug(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     if not _is_api(request):
         return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
-    return error_response(GiftnetError(ErrorCode.internal_error, "Something went wrong on our side; it has been logged."))
+    return error_response(GiftnetError(ErrorCode.internal_error, INTERNAL_ERROR_MESSAGE), request=request)
 
 
 def install_error_handlers(api: FastAPI) -> None:
@@ -233,10 +252,13 @@ def install_fallback_route(api: FastAPI) -> None:
                     break
         if allowed:
             return error_response(
-                GiftnetError(ErrorCode.method_not_allowed, f"This address does not accept {request.method}."),
+                GiftnetError(ErrorCode.method_not_allowed, N_("This address does not accept {method}."),
+                             params={"method": request.method}),
                 {"Allow": ", ".join(sorted(allowed))},
+                request,
             )
-        return error_response(GiftnetError(ErrorCode.not_found, "Nothing exists at this address."))
+        return error_response(GiftnetError(ErrorCode.not_found, N_("Nothing exists at this address.")),
+                              request=request)
 
     api.add_api_route(
         API_PREFIX + "/{rest:path}", fallback, methods=ALL_METHODS, include_in_schema=False, name=FALLBACK_NAME

@@ -106,6 +106,8 @@ class IssueCardRequest(StrictRequest):
     send_email: bool = Field(default=True, description="Email the card to `recipient_email` (when given).")
     attach_pdf: bool = Field(default=False, description="Attach the printable card (a PDF with the code, the QR "
                              "code and where to use it) to the recipient's email.")
+    language: Literal["en", "fr"] | None = Field(default=None, description="The language of the card's emails: "
+                                                 "`en` or `fr` (Canadian French). Default: the network's.")
 
 
 class TopUpRequest(StrictRequest):

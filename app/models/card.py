@@ -80,6 +80,8 @@ class Card(SQLModel, table=True):
     recipient_name: str | None = Field(default=None, max_length=120)
     sender_name: str | None = Field(default=None, max_length=120)
     message: str | None = Field(default=None, max_length=1000)
+    # The language of the card's emails (en / fr), chosen when it was issued or bought.
+    language: str = Field(default="en", max_length=2, sa_column_kwargs={"server_default": "en"})
     created_by_user_id: int | None = Field(default=None, foreign_key="user.id")
     api_key_id: int | None = Field(default=None, foreign_key="api_key.id")
     created_at: datetime = Field(default_factory=utcnow)

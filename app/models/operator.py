@@ -18,6 +18,8 @@ class Operator(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     card_min_cents: int = Field(default=500)
     card_max_cents: int = Field(default=100_000)
+    # The network's default language (en / fr): a card issued without one writes its emails in it.
+    default_language: str = Field(default="en", max_length=2, sa_column_kwargs={"server_default": "en"})
     commission_bps: int = Field(default=0)
     # Bank file settings (NACHA and CPA-005) as JSON; account numbers inside are encrypted.
     payout_settings: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))

@@ -13,6 +13,7 @@ import secrets
 
 from app.services.core import crypto
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 16
@@ -30,12 +31,12 @@ def generate_code() -> str:
 def normalize_code(raw: str) -> str:
     """Upper-case and strip separators; refuse anything that cannot be a card code."""
     if not isinstance(raw, str):
-        raise GiftnetError(ErrorCode.invalid_card_code, "Enter the 16-character card code.", field="code")
+        raise GiftnetError(ErrorCode.invalid_card_code, N_("Enter the 16-character card code."), field="code")
     code = _SEPARATORS.sub("", raw).upper()
     if len(code) != CODE_LENGTH or any(char not in ALPHABET for char in code):
         raise GiftnetError(
             ErrorCode.invalid_card_code,
-            "That is not a card code: it has 16 letters and digits, like ABCD-EFGH-JKMN-PQRS.",
+            N_("That is not a card code: it has 16 letters and digits, like ABCD-EFGH-JKMN-PQRS."),
             field="code",
         )
     return code

@@ -2,12 +2,19 @@
 
 Services raise `GiftnetError`; the API turns it into
 `{"error": {"code", "message", "field"}}` with the status below, and screens show
-the same message.
+the same message. The message is a sentence marked `N_()` for the catalogs; one with
+values is a template with named placeholders and `params`
+(`GiftnetError(code, N_("The amount must be between {low} and {high}."), params={...})`):
+`message` stays English, `localized_message(lang)` (the API, by `Accept-Language`)
+translates the template and fills it in that language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+
+from app.services.core import i18n
 
 
 class ErrorCode(StrEnum):
@@ -77,7 +84,11 @@ class GiftnetError(Exception):
         *,
         field: str | None = None,
         retry_after_seconds: int | None = None,
+        params: Mapping[str, object] | None = None,
     ) -> None:
+        self.template = message
+        self.params = dict(params or {})
+        message = i18n.translate(message, i18n.DEFAULT_LANGUAGE, **self.params) if self.params else message
         super().__init__(message)
         self.code = code
         self.message = message
@@ -88,8 +99,13 @@ class GiftnetError(Exception):
     def http_status(self) -> int:
         return HTTP_STATUS[self.code]
 
-    def as_dict(self) -> dict:
-        body = {"code": str(self.code), "message": self.message}
+    def localized_message(self, lang: str | None) -> str:
+        """The sentence in `lang` (`en` / `fr`); English where the catalog has no translation."""
+        return i18n.translate(self.template, lang, **self.params)
+
+    def as_dict(self, lang: str | None = None) -> dict:
+        message = self.message if lang is None else self.localized_message(lang)
+        body = {"code": str(self.code), "message": message}
         if self.field:
             body["field"] = self.field
         return {"error": body}

@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlparse
 
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 
 EMAIL = re.compile(r"^[^@\s,;]{1,64}@[^@\s,;]+\.[^@\s,;]{2,}$")
 
@@ -44,7 +45,7 @@ def field_label(field: str) -> str:
 def normalize_email(raw: str, *, field: str = "email") -> str:
     email = (raw or "").strip().lower()
     if not EMAIL.match(email) or len(email) > 254:
-        raise GiftnetError(ErrorCode.invalid_email, "Enter a valid email address, like name@example.com.", field=field)
+        raise GiftnetError(ErrorCode.invalid_email, N_("Enter a valid email address, like name@example.com."), field=field)
     return email
 
 

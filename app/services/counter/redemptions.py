@@ -34,6 +34,7 @@ from app.models.redemption import PosPaymentSource, PosPaymentStatus, Redemption
 from app.services.core import audit, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_, Money
 from app.services.core.money import format_cents, require_positive_cents
 from app.services.core.rows import owned_row
 from app.services.counter import pos_refunds
@@ -77,7 +78,7 @@ class RedemptionResult:
 def _location(session: Session, operator_id: int, location_id: int) -> Location:
     location = owned_row(session, Location, location_id, operator_id, missing="No such location.", field="location_id")
     if not location.active:
-        raise GiftnetError(ErrorCode.forbidden, "This location is not active and cannot redeem cards.",
+        raise GiftnetError(ErrorCode.forbidden, N_("This location is not active and cannot redeem cards."),
                            field="location_id")
     return location
 
@@ -90,9 +91,10 @@ def _priced_lines(session: Session, location: Location, requests: list[LineReque
     active item (by SKU, else by name) at its stored price.
     """
     if not requests:
-        raise GiftnetError(ErrorCode.invalid_input, "Choose at least one item.", field="items")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Choose at least one item."), field="items")
     if len(requests) > MAX_LINES:
-        raise GiftnetError(ErrorCode.invalid_input, f"At most {MAX_LINES} lines per redemption.", field="items")
+        raise GiftnetError(ErrorCode.invalid_input, N_("At most {maximum} lines per redemption."), field="items",
+                           params={"maximum": MAX_LINES})
     catalog: list[Item] = []
     if not location.item_webhook_url:
         catalog = list(session.exec(
@@ -104,7 +106,8 @@ def _priced_lines(session: Session, location: Location, requests: list[LineReque
         require_positive_cents(request.price_cents, field=f"{where}.price_cents")
         if isinstance(request.quantity, bool) or not isinstance(request.quantity, int) \
                 or not 1 <= request.quantity <= MAX_QUANTITY:
-            raise GiftnetError(ErrorCode.invalid_input, f"The quantity is a whole number from 1 to {MAX_QUANTITY}.",
+            raise GiftnetError(ErrorCode.invalid_input, N_("The quantity is a whole number from 1 to {maximum}."),
+                               params={"maximum": MAX_QUANTITY},
                                field=f"{where}.quantity")
         item = None
         if not location.item_webhook_url:
@@ -123,7 +126,7 @@ def _priced_lines(session: Session, location: Location, requests: list[LineReque
                 )
         name = item.name if item else (request.name or request.sku or "").strip()
         if not name:
-            raise GiftnetError(ErrorCode.invalid_input, "Each item needs a name or a SKU.", field=f"{where}.name")
+            raise GiftnetError(ErrorCode.invalid_input, N_("Each item needs a name or a SKU."), field=f"{where}.name")
         lines.append(RedemptionLine(
             redemption_id=0,
             item_id=item.id if item else None,
@@ -134,7 +137,7 @@ def _priced_lines(session: Session, location: Location, requests: list[LineReque
             line_total_cents=request.price_cents * request.quantity,
         ))
     if sum(line.line_total_cents for line in lines) > MAX_TOTAL_CENTS:
-        raise GiftnetError(ErrorCode.amount_out_of_range, "These items cost more than any card can hold.", field="items")
+        raise GiftnetError(ErrorCode.amount_out_of_range, N_("These items cost more than any card can hold."), field="items")
     return lines
 
 
@@ -159,15 +162,15 @@ def _claim_pos_payment(session: Session, actor: Actor, location: Location, pos_p
                                  PosPayment.location_id == location.id)
     ).first()
     if payment is None:
-        raise GiftnetError(ErrorCode.not_found, "No such POS payment at this location.", field="pos_payment_id")
+        raise GiftnetError(ErrorCode.not_found, N_("No such POS payment at this location."), field="pos_payment_id")
     if claimed is None:
         if payment.source == PosPaymentSource.test:
             raise GiftnetError(ErrorCode.conflict, NEVER_APPLIED, field="pos_payment_id")
         if payment.status == PosPaymentStatus.applied:
-            raise GiftnetError(ErrorCode.conflict, "This payment was already applied (on another screen).",
+            raise GiftnetError(ErrorCode.conflict, N_("This payment was already applied (on another screen)."),
                                field="pos_payment_id")
         if payment.status == PosPaymentStatus.pending:  # still pending but past its time
-            raise GiftnetError(ErrorCode.conflict, "This payment has expired. Push it again from the POS.",
+            raise GiftnetError(ErrorCode.conflict, N_("This payment has expired. Push it again from the POS."),
                                field="pos_payment_id")
         raise GiftnetError(ErrorCode.conflict, f"This payment is {payment.status}.", field="pos_payment_id")
     return payment
@@ -197,10 +200,10 @@ def redeem(
     idempotency_key = validated_key(idempotency_key)
     chosen = [value is not None for value in (amount_cents, items, pos_payment_id)]
     if sum(chosen) != 1:
-        raise GiftnetError(ErrorCode.invalid_input, "Give exactly one of amount_cents, items or pos_payment_id.",
+        raise GiftnetError(ErrorCode.invalid_input, N_("Give exactly one of amount_cents, items or pos_payment_id."),
                            field="amount_cents")
     if actor.location_id is not None and actor.location_id != location_id:
-        raise GiftnetError(ErrorCode.forbidden, "A device redeems only at its own location.", field="location_id")
+        raise GiftnetError(ErrorCode.forbidden, N_("A device redeems only at its own location."), field="location_id")
     if amount_cents is not None:
         require_positive_cents(amount_cents)
     resolved_card_id = card_id_by_id_or_code(actor, card_id=card_id, card_code=card_code, ip=client_ip)
@@ -233,8 +236,9 @@ def redeem(
                 if not allow_partial or card.balance_cents <= 0:
                     raise GiftnetError(
                         ErrorCode.insufficient_funds,
-                        f"The card holds {format_cents(card.balance_cents)}, less than this payment of "
-                        f"{format_cents(to_debit)}. Apply the whole balance and collect the rest another way.",
+                        N_("The card holds {balance}, less than this payment of {amount}. Apply the whole "
+                           "balance and collect the rest another way."),
+                        params={"balance": Money(card.balance_cents), "amount": Money(to_debit)},
                         field="pos_payment_id",
                     )
                 remaining_due = to_debit - card.balance_cents
@@ -282,7 +286,7 @@ def redeem(
         if redemption is None or redemption.card_id != resolved_card_id or redemption.location_id != location_id \
                 or redemption.kind != kind:
             raise GiftnetError(ErrorCode.idempotency_key_reused,
-                               "This idempotency key was already used for a different request.",
+                               N_("This idempotency key was already used for a different request."),
                                field="idempotency_key")
         result = _loaded_result(session, redemption, replayed=True, balance_after_cents=entry.balance_after_cents)
         # The same key must describe the same sale: its amount, its payment, or its basket.
@@ -294,7 +298,7 @@ def redeem(
         }[kind]
         if not same_request:
             raise GiftnetError(ErrorCode.idempotency_key_reused,
-                               "This idempotency key was already used for a different request.",
+                               N_("This idempotency key was already used for a different request."),
                                field="idempotency_key")
         return result
 
@@ -380,14 +384,15 @@ def void_refusal(redemption: Redemption, timezone: str, now: datetime | None = N
     """
     if _business_day(redemption.created_at, timezone) != _business_day(now or utcnow(), timezone):
         return GiftnetError(ErrorCode.conflict,
-                            "Only today's redemptions can be voided. Ask the network to adjust older ones.")
+                            N_("Only today's redemptions can be voided. Ask the network to adjust older ones."))
     if redemption.status != RedemptionStatus.completed:
-        return GiftnetError(ErrorCode.conflict, "This redemption was already voided.")
+        return GiftnetError(ErrorCode.conflict, N_("This redemption was already voided."))
     if redemption.payout_batch_id is not None:
         # In a payout batch it is being paid to the location: voiding it would pay for money given back.
         return GiftnetError(ErrorCode.conflict,
-                            f"This redemption is in payout batch #{redemption.payout_batch_id}; the network "
-                            "must cancel that batch before it can be voided.")
+                            N_("This redemption is in payout batch #{batch}; the network "
+                               "must cancel that batch before it can be voided."),
+                            params={"batch": redemption.payout_batch_id})
     return None
 
 
@@ -410,7 +415,7 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
             select(Redemption).where(Redemption.id == redemption_id, Redemption.operator_id == actor.operator_id)
         ).first()
         if redemption is None or (actor.location_id is not None and redemption.location_id != actor.location_id):
-            raise GiftnetError(ErrorCode.not_found, "No such redemption.")
+            raise GiftnetError(ErrorCode.not_found, N_("No such redemption."))
         timezone = session.get(Operator, actor.operator_id).timezone
         now = utcnow()
         refusal = void_refusal(redemption, timezone, now)
@@ -429,7 +434,7 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
         if voided is None:
             session.refresh(redemption)
             raise void_refusal(redemption, timezone, now) or GiftnetError(
-                ErrorCode.conflict, "This redemption was already voided.")
+                ErrorCode.conflict, N_("This redemption was already voided."))
         pos_refunds.settle_before_void(session, redemption.id)  # never a void and a POS refund both
         entry = credit_within(
             session, actor.at_location(redemption.location_id),
@@ -449,7 +454,7 @@ def void_redemption(actor: Actor, redemption_id: int, *, idempotency_key: str | 
     def replay(session: Session, entry) -> RedemptionResult:  # noqa: ANN001
         if entry.kind != LedgerKind.void or entry.redemption_id != redemption_id:
             raise GiftnetError(ErrorCode.idempotency_key_reused,
-                               "This idempotency key was already used for a different request.",
+                               N_("This idempotency key was already used for a different request."),
                                field="idempotency_key")
         return _loaded_result(session, session.get(Redemption, redemption_id), replayed=True,
                               balance_after_cents=entry.balance_after_cents)

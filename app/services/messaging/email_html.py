@@ -19,11 +19,12 @@ class ComposedEmail:
     html_body: str
 
 
-def email_page(subject: str, operator_name: str, content_html: str) -> str:
-    """A whole HTML email: the frame around `content_html` (already escaped by the caller)."""
+def email_page(subject: str, operator_name: str, content_html: str, lang: str = "en") -> str:
+    """A whole HTML email: the frame around `content_html` (already escaped by the caller),
+    in `lang` (`en` / `fr`: the page's `lang` attribute)."""
     esc = html.escape
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{esc(lang if lang in ("en", "fr") else "en")}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(subject)}</title></head>
 <body style="margin:0;padding:0;background:#f4f5f7;font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f5f7;"><tr><td align="center" style="padding:24px 12px;">

@@ -26,10 +26,10 @@ from app.integrations.qr import qr_png
 from app.models import Card, Operator, OutboxMessage
 from app.models.base import utcnow
 from app.models.outbox import OutboxStatus
-from app.services.core import audit, codes, crypto, events
+from app.services.core import audit, codes, crypto, events, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.money import format_cents
+from app.services.core.i18n import N_
 from app.services.messaging import outbox
 from app.services.messaging.email_html import ACCENT, ComposedEmail, email_page
 from app.services.money.card_page import card_link, where_card_can_be_used
@@ -67,36 +67,44 @@ def compose_recipient_email(
     sender_name: str | None = None,
     recipient_name: str | None = None,
     message: str | None = None,
+    lang: str | None = None,
 ) -> RecipientEmail:
-    """The email a card's recipient receives: plain text and HTML saying the same."""
+    """The email a card's recipient receives: plain text and HTML saying the same, in
+    `lang` (`en` / `fr`: the card's language), its amounts written the language's way."""
     operator_name, sender_name, recipient_name, message = map(
         _clean, (operator_name, sender_name, recipient_name, message)
     )
-    amount = format_cents(amount_cents, currency)
+    lang = i18n.normalize(lang)
+    _ = i18n.translator(lang)
+    amount = i18n.format_money(amount_cents, currency, lang)
     formatted_code = codes.format_code(code)
     giver = " ".join(sender_name.split()) or operator_name
-    subject = f"{giver} sent you a {amount} gift card"
-    where = where_card_can_be_used(operator_name)
+    subject = _("{giver} sent you a {amount} gift card", giver=giver, amount=amount)
+    where = where_card_can_be_used(operator_name, lang=lang)
     balance_line = (
-        f"Balance today: {format_cents(balance_cents, currency)}" if balance_cents != amount_cents else ""
+        _("Balance today: {balance}", balance=i18n.format_money(balance_cents, currency, lang))
+        if balance_cents != amount_cents else ""
     )
+    received = (_("You received a {amount} gift card from {sender}.", amount=amount, sender=sender_name)
+                if sender_name else _("You received a {amount} gift card.", amount=amount))
 
     text_lines = [operator_name, ""]
     if recipient_name:
-        text_lines += [f"Hi {recipient_name},", ""]
-    text_lines.append(f"You received a {amount} gift card" + (f" from {sender_name}." if sender_name else "."))
+        text_lines += [_("Hi {name},", name=recipient_name), ""]
+    text_lines.append(received)
     if message:
         text_lines += ["", message, f"-- {sender_name}" if sender_name else ""]
-    text_lines += ["", f"Your card code: {formatted_code}"]
+    text_lines += ["", _("Your card code: {code}", code=formatted_code)]
     if balance_line:
         text_lines.append(balance_line)
+    keep_safe = _("Keep this email safe: anyone who has the code can spend the card.")
     text_lines += [
         "",
-        "See your balance, and the QR code to show at the counter:",
+        _("See your balance, and the QR code to show at the counter:"),
         link,
         "",
         where,
-        "Keep this email safe: anyone who has the code can spend the card.",
+        keep_safe,
     ]
     text_body = "\n".join(line for line in _drop_double_blanks(text_lines)) + "\n"
 
@@ -109,18 +117,24 @@ def compose_recipient_email(
             'border-radius:6px;font-size:17px;line-height:1.5;">'
             f"{esc(message).replace(chr(10), '<br>')}{signature}</div>"
         )
-    html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">{f"Hi {esc(recipient_name)}, you" if recipient_name else "You"} received a {esc(amount)} gift card</h1>
-{f'<p style="margin:0;font-size:17px;">From <strong>{esc(sender_name)}</strong></p>' if sender_name else ""}
+    heading = (_("Hi {name}, you received a {amount} gift card", name=recipient_name, amount=amount)
+               if recipient_name else _("You received a {amount} gift card", amount=amount))
+    from_line = esc(_("From {sender}", sender="\0")).replace("\0", f"<strong>{esc(sender_name)}</strong>")
+    code_label, see_card = _("Your card code"), _("See your card")
+    show_qr, qr_alt = _("Or show this QR code at the counter:"), _("QR code of your card link")
+    button_fallback = _("If the button does not work, open")
+    html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">{esc(heading)}</h1>
+{f'<p style="margin:0;font-size:17px;">{from_line}</p>' if sender_name else ""}
 {message_html}
-<p style="margin:24px 0 4px;font-size:15px;color:#555;">Your card code</p>
+<p style="margin:24px 0 4px;font-size:15px;color:#555;">{esc(code_label)}</p>
 <p style="margin:0;font-family:'Courier New',Courier,monospace;font-size:26px;font-weight:bold;letter-spacing:2px;">{esc(formatted_code)}</p>
 {f'<p style="margin:8px 0 0;font-size:15px;">{esc(balance_line)}</p>' if balance_line else ""}
-<p style="margin:28px 0;"><a href="{esc(link)}" style="display:inline-block;background:{ACCENT};color:#ffffff;padding:14px 28px;border-radius:8px;font-size:18px;font-weight:bold;text-decoration:none;">See your card</a></p>
-<p style="margin:0 0 8px;font-size:15px;">Or show this QR code at the counter:</p>
-<img src="cid:{QR_CID}" width="200" height="200" alt="QR code of your card link" style="display:block;border:0;">
+<p style="margin:28px 0;"><a href="{esc(link)}" style="display:inline-block;background:{ACCENT};color:#ffffff;padding:14px 28px;border-radius:8px;font-size:18px;font-weight:bold;text-decoration:none;">{esc(see_card)}</a></p>
+<p style="margin:0 0 8px;font-size:15px;">{esc(show_qr)}</p>
+<img src="cid:{QR_CID}" width="200" height="200" alt="{esc(qr_alt)}" style="display:block;border:0;">
 <p style="margin:24px 0 0;font-size:15px;">{esc(where)}</p>
-<p style="margin:16px 0 0;font-size:13px;color:#555;">Keep this email safe: anyone who has the code can spend the card.
-If the button does not work, open <a href="{esc(link)}" style="color:{ACCENT};">{esc(link)}</a></p>""")
+<p style="margin:16px 0 0;font-size:13px;color:#555;">{esc(keep_safe)}
+{esc(button_fallback)} <a href="{esc(link)}" style="color:{ACCENT};">{esc(link)}</a></p>""", lang)
     return RecipientEmail(subject=subject, text_body=text_body, html_body=html_body, qr_png=qr_png(link))
 
 
@@ -139,7 +153,7 @@ def _locked_card(session: Session, operator_id: int, card_id: int) -> Card:
         select(Card).where(Card.id == card_id, Card.operator_id == operator_id).with_for_update()
     ).first()
     if card is None:
-        raise GiftnetError(ErrorCode.card_not_found, "No such card.")
+        raise GiftnetError(ErrorCode.card_not_found, N_("No such card."))
     return card
 
 
@@ -151,7 +165,7 @@ def compose_for_card(session: Session, card: Card) -> RecipientEmail:
     link_token = crypto.decrypt(card.link_token_encrypted)
     if code is None or link_token is None:
         raise GiftnetError(
-            ErrorCode.invalid_input, "This card's code can no longer be read (the server's secret key changed)."
+            ErrorCode.invalid_input, N_("This card's code can no longer be read (the server's secret key changed).")
         )
     return compose_recipient_email(
         operator_name=operator.name,
@@ -163,6 +177,7 @@ def compose_for_card(session: Session, card: Card) -> RecipientEmail:
         sender_name=card.sender_name,
         recipient_name=card.recipient_name,
         message=card.message,
+        lang=card.language,
     )
 
 
@@ -223,7 +238,7 @@ def resend_recipient_email(operator_id: int, card_id: int) -> OutboxMessage:
         card = _locked_card(session, operator_id, card_id)
         if not card.recipient_email:
             raise GiftnetError(
-                ErrorCode.invalid_input, "This card has no recipient email to send to.", field="recipient_email"
+                ErrorCode.invalid_input, N_("This card has no recipient email to send to."), field="recipient_email"
             )
         return _queue(session, card)
 

@@ -14,11 +14,12 @@ from app.models import Card
 from app.services.core import codes
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.rate_limit import get_rate_limiter
 from app.services.money.cards import find_card_by_code
 from app.settings import get_settings
 
-NOT_FOUND = "No card matches this code."
+NOT_FOUND = N_("No card matches this code.")
 
 
 def caller_name(actor: Actor) -> str:
@@ -56,7 +57,8 @@ def lookup_card_by_code(operator_id: int, raw_code: object, *, caller: str, ip: 
         wait = max(waits)
         raise GiftnetError(
             ErrorCode.rate_limited,
-            f"Too many card codes were wrong. Try again in {wait} seconds.",
+            N_("Too many card codes were wrong. Try again in {seconds} seconds."),
+            params={"seconds": wait},
             retry_after_seconds=wait,
         )
     try:
@@ -79,7 +81,7 @@ def card_id_by_id_or_code(actor: Actor, *, card_id: int | None, card_code: str |
     counted as a guess. An id is returned as given; the caller's own query scopes it.
     """
     if (card_id is None) == (card_code is None):
-        raise GiftnetError(ErrorCode.invalid_input, "Give either card_id or card_code.", field="card_id")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Give either card_id or card_code."), field="card_id")
     if card_id is not None:
         return card_id
     codes.normalize_code(card_code)

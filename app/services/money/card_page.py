@@ -17,6 +17,7 @@ from app.integrations.qr import qr_png
 from app.models import Location, Operator
 from app.models.card import CardStatus
 from app.services.core import codes
+from app.services.core.i18n import translator
 from app.services.core.money import format_cents
 from app.services.money.cards import find_card_by_link_token
 from app.settings import get_settings
@@ -69,9 +70,10 @@ def public_card(link_token: str) -> PublicCard | None:
 MAX_NAMED_LOCATIONS = 8
 
 
-def where_card_can_be_used(operator_name: str, operator_id: int | None = None) -> str:
-    """The network, and the names of its active businesses when there are some."""
-    sentence = f"At any business of the {operator_name} network."
+def where_card_can_be_used(operator_name: str, operator_id: int | None = None, lang: str | None = None) -> str:
+    """The network, and the names of its active businesses when there are some (in `lang`)."""
+    _ = translator(lang)
+    sentence = _("At any business of the {network} network.", network=operator_name)
     if operator_id is None:
         return sentence
     with read_session() as session:
@@ -82,8 +84,9 @@ def where_card_can_be_used(operator_name: str, operator_id: int | None = None) -
     if not names:
         return sentence
     shown = ", ".join(names[:MAX_NAMED_LOCATIONS])
-    more = " and more" if len(names) > MAX_NAMED_LOCATIONS else ""
-    return f"{sentence} Among them: {shown}{more}."
+    if len(names) > MAX_NAMED_LOCATIONS:
+        return sentence + " " + _("Among them: {names} and more.", names=shown)
+    return sentence + " " + _("Among them: {names}.", names=shown)
 
 
 def card_qr_png(link_token: str) -> bytes | None:

@@ -31,7 +31,7 @@ from app.services.core import audit, codes, events
 from app.services.core.actor import Actor
 from app.services.core.codes import hash_code, hash_link_token
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.money import format_cents
+from app.services.core.i18n import N_, Money
 from app.services.core.paging import id_page
 from app.services.core.rows import owned_row
 from app.services.messaging import webhooks
@@ -67,7 +67,7 @@ def find_card_by_code(operator_id: int, raw_code: str) -> Card:
             select(Card).where(Card.code_hash == hash_code(code), Card.operator_id == operator_id)
         ).first()
     if card is None:
-        raise GiftnetError(ErrorCode.card_not_found, "No card matches this code.", field="code")
+        raise GiftnetError(ErrorCode.card_not_found, N_("No card matches this code."), field="code")
     return card
 
 
@@ -136,7 +136,7 @@ def card_filter(
     if query is not None:
         if "\x00" in query or len(query) > 254:
             # PostgreSQL cannot compare text holding NUL: refuse it as input, never a 500.
-            raise GiftnetError(ErrorCode.invalid_input, "The search text is not valid.", field="q")
+            raise GiftnetError(ErrorCode.invalid_input, N_("The search text is not valid."), field="q")
         query = query.strip() or None
     status = (status or "").strip().lower() or None
     if status is not None and status not in FILTER_STATUSES:
@@ -147,28 +147,28 @@ def card_filter(
     for name, cents in (("min_balance_cents", min_balance_cents), ("max_balance_cents", max_balance_cents)):
         if cents is not None and (isinstance(cents, bool) or not isinstance(cents, int)
                                   or not 0 <= cents <= MAX_BALANCE_CENTS):
-            raise GiftnetError(ErrorCode.invalid_input, "A balance bound is a whole number of cents, 0 or more.",
+            raise GiftnetError(ErrorCode.invalid_input, N_("A balance bound is a whole number of cents, 0 or more."),
                                field=name)
     if min_balance_cents is not None and max_balance_cents is not None and min_balance_cents > max_balance_cents:
         raise GiftnetError(
             ErrorCode.invalid_input,
-            f"The minimum balance ({format_cents(min_balance_cents)}) is above the maximum "
-            f"({format_cents(max_balance_cents)}).",
+            N_("The minimum balance ({low}) is above the maximum ({high})."),
+            params={"low": Money(min_balance_cents), "high": Money(max_balance_cents)},
             field="min_balance_cents",
         )
     first_day, last_day = _day(issued_from), _day(issued_to)
     for name, raw, day in (("issued_from", issued_from, first_day), ("issued_to", issued_to, last_day)):
         if day is None and raw is not None and str(raw).strip():
-            raise GiftnetError(ErrorCode.invalid_input, "An issue date is written YYYY-MM-DD, like 2026-01-31.",
+            raise GiftnetError(ErrorCode.invalid_input, N_("An issue date is written YYYY-MM-DD, like 2026-01-31."),
                                field=name)
     if first_day and last_day and first_day > last_day:
-        raise GiftnetError(ErrorCode.invalid_input, "The first issue date comes after the last one.",
+        raise GiftnetError(ErrorCode.invalid_input, N_("The first issue date comes after the last one."),
                            field="issued_from")
     try:
         start = _day_start(first_day, timezone) if first_day else None
         before = _day_start(last_day + timedelta(days=1), timezone) if last_day else None
     except (OverflowError, ValueError):
-        raise GiftnetError(ErrorCode.invalid_input, "That issue date is outside the calendar.",
+        raise GiftnetError(ErrorCode.invalid_input, N_("That issue date is outside the calendar."),
                            field="issued_to" if last_day else "issued_from") from None
     return CardFilter(query=query, status=status, min_balance_cents=min_balance_cents,
                       max_balance_cents=max_balance_cents, issued_from=start, issued_before=before, channel=channel)
@@ -368,12 +368,13 @@ def bulk_ids(card_ids: Iterable[int]) -> list[int]:
     try:
         ids = sorted({int(card_id) for card_id in card_ids})
     except (TypeError, ValueError):
-        raise GiftnetError(ErrorCode.invalid_input, "Card ids are whole numbers.", field="card_ids") from None
+        raise GiftnetError(ErrorCode.invalid_input, N_("Card ids are whole numbers."), field="card_ids") from None
     if not ids:
-        raise GiftnetError(ErrorCode.invalid_input, "Select at least one card.", field="card_ids")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Select at least one card."), field="card_ids")
     if len(ids) > BULK_LIMIT:
         raise GiftnetError(ErrorCode.invalid_input,
-                           f"One action reaches at most {BULK_LIMIT:,} cards; narrow the filter.", field="card_ids")
+                           N_("One action reaches at most {limit} cards; narrow the filter."), field="card_ids",
+                           params={"limit": f"{BULK_LIMIT:,}"})
     return ids
 
 

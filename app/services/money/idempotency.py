@@ -45,6 +45,7 @@ from app.models import IdempotencyRecord, LedgerEntry
 from app.models.base import utcnow
 from app.services.core import crypto
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,8 @@ def validated_key(key: str | None, *, field: str = "idempotency_key") -> str | N
     if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable() or not key.isascii():
         raise GiftnetError(
             ErrorCode.invalid_input,
-            f"An {field.replace('_', ' ')} has 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
+            N_("An {name} has 1 to {maximum} printable ASCII characters."),
+            params={"name": field.replace("_", " "), "maximum": MAX_KEY_LENGTH},
             field=field,
         )
     return key
@@ -105,7 +107,7 @@ def same_movement_or_refuse(entry: LedgerEntry, *, kind: str, card_id: int | Non
     if entry.kind != kind or entry.amount_cents != amount_cents or (card_id is not None and entry.card_id != card_id):
         raise GiftnetError(
             ErrorCode.idempotency_key_reused,
-            "This idempotency key was already used for a different request.",
+            N_("This idempotency key was already used for a different request."),
             field="idempotency_key",
         )
 
@@ -158,7 +160,7 @@ def ledger_key(api_key_id: int, key: str) -> str:
 def _refuse_other_request() -> GiftnetError:
     return GiftnetError(
         ErrorCode.idempotency_key_reused,
-        "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
+        N_("This Idempotency-Key was already used for a different request. Use a new key for a new request."),
         field="Idempotency-Key",
     )
 
@@ -210,7 +212,7 @@ def begin(api_key_id: int, key: str, *, method: str, path: str, fingerprint: str
             if existing.created_at > now - STALE_AFTER:
                 raise GiftnetError(
                     ErrorCode.idempotency_in_flight,
-                    "A request with this Idempotency-Key is still being processed. Retry in a moment.",
+                    N_("A request with this Idempotency-Key is still being processed. Retry in a moment."),
                     field="Idempotency-Key",
                 )
             # The first call's process died mid-way: take the claim over (one winner).
@@ -227,7 +229,7 @@ def begin(api_key_id: int, key: str, *, method: str, path: str, fingerprint: str
                 return Claim(existing.id)
     raise GiftnetError(
         ErrorCode.idempotency_in_flight,
-        "A request with this Idempotency-Key is still being processed. Retry in a moment.",
+        N_("A request with this Idempotency-Key is still being processed. Retry in a moment."),
         field="Idempotency-Key",
     )
 

@@ -25,6 +25,8 @@ from app.models.card import CHANNELS, CardChannel, CardStatus, LedgerKind
 from app.services.core import audit, codes, crypto, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_, Money
+from app.services.core.i18n import normalize as normalize_language
 from app.services.core.money import format_cents, require_positive_cents
 from app.services.messaging import webhooks
 from app.services.money import idempotency
@@ -39,11 +41,16 @@ class IssuedCard:
     link_token: str
     entry: LedgerEntry
 
+# A card that cannot be used, by its status (each its own sentence, for the translators).
+_INACTIVE = {"frozen": N_("This card is frozen and cannot be used."),
+             "expired": N_("This card is expired and cannot be used.")}
+_INACTIVE_OTHER = N_("This card is {status} and cannot be used.")
+
 
 def _operator(session: Session, operator_id: int) -> Operator:
     operator = session.get(Operator, operator_id)
     if operator is None:
-        raise GiftnetError(ErrorCode.not_found, "This operator does not exist.")
+        raise GiftnetError(ErrorCode.not_found, N_("This operator does not exist."))
     return operator
 
 
@@ -51,8 +58,8 @@ def _check_amount_limits(operator: Operator, amount_cents: int, *, field: str = 
     if not operator.card_min_cents <= amount_cents <= operator.card_max_cents:
         raise GiftnetError(
             ErrorCode.amount_out_of_range,
-            f"The amount must be between {format_cents(operator.card_min_cents)} and "
-            f"{format_cents(operator.card_max_cents)}.",
+            N_("The amount must be between {low} and {high}."),
+            params={"low": Money(operator.card_min_cents), "high": Money(operator.card_max_cents)},
             field=field,
         )
 
@@ -75,8 +82,10 @@ def issue_card(
     sender_name: str | None = None,
     message: str | None = None,
     idempotency_key: str | None = None,
+    language: str | None = None,
 ) -> IssuedCard:
-    """Create a card holding `amount_cents`, with its `issue` ledger row.
+    """Create a card holding `amount_cents`, with its `issue` ledger row; its emails are
+    written in `language` (`en` / `fr`; none: the network's default language).
 
     Refuses amounts outside the operator's card limits. A retry with the same
     idempotency key returns the same card and creates nothing.
@@ -87,7 +96,7 @@ def issue_card(
     def attempt(session: Session) -> IssuedCard:
         issued = issue_within(
             session, actor, amount_cents, recipient_email=recipient_email, recipient_name=recipient_name,
-            sender_name=sender_name, message=message, idempotency_key=idempotency_key,
+            sender_name=sender_name, message=message, idempotency_key=idempotency_key, language=language,
         )
         webhooks.queue_event_for_endpoints(session, actor.operator_id, "card.issued",
                                            _card_event_data(issued.card, issued.entry))
@@ -125,6 +134,7 @@ def issue_within(
     message: str | None = None,
     idempotency_key: str | None = None,
     order_id: int | None = None,
+    language: str | None = None,
 ) -> IssuedCard:
     """The issue itself, inside the caller's transaction (a paid shop order issues all its
     cards in one). Publishes nothing: the caller does, after its commit."""
@@ -134,6 +144,7 @@ def issue_within(
         operator, actor, amount_cents, recipient_email=recipient_email, recipient_name=recipient_name,
         sender_name=sender_name, message=message,
     )
+    card.language = normalize_language(language or operator.default_language)
     now = card.created_at
     session.add(card)
     session.flush()
@@ -194,7 +205,7 @@ def issue_batch_within(session: Session, actor: Actor, count: int, amount_cents:
     Each row's idempotency key is `batch-<batch id>-<n>`, so a print run is issued once.
     """
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents < 0:
-        raise GiftnetError(ErrorCode.invalid_amount, "The amount is a whole number of cents, 0 or more.",
+        raise GiftnetError(ErrorCode.invalid_amount, N_("The amount is a whole number of cents, 0 or more."),
                            field="amount_cents")
     operator = _operator(session, actor.operator_id)
     if amount_cents:
@@ -262,7 +273,8 @@ def top_up_within(
         _refuse_inactive(_card_or_404(session, actor.operator_id, card_id))
         raise GiftnetError(
             ErrorCode.amount_out_of_range,
-            f"A card can hold at most {format_cents(operator.card_max_cents)}; this top-up would exceed it.",
+            N_("A card can hold at most {maximum}; this top-up would exceed it."),
+            params={"maximum": Money(operator.card_max_cents)},
             field="amount_cents",
         )
     return _append(session, actor, card_id, LedgerKind.topup, amount_cents, new_balance, idempotency_key,
@@ -281,7 +293,8 @@ def _check_amount_limits_for_topup(operator: Operator, amount_cents: int) -> Non
     if amount_cents > operator.card_max_cents:
         raise GiftnetError(
             ErrorCode.amount_out_of_range,
-            f"A top-up can be at most {format_cents(operator.card_max_cents)}.",
+            N_("A top-up can be at most {maximum}."),
+            params={"maximum": Money(operator.card_max_cents)},
             field="amount_cents",
         )
 
@@ -346,7 +359,8 @@ def debit_within(
         _refuse_inactive(card)
         raise GiftnetError(
             ErrorCode.insufficient_funds,
-            f"The card holds {format_cents(card.balance_cents)}, less than {format_cents(amount_cents)}.",
+            N_("The card holds {balance}, less than {amount}."),
+            params={"balance": Money(card.balance_cents), "amount": Money(amount_cents)},
             field="amount_cents",
         )
     if record_redemption is not None:
@@ -375,7 +389,7 @@ def credit_within(
     """
     new_balance = _move_balance(session, actor.operator_id, card_id, amount_cents)
     if new_balance is None:
-        raise GiftnetError(ErrorCode.card_not_found, "No such card.")
+        raise GiftnetError(ErrorCode.card_not_found, N_("No such card."))
     return _append(
         session, actor, card_id, kind, amount_cents, new_balance, idempotency_key,
         memo=memo, redemption_id=redemption_id,
@@ -429,13 +443,14 @@ def _append(
 def _card_or_404(session: Session, operator_id: int, card_id: int) -> Card:
     card = session.exec(select(Card).where(Card.id == card_id, Card.operator_id == operator_id)).first()
     if card is None:
-        raise GiftnetError(ErrorCode.card_not_found, "No such card.")
+        raise GiftnetError(ErrorCode.card_not_found, N_("No such card."))
     return card
 
 
 def _refuse_inactive(card: Card) -> None:
     if card.status != CardStatus.active:
-        raise GiftnetError(ErrorCode.card_not_active, f"This card is {card.status} and cannot be used.")
+        raise GiftnetError(ErrorCode.card_not_active, _INACTIVE.get(card.status, _INACTIVE_OTHER),
+                           params={"status": card.status})
 
 
 def set_card_frozen(actor: Actor, card_id: int, frozen: bool) -> Card:
