@@ -11,7 +11,7 @@
                                   prints {"card_id", "code", "last4", "balance_cents"} as JSON
     check-ledger                  exit 0 when every card balances and the rollups agree with the
                                   ledger, 1 and the list otherwise
-    deliver-outbox                one pass of the email sender (needs SMTP_URL); prints the counts as JSON
+    deliver-outbox                send every due outbox email now (needs SMTP_URL); prints the counts as JSON
     create-database               create the PostgreSQL database of DATABASE_URL when it does not exist
     jobs                          run the background jobs in this process until stopped (BACKGROUND_JOBS=off
                                   on the app workers; see docs/deployment.md)
@@ -131,7 +131,15 @@ def _deliver_outbox(_args: argparse.Namespace) -> int:
     if not get_settings().smtp_url:
         print("SMTP_URL is not set: emails stay in the outbox (the dashboard's Outbox screen shows them)", file=sys.stderr)
         return 1
-    print(json.dumps(asdict(deliver_due())))
+    # Passes of BATCH_SIZE until nothing due is left (a retry waits for its time: it is not due again).
+    total = {"sent": 0, "retrying": 0, "failed": 0, "requeued": 0}
+    for _ in range(1000):  # at most 20,000 emails a run; a retry is never due again at once
+        counts = deliver_due()
+        for name, value in asdict(counts).items():
+            total[name] += value
+        if counts.attempted == 0:
+            break
+    print(json.dumps(total))
     return 0
 
 
@@ -213,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("check-ledger", help="prove sum(ledger) == balance for every card").set_defaults(
         run=_check_ledger
     )
-    commands.add_parser("deliver-outbox", help="send the due outbox emails once, by SMTP").set_defaults(
+    commands.add_parser("deliver-outbox", help="send every due outbox email now, by SMTP").set_defaults(
         run=_deliver_outbox
     )
     commands.add_parser("create-database", help="create the PostgreSQL database of DATABASE_URL if missing").set_defaults(

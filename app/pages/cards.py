@@ -28,9 +28,9 @@ def _issue_dialog() -> rx.Component:
             rx.input(name="sender_name", id="issue-card-sender-name", size="3", width="100%"),
             rx.text("Message (optional)", as_="label", custom_attrs={"htmlFor": "issue-card-message"}, weight="medium"),
             rx.text_area(name="message", id="issue-card-message", size="3", width="100%"),
-            rx.text(rx.checkbox(name="attach_pdf", id="issue-card-attach-pdf", size="3", margin_right="8px"),
-                    "Attach the printable card (PDF) to the email", as_="label", size="3",
-                    display="flex", align_items="center", min_height="44px"),
+            rx.el.label(rx.checkbox(name="attach_pdf", id="issue-card-attach-pdf", size="3", margin_right="8px"),
+                        "Attach the printable card (PDF) to the email",
+                        style={"display": "flex", "alignItems": "center", "minHeight": "44px", "cursor": "pointer"}),
             rx.hstack(
                 rx.dialog.close(rx.button("Cancel", variant="soft", size="3", type="button", id="issue-card-cancel")),
                 rx.button("Issue card", id="issue-card-submit", type="submit", size="3"),

@@ -69,7 +69,7 @@ def test_an_owner_prints_a_run_of_cards_and_downloads_its_sheets_its_csv_and_one
     # One card of the run: its printable PDF from its own screen, with the code (an owner).
     first = rows[0]
     open_page(page, f"/cards/{first['card_id']}")
-    expect(page.locator("#card-balance")).to_have_text("$25.00")
+    expect(page.locator("#card-balance")).to_have_text("$25.00 CAD")
     name, card_pdf = _download(page, "#card-download-pdf")
     assert name == f"gift-card-{first['last4']}.pdf"
     text = _one_line(pdf_text(card_pdf))

@@ -47,7 +47,8 @@ def _overflow(page) -> list[str]:
 
 
 def _small_targets(page) -> list[str]:
-    """Visible tap targets shorter than MIN_TARGET_PX (what is under an open dialog does not count)."""
+    """Visible tap targets shorter than MIN_TARGET_PX (what is under an open dialog does not count;
+    a control inside a label is as tall as its label)."""
     return page.evaluate(
         """([selector, minimum]) => {
         const small = [];
@@ -55,6 +56,13 @@ def _small_targets(page) -> list[str]:
             const r = el.getBoundingClientRect();
             if (r.width === 0 || r.height === 0 || el.closest('[aria-hidden="true"], [hidden]')) continue;
             if (getComputedStyle(el).visibility === 'hidden') continue;
+            // A control inside its label: the finger's target is the whole label (the nearest may be the
+            // control's own small wrapper: any label around it counts).
+            let tall = false;
+            for (let up = el.closest('label'); up && !tall; up = up.parentElement && up.parentElement.closest('label')) {
+                tall = up.getBoundingClientRect().height >= minimum - 0.5;
+            }
+            if (tall) continue;
             if (r.height < minimum - 0.5) {
                 const label = el.id || el.getAttribute('name') || el.textContent.trim().slice(0, 30);
                 small.push(`${label}: ${Math.round(r.width)}x${Math.round(r.height)}`);

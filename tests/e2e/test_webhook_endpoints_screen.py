@@ -34,7 +34,7 @@ def test_an_endpoint_gets_the_events_it_chose_signed_with_the_secret_shown_once(
 
     page.fill("#endpoint-url", "ftp://files.example.com/hooks")  # a URL, but not http(s)
     page.click("#endpoint-add")
-    expect(page.locator("#endpoint-error")).to_contain_text("url")
+    expect(page.locator("#endpoint-error")).to_contain_text("URL must be an http(s) URL")
     page.fill("#endpoint-url", receiver.url)
     page.click("#endpoint-event-card\\.frozen")
     page.click("#endpoint-event-card\\.topped_up")

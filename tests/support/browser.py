@@ -119,7 +119,7 @@ def push_payment(base_url: str, pos_key: str, amount_cents: int, reference: str,
 
 
 def deliver_outbox(app_server, smtp_inbox) -> None:
-    """One pass of the outbox sender against the app's database, by SMTP to the local server."""
+    """The outbox sender against the app's database, by SMTP to the local server: every due email."""
     result = subprocess.run(
         [sys.executable, "-m", "app.cli", "deliver-outbox"],
         cwd=ROOT,
