@@ -150,11 +150,7 @@ def _clover_form() -> rx.Component:
             _text_input("API address", "base_url", "clover-base-url", clover.base_url, input_type="url",
                         hint="https://api.clover.com for merchants in North America; your region's or the sandbox's "
                              "address otherwise."),
-            rx.flex(
-                rx.button(rx.icon("save", size=16), "Save Clover settings", type="submit", size="3", id="clover-save"),
-                _clover_status(),
-                gap="12px", align="center", wrap="wrap",
-            ),
+            _save_row("Save Clover settings", "clover-save", _clover_status()),
             spacing="3",
             width="100%",
         ),
@@ -165,19 +161,31 @@ def _clover_form() -> rx.Component:
     )
 
 
-def _clover_read_only() -> rx.Component:
-    clover = partners.clover
+def _save_row(label: str, element_id: str, status: rx.Component) -> rx.Component:
+    """A partner form's Save button beside the partner's status."""
+    return rx.flex(
+        rx.button(rx.icon("save", size=16), label, type="submit", size="3", id=element_id),
+        status,
+        gap="12px", align="center", wrap="wrap",
+    )
+
+
+def _read_only(partner: str, note_id: str, status: rx.Component, *facts: rx.Component) -> rx.Component:
+    """What staff see of a partner's settings: the plain facts and the status, no form."""
     return rx.vstack(
-        _grid(
-            _fact("Merchant id", clover.merchant_id, "clover-view-merchant-id"),
-            _fact("Tender label", clover.tender_label, "clover-view-tender-label"),
-            _fact("API address", clover.base_url, "clover-view-base-url"),
-            rx.vstack(rx.text("Status", size="2", color=rx.color("gray", 11)), _clover_status(), spacing="1"),
-        ),
-        _owners_only_note("Clover", "clover-owners-only"),
+        _grid(*facts, rx.vstack(rx.text("Status", size="2", color=rx.color("gray", 11)), status, spacing="1")),
+        _owners_only_note(partner, note_id),
         spacing="3",
         width="100%",
     )
+
+
+def _clover_read_only() -> rx.Component:
+    clover = partners.clover
+    return _read_only("Clover", "clover-owners-only", _clover_status(),
+                      _fact("Merchant id", clover.merchant_id, "clover-view-merchant-id"),
+                      _fact("Tender label", clover.tender_label, "clover-view-tender-label"),
+                      _fact("API address", clover.base_url, "clover-view-base-url"))
 
 
 def clover_card() -> rx.Component:
@@ -219,12 +227,7 @@ def _shopify_form() -> rx.Component:
             ),
             _secret_input("Webhook secret", "webhook_secret", "shopify-webhook-secret", shopify.webhook_secret,
                           "Shown in Shopify under the webhooks list: “Your webhooks will be signed with …”."),
-            rx.flex(
-                rx.button(rx.icon("save", size=16), "Save Shopify POS settings", type="submit", size="3",
-                          id="shopify-save"),
-                _shopify_status(),
-                gap="12px", align="center", wrap="wrap",
-            ),
+            _save_row("Save Shopify POS settings", "shopify-save", _shopify_status()),
             spacing="3",
             width="100%",
         ),
@@ -237,16 +240,9 @@ def _shopify_form() -> rx.Component:
 
 def _shopify_read_only() -> rx.Component:
     shopify = partners.shopify
-    return rx.vstack(
-        _grid(
-            _fact("Shop domain", shopify.shop_domain, "shopify-view-shop-domain"),
-            _fact("Payment method name", shopify.payment_method_name, "shopify-view-payment-method"),
-            rx.vstack(rx.text("Status", size="2", color=rx.color("gray", 11)), _shopify_status(), spacing="1"),
-        ),
-        _owners_only_note("Shopify POS", "shopify-owners-only"),
-        spacing="3",
-        width="100%",
-    )
+    return _read_only("Shopify POS", "shopify-owners-only", _shopify_status(),
+                      _fact("Shop domain", shopify.shop_domain, "shopify-view-shop-domain"),
+                      _fact("Payment method name", shopify.payment_method_name, "shopify-view-payment-method"))
 
 
 def shopify_card() -> rx.Component:
