@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import LoginAttempt, Operator, User, UserSession
 from app.models.base import utcnow
-from app.services.core import audit, crypto
+from app.services.core import audit, crypto, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.money import CURRENCIES
@@ -51,6 +51,8 @@ class SignedIn:
     operator_name: str
     currency: str
     timezone: str
+    language: str = "en"  # the dashboard's language for this person: their own, else the network's default
+    offered_languages: tuple[str, ...] = ("en", "fr")
 
 
 def hash_new_password(password: str) -> str:
@@ -195,6 +197,8 @@ def resolve_session(token: str | None) -> SignedIn | None:
         operator_name=operator.name,
         currency=operator.currency,
         timezone=operator.timezone,
+        language=i18n.normalize(user.language or operator.default_language),
+        offered_languages=i18n.offered(operator.offered_languages),
     )
 
 
@@ -228,6 +232,22 @@ def change_timezone(actor: Actor, timezone: str) -> str:
                                      audit.diff({"timezone": before}, {"timezone": zone}),
                                      summary="Network settings changed")
     return zone
+
+
+def set_language(actor: Actor, language: str) -> str:
+    """The signed-in person's own dashboard language (`en` / `fr`, among those the network
+    offers); returns it. Anyone may choose their own."""
+    with write_session() as session:
+        user = session.get(User, actor.user_id)
+        operator = operator_or_404(session, actor.operator_id)
+        if user is None or user.operator_id != actor.operator_id:
+            raise GiftnetError(ErrorCode.not_found, i18n.N_("That person was not found."))
+        choice = (language or "").strip().lower()
+        if choice not in i18n.offered(operator.offered_languages):
+            raise GiftnetError(ErrorCode.invalid_input, i18n.N_("Choose a language this network offers."), field="language")
+        user.language = choice
+        session.add(user)
+    return choice
 
 
 def log_out(token: str | None, *, ip: str = "") -> None:

@@ -42,6 +42,12 @@ def normalize(lang: str | None) -> str:
     return base if base in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def offered(stored: str | None) -> tuple[str, ...]:
+    """A network's offered languages as stored (`"en,fr"`), in our order; never empty."""
+    chosen = {normalize(part) for part in (stored or "").split(",") if part.strip()}
+    return tuple(lang for lang in LANGUAGES if lang in chosen) or (DEFAULT_LANGUAGE,)
+
+
 def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> str:
     """The language an `Accept-Language` header asks for among ours, by its q-values.
 
