@@ -34,7 +34,7 @@ from app.db import read_session, write_session
 from app.models import Operator, User, UserInvitation, UserSession
 from app.models.base import utcnow
 from app.services.access import accounts
-from app.services.core import audit, crypto
+from app.services.core import audit, crypto, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.roles import OWNER, REMOVED, ROLE_DESCRIPTIONS, ROLES, require_owner, role_label
@@ -205,37 +205,50 @@ def _inviter_label(session: Session, actor: Actor) -> str:
 
 
 def compose_invitation_email(
-    *, operator_name: str, inviter: str, role: str, url: str, expires_at: datetime, timezone: str
+    *, operator_name: str, inviter: str, role: str, url: str, expires_at: datetime, timezone: str,
+    lang: str | None = None,
 ) -> ComposedEmail:
-    """Plain text and HTML saying the same: who invites you, to what role, the link and how long it works."""
-    valid_text = describe_duration(INVITATION_TTL)
+    """Plain text and HTML saying the same, in `lang` (the network's language): who invites
+    you, to what role, the link and how long it works."""
+    lang = i18n.normalize(lang)
+    _ = i18n.translator(lang)
+    valid_text = describe_duration(INVITATION_TTL, lang)
     until = f"{format_local_time(expires_at, timezone)} ({timezone})"
-    label = role_label(role).lower()
-    subject = f"{inviter} invited you to {operator_name} on Giftnet"
-    can_do = ROLE_DESCRIPTIONS.get(role, "")
+    label = _(role_label(role)).lower()
+    subject = _("{inviter} invited you to {network} on Giftnet", inviter=inviter, network=operator_name)
+    can_do = _(ROLE_DESCRIPTIONS[role]) if role in ROLE_DESCRIPTIONS else ""
+    invited = (_("{inviter} invited you to join {network}'s gift card dashboard as {role} ({can_do}).",
+                 inviter=inviter, network=operator_name, role=label, can_do=can_do) if can_do
+               else _("{inviter} invited you to join {network}'s gift card dashboard as {role}.",
+                      inviter=inviter, network=operator_name, role=label))
+    works = _("The link works once, for {duration}, until {until}.", duration=valid_text, until=until)
+    expired = _("If it has expired, ask {inviter} for a new one.", inviter=inviter)
+    ignore = _("If you did not expect this email, ignore it: nothing happens until the link is opened.")
     text_body = "\n".join(
         [
             operator_name,
             "",
-            f"{inviter} invited you to join {operator_name}'s gift card dashboard as {label}"
-            + (f" ({can_do})." if can_do else "."),
+            invited,
             "",
-            "Open this link to choose your name and password:",
+            _("Open this link to choose your name and password:"),
             url,
             "",
-            f"The link works once, for {valid_text}, until {until}. If it has expired, ask {inviter} for a new one.",
-            "If you did not expect this email, ignore it: nothing happens until the link is opened.",
+            f"{works} {expired}",
+            ignore,
         ]
     ) + "\n"
     esc = html.escape
-    html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">Join {esc(operator_name)} on Giftnet</h1>
-<p style="margin:0 0 8px;font-size:17px;line-height:1.5;">{esc(inviter)} invited you to the gift card dashboard as
-<strong>{esc(label)}</strong>{esc(f": {can_do}" if can_do else "")}.</p>
-<p style="margin:28px 0;"><a href="{esc(url)}" style="display:inline-block;background:{ACCENT};color:#ffffff;padding:18px 36px;border-radius:10px;font-size:20px;font-weight:bold;text-decoration:none;">Accept the invitation</a></p>
-<p style="margin:0 0 16px;font-size:16px;line-height:1.5;">The link works once, for <strong>{esc(valid_text)}</strong>, until {esc(until)}.
-If it has expired, ask {esc(inviter)} for a new one.</p>
-<p style="margin:16px 0 0;font-size:13px;color:#555;">If you did not expect this email, ignore it: nothing happens until the link is opened.
-If the button does not work, open <a href="{esc(url)}" style="color:{ACCENT};">{esc(url)}</a></p>""")
+    works_html = esc(_("The link works once, for {duration}, until {until}.", duration="\0", until=until)).replace(
+        "\0", f"<strong>{esc(valid_text)}</strong>")
+    join, accept = _("Join {network} on Giftnet", network=operator_name), _("Accept the invitation")
+    button_fallback = _("If the button does not work, open")
+    html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">{esc(join)}</h1>
+<p style="margin:0 0 8px;font-size:17px;line-height:1.5;">{esc(invited)}</p>
+<p style="margin:28px 0;"><a href="{esc(url)}" style="display:inline-block;background:{ACCENT};color:#ffffff;padding:18px 36px;border-radius:10px;font-size:20px;font-weight:bold;text-decoration:none;">{esc(accept)}</a></p>
+<p style="margin:0 0 16px;font-size:16px;line-height:1.5;">{works_html}
+{esc(expired)}</p>
+<p style="margin:16px 0 0;font-size:13px;color:#555;">{esc(ignore)}
+{esc(button_fallback)} <a href="{esc(url)}" style="color:{ACCENT};">{esc(url)}</a></p>""", lang)
     return ComposedEmail(subject=subject, text_body=text_body, html_body=html_body)
 
 
@@ -254,6 +267,7 @@ def _issue_link(session: Session, actor: Actor, operator: Operator, invitation: 
         url=url,
         expires_at=invitation.expires_at,
         timezone=operator.timezone,
+        lang=operator.default_language,
     )
     outbox.queue_composed(session, email, kind=EMAIL_KIND, operator_id=operator.id, to_address=invitation.email)
     return SentInvitation(invitation=invitation, token=token, url=url)
