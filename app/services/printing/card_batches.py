@@ -169,7 +169,7 @@ def _csv(printed: list[_PrintedCard]) -> bytes:
 
 def _pdf(session: Session, batch: CardBatch, printed: list[_PrintedCard], paper: str) -> bytes:
     operator = session.get(Operator, batch.operator_id)
-    where = where_card_can_be_used(operator.name, operator.id)
+    where = where_card_can_be_used(operator.name, operator.id, lang=operator.default_language)
     faces = (card_face(item.card, operator, code_text=item.code, where_text=where,
                        serial_text=f"Run {batch.id} - {item.number}/{batch.count}") for item in printed)
     return card_sheets_pdf(faces, paper=paper, title=f"{operator.name} gift cards, print run {batch.id}")

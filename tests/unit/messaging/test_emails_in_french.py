@@ -119,3 +119,19 @@ def test_the_items_email_in_french():
     assert subject == "Échange de carte-cadeau de 25,50\u00a0$ chez Café Clocher"
     assert "l’appareil DV-7KQ2-M9" in text and "Solde de la carte après" in html
     assert_french(subject, text, html)
+
+
+def test_a_french_card_prints_in_french():
+    """The printed card's words follow the card's language (the PDF itself is drawn in
+    test_printable_cards; here, what it is given to draw)."""
+    from app.integrations.card_pdf import ENGLISH_LABELS
+    from app.services.printing.printable_cards import CARD_LABELS, amount_text, card_labels
+
+    assert CARD_LABELS == ENGLISH_LABELS  # the catalog's sentences are the drawing's own
+    french = card_labels("fr")
+    assert french["scan"] == "À balayer au comptoir" and french["code"] == "Code de la carte"
+    assert french["for"].format(name="Léa") == "Pour Léa"
+    assert "{link}" in french["keep_safe"]
+    assert amount_text(5_000, "CAD", "fr") == "50,00\u00a0$"
+    assert amount_text(0, "CAD", "fr") == "Chargée à l’achat"
+    assert card_labels("en") == ENGLISH_LABELS
