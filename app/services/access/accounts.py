@@ -23,6 +23,7 @@ from app.models.base import utcnow
 from app.services.core import audit, crypto, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import CURRENCIES
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import REMOVED, require_owner
@@ -59,7 +60,7 @@ def hash_new_password(password: str) -> str:
     """The argon2 hash of a new password; refuses one shorter than MIN_PASSWORD_LENGTH."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise GiftnetError(
-            ErrorCode.weak_password, f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+            ErrorCode.weak_password, N_("Use a password of at least {min_password_length} characters."), field="password", params={"min_password_length": MIN_PASSWORD_LENGTH}
         )
     return _hasher.hash(password)
 
@@ -102,16 +103,16 @@ def sign_up(
     """Create an operator and its owner. Refuses a taken email, a short password, an unknown currency or zone."""
     operator_name = (operator_name or "").strip()
     if not 2 <= len(operator_name) <= 120:
-        raise GiftnetError(ErrorCode.invalid_input, "Give your network a name (2 to 120 characters).", field="operator_name")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Give your network a name (2 to 120 characters)."), field="operator_name")
     email = normalize_email(email)
     password_hash = hash_new_password(password)
     currency = (currency or "").strip().upper()
     if currency not in CURRENCIES:
-        raise GiftnetError(ErrorCode.invalid_currency, "The currency must be CAD or USD.", field="currency")
+        raise GiftnetError(ErrorCode.invalid_currency, N_("The currency must be CAD or USD."), field="currency")
     timezone = check_timezone(timezone)
     with write_session() as session:
         if session.exec(select(User.id).where(User.email == email)).first() is not None:
-            raise GiftnetError(ErrorCode.email_taken, "An account with this email already exists.", field="email")
+            raise GiftnetError(ErrorCode.email_taken, N_("An account with this email already exists."), field="email")
         operator = Operator(name=operator_name, slug=_slug_for(session, operator_name), currency=currency, timezone=timezone)
         session.add(operator)
         session.flush()
@@ -146,8 +147,8 @@ def log_in(email: str, password: str, *, ip: str = "") -> str:
     if by_email >= settings.login_max_failures or by_ip >= settings.login_max_failures * 4:
         raise GiftnetError(
             ErrorCode.rate_limited,
-            f"Too many attempts. Try again in {settings.login_window_minutes} minutes.",
-            retry_after_seconds=settings.login_window_minutes * 60,
+            N_("Too many attempts. Try again in {login_window_minutes} minutes."),
+            retry_after_seconds=settings.login_window_minutes * 60, params={"login_window_minutes": settings.login_window_minutes},
         )
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")

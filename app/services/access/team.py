@@ -37,6 +37,7 @@ from app.services.access import accounts
 from app.services.core import audit, crypto, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.roles import OWNER, REMOVED, ROLE_DESCRIPTIONS, ROLES, require_owner, role_label
 from app.services.core.rows import owned_row
 from app.services.core.timefmt import describe_duration, format_local_time
@@ -142,7 +143,7 @@ def _token_hash(token: str) -> str:
 def _clean_role(role: object) -> str:
     cleaned = str(role or "").strip().lower()
     if cleaned not in ROLES:
-        raise GiftnetError(ErrorCode.invalid_input, "Choose a role: owner or staff.", field="role")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Choose a role: owner or staff."), field="role")
     return cleaned
 
 
@@ -151,7 +152,7 @@ def _lock_team(session: Session, actor: Actor, doing: str) -> Operator:
     that the actor is still an owner: a demotion that committed a moment ago counts."""
     operator = session.exec(select(Operator).where(Operator.id == actor.operator_id).with_for_update()).first()
     if operator is None:
-        raise GiftnetError(ErrorCode.not_found, "No such network.")
+        raise GiftnetError(ErrorCode.not_found, N_("No such network."))
     require_owner(actor, doing, session=session)
     return operator
 
@@ -161,12 +162,12 @@ def _member(session: Session, operator_id: int, user_id: int) -> User:
         select(User).where(User.id == user_id, User.operator_id == operator_id, User.role != REMOVED)
     ).first()
     if user is None:
-        raise GiftnetError(ErrorCode.not_found, "No such team member.")
+        raise GiftnetError(ErrorCode.not_found, N_("No such team member."))
     return user
 
 
 def _invitation(session: Session, operator_id: int, invitation_id: int) -> UserInvitation:
-    return owned_row(session, UserInvitation, invitation_id, operator_id, missing="No such invitation.")
+    return owned_row(session, UserInvitation, invitation_id, operator_id, missing=N_("No such invitation."))
 
 
 def _owner_count(session: Session, operator_id: int) -> int:
@@ -179,8 +180,8 @@ def _refuse_last_owner(session: Session, operator: Operator, user: User, doing: 
     if user.role == OWNER and _owner_count(session, operator.id) <= 1:
         raise GiftnetError(
             ErrorCode.conflict,
-            f"{user.email} is the last owner of {operator.name}: make someone else an owner before you {doing}.",
-            field="role",
+            N_("{email} is the last owner of {name}: make someone else an owner before you {doing}."),
+            field="role", params={"email": user.email, "name": operator.name, "doing": doing},
         )
 
 
@@ -309,9 +310,8 @@ def invite(actor: Actor, email: str, role: str) -> SentInvitation:
             if _live(invitation, now):
                 raise GiftnetError(
                     ErrorCode.conflict,
-                    f"{email} already has an invitation waiting (until "
-                    f"{format_local_time(invitation.expires_at, operator.timezone)}): resend it or revoke it instead.",
-                    field="email",
+                    N_("{email} already has an invitation waiting (until {format_local_time}): resend it or revoke it instead."),
+                    field="email", params={"email": email, "format_local_time": format_local_time(invitation.expires_at, operator.timezone)},
                 )
             invitation.revoked_at = now  # expired: the new one replaces it
             session.add(invitation)
@@ -342,9 +342,9 @@ def resend_invitation(actor: Actor, invitation_id: int) -> SentInvitation:
         operator = _lock_team(session, actor, "resend invitations")
         invitation = _invitation(session, operator.id, invitation_id)
         if invitation.accepted_at is not None:
-            raise GiftnetError(ErrorCode.conflict, f"{invitation.email} has already joined the team.")
+            raise GiftnetError(ErrorCode.conflict, N_("{email} has already joined the team."), params={"email": invitation.email})
         if invitation.revoked_at is not None:
-            raise GiftnetError(ErrorCode.conflict, f"This invitation was revoked: invite {invitation.email} again.")
+            raise GiftnetError(ErrorCode.conflict, N_("This invitation was revoked: invite {email} again."), params={"email": invitation.email})
         sent = _issue_link(session, actor, operator, invitation)
         audit.record(
             session, actor, "team.invitation_resent", target_type="invitation", target_id=invitation.id,
@@ -361,7 +361,7 @@ def revoke_invitation(actor: Actor, invitation_id: int) -> UserInvitation:
         invitation = _invitation(session, operator.id, invitation_id)
         if invitation.accepted_at is not None:
             raise GiftnetError(
-                ErrorCode.conflict, f"{invitation.email} has already joined: remove them from the team instead."
+                ErrorCode.conflict, N_("{email} has already joined: remove them from the team instead."), params={"email": invitation.email}
             )
         if invitation.revoked_at is None:
             invitation.revoked_at = utcnow()
@@ -449,8 +449,8 @@ def accept(token: str | None, name: str, password: str) -> Joined:
         if user is not None and not (user.operator_id == operator.id and user.role == REMOVED):
             raise GiftnetError(
                 ErrorCode.email_taken,
-                f"An account with {invitation.email} already exists: sign in with it instead.",
-                field="email",
+                N_("An account with {email} already exists: sign in with it instead."),
+                field="email", params={"email": invitation.email},
             )
         reinstated = user is not None
         if user is None:
@@ -538,7 +538,7 @@ def remove_member(actor: Actor, user_id: int) -> User:
         operator = _lock_team(session, actor, "remove team members")
         user = _member(session, operator.id, user_id)
         if actor.user_id == user.id:
-            raise GiftnetError(ErrorCode.conflict, "You cannot remove yourself; ask another owner to do it.")
+            raise GiftnetError(ErrorCode.conflict, N_("You cannot remove yourself; ask another owner to do it."))
         _refuse_last_owner(session, operator, user, "remove them")
         before = user.role
         now = utcnow()

@@ -123,7 +123,7 @@ def translate(message: str, lang: str | None = None, /, **params: object) -> str
     lang = normalize(lang)
     text = _catalog(lang).gettext(message) if message else message
     if params:
-        values = {name: (value.text(lang) if isinstance(value, Money) else value) for name, value in params.items()}
+        values = {name: (value.text(lang) if isinstance(value, Money | Term) else value) for name, value in params.items()}
         text = text.format_map(_Params(values))
     return text
 
@@ -186,6 +186,19 @@ class Money:
         return format(str(self), spec)
 
 
+@dataclass(frozen=True)
+class Term:
+    """A catalog word inside a translated template (`card links`): translated with it."""
+
+    message: str
+
+    def text(self, lang: str | None = None) -> str:
+        return translate(self.message, lang)
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def localized(message: str, params: Mapping[str, object] | None, lang: str | None) -> str:
     """A template and its values in `lang` (used by `GiftnetError.localized_message`)."""
     return translate(message, lang, **dict(params or {}))
@@ -196,6 +209,7 @@ __all__ = [
     "LANGUAGES",
     "LANGUAGE_NAMES",
     "Money",
+    "Term",
     "N_",
     "format_date",
     "format_money",

@@ -49,7 +49,7 @@ def _current_role(session: Session, actor: Actor) -> str | None:
 def _refusal(session: Session, actor: Actor, doing: str) -> GiftnetError:
     operator_name = session.exec(select(Operator.name).where(Operator.id == actor.operator_id)).first()
     return GiftnetError(
-        ErrorCode.forbidden, f"Only an owner can {doing}; ask an owner of {operator_name or 'your network'}."
+        ErrorCode.forbidden, N_("Only an owner can {doing}; ask an owner of {value}."), params={"doing": doing, "value": operator_name or 'your network'}
     )
 
 

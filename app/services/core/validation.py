@@ -53,18 +53,18 @@ def optional_text(raw: object, *, field: str, max_length: int) -> str | None:
     if raw is None:
         return None
     if not isinstance(raw, str):
-        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} must be text.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} must be text."), field=field, params={"field_label": field_label(field)})
     text = raw.strip()
     if len(text) > max_length:
-        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} has more than {max_length} characters.",
-                           field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} has more than {max_length} characters."),
+                           field=field, params={"field_label": field_label(field), "max_length": max_length})
     return text or None
 
 
 def required_text(raw: object, *, field: str, max_length: int, label: str | None = None) -> str:
     text = optional_text(raw, field=field, max_length=max_length)
     if not text:
-        raise GiftnetError(ErrorCode.invalid_input, f"{label or field_label(field)} is required.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("{value} is required."), field=field, params={"value": label or field_label(field)})
     return text
 
 
@@ -74,8 +74,7 @@ def optional_http_url(raw: object, *, field: str) -> str | None:
         return None
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} must be an http(s) URL, like "
-                           "https://example.com/hook.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} must be an http(s) URL, like https://example.com/hook."), field=field, params={"field_label": field_label(field)})
     return url
 
 

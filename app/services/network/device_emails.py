@@ -24,6 +24,7 @@ from app.models import Location, Operator
 from app.services.core import events, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.rows import owned_row
 from app.services.core.timefmt import describe_duration, format_local_time
 from app.services.messaging import outbox
@@ -131,11 +132,11 @@ def send_activation_email(actor: Actor, location_id: int) -> SentLink:
     Refuses another operator's location (`not_found`) and an inactive one (`invalid_input`).
     """
     with write_session() as session:
-        location = owned_row(session, Location, location_id, actor.operator_id, missing="No such location.")
+        location = owned_row(session, Location, location_id, actor.operator_id, missing=N_("No such location."))
         if not location.active:
             raise GiftnetError(
                 ErrorCode.invalid_input,
-                "This location is inactive: make it active before sending an activation link.",
+                N_("This location is inactive: make it active before sending an activation link."),
                 field="active",
             )
         sent = _queue_activation_email(session, actor, session.get(Operator, actor.operator_id), location)

@@ -80,7 +80,7 @@ def card_face(card: Card, operator: Operator, *, code_text: str, where_text: str
     link_token = crypto.decrypt(card.link_token_encrypted)
     if link_token is None:
         raise GiftnetError(ErrorCode.invalid_input,
-                           "This card's link can no longer be read (the server's secret key changed).")
+                           N_("This card's link can no longer be read (the server's secret key changed)."))
     name, colour = network_look(operator)
     # A card of a print run loaded when sold: its value is what it was loaded with.
     worth = card.initial_amount_cents or card.balance_cents
@@ -108,7 +108,7 @@ def _full_code(card: Card) -> str:
     code = crypto.decrypt(card.code_encrypted)
     if code is None:
         raise GiftnetError(ErrorCode.invalid_input,
-                           "This card's code can no longer be read (the server's secret key changed).")
+                           N_("This card's code can no longer be read (the server's secret key changed)."))
     return codes.format_code(code)
 
 

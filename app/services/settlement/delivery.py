@@ -50,6 +50,7 @@ from app.models.payout_delivery import PayoutDeliveryStatus
 from app.services.core import audit, events, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.messaging import outbox, webhooks
@@ -177,19 +178,17 @@ def retry_delivery(actor: Actor, batch_id: int) -> DeliveryView:
                                "This payout batch is paid; its bank file is not sent again.")
         operator = operator_or_404(session, actor.operator_id)
         if delivery_settings.method_of(operator) != "sftp":
-            raise GiftnetError(ErrorCode.conflict, "Choose SFTP delivery in Settings (Payouts, delivery) first; "
-                                                   "until then, download the file and send it by hand.")
+            raise GiftnetError(ErrorCode.conflict, N_("Choose SFTP delivery in Settings (Payouts, delivery) first; "
+                                                   "until then, download the file and send it by hand."))
         row = _row(session, actor.operator_id, batch_id)
         if row is not None and row.status == PayoutDeliveryStatus.delivered:
-            raise GiftnetError(ErrorCode.conflict, f"This batch's file was already delivered, to {row.remote_path}; "
-                                                   "it is not sent twice.")
+            raise GiftnetError(ErrorCode.conflict, N_("This batch's file was already delivered, to {remote_path}; it is not sent twice."), params={"remote_path": row.remote_path})
         if row is not None and row.status == PayoutDeliveryStatus.pending:
-            raise GiftnetError(ErrorCode.conflict, "This batch's file is already waiting to be sent (attempt "
-                                                   f"{row.attempts + 1} is next).")
+            raise GiftnetError(ErrorCode.conflict, N_("This batch's file is already waiting to be sent (attempt {value} is next)."), params={"value": row.attempts + 1})
         bank_file = _latest_file(session, actor.operator_id, batch_id)
         if bank_file is None:
-            raise GiftnetError(ErrorCode.conflict, "This batch has no bank file yet; download it once (NACHA or "
-                                                   "CPA-005) to write it, and it is sent then.")
+            raise GiftnetError(ErrorCode.conflict, N_("This batch has no bank file yet; download it once (NACHA or "
+                                                   "CPA-005) to write it, and it is sent then."))
         before = row.status if row is not None else "none"
         if row is None:
             row = PayoutDelivery(operator_id=actor.operator_id, batch_id=batch_id, created_at=now)

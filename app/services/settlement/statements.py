@@ -138,7 +138,7 @@ def _dollars(cents: int) -> str:
 
 def _statement(session: Session, operator: Operator, batch: PayoutBatch, location_id: int) -> Statement:
     if batch.status == PayoutStatus.cancelled:
-        raise GiftnetError(ErrorCode.conflict, "This payout batch was cancelled; it has no statements.")
+        raise GiftnetError(ErrorCode.conflict, N_("This payout batch was cancelled; it has no statements."))
     found = session.exec(
         select(PayoutLine, Location)
         .join(Location, Location.id == PayoutLine.location_id)
@@ -146,7 +146,7 @@ def _statement(session: Session, operator: Operator, batch: PayoutBatch, locatio
                PayoutLine.operator_id == operator.id)
     ).first()
     if found is None:
-        raise GiftnetError(ErrorCode.not_found, "This location is not paid in this payout batch.",
+        raise GiftnetError(ErrorCode.not_found, N_("This location is not paid in this payout batch."),
                            field="location_id")
     line, location = found
     zone = zoneinfo.ZoneInfo(operator.timezone)
@@ -186,7 +186,7 @@ def _batch(session: Session, operator_id: int, batch_id: int) -> tuple[Operator,
         .execution_options(populate_existing=True)
     ).first()
     if operator is None or batch is None:
-        raise GiftnetError(ErrorCode.not_found, "No such payout batch.")
+        raise GiftnetError(ErrorCode.not_found, N_("No such payout batch."))
     return operator, batch
 
 
@@ -297,7 +297,7 @@ def _queue(session: Session, statement: Statement, operator_id: int) -> OutboxMe
 def _require_paid(batch: PayoutBatch) -> None:
     if batch.status != PayoutStatus.paid:
         raise GiftnetError(ErrorCode.conflict,
-                           "Statements are emailed once the batch is paid; mark it paid first.")
+                           N_("Statements are emailed once the batch is paid; mark it paid first."))
 
 
 def queue_statement_emails(session: Session, batch: PayoutBatch) -> int:

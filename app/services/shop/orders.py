@@ -38,6 +38,7 @@ from app.models.order import OrderLineKind, OrderStatus
 from app.services.core import audit, events, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import format_cents
 from app.services.core.rows import owned_row
 from app.services.core.validation import EMAIL
@@ -138,7 +139,7 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
     with read_session() as session:
         operator = session.get(Operator, operator_id)
         if operator is None:
-            raise GiftnetError(ErrorCode.not_found, "This shop does not exist.")
+            raise GiftnetError(ErrorCode.not_found, N_("This shop does not exist."))
         shop = shop_settings_of(operator)
         gateway = gateway_settings_of(operator).gateway
         operator_currency, card_max, tz = operator.currency, operator.card_max_cents, operator.timezone
@@ -233,13 +234,11 @@ def _order_currency(operator_currency: str, asked: str | None, gateway: str) -> 
     the gateway can charge it."""
     if asked is not None and asked.strip().upper() != operator_currency:
         raise GiftnetError(ErrorCode.invalid_currency,
-                           f"This shop sells in {operator_currency} only; an order in {asked.strip() or 'no currency'} "
-                           "cannot be placed.", field="currency")
+                           N_("This shop sells in {operator_currency} only; an order in {value} cannot be placed."), field="currency", params={"operator_currency": operator_currency, "value": asked.strip() or 'no currency'})
     if operator_currency not in GATEWAY_CURRENCIES[gateway]:
         raise GiftnetError(ErrorCode.invalid_currency,
-                           f"This shop cannot take card payments in {operator_currency} right now "
-                           f"(its payment service charges {' or '.join(GATEWAY_CURRENCIES[gateway])}).",
-                           field="currency")
+                           N_("This shop cannot take card payments in {operator_currency} right now (its payment service charges {join})."),
+                           field="currency", params={"operator_currency": operator_currency, "join": ' or '.join(GATEWAY_CURRENCIES[gateway])})
     return operator_currency
 
 
@@ -461,10 +460,10 @@ def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | N
     with write_session() as session:
         order = _order(session, actor.operator_id, order_id)
         if order.status not in (OrderStatus.paid, OrderStatus.refunded) or not order.gateway_reference:
-            raise GiftnetError(ErrorCode.conflict, "Only a paid order can be refunded.")
+            raise GiftnetError(ErrorCode.conflict, N_("Only a paid order can be refunded."))
         line = session.exec(select(OrderLine).where(OrderLine.id == line_id, OrderLine.order_id == order.id)).first()
         if line is None:
-            raise GiftnetError(ErrorCode.not_found, "No such order line.")
+            raise GiftnetError(ErrorCode.not_found, N_("No such order line."))
         card_id = line.issued_card_id if line.kind == OrderLineKind.card else line.target_card_id
         card = session.get(Card, card_id)
         refundable = min(line.amount_cents - line.refunded_cents,
@@ -473,8 +472,8 @@ def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | N
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0 or amount > refundable:
             raise GiftnetError(
                 ErrorCode.amount_out_of_range,
-                f"At most {format_cents(refundable)} of this line can be refunded: the value still on the card.",
-                field="amount_cents")
+                N_("At most {format_cents} of this line can be refunded: the value still on the card."),
+                field="amount_cents", params={"format_cents": format_cents(refundable)})
         key = f"shop-refund-{line.id}-{line.refunded_cents}"
         ledger.debit_within(session, actor,
                             card_id, amount, kind=LedgerKind.refund, idempotency_key=key,
@@ -507,7 +506,7 @@ def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | N
                          summary=f"Order {order.number}: the payment service refused the refund of "
                                  f"{format_cents(amount)}; the value is back on the card",
                          changes={"refunded_cents": [order.refunded_cents + amount, order.refunded_cents]})
-        raise GiftnetError(ErrorCode.conflict, f"The payment service refused the refund: {refund.message}")
+        raise GiftnetError(ErrorCode.conflict, N_("The payment service refused the refund: {message}"), params={"message": refund.message})
     events.publish(events.Event(actor.operator_id, "order.refunded",
                                 {"order_id": order_id, "line_id": line_id, "amount_cents": amount}))
     return order_view(actor.operator_id, order_id)
@@ -523,7 +522,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _order(session: Session, operator_id: int, order_id: int) -> Order:
-    return owned_row(session, Order, order_id, operator_id, missing="No such order.")
+    return owned_row(session, Order, order_id, operator_id, missing=N_("No such order."))
 
 
 def _lines(session: Session, order_id: int) -> list[OrderLine]:
