@@ -110,7 +110,9 @@ class Statement:
 
     def csv(self) -> str:
         """One row per redemption (date, time, redemption, card last 4, amount in dollars),
-        then the gross, the commission and the net."""
+        then the gross, the commission and the net. The header's column names are the same in
+        every language (a machine reads them); the total rows are in the network's language."""
+        _ = i18n.translator(self.language)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["date", "time", "redemption_id", "card_last4", "amount"])
@@ -118,16 +120,16 @@ class Statement:
             writer.writerow([f"{row.redeemed_at:%Y-%m-%d}", f"{row.redeemed_at:%H:%M}", row.redemption_id,
                              row.card_last4, _dollars(row.amount_cents)])
         writer.writerow([])
-        writer.writerow(["Gross", "", "", "", _dollars(self.gross_cents)])
+        writer.writerow([_("Gross"), "", "", "", _dollars(self.gross_cents)])
         for refund in self.refunds:
-            writer.writerow([refund.label, "", refund.redemption_id, refund.card_last4,
+            writer.writerow([refund.label_in(self.language), "", refund.redemption_id, refund.card_last4,
                              _dollars(-refund.deducted_cents)])
-        writer.writerow([self.commission_label, "", "", "", _dollars(-self.commission_cents)])
+        writer.writerow([self.commission_label_in(self.language), "", "", "", _dollars(-self.commission_cents)])
         for carried in self.carried:
-            writer.writerow([carried.label, "", "", "", _dollars(carried.net_cents)])
-        writer.writerow(["Net paid", "", "", "", _dollars(self.net_cents)])
+            writer.writerow([carried.label_in(self.language), "", "", "", _dollars(carried.net_cents)])
+        writer.writerow([_("Net paid"), "", "", "", _dollars(self.net_cents)])
         if self.returned_reason:
-            writer.writerow([self.returned_label, "", "", "", _dollars(self.net_cents)])
+            writer.writerow([self.returned_label_in(self.language), "", "", "", _dollars(self.net_cents)])
         return buffer.getvalue()
 
 
