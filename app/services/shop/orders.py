@@ -191,7 +191,7 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
                 errors[f"{prefix}.card_code"] = "Enter the code of the card to top up."
             else:
                 try:
-                    card = lookup_card_by_code(operator_id, line.card_code, caller="shop", ip=client_ip)
+                    card = lookup_card_by_code(operator_id, line.card_code, caller=None, ip=client_ip)
                 except GiftnetError as error:
                     errors[f"{prefix}.card_code"] = error.message
                 else:
