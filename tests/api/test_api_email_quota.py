@@ -4,13 +4,36 @@ file of 20,000 businesses, gets its hourly quota of emails and no more. Past it 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
+import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.db import read_session
+from app.db import dispose_engines, read_session
 from app.models import OutboxMessage
 from app.settings import get_settings
-from tests.support.backend import Backend
+from tests.support.backend import Backend, point_test_process_at
+
+QUOTA_NEW = 50  # the default of a network's first week
+
+
+@pytest.fixture(scope="module")
+def quota_backend() -> Iterator[Backend]:
+    """A backend with the default email quotas (the shared one lifts them)."""
+    running = Backend("email-quota", {"EMAIL_QUOTA_PER_HOUR_NEW": str(QUOTA_NEW)})
+    running.start()
+    previous = os.environ.get("DATABASE_URL")
+    point_test_process_at(running.database_url)
+    yield running
+    if previous is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = previous
+    get_settings.cache_clear()
+    dispose_engines()
+    running.stop()
 
 
 def outbox_count(operator_id: int) -> int:
@@ -18,9 +41,9 @@ def outbox_count(operator_id: int) -> int:
         return session.exec(select(func.count(OutboxMessage.id)).where(OutboxMessage.operator_id == operator_id)).one()
 
 
-def test_a_hundred_cards_with_emails_stop_at_the_new_network_quota(backend: Backend, on_backend_db: Backend):
-    quota = get_settings().email_quota_per_hour_new
-    relay = backend.new_operator("Card Relay")
+def test_a_hundred_cards_with_emails_stop_at_the_new_network_quota(quota_backend: Backend):
+    quota = QUOTA_NEW
+    relay = quota_backend.new_operator("Card Relay")
     answers = [relay.http.post("/cards", json={"amount_cents": 1_000, "recipient_email": f"victim{n}@example.net",
                                                "message": "Your account is locked, click here"})
                for n in range(100)]
@@ -39,8 +62,8 @@ def test_a_hundred_cards_with_emails_stop_at_the_new_network_quota(backend: Back
     assert relay.http.post("/cards", json={"amount_cents": 1_000}).status_code == 201
 
 
-def test_a_long_message_is_refused_naming_the_field(backend: Backend, on_backend_db: Backend):
-    relay = backend.new_operator("Long Message Relay")
+def test_a_long_message_is_refused_naming_the_field(quota_backend: Backend):
+    relay = quota_backend.new_operator("Long Message Relay")
     answer = relay.http.post("/cards", json={"amount_cents": 1_000, "recipient_email": "victim@example.net",
                                              "message": "x" * 1000})
     assert answer.status_code in (400, 422), answer.text
@@ -48,10 +71,9 @@ def test_a_long_message_is_refused_naming_the_field(backend: Backend, on_backend
     assert relay.http.get("/cards").json()["data"] == [] and outbox_count(relay.id) == 0
 
 
-def test_an_import_of_twenty_thousand_rows_does_not_queue_twenty_thousand_emails(backend: Backend,
-                                                                                  on_backend_db: Backend):
-    quota = get_settings().email_quota_per_hour_new
-    relay = backend.new_operator("Import Relay")
+def test_an_import_of_twenty_thousand_rows_does_not_queue_twenty_thousand_emails(quota_backend: Backend):
+    quota = QUOTA_NEW
+    relay = quota_backend.new_operator("Import Relay")
     rows = "".join(f"Shop {n},victim{n}@example.net\n" for n in range(20_000))
     answer = relay.http.post("/locations/import", files={"file": ("shops.csv", f"name,email\n{rows}".encode(),
                                                                    "text/csv")}, timeout=600)
