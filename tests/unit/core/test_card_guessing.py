@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from app.db import read_session
 from app.models import Card, LedgerEntry, LoginAttempt, Operator, User
-from app.services.access import accounts
+from app.services.access import accounts, team
 from app.services.core import card_guessing, link_guard, rate_limit
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.money import ledger
@@ -233,3 +233,15 @@ def test_common_passwords_are_refused_at_sign_up(database, password):
     assert "most used passwords" in refused.value.message
     with read_session() as session:  # nothing was created
         assert session.exec(select(User)).first() is None and session.exec(select(Operator)).first() is None
+
+
+def test_a_common_password_is_refused_when_joining_by_invitation(make_operator):
+    owner = make_operator("Hiring")
+    sent = team.invite(owner.actor, "newhire@example.com", "staff")
+    for password in ("qwertyuiop", "PASSWORD12", "1234567890"):
+        with pytest.raises(GiftnetError) as refused:
+            team.accept(sent.token, "New Hire", password)
+        assert refused.value.code == ErrorCode.weak_password and refused.value.field == "password"
+    with read_session() as session:  # nobody joined; the link still works for a good password
+        assert session.exec(select(User).where(User.email == "newhire@example.com")).first() is None
+    assert team.accept(sent.token, "New Hire", "a quiet river at dawn").user_id
