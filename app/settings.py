@@ -62,6 +62,15 @@ class Settings:
     lookup_failures_per_caller: int = 30
     lookup_failures_per_ip: int = 60
     lookup_window_seconds: int = 600
+    # All addresses together, per network (app/services/core/card_guessing.py): enforced only on
+    # an address past its own first LOOKUP_FREE_FAILURES_PER_IP failures, so others cannot lock it out.
+    lookup_failures_per_network: int = 600
+    lookup_free_failures_per_ip: int = 3
+    # Emails to addresses the operator chose (cards, activation links, invitations) per sliding
+    # hour; lower during an operator's first days (app/services/messaging/email_quota.py).
+    email_quota_per_hour: int = 500
+    email_quota_per_hour_new: int = 50
+    email_quota_new_days: int = 7
     # Links whose token is the credential (card page, activation, invitation): unknown tokens
     # opened per client address within the window, before the address must wait.
     link_failures_per_ip: int = 20
@@ -109,6 +118,11 @@ def get_settings() -> Settings:
         lookup_failures_per_caller=int(os.environ.get("LOOKUP_FAILURES_PER_CALLER", "30")),
         lookup_failures_per_ip=int(os.environ.get("LOOKUP_FAILURES_PER_IP", "60")),
         lookup_window_seconds=int(os.environ.get("LOOKUP_WINDOW_SECONDS", "600")),
+        lookup_failures_per_network=int(os.environ.get("LOOKUP_FAILURES_PER_NETWORK", "600")),
+        lookup_free_failures_per_ip=int(os.environ.get("LOOKUP_FREE_FAILURES_PER_IP", "3")),
+        email_quota_per_hour=int(os.environ.get("EMAIL_QUOTA_PER_HOUR", "500")),
+        email_quota_per_hour_new=int(os.environ.get("EMAIL_QUOTA_PER_HOUR_NEW", "50")),
+        email_quota_new_days=int(os.environ.get("EMAIL_QUOTA_NEW_DAYS", "7")),
         link_failures_per_ip=int(os.environ.get("LINK_FAILURES_PER_IP", "20")),
         link_window_seconds=int(os.environ.get("LINK_WINDOW_SECONDS", "600")),
         redis_prefix=os.environ.get("REDIS_PREFIX") or "giftnet:",

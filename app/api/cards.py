@@ -38,6 +38,7 @@ from app.api.schemas import (
     parse_cursor,
 )
 from app.services.core.validation import normalize_email
+from app.services.messaging import email_quota
 from app.services.money import cards, ledger
 from app.services.money.card_emails import queue_recipient_email
 from app.services.money.card_lookup import lookup_card_by_code
@@ -84,10 +85,12 @@ def _queue_recipient_email(operator_id: int, card_id: int, *, attach_pdf: bool =
     responses={
         201: {"links": CARD_LINKS},
         **error_responses(
-        400, 409, 422,
+        400, 409, 422, 429,
         examples={
             400: [("invalid_input", "Unknown field `amount`.")],
             409: [IDEMPOTENCY_IN_FLIGHT],
+            429: [("rate_limited", "This network may send 50 emails an hour to addresses it chooses (cards, "
+                   "activation links, invitations), and this would be more. Try again in 12 minutes.")],
             422: [
                 ("invalid_amount", "The amount must be more than zero."),
                 ("amount_out_of_range", "The amount must be between $5.00 and $1,000.00."),
@@ -103,6 +106,8 @@ def issue_card(body: IssueCardRequest, call: IdempotentCall = Depends(idempotent
     recipient_email = normalize_email(body.recipient_email, field="recipient_email") if body.recipient_email else None
 
     def work(ledger_key: str | None) -> tuple[int, IssuedCardAnswer]:
+        if body.send_email and recipient_email:
+            email_quota.require_room(caller.operator_id)  # 429 before any card, past the hourly email quota
         issued = ledger.issue_card(
             caller.actor,
             body.amount_cents,

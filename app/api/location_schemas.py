@@ -341,6 +341,9 @@ class LocationImportAnswer(BaseModel):
     skipped: int = Field(default=0, description="Sample rows of the template (external id `SAMPLE-...`), never imported.")
     error_count: int
     activation_emails_sent: int = Field(description="New active locations emailed a device activation link.")
+    activation_emails_held: int = Field(default=0, description="New active locations not emailed: the network "
+                                        "reached its hourly quota of emails to addresses it chooses. Send those "
+                                        "links later (`POST /locations/{id}/activation-email`).")
     rows: list[ImportRowAnswer] = Field(description="Every data row of the file, in order.")
     error: ErrorDetail | None = Field(description="With status 422: why nothing was imported.")
 
@@ -368,7 +371,8 @@ def item_answer(item: Item) -> ItemAnswer:
 
 
 def import_answer(
-    result: ImportResult, *, dry_run: bool, activation_emails_sent: int, error: ErrorDetail | None
+    result: ImportResult, *, dry_run: bool, activation_emails_sent: int, error: ErrorDetail | None,
+    activation_emails_held: int = 0,
 ) -> LocationImportAnswer:
     return LocationImportAnswer(
         dry_run=dry_run,
@@ -379,6 +383,7 @@ def import_answer(
         skipped=result.skipped,
         error_count=result.error_count,
         activation_emails_sent=activation_emails_sent,
+        activation_emails_held=activation_emails_held,
         rows=[
             ImportRowAnswer(
                 row=outcome.row,

@@ -76,9 +76,16 @@ def create_location(body: CreateLocationRequest, call: IdempotentCall = Depends(
     def work(_ledger_key: str | None) -> tuple[int, CreatedLocationAnswer]:
         location = locations.create_location(call.caller.actor, body.model_dump(exclude_unset=True))
         # An inactive location gets no link: it could not be used (device_emails refuses it).
+        # Past the hourly email quota the location is still created; the answer says no email went.
+        sent = False
         if location.active:
-            device_emails.send_activation_email(call.caller.actor, location.id)
-        return 201, created_location_answer(location, activation_email_sent=location.active)
+            try:
+                device_emails.send_activation_email(call.caller.actor, location.id)
+                sent = True
+            except GiftnetError as error:
+                if error.code != ErrorCode.rate_limited:
+                    raise
+        return 201, created_location_answer(location, activation_email_sent=sent)
 
     return call.answer(body, work)
 
@@ -154,11 +161,13 @@ def import_locations(
         )
         answer = import_answer(result, dry_run=dry_run, activation_emails_sent=0, error=error)
         return JSONResponse(answer.model_dump(mode="json"), status_code=422)
-    emailed = 0
+    emailed = held = 0
     if result.imported:
         created_ids = [row.location_id for row in result.rows if row.action == "create" and row.location_id]
-        emailed = device_emails.send_activation_emails(caller.actor, created_ids)
-    answer = import_answer(result, dry_run=dry_run, activation_emails_sent=emailed, error=None)
+        sendout = device_emails.send_activation_emails(caller.actor, created_ids)
+        emailed, held = sendout.queued, sendout.held
+    answer = import_answer(result, dry_run=dry_run, activation_emails_sent=emailed, error=None,
+                           activation_emails_held=held)
     return JSONResponse(answer.model_dump(mode="json"))
 
 
@@ -200,12 +209,15 @@ def update_location(
     response_model=ActivationEmailAnswer,
     summary="Send a fresh device activation link",
     description="Emails the location a new activation link; the older links stop working at once. Devices already "
-    "activated keep working. An inactive location gets no link (400).",
+    "activated keep working. An inactive location gets no link (400). Past the network's hourly quota of emails to "
+    "addresses it chooses: 429 with Retry-After.",
     responses=error_responses(
-        400, 404, 409, 422,
+        400, 404, 409, 422, 429,
         examples={
             400: [("invalid_input", "This location is inactive: make it active before sending an activation link.")],
             404: _NO_SUCH_LOCATION,
+            429: [("rate_limited", "This network may send 50 emails an hour to addresses it chooses (cards, "
+                   "activation links, invitations), and this would be more. Try again in 12 minutes.")],
             **IDEMPOTENCY_ERRORS,
         },
     ),

@@ -24,10 +24,10 @@ router = APIRouter(tags=["card page"], include_in_schema=False)
 @router.get("/c/{link_token}/qr.png")
 def card_qr(request: Request, link_token: str) -> Response:
     ip = client_ip(request)
-    link_guard.refuse_if_guessing("card", ip)  # 429 with Retry-After after too many unknown links
+    attempt = link_guard.begin("card", ip)  # 429 with Retry-After after too many unknown links
     png = card_qr_png(link_token)
+    attempt.settle(unknown=png is None)
     if png is None:
-        link_guard.record_unknown("card", ip)
         error = GiftnetError(ErrorCode.card_not_found, N_("This card link is not valid anymore."))
         return JSONResponse(error.as_dict(), status_code=404, headers={"Cache-Control": "no-store"})
     return Response(
@@ -41,10 +41,10 @@ def card_qr(request: Request, link_token: str) -> Response:
 @router.get("/c/{link_token}/card.pdf")
 def card_pdf(request: Request, link_token: str) -> Response:
     ip = client_ip(request)
-    link_guard.refuse_if_guessing("card", ip)
+    attempt = link_guard.begin("card", ip)
     printed = public_card_pdf(link_token)
+    attempt.settle(unknown=printed is None)
     if printed is None:
-        link_guard.record_unknown("card", ip)
         error = GiftnetError(ErrorCode.card_not_found, N_("This card link is not valid anymore."))
         return JSONResponse(error.as_dict(), status_code=404, headers={"Cache-Control": "no-store"})
     return Response(

@@ -103,7 +103,8 @@ class IssueCardRequest(StrictRequest):
     recipient_email: str | None = Field(default=None, max_length=254, description="Where the card is emailed.")
     recipient_name: str | None = Field(default=None, max_length=120)
     sender_name: str | None = Field(default=None, max_length=120)
-    message: str | None = Field(default=None, max_length=1000, description="Printed in the recipient's email.")
+    message: str | None = Field(default=None, max_length=500, description="Printed in the recipient's email "
+                                "(500 characters at most).")
     send_email: bool = Field(default=True, description="Email the card to `recipient_email` (when given).")
     attach_pdf: bool = Field(default=False, description="Attach the printable card (a PDF with the code, the QR "
                              "code and where to use it) to the recipient's email.")

@@ -27,7 +27,7 @@ def _issue_dialog() -> rx.Component:
             rx.text("From (optional)", as_="label", custom_attrs={"htmlFor": "issue-card-sender-name"}, weight="medium"),
             rx.input(name="sender_name", id="issue-card-sender-name", size="3", width="100%"),
             rx.text("Message (optional)", as_="label", custom_attrs={"htmlFor": "issue-card-message"}, weight="medium"),
-            rx.text_area(name="message", id="issue-card-message", size="3", width="100%"),
+            rx.text_area(name="message", id="issue-card-message", size="3", width="100%", max_length=500),
             rx.el.label(rx.checkbox(name="attach_pdf", id="issue-card-attach-pdf", size="3", margin_right="8px"),
                         "Attach the printable card (PDF) to the email",
                         style={"display": "flex", "alignItems": "center", "minHeight": "44px", "cursor": "pointer"}),

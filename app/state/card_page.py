@@ -36,7 +36,7 @@ class CardPageState(DeviceState):
         ip = client_ip(self)
         self.limited_message = ""
         try:
-            link_guard.refuse_if_guessing("card", ip)
+            attempt = link_guard.begin("card", ip)
         except GiftnetError as error:
             self._clear()
             self.checked, self.valid, self.limited_message = True, False, error.message
@@ -48,11 +48,12 @@ class CardPageState(DeviceState):
         if device is not None:
             card = find_card_by_link_token(token)
             if card is not None and card.operator_id == device.operator_id:
+                attempt.settle(unknown=False)
                 return rx.redirect(f"/redeem?link={token}")
         view = card_page.public_card(token)
+        attempt.settle(unknown=view is None)
         self.checked, self.valid = True, view is not None
         if view is None:
-            link_guard.record_unknown("card", ip)
             self._clear()
             return None
         self.operator_name = view.operator_name

@@ -19,6 +19,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
 from app.services.core.money import format_cents, parse_amount
 from app.services.core.timefmt import format_local_time
+from app.services.messaging import email_quota
 from app.services.money import card_emails, cards, ledger
 from app.services.printing import printable_cards
 from app.state.paging import KeysetPaging
@@ -403,6 +404,8 @@ class CardsState(KeysetPaging, SessionState):
     @dashboard_action("issue_error")
     def issue(self, who: SignedIn, form: dict):
         amount_cents = parse_amount(str(form.get("amount", "")))
+        if str(form.get("recipient_email", "")).strip():
+            email_quota.require_room(who.operator_id)  # past the hourly email quota: no card, a clear wait
         issued = ledger.issue_card(
             self._actor(who),
             amount_cents,
@@ -419,6 +422,9 @@ class CardsState(KeysetPaging, SessionState):
         attach = str(form.get("attach_pdf", "")).lower() in ("on", "true", "1")
         attachments = (printable_cards.email_attachment(who.operator_id, issued.card.id),) if (
             attach and issued.card.recipient_email) else ()
-        queued = card_emails.queue_recipient_email(who.operator_id, issued.card.id, attachments=attachments)
+        try:
+            queued = card_emails.queue_recipient_email(who.operator_id, issued.card.id, attachments=attachments)
+        except GiftnetError:  # the quota's last place went to another request: the card exists, resend later
+            queued = None
         self.issued_email_to = queued.to_address if queued else ""
         return self._reset_and_load()

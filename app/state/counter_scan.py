@@ -126,13 +126,12 @@ class CounterScanState(RedeemState):
             return False
         ip = client_ip(self)
         try:
-            link_guard.refuse_if_guessing("card", ip)
+            attempt = link_guard.begin("card", ip)
         except GiftnetError as error:
             self.scan_phase, self.scan_message = "not_ours", error.message
             return False
         card = find_card_by_link_token(token)
-        if card is None:
-            link_guard.record_unknown("card", ip)
+        attempt.settle(unknown=card is None)
         if card is None or card.operator_id != context.operator_id:
             self.scan_phase, self.scan_message = "not_ours", LINK_NOT_HERE
             return False

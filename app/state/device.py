@@ -64,20 +64,19 @@ class ActivateState(DeviceState):
     def _token(self) -> str:
         return str(self.router.page.params.get("activation_token", ""))
 
-    def _guessing_refused(self) -> bool:
-        """True (and the page says so) when this address opened too many unknown activation links."""
+    def _begin_attempt(self) -> link_guard.LinkAttempt | None:
+        """This opening of the link, counted; None (and the page says so) when this address
+        opened too many unknown activation links."""
         try:
-            link_guard.refuse_if_guessing("activation", client_ip(self))
+            return link_guard.begin("activation", client_ip(self))
         except GiftnetError as error:
             self._show_refusal("rate_limited")
             self.refusal_message = error.message
-            return True
-        return False
+            return None
 
-    def _check_link(self, token: str) -> devices.LinkCheck:
+    def _check_link(self, token: str, attempt: link_guard.LinkAttempt) -> devices.LinkCheck:
         check = devices.check_activation_link(token)
-        if check.reason == "unknown":
-            link_guard.record_unknown("activation", client_ip(self))
+        attempt.settle(unknown=check.reason == "unknown")
         return check
 
     def _show_refusal(self, reason: str, location_name: str = "", operator_name: str = "") -> None:
@@ -89,10 +88,11 @@ class ActivateState(DeviceState):
     @rx.event
     def load(self):
         self.activated, self.device_code, self.device_name, self.error = False, "", "", ""
-        if self._guessing_refused():
+        attempt = self._begin_attempt()
+        if attempt is None:
             self.checked = True
             return
-        check = self._check_link(self._token())
+        check = self._check_link(self._token(), attempt)
         if check.ok:
             self.link_ok = True
             self.location_name, self.operator_name = check.location_name, check.operator_name
@@ -108,18 +108,21 @@ class ActivateState(DeviceState):
     def activate(self, form: dict):
         self.error = ""
         token = self._token()
-        if self._guessing_refused():
+        attempt = self._begin_attempt()
+        if attempt is None:
             return None
         try:
             activated = devices.activate_device(token, str(form.get("device_name", "")))
         except GiftnetError as error:
             if error.field == "token":
                 # The link stopped working while the page was open: say why, as on load.
-                check = self._check_link(token)
+                check = self._check_link(token, attempt)
                 self._show_refusal(check.reason, check.location_name, check.operator_name)
             else:
+                attempt.settle(unknown=False)
                 self.error = error.message
             return None
+        attempt.settle(unknown=False)
         self.device_secret = activated.secret
         self.device_code = activated.device.code
         self.device_name = activated.device.name

@@ -253,7 +253,8 @@ class LocationImportState(SessionState):
         new_ids = [row.location_id for row in outcome.rows if row.action == "create" and row.location_id]
         email_error = ""
         try:
-            emailed = await self._with_progress(send_activation_emails, actor, new_ids)
+            sendout = await self._with_progress(send_activation_emails, actor, new_ids)
+            emailed, email_error = sendout.queued, sendout.held_message
         except Exception:  # the locations are imported; say what is left to do rather than hang
             log.exception("activation emails after an import failed")
             emailed, email_error = 0, "The activation emails could not be queued: use Send new link on each new location."

@@ -180,23 +180,23 @@ class JoinState(SessionState):
     @rx.event
     def load(self):
         self.join_error, self.join_error_field = "", ""
-        if not self._guessing_refused():
-            self._check()
+        attempt = self._begin_attempt()
+        if attempt is not None:
+            self._check(attempt)
 
-    def _guessing_refused(self) -> bool:
-        """True (and the page says so) when this address opened too many unknown invitation links."""
+    def _begin_attempt(self) -> link_guard.LinkAttempt | None:
+        """This opening of the link, counted; None (and the page says so) when this address
+        opened too many unknown invitation links."""
         try:
-            link_guard.refuse_if_guessing("invitation", client_ip(self))
+            return link_guard.begin("invitation", client_ip(self))
         except GiftnetError as error:
             self.checked, self.link_ok, self.refusal = True, False, error.message
             self.invited_email = self.network_name = self.invited_role = self.invited_role_text = self.expires = ""
-            return True
-        return False
+            return None
 
-    def _check(self) -> None:
+    def _check(self, attempt: link_guard.LinkAttempt) -> None:
         check = team.check_invitation(self._token())
-        if check.reason == "unknown":
-            link_guard.record_unknown("invitation", client_ip(self))
+        attempt.settle(unknown=check.reason == "unknown")
         self.checked, self.link_ok, self.refusal = True, check.ok, check.refusal
         self.invited_email, self.network_name = check.email, check.operator_name
         self.invited_role = role_label(check.role) if check.role else ""
@@ -210,15 +210,19 @@ class JoinState(SessionState):
         if password != str(form.get("password_again", "")):
             self.join_error, self.join_error_field = "The two passwords are not the same.", "password_again"
             return None
-        if self._guessing_refused():
+        attempt = self._begin_attempt()
+        if attempt is None:
             return None
         try:
             joined = team.accept(self._token(), str(form.get("name", "")), password)
         except GiftnetError as error:
             self.join_error, self.join_error_field = error.message, error.field or ""
             if error.field == "token":  # the link went stale while the form was open
-                self._check()
+                self._check(attempt)
+            else:
+                attempt.settle(unknown=False)
             return None
+        attempt.settle(unknown=False)
         self.auth_token = joined.session_token
         self._signed_in()
         return rx.redirect(HOME_ROUTE)

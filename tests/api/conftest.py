@@ -15,8 +15,10 @@ from tests.support.sftp import sftp_server  # noqa: F401  (a real OpenSSH server
 
 @pytest.fixture(scope="session")
 def backend() -> Iterator[Backend]:
-    """The backend most API tests share; look-up limits high enough not to get in the way."""
-    running = Backend("main", {"LOOKUP_FAILURES_PER_CALLER": "1000", "LOOKUP_FAILURES_PER_IP": "100000"})
+    """The backend most API tests share; look-up limits and email quotas high enough not to get in
+    the way (tests/api/test_api_email_quota.py and test_rate_limits.py run backends of their own)."""
+    running = Backend("main", {"LOOKUP_FAILURES_PER_CALLER": "1000", "LOOKUP_FAILURES_PER_IP": "100000",
+                               "EMAIL_QUOTA_PER_HOUR_NEW": "100000", "EMAIL_QUOTA_PER_HOUR": "100000"})
     running.start()
     yield running
     running.stop()

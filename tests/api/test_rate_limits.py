@@ -98,3 +98,33 @@ def test_behind_a_trusted_proxy_each_client_address_has_its_own_allowance():
         assert wait_for(logged_addresses) == {"203.0.113.1", "203.0.113.2"}
     finally:
         proxied.stop()
+
+
+def test_redeeming_by_card_code_is_the_same_guessing_limit():
+    """An attacker who swaps the look-up for POST /redemptions with `card_code` meets the same count."""
+    own = Backend("limits-redeem", {"LOOKUP_FAILURES_PER_CALLER": str(PER_KEY), "LOOKUP_FAILURES_PER_IP": "100",
+                                    "LOOKUP_WINDOW_SECONDS": str(WINDOW_SECONDS)})
+    own.start()
+    try:
+        network = own.new_operator("Redeem Guessers")
+        card = network.issue(5000)
+        counter = network.add_location("Guessed Counter")
+
+        def redeem(code: str):
+            return network.http.post("/redemptions", json={"card_code": code, "location_id": counter["id"],
+                                                           "amount_cents": 100})
+
+        assert redeem(card["code"]).status_code == 201  # a right code is not counted
+        assert lookup(network, WRONG_CODE).status_code == 404  # one wrong code through the look-up ...
+        for _ in range(PER_KEY - 1):  # ... and the rest through redemptions
+            wrong = redeem(WRONG_CODE)
+            assert wrong.status_code == 404 and wrong.json()["error"]["code"] == "card_not_found"
+        refused = redeem(card["code"])
+        assert refused.status_code == 429, refused.text
+        assert refused.json()["error"]["code"] == "rate_limited"
+        assert 1 <= int(refused.headers["retry-after"]) <= WINDOW_SECONDS
+        assert lookup(network, card["code"]).status_code == 429
+        # Nothing was taken off the card past the first, right redemption.
+        assert network.http.get(f"/cards/{card['id']}").json()["balance_cents"] == 4900
+    finally:
+        own.stop()

@@ -27,6 +27,7 @@ def security_backend() -> Iterator[Backend]:
         "LOOKUP_FAILURES_PER_IP": "100000",
         "LINK_FAILURES_PER_IP": str(LINK_FAILURES_PER_IP),
         "LINK_WINDOW_SECONDS": str(LINK_WINDOW_SECONDS),
+        "LOOKUP_WINDOW_SECONDS": str(LINK_WINDOW_SECONDS),  # card links count in the card-guessing window
         "TRUSTED_PROXIES": "127.0.0.1",
     })
     running.start()

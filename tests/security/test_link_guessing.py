@@ -72,18 +72,19 @@ def test_each_kind_of_link_has_its_own_allowance(monkeypatch):
     rate_limit._limiter_for.cache_clear()
     try:
         ip = address()
+        for _ in range(3):  # real links are taken back
+            link_guard.begin("activation", ip).settle(unknown=False)
         for _ in range(2):
-            link_guard.refuse_if_guessing("activation", ip)
-            link_guard.record_unknown("activation", ip)
+            link_guard.begin("activation", ip).settle(unknown=True)
         try:
-            link_guard.refuse_if_guessing("activation", ip)
+            link_guard.begin("activation", ip)
         except link_guard.GiftnetError as error:
             assert error.code == "rate_limited" and 1 <= error.retry_after_seconds <= 120
             assert error.message.startswith("Too many activation links that do not exist") and "2 minutes" in error.message
         else:
             raise AssertionError("the third unknown activation link was not refused")
-        link_guard.refuse_if_guessing("card", ip)  # other kinds: untouched
-        link_guard.refuse_if_guessing("invitation", ip)
+        link_guard.begin("card", ip)  # other kinds: untouched
+        link_guard.begin("invitation", ip)
     finally:
         get_settings.cache_clear()
         rate_limit._limiter_for.cache_clear()

@@ -7,6 +7,7 @@ rate-limited per email and per client address.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from app.db import read_session, write_session
@@ -56,11 +57,31 @@ class SignedIn:
     offered_languages: tuple[str, ...] = ("en", "fr")
 
 
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most used passwords of zxcvbn's list (loaded once, on the first new password)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
+
+
+def is_common_password(password: str) -> bool:
+    """True for a password on the common-passwords list (case and surrounding spaces ignored)."""
+    return password.strip().lower() in _common_passwords()
+
+
 def hash_new_password(password: str) -> str:
-    """The argon2 hash of a new password; refuses one shorter than MIN_PASSWORD_LENGTH."""
+    """The argon2 hash of a new password; refuses one shorter than MIN_PASSWORD_LENGTH or one
+    of the most used passwords (a guesser tries those first, whatever the length)."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise GiftnetError(
             ErrorCode.weak_password, N_("Use a password of at least {min_password_length} characters."), field="password", params={"min_password_length": MIN_PASSWORD_LENGTH}
+        )
+    if is_common_password(password):
+        raise GiftnetError(
+            ErrorCode.weak_password,
+            N_("This password is one of the most used passwords, the first ones a guesser tries. Choose another."),
+            field="password",
         )
     return _hasher.hash(password)
 
@@ -135,16 +156,29 @@ def log_in(email: str, password: str, *, ip: str = "") -> str:
 
     After too many failures for this email (or from this address) in the window,
     refuses with `rate_limited` before looking at the password.
+
+    The attempt is recorded (committed, as a failure until proven right) before the
+    failures are counted, so simultaneous guesses cannot all read the same count and
+    slip past the limit: of any attempts let through, the one that counted last saw
+    every one of them. A refused attempt removes its own row, so hammering a locked
+    email does not keep it locked past the window.
     """
     settings = get_settings()
     email = (email or "").strip().lower()[:254]
     ip = (ip or "")[:64]
     since = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    with write_session() as session:
+        attempt = LoginAttempt(email=email, ip=ip, succeeded=False)
+        session.add(attempt)
+        session.flush()
+        attempt_id = attempt.id
     with read_session() as session:
         by_email = _recent_failures(session, LoginAttempt.email, email, since)
         by_ip = _recent_failures(session, LoginAttempt.ip, ip, since) if ip else 0
         user = session.exec(select(User).where(User.email == email)).first()
-    if by_email >= settings.login_max_failures or by_ip >= settings.login_max_failures * 4:
+    if by_email > settings.login_max_failures or by_ip > settings.login_max_failures * 4:
+        with write_session() as session:
+            session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
         raise GiftnetError(
             ErrorCode.rate_limited,
             N_("Too many attempts. Try again in {login_window_minutes} minutes."),
@@ -156,8 +190,8 @@ def log_in(email: str, password: str, *, ip: str = "") -> str:
     except (VerificationError, InvalidHashError):
         accepted = False
     with write_session() as session:
-        session.add(LoginAttempt(email=email, ip=ip, succeeded=accepted))
         if accepted:
+            session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=True))
             token = open_session(session, session.get(User, user.id))
             audit.record(session, Actor(user.operator_id, user_id=user.id), "user.signed_in",
                          target_type="user", target_id=user.id, summary=f"{user.email} signed in", ip=ip)

@@ -7,7 +7,6 @@ Owners only, as every reading of the trail. The rows themselves are written by
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from sqlmodel import Session, select
 
 from app.db import read_session
 from app.models import ApiKey, AuditEvent, User
+from app.services.core import spreadsheet
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
@@ -247,7 +247,7 @@ def changes_of(event: AuditEvent) -> dict[str, list[Any]]:
 def events_csv(actor: Actor, timezone: str, **filters: Any) -> str:
     """The filtered trail as CSV (newest first), times in `timezone`; at most CSV_MAX_ROWS rows."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(["id", f"when ({timezone})", "who", "action", "target_type", "target_id", "summary",
                      "changes", "ip"])
     for count, event in enumerate(iter_events(actor, **filters)):

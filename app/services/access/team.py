@@ -42,7 +42,7 @@ from app.services.core.roles import OWNER, REMOVED, ROLE_DESCRIPTIONS, ROLES, re
 from app.services.core.rows import owned_row
 from app.services.core.timefmt import describe_duration, format_local_time
 from app.services.core.validation import normalize_email, required_text
-from app.services.messaging import outbox
+from app.services.messaging import email_quota, outbox
 from app.services.messaging.email_html import ACCENT, ComposedEmail, email_page
 from app.settings import get_settings
 
@@ -270,6 +270,7 @@ def _issue_link(session: Session, actor: Actor, operator: Operator, invitation: 
         timezone=operator.timezone,
         lang=operator.default_language,
     )
+    email_quota.take(session, operator.id)  # 429 past the hourly quota: nothing of this call is kept
     outbox.queue_composed(session, email, kind=EMAIL_KIND, operator_id=operator.id, to_address=invitation.email)
     return SentInvitation(invitation=invitation, token=token, url=url)
 

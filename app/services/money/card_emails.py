@@ -30,7 +30,7 @@ from app.services.core import audit, codes, crypto, events, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
-from app.services.messaging import outbox
+from app.services.messaging import email_quota, outbox
 from app.services.messaging.email_html import ACCENT, ComposedEmail, email_page
 from app.services.money.card_page import card_link, where_card_can_be_used
 from app.services.money.cards import (
@@ -216,6 +216,7 @@ def queue_recipient_email(operator_id: int, card_id: int, *,
         ).first()
         if existing is not None:
             return existing
+        email_quota.take(session, operator_id)  # 429 past the operator's hourly quota
         return _queue(session, card, attachments=attachments)
 
 
@@ -240,6 +241,7 @@ def resend_recipient_email(operator_id: int, card_id: int) -> OutboxMessage:
             raise GiftnetError(
                 ErrorCode.invalid_input, N_("This card has no recipient email to send to."), field="recipient_email"
             )
+        email_quota.take(session, operator_id)
         return _queue(session, card)
 
 
@@ -294,6 +296,8 @@ def resend_card_emails(actor: Actor, card_ids: Iterable[int]) -> BulkOutcome:
             select(Card).where(Card.operator_id == actor.operator_id, Card.id.in_(ids))
             .order_by(Card.id).with_for_update()
         ).all())
+        # All or nothing: a resend that would pass the hourly quota is refused before any is queued.
+        email_quota.take(session, actor.operator_id, sum(1 for card in found if card.recipient_email))
         for card in found:
             if not card.recipient_email:
                 without_email += 1

@@ -164,10 +164,24 @@ def issue_within(
     return IssuedCard(card=card, code=code, link_token=link_token, entry=entry)
 
 
+MESSAGE_MAX_CHARS = 500  # a gift note, not a newsletter: long free text is what a relay wants
+
+
+def clean_message(message: str | None) -> str | None:
+    """The card's free-text message, trimmed; refuses one longer than MESSAGE_MAX_CHARS."""
+    message = (message or "").strip()
+    if len(message) > MESSAGE_MAX_CHARS:
+        raise GiftnetError(ErrorCode.invalid_input,
+                           N_("The message has {count} characters; keep it to {limit} or fewer."),
+                           params={"count": len(message), "limit": MESSAGE_MAX_CHARS}, field="message")
+    return message or None
+
+
 def _new_card(operator: Operator, actor: Actor, amount_cents: int, *, recipient_email: str | None = None,
               recipient_name: str | None = None, sender_name: str | None = None, message: str | None = None,
               batch_id: int | None = None) -> tuple[str, str, Card]:
     """A new card row (not yet added) with a fresh code and link token, and those two in clear."""
+    message = clean_message(message)
     code = codes.generate_code()
     link_token = codes.new_link_token()
     now = utcnow()
@@ -185,7 +199,7 @@ def _new_card(operator: Operator, actor: Actor, amount_cents: int, *, recipient_
         recipient_email=(recipient_email or "").strip().lower() or None,
         recipient_name=(recipient_name or "").strip() or None,
         sender_name=(sender_name or "").strip() or None,
-        message=(message or "").strip() or None,
+        message=message,
         created_by_user_id=actor.user_id,
         api_key_id=actor.api_key_id,
         created_at=now,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
@@ -27,7 +28,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
 from app.services.core.rows import owned_row
 from app.services.core.timefmt import describe_duration, format_local_time
-from app.services.messaging import outbox
+from app.services.messaging import email_quota, outbox
 from app.services.messaging.email_html import ACCENT, ComposedEmail, email_page
 from app.services.network.devices import SentLink, activation_ttl, issue_activation_link
 
@@ -139,6 +140,7 @@ def send_activation_email(actor: Actor, location_id: int) -> SentLink:
                 N_("This location is inactive: make it active before sending an activation link."),
                 field="active",
             )
+        email_quota.take(session, actor.operator_id)  # 429 past the operator's hourly email quota
         sent = _queue_activation_email(session, actor, session.get(Operator, actor.operator_id), location)
         to_address = location.email
     events.publish(
@@ -147,27 +149,49 @@ def send_activation_email(actor: Actor, location_id: int) -> SentLink:
     return sent
 
 
+@dataclass(frozen=True)
+class Sendout:
+    """What `send_activation_emails` did: emails queued, and emails held back by the
+    operator's hourly quota (those locations get theirs with "Send new link")."""
+
+    queued: int = 0
+    held: int = 0
+
+    @property
+    def held_message(self) -> str:
+        if not self.held:
+            return ""
+        return (f"{self.held} activation email{'s were' if self.held != 1 else ' was'} not sent: this network has "
+                "reached its hourly email limit. Use Send new link on those locations later.")
+
+
 def send_activation_emails(
     actor: Actor, location_ids: list[int], *, progress: Callable[[int, int], None] | None = None
-) -> int:
+) -> Sendout:
     """`send_activation_email` for many locations (the new ones of a CSV import), one
-    transaction per batch. Inactive locations and other operators' ids are skipped.
-    Returns how many emails were queued; `progress(done, total)` follows the batches."""
-    total, queued = len(location_ids), 0
+    transaction per batch. Inactive locations and other operators' ids are skipped, and
+    past the operator's hourly email quota the rest are held back (counted in `held`),
+    not queued. `progress(done, total)` follows the batches."""
+    total, queued, held = len(location_ids), 0, 0
     for start in range(0, total, BATCH_SIZE):
         batch = location_ids[start:start + BATCH_SIZE]
         with write_session() as session:
             operator = session.get(Operator, actor.operator_id)
+            allowed = email_quota.room(session, actor.operator_id)
             for location in session.exec(
                 select(Location).where(
                     Location.operator_id == actor.operator_id, Location.id.in_(batch), Location.active.is_(True)
-                )
+                ).order_by(Location.id)
             ).all():
+                if allowed <= 0:
+                    held += 1
+                    continue
                 _queue_activation_email(session, actor, operator, location)
                 queued += 1
+                allowed -= 1
         if progress:
             progress(min(start + BATCH_SIZE, total), total)
-    return queued
+    return Sendout(queued=queued, held=held)
 
 
 __all__ = [

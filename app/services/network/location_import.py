@@ -27,7 +27,7 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Location
 from app.models.base import utcnow
-from app.services.core import audit, codes, crypto
+from app.services.core import audit, codes, crypto, spreadsheet
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
@@ -50,7 +50,7 @@ def template_csv() -> str:
     """The downloadable template: every column, and one US and one Canadian sample row,
     marked as samples (external ids SAMPLE-1, SAMPLE-2: an import skips them)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(LOCATION_FIELDS)
     writer.writerow(["Sample US shop (replace this row)", "sample-us@example.com", "555-0100", "1 Sample St",
                      f"{SAMPLE_PREFIX}1", "amount", "false", "true", "false", "", "false", "", "", "US", "011000015",

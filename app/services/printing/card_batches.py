@@ -15,7 +15,6 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 
@@ -27,7 +26,7 @@ from app.db import read_session, write_session
 from app.integrations.card_pdf import PAPER_SIZES, card_sheets_pdf
 from app.models import Card, CardBatch, Operator
 from app.models.base import utcnow
-from app.services.core import audit, codes, crypto, roles
+from app.services.core import audit, codes, crypto, roles, spreadsheet
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
@@ -159,7 +158,7 @@ def _cards_of(session: Session, batch: CardBatch) -> list[_PrintedCard]:
 
 def _csv(printed: list[_PrintedCard]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = spreadsheet.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for item in printed:
         cents = item.card.initial_amount_cents

@@ -29,7 +29,7 @@ from app.models.card import LedgerKind
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
 from app.services.core.operators import operator_or_404
-from app.services.core.spreadsheet import text_cell
+from app.services.core.spreadsheet import csv_text, text_cell
 from app.services.reporting import rollup_fold, rollups
 
 
@@ -350,14 +350,7 @@ def card_history(operator_id: int, card_id: int, page: int = 1, page_size: int =
 
 
 def _csv(header: list[str], rows: list[list]) -> str:
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
+    return csv_text(header, rows)  # the formula-safe writer (app/services/core/spreadsheet.py)
 
 
 def cents_text(amount_cents: int) -> str:

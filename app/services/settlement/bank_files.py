@@ -56,7 +56,9 @@ def _refuse_unfit_accounts(file_format: str, operator: Operator, lines: list[tup
     if without:
         raise GiftnetError(
             ErrorCode.conflict,
-            N_("No bank details in this batch for {names}, so no bank file can pay them; mark the batch paid once "
+            N_("{names} has no bank details in this batch, so no bank file can pay it; mark the batch paid once "
+               "you have paid by hand.") if len(without) == 1 else
+            N_("{names} have no bank details in this batch, so no bank file can pay them; mark the batch paid once "
                "you have paid by hand."),
             field="format", params={"names": _names(without)},
         )

@@ -13,7 +13,6 @@ and a plain-text table; the CSV is what the operator downloads (API and dashboar
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import zoneinfo
@@ -25,7 +24,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import Card, Location, Operator, OutboxMessage, PayoutBatch, PayoutLine, Redemption
 from app.models.payout import PayoutStatus
-from app.services.core import i18n
+from app.services.core import i18n, spreadsheet
 from app.services.core.actor import Actor
 from app.services.core.codes import mask
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -114,7 +113,7 @@ class Statement:
         every language (a machine reads them); the total rows are in the network's language."""
         _ = i18n.translator(self.language)
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = spreadsheet.writer(buffer, lineterminator="\n")
         writer.writerow(["date", "time", "redemption_id", "card_last4", "amount"])
         for row in self.rows:
             writer.writerow([f"{row.redeemed_at:%Y-%m-%d}", f"{row.redeemed_at:%H:%M}", row.redemption_id,

@@ -181,8 +181,9 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
                 recipient_name = (line.recipient_name or "").strip()
                 if not recipient_name:
                     errors[f"{prefix}.recipient_name"] = "Enter the recipient's name."
-                if len(line.message or "") > 1000:
-                    errors[f"{prefix}.message"] = "The message has more than 1000 characters."
+                if len((line.message or "").strip()) > ledger.MESSAGE_MAX_CHARS:
+                    errors[f"{prefix}.message"] = (f"The message has {len(line.message.strip())} characters; keep it "
+                                                   f"to {ledger.MESSAGE_MAX_CHARS} or fewer.")
                 if line.delivery_date is not None and line.delivery_date < today:
                     errors[f"{prefix}.delivery_date"] = "Choose today or a later date."
                 row.update(recipient_name=recipient_name[:120], recipient_email=recipient_email,
@@ -192,7 +193,7 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
                 errors[f"{prefix}.card_code"] = "Enter the code of the card to top up."
             else:
                 try:
-                    card = lookup_card_by_code(operator_id, line.card_code, caller="shop", ip=client_ip)
+                    card = lookup_card_by_code(operator_id, line.card_code, caller=None, ip=client_ip)
                 except GiftnetError as error:
                     errors[f"{prefix}.card_code"] = error.message
                 else:

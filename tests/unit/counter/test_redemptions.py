@@ -17,7 +17,7 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Operator, OutboxMessage, Redemption
 from app.models.base import utcnow
-from app.services.core import codes
+from app.services.core import card_guessing, codes
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode
 from app.services.core.rate_limit import MemoryRateLimiter
@@ -88,7 +88,7 @@ def test_a_wrong_code_is_one_generic_not_found_and_a_malformed_one_is_explained(
 
 def test_guessing_codes_at_a_redemption_is_limited_like_the_look_up(shop, monkeypatch):
     fresh_limiter = MemoryRateLimiter()  # this test's own counters, whatever ran before
-    monkeypatch.setattr(card_lookup, "get_rate_limiter", lambda: fresh_limiter)
+    monkeypatch.setattr(card_guessing, "get_rate_limiter", lambda: fresh_limiter)  # the one guessing limit
     card = issue(shop.owner, 5000)
     for _ in range(get_settings().lookup_failures_per_caller):
         assert refused(redemptions.redeem, shop.counter, location_id=shop.location.id,
