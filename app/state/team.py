@@ -219,7 +219,5 @@ class JoinState(SessionState):
             if error.field == "token":  # the link went stale while the form was open
                 self._check()
             return None
-        self.auth_token = joined.session_token
-        self._signed_in()
-        return rx.redirect(HOME_ROUTE)
+        return self._open_session(joined.session_token, HOME_ROUTE)
 
