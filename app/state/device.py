@@ -46,14 +46,16 @@ class DeviceState(rx.State):
             return self._device_handle_now
         return cookie
 
-    def _keep_device(self, secret: str):
+    def _keep_device(self, secret: str, then):  # noqa: ANN001 - a Reflex event and its answer
         """A device just activated: this connection knows its handle, and the page trades a
-        short-lived ticket for the HttpOnly cookie (the secret never sits in the page)."""
+        short-lived ticket for the HttpOnly cookie (the secret never sits in the page); `then`
+        is called with whether the cookie was set."""
         self._device_cookie_then = handle_in(self.router.headers.cookie, DEVICE_HANDLE_COOKIE)
         self._device_handle_now = devices.device_handle(secret)
         ticket = json.dumps(devices.device_ticket(secret))
         return rx.call_script(f"fetch('/auth/device', {{method: 'POST', credentials: 'same-origin', headers: "
-                              f"{{'Content-Type': 'application/json'}}, body: JSON.stringify({{ticket: {ticket}}})}})")
+                              f"{{'Content-Type': 'application/json'}}, body: JSON.stringify({{ticket: {ticket}}})}})"
+                              ".then((answer) => answer.ok, () => false)", callback=then)
 
 
 def _hours_left(expires_at: datetime | None) -> str:
@@ -146,5 +148,12 @@ class ActivateState(DeviceState):
             return None
         self.device_code = activated.device.code
         self.device_name = activated.device.name
-        self.activated = True
-        return self._keep_device(activated.secret)
+        # Shown once the browser holds its cookie (or failed to: this connection still knows the device).
+        return self._keep_device(activated.secret, ActivateState.device_kept)
+
+    @rx.event
+    def device_kept(self, kept: bool):
+        self.activated = bool(self.device_code)
+        if not kept:
+            self.error = ("This browser did not keep the device's cookie: allow cookies for this site, or this "
+                          "device will have to be activated again after it is closed.")
