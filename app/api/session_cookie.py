@@ -8,6 +8,8 @@ in storage a script can read, and never in Reflex's state.
   for a device just activated (`giftnet_device`, kept for years: a device has no expiry,
   only revocation). `POST /auth/sign-out` revokes the session its cookie names and
   clears the cookie.
+- `POST /auth/adopt` turns what an older release left in localStorage into these
+  cookies once (app/components/legacy_secrets.py), when it still names a live session or device.
 - These routes refuse (403) a request whose `Origin` is another site: no other page can
   plant its own session in a visitor's browser.
 - Reflex's websocket (`/_event`) is the only place the screens see cookies, through
@@ -41,6 +43,13 @@ router = APIRouter(include_in_schema=False)
 
 class Ticket(BaseModel):
     ticket: str = Field(max_length=1000)
+
+
+class Leftovers(BaseModel):
+    """What an older release kept in localStorage (app/components/legacy_secrets.py)."""
+
+    session: str | None = Field(default=None, max_length=200)
+    device: str | None = Field(default=None, max_length=200)
 
 
 class EventCookieHandles:
@@ -102,6 +111,22 @@ def set_device_cookie(request: Request, body: Ticket) -> Response:
     answer = Response(status_code=204, headers={"Cache-Control": "no-store"})
     answer.set_cookie(DEVICE_COOKIE, secret, max_age=DEVICE_COOKIE_SECONDS, path="/", httponly=True, samesite="lax",
                       secure=_secure())
+    return answer
+
+
+@router.post("/auth/adopt")
+def adopt_leftover_secrets(request: Request, body: Leftovers) -> Response:
+    """A session token or device secret an older release left in localStorage: its cookie,
+    when it still names a live session or device (204 either way: the page forgets it)."""
+    if not _same_site_request(request):
+        return _refused(403, "Only this site's own pages may do this.")
+    answer = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    if body.session and accounts.resolve_session(body.session) is not None:
+        answer.set_cookie(SESSION_COOKIE, body.session, max_age=get_settings().session_ttl_hours * 3600, path="/",
+                          httponly=True, samesite="lax", secure=_secure())
+    if body.device and devices.resolve_device(body.device) is not None:
+        answer.set_cookie(DEVICE_COOKIE, body.device, max_age=DEVICE_COOKIE_SECONDS, path="/", httponly=True,
+                          samesite="lax", secure=_secure())
     return answer
 
 

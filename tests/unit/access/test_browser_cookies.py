@@ -144,3 +144,22 @@ def test_the_websocket_sees_only_hashes_and_a_stolen_hash_sent_as_a_cookie_is_dr
     assert handles_header("") == ""
     # Other paths (the pages, the API) keep their headers untouched.
     assert websocket_cookie(f"giftnet_session={token}", path="/api/v1/cards") == f"giftnet_session={token}"
+
+
+def test_a_leftover_from_localstorage_becomes_a_cookie_only_while_it_is_live_and_only_from_this_site(signed_in,
+                                                                                                       client):
+    owner, token = signed_in
+    location = locations.create_location(owner.actor, {"name": "Kiosk", "email": "kiosk@example.com"})
+    secret = devices.activate_device(devices.create_activation_link(owner.actor, location.id).token, "Till 1").secret
+
+    adopted = client.post("/auth/adopt", json={"session": token, "device": secret})
+    from_elsewhere = client.post("/auth/adopt", json={"session": token}, headers={"Origin": "https://evil.example"})
+    accounts.log_out(token)
+    stale = client.post("/auth/adopt", json={"session": token, "device": "gkdev_made-up"})
+
+    assert adopted.status_code == 204
+    assert sorted(value.split("=", 1)[0] for value in adopted.headers.get_list("set-cookie")) == [
+        "giftnet_device", "giftnet_session"]
+    assert all("HttpOnly" in value for value in adopted.headers.get_list("set-cookie"))
+    assert (from_elsewhere.status_code, stale.status_code) == (403, 204)
+    assert "set-cookie" not in from_elsewhere.headers and "set-cookie" not in stale.headers
