@@ -3,8 +3,11 @@ and what reads it (downloads, SFTP delivery, returns, the migration) still gets 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from alembic import command
 from app.db import dispose_engines
@@ -72,6 +75,10 @@ def test_migration_0023_encrypts_files_written_before_it_and_its_downgrade_resto
     dispose_engines()
     [stored] = raw_contents(database)
     assert ACCOUNT not in stored and sealed_files.opened(stored) == written.content
+    if database.startswith("sqlite"):  # the clear file is not left behind in the database file's free pages
+        path = Path(make_url(database).database)
+        raw = b"".join(part.read_bytes() for part in (path, Path(f"{path}-wal")) if part.exists())
+        assert ACCOUNT.encode() not in raw
 
     command.upgrade(alembic_config(), "head")  # again: nothing encrypted twice
     assert sealed_files.opened(raw_contents(database)[0]) == written.content
