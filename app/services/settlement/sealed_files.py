@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from app.services.core import crypto
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 
-UNREADABLE = ("This bank file was stored with another SECRET_KEY and cannot be read; restore that key "
-              "(or cancel the batch and pay it again with a new file).")
+UNREADABLE = N_("This bank file was stored with another SECRET_KEY and cannot be read; restore that key "
+                "(or cancel the batch and pay it again with a new file).")
 
 
 def seal(text: str) -> str:
