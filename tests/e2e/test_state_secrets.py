@@ -8,10 +8,13 @@
   the raw database file hold neither, once the states of both browsers are written (the
   operator's name and the device's code are there: the search reads what was written).
 - Logging out clears the cookie and the session no longer opens the dashboard.
+- A device secret an older release left in localStorage is traded once for its cookie
+  and forgotten (app/components/legacy_secrets.py): such counters keep working.
 """
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from pathlib import Path
@@ -19,7 +22,15 @@ from pathlib import Path
 from playwright.sync_api import expect
 from sqlalchemy.engine import make_url
 
-from tests.support.browser import PASSWORD, activate_device, log_in, make_location, open_page, wait_for_path
+from tests.support.browser import (
+    PASSWORD,
+    activate_device,
+    app_python,
+    log_in,
+    make_location,
+    open_page,
+    wait_for_path,
+)
 
 SCRIPT_VISIBLE = "document.cookie + JSON.stringify(localStorage) + JSON.stringify(sessionStorage)"
 
@@ -79,3 +90,33 @@ def test_session_and_device_secrets_live_in_httponly_cookies_never_in_state_or_d
     assert "giftnet_session" not in [cookie["name"] for cookie in dashboard_context.cookies()]
     open_page(second_tab, "/cards")
     wait_for_path(second_tab, "/login")
+
+
+def test_a_device_secret_an_older_release_left_in_localstorage_becomes_its_cookie_once(new_context, app_server):
+    tag = uuid.uuid4().hex[:8]
+    created = app_server.cli("create-operator", "--name", f"Legacy Network {tag}", "--email",
+                             f"legacy-{tag}@example.com", "--password", PASSWORD, "--currency", "CAD")
+    location = make_location(app_server, created["operator_id"], f"Legacy Kiosk {tag}", "amount")
+    secret = app_server_activate(app_server, location["activation_url"])
+    context = new_context()
+    counter = context.new_page()
+    open_page(counter, "/redeem")
+    expect(counter.locator("#redeem-device-code")).to_have_count(0)  # not a device yet
+
+    counter.evaluate("(secret) => window.localStorage.setItem('giftnet_device', secret)", secret)
+    counter.reload()  # the head script trades the leftover for the cookie, forgets it and reloads
+
+    expect(counter.locator("#redeem-device-code")).to_have_text(re.compile(r"^DV-"))
+    assert _cookie(context, "giftnet_device")["value"] == secret
+    assert counter.evaluate("window.localStorage.getItem('giftnet_device')") is None
+    assert secret not in counter.evaluate(SCRIPT_VISIBLE)
+
+
+def app_server_activate(app_server, activation_url: str) -> str:
+    """A device activated through the app's own Python (as an older release's browser did): its secret."""
+    token = activation_url.rsplit("/", 1)[1]
+    return app_python(app_server, f"""
+import json
+from app.services.network import devices
+print(json.dumps({{"secret": devices.activate_device({token!r}, "Old till").secret}}))
+""")["secret"]
