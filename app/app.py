@@ -11,6 +11,7 @@ from reflex.event import EventType
 from app import background
 from app.api import create_api
 from app.components.device_frame import DEVICE_PAGE_META
+from app.components.legacy_secrets import legacy_secrets_script
 from app.components.storage_fallback import storage_fallback_script
 from app.pages.audit import audit_page
 from app.pages.auth import login_page, signup_page
@@ -128,7 +129,7 @@ app = rx.App(
     stylesheets=["/a11y.css"],
     api_transformer=create_api(),
     # The shop widget runs in third-party iframes, where storage may be refused.
-    head_components=[storage_fallback_script(), rx.el.link(rel="icon", href="/favicon.ico", type="image/x-icon")],
+    head_components=[storage_fallback_script(), legacy_secrets_script(), rx.el.link(rel="icon", href="/favicon.ico", type="image/x-icon")],
 )
 for page in PAGES:
     # Without meta of its own, a page keeps Reflex's default tags.

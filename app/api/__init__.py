@@ -29,6 +29,8 @@ from app.api.public import router as public_router
 from app.api.redemptions import router as redemptions_router
 from app.api.reports import router as reports_router
 from app.api.security_headers import SecurityHeadersMiddleware
+from app.api.session_cookie import EventCookieHandles
+from app.api.session_cookie import router as session_cookie_router
 from app.api.settings import router as settings_router
 from app.api.webhook_endpoints import router as webhook_endpoints_router
 
@@ -78,6 +80,8 @@ def create_api() -> FastAPI:
     )
     install_error_handlers(api)
     api.add_middleware(ApiEdgeMiddleware)
+    # Reflex's websocket sees the session and device cookies only as their handles (hashes).
+    api.add_middleware(EventCookieHandles)
     # Outermost (added last): every answer of the single port, pages and API, gets the security headers.
     api.add_middleware(SecurityHeadersMiddleware)
     api.include_router(health_router, prefix=API_PREFIX)
@@ -85,6 +89,7 @@ def create_api() -> FastAPI:
                    reports_router, api_logs_router, payouts_router, settings_router, payout_delivery_router, orders_router,
                    pos_partner_receivers, pos_partner_location_router):
         api.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
+    api.include_router(session_cookie_router)  # POST /auth/session, /auth/device, /auth/sign-out: the HttpOnly cookies
     api.include_router(public_router)  # /c/{link_token}/qr.png: no API key, the link is the credential
     install_fallback_route(api)  # keep last: it answers every /api/v1 path no router claimed
     return api

@@ -38,7 +38,8 @@ def _template_step() -> rx.Component:
             "The template's two rows are samples (external ids SAMPLE-1 and SAMPLE-2): an import skips them, so "
             "replace them with your businesses. "
             "mode is pos, items or amount. Bank details: US rows fill routing_number, Canadian rows "
-            "institution_number and transit_number, both fill account_number and account_type.",
+            "institution_number and transit_number, both fill account_number and account_type. "
+            "Empty bank and commission columns keep what a location already has; only an owner may fill them.",
             size="3",
         ),
         rx.button(rx.icon("download"), "Download the template", size="3", variant="soft", id="import-template-download",

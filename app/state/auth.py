@@ -32,9 +32,7 @@ class LoginState(SessionState):
         except GiftnetError as error:
             self.error = error.message
             return
-        self.auth_token = token
-        self._signed_in()
-        return rx.redirect(HOME_ROUTE)
+        return self._open_session(token, HOME_ROUTE)
 
 
 class SignupState(SessionState):
@@ -59,6 +57,4 @@ class SignupState(SessionState):
         except GiftnetError as error:
             self.error, self.error_field = error.message, error.field or ""
             return
-        self.auth_token = token
-        self._signed_in()
-        return rx.redirect(HOME_ROUTE)
+        return self._open_session(token, HOME_ROUTE)

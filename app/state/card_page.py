@@ -44,7 +44,8 @@ class CardPageState(DeviceState):
         # Scanned at the counter: on an activated device of the card's own network the
         # link opens the redemption screen for this card; anywhere else it stays the
         # recipient's page.
-        device = devices.resolve_device(self.device_secret) if self.device_secret else None
+        handle = self._device_handle()
+        device = devices.resolve_device_handle(handle) if handle else None
         if device is not None:
             card = find_card_by_link_token(token)
             if card is not None and card.operator_id == device.operator_id:

@@ -1,16 +1,22 @@
 """The counter device's side: activation through the emailed link, and the device home.
 
-The device's secret lives in this browser's localStorage (`giftnet_device`) and is
-resolved again on every load, so a revoked device is refused at once.
+The device's secret lives in this browser's HttpOnly cookie (`giftnet_device`, set by
+POST /auth/device right after activation, app/api/session_cookie.py), which no script on
+the page can read. This state never holds the secret: the websocket's Cookie header
+reaches Reflex rewritten to the device's handle (its keyed hash), and an activation on
+this connection keeps that handle in a backend var. The device is resolved again on
+every load, so a revoked device is refused at once.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import reflex as rx
 
 from app.models.base import utcnow
+from app.services.access.browser_cookies import DEVICE_HANDLE_COOKIE, handle_in
 from app.services.core import link_guard
 from app.services.core.errors import GiftnetError
 from app.services.network import devices
@@ -27,9 +33,30 @@ REFUSAL_TITLES = {
 
 
 class DeviceState(LanguageState):
-    """The secret that makes this browser a device of a location."""
+    """Which device this browser is, by the handle of its secret (never the secret)."""
 
-    device_secret: str = rx.LocalStorage("", name="giftnet_device", sync=True)
+    # The handle of a device activated on this connection, and the connection's cookie
+    # handle at that moment: a later connection whose cookie differs (another activation
+    # in another tab) is believed instead.
+    _device_handle_now: str = ""
+    _device_cookie_then: str = ""
+
+    def _device_handle(self) -> str:
+        cookie = handle_in(self.router.headers.cookie, DEVICE_HANDLE_COOKIE)
+        if self._device_handle_now and cookie == self._device_cookie_then:
+            return self._device_handle_now
+        return cookie
+
+    def _keep_device(self, secret: str, then):  # noqa: ANN001 - a Reflex event and its answer
+        """A device just activated: this connection knows its handle, and the page trades a
+        short-lived ticket for the HttpOnly cookie (the secret never sits in the page); `then`
+        is called with whether the cookie was set."""
+        self._device_cookie_then = handle_in(self.router.headers.cookie, DEVICE_HANDLE_COOKIE)
+        self._device_handle_now = devices.device_handle(secret)
+        ticket = json.dumps(devices.device_ticket(secret))
+        return rx.call_script(f"fetch('/auth/device', {{method: 'POST', credentials: 'same-origin', headers: "
+                              f"{{'Content-Type': 'application/json'}}, body: JSON.stringify({{ticket: {ticket}}})}})"
+                              ".then((answer) => answer.ok, () => false)", callback=then)
 
 
 def _hours_left(expires_at: datetime | None) -> str:
@@ -99,7 +126,7 @@ class ActivateState(DeviceState):
             self.validity = _hours_left(check.expires_at)
         else:
             self._show_refusal(check.reason, check.location_name, check.operator_name)
-        current = devices.resolve_device(self.device_secret)
+        current = devices.resolve_device_handle(self._device_handle())
         self.current_device_code = current.code if current else ""
         self.current_location_name = current.location_name if current else ""
         self.checked = True
@@ -123,8 +150,14 @@ class ActivateState(DeviceState):
                 self.error = error.message
             return None
         attempt.settle(unknown=False)
-        self.device_secret = activated.secret
         self.device_code = activated.device.code
         self.device_name = activated.device.name
-        self.activated = True
-        return None
+        # Shown once the browser holds its cookie (or failed to: this connection still knows the device).
+        return self._keep_device(activated.secret, ActivateState.device_kept)
+
+    @rx.event
+    def device_kept(self, kept: bool):
+        self.activated = bool(self.device_code)
+        if not kept:
+            self.error = ("This browser did not keep the device's cookie: allow cookies for this site, or this "
+                          "device will have to be activated again after it is closed.")

@@ -163,9 +163,10 @@ class RedeemState(DeviceState):
 
     def _device(self) -> DeviceContext | None:
         """The device, checked again now; a revoked one loses the screen."""
-        context = devices.resolve_device(self.device_secret)
+        handle = self._device_handle()
+        context = devices.resolve_device_handle(handle)
         if context is None:
-            self.status = "revoked" if devices.device_is_revoked(self.device_secret) else "none"
+            self.status = "revoked" if devices.device_handle_is_revoked(handle) else "none"
             self._forget_card()
             return None
         self.status = "active"

@@ -1,7 +1,12 @@
 """Who is signed in, for every dashboard screen.
 
-The browser keeps only the session token (localStorage); each event resolves it
-again, so a logout or an expired session closes the dashboard on the next click.
+The browser keeps the session token in an HttpOnly cookie (`giftnet_session`, set by
+POST /auth/session, app/api/session_cookie.py) that no script on the page can read. This
+state never holds the token: the websocket's Cookie header reaches Reflex rewritten to
+the session's handle (its keyed hash, app/services/access/browser_cookies.py), and a
+sign-in on this connection keeps that handle in a backend var until the next connection
+carries the cookie. Each event resolves the handle again, so a logout or an expired
+session closes the dashboard on the next click.
 
 Owner-only screens (settings, keys, payouts, team, audit) ask `_signed_in_owner()`
 instead: staff get None, load nothing and see the owners-only notice; the services
@@ -12,18 +17,32 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 from collections.abc import Callable
 
 import reflex as rx
 
 from app.services.access import accounts
 from app.services.access.accounts import SignedIn
+from app.services.access.browser_cookies import SESSION_HANDLE_COOKIE, handle_in
 from app.services.core.actor import Actor
 from app.services.core.errors import GiftnetError
 from app.services.core.roles import OWNER
 from app.state.language import LanguageState
 
 LOGIN_ROUTE = "/login"
+
+
+def open_session_script(ticket: str, then: str) -> str:
+    """The page hands a sign-in ticket to POST /auth/session (which sets the HttpOnly cookie),
+    then opens `then` as a new page load, so that the websocket carries the cookie."""
+    return (f"fetch('/auth/session', {{method: 'POST', credentials: 'same-origin', headers: "
+            f"{{'Content-Type': 'application/json'}}, body: JSON.stringify({{ticket: {json.dumps(ticket)}}})}})"
+            f".finally(() => window.location.assign({json.dumps(then)}))")
+
+
+SIGN_OUT_SCRIPT = ("fetch('/auth/sign-out', {method: 'POST', credentials: 'same-origin'})"
+                   f".finally(() => window.location.assign({json.dumps(LOGIN_ROUTE)}))")
 
 
 def dashboard_action(error: str = "action_error", *, owner: bool = False, clear: bool = True) -> Callable:
@@ -68,16 +87,29 @@ def dashboard_action(error: str = "action_error", *, owner: bool = False, clear:
 
 
 class SessionState(LanguageState):
-    auth_token: str = rx.LocalStorage("", name="giftnet_session", sync=True)
+    # The handle (keyed hash) of a session opened on this connection; "" otherwise. Never the token.
+    _session_handle_now: str = ""
     signed_in: bool = False
     user_email: str = ""
     user_role: str = ""
     operator_name: str = ""
     currency: str = "CAD"
 
+    def _cookie_session_handle(self) -> str:
+        return handle_in(self.router.headers.cookie, SESSION_HANDLE_COOKIE)
+
+    def _open_session(self, token: str, then: str):
+        """After a sign-in: this connection knows the session by its handle, and the page
+        trades a short-lived ticket for the HttpOnly cookie before it opens `then`."""
+        self._session_handle_now = accounts.session_handle(token)
+        self._signed_in()
+        return rx.call_script(open_session_script(accounts.session_ticket(token), then))
+
     def _signed_in(self) -> SignedIn | None:
         """The signed-in person, refreshed from the database; None after logout or expiry."""
-        who = accounts.resolve_session(self.auth_token)
+        who = accounts.resolve_session_handle(self._session_handle_now) if self._session_handle_now else None
+        if who is None:
+            who = accounts.resolve_session_handle(self._cookie_session_handle())
         self.signed_in = who is not None
         if who is not None:
             self.user_email = who.email
@@ -127,10 +159,11 @@ class SessionState(LanguageState):
 
     @rx.event
     def log_out(self):
-        accounts.log_out(self.auth_token, ip=self.router.session.client_ip)
-        self.auth_token = ""
+        for handle in {self._session_handle_now, self._cookie_session_handle()} - {""}:
+            accounts.log_out_handle(handle, ip=self.router.session.client_ip)
+        self._session_handle_now = ""
         self.signed_in = False
         self.user_email = ""
         self.user_role = ""
         self.operator_name = ""
-        return rx.redirect(LOGIN_ROUTE)
+        return rx.call_script(SIGN_OUT_SCRIPT)  # clears the cookie, then the login screen

@@ -223,7 +223,5 @@ class JoinState(SessionState):
                 attempt.settle(unknown=False)
             return None
         attempt.settle(unknown=False)
-        self.auth_token = joined.session_token
-        self._signed_in()
-        return rx.redirect(HOME_ROUTE)
+        return self._open_session(joined.session_token, HOME_ROUTE)
 

@@ -26,7 +26,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import PASSWORD, log_in, open_page, path_of, wait_for_path, wait_ready
+from tests.support.browser import PASSWORD, as_device, log_in, open_page, path_of, wait_for_path, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 # Pages anyone may open, and why. Every other page is a dashboard page: sign-in required.
@@ -183,10 +183,9 @@ def test_public_pages_are_public_on_purpose_and_show_nothing_of_the_operator(new
         _assert_nothing_of(target, "\n".join(frames), f"{route} (websocket)")
 
 
-def test_a_revoked_device_gets_no_counter_and_no_data(new_context, target):
+def test_a_revoked_device_gets_no_counter_and_no_data(new_context, app_server, target):
     context = new_context(extra_http_headers=_own_address())
-    secret = json.dumps(target["revoked_secret"])
-    context.add_init_script(f"window.localStorage.setItem('giftnet_device', {secret});")
+    as_device(context, app_server.base_url, target["revoked_secret"])
     page = context.new_page()
     frames = _watch_frames(page)
     open_page(page, "/redeem")
@@ -342,7 +341,7 @@ def test_login_and_the_counters_code_look_up_say_when_to_try_again(new_context, 
     assert path_of(page) == "/login"
 
     context = new_context(extra_http_headers=_own_address())
-    context.add_init_script(f"window.localStorage.setItem('giftnet_device', {json.dumps(target['device_secret'])});")
+    as_device(context, app_server.base_url, target["device_secret"])
     counter = context.new_page()
     open_page(counter, "/redeem")
     for _attempt in range(31):

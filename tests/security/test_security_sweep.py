@@ -102,6 +102,7 @@ class Endpoint:
     """How a route is protected.
 
     auth: operator | pos | pos_or_operator | square | partner (Clover's, Shopify's signature) | public
+          | browser (the pages' cookie routes: a sealed ticket or the browser's own cookie, this site's Origin only)
     tenant: object (the path names A's object: another operator gets 404)
             own (acts on the caller's own data: another operator's answer holds nothing of A's)
     """
@@ -124,6 +125,13 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
                                                 "(unknown tokens are rate limited, see test_link_guessing)"),
     ("GET", "/c/{link_token}/card.pdf"): Endpoint("public", why_public="the card link's token is the credential; "
                                                   "the printable card masks the code, as the card page does"),
+    ("POST", "/auth/session"): Endpoint("browser", why_public="trades a 2-minute ticket sealed at sign-in for "
+                                        "the HttpOnly session cookie"),
+    ("POST", "/auth/device"): Endpoint("browser", why_public="trades a 2-minute ticket sealed at activation for "
+                                       "the HttpOnly device cookie"),
+    ("POST", "/auth/adopt"): Endpoint("browser", why_public="trades a live secret an older release left in "
+                                      "localStorage for its cookie"),
+    ("POST", "/auth/sign-out"): Endpoint("browser", why_public="revokes the session its own cookie names"),
     ("POST", "/api/v1/cards"): Endpoint("operator"),
     ("GET", "/api/v1/cards"): Endpoint("operator"),
     ("POST", "/api/v1/cards/lookup"): Endpoint("operator", "object"),
@@ -376,7 +384,7 @@ def test_every_route_has_an_expectation_and_the_documentation_lists_them(securit
     documented = httpx.get(f"{security_backend.url}/api/v1/openapi.json", timeout=30).json()["paths"]
     live = {(method.upper(), path) for path, operations in documented.items() for method in operations}
     assert live <= routes.keys(), sorted(live - routes.keys())
-    assert {key for key, spec in ENDPOINTS.items() if spec.auth != "public" and key[0] != "HEAD"} <= live
+    assert {key for key, spec in ENDPOINTS.items() if spec.auth not in ("public", "browser") and key[0] != "HEAD"} <= live
 
 
 OPERATOR_ROUTES = sorted(key for key, spec in ENDPOINTS.items() if spec.auth == "operator")
@@ -510,6 +518,20 @@ def test_public_routes_are_public_on_purpose(world: World, route: tuple[str, str
     else:
         assert answer.status_code == 200, answer.text[:200]
         assert_headers(answer, _id(route))
+
+
+@pytest.mark.parametrize("route", sorted(k for k, s in ENDPOINTS.items() if s.auth == "browser"), ids=_id)
+def test_the_cookie_routes_set_nothing_for_a_forged_ticket_or_another_site(world: World, route: tuple[str, str]):
+    assert ENDPOINTS[route].why_public
+    url = world.backend.url + route[1]
+    forged = httpx.post(url, json={"ticket": "gAAAAAforged", "session": "made-up", "device": "gkdev_made-up"},
+                        timeout=30)
+    foreign = httpx.post(url, json={"ticket": "gAAAAAforged"}, headers={"Origin": "https://evil.example"}, timeout=30)
+    assert forged.status_code in (204, 400), (forged.status_code, forged.text)
+    # Nothing is set; signing out only ever clears the session cookie (Max-Age=0).
+    assert all("Max-Age=0" in cookie and cookie.startswith("giftnet_session=")
+               for cookie in forged.headers.get_list("set-cookie")), forged.headers.get_list("set-cookie")
+    assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
 
 
 def test_unknown_api_paths_and_methods_are_refused_in_the_error_shape(world: World):

@@ -129,3 +129,9 @@ def deliver_outbox(app_server, smtp_inbox) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+def as_device(context, base_url: str, secret: str) -> None:
+    """This browser context is the device of `secret`: its HttpOnly cookie, as POST /auth/device sets it."""
+    context.add_cookies([{"name": "giftnet_device", "value": secret, "url": base_url, "httpOnly": True,
+                          "sameSite": "Lax"}])

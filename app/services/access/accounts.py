@@ -204,9 +204,34 @@ def log_in(email: str, password: str, *, ip: str = "") -> str:
     return token
 
 
+TICKET_SECONDS = 120  # a session ticket goes from the page straight to POST /auth/session
+
+
+def session_handle(token: str) -> str:
+    """What stands for a session token wherever it is kept by the server (Reflex's state,
+    the websocket's rewritten cookie): its keyed hash, the same one `user_session.token_hash` holds."""
+    return crypto.keyed_hash(SESSION_HASH, token)
+
+
+def session_ticket(token: str) -> str:
+    """A short-lived, encrypted ticket of a new session's token, that the page hands to
+    POST /auth/session to receive the HttpOnly session cookie (the token never sits in the page)."""
+    return crypto.seal_ticket(SESSION_HASH, token)
+
+
+def token_of_ticket(ticket: str) -> str | None:
+    """The session token in a ticket of `session_ticket`, or None when it is forged or too old."""
+    return crypto.open_ticket(SESSION_HASH, ticket or "", max_age_seconds=TICKET_SECONDS) if ticket else None
+
+
 def resolve_session(token: str | None) -> SignedIn | None:
     """The person behind a session token, or None when it is unknown, expired or logged out."""
-    if not token:
+    return resolve_session_handle(session_handle(token)) if token else None
+
+
+def resolve_session_handle(handle: str | None) -> SignedIn | None:
+    """The person behind a session handle (`session_handle`), or None when it is unknown, expired or logged out."""
+    if not handle or len(handle) != 64:
         return None
     with read_session() as session:
         row = session.exec(
@@ -214,7 +239,7 @@ def resolve_session(token: str | None) -> SignedIn | None:
             .join(User, User.id == UserSession.user_id)
             .join(Operator, Operator.id == UserSession.operator_id)
             .where(
-                UserSession.token_hash == crypto.keyed_hash(SESSION_HASH, token),
+                UserSession.token_hash == handle,
                 UserSession.revoked_at.is_(None),
                 UserSession.expires_at > utcnow(),
                 User.role != REMOVED,  # removing a member revokes their sessions too; this holds if a row slips by
@@ -287,12 +312,16 @@ def set_language(actor: Actor, language: str) -> str:
 
 def log_out(token: str | None, *, ip: str = "") -> None:
     """End the session at once: the token is refused from the next request on."""
-    if not token:
+    if token:
+        log_out_handle(session_handle(token), ip=ip)
+
+
+def log_out_handle(handle: str | None, *, ip: str = "") -> None:
+    """`log_out` by the session's handle (what the dashboard's state knows of it)."""
+    if not handle:
         return
     with write_session() as session:
-        user_session = session.exec(
-            select(UserSession).where(UserSession.token_hash == crypto.keyed_hash(SESSION_HASH, token))
-        ).first()
+        user_session = session.exec(select(UserSession).where(UserSession.token_hash == handle)).first()
         if user_session and user_session.revoked_at is None:
             user_session.revoked_at = utcnow()
             session.add(user_session)

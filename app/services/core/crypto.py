@@ -36,6 +36,21 @@ def encrypt(plaintext: str) -> str:
     return _fernet().encrypt(plaintext.encode()).decode()
 
 
+def seal_ticket(purpose: str, plaintext: str) -> str:
+    """A short-lived encrypted ticket of one purpose (its own sub-key): `open_ticket` reads it back."""
+    return Fernet(base64.urlsafe_b64encode(_subkey(f"ticket:{purpose}", get_settings().secret_key))) \
+        .encrypt(plaintext.encode()).decode()
+
+
+def open_ticket(purpose: str, ticket: str, *, max_age_seconds: int) -> str | None:
+    """The ticket's plaintext; None when it is not ours, of another purpose, or older than `max_age_seconds`."""
+    fernet = Fernet(base64.urlsafe_b64encode(_subkey(f"ticket:{purpose}", get_settings().secret_key)))
+    try:
+        return fernet.decrypt(ticket.encode(), ttl=max_age_seconds).decode()
+    except (InvalidToken, ValueError, UnicodeError):
+        return None
+
+
 def decrypt(token: str) -> str | None:
     """The plaintext, or None when the value was not encrypted with our key."""
     try:

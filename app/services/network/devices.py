@@ -202,9 +202,37 @@ class DeviceContext:
     accepts_items: bool = False
 
 
+DEVICE_TICKET_SECONDS = 120  # a device ticket goes from the activation page straight to POST /auth/device
+
+
+def device_handle(secret: str) -> str:
+    """What stands for a device secret wherever the server keeps it (Reflex's state, the
+    websocket's rewritten cookie): its keyed hash, the same one `device.secret_hash` holds."""
+    return crypto.keyed_hash(DEVICE_SECRET_HASH, secret)
+
+
+def device_ticket(secret: str) -> str:
+    """A short-lived, encrypted ticket of a new device's secret, that the activation page
+    hands to POST /auth/device to receive the HttpOnly device cookie."""
+    return crypto.seal_ticket(DEVICE_SECRET_HASH, secret)
+
+
+def secret_of_device_ticket(ticket: str) -> str | None:
+    """The device secret in a ticket of `device_ticket`, or None when it is forged or too old."""
+    return crypto.open_ticket(DEVICE_SECRET_HASH, ticket or "", max_age_seconds=DEVICE_TICKET_SECONDS) \
+        if ticket else None
+
+
 def resolve_device(secret: str | None) -> DeviceContext | None:
     """The device behind a secret; None when unknown or revoked (checked on every request)."""
     if not secret or len(secret) > 200:
+        return None
+    return resolve_device_handle(device_handle(secret))
+
+
+def resolve_device_handle(handle: str | None) -> DeviceContext | None:
+    """The device behind a handle (`device_handle`); None when unknown or revoked."""
+    if not handle or len(handle) != 64:
         return None
     now = utcnow()
     with read_session() as session:
@@ -212,7 +240,7 @@ def resolve_device(secret: str | None) -> DeviceContext | None:
             select(Device, Location, Operator)
             .join(Location, Location.id == Device.location_id)
             .join(Operator, Operator.id == Device.operator_id)
-            .where(Device.secret_hash == crypto.keyed_hash(DEVICE_SECRET_HASH, secret), Device.revoked_at.is_(None))
+            .where(Device.secret_hash == handle, Device.revoked_at.is_(None))
         ).first()
     if row is None:
         return None
@@ -238,12 +266,15 @@ def resolve_device(secret: str | None) -> DeviceContext | None:
 
 def device_is_revoked(secret: str | None) -> bool:
     """True when the secret belonged to a device that has since been revoked (to say so on screen)."""
-    if not secret:
+    return device_handle_is_revoked(device_handle(secret)) if secret else False
+
+
+def device_handle_is_revoked(handle: str | None) -> bool:
+    """`device_is_revoked` by the device's handle."""
+    if not handle:
         return False
     with read_session() as session:
-        device = session.exec(
-            select(Device).where(Device.secret_hash == crypto.keyed_hash(DEVICE_SECRET_HASH, secret))
-        ).first()
+        device = session.exec(select(Device).where(Device.secret_hash == handle)).first()
     return device is not None and device.revoked_at is not None
 
 

@@ -12,7 +12,12 @@ Rules this module keeps:
 - each row matching a location (`update`) says what it would change, field by field, bank
   details included (an account number by its last 4 only); a match that changes nothing
   is counted `unchanged` (among the updates, as the API always counted them) and is not
-  written at all.
+  written at all;
+- the payout columns (bank details and commission) follow the location form's rule: only
+  an owner sets them. A staff file with any of them filled is refused cell by cell (row and
+  column named), nothing written; an empty payout column means "keep what is stored", for
+  owners too (the bank columns all empty keep the bank details; an empty commission keeps
+  the commission), so no import can wipe where or how much a location is paid.
 """
 
 from __future__ import annotations
@@ -34,12 +39,22 @@ from app.services.core.i18n import N_
 from app.services.core.roles import require_owner
 from app.services.core.validation import field_label
 from app.services.network import counter_modes
-from app.services.network.locations import LOCATION_FIELDS, PAYOUT_DOING, clean_location_fields, payout_columns_set
+from app.services.network.locations import (
+    BANK_FIELDS,
+    LOCATION_FIELDS,
+    PAYOUT_DOING,
+    clean_location_fields,
+    payout_columns_set,
+)
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 REQUIRED_COLUMNS = ("name", "email")
 
+
+PAYOUT_CSV_COLUMNS = ("commission_bps", *BANK_FIELDS)
+STAFF_PAYOUT_CELL = ("Only an owner can set a location's bank details or commission: leave the {column} column "
+                     "empty (an empty column keeps what is stored).")
 
 SAMPLE_PREFIX = "SAMPLE-"
 SAMPLE_SKIPPED = ("A sample row of the template (external id {external_id}): it is skipped. Replace it with one of "
@@ -204,33 +219,54 @@ def parse_rows(content: bytes, filename: str | None = None) -> list[tuple[int, d
     return rows
 
 
-def _validate_row(values: dict) -> tuple[dict | None, list[dict]]:
-    """Collect every error of a row (one per column), not just the first."""
+def _filled(values: dict, column: str) -> bool:
+    return bool((values.get(column) or "").strip())
+
+
+def _validate_row(values: dict, *, owner: bool) -> tuple[dict | None, list[dict]]:
+    """Collect every error of a row (one per column), not just the first.
+
+    Empty payout columns are left out of the row (the stored values are kept); for
+    staff (`owner` false) each filled payout cell is an error naming its column."""
     if "__extra__" in values:
         return None, [{"column": "", "message": "The row has more values than the header has columns."}]
     errors: list[dict] = []
+    if not owner:
+        errors = [{"column": column, "message": STAFF_PAYOUT_CELL.format(column=column)}
+                  for column in PAYOUT_CSV_COLUMNS if _filled(values, column)]
+        values = {column: value for column, value in values.items() if column not in PAYOUT_CSV_COLUMNS}
     clean: dict = {}
     # Validate field by field so that one row can report all its problems.
     for group in (("name",), ("email",), ("phone",), ("address",), ("external_id",),
                   ("mode", "accepts_pos_payments", "accepts_typed_amounts", "accepts_items"),
                   ("item_webhook_url",), ("notify_items_email",), ("notify_webhook_url",), ("commission_bps",),
                   ("active",)):
-        subset = {column: values.get(column) or None for column in group if column in values}
+        subset = {column: values.get(column) or None for column in group if column in values
+                  and (column != "commission_bps" or _filled(values, column))}
         if not subset and group[0] not in ("name", "email"):
             continue
         try:
             clean.update(clean_location_fields(subset or {group[0]: None}, partial=True))
         except GiftnetError as error:
             errors.append({"column": error.field or group[0], "message": error.message})
-    bank = {column: values.get(column) or None for column in
-            ("bank_country", "routing_number", "institution_number", "transit_number", "account_number", "account_type")
-            if column in values}
-    if bank:
+    bank = {column: values.get(column) or None for column in BANK_FIELDS if column in values}
+    if any(_filled(values, column) for column in BANK_FIELDS):  # all empty: the stored bank details are kept
         try:
             clean.update(clean_location_fields(bank, partial=True))
         except GiftnetError as error:
             errors.append({"column": error.field or "bank_country", "message": error.message})
     return (None if errors else clean), errors
+
+
+def _is_owner(actor: Actor) -> bool:
+    """The actor's role read again from the database (`require_owner`), as the form does."""
+    try:
+        require_owner(actor, PAYOUT_DOING)
+    except GiftnetError as error:
+        if error.code != ErrorCode.forbidden:
+            raise
+        return False
+    return True
 
 
 def import_locations(actor: Actor, content: bytes, *, filename: str | None = None, dry_run: bool = False,
@@ -240,6 +276,7 @@ def import_locations(actor: Actor, content: bytes, *, filename: str | None = Non
     `progress(done, total)` is called while validating and writing, for large files.
     """
     parsed = parse_rows(content, filename)
+    owner = _is_owner(actor)
     total = len(parsed)
     outcomes: list[RowOutcome] = []
     cleaned: list[tuple[RowOutcome, dict]] = []
@@ -251,7 +288,7 @@ def import_locations(actor: Actor, content: bytes, *, filename: str | None = Non
                                        external_id=external_id,
                                        skip_reason=SAMPLE_SKIPPED.format(external_id=external_id)))
             continue
-        clean, errors = _validate_row(values)
+        clean, errors = _validate_row(values, owner=owner)
         outcome = RowOutcome(row=line, name=(values.get("name") or "").strip(), external_id=external_id, errors=errors)
         if outcome.external_id:
             if outcome.external_id in seen_external:

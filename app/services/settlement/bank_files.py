@@ -13,13 +13,16 @@ Rules this module keeps:
   only still has one;
 - payees are named in the characters every bank accepts (`payee_name`).
 - a new file is owed to the bank's SFTP server in its own transaction when the operator
-  delivers that way (`delivery.queue_delivery`).
+  delivers that way (`delivery.queue_delivery`);
+- a file is stored encrypted (`sealed_files`: it holds full account numbers); callers get
+  the opened file (`StoredBankFile`), its sha256 that of the bytes the bank receives.
 """
 
 from __future__ import annotations
 
 import hashlib
 import zoneinfo
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, update
@@ -38,7 +41,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
-from app.services.settlement import delivery, payout_settings, prenotes
+from app.services.settlement import delivery, payout_settings, prenotes, sealed_files
 from app.services.settlement.batches import LIVE_STATUSES, batch_lines, batch_or_404, move_batch, refuse_move
 
 BANK_FILE_FORMATS = ("nacha", "cpa005")
@@ -155,7 +158,30 @@ def _cpa005_content(session: Session, operator: Operator, batch: PayoutBatch,
     return content, number, f"{operator.slug}-payout-{batch.id}-{number:04d}.cpa"
 
 
-def _export_once(actor: Actor, batch_id: int, file_format: str) -> BankFile:
+@dataclass(frozen=True)
+class StoredBankFile:
+    """A stored bank file, opened: `content` is the text the bank receives."""
+
+    id: int
+    operator_id: int
+    batch_id: int
+    format: str
+    filename: str
+    content: str
+    sha256: str
+    file_creation_number: int | None
+    created_at: datetime
+
+
+def open_bank_file(bank_file: BankFile) -> StoredBankFile:
+    """The stored row with its content decrypted (refuses `conflict` under another SECRET_KEY)."""
+    return StoredBankFile(id=bank_file.id, operator_id=bank_file.operator_id, batch_id=bank_file.batch_id,
+                          format=bank_file.format, filename=bank_file.filename,
+                          content=sealed_files.opened(bank_file.content), sha256=bank_file.sha256,
+                          file_creation_number=bank_file.file_creation_number, created_at=bank_file.created_at)
+
+
+def _export_once(actor: Actor, batch_id: int, file_format: str) -> StoredBankFile:
     with write_session() as session:
         batch = batch_or_404(session, actor.operator_id, batch_id)
         status_before = batch.status
@@ -166,7 +192,7 @@ def _export_once(actor: Actor, batch_id: int, file_format: str) -> BankFile:
                                    BankFile.format == file_format)
         ).first()
         if stored is not None:
-            return stored
+            return open_bank_file(stored)
         if batch.status not in LIVE_STATUSES:
             raise refuse_move(batch, PayoutStatus.exported)
         operator = operator_or_404(session, actor.operator_id)
@@ -185,8 +211,8 @@ def _export_once(actor: Actor, batch_id: int, file_format: str) -> BankFile:
             raise GiftnetError(ErrorCode.conflict, N_("The bank file cannot be written: {error}"), params={"error": error}) from None
         move_batch(session, actor, batch.id, PayoutStatus.exported, exported_at=batch.exported_at or created_at)
         bank_file = BankFile(
-            operator_id=operator.id, batch_id=batch.id, format=file_format, filename=filename, content=content,
-            sha256=hashlib.sha256(content.encode("ascii")).hexdigest(), file_creation_number=number,
+            operator_id=operator.id, batch_id=batch.id, format=file_format, filename=filename,
+            content=sealed_files.seal(content), sha256=hashlib.sha256(content.encode("ascii")).hexdigest(), file_creation_number=number,
             created_at=created_at,
         )
         session.add(bank_file)
@@ -196,10 +222,12 @@ def _export_once(actor: Actor, batch_id: int, file_format: str) -> BankFile:
                      summary=f"Bank file {filename} ({'NACHA' if file_format == 'nacha' else 'CPA-005'}) written "
                              f"for payout batch #{batch.id}",
                      changes={"status": [status_before, PayoutStatus.exported], "file": [None, filename]})
-        return bank_file
+        return StoredBankFile(id=bank_file.id, operator_id=operator.id, batch_id=batch.id, format=file_format,
+                              filename=filename, content=content, sha256=bank_file.sha256,
+                              file_creation_number=number, created_at=created_at)
 
 
-def export_bank_file(actor: Actor, batch_id: int, file_format: str) -> BankFile:
+def export_bank_file(actor: Actor, batch_id: int, file_format: str) -> StoredBankFile:
     """The batch's bank file (`nacha` or `cpa005`), written and stored on first request
     (the batch moves to `exported`), the same stored bytes ever after.
 
@@ -222,14 +250,16 @@ def export_bank_file(actor: Actor, batch_id: int, file_format: str) -> BankFile:
     raise GiftnetError(ErrorCode.conflict, N_("The bank file is being written by another request; try again."))
 
 
-def bank_file_bytes(bank_file: BankFile) -> bytes:
+def bank_file_bytes(bank_file: StoredBankFile) -> bytes:
     """The file as the bank receives it (ASCII)."""
     return bank_file.content.encode("ascii")
 
 
 __all__ = [
     "BANK_FILE_FORMATS",
+    "StoredBankFile",
     "bank_file_bytes",
     "export_bank_file",
+    "open_bank_file",
     "payee_name",
 ]

@@ -56,7 +56,7 @@ from app.services.core.roles import require_owner
 from app.services.messaging import outbox, webhooks
 from app.services.messaging.claims import claim_next
 from app.services.messaging.email_html import ComposedEmail, email_page
-from app.services.settlement import delivery_settings
+from app.services.settlement import delivery_settings, sealed_files
 from app.services.settlement.batches import LIVE_STATUSES, batch_or_404
 
 log = logging.getLogger(__name__)
@@ -235,7 +235,13 @@ def _prepare(session: Session, row: PayoutDelivery) -> _Attempt:
     operator = session.get(Operator, row.operator_id)
     bank_file = session.get(BankFile, row.bank_file_id)
     target, refusal = None, None
-    if batch.status not in LIVE_STATUSES:
+    try:
+        content = sealed_files.opened(bank_file.content).encode("ascii")
+    except GiftnetError as error:
+        content, refusal = b"", error.message
+    if refusal is not None:
+        pass
+    elif batch.status not in LIVE_STATUSES:
         refusal = f"The batch was {'marked paid' if batch.status == PayoutStatus.paid else batch.status} before " \
                   "its file was sent; it was not sent."
     elif delivery_settings.method_of(operator) != "sftp":
@@ -247,7 +253,7 @@ def _prepare(session: Session, row: PayoutDelivery) -> _Attempt:
             refusal = error.message
     return _Attempt(delivery_id=row.id, operator_id=row.operator_id, batch_id=row.batch_id, attempts=row.attempts,
                     claimed_at=row.claimed_at, filename=remote_filename(operator, batch, bank_file),
-                    content=bank_file.content.encode("ascii"), target=target, refusal=refusal)
+                    content=content, target=target, refusal=refusal)
 
 
 def _claim_next(now: datetime) -> _Attempt | None:

@@ -476,7 +476,10 @@ def test_staff_run_locations_but_only_owners_set_where_and_how_much_they_are_pai
         == ErrorCode.forbidden
     with_bank = ("name,email,bank_country,routing_number,account_number,account_type\n"
                  "Cart,cart@example.com,US,011401533,11223344,checking\n").encode()
-    assert refused(location_import.import_locations, staff, with_bank).code == ErrorCode.forbidden
+    refusal = location_import.import_locations(staff, with_bank)
+    assert (refusal.ok, refusal.imported) == (False, False)
+    assert [(row.row, error["column"]) for row in refusal.rows for error in row.errors] == [
+        (2, "bank_country"), (2, "routing_number"), (2, "account_number"), (2, "account_type")]
     without = b"name,email,bank_country,routing_number,account_number,account_type\nCart,cart@example.com,,,,\n"
     assert location_import.import_locations(staff, without).imported
     with read_session() as session:

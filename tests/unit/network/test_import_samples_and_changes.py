@@ -99,18 +99,22 @@ def test_the_preview_names_each_changed_location_and_each_field_with_the_account
     assert locations.get_location(owner.operator.id, books.id).account_last4 == "4321"
 
 
-def test_clearing_bank_details_is_named_in_the_preview(make_operator):
+def test_empty_bank_columns_keep_the_bank_details_even_for_an_owner(make_operator):
+    """An import never clears where a location is paid: an empty column means keep (the form clears)."""
     owner = make_operator()
-    locations.create_location(owner.actor, {
+    location = locations.create_location(owner.actor, {
         "name": "Cafe", "email": "cafe@example.com", "external_id": "C-1", "bank_country": "CA",
         "institution_number": "001", "transit_number": "00011", "account_number": "1234567"})
     content = _csv(["name", "email", "external_id", "bank_country", "institution_number", "transit_number",
                     "account_number"], ["Cafe", "cafe@example.com", "C-1", "", "", "", ""])
 
     [row] = import_locations(owner.actor, content, dry_run=True).rows
+    assert row.changes == []
+    assert import_locations(owner.actor, content).unchanged == 1
 
-    assert ("Account number", "•••• 4567", "(empty)") in [(c.label, c.before, c.after) for c in row.changes]
-    assert ("Bank country", "CA", "(empty)") in [(c.label, c.before, c.after) for c in row.changes]
+    kept = locations.get_location(owner.operator.id, location.id)
+    assert (kept.bank_country, kept.institution_number, kept.transit_number, kept.account_last4) == \
+        ("CA", "001", "00011", "4567")
 
 
 def test_an_empty_yes_no_cell_means_no(make_operator):

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from app.db import read_session
-from app.models import AuditEvent, BankFile, OutboxMessage, PayoutDelivery, WebhookDelivery
+from app.models import AuditEvent, OutboxMessage, PayoutDelivery, WebhookDelivery
 from app.models.base import utcnow
 from app.services.core.errors import ErrorCode
 from app.services.messaging import outbox, webhooks
@@ -33,7 +33,7 @@ def deliver_by_sftp(owner, server, **changes) -> None:
         "method": "sftp", "sftp": server.target(**changes)}}})
 
 
-def exported_batch(network, *amounts: int) -> tuple[int, BankFile]:
+def exported_batch(network, *amounts: int) -> tuple[int, bank_files.StoredBankFile]:
     """A batch paying the checking location, its NACHA file written (as a download does)."""
     redeem_at(network.owner, network.checking, *(amounts or (2_500,)))
     batch = batches.create_payout(network.owner.actor, through=utcnow())

@@ -66,9 +66,9 @@ def batches_of(operator_id: int) -> list[PayoutBatch]:
                                  .order_by(PayoutBatch.id)).all())
 
 
-def stored_file(batch_id: int) -> BankFile:
+def stored_file(batch_id: int) -> bank_files.StoredBankFile:
     with read_session() as session:
-        return session.exec(select(BankFile).where(BankFile.batch_id == batch_id)).one()
+        return bank_files.open_bank_file(session.exec(select(BankFile).where(BankFile.batch_id == batch_id)).one())
 
 
 @pytest.fixture

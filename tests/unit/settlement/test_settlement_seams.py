@@ -256,7 +256,7 @@ def test_two_job_processes_racing_on_a_scheduled_run_queue_its_file_for_sftp_del
     [stored] = files
     shown = delivery.delivery_of(operator_id, run.batch_id)
     assert (shown.status, shown.attempts) == ("delivered", 1)
-    assert sftp_server.files() == {shown.remote_path.rsplit("/", 1)[1]: bank_files.bank_file_bytes(stored)}
+    assert sftp_server.files() == {shown.remote_path.rsplit("/", 1)[1]: bank_files.bank_file_bytes(bank_files.open_bank_file(stored))}
 
 
 # --- returns for a batch whose NACHA file also carried prenotes --------------------------------
