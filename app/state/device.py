@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import reflex as rx
 
 from app.models.base import utcnow
-from app.services.core import link_guard
+from app.services.core import i18n, link_guard
 from app.services.core.errors import GiftnetError
 from app.services.network import devices
 from app.state.client import client_ip
@@ -30,6 +30,25 @@ class DeviceState(LanguageState):
     """The secret that makes this browser a device of a location."""
 
     device_secret: str = rx.LocalStorage("", name="giftnet_device", sync=True)
+
+    def _show_device_language(self, context: devices.DeviceContext | None) -> None:
+        """The counter in the device's own language (or the network's default); a browser that is
+        not a device reads its own choice or its `Accept-Language`."""
+        if context is None:
+            self._show_in(self._browser_preference(), i18n.LANGUAGES)
+        else:
+            self._show_in(context.language, context.offered_languages)
+
+    def _keep_language(self, lang: str) -> None:
+        """A choice made on the counter is the device's: kept on it across visits."""
+        context = devices.resolve_device(self.device_secret)
+        if context is None:
+            self.browser_language = lang
+            return
+        try:
+            devices.set_language(context, lang)
+        except GiftnetError:
+            self._show_in(context.language, context.offered_languages)
 
 
 def _hours_left(expires_at: datetime | None) -> str:

@@ -8,12 +8,16 @@ from datetime import date, timedelta
 import reflex as rx
 
 from app.services.access.accounts import SignedIn
-from app.services.core.money import format_cents
-from app.services.reporting import dashboard_figures
+from app.services.core import i18n
+from app.services.reporting import activity, dashboard_figures
 from app.state.feed import OperatorFeed, apply_snapshot, operator_token, snapshot
 from app.state.session import SessionState, dashboard_action
 
 DEFAULT_RANGE_DAYS = 30
+# The live feed's words (app/services/reporting/activity.py marks them), shown in the reader's language.
+FEED_LABELS = (*activity.LEDGER_FEED_LABELS.values(), *dict.fromkeys(activity.ORDER_FEED_STATUSES.values()),
+               *activity.OTHER_FEED_LABELS)
+FEED_PLACES = activity.FEED_CHANNELS
 
 
 def range_on_load(range_from: str, range_to: str, chosen: bool, today: date) -> tuple[str, str]:
@@ -31,6 +35,11 @@ def range_includes(range_from: str, range_to: str, day: date) -> bool:
         return date.fromisoformat(range_from) <= day <= date.fromisoformat(range_to)
     except ValueError:
         return False
+
+
+def _one_decimal(value: float, lang: str) -> str:
+    """`12.5` / `12,5`: a rate as the reader writes it."""
+    return f"{value:.1f}" if lang == "en" else i18n.format_number(round(value, 1), lang)
 
 
 class HomeState(SessionState):
@@ -60,12 +69,13 @@ class HomeState(SessionState):
         self._load_range(who.operator_id, who.timezone)
         breakage = dashboard_figures.expected_breakage(who.operator_id)
         if breakage.enough_history:
-            self.breakage = format_cents(breakage.expected_cents, who.currency)
-            self.breakage_note = (f"{breakage.rate_bps / 100:.1f}% of the value loaded on cards older than "
-                                  "12 months is still unredeemed; applied to today's liability.")
+            self.breakage = self._money(breakage.expected_cents, who.currency)
+            self.breakage_note = self._t("{rate}% of the value loaded on cards older than 12 months is still "
+                                         "unredeemed; applied to today's liability.",
+                                         rate=_one_decimal(breakage.rate_bps / 100, self.lang))
         else:
-            self.breakage = "Not enough history"
-            self.breakage_note = "Needs cards issued more than 12 months ago."
+            self.breakage = self._t("Not enough history")
+            self.breakage_note = self._t("Needs cards issued more than 12 months ago.")
         return None
 
     def _load_range(self, operator_id: int, timezone: str) -> None:
@@ -73,22 +83,24 @@ class HomeState(SessionState):
         try:
             first, last = date.fromisoformat(self.range_from), date.fromisoformat(self.range_to)
         except ValueError:
-            self.range_error = "Choose both dates of the range."
+            self.range_error = self._t("Choose both dates of the range.")
             return
         if last < first:
-            self.range_error = "The range must end on or after its first day."
+            self.range_error = self._t("The range must end on or after its first day.")
             return
         if (last - first).days >= dashboard_figures.MAX_CHART_DAYS:
-            self.range_error = "Choose a range of at most a year."
+            self.range_error = self._t("Choose a range of at most a year.")
             return
         start, end = dashboard_figures.days_period(first, last, timezone)
         figures = dashboard_figures.period_figures(operator_id, start, end)
-        self.range_sold = format_cents(figures.sold_cents, self.currency)
-        self.range_sold_count = f"{figures.sold_count:,}"
-        self.range_topups = format_cents(figures.topup_cents, self.currency)
-        self.range_redeemed = format_cents(figures.redeemed_cents, self.currency)
+        self.range_sold = self._money(figures.sold_cents, self.currency)
+        self.range_sold_count = f"{figures.sold_count:,}" if self.lang == "en" else i18n.format_number(
+            figures.sold_count, self.lang)
+        self.range_topups = self._money(figures.topup_cents, self.currency)
+        self.range_redeemed = self._money(figures.redeemed_cents, self.currency)
         self.daily = [
-            {"day": point.day.strftime("%b %d"), "sales": point.sales_cents / 100,
+            {"day": point.day.strftime("%b %d") if self.lang == "en" else i18n.format_date(point.day, self.lang,
+                                                                                            "d MMM"), "sales": point.sales_cents / 100,
              "redeemed": point.redeemed_cents / 100, "liability": point.liability_cents / 100}
             for point in dashboard_figures.daily_series(operator_id, first, last, timezone)
         ]

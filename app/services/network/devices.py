@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import ActivationLink, Device, Location, Operator
 from app.models.base import utcnow
-from app.services.core import audit, crypto, events
+from app.services.core import audit, crypto, events, i18n
 from app.services.core.actor import Actor
 from app.services.core.codes import ALPHABET
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -199,6 +199,41 @@ class DeviceContext:
     accepts_pos_payments: bool = False
     accepts_typed_amounts: bool = True
     accepts_items: bool = False
+    # The counter screen's language: the device's own choice, else the network's default,
+    # always among the languages the network offers.
+    language: str = "en"
+    offered_languages: tuple[str, ...] = ("en", "fr")
+
+
+def device_language(device_language: str | None, default_language: str | None,
+                    offered_languages: str | None) -> tuple[str, tuple[str, ...]]:
+    """(the language a device's counter shows, the languages it may pick from): the device's own
+    choice while the network still offers it, else the network's default, else the first offered."""
+    offered = i18n.offered(offered_languages)
+    for choice in (device_language, default_language):
+        if (choice or "").strip().lower() in offered:
+            return (choice or "").strip().lower(), offered
+    return offered[0], offered
+
+
+def set_language(device: DeviceContext, language: str) -> str:
+    """Keep the counter language chosen on this device (it stays across visits); returns it.
+    Refuses a language the network does not offer."""
+    choice = (language or "").strip().lower()
+    with write_session() as session:
+        operator = session.get(Operator, device.operator_id)
+        if operator is None:
+            raise GiftnetError(ErrorCode.not_found, i18n.N_("This device is not activated."))
+        if choice not in i18n.offered(operator.offered_languages):
+            raise GiftnetError(ErrorCode.invalid_input, i18n.N_("Choose a language this network offers."),
+                               field="language")
+        moved = session.execute(
+            update(Device).where(Device.id == device.device_id, Device.operator_id == device.operator_id,
+                                 Device.revoked_at.is_(None)).values(language=choice)
+        ).rowcount
+        if moved != 1:
+            raise GiftnetError(ErrorCode.not_found, i18n.N_("This device is not activated."))
+    return choice
 
 
 def resolve_device(secret: str | None) -> DeviceContext | None:
@@ -232,6 +267,9 @@ def resolve_device(secret: str | None) -> DeviceContext | None:
         accepts_pos_payments=location.accepts_pos_payments,
         accepts_typed_amounts=location.accepts_typed_amounts,
         accepts_items=location.accepts_items,
+        language=(chosen := device_language(device.language, operator.default_language,
+                                            operator.offered_languages))[0],
+        offered_languages=chosen[1],
     )
 
 
