@@ -15,14 +15,14 @@ from app.services.core import i18n, link_guard
 from app.services.core.errors import GiftnetError
 from app.services.network import devices
 from app.state.client import client_ip
-from app.state.language import LanguageState
+from app.state.language import N_, LanguageState
 
 REFUSAL_TITLES = {
-    "unknown": "This activation link does not work",
-    "expired": "This activation link has expired",
-    "revoked": "This activation link was replaced",
-    "location_inactive": "This location is not active",
-    "rate_limited": "Too many attempts",
+    "unknown": N_("This activation link does not work"),
+    "expired": N_("This activation link has expired"),
+    "revoked": N_("This activation link was replaced"),
+    "location_inactive": N_("This location is not active"),
+    "rate_limited": N_("Too many attempts"),
 }
 
 
@@ -51,16 +51,19 @@ class DeviceState(LanguageState):
             self._show_in(context.language, context.offered_languages)
 
 
-def _hours_left(expires_at: datetime | None) -> str:
+def _hours_left(expires_at: datetime | None, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
     if expires_at is None:
         return ""
     if expires_at.tzinfo is None:
         expires_at = expires_at.replace(tzinfo=UTC)
     seconds = (expires_at - utcnow()).total_seconds()
     hours = int(seconds // 3600)
-    if hours >= 1:
-        return f"This link works for {hours} more hour{'s' if hours != 1 else ''}."
-    return f"This link works for {max(1, int(seconds // 60))} more minutes."
+    if hours == 1:
+        return i18n.translate(N_("This link works for 1 more hour."), lang)
+    if hours > 1:
+        return i18n.translate(N_("This link works for {hours} more hours."), lang, hours=hours)
+    return i18n.translate(N_("This link works for {minutes} more minutes."), lang,
+                          minutes=max(1, int(seconds // 60)))
 
 
 class ActivateState(DeviceState):
@@ -80,6 +83,21 @@ class ActivateState(DeviceState):
     device_name: str = ""
     error: str = ""
 
+    def _keep_language(self, lang: str) -> None:
+        """On the activation page the choice is this browser's (it may still be another location's
+        device): the new device takes it once activated."""
+        self.browser_language = lang
+
+    def _give_device_the_chosen_language(self, secret: str) -> None:
+        context = devices.resolve_device(secret)
+        if context is None or self.browser_language not in context.offered_languages:
+            return
+        if self.browser_language != context.language:
+            try:
+                devices.set_language(context, self.browser_language)
+            except GiftnetError:
+                return
+
     def _token(self) -> str:
         return str(self.router.page.params.get("activation_token", ""))
 
@@ -89,7 +107,7 @@ class ActivateState(DeviceState):
             link_guard.refuse_if_guessing("activation", client_ip(self))
         except GiftnetError as error:
             self._show_refusal("rate_limited")
-            self.refusal_message = error.message
+            self.refusal_message = error.localized_message(self.lang)
             return True
         return False
 
@@ -101,13 +119,14 @@ class ActivateState(DeviceState):
 
     def _show_refusal(self, reason: str, location_name: str = "", operator_name: str = "") -> None:
         self.link_ok = False
-        self.refusal_title = REFUSAL_TITLES.get(reason, REFUSAL_TITLES["unknown"])
-        self.refusal_message = devices.LINK_REFUSALS.get(reason, devices.LINK_REFUSALS["unknown"])
+        self.refusal_title = self._t(REFUSAL_TITLES.get(reason, REFUSAL_TITLES["unknown"]))
+        self.refusal_message = self._t(devices.LINK_REFUSALS.get(reason, devices.LINK_REFUSALS["unknown"]))
         self.location_name, self.operator_name = location_name, operator_name
 
     @rx.event
     def load(self):
         self.activated, self.device_code, self.device_name, self.error = False, "", "", ""
+        self._show_in(self._browser_preference(), i18n.LANGUAGES)
         if self._guessing_refused():
             self.checked = True
             return
@@ -115,7 +134,7 @@ class ActivateState(DeviceState):
         if check.ok:
             self.link_ok = True
             self.location_name, self.operator_name = check.location_name, check.operator_name
-            self.validity = _hours_left(check.expires_at)
+            self.validity = _hours_left(check.expires_at, self.lang)
         else:
             self._show_refusal(check.reason, check.location_name, check.operator_name)
         current = devices.resolve_device(self.device_secret)
@@ -137,9 +156,10 @@ class ActivateState(DeviceState):
                 check = self._check_link(token)
                 self._show_refusal(check.reason, check.location_name, check.operator_name)
             else:
-                self.error = error.message
+                self.error = error.localized_message(self.lang)
             return None
         self.device_secret = activated.secret
+        self._give_device_the_chosen_language(activated.secret)
         self.device_code = activated.device.code
         self.device_name = activated.device.name
         self.activated = True

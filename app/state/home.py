@@ -37,9 +37,11 @@ def range_includes(range_from: str, range_to: str, day: date) -> bool:
         return False
 
 
-def _one_decimal(value: float, lang: str) -> str:
-    """`12.5` / `12,5`: a rate as the reader writes it."""
-    return f"{value:.1f}" if lang == "en" else i18n.format_number(round(value, 1), lang)
+def _percent(rate_bps: int, lang: str) -> str:
+    """`12.5%` / `12,5 %`: a rate in basis points as the reader writes it."""
+    if lang == "en":
+        return f"{rate_bps / 100:.1f}%"
+    return i18n.format_number(round(rate_bps / 100, 1), lang) + "\u00a0%"
 
 
 class HomeState(SessionState):
@@ -70,9 +72,9 @@ class HomeState(SessionState):
         breakage = dashboard_figures.expected_breakage(who.operator_id)
         if breakage.enough_history:
             self.breakage = self._money(breakage.expected_cents, who.currency)
-            self.breakage_note = self._t("{rate}% of the value loaded on cards older than 12 months is still "
+            self.breakage_note = self._t("{rate} of the value loaded on cards older than 12 months is still "
                                          "unredeemed; applied to today's liability.",
-                                         rate=_one_decimal(breakage.rate_bps / 100, self.lang))
+                                         rate=_percent(breakage.rate_bps, self.lang))
         else:
             self.breakage = self._t("Not enough history")
             self.breakage_note = self._t("Needs cards issued more than 12 months ago.")

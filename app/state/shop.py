@@ -161,7 +161,7 @@ class ShopState(LanguageState):
     def gateway_label(self) -> str:
         if self.gateway in ("bambora", "forte"):
             return {"bambora": "Bambora", "forte": "Forte"}[self.gateway]
-        return i18n.translate("the sandbox", self.lang)
+        return self._t("the sandbox")
 
     @rx.var
     def total(self) -> str:

@@ -128,10 +128,13 @@ def check_activation_link(token: str | None) -> LinkCheck:
 
 
 LINK_REFUSALS = {
-    "unknown": "This activation link is not valid. Check that the whole link was copied, or ask your network for a new one.",
-    "expired": "This activation link has expired. Ask your network (or the dashboard's \"Send new link\") for a fresh one.",
-    "revoked": "A newer activation link was sent to this location, so this one no longer works. Use the newest email.",
-    "location_inactive": "This location is not active. Ask your network to reactivate it.",
+    "unknown": i18n.N_("This activation link is not valid. Check that the whole link was copied, or ask your network "
+                       "for a new one."),
+    "expired": i18n.N_("This activation link has expired. Ask your network (or the dashboard's \"Send new link\") for "
+                       "a fresh one."),
+    "revoked": i18n.N_("A newer activation link was sent to this location, so this one no longer works. Use the newest "
+                       "email."),
+    "location_inactive": i18n.N_("This location is not active. Ask your network to reactivate it."),
 }
 
 
