@@ -544,5 +544,6 @@ def redeem_page() -> rx.Component:
         width="100%",
         background=rx.color("gray", 2),
         id="redeem-page",
+        lang=RedeemState.lang,
         style=COUNTER_TARGETS,
     )

@@ -376,6 +376,7 @@ def _shop(compact: bool) -> rx.Component:
         ),
         page_ready_marker(),
         id="shop",
+        lang=ShopState.lang,
         max_width="640px" if not compact else "100%",
         margin="0 auto",
         padding="24px 16px" if not compact else "12px",

@@ -418,35 +418,52 @@ def _delivery_moment(day: date, timezone: str) -> datetime:
 
 def _queue_receipt(session: Session, operator: Operator, order: Order,
                    cards: list[tuple[OrderLine, Card, int]]) -> None:
+    """The buyer's receipt, in the language the shop was shown in."""
+    lang = i18n.normalize(order.language)
+    _ = i18n.translator(lang)
+
+    def money(cents: int) -> str:
+        return i18n.format_money(cents, order.currency, lang)
+
     rows = []
     for line, card, balance in cards:
         if line.kind == OrderLineKind.card:
-            who = "you" if line.for_self else f"{line.recipient_name} <{line.recipient_email}>"
-            when = f", delivered {line.delivery_date.isoformat()}" if line.delivery_date else ""
-            rows.append(f"Gift card {format_cents(line.amount_cents, order.currency)} for {who} "
-                        f"(card •••• {card.last4}{when})")
+            who = _("you") if line.for_self else f"{line.recipient_name} <{line.recipient_email}>"
+            if line.delivery_date:
+                rows.append(_("Gift card {amount} for {who} (card •••• {last4}, delivered {day})",
+                              amount=money(line.amount_cents), who=who, last4=card.last4,
+                              day=line.delivery_date.isoformat()))
+            else:
+                rows.append(_("Gift card {amount} for {who} (card •••• {last4})", amount=money(line.amount_cents),
+                              who=who, last4=card.last4))
         else:
-            rows.append(f"Top-up {format_cents(line.amount_cents, order.currency)} on card •••• {card.last4}, "
-                        f"balance now {format_cents(balance, order.currency)}")
-    total = format_cents(order.total_cents, order.currency)
-    test_note = "TEST MODE: no real payment was made.\n\n" if order.gateway == "sandbox" else ""
-    text_body = (f"{test_note}Thank you, {order.buyer_name}.\n\nOrder {order.number} at {operator.name}\n\n"
+            rows.append(_("Top-up {amount} on card •••• {last4}, balance now {balance}",
+                          amount=money(line.amount_cents), last4=card.last4, balance=money(balance)))
+    total = money(order.total_cents)
+    test_note = _("TEST MODE: no real payment was made.") + "\n\n" if order.gateway == "sandbox" else ""
+    thanks = _("Thank you, {name}.", name=order.buyer_name)
+    at = _("Order {number} at {network}", number=order.number, network=operator.name)
+    paid = _("Total paid: {total}", total=total)
+    reference = _("Payment reference: {reference}", reference=order.gateway_reference)
+    each = _("Each gift card's code goes to its recipient in its own email.")
+    heading = _("Thank you, {name}", name=order.buyer_name)
+    html_reference = _("Payment reference: {reference}", reference=str(order.gateway_reference))
+    text_body = (f"{test_note}{thanks}\n\n{at}\n\n"
                  + "\n".join(f"- {row}" for row in rows)
-                 + f"\n\nTotal paid: {total}\nPayment reference: {order.gateway_reference}\n\n"
-                 "Each gift card's code goes to its recipient in its own email.\n")
+                 + f"\n\n{paid}\n{reference}\n\n{each}\n")
     esc = html.escape
     html_body = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"></head>'
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"></head>'
         '<body style="font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;">'
         + (f'<p style="background:#fef3c7;padding:8px;"><strong>{esc(test_note.strip())}</strong></p>' if test_note else "")
-        + f"<h1>Thank you, {esc(order.buyer_name)}</h1><p>Order {esc(order.number)} at {esc(operator.name)}</p><ul>"
+        + f"<h1>{esc(heading)}</h1><p>{esc(at)}</p><ul>"
         + "".join(f"<li>{esc(row)}</li>" for row in rows)
-        + f"</ul><p><strong>Total paid: {esc(total)}</strong><br>Payment reference: {esc(str(order.gateway_reference))}</p>"
-        "<p>Each gift card's code goes to its recipient in its own email.</p></body></html>"
+        + f"</ul><p><strong>{esc(paid)}</strong><br>{esc(html_reference)}</p>"
+        f"<p>{esc(each)}</p></body></html>"
     )
     outbox.queue_email(session, kind=RECEIPT_KIND, operator_id=operator.id, to_address=order.buyer_email,
-                       subject=f"Your order {order.number} at {operator.name}", text_body=text_body,
-                       html_body=html_body)
+                       subject=_("Your order {number} at {network}", number=order.number, network=operator.name),
+                       text_body=text_body, html_body=html_body)
 
 
 # --- refunds ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlmodel import select
 from app.db import read_session, write_session
 from app.models import Card, Device, Operator, Order, OutboxMessage
 from app.services.core.errors import GiftnetError
+from app.services.messaging.outbox import read_email
 from app.services.money import card_page, ledger
 from app.services.network import devices, locations, pos_guides
 from app.services.shop import orders
@@ -133,6 +134,11 @@ def test_a_card_bought_in_the_french_shop_sends_its_recipient_email_in_french(sh
         email = session.exec(select(OutboxMessage).where(OutboxMessage.to_address == "bo@example.com")).one()
     assert card.language == "fr"
     assert "carte-cadeau" in email.subject and "25,00" in email.subject
+    with read_session() as session:
+        receipt = session.exec(select(OutboxMessage).where(OutboxMessage.to_address == "ada@example.com")).one()
+    assert receipt.subject.startswith("Votre commande ")
+    text = read_email(receipt).text_body
+    assert "Merci, Ada Acheteuse." in text and "Total payé\u00a0: 25,00\u00a0$" in text
 
 
 def test_the_card_page_reads_in_the_cards_language_or_the_one_asked(make_operator):
