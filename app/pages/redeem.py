@@ -229,7 +229,7 @@ def _pos_section() -> rx.Component:
 
 def _item_row(row) -> rx.Component:  # noqa: ANN001
     return rx.flex(
-        rx.vstack(rx.text(row.name, size="5", weight="medium"), rx.text(row.price, size="3",
+        rx.vstack(rx.text(row.name, size="5", weight="medium"), rx.text(rx.cond(RedeemState.lang == "fr", row.price_fr, row.price), size="3",
                                                                        color=rx.color("gray", 11)), spacing="0"),
         rx.spacer(),
         rx.button(rx.icon("minus"), size="4", variant="soft", id="item-minus-" + row.key,

@@ -50,6 +50,15 @@ class DeviceState(LanguageState):
         except GiftnetError:
             self._show_in(context.language, context.offered_languages)
 
+    @rx.event
+    def choose_language(self, lang: str):
+        """The picker. Its own handler: Reflex runs an inherited handler on the class that defines
+        it, whose `_keep_language` would not be this screen's."""
+        lang = (lang or "").strip().lower()
+        if lang in self.offered_languages:
+            self.lang = lang
+            self._keep_language(lang)
+
 
 def _hours_left(expires_at: datetime | None, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
     if expires_at is None:
@@ -87,6 +96,15 @@ class ActivateState(DeviceState):
         """On the activation page the choice is this browser's (it may still be another location's
         device): the new device takes it once activated."""
         self.browser_language = lang
+
+    @rx.event
+    def choose_language(self, lang: str):
+        """The picker. Its own handler: Reflex runs an inherited handler on the class that defines
+        it, whose `_keep_language` would not be this screen's."""
+        lang = (lang or "").strip().lower()
+        if lang in self.offered_languages:
+            self.lang = lang
+            self._keep_language(lang)
 
     def _give_device_the_chosen_language(self, secret: str) -> None:
         context = devices.resolve_device(secret)

@@ -58,3 +58,12 @@ class PosPartnersState(LanguageState):
         """A visitor's choice, kept in this browser; the guides are written again in it."""
         self.browser_language = lang
         self._write_guides()
+
+    @rx.event
+    def choose_language(self, lang: str):
+        """The picker. Its own handler: Reflex runs an inherited handler on the class that defines
+        it, whose `_keep_language` would not be this screen's."""
+        lang = (lang or "").strip().lower()
+        if lang in self.offered_languages:
+            self.lang = lang
+            self._keep_language(lang)

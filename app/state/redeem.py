@@ -46,6 +46,7 @@ class ItemRow:
     name: str = ""
     sku: str = ""
     price: str = ""
+    price_fr: str = ""  # the price as a French counter writes it
     price_cents: int = 0
     quantity: int = 0
 
@@ -70,6 +71,7 @@ class CounterItems:
     rows: list[ItemRow]
     source: str = ""  # catalog | webhook
     error: str = ""  # the webhook failed: said on screen, the pad offered instead
+    refusal: GiftnetError | None = None  # the same, to say in the counter's language
 
 
 def read_counter_items(operator_id: int, location_id: int) -> CounterItems:
@@ -80,14 +82,18 @@ def read_counter_items(operator_id: int, location_id: int) -> CounterItems:
         if location.item_webhook_url:
             fetched = items_service.fetch_webhook_items(operator_id, location_id)
             return CounterItems([ItemRow(key=f"w{index}", name=item.name, sku=item.sku or "",
-                                         price=format_cents(item.price_cents), price_cents=item.price_cents)
+                                         price=format_cents(item.price_cents),
+                                         price_fr=i18n.format_money(item.price_cents, None, "fr"),
+                                         price_cents=item.price_cents)
                                  for index, item in enumerate(fetched)], "webhook")
         stored = items_service.list_items(operator_id, location_id)
         return CounterItems([ItemRow(key=f"i{item.id}", name=item.name, sku=item.sku or "",
-                                     price=format_cents(item.price_cents), price_cents=item.price_cents)
+                                     price=format_cents(item.price_cents),
+                                     price_fr=i18n.format_money(item.price_cents, None, "fr"),
+                                     price_cents=item.price_cents)
                              for item in stored], "catalog")
     except GiftnetError as error:
-        return CounterItems([], "", error.message)
+        return CounterItems([], "", error.message, error)
 
 
 @dataclass(frozen=True)
@@ -231,7 +237,8 @@ class RedeemState(DeviceState):
 
     def _show_items(self, items: CounterItems | None) -> None:
         """The items the counter offers (None: it takes none); chosen quantities start again at 0."""
-        self.items_error = items.error if items else ""
+        self.items_error = (items.refusal.localized_message(self.lang) if items and items.refusal
+                            else items.error if items else "")
         self.items_source = items.source if items else ""
         self.item_rows = list(items.rows) if items else []
         # No items to pick: the merchant enters an amount rather than being stuck.

@@ -64,6 +64,7 @@ POST_HEIGHT_JS = """
 })();
 """
 
+SANDBOX_NAME = N_("the sandbox")  # where a test shop's payments go, as the test-mode banner names it
 LINE_FIELDS = ("recipient_name", "recipient_email", "message", "delivery_date", "card_code", "custom_amount")
 
 
@@ -161,7 +162,7 @@ class ShopState(LanguageState):
     def gateway_label(self) -> str:
         if self.gateway in ("bambora", "forte"):
             return {"bambora": "Bambora", "forte": "Forte"}[self.gateway]
-        return self._t("the sandbox")
+        return i18n.translate(SANDBOX_NAME, self.lang)
 
     @rx.var
     def total(self) -> str:
@@ -219,6 +220,15 @@ class ShopState(LanguageState):
     def _keep_language(self, lang: str) -> None:
         super()._keep_language(lang)
         self._label_amounts()
+
+    @rx.event
+    def choose_language(self, lang: str):
+        """The picker. Its own handler: Reflex runs an inherited handler on the class that defines
+        it, whose `_keep_language` would not be this screen's."""
+        lang = (lang or "").strip().lower()
+        if lang in self.offered_languages:
+            self.lang = lang
+            self._keep_language(lang)
 
     def _start_over(self) -> None:
         first = self.presets[0].cents if self.presets else "custom"

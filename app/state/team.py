@@ -182,6 +182,15 @@ class JoinState(SessionState):
         self.browser_language = lang
 
     @rx.event
+    def choose_language(self, lang: str):
+        """The picker. Its own handler: Reflex runs an inherited handler on the class that defines
+        it, whose `_keep_language` would not be this screen's."""
+        lang = (lang or "").strip().lower()
+        if lang in self.offered_languages:
+            self.lang = lang
+            self._keep_language(lang)
+
+    @rx.event
     def load(self):
         self.join_error, self.join_error_field = "", ""
         self._show_in(self._browser_preference(), i18n.LANGUAGES)

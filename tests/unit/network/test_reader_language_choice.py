@@ -143,15 +143,15 @@ def test_a_card_bought_in_the_french_shop_sends_its_recipient_email_in_french(sh
 
 def test_the_card_page_reads_in_the_cards_language_or_the_one_asked(make_operator):
     owner = make_operator("Centre-ville")
-    issued = ledger.issue_card(owner.actor, 123_456, language="fr")
+    issued = ledger.issue_card(owner.actor, 100_000, language="fr")
 
     page = card_page.public_card(issued.link_token)
     assert page.language == "fr"
-    assert page.balance == "1\u00a0234,56\u00a0$" and page.status_label.startswith("Active\u00a0: prête")
+    assert page.balance == "1\u00a0000,00\u00a0$" and page.status_label.startswith("Active\u00a0: prête")
     assert "Centre-ville" in page.where_to_use and "At any business" not in page.where_to_use
 
     asked = card_page.public_card(issued.link_token, "en")
-    assert (asked.language, asked.balance, asked.status_label) == ("en", "$1,234.56 CAD", "Active: ready to use")
+    assert (asked.language, asked.balance, asked.status_label) == ("en", "$1,000.00 CAD", "Active: ready to use")
 
 
 def test_a_shopper_language_the_network_does_not_offer_gives_the_networks_default(shop):  # noqa: F811
@@ -192,3 +192,25 @@ def test_the_pos_guides_are_written_in_the_readers_language():
     assert clover.steps[1].copy == "https://giftnet.test/api/v1/pos/clover/7"  # the address stays as it is
     assert english[0].summary.startswith("Take the gift card on Square")
     assert french[0].summary.startswith("Encaissez la carte-cadeau sur Square")
+
+
+# --------------------------------------------------------------------------- the pickers keep the choice their screen's way
+
+
+def test_each_screens_picker_runs_its_own_roots_way_of_keeping_the_choice():
+    """Reflex runs an inherited event handler on the class that defines it: a picker must reach
+    the root whose `_keep_language` keeps the choice (on the device, the person, this browser)."""
+    from app.state.auth import LoginState, SignedOutState, SignupState
+    from app.state.card_page import CardPageState
+    from app.state.device import ActivateState, DeviceState
+    from app.state.pos_partners import PosPartnersState
+    from app.state.redeem import RedeemState
+    from app.state.session import SessionState
+    from app.state.shop import ShopState
+    from app.state.team import JoinState
+
+    expected = {RedeemState: DeviceState, ActivateState: ActivateState, ShopState: ShopState,
+                CardPageState: CardPageState, PosPartnersState: PosPartnersState, LoginState: SignedOutState,
+                SignupState: SignedOutState, JoinState: JoinState, SessionState: SessionState}
+    for screen, keeper in expected.items():
+        assert screen.choose_language.state_full_name == keeper.get_full_name(), screen.__name__
