@@ -85,7 +85,10 @@ def _period_table() -> rx.Component:
     # includes today, so the Chosen range column keeps up with Today beside it.
     live_range = rx.el.span(key=OperatorFeed.version.to_string(), on_mount=HomeState.refresh_live_range,
                             hidden=True, aria_hidden="true", id="figures-range-follower")
-    return rx.fragment(_figures_table(), live_range)
+    # Remounted when the reader switches language: the range's figures and chart days are written again in it.
+    language_follower = rx.el.span(key=HomeState.lang, on_mount=HomeState.follow_language, hidden=True,
+                                   aria_hidden="true", id="figures-language-follower")
+    return rx.fragment(_figures_table(), live_range, language_follower)
 
 
 def _charts() -> rx.Component:
@@ -170,7 +173,12 @@ def home_page() -> rx.Component:
             rx.flex(
                 _figure(t("Cards with value"), _fr("active_cards"), "figure-active-cards"),
                 _figure(t("Outstanding liability"), _fr("outstanding"), "figure-outstanding"),
-                _figure(t("Expected breakage"), HomeState.breakage, "figure-breakage", HomeState.breakage_note),
+                _figure(t("Expected breakage"), rx.cond(HomeState.breakage_known, HomeState.breakage,
+                                                        t("Not enough history")), "figure-breakage",
+                        rx.cond(HomeState.breakage_known,
+                                t("{rate} of the value loaded on cards older than 12 months is still unredeemed; "
+                                  "applied to today's liability.", rate=HomeState.breakage_rate),
+                                t("Needs cards issued more than 12 months ago."))),
                 gap="12px",
                 wrap="wrap",
                 width="100%",

@@ -56,6 +56,8 @@ def _device_bar() -> rx.Component:
         ),
         language_picker(RedeemState, id="counter-language"),
         align="center",
+        gap="16px",
+        wrap="wrap",
         padding="16px 24px",
         width="100%",
         background=rx.color("gray", 1),

@@ -54,7 +54,9 @@ class HomeState(SessionState):
     range_topups: str = ""
     range_redeemed: str = ""
     breakage: str = ""
-    breakage_note: str = ""
+    breakage_known: bool = False  # enough history to expect breakage
+    breakage_rate: str = ""
+    _written_in: str = ""  # the language the range's figures were written in
     daily: list[dict] = []  # {"day", "sales", "redeemed", "liability"} in dollars
     by_location: list[dict] = []  # {"name", "redeemed"} in dollars
 
@@ -70,17 +72,14 @@ class HomeState(SessionState):
                                                        dashboard_figures.local_today(who.timezone))
         self._load_range(who.operator_id, who.timezone)
         breakage = dashboard_figures.expected_breakage(who.operator_id)
-        if breakage.enough_history:
-            self.breakage = self._money(breakage.expected_cents, who.currency)
-            self.breakage_note = self._t("{rate} of the value loaded on cards older than 12 months is still "
-                                         "unredeemed; applied to today's liability.",
-                                         rate=_percent(breakage.rate_bps, self.lang))
-        else:
-            self.breakage = self._t("Not enough history")
-            self.breakage_note = self._t("Needs cards issued more than 12 months ago.")
+        # The sentences are the page's (both languages compiled in); only the figures are written here.
+        self.breakage_known = breakage.enough_history
+        self.breakage = self._money(breakage.expected_cents, who.currency) if breakage.enough_history else ""
+        self.breakage_rate = _percent(breakage.rate_bps, self.lang) if breakage.enough_history else ""
         return None
 
     def _load_range(self, operator_id: int, timezone: str) -> None:
+        self._written_in = self.lang
         self.range_error = ""
         try:
             first, last = date.fromisoformat(self.range_from), date.fromisoformat(self.range_to)
@@ -125,6 +124,19 @@ class HomeState(SessionState):
         self._range_chosen = True
         self._load_range(who.operator_id, who.timezone)
         return None
+
+    @rx.event
+    def follow_language(self):
+        """The reader switched language: the figures written here (the chosen range, the expected
+        breakage) are written again in it; the sentences around them switch by themselves."""
+        who = self._signed_in()
+        if who is None or self._written_in == self.lang or not self.range_from:
+            return
+        self._load_range(who.operator_id, who.timezone)
+        breakage = dashboard_figures.expected_breakage(who.operator_id)
+        if breakage.enough_history:
+            self.breakage = self._money(breakage.expected_cents, who.currency)
+            self.breakage_rate = _percent(breakage.rate_bps, self.lang)
 
     @rx.event
     def refresh_live_range(self):

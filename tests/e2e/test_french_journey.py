@@ -162,6 +162,8 @@ def test_a_card_bought_in_the_french_widget_is_redeemed_at_a_french_counter_and_
     expect(redeemed.locator(".feed-amount")).to_contain_text(f"12,34{NBSP}$")
     expect(dashboard.locator("#figure-redeemed-today")).to_have_text(f"12,34{NBSP}$")
     expect(dashboard.locator("#figure-outstanding")).to_have_text(f"27,66{NBSP}$")
+    # The chosen range was written in English as the screen opened: the switch writes it again in French.
+    expect(dashboard.locator("#figure-redeemed-range")).to_have_text(f"12,34{NBSP}$")
     expect(dashboard.locator(".activity-row").filter(has_text="Carte émise").filter(has_text="boutique")).to_have_count(1)
     # The first-steps checklist of a new network is the dashboard translators' part (app/components/first_steps.py);
     # everything else on the Activity screen is read here.
