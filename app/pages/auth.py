@@ -51,7 +51,7 @@ def signup_page() -> rx.Component:
             rx.vstack(
                 rx.text(t("Currency"), size="3", weight="medium"),
                 rx.select(["CAD", "USD"], name="currency", default_value="CAD", id="signup-currency", size="3",
-                          aria_label=t("Currency")),
+                          custom_attrs={"aria-label": t("Currency")}),
                 spacing="1",
             ),
             rx.vstack(
