@@ -21,6 +21,7 @@ from app.models.base import utcnow
 from app.models.redemption import PosPaymentSource, PosPaymentStatus
 from app.services.core import events
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import require_positive_cents
 from app.services.core.operators import operator_or_404
 from app.services.core.validation import optional_text, required_text
@@ -126,7 +127,7 @@ def get_payment(operator_id: int, payment_id: int, *, location_id: int | None = 
     with read_session() as session:
         payment = session.exec(statement).first()
     if payment is None:
-        raise GiftnetError(ErrorCode.not_found, "No such POS payment.")
+        raise GiftnetError(ErrorCode.not_found, N_("No such POS payment."))
     if payment.status == PosPaymentStatus.pending and payment.expires_at <= utcnow():
         payment.status = PosPaymentStatus.expired  # as the POS should see it, even before the sweeper runs
     return payment
@@ -155,9 +156,11 @@ def cancel_payment(operator_id: int, location_id: int, payment_id: int) -> PosPa
                                                         PosPayment.operator_id == operator_id,
                                                         PosPayment.location_id == location_id)).first()
     if payment is None:
-        raise GiftnetError(ErrorCode.not_found, "No such POS payment.")
+        raise GiftnetError(ErrorCode.not_found, N_("No such POS payment."))
     if not cancelled:
-        raise GiftnetError(ErrorCode.conflict, f"This payment is already {payment.status}.")
+        said = {"applied": N_("This payment is already applied."), "expired": N_("This payment is already expired."),
+                "cancelled": N_("This payment is already cancelled.")}.get(payment.status)
+        raise GiftnetError(ErrorCode.conflict, said or f"This payment is already {payment.status}.")
     events.publish(events.Event(operator_id, "pos_payment.cancelled", _event_data(payment)))
     return payment
 
