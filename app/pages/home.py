@@ -21,6 +21,11 @@ def _fr(figure: str) -> rx.Var:
     return rx.cond(HomeState.lang == "fr", OperatorFeed.fr[figure], getattr(OperatorFeed, figure))
 
 
+def _range_fr(figure: str) -> rx.Var:
+    """A figure of the chosen range (or the breakage) as the reader writes it."""
+    return rx.cond(HomeState.lang == "fr", HomeState.fr[figure], getattr(HomeState, figure))
+
+
 def _figure(label: rx.Var | str, value: rx.Var, element_id: str, note: rx.Var | str = "") -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -66,13 +71,13 @@ def _figures_table() -> rx.Component:
         ),
         rx.table.body(
             _period_row(t("Cards sold"), "sold-count", _fr("today_sold_count"), _fr("month_sold_count"),
-                        HomeState.range_sold_count),
+                        _range_fr("range_sold_count")),
             _period_row(t("Value of cards sold"), "sold", _fr("today_sold"), _fr("month_sold"),
-                        HomeState.range_sold),
+                        _range_fr("range_sold")),
             _period_row(t("Top-ups"), "topups", _fr("today_topups"), _fr("month_topups"),
-                        HomeState.range_topups),
+                        _range_fr("range_topups")),
             _period_row(t("Redeemed (net of voids)"), "redeemed", _fr("today_redeemed"),
-                        _fr("month_redeemed"), HomeState.range_redeemed),
+                        _fr("month_redeemed"), _range_fr("range_redeemed")),
         ),
         id="figures-table",
         width="100%",
@@ -85,16 +90,13 @@ def _period_table() -> rx.Component:
     # includes today, so the Chosen range column keeps up with Today beside it.
     live_range = rx.el.span(key=OperatorFeed.version.to_string(), on_mount=HomeState.refresh_live_range,
                             hidden=True, aria_hidden="true", id="figures-range-follower")
-    # Remounted when the reader switches language: the range's figures and chart days are written again in it.
-    language_follower = rx.el.span(key=HomeState.lang, on_mount=HomeState.follow_language, hidden=True,
-                                   aria_hidden="true", id="figures-language-follower")
-    return rx.fragment(_figures_table(), live_range, language_follower)
+    return rx.fragment(_figures_table(), live_range)
 
 
 def _charts() -> rx.Component:
     sales_vs_redemptions = rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
-        rx.recharts.x_axis(data_key="day"),
+        rx.recharts.x_axis(data_key=rx.cond(HomeState.lang == "fr", "day_fr", "day")),
         rx.recharts.y_axis(),
         rx.recharts.graphing_tooltip(),
         rx.recharts.legend(),
@@ -117,7 +119,7 @@ def _charts() -> rx.Component:
     )
     liability = rx.recharts.line_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
-        rx.recharts.x_axis(data_key="day"),
+        rx.recharts.x_axis(data_key=rx.cond(HomeState.lang == "fr", "day_fr", "day")),
         rx.recharts.y_axis(),
         rx.recharts.graphing_tooltip(),
         rx.recharts.line(data_key="liability", name=t("Liability ($)"), stroke="#0f766e", dot=False),
@@ -173,11 +175,11 @@ def home_page() -> rx.Component:
             rx.flex(
                 _figure(t("Cards with value"), _fr("active_cards"), "figure-active-cards"),
                 _figure(t("Outstanding liability"), _fr("outstanding"), "figure-outstanding"),
-                _figure(t("Expected breakage"), rx.cond(HomeState.breakage_known, HomeState.breakage,
+                _figure(t("Expected breakage"), rx.cond(HomeState.breakage_known, _range_fr("breakage"),
                                                         t("Not enough history")), "figure-breakage",
                         rx.cond(HomeState.breakage_known,
                                 t("{rate} of the value loaded on cards older than 12 months is still unredeemed; "
-                                  "applied to today's liability.", rate=HomeState.breakage_rate),
+                                  "applied to today's liability.", rate=_range_fr("breakage_rate")),
                                 t("Needs cards issued more than 12 months ago."))),
                 gap="12px",
                 wrap="wrap",

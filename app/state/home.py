@@ -56,8 +56,9 @@ class HomeState(SessionState):
     breakage: str = ""
     breakage_known: bool = False  # enough history to expect breakage
     breakage_rate: str = ""
-    _written_in: str = ""  # the language the range's figures were written in
-    daily: list[dict] = []  # {"day", "sales", "redeemed", "liability"} in dollars
+    # The range's figures and the breakage as French writes them ({"range_sold": "1 234,56 $", ...}).
+    fr: dict[str, str] = {}
+    daily: list[dict] = []  # {"day", "day_fr", "sales", "redeemed", "liability"} in dollars
     by_location: list[dict] = []  # {"name", "redeemed"} in dollars
 
     @rx.event
@@ -74,12 +75,14 @@ class HomeState(SessionState):
         breakage = dashboard_figures.expected_breakage(who.operator_id)
         # The sentences are the page's (both languages compiled in); only the figures are written here.
         self.breakage_known = breakage.enough_history
-        self.breakage = self._money(breakage.expected_cents, who.currency) if breakage.enough_history else ""
-        self.breakage_rate = _percent(breakage.rate_bps, self.lang) if breakage.enough_history else ""
+        known = breakage.enough_history
+        self.breakage = i18n.format_money(breakage.expected_cents, who.currency, "en") if known else ""
+        self.breakage_rate = _percent(breakage.rate_bps, "en") if known else ""
+        self.fr = {**self.fr, "breakage": i18n.format_money(breakage.expected_cents, who.currency, "fr") if known else "",
+                   "breakage_rate": _percent(breakage.rate_bps, "fr") if known else ""}
         return None
 
     def _load_range(self, operator_id: int, timezone: str) -> None:
-        self._written_in = self.lang
         self.range_error = ""
         try:
             first, last = date.fromisoformat(self.range_from), date.fromisoformat(self.range_to)
@@ -94,14 +97,19 @@ class HomeState(SessionState):
             return
         start, end = dashboard_figures.days_period(first, last, timezone)
         figures = dashboard_figures.period_figures(operator_id, start, end)
-        self.range_sold = self._money(figures.sold_cents, self.currency)
-        self.range_sold_count = f"{figures.sold_count:,}" if self.lang == "en" else i18n.format_number(
-            figures.sold_count, self.lang)
-        self.range_topups = self._money(figures.topup_cents, self.currency)
-        self.range_redeemed = self._money(figures.redeemed_cents, self.currency)
+        # Written in both languages: a switch of language shows the other at once, no round trip.
+        self.range_sold = i18n.format_money(figures.sold_cents, self.currency, "en")
+        self.range_sold_count = f"{figures.sold_count:,}"
+        self.range_topups = i18n.format_money(figures.topup_cents, self.currency, "en")
+        self.range_redeemed = i18n.format_money(figures.redeemed_cents, self.currency, "en")
+        self.fr = {**self.fr,
+                   "range_sold": i18n.format_money(figures.sold_cents, self.currency, "fr"),
+                   "range_sold_count": i18n.format_number(figures.sold_count, "fr"),
+                   "range_topups": i18n.format_money(figures.topup_cents, self.currency, "fr"),
+                   "range_redeemed": i18n.format_money(figures.redeemed_cents, self.currency, "fr")}
         self.daily = [
-            {"day": point.day.strftime("%b %d") if self.lang == "en" else i18n.format_date(point.day, self.lang,
-                                                                                            "d MMM"), "sales": point.sales_cents / 100,
+            {"day": point.day.strftime("%b %d"), "day_fr": i18n.format_date(point.day, "fr", "d MMM"),
+             "sales": point.sales_cents / 100,
              "redeemed": point.redeemed_cents / 100, "liability": point.liability_cents / 100}
             for point in dashboard_figures.daily_series(operator_id, first, last, timezone)
         ]
@@ -124,19 +132,6 @@ class HomeState(SessionState):
         self._range_chosen = True
         self._load_range(who.operator_id, who.timezone)
         return None
-
-    @rx.event
-    def follow_language(self):
-        """The reader switched language: the figures written here (the chosen range, the expected
-        breakage) are written again in it; the sentences around them switch by themselves."""
-        who = self._signed_in()
-        if who is None or self._written_in == self.lang or not self.range_from:
-            return
-        self._load_range(who.operator_id, who.timezone)
-        breakage = dashboard_figures.expected_breakage(who.operator_id)
-        if breakage.enough_history:
-            self.breakage = self._money(breakage.expected_cents, who.currency)
-            self.breakage_rate = _percent(breakage.rate_bps, self.lang)
 
     @rx.event
     def refresh_live_range(self):
