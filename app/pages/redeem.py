@@ -57,7 +57,6 @@ def _device_bar() -> rx.Component:
         language_picker(RedeemState, id="counter-language"),
         align="center",
         gap="16px",
-        wrap="wrap",
         padding="16px 24px",
         width="100%",
         background=rx.color("gray", 1),
