@@ -34,6 +34,13 @@ def _amount(payment) -> rx.Var:  # noqa: ANN001
     return rx.cond(RedeemState.lang == "fr", payment.amount_fr, payment.amount)
 
 
+def _age(created_iso: rx.Var) -> rx.Component:
+    """How long ago a payment arrived ("a few seconds ago" / "il y a quelques secondes"), kept current."""
+    return rx.cond(RedeemState.lang == "fr",
+                   rx.moment(created_iso, from_now=True, interval=15000, locale="fr-ca"),
+                   rx.moment(created_iso, from_now=True, interval=15000))
+
+
 def _status_name(status: rx.Var) -> rx.Var:
     return rx.match(status, ("active", t("active")), ("frozen", t("frozen")), status)
 
@@ -172,7 +179,7 @@ def _payment_row(payment) -> rx.Component:  # noqa: ANN001
                 rx.text(payment.reference, size="3", class_name="pos-payment-reference"),
                 rx.cond(payment.terminal != "", rx.text("· ", payment.terminal, size="3",
                                                         color=rx.color("gray", 11))),
-                rx.text("· ", rx.moment(payment.created_iso, from_now=True, interval=15000), size="3",
+                rx.text("· ", _age(payment.created_iso), size="3",
                         color=rx.color("gray", 11), class_name="pos-payment-age"),
                 spacing="1", wrap="wrap",
             ),
