@@ -39,7 +39,7 @@ from app.pages.team import join_page, team_page
 from app.pages.upcoming import UPCOMING_SECTIONS, upcoming_page
 from app.services.core import events
 from app.state.audit import AuditState
-from app.state.auth import LoginState
+from app.state.auth import LoginState, SignupState
 from app.state.card_detail import CardDetailState
 from app.state.card_page import CardPageState
 from app.state.cards import CardsState
@@ -85,7 +85,7 @@ class Page(NamedTuple):
 PAGES = [
     Page("/", landing_page, "Giftnet: gift cards for a network of local businesses", LoginState.redirect_if_signed_in),
     Page("/login", login_page, "Sign in | Giftnet", LoginState.redirect_if_signed_in),
-    Page("/signup", signup_page, "Create your network | Giftnet"),
+    Page("/signup", signup_page, "Create your network | Giftnet", SignupState.use_browser_language),
     Page("/dashboard", home_page, "Activity | Giftnet", [HomeState.load, FirstStepsState.load]),
     Page("/cards", cards_page, "Cards | Giftnet", CardsState.load),
     Page("/cards/[card_id]", card_detail_page, "Card | Giftnet", CardDetailState.load),

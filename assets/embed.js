@@ -8,6 +8,9 @@
  *
  *   <script src="..." data-shop="<slug>" data-mode="button" data-label="Buy a gift card" async></script>
  *     inserts a button that opens the shop in a new tab.
+ *
+ *   data-lang="fr" (or lang="fr") on either: the shop opens in that language (en / fr), when the
+ *   network offers it; without it, the shopper's browser language.
  */
 (function () {
   var script = document.currentScript;
@@ -15,10 +18,12 @@
   var origin = new URL(script.src, window.location.href).origin;
   var slug = encodeURIComponent(script.getAttribute("data-shop") || "");
   var mode = script.getAttribute("data-mode") || "iframe";
+  var lang = (script.getAttribute("data-lang") || script.getAttribute("lang") || "").trim().toLowerCase();
+  var query = /^[a-z]{2}([-_][a-z]{2})?$/.test(lang) ? "?lang=" + encodeURIComponent(lang) : "";
 
   if (mode === "button") {
     var link = document.createElement("a");
-    link.href = origin + "/shop/" + slug;
+    link.href = origin + "/shop/" + slug + query;
     link.target = "_blank";
     link.rel = "noopener";
     link.id = "giftnet-buy-button";
@@ -32,7 +37,7 @@
   }
 
   var frame = document.createElement("iframe");
-  frame.src = origin + "/embed/" + slug;
+  frame.src = origin + "/embed/" + slug + query;
   frame.id = "giftnet-shop-frame";
   frame.title = "Gift cards";
   frame.setAttribute("allow", "payment");

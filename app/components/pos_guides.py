@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
+
 
 def _step(step: rx.Var, partner: rx.Var) -> rx.Component:
     return rx.flex(
@@ -17,7 +19,7 @@ def _step(step: rx.Var, partner: rx.Var) -> rx.Component:
                 step.copy != "",
                 rx.flex(
                     rx.code(step.copy, size="3", id="pos-guide-url-" + partner, style={"wordBreak": "break-all"}),
-                    rx.button(rx.icon("copy", size=16), "Copy", size="3", variant="soft", color_scheme="gray",
+                    rx.button(rx.icon("copy", size=16), t("Copy"), size="3", variant="soft", color_scheme="gray",
                               id="pos-guide-copy-" + partner, on_click=rx.set_clipboard(step.copy)),
                     gap="8px", align="center", wrap="wrap",
                 ),
@@ -33,7 +35,7 @@ def _step(step: rx.Var, partner: rx.Var) -> rx.Component:
 
 def _guide(guide: rx.Var, show_needs: bool) -> rx.Component:
     needs = rx.vstack(
-        rx.text("What it needs", size="2", weight="bold", color=rx.color("gray", 11)),
+        rx.text(t("What it needs"), size="2", weight="bold", color=rx.color("gray", 11)),
         rx.el.ul(rx.foreach(guide.needs, lambda need: rx.el.li(rx.text(need, size="3"))),
                  style={"paddingLeft": "20px", "margin": "0"}),
         spacing="1",

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
 from app.state.counter_scan import VIDEO_ID, CounterScanState
 
 
 def scan_button() -> rx.Component:
     return rx.button(
-        rx.icon("scan-line", aria_hidden="true"), "Scan",
+        rx.icon("scan-line", aria_hidden="true"), t("Scan"),
         id="redeem-scan-open",
         type="button",
         size="4",
         variant="soft",
-        aria_label="Scan the card's QR code with this device's camera",
+        aria_label=t("Scan the card's QR code with this device's camera"),
         on_click=CounterScanState.open_scanner,
         disabled=CounterScanState.scan_open,
         style={"height": "56px", "minWidth": "120px"},
@@ -32,10 +33,11 @@ def _status() -> rx.Component:
     return rx.match(
         state.scan_phase,
         ("starting", rx.callout(rx.cond(state.scan_message != "", state.scan_message,
-                                        "Starting the camera… If the browser asks, allow the camera."), icon="camera",
+                                        t("Starting the camera… If the browser asks, allow the camera.")),
+                                icon="camera",
                                 size="3", width="100%", id="qr-scanner-status", custom_attrs={"data-phase": "starting"})),
-        ("scanning", rx.callout("Scanning: hold the QR code of the customer's email or card page in front of the "
-                                "camera.", icon="scan-line", size="3", width="100%", id="qr-scanner-status",
+        ("scanning", rx.callout(t("Scanning: hold the QR code of the customer's email or card page in front of "
+                                  "the camera."), icon="scan-line", size="3", width="100%", id="qr-scanner-status",
                                 custom_attrs={"data-phase": "scanning"})),
         ("not_ours", rx.callout(state.scan_message, icon="circle-alert", color_scheme="amber", size="3", width="100%",
                                 role="alert", id="qr-scanner-status", custom_attrs={"data-phase": "not_ours"})),
@@ -56,7 +58,7 @@ def qr_scanner_panel() -> rx.Component:
         _camera_works(),
         rx.box(
             rx.el.video(id=VIDEO_ID, auto_play=True, muted=True, plays_inline=True,
-                        aria_label="The camera's view",
+                        aria_label=t("The camera's view"),
                         style={"width": "100%", "height": "100%", "objectFit": "cover", "display": "block"}),
             # Where to hold the code.
             rx.box(position="absolute", inset="12%", border="3px solid rgba(255,255,255,0.85)",
@@ -73,10 +75,10 @@ def qr_scanner_panel() -> rx.Component:
                 _status(),
                 rx.flex(
                     rx.cond(~_camera_works(),
-                            rx.button(rx.icon("rotate-ccw", aria_hidden="true"), "Try again", size="4",
+                            rx.button(rx.icon("rotate-ccw", aria_hidden="true"), t("Try again"), size="4",
                                       id="qr-scanner-retry", on_click=CounterScanState.open_scanner,
                                       style={"minHeight": "56px"})),
-                    rx.button(rx.icon("x", aria_hidden="true"), rx.cond(_camera_works(), "Close the camera", "Close"),
+                    rx.button(rx.icon("x", aria_hidden="true"), rx.cond(_camera_works(), t("Close the camera"), t("Close")),
                               size="4", variant="soft", color_scheme="gray", id="qr-scanner-close",
                               on_click=CounterScanState.close_scanner, style={"minHeight": "56px"}),
                     gap="12px", wrap="wrap",

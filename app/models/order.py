@@ -72,6 +72,8 @@ class Order(SQLModel, table=True):
     # The gateway's card form failed to load in the shopper's browser (the Orders screen says so).
     card_form_failed_at: datetime | None = None
     card_form_error: str | None = Field(default=None, max_length=255)
+    # The shopper's language (en / fr, as the shop was shown): the order's cards write their emails in it.
+    language: str = Field(default="en", max_length=2, sa_column_kwargs={"server_default": "en"})
 
 
 class OrderLine(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.badges import status_badge
+from app.components.i18n import language_picker, t
 from app.state.card_page import CardPageState
 
 # Keep the link (a credential) out of Referer headers and search engines.
@@ -16,23 +16,25 @@ def _valid_card() -> rx.Component:
     state = CardPageState
     return rx.vstack(
         rx.text(state.operator_name, size="5", weight="bold", id="card-page-operator", color=rx.color("accent", 11)),
-        rx.text("Gift card ", state.masked_code, size="3", color=rx.color("gray", 11), id="card-page-code"),
-        rx.text("Balance", size="4", color=rx.color("gray", 11), margin_top="12px"),
+        rx.text(t("Gift card {code}", code=state.masked_code), size="3", color=rx.color("gray", 11), id="card-page-code"),
+        rx.text(t("Balance"), size="4", color=rx.color("gray", 11), margin_top="12px"),
         rx.text(state.balance, size="8", weight="bold", id="card-page-balance", line_height="1.1", text_align="center"),
-        rx.hstack(status_badge(state.status, "card-page-status"), rx.text(state.status_label, size="3"), align="center", spacing="2", wrap="wrap", justify="center"),
+        rx.hstack(rx.badge(rx.match(state.status, ("active", t("active")), ("frozen", t("frozen")), state.status),
+                            color_scheme=rx.match(state.status, ("active", "green"), ("frozen", "blue"), "gray"),
+                            size="2", id="card-page-status"), rx.text(state.status_label, size="3"), align="center", spacing="2", wrap="wrap", justify="center"),
         rx.image(
             src=state.qr_src,
-            alt="QR code of this card: show it at the counter",
+            alt=t("QR code of this card: show it at the counter"),
             id="card-page-qr",
             width="min(280px, 80vw)",
             height="auto",
             margin_top="16px",
             style={"imageRendering": "pixelated"},
         ),
-        rx.text("Show this QR code, or the code from your email, at the counter.", size="3", text_align="center"),
+        rx.text(t("Show this QR code, or the code from your email, at the counter."), size="3", text_align="center"),
         rx.callout(state.where_to_use, icon="store", size="3", id="card-page-where", width="100%"),
         # The PDF comes from the server (app/api/public.py), downloaded by the browser itself.
-        rx.button(rx.icon("printer", size=18), "Download printable card", id="card-page-download-pdf", size="3",
+        rx.button(rx.icon("printer", size=18), t("Download printable card"), id="card-page-download-pdf", size="3",
                   variant="outline", on_click=rx.download(url=state.pdf_href, filename="gift-card.pdf")),
         align="center",
         spacing="3",
@@ -47,7 +49,7 @@ def _invalid_card() -> rx.Component:
         rx.callout(CardPageState.limited_message, icon="timer", color_scheme="amber", size="3", role="alert",
                    id="card-page-limited", width="100%"),
         rx.callout(
-            "This card link is not valid anymore; ask the sender for a new one.",
+            t("This card link is not valid anymore; ask the sender for a new one."),
             icon="link-2-off",
             color_scheme="red",
             size="3",
@@ -61,6 +63,8 @@ def _invalid_card() -> rx.Component:
 def card_page() -> rx.Component:
     return rx.center(
         rx.card(
+            rx.flex(language_picker(CardPageState, id="card-page-language"), justify="end", width="100%",
+                    margin_bottom="8px"),
             rx.cond(
                 CardPageState.checked,
                 rx.cond(CardPageState.valid, _valid_card(), _invalid_card()),

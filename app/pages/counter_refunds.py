@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
 from app.state.counter_refunds import CounterRefundState
 from app.state.live import PosInbox
 
@@ -14,14 +15,16 @@ def _refund_row(refund) -> rx.Component:  # noqa: ANN001
     state = CounterRefundState
     return rx.flex(
         rx.vstack(
-            rx.text("Refund to give back: card ", rx.text.strong(refund.card, class_name="refund-owed-card"), ", ",
-                    rx.text.strong(refund.amount, class_name="refund-owed-amount"), " (", refund.source, ", ref ",
-                    refund.reference, ")", size="5", class_name="refund-owed-text"),
-            rx.text("The POS refunded this payment after it was taken off the card: give the money back.",
+            rx.text(t("Refund to give back: card "), rx.text.strong(refund.card, class_name="refund-owed-card"), ", ",
+                    rx.text.strong(rx.cond(CounterRefundState.lang == "fr", refund.amount_fr, refund.amount),
+                                   class_name="refund-owed-amount"),
+                    t(" ({source}, ref {reference})", source=refund.source, reference=refund.reference),
+                    size="5", class_name="refund-owed-text"),
+            rx.text(t("The POS refunded this payment after it was taken off the card: give the money back."),
                     size="3", color=rx.color("gray", 11)),
             spacing="1", flex="1", min_width="240px",
         ),
-        rx.button(rx.icon("undo-2"), "Give back to the card", size="4", color_scheme="amber",
+        rx.button(rx.icon("undo-2"), t("Give back to the card"), size="4", color_scheme="amber",
                   id="refund-give-" + refund.id.to_string(), class_name="refund-give",
                   loading=state.giving_id == refund.id, disabled=state.giving_id != 0,
                   on_click=CounterRefundState.give_back(refund.id), style={"minHeight": "64px"}),
@@ -36,17 +39,18 @@ def _given() -> rx.Component:
     return rx.callout(
         rx.flex(
             rx.vstack(
-                rx.text(rx.cond(state.given_again, "Already given back: ", "Given back: "),
-                        rx.text.strong(state.given_amount, id="refund-given-amount"), " to card ",
+                rx.text(rx.cond(state.given_again, t("Already given back: "), t("Given back: ")),
+                        rx.text.strong(state.given_amount, id="refund-given-amount"), t(" to card "),
                         rx.text.strong(state.given_card, id="refund-given-card"),
-                        rx.cond(state.given_reference != "", rx.text(" (", state.given_source, ", ref ",
-                                                                      state.given_reference, ")", as_="span")),
+                        rx.cond(state.given_reference != "",
+                                rx.text(t(" ({source}, ref {reference})", source=state.given_source,
+                                          reference=state.given_reference), as_="span")),
                         size="4", id="refund-given-text"),
-                rx.text("New balance ", rx.text.strong(state.given_balance, id="refund-given-balance"), size="5"),
+                rx.text(t("New balance "), rx.text.strong(state.given_balance, id="refund-given-balance"), size="5"),
                 spacing="1",
             ),
             rx.spacer(),
-            rx.button("Done", size="3", variant="soft", id="refund-given-done", on_click=CounterRefundState.done_giving),
+            rx.button(t("Done"), size="3", variant="soft", id="refund-given-done", on_click=CounterRefundState.done_giving),
             gap="12px", align="center", wrap="wrap", width="100%",
         ),
         icon="circle-check", color_scheme="green", size="3", width="100%", id="refund-given",
@@ -60,7 +64,7 @@ def refunds_to_give_back() -> rx.Component:
         rx.cond(
             PosInbox.refunds.length() > 0,
             rx.vstack(
-                rx.hstack(rx.heading("Refunds to give back", size="6"),
+                rx.hstack(rx.heading(t("Refunds to give back"), size="6"),
                           rx.badge(PosInbox.refunds.length(), size="3", color_scheme="amber",
                                    id="refund-owed-count")),
                 rx.foreach(PosInbox.refunds, _refund_row),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.device_frame import brand, device_frame, device_notice, loading
+from app.components.i18n import language_picker, t
 from app.state.device import ActivateState
 
 
@@ -22,7 +23,7 @@ def _refused() -> rx.Component:
         ),
         rx.callout(state.refusal_message, icon="info", color_scheme="red", size="3", role="alert",
                    id="activation-refused", width="100%"),
-        rx.text("Nothing was changed on this device.", size="3", color=rx.color("gray", 11)),
+        rx.text(t("Nothing was changed on this device."), size="3", color=rx.color("gray", 11)),
         title_id="activation-refused-title",
     )
 
@@ -30,25 +31,28 @@ def _refused() -> rx.Component:
 def _ask_name() -> rx.Component:
     state = ActivateState
     return rx.vstack(
-        rx.text("Activate this device for", size="4", color=rx.color("gray", 11)),
+        language_picker(ActivateState, id="activate-language"),
+        rx.text(t("Activate this device for"), size="4", color=rx.color("gray", 11)),
         rx.heading(state.location_name, size="8", text_align="center", id="activate-location-name"),
-        rx.text("in the ", rx.text.strong(state.operator_name, id="activate-operator-name"), " gift card network",
+        rx.text(t("in the "), rx.text.strong(state.operator_name, id="activate-operator-name"),
+                t(" gift card network"),
                 size="4", text_align="center"),
         rx.cond(
             state.current_device_code != "",
             rx.callout(
-                rx.text("This browser is already device ", rx.text.strong(state.current_device_code), " of ",
-                        state.current_location_name, ". Activating it again replaces that."),
+                rx.text(t("This browser is already device "), rx.text.strong(state.current_device_code),
+                        t(" of {location}. Activating it again replaces that.",
+                          location=state.current_location_name)),
                 icon="info", size="2", id="activate-already-device", width="100%",
             ),
         ),
         rx.form(
             rx.vstack(
-                rx.text("Name this device", as_="label", custom_attrs={"htmlFor": "activate-device-name"}, size="5", weight="bold"),
+                rx.text(t("Name this device"), as_="label", custom_attrs={"htmlFor": "activate-device-name"}, size="5", weight="bold"),
                 rx.input(
                     name="device_name",
                     id="activate-device-name",
-                    placeholder="e.g. Front counter",
+                    placeholder=t("e.g. Front counter"),
                     required=True,
                     max_length=80,
                     auto_complete="off",
@@ -56,14 +60,14 @@ def _ask_name() -> rx.Component:
                     width="100%",
                     style={"fontSize": "24px", "height": "64px"},
                 ),
-                rx.text("So your team and your network can tell your devices apart.", size="3",
+                rx.text(t("So your team and your network can tell your devices apart."), size="3",
                         color=rx.color("gray", 11)),
                 rx.cond(
                     state.error != "",
                     rx.callout(state.error, icon="triangle-alert", color_scheme="red", role="alert",
                                id="activate-error", width="100%"),
                 ),
-                rx.button("Activate this device", type="submit", id="activate-submit", size="4", width="100%",
+                rx.button(t("Activate this device"), type="submit", id="activate-submit", size="4", width="100%",
                           style={"height": "72px", "fontSize": "24px"}),
                 rx.text(state.validity, size="2", color=rx.color("gray", 11), id="activate-validity"),
                 spacing="3",
@@ -82,10 +86,10 @@ def _ask_name() -> rx.Component:
 def _activated() -> rx.Component:
     state = ActivateState
     return device_notice(
-        "circle-check", "green", "This device is activated",
-        rx.text(state.device_name, " at ", state.location_name, size="4", text_align="center",
+        "circle-check", "green", t("This device is activated"),
+        rx.text(t("{device} at {location}", device=state.device_name, location=state.location_name), size="4", text_align="center",
                 color=rx.color("gray", 11)),
-        rx.text("Device code", size="4", color=rx.color("gray", 11), margin_top="8px"),
+        rx.text(t("Device code"), size="4", color=rx.color("gray", 11), margin_top="8px"),
         rx.text(
             state.device_code,
             id="device-code",
@@ -95,11 +99,11 @@ def _activated() -> rx.Component:
                    "fontSize": "clamp(44px, 9vw, 80px)", "lineHeight": "1.1"},
         ),
         rx.text(
-            "Tell this code to your network if this device is ever lost or replaced. The device stays activated in "
-            "this browser; do not clear its site data.",
+            t("Tell this code to your network if this device is ever lost or replaced. The device stays activated "
+              "in this browser; do not clear its site data."),
             size="3", text_align="center",
         ),
-        rx.link(rx.button("Open the redemption screen", size="4", id="activated-open-redeem", width="100%",
+        rx.link(rx.button(t("Open the redemption screen"), size="4", id="activated-open-redeem", width="100%",
                           style={"height": "64px", "fontSize": "20px"}),
                 href="/redeem", width="100%"),
         title_id="activate-done",

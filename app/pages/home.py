@@ -6,13 +6,27 @@ import reflex as rx
 
 from app.components.first_steps import first_steps_checklist
 from app.components.forms import inline_field
+from app.components.i18n import t
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.components.tables import data_table
 from app.state.feed import OperatorFeed
-from app.state.home import HomeState
+from app.state.home import FEED_LABELS, FEED_PLACES, HomeState
+from app.state.language import N_
+
+FEED_COLUMNS = [N_("When"), N_("What"), N_("Card"), N_("Where"), N_("Amount")]
 
 
-def _figure(label: str, value: rx.Var, element_id: str, note: rx.Var | str = "") -> rx.Component:
+def _fr(figure: str) -> rx.Var:
+    """A live figure as the reader writes it (the shared feed holds both languages)."""
+    return rx.cond(HomeState.lang == "fr", OperatorFeed.fr[figure], getattr(OperatorFeed, figure))
+
+
+def _range_fr(figure: str) -> rx.Var:
+    """A figure of the chosen range (or the breakage) as the reader writes it."""
+    return rx.cond(HomeState.lang == "fr", HomeState.fr[figure], getattr(HomeState, figure))
+
+
+def _figure(label: rx.Var | str, value: rx.Var, element_id: str, note: rx.Var | str = "") -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text(label, size="2", color=rx.color("gray", 11)),
@@ -25,7 +39,7 @@ def _figure(label: str, value: rx.Var, element_id: str, note: rx.Var | str = "")
     )
 
 
-def _period_row(label: str, name: str, today: rx.Var, month: rx.Var, in_range: rx.Var) -> rx.Component:
+def _period_row(label: rx.Var | str, name: str, today: rx.Var, month: rx.Var, in_range: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(label),
         rx.table.cell(today, id=f"figure-{name}-today"),
@@ -36,9 +50,9 @@ def _period_row(label: str, name: str, today: rx.Var, month: rx.Var, in_range: r
 
 def _range_picker() -> rx.Component:
     return rx.hstack(
-        inline_field("From", "range-from", HomeState.range_from, HomeState.set_range_from, type="date"),
-        inline_field("To", "range-to", HomeState.range_to, HomeState.set_range_to, type="date"),
-        rx.button("Show range", id="range-apply", size="3", on_click=HomeState.apply_range),
+        inline_field(t("From"), "range-from", HomeState.range_from, HomeState.set_range_from, type="date"),
+        inline_field(t("To"), "range-to", HomeState.range_to, HomeState.set_range_to, type="date"),
+        rx.button(t("Show range"), id="range-apply", size="3", on_click=HomeState.apply_range),
         align="center",
         wrap="wrap",
         spacing="3",
@@ -50,20 +64,20 @@ def _figures_table() -> rx.Component:
         rx.table.header(
             rx.table.row(
                 rx.table.column_header_cell(""),
-                rx.table.column_header_cell("Today"),
-                rx.table.column_header_cell("This month"),
-                rx.table.column_header_cell("Chosen range"),
+                rx.table.column_header_cell(t("Today")),
+                rx.table.column_header_cell(t("This month")),
+                rx.table.column_header_cell(t("Chosen range")),
             )
         ),
         rx.table.body(
-            _period_row("Cards sold", "sold-count", OperatorFeed.today_sold_count, OperatorFeed.month_sold_count,
-                        HomeState.range_sold_count),
-            _period_row("Value of cards sold", "sold", OperatorFeed.today_sold, OperatorFeed.month_sold,
-                        HomeState.range_sold),
-            _period_row("Top-ups", "topups", OperatorFeed.today_topups, OperatorFeed.month_topups,
-                        HomeState.range_topups),
-            _period_row("Redeemed (net of voids)", "redeemed", OperatorFeed.today_redeemed,
-                        OperatorFeed.month_redeemed, HomeState.range_redeemed),
+            _period_row(t("Cards sold"), "sold-count", _fr("today_sold_count"), _fr("month_sold_count"),
+                        _range_fr("range_sold_count")),
+            _period_row(t("Value of cards sold"), "sold", _fr("today_sold"), _fr("month_sold"),
+                        _range_fr("range_sold")),
+            _period_row(t("Top-ups"), "topups", _fr("today_topups"), _fr("month_topups"),
+                        _range_fr("range_topups")),
+            _period_row(t("Redeemed (net of voids)"), "redeemed", _fr("today_redeemed"),
+                        _fr("month_redeemed"), _range_fr("range_redeemed")),
         ),
         id="figures-table",
         width="100%",
@@ -82,12 +96,12 @@ def _period_table() -> rx.Component:
 def _charts() -> rx.Component:
     sales_vs_redemptions = rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
-        rx.recharts.x_axis(data_key="day"),
+        rx.recharts.x_axis(data_key=rx.cond(HomeState.lang == "fr", "day_fr", "day")),
         rx.recharts.y_axis(),
         rx.recharts.graphing_tooltip(),
         rx.recharts.legend(),
-        rx.recharts.bar(data_key="sales", name="Sales and top-ups ($)", fill="#0d9488"),
-        rx.recharts.bar(data_key="redeemed", name="Redeemed ($)", fill="#f97316"),
+        rx.recharts.bar(data_key="sales", name=t("Sales and top-ups ($)"), fill="#0d9488"),
+        rx.recharts.bar(data_key="redeemed", name=t("Redeemed ($)"), fill="#f97316"),
         data=HomeState.daily,
         width="100%",
         height=260,
@@ -97,7 +111,7 @@ def _charts() -> rx.Component:
         rx.recharts.x_axis(type_="number"),
         rx.recharts.y_axis(data_key="name", type_="category", width=140),
         rx.recharts.graphing_tooltip(),
-        rx.recharts.bar(data_key="redeemed", name="Redeemed ($)", fill="#f97316"),
+        rx.recharts.bar(data_key="redeemed", name=t("Redeemed ($)"), fill="#f97316"),
         data=HomeState.by_location,
         layout="vertical",
         width="100%",
@@ -105,33 +119,38 @@ def _charts() -> rx.Component:
     )
     liability = rx.recharts.line_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
-        rx.recharts.x_axis(data_key="day"),
+        rx.recharts.x_axis(data_key=rx.cond(HomeState.lang == "fr", "day_fr", "day")),
         rx.recharts.y_axis(),
         rx.recharts.graphing_tooltip(),
-        rx.recharts.line(data_key="liability", name="Liability ($)", stroke="#0f766e", dot=False),
+        rx.recharts.line(data_key="liability", name=t("Liability ($)"), stroke="#0f766e", dot=False),
         data=HomeState.daily,
         width="100%",
         height=260,
     )
     return rx.grid(
-        rx.card(rx.heading("Sales vs redemptions per day", size="3"), sales_vs_redemptions, id="chart-sales-redemptions"),
+        rx.card(rx.heading(t("Sales vs redemptions per day"), size="3"), sales_vs_redemptions, id="chart-sales-redemptions"),
         rx.card(
-            rx.heading("Redemptions by location", size="3"),
+            rx.heading(t("Redemptions by location"), size="3"),
             rx.cond(HomeState.by_location.length() > 0, by_location,
-                    rx.text("No redemptions in this range.", color=rx.color("gray", 11), id="chart-by-location-empty")),
+                    rx.text(t("No redemptions in this range."), color=rx.color("gray", 11), id="chart-by-location-empty")),
             id="chart-redemptions-by-location",
         ),
-        rx.card(rx.heading("Liability over time", size="3"), liability, id="chart-liability"),
+        rx.card(rx.heading(t("Liability over time"), size="3"), liability, id="chart-liability"),
         columns=rx.breakpoints(initial="1", lg="2"),
         gap="12px",
         width="100%",
     )
 
 
+def _feed_word(word: rx.Var, known: tuple[str, ...]) -> rx.Var:
+    """One of the feed's English words in the reader's language (others, like a location's name, as they are)."""
+    return rx.match(word, *[(english, t(english)) for english in known], word)
+
+
 def _feed_row(item: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(item.time, white_space="nowrap"),
-        rx.table.cell(rx.badge(item.label, color_scheme=rx.cond(item.credit, "green", "orange"), size="2")),
+        rx.table.cell(rx.badge(_feed_word(item.label, FEED_LABELS), color_scheme=rx.cond(item.credit, "green", "orange"), size="2")),
         rx.table.cell(
             rx.cond(
                 item.card_id > 0,
@@ -140,8 +159,8 @@ def _feed_row(item: rx.Var) -> rx.Component:
                 rx.text(""),
             )
         ),
-        rx.table.cell(item.where),
-        rx.table.cell(item.amount, class_name="feed-amount"),
+        rx.table.cell(_feed_word(item.where, FEED_PLACES)),
+        rx.table.cell(rx.cond(HomeState.lang == "fr", item.amount_fr, item.amount), class_name="feed-amount"),
         id="feed-" + item.key,
         class_name="activity-row",
         align="center",
@@ -151,12 +170,17 @@ def _feed_row(item: rx.Var) -> rx.Component:
 def home_page() -> rx.Component:
     return dashboard_shell(
         rx.vstack(
-            page_title("Activity", "Your network at a glance, as it happens."),
+            page_title(t("Activity"), t("Your network at a glance, as it happens.")),
             first_steps_checklist(),
             rx.flex(
-                _figure("Cards with value", OperatorFeed.active_cards, "figure-active-cards"),
-                _figure("Outstanding liability", OperatorFeed.outstanding, "figure-outstanding"),
-                _figure("Expected breakage", HomeState.breakage, "figure-breakage", HomeState.breakage_note),
+                _figure(t("Cards with value"), _fr("active_cards"), "figure-active-cards"),
+                _figure(t("Outstanding liability"), _fr("outstanding"), "figure-outstanding"),
+                _figure(t("Expected breakage"), rx.cond(HomeState.breakage_known, _range_fr("breakage"),
+                                                        t("Not enough history")), "figure-breakage",
+                        rx.cond(HomeState.breakage_known,
+                                t("{rate} of the value loaded on cards older than 12 months is still unredeemed; "
+                                  "applied to today's liability.", rate=_range_fr("breakage_rate")),
+                                t("Needs cards issued more than 12 months ago."))),
                 gap="12px",
                 wrap="wrap",
                 width="100%",
@@ -164,14 +188,15 @@ def home_page() -> rx.Component:
             _range_picker(),
             error_callout(HomeState.range_error, "range-error"),
             _period_table(),
-            rx.heading("Live activity", size="5", margin_top="12px"),
+            rx.heading(t("Live activity"), size="5", margin_top="12px"),
             data_table(
-                ["When", "What", "Card", "Where", "Amount"], OperatorFeed.items, _feed_row,
+                [rx.table.column_header_cell(t(title)) for title in FEED_COLUMNS], OperatorFeed.items, _feed_row,
                 table_id="activity-table",
-                empty=rx.callout("Nothing has happened yet: card sales, top-ups and redemptions appear here as they happen.",
+                empty=rx.callout(t("Nothing has happened yet: card sales, top-ups and redemptions appear here as they "
+                                   "happen."),
                                  icon="info", id="activity-empty"),
             ),
-            rx.heading("Charts for the chosen range", size="5", margin_top="12px"),
+            rx.heading(t("Charts for the chosen range"), size="5", margin_top="12px"),
             _charts(),
             spacing="4",
             width="100%",

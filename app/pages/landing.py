@@ -5,39 +5,42 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
 from app.components.layout import page_ready_marker
 from app.pages.auth import sign_in_form
+from app.state.language import N_
 
 POINTS = (
-    ("store", "Sell gift cards that every business in your network accepts: online, in your shop and its "
-              "widget, or from the dashboard."),
-    ("activity", "Watch card sales and redemptions live, at every counter."),
-    ("landmark", "Pay each business for what its customers redeemed there, by bank file."),
+    ("store", N_("Sell gift cards that every business in your network accepts: online, in your shop and its "
+                 "widget, or from the dashboard.")),
+    ("activity", N_("Watch card sales and redemptions live, at every counter.")),
+    ("landmark", N_("Pay each business for what its customers redeemed there, by bank file.")),
 )
 
 
 def _pitch() -> rx.Component:
     return rx.vstack(
         rx.hstack(rx.icon("gift", size=32), rx.heading("Giftnet", size="8"), align="center"),
-        rx.heading("Gift cards for a network of local businesses", size="6", weight="medium", id="landing-title"),
-        rx.text("For a downtown association, a city or a chamber of commerce: one gift card, accepted all over town.",
+        rx.heading(t("Gift cards for a network of local businesses"), size="6", weight="medium", id="landing-title"),
+        rx.text(t("For a downtown association, a city or a chamber of commerce: one gift card, accepted all over "
+                  "town."),
                 size="4", color=rx.color("gray", 11)),
         rx.vstack(
             *[rx.hstack(rx.icon(icon, size=22, color=rx.color("teal", 11), flex_shrink="0", aria_hidden="true"),
-                        rx.text(words, size="3"), align="start", spacing="3")
+                        rx.text(t(words), size="3"), align="start", spacing="3")
               for icon, words in POINTS],
             spacing="3",
             id="landing-points",
         ),
         rx.text(
-            "New network? ",
-            rx.link("Create your network", href="/signup", id="landing-signup-link", weight="bold",
+            t("New network? "),
+            rx.link(t("Create your network"), href="/signup", id="landing-signup-link", weight="bold",
                     display="inline-block", padding_y="10px"),
             size="3",
         ),
         rx.text(
-            "Run a point of sale? ",
-            rx.link("See the POS partners", href="/pos-partners", id="landing-pos-partners-link",
+            t("Run a point of sale? "),
+            rx.link(t("See the POS partners"), href="/pos-partners", id="landing-pos-partners-link",
                     display="inline-block", padding_y="10px"),
             size="3",
         ),

@@ -12,6 +12,7 @@ import reflex as rx
 
 from app.components.device_frame import brand, device_frame, device_notice, loading
 from app.components.dialogs import confirm_dialog
+from app.components.i18n import language_picker, t
 from app.components.layout import page_ready_marker
 from app.components.qr_scanner import qr_scanner_panel, scan_button
 from app.pages.counter_refunds import refunds_to_give_back
@@ -28,6 +29,22 @@ COUNTER_TARGETS = {
 MONO = {"fontFamily": "ui-monospace, 'Courier New', monospace", "letterSpacing": "0.04em"}
 
 
+def _amount(payment) -> rx.Var:  # noqa: ANN001
+    """A POS payment's amount as this counter's language writes it."""
+    return rx.cond(RedeemState.lang == "fr", payment.amount_fr, payment.amount)
+
+
+def _age(created_iso: rx.Var) -> rx.Component:
+    """How long ago a payment arrived ("a few seconds ago" / "il y a quelques secondes"), kept current."""
+    return rx.cond(RedeemState.lang == "fr",
+                   rx.moment(created_iso, from_now=True, interval=15000, locale="fr-ca"),
+                   rx.moment(created_iso, from_now=True, interval=15000))
+
+
+def _status_name(status: rx.Var) -> rx.Var:
+    return rx.match(status, ("active", t("active")), ("frozen", t("frozen")), status)
+
+
 def _device_bar() -> rx.Component:
     """Always on top of the device's screens: where this is, and which device."""
     state = RedeemState
@@ -39,12 +56,14 @@ def _device_bar() -> rx.Component:
         ),
         rx.spacer(),
         rx.vstack(
-            rx.text("Device", size="2", color=rx.color("gray", 11)),
+            rx.text(t("Device"), size="2", color=rx.color("gray", 11)),
             rx.text(state.device_code, size="6", weight="bold", id="redeem-device-code", style=MONO),
             spacing="0",
             align="end",
         ),
+        language_picker(RedeemState, id="counter-language"),
         align="center",
+        gap="16px",
         padding="16px 24px",
         width="100%",
         background=rx.color("gray", 1),
@@ -70,15 +89,15 @@ def _messages() -> rx.Component:
 def _open_card() -> rx.Component:
     state = RedeemState
     return rx.vstack(
-        rx.heading("Open a card", size="6"),
-        rx.text("Type the card code, or press Scan and show the QR code of the customer's email or card page.",
+        rx.heading(t("Open a card"), size="6"),
+        rx.text(t("Type the card code, or press Scan and show the QR code of the customer's email or card page."),
                 size="3", color=rx.color("gray", 11)),
         rx.form(
             rx.flex(
                 rx.input(name="code", id="redeem-code-input", placeholder="XXXX-XXXX-XXXX-XXXX", size="3",
                          auto_complete="off", auto_capitalize="characters", spell_check=False,
                          style={**MONO, "fontSize": "22px", "height": "56px"}, flex="1", min_width="240px"),
-                rx.button(rx.icon("search"), "Open card", id="redeem-code-submit", type="submit", size="4",
+                rx.button(rx.icon("search"), t("Open card"), id="redeem-code-submit", type="submit", size="4",
                           loading=state.opening, style={"height": "56px"}),
                 scan_button(),
                 gap="12px", wrap="wrap", width="100%",
@@ -99,20 +118,20 @@ def _card_panel() -> rx.Component:
     state = RedeemState
     return rx.flex(
         rx.vstack(
-            rx.text("Card", size="2", color=rx.color("gray", 11)),
+            rx.text(t("Card"), size="2", color=rx.color("gray", 11)),
             rx.text("•••• ", state.card_last4, size="7", weight="bold", id="redeem-card-last4", style=MONO),
             spacing="0",
         ),
         rx.vstack(
-            rx.text("Balance", size="2", color=rx.color("gray", 11)),
+            rx.text(t("Balance"), size="2", color=rx.color("gray", 11)),
             rx.text(state.card_balance, size="8", weight="bold", id="redeem-card-balance",
                     color=rx.color("accent", 11)),
             spacing="0",
         ),
-        rx.badge(state.card_status, id="redeem-card-status", size="3",
+        rx.badge(_status_name(state.card_status), id="redeem-card-status", size="3",
                  color_scheme=rx.cond(state.card_status == "active", "green", "red")),
         rx.spacer(),
-        rx.button(rx.icon("x"), "Close card", id="redeem-new-card", size="3", variant="soft",
+        rx.button(rx.icon("x"), t("Close card"), id="redeem-new-card", size="3", variant="soft",
                   on_click=RedeemState.new_card),
         gap="24px", align="center", wrap="wrap", width="100%",
         padding="16px", border_radius="12px", background=rx.color("accent", 2),
@@ -123,9 +142,10 @@ def _card_panel() -> rx.Component:
 def _dismiss_button(payment) -> rx.Component:  # noqa: ANN001
     """Under the payment's details, far from SELECT (on the row's other side), quieter, and it
     only asks: the payment is cancelled after a second tap in the dialog."""
-    return rx.button(rx.icon("x", size=18), "Dismiss", size="3", variant="outline", color_scheme="gray",
+    return rx.button(rx.icon("x", size=18), t("Dismiss"), size="3", variant="outline", color_scheme="gray",
                      id="pos-dismiss-" + payment.id.to_string(), class_name="pos-dismiss",
-                     aria_label="Dismiss the payment of " + payment.amount + ", " + payment.reference,
+                     aria_label=t("Dismiss the payment of {amount}, {reference}", amount=_amount(payment),
+                                  reference=payment.reference),
                      on_click=RedeemState.ask_dismiss(payment.id),
                      style={"minHeight": "48px", "minWidth": "120px"}, margin_top="8px")
 
@@ -135,11 +155,12 @@ def _payment_actions(payment) -> rx.Component:  # noqa: ANN001
     state = RedeemState
     return rx.cond(
         payment.is_test,
-        rx.text("Test only: nothing to apply", size="3", weight="medium", color=rx.color("amber", 11),
+        rx.text(t("Test only: nothing to apply"), size="3", weight="medium", color=rx.color("amber", 11),
                 class_name="pos-payment-test-note"),
-        rx.button("SELECT", size="4", id="pos-select-" + payment.id.to_string(),
+        rx.button(t("SELECT"), size="4", id="pos-select-" + payment.id.to_string(),
                   disabled=~state.card_open | state.working,
-                  aria_label="SELECT the payment of " + payment.amount + ", " + payment.reference,
+                  aria_label=t("SELECT the payment of {amount}, {reference}", amount=_amount(payment),
+                               reference=payment.reference),
                   on_click=RedeemState.select_payment(payment.id), style={"minWidth": "150px", "height": "60px"}),
     )
 
@@ -148,17 +169,17 @@ def _payment_row(payment) -> rx.Component:  # noqa: ANN001
     return rx.flex(
         rx.vstack(
             rx.hstack(
-                rx.cond(payment.is_test, rx.badge("TEST", size="3", color_scheme="amber", variant="solid",
+                rx.cond(payment.is_test, rx.badge(t("TEST"), size="3", color_scheme="amber", variant="solid",
                                                   class_name="pos-payment-test",
                                                   id="pos-test-" + payment.id.to_string())),
-                rx.text(payment.amount, size="7", weight="bold", class_name="pos-payment-amount"),
+                rx.text(_amount(payment), size="7", weight="bold", class_name="pos-payment-amount"),
                 align="center",
             ),
             rx.hstack(
                 rx.text(payment.reference, size="3", class_name="pos-payment-reference"),
                 rx.cond(payment.terminal != "", rx.text("· ", payment.terminal, size="3",
                                                         color=rx.color("gray", 11))),
-                rx.text("· ", rx.moment(payment.created_iso, from_now=True, interval=15000), size="3",
+                rx.text("· ", _age(payment.created_iso), size="3",
                         color=rx.color("gray", 11), class_name="pos-payment-age"),
                 spacing="1", wrap="wrap",
             ),
@@ -179,7 +200,7 @@ def _payment_row(payment) -> rx.Component:  # noqa: ANN001
 def _pos_section() -> rx.Component:
     state = RedeemState
     return rx.vstack(
-        rx.hstack(rx.heading("Payments from your POS", size="6"), rx.badge(PosInbox.payments.length(),
+        rx.hstack(rx.heading(t("Payments from your POS"), size="6"), rx.badge(PosInbox.payments.length(),
                                                                           size="3", id="pos-payment-count")),
         rx.cond(
             state.confirm_payment_id > 0,
@@ -187,9 +208,9 @@ def _pos_section() -> rx.Component:
                 rx.vstack(
                     rx.text(state.confirm_message, size="4", id="pos-partial-message"),
                     rx.hstack(
-                        rx.button("Apply the whole balance", size="4", id="pos-partial-confirm",
+                        rx.button(t("Apply the whole balance"), size="4", id="pos-partial-confirm",
                                   on_click=RedeemState.confirm_partial),
-                        rx.button("Cancel", size="4", variant="soft", id="pos-partial-cancel",
+                        rx.button(t("Cancel"), size="4", variant="soft", id="pos-partial-cancel",
                                   on_click=RedeemState.cancel_partial),
                         wrap="wrap",
                     ),
@@ -203,10 +224,10 @@ def _pos_section() -> rx.Component:
             rx.vstack(rx.foreach(PosInbox.payments, _payment_row), width="100%", spacing="3",
                       id="pos-payments"),
             rx.callout(rx.cond(state.accepts_amount,
-                               "No payment waiting. Take the payment on your POS with the gift card tender: it "
-                               "appears here by itself. POS down? Open the card and type the amount below.",
-                               "No payment waiting. Take the payment on your POS with the gift card tender: it "
-                               "appears here by itself."),
+                               t("No payment waiting. Take the payment on your POS with the gift card tender: it "
+                                 "appears here by itself. POS down? Open the card and type the amount below."),
+                               t("No payment waiting. Take the payment on your POS with the gift card tender: it "
+                                 "appears here by itself.")),
                        icon="clock", size="3", id="pos-payments-empty", width="100%"),
         ),
         width="100%",
@@ -216,16 +237,16 @@ def _pos_section() -> rx.Component:
 
 def _item_row(row) -> rx.Component:  # noqa: ANN001
     return rx.flex(
-        rx.vstack(rx.text(row.name, size="5", weight="medium"), rx.text(row.price, size="3",
+        rx.vstack(rx.text(row.name, size="5", weight="medium"), rx.text(rx.cond(RedeemState.lang == "fr", row.price_fr, row.price), size="3",
                                                                        color=rx.color("gray", 11)), spacing="0"),
         rx.spacer(),
         rx.button(rx.icon("minus"), size="4", variant="soft", id="item-minus-" + row.key,
-                  aria_label="Remove one " + row.name,
+                  aria_label=t("Remove one {item}", item=row.name),
                   on_click=RedeemState.change_quantity(row.key, -1), disabled=row.quantity == 0),
         rx.text(row.quantity, size="7", weight="bold", id="item-qty-" + row.key, min_width="48px",
                 text_align="center", aria_live="polite"),
         rx.button(rx.icon("plus"), size="4", id="item-plus-" + row.key,
-                  aria_label="Add one " + row.name,
+                  aria_label=t("Add one {item}", item=row.name),
                   on_click=RedeemState.change_quantity(row.key, 1)),
         gap="12px", align="center", width="100%", padding="12px 16px", border_radius="12px",
         border=f"1px solid {rx.color('gray', 6)}", class_name="redeem-item",
@@ -236,21 +257,21 @@ def _items_section() -> rx.Component:
     state = RedeemState
     over = state.items_total_cents > state.card_balance_cents
     return rx.vstack(
-        rx.hstack(rx.heading("Items", size="6"), rx.spacer(),
+        rx.hstack(rx.heading(t("Items"), size="6"), rx.spacer(),
                   rx.cond(state.accepts_amount,
-                          rx.button("Enter an amount instead", size="3", variant="soft", id="redeem-use-amount",
+                          rx.button(t("Enter an amount instead"), size="3", variant="soft", id="redeem-use-amount",
                                     on_click=RedeemState.show_amount_pad)),
                   width="100%", align="center"),
         rx.vstack(rx.foreach(state.item_rows, _item_row), width="100%", spacing="2", id="redeem-items"),
         rx.flex(
-            rx.text("Total ", rx.text.strong(state.items_total, id="redeem-items-total"), size="6"),
+            rx.text(t("Total "), rx.text.strong(state.items_total, id="redeem-items-total"), size="6"),
             rx.spacer(),
-            rx.button(rx.icon("check"), "Redeem items", size="4", id="redeem-items-submit",
+            rx.button(rx.icon("check"), t("Redeem items"), size="4", id="redeem-items-submit",
                       disabled=~state.card_open | over | (state.items_total_cents == 0) | state.working,
                       on_click=RedeemState.redeem_items, style={"height": "60px"}),
             align="center", width="100%", gap="12px", wrap="wrap",
         ),
-        rx.cond(state.card_open & over, rx.callout("More than the card holds: remove items.", icon="circle-alert",
+        rx.cond(state.card_open & over, rx.callout(t("More than the card holds: remove items."), icon="circle-alert",
                                                    color_scheme="amber", size="3", width="100%",
                                                    id="redeem-items-over")),
         width="100%",
@@ -272,9 +293,9 @@ def _amount_section() -> rx.Component:
     areas = ['"display" "pad" "submit"'] * 3 + ['"display pad" "submit pad"']
     return rx.vstack(
         rx.hstack(
-            rx.heading("Amount", size="6"), rx.spacer(),
+            rx.heading(t("Amount"), size="6"), rx.spacer(),
             rx.cond(state.accepts_items & (state.item_rows.length() > 0),
-                    rx.button("Choose items instead", size="3", variant="soft", id="redeem-use-items",
+                    rx.button(t("Choose items instead"), size="3", variant="soft", id="redeem-use-items",
                               on_click=RedeemState.show_items)),
             width="100%",
             align="center",
@@ -286,8 +307,9 @@ def _amount_section() -> rx.Component:
                     width="100%", grid_area="display", align_self="end"),
             rx.grid(*[_pad_key(label, key) for label, key in keys], columns="3", spacing="3", width="100%",
                     grid_area="pad"),
-            rx.button(rx.icon("check"), "Redeem ", state.pad_amount, size="4", id="redeem-amount-submit",
-                      disabled=~state.card_open | (state.pad_amount == "$0.00") | state.working,
+            rx.button(rx.icon("check"), t("Redeem {amount}", amount=state.pad_amount), size="4",
+                      id="redeem-amount-submit",
+                      disabled=~state.card_open | (state.pad_digits == "") | state.working,
                       on_click=RedeemState.redeem_amount, width="100%", grid_area="submit", align_self="start",
                       style={"height": "64px"}),
             display="grid",
@@ -308,31 +330,31 @@ def _receipt() -> rx.Component:
         rx.vstack(
             rx.hstack(rx.cond(receipt.voided, rx.icon("undo-2", size=32, color=rx.color("gray", 10)),
                               rx.icon("circle-check", size=32, color=rx.color("green", 10))),
-                      rx.heading(rx.cond(receipt.voided, "Voided", "Redeemed"), size="7", id="receipt-title"),
+                      rx.heading(rx.cond(receipt.voided, t("Voided"), t("Redeemed")), size="7", id="receipt-title"),
                       align="center"),
             rx.text(receipt.amount, size="9", weight="bold", id="receipt-amount"),
             rx.cond(receipt.remaining_due != "",
-                    rx.callout(rx.text("The customer still owes ", rx.text.strong(receipt.remaining_due,
-                                                                                  id="receipt-remaining-due"),
-                                       ": collect it another way."),
+                    rx.callout(rx.text(t("The customer still owes "), rx.text.strong(receipt.remaining_due,
+                                                                                     id="receipt-remaining-due"),
+                                       t(": collect it another way.")),
                                icon="circle-alert", color_scheme="amber", size="3")),
             rx.foreach(receipt.lines, lambda line: rx.text(line, size="3", class_name="receipt-line")),
             rx.grid(
-                rx.text("New balance", color=rx.color("gray", 11)),
+                rx.text(t("New balance"), color=rx.color("gray", 11)),
                 rx.text(receipt.balance_after, weight="bold", id="receipt-balance"),
-                rx.text("Device", color=rx.color("gray", 11)),
+                rx.text(t("Device"), color=rx.color("gray", 11)),
                 rx.text(receipt.device_code, id="receipt-device", style=MONO),
-                rx.text("Time", color=rx.color("gray", 11)), rx.text(receipt.time, id="receipt-time"),
-                rx.text("Redemption", color=rx.color("gray", 11)),
+                rx.text(t("Time"), color=rx.color("gray", 11)), rx.text(receipt.time, id="receipt-time"),
+                rx.text(t("Redemption"), color=rx.color("gray", 11)),
                 rx.text("#", receipt.redemption_id.to_string(), id="receipt-redemption-id"),
                 columns="2", spacing="2", width="100%", max_width="420px",
             ),
             rx.flex(
                 rx.cond(~receipt.voided,
-                        rx.button(rx.icon("undo-2"), "Void", size="4", color_scheme="red", variant="soft",
+                        rx.button(rx.icon("undo-2"), t("Void"), size="4", color_scheme="red", variant="soft",
                                   id="receipt-void",
                                   on_click=RedeemState.ask_void(receipt.redemption_id, receipt.amount))),
-                rx.button("Next customer", size="4", id="receipt-next", on_click=RedeemState.new_card),
+                rx.button(t("Next customer"), size="4", id="receipt-next", on_click=RedeemState.new_card),
                 gap="12px", wrap="wrap",
             ),
             spacing="3",
@@ -346,8 +368,8 @@ def _recent_row(row) -> rx.Component:  # noqa: ANN001
         rx.table.cell(row.time),
         rx.table.cell(row.card),
         rx.table.cell(row.amount),
-        rx.table.cell(rx.cond(row.voided, rx.badge("voided", color_scheme="gray"),
-                              rx.button(rx.icon("undo-2", size=16), "Void", size="3", variant="soft",
+        rx.table.cell(rx.cond(row.voided, rx.badge(t("voided"), color_scheme="gray"),
+                              rx.button(rx.icon("undo-2", size=16), t("Void"), size="3", variant="soft",
                                         color_scheme="red", id="recent-void-" + row.redemption_id.to_string(),
                                         on_click=RedeemState.ask_void(row.redemption_id, row.amount),
                                         style={"minHeight": "44px"})),
@@ -358,14 +380,14 @@ def _recent_row(row) -> rx.Component:  # noqa: ANN001
 
 def _void_dialog() -> rx.Component:
     return confirm_dialog(
-        title=("Void redemption #", RedeemState.void_asked_id.to_string(), "?"),
-        description=(RedeemState.void_asked_amount, " goes back on the card. Only void a redemption made by "
-                     "mistake, the same business day."),
+        title=(t("Void redemption #{number}?", number=RedeemState.void_asked_id.to_string()),),
+        description=(t("{amount} goes back on the card. Only void a redemption made by mistake, the same business "
+                       "day.", amount=RedeemState.void_asked_amount),),
         description_size="4",
-        confirm_label=(rx.icon("undo-2"), "Void ", RedeemState.void_asked_amount),
+        confirm_label=(rx.icon("undo-2"), t("Void {amount}", amount=RedeemState.void_asked_amount)),
         confirm_id="void-confirm",
         on_confirm=RedeemState.confirm_void,
-        cancel_label="Keep it",
+        cancel_label=t("Keep it"),
         cancel_id="void-cancel",
         on_cancel=RedeemState.keep_redemption,
         dialog_id="void-dialog",
@@ -380,14 +402,15 @@ def _dismiss_dialog() -> rx.Component:
     """Dismiss asks first: a mis-tap beside SELECT must not cancel the customer's payment."""
     state = RedeemState
     return confirm_dialog(
-        title=("Dismiss the payment of ", state.dismiss_asked_amount, "?"),
-        description=("The POS payment ", rx.text.strong(state.dismiss_asked_reference), " is cancelled: the POS is "
-                     "told, and the sale must be pushed again or paid another way. Nothing was taken off a card."),
+        title=(t("Dismiss the payment of {amount}?", amount=state.dismiss_asked_amount),),
+        description=(t("The POS payment "), rx.text.strong(state.dismiss_asked_reference),
+                     t(" is cancelled: the POS is told, and the sale must be pushed again or paid another way. "
+                       "Nothing was taken off a card.")),
         description_size="4",
-        confirm_label=(rx.icon("x"), "Dismiss the payment"),
+        confirm_label=(rx.icon("x"), t("Dismiss the payment")),
         confirm_id="pos-dismiss-confirm",
         on_confirm=RedeemState.confirm_dismiss,
-        cancel_label="Keep it",
+        cancel_label=t("Keep it"),
         cancel_id="pos-dismiss-cancel",
         on_cancel=RedeemState.keep_payment,
         dialog_id="pos-dismiss-dialog",
@@ -402,7 +425,7 @@ def _recent() -> rx.Component:
     return rx.cond(
         RedeemState.recent.length() > 0,
         rx.vstack(
-            rx.heading("Latest at this device", size="4"),
+            rx.heading(t("Latest at this device"), size="4"),
             rx.table.root(rx.table.body(rx.foreach(RedeemState.recent, _recent_row)), id="recent-table",
                           width="100%", size="3"),
             width="100%",
@@ -414,17 +437,17 @@ def _accepts_bar() -> rx.Component:
     """What this counter takes, in plain words, so the merchant knows what to do."""
     state = RedeemState
 
-    def way(accepted: rx.Var, icon: str, label: str, element_id: str) -> rx.Component:
+    def way(accepted: rx.Var, icon: str, label: rx.Var | str, element_id: str) -> rx.Component:
         return rx.cond(accepted, rx.badge(rx.icon(icon, size=18), label, size="3", variant="soft", id=element_id,
                                           style={"padding": "6px 12px"}))
 
     return rx.flex(
-        rx.text("This counter takes:", size="3", color=rx.color("gray", 11)),
-        way(state.accepts_pos, "monitor-smartphone", "Payments from your POS", "redeem-accepts-pos"),
+        rx.text(t("This counter takes:"), size="3", color=rx.color("gray", 11)),
+        way(state.accepts_pos, "monitor-smartphone", t("Payments from your POS"), "redeem-accepts-pos"),
         way(state.accepts_amount, "keyboard",
-            rx.cond(state.accepts_pos, "A typed amount when no POS payment waits", "A typed amount"),
+            rx.cond(state.accepts_pos, t("A typed amount when no POS payment waits"), t("A typed amount")),
             "redeem-accepts-amount"),
-        way(state.accepts_items, "shopping-basket", "Items", "redeem-accepts-items"),
+        way(state.accepts_items, "shopping-basket", t("Items"), "redeem-accepts-items"),
         gap="8px", align="center", wrap="wrap", width="100%", id="redeem-accepts",
     )
 
@@ -433,9 +456,9 @@ def _pos_payment_waits() -> rx.Component:
     """The amount pad folded away while a POS payment waits (SELECT it), with a way past it."""
     return rx.callout(
         rx.flex(
-            rx.text("A payment from your POS is waiting above: SELECT it. Type an amount only if the POS took this "
-                    "sale another way.", size="3"),
-            rx.button(rx.icon("keyboard"), "Type an amount instead", size="4", variant="soft",
+            rx.text(t("A payment from your POS is waiting above: SELECT it. Type an amount only if the POS took "
+                      "this sale another way."), size="3"),
+            rx.button(rx.icon("keyboard"), t("Type an amount instead"), size="4", variant="soft",
                       id="redeem-type-anyway", on_click=RedeemState.show_amount_pad_anyway,
                       style={"minHeight": "56px"}),
             gap="12px", align="center", wrap="wrap", width="100%",
@@ -488,25 +511,25 @@ def _counter() -> rx.Component:
 
 def _redeem_revoked() -> rx.Component:
     return device_notice(
-        "ban", "red", "This device was revoked",
+        "ban", "red", t("This device was revoked"),
         rx.callout(
-            "This device was revoked by your network; ask for a new activation link.",
+            t("This device was revoked by your network; ask for a new activation link."),
             icon="triangle-alert", color_scheme="red", size="3", role="alert", id="device-revoked", width="100%",
         ),
-        rx.text("It can no longer redeem cards. Once a new link arrives by email, open it on this device.", size="3",
+        rx.text(t("It can no longer redeem cards. Once a new link arrives by email, open it on this device."), size="3",
                 text_align="center"),
     )
 
 
 def _redeem_not_activated() -> rx.Component:
     return device_notice(
-        "tablet-smartphone", "gray", "Not an activated device",
+        "tablet-smartphone", "gray", t("Not an activated device"),
         rx.callout(
-            "This browser is not an activated device. Open the activation link emailed to your location on this "
-            "device to activate it.",
+            t("This browser is not an activated device. Open the activation link emailed to your location on this "
+              "device to activate it."),
             icon="info", size="3", id="device-not-activated", width="100%",
         ),
-        rx.text("Lost the email? Ask your network to send a new link.", size="3", color=rx.color("gray", 11)),
+        rx.text(t("Lost the email? Ask your network to send a new link."), size="3", color=rx.color("gray", 11)),
     )
 
 
@@ -529,5 +552,6 @@ def redeem_page() -> rx.Component:
         width="100%",
         background=rx.color("gray", 2),
         id="redeem-page",
+        lang=RedeemState.lang,
         style=COUNTER_TARGETS,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.services.access import accounts
+from app.services.core import i18n
 from app.services.core.errors import GiftnetError
 from app.state.client import client_ip
 from app.state.session import SessionState
@@ -12,7 +13,35 @@ from app.state.session import SessionState
 HOME_ROUTE = "/dashboard"
 
 
-class LoginState(SessionState):
+class SignedOutState(SessionState):
+    """The screens before sign-in: this browser's language (its own choice, else its `Accept-Language`)."""
+
+    def _keep_language(self, lang: str) -> None:
+        if self._signed_in() is not None:
+            super()._keep_language(lang)
+        self.browser_language = lang
+
+    @rx.event
+    def choose_language(self, lang: str):
+        """The picker. Its own handler: Reflex runs an inherited handler on the class that defines
+        it, whose `_keep_language` would not be this screen's."""
+        lang = (lang or "").strip().lower()
+        if lang in self.offered_languages:
+            self.lang = lang
+            self._keep_language(lang)
+
+    def _keep_for_the_person(self) -> None:
+        """Just signed in or up with a language chosen in this browser: the person keeps it."""
+        who = self._signed_in()
+        if who is None or self.browser_language not in who.offered_languages:
+            return
+        try:
+            accounts.set_language(self._actor(who), self.browser_language)
+        except GiftnetError:
+            return
+
+
+class LoginState(SignedOutState):
     error: str = ""
     submitting: bool = False
 
@@ -21,6 +50,8 @@ class LoginState(SessionState):
         self.error = ""
         if self._signed_in() is not None:
             return rx.redirect(HOME_ROUTE)
+        self._show_in(self._browser_preference(), i18n.LANGUAGES)
+        return None
 
     @rx.event
     def submit(self, form: dict):
@@ -30,12 +61,12 @@ class LoginState(SessionState):
                 str(form.get("email", "")), str(form.get("password", "")), ip=client_ip(self)
             )
         except GiftnetError as error:
-            self.error = error.message
+            self.error = error.localized_message(self.lang)
             return
         return self._open_session(token, HOME_ROUTE)
 
 
-class SignupState(SessionState):
+class SignupState(SignedOutState):
     error: str = ""
     error_field: str = ""
 
@@ -55,6 +86,8 @@ class SignupState(SessionState):
                 str(form.get("email", "")), str(form.get("password", "")), ip=client_ip(self)
             )
         except GiftnetError as error:
-            self.error, self.error_field = error.message, error.field or ""
+            self.error, self.error_field = error.localized_message(self.lang), error.field or ""
             return
-        return self._open_session(token, HOME_ROUTE)
+        opened = self._open_session(token, HOME_ROUTE)
+        self._keep_for_the_person()  # the new network's first person reads the language they signed up in
+        return opened

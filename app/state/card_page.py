@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.services.core import link_guard
+from app.services.core import i18n, link_guard
 from app.services.core.errors import GiftnetError
 from app.services.money import card_page
 from app.services.money.cards import find_card_by_link_token
@@ -14,6 +14,22 @@ from app.state.device import DeviceState
 
 
 class CardPageState(DeviceState):
+    """The recipient's page (a device's browser only to send a scan to its counter)."""
+
+    def _keep_language(self, lang: str) -> None:
+        """The recipient's choice, kept in this browser (never a device's setting)."""
+        self.browser_language = lang
+
+    @rx.event
+    def choose_language(self, lang: str):
+        """The picker: the page read again in `lang` (balance and sentences come from the server)."""
+        lang = (lang or "").strip().lower()
+        if lang not in self.offered_languages:
+            return None
+        self.lang = lang
+        self._keep_language(lang)
+        return CardPageState.load
+
     checked: bool = False
     valid: bool = False
     operator_name: str = ""
@@ -39,7 +55,8 @@ class CardPageState(DeviceState):
             attempt = link_guard.begin("card", ip)
         except GiftnetError as error:
             self._clear()
-            self.checked, self.valid, self.limited_message = True, False, error.message
+            self._show_in(self._browser_preference(), i18n.LANGUAGES)
+            self.checked, self.valid, self.limited_message = True, False, error.localized_message(self.lang)
             return None
         # Scanned at the counter: on an activated device of the card's own network the
         # link opens the redemption screen for this card; anywhere else it stays the
@@ -51,9 +68,11 @@ class CardPageState(DeviceState):
             if card is not None and card.operator_id == device.operator_id:
                 attempt.settle(unknown=False)
                 return rx.redirect(f"/redeem?link={token}")
-        view = card_page.public_card(token)
+        # The recipient's own choice on this browser, else the card's language (its emails').
+        view = card_page.public_card(token, self.browser_language or None)
         attempt.settle(unknown=view is None)
         self.checked, self.valid = True, view is not None
+        self._show_in(view.language if view else self._browser_preference(), i18n.LANGUAGES)
         if view is None:
             self._clear()
             return None

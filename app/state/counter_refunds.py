@@ -13,7 +13,6 @@ from __future__ import annotations
 import reflex as rx
 
 from app.services.core.errors import GiftnetError
-from app.services.core.money import format_cents
 from app.services.counter import pos_refunds
 from app.services.money.cards import get_card
 from app.state.live import PosInbox
@@ -45,7 +44,7 @@ class CounterRefundState(RedeemState):
         try:
             result = pos_refunds.apply_refund(self._actor(context), refund_id)
         except GiftnetError as error:
-            self.error = error.message
+            self.error = error.localized_message(self.lang)
             return
         finally:
             self.giving_id = 0
@@ -53,8 +52,8 @@ class CounterRefundState(RedeemState):
         card_id = result.entry.card_id if result.entry else 0
         last4 = shown.card if shown else (f"•••• {get_card(context.operator_id, card_id).last4}" if card_id else "")
         self.has_given, self.given_again = True, not result.created
-        self.given_amount, self.given_card = format_cents(result.refund.amount_cents), last4
-        self.given_balance = format_cents(result.balance_after_cents)
+        self.given_amount, self.given_card = self._money(result.refund.amount_cents), last4
+        self.given_balance = self._money(result.balance_after_cents)
         self.given_source = result.refund.source.capitalize()
         self.given_reference = shown.reference if shown else ""
         if card_id and self.card_id == card_id:
@@ -62,7 +61,8 @@ class CounterRefundState(RedeemState):
             if self.has_receipt:  # and its receipt on screen the balance after this credit
                 self.receipt = Receipt(**{**self.receipt.__dict__, "balance_after": self.given_balance,
                                           "lines": [*(self.receipt.lines or []),
-                                                    f"Refund given back: {self.given_amount}"]})
+                                                    self._t("Refund given back: {amount}",
+                                                            amount=self.given_amount)]})
 
     @rx.event
     def done_giving(self):

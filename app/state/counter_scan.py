@@ -24,6 +24,7 @@ from app.services.counter.qr_scan import read_scanned
 from app.services.money.cards import find_card_by_link_token
 from app.settings import get_settings
 from app.state.client import client_ip
+from app.state.language import N_
 from app.state.redeem import RedeemState
 
 VIDEO_ID = "qr-scanner-video"
@@ -38,14 +39,14 @@ START_JS = (
 )
 STOP_JS = "window.GiftnetQrScanner && window.GiftnetQrScanner.stop()"
 
-NOT_OURS = ("That QR code is not a Giftnet card. Scan the QR code of the customer's gift card email or card page, "
+NOT_OURS = N_("That QR code is not a Giftnet card. Scan the QR code of the customer's gift card email or card page, "
             "or type the card code.")
-LINK_NOT_HERE = "This card link does not belong to this network."
+LINK_NOT_HERE = N_("This card link does not belong to this network.")
 REFUSALS = {
-    "denied": ("The camera is blocked for this page. Allow the camera for this site in the browser's site settings "
+    "denied": N_("The camera is blocked for this page. Allow the camera for this site in the browser's site settings "
                "(the camera or lock icon beside the address), then press Try again. Or type the card code."),
-    "no_camera": "This device has no camera the page can use. Type the card code instead.",
-    "unsupported": ("This browser cannot use the camera in a page (it needs the counter's https address and a "
+    "no_camera": N_("This device has no camera the page can use. Type the card code instead."),
+    "unsupported": N_("This browser cannot use the camera in a page (it needs the counter's https address and a "
                     "current browser). Type the card code instead."),
 }
 
@@ -86,15 +87,16 @@ class CounterScanState(RedeemState):
             return rx.call_script(_next_js(""), callback=CounterScanState.scanned)
         if status == "reload":
             # Reached in-app from a page that may not use the camera: a fresh load of the counter may.
-            self.scan_message = "The counter reloads to use the camera: press Scan again."
+            self.scan_message = self._t("The counter reloads to use the camera: press Scan again.")
             return rx.call_script("window.location.assign('/redeem')")
         detail = str((answer or {}).get("detail", "") or "")[:200]
         self.scan_phase = status if status in REFUSALS else "error"
-        self.scan_message = REFUSALS.get(
-            self.scan_phase,
-            f"The camera could not start ({detail or 'no reason given'}). Close other apps that use the camera and "
-            "press Try again, or type the card code.",
-        )
+        if self.scan_phase in REFUSALS:
+            self.scan_message = self._t(REFUSALS[self.scan_phase])
+        else:
+            self.scan_message = self._t("The camera could not start ({detail}). Close other apps that use the camera "
+                                        "and press Try again, or type the card code.",
+                                        detail=detail or self._t("no reason given"))
         return None
 
     @rx.event
@@ -112,7 +114,7 @@ class CounterScanState(RedeemState):
                 self._close()
                 return [rx.call_script(STOP_JS), rx.set_value("redeem-code-input", "")]
             return rx.call_script(_next_js(text), callback=CounterScanState.scanned)
-        self.scan_phase, self.scan_message = "not_ours", NOT_OURS
+        self.scan_phase, self.scan_message = "not_ours", self._t(NOT_OURS)
         return rx.call_script(_next_js(text), callback=CounterScanState.scanned)
 
     async def _open_link(self, token: str) -> bool:
@@ -128,12 +130,12 @@ class CounterScanState(RedeemState):
         try:
             attempt = link_guard.begin("card", ip)
         except GiftnetError as error:
-            self.scan_phase, self.scan_message = "not_ours", error.message
+            self.scan_phase, self.scan_message = "not_ours", error.localized_message(self.lang)
             return False
         card = find_card_by_link_token(token)
         attempt.settle(unknown=card is None)
         if card is None or card.operator_id != context.operator_id:
-            self.scan_phase, self.scan_message = "not_ours", LINK_NOT_HERE
+            self.scan_phase, self.scan_message = "not_ours", self._t(LINK_NOT_HERE)
             return False
         redeem._show_card(card.id, context)  # noqa: SLF001 - the counter's own way to show a card
         return True

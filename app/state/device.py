@@ -17,18 +17,18 @@ import reflex as rx
 
 from app.models.base import utcnow
 from app.services.access.browser_cookies import DEVICE_HANDLE_COOKIE, handle_in
-from app.services.core import link_guard
+from app.services.core import i18n, link_guard
 from app.services.core.errors import GiftnetError
 from app.services.network import devices
 from app.state.client import client_ip
-from app.state.language import LanguageState
+from app.state.language import N_, LanguageState
 
 REFUSAL_TITLES = {
-    "unknown": "This activation link does not work",
-    "expired": "This activation link has expired",
-    "revoked": "This activation link was replaced",
-    "location_inactive": "This location is not active",
-    "rate_limited": "Too many attempts",
+    "unknown": N_("This activation link does not work"),
+    "expired": N_("This activation link has expired"),
+    "revoked": N_("This activation link was replaced"),
+    "location_inactive": N_("This location is not active"),
+    "rate_limited": N_("Too many attempts"),
 }
 
 
@@ -58,17 +58,48 @@ class DeviceState(LanguageState):
                               f"{{'Content-Type': 'application/json'}}, body: JSON.stringify({{ticket: {ticket}}})}})"
                               ".then((answer) => answer.ok, () => false)", callback=then)
 
+    def _show_device_language(self, context: devices.DeviceContext | None) -> None:
+        """The counter in the device's own language (or the network's default); a browser that is
+        not a device reads its own choice or its `Accept-Language`."""
+        if context is None:
+            self._show_in(self._browser_preference(), i18n.LANGUAGES)
+        else:
+            self._show_in(context.language, context.offered_languages)
 
-def _hours_left(expires_at: datetime | None) -> str:
+    def _keep_language(self, lang: str) -> None:
+        """A choice made on the counter is the device's: kept on it across visits."""
+        context = devices.resolve_device_handle(self._device_handle())
+        if context is None:
+            self.browser_language = lang
+            return
+        try:
+            devices.set_language(context, lang)
+        except GiftnetError:
+            self._show_in(context.language, context.offered_languages)
+
+    @rx.event
+    def choose_language(self, lang: str):
+        """The picker. Its own handler: Reflex runs an inherited handler on the class that defines
+        it, whose `_keep_language` would not be this screen's."""
+        lang = (lang or "").strip().lower()
+        if lang in self.offered_languages:
+            self.lang = lang
+            self._keep_language(lang)
+
+
+def _hours_left(expires_at: datetime | None, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
     if expires_at is None:
         return ""
     if expires_at.tzinfo is None:
         expires_at = expires_at.replace(tzinfo=UTC)
     seconds = (expires_at - utcnow()).total_seconds()
     hours = int(seconds // 3600)
-    if hours >= 1:
-        return f"This link works for {hours} more hour{'s' if hours != 1 else ''}."
-    return f"This link works for {max(1, int(seconds // 60))} more minutes."
+    if hours == 1:
+        return i18n.translate(N_("This link works for 1 more hour."), lang)
+    if hours > 1:
+        return i18n.translate(N_("This link works for {hours} more hours."), lang, hours=hours)
+    return i18n.translate(N_("This link works for {minutes} more minutes."), lang,
+                          minutes=max(1, int(seconds // 60)))
 
 
 class ActivateState(DeviceState):
@@ -88,6 +119,30 @@ class ActivateState(DeviceState):
     device_name: str = ""
     error: str = ""
 
+    def _keep_language(self, lang: str) -> None:
+        """On the activation page the choice is this browser's (it may still be another location's
+        device): the new device takes it once activated."""
+        self.browser_language = lang
+
+    @rx.event
+    def choose_language(self, lang: str):
+        """The picker. Its own handler: Reflex runs an inherited handler on the class that defines
+        it, whose `_keep_language` would not be this screen's."""
+        lang = (lang or "").strip().lower()
+        if lang in self.offered_languages:
+            self.lang = lang
+            self._keep_language(lang)
+
+    def _give_device_the_chosen_language(self, secret: str) -> None:
+        context = devices.resolve_device(secret)
+        if context is None or self.browser_language not in context.offered_languages:
+            return
+        if self.browser_language != context.language:
+            try:
+                devices.set_language(context, self.browser_language)
+            except GiftnetError:
+                return
+
     def _token(self) -> str:
         return str(self.router.page.params.get("activation_token", ""))
 
@@ -98,7 +153,7 @@ class ActivateState(DeviceState):
             return link_guard.begin("activation", client_ip(self))
         except GiftnetError as error:
             self._show_refusal("rate_limited")
-            self.refusal_message = error.message
+            self.refusal_message = error.localized_message(self.lang)
             return None
 
     def _check_link(self, token: str, attempt: link_guard.LinkAttempt) -> devices.LinkCheck:
@@ -108,13 +163,14 @@ class ActivateState(DeviceState):
 
     def _show_refusal(self, reason: str, location_name: str = "", operator_name: str = "") -> None:
         self.link_ok = False
-        self.refusal_title = REFUSAL_TITLES.get(reason, REFUSAL_TITLES["unknown"])
-        self.refusal_message = devices.LINK_REFUSALS.get(reason, devices.LINK_REFUSALS["unknown"])
+        self.refusal_title = self._t(REFUSAL_TITLES.get(reason, REFUSAL_TITLES["unknown"]))
+        self.refusal_message = self._t(devices.LINK_REFUSALS.get(reason, devices.LINK_REFUSALS["unknown"]))
         self.location_name, self.operator_name = location_name, operator_name
 
     @rx.event
     def load(self):
         self.activated, self.device_code, self.device_name, self.error = False, "", "", ""
+        self._show_in(self._browser_preference(), i18n.LANGUAGES)
         attempt = self._begin_attempt()
         if attempt is None:
             self.checked = True
@@ -123,7 +179,7 @@ class ActivateState(DeviceState):
         if check.ok:
             self.link_ok = True
             self.location_name, self.operator_name = check.location_name, check.operator_name
-            self.validity = _hours_left(check.expires_at)
+            self.validity = _hours_left(check.expires_at, self.lang)
         else:
             self._show_refusal(check.reason, check.location_name, check.operator_name)
         current = devices.resolve_device_handle(self._device_handle())
@@ -147,9 +203,10 @@ class ActivateState(DeviceState):
                 self._show_refusal(check.reason, check.location_name, check.operator_name)
             else:
                 attempt.settle(unknown=False)
-                self.error = error.message
+                self.error = error.localized_message(self.lang)
             return None
         attempt.settle(unknown=False)
+        self._give_device_the_chosen_language(activated.secret)
         self.device_code = activated.device.code
         self.device_name = activated.device.name
         # Shown once the browser holds its cookie (or failed to: this connection still knows the device).

@@ -25,6 +25,7 @@ from reflex.istate.manager.token import BaseStateToken
 from app.services.access import accounts
 from app.services.core import codes
 from app.services.core.events import Event, subscribe
+from app.services.core.i18n import format_money, format_number
 from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
 from app.services.reporting import activity, dashboard_figures
@@ -50,6 +51,7 @@ class FeedRow:
     card: str = ""
     where: str = ""
     amount: str = ""
+    amount_fr: str = ""  # the same amount as French writes it (each tab shows its reader's)
     credit: bool = False
     time: str = ""
 
@@ -74,6 +76,8 @@ class OperatorFeed(rx.SharedState):
     month_redeemed: str = ""
     # Raw cents of the live figures, for tests and the charts' "today" point.
     today_redeemed_cents: int = 0
+    # The figures above as French writes them ({"outstanding": "1 234,56 $", ...}).
+    fr: dict[str, str] = {}
     # Counts the updates: the Activity screen re-reads a chosen range that includes today on each.
     version: int = 0
 
@@ -94,6 +98,7 @@ def feed_rows(operator_id: int, timezone: str, currency: str) -> list[FeedRow]:
             card=codes.mask(entry.last4) if entry.last4 else "",
             where=entry.where,
             amount="" if entry.amount_cents is None else format_cents(entry.amount_cents, currency),
+            amount_fr="" if entry.amount_cents is None else format_money(entry.amount_cents, currency, "fr"),
             credit=(entry.amount_cents or 0) > 0 and entry.kind not in ("pos",),
             time=format_local_time(entry.at, timezone),
         )
@@ -118,6 +123,18 @@ def live_figures(operator_id: int, timezone: str, currency: str) -> dict:
         "month_topups": format_cents(month.topup_cents, currency),
         "month_redeemed": format_cents(month.redeemed_cents, currency),
         "today_redeemed_cents": today.redeemed_cents,
+        "fr": {
+            "active_cards": format_number(standing.active_cards, "fr"),
+            "outstanding": format_money(standing.outstanding_cents, currency, "fr"),
+            "today_sold": format_money(today.sold_cents, currency, "fr"),
+            "today_sold_count": format_number(today.sold_count, "fr"),
+            "today_topups": format_money(today.topup_cents, currency, "fr"),
+            "today_redeemed": format_money(today.redeemed_cents, currency, "fr"),
+            "month_sold": format_money(month.sold_cents, currency, "fr"),
+            "month_sold_count": format_number(month.sold_count, "fr"),
+            "month_topups": format_money(month.topup_cents, currency, "fr"),
+            "month_redeemed": format_money(month.redeemed_cents, currency, "fr"),
+        },
     }
 
 

@@ -8,12 +8,16 @@ from datetime import date, timedelta
 import reflex as rx
 
 from app.services.access.accounts import SignedIn
-from app.services.core.money import format_cents
-from app.services.reporting import dashboard_figures
+from app.services.core import i18n
+from app.services.reporting import activity, dashboard_figures
 from app.state.feed import OperatorFeed, apply_snapshot, operator_token, snapshot
 from app.state.session import SessionState, dashboard_action
 
 DEFAULT_RANGE_DAYS = 30
+# The live feed's words (app/services/reporting/activity.py marks them), shown in the reader's language.
+FEED_LABELS = (*activity.LEDGER_FEED_LABELS.values(), *dict.fromkeys(activity.ORDER_FEED_STATUSES.values()),
+               *activity.OTHER_FEED_LABELS)
+FEED_PLACES = activity.FEED_CHANNELS
 
 
 def range_on_load(range_from: str, range_to: str, chosen: bool, today: date) -> tuple[str, str]:
@@ -33,6 +37,13 @@ def range_includes(range_from: str, range_to: str, day: date) -> bool:
         return False
 
 
+def _percent(rate_bps: int, lang: str) -> str:
+    """`12.5%` / `12,5 %`: a rate in basis points as the reader writes it."""
+    if lang == "en":
+        return f"{rate_bps / 100:.1f}%"
+    return i18n.format_number(round(rate_bps / 100, 1), lang) + "\u00a0%"
+
+
 class HomeState(SessionState):
     range_from: str = ""
     range_to: str = ""
@@ -43,8 +54,11 @@ class HomeState(SessionState):
     range_topups: str = ""
     range_redeemed: str = ""
     breakage: str = ""
-    breakage_note: str = ""
-    daily: list[dict] = []  # {"day", "sales", "redeemed", "liability"} in dollars
+    breakage_known: bool = False  # enough history to expect breakage
+    breakage_rate: str = ""
+    # The range's figures and the breakage as French writes them ({"range_sold": "1 234,56 $", ...}).
+    fr: dict[str, str] = {}
+    daily: list[dict] = []  # {"day", "day_fr", "sales", "redeemed", "liability"} in dollars
     by_location: list[dict] = []  # {"name", "redeemed"} in dollars
 
     @rx.event
@@ -59,13 +73,13 @@ class HomeState(SessionState):
                                                        dashboard_figures.local_today(who.timezone))
         self._load_range(who.operator_id, who.timezone)
         breakage = dashboard_figures.expected_breakage(who.operator_id)
-        if breakage.enough_history:
-            self.breakage = format_cents(breakage.expected_cents, who.currency)
-            self.breakage_note = (f"{breakage.rate_bps / 100:.1f}% of the value loaded on cards older than "
-                                  "12 months is still unredeemed; applied to today's liability.")
-        else:
-            self.breakage = "Not enough history"
-            self.breakage_note = "Needs cards issued more than 12 months ago."
+        # The sentences are the page's (both languages compiled in); only the figures are written here.
+        self.breakage_known = breakage.enough_history
+        known = breakage.enough_history
+        self.breakage = i18n.format_money(breakage.expected_cents, who.currency, "en") if known else ""
+        self.breakage_rate = _percent(breakage.rate_bps, "en") if known else ""
+        self.fr = {**self.fr, "breakage": i18n.format_money(breakage.expected_cents, who.currency, "fr") if known else "",
+                   "breakage_rate": _percent(breakage.rate_bps, "fr") if known else ""}
         return None
 
     def _load_range(self, operator_id: int, timezone: str) -> None:
@@ -73,22 +87,29 @@ class HomeState(SessionState):
         try:
             first, last = date.fromisoformat(self.range_from), date.fromisoformat(self.range_to)
         except ValueError:
-            self.range_error = "Choose both dates of the range."
+            self.range_error = self._t("Choose both dates of the range.")
             return
         if last < first:
-            self.range_error = "The range must end on or after its first day."
+            self.range_error = self._t("The range must end on or after its first day.")
             return
         if (last - first).days >= dashboard_figures.MAX_CHART_DAYS:
-            self.range_error = "Choose a range of at most a year."
+            self.range_error = self._t("Choose a range of at most a year.")
             return
         start, end = dashboard_figures.days_period(first, last, timezone)
         figures = dashboard_figures.period_figures(operator_id, start, end)
-        self.range_sold = format_cents(figures.sold_cents, self.currency)
+        # Written in both languages: a switch of language shows the other at once, no round trip.
+        self.range_sold = i18n.format_money(figures.sold_cents, self.currency, "en")
         self.range_sold_count = f"{figures.sold_count:,}"
-        self.range_topups = format_cents(figures.topup_cents, self.currency)
-        self.range_redeemed = format_cents(figures.redeemed_cents, self.currency)
+        self.range_topups = i18n.format_money(figures.topup_cents, self.currency, "en")
+        self.range_redeemed = i18n.format_money(figures.redeemed_cents, self.currency, "en")
+        self.fr = {**self.fr,
+                   "range_sold": i18n.format_money(figures.sold_cents, self.currency, "fr"),
+                   "range_sold_count": i18n.format_number(figures.sold_count, "fr"),
+                   "range_topups": i18n.format_money(figures.topup_cents, self.currency, "fr"),
+                   "range_redeemed": i18n.format_money(figures.redeemed_cents, self.currency, "fr")}
         self.daily = [
-            {"day": point.day.strftime("%b %d"), "sales": point.sales_cents / 100,
+            {"day": point.day.strftime("%b %d"), "day_fr": i18n.format_date(point.day, "fr", "d MMM"),
+             "sales": point.sales_cents / 100,
              "redeemed": point.redeemed_cents / 100, "liability": point.liability_cents / 100}
             for point in dashboard_figures.daily_series(operator_id, first, last, timezone)
         ]

@@ -46,6 +46,7 @@ import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
 from app.services.core import events
+from app.services.core.i18n import format_money
 from app.services.core.money import format_cents
 from app.services.counter import pos_payments, pos_refunds
 
@@ -62,6 +63,7 @@ PRUNE_SECONDS = 60  # how often tabs whose websocket has gone leave the registry
 class PendingPaymentRow:
     id: int = 0
     amount: str = ""
+    amount_fr: str = ""  # the same amount as a French counter writes it
     amount_cents: int = 0
     reference: str = ""
     terminal: str = ""
@@ -74,6 +76,7 @@ def pending_rows(location_id: int) -> list[PendingPaymentRow]:
         PendingPaymentRow(
             id=payment.id,
             amount=format_cents(payment.amount_cents),
+            amount_fr=format_money(payment.amount_cents, None, "fr"),
             amount_cents=payment.amount_cents,
             reference=payment.reference,
             terminal=payment.terminal_id or "",
@@ -90,13 +93,15 @@ class OwedRefundRow:
 
     id: int = 0
     amount: str = ""
+    amount_fr: str = ""
     card: str = ""  # "•••• 1234"
     source: str = ""  # "Square"
     reference: str = ""
 
 
 def owed_refund_rows(location_id: int) -> list[OwedRefundRow]:
-    return [OwedRefundRow(id=refund.refund_id, amount=format_cents(refund.amount_cents), card=f"•••• {refund.last4}",
+    return [OwedRefundRow(id=refund.refund_id, amount=format_cents(refund.amount_cents),
+                          amount_fr=format_money(refund.amount_cents, None, "fr"), card=f"•••• {refund.last4}",
                           source=refund.source.capitalize(), reference=refund.reference)
             for refund in pos_refunds.owed_on_counter(location_id)]
 

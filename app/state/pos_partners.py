@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import reflex as rx
 
+from app.services.core import i18n
 from app.services.network import pos_guides
 from app.settings import get_settings
 from app.state.language import LanguageState
@@ -30,13 +31,13 @@ class GuideView:
     steps: list[GuideStepView] = field(default_factory=list)
 
 
-def guide_views(location_id: int | str, tender_name: str) -> list[GuideView]:
+def guide_views(location_id: int | str, tender_name: str, lang: str | None = None) -> list[GuideView]:
     """Every partner's guide, its steps numbered, with the deployment's own address."""
     return [
         GuideView(key=guide.key, name=guide.name, summary=guide.summary, needs=list(guide.needs),
                   steps=[GuideStepView(number=number, text=step.text, copy=step.copy)
                          for number, step in enumerate(guide.steps, start=1)])
-        for guide in pos_guides.partner_guides(get_settings().public_url, location_id, tender_name)
+        for guide in pos_guides.partner_guides(get_settings().public_url, location_id, tender_name, lang)
     ]
 
 
@@ -47,4 +48,22 @@ class PosPartnersState(LanguageState):
 
     @rx.event
     def load(self):
-        self.guides = guide_views(PLACEHOLDER_LOCATION, "Gift card (your network's name)")
+        self._show_in(self._browser_preference(), i18n.LANGUAGES)
+        self._write_guides()
+
+    def _write_guides(self) -> None:
+        self.guides = guide_views(PLACEHOLDER_LOCATION, self._t("Gift card (your network's name)"), self.lang)
+
+    def _keep_language(self, lang: str) -> None:
+        """A visitor's choice, kept in this browser; the guides are written again in it."""
+        self.browser_language = lang
+        self._write_guides()
+
+    @rx.event
+    def choose_language(self, lang: str):
+        """The picker. Its own handler: Reflex runs an inherited handler on the class that defines
+        it, whose `_keep_language` would not be this screen's."""
+        lang = (lang or "").strip().lower()
+        if lang in self.offered_languages:
+            self.lang = lang
+            self._keep_language(lang)

@@ -17,6 +17,7 @@ import reflex as rx
 from app.models.card import CardStatus
 from app.models.redemption import RedemptionStatus
 from app.services.access import accounts
+from app.services.core import i18n
 from app.services.core.actor import Actor
 from app.services.core.codes import mask
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -31,9 +32,12 @@ from app.services.network.devices import DeviceContext
 from app.state.client import client_ip
 from app.state.counter_keys import CARD_MAIN_ACTIONS, focus_first, install_keys
 from app.state.device import DeviceState
+from app.state.language import N_
 from app.state.live import PosInbox
 
 MAX_PAD_DIGITS = 7  # $99,999.99
+# A card's status as the counter says it (the badge and the refusal).
+CARD_STATUS_NAMES = {"active": N_("active"), "frozen": N_("frozen")}
 
 
 @dataclass
@@ -42,6 +46,7 @@ class ItemRow:
     name: str = ""
     sku: str = ""
     price: str = ""
+    price_fr: str = ""  # the price as a French counter writes it
     price_cents: int = 0
     quantity: int = 0
 
@@ -66,6 +71,7 @@ class CounterItems:
     rows: list[ItemRow]
     source: str = ""  # catalog | webhook
     error: str = ""  # the webhook failed: said on screen, the pad offered instead
+    refusal: GiftnetError | None = None  # the same, to say in the counter's language
 
 
 def read_counter_items(operator_id: int, location_id: int) -> CounterItems:
@@ -76,14 +82,18 @@ def read_counter_items(operator_id: int, location_id: int) -> CounterItems:
         if location.item_webhook_url:
             fetched = items_service.fetch_webhook_items(operator_id, location_id)
             return CounterItems([ItemRow(key=f"w{index}", name=item.name, sku=item.sku or "",
-                                         price=format_cents(item.price_cents), price_cents=item.price_cents)
+                                         price=format_cents(item.price_cents),
+                                         price_fr=i18n.format_money(item.price_cents, None, "fr"),
+                                         price_cents=item.price_cents)
                                  for index, item in enumerate(fetched)], "webhook")
         stored = items_service.list_items(operator_id, location_id)
         return CounterItems([ItemRow(key=f"i{item.id}", name=item.name, sku=item.sku or "",
-                                     price=format_cents(item.price_cents), price_cents=item.price_cents)
+                                     price=format_cents(item.price_cents),
+                                     price_fr=i18n.format_money(item.price_cents, None, "fr"),
+                                     price_cents=item.price_cents)
                              for item in stored], "catalog")
     except GiftnetError as error:
-        return CounterItems([], "", error.message)
+        return CounterItems([], "", error.message, error)
 
 
 @dataclass(frozen=True)
@@ -183,7 +193,7 @@ class RedeemState(DeviceState):
 
     @rx.var
     def pad_amount(self) -> str:
-        return format_cents(int(self.pad_digits or "0"))
+        return i18n.format_money(int(self.pad_digits or "0"), None, self.lang)
 
     @rx.var
     def items_total_cents(self) -> int:
@@ -191,7 +201,7 @@ class RedeemState(DeviceState):
 
     @rx.var
     def items_total(self) -> str:
-        return format_cents(self.items_total_cents)
+        return i18n.format_money(self.items_total_cents, None, self.lang)
 
     @rx.var
     def card_open(self) -> bool:
@@ -203,6 +213,7 @@ class RedeemState(DeviceState):
     async def load(self):
         self.error = self.notice = self.card_error = ""
         context = self._device()
+        self._show_device_language(context)
         self.checked = True
         inbox = await self.get_state(PosInbox)
         if context is None:
@@ -218,7 +229,7 @@ class RedeemState(DeviceState):
             if card is not None and card.operator_id == context.operator_id:
                 self._show_card(card.id, context)
                 return [install_keys(), focus_first(*CARD_MAIN_ACTIONS)]
-            self.card_error = "This card link does not belong to this network."
+            self.card_error = self._t("This card link does not belong to this network.")
         return install_keys()
 
     def _load_items(self, context: DeviceContext) -> None:
@@ -227,7 +238,8 @@ class RedeemState(DeviceState):
 
     def _show_items(self, items: CounterItems | None) -> None:
         """The items the counter offers (None: it takes none); chosen quantities start again at 0."""
-        self.items_error = items.error if items else ""
+        self.items_error = (items.refusal.localized_message(self.lang) if items and items.refusal
+                            else items.error if items else "")
         self.items_source = items.source if items else ""
         self.item_rows = list(items.rows) if items else []
         # No items to pick: the merchant enters an amount rather than being stuck.
@@ -249,7 +261,7 @@ class RedeemState(DeviceState):
 
     def _load_recent(self, context: DeviceContext) -> None:
         self.recent = [
-            RecentRow(redemption_id=redemption.id, card=mask(last4), amount=format_cents(redemption.amount_cents),
+            RecentRow(redemption_id=redemption.id, card=mask(last4), amount=self._money(redemption.amount_cents),
                       time=format_local_time(redemption.created_at, self.timezone),
                       voided=redemption.status == RedemptionStatus.voided)
             for redemption, last4 in redemptions.recent_redemptions(context.operator_id, device_id=context.device_id,
@@ -261,13 +273,14 @@ class RedeemState(DeviceState):
     def _show_card(self, card_id: int, context: DeviceContext) -> None:
         card = get_card(context.operator_id, card_id)
         self.card_id, self.card_last4 = card.id, card.last4
-        self.card_balance_cents, self.card_balance = card.balance_cents, format_cents(card.balance_cents)
+        self.card_balance_cents, self.card_balance = card.balance_cents, self._money(card.balance_cents)
         self.card_status = card.status
         self.card_error = ""
         if card.status != CardStatus.active:
-            self.card_error = f"This card is {card.status} and cannot be used. Ask the customer to contact the network."
+            self.card_error = self._t("This card is {status} and cannot be used. Ask the customer to contact the "
+                                      "network.", status=self._t(CARD_STATUS_NAMES.get(card.status, card.status)))
         elif card.balance_cents == 0:
-            self.card_error = "This card is empty."
+            self.card_error = self._t("This card is empty.")
         self.attempt_key = uuid.uuid4().hex
 
     def _forget_card(self) -> None:
@@ -288,7 +301,7 @@ class RedeemState(DeviceState):
             card = lookup_card_by_code(context.operator_id, str(form.get("code", "")),
                                        caller=caller_name(self._actor(context)), ip=client_ip(self))
         except GiftnetError as error:
-            self.card_error = error.message
+            self.card_error = error.localized_message(self.lang)
             return None
         self._show_card(card.id, context)
         return [rx.set_value("redeem-code-input", ""), focus_first(*CARD_MAIN_ACTIONS)]
@@ -344,17 +357,17 @@ class RedeemState(DeviceState):
         self.receipt = Receipt(
             redemption_id=redemption.id,
             kind=redemption.kind,
-            amount=format_cents(redemption.amount_cents),
-            balance_after=format_cents(result.balance_after_cents),  # the ledger's, after this act
-            remaining_due=format_cents(result.remaining_due_cents) if result.remaining_due_cents else "",
+            amount=self._money(redemption.amount_cents),
+            balance_after=self._money(result.balance_after_cents),  # the ledger's, after this act
+            remaining_due=self._money(result.remaining_due_cents) if result.remaining_due_cents else "",
             device_code=result.device_code or context.code,
             time=format_local_time(redemption.created_at, self.timezone),
-            lines=[f"{line.quantity} × {line.name} — {format_cents(line.line_total_cents)}" for line in result.lines],
+            lines=[f"{line.quantity} × {line.name} — {self._money(line.line_total_cents)}" for line in result.lines],
             voided=redemption.status == RedemptionStatus.voided,
         )
         self.has_receipt = True
         self.card_balance_cents = result.balance_after_cents
-        self.card_balance = format_cents(result.balance_after_cents)
+        self.card_balance = self._money(result.balance_after_cents)
         self.pad_digits = ""
         self.item_rows = [ItemRow(**{**row.__dict__, "quantity": 0}) for row in self.item_rows]
         self.attempt_key = uuid.uuid4().hex
@@ -366,14 +379,14 @@ class RedeemState(DeviceState):
         if context is None:
             return None
         if not self.card_id:
-            self.error = "Open a card first: type its code or scan its QR code."
+            self.error = self._t("Open a card first: type its code or scan its QR code.")
             return None
         self.working = True
         try:
             result = redemptions.redeem(self._actor(context), location_id=context.location_id, card_id=self.card_id,
                                         **request)
         except GiftnetError as error:
-            self.error = error.message
+            self.error = error.localized_message(self.lang)
             if error.code in (ErrorCode.insufficient_funds, ErrorCode.card_not_active):
                 self._show_card(self.card_id, context)
             return None
@@ -386,7 +399,7 @@ class RedeemState(DeviceState):
     def redeem_amount(self):
         amount_cents = int(self.pad_digits or "0")
         if amount_cents <= 0:
-            self.error = "Enter the amount to take off the card."
+            self.error = self._t("Enter the amount to take off the card.")
             return None
         return self._redeem(amount_cents=amount_cents, idempotency_key=f"device-amount-{self.attempt_key}")
 
@@ -394,7 +407,7 @@ class RedeemState(DeviceState):
     def redeem_items(self):
         chosen = [row for row in self.item_rows if row.quantity > 0]
         if not chosen:
-            self.error = "Choose at least one item."
+            self.error = self._t("Choose at least one item.")
             return None
         lines = [redemptions.LineRequest(price_cents=row.price_cents, quantity=row.quantity, sku=row.sku or None,
                                          name=row.name) for row in chosen]
@@ -404,20 +417,20 @@ class RedeemState(DeviceState):
     async def select_payment(self, payment_id: int):
         self.error = self.notice = ""
         if not self.card_id:
-            self.error = "Open the customer's card first, then SELECT the payment."
+            self.error = self._t("Open the customer's card first, then SELECT the payment.")
             return None
         inbox = await self.get_state(PosInbox)
         payment = next((row for row in inbox.payments if row.id == payment_id), None)
         if payment is None:
-            self.error = "This payment is no longer waiting (applied on another screen, cancelled or expired)."
+            self.error = self._t("This payment is no longer waiting (applied on another screen, cancelled or expired).")
             return None
         if payment.amount_cents > self.card_balance_cents:
             owed = payment.amount_cents - self.card_balance_cents
             self.confirm_payment_id = payment_id
-            self.confirm_message = (
-                f"The card holds {self.card_balance}, less than this payment of {payment.amount}. "
-                f"Apply the whole {self.card_balance}? The customer still owes {format_cents(owed)}."
-            )
+            self.confirm_message = self._t(
+                "The card holds {balance}, less than this payment of {amount}. Apply the whole {balance}? The "
+                "customer still owes {owed}.", balance=self.card_balance,
+                amount=self._money(payment.amount_cents), owed=self._money(owed))
             return None
         return self._apply_payment(payment_id, allow_partial=False)
 
@@ -442,7 +455,7 @@ class RedeemState(DeviceState):
         inbox = await self.get_state(PosInbox)
         payment = next((row for row in inbox.payments if row.id == payment_id), None)
         if payment is None:
-            self.error = "This payment is no longer waiting (applied on another screen, cancelled or expired)."
+            self.error = self._t("This payment is no longer waiting (applied on another screen, cancelled or expired).")
             return
         self.dismiss_asked_id = payment_id
         self.dismiss_asked_amount, self.dismiss_asked_reference = payment.amount, payment.reference
@@ -467,9 +480,9 @@ class RedeemState(DeviceState):
         try:
             pos_payments.cancel_payment(context.operator_id, context.location_id, payment_id)
         except GiftnetError as error:
-            self.error = error.message
+            self.error = error.localized_message(self.lang)
             return None
-        self.notice = "Payment dismissed. Push it again from the POS if that was a mistake."
+        self.notice = self._t("Payment dismissed. Push it again from the POS if that was a mistake.")
         return None
 
     @rx.event
@@ -496,26 +509,27 @@ class RedeemState(DeviceState):
             result = redemptions.void_redemption(self._actor(context), redemption_id,
                                                  idempotency_key=f"device-void-{redemption_id}")
         except GiftnetError as error:
-            self.error = error.message
+            self.error = error.localized_message(self.lang)
             return None
-        balance_after = format_cents(result.balance_after_cents)  # the void's ledger row: after the credit
-        self.notice = (f"Redemption #{redemption_id} voided: {format_cents(result.redemption.amount_cents)} "
-                       f"is back on card {mask(result.last4)}, which now holds {balance_after}.")
+        balance_after = self._money(result.balance_after_cents)  # the void's ledger row: after the credit
+        self.notice = self._t("Redemption #{number} voided: {amount} is back on card {card}, which now holds "
+                              "{balance}.", number=redemption_id, amount=self._money(result.redemption.amount_cents),
+                              card=mask(result.last4), balance=balance_after)
         if self.has_receipt and self.receipt.redemption_id == redemption_id:
-            self.receipt = void_receipt(result, self.receipt, self.timezone)
+            self.receipt = void_receipt(result, self.receipt, self.timezone, self.lang)
         if self.card_id == result.redemption.card_id:
             self._show_card(self.card_id, context)
         self._load_recent(context)
         return None
 
 
-def void_receipt(result: redemptions.RedemptionResult, shown: Receipt, timezone: str) -> Receipt:
+def void_receipt(result: redemptions.RedemptionResult, shown: Receipt, timezone: str, lang: str = "en") -> Receipt:
     """The receipt once its redemption is voided: the balance the void's ledger row holds, the void's time."""
     voided_at = result.redemption.voided_at
     return Receipt(**{
         **shown.__dict__,
         "voided": True,
         "remaining_due": "",
-        "balance_after": format_cents(result.balance_after_cents),
+        "balance_after": i18n.format_money(result.balance_after_cents, None, lang),
         "time": format_local_time(voided_at, timezone) if voided_at else shown.time,
     })

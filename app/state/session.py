@@ -152,6 +152,15 @@ class SessionState(LanguageState):
             self.lang = lang
 
     @rx.event
+    def choose_language(self, lang: str):
+        """The account menu's picker. Its own handler: Reflex runs an inherited handler on the class
+        that defines it (LanguageState), whose `_keep_language` would not keep the choice on the person."""
+        lang = (lang or "").strip().lower()
+        if lang in self.offered_languages:
+            self.lang = lang
+            self._keep_language(lang)
+
+    @rx.event
     def require_login(self):
         """on_load of every dashboard page: send strangers to the login screen."""
         if self._signed_in() is None:

@@ -12,13 +12,13 @@ import reflex as rx
 
 from app.integrations import sandbox
 from app.models.order import OrderLineKind, OrderStatus
-from app.services.core import colours
+from app.services.core import colours, i18n
 from app.services.core.errors import GiftnetError
-from app.services.core.money import format_cents, parse_amount
+from app.services.core.money import parse_amount
 from app.services.shop import checkout_script, orders, shop_settings
 from app.services.shop.orders import CartInvalid, CartLine
 from app.state.client import client_ip
-from app.state.language import LanguageState
+from app.state.language import N_, LanguageState
 
 SANDBOX_CARD_INPUT = "sandbox-card-number"
 # The pay step's card form for Bambora and Forte (assets/card_form.js, loaded on first use).
@@ -33,7 +33,7 @@ CARD_FORM_BOOT = """
   document.head.appendChild(script);
 }))
 """
-CARD_FORM_UNAVAILABLE = ("Card payment is unavailable right now: the payment provider's card form did not load. "
+CARD_FORM_UNAVAILABLE = N_("Card payment is unavailable right now: the payment provider's card form did not load. "
                          "Your order is kept; try again in a few minutes.")
 # The embed page tells its host page how tall it is (assets/embed.js listens).
 POST_HEIGHT_JS = """
@@ -64,6 +64,7 @@ POST_HEIGHT_JS = """
 })();
 """
 
+SANDBOX_NAME = N_("the sandbox")  # where a test shop's payments go, as the test-mode banner names it
 LINE_FIELDS = ("recipient_name", "recipient_email", "message", "delivery_date", "card_code", "custom_amount")
 
 
@@ -95,6 +96,21 @@ class Preset:
 @dataclass
 class ResultLine:
     text: str = ""
+
+
+def shop_language(asked: str | None, browser_choice: str | None, accept_language: str | None,
+                  offered: tuple[str, ...] | list[str], default: str = i18n.DEFAULT_LANGUAGE) -> str:
+    """The language a shopper reads the shop and widget in, among the network's `offered`:
+    the address's `?lang=` (the embed snippet's `lang`), else this browser's earlier choice,
+    else its `Accept-Language`, else the network's default (else the first offered)."""
+    offered = tuple(offered) or (i18n.DEFAULT_LANGUAGE,)
+    fallback = default if default in offered else offered[0]
+    for choice in (asked, browser_choice):
+        code = (choice or "").strip().replace("_", "-").split("-")[0].lower()
+        if code in offered:
+            return code
+    negotiated = i18n.negotiate(accept_language, fallback)
+    return negotiated if negotiated in offered else fallback
 
 
 class ShopState(LanguageState):
@@ -138,9 +154,15 @@ class ShopState(LanguageState):
     _script_url: str = ""
     _api_login_id: str = ""
 
+    _order_total_cents: int = 0
+    _order_currency: str = ""
+    _custom_range: tuple[int, int] = (0, 0)
+
     @rx.var
     def gateway_label(self) -> str:
-        return {"bambora": "Bambora", "forte": "Forte"}.get(self.gateway, "the sandbox")
+        if self.gateway in ("bambora", "forte"):
+            return {"bambora": "Bambora", "forte": "Forte"}[self.gateway]
+        return i18n.translate(SANDBOX_NAME, self.lang)
 
     @rx.var
     def total(self) -> str:
@@ -148,7 +170,7 @@ class ShopState(LanguageState):
         for line in self.lines:
             amount = self._line_cents(line)
             cents += amount or 0
-        return format_cents(cents)
+        return i18n.format_money(cents, None, self.lang)
 
     def _line_cents(self, line: LineForm) -> int | None:
         if line.kind == OrderLineKind.card and line.amount_choice and line.amount_choice != "custom":
@@ -168,21 +190,45 @@ class ShopState(LanguageState):
         if shop is None:
             return
         self._operator_id = shop.operator_id
+        self._show_in(shop_language(params.get("lang"), self.browser_language, self.router.headers.accept_language,
+                                    shop.offered_languages, shop.default_language), shop.offered_languages)
         self.shop_name = shop.name
         self.test_mode, self.gateway = shop.test_mode, shop.gateway
         script = checkout_script.checkout_script_for(shop.operator_id)
         self._script_url, self._api_login_id = script.url or "", script.api_login_id
         self.gateway_test_mode = script.test_mode
         settings = shop.settings
-        self.presets = [Preset(cents=str(c), label=format_cents(c)) for c in settings.preset_amounts_cents]
+        self.presets = [Preset(cents=str(c)) for c in settings.preset_amounts_cents]
         self.allow_custom = settings.allow_custom
-        self.range_label = (f"{format_cents(settings.custom_min_cents)} to {format_cents(settings.custom_max_cents)}")
+        self._custom_range = (settings.custom_min_cents, settings.custom_max_cents)
+        self._label_amounts()
         self.primary_colour, self.background_colour = settings.primary_colour, settings.background_colour
         self.primary_text_colour = colours.text_colour_on(settings.primary_colour)
         self.logo_url, self.terms = settings.logo_url or "", settings.terms or ""
         self._start_over()
         if self.embed:
             return rx.call_script(POST_HEIGHT_JS)
+
+    def _label_amounts(self) -> None:
+        """The amounts the shop shows, written the shopper's way (again after a language change)."""
+        self.presets = [Preset(cents=preset.cents, label=self._money(int(preset.cents))) for preset in self.presets]
+        low, high = self._custom_range
+        self.range_label = self._t("{low} to {high}", low=self._money(low), high=self._money(high))
+        if self._order_total_cents:
+            self.order_total = self._money(self._order_total_cents, self._order_currency)
+
+    def _keep_language(self, lang: str) -> None:
+        super()._keep_language(lang)
+        self._label_amounts()
+
+    @rx.event
+    def choose_language(self, lang: str):
+        """The picker. Its own handler: Reflex runs an inherited handler on the class that defines
+        it, whose `_keep_language` would not be this screen's."""
+        lang = (lang or "").strip().lower()
+        if lang in self.offered_languages:
+            self.lang = lang
+            self._keep_language(lang)
 
     def _start_over(self) -> None:
         first = self.presets[0].cents if self.presets else "custom"
@@ -243,13 +289,13 @@ class ShopState(LanguageState):
                 try:
                     amount = parse_amount(line.custom_amount)
                 except GiftnetError as error:
-                    errors[f"lines.{index}.amount"] = error.message
+                    errors[f"lines.{index}.amount"] = error.localized_message(self.lang)
             delivery = None
             if line.delivery_date and not line.for_self:
                 try:
                     delivery = date.fromisoformat(line.delivery_date)
                 except ValueError:
-                    errors[f"lines.{index}.delivery_date"] = "Choose a date."
+                    errors[f"lines.{index}.delivery_date"] = self._t("Choose a date.")
             cart.append(CartLine(kind=line.kind, amount_cents=amount, for_self=line.for_self,
                                  recipient_name=line.recipient_name, recipient_email=line.recipient_email,
                                  message=line.message, delivery_date=delivery, card_code=line.card_code))
@@ -257,15 +303,16 @@ class ShopState(LanguageState):
             if errors:
                 raise CartInvalid(errors)
             order = orders.create_order(self._operator_id, buyer_name=self.buyer_name, buyer_email=self.buyer_email,
-                                        lines=cart, client_ip=client_ip(self))
+                                        lines=cart, client_ip=client_ip(self), language=self.lang)
         except CartInvalid as invalid:
             self._show_errors({**invalid.field_errors, **errors})
             return
         except GiftnetError as error:
-            self.cart_error = error.message
+            self.cart_error = error.localized_message(self.lang)
             return
         self.order_id, self.order_number = order.id, order.number
-        self.order_total = format_cents(order.total_cents, order.currency)
+        self._order_total_cents, self._order_currency = order.total_cents, order.currency
+        self.order_total = self._money(order.total_cents, order.currency)
         self.order_status, self.pay_error = order.status, ""
         self.attempt_key = secrets.token_hex(8)
         self.step = "pay"
@@ -274,7 +321,7 @@ class ShopState(LanguageState):
     def _show_errors(self, errors: dict[str, str]) -> None:
         self.buyer_name_error = errors.get("buyer_name", "")
         self.buyer_email_error = errors.get("buyer_email", "")
-        self.cart_error = errors.get("lines", "") or "Please correct the fields marked below."
+        self.cart_error = errors.get("lines", "") or self._t("Please correct the fields marked below.")
         for index, line in enumerate(self.lines):
             for name in ("amount", "recipient_name", "recipient_email", "message", "delivery_date", "card_code"):
                 setattr(line, f"{name}_error", errors.get(f"lines.{index}.{name}", ""))
@@ -330,7 +377,7 @@ class ShopState(LanguageState):
         result = result if isinstance(result, dict) else {}
         token = str(result.get("token") or "")
         if not token:
-            self.pay_error = str(result.get("error") or "Check the card details.")
+            self.pay_error = str(result.get("error") or self._t("Check the card details."))
             return
         yield from self._pay(token)
 
@@ -346,7 +393,7 @@ class ShopState(LanguageState):
     @rx.event
     def pay_with_token(self, token: str):
         if not token:
-            self.pay_error = "Use one of the test card numbers shown above."
+            self.pay_error = self._t("Use one of the test card numbers shown above.")
             return
         yield from self._pay(token)
 
@@ -358,7 +405,7 @@ class ShopState(LanguageState):
         try:
             order = orders.pay_order(self._operator_id, self.order_id, token, self.attempt_key)
         except GiftnetError as error:
-            self.paying, self.pay_error = False, error.message
+            self.paying, self.pay_error = False, error.localized_message(self.lang)
             return
         self.paying = False
         self._show_order(order)
@@ -369,14 +416,18 @@ class ShopState(LanguageState):
         if order.status in (OrderStatus.paid, OrderStatus.refunded):
             self.step = "result"
             self.result_lines = [
-                ResultLine(text=(f"Gift card {format_cents(line.amount_cents)} for {line.recipient} (card •••• {line.card_last4})"
+                ResultLine(text=(self._t("Gift card {amount} for {recipient} (card •••• {last4})",
+                                         amount=self._money(line.amount_cents),
+                                         recipient=self._t("the buyer") if line.recipient == "the buyer" else line.recipient,
+                                         last4=line.card_last4)
                                  if line.kind == OrderLineKind.card else
-                                 f"Top-up {format_cents(line.amount_cents)} on card •••• {line.card_last4}"))
+                                 self._t("Top-up {amount} on card •••• {last4}", amount=self._money(line.amount_cents),
+                                         last4=line.card_last4)))
                 for line in order.lines
             ]
         elif order.status == OrderStatus.charging:
             self.step = "pay"
-            self.pay_error = "Your payment is being processed; this page updates in a moment."
+            self.pay_error = self._t("Your payment is being processed; this page updates in a moment.")
         else:
             # declined or error: the shopper may try again with a new attempt.
             self.step = "result"

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from app.services.access import team
+from app.services.access import accounts, team
 from app.services.access.accounts import SignedIn
-from app.services.core import link_guard
+from app.services.core import i18n, link_guard
 from app.services.core.errors import GiftnetError
 from app.services.core.roles import OWNER, ROLE_DESCRIPTIONS, ROLES, STAFF, role_label
 from app.services.core.timefmt import describe_duration, format_local_time
@@ -177,9 +177,23 @@ class JoinState(SessionState):
     def _token(self) -> str:
         return str(self.router.page.params.get("join_token", ""))
 
+    def _keep_language(self, lang: str) -> None:
+        """Before joining, the choice is this browser's; the new member keeps it once in."""
+        self.browser_language = lang
+
+    @rx.event
+    def choose_language(self, lang: str):
+        """The picker. Its own handler: Reflex runs an inherited handler on the class that defines
+        it, whose `_keep_language` would not be this screen's."""
+        lang = (lang or "").strip().lower()
+        if lang in self.offered_languages:
+            self.lang = lang
+            self._keep_language(lang)
+
     @rx.event
     def load(self):
         self.join_error, self.join_error_field = "", ""
+        self._show_in(self._browser_preference(), i18n.LANGUAGES)
         attempt = self._begin_attempt()
         if attempt is not None:
             self._check(attempt)
@@ -190,14 +204,14 @@ class JoinState(SessionState):
         try:
             return link_guard.begin("invitation", client_ip(self))
         except GiftnetError as error:
-            self.checked, self.link_ok, self.refusal = True, False, error.message
+            self.checked, self.link_ok, self.refusal = True, False, error.localized_message(self.lang)
             self.invited_email = self.network_name = self.invited_role = self.invited_role_text = self.expires = ""
             return None
 
     def _check(self, attempt: link_guard.LinkAttempt) -> None:
         check = team.check_invitation(self._token())
         attempt.settle(unknown=check.reason == "unknown")
-        self.checked, self.link_ok, self.refusal = True, check.ok, check.refusal
+        self.checked, self.link_ok, self.refusal = True, check.ok, self._t(check.refusal) if check.refusal else ""
         self.invited_email, self.network_name = check.email, check.operator_name
         self.invited_role = role_label(check.role) if check.role else ""
         self.invited_role_text = ROLE_DESCRIPTIONS.get(check.role, "")
@@ -208,7 +222,8 @@ class JoinState(SessionState):
         self.join_error, self.join_error_field = "", ""
         password = str(form.get("password", ""))
         if password != str(form.get("password_again", "")):
-            self.join_error, self.join_error_field = "The two passwords are not the same.", "password_again"
+            self.join_error = self._t("The two passwords are not the same.")
+            self.join_error_field = "password_again"
             return None
         attempt = self._begin_attempt()
         if attempt is None:
@@ -216,12 +231,19 @@ class JoinState(SessionState):
         try:
             joined = team.accept(self._token(), str(form.get("name", "")), password)
         except GiftnetError as error:
-            self.join_error, self.join_error_field = error.message, error.field or ""
+            self.join_error, self.join_error_field = error.localized_message(self.lang), error.field or ""
             if error.field == "token":  # the link went stale while the form was open
                 self._check(attempt)
             else:
                 attempt.settle(unknown=False)
             return None
         attempt.settle(unknown=False)
-        return self._open_session(joined.session_token, HOME_ROUTE)
+        opened = self._open_session(joined.session_token, HOME_ROUTE)
+        who = self._signed_in()
+        if who is not None and self.browser_language in who.offered_languages:
+            try:  # the language they read the invitation in becomes theirs
+                accounts.set_language(self._actor(who), self.browser_language)
+            except GiftnetError:
+                pass
+        return opened
 

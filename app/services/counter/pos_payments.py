@@ -158,7 +158,9 @@ def cancel_payment(operator_id: int, location_id: int, payment_id: int) -> PosPa
     if payment is None:
         raise GiftnetError(ErrorCode.not_found, N_("No such POS payment."))
     if not cancelled:
-        raise GiftnetError(ErrorCode.conflict, N_("This payment is already {status}."), params={"status": payment.status})
+        said = {"applied": N_("This payment is already applied."), "expired": N_("This payment is already expired."),
+                "cancelled": N_("This payment is already cancelled.")}.get(payment.status)
+        raise GiftnetError(ErrorCode.conflict, said or f"This payment is already {payment.status}.")
     events.publish(events.Event(operator_id, "pos_payment.cancelled", _event_data(payment)))
     return payment
 

@@ -32,7 +32,7 @@ from app.models.redemption import RedemptionStatus
 from app.services.core import audit, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.i18n import N_
+from app.services.core.i18n import N_, Money
 from app.services.core.money import format_cents
 from app.services.counter.partner_payments import refund_event_data
 from app.services.messaging import webhooks
@@ -104,7 +104,7 @@ def apply_refund(actor: Actor, refund_id: int) -> AppliedRefund:
         ).first()
         if sale == RedemptionStatus.voided:
             raise GiftnetError(ErrorCode.conflict, N_("This sale was voided on the counter, so the card already got "
-                                                   "the whole amount back: there is nothing more to give."),
+                                                      "the whole amount back: there is nothing more to give."),
                                field="refund_id")
         claim = update(PosRefund).where(PosRefund.id == refund_id, PosRefund.operator_id == actor.operator_id,
                                         PosRefund.status == PosRefundStatus.owed)
@@ -117,8 +117,9 @@ def apply_refund(actor: Actor, refund_id: int) -> AppliedRefund:
         refund = _refund_of(session, actor, refund_id)
         if claimed is None:
             if refund.status != PosRefundStatus.applied:
-                raise GiftnetError(ErrorCode.conflict, N_("This refund has nothing to give back to a card: the payment "
-                                                       "was withdrawn before it was applied."), field="refund_id")
+                raise GiftnetError(ErrorCode.conflict, N_("This refund has nothing to give back to a card: the "
+                                                          "payment was withdrawn before it was applied."),
+                                   field="refund_id")
             entry = session.get(LedgerEntry, refund.ledger_entry_id) if refund.ledger_entry_id else None
             return AppliedRefund(refund=refund, entry=entry, created=False,
                                  balance_after_cents=entry.balance_after_cents if entry else 0)
@@ -153,7 +154,9 @@ def settle_before_void(session, redemption_id: int) -> None:  # noqa: ANN001
     given = session.exec(select(func.coalesce(func.sum(PosRefund.amount_cents), 0)).where(
         PosRefund.redemption_id == redemption_id, PosRefund.status == PosRefundStatus.applied)).one()
     if given:
-        raise GiftnetError(ErrorCode.conflict, N_("The POS refunded this sale and {format_cents} was given back to the card already: it cannot be voided too."), params={"format_cents": format_cents(int(given))})
+        raise GiftnetError(ErrorCode.conflict, N_("The POS refunded this sale and {amount} was given back to the "
+                                                  "card already: it cannot be voided too."),
+                           params={"amount": Money(int(given))})
     session.execute(update(PosRefund).where(PosRefund.redemption_id == redemption_id,
                                             PosRefund.status == PosRefundStatus.owed)
                     .values(status=PosRefundStatus.not_owed).execution_options(synchronize_session=False))

@@ -49,6 +49,10 @@ MAX_QUANTITY = 99
 # Amounts are 32-bit integer columns (PostgreSQL): a larger total must be refused before it is written.
 MAX_TOTAL_CENTS = 2**31 - 1
 
+# A POS payment that can no longer be applied, as the counter says it (each its own sentence).
+PAYMENT_STATUS_SENTENCES = {"applied": N_("This payment is applied."), "expired": N_("This payment is expired."),
+                            "cancelled": N_("This payment is cancelled.")}
+
 
 @dataclass(frozen=True)
 class LineRequest:
@@ -115,14 +119,14 @@ def _priced_lines(session: Session, location: Location, requests: list[LineReque
                 or next((candidate for candidate in catalog
                          if request.name and candidate.name.lower() == request.name.strip().lower()), None)
             if item is None:
-                raise GiftnetError(ErrorCode.invalid_input,
-                                   N_("{value} is not in this location's catalog."),
-                                   field=f"{where}.sku", params={"value": request.sku or request.name or 'This item'})
+                raise GiftnetError(ErrorCode.invalid_input, N_("{item} is not in this location's catalog."),
+                                   field=f"{where}.sku", params={"item": request.sku or request.name or "This item"})
             if item.price_cents != request.price_cents:
                 raise GiftnetError(
                     ErrorCode.invalid_input,
-                    N_("{name} costs {format_cents}, not {format_cents2}."),
-                    field=f"{where}.price_cents", params={"name": item.name, "format_cents": format_cents(item.price_cents), "format_cents2": format_cents(request.price_cents)},
+                    N_("{item} costs {price}, not {asked}."),
+                    params={"item": item.name, "price": Money(item.price_cents), "asked": Money(request.price_cents)},
+                    field=f"{where}.price_cents",
                 )
         name = item.name if item else (request.name or request.sku or "").strip()
         if not name:
@@ -172,7 +176,8 @@ def _claim_pos_payment(session: Session, actor: Actor, location: Location, pos_p
         if payment.status == PosPaymentStatus.pending:  # still pending but past its time
             raise GiftnetError(ErrorCode.conflict, N_("This payment has expired. Push it again from the POS."),
                                field="pos_payment_id")
-        raise GiftnetError(ErrorCode.conflict, N_("This payment is {status}."), field="pos_payment_id", params={"status": payment.status})
+        said = PAYMENT_STATUS_SENTENCES.get(payment.status)
+        raise GiftnetError(ErrorCode.conflict, said or f"This payment is {payment.status}.", field="pos_payment_id")
     return payment
 
 

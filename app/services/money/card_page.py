@@ -17,14 +17,13 @@ from app.integrations.qr import qr_png
 from app.models import Location, Operator
 from app.models.card import CardStatus
 from app.services.core import codes
-from app.services.core.i18n import translator
-from app.services.core.money import format_cents
+from app.services.core.i18n import N_, format_money, normalize, translator
 from app.services.money.cards import find_card_by_link_token
 from app.settings import get_settings
 
 STATUS_LABELS = {
-    CardStatus.active: "Active: ready to use",
-    CardStatus.frozen: "On hold: it cannot be used right now. Contact the seller.",
+    CardStatus.active: N_("Active: ready to use"),
+    CardStatus.frozen: N_("On hold: it cannot be used right now. Contact the seller."),
 }
 
 
@@ -46,23 +45,28 @@ class PublicCard:
     # The QR code inline: the page shows it without a second request, whichever
     # server (frontend or backend, in dev mode) serves the page.
     qr_data_url: str
+    language: str = "en"  # what the page is written in
 
 
-def public_card(link_token: str) -> PublicCard | None:
-    """The card behind a link, or None for an unknown or rotated link."""
+def public_card(link_token: str, lang: str | None = None) -> PublicCard | None:
+    """The card behind a link, or None for an unknown or rotated link; written in `lang`
+    (none: the card's own language, the one its emails were sent in)."""
     card = find_card_by_link_token(link_token)
     if card is None:
         return None
     with read_session() as session:
         operator = session.get(Operator, card.operator_id)
     operator_name = operator.name if operator else ""
+    lang = normalize(lang or card.language)
+    _ = translator(lang)
     return PublicCard(
         operator_name=operator_name,
-        balance=format_cents(card.balance_cents, card.currency),
+        balance=format_money(card.balance_cents, card.currency, lang),
         status=card.status,
-        status_label=STATUS_LABELS.get(card.status, card.status),
+        status_label=_(STATUS_LABELS[card.status]) if card.status in STATUS_LABELS else card.status,
         masked_code=codes.mask(card.last4),
-        where_to_use=where_card_can_be_used(operator_name, card.operator_id),
+        where_to_use=where_card_can_be_used(operator_name, card.operator_id, lang),
+        language=lang,
         qr_data_url="data:image/png;base64," + base64.b64encode(qr_png(card_link(link_token))).decode(),
     )
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import ActivationLink, Device, Location, Operator
 from app.models.base import utcnow
-from app.services.core import audit, crypto, events
+from app.services.core import audit, crypto, events, i18n
 from app.services.core.actor import Actor
 from app.services.core.codes import ALPHABET
 from app.services.core.errors import ErrorCode, GiftnetError
@@ -129,10 +129,13 @@ def check_activation_link(token: str | None) -> LinkCheck:
 
 
 LINK_REFUSALS = {
-    "unknown": "This activation link is not valid. Check that the whole link was copied, or ask your network for a new one.",
-    "expired": "This activation link has expired. Ask your network (or the dashboard's \"Send new link\") for a fresh one.",
-    "revoked": "A newer activation link was sent to this location, so this one no longer works. Use the newest email.",
-    "location_inactive": "This location is not active. Ask your network to reactivate it.",
+    "unknown": i18n.N_("This activation link is not valid. Check that the whole link was copied, or ask your network "
+                       "for a new one."),
+    "expired": i18n.N_("This activation link has expired. Ask your network (or the dashboard's \"Send new link\") for "
+                       "a fresh one."),
+    "revoked": i18n.N_("A newer activation link was sent to this location, so this one no longer works. Use the newest "
+                       "email."),
+    "location_inactive": i18n.N_("This location is not active. Ask your network to reactivate it."),
 }
 
 
@@ -200,6 +203,41 @@ class DeviceContext:
     accepts_pos_payments: bool = False
     accepts_typed_amounts: bool = True
     accepts_items: bool = False
+    # The counter screen's language: the device's own choice, else the network's default,
+    # always among the languages the network offers.
+    language: str = "en"
+    offered_languages: tuple[str, ...] = ("en", "fr")
+
+
+def device_language(device_language: str | None, default_language: str | None,
+                    offered_languages: str | None) -> tuple[str, tuple[str, ...]]:
+    """(the language a device's counter shows, the languages it may pick from): the device's own
+    choice while the network still offers it, else the network's default, else the first offered."""
+    offered = i18n.offered(offered_languages)
+    for choice in (device_language, default_language):
+        if (choice or "").strip().lower() in offered:
+            return (choice or "").strip().lower(), offered
+    return offered[0], offered
+
+
+def set_language(device: DeviceContext, language: str) -> str:
+    """Keep the counter language chosen on this device (it stays across visits); returns it.
+    Refuses a language the network does not offer."""
+    choice = (language or "").strip().lower()
+    with write_session() as session:
+        operator = session.get(Operator, device.operator_id)
+        if operator is None:
+            raise GiftnetError(ErrorCode.not_found, i18n.N_("This device is not activated."))
+        if choice not in i18n.offered(operator.offered_languages):
+            raise GiftnetError(ErrorCode.invalid_input, i18n.N_("Choose a language this network offers."),
+                               field="language")
+        moved = session.execute(
+            update(Device).where(Device.id == device.device_id, Device.operator_id == device.operator_id,
+                                 Device.revoked_at.is_(None)).values(language=choice)
+        ).rowcount
+        if moved != 1:
+            raise GiftnetError(ErrorCode.not_found, i18n.N_("This device is not activated."))
+    return choice
 
 
 DEVICE_TICKET_SECONDS = 120  # a device ticket goes from the activation page straight to POST /auth/device
@@ -261,6 +299,9 @@ def resolve_device_handle(handle: str | None) -> DeviceContext | None:
         accepts_pos_payments=location.accepts_pos_payments,
         accepts_typed_amounts=location.accepts_typed_amounts,
         accepts_items=location.accepts_items,
+        language=(chosen := device_language(device.language, operator.default_language,
+                                            operator.offered_languages))[0],
+        offered_languages=chosen[1],
     )
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.services.core.i18n import N_, translator
+
 API_PREFIX = "/api/v1"
-TEST_STEP = ("Press “Send a test payment” in the location's POS setup guide: a TEST payment shows on its open counter "
+TEST_STEP = N_("Press “Send a test payment” in the location's POS setup guide: a TEST payment shows on its open counter "
              "screens for a minute. Then take a real one.")
 
 
@@ -40,9 +42,10 @@ def receiver_url(base_url: str, partner: str, location_id: int | str) -> str:
 
 
 def partner_guides(base_url: str, location_id: int | str = "<location id>",
-                   tender_name: str = "Gift card (network)") -> list[PartnerGuide]:
-    """Every partner's guide. `location_id` is the location's id (the public page shows a
-    placeholder); `tender_name` is what to call the gift-card tender in the POS."""
+                   tender_name: str = "Gift card (network)", lang: str | None = None) -> list[PartnerGuide]:
+    """Every partner's guide (written in `lang`). `location_id` is the location's id (the public
+    page shows a placeholder); `tender_name` is what to call the gift-card tender in the POS."""
+    _ = translator(lang)
     square_url = receiver_url(base_url, "square", location_id)
     clover_url = receiver_url(base_url, "clover", location_id)
     shopify_url = receiver_url(base_url, "shopify", location_id)
@@ -51,75 +54,76 @@ def partner_guides(base_url: str, location_id: int | str = "<location id>",
         PartnerGuide(
             key="square",
             name="Square",
-            summary="Take the gift card on Square with the “Other gift card” tender; the payment, tip included, "
-                    "appears on the counter.",
-            needs=["A Square account and access to its Developer Console (an application of your own)",
-                   "The “Other gift card” tender turned on in Square Point of Sale"],
+            summary=_("Take the gift card on Square with the “Other gift card” tender; the payment, tip included, "
+                    "appears on the counter."),
+            needs=[_("A Square account and access to its Developer Console (an application of your own)"),
+                   _("The “Other gift card” tender turned on in Square Point of Sale")],
             steps=[
-                GuideStep("In Square Point of Sale: Settings → Checkout → Payment types, turn on “Other gift card”. "
-                          "Take every network gift card with it."),
-                GuideStep("In Square's Developer Console, open your application → Webhooks → Subscriptions → "
-                          "Add subscription. Paste this notification URL:", square_url),
-                GuideStep("Choose the events payment.created, payment.updated, refund.created and refund.updated, "
-                          "then save."),
-                GuideStep("The secret: Square shows the subscription's Signature key. Copy it into the location's "
-                          "Square settings (Signature key), with the notification URL exactly as Square shows it."),
-                GuideStep(TEST_STEP),
+                GuideStep(_("In Square Point of Sale: Settings → Checkout → Payment types, turn on “Other gift card”. "
+                          "Take every network gift card with it.")),
+                GuideStep(_("In Square's Developer Console, open your application → Webhooks → Subscriptions → "
+                          "Add subscription. Paste this notification URL:"), square_url),
+                GuideStep(_("Choose the events payment.created, payment.updated, refund.created and refund.updated, "
+                          "then save.")),
+                GuideStep(_("The secret: Square shows the subscription's Signature key. Copy it into the location's "
+                          "Square settings (Signature key), with the notification URL exactly as Square shows it.")),
+                GuideStep(_(TEST_STEP)),
             ],
         ),
         PartnerGuide(
             key="clover",
             name="Clover",
-            summary="Add a custom tender for the network's gift card; Clover's payment notifications bring each "
-                    "payment with that tender to the counter.",
-            needs=["A Clover merchant account and a Clover developer app with webhooks",
-                   "A merchant API token that can read payments",
-                   "A custom tender in Clover named for the network's gift card"],
+            summary=_("Add a custom tender for the network's gift card; Clover's payment notifications bring each "
+                    "payment with that tender to the counter."),
+            needs=[_("A Clover merchant account and a Clover developer app with webhooks"),
+                   _("A merchant API token that can read payments"),
+                   _("A custom tender in Clover named for the network's gift card")],
             steps=[
-                GuideStep(f"In Clover: Setup → Tenders → Add custom tender, named “{tender_name}”. Take every "
-                          "network gift card with it."),
-                GuideStep("In Clover's developer dashboard, open your app → App settings → Webhooks. Paste this "
-                          "webhook URL and subscribe to Payments:", clover_url),
-                GuideStep("Clover sends a verification code to that URL once: it appears in the location's Clover "
-                          "settings here. Paste it back into Clover's “Verify” box."),
-                GuideStep("The secrets: Clover shows the webhook's Clover Auth Code (its X-Clover-Auth header); "
+                GuideStep(_("In Clover: Setup → Tenders → Add custom tender, named “{tender}”. Take every "
+                            "network gift card with it.", tender=tender_name)),
+                GuideStep(_("In Clover's developer dashboard, open your app → App settings → Webhooks. Paste this "
+                          "webhook URL and subscribe to Payments:"), clover_url),
+                GuideStep(_("Clover sends a verification code to that URL once: it appears in the location's Clover "
+                          "settings here. Paste it back into Clover's “Verify” box.")),
+                GuideStep(_("The secrets: Clover shows the webhook's Clover Auth Code (its X-Clover-Auth header); "
                           "create a merchant API token (Account & Setup → API Tokens, with Payments read). Paste "
-                          "both, the merchant id and the tender's name into the location's Clover settings."),
-                GuideStep(TEST_STEP),
+                          "both, the merchant id and the tender's name into the location's Clover settings.")),
+                GuideStep(_(TEST_STEP)),
             ],
         ),
         PartnerGuide(
             key="shopify",
             name="Shopify POS",
-            summary="Add a custom payment method named for the network; POS orders paid with it come to the "
-                    "counter in the order's currency.",
-            needs=["A Shopify store with Shopify POS", "A manual (custom) payment method named for the network"],
+            summary=_("Add a custom payment method named for the network; POS orders paid with it come to the "
+                    "counter in the order's currency."),
+            needs=[_("A Shopify store with Shopify POS"), _("A manual (custom) payment method named for the network")],
             steps=[
-                GuideStep(f"In Shopify admin: Settings → Payments → Manual payment methods → Create custom payment "
-                          f"method, named “{tender_name}”; in the POS app, add it under Settings → Payment types."),
-                GuideStep("In Shopify admin: Settings → Notifications → Webhooks → Create webhook, event “Order "
-                          "creation”, format JSON. Paste this URL:", shopify_url),
-                GuideStep("The secret: under the webhooks list Shopify shows “Your webhooks will be signed with …”. "
+                GuideStep(_("In Shopify admin: Settings → Payments → Manual payment methods → Create custom payment "
+                            "method, named “{tender}”; in the POS app, add it under Settings → Payment types.",
+                            tender=tender_name)),
+                GuideStep(_("In Shopify admin: Settings → Notifications → Webhooks → Create webhook, event “Order "
+                          "creation”, format JSON. Paste this URL:"), shopify_url),
+                GuideStep(_("The secret: under the webhooks list Shopify shows “Your webhooks will be signed with …”. "
                           "Copy that key, the shop's domain (name.myshopify.com) and the payment method's name into "
-                          "the location's Shopify settings."),
-                GuideStep(TEST_STEP),
+                          "the location's Shopify settings.")),
+                GuideStep(_(TEST_STEP)),
             ],
         ),
         PartnerGuide(
             key="api",
-            name="Any POS through the API",
-            summary="Any POS (or its developer) that can send one HTTPS request when it takes the gift card.",
-            needs=["A POS key for the location (gkpos_…), made in the location's POS keys",
-                   "A POS that can send an HTTPS POST with a header"],
+            name=_("Any POS through the API"),
+            summary=_("Any POS (or its developer) that can send one HTTPS request when it takes the gift card."),
+            needs=[_("A POS key for the location (gkpos_…), made in the location's POS keys"),
+                   _("A POS that can send an HTTPS POST with a header")],
             steps=[
-                GuideStep("Create a POS key in the location's POS keys (owners): it is shown once, so put it in "
-                          "the POS at once. Creating it turns the location's POS payments on."),
-                GuideStep("When the POS takes a gift card payment, it sends POST to this URL with the header "
+                GuideStep(_("Create a POS key in the location's POS keys (owners): it is shown once, so put it in "
+                          "the POS at once. Creating it turns the location's POS payments on.")),
+                GuideStep(_("When the POS takes a gift card payment, it sends POST to this URL with the header "
                           "Authorization: Bearer gkpos_…, an Idempotency-Key header, and JSON "
-                          "{\"amount_cents\": 2350, \"reference\": \"Order 1001\"}:", api_url),
-                GuideStep("The payment appears on the counter; the merchant opens the card and taps SELECT. "
-                          "GET /api/v1/pos/payments/{id} tells the POS whether it was applied."),
-                GuideStep(TEST_STEP),
+                          "{\"amount_cents\": 2350, \"reference\": \"Order 1001\"}:"), api_url),
+                GuideStep(_("The payment appears on the counter; the merchant opens the card and taps SELECT. "
+                          "GET /api/v1/pos/payments/{id} tells the POS whether it was applied.")),
+                GuideStep(_(TEST_STEP)),
             ],
         ),
     ]

@@ -17,19 +17,26 @@ from app.db import read_session
 from app.models import Card, Device, LedgerEntry, Location, Order, PosPayment
 from app.models.card import LedgerKind
 from app.models.order import OrderStatus
+from app.services.core.i18n import N_
 
 FEED_SIZE = 30
+# The feed's words are English keys (the Activity screen shows them in the reader's language).
 LEDGER_FEED_LABELS = {
-    LedgerKind.issue: "Card issued",
-    LedgerKind.topup: "Topped up",
-    LedgerKind.redeem: "Redeemed",
-    LedgerKind.void: "Redemption voided",
-    LedgerKind.adjust: "Adjustment",
-    LedgerKind.expire: "Expired",
-    LedgerKind.refund: "Refund",
+    LedgerKind.issue: N_("Card issued"),
+    LedgerKind.topup: N_("Topped up"),
+    LedgerKind.redeem: N_("Redeemed"),
+    LedgerKind.void: N_("Redemption voided"),
+    LedgerKind.adjust: N_("Adjustment"),
+    LedgerKind.expire: N_("Expired"),
+    LedgerKind.refund: N_("Refund"),
 }
-ORDER_FEED_STATUSES = {OrderStatus.paid: "Order paid", OrderStatus.declined: "Order failed",
-                       OrderStatus.error: "Order failed"}
+ORDER_FEED_STATUSES = {OrderStatus.paid: N_("Order paid"), OrderStatus.declined: N_("Order failed"),
+                       OrderStatus.error: N_("Order failed")}
+TEST_POS_LABEL, POS_LABEL, DEVICE_LABEL = (N_("Test POS payment (setup guide)"), N_("POS payment received"),
+                                           N_("Device activated"))
+OTHER_FEED_LABELS = (TEST_POS_LABEL, POS_LABEL, DEVICE_LABEL)
+# Where a card was issued when no location did it (a card's channel, the shop's orders).
+FEED_CHANNELS = (N_("shop"), N_("dashboard"))
 
 
 @dataclass(frozen=True)
@@ -79,12 +86,12 @@ def feed(operator_id: int, limit: int = FEED_SIZE) -> list[FeedEntry]:
             entries.append(FeedEntry(f"ledger-{entry.id}", entry.kind, LEDGER_FEED_LABELS.get(entry.kind, entry.kind),
                                      entry.card_id, last4, where, entry.amount_cents, _aware(entry.created_at)))
         for payment, location_name in _newest_with_location(session, PosPayment, operator_id, limit):
-            label = "Test POS payment (setup guide)" if payment.source == "test" else "POS payment received"
+            label = TEST_POS_LABEL if payment.source == "test" else POS_LABEL
             entries.append(FeedEntry(f"pos-{payment.id}", "pos", label, None, "",
                                      f"{location_name} · {payment.reference}", payment.amount_cents,
                                      _aware(payment.created_at)))
         for device, location_name in _newest_with_location(session, Device, operator_id, limit):
-            entries.append(FeedEntry(f"device-{device.id}", "device", "Device activated", None, "",
+            entries.append(FeedEntry(f"device-{device.id}", "device", DEVICE_LABEL, None, "",
                                      f"{location_name} · {device.code}", None, _aware(device.activated_at)))
         order_rows = session.exec(
             select(Order)

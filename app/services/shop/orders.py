@@ -122,7 +122,7 @@ def _valid_email(raw: str) -> str | None:
 
 
 def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: list[CartLine],
-                 client_ip: str = "", currency: str | None = None) -> OrderView:
+                 client_ip: str = "", currency: str | None = None, language: str | None = None) -> OrderView:
     """A `pending` order for the cart, in the operator's currency, with the operator's gateway
     of the moment.
 
@@ -134,8 +134,12 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
     for someone else, a delivery date in the past, a top-up without a valid card code of
     this operator (looked up with the usual guessing limits) or beyond the card maximum,
     and a missing buyer name or email.
+
+    `language` is the shopper's (the shop's language as shown): the order's cards send their
+    emails in it; none (or one the network does not offer) means the network's default.
     """
     errors: dict[str, str] = {}
+    _ = i18n.translator(language)  # the shopper's sentences, in the shopper's language
     with read_session() as session:
         operator = session.get(Operator, operator_id)
         if operator is None:
@@ -143,19 +147,20 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
         shop = shop_settings_of(operator)
         gateway = gateway_settings_of(operator).gateway
         operator_currency, card_max, tz = operator.currency, operator.card_max_cents, operator.timezone
+        order_language = _order_language(language, operator)
     currency = _order_currency(operator_currency, currency, gateway)
     name = (buyer_name or "").strip()
     if not name:
-        errors["buyer_name"] = "Enter your name."
+        errors["buyer_name"] = _("Enter your name.")
     elif len(name) > 120:
-        errors["buyer_name"] = "Your name has more than 120 characters."
+        errors["buyer_name"] = _("Your name has more than 120 characters.")
     email = _valid_email(buyer_email)
     if email is None:
-        errors["buyer_email"] = "Enter a valid email address, like name@example.com."
+        errors["buyer_email"] = _("Enter a valid email address, like name@example.com.")
     if not lines:
-        errors["lines"] = "Add a gift card or a top-up to your order."
+        errors["lines"] = _("Add a gift card or a top-up to your order.")
     if len(lines) > MAX_LINES:
-        errors["lines"] = f"An order holds at most {MAX_LINES} lines."
+        errors["lines"] = _("An order holds at most {count} lines.", count=MAX_LINES)
     today = datetime.now(ZoneInfo(tz)).date()
     clean: list[dict] = []
     for index, line in enumerate(lines[:MAX_LINES]):
@@ -163,54 +168,55 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
         amount = line.amount_cents
         row: dict = {"kind": line.kind, "amount_cents": amount, "for_self": True}
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-            errors[f"{prefix}.amount"] = "Choose an amount."
+            errors[f"{prefix}.amount"] = _("Choose an amount.")
         if line.kind == OrderLineKind.card:
             if isinstance(amount, int) and amount > 0 and amount not in shop.preset_amounts_cents and not (
                 shop.allow_custom and shop.custom_min_cents <= amount <= shop.custom_max_cents
             ):
                 errors[f"{prefix}.amount"] = (
-                    f"Choose an amount between {format_cents(shop.custom_min_cents)} and "
-                    f"{format_cents(shop.custom_max_cents)}." if shop.allow_custom
-                    else "Choose one of the amounts offered."
+                    _("Choose an amount between {low} and {high}.", low=i18n.Money(shop.custom_min_cents),
+                      high=i18n.Money(shop.custom_max_cents)) if shop.allow_custom
+                    else _("Choose one of the amounts offered.")
                 )
             row["for_self"] = bool(line.for_self)
             if not line.for_self:
                 recipient_email = _valid_email(line.recipient_email)
                 if recipient_email is None:
-                    errors[f"{prefix}.recipient_email"] = "Enter the recipient's email, like name@example.com."
+                    errors[f"{prefix}.recipient_email"] = _("Enter the recipient's email, like name@example.com.")
                 recipient_name = (line.recipient_name or "").strip()
                 if not recipient_name:
-                    errors[f"{prefix}.recipient_name"] = "Enter the recipient's name."
+                    errors[f"{prefix}.recipient_name"] = _("Enter the recipient's name.")
                 if len((line.message or "").strip()) > ledger.MESSAGE_MAX_CHARS:
-                    errors[f"{prefix}.message"] = (f"The message has {len(line.message.strip())} characters; keep it "
-                                                   f"to {ledger.MESSAGE_MAX_CHARS} or fewer.")
+                    errors[f"{prefix}.message"] = _("The message has {count} characters; keep it to {limit} or fewer.",
+                                                    count=len(line.message.strip()), limit=ledger.MESSAGE_MAX_CHARS)
                 if line.delivery_date is not None and line.delivery_date < today:
-                    errors[f"{prefix}.delivery_date"] = "Choose today or a later date."
+                    errors[f"{prefix}.delivery_date"] = _("Choose today or a later date.")
                 row.update(recipient_name=recipient_name[:120], recipient_email=recipient_email,
                            message=(line.message or "").strip() or None, delivery_date=line.delivery_date)
         elif line.kind == OrderLineKind.topup:
             if not (line.card_code or "").strip():
-                errors[f"{prefix}.card_code"] = "Enter the code of the card to top up."
+                errors[f"{prefix}.card_code"] = _("Enter the code of the card to top up.")
             else:
                 try:
                     card = lookup_card_by_code(operator_id, line.card_code, caller=None, ip=client_ip)
                 except GiftnetError as error:
-                    errors[f"{prefix}.card_code"] = error.message
+                    errors[f"{prefix}.card_code"] = error.localized_message(language)
                 else:
                     if card.status != CardStatus.active:
-                        errors[f"{prefix}.card_code"] = "This card cannot be topped up right now."
+                        errors[f"{prefix}.card_code"] = _("This card cannot be topped up right now.")
                     elif isinstance(amount, int) and card.balance_cents + amount > card_max:
-                        errors[f"{prefix}.amount"] = (
-                            f"A card can hold at most {format_cents(card_max)}; this card can take "
-                            f"{format_cents(max(card_max - card.balance_cents, 0))} more.")
+                        errors[f"{prefix}.amount"] = _(
+                            "A card can hold at most {most}; this card can take {more} more.",
+                            most=i18n.Money(card_max), more=i18n.Money(max(card_max - card.balance_cents, 0)))
                     row["target_card_id"] = card.id
             if isinstance(amount, int) and amount > 0 and f"{prefix}.amount" not in errors and not (
                 shop.custom_min_cents <= amount <= shop.custom_max_cents or amount in shop.preset_amounts_cents
             ):
-                errors[f"{prefix}.amount"] = (f"Choose a top-up between {format_cents(shop.custom_min_cents)} and "
-                                              f"{format_cents(shop.custom_max_cents)}.")
+                errors[f"{prefix}.amount"] = _("Choose a top-up between {low} and {high}.",
+                                                low=i18n.Money(shop.custom_min_cents),
+                                                high=i18n.Money(shop.custom_max_cents))
         else:
-            errors[f"{prefix}.kind"] = "A line is a gift card or a top-up."
+            errors[f"{prefix}.kind"] = _("A line is a gift card or a top-up.")
         clean.append(row)
     if errors:
         raise CartInvalid(errors)
@@ -220,7 +226,7 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
         order = Order(
             operator_id=operator_id, number=_new_number(), buyer_name=name, buyer_email=email,
             total_cents=sum(row["amount_cents"] for row in clean), currency=currency, gateway=gateway,
-            created_at=now, updated_at=now,
+            created_at=now, updated_at=now, language=order_language,
         )
         session.add(order)
         session.flush()
@@ -228,6 +234,16 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
             session.add(OrderLine(order_id=order.id, operator_id=operator_id, position=position, **row))
         session.flush()
         return _view(session, order)
+
+
+def _order_language(asked: str | None, operator: Operator) -> str:
+    """The shopper's language when the network offers it, else the network's default."""
+    offered = i18n.offered(operator.offered_languages)
+    choice = (asked or "").strip().lower()
+    if choice in offered:
+        return choice
+    default = i18n.normalize(operator.default_language)
+    return default if default in offered else offered[0]
 
 
 def _order_currency(operator_currency: str, asked: str | None, gateway: str) -> str:
@@ -353,7 +369,7 @@ def _complete(operator_id: int, order_id: int, result: ChargeResult) -> OrderVie
                     issued = ledger.issue_within(
                         session, actor, line.amount_cents, recipient_email=recipient_email,
                         recipient_name=recipient_name, sender_name=None if line.for_self else order.buyer_name,
-                        message=line.message, idempotency_key=key, order_id=order.id,
+                        message=line.message, idempotency_key=key, order_id=order.id, language=order.language,
                     )
                     line.issued_card_id = issued.card.id
                     session.add(line)
@@ -402,9 +418,8 @@ def _delivery_moment(day: date, timezone: str) -> datetime:
 
 def _queue_receipt(session: Session, operator: Operator, order: Order,
                    cards: list[tuple[OrderLine, Card, int]]) -> None:
-    """The buyer's receipt, in the language the shopper bought in (their new cards'), else the network's."""
-    lang = i18n.normalize(next((card.language for line, card, _balance in cards if line.kind == OrderLineKind.card),
-                               operator.default_language))
+    """The buyer's receipt, in the language the shop was shown in."""
+    lang = i18n.normalize(order.language)
     _ = i18n.translator(lang)
 
     def money(cents: int) -> str:
@@ -414,34 +429,37 @@ def _queue_receipt(session: Session, operator: Operator, order: Order,
     for line, card, balance in cards:
         if line.kind == OrderLineKind.card:
             who = _("you") if line.for_self else f"{line.recipient_name} <{line.recipient_email}>"
-            rows.append(
-                _("Gift card {amount} for {who} (card •••• {last4}, delivered {day})", amount=money(line.amount_cents),
-                  who=who, last4=card.last4, day=line.delivery_date.isoformat())
-                if line.delivery_date else
-                _("Gift card {amount} for {who} (card •••• {last4})", amount=money(line.amount_cents), who=who,
-                  last4=card.last4))
+            if line.delivery_date:
+                rows.append(_("Gift card {amount} for {who} (card •••• {last4}, delivered {day})",
+                              amount=money(line.amount_cents), who=who, last4=card.last4,
+                              day=line.delivery_date.isoformat()))
+            else:
+                rows.append(_("Gift card {amount} for {who} (card •••• {last4})", amount=money(line.amount_cents),
+                              who=who, last4=card.last4))
         else:
-            rows.append(_("Top-up {amount} on card •••• {last4}, balance now {balance}", amount=money(line.amount_cents),
-                          last4=card.last4, balance=money(balance)))
+            rows.append(_("Top-up {amount} on card •••• {last4}, balance now {balance}",
+                          amount=money(line.amount_cents), last4=card.last4, balance=money(balance)))
     total = money(order.total_cents)
-    test_note = _("TEST MODE: no real payment was made.") if order.gateway == "sandbox" else ""
+    test_note = _("TEST MODE: no real payment was made.") + "\n\n" if order.gateway == "sandbox" else ""
     thanks = _("Thank you, {name}.", name=order.buyer_name)
-    heading = _("Order {number} at {network}", number=order.number, network=operator.name)
-    total_line = _("Total paid: {total}", total=total)
+    at = _("Order {number} at {network}", number=order.number, network=operator.name)
+    paid = _("Total paid: {total}", total=total)
     reference = _("Payment reference: {reference}", reference=order.gateway_reference)
-    codes_note = _("Each gift card's code goes to its recipient in its own email.")
-    text_body = ((f"{test_note}\n\n" if test_note else "") + f"{thanks}\n\n{heading}\n\n"
+    each = _("Each gift card's code goes to its recipient in its own email.")
+    heading = _("Thank you, {name}", name=order.buyer_name)
+    html_reference = _("Payment reference: {reference}", reference=str(order.gateway_reference))
+    text_body = (f"{test_note}{thanks}\n\n{at}\n\n"
                  + "\n".join(f"- {row}" for row in rows)
-                 + f"\n\n{total_line}\n{reference}\n\n{codes_note}\n")
+                 + f"\n\n{paid}\n{reference}\n\n{each}\n")
     esc = html.escape
     html_body = (
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"></head>'
         '<body style="font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;">'
-        + (f'<p style="background:#fef3c7;padding:8px;"><strong>{esc(test_note)}</strong></p>' if test_note else "")
-        + f"<h1>{esc(thanks.rstrip('.'))}</h1><p>{esc(heading)}</p><ul>"
+        + (f'<p style="background:#fef3c7;padding:8px;"><strong>{esc(test_note.strip())}</strong></p>' if test_note else "")
+        + f"<h1>{esc(heading)}</h1><p>{esc(at)}</p><ul>"
         + "".join(f"<li>{esc(row)}</li>" for row in rows)
-        + f"</ul><p><strong>{esc(total_line)}</strong><br>{esc(reference)}</p>"
-        f"<p>{esc(codes_note)}</p></body></html>"
+        + f"</ul><p><strong>{esc(paid)}</strong><br>{esc(html_reference)}</p>"
+        f"<p>{esc(each)}</p></body></html>"
     )
     outbox.queue_email(session, kind=RECEIPT_KIND, operator_id=operator.id, to_address=order.buyer_email,
                        subject=_("Your order {number} at {network}", number=order.number, network=operator.name),

@@ -22,7 +22,7 @@ from app.integrations.payments import PaymentGateway
 from app.integrations.sandbox import SandboxGateway
 from app.models import Operator
 from app.models.order import GATEWAYS
-from app.services.core import audit, crypto
+from app.services.core import audit, crypto, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
@@ -93,6 +93,10 @@ class Shop:
     settings: ShopSettings
     gateway: str
     test_mode: bool
+    # The network's languages: the shop speaks one of `offered_languages` (`default_language` first
+    # when the shopper's browser asks for none of them).
+    default_language: str = "en"
+    offered_languages: tuple[str, ...] = ("en", "fr")
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,9 @@ def shop_by_slug(slug: str) -> Shop | None:
             return None
         gateway = gateway_settings_of(operator).gateway
         return Shop(operator_id=operator.id, slug=operator.slug, name=operator.name, currency=operator.currency,
-                    settings=shop_settings_of(operator), gateway=gateway, test_mode=gateway == "sandbox")
+                    settings=shop_settings_of(operator), gateway=gateway, test_mode=gateway == "sandbox",
+                    default_language=i18n.normalize(operator.default_language),
+                    offered_languages=i18n.offered(operator.offered_languages))
 
 
 def shop_slug(operator_id: int) -> str:

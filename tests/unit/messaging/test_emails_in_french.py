@@ -59,7 +59,7 @@ def test_the_invitation_email_in_french():
         expires_at=datetime(2026, 12, 8, 15, 0, tzinfo=UTC), timezone="America/Toronto", lang="fr",
     )
     assert email.subject == "Marie Tremblay vous invite à rejoindre Vieux-Québec sur Giftnet"
-    assert "avec le rôle « employé » (cartes, commerces" in email.text_body
+    assert "avec le rôle «\u00a0employé\u00a0» (cartes, commerces" in email.text_body
     assert "Accepter l’invitation" in email.html_body
     assert_french(email.subject, email.text_body, email.html_body)
 
@@ -88,7 +88,7 @@ def test_the_statement_email_in_french():
         bank_summary="CA chequing •••• 6789", language="fr",
     )
     subject, text, html = compose_statement_email(statement)
-    assert subject == "Vieux-Québec : versement de cartes-cadeaux no 7, 24,86\u00a0$"
+    assert subject == "Vieux-Québec\u00a0: versement de cartes-cadeaux no 7, 24,86\u00a0$"
     assert "Commission (2,50 %)" in text and "Net versé" in html
     assert_french(subject, text, html)
     assert "Net paid: $24.86 CAD" in compose_statement_email(statement, "en")[1]
