@@ -226,7 +226,7 @@ class AuditState(SessionState):
         try:
             filters = self._filters(who.timezone)
         except ValueError:
-            self.error = "Fix the date range first."
+            self.error = self._t("Fix the date range first.")
             return None
         text = audit_trail.events_csv(self._actor(who), who.timezone, **filters)
         return rx.download(data=text, filename="giftnet-audit-trail.csv", mime_type="text/csv")

@@ -115,6 +115,6 @@ class DeliverySettingsState(SessionState):
             self.connection_ok, self.connection_result = False, error.message
             return None
         self.connection_ok = True
-        self.connection_result = ("Connected: the host key matches, the login was accepted and the remote "
-                                  "directory can be read. Nothing was uploaded.")
+        self.connection_result = (self._t("Connected: the host key matches, the login was accepted and the remote "
+                                  "directory can be read. Nothing was uploaded."))
         return None

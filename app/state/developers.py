@@ -92,7 +92,7 @@ class DevelopersState(KeysetPaging, SessionState):
     def _reload_keys(self, operator_id: int, timezone: str) -> None:
         keys = api_keys.list_api_keys(operator_id)
         self.keys = [key_row(key, timezone) for key in keys]
-        self.key_options = [KeyOption(value=ALL, label="All keys")] + [
+        self.key_options = [KeyOption(value=ALL, label=self._t("All keys"))] + [
             KeyOption(value=str(key.id), label=f"{key.name} ({key.prefix}…)") for key in keys
         ]
 
@@ -124,7 +124,7 @@ class DevelopersState(KeysetPaging, SessionState):
 
     @rx.event
     def copy_new_key(self):
-        self.key_message = "Copied. Keep it somewhere safe: it will not be shown again."
+        self.key_message = self._t("Copied. Keep it somewhere safe: it will not be shown again.")
         return rx.set_clipboard(self.new_key_plaintext)
 
     @rx.event

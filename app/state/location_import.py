@@ -19,8 +19,10 @@ from typing import Any
 import reflex as rx
 
 from app.services.access.accounts import SignedIn
+from app.services.core import i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.network.device_emails import send_activation_emails
 from app.services.network.location_import import MAX_FILE_BYTES, MAX_ROWS, ImportResult, import_locations, template_csv
 from app.settings import get_settings
@@ -34,6 +36,10 @@ MAX_PLAN_ROWS_SHOWN = 300
 PROGRESS_POLL_SECONDS = 0.25
 # What the page says a file may hold (the page imports the state, never the services).
 UPLOAD_LIMITS = f"up to {MAX_FILE_BYTES // (1024 * 1024)} MB and {MAX_ROWS:,} rows"
+UPLOAD_NOTE = N_("UTF-8 CSV, up to {megabytes} MB and {rows} rows. Nothing is imported before you see the check.")
+# The note in each language, its numbers written that language's way.
+UPLOAD_NOTES = {lang: i18n.translate(UPLOAD_NOTE, lang, megabytes=MAX_FILE_BYTES // (1024 * 1024),
+                                     rows=i18n.format_number(MAX_ROWS, lang)) for lang in i18n.LANGUAGES}
 
 
 @dataclass
@@ -152,7 +158,7 @@ class LocationImportState(SessionState):
             return None
         self._reset()
         if not files:
-            self.file_error = "Choose a .csv file to upload."
+            self.file_error = self._t("Choose a .csv file to upload.")
             return None
         upload = files[0]
         self.file_name = upload.name or "upload.csv"

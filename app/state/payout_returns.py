@@ -29,7 +29,7 @@ class PayoutReturnsState(SettlementsState):
             return self._not_an_owner()
         self.returns_error, self.returns_notice, self.returned_rows = "", "", []
         if not files:
-            self.returns_error = "Choose the return file the bank sent."
+            self.returns_error = self._t("Choose the return file the bank sent.")
             return rx.clear_selected_files(RETURNS_UPLOAD_ID)
         upload = files[0]
         self.returns_file = upload.name or "returns"

@@ -89,4 +89,4 @@ class PayoutScheduleState(SessionState):
             self.schedule_error = f"{error.message} Nothing was saved."
             return
         self._show(settings.schedule, who.timezone)
-        self.schedule_saved = "Payout schedule saved."
+        self.schedule_saved = self._t("Payout schedule saved.")

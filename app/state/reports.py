@@ -91,7 +91,7 @@ class ReportsState(SessionState):
         try:
             page, total_cents = reports.dormant_cards(who.operator_id, int(self.dormant_months or 0), self.dormant_page)
         except (ValueError, GiftnetError):
-            self.report_error = "Dormant cards: choose between 1 and 120 months."
+            self.report_error = self._t("Dormant cards: choose between 1 and 120 months.")
             return
         self.dormant = [[str(c.card_id), codes.mask(c.last4), format_cents(c.balance_cents, who.currency),
                          format_local_time(c.issued_at, who.timezone), format_local_time(c.last_activity_at, who.timezone)]
@@ -211,10 +211,10 @@ class ReportsState(SessionState):
             elif self.history_card_id:
                 text = reports.card_history_csv(who.operator_id, self.history_card_id)
             else:
-                self.report_error = "Find the card first (by its code, last 4 or recipient email), then export its history."
+                self.report_error = self._t("Find the card first (by its code, last 4 or recipient email), then export its history.")
                 return None
         except (ValueError, GiftnetError):
-            self.report_error = "Fix the range or the months first."
+            self.report_error = self._t("Fix the range or the months first.")
             return None
         return rx.download(data=text, filename=f"giftnet-{report}-{self.report_from}-{self.report_to}.csv",
                            mime_type="text/csv")

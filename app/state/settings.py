@@ -167,18 +167,18 @@ class SettingsState(SessionState):
             settings = payout_settings.update_settings(self._actor(who), self._changes())
         except _FormErrors as problems:
             self.field_errors = problems.errors
-            self.settings_error = "Fix the fields marked below; nothing was saved."
+            self.settings_error = self._t("Fix the fields marked below; nothing was saved.")
             return None
         except GiftnetError as error:
             key = _form_key(error.field)
             if key in self.values:  # said once, beside its field; the callout only says nothing was saved
                 self.field_errors = {key: error.message}
-                self.settings_error = "Fix the field marked below; nothing was saved."
+                self.settings_error = self._t("Fix the field marked below; nothing was saved.")
             else:
                 self.settings_error = f"{error.message} Nothing was saved."
             return None
         self._show(settings)
-        self.settings_saved = "Settings saved."
+        self.settings_saved = self._t("Settings saved.")
         return None
 
 

@@ -122,7 +122,7 @@ class SettlementsState(SessionState):
             self.settlements_error = error.message
             return
         except OverflowError:  # year 9999 or 1: beyond the calendar once moved to UTC
-            self.settlements_error = "Choose a date between the years 2 and 9998."
+            self.settlements_error = self._t("Choose a date between the years 2 and 9998.")
             return
         self.preview_lines = [_line_row(line, who.currency) for line in owed.lines]
         self.prenotes_due = ", ".join(prenotes.prenotes_due(who.operator_id))
@@ -206,7 +206,7 @@ class SettlementsState(SessionState):
             detail = batches.create_payout(self._actor(who), self.through, self.from_date or None,
                                               self.effective or None, require_bank_file=True)
         except OverflowError:  # year 9999 or 1: beyond the calendar once moved to UTC
-            self.settlements_error = "Choose a date between the years 2 and 9998."
+            self.settlements_error = self._t("Choose a date between the years 2 and 9998.")
             return None
         self._show_detail(detail, who)
         left_out = f"; {len(detail.skipped)} location(s) left out" if detail.skipped else ""

@@ -100,7 +100,7 @@ class WidgetState(SessionState):
         }
         shop_settings.update_shop_settings(self._actor(who), changes)
         self.settings_error = ""
-        self.settings_saved = "Saved. The preview below shows the shop as shoppers see it."
+        self.settings_saved = self._t("Saved. The preview below shows the shop as shoppers see it.")
         self.preview_version += 1
         self._refresh(who.operator_id)
 

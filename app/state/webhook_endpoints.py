@@ -71,7 +71,7 @@ class WebhookEndpointsState(SessionState):
 
     @rx.event
     def copy_secret(self):
-        self.hook_message = "Signing secret copied. It will not be shown again."
+        self.hook_message = self._t("Signing secret copied. It will not be shown again.")
         return rx.set_clipboard(self.new_secret)
 
     @rx.event

@@ -110,8 +110,8 @@ class LocationPosState(ConfirmedRow, LocationDetailState):
             "notification_url": str(form.get("notification_url", "")).strip(),
             "tender_type": str(form.get("tender_type", "") or "OTHER_GIFT_CARD"),
         })
-        self.square_message = ("Square settings saved. Square's payments with this tender now appear on this "
-                               "location's counter screens.")
+        self.square_message = (self._t("Square settings saved. Square's payments with this tender now appear on this "
+                               "location's counter screens."))
         self.square_form_key = uuid.uuid4().hex
         self.square = _square_view(locations.get_location(who.operator_id, self._location_id()))
         # The parts below the form are read again as on opening the screen: redemptions from the newest.

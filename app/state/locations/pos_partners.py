@@ -214,8 +214,8 @@ class LocationPosPartnersState(LocationDetailState):
         """Read the settings again: Clover's verification code arrives by itself, after the URL is set."""
         self._show_partners(who)
         if not self.clover.verification_code:
-            self.clover_error = ("No verification code from Clover yet. Set the webhook URL above in your Clover app "
-                                 "(Clover sends the code as soon as it is saved there), then check again.")
+            self.clover_error = (self._t("No verification code from Clover yet. Set the webhook URL above in your Clover app "
+                                 "(Clover sends the code as soon as it is saved there), then check again."))
         else:  # the step the last save pointed to is done: the callout above says what is next
             self.clover_error = self.clover_message = ""
 
