@@ -129,7 +129,7 @@ class AuditState(SessionState):
             self.rows, self.next_cursor = [], ""
             return
         except GiftnetError as error:
-            self.error = error.message
+            self.error = error.localized_message(self.lang)
             self.rows, self.next_cursor = [], ""
             return
         self.rows = [_row(event, who.timezone) for event in page.events]

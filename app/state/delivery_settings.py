@@ -86,8 +86,8 @@ class DeliverySettingsState(SessionState):
     def _refused(self, error: GiftnetError, doing: str) -> None:
         key = (error.field or "").removeprefix("payouts.delivery.sftp.").removeprefix("payouts.delivery.")
         if key in SFTP_KEYS:
-            self.delivery_field_errors = {key: error.message}
-        self.delivery_error = f"{error.message} {doing}"
+            self.delivery_field_errors = {key: error.localized_message(self.lang)}
+        self.delivery_error = f"{error.localized_message(self.lang)} {doing}"
 
     @rx.event
     @dashboard_action("delivery_error", owner=True)
@@ -112,7 +112,7 @@ class DeliverySettingsState(SessionState):
             if error.field:
                 self._refused(error, "")
                 self.delivery_error = ""
-            self.connection_ok, self.connection_result = False, error.message
+            self.connection_ok, self.connection_result = False, error.localized_message(self.lang)
             return None
         self.connection_ok = True
         self.connection_result = (self._t("Connected: the host key matches, the login was accepted and the remote "

@@ -9,7 +9,6 @@ import asyncio
 import reflex as rx
 
 from app.services.core.errors import GiftnetError
-from app.services.core.money import format_cents
 from app.services.settlement import payout_returns
 from app.state.settlements import SettlementsState
 
@@ -38,13 +37,13 @@ class PayoutReturnsState(SettlementsState):
             result = await asyncio.to_thread(payout_returns.receive_returns, self._actor(who), content,
                                              self.returns_file)
         except GiftnetError as refusal:
-            self.returns_error = refusal.message
+            self.returns_error = refusal.localized_message(self.lang)
             return rx.clear_selected_files(RETURNS_UPLOAD_ID)
         self.returned_rows = [{
             "key": f"{match.payout_id}-{match.location_id}",
             "payout_id": str(match.payout_id),
             "name": match.location_name,
-            "net": format_cents(match.net_cents, who.currency),
+            "net": self._money(match.net_cents, who.currency),
             "reason": f"{match.reason_code} {match.reason}",
             "action": ("Correct the bank details, then it is paid again" if match.account_data
                        else "Paid again in the next batch"),

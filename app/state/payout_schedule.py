@@ -86,7 +86,7 @@ class PayoutScheduleState(SessionState):
             settings = payout_settings.update_settings(self._actor(who), {"payouts": {"schedule": change}})
         except GiftnetError as error:
             self.schedule_field = (error.field or "").rsplit(".", 1)[-1].replace("minimum_net_cents", "minimum_net")
-            self.schedule_error = f"{error.message} Nothing was saved."
+            self.schedule_error = f"{error.localized_message(self.lang)} Nothing was saved."
             return
         self._show(settings.schedule, who.timezone)
         self.schedule_saved = self._t("Payout schedule saved.")

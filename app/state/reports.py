@@ -71,20 +71,20 @@ class ReportsState(SessionState):
             self.report_error = str(error) if "range" in str(error) else "Choose both dates of the range."
             return
         sales = reports.sales_by_channel(who.operator_id, start, end)
-        self.sales = [[r.channel, f"{r.new_cards:,}", format_cents(r.new_cards_cents, who.currency), f"{r.topups:,}",
-                       format_cents(r.topup_cents, who.currency)] for r in sales]
-        self.sales_total = ["Total", f"{sum(r.new_cards for r in sales):,}", format_cents(sum(r.new_cards_cents for r in sales), who.currency),
-                            f"{sum(r.topups for r in sales):,}", format_cents(sum(r.topup_cents for r in sales), who.currency)]
+        self.sales = [[r.channel, f"{r.new_cards:,}", self._money(r.new_cards_cents, who.currency), f"{r.topups:,}",
+                       self._money(r.topup_cents, who.currency)] for r in sales]
+        self.sales_total = ["Total", f"{sum(r.new_cards for r in sales):,}", self._money(sum(r.new_cards_cents for r in sales), who.currency),
+                            f"{sum(r.topups for r in sales):,}", self._money(sum(r.topup_cents for r in sales), who.currency)]
         for name, rows in (("by_location", reports.redemptions_by_location(who.operator_id, start, end)),
                            ("by_device", reports.redemptions_by_device(who.operator_id, start, end))):
             by_device = name == "by_device"  # a location's row names it once; a device's names its location too
             setattr(self, name, [[r.key, *([r.location] if by_device else []), f"{r.redemptions:,}",
-                                  format_cents(r.redeemed_cents, who.currency)] for r in rows])
+                                  self._money(r.redeemed_cents, who.currency)] for r in rows])
             setattr(self, f"{name}_total", ["Total", *([""] if by_device else []), f"{sum(r.redemptions for r in rows):,}",
-                                            format_cents(sum(r.redeemed_cents for r in rows), who.currency)])
+                                            self._money(sum(r.redeemed_cents for r in rows), who.currency)])
         aging = reports.liability_aging(who.operator_id)
-        self.aging = [[b.label, f"{b.cards:,}", format_cents(b.unredeemed_cents, who.currency)] for b in aging]
-        self.aging_total = ["Total", f"{sum(b.cards for b in aging):,}", format_cents(sum(b.unredeemed_cents for b in aging), who.currency)]
+        self.aging = [[b.label, f"{b.cards:,}", self._money(b.unredeemed_cents, who.currency)] for b in aging]
+        self.aging_total = ["Total", f"{sum(b.cards for b in aging):,}", self._money(sum(b.unredeemed_cents for b in aging), who.currency)]
         self._load_dormant(who)
 
     def _load_dormant(self, who) -> None:  # noqa: ANN001
@@ -93,10 +93,10 @@ class ReportsState(SessionState):
         except (ValueError, GiftnetError):
             self.report_error = self._t("Dormant cards: choose between 1 and 120 months.")
             return
-        self.dormant = [[str(c.card_id), codes.mask(c.last4), format_cents(c.balance_cents, who.currency),
+        self.dormant = [[str(c.card_id), codes.mask(c.last4), self._money(c.balance_cents, who.currency),
                          format_local_time(c.issued_at, who.timezone), format_local_time(c.last_activity_at, who.timezone)]
                         for c in page.rows]
-        self.dormant_total = format_cents(total_cents, who.currency)
+        self.dormant_total = self._money(total_cents, who.currency)
         self.dormant_count = f"{page.total_rows:,}"
         self.dormant_pages = page.pages
 
@@ -136,10 +136,10 @@ class ReportsState(SessionState):
         try:
             page = reports.card_history(who.operator_id, self.history_card_id, self.history_page)
         except GiftnetError as error:
-            self.history_error = error.message
+            self.history_error = error.localized_message(self.lang)
             return
         self.history = [[format_local_time(e.created_at, who.timezone), LEDGER_KIND_LABELS.get(e.kind, e.kind),
-                         format_cents(e.amount_cents, who.currency), format_cents(e.balance_after_cents, who.currency)] for e in page.rows]
+                         self._money(e.amount_cents, who.currency), self._money(e.balance_after_cents, who.currency)] for e in page.rows]
         self.history_pages = page.pages
 
     @rx.event
@@ -151,7 +151,7 @@ class ReportsState(SessionState):
         try:
             found = history_search.find_cards(self._actor(who), self.history_search, ip=client_ip(self))
         except GiftnetError as error:
-            self.history_error = error.message
+            self.history_error = error.localized_message(self.lang)
             return None
         if len(found) == 1:
             self._show_card(who, found[0])

@@ -123,7 +123,7 @@ class SettingsState(SessionState):
             self.daily_summary = daily_summary.set_enabled(self._actor(who), bool(on))
         except GiftnetError as error:
             self.daily_summary = daily_summary.is_enabled(who.operator_id)
-            self.daily_summary_note, self.daily_summary_refused = error.message, True
+            self.daily_summary_note, self.daily_summary_refused = error.localized_message(self.lang), True
             return None
         self.daily_summary_refused = False
         self.daily_summary_note = ("On: the owners get yesterday's figures by email every morning."
@@ -144,7 +144,7 @@ class SettingsState(SessionState):
             try:
                 changes[field] = parse_amount((self.values.get(key) or "").strip().lstrip("$"), field=field)
             except GiftnetError as error:
-                errors[key] = error.message
+                errors[key] = error.localized_message(self.lang)
         payouts: dict[str, dict] = {"nacha": {}, "cpa005": {}}
         for key, value in self.values.items():
             if "." not in key:
@@ -172,10 +172,10 @@ class SettingsState(SessionState):
         except GiftnetError as error:
             key = _form_key(error.field)
             if key in self.values:  # said once, beside its field; the callout only says nothing was saved
-                self.field_errors = {key: error.message}
+                self.field_errors = {key: error.localized_message(self.lang)}
                 self.settings_error = self._t("Fix the field marked below; nothing was saved.")
             else:
-                self.settings_error = f"{error.message} Nothing was saved."
+                self.settings_error = f"{error.localized_message(self.lang)} Nothing was saved."
             return None
         self._show(settings)
         self.settings_saved = self._t("Settings saved.")

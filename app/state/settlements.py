@@ -119,7 +119,7 @@ class SettlementsState(SessionState):
         try:
             owed = payables.payables(who.operator_id, self.through, self.from_date or None)
         except GiftnetError as error:
-            self.settlements_error = error.message
+            self.settlements_error = error.localized_message(self.lang)
             return
         except OverflowError:  # year 9999 or 1: beyond the calendar once moved to UTC
             self.settlements_error = self._t("Choose a date between the years 2 and 9998.")
@@ -129,9 +129,9 @@ class SettlementsState(SessionState):
         self.preview_skipped = [_skipped_row(skipped, who.currency) for skipped in owed.skipped]
         self.preview_totals = {
             "count": f"{owed.redemption_count:,}",
-            "gross": format_cents(owed.total_gross_cents, who.currency),
-            "commission": format_cents(owed.total_commission_cents, who.currency),
-            "net": format_cents(owed.total_net_cents, who.currency),
+            "gross": self._money(owed.total_gross_cents, who.currency),
+            "commission": self._money(owed.total_commission_cents, who.currency),
+            "net": self._money(owed.total_net_cents, who.currency),
         }
 
     def _load_batches(self, who) -> None:  # noqa: ANN001
@@ -146,7 +146,7 @@ class SettlementsState(SessionState):
                 "through": format_local_time(batch.period_through, who.timezone),
                 "effective": batch.effective_date.isoformat() if batch.effective_date else "",
                 "count": f"{batch.redemption_count:,}",
-                "net": format_cents(batch.total_net_cents, who.currency),
+                "net": self._money(batch.total_net_cents, who.currency),
             }
             for batch in page.batches
         ]
@@ -160,9 +160,9 @@ class SettlementsState(SessionState):
             "status_label": STATUS_LABELS.get(batch.status, batch.status),
             "through": format_local_time(batch.period_through, who.timezone),
             "effective": batch.effective_date.isoformat() if batch.effective_date else "",
-            "gross": format_cents(batch.total_gross_cents, who.currency),
-            "commission": format_cents(batch.total_commission_cents, who.currency),
-            "net": format_cents(batch.total_net_cents, who.currency),
+            "gross": self._money(batch.total_gross_cents, who.currency),
+            "commission": self._money(batch.total_commission_cents, who.currency),
+            "net": self._money(batch.total_net_cents, who.currency),
             "files": ", ".join(f"{bank_file.filename} (sha256 {bank_file.sha256[:12]}…)" for bank_file in detail.files),
             **delivery_cells(delivery.delivery_of(who.operator_id, batch.id), who.timezone),
         }

@@ -98,7 +98,8 @@ class LocationPosState(ConfirmedRow, LocationDetailState):
     @dashboard_action()
     def revoke_pos_key(self, who: SignedIn):
         key = pos_keys.revoke_pos_key(self._actor(who), self._confirmed())
-        self.action_message = f"POS key {key.name} was revoked: the POS can no longer push payments with it."
+        self.action_message = self._t("POS key {name} was revoked: the POS can no longer push payments with it.",
+                                      name=key.name)
         self._show_keys(who)
 
     @rx.event

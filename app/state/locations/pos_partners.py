@@ -186,7 +186,7 @@ class LocationPosPartnersState(LocationDetailState):
             endings = (pos_partner_secrets.secret_endings(self._actor(who), self._location_id())
                        if who.role == OWNER else {})
         except GiftnetError as refusal:
-            self.partners_error = refusal.message
+            self.partners_error = refusal.localized_message(self.lang)
             self.clover, self.shopify = CloverForm(), ShopifyForm()
             return
         self.partners_error = ""
@@ -252,7 +252,7 @@ class LocationPosPaymentsState(PagedRows, LocationDetailState):
         try:
             rows, next_cursor = self._page(who, cursor)
         except GiftnetError as refusal:
-            self.rows, self.next_cursor, self.payments_error = [], 0, refusal.message
+            self.rows, self.next_cursor, self.payments_error = [], 0, refusal.localized_message(self.lang)
         else:
             self.rows, self.next_cursor, self.payments_error = rows, next_cursor or 0, ""
         self.loaded = True

@@ -9,7 +9,6 @@ import reflex as rx
 
 from app.models import Location
 from app.services.access.accounts import SignedIn
-from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
 from app.services.counter import redemptions
 from app.services.network import locations
@@ -58,7 +57,7 @@ class LocationRedemptionsState(PagedRows, ConfirmedRow, LocationDetailState):
                 time=format_local_time(redemption.created_at, zone),
                 card=f"•••• {last4}",
                 kind=MODE_LABELS.get(redemption.kind, redemption.kind),
-                amount=format_cents(redemption.amount_cents, who.currency),
+                amount=self._money(redemption.amount_cents, who.currency),
                 device=device_code or "—",
                 status=redemption.status,
                 voidable=redemptions.can_void(redemption, zone),
@@ -84,7 +83,7 @@ class LocationRedemptionsState(PagedRows, ConfirmedRow, LocationDetailState):
                                                  idempotency_key=f"dashboard-void-{redemption_id}")
         finally:  # voided or refused (voided elsewhere, now in a payout batch), the row shows it
             self._show_page(who, self._current_cursor())
-        self.action_message = (f"Redemption #{redemption_id} voided: {format_cents(result.redemption.amount_cents, who.currency)} "
+        self.action_message = (f"Redemption #{redemption_id} voided: {self._money(result.redemption.amount_cents, who.currency)} "
                                f"is back on card •••• {result.last4}.")
         # What the location is owed went down, and its webhook is told of the void.
         return [LocationMoneyState.refresh, LocationWebhooksState.refresh_deliveries]

@@ -87,7 +87,7 @@ class LocationWebhooksState(LocationDetailState):
             attempts = webhooks.list_attempts(who.operator_id, delivery_id)
         except GiftnetError as error:
             self.open_delivery_id, self.attempt_rows = 0, []
-            self.webhook_error = error.message
+            self.webhook_error = error.localized_message(self.lang)
             return
         self.attempt_rows = [
             AttemptRow(
