@@ -42,13 +42,15 @@ class LocationItemsState(LocationDetailState):
         price_cents = parse_amount(str(form.get("price", "")), field="price")
         item = items.create_item(self._actor(who), self._location_id(), name=str(form.get("name", "")),
                                  price_cents=price_cents, sku=str(form.get("sku", "")))
-        self.action_message = f"{item.name} ({self._money(item.price_cents, who.currency)}) was added to the catalog."
+        self.action_message = self._t("{name} ({price}) was added to the catalog.", name=item.name,
+                                      price=self._money(item.price_cents, who.currency))
         self._show_items(who)
         return [rx.set_value("item-name", ""), rx.set_value("item-price", ""), rx.set_value("item-sku", "")]
 
     def _set_item_active(self, who: SignedIn, item_id: int, active: bool) -> None:
         item = items.set_item_active(self._actor(who), int(item_id), active)
-        self.action_message = f"{item.name} is {'back in' if active else 'no longer in'} the catalog."
+        self.action_message = (self._t("{name} is back in the catalog.", name=item.name) if active
+                               else self._t("{name} is no longer in the catalog.", name=item.name))
         self._show_items(who)
 
     @rx.event

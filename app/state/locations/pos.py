@@ -80,7 +80,7 @@ class LocationPosState(ConfirmedRow, LocationDetailState):
         self.pos_key_plaintext = created.plaintext
         if created.pos_payments_turned_on:
             self.pos_key_notice = created.notice or ""
-            self.location = location_view(locations.get_location(who.operator_id, self._location_id()), who.timezone)
+            self.location = location_view(locations.get_location(who.operator_id, self._location_id()), who.timezone, self.lang)
         self._show_keys(who)
         return rx.set_value("pos-key-name", "")
 
