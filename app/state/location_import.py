@@ -165,15 +165,14 @@ class LocationImportState(SessionState):
         # One byte past the limit is enough to know it is too big.
         content = await upload.read(MAX_FILE_BYTES + 1)
         if len(content) > MAX_FILE_BYTES:
-            self.file_error = (
-                f"{self.file_name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB. "
-                "Split it into several files and import them one after the other."
-            )
+            self.file_error = self._t(
+                "{file} is larger than {megabytes} MB. Split it into several files and import them one after the other.",
+                file=self.file_name, megabytes=MAX_FILE_BYTES // (1024 * 1024))
             return None
         path = _uploads_dir() / f"{uuid.uuid4().hex}.csv"
         path.write_bytes(content)
         self._upload_path = str(path)
-        self.stage, self.progress, self.progress_label = "checking", 0, "Checking every row…"
+        self.stage, self.progress, self.progress_label = "checking", 0, self._t("Checking every row…")
         return LocationImportState.check_file
 
     async def _with_progress(self, work: Callable, *args: Any, **kwargs: Any):
@@ -201,7 +200,7 @@ class LocationImportState(SessionState):
         try:
             content = Path(path).read_bytes()
         except OSError:
-            return actor, GiftnetError(ErrorCode.invalid_input, "The uploaded file is gone; upload it again.", field="file")
+            return actor, GiftnetError(ErrorCode.invalid_input, N_("The uploaded file is gone; upload it again."), field="file")
         try:
             return actor, await self._with_progress(import_locations, actor, content, filename=file_name, dry_run=dry_run)
         except GiftnetError as error:
@@ -231,7 +230,7 @@ class LocationImportState(SessionState):
     def confirm_import(self):
         if self.stage != "preview" or not self._upload_path:
             return None
-        self.stage, self.progress, self.progress_label = "importing", 0, "Importing…"
+        self.stage, self.progress, self.progress_label = "importing", 0, self._t("Importing…")
         return LocationImportState.write_file
 
     @rx.event(background=True)
@@ -253,7 +252,7 @@ class LocationImportState(SessionState):
             self.created, self.updated = outcome.created, outcome.updated
             self.planned_unchanged, self.planned_skipped = outcome.unchanged, outcome.skipped
             self._forget_file()
-            self.stage, self.progress, self.progress_label = "emailing", 0, "Emailing activation links…"
+            self.stage, self.progress, self.progress_label = "emailing", 0, self._t("Emailing activation links…")
         # Like a location created by hand, each new location is emailed its activation link.
         new_ids = [row.location_id for row in outcome.rows if row.action == "create" and row.location_id]
         email_error = ""
@@ -261,7 +260,8 @@ class LocationImportState(SessionState):
             emailed = await self._with_progress(send_activation_emails, actor, new_ids)
         except Exception:  # the locations are imported; say what is left to do rather than hang
             log.exception("activation emails after an import failed")
-            emailed, email_error = 0, "The activation emails could not be queued: use Send new link on each new location."
+            emailed, email_error = 0, self._t(
+                "The activation emails could not be queued: use Send new link on each new location.")
         async with self:
             self.emailed, self.email_error = emailed, email_error
             self.stage, self.progress = "done", 100
@@ -293,7 +293,7 @@ class LocationImportState(SessionState):
             ImportErrorRow(
                 row=row.row,
                 name=row.name,
-                problems=[ImportProblem(column=error["column"] or "(row)", message=error["message"]) for error in row.errors],
+                problems=[ImportProblem(column=error["column"] or self._t("(row)"), message=error["message"]) for error in row.errors],
             )
             for row in bad[:MAX_ERROR_ROWS_SHOWN]
         ]

@@ -27,6 +27,7 @@ from app.models import LedgerEntry
 from app.models.base import utcnow
 from app.models.card import LedgerKind
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.operators import operator_or_404
 from app.services.core.spreadsheet import text_cell
 from app.services.reporting import rollup_fold, rollups
@@ -146,8 +147,8 @@ def summary(operator_id: int, raw_from: str | None = None, raw_to: str | None = 
 # the screen agree to the cent.
 
 REPORT_PAGE_SIZE = 50
-AGING_BUCKETS = ((0, 90, "0-3 months"), (90, 180, "3-6 months"), (180, 365, "6-12 months"),
-                 (365, 730, "12-24 months"), (730, None, "over 24 months"))
+AGING_BUCKETS = ((0, 90, N_("0-3 months")), (90, 180, N_("3-6 months")), (180, 365, N_("6-12 months")),
+                 (365, 730, N_("12-24 months")), (730, None, N_("over 24 months")))
 
 
 @dataclass(frozen=True)

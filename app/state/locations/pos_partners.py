@@ -196,7 +196,7 @@ class LocationPosPartnersState(LocationDetailState):
             return
         self.partners_error = ""
         self.clover = clover_form(views[PosPartner.clover.value], endings.get(PosPartner.clover.value, {}),
-                                  who.timezone)
+                                  who.timezone, self.lang)
         self.shopify = shopify_form(views[PosPartner.shopify.value], endings.get(PosPartner.shopify.value, {}), self.lang)
         self.clover_form_key, self.shopify_form_key = uuid.uuid4().hex, uuid.uuid4().hex
 
