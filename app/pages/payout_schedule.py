@@ -28,7 +28,7 @@ def _labelled(label: str, element_id: str, control: rx.Component, field: str, hi
 def _select(element_id: str, value: rx.Var, on_change, choices: list[tuple[str, str]]) -> rx.Component:  # noqa: ANN001
     return rx.select.root(
         rx.select.trigger(id=element_id, width="100%"),
-        rx.select.content(*[rx.select.item(label, value=value_) for value_, label in choices]),
+        rx.select.content(*[rx.select.item(t(label), value=value_) for value_, label in choices]),
         value=value, on_change=on_change, size="3",
     )
 

@@ -17,10 +17,10 @@ def _field(key: str, label: str, hint: str, max_length: int) -> rx.Component:
     element_id = field_dom_id(key)  # settings-<field>
     limit = ({"max_length": max_length} if max_length else {}) | ({"aria_describedby": element_id + "-hint"} if isinstance(hint, rx.Var) or hint else {})
     return rx.vstack(
-        rx.el.label(label, html_for=element_id),
+        rx.el.label(t(label), html_for=element_id),
         rx.input(id="settings-" + element_id.removeprefix("settings-"), value=SettingsState.values[key], placeholder=SettingsState.placeholders[key],
                  on_change=lambda value: SettingsState.set_value(key, value), size="3", width="100%", **limit),
-        rx.cond(hint != "", rx.text(hint, size="1", color=rx.color("gray", 11), id=element_id + "-hint")),
+        rx.cond(hint != "", rx.text(t(hint) if hint else hint, size="1", color=rx.color("gray", 11), id=element_id + "-hint")),
         rx.cond(
             SettingsState.field_errors.contains(key),
             rx.text(SettingsState.field_errors[key], id=element_id + "-error", color=rx.color("red", 11), size="2",

@@ -28,7 +28,7 @@ def _control(key: str, element_id: str) -> rx.Component:
 def _sftp_field(key: str, label: str, hint: str) -> rx.Component:
     element_id = delivery_dom_id(key)
     errors = DeliverySettingsState.delivery_field_errors
-    field = form_field(label, element_id, _control(key, element_id), hint=hint,
+    field = form_field(t(label), element_id, _control(key, element_id), hint=t(hint) if hint else "",
                        error=field_error(errors[key], errors.contains(key), f"{element_id}-error"))
     if key in WIDE_FIELDS:  # long values (a key, a path, a fingerprint) get the card's whole width
         return rx.box(field, grid_column="1 / -1", width="100%")

@@ -45,13 +45,14 @@ class PayoutReturnsState(SettlementsState):
             "name": match.location_name,
             "net": self._money(match.net_cents, who.currency),
             "reason": f"{match.reason_code} {match.reason}",
-            "action": ("Correct the bank details, then it is paid again" if match.account_data
-                       else "Paid again in the next batch"),
-            "state": "Already recorded" if match.already_recorded else "Returned now",
+            "action": (self._t("Correct the bank details, then it is paid again") if match.account_data
+                       else self._t("Paid again in the next batch")),
+            "state": self._t("Already recorded") if match.already_recorded else self._t("Returned now"),
         } for match in result.matched]
         fresh = len(result.newly_returned)
-        self.returns_notice = (f"{self.returns_file}: {len(result.matched)} returned payment(s) matched, "
-                               f"{fresh} newly recorded; their money is owed to the locations again.")
+        self.returns_notice = self._t("{file}: {matched} returned payment(s) matched, {fresh} newly recorded; their "
+                                      "money is owed to the locations again.", file=self.returns_file,
+                                      matched=len(result.matched), fresh=fresh)
         self._preview(who)
         self._load_batches(who)
         if self.selected_id:

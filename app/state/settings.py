@@ -8,6 +8,7 @@ import reflex as rx
 
 from app.services.access.accounts import SignedIn
 from app.services.core.errors import GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import parse_amount
 from app.services.reporting import daily_summary
 from app.services.settlement import payout_settings, prenotes, readiness
@@ -15,9 +16,9 @@ from app.state.session import SessionState, dashboard_action
 
 # (form key, label, hint, max length or 0) per section; a key "nacha.x" is payouts.nacha.x in the service.
 GENERAL_FIELDS = [
-    ("commission_bps", "Commission (basis points)", "250 = 2.5 %; a location's own rate wins", 0),
-    ("card_min", "Smallest card ($)", "", 0),
-    ("card_max", "Largest card ($)", "", 0),
+    ("commission_bps", N_("Commission (basis points)"), N_("250 = 2.5 %; a location's own rate wins"), 0),
+    ("card_min", N_("Smallest card ($)"), "", 0),
+    ("card_max", N_("Largest card ($)"), "", 0),
 ]
 
 
@@ -84,7 +85,7 @@ class SettingsState(SessionState):
                 if rule.secret:
                     last4 = getattr(current, name.replace("_number", "_last4"))
                     values[key] = ""
-                    placeholders[key] = f"•••• {last4}" if last4 else "not set"
+                    placeholders[key] = f"•••• {last4}" if last4 else self._t("not set")
                 else:
                     values[key] = getattr(current, name) or ""
         self.values, self.placeholders = values, placeholders
@@ -110,9 +111,9 @@ class SettingsState(SessionState):
     def set_nacha_prenotes(self, who: SignedIn, on: bool):
         """Saved at once, like the daily summary switch."""
         self.nacha_prenotes = prenotes.set_prenotes(self._actor(who), bool(on))
-        self.nacha_prenotes_note = ("On: new or changed US bank details get a prenote in the next batch; their first "
-                                    "payment waits three banking days after it settles." if self.nacha_prenotes
-                                    else "Off: US bank details are paid without a prenote.")
+        self.nacha_prenotes_note = (self._t("On: new or changed US bank details get a prenote in the next batch; "
+                                            "their first payment waits three banking days after it settles.")
+                                    if self.nacha_prenotes else self._t("Off: US bank details are paid without a prenote."))
         return None
 
     @rx.event
@@ -126,8 +127,8 @@ class SettingsState(SessionState):
             self.daily_summary_note, self.daily_summary_refused = error.localized_message(self.lang), True
             return None
         self.daily_summary_refused = False
-        self.daily_summary_note = ("On: the owners get yesterday's figures by email every morning."
-                                   if self.daily_summary else "Off: no more summary emails.")
+        self.daily_summary_note = (self._t("On: the owners get yesterday's figures by email every morning.")
+                                   if self.daily_summary else self._t("Off: no more summary emails."))
         return None
 
     @rx.event
@@ -175,7 +176,7 @@ class SettingsState(SessionState):
                 self.field_errors = {key: error.localized_message(self.lang)}
                 self.settings_error = self._t("Fix the field marked below; nothing was saved.")
             else:
-                self.settings_error = f"{error.localized_message(self.lang)} Nothing was saved."
+                self.settings_error = error.localized_message(self.lang) + " " + self._t("Nothing was saved.")
             return None
         self._show(settings)
         self.settings_saved = self._t("Settings saved.")
