@@ -56,7 +56,7 @@ def _invite_form() -> rx.Component:
                     width="100%",
                 ),
                 rx.text(
-                    rx.cond(TeamState.invite_role == OWNER, OWNER_ROLE_TEXT, STAFF_ROLE_TEXT),
+                    rx.cond(TeamState.invite_role == OWNER, t(OWNER_ROLE_TEXT), t(STAFF_ROLE_TEXT)),
                     t(" The emailed link works for 3 days, once."),
                     size="2",
                     color=rx.color("gray", 11),

@@ -12,7 +12,9 @@ import reflex as rx
 
 from app.services.access import audit_trail
 from app.services.access.accounts import SignedIn
+from app.services.core import i18n
 from app.services.core.errors import GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.timefmt import format_local_time
 from app.services.reporting import dashboard_figures
 from app.state.session import SessionState, dashboard_action
@@ -74,9 +76,9 @@ def _row(event, timezone: str) -> AuditRow:  # noqa: ANN001
     )
 
 
-def _action_options(actions: list[str]) -> list[FilterOption]:
+def _action_options(actions: list[str], lang: str = i18n.DEFAULT_LANGUAGE) -> list[FilterOption]:
     """Every family ("Card: all") with more than one action, then each action, by label."""
-    options = [FilterOption("All actions", ALL)]
+    options = [FilterOption(i18n.translate(N_("All actions"), lang), ALL)]
     families: dict[str, int] = {}
     for action in actions:
         families[action.split(".")[0]] = families.get(action.split(".")[0], 0) + 1
@@ -112,7 +114,7 @@ class AuditState(SessionState):
         first = date.fromisoformat(self.date_from) if self.date_from else None
         last = date.fromisoformat(self.date_to) if self.date_to else None
         if first and last and last < first:
-            raise ValueError("The date range must end on or after its first day.")
+            raise ValueError(N_("The date range must end on or after its first day."))
         if first:
             filters["since"] = dashboard_figures.days_period(first, first, timezone)[0]
         if last:
@@ -125,7 +127,7 @@ class AuditState(SessionState):
         try:
             page = audit_trail.list_events(actor, cursor=cursor, limit=PAGE_SIZE, **self._filters(who.timezone))
         except ValueError as error:
-            self.error = str(error) if "range" in str(error) else "Choose dates like 2026-11-28."
+            self.error = self._t(str(error)) if "range" in str(error) else self._t("Choose dates like 2026-11-28.")
             self.rows, self.next_cursor = [], ""
             return
         except GiftnetError as error:
@@ -139,8 +141,8 @@ class AuditState(SessionState):
     def _reload_choices(self, who) -> None:  # noqa: ANN001
         actor = self._actor(who)
         choices = audit_trail.filter_choices(actor)
-        self.action_options = _action_options(choices.actions)
-        self.who_options = [FilterOption("Everyone", ALL)] + [FilterOption(label, label) for label in choices.actors]
+        self.action_options = _action_options(choices.actions, self.lang)
+        self.who_options = [FilterOption(self._t("Everyone"), ALL)] + [FilterOption(label, label) for label in choices.actors]
         self.has_events = audit_trail.has_events(actor)
 
     @rx.event

@@ -36,4 +36,5 @@ class NetworkSettingsState(SessionState):
     @dashboard_action("timezone_error", owner=True)
     def save_timezone(self, who: SignedIn):
         self.timezone = accounts.change_timezone(self._actor(who), self.timezone)
-        self.timezone_saved = f"Time zone saved: {self.timezone}. Days, reports and payout cut-offs follow it."
+        self.timezone_saved = self._t("Time zone saved: {zone}. Days, reports and payout cut-offs follow it.",
+                                      zone=self.timezone)

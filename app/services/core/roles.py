@@ -19,11 +19,12 @@ from app.db import read_session
 from app.models import Operator, User
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 
 OWNER = "owner"
 STAFF = "staff"
 ROLES = (OWNER, STAFF)
-ROLE_LABELS = {OWNER: "Owner", STAFF: "Staff"}
+ROLE_LABELS = {OWNER: N_("Owner"), STAFF: N_("Staff")}
 ROLE_DESCRIPTIONS = {
     OWNER: "everything, including settings, API keys, payouts, the team and the audit trail",
     STAFF: "cards, locations, devices, redemptions, orders and reports; no settings, keys or payouts",

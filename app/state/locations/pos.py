@@ -69,7 +69,7 @@ class LocationPosState(ConfirmedRow, LocationDetailState):
             self.pos_key_rows = []
             return
         self.pos_key_rows = [
-            key_row(key, who.timezone) for key in pos_keys.list_pos_keys(who.operator_id, self._location_id())
+            key_row(key, who.timezone, self.lang) for key in pos_keys.list_pos_keys(who.operator_id, self._location_id())
         ]
 
     @rx.event
