@@ -8,6 +8,7 @@ from app.components.i18n import t
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
 from app.components.tables import data_table
 from app.state.audit import AuditState
+from app.state.language import N_
 
 COLUMNS = 4
 
@@ -154,6 +155,6 @@ def audit_page() -> rx.Component:
             pager,
             spacing="4",
             width="100%",
-        ), t("The Audit trail screen")),
+        ), N_("The Audit trail screen")),
         active="audit",
     )

@@ -18,6 +18,7 @@ from app.components.layout import (
 from app.components.tables import data_table, pager, table_row
 from app.components.webhook_endpoints import webhook_endpoints_section
 from app.state.developers import ALL, DevelopersState
+from app.state.language import N_
 
 STATUS_COLORS = (("2xx", "green"), ("3xx", "blue"), ("4xx", "orange"), ("5xx", "red"))
 
@@ -221,6 +222,6 @@ def developers_page() -> rx.Component:
             _log_section(),
             spacing="4",
             width="100%",
-        ), t("The Developers screen")),
+        ), N_("The Developers screen")),
         active="developers",
     )

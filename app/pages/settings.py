@@ -10,6 +10,7 @@ from app.components.prenote_setting import prenote_switch
 from app.components.timezone_select import timezone_settings_card
 from app.pages.payout_schedule import payout_schedule_card
 from app.pages.settings_delivery import delivery_section
+from app.state.language import N_
 from app.state.settings import CPA005_FIELDS, GENERAL_FIELDS, NACHA_FIELDS, SettingsState, field_dom_id
 
 
@@ -84,6 +85,6 @@ def settings_page() -> rx.Component:
                 width="100%",
             ),
             spacing="4", width="100%",
-        ), t("The Settings screen")),
+        ), N_("The Settings screen")),
         active="settings",
     )

@@ -12,6 +12,7 @@ from app.components.payout_readiness import readiness_checklist
 from app.components.payout_returns import returns_card
 from app.components.tables import data_table
 from app.pages.settlements_delivery import delivery_line
+from app.state.language import N_
 from app.state.settlements import SettlementsState
 
 
@@ -225,6 +226,6 @@ def settlements_page() -> rx.Component:
             returns_card(),
             _batches(),
             spacing="4", width="100%",
-        ), t("The Settlements screen")),
+        ), N_("The Settlements screen")),
         active="settlements",
     )

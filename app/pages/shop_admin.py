@@ -189,7 +189,7 @@ def widget_page() -> rx.Component:
             _preview(),
             spacing="4",
             width="100%",
-        ), t("The Shop and widget screen")),
+        ), N_("The Shop and widget screen")),
         active="shop",
     )
 

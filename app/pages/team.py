@@ -18,6 +18,7 @@ from app.components.layout import (
     success_callout,
 )
 from app.components.tables import data_table, table_row
+from app.state.language import N_
 from app.state.team import OWNER, OWNER_ROLE_TEXT, STAFF, STAFF_ROLE_TEXT, JoinState, TeamState
 
 
@@ -198,7 +199,7 @@ def team_page() -> rx.Component:
         spacing="4",
         width="100%",
     )
-    return dashboard_shell(owners_only(content, t("The Team screen")), active="team")
+    return dashboard_shell(owners_only(content, N_("The Team screen")), active="team")
 
 
 # --------------------------------------------------------------------------- /join/<token>
