@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.i18n import t
+from app.components.language_settings import language_settings_card
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.components.prenote_setting import prenote_switch
 from app.components.timezone_select import timezone_settings_card
@@ -61,6 +62,7 @@ def settings_page() -> rx.Component:
                              "settings-cpa005")),
             rx.button(t("Save settings"), id="settings-save", size="3", on_click=SettingsState.save),
             timezone_settings_card(),
+            language_settings_card(),
             prenote_switch(),
             payout_schedule_card(),
             delivery_section(),
