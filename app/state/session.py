@@ -120,6 +120,20 @@ class SessionState(LanguageState):
             self.lang = lang
 
     @rx.event
+    def choose_language(self, lang: str):
+        """The header's picker. Defined here (not only on LanguageState) so that the event runs on
+        this state and `_keep_language` keeps the choice on the person: an inherited handler
+        would run on LanguageState, which keeps it in this browser only."""
+        lang = (lang or "").strip().lower()
+        if lang not in self.offered_languages:
+            return
+        self.lang = lang
+        try:
+            self._keep_language(lang)
+        except GiftnetError:  # no longer offered (changed meanwhile): back to what the account says
+            self._signed_in()
+
+    @rx.event
     def require_login(self):
         """on_load of every dashboard page: send strangers to the login screen."""
         if self._signed_in() is None:
