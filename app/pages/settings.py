@@ -12,17 +12,30 @@ from app.components.timezone_select import timezone_settings_card
 from app.pages.payout_schedule import payout_schedule_card
 from app.pages.settings_delivery import delivery_section
 from app.state.language import N_
-from app.state.settings import CPA005_FIELDS, GENERAL_FIELDS, NACHA_FIELDS, SettingsState, field_dom_id
+from app.state.settings import (
+    CPA005_FIELDS,
+    FRENCH_BANK_TEXT,
+    GENERAL_FIELDS,
+    NACHA_FIELDS,
+    SettingsState,
+    field_dom_id,
+)
 
 
 def _field(key: str, label: str, hint: str, max_length: int) -> rx.Component:
     element_id = field_dom_id(key)  # settings-<field>
+    if key in FRENCH_BANK_TEXT:  # the bank rules' words: French written by the state
+        french_label, french_hint = FRENCH_BANK_TEXT[key]
+        label_text = rx.cond(SettingsState.lang == "fr", french_label, label)
+        hint_text = rx.cond(SettingsState.lang == "fr", french_hint, hint) if hint else hint
+    else:
+        label_text, hint_text = t(label), (t(hint) if hint else hint)
     limit = ({"max_length": max_length} if max_length else {}) | ({"aria_describedby": element_id + "-hint"} if isinstance(hint, rx.Var) or hint else {})
     return rx.vstack(
-        rx.el.label(t(label), html_for=element_id),
+        rx.el.label(label_text, html_for=element_id),
         rx.input(id="settings-" + element_id.removeprefix("settings-"), value=SettingsState.values[key], placeholder=SettingsState.placeholders[key],
                  on_change=lambda value: SettingsState.set_value(key, value), size="3", width="100%", **limit),
-        rx.cond(hint != "", rx.text(t(hint) if hint else hint, size="1", color=rx.color("gray", 11), id=element_id + "-hint")),
+        rx.cond(hint != "", rx.text(hint_text, size="1", color=rx.color("gray", 11), id=element_id + "-hint")),
         rx.cond(
             SettingsState.field_errors.contains(key),
             rx.text(SettingsState.field_errors[key], id=element_id + "-error", color=rx.color("red", 11), size="2",

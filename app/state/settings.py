@@ -12,6 +12,7 @@ from app.services.core.i18n import N_
 from app.services.core.money import parse_amount
 from app.services.reporting import daily_summary
 from app.services.settlement import payout_settings, prenotes, readiness
+from app.state import bank_wording
 from app.state.session import SessionState, dashboard_action
 
 # (form key, label, hint, max length or 0) per section; a key "nacha.x" is payouts.nacha.x in the service.
@@ -35,6 +36,10 @@ def _bank_fields(section: str, rules: dict) -> list[tuple[str, str, str, int]]:
 
 NACHA_FIELDS = _bank_fields("nacha", payout_settings.NACHA_RULES)
 CPA005_FIELDS = _bank_fields("cpa005", payout_settings.CPA005_RULES)
+# Each bank field's (label, hint) in French (the page shows them by the reader's language).
+FRENCH_BANK_TEXT = {f"{section}.{name}": (bank_wording.label(rule, "fr"), bank_wording.hint(rule, "fr"))
+                    for section, rules in (("nacha", payout_settings.NACHA_RULES), ("cpa005", payout_settings.CPA005_RULES))
+                    for name, rule in rules.items()}
 SECRET_KEYS = {f"{section}.{name}" for section, rules in (("nacha", payout_settings.NACHA_RULES),
                                                           ("cpa005", payout_settings.CPA005_RULES))
                for name, rule in rules.items() if rule.secret}
@@ -89,8 +94,8 @@ class SettingsState(SessionState):
                 else:
                     values[key] = getattr(current, name) or ""
         self.values, self.placeholders = values, placeholders
-        self.nacha_missing = ", ".join(payout_settings.NACHA_RULES[name].label for name in settings.nacha_missing)
-        self.cpa005_missing = ", ".join(payout_settings.CPA005_RULES[name].label for name in settings.cpa005_missing)
+        self.nacha_missing = bank_wording.section_title(payout_settings.NACHA_RULES, settings.nacha_missing, self.lang)
+        self.cpa005_missing = bank_wording.section_title(payout_settings.CPA005_RULES, settings.cpa005_missing, self.lang)
 
     def _clear_messages(self) -> None:
         self.field_errors, self.settings_error, self.settings_saved = {}, "", ""

@@ -15,6 +15,7 @@ from app.services.core.i18n import N_
 from app.services.core.timefmt import format_local_time
 from app.services.reporting import dashboard_figures
 from app.services.settlement import bank_files, batches, delivery, payables, prenotes, readiness
+from app.state import bank_wording
 from app.state.payout_delivery import delivery_cells
 from app.state.session import SessionState, dashboard_action
 
@@ -45,7 +46,7 @@ def _line_row(line: payables.PayableLine, currency: str, lang: str = i18n.DEFAUL
         "net": money(line.net_cents)
         + (_(N_(" (with {amount} returned earlier)"), amount=money(line.carried_cents)) if line.carried_cents else "")
         + (_(N_(" (after {amount} refunded to cards)"), amount=money(line.refunded_cents)) if line.refunded_cents else ""),
-        "bank": line.bank_summary,
+        "bank": bank_wording.summary(line.bank_summary, lang),
         # a batch's line: paid, or given back by the bank and why
         "status": _(N_("Returned")) if getattr(line, "status", "paid") == "returned" else _(N_("Paid")),
         "return_reason": f"{line.return_reason_code} {line.return_reason}" if getattr(line, "return_reason", None)
@@ -70,12 +71,13 @@ def _readiness_row(item: readiness.ReadinessItem, lang: str = i18n.DEFAULT_LANGU
     subject = item.subject
     if item.kind == "setting" and subject.endswith(" settings"):
         subject = _(N_("{format} settings"), format=subject.removesuffix(" settings"))
-    return {"key": key.replace("_", "-"), "subject": subject, "problem": _(item.problem), "fix_path": item.fix_path,
+    return {"key": key.replace("_", "-"), "subject": subject, "problem": bank_wording.setting_problem(item.field or "", item.problem, lang) if item.kind == "setting"
+            else _(item.problem), "fix_path": item.fix_path,
             "fix_label": _(N_("Open Settings")) if item.kind == "setting" else _(N_("Edit the location"))}
 
 
 def _prenote_row(prenote: prenotes.PrenoteView) -> dict[str, str]:
-    return {"location_id": str(prenote.location_id), "name": prenote.location_name, "bank": prenote.account_summary,
+    return {"location_id": str(prenote.location_id), "name": prenote.location_name, "bank": prenote.account_summary,  # (English: a bank's own words)
             "settles": prenote.settlement_date.isoformat(), "payable_from": prenote.payable_from.isoformat()}
 
 
@@ -125,6 +127,11 @@ class SettlementsState(SessionState):
         self.readiness_more = checklist.more_locations
         self.readiness_shown = not checklist.ready or not self.batches
         self.create_blocked = readiness.file_blocker(checklist)
+        if self.create_blocked and self.lang != i18n.DEFAULT_LANGUAGE:  # the same sentence, in the reader's language
+            rows = [row for row in self.readiness_items if row["fix_path"] == "/settings"]
+            self.create_blocked = self._t(
+                "A batch needs its bank file settings first, and these are missing: {missing}. Fill them in on the "
+                "Settings screen.", missing="; ".join(f"{row['subject']}\u00a0: {row['problem']}" for row in rows))
 
     def _preview(self, who) -> None:  # noqa: ANN001
         self.preview_lines, self.preview_skipped, self.preview_totals = [], [], {}

@@ -63,28 +63,28 @@ class _Rule:
 
 
 NACHA_RULES: dict[str, _Rule] = {
-    "immediate_destination": _Rule("immediate destination", "routing", 9, 9),
-    "immediate_origin": _Rule("immediate origin", "id", 9, 10),
-    "destination_name": _Rule("destination name", "text", 1, 23),
-    "origin_name": _Rule("origin name", "text", 1, 23),
-    "company_name": _Rule("company name", "text", 1, 16),
-    "company_id": _Rule("company ID", "id", 1, 10),
-    "odfi_routing": _Rule("ODFI routing number", "routing", 9, 9),
-    "offset_routing_number": _Rule("offset routing number", "routing", 9, 9),
-    "offset_account_number": _Rule("offset account number", "digits", 4, 17, secret=True),
+    "immediate_destination": _Rule(N_("immediate destination"), "routing", 9, 9),
+    "immediate_origin": _Rule(N_("immediate origin"), "id", 9, 10),
+    "destination_name": _Rule(N_("destination name"), "text", 1, 23),
+    "origin_name": _Rule(N_("origin name"), "text", 1, 23),
+    "company_name": _Rule(N_("company name"), "text", 1, 16),
+    "company_id": _Rule(N_("company ID"), "id", 1, 10),
+    "odfi_routing": _Rule(N_("ODFI routing number"), "routing", 9, 9),
+    "offset_routing_number": _Rule(N_("offset routing number"), "routing", 9, 9),
+    "offset_account_number": _Rule(N_("offset account number"), "digits", 4, 17, secret=True),
 }
 NACHA_REQUIRED = ("immediate_destination", "immediate_origin", "destination_name", "origin_name", "company_name",
                   "company_id", "odfi_routing")
 CPA005_RULES: dict[str, _Rule] = {
-    "originator_id": _Rule("originator ID", "id", 1, 10),
-    "data_centre": _Rule("data centre", "digits", 5, 5),
-    "originator_short_name": _Rule("originator short name", "text", 1, 15),
-    "originator_long_name": _Rule("originator long name", "text", 1, 30),
-    "return_institution_number": _Rule("return institution number", "digits", 3, 3),
-    "return_transit_number": _Rule("return transit number", "digits", 5, 5),
-    "return_account_number": _Rule("return account number", "digits", 7, 12, secret=True),
+    "originator_id": _Rule(N_("originator ID"), "id", 1, 10),
+    "data_centre": _Rule(N_("data centre"), "digits", 5, 5),
+    "originator_short_name": _Rule(N_("originator short name"), "text", 1, 15),
+    "originator_long_name": _Rule(N_("originator long name"), "text", 1, 30),
+    "return_institution_number": _Rule(N_("return institution number"), "digits", 3, 3),
+    "return_transit_number": _Rule(N_("return transit number"), "digits", 5, 5),
+    "return_account_number": _Rule(N_("return account number"), "digits", 7, 12, secret=True),
     # Optional: the province whose bank holidays due dates also skip (business_days); none: national only.
-    "province": _Rule("province", "province", 2, 2),
+    "province": _Rule(N_("province"), "province", 2, 2),
 }
 CPA005_REQUIRED = tuple(name for name in CPA005_RULES if name != "province")
 SECTIONS = {"nacha": (NACHA_RULES, NACHA_REQUIRED, "NACHA"), "cpa005": (CPA005_RULES, CPA005_REQUIRED, "CPA-005")}
