@@ -60,13 +60,13 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _row(event, timezone: str) -> AuditRow:  # noqa: ANN001
+def _row(event, timezone: str, lang: str = i18n.DEFAULT_LANGUAGE) -> AuditRow:  # noqa: ANN001
     return AuditRow(
         id=event.id,
         when=format_local_time(event.created_at, timezone),
         who=event.actor,
         action=event.action,
-        action_label=audit_trail.action_label(event.action),
+        action_label=i18n.translate(audit_trail.action_label(event.action), lang),
         target=f"{event.target_type} #{event.target_id}" if event.target_id else event.target_type,
         summary=event.summary,
         ip=event.ip,
@@ -84,7 +84,7 @@ def _action_options(actions: list[str], lang: str = i18n.DEFAULT_LANGUAGE) -> li
         families[action.split(".")[0]] = families.get(action.split(".")[0], 0) + 1
     options += [FilterOption(f"{family.replace('_', ' ').capitalize()}: all", f"{family}.")
                 for family, count in sorted(families.items()) if count > 1]
-    options += sorted((FilterOption(audit_trail.action_label(action), action) for action in actions),
+    options += sorted((FilterOption(i18n.translate(audit_trail.action_label(action), lang), action) for action in actions),
                       key=lambda option: option.label.lower())
     return options
 
@@ -134,7 +134,7 @@ class AuditState(SessionState):
             self.error = error.localized_message(self.lang)
             self.rows, self.next_cursor = [], ""
             return
-        self.rows = [_row(event, who.timezone) for event in page.events]
+        self.rows = [_row(event, who.timezone, self.lang) for event in page.events]
         self.next_cursor = page.next_cursor or ""
         self.expanded_id = 0
 

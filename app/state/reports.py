@@ -86,7 +86,7 @@ class ReportsState(SessionState):
         for name, rows in (("by_location", reports.redemptions_by_location(who.operator_id, start, end)),
                            ("by_device", reports.redemptions_by_device(who.operator_id, start, end))):
             by_device = name == "by_device"  # a location's row names it once; a device's names its location too
-            setattr(self, name, [[r.key, *([r.location] if by_device else []), self._number(r.redemptions),
+            setattr(self, name, [[self._t(r.key) if by_device else r.key, *([r.location] if by_device else []), self._number(r.redemptions),
                                   self._money(r.redeemed_cents, who.currency)] for r in rows])
             setattr(self, f"{name}_total", [self._t("Total"), *([""] if by_device else []), self._number(sum(r.redemptions for r in rows)),
                                             self._money(sum(r.redeemed_cents for r in rows), who.currency)])

@@ -233,7 +233,7 @@ def _redeemed_grouped(operator_id: int, start: datetime, end: datetime, *, by_de
         location = locations.get(key[0])
         if location is None:  # no location (API or dashboard), or not this operator's
             continue
-        name = (codes.get(key[1]) or "API or dashboard") if by_device else location
+        name = (codes.get(key[1]) or N_("API or dashboard")) if by_device else location
         slot = grouped.setdefault((name, location), [0, 0])
         slot[1] -= cents
         slot[0] += rollups.redemptions_counted(key[-1], count)
