@@ -20,6 +20,7 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots" / "french"
+SHOT_HEIGHT = 1100
 # The dashboard screens of this part of issue 18 (Activity, /dashboard, is checked with the
 # French journey); `{card}` and `{location}` are filled with the rows made below.
 SCREENS = [
@@ -90,7 +91,11 @@ def test_every_dashboard_screen_reads_in_french(page, make_operator, base_url):
         open_page(page, path.format(card=card["id"], location=location_id))
         expect(page.locator("#nav-cards")).to_have_text("Cartes")
         page.wait_for_timeout(400)  # the screen's own rows (loaded by its on_load) paint
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        # The screen in parts a person can read (a long screen is several pictures).
+        height = page.evaluate("document.documentElement.scrollHeight")
+        for part, top in enumerate(range(0, min(height, 6 * SHOT_HEIGHT), SHOT_HEIGHT), start=1):
+            clip = {"x": 0, "y": top, "width": page.viewport_size["width"], "height": min(SHOT_HEIGHT, height - top)}
+            page.screenshot(path=str(SHOTS / f"{name}-{part}.png"), full_page=True, clip=clip)
         lines = {line.strip() for line in page.evaluate("document.body.innerText").splitlines() if line.strip()}
         left = sorted(lines & english)
         if left:
