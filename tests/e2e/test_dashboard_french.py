@@ -101,3 +101,24 @@ def test_every_dashboard_screen_reads_in_french(page, make_operator, base_url):
         if left:
             found[name] = left
     assert found == {}, f"English left on the French screens: {found}"
+
+
+def test_the_owner_makes_french_the_network_default_on_settings(page, make_operator, base_url):
+    owner = make_operator()
+    log_in(page, owner.email, owner.password)
+    open_page(page, "/settings")
+    expect(page.locator("#settings-language-offered-fr")).to_have_attribute("data-state", "checked")
+    page.click("#settings-language-default")
+    page.click("#settings-language-default-fr")
+    page.click("#settings-languages-save")
+    # The owner never chose a language of their own: the screen follows the network's new default at once.
+    expect(page.locator("#settings-languages-saved")).to_have_text(re.compile(r"Langue par défaut\s:\sFrançais"))
+    api = httpx.Client(base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {owner.api_key}"}, timeout=30)
+    assert api.get("/settings").json()["languages"] == {"default": "fr", "offered": ["en", "fr"]}
+    open_page(page, "/settings")
+    expect(page.locator("#nav-settings")).to_have_text("Paramètres")
+    # Offering English only while French is the default is refused, naming why.
+    page.click("#settings-language-offered-fr")
+    page.click("#settings-languages-save")
+    expect(page.locator("#settings-languages-error")).to_contain_text("langues offertes")
+    assert api.get("/settings").json()["languages"]["offered"] == ["en", "fr"]
