@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventType
 
+from app.components.badges import status_word
 from app.components.copy import copy_button
 from app.components.i18n import t
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
@@ -215,7 +216,7 @@ def _order_row(row: rx.Var) -> rx.Component:
         rx.table.cell(rx.text(row.number, weight="medium"), rx.text(row.created, size="1", color=rx.color("gray", 11))),
         rx.table.cell(row.buyer),
         rx.table.cell(row.total, rx.cond(row.refunded != "", rx.text(t("refunded {amount}", amount=row.refunded), size="1"))),
-        rx.table.cell(rx.badge(row.status, color_scheme=rx.match(row.status, *ORDER_STATUS_COLORS, "gray"),
+        rx.table.cell(rx.badge(status_word(row.status), color_scheme=rx.match(row.status, *ORDER_STATUS_COLORS, "gray"),
                                id="order-status-" + row.id.to_string())),
         rx.table.cell(rx.text(row.reference, id="order-reference-" + row.id.to_string(), size="2"),
                       rx.cond(row.test_mode, rx.badge(t("TEST"), color_scheme="amber")),

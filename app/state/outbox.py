@@ -43,9 +43,9 @@ def _delivery_mode(lang: str = i18n.DEFAULT_LANGUAGE) -> str:
         return _(N_("SMTP_URL is not usable: {error}"), error=error)
 
 
-def _status_words(status: str, mail_server_set: bool, attempts: int) -> dict[str, str]:
+def _status_words(status: str, mail_server_set: bool, attempts: int, lang: str = i18n.DEFAULT_LANGUAGE) -> dict[str, str]:
     words = outbox.status_words(status, mail_server_set=mail_server_set, attempts=attempts)
-    return {"status_label": words.label, "status_note": words.note}
+    return {"status_label": i18n.translate(words.label, lang), "status_note": i18n.translate(words.note, lang)}
 
 
 class OutboxState(KeysetPaging, SessionState):
@@ -68,7 +68,7 @@ class OutboxState(KeysetPaging, SessionState):
                 to_address=message.to_address,
                 subject=message.subject,
                 status=message.status,
-                **_status_words(message.status, mail_server_set, message.attempts),
+                **_status_words(message.status, mail_server_set, message.attempts, self.lang),
                 attempts=message.attempts,
                 last_error=message.last_error or "",
                 created=format_local_time(message.created_at, who.timezone),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.badges import status_word
 from app.components.i18n import t
 from app.components.tables import data_table, empty_note, pager, table_row
 from app.pages.locations.layout import section
@@ -28,7 +29,7 @@ def _payout_row(row: rx.Var) -> rx.Component:
     return table_row(
         "location-payout-row", row.id,
         rx.table.cell(rx.text("#", row.batch_id.to_string(), weight="medium")),
-        rx.table.cell(rx.badge(row.status, color_scheme=rx.match(row.status, *PAYOUT_STATUS_COLORS.items(), "gray"),
+        rx.table.cell(rx.badge(status_word(row.status), color_scheme=rx.match(row.status, *PAYOUT_STATUS_COLORS.items(), "gray"),
                                size="2", id="location-payout-status-" + row.id.to_string())),
         rx.table.cell(row.redemptions),
         rx.table.cell(row.gross),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.badges import status_word
 from app.components.copy import copy_button
 from app.components.forms import form_field
 from app.components.i18n import t
@@ -282,7 +283,7 @@ def _pos_payment_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row.amount, id="location-pos-payment-amount-" + row_id),
         rx.table.cell(row.tip, id="location-pos-payment-tip-" + row_id),
         rx.table.cell(row.currency, id="location-pos-payment-currency-" + row_id),
-        rx.table.cell(rx.badge(row.status, size="2", id="location-pos-payment-status-" + row_id,
+        rx.table.cell(rx.badge(status_word(row.status), size="2", id="location-pos-payment-status-" + row_id,
                                color_scheme=rx.match(row.status, *STATUS_COLORS.items(), "gray"))),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.badges import status_word
 from app.components.i18n import t
 from app.components.tables import data_table, empty_note, pager, table_row
 from app.pages.locations.layout import ask_button, confirm_on_row, section
@@ -20,7 +21,7 @@ def _redemption_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row.kind),
         rx.table.cell(row.amount),
         rx.table.cell(row.device),
-        rx.table.cell(rx.badge(row.status, color_scheme=rx.cond(row.status == "voided", "gray", "green"), size="2",
+        rx.table.cell(rx.badge(status_word(row.status), color_scheme=rx.cond(row.status == "voided", "gray", "green"), size="2",
                                id="redemption-status-" + row.id.to_string())),
         rx.table.cell(rx.cond(row.voidable,
                               ask_button(state, row, t("Void"), "redemption-void-" + row.id.to_string(), icon="undo-2"))),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.badges import status_word
 from app.components.i18n import t
 from app.components.layout import error_callout, success_callout
 from app.components.tables import data_table, empty_note, table_row
@@ -17,7 +18,7 @@ DELIVERY_STATUS_COLORS = {"delivered": "green", "pending": "amber", "sending": "
 
 def _delivery_status(row: rx.Var) -> rx.Component:
     return rx.badge(
-        row.status,
+        status_word(row.status),
         color_scheme=rx.match(row.status, *DELIVERY_STATUS_COLORS.items(), "gray"),
         size="2",
         id="webhook-delivery-status-" + row.id.to_string(),
