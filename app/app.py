@@ -54,7 +54,7 @@ from app.state.location_import import LocationImportState
 from app.state.locations.form import LocationFormState
 from app.state.locations.listing import LocationsState
 from app.state.locations.screen import LocationDetailState
-from app.state.network_settings import NetworkSettingsState
+from app.state.network_settings import NetworkLanguagesState, NetworkSettingsState
 from app.state.outbox import OutboxState
 from app.state.payout_schedule import PayoutScheduleState
 from app.state.pos_partners import PosPartnersState
@@ -114,7 +114,8 @@ PAGES = [
     Page("/developers", developers_page, "Developers | Giftnet", [DevelopersState.load, WebhookEndpointsState.load]),
     Page("/settlements", settlements_page, "Settlements | Giftnet", SettlementsState.load),
     Page("/settings", settings_page, "Settings | Giftnet",
-         [SettingsState.load, PayoutScheduleState.load, DeliverySettingsState.load, NetworkSettingsState.load]),
+         [SettingsState.load, PayoutScheduleState.load, DeliverySettingsState.load, NetworkSettingsState.load,
+          NetworkLanguagesState.load]),
     Page("/team", team_page, "Team | Giftnet", TeamState.load),
     # Which POS systems work with the network and what each needs: public, nothing of any operator on it.
     Page("/pos-partners", pos_partners_page, "POS partners | Giftnet", PosPartnersState.load),

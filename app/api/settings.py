@@ -1,4 +1,4 @@
-"""/api/v1/settings: the operator's card limits, commission and bank file settings.
+"""/api/v1/settings: the operator's card limits, commission, bank file settings and languages.
 
 Thin over app/services/settlement/payout_settings.py (the same rules as the dashboard's Settings
 screen). PATCH is partial: fields not given stay as they are; `null` clears a bank
@@ -50,6 +50,7 @@ SETTINGS_EXAMPLE = {
     "card_max_cents": 100000,
     "payouts": {"nacha": NACHA_EXAMPLE, "cpa005": CPA005_EXAMPLE, "schedule": SCHEDULE_EXAMPLE,
                 "delivery": DELIVERY_SETTINGS_EXAMPLE},
+    "languages": {"default": "fr", "offered": ["en", "fr"]},
 }
 
 
@@ -92,6 +93,18 @@ class PayoutSettingsAnswer(BaseModel):
     delivery: DeliverySettingsAnswer = Field(description="How bank files reach the bank (secrets masked).")
 
 
+class LanguagesAnswer(BaseModel):
+    default: str = Field(description="`en` or `fr`: the language of the network's screens, emails and cards unless a "
+                                     "person, device, shopper or card chose another. Always among `offered`.")
+    offered: list[str] = Field(description="The languages people may choose from (`en`, `fr`), at least one.")
+
+
+class LanguagesChange(StrictRequest):
+    default: str | None = Field(default=None, description="`en` or `fr`; must be among the offered languages "
+                                                          "(as changed by this request).")
+    offered: list[str] | None = Field(default=None, description="One or more of `en`, `fr`.")
+
+
 class SettingsAnswer(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [SETTINGS_EXAMPLE]})
 
@@ -100,6 +113,7 @@ class SettingsAnswer(BaseModel):
     card_min_cents: int
     card_max_cents: int
     payouts: PayoutSettingsAnswer
+    languages: LanguagesAnswer = Field(description="The network's default language and the languages it offers.")
 
 
 class PayoutSettingsChange(StrictRequest):
@@ -124,6 +138,8 @@ class SettingsChange(StrictRequest):
     card_min_cents: int | None = Field(default=None, description="1 to 100,000,000, at most `card_max_cents`.")
     card_max_cents: int | None = Field(default=None, description="1 to 100,000,000, at least `card_min_cents`.")
     payouts: PayoutSettingsChange | None = Field(default=None, description="Bank file settings to change.")
+    languages: LanguagesChange | None = Field(default=None, description="The network's default language and/or the "
+                                              "languages it offers; the default must be among the offered.")
 
 
 def settings_answer(settings: payout_settings.OperatorSettings) -> SettingsAnswer:
@@ -135,7 +151,8 @@ def settings_answer(settings: payout_settings.OperatorSettings) -> SettingsAnswe
     operation_id="get_settings",
     response_model=SettingsAnswer,
     summary="Read the operator's settings",
-    description="Card limits, commission and the NACHA / CPA-005 bank file settings (account numbers by their last 4).",
+    description="Card limits, commission, the NACHA / CPA-005 bank file settings (account numbers by their last 4) "
+    "and the network's languages.",
     responses=error_responses(400),
 )
 def get_settings(caller: ApiCaller = Depends(api_caller)) -> SettingsAnswer:
@@ -157,6 +174,7 @@ def get_settings(caller: ApiCaller = Depends(api_caller)) -> SettingsAnswer:
             ("invalid_input", "The NACHA ODFI routing number must be a 9-digit ABA routing number with a valid "
                               "check digit."),
             ("invalid_input", "Unknown field `payouts.nacha.bank`."),
+            ("invalid_input", "The default language (fr) must be one of the offered languages (en)."),
         ]},
     ),
 )
@@ -164,4 +182,6 @@ def update_settings(body: SettingsChange, caller: ApiCaller = Depends(api_caller
     changes = body.model_dump(exclude_unset=True)
     if "payouts" in changes and changes["payouts"] is not None:
         changes["payouts"] = body.payouts.model_dump(exclude_unset=True) if body.payouts else None
+    if "languages" in changes and changes["languages"] is not None:
+        changes["languages"] = body.languages.model_dump(exclude_unset=True) if body.languages else None
     return settings_answer(payout_settings.update_settings(caller.actor, changes))

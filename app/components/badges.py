@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
+from app.state.language import N_
+
 
 def status_badge(status: rx.Var, element_id: str | rx.Var = "") -> rx.Component:
     return rx.badge(
-        status,
+        status_word(status),
         color_scheme=rx.match(status, ("active", "green"), ("frozen", "blue"), "gray"),
         size="2",
         id=element_id,
     )
+
+
+# The lowercase status words the dashboard's badges show (English as stored, so English
+# screens read as before), translated where shown.
+STATUS_WORDS = (N_("active"), N_("frozen"), N_("paid"), N_("pending"), N_("charging"), N_("declined"), N_("error"),
+                N_("refunded"), N_("draft"), N_("exported"), N_("cancelled"), N_("applied"), N_("expired"),
+                N_("completed"), N_("voided"), N_("delivered"), N_("sending"), N_("failed"), N_("sent"))
+
+
+def status_word(status: rx.Var) -> rx.Var:
+    """A stored status (`paid`, `voided`, ...) as the reader's language writes it."""
+    return rx.match(status, *[(word, t(word)) for word in STATUS_WORDS], status)

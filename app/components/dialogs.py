@@ -11,6 +11,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex.event import EventType
 
+from app.components.i18n import t
+
 Content = str | rx.Var | rx.Component
 Children = Content | tuple[Content, ...]
 
@@ -26,7 +28,7 @@ def confirm_dialog(
     confirm_label: Children,
     confirm_id: str,
     on_confirm: EventType,
-    cancel_label: str = "Cancel",
+    cancel_label: Children | None = None,
     cancel_id: str,
     on_cancel: EventType | None = None,
     open_: rx.Var | None = None,
@@ -50,7 +52,7 @@ def confirm_dialog(
     """
     buttons = rx.hstack(
         rx.alert_dialog.cancel(
-            rx.button(cancel_label, variant="soft", color_scheme=cancel_color, size=button_size, id=cancel_id,
+            rx.button(t("Cancel") if cancel_label is None else cancel_label, variant="soft", color_scheme=cancel_color, size=button_size, id=cancel_id,
                       on_click=on_cancel)
         ),
         rx.alert_dialog.action(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
 from app.state.first_steps import FirstStepsState
 
 
@@ -18,7 +19,7 @@ def _step(step: rx.Var) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.text(step.title, weight="bold", size="3"),
-                rx.badge(rx.cond(step.done, "Done", "To do"), color_scheme=rx.cond(step.done, "green", "gray"),
+                rx.badge(rx.cond(step.done, t("Done"), t("To do")), color_scheme=rx.cond(step.done, "green", "gray"),
                          id="first-step-" + step.key + "-status"),
                 spacing="2", align="center", wrap="wrap",
             ),
@@ -42,13 +43,13 @@ def first_steps_checklist() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.heading("First steps", size="5"),
-                    rx.text(FirstStepsState.done_count, " of ", FirstStepsState.total, " done", size="2",
+                    rx.heading(t("First steps"), size="5"),
+                    rx.text(FirstStepsState.done_count, t(" of "), FirstStepsState.total, t(" done"), size="2",
                             color=rx.color("gray", 11), id="first-steps-progress"),
                     justify="between", align="center", width="100%",
                 ),
-                rx.text("What a new network does before its cards can be sold, used and paid out. Each step is "
-                        "ticked from what the network holds; the list goes away once all are done.",
+                rx.text(t("What a new network does before its cards can be sold, used and paid out. Each step is "
+                        "ticked from what the network holds; the list goes away once all are done."),
                         size="2", color=rx.color("gray", 11)),
                 rx.foreach(FirstStepsState.steps, _step),
                 spacing="3",

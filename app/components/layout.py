@@ -142,7 +142,7 @@ def page_ready_marker() -> rx.Component:
     return rx.cond(rx.State.is_hydrated, rx.el.span(id="page-ready", hidden=True, aria_hidden="true"))
 
 
-def page_title(title: str, subtitle: str = "") -> rx.Component:
+def page_title(title: str | rx.Var, subtitle: str | rx.Var = "") -> rx.Component:
     return rx.vstack(
         rx.heading(title, size="7", id="page-title"),
         rx.cond(subtitle != "", rx.text(subtitle, color=rx.color("gray", 11), size="3")),
@@ -151,10 +151,10 @@ def page_title(title: str, subtitle: str = "") -> rx.Component:
     )
 
 
-def screen_section(title: str, *children: rx.Component, description: str = "") -> rx.Component:
+def screen_section(title: str | rx.Var, *children: rx.Component, description: str | rx.Var = "") -> rx.Component:
     """One titled part of a screen made of several (Developers: keys, webhook endpoints, the log;
     Team: members, invitations), standing on the page without a card around it."""
-    intro = [rx.text(description, color=rx.color("gray", 11))] if description else []
+    intro = [rx.text(description, color=rx.color("gray", 11))] if isinstance(description, rx.Var) or description else []
     return rx.vstack(rx.heading(title, size="5"), *intro, *children, spacing="3", width="100%")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
 from app.state.settlements import SettlementsState
 
 
@@ -27,21 +28,21 @@ def readiness_checklist() -> rx.Component:
         SettlementsState.readiness_shown,
         rx.card(
             rx.vstack(
-                rx.heading("Before the first bank file", size="4"),
+                rx.heading(t("Before the first bank file"), size="4"),
                 rx.cond(
                     SettlementsState.readiness_items.length() > 0,
                     rx.vstack(
-                        rx.text("A bank file cannot be written until these are done:", size="2"),
+                        rx.text(t("A bank file cannot be written until these are done:"), size="2"),
                         rx.foreach(SettlementsState.readiness_items, _item),
                         rx.cond(SettlementsState.readiness_more > 0,
-                                rx.text("… and ", SettlementsState.readiness_more,
-                                        " more locations without usable bank details.", id="readiness-more",
+                                rx.text(t("… and "), SettlementsState.readiness_more,
+                                        t(" more locations without usable bank details."), id="readiness-more",
                                         size="2")),
                         spacing="2", width="100%",
                     ),
                     rx.hstack(
                         rx.icon("circle-check", color=rx.color("green", 10), size=18),
-                        rx.text("Everything a bank file needs is set.", size="2"),
+                        rx.text(t("Everything a bank file needs is set."), size="2"),
                         id="readiness-ready", align="center",
                     ),
                 ),

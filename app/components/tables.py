@@ -11,7 +11,13 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from app.components.i18n import t
 from app.state.paging import KeysetPaging
+
+
+def _is_text(column: object) -> bool:
+    """A translated title (`t("Card")`, a Var) rather than a header cell built by the caller."""
+    return isinstance(column, rx.Var)
 
 
 def data_table(
@@ -32,7 +38,7 @@ def data_table(
     """
     table = rx.table.root(
         rx.table.header(
-            rx.table.row(*[rx.table.column_header_cell(column) if isinstance(column, str) else column
+            rx.table.row(*[rx.table.column_header_cell(column) if isinstance(column, str) or _is_text(column) else column
                            for column in columns])
         ),
         rx.table.body(rx.foreach(rows, row)),
@@ -58,13 +64,14 @@ def empty_note(text: str | rx.Var, element_id: str | None = None) -> rx.Componen
     return rx.text(text, size="2", color=rx.color("gray", 11), id=element_id)
 
 
-def pager(state: type[KeysetPaging], prefix: str, *tools: rx.Component, labels: tuple[str, str] = ("Previous", "Next"),
+def pager(state: type[KeysetPaging], prefix: str, *tools: rx.Component, labels: tuple[str | rx.Var, str | rx.Var] | None = None,
           only_when_paged: bool = False) -> rx.Component:
     """Previous / Next of a state with the KeysetPaging mixin (`<prefix>-prev`, `<prefix>-next`),
     at the right; `tools` (Refresh, Export) stand at the left of the same bar.
 
     `only_when_paged` hides the bar while everything fits on one page (a list inside a card).
     """
+    labels = labels or (t("Previous"), t("Next"))
     previous = rx.button(labels[0], id=f"{prefix}-prev", size="3", variant="soft",
                          disabled=state.cursor_stack.length() == 0, on_click=state.previous_page)
     following = rx.button(labels[1], id=f"{prefix}-next", size="3", variant="soft", disabled=state.next_cursor == 0,

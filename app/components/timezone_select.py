@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
 from app.components.layout import error_callout, success_callout
 from app.state.network_settings import TIMEZONE_GROUPS, NetworkSettingsState
 
@@ -31,15 +32,15 @@ def timezone_settings_card() -> rx.Component:
     """Settings: the network's time zone, saved by its own button."""
     return rx.card(
         rx.vstack(
-            rx.heading("Time zone", size="4"),
-            rx.text("The network's days (Activity, reports, the daily summary) and payout cut-offs follow it.",
+            rx.heading(t("Time zone"), size="4"),
+            rx.text(t("The network's days (Activity, reports, the daily summary) and payout cut-offs follow it."),
                     size="2", color=rx.color("gray", 11)),
-            rx.el.label("Time zone", html_for="settings-timezone", style={"font_weight": "500"}),
+            rx.el.label(t("Time zone"), html_for="settings-timezone", style={"font_weight": "500"}),
             timezone_select("settings-timezone", value=NetworkSettingsState.timezone,
                             on_change=NetworkSettingsState.set_timezone),
             error_callout(NetworkSettingsState.timezone_error, "settings-timezone-error"),
             success_callout(NetworkSettingsState.timezone_saved, "settings-timezone-saved", icon="check"),
-            rx.button("Save time zone", id="settings-timezone-save", size="3",
+            rx.button(t("Save time zone"), id="settings-timezone-save", size="3",
                       on_click=NetworkSettingsState.save_timezone),
             spacing="2", width="100%", max_width="480px",
         ),

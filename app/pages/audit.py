@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title
 from app.components.tables import data_table
 from app.state.audit import AuditState
+from app.state.language import N_
 
 COLUMNS = 4
 
@@ -25,12 +27,12 @@ def _details(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.vstack(
-                data_table(["Field", "Before", "", "After"], row.changes, _change, size="1", variant="surface",
-                           empty=rx.text("Nothing recorded as changed for this action.", size="2",
+                data_table([t("Field"), t("Before"), "", t("After")], row.changes, _change, size="1", variant="surface",
+                           empty=rx.text(t("Nothing recorded as changed for this action."), size="2",
                                          color=rx.color("gray", 11))),
                 rx.hstack(
-                    rx.text("Action code ", rx.code(row.action), size="2", color=rx.color("gray", 11)),
-                    rx.cond(row.ip != "", rx.text("From ", rx.code(row.ip), size="2", color=rx.color("gray", 11))),
+                    rx.text(t("Action code "), rx.code(row.action), size="2", color=rx.color("gray", 11)),
+                    rx.cond(row.ip != "", rx.text(t("From "), rx.code(row.ip), size="2", color=rx.color("gray", 11))),
                     spacing="4",
                     wrap="wrap",
                 ),
@@ -90,21 +92,21 @@ def _select(element_id: str, label: str, options: rx.Var, value: rx.Var, on_chan
 
 def _filters() -> rx.Component:
     return rx.hstack(
-        _select("audit-filter-action", "Action", AuditState.action_options, AuditState.filter_action,
+        _select("audit-filter-action", t("Action"), AuditState.action_options, AuditState.filter_action,
                 AuditState.set_filter_action),
-        _select("audit-filter-who", "Who", AuditState.who_options, AuditState.filter_who, AuditState.set_filter_who),
+        _select("audit-filter-who", t("Who"), AuditState.who_options, AuditState.filter_who, AuditState.set_filter_who),
         rx.vstack(
-            rx.el.label("From", html_for="audit-from", style={"fontSize": "14px", "fontWeight": 500}),
+            rx.el.label(t("From"), html_for="audit-from", style={"fontSize": "14px", "fontWeight": 500}),
             rx.input(type="date", id="audit-from", value=AuditState.date_from, on_change=AuditState.set_date_from, size="3"),
             spacing="1",
         ),
         rx.vstack(
-            rx.el.label("To", html_for="audit-to", style={"fontSize": "14px", "fontWeight": 500}),
+            rx.el.label(t("To"), html_for="audit-to", style={"fontSize": "14px", "fontWeight": 500}),
             rx.input(type="date", id="audit-to", value=AuditState.date_to, on_change=AuditState.set_date_to, size="3"),
             spacing="1",
         ),
-        rx.button("Show", id="audit-apply", size="3", on_click=AuditState.apply_dates),
-        rx.button("Clear filters", id="audit-clear", size="3", variant="soft", color_scheme="gray",
+        rx.button(t("Show"), id="audit-apply", size="3", on_click=AuditState.apply_dates),
+        rx.button(t("Clear filters"), id="audit-clear", size="3", variant="soft", color_scheme="gray",
                   on_click=AuditState.clear_filters),
         wrap="wrap",
         align="end",
@@ -117,8 +119,8 @@ def _empty() -> rx.Component:
     return rx.callout(
         rx.cond(
             AuditState.has_events,
-            "No events match these filters. Clear them to see the whole trail.",
-            "No events yet. Sign-ins, settings changes, keys, cards frozen and payouts appear here as they happen.",
+            t("No events match these filters. Clear them to see the whole trail."),
+            t("No events yet. Sign-ins, settings changes, keys, cards frozen and payouts appear here as they happen."),
         ),
         icon="info",
         id="audit-empty",
@@ -128,31 +130,31 @@ def _empty() -> rx.Component:
 def audit_page() -> rx.Component:
     body = rx.cond(
         AuditState.loading,
-        rx.center(rx.spinner(size="3"), rx.text("Loading the audit trail…", margin_left="12px"), id="audit-loading",
+        rx.center(rx.spinner(size="3"), rx.text(t("Loading the audit trail…"), margin_left="12px"), id="audit-loading",
                   padding="32px", width="100%"),
-        data_table(["When", "Who", "Action and target", "Summary"], AuditState.rows, _row, table_id="audit-table",
+        data_table([t("When"), t("Who"), t("Action and target"), t("Summary")], AuditState.rows, _row, table_id="audit-table",
                    empty=_empty()),
     )
     pager = rx.hstack(
-        rx.button(rx.icon("refresh-cw"), "Refresh", id="audit-refresh", size="3", variant="soft", on_click=AuditState.refresh),
-        rx.button(rx.icon("download"), "CSV", id="audit-export", size="3", variant="soft", on_click=AuditState.export),
+        rx.button(rx.icon("refresh-cw"), t("Refresh"), id="audit-refresh", size="3", variant="soft", on_click=AuditState.refresh),
+        rx.button(rx.icon("download"), t("CSV"), id="audit-export", size="3", variant="soft", on_click=AuditState.export),
         rx.spacer(),
-        rx.button("Newer", id="audit-prev", size="3", variant="soft", disabled=AuditState.cursor_stack.length() == 0,
+        rx.button(t("Newer"), id="audit-prev", size="3", variant="soft", disabled=AuditState.cursor_stack.length() == 0,
                   on_click=AuditState.previous_page),
-        rx.button("Older", id="audit-next", size="3", variant="soft", disabled=AuditState.next_cursor == "",
+        rx.button(t("Older"), id="audit-next", size="3", variant="soft", disabled=AuditState.next_cursor == "",
                   on_click=AuditState.next_page),
         width="100%",
     )
     return dashboard_shell(
         owners_only(rx.vstack(
-            page_title("Audit trail", "Who did what on your network, and when (in your time zone). "
-                                      "Click a row to see what changed."),
+            page_title(t("Audit trail"), t("Who did what on your network, and when (in your time zone). "
+                                      "Click a row to see what changed.")),
             _filters(),
             error_callout(AuditState.error, "audit-error"),
             body,
             pager,
             spacing="4",
             width="100%",
-        ), "The Audit trail screen"),
+        ), N_("The Audit trail screen")),
         active="audit",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
 from app.components.layout import error_callout
 from app.state.card_prints import CardPrintsState
 
@@ -21,9 +22,9 @@ def _field(label: str, element_id: str, control: rx.Component, hint: str) -> rx.
 
 def _downloads(batch_id: rx.Var, prefix: str) -> rx.Component:
     return rx.hstack(
-        rx.button(rx.icon("file-text"), "PDF sheets", size="3", variant="soft", id=prefix + "-pdf",
+        rx.button(rx.icon("file-text"), t("PDF sheets"), size="3", variant="soft", id=prefix + "-pdf",
                   on_click=CardPrintsState.download_run(batch_id, "pdf")),
-        rx.button(rx.icon("sheet"), "CSV for card printers", size="3", variant="soft", id=prefix + "-csv",
+        rx.button(rx.icon("sheet"), t("CSV for card printers"), size="3", variant="soft", id=prefix + "-csv",
                   on_click=CardPrintsState.download_run(batch_id, "csv")),
         spacing="2",
         wrap="wrap",
@@ -54,16 +55,16 @@ def print_batch_dialog() -> rx.Component:
     state = CardPrintsState
     form = rx.form(
         rx.vstack(
-            _field("How many cards", "print-run-count",
+            _field(t("How many cards"), "print-run-count",
                    rx.input(name="count", id="print-run-count", placeholder="100", input_mode="numeric", size="3",
                             required=True, width="100%"),
-                   "1 to 10,000 cards, eight to a printed page."),
-            _field("Amount on each card ($)", "print-run-amount",
+                   t("1 to 10,000 cards, eight to a printed page.")),
+            _field(t("Amount on each card ($)"), "print-run-amount",
                    rx.input(name="amount", id="print-run-amount", placeholder="25.00", input_mode="decimal", size="3",
                             width="100%"),
-                   "Leave empty or 0 to load each card when it is sold (a top-up on the card's screen)."),
+                   t("Leave empty or 0 to load each card when it is sold (a top-up on the card's screen).")),
             rx.hstack(
-                rx.button(rx.icon("printer"), "Make the cards", id="print-run-submit", type="submit", size="3"),
+                rx.button(rx.icon("printer"), t("Make the cards"), id="print-run-submit", type="submit", size="3"),
                 justify="end",
                 width="100%",
             ),
@@ -86,7 +87,7 @@ def print_batch_dialog() -> rx.Component:
     earlier = rx.cond(
         state.runs.length() > 0,
         rx.vstack(
-            rx.heading("Recent print runs", size="3", margin_top="8px"),
+            rx.heading(t("Recent print runs"), size="3", margin_top="8px"),
             rx.foreach(state.runs, _run_row),
             spacing="1",
             width="100%",
@@ -96,18 +97,18 @@ def print_batch_dialog() -> rx.Component:
     return rx.cond(
         state.is_owner,
         rx.dialog.root(
-            rx.dialog.trigger(rx.button(rx.icon("printer"), "Print a batch of cards", size="3", variant="soft",
+            rx.dialog.trigger(rx.button(rx.icon("printer"), t("Print a batch of cards"), size="3", variant="soft",
                                         id="print-run-open")),  # on_open_change opens it
             rx.dialog.content(
-                rx.dialog.title("Print a batch of cards"),
+                rx.dialog.title(t("Print a batch of cards")),
                 rx.dialog.description(
-                    "Cards without recipients, for a print shop (PDF sheets with crop marks) or a card printer "
-                    "(CSV). Each download is recorded in the audit trail.", size="2", margin_bottom="12px"),
+                    t("Cards without recipients, for a print shop (PDF sheets with crop marks) or a card printer "
+                    "(CSV). Each download is recorded in the audit trail."), size="2", margin_bottom="12px"),
                 error_callout(state.print_error, "print-run-error"),
                 rx.cond(state.created_id > 0, created, form),
                 earlier,
                 rx.hstack(
-                    rx.dialog.close(rx.button("Close", variant="soft", size="3", type="button", id="print-run-close")),
+                    rx.dialog.close(rx.button(t("Close"), variant="soft", size="3", type="button", id="print-run-close")),
                     justify="end",
                     width="100%",
                     margin_top="12px",
@@ -123,7 +124,7 @@ def print_batch_dialog() -> rx.Component:
 def card_pdf_button() -> rx.Component:
     """One card's screen: its printable PDF (owners get the code on it, staff the last 4)."""
     return rx.vstack(
-        rx.button(rx.icon("printer"), "Download printable card", id="card-download-pdf", size="3", variant="soft",
+        rx.button(rx.icon("printer"), t("Download printable card"), id="card-download-pdf", size="3", variant="soft",
                   on_click=CardPrintsState.download_card_pdf),
         error_callout(CardPrintsState.download_error, "card-download-pdf-error"),
         spacing="2",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.forms import labelled_upload
+from app.components.i18n import t
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.components.tables import data_table, table_row
 from app.pages.locations.layout import back_to_locations
-from app.state.location_import import UPLOAD_LIMITS, LocationImportState
+from app.state.language import N_
+from app.state.location_import import UPLOAD_NOTES, LocationImportState
 
 UPLOAD_ID = "import-upload"
 
@@ -31,18 +33,18 @@ def _step(number: str, title: str, *children: rx.Component) -> rx.Component:
 def _template_step() -> rx.Component:
     return _step(
         "1",
-        "Start from the template",
+        t("Start from the template"),
         rx.text(
-            "One row per business. name and email are required; external_id is your own reference, and importing "
+            t("One row per business. name and email are required; external_id is your own reference, and importing "
             "a file again updates the locations with the same external id instead of adding them twice. "
             "The template's two rows are samples (external ids SAMPLE-1 and SAMPLE-2): an import skips them, so "
             "replace them with your businesses. "
             "mode is pos, items or amount. Bank details: US rows fill routing_number, Canadian rows "
             "institution_number and transit_number, both fill account_number and account_type. "
-            "Empty bank and commission columns keep what a location already has; only an owner may fill them.",
+            "Empty bank and commission columns keep what a location already has; only an owner may fill them."),
             size="3",
         ),
-        rx.button(rx.icon("download"), "Download the template", size="3", variant="soft", id="import-template-download",
+        rx.button(rx.icon("download"), t("Download the template"), size="3", variant="soft", id="import-template-download",
                   on_click=LocationImportState.download_template),
     )
 
@@ -53,12 +55,11 @@ def _upload_step() -> rx.Component:
         rx.vstack(
             rx.icon("file-up", size=36, color=rx.color("accent", 10)),
             rx.text(
-                rx.cond(state.file_name != "", state.file_name, "Drop your .csv file here, or click to choose it"),
+                rx.cond(state.file_name != "", state.file_name, t("Drop your .csv file here, or click to choose it")),
                 size="4", weight="medium", id="import-file-name",
             ),
             rx.text(
-                f"UTF-8 CSV, {UPLOAD_LIMITS}. Nothing is imported "
-                "before you see the check.",
+                rx.cond(state.lang == "fr", UPLOAD_NOTES["fr"], UPLOAD_NOTES["en"]),
                 size="2", color=rx.color("gray", 11),
             ),
             align="center",
@@ -75,8 +76,8 @@ def _upload_step() -> rx.Component:
         width="100%",
         cursor="pointer",
         background=rx.color("accent", 2),
-    ), "Locations CSV file")
-    return _step("2", "Upload your file", zone, error_callout(state.file_error, "import-file-error"))
+    ), t("Locations CSV file"))
+    return _step("2", t("Upload your file"), zone, error_callout(state.file_error, "import-file-error"))
 
 
 def _progress() -> rx.Component:
@@ -100,7 +101,7 @@ def _problem(problem: rx.Var) -> rx.Component:
 def _error_row(row: rx.Var) -> rx.Component:
     return table_row(
         "import-error-row", row.row,
-        rx.table.cell(rx.text("Row ", row.row, weight="bold"), white_space="nowrap"),
+        rx.table.cell(rx.text(t("Row "), row.row, weight="bold"), white_space="nowrap"),
         rx.table.cell(row.name, min_width="140px"),
         rx.table.cell(rx.vstack(rx.foreach(row.problems, _problem), spacing="1")),
         align="start",
@@ -118,22 +119,22 @@ def _errors() -> rx.Component:
     state = LocationImportState
     return _outcome(
         rx.text(
-            "Nothing was imported: ", state.error_total, " problem(s) in ", state.error_rows.length()
-            + state.hidden_error_rows, " of ", state.rows_total,
-            " rows. Fix them in your file (row numbers count the header as row 1), then upload it again.",
+            t("Nothing was imported: "), state.error_total, t(" problem(s) in "), state.error_rows.length()
+            + state.hidden_error_rows, t(" of "), state.rows_total,
+            t(" rows. Fix them in your file (row numbers count the header as row 1), then upload it again."),
         ),
         "import-preview-summary",
-        data_table(["Row", "Name", "Column and problem"], state.error_rows, _error_row, table_id="import-preview-errors"),
+        data_table([t("Row"), t("Name"), t("Column and problem")], state.error_rows, _error_row, table_id="import-preview-errors"),
         rx.cond(
             state.hidden_error_rows > 0,
-            rx.text("… and ", state.hidden_error_rows, " more rows with problems, listed after you fix these.",
+            rx.text(t("… and {count} more rows with problems, listed after you fix these.", count=state.hidden_error_rows),
                     size="2", id="import-errors-more"),
         ),
         refused=True,
     )
 
 
-_ACTION_BADGES = {"update": ("Changes", "amber"), "create": ("New", "green"), "skip": ("Skipped", "gray")}
+_ACTION_BADGES = {"update": (N_("Changes"), "amber"), "create": (N_("New"), "green"), "skip": (N_("Skipped"), "gray")}
 
 
 def _change(change: rx.Var) -> rx.Component:
@@ -142,17 +143,17 @@ def _change(change: rx.Var) -> rx.Component:
 
 
 def _plan_row(row: rx.Var) -> rx.Component:
-    badge = rx.match(row.action, *[(action, rx.badge(label, color_scheme=color, size="2"))
+    badge = rx.match(row.action, *[(action, rx.badge(t(label), color_scheme=color, size="2"))
                                    for action, (label, color) in _ACTION_BADGES.items()], rx.fragment())
     return table_row(
         "import-plan-row", row.row,
-        rx.table.cell(rx.text("Row ", row.row, weight="bold"), white_space="nowrap"),
+        rx.table.cell(rx.text(t("Row "), row.row, weight="bold"), white_space="nowrap"),
         rx.table.cell(badge),
         rx.table.cell(rx.cond(row.location_name != "", row.location_name, row.name), min_width="160px"),
         rx.table.cell(rx.match(
             row.action,
             ("update", rx.vstack(rx.foreach(row.changes, _change), spacing="1")),
-            ("create", rx.text("A new location, emailed its device activation link", size="2")),
+            ("create", rx.text(t("A new location, emailed its device activation link"), size="2")),
             rx.text(row.note, size="2"),
         )),
         align="start",
@@ -163,23 +164,23 @@ def _ready() -> rx.Component:
     state = LocationImportState
     nothing_to_do = (state.planned_created + state.planned_changed) == 0
     return _outcome(
-        rx.text("Every row is valid: ", rx.text.strong(state.rows_total), " rows: ",
-                rx.text.strong(state.planned_created, id="import-plan-created"), " new location(s), ",
+        rx.text(t("Every row is valid: "), rx.text.strong(state.rows_total), t(" rows: "),
+                rx.text.strong(state.planned_created, id="import-plan-created"), t(" new location(s), "),
                 rx.text.strong(state.planned_changed, id="import-plan-updated"),
-                " existing one(s) changed (listed below, field by field), ",
-                rx.text.strong(state.planned_unchanged, id="import-plan-unchanged"), " unchanged, ",
+                t(" existing one(s) changed (listed below, field by field), "),
+                rx.text.strong(state.planned_unchanged, id="import-plan-unchanged"), t(" unchanged, "),
                 rx.text.strong(state.planned_skipped, id="import-plan-skipped"),
-                " sample row(s) of the template skipped (external id SAMPLE-…). "
-                "Each new active location is emailed its device activation link."),
+                t(" sample row(s) of the template skipped (external id SAMPLE-…). "
+                "Each new active location is emailed its device activation link.")),
         "import-preview-ok",
         rx.cond(state.plan_rows.length() > 0,
-                data_table(["Row", "", "Location", "What changes"], state.plan_rows, _plan_row,
+                data_table([t("Row"), "", t("Location"), t("What changes")], state.plan_rows, _plan_row,
                            table_id="import-plan")),
         rx.cond(state.hidden_plan_rows > 0,
-                rx.text("… and ", state.hidden_plan_rows, " more rows.", size="2", id="import-plan-more")),
+                rx.text(t("… and "), state.hidden_plan_rows, t(" more rows."), size="2", id="import-plan-more")),
         rx.hstack(
-            rx.button("Choose another file", size="3", variant="soft", id="import-reset", on_click=state.start_over),
-            rx.button(rx.icon("upload"), rx.cond(nothing_to_do, "Nothing to import", "Import"), size="3",
+            rx.button(t("Choose another file"), size="3", variant="soft", id="import-reset", on_click=state.start_over),
+            rx.button(rx.icon("upload"), rx.cond(nothing_to_do, t("Nothing to import"), t("Import")), size="3",
                       id="import-submit", on_click=state.confirm_import, disabled=nothing_to_do),
             spacing="3",
         ),
@@ -190,19 +191,19 @@ def _done() -> rx.Component:
     state = LocationImportState
     return _outcome(
         rx.text(
-            "Imported ", state.rows_total, " rows: ",
-            rx.text.strong(state.created, id="import-result-created"), " created, ",
-            rx.text.strong(state.changed, id="import-result-updated"), " updated, ",
-            rx.text.strong(state.planned_unchanged, id="import-result-unchanged"), " unchanged, ",
-            rx.text.strong(state.planned_skipped, id="import-result-skipped"), " sample row(s) skipped; ",
+            t("Imported "), state.rows_total, t(" rows: "),
+            rx.text.strong(state.created, id="import-result-created"), t(" created, "),
+            rx.text.strong(state.changed, id="import-result-updated"), t(" updated, "),
+            rx.text.strong(state.planned_unchanged, id="import-result-unchanged"), t(" unchanged, "),
+            rx.text.strong(state.planned_skipped, id="import-result-skipped"), t(" sample row(s) skipped; "),
             rx.text.strong(state.emailed, id="import-result-emailed"),
-            " activation email(s) queued to the new locations.",
+            t(" activation email(s) queued to the new locations."),
         ),
         "import-result",
         error_callout(state.email_error, "import-email-error"),
         rx.hstack(
-            rx.link(rx.button("See the locations", size="3", id="import-see-locations"), href="/locations"),
-            rx.button("Import another file", size="3", variant="soft", id="import-reset", on_click=state.start_over),
+            rx.link(rx.button(t("See the locations"), size="3", id="import-see-locations"), href="/locations"),
+            rx.button(t("Import another file"), size="3", variant="soft", id="import-reset", on_click=state.start_over),
             spacing="3",
         ),
     )
@@ -212,7 +213,7 @@ def _check_step() -> rx.Component:
     state = LocationImportState
     return _step(
         "3",
-        "Check and import",
+        t("Check and import"),
         _progress(),
         rx.match(
             state.stage,
@@ -221,7 +222,7 @@ def _check_step() -> rx.Component:
             rx.cond(
                 state.busy,
                 rx.fragment(),
-                rx.text("Upload a file: every row is checked first, and each problem is named by row and column.",
+                rx.text(t("Upload a file: every row is checked first, and each problem is named by row and column."),
                         size="3", color=rx.color("gray", 11), id="import-waiting"),
             ),
         ),
@@ -232,7 +233,7 @@ def location_import_page() -> rx.Component:
     return dashboard_shell(
         rx.vstack(
             back_to_locations(),
-            page_title("Import locations", "Bring your existing file of businesses: create new ones, update the others."),
+            page_title(t("Import locations"), t("Bring your existing file of businesses: create new ones, update the others.")),
             _template_step(),
             _upload_step(),
             _check_step(),

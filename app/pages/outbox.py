@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
 from app.components.layout import dashboard_shell, page_title
 from app.components.tables import data_table, pager
 from app.state.outbox import OutboxState
@@ -46,19 +47,19 @@ def _viewer() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.heading(selected.subject, size="5", id="outbox-view-subject"),
-                rx.text("To ", rx.text.strong(selected.to_address), size="3"),
-                rx.text("The card code is masked here; the recipient's copy carries it in full.", size="2", color=rx.color("gray", 11)),
+                rx.text(t("To "), rx.text.strong(selected.to_address), size="3"),
+                rx.text(t("The card code is masked here; the recipient's copy carries it in full."), size="2", color=rx.color("gray", 11)),
                 rx.tabs.root(
                     rx.tabs.list(
-                        rx.tabs.trigger("As the recipient sees it", value="html", id="outbox-view-html-tab"),
-                        rx.tabs.trigger("Plain text", value="text", id="outbox-view-text-tab"),
+                        rx.tabs.trigger(t("As the recipient sees it"), value="html", id="outbox-view-html-tab"),
+                        rx.tabs.trigger(t("Plain text"), value="text", id="outbox-view-text-tab"),
                     ),
                     rx.tabs.content(
                         # sandbox="": no scripts, no forms, no navigation of this page.
                         rx.el.iframe(
                             src_doc=OutboxState.selected_html,
                             sandbox="",
-                            title="Email preview",
+                            title=t("Email preview"),
                             id="outbox-view-html",
                             style={"width": "100%", "height": "720px", "border": "none", "background": "white"},
                         ),
@@ -83,24 +84,24 @@ def _viewer() -> rx.Component:
             id="outbox-view",
             width="100%",
         ),
-        rx.callout("Select a message to see it as the recipient does.", icon="mail", id="outbox-view-empty"),
+        rx.callout(t("Select a message to see it as the recipient does."), icon="mail", id="outbox-view-empty"),
     )
 
 
 def outbox_page() -> rx.Component:
     table = data_table(
-        ["To", "Subject", "Status", "Attempts", "Last error", "Created"], OutboxState.rows, _row,
+        [t("To"), t("Subject"), t("Status"), t("Attempts"), t("Last error"), t("Created")], OutboxState.rows, _row,
         table_id="outbox-table",
-        empty=rx.callout("No emails yet. Issue a card with a recipient email and its email appears here.", icon="info", id="outbox-empty"),
+        empty=rx.callout(t("No emails yet. Issue a card with a recipient email and its email appears here."), icon="info", id="outbox-empty"),
     )
-    refresh = rx.button(rx.icon("refresh-cw"), "Refresh", id="outbox-refresh", size="3", variant="soft",
+    refresh = rx.button(rx.icon("refresh-cw"), t("Refresh"), id="outbox-refresh", size="3", variant="soft",
                         on_click=OutboxState.refresh)
     return dashboard_shell(
         rx.vstack(
-            page_title("Outbox", "Every email sent on your network's behalf, newest first. Click one to see it."),
+            page_title(t("Outbox"), t("Every email sent on your network's behalf, newest first. Click one to see it.")),
             rx.callout(OutboxState.delivery_mode, icon="send", id="outbox-mode", size="1"),
             table,
-            pager(OutboxState, "outbox", refresh, labels=("Newer", "Older")),
+            pager(OutboxState, "outbox", refresh, labels=(t("Newer"), t("Older"))),
             _viewer(),
             spacing="4",
             width="100%",

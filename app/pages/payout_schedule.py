@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
 from app.state.payout_schedule import FREQUENCY_CHOICES, WEEKDAY_CHOICES, PayoutScheduleState
 
 
@@ -27,7 +28,7 @@ def _labelled(label: str, element_id: str, control: rx.Component, field: str, hi
 def _select(element_id: str, value: rx.Var, on_change, choices: list[tuple[str, str]]) -> rx.Component:  # noqa: ANN001
     return rx.select.root(
         rx.select.trigger(id=element_id, width="100%"),
-        rx.select.content(*[rx.select.item(label, value=value_) for value_, label in choices]),
+        rx.select.content(*[rx.select.item(t(label), value=value_) for value_, label in choices]),
         value=value, on_change=on_change, size="3",
     )
 
@@ -36,40 +37,40 @@ def payout_schedule_card() -> rx.Component:
     state = PayoutScheduleState
     return rx.card(
         rx.vstack(
-            rx.heading("Payout schedule", size="4"),
-            rx.text("On schedule, a batch of everything unpaid up to the cut-off is created by itself and its bank "
+            rx.heading(t("Payout schedule"), size="4"),
+            rx.text(t("On schedule, a batch of everything unpaid up to the cut-off is created by itself and its bank "
                     "file written (effective the next bank business day). A location owed less than the minimum "
-                    "waits for the next run.", size="2", color=rx.color("gray", 11)),
+                    "waits for the next run."), size="2", color=rx.color("gray", 11)),
             rx.grid(
-                _labelled("Frequency", "settings-schedule-frequency",
+                _labelled(t("Frequency"), "settings-schedule-frequency",
                           _select("settings-schedule-frequency", state.frequency, state.set_frequency,
                                   FREQUENCY_CHOICES), "frequency"),
                 rx.cond(state.frequency == "weekly", _labelled(
-                    "Weekday", "settings-schedule-weekday",
+                    t("Weekday"), "settings-schedule-weekday",
                     _select("settings-schedule-weekday", state.weekday, state.set_weekday, WEEKDAY_CHOICES),
                     "weekday")),
                 rx.cond(state.frequency == "monthly", _labelled(
-                    "Day of the month (1-28)", "settings-schedule-day",
+                    t("Day of the month (1-28)"), "settings-schedule-day",
                     rx.input(id="settings-schedule-day", value=state.day, on_change=state.set_day, size="3"),
                     "day")),
-                _labelled("Cut-off time (HH:MM)", "settings-schedule-cutoff-time",
+                _labelled(t("Cut-off time (HH:MM)"), "settings-schedule-cutoff-time",
                           rx.input(id="settings-schedule-cutoff-time", value=state.cutoff_time,
                                    on_change=state.set_cutoff_time, size="3"),
-                          "cutoff_time", "In the network's time zone"),
-                _labelled("Minimum net ($)", "settings-schedule-minimum-net",
+                          "cutoff_time", t("In the network's time zone")),
+                _labelled(t("Minimum net ($)"), "settings-schedule-minimum-net",
                           rx.input(id="settings-schedule-minimum-net", value=state.minimum_net,
                                    on_change=state.set_minimum_net, size="3"),
-                          "minimum_net", "0 pays every amount"),
+                          "minimum_net", t("0 pays every amount")),
                 columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
             ),
-            rx.text("Next run: ", rx.el.span(state.next_run, id="settings-schedule-next-run"), size="2"),
+            rx.text(t("Next run: "), rx.el.span(state.next_run, id="settings-schedule-next-run"), size="2"),
             rx.cond((state.schedule_error != "") & (state.schedule_field == ""),
                     rx.text(state.schedule_error, id="settings-schedule-error", color=rx.color("red", 11), size="2",
                             role="alert")),
             rx.cond(state.schedule_saved != "",
                     rx.text(state.schedule_saved, id="settings-schedule-saved", color=rx.color("green", 11),
                             size="2", role="status")),
-            rx.button("Save schedule", id="settings-schedule-save", size="3", on_click=state.save),
+            rx.button(t("Save schedule"), id="settings-schedule-save", size="3", on_click=state.save),
             spacing="3", width="100%",
         ),
         width="100%",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.components.tables import data_table
 from app.state.reconciliation import ReconciliationState
@@ -15,7 +16,7 @@ def _check(check) -> rx.Component:  # noqa: ANN001
             rx.hstack(
                 rx.text(check.title, weight="bold", size="4"),
                 rx.badge(
-                    rx.match(check.status, ("ok", "Adds up"), ("mismatch", "Mismatch"), "No data"),
+                    rx.match(check.status, ("ok", t("Adds up")), ("mismatch", t("Mismatch")), t("No data")),
                     color_scheme=rx.match(check.status, ("ok", "green"), ("mismatch", "red"), "gray"),
                     size="2", id="reconciliation-status-" + check.key,
                 ),
@@ -43,12 +44,12 @@ def reconciliation_page() -> rx.Component:
     state = ReconciliationState
     return dashboard_shell(
         rx.vstack(
-            page_title("Reconciliation", "Does every cent add up? Leave the dates empty for this month."),
+            page_title(t("Reconciliation"), t("Does every cent add up? Leave the dates empty for this month.")),
             rx.form(
                 rx.flex(
-                    rx.input(name="from", type="date", id="reconciliation-from", size="3", aria_label="From"),
-                    rx.input(name="to", type="date", id="reconciliation-to", size="3", aria_label="To"),
-                    rx.button("Check", type="submit", size="3", id="reconciliation-apply"),
+                    rx.input(name="from", type="date", id="reconciliation-from", size="3", aria_label=t("From")),
+                    rx.input(name="to", type="date", id="reconciliation-to", size="3", aria_label=t("To")),
+                    rx.button(t("Check"), type="submit", size="3", id="reconciliation-apply"),
                     gap="12px", wrap="wrap",
                 ),
                 on_submit=ReconciliationState.apply, reset_on_submit=False,
@@ -57,11 +58,11 @@ def reconciliation_page() -> rx.Component:
             rx.text(state.period_label, size="2", color=rx.color("gray", 11), id="reconciliation-period"),
             rx.grid(rx.foreach(state.checks, _check), columns=rx.breakpoints(initial="1", md="2"), spacing="3",
                     width="100%"),
-            rx.heading("Mismatches", size="5", margin_top="8px"),
+            rx.heading(t("Mismatches"), size="5", margin_top="8px"),
             data_table(
-                ["Check", "What", "Expected", "Found", "Cause"], state.mismatches, _mismatch,
+                [t("Check"), t("What"), t("Expected"), t("Found"), t("Cause")], state.mismatches, _mismatch,
                 table_id="reconciliation-mismatches",
-                empty=rx.callout("Nothing is off: every check adds up.", icon="circle-check", color_scheme="green",
+                empty=rx.callout(t("Nothing is off: every check adds up."), icon="circle-check", color_scheme="green",
                            id="reconciliation-clean"),
             ),
             spacing="4", width="100%",

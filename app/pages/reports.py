@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.forms import inline_field
+from app.components.i18n import t
 from app.components.layout import dashboard_shell, error_callout, page_title
 from app.state.reports import ReportsState
 
@@ -30,7 +31,7 @@ def _section(title: str, report: str, *content: rx.Component) -> rx.Component:
             rx.hstack(
                 rx.heading(title, size="4"),
                 rx.spacer(),
-                rx.button(rx.icon("download"), "CSV", id=f"export-{report}", size="3", variant="soft",
+                rx.button(rx.icon("download"), t("CSV"), id=f"export-{report}", size="3", variant="soft",
                           on_click=ReportsState.export(report)),
                 width="100%",
                 align="center",
@@ -45,9 +46,9 @@ def _section(title: str, report: str, *content: rx.Component) -> rx.Component:
 
 def _pager(prefix: str, page: rx.Var, pages: rx.Var, move) -> rx.Component:  # noqa: ANN001
     return rx.hstack(
-        rx.button("Previous", id=f"{prefix}-prev", size="3", variant="soft", on_click=move(-1), disabled=page <= 1),
-        rx.text("Page ", page.to_string(), " of ", pages.to_string(), id=f"{prefix}-page"),
-        rx.button("Next", id=f"{prefix}-next", size="3", variant="soft", on_click=move(1), disabled=page >= pages),
+        rx.button(t("Previous"), id=f"{prefix}-prev", size="3", variant="soft", on_click=move(-1), disabled=page <= 1),
+        rx.text(t("Page {page} of {pages}", page=page.to_string(), pages=pages.to_string()), id=f"{prefix}-page"),
+        rx.button(t("Next"), id=f"{prefix}-next", size="3", variant="soft", on_click=move(1), disabled=page >= pages),
         align="center",
     )
 
@@ -56,7 +57,7 @@ def _history_match(match: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(match["card"]), rx.table.cell(match["recipient"]), rx.table.cell(match["balance"]),
         rx.table.cell(match["issued"]),
-        rx.table.cell(rx.button("Show history", size="2", variant="soft", id="history-pick-" + match["card_id"],
+        rx.table.cell(rx.button(t("Show history"), size="2", variant="soft", id="history-pick-" + match["card_id"],
                                 on_click=ReportsState.pick_history_card(match["card_id"]))),
         class_name="history-match",
     )
@@ -67,10 +68,10 @@ def _history_matches() -> rx.Component:
     return rx.cond(
         ReportsState.history_matches.length() > 0,
         rx.vstack(
-            rx.text(ReportsState.history_matches.length(), " cards match: pick one.", id="history-matches-note"),
+            rx.text(t("{count} cards match: pick one.", count=ReportsState.history_matches.length()), id="history-matches-note"),
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                               ("Card", "Recipient", "Balance", "Issued", "")])),
+                                               (t("Card"), t("Recipient"), t("Balance"), t("Issued"), "")])),
                 rx.table.body(rx.foreach(ReportsState.history_matches, _history_match)),
                 id="history-matches", width="100%", size="2",
             ),
@@ -82,52 +83,53 @@ def _history_matches() -> rx.Component:
 def reports_page() -> rx.Component:
     return dashboard_shell(
         rx.vstack(
-            page_title("Reports", "Every money question for a period, with the CSV to match."),
+            page_title(t("Reports"), t("Every money question for a period, with the CSV to match.")),
             rx.hstack(
-                inline_field("From", "reports-from", ReportsState.report_from, ReportsState.set_report_from,
+                inline_field(t("From"), "reports-from", ReportsState.report_from, ReportsState.set_report_from,
                              type="date"),
-                inline_field("To", "reports-to", ReportsState.report_to, ReportsState.set_report_to, type="date"),
-                inline_field("Dormant after (months)", "dormant-months", ReportsState.dormant_months,
+                inline_field(t("To"), "reports-to", ReportsState.report_to, ReportsState.set_report_to, type="date"),
+                inline_field(t("Dormant after (months)"), "dormant-months", ReportsState.dormant_months,
                              ReportsState.set_dormant_months, width="80px", input_mode="numeric"),
-                rx.button("Show", id="reports-apply", size="3", on_click=ReportsState.apply),
+                rx.button(t("Show"), id="reports-apply", size="3", on_click=ReportsState.apply),
                 wrap="wrap",
                 align="center",
                 spacing="3",
             ),
             error_callout(ReportsState.report_error, "reports-error"),
-            _section("Sales by channel", "sales",
-                     _table("report-sales", ["Channel", "New cards", "Value", "Top-ups", "Top-up value"],
+            _section(t("Sales by channel"), "sales",
+                     _table("report-sales", [t("Channel"), t("New cards"), t("Value"), t("Top-ups"), t("Top-up value")],
                             ReportsState.sales, ReportsState.sales_total)),
-            _section("Redemptions by location", "by-location",
-                     _table("report-by-location", ["Location", "Redemptions (voided ones excluded)",
-                                                   "Redeemed (net of voids)"],
+            _section(t("Redemptions by location"), "by-location",
+                     _table("report-by-location", [t("Location"), t("Redemptions (voided ones excluded)"),
+                                                   t("Redeemed (net of voids)")],
                             ReportsState.by_location, ReportsState.by_location_total)),
-            _section("Redemptions by device", "by-device",
-                     _table("report-by-device", ["Device", "Location", "Redemptions (voided ones excluded)",
-                                                 "Redeemed (net of voids)"],
+            _section(t("Redemptions by device"), "by-device",
+                     _table("report-by-device", [t("Device"), t("Location"), t("Redemptions (voided ones excluded)"),
+                                                 t("Redeemed (net of voids)")],
                             ReportsState.by_device, ReportsState.by_device_total)),
-            _section("Liability aging (today, by card age)", "aging",
-                     _table("report-aging", ["Card age", "Cards", "Unredeemed value"],
+            _section(t("Liability aging (today, by card age)"), "aging",
+                     _table("report-aging", [t("Card age"), t("Cards"), t("Unredeemed value")],
                             ReportsState.aging, ReportsState.aging_total)),
-            _section("Dormant cards", "dormant",
-                     rx.text(ReportsState.dormant_count, " cards with value and no activity for ",
-                             ReportsState.dormant_months, " months hold ", ReportsState.dormant_total,
+            _section(t("Dormant cards"), "dormant",
+                     rx.text(t("{count} cards with value and no activity for {months} months hold {total}",
+                               count=ReportsState.dormant_count, months=ReportsState.dormant_months,
+                               total=ReportsState.dormant_total),
                              id="dormant-summary"),
-                     _table("report-dormant", ["Card", "Last 4", "Balance", "Issued", "Last activity"], ReportsState.dormant),
+                     _table("report-dormant", [t("Card"), t("Last 4"), t("Balance"), t("Issued"), t("Last activity")], ReportsState.dormant),
                      _pager("dormant", ReportsState.dormant_page, ReportsState.dormant_pages, ReportsState.dormant_move)),
-            _section("Card history", "card-history",
+            _section(t("Card history"), "card-history",
                      rx.hstack(
-                         inline_field("Card code, last 4 or recipient email", "history-search",
+                         inline_field(t("Card code, last 4 or recipient email"), "history-search",
                                       ReportsState.history_search, ReportsState.set_history_search,
-                                      width="280px", placeholder="ABCD-EFGH-JKMN-PQRS, 7KQ2 or name@example.com"),
-                         rx.button("Find", id="history-open", size="3", on_click=ReportsState.open_history),
+                                      width="280px", placeholder=t("ABCD-EFGH-JKMN-PQRS, 7KQ2 or name@example.com")),
+                         rx.button(t("Find"), id="history-open", size="3", on_click=ReportsState.open_history),
                          align="center", wrap="wrap",
                      ),
                      error_callout(ReportsState.history_error, "history-error"),
                      _history_matches(),
                      rx.cond(ReportsState.history_card != "",
-                             rx.text("Card ", rx.text.strong(ReportsState.history_card), id="history-card")),
-                     _table("report-card-history", ["When", "What", "Amount", "Balance after"], ReportsState.history),
+                             rx.text(t("Card "), rx.text.strong(ReportsState.history_card), id="history-card")),
+                     _table("report-card-history", [t("When"), t("What"), t("Amount"), t("Balance after")], ReportsState.history),
                      _pager("history", ReportsState.history_page, ReportsState.history_pages, ReportsState.history_move)),
             spacing="4",
             width="100%",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.forms import field_error, form_field
+from app.components.i18n import t
 from app.components.layout import error_callout, success_callout
 from app.state.delivery_settings import SFTP_FORM, DeliverySettingsState, delivery_dom_id
 
@@ -27,7 +28,7 @@ def _control(key: str, element_id: str) -> rx.Component:
 def _sftp_field(key: str, label: str, hint: str) -> rx.Component:
     element_id = delivery_dom_id(key)
     errors = DeliverySettingsState.delivery_field_errors
-    field = form_field(label, element_id, _control(key, element_id), hint=hint,
+    field = form_field(t(label), element_id, _control(key, element_id), hint=t(hint) if hint else "",
                        error=field_error(errors[key], errors.contains(key), f"{element_id}-error"))
     if key in WIDE_FIELDS:  # long values (a key, a path, a fingerprint) get the card's whole width
         return rx.box(field, grid_column="1 / -1", width="100%")
@@ -37,17 +38,17 @@ def _sftp_field(key: str, label: str, hint: str) -> rx.Component:
 def delivery_section() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Delivery to the bank", size="4"),
-            rx.text("Download each batch's bank file and send it yourself, or let Giftnet upload it to your bank's "
+            rx.heading(t("Delivery to the bank"), size="4"),
+            rx.text(t("Download each batch's bank file and send it yourself, or let Giftnet upload it to your bank's "
                     "SFTP server as soon as it is written (retried for about an hour if the server is down; the "
-                    "owners are emailed if it still fails). The file can always be downloaded too.",
+                    "owners are emailed if it still fails). The file can always be downloaded too."),
                     size="2", color=rx.color("gray", 11)),
             rx.radio_group.root(
                 rx.hstack(
                     rx.text(rx.hstack(rx.radio_group.item(value="download", id="settings-delivery-method-download"),
-                                      "Download by hand", spacing="2", align="center"), as_="label", size="3"),
+                                      t("Download by hand"), spacing="2", align="center"), as_="label", size="3"),
                     rx.text(rx.hstack(rx.radio_group.item(value="sftp", id="settings-delivery-method-sftp"),
-                                      "Send by SFTP", spacing="2", align="center"), as_="label", size="3"),
+                                      t("Send by SFTP"), spacing="2", align="center"), as_="label", size="3"),
                     spacing="5",
                 ),
                 id="settings-delivery-method", value=DeliverySettingsState.delivery_method,
@@ -58,7 +59,7 @@ def delivery_section() -> rx.Component:
             rx.cond(
                 DeliverySettingsState.public_key != "",
                 rx.vstack(
-                    rx.text("Give your bank this public key for the login:", size="2", weight="medium"),
+                    rx.text(t("Give your bank this public key for the login:"), size="2", weight="medium"),
                     rx.code(DeliverySettingsState.public_key, id="settings-delivery-public-key",
                             width="100%", style={"word_break": "break-all", "white_space": "normal"}),
                     spacing="1", width="100%",
@@ -77,8 +78,8 @@ def delivery_section() -> rx.Component:
                 ),
             ),
             rx.hstack(
-                rx.button("Save delivery", id="settings-delivery-save", size="3", on_click=DeliverySettingsState.save),
-                rx.button(rx.icon("plug"), "Test connection", id="settings-delivery-test", size="3", variant="soft",
+                rx.button(t("Save delivery"), id="settings-delivery-save", size="3", on_click=DeliverySettingsState.save),
+                rx.button(rx.icon("plug"), t("Test connection"), id="settings-delivery-test", size="3", variant="soft",
                           on_click=DeliverySettingsState.test_connection),
                 spacing="3",
             ),

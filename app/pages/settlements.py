@@ -6,11 +6,13 @@ import reflex as rx
 
 from app.components.dialogs import confirm_dialog
 from app.components.forms import inline_field
+from app.components.i18n import t
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.components.payout_readiness import readiness_checklist
 from app.components.payout_returns import returns_card
 from app.components.tables import data_table
 from app.pages.settlements_delivery import delivery_line
+from app.state.language import N_
 from app.state.settlements import SettlementsState
 
 
@@ -31,17 +33,17 @@ def _preview() -> rx.Component:
     )
     return rx.card(
         rx.vstack(
-            rx.heading("Owed to the locations", size="4"),
+            rx.heading(t("Owed to the locations"), size="4"),
             rx.hstack(
-                inline_field("Everything unpaid through", "settlements-through", SettlementsState.through,
+                inline_field(t("Everything unpaid through"), "settlements-through", SettlementsState.through,
                              SettlementsState.set_through, type="date"),
-                inline_field("from (optional)", "settlements-from", SettlementsState.from_date,
+                inline_field(t("from (optional)"), "settlements-from", SettlementsState.from_date,
                              SettlementsState.set_from_date, type="date"),
-                inline_field("money on (optional)", "settlements-effective", SettlementsState.effective,
+                inline_field(t("money on (optional)"), "settlements-effective", SettlementsState.effective,
                              SettlementsState.set_effective, type="date"),
-                rx.button("Show", id="settlements-preview-apply", size="3", variant="soft",
+                rx.button(t("Show"), id="settlements-preview-apply", size="3", variant="soft",
                           on_click=SettlementsState.show_preview),
-                rx.button(rx.icon("plus"), "Create batch", id="payout-create", size="3",
+                rx.button(rx.icon("plus"), t("Create batch"), id="payout-create", size="3",
                           on_click=SettlementsState.create_batch,
                           disabled=((SettlementsState.preview_lines.length() == 0)
                                     & (SettlementsState.prenotes_due == ""))
@@ -53,11 +55,11 @@ def _preview() -> rx.Component:
                             color=rx.color("amber", 11))),
             rx.box(
                 rx.table.root(
-                    _header("Location", "Redemptions", "Gross", "Commission", "Net", "Paid to"),
+                    _header(t("Location"), t("Redemptions"), t("Gross"), t("Commission"), t("Net"), t("Paid to")),
                     rx.table.body(
                         rx.foreach(SettlementsState.preview_lines, line),
                         rx.table.row(
-                            rx.table.cell(rx.text("Total", weight="bold")),
+                            rx.table.cell(rx.text(t("Total"), weight="bold")),
                             rx.table.cell(SettlementsState.preview_totals["count"]),
                             rx.table.cell(SettlementsState.preview_totals["gross"]),
                             rx.table.cell(SettlementsState.preview_totals["commission"]),
@@ -69,14 +71,14 @@ def _preview() -> rx.Component:
                     width="100%", size="2",
                 ),
                 rx.cond(SettlementsState.prenotes_due != "",
-                         rx.text("The next batch's NACHA file carries a prenote for: ", SettlementsState.prenotes_due,
+                         rx.text(t("The next batch's NACHA file carries a prenote for: "), SettlementsState.prenotes_due,
                                  id="payables-prenotes-due", size="2", margin_top="8px")),
                 rx.cond(
                     SettlementsState.preview_skipped.length() > 0,
                     rx.vstack(
-                        rx.heading("Left out (their redemptions stay payable)", size="3"),
+                        rx.heading(t("Left out (their redemptions stay payable)"), size="3"),
                         rx.table.root(
-                            _header("Location", "Redemptions", "Gross", "Why"),
+                            _header(t("Location"), t("Redemptions"), t("Gross"), t("Why")),
                             rx.table.body(rx.foreach(SettlementsState.preview_skipped, skipped)),
                             width="100%", size="2",
                         ),
@@ -99,17 +101,17 @@ def _batches() -> rx.Component:
                                                      ("exported", "blue"), "amber"))),
         rx.table.cell(batch["created"]), rx.table.cell(batch["through"]), rx.table.cell(batch["count"]),
         rx.table.cell(batch["net"]),
-        rx.table.cell(rx.button("Open", id="payout-open-" + batch["id"], size="2", variant="soft",
+        rx.table.cell(rx.button(t("Open"), id="payout-open-" + batch["id"], size="2", variant="soft",
                                 on_click=SettlementsState.open_batch(batch["id"]))),
         id="payout-row-" + batch["id"], class_name="payout-row",
     )
     return rx.card(
         rx.vstack(
-            rx.heading("Payout batches", size="4"),
+            rx.heading(t("Payout batches"), size="4"),
             data_table(
-                ["Batch", "Status", "Created", "Through", "Redemptions", "Net", ""], SettlementsState.batches, row,
+                [t("Batch"), t("Status"), t("Created"), t("Through"), t("Redemptions"), t("Net"), ""], SettlementsState.batches, row,
                 table_id="payouts-table",
-                empty=rx.text("No batches yet.", id="payouts-empty", color=rx.color("gray", 11)),
+                empty=rx.text(t("No batches yet."), id="payouts-empty", color=rx.color("gray", 11)),
             ),
             spacing="3", width="100%",
         ),
@@ -132,32 +134,32 @@ def _detail() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.heading("Batch #", SettlementsState.detail["id"], size="4"),
+                    rx.heading(t("Batch #"), SettlementsState.detail["id"], size="4"),
                     rx.badge(SettlementsState.detail["status_label"], id="payout-detail-status"),
                     align="center",
                 ),
-                rx.text("Through ", SettlementsState.detail["through"], " · money on ",
-                        SettlementsState.detail["effective"], " · net ", SettlementsState.detail["net"],
-                        " (gross ", SettlementsState.detail["gross"], ", commission ",
+                rx.text(t("Through "), SettlementsState.detail["through"], t(" · money on "),
+                        SettlementsState.detail["effective"], t(" · net "), SettlementsState.detail["net"],
+                        t(" (gross "), SettlementsState.detail["gross"], t(", commission "),
                         SettlementsState.detail["commission"], ")", size="2"),
-                data_table(["Location", "Redemptions", "Gross", "Commission", "Net", "Paid to", "Payment"],
+                data_table([t("Location"), t("Redemptions"), t("Gross"), t("Commission"), t("Net"), t("Paid to"), t("Payment")],
                            SettlementsState.detail_lines, line, table_id="payout-lines"),
                 _held_and_prenotes(),
                 rx.cond(SettlementsState.detail["files"] != "",
-                        rx.text("Bank files: ", SettlementsState.detail["files"], id="payout-files", size="2")),
+                        rx.text(t("Bank files: "), SettlementsState.detail["files"], id="payout-files", size="2")),
                 delivery_line(),
                 rx.hstack(
-                    rx.button(rx.icon("download"), "Download NACHA", id="payout-download-nacha", size="3",
+                    rx.button(rx.icon("download"), t("Download NACHA"), id="payout-download-nacha", size="3",
                               variant="soft", on_click=SettlementsState.download("nacha"),
                               disabled=SettlementsState.detail["status"] == "cancelled"),
-                    rx.button(rx.icon("download"), "Download CPA-005", id="payout-download-cpa005", size="3",
+                    rx.button(rx.icon("download"), t("Download CPA-005"), id="payout-download-cpa005", size="3",
                               variant="soft", on_click=SettlementsState.download("cpa005"),
                               disabled=SettlementsState.detail["status"] == "cancelled"),
-                    rx.checkbox("Email statements", id="payout-email-statements",
+                    rx.checkbox(t("Email statements"), id="payout-email-statements",
                                 checked=SettlementsState.email_statements,
                                 on_change=SettlementsState.set_email_statements, disabled=~live),
                     _mark_paid(live),
-                    rx.button("Cancel batch", id="payout-cancel", size="3", color_scheme="red", variant="soft",
+                    rx.button(t("Cancel batch"), id="payout-cancel", size="3", color_scheme="red", variant="soft",
                               on_click=SettlementsState.cancel, disabled=~live),
                     wrap="wrap", spacing="3", align="center",
                 ),
@@ -171,13 +173,13 @@ def _detail() -> rx.Component:
 def _mark_paid(live: rx.Var) -> rx.Component:
     """Marking a batch paid cannot be undone (and may email every location): asked first."""
     return confirm_dialog(
-        title=("Mark batch #", SettlementsState.detail["id"], " paid?"),
-        description=("Net ", SettlementsState.detail["net"], " to ", SettlementsState.detail_lines.length(),
-                     " location(s). Do this once the bank has moved the money; a paid batch cannot be cancelled.",
-                     rx.cond(SettlementsState.email_statements, " Each location is emailed its statement.", "")),
-        confirm_label="Mark paid", confirm_id="payout-mark-paid-confirm", on_confirm=SettlementsState.mark_paid,
+        title=t("Mark batch #{batch} paid?", batch=SettlementsState.detail["id"]),
+        description=(t("Net {net} to {count} location(s). Do this once the bank has moved the money; a paid batch cannot be cancelled.",
+                       net=SettlementsState.detail["net"], count=SettlementsState.detail_lines.length()),
+                     rx.cond(SettlementsState.email_statements, t(" Each location is emailed its statement."), "")),
+        confirm_label=t("Mark paid"), confirm_id="payout-mark-paid-confirm", on_confirm=SettlementsState.mark_paid,
         cancel_id="payout-mark-paid-cancel", confirm_color=None, dialog_id="payout-mark-paid-dialog",
-        trigger=rx.button(rx.icon("check"), "Mark paid", id="payout-mark-paid", size="3", disabled=~live),
+        trigger=rx.button(rx.icon("check"), t("Mark paid"), id="payout-mark-paid", size="3", disabled=~live),
     )
 
 
@@ -196,15 +198,15 @@ def _held_and_prenotes() -> rx.Component:
     )
     return rx.fragment(
         rx.cond(SettlementsState.detail_skipped.length() > 0, rx.vstack(
-            rx.heading("Left out of this batch (still payable)", size="3"),
-            rx.table.root(_header("Location", "Gross", "Why", "Payable from"),
+            rx.heading(t("Left out of this batch (still payable)"), size="3"),
+            rx.table.root(_header(t("Location"), t("Gross"), t("Why"), t("Payable from")),
                           rx.table.body(rx.foreach(SettlementsState.detail_skipped, skipped)),
                           width="100%", size="2", id="payout-skipped"),
             width="100%",
         )),
         rx.cond(SettlementsState.detail_prenotes.length() > 0, rx.vstack(
-            rx.heading("Prenotes in the NACHA file (zero-dollar checks of new bank details)", size="3"),
-            rx.table.root(_header("Location", "Account", "Settles", "Payments from"),
+            rx.heading(t("Prenotes in the NACHA file (zero-dollar checks of new bank details)"), size="3"),
+            rx.table.root(_header(t("Location"), t("Account"), t("Settles"), t("Payments from")),
                           rx.table.body(rx.foreach(SettlementsState.detail_prenotes, prenote)),
                           width="100%", size="2", id="payout-prenotes"),
             width="100%",
@@ -215,7 +217,7 @@ def _held_and_prenotes() -> rx.Component:
 def settlements_page() -> rx.Component:
     return dashboard_shell(
         owners_only(rx.vstack(
-            page_title("Settlements", "What each business is owed, payout batches and their bank files."),
+            page_title(t("Settlements"), t("What each business is owed, payout batches and their bank files.")),
             error_callout(SettlementsState.settlements_error, "settlements-error"),
             success_callout(SettlementsState.settlements_notice, "settlements-notice", icon="check"),
             readiness_checklist(),
@@ -224,6 +226,6 @@ def settlements_page() -> rx.Component:
             returns_card(),
             _batches(),
             spacing="4", width="100%",
-        ), "The Settlements screen"),
+        ), N_("The Settlements screen")),
         active="settlements",
     )

@@ -8,9 +8,12 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventType
 
+from app.components.badges import status_word
 from app.components.copy import copy_button
+from app.components.i18n import t
 from app.components.layout import dashboard_shell, error_callout, owners_only, page_title, success_callout
 from app.components.tables import data_table, table_row
+from app.state.language import N_
 from app.state.shop_admin import OrdersState, WidgetState
 
 ORDER_STATUS_COLORS = (("paid", "green"), ("pending", "gray"), ("charging", "blue"), ("declined", "red"),
@@ -61,42 +64,42 @@ def _snippet(code: rx.Var, element_id: str, what: str) -> rx.Component:
 
 def _snippets() -> rx.Component:
     return _card(
-        "Put the shop on your site",
-        rx.text("Paste one of these where the shop should appear. The first inserts the shop in a frame that "
-                "grows with its content; the second is a button that opens the shop in a new tab."),
-        _snippet(WidgetState.iframe_snippet, "widget-snippet-iframe", "Shop frame code"),
-        _snippet(WidgetState.button_snippet, "widget-snippet-button", "Shop button code"),
-        rx.link("Open the shop page", href="/shop/" + WidgetState.slug, is_external=True, id="widget-shop-link"),
+        t("Put the shop on your site"),
+        rx.text(t("Paste one of these where the shop should appear. The first inserts the shop in a frame that "
+                "grows with its content; the second is a button that opens the shop in a new tab.")),
+        _snippet(WidgetState.iframe_snippet, "widget-snippet-iframe", N_("Shop frame code")),
+        _snippet(WidgetState.button_snippet, "widget-snippet-button", N_("Shop button code")),
+        rx.link(t("Open the shop page"), href="/shop/" + WidgetState.slug, is_external=True, id="widget-shop-link"),
     )
 
 
 def _shop_settings_form() -> rx.Component:
     return _form_card(
-        "Shop settings",
-        _text_field("Preset amounts (dollars, separated by commas)", "presets", WidgetState.presets,
+        t("Shop settings"),
+        _text_field(t("Preset amounts (dollars, separated by commas)"), "presets", WidgetState.presets,
                     "widget-presets"),
         rx.hstack(
-            rx.checkbox("Allow a custom amount", checked=WidgetState.allow_custom,
+            rx.checkbox(t("Allow a custom amount"), checked=WidgetState.allow_custom,
                         on_change=WidgetState.set_allow_custom, id="widget-allow-custom"),
         ),
         rx.hstack(
-            _text_field("Smallest custom amount", "custom_min", WidgetState.custom_min, "widget-custom-min"),
-            _text_field("Largest custom amount", "custom_max", WidgetState.custom_max, "widget-custom-max"),
+            _text_field(t("Smallest custom amount"), "custom_min", WidgetState.custom_min, "widget-custom-min"),
+            _text_field(t("Largest custom amount"), "custom_max", WidgetState.custom_max, "widget-custom-max"),
             width="100%",
         ),
         rx.hstack(
-            _text_field("Main colour (#rrggbb)", "primary_colour", WidgetState.primary_colour,
+            _text_field(t("Main colour (#rrggbb)"), "primary_colour", WidgetState.primary_colour,
                         "widget-primary-colour"),
-            _text_field("Background colour (#rrggbb)", "background_colour", WidgetState.background_colour,
+            _text_field(t("Background colour (#rrggbb)"), "background_colour", WidgetState.background_colour,
                         "widget-background-colour"),
             width="100%",
         ),
-        _text_field("Logo address (https://...)", "logo_url", WidgetState.logo_url, "widget-logo-url"),
-        _widget_field("Terms shown in the cart", "widget-terms",
+        _text_field(t("Logo address (https://...)"), "logo_url", WidgetState.logo_url, "widget-logo-url"),
+        _widget_field(t("Terms shown in the cart"), "widget-terms",
                   rx.text_area(name="terms", id="widget-terms", default_value=WidgetState.terms, width="100%")),
         error_callout(WidgetState.settings_error, "widget-settings-error"),
         success_callout(WidgetState.settings_saved, "widget-settings-saved", icon="check"),
-        rx.button("Save shop settings", size="3", id="widget-settings-save", type="submit"),
+        rx.button(t("Save shop settings"), size="3", id="widget-settings-save", type="submit"),
         on_submit=WidgetState.save_settings,
     )
 
@@ -107,7 +110,7 @@ def _gateway_field(label: str, name: str, element_id: str, secret: bool = False)
     return _widget_field(label, element_id, rx.input(
         name=name, id=element_id, size="3", width="100%", type="password" if secret else "text",
         default_value="" if secret else shown,
-        placeholder=rx.cond(shown != "", "stored, ends in " + shown + " (leave empty to keep)", "") if secret else "",
+        placeholder=rx.cond(shown != "", t("stored, ends in {last4} (leave empty to keep)", last4=shown), "") if secret else "",
     ))
 
 
@@ -124,44 +127,44 @@ def _gateway_mode(gateway: str, element_id: str) -> rx.Component:
 
 def _gateway_form() -> rx.Component:
     return _form_card(
-        "Payment gateway",
+        t("Payment gateway"),
         rx.select(["sandbox", "bambora", "forte"], value=WidgetState.gateway,
                   on_change=WidgetState.choose_gateway, id="widget-gateway", size="3",
-                  custom_attrs={"aria-label": "Payment gateway"}),
+                  custom_attrs={"aria-label": t("Payment gateway")}),
         rx.match(
             WidgetState.gateway,
             ("bambora", rx.vstack(
                 _gateway_mode("bambora", "gateway-bambora-mode"),
-                _gateway_field("Merchant ID", "merchant_id", "gateway-bambora-merchant-id"),
-                _gateway_field("Payments API passcode", "payments_passcode", "gateway-bambora-payments-passcode",
+                _gateway_field(t("Merchant ID"), "merchant_id", "gateway-bambora-merchant-id"),
+                _gateway_field(t("Payments API passcode"), "payments_passcode", "gateway-bambora-payments-passcode",
                                secret=True),
-                _gateway_field("Reporting API passcode", "reporting_passcode",
+                _gateway_field(t("Reporting API passcode"), "reporting_passcode",
                                "gateway-bambora-reporting-passcode", secret=True),
-                _gateway_field("API address (empty: Bambora's live address)", "base_url",
+                _gateway_field(t("API address (empty: Bambora's live address)"), "base_url",
                                "gateway-bambora-base-url"),
                 width="100%")),
             ("forte", rx.vstack(
                 _gateway_mode("forte", "gateway-forte-mode"),
-                _gateway_field("Organization ID (org_...)", "organization_id", "gateway-forte-organization-id"),
-                _gateway_field("Location ID (loc_...)", "location_id", "gateway-forte-location-id"),
-                _gateway_field("API access ID", "api_access_id", "gateway-forte-api-access-id"),
-                _gateway_field("API secure key", "api_secure_key", "gateway-forte-api-secure-key", secret=True),
-                _gateway_field("API Login ID (for Forte.js; public, sent from the shopper's browser)", "api_login_id",
+                _gateway_field(t("Organization ID (org_...)"), "organization_id", "gateway-forte-organization-id"),
+                _gateway_field(t("Location ID (loc_...)"), "location_id", "gateway-forte-location-id"),
+                _gateway_field(t("API access ID"), "api_access_id", "gateway-forte-api-access-id"),
+                _gateway_field(t("API secure key"), "api_secure_key", "gateway-forte-api-secure-key", secret=True),
+                _gateway_field(t("API Login ID (for Forte.js; public, sent from the shopper's browser)"), "api_login_id",
                                "gateway-forte-api-login-id"),
-                _gateway_field("API address (empty: Forte's live address)", "base_url",
+                _gateway_field(t("API address (empty: Forte's live address)"), "base_url",
                                "gateway-forte-base-url"),
                 width="100%")),
-            rx.callout("Sandbox: TEST MODE. Test card numbers approve or decline; no real money moves.",
+            rx.callout(t("Sandbox: TEST MODE. Test card numbers approve or decline; no real money moves."),
                        icon="flask-conical", color_scheme="amber", id="widget-sandbox-note", width="100%"),
         ),
-        rx.text("Credentials are tried with the gateway before they are saved (nothing is charged), then "
-                "stored encrypted and never shown again.", size="2", color=rx.color("gray", 11)),
+        rx.text(t("Credentials are tried with the gateway before they are saved (nothing is charged), then "
+                "stored encrypted and never shown again."), size="2", color=rx.color("gray", 11)),
         error_callout(WidgetState.gateway_error, "widget-gateway-error"),
         success_callout(WidgetState.gateway_saved, "widget-gateway-saved", icon="check"),
         rx.hstack(
-            rx.button("Save gateway", size="3", id="widget-gateway-save", type="submit",
+            rx.button(t("Save gateway"), size="3", id="widget-gateway-save", type="submit",
                       on_click=WidgetState.mean_to("save")),
-            rx.button("Test connection", size="3", variant="soft", id="widget-gateway-test", type="submit",
+            rx.button(t("Test connection"), size="3", variant="soft", id="widget-gateway-test", type="submit",
                       on_click=WidgetState.mean_to("test")),
             spacing="2",
         ),
@@ -171,8 +174,8 @@ def _gateway_form() -> rx.Component:
 
 def _preview() -> rx.Component:
     return _card(
-        "Live preview",
-        rx.el.iframe(src=WidgetState.preview_src, id="widget-preview", title="Shop preview",
+        t("Live preview"),
+        rx.el.iframe(src=WidgetState.preview_src, id="widget-preview", title=t("Shop preview"),
                      style={"width": "100%", "height": "640px", "border": "1px solid #ddd", "borderRadius": "8px"}),
     )
 
@@ -180,14 +183,14 @@ def _preview() -> rx.Component:
 def widget_page() -> rx.Component:
     return dashboard_shell(
         owners_only(rx.vstack(
-            page_title("Shop and widget", "Sell cards on your own site: the shop, its widget, and how it takes payments."),
+            page_title(t("Shop and widget"), t("Sell cards on your own site: the shop, its widget, and how it takes payments.")),
             _snippets(),
             _shop_settings_form(),
             _gateway_form(),
             _preview(),
             spacing="4",
             width="100%",
-        ), "The Shop and widget screen"),
+        ), N_("The Shop and widget screen")),
         active="shop",
     )
 
@@ -197,7 +200,7 @@ def _order_line(line: rx.Var) -> rx.Component:
         rx.text(line.text, size="2"),
         rx.cond(
             line.refundable_cents > 0,
-            rx.button("Refund " + line.refundable, size="1", variant="soft", color_scheme="red",
+            rx.button(t("Refund {amount}", amount=line.refundable), size="1", variant="soft", color_scheme="red",
                       id="refund-line-" + line.id.to_string(),
                       on_click=OrdersState.refund(line.order_id, line.id)),
         ),
@@ -212,11 +215,11 @@ def _order_row(row: rx.Var) -> rx.Component:
         "order-row", row.id,
         rx.table.cell(rx.text(row.number, weight="medium"), rx.text(row.created, size="1", color=rx.color("gray", 11))),
         rx.table.cell(row.buyer),
-        rx.table.cell(row.total, rx.cond(row.refunded != "", rx.text("refunded " + row.refunded, size="1"))),
-        rx.table.cell(rx.badge(row.status, color_scheme=rx.match(row.status, *ORDER_STATUS_COLORS, "gray"),
+        rx.table.cell(row.total, rx.cond(row.refunded != "", rx.text(t("refunded {amount}", amount=row.refunded), size="1"))),
+        rx.table.cell(rx.badge(status_word(row.status), color_scheme=rx.match(row.status, *ORDER_STATUS_COLORS, "gray"),
                                id="order-status-" + row.id.to_string())),
         rx.table.cell(rx.text(row.reference, id="order-reference-" + row.id.to_string(), size="2"),
-                      rx.cond(row.test_mode, rx.badge("TEST", color_scheme="amber")),
+                      rx.cond(row.test_mode, rx.badge(t("TEST"), color_scheme="amber")),
                       rx.text(row.message, size="1", color=rx.color("gray", 11)),
                       rx.cond(row.card_form_error != "",
                               rx.text(row.card_form_error, size="1", color=rx.color("red", 11),
@@ -229,7 +232,7 @@ def _order_row(row: rx.Var) -> rx.Component:
 def orders_page() -> rx.Component:
     return dashboard_shell(
         rx.vstack(
-            page_title("Orders", "What shoppers bought in your shop, how each payment went, and refunds."),
+            page_title(t("Orders"), t("What shoppers bought in your shop, how each payment went, and refunds.")),
             rx.cond(
                 OrdersState.card_form_problem != "",
                 rx.callout(OrdersState.card_form_problem, icon="triangle-alert", color_scheme="red",
@@ -238,9 +241,9 @@ def orders_page() -> rx.Component:
             error_callout(OrdersState.refund_error, "orders-refund-error"),
             success_callout(OrdersState.refund_done, "orders-refund-done", icon="check"),
             data_table(
-                ["Order", "Buyer", "Total", "Status", "Gateway reference", "Lines"], OrdersState.rows, _order_row,
+                [t("Order"), t("Buyer"), t("Total"), t("Status"), t("Gateway reference"), t("Lines")], OrdersState.rows, _order_row,
                 table_id="orders-table",
-                empty=rx.text("No orders yet.", id="orders-empty"),
+                empty=rx.text(t("No orders yet."), id="orders-empty"),
             ),
             width="100%",
             spacing="3",

@@ -8,6 +8,7 @@ import reflex as rx
 
 from app.components.account import account_card, account_field, account_form, account_title, other_way_in
 from app.components.dialogs import confirm_dialog
+from app.components.i18n import t
 from app.components.layout import (
     dashboard_shell,
     error_callout,
@@ -17,6 +18,7 @@ from app.components.layout import (
     success_callout,
 )
 from app.components.tables import data_table, table_row
+from app.state.language import N_
 from app.state.team import OWNER, OWNER_ROLE_TEXT, STAFF, STAFF_ROLE_TEXT, JoinState, TeamState
 
 
@@ -24,22 +26,22 @@ def _invite_form() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading("Invite someone", size="4"),
+                rx.heading(t("Invite someone"), size="4"),
                 rx.flex(
                     rx.vstack(
-                        rx.text("Email", as_="label", custom_attrs={"htmlFor": "team-invite-email"}, size="3", weight="medium"),
+                        rx.text(t("Email"), as_="label", custom_attrs={"htmlFor": "team-invite-email"}, size="3", weight="medium"),
                         rx.input(name="email", id="team-invite-email", type="email", required=True, size="3",
                                  placeholder="name@example.com", width="100%", max_length=254),
                         spacing="1",
                         flex="2 1 260px",
                     ),
                     rx.vstack(
-                        rx.text("Role", size="3", weight="medium"),
+                        rx.text(t("Role"), size="3", weight="medium"),
                         rx.select.root(
-                            rx.select.trigger(id="team-invite-role", width="100%", aria_label="Role"),
+                            rx.select.trigger(id="team-invite-role", width="100%", aria_label=t("Role")),
                             rx.select.content(
-                                rx.select.item("Staff", value=STAFF, id="team-invite-role-staff"),
-                                rx.select.item("Owner", value=OWNER, id="team-invite-role-owner"),
+                                rx.select.item(t("Staff"), value=STAFF, id="team-invite-role-staff"),
+                                rx.select.item(t("Owner"), value=OWNER, id="team-invite-role-owner"),
                             ),
                             value=TeamState.invite_role,
                             on_change=TeamState.set_invite_role,
@@ -48,15 +50,15 @@ def _invite_form() -> rx.Component:
                         spacing="1",
                         flex="1 1 160px",
                     ),
-                    rx.button(rx.icon("send"), "Send invitation", id="team-invite-submit", type="submit", size="3",
+                    rx.button(rx.icon("send"), t("Send invitation"), id="team-invite-submit", type="submit", size="3",
                               align_self="end"),
                     gap="12px",
                     wrap="wrap",
                     width="100%",
                 ),
                 rx.text(
-                    rx.cond(TeamState.invite_role == OWNER, OWNER_ROLE_TEXT, STAFF_ROLE_TEXT),
-                    " The emailed link works for 3 days, once.",
+                    rx.cond(TeamState.invite_role == OWNER, t(OWNER_ROLE_TEXT), t(STAFF_ROLE_TEXT)),
+                    t(" The emailed link works for 3 days, once."),
                     size="2",
                     color=rx.color("gray", 11),
                     id="team-invite-role-help",
@@ -81,7 +83,7 @@ def _member_row(member: rx.Var) -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.text(rx.cond(member.name != "", member.name, member.email), weight="medium", word_break="break-all"),
-                    rx.cond(member.is_you, rx.badge("You", color_scheme="blue", size="1")),
+                    rx.cond(member.is_you, rx.badge(t("You"), color_scheme="blue", size="1")),
                     align="center",
                 ),
                 rx.text(member.email, size="2", color=rx.color("gray", 11), id="team-member-email-" + member_id,
@@ -97,7 +99,7 @@ def _member_row(member: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.hstack(
                 rx.button(
-                    rx.cond(member.role == OWNER, "Make staff", "Make owner"),
+                    rx.cond(member.role == OWNER, t("Make staff"), t("Make owner")),
                     id="team-role-" + member_id,
                     size="3",
                     variant="soft",
@@ -106,7 +108,7 @@ def _member_row(member: rx.Var) -> rx.Component:
                 rx.cond(
                     member.is_you,
                     rx.fragment(),
-                    rx.button(rx.icon("user-minus"), "Remove", id="team-remove-" + member_id, size="3",
+                    rx.button(rx.icon("user-minus"), t("Remove"), id="team-remove-" + member_id, size="3",
                               color_scheme="red", variant="soft", on_click=TeamState.ask_remove(member.user_id)),
                 ),
                 spacing="2",
@@ -118,7 +120,7 @@ def _member_row(member: rx.Var) -> rx.Component:
 
 
 def _members() -> rx.Component:
-    return screen_section("Members", data_table(["Person", "Role", "Last sign-in", ""], TeamState.members, _member_row,
+    return screen_section(t("Members"), data_table([t("Person"), t("Role"), t("Last sign-in"), ""], TeamState.members, _member_row,
                                                 table_id="team-members", size="3", scroll=True))
 
 
@@ -130,7 +132,7 @@ def _invitation_row(invitation: rx.Var) -> rx.Component:
             rx.vstack(
                 rx.text(invitation.email, weight="medium", id="team-invitation-email-" + invitation_id,
                         word_break="break-all"),
-                rx.text(invitation.role_label, " · invited by ", invitation.invited_by, size="2",
+                rx.text(invitation.role_label, t(" · invited by "), invitation.invited_by, size="2",
                         color=rx.color("gray", 11)),
                 spacing="0",
             )
@@ -138,15 +140,15 @@ def _invitation_row(invitation: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 invitation.expired,
-                rx.badge("Expired " + invitation.expires, color_scheme="red", size="2", id="team-invitation-status-" + invitation_id),
-                rx.badge("Until " + invitation.expires, color_scheme="green", size="2", id="team-invitation-status-" + invitation_id),
+                rx.badge(t("Expired {when}", when=invitation.expires), color_scheme="red", size="2", id="team-invitation-status-" + invitation_id),
+                rx.badge(t("Until {when}", when=invitation.expires), color_scheme="green", size="2", id="team-invitation-status-" + invitation_id),
             )
         ),
         rx.table.cell(
             rx.hstack(
-                rx.button(rx.icon("send"), "Resend", id="team-resend-" + invitation_id, size="3", variant="soft",
+                rx.button(rx.icon("send"), t("Resend"), id="team-resend-" + invitation_id, size="3", variant="soft",
                           on_click=TeamState.resend(invitation.id)),
-                rx.button(rx.icon("ban"), "Revoke", id="team-revoke-" + invitation_id, size="3", color_scheme="red",
+                rx.button(rx.icon("ban"), t("Revoke"), id="team-revoke-" + invitation_id, size="3", color_scheme="red",
                           variant="soft", on_click=TeamState.revoke(invitation.id)),
                 spacing="2",
                 wrap="wrap",
@@ -157,24 +159,24 @@ def _invitation_row(invitation: rx.Var) -> rx.Component:
 
 
 def _invitations() -> rx.Component:
-    return screen_section("Invitations waiting", data_table(
-        ["Invited", "Link", ""], TeamState.invitations, _invitation_row, table_id="team-invitations", size="3",
+    return screen_section(t("Invitations waiting"), data_table(
+        [t("Invited"), t("Link"), ""], TeamState.invitations, _invitation_row, table_id="team-invitations", size="3",
         scroll=True,
-        empty=rx.text("No invitations waiting. Invite someone above.", id="team-invitations-empty",
+        empty=rx.text(t("No invitations waiting. Invite someone above."), id="team-invitations-empty",
                       color=rx.color("gray", 11)),
     ))
 
 
 def _remove_dialog() -> rx.Component:
     return confirm_dialog(
-        title="Remove this member?",
-        description=(TeamState.remove_email, " can no longer sign in, and every dashboard they have open is signed "
-                     "out at once. What they did stays in the history under their name. You can invite them again "
-                     "later."),
-        confirm_label="Remove from the team",
+        title=t("Remove this member?"),
+        description=t("{email} can no longer sign in, and every dashboard they have open is signed "
+                      "out at once. What they did stays in the history under their name. You can invite them again "
+                      "later.", email=TeamState.remove_email),
+        confirm_label=t("Remove from the team"),
         confirm_id="team-remove-confirm",
         on_confirm=TeamState.confirm_remove,
-        cancel_label="Keep them",
+        cancel_label=t("Keep them"),
         cancel_id="team-remove-cancel",
         on_cancel=TeamState.cancel_remove,
         dialog_id="team-remove-dialog",
@@ -185,19 +187,19 @@ def _remove_dialog() -> rx.Component:
 
 def team_page() -> rx.Component:
     content = rx.vstack(
-        page_title("Team", "Who signs in to your network, and what each of them may do."),
+        page_title(t("Team"), t("Who signs in to your network, and what each of them may do.")),
         error_callout(TeamState.team_error, "team-error"),
         success_callout(TeamState.team_message, "team-message"),
         rx.cond(
             TeamState.loaded,
             rx.vstack(_invite_form(), _members(), _invitations(), spacing="6", width="100%"),
-            rx.hstack(rx.spinner(size="3"), rx.text("Loading the team…"), id="team-loading", align="center", spacing="3"),
+            rx.hstack(rx.spinner(size="3"), rx.text(t("Loading the team…")), id="team-loading", align="center", spacing="3"),
         ),
         _remove_dialog(),
         spacing="4",
         width="100%",
     )
-    return dashboard_shell(owners_only(content, "The Team screen"), active="team")
+    return dashboard_shell(owners_only(content, N_("The Team screen")), active="team")
 
 
 # --------------------------------------------------------------------------- /join/<token>

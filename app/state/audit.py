@@ -12,7 +12,9 @@ import reflex as rx
 
 from app.services.access import audit_trail
 from app.services.access.accounts import SignedIn
+from app.services.core import i18n
 from app.services.core.errors import GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.timefmt import format_local_time
 from app.services.reporting import dashboard_figures
 from app.state.session import SessionState, dashboard_action
@@ -58,13 +60,13 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _row(event, timezone: str) -> AuditRow:  # noqa: ANN001
+def _row(event, timezone: str, lang: str = i18n.DEFAULT_LANGUAGE) -> AuditRow:  # noqa: ANN001
     return AuditRow(
         id=event.id,
         when=format_local_time(event.created_at, timezone),
         who=event.actor,
         action=event.action,
-        action_label=audit_trail.action_label(event.action),
+        action_label=i18n.translate(audit_trail.action_label(event.action), lang),
         target=f"{event.target_type} #{event.target_id}" if event.target_id else event.target_type,
         summary=event.summary,
         ip=event.ip,
@@ -74,15 +76,15 @@ def _row(event, timezone: str) -> AuditRow:  # noqa: ANN001
     )
 
 
-def _action_options(actions: list[str]) -> list[FilterOption]:
+def _action_options(actions: list[str], lang: str = i18n.DEFAULT_LANGUAGE) -> list[FilterOption]:
     """Every family ("Card: all") with more than one action, then each action, by label."""
-    options = [FilterOption("All actions", ALL)]
+    options = [FilterOption(i18n.translate(N_("All actions"), lang), ALL)]
     families: dict[str, int] = {}
     for action in actions:
         families[action.split(".")[0]] = families.get(action.split(".")[0], 0) + 1
     options += [FilterOption(f"{family.replace('_', ' ').capitalize()}: all", f"{family}.")
                 for family, count in sorted(families.items()) if count > 1]
-    options += sorted((FilterOption(audit_trail.action_label(action), action) for action in actions),
+    options += sorted((FilterOption(i18n.translate(audit_trail.action_label(action), lang), action) for action in actions),
                       key=lambda option: option.label.lower())
     return options
 
@@ -112,7 +114,7 @@ class AuditState(SessionState):
         first = date.fromisoformat(self.date_from) if self.date_from else None
         last = date.fromisoformat(self.date_to) if self.date_to else None
         if first and last and last < first:
-            raise ValueError("The date range must end on or after its first day.")
+            raise ValueError(N_("The date range must end on or after its first day."))
         if first:
             filters["since"] = dashboard_figures.days_period(first, first, timezone)[0]
         if last:
@@ -125,22 +127,22 @@ class AuditState(SessionState):
         try:
             page = audit_trail.list_events(actor, cursor=cursor, limit=PAGE_SIZE, **self._filters(who.timezone))
         except ValueError as error:
-            self.error = str(error) if "range" in str(error) else "Choose dates like 2026-11-28."
+            self.error = self._t(str(error)) if "range" in str(error) else self._t("Choose dates like 2026-11-28.")
             self.rows, self.next_cursor = [], ""
             return
         except GiftnetError as error:
-            self.error = error.message
+            self.error = error.localized_message(self.lang)
             self.rows, self.next_cursor = [], ""
             return
-        self.rows = [_row(event, who.timezone) for event in page.events]
+        self.rows = [_row(event, who.timezone, self.lang) for event in page.events]
         self.next_cursor = page.next_cursor or ""
         self.expanded_id = 0
 
     def _reload_choices(self, who) -> None:  # noqa: ANN001
         actor = self._actor(who)
         choices = audit_trail.filter_choices(actor)
-        self.action_options = _action_options(choices.actions)
-        self.who_options = [FilterOption("Everyone", ALL)] + [FilterOption(label, label) for label in choices.actors]
+        self.action_options = _action_options(choices.actions, self.lang)
+        self.who_options = [FilterOption(self._t("Everyone"), ALL)] + [FilterOption(label, label) for label in choices.actors]
         self.has_events = audit_trail.has_events(actor)
 
     @rx.event
@@ -226,7 +228,7 @@ class AuditState(SessionState):
         try:
             filters = self._filters(who.timezone)
         except ValueError:
-            self.error = "Fix the date range first."
+            self.error = self._t("Fix the date range first.")
             return None
         text = audit_trail.events_csv(self._actor(who), who.timezone, **filters)
         return rx.download(data=text, filename="giftnet-audit-trail.csv", mime_type="text/csv")

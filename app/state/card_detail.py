@@ -10,22 +10,23 @@ import reflex as rx
 
 from app.models import LedgerEntry
 from app.services.access.accounts import SignedIn
+from app.services.core import i18n
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
-from app.services.core.money import format_cents, parse_amount
+from app.services.core.money import parse_amount
 from app.services.core.timefmt import format_local_time
 from app.services.money import card_emails, cards, ledger
 from app.state.cards import CardRow, card_row
 from app.state.session import SessionState, dashboard_action
 
 LEDGER_KIND_LABELS = {
-    "issue": "Issued",
-    "topup": "Top-up",
-    "redeem": "Redeemed",
-    "void": "Voided redemption",
-    "adjust": "Adjustment",
-    "expire": "Expired",
-    "refund": "Refund",
+    "issue": N_("Issued"),
+    "topup": N_("Top-up"),
+    "redeem": N_("Redeemed"),
+    "void": N_("Voided redemption"),
+    "adjust": N_("Adjustment"),
+    "expire": N_("Expired"),
+    "refund": N_("Refund"),
 }
 
 
@@ -41,25 +42,27 @@ class LedgerRow:
     time: str
 
 
-def _who(entry: LedgerEntry, places: cards.LedgerPlaces) -> str:
+def _who(entry: LedgerEntry, places: cards.LedgerPlaces, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+    _ = i18n.translator(lang)
     if entry.location_id:
-        where = places.location_names.get(entry.location_id, f"Location #{entry.location_id}")
+        where = places.location_names.get(entry.location_id) or _(N_("Location #{id}"), id=entry.location_id)
         if entry.device_id:
-            return f"{where} · device {places.device_codes.get(entry.device_id, f'#{entry.device_id}')}"
+            device = places.device_codes.get(entry.device_id, f"#{entry.device_id}")
+            return _(N_("{where} · device {device}"), where=where, device=device)
         if entry.api_key_id:
-            return f"{where} · API key #{entry.api_key_id}"
+            return _(N_("{where} · API key #{id}"), where=where, id=entry.api_key_id)
         if entry.user_id:
-            return f"{where} · dashboard"
+            return _(N_("{where} · dashboard"), where=where)
         return where
     if entry.device_id:
-        return f"Device #{entry.device_id}"
+        return _(N_("Device #{id}"), id=entry.device_id)
     if entry.api_key_id:
-        return f"API key #{entry.api_key_id}"
+        return _(N_("API key #{id}"), id=entry.api_key_id)
     if entry.order_id:
-        return f"Shop order #{entry.order_id}"
+        return _(N_("Shop order #{id}"), id=entry.order_id)
     if entry.user_id:
-        return "Dashboard"
-    return "System"
+        return _(N_("Dashboard"))
+    return _(N_("System"))
 
 
 class CardDetailState(SessionState):
@@ -92,17 +95,17 @@ class CardDetailState(SessionState):
             self.card, self.entries = CardRow(), []
             return None
         self.not_found = False
-        self.card = card_row(card, who.timezone)
+        self.card = card_row(card, who.timezone, self.lang)
         places = cards.ledger_places(who.operator_id, entries)
         # Newest first on screen: the timeline reads from what just happened.
         self.entries = [
             LedgerRow(
                 id=entry.id,
-                label=LEDGER_KIND_LABELS.get(entry.kind, entry.kind),
-                amount=format_cents(entry.amount_cents, card.currency),
+                label=self._t(LEDGER_KIND_LABELS[entry.kind]) if entry.kind in LEDGER_KIND_LABELS else entry.kind,
+                amount=self._money(entry.amount_cents, card.currency),
                 credit=entry.amount_cents > 0,
-                balance_after=format_cents(entry.balance_after_cents, card.currency),
-                who=_who(entry, places),
+                balance_after=self._money(entry.balance_after_cents, card.currency),
+                who=_who(entry, places, self.lang),
                 memo=entry.memo or "",
                 time=format_local_time(entry.created_at, who.timezone),
             )
@@ -128,13 +131,14 @@ class CardDetailState(SessionState):
             idempotency_key=f"dashboard-topup-{who.user_id}-{self.topup_key}",
         )
         self.topup_key = uuid.uuid4().hex
-        self.action_message = f"Added {format_cents(amount_cents, who.currency)}."
+        self.action_message = self._t("Added {amount}.", amount=self._money(amount_cents, who.currency))
         return self._reload() or rx.set_value("topup-amount", "")
 
     @dashboard_action()
     def _set_frozen(self, who: SignedIn, frozen: bool):
         ledger.set_card_frozen(self._actor(who), self._card_id() or 0, frozen)
-        self.action_message = "Card frozen: it cannot be used until unfrozen." if frozen else "Card unfrozen."
+        self.action_message = (self._t("Card frozen: it cannot be used until unfrozen.") if frozen
+                               else self._t("Card unfrozen."))
         return self._reload()
 
     @rx.event
@@ -153,14 +157,14 @@ class CardDetailState(SessionState):
             self.email_message = act(who, self._card_id() or 0)
             self.email_failed = False
         except GiftnetError as error:
-            self.email_message, self.email_failed = error.message, True
+            self.email_message, self.email_failed = error.localized_message(self.lang), True
         return self._reload()
 
     @rx.event
     def resend_email(self):
         def resend(who: SignedIn, card_id: int) -> str:
             message = card_emails.resend_recipient_email(who.operator_id, card_id)
-            return f"Email to {message.to_address} queued. The Outbox screen shows it."
+            return self._t("Email to {address} queued. The Outbox screen shows it.", address=message.to_address)
 
         return self._email_action(resend)
 
@@ -168,6 +172,7 @@ class CardDetailState(SessionState):
     def rotate_link(self):
         def rotate(who: SignedIn, card_id: int) -> str:
             card_emails.rotate_card_link(self._actor(who), card_id)
-            return "New card link created: the old link and its QR code no longer work. Resend the email to send the new one."
+            return self._t("New card link created: the old link and its QR code no longer work. "
+                           "Resend the email to send the new one.")
 
         return self._email_action(rotate)

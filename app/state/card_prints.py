@@ -10,11 +10,13 @@ import reflex as rx
 
 from app.models import CardBatch
 from app.services.access.accounts import SignedIn
+from app.services.core import i18n
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
-from app.services.core.money import format_cents, parse_amount
+from app.services.core.money import parse_amount
 from app.services.core.timefmt import format_local_time
 from app.services.printing import card_batches, printable_cards
+from app.state import wording
 from app.state.cards import CardsState
 from app.state.session import SessionState, dashboard_action
 
@@ -27,10 +29,10 @@ class PrintRunRow:
     created: str = ""
 
 
-def _row(batch: CardBatch, timezone: str) -> PrintRunRow:
-    return PrintRunRow(id=batch.id, count=f"{batch.count:,} cards",
-                       amount=format_cents(batch.amount_cents, batch.currency) if batch.amount_cents
-                       else "loaded when sold",
+def _row(batch: CardBatch, timezone: str, lang: str = i18n.DEFAULT_LANGUAGE) -> PrintRunRow:
+    return PrintRunRow(id=batch.id, count=wording.cards(batch.count, lang),
+                       amount=i18n.format_money(batch.amount_cents, batch.currency, lang) if batch.amount_cents
+                       else i18n.translate(N_("loaded when sold"), lang),
                        created=format_local_time(batch.created_at, timezone))
 
 
@@ -38,7 +40,8 @@ def _count(text: str) -> int:
     text = text.strip().replace(",", "")
     if not (text.isascii() and text.isdigit()):
         raise GiftnetError(ErrorCode.invalid_input,
-                           N_("How many cards: a whole number from 1 to {max_count}."), field="count", params={"max_count": f"{card_batches.MAX_COUNT:,}"})
+                           N_("How many cards: a whole number from 1 to {max}."),
+                           params={"max": f"{card_batches.MAX_COUNT:,}"}, field="count")
     return int(text)
 
 
@@ -60,7 +63,7 @@ class CardPrintsState(SessionState):
         self.print_open = True
         self.created_id, self.created_text = 0, ""
         self.print_key = uuid.uuid4().hex
-        self.runs = [_row(batch, who.timezone) for batch in card_batches.list_card_batches(who.operator_id, limit=5)]
+        self.runs = [_row(batch, who.timezone, self.lang) for batch in card_batches.list_card_batches(who.operator_id, limit=5)]
 
     @rx.event
     def close_print(self):
@@ -77,10 +80,16 @@ class CardPrintsState(SessionState):
                                                # One key per opened dialog: a double click prints one run.
                                                idempotency_key=f"dashboard-print-{who.user_id}-{self.print_key}")
         self.created_id = batch.id
-        worth = f"of {format_cents(amount_cents, batch.currency)}" if amount_cents else "loaded when sold"
-        self.created_text = (f"Print run #{batch.id}: {batch.count:,} cards {worth}. Download the sheets or the "
-                             "printer's file now; they are the only place the codes are shown.")
-        self.runs = [_row(run, who.timezone) for run in card_batches.list_card_batches(who.operator_id, limit=5)]
+        if amount_cents:
+            self.created_text = self._t(
+                "Print run #{id}: {cards} of {amount}. Download the sheets or the printer's file now; they are "
+                "the only place the codes are shown.",
+                id=batch.id, cards=wording.cards(batch.count, self.lang), amount=self._money(amount_cents, batch.currency))
+        else:
+            self.created_text = self._t(
+                "Print run #{id}: {cards} loaded when sold. Download the sheets or the printer's file now; they "
+                "are the only place the codes are shown.", id=batch.id, cards=wording.cards(batch.count, self.lang))
+        self.runs = [_row(run, who.timezone, self.lang) for run in card_batches.list_card_batches(who.operator_id, limit=5)]
         return CardsState.load  # the list and its count show the new cards
 
     @rx.event

@@ -14,10 +14,10 @@ import reflex as rx
 from app.models import Card
 from app.models.card import CardStatus
 from app.services.access.accounts import SignedIn
-from app.services.core import codes
+from app.services.core import codes, i18n
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
-from app.services.core.money import format_cents, parse_amount
+from app.services.core.money import parse_amount
 from app.services.core.timefmt import format_local_time
 from app.services.messaging import email_quota
 from app.services.money import card_emails, cards, ledger
@@ -46,21 +46,26 @@ class CardRow:
     has_email: bool = False
 
 
-def card_row(card: Card, timezone: str) -> CardRow:
-    """A card as the list and its own screen show it, times in the operator's zone."""
+# How a card's channel reads on screen (the stored value stays English).
+CHANNEL_LABELS = {"dashboard": N_("dashboard"), "api": N_("api"), "shop": N_("shop")}
+
+
+def card_row(card: Card, timezone: str, lang: str = i18n.DEFAULT_LANGUAGE) -> CardRow:
+    """A card as the list and its own screen show it, times in the operator's zone, amounts
+    and words in the reader's language."""
     return CardRow(
         id=card.id,
         last4=card.last4,
         masked=codes.mask(card.last4),
-        balance=format_cents(card.balance_cents, card.currency),
-        initial=format_cents(card.initial_amount_cents, card.currency),
+        balance=i18n.format_money(card.balance_cents, card.currency, lang),
+        initial=i18n.format_money(card.initial_amount_cents, card.currency, lang),
         status=card.status,
         recipient=card.recipient_email or "—",
         created=format_local_time(card.created_at, timezone),
         recipient_name=card.recipient_name or "",
         sender_name=card.sender_name or "",
         message=card.message or "",
-        channel=card.channel,
+        channel=i18n.translate(CHANNEL_LABELS[card.channel], lang) if card.channel in CHANNEL_LABELS else card.channel,
         frozen=card.status == CardStatus.frozen,
         has_email=bool(card.recipient_email),
     )
@@ -69,16 +74,19 @@ def card_row(card: Card, timezone: str) -> CardRow:
 # The filters as they stand in the address: /cards?status=frozen&min=10&max=50&from=2026-01-01&to=2026-01-31&channel=api&q=sam
 ALL = "all"
 BULK_QUESTIONS = {
-    "freeze": ("Freeze", "Frozen cards cannot be spent or topped up until they are unfrozen; their value stays. "
-               "Cards already frozen stay as they are."),
-    "unfreeze": ("Unfreeze", "The cards can be spent and topped up again. Cards already active stay as they are."),
-    "resend_email": ("Resend the email of", "Each card's recipient gets the card email again (code, link and QR "
-                     "code), through the Outbox. Cards without a recipient email are skipped."),
+    "freeze": (N_("Freeze {cards}?"), N_("Frozen cards cannot be spent or topped up until they are unfrozen; their value stays. "
+               "Cards already frozen stay as they are.")),
+    "unfreeze": (N_("Unfreeze {cards}?"), N_("The cards can be spent and topped up again. Cards already active stay as they are.")),
+    "resend_email": (N_("Resend the email of {cards}?"), N_("Each card's recipient gets the card email again (code, link and QR "
+                     "code), through the Outbox. Cards without a recipient email are skipped.")),
 }
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count:,} {one if count == 1 else many}"
+def _cards(count: int, lang: str) -> str:
+    """"1 card", "1,234 cards" in the reader's language."""
+    if count == 1:
+        return i18n.translate(N_("1 card"), lang)
+    return i18n.translate(N_("{count} cards"), lang, count=i18n.format_number(count, lang))
 
 
 def _balance_bound(text: str, label: str, field: str) -> int | None:
@@ -88,7 +96,7 @@ def _balance_bound(text: str, label: str, field: str) -> int | None:
         return parse_amount(text, field=field)
     except GiftnetError:
         raise GiftnetError(ErrorCode.invalid_input, N_("{label}: enter an amount in dollars, like 25 or 25.50."),
-                           field=field, params={"label": label}) from None
+                           params={"label": label}, field=field) from None
 
 
 class CardsState(KeysetPaging, SessionState):
@@ -133,8 +141,8 @@ class CardsState(KeysetPaging, SessionState):
             timezone=timezone,
             query=self.query or None,
             status=None if self.status_filter == ALL else self.status_filter,
-            min_balance_cents=_balance_bound(self.min_balance, "Balance from", "min_balance"),
-            max_balance_cents=_balance_bound(self.max_balance, "Balance to", "max_balance"),
+            min_balance_cents=_balance_bound(self.min_balance, self._t("Balance from"), "min_balance"),
+            max_balance_cents=_balance_bound(self.max_balance, self._t("Balance to"), "max_balance"),
             issued_from=self.issued_from or None,
             issued_to=self.issued_to or None,
             channel=None if self.channel_filter == ALL else self.channel_filter,
@@ -185,10 +193,10 @@ class CardsState(KeysetPaging, SessionState):
             page = cards.list_cards(who.operator_id, filters=self._card_filter(who.timezone), limit=PAGE_SIZE,
                                     cursor=cursor)
         except GiftnetError as error:
-            self.filter_error = error.message
+            self.filter_error = error.localized_message(self.lang)
             self.rows, self.next_cursor, self.match_count = [], 0, 0
             return None
-        self.rows = [card_row(card, who.timezone) for card in page.cards]
+        self.rows = [card_row(card, who.timezone, self.lang) for card in page.cards]
         self.next_cursor = page.next_cursor or 0
         return None
 
@@ -198,11 +206,14 @@ class CardsState(KeysetPaging, SessionState):
 
     @rx.var
     def match_count_text(self) -> str:
+        lang, count = self.lang, i18n.format_number(self.match_count, self.lang)
         if self.match_count_capped:
-            return f"More than {self.match_count:,} cards match"
+            return i18n.translate(N_("More than {count} cards match"), lang, count=count)
         if self.filtered:
-            return f"{self.match_count:,} {'card matches' if self.match_count == 1 else 'cards match'}"
-        return _plural(self.match_count, "card", "cards")
+            if self.match_count == 1:
+                return i18n.translate(N_("1 card matches"), lang)
+            return i18n.translate(N_("{count} cards match"), lang, count=count)
+        return _cards(self.match_count, lang)
 
     @rx.event
     def load(self):
@@ -279,24 +290,29 @@ class CardsState(KeysetPaging, SessionState):
 
     @rx.var
     def select_all_label(self) -> str:
+        lang, count = self.lang, i18n.format_number(self.match_count, self.lang)
         if self.match_count_capped:
-            return f"Select all matching cards (more than {self.match_count:,})"
-        return f"Select all {self.match_count:,} matching cards"
+            return i18n.translate(N_("Select all matching cards (more than {count})"), lang, count=count)
+        return i18n.translate(N_("Select all {count} matching cards"), lang, count=count)
 
     @rx.var
     def selection_text(self) -> str:
+        lang = self.lang
         if self.all_matching:
-            return f"All {_plural(self.match_count, 'card', 'cards')} matching the filter are selected."
-        return f"{_plural(len(self.selected_ids), 'card', 'cards')} selected."
+            return i18n.translate(N_("All {cards} matching the filter are selected."), lang,
+                                  cards=_cards(self.match_count, lang))
+        return i18n.translate(N_("{cards} selected."), lang, cards=_cards(len(self.selected_ids), lang))
 
     @rx.var
     def bulk_question(self) -> str:
-        verb = BULK_QUESTIONS.get(self.bulk_action, ("", ""))[0]
-        return f"{verb} {_plural(self.selected_count, 'card', 'cards')}?" if verb else ""
+        question = BULK_QUESTIONS.get(self.bulk_action, ("", ""))[0]
+        lang = self.lang
+        return i18n.translate(question, lang, cards=_cards(self.selected_count, lang)) if question else ""
 
     @rx.var
     def bulk_consequence(self) -> str:
-        return BULK_QUESTIONS.get(self.bulk_action, ("", ""))[1]
+        consequence = BULK_QUESTIONS.get(self.bulk_action, ("", ""))[1]
+        return i18n.translate(consequence, self.lang) if consequence else ""
 
     @rx.event
     def toggle_card(self, card_id: int, checked: bool):
@@ -349,7 +365,8 @@ class CardsState(KeysetPaging, SessionState):
             return list(self.selected_ids)
         card_ids = cards.matching_card_ids(operator_id, self._card_filter(timezone))
         if len(card_ids) > cards.BULK_LIMIT:
-            raise GiftnetError(ErrorCode.invalid_input, N_("More than {bulk_limit} cards match now: narrow the filter first."), field="card_ids", params={"bulk_limit": f"{cards.BULK_LIMIT:,}"})
+            raise GiftnetError(ErrorCode.invalid_input, N_("More than {count} cards match now: narrow the filter first."),
+                               params={"count": f"{cards.BULK_LIMIT:,}"}, field="card_ids")
         return card_ids
 
     @rx.event(background=True)
@@ -367,7 +384,7 @@ class CardsState(KeysetPaging, SessionState):
             try:
                 card_ids = self._bulk_card_ids(who.operator_id, who.timezone)
             except GiftnetError as error:
-                self.bulk_error = error.message
+                self.bulk_error = error.localized_message(self.lang)
                 return None
             self.bulk_running = True
         actor = self._actor(who)
@@ -375,7 +392,7 @@ class CardsState(KeysetPaging, SessionState):
             outcome = await asyncio.to_thread(card_emails.run_bulk_action, actor, action, card_ids)
             refused = ""
         except GiftnetError as error:
-            outcome, refused = None, error.message
+            outcome, refused = None, error.localized_message(self.lang)
         async with self:
             self.bulk_running = False
             if outcome is None:
@@ -383,7 +400,7 @@ class CardsState(KeysetPaging, SessionState):
                 return None
             self.bulk_message = outcome.summary[:1].upper() + outcome.summary[1:] + "."
             if action == "resend_email" and outcome.changed:
-                self.bulk_message += " The Outbox screen shows the emails."
+                self.bulk_message += " " + self._t("The Outbox screen shows the emails.")
             self.selected_ids, self.all_matching = [], False
             self._count()
             return self._this_page()

@@ -10,18 +10,19 @@ import reflex as rx
 
 from app.services.access.accounts import SignedIn
 from app.services.core.errors import GiftnetError
+from app.services.core.i18n import N_
 from app.services.settlement import delivery_settings, payout_settings
 from app.state.session import SessionState, dashboard_action
 
 # (form key = the API's field, label, hint)
 SFTP_FORM = [
-    ("host", "Server", "its name or IP address, like sftp.bank.example"),
-    ("port", "Port", "22 unless your bank says otherwise"),
-    ("username", "Username", ""),
-    ("password", "Password", "leave blank to keep the one saved"),
-    ("private_key", "Private key", "PEM or OpenSSH text, without a passphrase; leave blank to keep the one saved"),
-    ("remote_dir", "Remote directory", "where the files go; blank: the login's home directory"),
-    ("host_key_sha256", "Server's host key fingerprint", "SHA256:… as ssh-keygen -lf prints it; ask your bank"),
+    ("host", N_("Server"), N_("its name or IP address, like sftp.bank.example")),
+    ("port", N_("Port"), N_("22 unless your bank says otherwise")),
+    ("username", N_("Username"), ""),
+    ("password", N_("Password"), N_("leave blank to keep the one saved")),
+    ("private_key", N_("Private key"), N_("PEM or OpenSSH text, without a passphrase; leave blank to keep the one saved")),
+    ("remote_dir", N_("Remote directory"), N_("where the files go; blank: the login's home directory")),
+    ("host_key_sha256", N_("Server's host key fingerprint"), N_("SHA256:… as ssh-keygen -lf prints it; ask your bank")),
 ]
 SFTP_KEYS = frozenset(key for key, _label, _hint in SFTP_FORM)
 SECRET_FIELDS = delivery_settings.SECRETS
@@ -52,7 +53,7 @@ class DeliverySettingsState(SessionState):
         self.delivery_method = shown.get("method") or "download"
         self.sftp_values = {key: "" if key in SECRET_FIELDS or sftp.get(key) is None else str(sftp.get(key))
                             for key, _label, _hint in SFTP_FORM}
-        self.sftp_placeholders = {key: ("saved: blank keeps it" if sftp.get(key) else "not set")
+        self.sftp_placeholders = {key: (self._t("saved: blank keeps it") if sftp.get(key) else self._t("not set"))
                                   for key in SECRET_FIELDS}
         self.public_key = sftp.get("public_key") or ""
 
@@ -86,8 +87,8 @@ class DeliverySettingsState(SessionState):
     def _refused(self, error: GiftnetError, doing: str) -> None:
         key = (error.field or "").removeprefix("payouts.delivery.sftp.").removeprefix("payouts.delivery.")
         if key in SFTP_KEYS:
-            self.delivery_field_errors = {key: error.message}
-        self.delivery_error = f"{error.message} {doing}"
+            self.delivery_field_errors = {key: error.localized_message(self.lang)}
+        self.delivery_error = f"{error.localized_message(self.lang)} {doing}".strip()
 
     @rx.event
     @dashboard_action("delivery_error", owner=True)
@@ -96,11 +97,11 @@ class DeliverySettingsState(SessionState):
         try:
             settings = payout_settings.update_settings(self._actor(who), {"payouts": {"delivery": change}})
         except GiftnetError as error:
-            self._refused(error, "Nothing was saved.")
+            self._refused(error, self._t("Nothing was saved."))
             return None
         self._show(settings.delivery)
-        self.delivery_saved = ("Saved: bank files are sent to the bank's SFTP server as they are written."
-                               if self.delivery_method == "sftp" else "Saved: bank files are downloaded by hand.")
+        self.delivery_saved = (self._t("Saved: bank files are sent to the bank's SFTP server as they are written.")
+                               if self.delivery_method == "sftp" else self._t("Saved: bank files are downloaded by hand."))
         return None
 
     @rx.event
@@ -112,9 +113,9 @@ class DeliverySettingsState(SessionState):
             if error.field:
                 self._refused(error, "")
                 self.delivery_error = ""
-            self.connection_ok, self.connection_result = False, error.message
+            self.connection_ok, self.connection_result = False, error.localized_message(self.lang)
             return None
         self.connection_ok = True
-        self.connection_result = ("Connected: the host key matches, the login was accepted and the remote "
-                                  "directory can be read. Nothing was uploaded.")
+        self.connection_result = (self._t("Connected: the host key matches, the login was accepted and the remote "
+                                  "directory can be read. Nothing was uploaded."))
         return None

@@ -91,8 +91,8 @@ class DevelopersState(KeysetPaging, SessionState):
 
     def _reload_keys(self, operator_id: int, timezone: str) -> None:
         keys = api_keys.list_api_keys(operator_id)
-        self.keys = [key_row(key, timezone) for key in keys]
-        self.key_options = [KeyOption(value=ALL, label="All keys")] + [
+        self.keys = [key_row(key, timezone, self.lang) for key in keys]
+        self.key_options = [KeyOption(value=ALL, label=self._t("All keys"))] + [
             KeyOption(value=str(key.id), label=f"{key.name} ({key.prefix}…)") for key in keys
         ]
 
@@ -124,7 +124,7 @@ class DevelopersState(KeysetPaging, SessionState):
 
     @rx.event
     def copy_new_key(self):
-        self.key_message = "Copied. Keep it somewhere safe: it will not be shown again."
+        self.key_message = self._t("Copied. Keep it somewhere safe: it will not be shown again.")
         return rx.set_clipboard(self.new_key_plaintext)
 
     @rx.event
@@ -145,7 +145,7 @@ class DevelopersState(KeysetPaging, SessionState):
         finally:  # refused or not, the dialog closes on the keys as they are now
             self.revoke_id, self.revoke_name = 0, ""
             self._reload_keys(who.operator_id, who.timezone)
-        self.key_message = f"Key “{revoked.name}” revoked: calls with it are refused from now on."
+        self.key_message = self._t("Key “{name}” revoked: calls with it are refused from now on.", name=revoked.name)
 
     # --- access log -----------------------------------------------------------
 
@@ -163,7 +163,8 @@ class DevelopersState(KeysetPaging, SessionState):
                 cursor=cursor,
             )
         except (GiftnetError, ValueError) as error:
-            self.log_error = getattr(error, "message", "This filter is not valid.")
+            self.log_error = (error.localized_message(self.lang) if isinstance(error, GiftnetError)
+                              else self._t("This filter is not valid."))
             return
         self.log_error = ""
         rows = [_log_row(row, who.timezone) for row in page.rows]

@@ -38,6 +38,7 @@ class FirstStepsState(SessionState):
             self.steps, self.done_count, self.total = [], 0, 0
             return
         checklist = first_steps.first_steps(self._actor(who))
-        self.steps = [StepRow(key=step.key, title=step.title, done=step.done, detail=step.detail, link=step.link,
-                              link_label=step.link_label) for step in checklist.steps]
+        # The service's fixed sentences are catalog entries (N_); those naming a business stay as written.
+        self.steps = [StepRow(key=step.key, title=self._t(step.title), done=step.done, detail=self._t(step.detail),
+                              link=step.link, link_label=self._t(step.link_label)) for step in checklist.steps]
         self.done_count, self.total = checklist.done_count, checklist.total

@@ -19,6 +19,7 @@ from typing import Any
 import reflex as rx
 
 from app.services.access.accounts import SignedIn
+from app.services.core import i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
@@ -35,6 +36,10 @@ MAX_PLAN_ROWS_SHOWN = 300
 PROGRESS_POLL_SECONDS = 0.25
 # What the page says a file may hold (the page imports the state, never the services).
 UPLOAD_LIMITS = f"up to {MAX_FILE_BYTES // (1024 * 1024)} MB and {MAX_ROWS:,} rows"
+UPLOAD_NOTE = N_("UTF-8 CSV, up to {megabytes} MB and {rows} rows. Nothing is imported before you see the check.")
+# The note in each language, its numbers written that language's way.
+UPLOAD_NOTES = {lang: i18n.translate(UPLOAD_NOTE, lang, megabytes=MAX_FILE_BYTES // (1024 * 1024),
+                                     rows=i18n.format_number(MAX_ROWS, lang)) for lang in i18n.LANGUAGES}
 
 
 @dataclass
@@ -153,22 +158,21 @@ class LocationImportState(SessionState):
             return None
         self._reset()
         if not files:
-            self.file_error = "Choose a .csv file to upload."
+            self.file_error = self._t("Choose a .csv file to upload.")
             return None
         upload = files[0]
         self.file_name = upload.name or "upload.csv"
         # One byte past the limit is enough to know it is too big.
         content = await upload.read(MAX_FILE_BYTES + 1)
         if len(content) > MAX_FILE_BYTES:
-            self.file_error = (
-                f"{self.file_name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB. "
-                "Split it into several files and import them one after the other."
-            )
+            self.file_error = self._t(
+                "{file} is larger than {megabytes} MB. Split it into several files and import them one after the other.",
+                file=self.file_name, megabytes=MAX_FILE_BYTES // (1024 * 1024))
             return None
         path = _uploads_dir() / f"{uuid.uuid4().hex}.csv"
         path.write_bytes(content)
         self._upload_path = str(path)
-        self.stage, self.progress, self.progress_label = "checking", 0, "Checking every row…"
+        self.stage, self.progress, self.progress_label = "checking", 0, self._t("Checking every row…")
         return LocationImportState.check_file
 
     async def _with_progress(self, work: Callable, *args: Any, **kwargs: Any):
@@ -226,7 +230,7 @@ class LocationImportState(SessionState):
     def confirm_import(self):
         if self.stage != "preview" or not self._upload_path:
             return None
-        self.stage, self.progress, self.progress_label = "importing", 0, "Importing…"
+        self.stage, self.progress, self.progress_label = "importing", 0, self._t("Importing…")
         return LocationImportState.write_file
 
     @rx.event(background=True)
@@ -248,7 +252,7 @@ class LocationImportState(SessionState):
             self.created, self.updated = outcome.created, outcome.updated
             self.planned_unchanged, self.planned_skipped = outcome.unchanged, outcome.skipped
             self._forget_file()
-            self.stage, self.progress, self.progress_label = "emailing", 0, "Emailing activation links…"
+            self.stage, self.progress, self.progress_label = "emailing", 0, self._t("Emailing activation links…")
         # Like a location created by hand, each new location is emailed its activation link.
         new_ids = [row.location_id for row in outcome.rows if row.action == "create" and row.location_id]
         email_error = ""
@@ -257,7 +261,8 @@ class LocationImportState(SessionState):
             emailed, email_error = sendout.queued, sendout.held_message
         except Exception:  # the locations are imported; say what is left to do rather than hang
             log.exception("activation emails after an import failed")
-            emailed, email_error = 0, "The activation emails could not be queued: use Send new link on each new location."
+            emailed, email_error = 0, self._t(
+                "The activation emails could not be queued: use Send new link on each new location.")
         async with self:
             self.emailed, self.email_error = emailed, email_error
             self.stage, self.progress = "done", 100
@@ -289,7 +294,7 @@ class LocationImportState(SessionState):
             ImportErrorRow(
                 row=row.row,
                 name=row.name,
-                problems=[ImportProblem(column=error["column"] or "(row)", message=error["message"]) for error in row.errors],
+                problems=[ImportProblem(column=error["column"] or self._t("(row)"), message=error["message"]) for error in row.errors],
             )
             for row in bad[:MAX_ERROR_ROWS_SHOWN]
         ]

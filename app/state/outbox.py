@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import reflex as rx
 
 from app.integrations.mail import parse_smtp_url
+from app.services.core import i18n
+from app.services.core.i18n import N_
 from app.services.core.timefmt import format_local_time
 from app.services.messaging import outbox
 from app.settings import get_settings
@@ -30,19 +32,20 @@ class OutboxRow:
     sent: str = ""
 
 
-def _delivery_mode() -> str:
+def _delivery_mode(lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+    _ = i18n.translator(lang)
     smtp_url = get_settings().smtp_url
     if not smtp_url:
-        return "No mail server is set up (SMTP_URL): emails are kept here and sent once SMTP_URL is set."
+        return _(N_("No mail server is set up (SMTP_URL): emails are kept here and sent once SMTP_URL is set."))
     try:
-        return f"Emails are sent by SMTP through {parse_smtp_url(smtp_url).display}, with retries."
+        return _(N_("Emails are sent by SMTP through {server}, with retries."), server=parse_smtp_url(smtp_url).display)
     except ValueError as error:
-        return f"SMTP_URL is not usable: {error}"
+        return _(N_("SMTP_URL is not usable: {error}"), error=error)
 
 
-def _status_words(status: str, mail_server_set: bool, attempts: int) -> dict[str, str]:
+def _status_words(status: str, mail_server_set: bool, attempts: int, lang: str = i18n.DEFAULT_LANGUAGE) -> dict[str, str]:
     words = outbox.status_words(status, mail_server_set=mail_server_set, attempts=attempts)
-    return {"status_label": words.label, "status_note": words.note}
+    return {"status_label": i18n.translate(words.label, lang), "status_note": i18n.translate(words.note, lang)}
 
 
 class OutboxState(KeysetPaging, SessionState):
@@ -65,7 +68,7 @@ class OutboxState(KeysetPaging, SessionState):
                 to_address=message.to_address,
                 subject=message.subject,
                 status=message.status,
-                **_status_words(message.status, mail_server_set, message.attempts),
+                **_status_words(message.status, mail_server_set, message.attempts, self.lang),
                 attempts=message.attempts,
                 last_error=message.last_error or "",
                 created=format_local_time(message.created_at, who.timezone),
@@ -74,7 +77,7 @@ class OutboxState(KeysetPaging, SessionState):
             for message in page.messages
         ]
         self.next_cursor = page.next_cursor or 0
-        self.delivery_mode = _delivery_mode()
+        self.delivery_mode = _delivery_mode(self.lang)
         return None
 
     @rx.event

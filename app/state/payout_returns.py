@@ -9,7 +9,6 @@ import asyncio
 import reflex as rx
 
 from app.services.core.errors import GiftnetError
-from app.services.core.money import format_cents
 from app.services.settlement import payout_returns
 from app.state.settlements import SettlementsState
 
@@ -29,7 +28,7 @@ class PayoutReturnsState(SettlementsState):
             return self._not_an_owner()
         self.returns_error, self.returns_notice, self.returned_rows = "", "", []
         if not files:
-            self.returns_error = "Choose the return file the bank sent."
+            self.returns_error = self._t("Choose the return file the bank sent.")
             return rx.clear_selected_files(RETURNS_UPLOAD_ID)
         upload = files[0]
         self.returns_file = upload.name or "returns"
@@ -38,21 +37,22 @@ class PayoutReturnsState(SettlementsState):
             result = await asyncio.to_thread(payout_returns.receive_returns, self._actor(who), content,
                                              self.returns_file)
         except GiftnetError as refusal:
-            self.returns_error = refusal.message
+            self.returns_error = refusal.localized_message(self.lang)
             return rx.clear_selected_files(RETURNS_UPLOAD_ID)
         self.returned_rows = [{
             "key": f"{match.payout_id}-{match.location_id}",
             "payout_id": str(match.payout_id),
             "name": match.location_name,
-            "net": format_cents(match.net_cents, who.currency),
+            "net": self._money(match.net_cents, who.currency),
             "reason": f"{match.reason_code} {match.reason}",
-            "action": ("Correct the bank details, then it is paid again" if match.account_data
-                       else "Paid again in the next batch"),
-            "state": "Already recorded" if match.already_recorded else "Returned now",
+            "action": (self._t("Correct the bank details, then it is paid again") if match.account_data
+                       else self._t("Paid again in the next batch")),
+            "state": self._t("Already recorded") if match.already_recorded else self._t("Returned now"),
         } for match in result.matched]
         fresh = len(result.newly_returned)
-        self.returns_notice = (f"{self.returns_file}: {len(result.matched)} returned payment(s) matched, "
-                               f"{fresh} newly recorded; their money is owed to the locations again.")
+        self.returns_notice = self._t("{file}: {matched} returned payment(s) matched, {fresh} newly recorded; their "
+                                      "money is owed to the locations again.", file=self.returns_file,
+                                      matched=len(result.matched), fresh=fresh)
         self._preview(who)
         self._load_batches(who)
         if self.selected_id:

@@ -11,15 +11,17 @@ import reflex as rx
 
 from app.services.access.accounts import SignedIn
 from app.services.core.errors import GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import parse_amount
 from app.services.core.timefmt import format_local_time
 from app.services.settlement import payout_settings
 from app.state.session import SessionState, dashboard_action
 
-FREQUENCY_CHOICES = [("off", "Off: batches are created by hand"), ("daily", "Daily"), ("weekly", "Weekly"),
-                     ("semimonthly", "Twice a month (1st and 16th)"), ("monthly", "Monthly")]
-WEEKDAY_CHOICES = [("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
-                   ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday")]
+# Labels are catalog sentences: the page shows them through t().
+FREQUENCY_CHOICES = [("off", N_("Off: batches are created by hand")), ("daily", N_("Daily")), ("weekly", N_("Weekly")),
+                     ("semimonthly", N_("Twice a month (1st and 16th)")), ("monthly", N_("Monthly"))]
+WEEKDAY_CHOICES = [("mon", N_("Monday")), ("tue", N_("Tuesday")), ("wed", N_("Wednesday")), ("thu", N_("Thursday")),
+                   ("fri", N_("Friday")), ("sat", N_("Saturday")), ("sun", N_("Sunday"))]
 
 
 class PayoutScheduleState(SessionState):
@@ -45,7 +47,7 @@ class PayoutScheduleState(SessionState):
         self.minimum_net = f"{cents // 100}.{cents % 100:02d}"
         upcoming = schedule["next_run_at"]
         self.next_run = (f"{format_local_time(datetime.fromisoformat(upcoming), timezone)} ({timezone})" if upcoming
-                         else "No run: batches are created by hand on the Settlements screen.")
+                         else self._t("No run: batches are created by hand on the Settlements screen."))
 
     @rx.event
     @dashboard_action("schedule_error", owner=True)
@@ -86,7 +88,7 @@ class PayoutScheduleState(SessionState):
             settings = payout_settings.update_settings(self._actor(who), {"payouts": {"schedule": change}})
         except GiftnetError as error:
             self.schedule_field = (error.field or "").rsplit(".", 1)[-1].replace("minimum_net_cents", "minimum_net")
-            self.schedule_error = f"{error.message} Nothing was saved."
+            self.schedule_error = error.localized_message(self.lang) + " " + self._t("Nothing was saved.")
             return
         self._show(settings.schedule, who.timezone)
-        self.schedule_saved = "Payout schedule saved."
+        self.schedule_saved = self._t("Payout schedule saved.")

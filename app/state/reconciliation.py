@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import reflex as rx
 
 from app.services.access.accounts import SignedIn
-from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
 from app.services.settlement.reconciliation import reconcile
 from app.state.session import SessionState, dashboard_action
@@ -31,8 +30,6 @@ class MismatchRow:
     cause: str = ""
 
 
-def _money(cents: int | None, currency: str) -> str:
-    return "—" if cents is None else format_cents(cents, currency)
 
 
 class ReconciliationState(SessionState):
@@ -50,14 +47,21 @@ class ReconciliationState(SessionState):
     @dashboard_action("error")
     def _run(self, who: SignedIn):
         result = reconcile(who.operator_id, self.period_from or None, self.period_to or None)
-        self.period_label = (f"{format_local_time(result.period_from, who.timezone)} to "
-                             f"{format_local_time(result.period_to, who.timezone)} ({who.timezone})")
-        self.checks = [CheckRow(key=check.key, title=check.title, status=check.status, summary=check.summary)
+        self.period_label = self._t("{start} to {end} ({zone})", start=format_local_time(result.period_from, who.timezone),
+                                    end=format_local_time(result.period_to, who.timezone), zone=who.timezone)
+        # The service's fixed sentences are catalog entries (N_); those with figures stay as written.
+        self.checks = [CheckRow(key=check.key, title=self._t(check.title), status=check.status,
+                                summary=self._t(check.summary))
                        for check in result.checks]
+        titles = {check.key: self._t(check.title) for check in result.checks}
+
+        def amount(cents: int | None) -> str:
+            return "—" if cents is None else self._money(cents, who.currency)
+
         self.mismatches = [
-            MismatchRow(index=index, check=mismatch.check, subject=mismatch.subject,
-                        expected=_money(mismatch.expected_cents, who.currency), actual=_money(mismatch.actual_cents, who.currency),
-                        cause=mismatch.cause)
+            MismatchRow(index=index, check=mismatch.check if self.lang == "en" else titles.get(mismatch.check, mismatch.check), subject=self._t(mismatch.subject),
+                        expected=amount(mismatch.expected_cents), actual=amount(mismatch.actual_cents),
+                        cause=self._t(mismatch.cause))
             for index, mismatch in enumerate(result.mismatches)
         ]
         self.loaded = True

@@ -10,12 +10,13 @@ from datetime import date
 import reflex as rx
 
 from app.services.access.accounts import SignedIn
-from app.services.core import codes
+from app.services.core import codes, i18n
 from app.services.core.errors import GiftnetError
-from app.services.core.money import format_cents
+from app.services.core.i18n import N_
 from app.services.core.timefmt import format_local_time
 from app.services.reporting import dashboard_figures, history_search, reports
 from app.state.card_detail import LEDGER_KIND_LABELS
+from app.state.cards import CHANNEL_LABELS
 from app.state.client import client_ip
 from app.state.session import SessionState, dashboard_action
 
@@ -47,10 +48,16 @@ class ReportsState(SessionState):
     history_pages: int = 1
     history_error: str = ""
 
+    def _number(self, value: int) -> str:
+        return i18n.format_number(value, self.lang)
+
+    def _channel(self, channel: str) -> str:
+        return self._t(CHANNEL_LABELS[channel]) if channel in CHANNEL_LABELS else channel
+
     def _period(self, who: SignedIn):
         first, last = date.fromisoformat(self.report_from), date.fromisoformat(self.report_to)
         if last < first:
-            raise ValueError("The range must end on or after its first day.")
+            raise ValueError(N_("The range must end on or after its first day."))
         return dashboard_figures.days_period(first, last, who.timezone)
 
     @rx.event
@@ -68,36 +75,37 @@ class ReportsState(SessionState):
         try:
             start, end = self._period(who)
         except ValueError as error:
-            self.report_error = str(error) if "range" in str(error) else "Choose both dates of the range."
+            self.report_error = (self._t(str(error)) if "range" in str(error)
+                                 else self._t("Choose both dates of the range."))
             return
         sales = reports.sales_by_channel(who.operator_id, start, end)
-        self.sales = [[r.channel, f"{r.new_cards:,}", format_cents(r.new_cards_cents, who.currency), f"{r.topups:,}",
-                       format_cents(r.topup_cents, who.currency)] for r in sales]
-        self.sales_total = ["Total", f"{sum(r.new_cards for r in sales):,}", format_cents(sum(r.new_cards_cents for r in sales), who.currency),
-                            f"{sum(r.topups for r in sales):,}", format_cents(sum(r.topup_cents for r in sales), who.currency)]
+        self.sales = [[self._channel(r.channel), self._number(r.new_cards), self._money(r.new_cards_cents, who.currency), self._number(r.topups),
+                       self._money(r.topup_cents, who.currency)] for r in sales]
+        self.sales_total = [self._t("Total"), self._number(sum(r.new_cards for r in sales)), self._money(sum(r.new_cards_cents for r in sales), who.currency),
+                            self._number(sum(r.topups for r in sales)), self._money(sum(r.topup_cents for r in sales), who.currency)]
         for name, rows in (("by_location", reports.redemptions_by_location(who.operator_id, start, end)),
                            ("by_device", reports.redemptions_by_device(who.operator_id, start, end))):
             by_device = name == "by_device"  # a location's row names it once; a device's names its location too
-            setattr(self, name, [[r.key, *([r.location] if by_device else []), f"{r.redemptions:,}",
-                                  format_cents(r.redeemed_cents, who.currency)] for r in rows])
-            setattr(self, f"{name}_total", ["Total", *([""] if by_device else []), f"{sum(r.redemptions for r in rows):,}",
-                                            format_cents(sum(r.redeemed_cents for r in rows), who.currency)])
+            setattr(self, name, [[self._t(r.key) if by_device else r.key, *([r.location] if by_device else []), self._number(r.redemptions),
+                                  self._money(r.redeemed_cents, who.currency)] for r in rows])
+            setattr(self, f"{name}_total", [self._t("Total"), *([""] if by_device else []), self._number(sum(r.redemptions for r in rows)),
+                                            self._money(sum(r.redeemed_cents for r in rows), who.currency)])
         aging = reports.liability_aging(who.operator_id)
-        self.aging = [[b.label, f"{b.cards:,}", format_cents(b.unredeemed_cents, who.currency)] for b in aging]
-        self.aging_total = ["Total", f"{sum(b.cards for b in aging):,}", format_cents(sum(b.unredeemed_cents for b in aging), who.currency)]
+        self.aging = [[self._t(b.label), self._number(b.cards), self._money(b.unredeemed_cents, who.currency)] for b in aging]
+        self.aging_total = [self._t("Total"), self._number(sum(b.cards for b in aging)), self._money(sum(b.unredeemed_cents for b in aging), who.currency)]
         self._load_dormant(who)
 
     def _load_dormant(self, who) -> None:  # noqa: ANN001
         try:
             page, total_cents = reports.dormant_cards(who.operator_id, int(self.dormant_months or 0), self.dormant_page)
         except (ValueError, GiftnetError):
-            self.report_error = "Dormant cards: choose between 1 and 120 months."
+            self.report_error = self._t("Dormant cards: choose between 1 and 120 months.")
             return
-        self.dormant = [[str(c.card_id), codes.mask(c.last4), format_cents(c.balance_cents, who.currency),
+        self.dormant = [[str(c.card_id), codes.mask(c.last4), self._money(c.balance_cents, who.currency),
                          format_local_time(c.issued_at, who.timezone), format_local_time(c.last_activity_at, who.timezone)]
                         for c in page.rows]
-        self.dormant_total = format_cents(total_cents, who.currency)
-        self.dormant_count = f"{page.total_rows:,}"
+        self.dormant_total = self._money(total_cents, who.currency)
+        self.dormant_count = self._number(page.total_rows)
         self.dormant_pages = page.pages
 
     @rx.event
@@ -136,10 +144,10 @@ class ReportsState(SessionState):
         try:
             page = reports.card_history(who.operator_id, self.history_card_id, self.history_page)
         except GiftnetError as error:
-            self.history_error = error.message
+            self.history_error = error.localized_message(self.lang)
             return
-        self.history = [[format_local_time(e.created_at, who.timezone), LEDGER_KIND_LABELS.get(e.kind, e.kind),
-                         format_cents(e.amount_cents, who.currency), format_cents(e.balance_after_cents, who.currency)] for e in page.rows]
+        self.history = [[format_local_time(e.created_at, who.timezone), self._t(LEDGER_KIND_LABELS[e.kind]) if e.kind in LEDGER_KIND_LABELS else e.kind,
+                         self._money(e.amount_cents, who.currency), self._money(e.balance_after_cents, who.currency)] for e in page.rows]
         self.history_pages = page.pages
 
     @rx.event
@@ -151,14 +159,14 @@ class ReportsState(SessionState):
         try:
             found = history_search.find_cards(self._actor(who), self.history_search, ip=client_ip(self))
         except GiftnetError as error:
-            self.history_error = error.message
+            self.history_error = error.localized_message(self.lang)
             return None
         if len(found) == 1:
             self._show_card(who, found[0])
             return None
         self.history_matches = [
             {"card_id": str(card.card_id), "card": codes.mask(card.last4),
-             "recipient": card.recipient_email or "no recipient", "balance": format_cents(card.balance_cents),
+             "recipient": card.recipient_email or self._t("no recipient"), "balance": self._money(card.balance_cents),
              "issued": format_local_time(card.issued_at, who.timezone)}
             for card in found
         ]
@@ -173,14 +181,16 @@ class ReportsState(SessionState):
             return None
         self.history_matches, self.history_page = [], 1
         self.history_card_id = int(chosen["card_id"])
-        self.history_card = f"{chosen['card']}, {chosen['recipient']}, balance {chosen['balance']}"
+        self.history_card = self._t("{card}, {recipient}, balance {balance}", card=chosen["card"],
+                                    recipient=chosen["recipient"], balance=chosen["balance"])
         self._load_history(who)
         return None
 
     def _show_card(self, who, card: history_search.CardMatch) -> None:  # noqa: ANN001
         self.history_card_id = card.card_id
-        self.history_card = (f"{codes.mask(card.last4)}, {card.recipient_email or 'no recipient'}, "
-                             f"balance {format_cents(card.balance_cents)}")
+        self.history_card = self._t("{card}, {recipient}, balance {balance}", card=codes.mask(card.last4),
+                                    recipient=card.recipient_email or self._t("no recipient"),
+                                    balance=self._money(card.balance_cents))
         self._load_history(who)
 
     @rx.event
@@ -211,10 +221,10 @@ class ReportsState(SessionState):
             elif self.history_card_id:
                 text = reports.card_history_csv(who.operator_id, self.history_card_id)
             else:
-                self.report_error = "Find the card first (by its code, last 4 or recipient email), then export its history."
+                self.report_error = self._t("Find the card first (by its code, last 4 or recipient email), then export its history.")
                 return None
         except (ValueError, GiftnetError):
-            self.report_error = "Fix the range or the months first."
+            self.report_error = self._t("Fix the range or the months first.")
             return None
         return rx.download(data=text, filename=f"giftnet-{report}-{self.report_from}-{self.report_to}.csv",
                            mime_type="text/csv")

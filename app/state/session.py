@@ -153,12 +153,17 @@ class SessionState(LanguageState):
 
     @rx.event
     def choose_language(self, lang: str):
-        """The account menu's picker. Its own handler: Reflex runs an inherited handler on the class
-        that defines it (LanguageState), whose `_keep_language` would not keep the choice on the person."""
+        """The header's picker. Defined here (not only on LanguageState) so that the event runs on
+        this state and `_keep_language` keeps the choice on the person: an inherited handler
+        would run on LanguageState, which keeps it in this browser only."""
         lang = (lang or "").strip().lower()
-        if lang in self.offered_languages:
-            self.lang = lang
+        if lang not in self.offered_languages:
+            return
+        self.lang = lang
+        try:
             self._keep_language(lang)
+        except GiftnetError:  # no longer offered (changed meanwhile): back to what the account says
+            self._signed_in()
 
     @rx.event
     def require_login(self):

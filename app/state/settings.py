@@ -8,16 +8,18 @@ import reflex as rx
 
 from app.services.access.accounts import SignedIn
 from app.services.core.errors import GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import parse_amount
 from app.services.reporting import daily_summary
 from app.services.settlement import payout_settings, prenotes, readiness
+from app.state import bank_wording
 from app.state.session import SessionState, dashboard_action
 
 # (form key, label, hint, max length or 0) per section; a key "nacha.x" is payouts.nacha.x in the service.
 GENERAL_FIELDS = [
-    ("commission_bps", "Commission (basis points)", "250 = 2.5 %; a location's own rate wins", 0),
-    ("card_min", "Smallest card ($)", "", 0),
-    ("card_max", "Largest card ($)", "", 0),
+    ("commission_bps", N_("Commission (basis points)"), N_("250 = 2.5 %; a location's own rate wins"), 0),
+    ("card_min", N_("Smallest card ($)"), "", 0),
+    ("card_max", N_("Largest card ($)"), "", 0),
 ]
 
 
@@ -34,6 +36,10 @@ def _bank_fields(section: str, rules: dict) -> list[tuple[str, str, str, int]]:
 
 NACHA_FIELDS = _bank_fields("nacha", payout_settings.NACHA_RULES)
 CPA005_FIELDS = _bank_fields("cpa005", payout_settings.CPA005_RULES)
+# Each bank field's (label, hint) in French (the page shows them by the reader's language).
+FRENCH_BANK_TEXT = {f"{section}.{name}": (bank_wording.label(rule, "fr"), bank_wording.hint(rule, "fr"))
+                    for section, rules in (("nacha", payout_settings.NACHA_RULES), ("cpa005", payout_settings.CPA005_RULES))
+                    for name, rule in rules.items()}
 SECRET_KEYS = {f"{section}.{name}" for section, rules in (("nacha", payout_settings.NACHA_RULES),
                                                           ("cpa005", payout_settings.CPA005_RULES))
                for name, rule in rules.items() if rule.secret}
@@ -84,12 +90,12 @@ class SettingsState(SessionState):
                 if rule.secret:
                     last4 = getattr(current, name.replace("_number", "_last4"))
                     values[key] = ""
-                    placeholders[key] = f"•••• {last4}" if last4 else "not set"
+                    placeholders[key] = f"•••• {last4}" if last4 else self._t("not set")
                 else:
                     values[key] = getattr(current, name) or ""
         self.values, self.placeholders = values, placeholders
-        self.nacha_missing = ", ".join(payout_settings.NACHA_RULES[name].label for name in settings.nacha_missing)
-        self.cpa005_missing = ", ".join(payout_settings.CPA005_RULES[name].label for name in settings.cpa005_missing)
+        self.nacha_missing = bank_wording.section_title(payout_settings.NACHA_RULES, settings.nacha_missing, self.lang)
+        self.cpa005_missing = bank_wording.section_title(payout_settings.CPA005_RULES, settings.cpa005_missing, self.lang)
 
     def _clear_messages(self) -> None:
         self.field_errors, self.settings_error, self.settings_saved = {}, "", ""
@@ -110,9 +116,9 @@ class SettingsState(SessionState):
     def set_nacha_prenotes(self, who: SignedIn, on: bool):
         """Saved at once, like the daily summary switch."""
         self.nacha_prenotes = prenotes.set_prenotes(self._actor(who), bool(on))
-        self.nacha_prenotes_note = ("On: new or changed US bank details get a prenote in the next batch; their first "
-                                    "payment waits three banking days after it settles." if self.nacha_prenotes
-                                    else "Off: US bank details are paid without a prenote.")
+        self.nacha_prenotes_note = (self._t("On: new or changed US bank details get a prenote in the next batch; "
+                                            "their first payment waits three banking days after it settles.")
+                                    if self.nacha_prenotes else self._t("Off: US bank details are paid without a prenote."))
         return None
 
     @rx.event
@@ -123,11 +129,11 @@ class SettingsState(SessionState):
             self.daily_summary = daily_summary.set_enabled(self._actor(who), bool(on))
         except GiftnetError as error:
             self.daily_summary = daily_summary.is_enabled(who.operator_id)
-            self.daily_summary_note, self.daily_summary_refused = error.message, True
+            self.daily_summary_note, self.daily_summary_refused = error.localized_message(self.lang), True
             return None
         self.daily_summary_refused = False
-        self.daily_summary_note = ("On: the owners get yesterday's figures by email every morning."
-                                   if self.daily_summary else "Off: no more summary emails.")
+        self.daily_summary_note = (self._t("On: the owners get yesterday's figures by email every morning.")
+                                   if self.daily_summary else self._t("Off: no more summary emails."))
         return None
 
     @rx.event
@@ -144,7 +150,7 @@ class SettingsState(SessionState):
             try:
                 changes[field] = parse_amount((self.values.get(key) or "").strip().lstrip("$"), field=field)
             except GiftnetError as error:
-                errors[key] = error.message
+                errors[key] = error.localized_message(self.lang)
         payouts: dict[str, dict] = {"nacha": {}, "cpa005": {}}
         for key, value in self.values.items():
             if "." not in key:
@@ -167,18 +173,18 @@ class SettingsState(SessionState):
             settings = payout_settings.update_settings(self._actor(who), self._changes())
         except _FormErrors as problems:
             self.field_errors = problems.errors
-            self.settings_error = "Fix the fields marked below; nothing was saved."
+            self.settings_error = self._t("Fix the fields marked below; nothing was saved.")
             return None
         except GiftnetError as error:
             key = _form_key(error.field)
             if key in self.values:  # said once, beside its field; the callout only says nothing was saved
-                self.field_errors = {key: error.message}
-                self.settings_error = "Fix the field marked below; nothing was saved."
+                self.field_errors = {key: error.localized_message(self.lang)}
+                self.settings_error = self._t("Fix the field marked below; nothing was saved.")
             else:
-                self.settings_error = f"{error.message} Nothing was saved."
+                self.settings_error = error.localized_message(self.lang) + " " + self._t("Nothing was saved.")
             return None
         self._show(settings)
-        self.settings_saved = "Settings saved."
+        self.settings_saved = self._t("Settings saved.")
         return None
 
 

@@ -8,7 +8,7 @@ import reflex as rx
 
 from app.models.order import OrderLineKind, OrderStatus
 from app.services.access.accounts import SignedIn
-from app.services.core.money import format_cents, parse_amount
+from app.services.core.money import parse_amount
 from app.services.core.timefmt import format_local_time
 from app.services.shop import orders, shop_settings
 from app.settings import get_settings
@@ -100,7 +100,7 @@ class WidgetState(SessionState):
         }
         shop_settings.update_shop_settings(self._actor(who), changes)
         self.settings_error = ""
-        self.settings_saved = "Saved. The preview below shows the shop as shoppers see it."
+        self.settings_saved = self._t("Saved. The preview below shows the shop as shoppers see it.")
         self.preview_version += 1
         self._refresh(who.operator_id)
 
@@ -129,8 +129,10 @@ class WidgetState(SessionState):
             return
         view = shop_settings.update_gateway_settings(self._actor(who), self.gateway, values)
         self.gateway_error = ""
-        self.gateway_saved = ("Saved: the shop takes payments through " + self.gateway.title()
-                              + (" (TEST MODE)." if view.test_mode else " (LIVE: real cards are charged)."))
+        self.gateway_saved = (self._t("Saved: the shop takes payments through {gateway} (TEST MODE).", gateway=self.gateway.title())
+                              if view.test_mode else
+                              self._t("Saved: the shop takes payments through {gateway} (LIVE: real cards are charged).",
+                                      gateway=self.gateway.title()))
         self.preview_version += 1
         self._refresh(who.operator_id)
 
@@ -172,28 +174,31 @@ class OrdersState(SessionState):
     def load(self, who: SignedIn):
         self.rows = []
         failed = orders.latest_card_form_failure(who.operator_id)
-        self.card_form_problem = "" if failed is None else (
-            f"Shoppers could not pay by card: on {format_local_time(failed.card_form_failed_at, who.timezone)} "
-            f"(order {failed.number}) {failed.card_form_error}. Check the payment gateway on the Shop and widget "
-            "screen; orders stay payable.")
+        self.card_form_problem = "" if failed is None else self._t(
+            "Shoppers could not pay by card: on {when} (order {number}) {error}. Check the payment gateway on the "
+            "Shop and widget screen; orders stay payable.",
+            when=format_local_time(failed.card_form_failed_at, who.timezone), number=failed.number,
+            error=failed.card_form_error)
         for order in orders.list_orders(who.operator_id, limit=50):
             lines = [
                 OrderLineRow(
                     id=line.id, order_id=order.id,
-                    text=(f"Card {format_cents(line.amount_cents, order.currency)} for {line.recipient}" if line.kind == OrderLineKind.card
-                          else f"Top-up {format_cents(line.amount_cents, order.currency)}")
+                    text=(self._t("Card {amount} for {recipient}", amount=self._money(line.amount_cents, order.currency),
+                                  recipient=line.recipient) if line.kind == OrderLineKind.card
+                          else self._t("Top-up {amount}", amount=self._money(line.amount_cents, order.currency)))
                     + (f" · •••• {line.card_last4}" if line.card_last4 else "")
-                    + (f" · refunded {format_cents(line.refunded_cents, order.currency)}" if line.refunded_cents else ""),
-                    refundable=format_cents(line.refundable_cents, order.currency), refundable_cents=line.refundable_cents,
+                    + (" · " + self._t("refunded {amount}", amount=self._money(line.refunded_cents, order.currency))
+                       if line.refunded_cents else ""),
+                    refundable=self._money(line.refundable_cents, order.currency), refundable_cents=line.refundable_cents,
                 )
                 for line in order.lines
             ]
             self.rows.append(OrderRow(
                 id=order.id, number=order.number, created=format_local_time(order.created_at, who.timezone),
-                buyer=f"{order.buyer_name} <{order.buyer_email}>", total=format_cents(order.total_cents, order.currency),
+                buyer=f"{order.buyer_name} <{order.buyer_email}>", total=self._money(order.total_cents, order.currency),
                 status=order.status, gateway=order.gateway, test_mode=order.test_mode,
                 reference=order.gateway_reference or "—", message=order.gateway_message or "",
-                refunded=format_cents(order.refunded_cents, order.currency) if order.refunded_cents else "", lines=lines,
+                refunded=self._money(order.refunded_cents, order.currency) if order.refunded_cents else "", lines=lines,
                 card_form_error=(order.card_form_error or "" if order.status not in (OrderStatus.paid, OrderStatus.refunded)
                                  else ""),
             ))
@@ -205,5 +210,5 @@ class OrdersState(SessionState):
     @dashboard_action("refund_error")
     def refund(self, who: SignedIn, order_id: int, line_id: int):
         view = orders.refund_line(self._actor(who), order_id, line_id)
-        self.refund_done = f"Refunded on order {view.number}; the card was debited by the same amount."
+        self.refund_done = self._t("Refunded on order {number}; the card was debited by the same amount.", number=view.number)
         return OrdersState.load

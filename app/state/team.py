@@ -12,16 +12,21 @@ from app.services.access import accounts, team
 from app.services.access.accounts import SignedIn
 from app.services.core import i18n, link_guard
 from app.services.core.errors import GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.roles import OWNER, ROLE_DESCRIPTIONS, ROLES, STAFF, role_label
-from app.services.core.timefmt import describe_duration, format_local_time
+from app.services.core.timefmt import format_local_time
+from app.state import wording
 from app.state.client import client_ip
 from app.state.session import SessionState, dashboard_action
 
 HOME_ROUTE = "/dashboard"
 # The roles and their words as the team page shows them (the page imports the state, never
 # the services): OWNER and STAFF come through here too.
-OWNER_ROLE_TEXT = "Owners: " + ROLE_DESCRIPTIONS[OWNER] + "."
-STAFF_ROLE_TEXT = "Staff: " + ROLE_DESCRIPTIONS[STAFF] + "."
+# (English catalog sentences, shown through t(): the same words as ROLE_DESCRIPTIONS.)
+OWNER_ROLE_TEXT = N_("Owners: everything, including settings, API keys, payouts, the team and the audit trail.")
+STAFF_ROLE_TEXT = N_("Staff: cards, locations, devices, redemptions, orders and reports; no settings, keys or payouts.")
+assert OWNER_ROLE_TEXT == "Owners: " + ROLE_DESCRIPTIONS[OWNER] + "."
+assert STAFF_ROLE_TEXT == "Staff: " + ROLE_DESCRIPTIONS[STAFF] + "."
 
 
 @dataclass
@@ -66,9 +71,9 @@ class TeamState(SessionState):
                 email=member.email,
                 name=member.name,
                 role=member.role,
-                role_label=role_label(member.role),
+                role_label=self._t(role_label(member.role)),
                 joined=format_local_time(member.joined_at, who.timezone),
-                last_sign_in=format_local_time(member.last_login_at, who.timezone) or "Never",
+                last_sign_in=format_local_time(member.last_login_at, who.timezone) or self._t("Never"),
                 is_you=member.is_you,
             )
             for member in listed.members
@@ -77,8 +82,8 @@ class TeamState(SessionState):
             InvitationRow(
                 id=invitation.id,
                 email=invitation.email,
-                role_label=role_label(invitation.role),
-                invited_by=invitation.invited_by or "an API key",
+                role_label=self._t(role_label(invitation.role)),
+                invited_by=invitation.invited_by or self._t("an API key"),
                 sent=format_local_time(invitation.created_at, who.timezone),
                 expires=format_local_time(invitation.expires_at, who.timezone),
                 expired=invitation.expired,
@@ -113,8 +118,9 @@ class TeamState(SessionState):
     @dashboard_action("invite_error", owner=True)
     def invite(self, who: SignedIn, form: dict):
         sent = team.invite(self._actor(who), str(form.get("email", "")), self.invite_role)
-        self.team_message = (f"Invitation sent to {sent.invitation.email} as {role_label(sent.invitation.role).lower()}. "
-                             f"The link works for {describe_duration(team.INVITATION_TTL)}.")
+        self.team_message = self._t("Invitation sent to {email} as {role}. The link works for {duration}.",
+                                    email=sent.invitation.email, role=self._t(role_label(sent.invitation.role)).lower(),
+                                    duration=wording.duration(team.INVITATION_TTL, self.lang))
         self.invite_role = STAFF
         self._reload(who)
         return rx.set_value("team-invite-email", "")
@@ -127,22 +133,22 @@ class TeamState(SessionState):
             outcome = work(self._actor(who))
         finally:
             self._reload(who)
-        self.team_message = success.format(outcome=outcome)
+        self.team_message = self._t(success, email=outcome.email)
 
     @rx.event
     def resend(self, invitation_id: int):
         return self._act(lambda actor: team.resend_invitation(actor, int(invitation_id)).invitation,
-                         "A new link was sent to {outcome.email}; the earlier one no longer works.")
+                         N_("A new link was sent to {email}; the earlier one no longer works."))
 
     @rx.event
     def revoke(self, invitation_id: int):
         return self._act(lambda actor: team.revoke_invitation(actor, int(invitation_id)),
-                         "The invitation to {outcome.email} was revoked: its link no longer works.")
+                         N_("The invitation to {email} was revoked: its link no longer works."))
 
     @rx.event
     def change_role(self, user_id: int, role: str):
         return self._act(lambda actor: team.change_role(actor, int(user_id), role),
-                         "{outcome.email} is now " + role_label(role).lower() + ".")
+                         N_("{email} is now owner.") if role == OWNER else N_("{email} is now staff."))
 
     @rx.event
     def ask_remove(self, user_id: int):
@@ -159,7 +165,7 @@ class TeamState(SessionState):
         user_id = self.remove_id
         self.remove_id, self.remove_email = 0, ""
         return self._act(lambda actor: team.remove_member(actor, user_id),
-                         "{outcome.email} was removed from the team and signed out everywhere.")
+                         N_("{email} was removed from the team and signed out everywhere."))
 
 
 class JoinState(SessionState):

@@ -10,6 +10,8 @@ import reflex as rx
 
 from app.models import WebhookEndpoint
 from app.services.access.accounts import SignedIn
+from app.services.core import i18n
+from app.services.core.i18n import N_
 from app.services.core.timefmt import format_local_time
 from app.services.messaging import webhooks
 from app.state.session import SessionState, dashboard_action
@@ -30,10 +32,10 @@ class EndpointRow:
     created: str = ""
 
 
-def _row(endpoint: WebhookEndpoint, timezone: str) -> EndpointRow:
+def _row(endpoint: WebhookEndpoint, timezone: str, lang: str = i18n.DEFAULT_LANGUAGE) -> EndpointRow:
     names = [name for name in endpoint.event_types.split(",") if name]
     return EndpointRow(id=endpoint.id, url=endpoint.url,
-                       events="Every event" if "*" in names else ", ".join(names),
+                       events=i18n.translate(N_("Every event"), lang) if "*" in names else ", ".join(names),
                        created=format_local_time(endpoint.created_at, timezone))
 
 
@@ -47,7 +49,7 @@ class WebhookEndpointsState(SessionState):
     remove_url: str = ""
 
     def _reload(self, operator_id: int, timezone: str) -> None:
-        self.endpoints = [_row(endpoint, timezone) for endpoint in webhooks.list_endpoints(operator_id)]
+        self.endpoints = [_row(endpoint, timezone, self.lang) for endpoint in webhooks.list_endpoints(operator_id)]
 
     def _clear_messages(self) -> None:
         self.hook_error, self.hook_message = "", ""
@@ -71,7 +73,7 @@ class WebhookEndpointsState(SessionState):
 
     @rx.event
     def copy_secret(self):
-        self.hook_message = "Signing secret copied. It will not be shown again."
+        self.hook_message = self._t("Signing secret copied. It will not be shown again.")
         return rx.set_clipboard(self.new_secret)
 
     @rx.event

@@ -28,12 +28,12 @@ def test_validation_not_found_and_unauthenticated_answers_in_french(shop: Operat
     unknown = shop.http.post("/cards", json={"amount_cents": 5000, "amount": 1}, headers=fr)
     assert unknown.status_code == 400
     assert unknown.json()["error"] == {"code": "invalid_input", "field": "amount",
-                                       "message": "Champ inconnu : `amount`."}
+                                       "message": "Champ inconnu\u00a0: `amount`."}
     missing = shop.http.get("/cards/999999999", headers=fr)
     assert missing.json()["error"]["code"] == "card_not_found"
-    assert missing.json()["error"]["message"] == "Cette carte n'existe pas."
+    assert missing.json()["error"]["message"] == "Cette carte n’existe pas."
     nowhere = shop.http.get("/no-such-thing", headers=fr)
-    assert nowhere.status_code == 404 and nowhere.json()["error"]["message"] == "Rien n'existe à cette adresse."
+    assert nowhere.status_code == 404 and nowhere.json()["error"]["message"] == "Rien n’existe à cette adresse."
     with backend.client("gk_not_a_real_key", **fr) as stranger:
         refused = stranger.get("/cards")
     assert refused.status_code == 401
@@ -62,7 +62,7 @@ def test_a_card_issued_in_french_gets_its_email_in_french(shop: Operator, on_bac
     assert to_camille.subject == f"Luc vous a envoyé une carte-cadeau de 25,00{NBSP}$"
     assert f"Vous avez reçu une carte-cadeau de 25,00{NBSP}$ de la part de Luc." in camille_text
     assert "Bonjour Camille," in camille_text
-    assert "Le code de votre carte :" in camille_text
+    assert "Le code de votre carte\u00a0:" in camille_text
     assert "Conservez ce courriel en lieu sûr" in camille_text
     assert '<html lang="fr">' in camille_html and "Voir ma carte" in camille_html
     assert "gift card" not in camille_text and "Keep this email" not in camille_html

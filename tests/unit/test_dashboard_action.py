@@ -20,6 +20,7 @@ class FakeScreen:
     def __init__(self, who: str | None, *, owner: bool = True) -> None:
         self.who, self.owner = who, owner
         self.signed_in = who is not None
+        self.lang = "en"  # the reader's language: a refusal is shown in it
         self.action_error, self.item_error, self.message = "", "", "old message"
         self.ran_with: list = []
         self.lang = "en"  # the screen's language (LanguageState)

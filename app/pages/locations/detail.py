@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
 from app.components.layout import dashboard_shell, error_callout, success_callout
 from app.pages.locations.devices import devices_card
 from app.pages.locations.items import items_card
@@ -30,19 +31,19 @@ def _fact(label: str, value: rx.Var, element_id: str) -> rx.Component:
 def _details_card() -> rx.Component:
     loc = state.location
     return section(
-        "Details",
+        t("Details"),
         rx.grid(
-            _fact("Email", loc.email, "location-detail-email"),
-            _fact("Phone", loc.phone, "location-detail-phone"),
-            _fact("Address", loc.address, "location-detail-address"),
-            _fact("External id", loc.external_id, "location-detail-external-id"),
-            _fact("Counter takes", loc.mode_label, "location-detail-mode"),
-            _fact("Item webhook", loc.item_webhook_url, "location-detail-item-webhook"),
-            _fact("Email redeemed items", loc.notify_items_email, "location-detail-notify-email"),
-            _fact("Notification webhook", loc.notify_webhook_url, "location-detail-notify-webhook"),
-            _fact("Commission", loc.commission, "location-detail-commission"),
-            _fact("Payout account", loc.bank, "location-detail-bank"),
-            _fact("Created", loc.created, "location-detail-created"),
+            _fact(t("Email"), loc.email, "location-detail-email"),
+            _fact(t("Phone"), loc.phone, "location-detail-phone"),
+            _fact(t("Address"), loc.address, "location-detail-address"),
+            _fact(t("External id"), loc.external_id, "location-detail-external-id"),
+            _fact(t("Counter takes"), loc.mode_label, "location-detail-mode"),
+            _fact(t("Item webhook"), loc.item_webhook_url, "location-detail-item-webhook"),
+            _fact(t("Email redeemed items"), loc.notify_items_email, "location-detail-notify-email"),
+            _fact(t("Notification webhook"), loc.notify_webhook_url, "location-detail-notify-webhook"),
+            _fact(t("Commission"), loc.commission, "location-detail-commission"),
+            _fact(t("Payout account"), loc.bank, "location-detail-bank"),
+            _fact(t("Created"), loc.created, "location-detail-created"),
             columns=rx.breakpoints(initial="1", sm="2", lg="3"),
             spacing="4",
             width="100%",
@@ -59,7 +60,7 @@ def location_detail_page() -> rx.Component:
             rx.heading(loc.name, size="7", id="location-detail-name"),
             active_badge(loc.active, "location-detail-active"),
             rx.spacer(),
-            rx.link(rx.button(rx.icon("pencil"), "Edit", size="3", variant="soft", id="location-edit"),
+            rx.link(rx.button(rx.icon("pencil"), t("Edit"), size="3", variant="soft", id="location-edit"),
                     href="/locations/" + loc.id.to_string() + "/edit"),
             align="center",
             gap="12px",
@@ -84,7 +85,7 @@ def location_detail_page() -> rx.Component:
     return dashboard_shell(
         rx.cond(
             state.not_found,
-            rx.callout("No such location in your network.", icon="triangle-alert", color_scheme="red",
+            rx.callout(t("No such location in your network."), icon="triangle-alert", color_scheme="red",
                        id="location-not-found"),
             found,
         ),

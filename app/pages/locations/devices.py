@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app.components.dialogs import confirm_dialog
+from app.components.i18n import t
 from app.components.layout import success_callout
 from app.components.tables import data_table, table_row
 from app.pages.locations.layout import ask_button, confirm_on_row, section
@@ -23,22 +24,22 @@ def _device_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row.last_seen),
         rx.table.cell(rx.cond(
             row.revoked,
-            rx.badge("revoked ", row.revoked_at, color_scheme="red", size="2", id="device-status-" + row.id.to_string()),
+            rx.badge(t("revoked "), row.revoked_at, color_scheme="red", size="2", id="device-status-" + row.id.to_string()),
             rx.badge("active", color_scheme="green", size="2", id="device-status-" + row.id.to_string()),
         )),
         rx.table.cell(rx.cond(row.revoked, rx.fragment(),
-                              ask_button(state, row, "Revoke", "device-revoke-" + row.id.to_string(), icon="ban"))),
+                              ask_button(state, row, t("Revoke"), "device-revoke-" + row.id.to_string(), icon="ban"))),
     )
 
 
 def devices_card() -> rx.Component:
     return section(
-        "Devices",
+        t("Devices"),
         rx.flex(
-            rx.button(rx.icon("send"), "Send new link", size="3", id="send-activation-link", on_click=state.ask_new_link,
+            rx.button(rx.icon("send"), t("Send new link"), size="3", id="send-activation-link", on_click=state.ask_new_link,
                       disabled=~state.location.active),
-            rx.text("Creating the location already emailed it an activation link. Send new link emails another "
-                    "and retires the earlier one (devices already activated keep working).", size="2",
+            rx.text(t("Creating the location already emailed it an activation link. Send new link emails another "
+                    "and retires the earlier one (devices already activated keep working)."), size="2",
                     color=rx.color("gray", 11), id="send-activation-link-help"),
             gap="12px",
             align="center",
@@ -46,26 +47,26 @@ def devices_card() -> rx.Component:
         ),
         success_callout(state.link_message, "activation-link-message", icon="mail-check"),
         confirm_dialog(
-            open_=state.asking_new_link, title="Retire the activation link?",
-            description=rx.text(state.live_link_text, " A new link replaces it: devices not yet activated must use "
-                                "the new email. Devices already activated keep working.", id="new-link-consequence"),
-            description_size="3", confirm_label="Send new link, retire the old one", confirm_id="new-link-confirm",
-            on_confirm=state.send_link, cancel_label="Keep the current link", cancel_id="new-link-cancel",
+            open_=state.asking_new_link, title=t("Retire the activation link?"),
+            description=rx.text(state.live_link_text, t(" A new link replaces it: devices not yet activated must use "
+                                "the new email. Devices already activated keep working."), id="new-link-consequence"),
+            description_size="3", confirm_label=t("Send new link, retire the old one"), confirm_id="new-link-confirm",
+            on_confirm=state.send_link, cancel_label=t("Keep the current link"), cancel_id="new-link-cancel",
             cancel_color="gray", on_cancel=state.keep_link, confirm_color=None, max_width="480px", escape_cancels=True,
         ),
         data_table(
-            ["Device code", "Name", "Activated", "Last seen", "Status", ""], state.device_rows, _device_row,
+            [t("Device code"), t("Name"), t("Activated"), t("Last seen"), t("Status"), ""], state.device_rows, _device_row,
             table_id="devices-table",
             empty=rx.callout(
-                "No devices yet. Each device at the counter opens the activation link emailed to the location.",
+                t("No devices yet. Each device at the counter opens the activation link emailed to the location."),
                 icon="tablet-smartphone", id="devices-empty", width="100%",
             ),
         ),
         confirm_on_row(
-            state, title="Revoke this device?",
-            consequence="will no longer redeem cards, from its next screen on. Another device needs a new activation link.",
-            confirm_label="Revoke device", on_confirm=state.revoke_device,
+            state, title=t("Revoke this device?"),
+            consequence=t("will no longer redeem cards, from its next screen on. Another device needs a new activation link."),
+            confirm_label=t("Revoke device"), on_confirm=state.revoke_device,
             confirm_id="device-revoke-confirm", cancel_id="device-revoke-cancel",
         ),
-        description="Every device that redeems cards here, each with its own code.",
+        description=t("Every device that redeems cards here, each with its own code."),
     )

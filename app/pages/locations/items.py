@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app.components.i18n import t
 from app.components.layout import error_callout
 from app.components.tables import data_table, empty_note, table_row
 from app.pages.locations.layout import active_badge, section
@@ -13,9 +14,9 @@ state = LocationItemsState
 
 
 def _item_row(row: rx.Var) -> rx.Component:
-    deactivate = rx.button("Deactivate", size="2", variant="soft", color_scheme="gray",
+    deactivate = rx.button(t("Deactivate"), size="2", variant="soft", color_scheme="gray",
                            id="item-deactivate-" + row.id.to_string(), on_click=state.deactivate_item(row.id))
-    reactivate = rx.button("Reactivate", size="2", variant="soft", id="item-reactivate-" + row.id.to_string(),
+    reactivate = rx.button(t("Reactivate"), size="2", variant="soft", id="item-reactivate-" + row.id.to_string(),
                            on_click=state.reactivate_item(row.id))
     return table_row(
         "item-row", row.id,
@@ -29,14 +30,14 @@ def _item_row(row: rx.Var) -> rx.Component:
 
 def items_card() -> rx.Component:
     return section(
-        "Item catalog",
+        t("Item catalog"),
         rx.form(
             rx.flex(
-                rx.input(name="name", id="item-name", placeholder="Item name", size="3", required=True, width="240px"),
-                rx.input(name="price", id="item-price", placeholder="Price, e.g. 4.50", size="3", required=True,
+                rx.input(name="name", id="item-name", placeholder=t("Item name"), size="3", required=True, width="240px"),
+                rx.input(name="price", id="item-price", placeholder=t("Price, e.g. 4.50"), size="3", required=True,
                          input_mode="decimal", width="160px"),
-                rx.input(name="sku", id="item-sku", placeholder="SKU (optional)", size="3", width="160px"),
-                rx.button(rx.icon("plus"), "Add item", id="item-add", type="submit", size="3"),
+                rx.input(name="sku", id="item-sku", placeholder=t("SKU (optional)"), size="3", width="160px"),
+                rx.button(rx.icon("plus"), t("Add item"), id="item-add", type="submit", size="3"),
                 gap="8px",
                 wrap="wrap",
             ),
@@ -44,7 +45,7 @@ def items_card() -> rx.Component:
             reset_on_submit=False,
         ),
         error_callout(state.item_error, "item-error"),
-        data_table(["Item", "SKU", "Price", "Status", ""], state.item_rows, _item_row,
-                   table_id="items-table", empty=empty_note("No items yet.", "items-empty")),
-        description="What a card can be redeemed against at this location, with prices (used when it redeems by items).",
+        data_table([t("Item"), t("SKU"), t("Price"), t("Status"), ""], state.item_rows, _item_row,
+                   table_id="items-table", empty=empty_note(t("No items yet."), "items-empty")),
+        description=t("What a card can be redeemed against at this location, with prices (used when it redeems by items)."),
     )

@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.event import EventType
 
 from app.components.dialogs import confirm_dialog
+from app.components.i18n import t
 from app.state.locations.parts import ConfirmedRow
 
 
@@ -17,7 +18,7 @@ def active_badge(active: rx.Var, element_id: str | rx.Var = "") -> rx.Component:
 
 def back_to_locations() -> rx.Component:
     return rx.link(
-        rx.hstack(rx.icon("arrow-left", size=18), rx.text("All locations"), align="center", spacing="1"),
+        rx.hstack(rx.icon("arrow-left", size=18), rx.text(t("All locations")), align="center", spacing="1"),
         href="/locations",
         id="location-back",
     )
@@ -56,6 +57,6 @@ def confirm_on_row(state: type[ConfirmedRow], *, title: str, consequence: str, c
         open_=state.confirm_id != 0, title=title,
         description=rx.text(rx.text.strong(state.confirm_label), " ", consequence), description_size="3",
         confirm_label=confirm_label, confirm_id=confirm_id, on_confirm=on_confirm,
-        cancel_label="Keep it", cancel_id=cancel_id, cancel_color="gray", on_cancel=state.keep, max_width="460px",
+        cancel_label=t("Keep it"), cancel_id=cancel_id, cancel_color="gray", on_cancel=state.keep, max_width="460px",
         escape_cancels=True,
     )

@@ -36,6 +36,7 @@ from app.models import OutboxMessage
 from app.models.base import utcnow
 from app.models.outbox import OutboxStatus
 from app.services.core import codes, crypto
+from app.services.core.i18n import N_
 from app.services.core.paging import id_page
 from app.services.messaging.claims import any_row, claim_next
 from app.services.messaging.email_html import ComposedEmail
@@ -352,7 +353,7 @@ class StatusWords:
     note: str  # what it means for the email, in a sentence ("" when the label says it all)
 
 
-NO_MAIL_SERVER_NOTE = "No mail server is set up; the email is kept and sent once SMTP_URL is set."
+NO_MAIL_SERVER_NOTE = N_("No mail server is set up; the email is kept and sent once SMTP_URL is set.")
 
 
 def status_words(status: str, *, mail_server_set: bool, attempts: int = 0) -> StatusWords:
@@ -361,12 +362,12 @@ def status_words(status: str, *, mail_server_set: bool, attempts: int = 0) -> St
     with one set it is queued to go out, or retrying after a failed attempt."""
     if status == OutboxStatus.queued:
         if not mail_server_set:
-            return StatusWords("waiting", NO_MAIL_SERVER_NOTE)
+            return StatusWords(N_("waiting"), NO_MAIL_SERVER_NOTE)
         if attempts:
-            return StatusWords("retrying", "The last attempt failed (below); it is tried again shortly.")
-        return StatusWords("queued", "Goes out in a moment.")
+            return StatusWords(N_("retrying"), N_("The last attempt failed (below); it is tried again shortly."))
+        return StatusWords(N_("queued"), N_("Goes out in a moment."))
     if status == OutboxStatus.failed:
-        return StatusWords("failed", "Not sent: the mail server refused it or every retry failed.")
+        return StatusWords(N_("failed"), N_("Not sent: the mail server refused it or every retry failed."))
     return StatusWords(str(status), "")
 
 

@@ -40,9 +40,9 @@ FLAGS_OF_MODE = {
 }
 # The switches in plain words, as the dashboard shows them.
 FLAG_LABELS = {
-    "accepts_pos_payments": "Payments from the location's POS",
-    "accepts_typed_amounts": "An amount typed at the counter",
-    "accepts_items": "Items from the catalog",
+    "accepts_pos_payments": N_("Payments from the location's POS"),
+    "accepts_typed_amounts": N_("An amount typed at the counter"),
+    "accepts_items": N_("Items from the catalog"),
 }
 # What an open counter shows of its location: a change of one of these is sent to its screens.
 SHOWN_ON_COUNTER = ("name", "active", "item_webhook_url", "mode", *COUNTER_FLAGS)

@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 from app.db import read_session
 from app.models import Card, Device, Location
 from app.services.core.actor import Actor
+from app.services.core.i18n import N_
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import is_owner
 from app.services.settlement.readiness import bank_file_readiness
@@ -82,9 +83,9 @@ def _businesses(locations: list[Location]) -> Step:
     if locations:
         detail = f"{_plural(len(locations), 'business', 'businesses')} in the network."
     else:
-        detail = "No business yet: add them one by one, or import a CSV of all of them."
-    return Step("businesses", "Add your businesses (or import them)", bool(locations), detail,
-                "/locations" if locations else "/locations/new", "Locations" if locations else "Add a business")
+        detail = N_("No business yet: add them one by one, or import a CSV of all of them.")
+    return Step("businesses", N_("Add your businesses (or import them)"), bool(locations), detail,
+                "/locations" if locations else "/locations/new", N_("Locations") if locations else N_("Add a business"))
 
 
 def _devices(session: Session, operator_id: int, locations: list[Location]) -> Step:
@@ -93,14 +94,14 @@ def _devices(session: Session, operator_id: int, locations: list[Location]) -> S
     ).all())
     without = [location for location in locations if location.id not in with_device]
     if not locations:
-        return Step("devices", "Activate a device at each business", False,
-                    "Once a business is added, open its activation link on its counter's tablet or phone.",
-                    "/locations", "Locations")
+        return Step("devices", N_("Activate a device at each business"), False,
+                    N_("Once a business is added, open its activation link on its counter's tablet or phone."),
+                    "/locations", N_("Locations"))
     if not without:
-        return Step("devices", "Activate a device at each business", True,
+        return Step("devices", N_("Activate a device at each business"), True,
                     f"Every business has an active device ({_plural(len(locations), 'business', 'businesses')}).",
-                    "/locations", "Locations")
-    return Step("devices", "Activate a device at each business", False,
+                    "/locations", N_("Locations"))
+    return Step("devices", N_("Activate a device at each business"), False,
                 f"No active device yet at {_named([location.name for location in without])}: open the business and "
                 "send its activation link to the counter.",
                 f"/locations/{without[0].id}", f"Open {without[0].name}")
@@ -121,20 +122,20 @@ def _shop(session: Session, operator_id: int) -> Step:
     else:
         mode = " (test mode: no real card is charged until its live address is set)" if gateway.test_mode else ""
         detail = f"The shop takes cards through {GATEWAY_TITLES[gateway.gateway]}{mode}."
-    return Step("shop", "Set up the shop and its payment gateway", not missing, detail, "/widget",
-                "Shop and widget", owner_only=True)
+    return Step("shop", N_("Set up the shop and its payment gateway"), not missing, detail, "/widget",
+                N_("Shop and widget"), owner_only=True)
 
 
 def _bank(operator_id: int, locations: list[Location]) -> Step:
-    title = "Bank settings for payouts"
+    title = N_("Bank settings for payouts")
     readiness = bank_file_readiness(operator_id)
     if readiness.ready and locations:
         formats = " and ".join("NACHA" if name == "nacha" else "CPA-005" for name in readiness.formats)
         return Step("bank", title, True, f"The {formats} bank file can pay every business.", "/settlements",
-                    "Settlements", owner_only=True)
+                    N_("Settlements"), owner_only=True)
     if readiness.ready:
-        return Step("bank", title, False, "The bank file settings are complete; add a business to pay.",
-                    "/locations/new", "Add a business", owner_only=True)
+        return Step("bank", title, False, N_("The bank file settings are complete; add a business to pay."),
+                    "/locations/new", N_("Add a business"), owner_only=True)
     first = readiness.items[0]
     more = len(readiness.items) - 1 + readiness.more_locations
     # A setting's problem names its format already ("The CPA-005 originator ID is missing"); a location's does not.
@@ -147,8 +148,8 @@ def _bank(operator_id: int, locations: list[Location]) -> Step:
 def _first_card(session: Session, operator_id: int) -> Step:
     cards = session.exec(select(func.count(Card.id)).where(Card.operator_id == operator_id)).one()
     detail = (f"{_plural(cards, 'card', 'cards')} issued or sold." if cards
-              else "Issue a card from the Cards screen, or sell one in the shop.")
-    return Step("first_card", "Issue or sell the first card", cards > 0, detail, "/cards", "Cards")
+              else N_("Issue a card from the Cards screen, or sell one in the shop."))
+    return Step("first_card", N_("Issue or sell the first card"), cards > 0, detail, "/cards", N_("Cards"))
 
 
 def first_steps(actor: Actor) -> FirstSteps:

@@ -147,8 +147,8 @@ def summary(operator_id: int, raw_from: str | None = None, raw_to: str | None = 
 # the screen agree to the cent.
 
 REPORT_PAGE_SIZE = 50
-AGING_BUCKETS = ((0, 90, "0-3 months"), (90, 180, "3-6 months"), (180, 365, "6-12 months"),
-                 (365, 730, "12-24 months"), (730, None, "over 24 months"))
+AGING_BUCKETS = ((0, 90, N_("0-3 months")), (90, 180, N_("3-6 months")), (180, 365, N_("6-12 months")),
+                 (365, 730, N_("12-24 months")), (730, None, N_("over 24 months")))
 
 
 @dataclass(frozen=True)
@@ -233,7 +233,7 @@ def _redeemed_grouped(operator_id: int, start: datetime, end: datetime, *, by_de
         location = locations.get(key[0])
         if location is None:  # no location (API or dashboard), or not this operator's
             continue
-        name = (codes.get(key[1]) or "API or dashboard") if by_device else location
+        name = (codes.get(key[1]) or N_("API or dashboard")) if by_device else location
         slot = grouped.setdefault((name, location), [0, 0])
         slot[1] -= cents
         slot[0] += rollups.redemptions_counted(key[-1], count)

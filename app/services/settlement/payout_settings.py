@@ -26,7 +26,7 @@ from app.integrations import cpa005, nacha
 from app.integrations.fixed_width import bank_ascii
 from app.models import Operator
 from app.models.base import utcnow
-from app.services.core import audit, crypto
+from app.services.core import audit, crypto, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
@@ -35,7 +35,7 @@ from app.services.core.roles import require_owner
 from app.services.core.validation import aba_routing_is_valid
 from app.services.settlement import business_days, delivery_settings, schedule_rules
 
-TOP_LEVEL_FIELDS = ("commission_bps", "card_min_cents", "card_max_cents", "payouts")
+TOP_LEVEL_FIELDS = ("commission_bps", "card_min_cents", "card_max_cents", "payouts", "languages")
 MAX_CARD_CENTS = 100_000_000  # $1,000,000: far above any gift card, far below the columns' limits
 CARD_LIMIT_LABELS = {"card_min_cents": "smallest card", "card_max_cents": "largest card"}
 
@@ -63,28 +63,28 @@ class _Rule:
 
 
 NACHA_RULES: dict[str, _Rule] = {
-    "immediate_destination": _Rule("immediate destination", "routing", 9, 9),
-    "immediate_origin": _Rule("immediate origin", "id", 9, 10),
-    "destination_name": _Rule("destination name", "text", 1, 23),
-    "origin_name": _Rule("origin name", "text", 1, 23),
-    "company_name": _Rule("company name", "text", 1, 16),
-    "company_id": _Rule("company ID", "id", 1, 10),
-    "odfi_routing": _Rule("ODFI routing number", "routing", 9, 9),
-    "offset_routing_number": _Rule("offset routing number", "routing", 9, 9),
-    "offset_account_number": _Rule("offset account number", "digits", 4, 17, secret=True),
+    "immediate_destination": _Rule(N_("immediate destination"), "routing", 9, 9),
+    "immediate_origin": _Rule(N_("immediate origin"), "id", 9, 10),
+    "destination_name": _Rule(N_("destination name"), "text", 1, 23),
+    "origin_name": _Rule(N_("origin name"), "text", 1, 23),
+    "company_name": _Rule(N_("company name"), "text", 1, 16),
+    "company_id": _Rule(N_("company ID"), "id", 1, 10),
+    "odfi_routing": _Rule(N_("ODFI routing number"), "routing", 9, 9),
+    "offset_routing_number": _Rule(N_("offset routing number"), "routing", 9, 9),
+    "offset_account_number": _Rule(N_("offset account number"), "digits", 4, 17, secret=True),
 }
 NACHA_REQUIRED = ("immediate_destination", "immediate_origin", "destination_name", "origin_name", "company_name",
                   "company_id", "odfi_routing")
 CPA005_RULES: dict[str, _Rule] = {
-    "originator_id": _Rule("originator ID", "id", 1, 10),
-    "data_centre": _Rule("data centre", "digits", 5, 5),
-    "originator_short_name": _Rule("originator short name", "text", 1, 15),
-    "originator_long_name": _Rule("originator long name", "text", 1, 30),
-    "return_institution_number": _Rule("return institution number", "digits", 3, 3),
-    "return_transit_number": _Rule("return transit number", "digits", 5, 5),
-    "return_account_number": _Rule("return account number", "digits", 7, 12, secret=True),
+    "originator_id": _Rule(N_("originator ID"), "id", 1, 10),
+    "data_centre": _Rule(N_("data centre"), "digits", 5, 5),
+    "originator_short_name": _Rule(N_("originator short name"), "text", 1, 15),
+    "originator_long_name": _Rule(N_("originator long name"), "text", 1, 30),
+    "return_institution_number": _Rule(N_("return institution number"), "digits", 3, 3),
+    "return_transit_number": _Rule(N_("return transit number"), "digits", 5, 5),
+    "return_account_number": _Rule(N_("return account number"), "digits", 7, 12, secret=True),
     # Optional: the province whose bank holidays due dates also skip (business_days); none: national only.
-    "province": _Rule("province", "province", 2, 2),
+    "province": _Rule(N_("province"), "province", 2, 2),
 }
 CPA005_REQUIRED = tuple(name for name in CPA005_RULES if name != "province")
 SECTIONS = {"nacha": (NACHA_RULES, NACHA_REQUIRED, "NACHA"), "cpa005": (CPA005_RULES, CPA005_REQUIRED, "CPA-005")}
@@ -129,6 +129,8 @@ class OperatorSettings:
     cpa005_missing: tuple[str, ...]
     schedule: dict = field(default_factory=dict)  # payouts.schedule with next_run_at (schedule_rules)
     delivery: dict = field(default_factory=dict)  # how files reach the bank (delivery_settings.public_view: secrets masked)
+    # The network's languages: {"default": "en", "offered": ["en", "fr"]} (the default is among the offered).
+    languages: dict = field(default_factory=lambda: {"default": i18n.DEFAULT_LANGUAGE, "offered": list(i18n.LANGUAGES)})
 
     def as_dict(self) -> dict:
         return {
@@ -138,6 +140,7 @@ class OperatorSettings:
             "card_max_cents": self.card_max_cents,
             "payouts": {"nacha": asdict(self.nacha), "cpa005": asdict(self.cpa005), "schedule": self.schedule,
                         "delivery": self.delivery},
+            "languages": self.languages,
         }
 
 
@@ -183,6 +186,7 @@ def _view(operator: Operator, session: Session) -> OperatorSettings:
         schedule=schedule_rules.schedule_answer(stored.get("schedule"), operator.timezone, utcnow(),
                                                 schedule_rules.last_run_on(session, operator.id)),
         delivery=delivery_settings.public_view(stored.get("delivery")),
+        languages=languages_view(operator),
     )
 
 
@@ -311,6 +315,8 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
             field = "card_min_cents" if "card_min_cents" in changes else "card_max_cents"
             raise GiftnetError(ErrorCode.invalid_input,
                                N_("The smallest card must not be more than the largest card."), field=field)
+        if "languages" in changes:
+            _change_languages(operator, changes["languages"])
         if "payouts" in changes:
             payouts = changes["payouts"]
             if not isinstance(payouts, dict):
@@ -339,7 +345,54 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
 def _audited(operator: Operator) -> dict:
     """The settings this module changes, as stored (secrets as ciphertext and last 4, for audit.diff_stored)."""
     return {"commission_bps": operator.commission_bps, "card_min_cents": operator.card_min_cents,
-            "card_max_cents": operator.card_max_cents, "payouts": _stored(operator)}
+            "card_max_cents": operator.card_max_cents, "payouts": _stored(operator),
+            "default_language": operator.default_language, "offered_languages": operator.offered_languages}
+
+
+# --- languages ----------------------------------------------------------------------
+
+
+def languages_view(operator: Operator) -> dict:
+    """The network's default language and those it offers, as `GET /settings` answers them."""
+    offered = list(i18n.offered(operator.offered_languages))
+    default = i18n.normalize(operator.default_language)
+    return {"default": default if default in offered else offered[0], "offered": offered}
+
+
+def _change_languages(operator: Operator, change: object) -> None:
+    """`{"default": "fr", "offered": ["en", "fr"]}`, either part alone: the offered languages
+    are among ours (at least one), and the default is one of them once both are applied."""
+    if not isinstance(change, dict):
+        raise GiftnetError(ErrorCode.invalid_input, N_("languages must be an object with `default` and `offered`."), field="languages")
+    unknown = sorted(set(change) - {"default", "offered"})
+    if unknown:
+        raise GiftnetError(ErrorCode.invalid_input, N_("Unknown field: languages.{name}."), params={"name": unknown[0]},
+                           field=f"languages.{unknown[0]}")
+    current = languages_view(operator)
+    offered = current["offered"]
+    choices = ", ".join(i18n.LANGUAGES)
+    if "offered" in change:
+        raw = change["offered"]
+        if (not isinstance(raw, list) or not raw
+                or any(not isinstance(code, str) or code.strip().lower() not in i18n.LANGUAGES for code in raw)):
+            raise GiftnetError(ErrorCode.invalid_input,
+                               N_("languages.offered is a list of one or more of these languages: {choices}."),
+                               params={"choices": choices}, field="languages.offered")
+        chosen = {code.strip().lower() for code in raw}
+        offered = [code for code in i18n.LANGUAGES if code in chosen]
+    default = current["default"]
+    if "default" in change:
+        raw = change["default"]
+        if not isinstance(raw, str) or raw.strip().lower() not in i18n.LANGUAGES:
+            raise GiftnetError(ErrorCode.invalid_input, N_("languages.default is one of these languages: {choices}."),
+                               params={"choices": choices}, field="languages.default")
+        default = raw.strip().lower()
+    if default not in offered:
+        raise GiftnetError(ErrorCode.invalid_input,
+                           N_("The default language ({default}) must be one of the offered languages ({offered})."),
+                           params={"default": default, "offered": ", ".join(offered)}, field="languages.default")
+    operator.offered_languages = ",".join(offered)
+    operator.default_language = default
 
 
 # --- for the bank file writers ------------------------------------------------------

@@ -39,6 +39,7 @@ from app.models import Card, LedgerEntry, Order, PayoutBatch, PayoutLine, Payout
 from app.models.payout import PayoutStatus
 from app.models.redemption import RedemptionStatus
 from app.services.core.codes import mask
+from app.services.core.i18n import N_
 from app.services.core.money import format_cents
 from app.services.core.operators import operator_or_404
 from app.services.money import ledger
@@ -104,7 +105,7 @@ def _shop_orders(session: Session, operator_id: int, start: datetime, end: datet
                          LedgerEntry.kind.in_(("issue", "topup")), LedgerEntry.created_at >= start,
                          LedgerEntry.created_at < end)
     issued_cents = _sum(session, LedgerEntry.amount_cents, *issued_for_orders)
-    title = "Shop orders vs value issued"
+    title = N_("Shop orders vs value issued")
     # Orders that were charged: paid ones, and refunded ones (their refunds are separate ledger rows).
     paid_orders = dict(session.exec(
         select(Order.id, Order.total_cents)
@@ -121,16 +122,16 @@ def _shop_orders(session: Session, operator_id: int, start: datetime, end: datet
         if paid == value:
             continue
         if order_id not in paid_orders:
-            cause = "Card value was issued for an order that is not paid (or was paid outside this period)."
+            cause = N_("Card value was issued for an order that is not paid (or was paid outside this period).")
         elif order_id not in issued:
-            cause = "The order is paid but no card value was issued for it."
+            cause = N_("The order is paid but no card value was issued for it.")
         else:
-            cause = "The card value issued differs from the amount paid."
+            cause = N_("The card value issued differs from the amount paid.")
         mismatches.append(Mismatch("shop_orders", f"Order #{order_id}", paid, value, cause))
     figures = {"paid_orders": len(paid_orders), "paid_orders_cents": sum(map(int, paid_orders.values())),
                "issued_for_orders_cents": issued_cents}
     if not paid_orders and not issued:
-        return Check("shop_orders", title, "no_data", "No paid shop orders in this period.", figures), []
+        return Check("shop_orders", title, "no_data", N_("No paid shop orders in this period."), figures), []
     status = "mismatch" if mismatches else "ok"
     summary = (f"{len(mismatches)} order(s) do not match." if mismatches
                else f"{len(paid_orders)} paid order(s) match the value issued.")
@@ -203,7 +204,7 @@ def _payouts(session: Session, operator_id: int, start: datetime, end: datetime)
     ).all():
         if int(debit) != amount:
             mismatches.append(Mismatch("payouts", f"Redemption #{redemption_id}", amount, int(debit),
-                                       "The ledger debited the card a different amount than the redemption records."))
+                                       N_("The ledger debited the card a different amount than the redemption records.")))
         else:
             mismatches.append(Mismatch("payouts", f"Redemption #{redemption_id}",
                                        amount if status == RedemptionStatus.voided else 0, int(credit),
@@ -240,7 +241,7 @@ def _payouts(session: Session, operator_id: int, start: datetime, end: datetime)
                   "still to deduct from payouts."
                   if figures["refunds_given_back_count"] or figures["refunds_owed_back_cents"]
                   or figures["refunds_waiting_cents"] else ""))
-    return Check("payouts", "Redemptions vs payouts", status, summary, figures), mismatches
+    return Check("payouts", N_("Redemptions vs payouts"), status, summary, figures), mismatches
 
 
 def _batch_mismatches(session: Session, operator_id: int, batch_ids: list[int],
@@ -272,19 +273,19 @@ def _batch_mismatches(session: Session, operator_id: int, batch_ids: list[int],
         if statuses.get(batch_id) == PayoutStatus.cancelled:
             if key in claimed:
                 mismatches.append(Mismatch("payouts", subject, 0, claimed[key][1],
-                                           "The batch is cancelled but still holds these redemptions; they are "
-                                           "not payable again until it lets them go."))
+                                           N_("The batch is cancelled but still holds these redemptions; they are "
+                                           "not payable again until it lets them go.")))
             if key in repaid:
                 mismatches.append(Mismatch("payouts", subject, 0, repaid[key],
-                                           "The batch is cancelled but still holds returned payments; they are "
-                                           "not owed again until it lets them go."))
+                                           N_("The batch is cancelled but still holds returned payments; they are "
+                                           "not owed again until it lets them go.")))
             continue
         line_count, line_gross, commission, net, carried, refunded = lines.get(key, (0, 0, 0, 0, 0, 0))
         count, amount = claimed.get(key, (0, 0))
         if key not in lines:
             mismatches.append(Mismatch("payouts", subject, amount + repaid.get(key, 0), 0,
-                                       "Redemptions or returned payments are in the batch but it has no line "
-                                       "paying this location."))
+                                       N_("Redemptions or returned payments are in the batch but it has no line "
+                                       "paying this location.")))
         elif line_gross != amount or line_count != count:
             mismatches.append(Mismatch(
                 "payouts", subject, amount, line_gross,
@@ -293,16 +294,16 @@ def _batch_mismatches(session: Session, operator_id: int, batch_ids: list[int],
             ))
         elif line_gross - refunded - commission + carried != net:
             mismatches.append(Mismatch("payouts", subject, line_gross - refunded - commission + carried, net,
-                                       "The line's net is not its gross less refunds and commission plus what it "
-                                       "carries."))
+                                       N_("The line's net is not its gross less refunds and commission plus what it "
+                                       "carries.")))
         elif net < 0:
             mismatches.append(Mismatch("payouts", subject, 0, net,
-                                       "The line pays less than nothing: refunds beyond its net must wait for the "
-                                       "next line."))
+                                       N_("The line pays less than nothing: refunds beyond its net must wait for the "
+                                       "next line.")))
         elif carried != repaid.get(key, 0):
             mismatches.append(Mismatch("payouts", subject, repaid.get(key, 0), carried,
-                                       "The line carries a different amount than the returned payments it pays "
-                                       "again."))
+                                       N_("The line carries a different amount than the returned payments it pays "
+                                       "again.")))
     for batch_id, total_gross, total_net, count in session.exec(
         select(PayoutBatch.id, PayoutBatch.total_gross_cents, PayoutBatch.total_net_cents, PayoutBatch.redemption_count)
         .where(PayoutBatch.id.in_(batch_ids), PayoutBatch.status != PayoutStatus.cancelled)
@@ -311,7 +312,7 @@ def _batch_mismatches(session: Session, operator_id: int, batch_ids: list[int],
         if total_gross != sum(value[1] for value in batch_lines) or total_net != sum(value[3] for value in batch_lines) \
                 or count != sum(value[0] for value in batch_lines):
             mismatches.append(Mismatch("payouts", f"Payout #{batch_id}", sum(value[3] for value in batch_lines),
-                                       total_net, "The batch's totals differ from the sum of its lines."))
+                                       total_net, N_("The batch's totals differ from the sum of its lines.")))
     return mismatches[:MAX_LISTED]
 
 
@@ -330,14 +331,14 @@ def _refund_mismatches(session: Session, operator_id: int, start: datetime, end:
         .order_by(models.PosRefund.id).limit(MAX_LISTED)
     ).all():
         mismatches.append(Mismatch("payouts", f"POS refund #{refund_id}", amount, int(credit or 0),
-                                   "The refund is marked given back but the ledger credited the card a different "
-                                   "amount."))
+                                   N_("The refund is marked given back but the ledger credited the card a different "
+                                   "amount.")))
     names = dict(session.exec(select(models.Location.id, models.Location.name)
                               .where(models.Location.operator_id == operator_id)).all())
     for location_id, (given, taken) in sorted(payout_refunds.over_deducted(session, operator_id).items()):
         mismatches.append(Mismatch("payouts", names.get(location_id, f"Location #{location_id}"), given, taken,
-                                   "Payout lines deducted more for POS refunds than was given back to cards at "
-                                   "this location."))
+                                   N_("Payout lines deducted more for POS refunds than was given back to cards at "
+                                   "this location.")))
     return mismatches
 
 
@@ -348,13 +349,13 @@ def _liability(session: Session, operator_id: int) -> tuple[Check, list[Mismatch
     balances = _sum(session, Card.balance_cents, Card.operator_id == operator_id)
     ledger_total = _sum(session, LedgerEntry.amount_cents, LedgerEntry.operator_id == operator_id)
     figures = {"card_balances_cents": balances, "ledger_cents": ledger_total}
-    title = "Outstanding liability vs ledger"
+    title = N_("Outstanding liability vs ledger")
     if balances == ledger_total:
         return Check("liability", title, "ok", f"Cards hold {format_cents(balances)}, as the ledger says.", figures), []
     cause = (f"Card balances add up to {format_cents(balances)} but the ledger to {format_cents(ledger_total)}; "
              "the ledger check lists the cards that differ.")
     return (Check("liability", title, "mismatch", cause, figures),
-            [Mismatch("liability", "All cards", ledger_total, balances, cause)])
+            [Mismatch("liability", N_("All cards"), ledger_total, balances, cause)])
 
 
 def _ledger_integrity(session: Session, operator_id: int) -> tuple[Check, list[Mismatch]]:
@@ -364,15 +365,15 @@ def _ledger_integrity(session: Session, operator_id: int) -> tuple[Check, list[M
     mismatches = [
         Mismatch("ledger", f"Card {mask(last4.get(item.card_id, '????'))} (#{item.card_id})", item.ledger_sum_cents,
                  item.balance_cents,
-                 "The card's balance differs from the sum of its ledger rows: it was changed outside the ledger.")
+                 N_("The card's balance differs from the sum of its ledger rows: it was changed outside the ledger."))
         for item in found[:MAX_LISTED]
     ]
     card_count = int(session.exec(select(func.count(Card.id)).where(Card.operator_id == operator_id)).one())
     figures = {"cards_checked": card_count, "cards_differing": len(found)}
     if found:
-        return Check("ledger", "Ledger integrity", "mismatch",
+        return Check("ledger", N_("Ledger integrity"), "mismatch",
                      f"{len(found)} card(s) differ from their ledger.", figures), mismatches
-    return Check("ledger", "Ledger integrity", "ok",
+    return Check("ledger", N_("Ledger integrity"), "ok",
                  f"All {card_count} card balances equal the sum of their ledger rows.", figures), []
 
 

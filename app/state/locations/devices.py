@@ -9,8 +9,9 @@ import reflex as rx
 
 from app.models import Location
 from app.services.access.accounts import SignedIn
-from app.services.core.timefmt import describe_duration, format_local_time
+from app.services.core.timefmt import format_local_time
 from app.services.network import device_emails, devices
+from app.state import wording
 from app.state.locations.parts import ConfirmedRow
 from app.state.locations.screen import LocationDetailState
 from app.state.session import dashboard_action
@@ -46,7 +47,7 @@ class LocationDevicesState(ConfirmedRow, LocationDetailState):
                 code=device.code,
                 name=device.name,
                 activated=format_local_time(device.activated_at, zone),
-                last_seen=format_local_time(device.last_seen_at, zone) or "Never",
+                last_seen=format_local_time(device.last_seen_at, zone) or self._t("Never"),
                 revoked=device.revoked_at is not None,
                 revoked_at=format_local_time(device.revoked_at, zone),
             )
@@ -67,9 +68,10 @@ class LocationDevicesState(ConfirmedRow, LocationDetailState):
         if live is None:
             self._send_link(who)
             return
-        self.live_link_text = (f"The link emailed to {self.location.email} on "
-                               f"{format_local_time(live.created_at, who.timezone)} still works, until "
-                               f"{format_local_time(live.expires_at, who.timezone)}.")
+        self.live_link_text = self._t("The link emailed to {email} on {sent} still works, until {until}.",
+                                      email=self.location.email,
+                                      sent=format_local_time(live.created_at, who.timezone),
+                                      until=format_local_time(live.expires_at, who.timezone))
         self.asking_new_link = True
 
     @rx.event
@@ -85,16 +87,16 @@ class LocationDevicesState(ConfirmedRow, LocationDetailState):
 
     def _send_link(self, who: SignedIn) -> None:
         sent = device_emails.send_activation_email(self._actor(who), self._location_id())
-        retired = " The earlier link no longer works; devices already activated keep working." if sent.replaced else ""
-        self.link_message = (
-            f"A new activation link was emailed to {self.location.email} at "
-            f"{format_local_time(sent.link.created_at, who.timezone)}. It works for "
-            f"{describe_duration(devices.activation_ttl())}.{retired}"
-        )
+        self.link_message = self._t("A new activation link was emailed to {email} at {sent}. It works for {duration}.",
+                                    email=self.location.email,
+                                    sent=format_local_time(sent.link.created_at, who.timezone),
+                                    duration=wording.duration(devices.activation_ttl(), self.lang))
+        if sent.replaced:
+            self.link_message += " " + self._t("The earlier link no longer works; devices already activated keep working.")
 
     @rx.event
     @dashboard_action()
     def revoke_device(self, who: SignedIn):
         device = devices.revoke_device(self._actor(who), self._confirmed())
-        self.action_message = f"Device {device.code} was revoked: it can no longer redeem cards."
+        self.action_message = self._t("Device {code} was revoked: it can no longer redeem cards.", code=device.code)
         self._show_devices(who)

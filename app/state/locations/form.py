@@ -10,11 +10,13 @@ import reflex as rx
 
 from app.models import Location
 from app.services.access.accounts import SignedIn
+from app.services.core import i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import GiftnetError
-from app.services.core.timefmt import describe_duration
+from app.services.core.i18n import N_
 from app.services.network import device_emails, devices, locations
 from app.services.network.counter_modes import COUNTER_FLAGS
+from app.state import wording
 from app.state.locations.screen import LocationScreensState
 from app.state.session import dashboard_action
 
@@ -82,18 +84,17 @@ def _checked(value: object) -> bool:
     return value is True or str(value).lower() in ("on", "true")
 
 
-def _send_link(actor: Actor, location: Location) -> str:
-    """Email a new activation link; the sentence says what happened (or why not)."""
+def _send_link(actor: Actor, location: Location, lang: str) -> str:
+    """Email a new activation link; the sentence (in `lang`) says what happened (or why not)."""
+    _ = i18n.translator(lang)
     if not location.active:
-        return "It is inactive, so no activation link was sent; make it active, then use Send new link."
+        return _(N_("It is inactive, so no activation link was sent; make it active, then use Send new link."))
     try:
         device_emails.send_activation_email(actor, location.id)
     except GiftnetError as error:
-        return f"The activation link was not sent: {error.message}"
-    return (
-        f"An activation link was emailed to {location.email}; it works for "
-        f"{describe_duration(devices.activation_ttl())}."
-    )
+        return _(N_("The activation link was not sent: {reason}"), reason=error.localized_message(lang))
+    return _(N_("An activation link was emailed to {email}; it works for {duration}."),
+             email=location.email, duration=wording.duration(devices.activation_ttl(), lang))
 
 
 class LocationFormState(LocationScreensState):
@@ -179,12 +180,12 @@ class LocationFormState(LocationScreensState):
         try:
             if self.editing_id:
                 location = locations.update_location(actor, self.editing_id, raw)
-                message = "Changes saved."
+                message = self._t("Changes saved.")
             else:
                 location = locations.create_location(actor, raw)
-                message = f"Location created. {_send_link(actor, location)}"
+                message = self._t("Location created. {what_happened}", what_happened=_send_link(actor, location, self.lang))
         except GiftnetError as refusal:  # the form marks the field the service named, and comes into view
-            self.error, self.error_field = refusal.message, refusal.field or ""
+            self.error, self.error_field = refusal.localized_message(self.lang), refusal.field or ""
             shown_beside = self.error_field in FIELDS_WITH_ERRORS
             return rx.scroll_to(f"location-form-{self.error_field}" if shown_beside else "location-error")
         self.flash = message

@@ -10,7 +10,6 @@ import reflex as rx
 from app.models import Location
 from app.services.access.accounts import SignedIn
 from app.services.core.errors import GiftnetError
-from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
 from app.services.counter import pos_refunds
 from app.services.settlement import payables
@@ -69,14 +68,15 @@ class LocationMoneyState(PagedRows, LocationDetailState):
             self.payable, self.rows, self.cursor_stack, self.next_cursor = PayableView(), [], [], 0
             return
         self.payable = PayableView(
-            count=owed.redemption_count, gross=format_cents(owed.gross_cents, who.currency),
-            commission=format_cents(owed.commission_cents, who.currency), commission_rate=f"{owed.commission_bps / 100:.2f} %",
-            net=format_cents(owed.net_cents, who.currency),
-            refunded=format_cents(owed.refunded_cents, who.currency) if owed.refunded_cents else "",
+            count=owed.redemption_count, gross=self._money(owed.gross_cents, who.currency),
+            commission=self._money(owed.commission_cents, who.currency), commission_rate=f"{owed.commission_bps / 100:.2f} %",
+            net=self._money(owed.net_cents, who.currency),
+            refunded=self._money(owed.refunded_cents, who.currency) if owed.refunded_cents else "",
         )
         self.refunds_to_give_back = [
-            f"Card •••• {refund.last4}: {format_cents(refund.amount_cents, who.currency)} ({refund.source.capitalize()}, "
-            f"ref {refund.reference})"
+            self._t("Card •••• {last4}: {amount} ({source}, ref {reference})", last4=refund.last4,
+                    amount=self._money(refund.amount_cents, who.currency), source=refund.source.capitalize(),
+                    reference=refund.reference)
             for refund in pos_refunds.pending_for_location(who.operator_id, self._location_id())]
         self._show_first_page(who)
 
@@ -86,8 +86,8 @@ class LocationMoneyState(PagedRows, LocationDetailState):
         rows = [
             LocationPayoutRow(
                 id=payout.line_id, batch_id=payout.batch_id, status=payout.status,
-                redemptions=payout.redemption_count, gross=format_cents(payout.gross_cents, who.currency),
-                net=format_cents(payout.net_cents, who.currency), created=format_local_time(payout.created_at, zone),
+                redemptions=payout.redemption_count, gross=self._money(payout.gross_cents, who.currency),
+                net=self._money(payout.net_cents, who.currency), created=format_local_time(payout.created_at, zone),
                 paid=format_local_time(payout.paid_at, zone) or "—",
             )
             for payout in page.payouts

@@ -69,7 +69,7 @@ class LocationPosState(ConfirmedRow, LocationDetailState):
             self.pos_key_rows = []
             return
         self.pos_key_rows = [
-            key_row(key, who.timezone) for key in pos_keys.list_pos_keys(who.operator_id, self._location_id())
+            key_row(key, who.timezone, self.lang) for key in pos_keys.list_pos_keys(who.operator_id, self._location_id())
         ]
 
     @rx.event
@@ -80,7 +80,7 @@ class LocationPosState(ConfirmedRow, LocationDetailState):
         self.pos_key_plaintext = created.plaintext
         if created.pos_payments_turned_on:
             self.pos_key_notice = created.notice or ""
-            self.location = location_view(locations.get_location(who.operator_id, self._location_id()), who.timezone)
+            self.location = location_view(locations.get_location(who.operator_id, self._location_id()), who.timezone, self.lang)
         self._show_keys(who)
         return rx.set_value("pos-key-name", "")
 
@@ -98,7 +98,8 @@ class LocationPosState(ConfirmedRow, LocationDetailState):
     @dashboard_action()
     def revoke_pos_key(self, who: SignedIn):
         key = pos_keys.revoke_pos_key(self._actor(who), self._confirmed())
-        self.action_message = f"POS key {key.name} was revoked: the POS can no longer push payments with it."
+        self.action_message = self._t("POS key {name} was revoked: the POS can no longer push payments with it.",
+                                      name=key.name)
         self._show_keys(who)
 
     @rx.event
@@ -110,8 +111,8 @@ class LocationPosState(ConfirmedRow, LocationDetailState):
             "notification_url": str(form.get("notification_url", "")).strip(),
             "tender_type": str(form.get("tender_type", "") or "OTHER_GIFT_CARD"),
         })
-        self.square_message = ("Square settings saved. Square's payments with this tender now appear on this "
-                               "location's counter screens.")
+        self.square_message = (self._t("Square settings saved. Square's payments with this tender now appear on this "
+                               "location's counter screens."))
         self.square_form_key = uuid.uuid4().hex
         self.square = _square_view(locations.get_location(who.operator_id, self._location_id()))
         # The parts below the form are read again as on opening the screen: redemptions from the newest.

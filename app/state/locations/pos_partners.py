@@ -18,8 +18,9 @@ from app.models import Location, PosLogEntry, PosPayment
 from app.models.pos_partner import PosPartner
 from app.models.redemption import POS_PAYMENT_STATUSES
 from app.services.access.accounts import SignedIn
+from app.services.core import i18n
 from app.services.core.errors import GiftnetError
-from app.services.core.money import format_cents
+from app.services.core.i18n import N_
 from app.services.core.roles import OWNER
 from app.services.core.timefmt import format_local_seconds
 from app.services.counter import pos_log, pos_partner_secrets, pos_partner_settings, pos_payment_list
@@ -32,16 +33,18 @@ from app.state.session import dashboard_action
 POS_PAYMENT_PAGE_SIZE = 10
 POS_LOG_LENGTH = 25
 ALL_STATUSES = "all"
-SOURCE_LABELS = {"api": "API", "square": "Square", "clover": "Clover", "shopify": "Shopify POS", "test": "Test"}
+SOURCE_LABELS = {"api": "API", "square": "Square", "clover": "Clover", "shopify": "Shopify POS", "test": N_("Test")}
 CLOVER_FIELDS = ("merchant_id", "api_token", "tender_label", "auth_code", "base_url")
 SHOPIFY_FIELDS = ("shop_domain", "webhook_secret", "payment_method_name")
 
 
-def stored_secret(on_file: bool, ending: str) -> str:
+def stored_secret(on_file: bool, ending: str, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
     """How a write-only secret is named on screen: never the secret, at most its last characters."""
     if not on_file:
         return ""
-    return f"stored, ends in {ending}" if ending else "stored"
+    if ending:
+        return i18n.translate(N_("stored, ends in {ending}"), lang, ending=ending)
+    return i18n.translate(N_("stored"), lang)
 
 
 @dataclass
@@ -69,7 +72,8 @@ class ShopifyForm:
     receiver_url: str = ""
 
 
-def clover_form(view: PartnerSettingsView, endings: dict[str, str], timezone: str) -> CloverForm:
+def clover_form(view: PartnerSettingsView, endings: dict[str, str], timezone: str,
+                lang: str = i18n.DEFAULT_LANGUAGE) -> CloverForm:
     settings, on_file = view.settings, view.secrets_on_file
     return CloverForm(
         saved=bool(settings.get("merchant_id")),
@@ -77,8 +81,8 @@ def clover_form(view: PartnerSettingsView, endings: dict[str, str], timezone: st
         merchant_id=settings.get("merchant_id") or "",
         tender_label=settings.get("tender_label") or "",
         base_url=settings.get("base_url") or pos_partner_settings.CLOVER_PRODUCTION_API,
-        api_token=stored_secret(on_file.get("api_token", False), endings.get("api_token", "")),
-        auth_code=stored_secret(on_file.get("auth_code", False), endings.get("auth_code", "")),
+        api_token=stored_secret(on_file.get("api_token", False), endings.get("api_token", ""), lang),
+        auth_code=stored_secret(on_file.get("auth_code", False), endings.get("auth_code", ""), lang),
         verification_code=view.verification_code or "",
         verification_code_at=format_local_seconds(view.verification_code_at, timezone)
         if view.verification_code_at else "",
@@ -86,14 +90,14 @@ def clover_form(view: PartnerSettingsView, endings: dict[str, str], timezone: st
     )
 
 
-def shopify_form(view: PartnerSettingsView, endings: dict[str, str]) -> ShopifyForm:
+def shopify_form(view: PartnerSettingsView, endings: dict[str, str], lang: str = i18n.DEFAULT_LANGUAGE) -> ShopifyForm:
     settings = view.settings
     return ShopifyForm(
         saved=view.configured,
         shop_domain=settings.get("shop_domain") or "",
         payment_method_name=settings.get("payment_method_name") or "",
         webhook_secret=stored_secret(view.secrets_on_file.get("webhook_secret", False),
-                                     endings.get("webhook_secret", "")),
+                                     endings.get("webhook_secret", ""), lang),
         receiver_url=view.receiver_url,
     )
 
@@ -103,15 +107,15 @@ def partner_fields(form: dict, names: tuple[str, ...]) -> dict[str, str]:
     return {name: str(form.get(name) or "").strip() for name in names}
 
 
-def clover_saved_sentence(form: CloverForm, tender_label: str) -> str:
+def clover_saved_sentence(form: CloverForm, tender_label: str, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
     if form.configured:
-        return (f"Clover connected: payments taken with the “{tender_label}” tender appear on this location's counter "
-                "screens.")
+        return i18n.translate(N_("Clover connected: payments taken with the “{tender}” tender appear on this "
+                                 "location's counter screens."), lang, tender=tender_label)
     if form.verification_code:
-        return ("Clover settings saved. Paste the verification code below into Clover, then paste the Clover Auth "
-                "Code Clover shows here and save again.")
-    return ("Clover settings saved. Next: set the webhook URL above in your Clover app; the verification code Clover "
-            "sends appears here.")
+        return i18n.translate(N_("Clover settings saved. Paste the verification code below into Clover, then paste "
+                                 "the Clover Auth Code Clover shows here and save again."), lang)
+    return i18n.translate(N_("Clover settings saved. Next: set the webhook URL above in your Clover app; the "
+                             "verification code Clover sends appears here."), lang)
 
 
 @dataclass
@@ -127,15 +131,16 @@ class PosPaymentRow:
     status: str = ""
 
 
-def pos_payment_row(payment: PosPayment, timezone: str, operator_currency: str) -> PosPaymentRow:
+def pos_payment_row(payment: PosPayment, timezone: str, operator_currency: str,
+                    lang: str = i18n.DEFAULT_LANGUAGE) -> PosPaymentRow:
     return PosPaymentRow(
         id=payment.id,
         time=format_local_seconds(payment.created_at, timezone),
         source=payment.source,
-        source_label=SOURCE_LABELS.get(payment.source, payment.source),
+        source_label=i18n.translate(SOURCE_LABELS[payment.source], lang) if payment.source in SOURCE_LABELS else payment.source,
         reference=payment.reference,
-        amount=format_cents(payment.amount_cents),
-        tip=format_cents(payment.tip_cents) if payment.tip_cents else "—",
+        amount=i18n.format_money(payment.amount_cents, None, lang),
+        tip=i18n.format_money(payment.tip_cents, None, lang) if payment.tip_cents else "—",
         currency=payment.currency or operator_currency,  # our own API's payments are in the operator's currency
         status=payment.status,
     )
@@ -186,19 +191,19 @@ class LocationPosPartnersState(LocationDetailState):
             endings = (pos_partner_secrets.secret_endings(self._actor(who), self._location_id())
                        if who.role == OWNER else {})
         except GiftnetError as refusal:
-            self.partners_error = refusal.message
+            self.partners_error = refusal.localized_message(self.lang)
             self.clover, self.shopify = CloverForm(), ShopifyForm()
             return
         self.partners_error = ""
         self.clover = clover_form(views[PosPartner.clover.value], endings.get(PosPartner.clover.value, {}),
-                                  who.timezone)
-        self.shopify = shopify_form(views[PosPartner.shopify.value], endings.get(PosPartner.shopify.value, {}))
+                                  who.timezone, self.lang)
+        self.shopify = shopify_form(views[PosPartner.shopify.value], endings.get(PosPartner.shopify.value, {}), self.lang)
         self.clover_form_key, self.shopify_form_key = uuid.uuid4().hex, uuid.uuid4().hex
 
     def _after_connecting(self, who: SignedIn) -> None:
         """Connecting a partner turns POS payments on: the details and the setup guide say so."""
         self._show_partners(who)
-        self.location = location_view(locations.get_location(who.operator_id, self._location_id()), who.timezone)
+        self.location = location_view(locations.get_location(who.operator_id, self._location_id()), who.timezone, self.lang)
 
     @rx.event
     @dashboard_action("clover_error")
@@ -206,7 +211,7 @@ class LocationPosPartnersState(LocationDetailState):
         fields = partner_fields(form, CLOVER_FIELDS)
         pos_partner_settings.configure_partner(self._actor(who), self._location_id(), PosPartner.clover, fields)
         self._after_connecting(who)
-        self.clover_message = clover_saved_sentence(self.clover, fields["tender_label"])
+        self.clover_message = clover_saved_sentence(self.clover, fields["tender_label"], self.lang)
 
     @rx.event
     @dashboard_action("clover_error", clear=False)
@@ -214,8 +219,8 @@ class LocationPosPartnersState(LocationDetailState):
         """Read the settings again: Clover's verification code arrives by itself, after the URL is set."""
         self._show_partners(who)
         if not self.clover.verification_code:
-            self.clover_error = ("No verification code from Clover yet. Set the webhook URL above in your Clover app "
-                                 "(Clover sends the code as soon as it is saved there), then check again.")
+            self.clover_error = (self._t("No verification code from Clover yet. Set the webhook URL above in your Clover app "
+                                 "(Clover sends the code as soon as it is saved there), then check again."))
         else:  # the step the last save pointed to is done: the callout above says what is next
             self.clover_error = self.clover_message = ""
 
@@ -225,8 +230,8 @@ class LocationPosPartnersState(LocationDetailState):
         fields = partner_fields(form, SHOPIFY_FIELDS)
         pos_partner_settings.configure_partner(self._actor(who), self._location_id(), PosPartner.shopify, fields)
         self._after_connecting(who)
-        self.shopify_message = (f"Shopify POS connected: POS orders paid with “{fields['payment_method_name']}” "
-                                "appear on this location's counter screens.")
+        self.shopify_message = self._t("Shopify POS connected: POS orders paid with “{method}” appear on this "
+                                       "location's counter screens.", method=fields["payment_method_name"])
 
 
 class LocationPosPaymentsState(PagedRows, LocationDetailState):
@@ -245,14 +250,14 @@ class LocationPosPaymentsState(PagedRows, LocationDetailState):
         status = None if self.status_filter == ALL_STATUSES else self.status_filter
         page = pos_payment_list.list_pos_payments(who.operator_id, self._location_id(), status=status,
                                                   limit=POS_PAYMENT_PAGE_SIZE, cursor=cursor)
-        return [pos_payment_row(payment, who.timezone, who.currency) for payment in page.payments], page.next_cursor
+        return [pos_payment_row(payment, who.timezone, who.currency, self.lang) for payment in page.payments], page.next_cursor
 
     def _show_page(self, who: SignedIn, cursor: int | None) -> None:
         # As PagedRows does, but a refusal is said on screen rather than shown as "no payments".
         try:
             rows, next_cursor = self._page(who, cursor)
         except GiftnetError as refusal:
-            self.rows, self.next_cursor, self.payments_error = [], 0, refusal.message
+            self.rows, self.next_cursor, self.payments_error = [], 0, refusal.localized_message(self.lang)
         else:
             self.rows, self.next_cursor, self.payments_error = rows, next_cursor or 0, ""
         self.loaded = True

@@ -8,7 +8,6 @@ import reflex as rx
 
 from app.models import Location
 from app.services.access.accounts import SignedIn
-from app.services.core.money import format_cents
 from app.services.counter import test_payments
 from app.services.network import counter_modes, locations
 from app.state.locations.screen import LocationDetailState, location_view
@@ -28,14 +27,14 @@ class LocationPosSetupState(LocationDetailState):
     @dashboard_action("pos_setup_error")
     def send_test_payment(self, who: SignedIn):
         payment = test_payments.send_test_payment(self._actor(who), self._location_id())
-        self.pos_setup_message = (
-            f"A TEST payment of {format_cents(payment.amount_cents)} is on this location's open counter screens now. "
-            f"It goes away by itself in {test_payments.TEST_PAYMENT_SECONDS} seconds (or dismiss it there); nothing "
-            "can be taken off a card with it.")
+        self.pos_setup_message = self._t(
+            "A TEST payment of {amount} is on this location's open counter screens now. It goes away by itself in "
+            "{seconds} seconds (or dismiss it there); nothing can be taken off a card with it.",
+            amount=self._money(payment.amount_cents), seconds=test_payments.TEST_PAYMENT_SECONDS)
 
     @rx.event
     @dashboard_action("pos_setup_error")
     def turn_on_pos_payments(self, who: SignedIn):
         location = locations.update_location(self._actor(who), self._location_id(), {"accepts_pos_payments": True})
-        self.location = location_view(location, who.timezone)
+        self.location = location_view(location, who.timezone, self.lang)
         self.pos_setup_message = counter_modes.pos_payments_turned_on_message(location)

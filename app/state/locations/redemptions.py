@@ -9,7 +9,6 @@ import reflex as rx
 
 from app.models import Location
 from app.services.access.accounts import SignedIn
-from app.services.core.money import format_cents
 from app.services.core.timefmt import format_local_time
 from app.services.counter import redemptions
 from app.services.network import locations
@@ -57,8 +56,8 @@ class LocationRedemptionsState(PagedRows, ConfirmedRow, LocationDetailState):
                 id=redemption.id,
                 time=format_local_time(redemption.created_at, zone),
                 card=f"•••• {last4}",
-                kind=MODE_LABELS.get(redemption.kind, redemption.kind),
-                amount=format_cents(redemption.amount_cents, who.currency),
+                kind=self._t(MODE_LABELS[redemption.kind]) if redemption.kind in MODE_LABELS else redemption.kind,
+                amount=self._money(redemption.amount_cents, who.currency),
                 device=device_code or "—",
                 status=redemption.status,
                 voidable=redemptions.can_void(redemption, zone),
@@ -71,7 +70,7 @@ class LocationRedemptionsState(PagedRows, ConfirmedRow, LocationDetailState):
         return self.rows
 
     def _label(self, row: RedemptionRow) -> str:
-        return f"Redemption #{row.id} of {row.amount} on card {row.card}"
+        return self._t("Redemption #{id} of {amount} on card {card}", id=row.id, amount=row.amount, card=row.card)
 
     @rx.event
     @dashboard_action()
@@ -84,7 +83,8 @@ class LocationRedemptionsState(PagedRows, ConfirmedRow, LocationDetailState):
                                                  idempotency_key=f"dashboard-void-{redemption_id}")
         finally:  # voided or refused (voided elsewhere, now in a payout batch), the row shows it
             self._show_page(who, self._current_cursor())
-        self.action_message = (f"Redemption #{redemption_id} voided: {format_cents(result.redemption.amount_cents, who.currency)} "
-                               f"is back on card •••• {result.last4}.")
+        self.action_message = self._t("Redemption #{id} voided: {amount} is back on card •••• {last4}.",
+                                      id=redemption_id, last4=result.last4,
+                                      amount=self._money(result.redemption.amount_cents, who.currency))
         # What the location is owed went down, and its webhook is told of the void.
         return [LocationMoneyState.refresh, LocationWebhooksState.refresh_deliveries]

@@ -19,12 +19,14 @@ import reflex as rx
 
 from app.models import Location
 from app.services.access.accounts import SignedIn
+from app.services.core import i18n
 from app.services.core.errors import GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.timefmt import format_local_time
 from app.services.network import counter_modes, locations
 from app.state.session import SessionState, dashboard_action
 
-MODE_LABELS = {"pos": "POS payments", "items": "Items", "amount": "Amount"}
+MODE_LABELS = {"pos": N_("POS payments"), "items": N_("Items"), "amount": N_("Amount")}
 
 
 class LocationScreensState(SessionState):
@@ -60,13 +62,51 @@ class LocationView:
     created: str = ""
 
 
-def _commission(location: Location) -> str:
+def _commission(location: Location, lang: str) -> str:
     if location.commission_bps is None:
-        return "The network's default"
-    return f"{location.commission_bps / 100:.2f} % ({location.commission_bps} bps, overrides the network's)"
+        return i18n.translate(N_("The network's default"), lang)
+    percent = i18n.format_number(round(location.commission_bps / 100, 2), lang) if lang != "en" else f"{location.commission_bps / 100:.2f}"
+    return i18n.translate(N_("{percent} % ({bps} bps, overrides the network's)"), lang, percent=percent,
+                          bps=location.commission_bps)
 
 
-def _view(location: Location, timezone: str) -> LocationView:
+def _ways(location: Location, lang: str) -> list[str]:
+    return [i18n.translate(way, lang) for way in counter_modes.accepted_ways(location)]
+
+
+def _counter_sentence(location: Location, lang: str) -> str:
+    """`counter_modes.describe_counter` in the reader's language (the same sentence in English)."""
+    if lang == i18n.DEFAULT_LANGUAGE:
+        return counter_modes.describe_counter(location)
+    ways = [way[0].lower() + way[1:] for way in _ways(location, lang)]
+    listed = i18n.translate(N_("{ways} and {last}"), lang, ways=", ".join(ways[:-1]), last=ways[-1]) if len(ways) > 1 else ways[0]
+    sentence = i18n.translate(N_("The counter accepts {ways}."), lang, ways=listed)
+    if location.accepts_pos_payments and location.accepts_typed_amounts:
+        sentence += " " + i18n.translate(
+            N_("While no POS payment is waiting, the merchant can type an amount (if the POS is down)."), lang)
+    elif location.accepts_pos_payments:
+        sentence += " " + i18n.translate(
+            N_("No typed-amount fallback: when the POS is down, the counter cannot redeem."), lang)
+    return sentence
+
+
+def _bank(location: Location, lang: str) -> str:
+    """`locations.bank_summary` in the reader's language."""
+    if lang == i18n.DEFAULT_LANGUAGE:
+        return locations.bank_summary(location)
+    if not location.bank_country:
+        return i18n.translate(N_("No bank details"), lang)
+    if location.bank_country == "US":
+        route = i18n.translate(N_("routing {number}"), lang, number=location.routing_number)
+    else:
+        route = i18n.translate(N_("institution {institution}, transit {transit}"), lang,
+                               institution=location.institution_number, transit=location.transit_number)
+    kind = i18n.translate({"checking": N_("checking"), "savings": N_("savings")}.get(location.account_type or "", ""), lang) \
+        or (location.account_type or "")
+    return f"{location.bank_country} {kind} •••• {location.account_last4} ({route})"
+
+
+def _view(location: Location, timezone: str, lang: str = i18n.DEFAULT_LANGUAGE) -> LocationView:
     return LocationView(
         id=location.id,
         name=location.name,
@@ -75,14 +115,14 @@ def _view(location: Location, timezone: str) -> LocationView:
         address=location.address or "—",
         external_id=location.external_id or "—",
         mode=location.mode,
-        mode_label=" · ".join(counter_modes.accepted_ways(location)),
-        mode_hint=counter_modes.describe_counter(location),
+        mode_label=" · ".join(_ways(location, lang)),
+        mode_hint=_counter_sentence(location, lang),
         accepts_pos_payments=location.accepts_pos_payments,
         item_webhook_url=location.item_webhook_url or "—",
-        notify_items_email="Yes" if location.notify_items_email else "No",
+        notify_items_email=i18n.translate(N_("Yes") if location.notify_items_email else N_("No"), lang),
         notify_webhook_url=location.notify_webhook_url or "—",
-        commission=_commission(location),
-        bank=locations.bank_summary(location),
+        commission=_commission(location, lang),
+        bank=_bank(location, lang),
         active=location.active,
         created=format_local_time(location.created_at, timezone),
     )
@@ -134,7 +174,7 @@ class LocationDetailState(LocationScreensState):
             self.not_found, self.location = True, LocationView()
             return
         self.not_found = False
-        self.location = _view(location, who.timezone)
+        self.location = _view(location, who.timezone, self.lang)
         # Reflex brings a state's substates along with it: the parts of this screen.
         for part in self.substates.values():
             part._open(who, location)  # noqa: SLF001 - backend-only (underscored: Reflex keeps it from the browser)

@@ -87,7 +87,7 @@ class LocationWebhooksState(LocationDetailState):
             attempts = webhooks.list_attempts(who.operator_id, delivery_id)
         except GiftnetError as error:
             self.open_delivery_id, self.attempt_rows = 0, []
-            self.webhook_error = error.message
+            self.webhook_error = error.localized_message(self.lang)
             return
         self.attempt_rows = [
             AttemptRow(
@@ -131,8 +131,8 @@ class LocationWebhooksState(LocationDetailState):
             delivery = webhooks.retry_now(self._actor(who), int(delivery_id))
         finally:  # refused or not, the log shows the delivery as it is now
             self._show_deliveries(who)
-        self.webhook_message = (f"Delivery #{delivery.id} ({delivery.event_type}) is queued again: it is sent "
-                                "within seconds.")
+        self.webhook_message = self._t("Delivery #{id} ({event}) is queued again: it is sent within seconds.",
+                                       id=delivery.id, event=delivery.event_type)
         return LocationWebhooksState.follow_delivery(delivery.id, delivery.attempts)
 
     @rx.event(background=True)

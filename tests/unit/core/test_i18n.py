@@ -89,7 +89,7 @@ def test_an_error_keeps_its_english_message_and_translates_at_answer_time():
     assert french == {"code": "amount_out_of_range", "field": "amount_cents",
                       "message": f"Le montant doit se situer entre 5,00{NBSP}$ et 1{NBSP}000,00{NBSP}$."}
     plain = GiftnetError(ErrorCode.card_not_found, "No such card.")
-    assert plain.localized_message("fr") == "Cette carte n'existe pas."
+    assert plain.localized_message("fr") == "Cette carte n’existe pas."
     assert plain.localized_message("en") == "No such card."
 
 
@@ -119,7 +119,7 @@ def test_the_catalogs_compile(tmp_path):
                     "-o", str(target), "-l", "fr"], check=True, capture_output=True)
     with target.open("rb") as handle:
         compiled = read_mo(handle)
-    assert compiled.get("No such card.").string == "Cette carte n'existe pas."
+    assert compiled.get("No such card.").string == "Cette carte n’existe pas."
 
 
 def _placeholders(text: str) -> list[str]:
