@@ -38,7 +38,7 @@ def test_validation_not_found_and_unauthenticated_answers_in_french(shop: Operat
         refused = stranger.get("/cards")
     assert refused.status_code == 401
     assert refused.json()["error"] == {"code": "unauthenticated",
-                                       "message": "Cette clé d'API n'est pas valide ou a été révoquée."}
+                                       "message": "Cette clé d’API n’est pas valide ou a été révoquée."}
     # A language we do not speak is answered in English.
     german = shop.http.get("/cards/999999999", headers={"Accept-Language": "de-DE"})
     assert german.json()["error"]["message"] == "No such card."
