@@ -86,6 +86,10 @@ class Settings:
     # How long a charge may take at Bambora or Forte before its answer counts as lost (the
     # order is then looked up before any retry, never charged twice).
     gateway_timeout_seconds: float = 30.0
+    # Requests to URLs and hosts an operator typed (webhooks, gateway and Clover API addresses,
+    # SFTP) may reach loopback and private addresses: development and tests against local
+    # stand-ins only (app/integrations/outbound.py). Off in production.
+    allow_internal_urls: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -122,4 +126,5 @@ def get_settings() -> Settings:
         forte_js_url_live=(os.environ.get("FORTE_JS_URL_LIVE") or FORTE_JS_URL_LIVE).strip(),
         forte_js_url_sandbox=(os.environ.get("FORTE_JS_URL_SANDBOX") or FORTE_JS_URL_SANDBOX).strip(),
         gateway_timeout_seconds=float(os.environ.get("GATEWAY_TIMEOUT_SECONDS") or "30"),
+        allow_internal_urls=(os.environ.get("ALLOW_INTERNAL_URLS") or "").strip().lower() in ("1", "true", "yes"),
     )

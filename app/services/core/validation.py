@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlparse
 
+from app.integrations import outbound
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
 
@@ -76,6 +77,21 @@ def optional_http_url(raw: object, *, field: str) -> str | None:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} must be an http(s) URL, like "
                            "https://example.com/hook.", field=field)
+    return url
+
+
+def optional_outbound_url(raw: object, *, field: str) -> str | None:
+    """A URL the app itself will send requests to (a webhook, an API address): http(s), its
+    host found now and on the public internet only (checked again at every connection, see
+    app/integrations/outbound.py). Refuses `invalid_input` naming the field."""
+    url = optional_http_url(raw, field=field)
+    if url is None:
+        return None
+    try:
+        outbound.check_url(url)
+    except outbound.OutboundRefused as refused:
+        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} must point to a server on the public "
+                           f"internet: {refused.reason}.", field=field) from None
     return url
 
 

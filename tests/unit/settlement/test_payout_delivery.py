@@ -86,7 +86,7 @@ def test_a_stopped_server_is_retried_then_the_batch_fails_and_the_owners_are_tol
         waiting = delivery.delivery_of(us.owner.operator.id, batch_id)
         assert (waiting.status, waiting.attempts) == ("pending", attempt)
         assert waiting.last_error == f"Cannot connect to the SFTP server at 127.0.0.1 port {sftp_server.port}: " \
-                                     "Connection refused."
+                                     "no SSH server answered there, or it is not a public internet address."
         assert delivery.deliver_due(now + delivery.RETRY_DELAYS[attempt - 1] - timedelta(seconds=1)).retrying == 0
         now += delivery.RETRY_DELAYS[attempt - 1]
         assert failure_emails(us.owner.operator.id) == []  # no email while it is still being tried
