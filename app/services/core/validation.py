@@ -55,6 +55,8 @@ def optional_text(raw: object, *, field: str, max_length: int) -> str | None:
         return None
     if not isinstance(raw, str):
         raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} must be text.", field=field)
+    if "\x00" in raw:  # PostgreSQL cannot store it and no screen shows it: refused on every database alike
+        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} contains a NUL character.", field=field)
     text = raw.strip()
     if len(text) > max_length:
         raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} has more than {max_length} characters.",
@@ -93,6 +95,44 @@ def optional_outbound_url(raw: object, *, field: str) -> str | None:
         raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} must point to a server on the public "
                            f"internet: {refused.reason}.", field=field) from None
     return url
+
+
+MAX_JSON_DEPTH = 64
+_JSON_SIGNIFICANT = re.compile(rb'[\\"\[\]{}]')
+
+
+def check_json_body(body: bytes) -> None:
+    """Refuse (`invalid_input`) a JSON body nested deeper than MAX_JSON_DEPTH arrays and
+    objects, or holding a NUL character (raw or escaped as \\u0000) in any string, before
+    anything parses it: a parser would overflow its stack on the first, and no field of
+    ours takes the second. One pass over the bytes, jumping from one quote or bracket to the
+    next; a body that is not JSON at all is left to its parser."""
+    if b"\x00" in body:
+        raise GiftnetError(ErrorCode.invalid_input, "The request body contains a NUL character, which no field "
+                           "accepts.")
+    depth, in_string, skip_until = 0, False, -1
+    for match in _JSON_SIGNIFICANT.finditer(body):
+        position = match.start()
+        if position < skip_until:
+            continue  # the character after a backslash
+        char = body[position]
+        if in_string:
+            if char == 0x5C:  # backslash
+                if body[position + 1:position + 6].lower() == b"u0000":
+                    raise GiftnetError(ErrorCode.invalid_input, "The request body contains a NUL character "
+                                       "(\\u0000), which no field accepts.")
+                skip_until = position + 2
+            elif char == 0x22:  # quote
+                in_string = False
+        elif char == 0x22:
+            in_string = True
+        elif char in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise GiftnetError(ErrorCode.invalid_input, f"The request body nests arrays and objects more than "
+                                   f"{MAX_JSON_DEPTH} levels deep.")
+        elif char in (0x5D, 0x7D):  # ] }
+            depth -= 1
 
 
 def aba_routing_is_valid(routing: str) -> bool:
