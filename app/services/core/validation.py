@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlparse
 
@@ -110,7 +111,7 @@ def check_json_body(body: bytes) -> None:
     if b"\x00" in body:
         raise GiftnetError(ErrorCode.invalid_input, "The request body contains a NUL character, which no field "
                            "accepts.")
-    depth, in_string, skip_until = 0, False, -1
+    depth, in_string, skip_until, escaped_nul = 0, False, -1, False
     for match in _JSON_SIGNIFICANT.finditer(body):
         position = match.start()
         if position < skip_until:
@@ -118,9 +119,7 @@ def check_json_body(body: bytes) -> None:
         char = body[position]
         if in_string:
             if char == 0x5C:  # backslash
-                if body[position + 1:position + 6].lower() == b"u0000":
-                    raise GiftnetError(ErrorCode.invalid_input, "The request body contains a NUL character "
-                                       "(\\u0000), which no field accepts.")
+                escaped_nul = escaped_nul or body[position + 1:position + 6].lower() == b"u0000"
                 skip_until = position + 2
             elif char == 0x22:  # quote
                 in_string = False
@@ -133,6 +132,30 @@ def check_json_body(body: bytes) -> None:
                                    f"{MAX_JSON_DEPTH} levels deep.")
         elif char in (0x5D, 0x7D):  # ] }
             depth -= 1
+    if escaped_nul:
+        field = _field_holding_nul(body)
+        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field) if field else 'The request body'} contains "
+                           "a NUL character (\\u0000), which no field accepts.", field=field)
+
+
+def _field_holding_nul(body: bytes) -> str | None:
+    """The dotted path of the first field whose name or text holds NUL (the body is known to be
+    shallow enough to parse), or None when it cannot be read."""
+    try:
+        stack: list[tuple[str, object]] = [("", json.loads(body))]
+    except ValueError:
+        return None
+    while stack:
+        path, value = stack.pop(0)
+        if isinstance(value, str) and "\x00" in value:
+            return path or None
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, child in items:
+            child_path = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return child_path
+            stack.append((child_path, child))
+    return None
 
 
 def aba_routing_is_valid(routing: str) -> bool:
