@@ -153,7 +153,7 @@ def check_url(url: str) -> None:
     parsed = parse_http_url(url)
     if get_settings().allow_internal_urls:
         return
-    checked_address(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
+    checked_address(parsed.raw_host.decode("ascii"), parsed.port or (443 if parsed.scheme == "https" else 80))
 
 
 def check_host(host: str, port: int) -> None:
@@ -176,19 +176,20 @@ class GuardedTransport(httpx.HTTPTransport):
         if url.scheme not in ("http", "https"):
             raise OutboundRefused("only http:// and https:// URLs are allowed")
         port = url.port or (443 if url.scheme == "https" else 80)
-        address = checked_address(url.host, port)
-        if address != url.host:
+        host = url.raw_host.decode("ascii")  # the name as sent (IDNA-encoded), as TLS wants it
+        address = checked_address(host, port)
+        if address != host:
             if url.scheme == "https":
-                request.extensions = {**request.extensions, "sni_hostname": url.host}
+                request.extensions = {**request.extensions, "sni_hostname": host}
             request.url = url.copy_with(host=address)
         return super().handle_request(request)
 
 
 def http_client(*, timeout: httpx.Timeout | float) -> httpx.Client:
     """The client for every request to a typed URL: guarded, no redirects, no proxy from the environment."""
-    return httpx.Client(
-        transport=GuardedTransport(trust_env=False), follow_redirects=False, trust_env=False, timeout=timeout
-    )
+    # trust_env=False on the client: no HTTP(S)_PROXY from the environment (a proxy would connect
+    # to the name itself); the transport keeps SSL_CERT_FILE / SSL_CERT_DIR for custom CAs.
+    return httpx.Client(transport=GuardedTransport(), follow_redirects=False, trust_env=False, timeout=timeout)
 
 
 def open_socket(host: str, port: int, *, timeout: float) -> socket.socket:

@@ -32,6 +32,7 @@ from tests.support.fixtures import clover_till, fake_clover  # noqa: F401
 from tests.support.listener import Listener, Reply
 from tests.support.pos_partners import CLOVER_AUTH_CODE, clover_notification
 from tests.support.services import refused
+from tests.support.tls import certificates_for
 from tests.support.webhooks import redeem
 
 # Every way of writing "this machine" or "inside the network" that a URL parser or libc accepts.
@@ -119,6 +120,20 @@ def test_the_connection_goes_to_the_checked_address_with_the_name_in_the_host_he
     assert answer.status_code == 200
     [request] = public_standin.requests
     assert f"host: shop.public.test:{public_standin.port}" in request.decode().lower()
+
+
+def test_over_https_the_pinned_connection_still_checks_the_certificate_against_the_name(guard_on, tmp_path):
+    certificates = certificates_for("shop.public.test", tmp_path)
+    with Listener(host="127.0.0.2", tls=certificates.server_context()) as public_standin, \
+            outbound.test_network({"shop.public.test": ["127.0.0.2"], "other.public.test": ["127.0.0.2"]},
+                                  public={"127.0.0.2"}), \
+            httpx.Client(transport=outbound.GuardedTransport(verify=certificates.client_context()),
+                         trust_env=False) as client:
+        answer = client.post(f"https://shop.public.test:{public_standin.port}/hook", content=b"{}")
+        with pytest.raises(httpx.ConnectError, match="certificate"):  # the same server, under a name it has no
+            client.post(f"https://other.public.test:{public_standin.port}/hook", content=b"{}")  # certificate for
+    assert answer.status_code == 200
+    assert f"host: shop.public.test:{public_standin.port}" in public_standin.requests[0].decode().lower()
 
 
 def test_a_name_rebound_to_loopback_after_it_was_saved_reaches_nothing(guard_on, listener):

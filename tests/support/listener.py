@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 
@@ -23,8 +24,10 @@ class Reply:
 
 
 class Listener:
-    def __init__(self, reply: Reply | None = None, *, host: str = "127.0.0.1") -> None:
+    def __init__(self, reply: Reply | None = None, *, host: str = "127.0.0.1",
+                 tls: ssl.SSLContext | None = None) -> None:
         self.reply = reply or Reply()
+        self.tls = tls  # a server context: answer over TLS
         self.host = host
         self.connections = 0
         self.requests: list[bytes] = []
@@ -57,6 +60,13 @@ class Listener:
             threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
 
     def _answer(self, connection: socket.socket) -> None:
+        if self.tls is not None:
+            try:
+                connection.settimeout(5)
+                connection = self.tls.wrap_socket(connection, server_side=True)
+            except (OSError, ssl.SSLError):
+                connection.close()
+                return
         with connection:
             connection.settimeout(5)
             data = b""
