@@ -112,7 +112,7 @@ catalogs: $(VENV)/.installed
 ## i18n: extract every sentence marked _() / N_() into app/locale/messages.pot, update the
 ## language catalogs (app/locale/fr/LC_MESSAGES/messages.po: a translator fills the empty msgstr), compile them
 i18n: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output --project=Giftnet \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ -k t -k _t -k translate --no-location --sort-output --project=Giftnet \
 		-o app/locale/messages.pot app
 	$(VENV)/bin/pybabel update -i app/locale/messages.pot -d app/locale -D messages --no-fuzzy-matching --width 100
 	$(VENV)/bin/pybabel compile -d app/locale -D messages --statistics

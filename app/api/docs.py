@@ -10,6 +10,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.settings import PROJECT_ROOT
 
 API_PREFIX = "/api/v1"
@@ -34,8 +35,8 @@ def docs_page() -> HTMLResponse:
 def _asset(name: str) -> FileResponse:
     path = ASSET_DIR / name
     if not path.is_file():
-        raise GiftnetError(ErrorCode.unavailable, "The API documentation's files are not installed here (make deps "
-                           "copies them).")
+        raise GiftnetError(ErrorCode.unavailable, N_("The API documentation's files are not installed here (make "
+                                                     "deps copies them)."))
     return FileResponse(path, media_type=ASSETS[name], headers={"Cache-Control": "public, max-age=86400"})
 
 

@@ -164,7 +164,7 @@ def _validation_error(errors: list[dict]) -> GiftnetError:
     if kind == "missing":
         return GiftnetError(ErrorCode.invalid_input, N_("`{name}` is required."), field=name, params={"name": name})
     message = str(first.get("msg", "is not valid")).removeprefix("Value error, ").rstrip(".")
-    return GiftnetError(ErrorCode.invalid_input, f"`{name}`: {message[:1].lower()}{message[1:]}.", field=name)
+    return GiftnetError(ErrorCode.invalid_input, N_("`{name}`: {lower}{value}."), field=name, params={"name": name, "lower": message[:1].lower(), "value": message[1:]})
 
 
 def _is_api(request: Request) -> bool:

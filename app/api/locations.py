@@ -40,6 +40,7 @@ from app.api.location_schemas import (
 from app.api.params import id_in_path, next_page, page_cursor, page_size
 from app.api.schemas import cursor_text, parse_cursor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.network import device_emails, devices, items, location_import, locations, pos_keys
 
 router = APIRouter(prefix="/locations", tags=["locations"])
@@ -140,7 +141,7 @@ def import_locations(
 ) -> JSONResponse:
     content = file.file.read(location_import.MAX_FILE_BYTES + 1)
     if len(content) > location_import.MAX_FILE_BYTES:
-        raise GiftnetError(ErrorCode.payload_too_large, "The file is larger than 5 MB. Split it and import each part.",
+        raise GiftnetError(ErrorCode.payload_too_large, N_("The file is larger than 5 MB. Split it and import each part."),
                            field="file")
     result = location_import.import_locations(caller.actor, content, filename=file.filename, dry_run=dry_run)
     if not result.ok:

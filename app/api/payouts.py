@@ -20,6 +20,7 @@ from app.api.idempotent import IDEMPOTENCY_IN_FLIGHT, IDEMPOTENCY_KEY_REUSED, Id
 from app.api.params import id_in_path, page_cursor, page_size
 from app.api.schemas import StrictRequest, cursor_text, parse_cursor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.settlement import bank_files, batches, delivery, payout_returns, payout_settings
 
 router = APIRouter(prefix="/payouts", tags=["payouts"])
@@ -408,7 +409,7 @@ def upload_returns(
 ) -> ReturnsAnswer:
     content = file.file.read(payout_returns.MAX_RETURN_FILE_BYTES + 1)
     if len(content) > payout_returns.MAX_RETURN_FILE_BYTES:
-        raise GiftnetError(ErrorCode.payload_too_large, "The return file is larger than 5 MB.", field="file")
+        raise GiftnetError(ErrorCode.payload_too_large, N_("The return file is larger than 5 MB."), field="file")
     result = payout_returns.receive_returns(caller.actor, content, filename=file.filename or "")
     return ReturnsAnswer(file_format=result.file_format, unmatched=[], matched=[
         ReturnedPaymentAnswer(payout_id=match.payout_id, location_id=match.location_id, net_cents=match.net_cents,

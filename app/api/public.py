@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from app.api.edge import client_ip
 from app.services.core import link_guard
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.money.card_page import card_qr_png
 from app.services.printing.printable_cards import public_card_pdf
 
@@ -27,7 +28,7 @@ def card_qr(request: Request, link_token: str) -> Response:
     png = card_qr_png(link_token)
     if png is None:
         link_guard.record_unknown("card", ip)
-        error = GiftnetError(ErrorCode.card_not_found, "This card link is not valid anymore.")
+        error = GiftnetError(ErrorCode.card_not_found, N_("This card link is not valid anymore."))
         return JSONResponse(error.as_dict(), status_code=404, headers={"Cache-Control": "no-store"})
     return Response(
         png,
@@ -44,7 +45,7 @@ def card_pdf(request: Request, link_token: str) -> Response:
     printed = public_card_pdf(link_token)
     if printed is None:
         link_guard.record_unknown("card", ip)
-        error = GiftnetError(ErrorCode.card_not_found, "This card link is not valid anymore.")
+        error = GiftnetError(ErrorCode.card_not_found, N_("This card link is not valid anymore."))
         return JSONResponse(error.as_dict(), status_code=404, headers={"Cache-Control": "no-store"})
     return Response(
         printed.data,

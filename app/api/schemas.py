@@ -18,6 +18,7 @@ from app.models import ApiRequestLog, Card, LedgerEntry
 from app.services.core import crypto
 from app.services.core.codes import format_code
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.money.card_page import card_link
 from app.services.reporting.reports import Summary
 
@@ -291,5 +292,5 @@ def parse_cursor(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
     if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
-        raise GiftnetError(ErrorCode.invalid_input, "This cursor was not given by this API.", field="cursor")
+        raise GiftnetError(ErrorCode.invalid_input, N_("This cursor was not given by this API."), field="cursor")
     return int(raw)

@@ -5,22 +5,25 @@ from __future__ import annotations
 import reflex as rx
 from reflex.event import EventType
 
+from app.components.i18n import language_picker, t
+from app.state.language import N_
 from app.state.session import SessionState
 
+# The labels are English catalog sentences (shown through `t()`); the ids stay English.
 NAV_ITEMS = [
-    ("Activity", "/dashboard", "activity"),
-    ("Cards", "/cards", "credit-card"),
-    ("Locations", "/locations", "store"),
-    ("Shop", "/widget", "shopping-bag"),
-    ("Orders", "/orders", "receipt"),
-    ("Settlements", "/settlements", "landmark"),
-    ("Reconciliation", "/reconciliation", "scale"),
-    ("Reports", "/reports", "chart-bar"),
-    ("Developers", "/developers", "code"),
-    ("Outbox", "/outbox", "mail"),
-    ("Audit", "/audit", "history"),
-    ("Team", "/team", "users"),
-    ("Settings", "/settings", "settings"),
+    (N_("Activity"), "/dashboard", "activity"),
+    (N_("Cards"), "/cards", "credit-card"),
+    (N_("Locations"), "/locations", "store"),
+    (N_("Shop"), "/widget", "shopping-bag"),
+    (N_("Orders"), "/orders", "receipt"),
+    (N_("Settlements"), "/settlements", "landmark"),
+    (N_("Reconciliation"), "/reconciliation", "scale"),
+    (N_("Reports"), "/reports", "chart-bar"),
+    (N_("Developers"), "/developers", "code"),
+    (N_("Outbox"), "/outbox", "mail"),
+    (N_("Audit"), "/audit", "history"),
+    (N_("Team"), "/team", "users"),
+    (N_("Settings"), "/settings", "settings"),
 ]
 # Screens of owners only (app/services/core/roles.py): hidden from staff's navigation, and each
 # shows `owners_only_notice` instead of its content when staff type its address.
@@ -30,7 +33,7 @@ OWNER_ONLY_ROUTES = {"/widget", "/settlements", "/developers", "/audit", "/team"
 def _nav_link(label: str, href: str, icon: str, active: str) -> rx.Component:
     is_active = label.lower() == active
     return rx.link(
-        rx.hstack(rx.icon(icon, size=20), rx.text(label, size="3", weight="medium"), spacing="3", align="center"),
+        rx.hstack(rx.icon(icon, size=20), rx.text(t(label), size="3", weight="medium"), spacing="3", align="center"),
         href=href,
         id=f"nav-{label.lower()}",
         underline="none",
@@ -78,7 +81,8 @@ def dashboard_shell(content: rx.Component, active: str) -> rx.Component:
             spacing="0",
         ),
         rx.spacer(),
-        rx.button(rx.icon("log-out"), "Log out", id="logout-button", size="3", variant="soft", on_click=SessionState.log_out),
+        language_picker(SessionState, id="dashboard-language"),
+        rx.button(rx.icon("log-out"), t("Log out"), id="logout-button", size="3", variant="soft", on_click=SessionState.log_out),
         width="100%",
         padding="16px 24px",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
@@ -87,6 +91,7 @@ def dashboard_shell(content: rx.Component, active: str) -> rx.Component:
     page = rx.box(
         sidebar,
         rx.vstack(header, rx.box(content, padding="24px", width="100%", max_width="1200px"), width="100%", min_width="0", spacing="0"),
+        lang=SessionState.lang,
         display="flex",
         flex_direction=["column", "column", "column", "row"],
         min_height="100vh",
@@ -96,7 +101,7 @@ def dashboard_shell(content: rx.Component, active: str) -> rx.Component:
         rx.cond(
             SessionState.signed_in,
             page,
-            rx.center(rx.spinner(size="3"), rx.text("Checking your session…", margin_left="12px"), id="session-loading", height="100vh"),
+            rx.center(rx.spinner(size="3"), rx.text(t("Checking your session…"), margin_left="12px"), id="session-loading", height="100vh"),
         ),
         page_ready_marker(),
     )
@@ -110,14 +115,17 @@ def owners_only(content: rx.Component, screen: str) -> rx.Component:
 def owners_only_notice(screen: str) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.icon("lock", size=28, color=rx.color("amber", 10)), rx.heading("Owners only", size="6"), align="center", spacing="3"),
+            rx.hstack(rx.icon("lock", size=28, color=rx.color("amber", 10)), rx.heading(t("Owners only"), size="6"), align="center", spacing="3"),
             rx.text(
-                f"{screen} is for the owners of ", rx.text.strong(SessionState.operator_name),
-                ". Your role is staff: you can work with cards, locations, devices, orders and reports. "
-                "Ask an owner if something here needs changing.",
+                t(
+                    "{screen} is for the owners of {network}. Your role is staff: you can work with cards, locations, "
+                    "devices, orders and reports. Ask an owner if something here needs changing.",
+                    screen=t(screen),
+                    network=SessionState.operator_name,
+                ),
                 size="4",
             ),
-            rx.link(rx.button(rx.icon("arrow-left"), "Back to Activity", size="3", variant="soft"), href="/dashboard", id="owners-only-back"),
+            rx.link(rx.button(rx.icon("arrow-left"), t("Back to Activity"), size="3", variant="soft"), href="/dashboard", id="owners-only-back"),
             spacing="4",
         ),
         id="owners-only",
@@ -191,7 +199,7 @@ def shown_once_callout(
                 *([note] if note is not None else []),
                 rx.hstack(
                     rx.button(rx.icon("copy"), copy_label, id=copy_id, size="3", on_click=on_copy),
-                    rx.button("Done, I stored it", id=dismiss_id, size="3", variant="soft", on_click=on_dismiss),
+                    rx.button(t("Done, I stored it"), id=dismiss_id, size="3", variant="soft", on_click=on_dismiss),
                     spacing="3",
                     wrap="wrap",
                 ),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fpdf import FPDF
 
@@ -51,6 +51,24 @@ class CardFace:
     balance_text: str = ""  # "Balance today: ..." when it differs from the amount
     code_note: str = ""  # printed under a masked code: where the full code is
     serial_text: str = ""  # a batch card's number, for the print shop's count
+    # The printed words in the card's language (the services translate them): see ENGLISH_LABELS.
+    labels: dict[str, str] = field(default_factory=lambda: dict(ENGLISH_LABELS))
+
+    def label(self, key: str, **values: str) -> str:
+        return (self.labels.get(key) or ENGLISH_LABELS[key]).format(**values)
+
+
+# Every word a printed card says besides what the operator and buyer wrote.
+ENGLISH_LABELS = {
+    "title": "{network} gift card",
+    "gift_card": "GIFT CARD",
+    "for": "For {name}",
+    "from": "From {name}",
+    "scan": "Scan at the counter",
+    "code": "Card code",
+    "where": "Where to use it",
+    "keep_safe": "Keep this card safe: anyone who has the code can spend it. Scan the QR code to see the balance: {link}",
+}
 
 
 def printable(text: str) -> str:
@@ -143,7 +161,7 @@ def _clip(pdf: FPDF, text: str, width: float) -> str:
 def single_card_pdf(face: CardFace, *, paper: str = "letter") -> bytes:
     """A one-page PDF of one card: the network's name on its colour, the amount, who it is
     for and from, the message, the code, the QR code of the card page and where to use it."""
-    pdf = _new_document(paper, f"{face.network_name} gift card")
+    pdf = _new_document(paper, face.label("title", network=face.network_name))
     pdf.add_page()
     page_width, _ = PAPER_SIZES[paper]
     margin = 18.0
@@ -160,14 +178,14 @@ def single_card_pdf(face: CardFace, *, paper: str = "letter") -> bytes:
     pdf.cell(width - 60, 16, _clip(pdf, printable(face.network_name), width - 60))
     pdf.set_font("helvetica", "B", 12)
     pdf.set_xy(margin + width - 50, margin + 7)
-    pdf.cell(42, 16, "GIFT CARD", align="R")
+    pdf.cell(42, 16, printable(face.label("gift_card")), align="R")
 
     y = margin + 42
     pdf.set_text_color(60, 60, 60)
     pdf.set_font("helvetica", "", 15)
     if face.recipient_name:
         pdf.set_xy(margin, y)
-        pdf.cell(width, 8, _clip(pdf, printable(f"For {face.recipient_name}"), width))
+        pdf.cell(width, 8, _clip(pdf, printable(face.label("for", name=face.recipient_name)), width))
         y += 10
     # The amount in the network's colour when that colour reads on white paper.
     pdf.set_text_color(*(colour if ink == (255, 255, 255) else (20, 20, 20)))
@@ -179,7 +197,7 @@ def single_card_pdf(face: CardFace, *, paper: str = "letter") -> bytes:
     if face.sender_name:
         pdf.set_font("helvetica", "", 14)
         pdf.set_xy(margin, y)
-        pdf.cell(width, 8, _clip(pdf, printable(f"From {face.sender_name}"), width))
+        pdf.cell(width, 8, _clip(pdf, printable(face.label("from", name=face.sender_name)), width))
         y += 10
     if face.message:
         y += 2
@@ -204,10 +222,10 @@ def single_card_pdf(face: CardFace, *, paper: str = "letter") -> bytes:
     pdf.set_text_color(90, 90, 90)
     pdf.set_font("helvetica", "", 11)
     pdf.set_xy(margin + width - qr_size - 6, y + qr_size + 3)
-    pdf.cell(qr_size, 6, "Scan at the counter", align="C")
+    pdf.cell(qr_size, 6, printable(face.label("scan")), align="C")
     text_width = width - qr_size - 20
     pdf.set_xy(margin + 8, y + 10)
-    pdf.cell(text_width, 6, "Card code")
+    pdf.cell(text_width, 6, printable(face.label("code")))
     pdf.set_text_color(0, 0, 0)
     _fit_font(pdf, printable(face.code_text), "courier", "B", 22, text_width, 12)
     pdf.set_xy(margin + 8, y + 18)
@@ -225,7 +243,7 @@ def single_card_pdf(face: CardFace, *, paper: str = "letter") -> bytes:
     pdf.set_text_color(20, 20, 20)
     pdf.set_font("helvetica", "B", 13)
     pdf.set_xy(margin, y)
-    pdf.cell(width, 7, "Where to use it")
+    pdf.cell(width, 7, printable(face.label("where")))
     pdf.set_font("helvetica", "", 12)
     pdf.set_xy(margin, y + 8)
     pdf.multi_cell(width, 6, printable(face.where_text), align="L")
@@ -233,9 +251,7 @@ def single_card_pdf(face: CardFace, *, paper: str = "letter") -> bytes:
     pdf.set_font("helvetica", "", 9.5)
     pdf.set_text_color(100, 100, 100)
     pdf.set_xy(margin, PAPER_SIZES[paper][1] - margin - 12)
-    pdf.multi_cell(width, 4.8, printable(
-        "Keep this card safe: anyone who has the code can spend it. Scan the QR code to see the balance: "
-        + face.link), align="L")
+    pdf.multi_cell(width, 4.8, printable(face.label("keep_safe", link=face.link)), align="L")
     return bytes(pdf.output())
 
 
@@ -276,7 +292,7 @@ def _small_card(pdf: FPDF, face: CardFace, x: float, y: float) -> None:
     pdf.set_text_color(90, 90, 90)
     pdf.set_font("helvetica", "", 6)
     pdf.set_xy(x + 3, y + band + 12)
-    pdf.cell(text_width, 3, "Card code")
+    pdf.cell(text_width, 3, printable(face.label("code")))
     pdf.set_text_color(0, 0, 0)
     _fit_font(pdf, printable(face.code_text), "courier", "B", 9, text_width, 6)
     pdf.set_xy(x + 3, y + band + 15.5)

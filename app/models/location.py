@@ -107,6 +107,8 @@ class Device(SQLModel, table=True):
     activated_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime | None = None
     revoked_at: datetime | None = None
+    # The counter screen's language on this device (en / fr), chosen on the device; None reads the network's default.
+    language: str | None = Field(default=None, max_length=2)
 
 
 class PosKey(SQLModel, table=True):

@@ -20,6 +20,8 @@ class Operator(SQLModel, table=True):
     card_max_cents: int = Field(default=100_000)
     # The network's default language (en / fr): a card issued without one writes its emails in it.
     default_language: str = Field(default="en", max_length=2, sa_column_kwargs={"server_default": "en"})
+    # The languages its screens and shop offer, comma-separated (`en,fr`); the default is among them.
+    offered_languages: str = Field(default="en,fr", max_length=16, sa_column_kwargs={"server_default": "en,fr"})
     commission_bps: int = Field(default=0)
     # Bank file settings (NACHA and CPA-005) as JSON; account numbers inside are encrypted.
     payout_settings: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
@@ -41,6 +43,8 @@ class User(SQLModel, table=True):
     name: str = Field(default="", max_length=120)
     password_hash: str = Field(max_length=255)
     role: str = Field(default="owner", max_length=16)  # owner | staff
+    # The dashboard's language for this person (en / fr); None reads the network's default.
+    language: str | None = Field(default=None, max_length=2)
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
 

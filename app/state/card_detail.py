@@ -11,6 +11,7 @@ import reflex as rx
 from app.models import LedgerEntry
 from app.services.access.accounts import SignedIn
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import format_cents, parse_amount
 from app.services.core.timefmt import format_local_time
 from app.services.money import card_emails, cards, ledger
@@ -83,7 +84,7 @@ class CardDetailState(SessionState):
         card_id = self._card_id()
         try:
             if card_id is None:
-                raise GiftnetError(ErrorCode.card_not_found, "No such card.")
+                raise GiftnetError(ErrorCode.card_not_found, N_("No such card."))
             card = cards.get_card(who.operator_id, card_id)
             entries = cards.card_ledger(who.operator_id, card_id)
         except GiftnetError:

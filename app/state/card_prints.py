@@ -11,6 +11,7 @@ import reflex as rx
 from app.models import CardBatch
 from app.services.access.accounts import SignedIn
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import format_cents, parse_amount
 from app.services.core.timefmt import format_local_time
 from app.services.printing import card_batches, printable_cards
@@ -37,7 +38,7 @@ def _count(text: str) -> int:
     text = text.strip().replace(",", "")
     if not (text.isascii() and text.isdigit()):
         raise GiftnetError(ErrorCode.invalid_input,
-                           f"How many cards: a whole number from 1 to {card_batches.MAX_COUNT:,}.", field="count")
+                           N_("How many cards: a whole number from 1 to {max_count}."), field="count", params={"max_count": f"{card_batches.MAX_COUNT:,}"})
     return int(text)
 
 

@@ -16,6 +16,7 @@ from app.models.card import CardStatus
 from app.services.access.accounts import SignedIn
 from app.services.core import codes
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import format_cents, parse_amount
 from app.services.core.timefmt import format_local_time
 from app.services.money import card_emails, cards, ledger
@@ -85,8 +86,8 @@ def _balance_bound(text: str, label: str, field: str) -> int | None:
     try:
         return parse_amount(text, field=field)
     except GiftnetError:
-        raise GiftnetError(ErrorCode.invalid_input, f"{label}: enter an amount in dollars, like 25 or 25.50.",
-                           field=field) from None
+        raise GiftnetError(ErrorCode.invalid_input, N_("{label}: enter an amount in dollars, like 25 or 25.50."),
+                           field=field, params={"label": label}) from None
 
 
 class CardsState(KeysetPaging, SessionState):
@@ -347,8 +348,7 @@ class CardsState(KeysetPaging, SessionState):
             return list(self.selected_ids)
         card_ids = cards.matching_card_ids(operator_id, self._card_filter(timezone))
         if len(card_ids) > cards.BULK_LIMIT:
-            raise GiftnetError(ErrorCode.invalid_input, f"More than {cards.BULK_LIMIT:,} cards match now: "
-                               "narrow the filter first.", field="card_ids")
+            raise GiftnetError(ErrorCode.invalid_input, N_("More than {bulk_limit} cards match now: narrow the filter first."), field="card_ids", params={"bulk_limit": f"{cards.BULK_LIMIT:,}"})
         return card_ids
 
     @rx.event(background=True)

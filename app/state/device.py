@@ -15,6 +15,7 @@ from app.services.core import link_guard
 from app.services.core.errors import GiftnetError
 from app.services.network import devices
 from app.state.client import client_ip
+from app.state.language import LanguageState
 
 REFUSAL_TITLES = {
     "unknown": "This activation link does not work",
@@ -25,7 +26,7 @@ REFUSAL_TITLES = {
 }
 
 
-class DeviceState(rx.State):
+class DeviceState(LanguageState):
     """The secret that makes this browser a device of a location."""
 
     device_secret: str = rx.LocalStorage("", name="giftnet_device", sync=True)

@@ -21,6 +21,7 @@ import reflex as rx
 from app.services.access.accounts import SignedIn
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.network.device_emails import send_activation_emails
 from app.services.network.location_import import MAX_FILE_BYTES, MAX_ROWS, ImportResult, import_locations, template_csv
 from app.settings import get_settings
@@ -195,7 +196,7 @@ class LocationImportState(SessionState):
         try:
             content = Path(path).read_bytes()
         except OSError:
-            return actor, GiftnetError(ErrorCode.invalid_input, "The uploaded file is gone; upload it again.", field="file")
+            return actor, GiftnetError(ErrorCode.invalid_input, N_("The uploaded file is gone; upload it again."), field="file")
         try:
             return actor, await self._with_progress(import_locations, actor, content, filename=file_name, dry_run=dry_run)
         except GiftnetError as error:

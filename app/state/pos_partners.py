@@ -9,6 +9,7 @@ import reflex as rx
 
 from app.services.network import pos_guides
 from app.settings import get_settings
+from app.state.language import LanguageState
 
 PLACEHOLDER_LOCATION = "<location id>"
 
@@ -39,7 +40,7 @@ def guide_views(location_id: int | str, tender_name: str) -> list[GuideView]:
     ]
 
 
-class PosPartnersState(rx.State):
+class PosPartnersState(LanguageState):
     """/pos-partners: public, nothing of any operator on it."""
 
     guides: list[GuideView] = []

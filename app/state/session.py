@@ -20,8 +20,8 @@ from app.services.access import accounts
 from app.services.access.accounts import SignedIn
 from app.services.core.actor import Actor
 from app.services.core.errors import GiftnetError
-from app.services.core.money import format_cents
 from app.services.core.roles import OWNER
+from app.state.language import LanguageState
 
 LOGIN_ROUTE = "/login"
 
@@ -53,7 +53,7 @@ def dashboard_action(error: str = "action_error", *, owner: bool = False, clear:
             try:
                 return handler(self, who, *args, **kwargs)
             except GiftnetError as refusal:
-                setattr(self, error, refusal.message)
+                setattr(self, error, refusal.localized_message(self.lang))
                 return None
 
         signature = inspect.signature(handler)
@@ -67,7 +67,7 @@ def dashboard_action(error: str = "action_error", *, owner: bool = False, clear:
     return decorate
 
 
-class SessionState(rx.State):
+class SessionState(LanguageState):
     auth_token: str = rx.LocalStorage("", name="giftnet_session", sync=True)
     signed_in: bool = False
     user_email: str = ""
@@ -84,6 +84,7 @@ class SessionState(rx.State):
             self.user_role = who.role
             self.operator_name = who.operator_name
             self.currency = who.currency
+            self._show_in(who.language, who.offered_languages)
         return who
 
     @rx.var
@@ -108,8 +109,15 @@ class SessionState(rx.State):
     def _clear_messages(self) -> None:
         """Forget the last action's messages before the next one; screens with messages override it."""
 
-    def _money(self, amount_cents: int) -> str:
-        return format_cents(amount_cents, self.currency)
+    def _money(self, amount_cents: int, currency: str | None = None) -> str:
+        return super()._money(amount_cents, currency or self.currency)
+
+    def _keep_language(self, lang: str) -> None:
+        """A signed-in person's choice is theirs, on every browser they sign in from."""
+        who = self._signed_in()
+        if who is not None:
+            accounts.set_language(self._actor(who), lang)
+            self.lang = lang
 
     @rx.event
     def require_login(self):

@@ -18,6 +18,7 @@ from app.services.core.money import format_cents, parse_amount
 from app.services.shop import checkout_script, orders, shop_settings
 from app.services.shop.orders import CartInvalid, CartLine
 from app.state.client import client_ip
+from app.state.language import LanguageState
 
 SANDBOX_CARD_INPUT = "sandbox-card-number"
 # The pay step's card form for Bambora and Forte (assets/card_form.js, loaded on first use).
@@ -96,7 +97,7 @@ class ResultLine:
     text: str = ""
 
 
-class ShopState(rx.State):
+class ShopState(LanguageState):
     found: bool = False
     checked: bool = False
     embed: bool = False

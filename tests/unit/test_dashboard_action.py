@@ -10,6 +10,7 @@ import inspect
 import pytest
 
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.state.session import dashboard_action
 
 
@@ -21,6 +22,7 @@ class FakeScreen:
         self.signed_in = who is not None
         self.action_error, self.item_error, self.message = "", "", "old message"
         self.ran_with: list = []
+        self.lang = "en"  # the screen's language (LanguageState)
 
     def _signed_in(self) -> str | None:
         return self.who
@@ -42,6 +44,10 @@ class FakeScreen:
     @dashboard_action("item_error")
     def refuse(self, who: str) -> None:
         raise GiftnetError(ErrorCode.invalid_input, "The price must be more than zero.", field="price")
+
+    @dashboard_action()
+    def open_missing(self, who: str) -> None:
+        raise GiftnetError(ErrorCode.not_found, N_("No such location."))
 
     @dashboard_action(owner=True)
     def change_settings(self, who: str) -> str:
@@ -96,3 +102,10 @@ def test_a_generator_handler_is_refused_because_its_refusals_would_escape():
         @dashboard_action()
         def streaming(self, who):
             yield None
+
+
+def test_a_refusal_is_shown_in_the_screens_language():
+    screen = FakeScreen("ana@downtown.example")
+    screen.lang = "fr"
+    screen.open_missing()
+    assert screen.action_error == "Ce commerce est introuvable."

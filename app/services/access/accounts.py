@@ -20,9 +20,10 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import LoginAttempt, Operator, User, UserSession
 from app.models.base import utcnow
-from app.services.core import audit, crypto
+from app.services.core import audit, crypto, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import CURRENCIES
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import REMOVED, require_owner
@@ -51,13 +52,15 @@ class SignedIn:
     operator_name: str
     currency: str
     timezone: str
+    language: str = "en"  # the dashboard's language for this person: their own, else the network's default
+    offered_languages: tuple[str, ...] = ("en", "fr")
 
 
 def hash_new_password(password: str) -> str:
     """The argon2 hash of a new password; refuses one shorter than MIN_PASSWORD_LENGTH."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         raise GiftnetError(
-            ErrorCode.weak_password, f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+            ErrorCode.weak_password, N_("Use a password of at least {min_password_length} characters."), field="password", params={"min_password_length": MIN_PASSWORD_LENGTH}
         )
     return _hasher.hash(password)
 
@@ -100,16 +103,16 @@ def sign_up(
     """Create an operator and its owner. Refuses a taken email, a short password, an unknown currency or zone."""
     operator_name = (operator_name or "").strip()
     if not 2 <= len(operator_name) <= 120:
-        raise GiftnetError(ErrorCode.invalid_input, "Give your network a name (2 to 120 characters).", field="operator_name")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Give your network a name (2 to 120 characters)."), field="operator_name")
     email = normalize_email(email)
     password_hash = hash_new_password(password)
     currency = (currency or "").strip().upper()
     if currency not in CURRENCIES:
-        raise GiftnetError(ErrorCode.invalid_currency, "The currency must be CAD or USD.", field="currency")
+        raise GiftnetError(ErrorCode.invalid_currency, N_("The currency must be CAD or USD."), field="currency")
     timezone = check_timezone(timezone)
     with write_session() as session:
         if session.exec(select(User.id).where(User.email == email)).first() is not None:
-            raise GiftnetError(ErrorCode.email_taken, "An account with this email already exists.", field="email")
+            raise GiftnetError(ErrorCode.email_taken, N_("An account with this email already exists."), field="email")
         operator = Operator(name=operator_name, slug=_slug_for(session, operator_name), currency=currency, timezone=timezone)
         session.add(operator)
         session.flush()
@@ -144,8 +147,8 @@ def log_in(email: str, password: str, *, ip: str = "") -> str:
     if by_email >= settings.login_max_failures or by_ip >= settings.login_max_failures * 4:
         raise GiftnetError(
             ErrorCode.rate_limited,
-            f"Too many attempts. Try again in {settings.login_window_minutes} minutes.",
-            retry_after_seconds=settings.login_window_minutes * 60,
+            N_("Too many attempts. Try again in {login_window_minutes} minutes."),
+            retry_after_seconds=settings.login_window_minutes * 60, params={"login_window_minutes": settings.login_window_minutes},
         )
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
@@ -195,6 +198,8 @@ def resolve_session(token: str | None) -> SignedIn | None:
         operator_name=operator.name,
         currency=operator.currency,
         timezone=operator.timezone,
+        language=i18n.normalize(user.language or operator.default_language),
+        offered_languages=i18n.offered(operator.offered_languages),
     )
 
 
@@ -228,6 +233,22 @@ def change_timezone(actor: Actor, timezone: str) -> str:
                                      audit.diff({"timezone": before}, {"timezone": zone}),
                                      summary="Network settings changed")
     return zone
+
+
+def set_language(actor: Actor, language: str) -> str:
+    """The signed-in person's own dashboard language (`en` / `fr`, among those the network
+    offers); returns it. Anyone may choose their own."""
+    with write_session() as session:
+        user = session.get(User, actor.user_id)
+        operator = operator_or_404(session, actor.operator_id)
+        if user is None or user.operator_id != actor.operator_id:
+            raise GiftnetError(ErrorCode.not_found, i18n.N_("That person was not found."))
+        choice = (language or "").strip().lower()
+        if choice not in i18n.offered(operator.offered_languages):
+            raise GiftnetError(ErrorCode.invalid_input, i18n.N_("Choose a language this network offers."), field="language")
+        user.language = choice
+        session.add(user)
+    return choice
 
 
 def log_out(token: str | None, *, ip: str = "") -> None:

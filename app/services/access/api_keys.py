@@ -13,6 +13,7 @@ from app.models import ApiKey
 from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.roles import require_owner
 from app.services.core.rows import owned_row, revoke_now
 
@@ -35,7 +36,7 @@ def create_api_key(operator_id: int, name: str, *, user_id: int | None = None) -
     require_owner(Actor(operator_id, user_id=user_id), "create API keys")
     name = (name or "").strip()
     if not 1 <= len(name) <= 120:
-        raise GiftnetError(ErrorCode.invalid_input, "Give the key a name (1 to 120 characters).", field="name")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Give the key a name (1 to 120 characters)."), field="name")
     plaintext = OPERATOR_KEY_PREFIX + secrets.token_urlsafe(32)
     with write_session() as session:
         api_key = ApiKey(
@@ -102,7 +103,7 @@ def revoke_api_key(operator_id: int, api_key_id: int, *, user_id: int | None = N
     """Revoke at once; a revoked key is refused from its next request. Owners only."""
     require_owner(Actor(operator_id, user_id=user_id), "revoke API keys")
     with write_session() as session:
-        api_key = owned_row(session, ApiKey, api_key_id, operator_id, missing="No such API key.")
+        api_key = owned_row(session, ApiKey, api_key_id, operator_id, missing=N_("No such API key."))
         revoke_now(session, Actor(operator_id, user_id=user_id), api_key, target_type="api_key",
                    summary=f"API key “{api_key.name}” ({api_key.prefix}…) revoked")
     return api_key

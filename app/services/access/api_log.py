@@ -28,6 +28,7 @@ from app.db import bookkeeping_transaction
 from app.models import ApiKey, ApiRequestLog
 from app.services.core import codes
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.paging import id_page
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ def list_api_logs(
     if status_class:
         if status_class not in STATUS_CLASSES:
             raise GiftnetError(
-                ErrorCode.invalid_input, "The status class is one of 2xx, 3xx, 4xx, 5xx.", field="status_class"
+                ErrorCode.invalid_input, N_("The status class is one of 2xx, 3xx, 4xx, 5xx."), field="status_class"
             )
         low = int(status_class[0]) * 100
         statement = statement.where(ApiRequestLog.status >= low, ApiRequestLog.status < low + 100)

@@ -21,6 +21,7 @@ from app.db import read_session
 from app.models import ApiKey, AuditEvent, User
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.roles import require_owner
 from app.services.core.spreadsheet import text_cell
 from app.services.core.timefmt import format_local_time
@@ -94,7 +95,7 @@ def parse_cursor(cursor: str | int | None) -> int | None:
         return None
     text = str(cursor).strip()
     if not (text.isascii() and text.isdigit()) or int(text) <= 0:
-        raise GiftnetError(ErrorCode.invalid_input, "The page cursor is not valid.", field="cursor")
+        raise GiftnetError(ErrorCode.invalid_input, N_("The page cursor is not valid."), field="cursor")
     return int(text)
 
 
@@ -102,7 +103,7 @@ def _as_utc(moment: datetime | None, field: str) -> datetime | None:
     if moment is None:
         return None
     if not isinstance(moment, datetime):
-        raise GiftnetError(ErrorCode.invalid_input, f"`{field}` must be a date and time.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("`{field}` must be a date and time."), field=field, params={"field": field})
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -125,7 +126,7 @@ def recorded_actions(session: Session, operator_id: int) -> list[str]:
 def _filtered(session: Session, statement, actor: Actor, *, action, user_id, who, since, until, target):  # noqa: ANN001
     since, until = _as_utc(since, "since"), _as_utc(until, "until")
     if since is not None and until is not None and since > until:
-        raise GiftnetError(ErrorCode.invalid_input, "The start date is after the end date.", field="since")
+        raise GiftnetError(ErrorCode.invalid_input, N_("The start date is after the end date."), field="since")
     statement = statement.where(AuditEvent.operator_id == actor.operator_id)
     if action:
         # "card." is a family: the card actions this operator has, as a list, so that PostgreSQL reads
@@ -172,7 +173,7 @@ def list_events(
     """
     require_owner(actor, "read the audit trail")
     if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise GiftnetError(ErrorCode.invalid_input, f"`limit` must be 1 to {MAX_PAGE}.", field="limit")
+        raise GiftnetError(ErrorCode.invalid_input, N_("`limit` must be 1 to {max_page}."), field="limit", params={"max_page": MAX_PAGE})
     after_id = parse_cursor(cursor)
     with read_session() as session:
         statement = _filtered(session, select(AuditEvent), actor, action=action, user_id=user_id, who=who,

@@ -34,9 +34,10 @@ from app.db import read_session, write_session
 from app.models import Operator, User, UserInvitation, UserSession
 from app.models.base import utcnow
 from app.services.access import accounts
-from app.services.core import audit, crypto
+from app.services.core import audit, crypto, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.roles import OWNER, REMOVED, ROLE_DESCRIPTIONS, ROLES, require_owner, role_label
 from app.services.core.rows import owned_row
 from app.services.core.timefmt import describe_duration, format_local_time
@@ -142,7 +143,7 @@ def _token_hash(token: str) -> str:
 def _clean_role(role: object) -> str:
     cleaned = str(role or "").strip().lower()
     if cleaned not in ROLES:
-        raise GiftnetError(ErrorCode.invalid_input, "Choose a role: owner or staff.", field="role")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Choose a role: owner or staff."), field="role")
     return cleaned
 
 
@@ -151,7 +152,7 @@ def _lock_team(session: Session, actor: Actor, doing: str) -> Operator:
     that the actor is still an owner: a demotion that committed a moment ago counts."""
     operator = session.exec(select(Operator).where(Operator.id == actor.operator_id).with_for_update()).first()
     if operator is None:
-        raise GiftnetError(ErrorCode.not_found, "No such network.")
+        raise GiftnetError(ErrorCode.not_found, N_("No such network."))
     require_owner(actor, doing, session=session)
     return operator
 
@@ -161,12 +162,12 @@ def _member(session: Session, operator_id: int, user_id: int) -> User:
         select(User).where(User.id == user_id, User.operator_id == operator_id, User.role != REMOVED)
     ).first()
     if user is None:
-        raise GiftnetError(ErrorCode.not_found, "No such team member.")
+        raise GiftnetError(ErrorCode.not_found, N_("No such team member."))
     return user
 
 
 def _invitation(session: Session, operator_id: int, invitation_id: int) -> UserInvitation:
-    return owned_row(session, UserInvitation, invitation_id, operator_id, missing="No such invitation.")
+    return owned_row(session, UserInvitation, invitation_id, operator_id, missing=N_("No such invitation."))
 
 
 def _owner_count(session: Session, operator_id: int) -> int:
@@ -179,8 +180,8 @@ def _refuse_last_owner(session: Session, operator: Operator, user: User, doing: 
     if user.role == OWNER and _owner_count(session, operator.id) <= 1:
         raise GiftnetError(
             ErrorCode.conflict,
-            f"{user.email} is the last owner of {operator.name}: make someone else an owner before you {doing}.",
-            field="role",
+            N_("{email} is the last owner of {name}: make someone else an owner before you {doing}."),
+            field="role", params={"email": user.email, "name": operator.name, "doing": doing},
         )
 
 
@@ -205,37 +206,50 @@ def _inviter_label(session: Session, actor: Actor) -> str:
 
 
 def compose_invitation_email(
-    *, operator_name: str, inviter: str, role: str, url: str, expires_at: datetime, timezone: str
+    *, operator_name: str, inviter: str, role: str, url: str, expires_at: datetime, timezone: str,
+    lang: str | None = None,
 ) -> ComposedEmail:
-    """Plain text and HTML saying the same: who invites you, to what role, the link and how long it works."""
-    valid_text = describe_duration(INVITATION_TTL)
+    """Plain text and HTML saying the same, in `lang` (the network's language): who invites
+    you, to what role, the link and how long it works."""
+    lang = i18n.normalize(lang)
+    _ = i18n.translator(lang)
+    valid_text = describe_duration(INVITATION_TTL, lang)
     until = f"{format_local_time(expires_at, timezone)} ({timezone})"
-    label = role_label(role).lower()
-    subject = f"{inviter} invited you to {operator_name} on Giftnet"
-    can_do = ROLE_DESCRIPTIONS.get(role, "")
+    label = _(role_label(role)).lower()
+    subject = _("{inviter} invited you to {network} on Giftnet", inviter=inviter, network=operator_name)
+    can_do = _(ROLE_DESCRIPTIONS[role]) if role in ROLE_DESCRIPTIONS else ""
+    invited = (_("{inviter} invited you to join {network}'s gift card dashboard as {role} ({can_do}).",
+                 inviter=inviter, network=operator_name, role=label, can_do=can_do) if can_do
+               else _("{inviter} invited you to join {network}'s gift card dashboard as {role}.",
+                      inviter=inviter, network=operator_name, role=label))
+    works = _("The link works once, for {duration}, until {until}.", duration=valid_text, until=until)
+    expired = _("If it has expired, ask {inviter} for a new one.", inviter=inviter)
+    ignore = _("If you did not expect this email, ignore it: nothing happens until the link is opened.")
     text_body = "\n".join(
         [
             operator_name,
             "",
-            f"{inviter} invited you to join {operator_name}'s gift card dashboard as {label}"
-            + (f" ({can_do})." if can_do else "."),
+            invited,
             "",
-            "Open this link to choose your name and password:",
+            _("Open this link to choose your name and password:"),
             url,
             "",
-            f"The link works once, for {valid_text}, until {until}. If it has expired, ask {inviter} for a new one.",
-            "If you did not expect this email, ignore it: nothing happens until the link is opened.",
+            f"{works} {expired}",
+            ignore,
         ]
     ) + "\n"
     esc = html.escape
-    html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">Join {esc(operator_name)} on Giftnet</h1>
-<p style="margin:0 0 8px;font-size:17px;line-height:1.5;">{esc(inviter)} invited you to the gift card dashboard as
-<strong>{esc(label)}</strong>{esc(f": {can_do}" if can_do else "")}.</p>
-<p style="margin:28px 0;"><a href="{esc(url)}" style="display:inline-block;background:{ACCENT};color:#ffffff;padding:18px 36px;border-radius:10px;font-size:20px;font-weight:bold;text-decoration:none;">Accept the invitation</a></p>
-<p style="margin:0 0 16px;font-size:16px;line-height:1.5;">The link works once, for <strong>{esc(valid_text)}</strong>, until {esc(until)}.
-If it has expired, ask {esc(inviter)} for a new one.</p>
-<p style="margin:16px 0 0;font-size:13px;color:#555;">If you did not expect this email, ignore it: nothing happens until the link is opened.
-If the button does not work, open <a href="{esc(url)}" style="color:{ACCENT};">{esc(url)}</a></p>""")
+    works_html = esc(_("The link works once, for {duration}, until {until}.", duration="\0", until=until)).replace(
+        "\0", f"<strong>{esc(valid_text)}</strong>")
+    join, accept = _("Join {network} on Giftnet", network=operator_name), _("Accept the invitation")
+    button_fallback = _("If the button does not work, open")
+    html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">{esc(join)}</h1>
+<p style="margin:0 0 8px;font-size:17px;line-height:1.5;">{esc(invited)}</p>
+<p style="margin:28px 0;"><a href="{esc(url)}" style="display:inline-block;background:{ACCENT};color:#ffffff;padding:18px 36px;border-radius:10px;font-size:20px;font-weight:bold;text-decoration:none;">{esc(accept)}</a></p>
+<p style="margin:0 0 16px;font-size:16px;line-height:1.5;">{works_html}
+{esc(expired)}</p>
+<p style="margin:16px 0 0;font-size:13px;color:#555;">{esc(ignore)}
+{esc(button_fallback)} <a href="{esc(url)}" style="color:{ACCENT};">{esc(url)}</a></p>""", lang)
     return ComposedEmail(subject=subject, text_body=text_body, html_body=html_body)
 
 
@@ -254,6 +268,7 @@ def _issue_link(session: Session, actor: Actor, operator: Operator, invitation: 
         url=url,
         expires_at=invitation.expires_at,
         timezone=operator.timezone,
+        lang=operator.default_language,
     )
     outbox.queue_composed(session, email, kind=EMAIL_KIND, operator_id=operator.id, to_address=invitation.email)
     return SentInvitation(invitation=invitation, token=token, url=url)
@@ -295,9 +310,8 @@ def invite(actor: Actor, email: str, role: str) -> SentInvitation:
             if _live(invitation, now):
                 raise GiftnetError(
                     ErrorCode.conflict,
-                    f"{email} already has an invitation waiting (until "
-                    f"{format_local_time(invitation.expires_at, operator.timezone)}): resend it or revoke it instead.",
-                    field="email",
+                    N_("{email} already has an invitation waiting (until {format_local_time}): resend it or revoke it instead."),
+                    field="email", params={"email": email, "format_local_time": format_local_time(invitation.expires_at, operator.timezone)},
                 )
             invitation.revoked_at = now  # expired: the new one replaces it
             session.add(invitation)
@@ -328,9 +342,9 @@ def resend_invitation(actor: Actor, invitation_id: int) -> SentInvitation:
         operator = _lock_team(session, actor, "resend invitations")
         invitation = _invitation(session, operator.id, invitation_id)
         if invitation.accepted_at is not None:
-            raise GiftnetError(ErrorCode.conflict, f"{invitation.email} has already joined the team.")
+            raise GiftnetError(ErrorCode.conflict, N_("{email} has already joined the team."), params={"email": invitation.email})
         if invitation.revoked_at is not None:
-            raise GiftnetError(ErrorCode.conflict, f"This invitation was revoked: invite {invitation.email} again.")
+            raise GiftnetError(ErrorCode.conflict, N_("This invitation was revoked: invite {email} again."), params={"email": invitation.email})
         sent = _issue_link(session, actor, operator, invitation)
         audit.record(
             session, actor, "team.invitation_resent", target_type="invitation", target_id=invitation.id,
@@ -347,7 +361,7 @@ def revoke_invitation(actor: Actor, invitation_id: int) -> UserInvitation:
         invitation = _invitation(session, operator.id, invitation_id)
         if invitation.accepted_at is not None:
             raise GiftnetError(
-                ErrorCode.conflict, f"{invitation.email} has already joined: remove them from the team instead."
+                ErrorCode.conflict, N_("{email} has already joined: remove them from the team instead."), params={"email": invitation.email}
             )
         if invitation.revoked_at is None:
             invitation.revoked_at = utcnow()
@@ -435,8 +449,8 @@ def accept(token: str | None, name: str, password: str) -> Joined:
         if user is not None and not (user.operator_id == operator.id and user.role == REMOVED):
             raise GiftnetError(
                 ErrorCode.email_taken,
-                f"An account with {invitation.email} already exists: sign in with it instead.",
-                field="email",
+                N_("An account with {email} already exists: sign in with it instead."),
+                field="email", params={"email": invitation.email},
             )
         reinstated = user is not None
         if user is None:
@@ -524,7 +538,7 @@ def remove_member(actor: Actor, user_id: int) -> User:
         operator = _lock_team(session, actor, "remove team members")
         user = _member(session, operator.id, user_id)
         if actor.user_id == user.id:
-            raise GiftnetError(ErrorCode.conflict, "You cannot remove yourself; ask another owner to do it.")
+            raise GiftnetError(ErrorCode.conflict, N_("You cannot remove yourself; ask another owner to do it."))
         _refuse_last_owner(session, operator, user, "remove them")
         before = user.role
         now = utcnow()

@@ -42,6 +42,12 @@ def normalize(lang: str | None) -> str:
     return base if base in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def offered(stored: str | None) -> tuple[str, ...]:
+    """A network's offered languages as stored (`"en,fr"`), in our order; never empty."""
+    chosen = {normalize(part) for part in (stored or "").split(",") if part.strip()}
+    return tuple(lang for lang in LANGUAGES if lang in chosen) or (DEFAULT_LANGUAGE,)
+
+
 def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> str:
     """The language an `Accept-Language` header asks for among ours, by its q-values.
 
@@ -117,7 +123,7 @@ def translate(message: str, lang: str | None = None, /, **params: object) -> str
     lang = normalize(lang)
     text = _catalog(lang).gettext(message) if message else message
     if params:
-        values = {name: (value.text(lang) if isinstance(value, Money) else value) for name, value in params.items()}
+        values = {name: (value.text(lang) if isinstance(value, Money | Term) else value) for name, value in params.items()}
         text = text.format_map(_Params(values))
     return text
 
@@ -180,6 +186,19 @@ class Money:
         return format(str(self), spec)
 
 
+@dataclass(frozen=True)
+class Term:
+    """A catalog word inside a translated template (`card links`): translated with it."""
+
+    message: str
+
+    def text(self, lang: str | None = None) -> str:
+        return translate(self.message, lang)
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def localized(message: str, params: Mapping[str, object] | None, lang: str | None) -> str:
     """A template and its values in `lang` (used by `GiftnetError.localized_message`)."""
     return translate(message, lang, **dict(params or {}))
@@ -190,6 +209,7 @@ __all__ = [
     "LANGUAGES",
     "LANGUAGE_NAMES",
     "Money",
+    "Term",
     "N_",
     "format_date",
     "format_money",

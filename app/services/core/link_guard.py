@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import math
 
+from app.services.core import i18n
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.rate_limit import get_rate_limiter
 from app.settings import get_settings
 
-KINDS = {"card": "card links", "activation": "activation links", "invitation": "invitation links"}
+KINDS = {"card": N_("card links"), "activation": N_("activation links"), "invitation": N_("invitation links")}
 
 
 def _bucket(kind: str, ip: str) -> str:
@@ -37,9 +39,9 @@ def refuse_if_guessing(kind: str, ip: str) -> None:
     minutes = max(1, math.ceil(wait / 60))
     raise GiftnetError(
         ErrorCode.rate_limited,
-        f"Too many {KINDS[kind]} that do not exist were opened from your network. "
-        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, with the whole link as it was sent.",
-        retry_after_seconds=wait,
+        N_("Too many {links} that do not exist were opened from your network. Try again in {minutes} min, "
+           "with the whole link as it was sent."),
+        retry_after_seconds=wait, params={"links": i18n.Term(KINDS[kind]), "minutes": minutes},
     )
 
 

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from app.models import Operator
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 
 
 def operator_or_404(session: Session, operator_id: int, *, lock: bool = False) -> Operator:
@@ -22,5 +23,5 @@ def operator_or_404(session: Session, operator_id: int, *, lock: bool = False) -
         statement = statement.with_for_update(key_share=True)
     operator = session.exec(statement).first()
     if operator is None:
-        raise GiftnetError(ErrorCode.not_found, "This operator does not exist.")
+        raise GiftnetError(ErrorCode.not_found, N_("This operator does not exist."))
     return operator

@@ -19,14 +19,15 @@ from app.db import read_session
 from app.models import Operator, User
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 
 OWNER = "owner"
 STAFF = "staff"
 ROLES = (OWNER, STAFF)
-ROLE_LABELS = {OWNER: "Owner", STAFF: "Staff"}
+ROLE_LABELS = {OWNER: N_("Owner"), STAFF: N_("Staff")}
 ROLE_DESCRIPTIONS = {
-    OWNER: "everything, including settings, API keys, payouts, the team and the audit trail",
-    STAFF: "cards, locations, devices, redemptions, orders and reports; no settings, keys or payouts",
+    OWNER: N_("everything, including settings, API keys, payouts, the team and the audit trail"),
+    STAFF: N_("cards, locations, devices, redemptions, orders and reports; no settings, keys or payouts"),
 }
 # A removed member keeps their row (their name stays on the history they wrote) but can
 # neither sign in nor act: their password is unusable and their sessions are revoked.
@@ -48,7 +49,7 @@ def _current_role(session: Session, actor: Actor) -> str | None:
 def _refusal(session: Session, actor: Actor, doing: str) -> GiftnetError:
     operator_name = session.exec(select(Operator.name).where(Operator.id == actor.operator_id)).first()
     return GiftnetError(
-        ErrorCode.forbidden, f"Only an owner can {doing}; ask an owner of {operator_name or 'your network'}."
+        ErrorCode.forbidden, N_("Only an owner can {doing}; ask an owner of {value}."), params={"doing": doing, "value": operator_name or 'your network'}
     )
 
 

@@ -24,12 +24,15 @@ def _local(moment: datetime | None, timezone: str, pattern: str) -> str:
     return moment.astimezone(zoneinfo.ZoneInfo(timezone)).strftime(pattern)
 
 
-def describe_duration(duration: timedelta) -> str:
-    """72 h -> '3 days', 36 h -> '36 hours', 90 min -> '90 minutes'."""
+def describe_duration(duration: timedelta, lang: str = "en") -> str:
+    """72 h -> '3 days', 36 h -> '36 hours', 90 min -> '90 minutes' (French: '3 jours', '36 heures')."""
     minutes = int(duration.total_seconds() // 60)
     hours, rest = divmod(minutes, 60)
+    french = lang == "fr"
     if rest or hours == 0:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return f"{minutes} minute{'s' if minutes > 1 or (not french and minutes != 1) else ''}"
     if hours % 24 == 0 and hours >= 48:
-        return f"{hours // 24} days"
+        return f"{hours // 24} {'jours' if french else 'days'}"
+    if french:
+        return f"{hours} heure{'s' if hours > 1 else ''}"
     return f"{hours} hour{'s' if hours != 1 else ''}"

@@ -13,6 +13,7 @@ import zoneinfo
 from functools import cache
 
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 
 DEFAULT_TIMEZONE = "America/Toronto"
 REGIONS = ("America", "Europe", "Africa", "Asia", "Atlantic", "Australia", "Indian", "Pacific", "Antarctica",
@@ -50,7 +51,7 @@ def check_timezone(value: object, *, field: str = "timezone") -> str:
     if zone not in zoneinfo.available_timezones():
         shown = f" ({value!r} is not one)" if isinstance(value, str) and value.strip() else ""
         raise GiftnetError(ErrorCode.invalid_timezone,
-                           f"Choose a time zone from the list, like America/Toronto{shown}.", field=field)
+                           N_("Choose a time zone from the list, like America/Toronto{shown}."), field=field, params={"shown": shown})
     return zone
 
 

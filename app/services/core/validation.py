@@ -55,20 +55,21 @@ def optional_text(raw: object, *, field: str, max_length: int) -> str | None:
     if raw is None:
         return None
     if not isinstance(raw, str):
-        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} must be text.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} must be text."), field=field, params={"field_label": field_label(field)})
     if "\x00" in raw:  # PostgreSQL cannot store it and no screen shows it: refused on every database alike
-        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} contains a NUL character.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} contains a NUL character."), field=field,
+                           params={"field_label": field_label(field)})
     text = raw.strip()
     if len(text) > max_length:
-        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} has more than {max_length} characters.",
-                           field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} has more than {max_length} characters."),
+                           field=field, params={"field_label": field_label(field), "max_length": max_length})
     return text or None
 
 
 def required_text(raw: object, *, field: str, max_length: int, label: str | None = None) -> str:
     text = optional_text(raw, field=field, max_length=max_length)
     if not text:
-        raise GiftnetError(ErrorCode.invalid_input, f"{label or field_label(field)} is required.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("{value} is required."), field=field, params={"value": label or field_label(field)})
     return text
 
 
@@ -78,8 +79,7 @@ def optional_http_url(raw: object, *, field: str) -> str | None:
         return None
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} must be an http(s) URL, like "
-                           "https://example.com/hook.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} must be an http(s) URL, like https://example.com/hook."), field=field, params={"field_label": field_label(field)})
     return url
 
 
@@ -93,8 +93,9 @@ def optional_outbound_url(raw: object, *, field: str) -> str | None:
     try:
         outbound.check_url(url)
     except outbound.OutboundRefused as refused:
-        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} must point to a server on the public "
-                           f"internet: {refused.reason}.", field=field) from None
+        raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} must point to a server on the public internet: "
+                                                       "{reason}."),
+                           field=field, params={"field_label": field_label(field), "reason": refused.reason}) from None
     return url
 
 
@@ -109,8 +110,8 @@ def check_json_body(body: bytes) -> None:
     ours takes the second. One pass over the bytes, jumping from one quote or bracket to the
     next; a body that is not JSON at all is left to its parser."""
     if b"\x00" in body:
-        raise GiftnetError(ErrorCode.invalid_input, "The request body contains a NUL character, which no field "
-                           "accepts.")
+        raise GiftnetError(ErrorCode.invalid_input, N_("The request body contains a NUL character, which no field "
+                                                       "accepts."))
     depth, in_string, skip_until, escaped_nul = 0, False, -1, False
     for match in _JSON_SIGNIFICANT.finditer(body):
         position = match.start()
@@ -128,14 +129,19 @@ def check_json_body(body: bytes) -> None:
         elif char in (0x5B, 0x7B):  # [ {
             depth += 1
             if depth > MAX_JSON_DEPTH:
-                raise GiftnetError(ErrorCode.invalid_input, f"The request body nests arrays and objects more than "
-                                   f"{MAX_JSON_DEPTH} levels deep.")
+                raise GiftnetError(ErrorCode.invalid_input, N_("The request body nests arrays and objects more than "
+                                                               "{max_depth} levels deep."),
+                                   params={"max_depth": MAX_JSON_DEPTH})
         elif char in (0x5D, 0x7D):  # ] }
             depth -= 1
     if escaped_nul:
         field = _field_holding_nul(body)
-        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field) if field else 'The request body'} contains "
-                           "a NUL character (\\u0000), which no field accepts.", field=field)
+        if field is None:
+            raise GiftnetError(ErrorCode.invalid_input, N_("The request body contains a NUL character (\\u0000), "
+                                                           "which no field accepts."))
+        raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} contains a NUL character (\\u0000), which no "
+                                                       "field accepts."), field=field,
+                           params={"field_label": field_label(field)})
 
 
 def _field_holding_nul(body: bytes) -> str | None:

@@ -34,6 +34,7 @@ from app.models.pos_partner import PosPartner
 from app.models.redemption import PosPaymentSource
 from app.services.core import crypto
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.counter.partner_payments import (
     PartnerOutcome,
     PartnerPayment,
@@ -65,13 +66,13 @@ def _account(location_id: int) -> tuple[Location, PosPartnerAccount]:
         location = session.get(Location, location_id)
         account = account_for(session, location_id, PosPartner.clover) if location else None
     if location is None or account is None:
-        raise GiftnetError(ErrorCode.not_found, "No Clover integration for this location.")
+        raise GiftnetError(ErrorCode.not_found, N_("No Clover integration for this location."))
     return location, account
 
 
 def _keep_verification_code(account: PosPartnerAccount, code: object) -> None:
     if not isinstance(code, str) or not 0 < len(code.strip()) <= 120:
-        raise GiftnetError(ErrorCode.invalid_input, "The Clover verification code is missing or too long.")
+        raise GiftnetError(ErrorCode.invalid_input, N_("The Clover verification code is missing or too long."))
     with write_session() as session:
         stored = session.get(PosPartnerAccount, account.id)
         stored.verification_code, stored.verification_code_at = code.strip(), utcnow()
@@ -93,23 +94,23 @@ def receive_clover_webhook(location_id: int, raw_body: bytes, auth_code: str | N
         if not isinstance(body, dict):
             raise TypeError
     except (ValueError, TypeError) as error:
-        raise GiftnetError(ErrorCode.invalid_input, "This is not a Clover webhook message.") from error
+        raise GiftnetError(ErrorCode.invalid_input, N_("This is not a Clover webhook message.")) from error
     if "verificationCode" in body and "merchants" not in body:
         _keep_verification_code(account, body["verificationCode"])
         return CloverOutcome(verification_code_received=True)
     expected = crypto.decrypt(account.auth_code_encrypted) if account.auth_code_encrypted else None
     if not expected:
-        raise GiftnetError(ErrorCode.unauthenticated, "Paste the Clover Auth Code into this location's Clover "
-                                                      "settings first.", field="X-Clover-Auth")
+        raise GiftnetError(ErrorCode.unauthenticated, N_("Paste the Clover Auth Code into this location's Clover "
+                                                      "settings first."), field="X-Clover-Auth")
     if not auth_code or not hmac.compare_digest(expected.encode(), auth_code.strip().encode()):
-        raise GiftnetError(ErrorCode.unauthenticated, "The X-Clover-Auth header does not match.", field="X-Clover-Auth")
+        raise GiftnetError(ErrorCode.unauthenticated, N_("The X-Clover-Auth header does not match."), field="X-Clover-Auth")
     merchants = body.get("merchants")
     if not isinstance(merchants, dict):
-        raise GiftnetError(ErrorCode.invalid_input, "This Clover message has no merchants.")
+        raise GiftnetError(ErrorCode.invalid_input, N_("This Clover message has no merchants."))
     outcome = CloverOutcome()
     updates = merchants.get(account.account_id) or []
     if not isinstance(updates, list):
-        raise GiftnetError(ErrorCode.invalid_input, "This Clover message's updates are not a list.")
+        raise GiftnetError(ErrorCode.invalid_input, N_("This Clover message's updates are not a list."))
     payment_ids = []
     for update in updates:
         object_id = update.get("objectId") if isinstance(update, dict) else None
@@ -143,19 +144,19 @@ class _CloverApi:
         try:
             answer = self.client.get(self.base + path, params=params, headers=self.headers)
         except httpx.HTTPError as error:
-            raise GiftnetError(ErrorCode.unavailable, "Clover's API could not be reached: no answer from its address, "
-                                                      "or it is not a public internet address.") from error
+            raise GiftnetError(ErrorCode.unavailable, N_("Clover's API could not be reached: no answer from its "
+                                                         "address, or it is not a public internet address.")) from error
         if answer.status_code == 404:
             return None
         if answer.status_code in (401, 403):
-            raise GiftnetError(ErrorCode.unavailable, "Clover refused the merchant's API token: paste a valid one "
-                                                      "in this location's Clover settings.")
+            raise GiftnetError(ErrorCode.unavailable, N_("Clover refused the merchant's API token: paste a valid one "
+                                                      "in this location's Clover settings."))
         if answer.status_code != 200:
-            raise GiftnetError(ErrorCode.unavailable, f"Clover's API answered {answer.status_code}.")
+            raise GiftnetError(ErrorCode.unavailable, N_("Clover's API answered {status_code}."), params={"status_code": answer.status_code})
         try:
             return answer.json()
         except ValueError as error:
-            raise GiftnetError(ErrorCode.unavailable, "Clover's API answered something that is not JSON.") from error
+            raise GiftnetError(ErrorCode.unavailable, N_("Clover's API answered something that is not JSON.")) from error
 
     def currency(self) -> str:
         if self._currency is None:
@@ -168,7 +169,7 @@ def _cents(value: object, what: str) -> int:
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise GiftnetError(ErrorCode.unavailable, f"Clover's payment has no whole {what} in cents.")
+        raise GiftnetError(ErrorCode.unavailable, N_("Clover's payment has no whole {what} in cents."), params={"what": what})
     return value
 
 

@@ -33,6 +33,7 @@ from app.models.pos_partner import PosRefundStatus
 from app.models.redemption import PosPaymentStatus
 from app.services.core import events
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import format_cents
 from app.services.core.operators import operator_or_404
 from app.services.counter import pos_log
@@ -177,8 +178,8 @@ def take_voided(location: Location, paid: PartnerPayment, *, event_type: str,
             continue  # its "paid" arrived meanwhile: cancel that one
         return PartnerOutcome(accepted=True, reason="cancelled", payment=find_payment(location.id, paid.source,
                                                                                       paid.known_as))
-    raise GiftnetError(ErrorCode.conflict, "This payment changed while it was being cancelled; the POS will "
-                                           "deliver the event again.")
+    raise GiftnetError(ErrorCode.conflict, N_("This payment changed while it was being cancelled; the POS will "
+                                           "deliver the event again."))
 
 
 def _refunded_before(session: Session, payment: PosPayment) -> int:

@@ -16,6 +16,7 @@ from app.models import Location, PosPartnerAccount
 from app.models.pos_partner import PosPartner
 from app.services.core import crypto
 from app.services.core.actor import Actor
+from app.services.core.i18n import N_
 from app.services.core.roles import require_owner
 from app.services.core.rows import owned_row
 
@@ -38,7 +39,7 @@ def secret_endings(actor: Actor, location_id: int) -> dict[str, dict[str, str]]:
     and `auth_code`, shopify `webhook_secret`); a secret not on file has no entry."""
     require_owner(actor, "see a location's POS secrets")
     with read_session() as session:
-        location = owned_row(session, Location, location_id, actor.operator_id, missing="No such location.")
+        location = owned_row(session, Location, location_id, actor.operator_id, missing=N_("No such location."))
         accounts = {account.partner: account for account in session.exec(
             select(PosPartnerAccount).where(PosPartnerAccount.location_id == location_id)).all()}
     on_file = {

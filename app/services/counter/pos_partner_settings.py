@@ -24,6 +24,7 @@ from app.models.pos_partner import PosPartner
 from app.services.core import crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.roles import require_owner
 from app.services.core.rows import owned_row
 from app.services.core.validation import optional_text, required_text
@@ -62,7 +63,7 @@ def _http_url(raw: object, *, field_name: str, label: str) -> str:
     url = required_text(raw, field=field_name, max_length=500, label=label)
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise GiftnetError(ErrorCode.invalid_input, f"{label} must be an http(s) URL.", field=field_name)
+        raise GiftnetError(ErrorCode.invalid_input, N_("{label} must be an http(s) URL."), field=field_name, params={"label": label})
     return url
 
 
@@ -72,8 +73,9 @@ def _api_address(raw: object) -> str:
     try:
         outbound.check_url(url)
     except outbound.OutboundRefused as refused:
-        raise GiftnetError(ErrorCode.invalid_input, "The Clover API address must point to a server on the public "
-                           f"internet: {refused.reason}.", field="base_url") from None
+        raise GiftnetError(ErrorCode.invalid_input, N_("The Clover API address must point to a server on the public "
+                                                       "internet: {reason}."),
+                           field="base_url", params={"reason": refused.reason}) from None
     return url
 
 
@@ -84,7 +86,7 @@ def _secret(raw: object, on_file: str | None, *, field_name: str, label: str) ->
         return crypto.encrypt(text)
     if on_file:
         return on_file
-    raise GiftnetError(ErrorCode.invalid_input, f"{label} is required.", field=field_name)
+    raise GiftnetError(ErrorCode.invalid_input, N_("{label} is required."), field=field_name, params={"label": label})
 
 
 def configure_partner(actor: Actor, location_id: int, partner: str, fields: dict) -> PartnerSettingsView:
@@ -97,9 +99,9 @@ def configure_partner(actor: Actor, location_id: int, partner: str, fields: dict
     """
     require_owner(actor, "change a location's POS settings")
     if partner not in (PosPartner.square, PosPartner.clover, PosPartner.shopify):
-        raise GiftnetError(ErrorCode.not_found, f"No POS partner called {partner}.", field="partner")
+        raise GiftnetError(ErrorCode.not_found, N_("No POS partner called {partner}."), field="partner", params={"partner": partner})
     with read_session() as session:
-        owned_row(session, Location, location_id, actor.operator_id, missing="No such location.")
+        owned_row(session, Location, location_id, actor.operator_id, missing=N_("No such location."))
     if partner == PosPartner.square:
         square_pos.configure_square(
             actor.operator_id, location_id, signature_key=optional_text(fields.get("signature_key"),
@@ -117,8 +119,8 @@ def configure_partner(actor: Actor, location_id: int, partner: str, fields: dict
             merchant_id = required_text(fields.get("merchant_id"), field="merchant_id", max_length=64,
                                         label="The Clover merchant id")
             if not _CLOVER_MERCHANT_ID.match(merchant_id):
-                raise GiftnetError(ErrorCode.invalid_input, "The Clover merchant id is letters and digits only "
-                                                            "(as Clover's dashboard shows it).", field="merchant_id")
+                raise GiftnetError(ErrorCode.invalid_input, N_("The Clover merchant id is letters and digits only "
+                                                            "(as Clover's dashboard shows it)."), field="merchant_id")
             account.account_id = merchant_id
             account.secret_encrypted = _secret(fields.get("api_token"), account.secret_encrypted or None,
                                                field_name="api_token", label="The Clover API token")
@@ -133,7 +135,7 @@ def configure_partner(actor: Actor, location_id: int, partner: str, fields: dict
             domain = required_text(fields.get("shop_domain"), field="shop_domain", max_length=255,
                                    label="The shop domain").lower().removeprefix("https://").rstrip("/")
             if not _SHOP_DOMAIN.match(domain):
-                raise GiftnetError(ErrorCode.invalid_input, "The shop domain looks like your-shop.myshopify.com.",
+                raise GiftnetError(ErrorCode.invalid_input, N_("The shop domain looks like your-shop.myshopify.com."),
                                    field="shop_domain")
             account.account_id = domain
             account.secret_encrypted = _secret(fields.get("webhook_secret"), account.secret_encrypted or None,
@@ -153,7 +155,7 @@ def configure_partner(actor: Actor, location_id: int, partner: str, fields: dict
 def partner_settings(operator_id: int, location_id: int) -> dict[str, PartnerSettingsView]:
     """Every partner's settings of the location, masked (another operator's location: not found)."""
     with read_session() as session:
-        location = owned_row(session, Location, location_id, operator_id, missing="No such location.")
+        location = owned_row(session, Location, location_id, operator_id, missing=N_("No such location."))
         accounts = {account.partner: account for account in session.exec(
             select(PosPartnerAccount).where(PosPartnerAccount.location_id == location_id)).all()}
     views = {PosPartner.square.value: PartnerSettingsView(

@@ -13,6 +13,7 @@ from app.db import read_session
 from app.models import Location, PosPayment
 from app.models.redemption import POS_PAYMENT_STATUSES, PosPaymentSource
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.operators import operator_or_404
 from app.services.core.paging import id_page
 from app.services.core.rows import owned_row
@@ -40,8 +41,7 @@ def _moment(raw: str | None, timezone: str, *, field: str, end_of_day: bool) -> 
         else:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as error:
-        raise GiftnetError(ErrorCode.invalid_input, f"{field} is a date (2026-11-28) or an ISO time "
-                                                    "(2026-11-28T14:30:00Z).", field=field) from error
+        raise GiftnetError(ErrorCode.invalid_input, N_("{field} is a date (2026-11-28) or an ISO time (2026-11-28T14:30:00Z)."), field=field, params={"field": field}) from error
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
@@ -52,12 +52,12 @@ def list_pos_payments(operator_id: int, location_id: int, *, status: str | None 
     excluded; a date alone is the operator's whole day). The setup guide's test payments are
     not payments and are left out. Another operator's location: not found."""
     if status is not None and status not in POS_PAYMENT_STATUSES:
-        raise GiftnetError(ErrorCode.invalid_input, f"status is one of {', '.join(POS_PAYMENT_STATUSES)}.",
-                           field="status")
+        raise GiftnetError(ErrorCode.invalid_input, N_("status is one of {join}."),
+                           field="status", params={"join": ', '.join(POS_PAYMENT_STATUSES)})
     if not 1 <= limit <= MAX_PAGE:
-        raise GiftnetError(ErrorCode.invalid_input, f"limit is 1 to {MAX_PAGE}.", field="limit")
+        raise GiftnetError(ErrorCode.invalid_input, N_("limit is 1 to {max_page}."), field="limit", params={"max_page": MAX_PAGE})
     with read_session() as session:
-        owned_row(session, Location, location_id, operator_id, missing="No such location.")
+        owned_row(session, Location, location_id, operator_id, missing=N_("No such location."))
         timezone = operator_or_404(session, operator_id).timezone
     start = _moment(date_from, timezone, field="from", end_of_day=False)
     end = _moment(date_to, timezone, field="to", end_of_day=True)

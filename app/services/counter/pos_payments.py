@@ -21,6 +21,7 @@ from app.models.base import utcnow
 from app.models.redemption import PosPaymentSource, PosPaymentStatus
 from app.services.core import events
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import require_positive_cents
 from app.services.core.operators import operator_or_404
 from app.services.core.validation import optional_text, required_text
@@ -89,7 +90,7 @@ def _refuse_unless_taking_pos_payments(location: Location | None) -> None:
     """Only an active location that accepts POS payments takes them, from its POS key or a
     partner; the refusal says how to turn them on."""
     if location is None or not location.active:
-        raise GiftnetError(ErrorCode.forbidden, "This location is not active.", field="location_id")
+        raise GiftnetError(ErrorCode.forbidden, N_("This location is not active."), field="location_id")
     if not location.accepts_pos_payments:
         raise GiftnetError(ErrorCode.forbidden, counter_modes.pos_payments_refused_message(location))
 
@@ -113,7 +114,7 @@ def push_payment(pos_key: PosKey, *, amount_cents: object, reference: object, te
     if not pushed.created and (first.amount_cents, first.reference, first.terminal_id) != (
             amount, clean_reference, clean_terminal):
         raise GiftnetError(ErrorCode.idempotency_key_reused,
-                           "This Idempotency-Key was already used for a different payment. Use a new key for a new payment.",
+                           N_("This Idempotency-Key was already used for a different payment. Use a new key for a new payment."),
                            field="Idempotency-Key")
     return pushed
 
@@ -126,7 +127,7 @@ def get_payment(operator_id: int, payment_id: int, *, location_id: int | None = 
     with read_session() as session:
         payment = session.exec(statement).first()
     if payment is None:
-        raise GiftnetError(ErrorCode.not_found, "No such POS payment.")
+        raise GiftnetError(ErrorCode.not_found, N_("No such POS payment."))
     if payment.status == PosPaymentStatus.pending and payment.expires_at <= utcnow():
         payment.status = PosPaymentStatus.expired  # as the POS should see it, even before the sweeper runs
     return payment
@@ -155,9 +156,9 @@ def cancel_payment(operator_id: int, location_id: int, payment_id: int) -> PosPa
                                                         PosPayment.operator_id == operator_id,
                                                         PosPayment.location_id == location_id)).first()
     if payment is None:
-        raise GiftnetError(ErrorCode.not_found, "No such POS payment.")
+        raise GiftnetError(ErrorCode.not_found, N_("No such POS payment."))
     if not cancelled:
-        raise GiftnetError(ErrorCode.conflict, f"This payment is already {payment.status}.")
+        raise GiftnetError(ErrorCode.conflict, N_("This payment is already {status}."), params={"status": payment.status})
     events.publish(events.Event(operator_id, "pos_payment.cancelled", _event_data(payment)))
     return payment
 

@@ -32,6 +32,7 @@ from app.models.redemption import RedemptionStatus
 from app.services.core import audit, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import format_cents
 from app.services.counter.partner_payments import refund_event_data
 from app.services.messaging import webhooks
@@ -85,7 +86,7 @@ def _refund_of(session, actor: Actor, refund_id: int) -> PosRefund:  # noqa: ANN
         statement = statement.where(PosRefund.location_id == actor.location_id)
     refund = session.exec(statement).first()
     if refund is None:
-        raise GiftnetError(ErrorCode.not_found, "No such refund at this location.", field="refund_id")
+        raise GiftnetError(ErrorCode.not_found, N_("No such refund at this location."), field="refund_id")
     return refund
 
 
@@ -102,8 +103,8 @@ def apply_refund(actor: Actor, refund_id: int) -> AppliedRefund:
             .with_for_update(of=Redemption)
         ).first()
         if sale == RedemptionStatus.voided:
-            raise GiftnetError(ErrorCode.conflict, "This sale was voided on the counter, so the card already got "
-                                                   "the whole amount back: there is nothing more to give.",
+            raise GiftnetError(ErrorCode.conflict, N_("This sale was voided on the counter, so the card already got "
+                                                   "the whole amount back: there is nothing more to give."),
                                field="refund_id")
         claim = update(PosRefund).where(PosRefund.id == refund_id, PosRefund.operator_id == actor.operator_id,
                                         PosRefund.status == PosRefundStatus.owed)
@@ -116,8 +117,8 @@ def apply_refund(actor: Actor, refund_id: int) -> AppliedRefund:
         refund = _refund_of(session, actor, refund_id)
         if claimed is None:
             if refund.status != PosRefundStatus.applied:
-                raise GiftnetError(ErrorCode.conflict, "This refund has nothing to give back to a card: the payment "
-                                                       "was withdrawn before it was applied.", field="refund_id")
+                raise GiftnetError(ErrorCode.conflict, N_("This refund has nothing to give back to a card: the payment "
+                                                       "was withdrawn before it was applied."), field="refund_id")
             entry = session.get(LedgerEntry, refund.ledger_entry_id) if refund.ledger_entry_id else None
             return AppliedRefund(refund=refund, entry=entry, created=False,
                                  balance_after_cents=entry.balance_after_cents if entry else 0)
@@ -152,8 +153,7 @@ def settle_before_void(session, redemption_id: int) -> None:  # noqa: ANN001
     given = session.exec(select(func.coalesce(func.sum(PosRefund.amount_cents), 0)).where(
         PosRefund.redemption_id == redemption_id, PosRefund.status == PosRefundStatus.applied)).one()
     if given:
-        raise GiftnetError(ErrorCode.conflict, f"The POS refunded this sale and {format_cents(int(given))} was given "
-                                               "back to the card already: it cannot be voided too.")
+        raise GiftnetError(ErrorCode.conflict, N_("The POS refunded this sale and {format_cents} was given back to the card already: it cannot be voided too."), params={"format_cents": format_cents(int(given))})
     session.execute(update(PosRefund).where(PosRefund.redemption_id == redemption_id,
                                             PosRefund.status == PosRefundStatus.owed)
                     .values(status=PosRefundStatus.not_owed).execution_options(synchronize_session=False))

@@ -76,7 +76,7 @@ class RedemptionResult:
 
 
 def _location(session: Session, operator_id: int, location_id: int) -> Location:
-    location = owned_row(session, Location, location_id, operator_id, missing="No such location.", field="location_id")
+    location = owned_row(session, Location, location_id, operator_id, missing=N_("No such location."), field="location_id")
     if not location.active:
         raise GiftnetError(ErrorCode.forbidden, N_("This location is not active and cannot redeem cards."),
                            field="location_id")
@@ -116,13 +116,13 @@ def _priced_lines(session: Session, location: Location, requests: list[LineReque
                          if request.name and candidate.name.lower() == request.name.strip().lower()), None)
             if item is None:
                 raise GiftnetError(ErrorCode.invalid_input,
-                                   f"{request.sku or request.name or 'This item'} is not in this location's catalog.",
-                                   field=f"{where}.sku")
+                                   N_("{value} is not in this location's catalog."),
+                                   field=f"{where}.sku", params={"value": request.sku or request.name or 'This item'})
             if item.price_cents != request.price_cents:
                 raise GiftnetError(
                     ErrorCode.invalid_input,
-                    f"{item.name} costs {format_cents(item.price_cents)}, not {format_cents(request.price_cents)}.",
-                    field=f"{where}.price_cents",
+                    N_("{name} costs {format_cents}, not {format_cents2}."),
+                    field=f"{where}.price_cents", params={"name": item.name, "format_cents": format_cents(item.price_cents), "format_cents2": format_cents(request.price_cents)},
                 )
         name = item.name if item else (request.name or request.sku or "").strip()
         if not name:
@@ -172,7 +172,7 @@ def _claim_pos_payment(session: Session, actor: Actor, location: Location, pos_p
         if payment.status == PosPaymentStatus.pending:  # still pending but past its time
             raise GiftnetError(ErrorCode.conflict, N_("This payment has expired. Push it again from the POS."),
                                field="pos_payment_id")
-        raise GiftnetError(ErrorCode.conflict, f"This payment is {payment.status}.", field="pos_payment_id")
+        raise GiftnetError(ErrorCode.conflict, N_("This payment is {status}."), field="pos_payment_id", params={"status": payment.status})
     return payment
 
 
@@ -219,7 +219,7 @@ def redeem(
 
     def attempt(session: Session) -> RedemptionResult:
         location = _location(session, actor.operator_id, location_id)
-        card = owned_row(session, Card, resolved_card_id, actor.operator_id, missing="No such card.",
+        card = owned_row(session, Card, resolved_card_id, actor.operator_id, missing=N_("No such card."),
                          code=ErrorCode.card_not_found, field="card_id")
         lines: list[RedemptionLine] = []
         payment = None
@@ -365,7 +365,7 @@ def redemption_event_data(result: RedemptionResult) -> dict:
 
 def get_redemption(operator_id: int, redemption_id: int) -> RedemptionResult:
     with read_session() as session:
-        redemption = owned_row(session, Redemption, redemption_id, operator_id, missing="No such redemption.")
+        redemption = owned_row(session, Redemption, redemption_id, operator_id, missing=N_("No such redemption."))
         return _loaded_result(session, redemption)
 
 

@@ -32,6 +32,7 @@ from app.models.pos_partner import PosPartner
 from app.models.redemption import PosPaymentSource
 from app.services.core import crypto
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.counter import pos_log
 from app.services.counter.partner_payments import PartnerOutcome, PartnerPayment, take_paid, take_refund
 from app.services.counter.pos_partner_settings import account_for
@@ -52,7 +53,7 @@ def decimal_cents(value: object, *, what: str) -> int:
     """Shopify's decimal text ("23.5", "23.50") as integer cents, never through a float."""
     match = _DECIMAL.match(str(value).strip()) if isinstance(value, str | int) and not isinstance(value, bool) else None
     if match is None:
-        raise GiftnetError(ErrorCode.invalid_input, f"The Shopify {what} is not an amount like 23.50.")
+        raise GiftnetError(ErrorCode.invalid_input, N_("The Shopify {what} is not an amount like 23.50."), params={"what": what})
     whole, fraction = match.groups()
     return int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
 
@@ -82,10 +83,10 @@ def receive_shopify_webhook(location_id: int, raw_body: bytes, delivery: Shopify
         location = session.get(Location, location_id)
         account = account_for(session, location_id, PosPartner.shopify) if location else None
     if location is None or account is None:
-        raise GiftnetError(ErrorCode.not_found, "No Shopify POS integration for this location.")
+        raise GiftnetError(ErrorCode.not_found, N_("No Shopify POS integration for this location."))
     expected = shopify_signature(crypto.decrypt(account.secret_encrypted) or "", raw_body)
     if not delivery.hmac_sha256 or not hmac.compare_digest(expected.encode(), delivery.hmac_sha256.strip().encode()):
-        raise GiftnetError(ErrorCode.unauthenticated, "The Shopify signature does not match.",
+        raise GiftnetError(ErrorCode.unauthenticated, N_("The Shopify signature does not match."),
                            field="X-Shopify-Hmac-Sha256")
     if delivery.topic not in TOPICS:
         return PartnerOutcome(accepted=False, reason="ignored_event")
@@ -100,7 +101,7 @@ def receive_shopify_webhook(location_id: int, raw_body: bytes, delivery: Shopify
         if not isinstance(body, dict) or "id" not in body:
             raise TypeError
     except (ValueError, TypeError) as error:
-        raise GiftnetError(ErrorCode.invalid_input, "This is not a Shopify webhook body.") from error
+        raise GiftnetError(ErrorCode.invalid_input, N_("This is not a Shopify webhook body.")) from error
     if delivery.topic == "orders/create":
         return _order(location, account.tender_name, body, delivery)
     return _transaction(location, account.tender_name, body, delivery)
@@ -136,7 +137,7 @@ def _transaction(location: Location, method: str, transaction: dict, delivery: S
     if transaction.get("status") != "success":
         return PartnerOutcome(accepted=False, reason="not_completed")
     if not transaction.get("order_id"):
-        raise GiftnetError(ErrorCode.invalid_input, "This Shopify transaction names no order.")
+        raise GiftnetError(ErrorCode.invalid_input, N_("This Shopify transaction names no order."))
     amount = decimal_cents(transaction.get("amount"), what="transaction amount")
     kind = transaction.get("kind")
     if kind == "refund":

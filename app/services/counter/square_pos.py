@@ -25,6 +25,7 @@ from app.models import Location
 from app.models.redemption import PosPaymentSource
 from app.services.core import crypto
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.validation import required_text
 from app.services.counter import pos_log
 from app.services.counter.partner_payments import (
@@ -64,7 +65,7 @@ def configure_square(operator_id: int, location_id: int, *, signature_key: str |
         location = session.exec(select(Location).where(Location.id == location_id,
                                                        Location.operator_id == operator_id)).first()
         if location is None:
-            raise GiftnetError(ErrorCode.not_found, "No such location.")
+            raise GiftnetError(ErrorCode.not_found, N_("No such location."))
         if signature_key or not location.square_signature_key_encrypted:
             location.square_signature_key_encrypted = crypto.encrypt(
                 required_text(signature_key, field="signature_key", max_length=200, label="The signature key"))
@@ -81,7 +82,7 @@ def configure_square(operator_id: int, location_id: int, *, signature_key: str |
 def _money(value: object, what: str) -> tuple[int, str | None]:
     amount = (value or {}).get("amount") if isinstance(value, dict) else None
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
-        raise GiftnetError(ErrorCode.invalid_input, f"The Square {what} has no amount in the smallest unit.")
+        raise GiftnetError(ErrorCode.invalid_input, N_("The Square {what} has no amount in the smallest unit."), params={"what": what})
     currency = value.get("currency")
     return amount, str(currency).upper() if currency else None
 
@@ -99,10 +100,10 @@ def receive_square_webhook(location_id: int, raw_body: bytes, signature: str | N
     key = crypto.decrypt(location.square_signature_key_encrypted) if location and \
         location.square_signature_key_encrypted else None
     if location is None or not key or not location.square_notification_url:
-        raise GiftnetError(ErrorCode.not_found, "No Square integration for this location.")
+        raise GiftnetError(ErrorCode.not_found, N_("No Square integration for this location."))
     expected = square_signature(key, location.square_notification_url, raw_body)
     if not signature or not hmac.compare_digest(expected, signature.strip()):
-        raise GiftnetError(ErrorCode.unauthenticated, "The Square signature does not match.",
+        raise GiftnetError(ErrorCode.unauthenticated, N_("The Square signature does not match."),
                            field="x-square-hmacsha256-signature")
     try:
         body = json.loads(raw_body)
@@ -112,14 +113,14 @@ def receive_square_webhook(location_id: int, raw_body: bytes, signature: str | N
         if not isinstance(found, dict):
             raise TypeError
     except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise GiftnetError(ErrorCode.invalid_input, "This is not a Square webhook event.") from error
+        raise GiftnetError(ErrorCode.invalid_input, N_("This is not a Square webhook event.")) from error
     if event_type in REFUND_EVENTS:
         return _refund(location, event_type, event_id, found.get("refund") or {})
     if event_type not in PAYMENT_EVENTS:
         return PartnerOutcome(accepted=False, reason="ignored_event")
     payment = found.get("payment") or {}
     if not isinstance(payment, dict):
-        raise GiftnetError(ErrorCode.invalid_input, "This is not a Square webhook event.")
+        raise GiftnetError(ErrorCode.invalid_input, N_("This is not a Square webhook event."))
     payment_id = str(payment.get("id") or body["data"].get("id") or event_id)
     tender = (payment.get("external_details") or {}).get("type") or payment.get("source_type")
     if tender != location.square_tender_type:
@@ -127,7 +128,7 @@ def receive_square_webhook(location_id: int, raw_body: bytes, signature: str | N
     total, currency = _money(payment.get("total_money") or payment.get("amount_money"), "payment")
     tip = _money(payment["tip_money"], "tip")[0] if payment.get("tip_money") else 0
     if total <= 0:
-        raise GiftnetError(ErrorCode.invalid_input, "The Square payment has no positive total_money.amount.")
+        raise GiftnetError(ErrorCode.invalid_input, N_("The Square payment has no positive total_money.amount."))
     paid = PartnerPayment(
         source=SOURCE,
         # Rows stored before payments were keyed by their Square id carry the event id.
@@ -147,7 +148,7 @@ def receive_square_webhook(location_id: int, raw_body: bytes, signature: str | N
 def _refund(location: Location, event_type: str, event_id: str, refund: dict) -> PartnerOutcome:
     """A Square refund of a payment: counted once COMPLETED, for the gift-card tender only."""
     if not isinstance(refund, dict) or not refund.get("id") or not refund.get("payment_id"):
-        raise GiftnetError(ErrorCode.invalid_input, "This Square refund event names no refund or payment.")
+        raise GiftnetError(ErrorCode.invalid_input, N_("This Square refund event names no refund or payment."))
     payment_id = str(refund["payment_id"])[:128]
     tender = ((refund.get("destination_details") or {}).get("external_details") or {}).get("type")
     known = find_payment(location.id, SOURCE, (payment_id,))

@@ -24,6 +24,7 @@ from app.models.redemption import PosPaymentSource
 from app.services.core import audit, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.counter import pos_payments
 from app.services.network import counter_modes
 from app.services.network.locations import location_or_404
@@ -46,7 +47,7 @@ def send_test_payment(actor: Actor, location_id: int) -> PosPayment:
     with write_session() as session:
         location = location_or_404(session, actor.operator_id, location_id)
         if not location.active:
-            raise GiftnetError(ErrorCode.forbidden, "This location is not active: make it active first.",
+            raise GiftnetError(ErrorCode.forbidden, N_("This location is not active: make it active first."),
                                field="location_id")
         if not location.accepts_pos_payments:
             raise GiftnetError(ErrorCode.forbidden, counter_modes.pos_payments_refused_message(location),

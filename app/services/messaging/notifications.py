@@ -9,8 +9,8 @@ import html
 from sqlmodel import Session
 
 from app.models import Location, Operator, Redemption, RedemptionLine
+from app.services.core import i18n
 from app.services.core.codes import mask
-from app.services.core.money import format_cents
 from app.services.messaging import outbox, webhooks
 
 
@@ -42,37 +42,51 @@ def _event_data(location: Location, redemption: Redemption, lines: list[Redempti
 
 
 def compose_items_email(operator_name: str, location: Location, redemption: Redemption,
-                        lines: list[RedemptionLine], *, last4: str, device_code: str | None) -> tuple[str, str, str]:
-    """(subject, text, html) of the "what was redeemed" email to the location."""
-    total = format_cents(redemption.amount_cents)
-    subject = f"Gift card redemption {total} at {location.name}"
-    where = f"device {device_code}" if device_code else "the API"
+                        lines: list[RedemptionLine], *, last4: str, device_code: str | None,
+                        lang: str | None = None) -> tuple[str, str, str]:
+    """(subject, text, html) of the "what was redeemed" email to the location, in `lang` (the
+    network's language)."""
+    lang = i18n.normalize(lang)
+    _ = i18n.translator(lang)
+
+    def money(cents: int) -> str:
+        return i18n.format_money(cents, None, lang)
+
+    total = money(redemption.amount_cents)
+    subject = _("Gift card redemption {total} at {location}", total=total, location=location.name)
+    where = _("device {code}", code=device_code) if device_code else _("the API")
     text_lines = [
-        f"A {operator_name} gift card ({mask(last4)}) was redeemed at {location.name} from {where}.",
-        f"Redemption #{redemption.id}, {redemption.created_at:%Y-%m-%d %H:%M} UTC.",
+        _("A {network} gift card ({card}) was redeemed at {location} from {where}.", network=operator_name,
+          card=mask(last4), location=location.name, where=where),
+        _("Redemption #{number}, {moment} UTC.", number=redemption.id, moment=f"{redemption.created_at:%Y-%m-%d %H:%M}"),
         "",
     ]
     if lines:
         text_lines += [f"{line.quantity} x {line.name}" + (f" ({line.sku})" if line.sku else "")
-                       + f" @ {format_cents(line.unit_price_cents)} = {format_cents(line.line_total_cents)}"
+                       + f" @ {money(line.unit_price_cents)} = {money(line.line_total_cents)}"
                        for line in lines]
         text_lines.append("")
-    text_lines += [f"Total redeemed: {total}", f"Card balance after: {format_cents(redemption.balance_after_cents)}"]
+    total_label, balance_label = _("Total redeemed"), _("Card balance after")
+    balance = money(redemption.balance_after_cents)
+    text_lines += [f"{total_label}: {total}", f"{balance_label}: {balance}"]
     rows = "".join(
         f"<tr><td>{line.quantity} × {html.escape(line.name)}"
         f"{' (' + html.escape(line.sku) + ')' if line.sku else ''}</td>"
-        f"<td style='text-align:right'>{format_cents(line.line_total_cents)}</td></tr>"
+        f"<td style='text-align:right'>{html.escape(money(line.line_total_cents))}</td></tr>"
         for line in lines
     )
+    intro = _("A {network} gift card ({card}) was redeemed from {where}. Redemption #{number}.",
+              network=operator_name, card=mask(last4), where=where, number=redemption.id)
+    redeemed_at = _("Gift card redeemed at {location}", location=location.name)
     html_body = (
+        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'></head><body>"
         "<div style='font-family:sans-serif;max-width:560px'>"
-        f"<h2>Gift card redeemed at {html.escape(location.name)}</h2>"
-        f"<p>A {html.escape(operator_name)} gift card ({html.escape(mask(last4))}) was redeemed from "
-        f"{html.escape(where)}. Redemption #{redemption.id}.</p>"
+        f"<h2>{html.escape(redeemed_at)}</h2>"
+        f"<p>{html.escape(intro)}</p>"
         f"<table style='width:100%;border-collapse:collapse'>{rows}"
-        f"<tr><td><strong>Total redeemed</strong></td><td style='text-align:right'><strong>{total}</strong></td></tr>"
-        f"<tr><td>Card balance after</td><td style='text-align:right'>"
-        f"{format_cents(redemption.balance_after_cents)}</td></tr></table></div>"
+        f"<tr><td><strong>{html.escape(total_label)}</strong></td><td style='text-align:right'><strong>{html.escape(total)}</strong></td></tr>"
+        f"<tr><td>{html.escape(balance_label)}</td><td style='text-align:right'>{html.escape(balance)}</td></tr></table></div>"
+        "</body></html>"
     )
     return subject, "\n".join(text_lines), html_body
 
@@ -83,7 +97,8 @@ def queue_redemption_notifications(session: Session, location: Location, redempt
     if location.notify_items_email:
         operator = session.get(Operator, location.operator_id)
         subject, text_body, html_body = compose_items_email(operator.name, location, redemption, lines,
-                                                            last4=last4, device_code=device_code)
+                                                            last4=last4, device_code=device_code,
+                                                            lang=operator.default_language)
         outbox.queue_email(session, kind="redemption_items", to_address=location.email, subject=subject,
                            text_body=text_body, html_body=html_body, operator_id=location.operator_id)
     _queue_webhooks(session, location, "redemption.completed", data)

@@ -32,6 +32,7 @@ from app.models.webhook import DeliveryStatus
 from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.roles import require_owner
 from app.services.core.rows import owned_row
 from app.services.messaging.claims import claim_next
@@ -84,7 +85,7 @@ def reveal_location_secret(actor: Actor, location_id: int) -> str:
     """For the dashboard: the secret a location's receiver verifies signatures with. Owners only."""
     require_owner(actor, "see webhook signing secrets")
     with write_session() as session:
-        location = owned_row(session, Location, location_id, actor.operator_id, missing="No such location.")
+        location = owned_row(session, Location, location_id, actor.operator_id, missing=N_("No such location."))
         return location_secret(session, location)
 
 
@@ -136,15 +137,14 @@ def create_endpoint(actor: Actor, url: str, event_types: list[str] | None = None
     require_owner(actor, "add webhook endpoints")
     clean_url = optional_outbound_url(url, field="url")
     if not clean_url:
-        raise GiftnetError(ErrorCode.invalid_input, "url is required.", field="url")
+        raise GiftnetError(ErrorCode.invalid_input, N_("url is required."), field="url")
     secret = new_secret()
     with write_session() as session:
         existing = session.exec(select(func.count()).select_from(WebhookEndpoint)
                                 .where(WebhookEndpoint.operator_id == actor.operator_id,
                                        WebhookEndpoint.active.is_(True))).one()
         if existing >= MAX_ENDPOINTS:
-            raise GiftnetError(ErrorCode.conflict, f"An operator can have at most {MAX_ENDPOINTS} webhook endpoints; "
-                               "delete one you no longer use first.", field="url")
+            raise GiftnetError(ErrorCode.conflict, N_("An operator can have at most {max_endpoints} webhook endpoints; delete one you no longer use first."), field="url", params={"max_endpoints": MAX_ENDPOINTS})
         endpoint = WebhookEndpoint(
             operator_id=actor.operator_id, url=clean_url, event_types=",".join(event_types or ["*"])[:1000],
             secret_encrypted=crypto.encrypt(secret),
@@ -176,7 +176,7 @@ def remove_endpoint(actor: Actor, endpoint_id: int) -> WebhookEndpoint:
         endpoint = session.exec(select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id,
                                                               WebhookEndpoint.operator_id == actor.operator_id)).first()
         if endpoint is None:
-            raise GiftnetError(ErrorCode.not_found, "No such webhook endpoint.")
+            raise GiftnetError(ErrorCode.not_found, N_("No such webhook endpoint."))
         if endpoint.active:
             endpoint.active = False
             session.add(endpoint)
@@ -309,11 +309,11 @@ def retry_now(actor: Actor, delivery_id: int) -> WebhookDelivery:
                                           WebhookDelivery.operator_id == actor.operator_id)
         ).first()
         if delivery is None:
-            raise GiftnetError(ErrorCode.not_found, "No such webhook delivery.")
+            raise GiftnetError(ErrorCode.not_found, N_("No such webhook delivery."))
         if delivery.status == DeliveryStatus.delivered:
-            raise GiftnetError(ErrorCode.conflict, "This delivery already succeeded.")
+            raise GiftnetError(ErrorCode.conflict, N_("This delivery already succeeded."))
         if delivery.status == DeliveryStatus.sending:
-            raise GiftnetError(ErrorCode.conflict, "This delivery is being sent right now.")
+            raise GiftnetError(ErrorCode.conflict, N_("This delivery is being sent right now."))
         audit.record(session, actor, "webhook.retried", target_type="webhook_delivery", target_id=delivery.id,
                      summary=f"Webhook delivery #{delivery.id} ({delivery.event_type}) sent again",
                      changes=audit.diff({"status": delivery.status}, {"status": DeliveryStatus.pending}))
@@ -338,6 +338,6 @@ def list_attempts(operator_id: int, delivery_id: int) -> list[WebhookAttempt]:
         owned = session.exec(select(WebhookDelivery.id).where(
             WebhookDelivery.id == delivery_id, WebhookDelivery.operator_id == operator_id)).first()
         if owned is None:
-            raise GiftnetError(ErrorCode.not_found, "No such webhook delivery.")
+            raise GiftnetError(ErrorCode.not_found, N_("No such webhook delivery."))
         return list(session.exec(select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id)
                                  .order_by(WebhookAttempt.id)).all())

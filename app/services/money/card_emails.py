@@ -322,7 +322,7 @@ def run_bulk_action(actor: Actor, action: str, card_ids: Iterable[int]) -> BulkO
         return unfreeze_cards(actor, card_ids)
     if action == "resend_email":
         return resend_card_emails(actor, card_ids)
-    raise GiftnetError(ErrorCode.invalid_input, f"action is one of {', '.join(BULK_ACTIONS)}.", field="action")
+    raise GiftnetError(ErrorCode.invalid_input, N_("action is one of {join}."), field="action", params={"join": ', '.join(BULK_ACTIONS)})
 
 
 __all__ = [

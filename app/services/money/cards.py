@@ -55,7 +55,7 @@ class CardPage:
 
 def get_card(operator_id: int, card_id: int) -> Card:
     with read_session() as session:
-        card = owned_row(session, Card, card_id, operator_id, missing="No such card.", code=ErrorCode.card_not_found)
+        card = owned_row(session, Card, card_id, operator_id, missing=N_("No such card."), code=ErrorCode.card_not_found)
     return card
 
 
@@ -140,10 +140,10 @@ def card_filter(
         query = query.strip() or None
     status = (status or "").strip().lower() or None
     if status is not None and status not in FILTER_STATUSES:
-        raise GiftnetError(ErrorCode.invalid_input, f"status is one of {', '.join(FILTER_STATUSES)}.", field="status")
+        raise GiftnetError(ErrorCode.invalid_input, N_("status is one of {join}."), field="status", params={"join": ', '.join(FILTER_STATUSES)})
     channel = (channel or "").strip().lower() or None
     if channel is not None and channel not in FILTER_CHANNELS:
-        raise GiftnetError(ErrorCode.invalid_input, f"channel is one of {', '.join(FILTER_CHANNELS)}.", field="channel")
+        raise GiftnetError(ErrorCode.invalid_input, N_("channel is one of {join}."), field="channel", params={"join": ', '.join(FILTER_CHANNELS)})
     for name, cents in (("min_balance_cents", min_balance_cents), ("max_balance_cents", max_balance_cents)):
         if cents is not None and (isinstance(cents, bool) or not isinstance(cents, int)
                                   or not 0 <= cents <= MAX_BALANCE_CENTS):

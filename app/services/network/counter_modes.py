@@ -28,6 +28,7 @@ from app.models.location import REDEMPTION_MODES, RedemptionMode
 from app.services.core import audit, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.validation import optional_text
 
 COUNTER_FLAGS = ("accepts_pos_payments", "accepts_typed_amounts", "accepts_items")
@@ -56,7 +57,7 @@ def _flag(raw: object, *, field: str) -> bool:
         return True
     if isinstance(raw, str) and raw.strip().lower() in ("false", "no", "0", "n", "off"):
         return False
-    raise GiftnetError(ErrorCode.invalid_input, f"{field} must be true or false.", field=field)
+    raise GiftnetError(ErrorCode.invalid_input, N_("{field} must be true or false."), field=field, params={"field": field})
 
 
 def clean_counter_fields(raw: dict, *, partial: bool = False) -> dict:
@@ -70,7 +71,7 @@ def clean_counter_fields(raw: dict, *, partial: bool = False) -> dict:
     if not partial or "mode" in raw:
         mode = (optional_text(raw.get("mode"), field="mode", max_length=10) or RedemptionMode.amount).lower()
         if mode not in REDEMPTION_MODES:
-            raise GiftnetError(ErrorCode.invalid_input, "Redemption mode must be pos, items or amount.", field="mode")
+            raise GiftnetError(ErrorCode.invalid_input, N_("Redemption mode must be pos, items or amount."), field="mode")
         flags = dict(zip(COUNTER_FLAGS, FLAGS_OF_MODE[RedemptionMode(mode)], strict=True))
     for field in COUNTER_FLAGS:
         value = raw.get(field)
@@ -96,7 +97,7 @@ def mode_condition(mode: str) -> ColumnElement[bool]:
         return and_(not_(Location.accepts_pos_payments), Location.accepts_items.is_(True))
     if mode == RedemptionMode.amount:
         return and_(not_(Location.accepts_pos_payments), not_(Location.accepts_items))
-    raise GiftnetError(ErrorCode.invalid_input, "Redemption mode must be pos, items or amount.", field="mode")
+    raise GiftnetError(ErrorCode.invalid_input, N_("Redemption mode must be pos, items or amount."), field="mode")
 
 
 def accepted_ways(location: Location) -> list[str]:

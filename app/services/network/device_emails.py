@@ -21,9 +21,10 @@ from sqlmodel import Session, select
 
 from app.db import write_session
 from app.models import Location, Operator
-from app.services.core import events
+from app.services.core import events, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.rows import owned_row
 from app.services.core.timefmt import describe_duration, format_local_time
 from app.services.messaging import outbox
@@ -36,62 +37,75 @@ BATCH_SIZE = 50  # a short write transaction each: redemptions must not wait beh
 
 def compose_activation_email(
     *, operator_name: str, location_name: str, url: str, valid_for: timedelta, expires_at: datetime, timezone: str,
-    replaces_sent_at: datetime | None = None,
+    replaces_sent_at: datetime | None = None, lang: str | None = None,
 ) -> ComposedEmail:
-    """Plain text and HTML saying the same: what the link is for, how long it works,
-    and what the device code it gives each device means. With `replaces_sent_at` (the
-    location had a link before), the subject and the first lines say this is a new link
-    and the earlier one no longer works."""
-    valid_text = describe_duration(valid_for)
+    """Plain text and HTML saying the same, in `lang` (the network's language): what the link
+    is for, how long it works, and what the device code it gives each device means. With
+    `replaces_sent_at` (the location had a link before), the subject and the first lines say
+    this is a new link and the earlier one no longer works."""
+    lang = i18n.normalize(lang)
+    _ = i18n.translator(lang)
+    valid_text = describe_duration(valid_for, lang)
     until = f"{format_local_time(expires_at, timezone)} ({timezone})"
     if replaces_sent_at is None:
-        subject = f"Activate your devices for {location_name} ({operator_name} gift cards)"
+        subject = _("Activate your devices for {location} ({network} gift cards)", location=location_name,
+                    network=operator_name)
         replaced_text = ""
     else:
-        subject = f"New activation link for {location_name}: the earlier one no longer works ({operator_name} gift cards)"
-        replaced_text = (f"This is a new activation link. The one sent on {format_local_time(replaces_sent_at, timezone)} "
-                         "no longer works; devices already activated keep working.")
-    device_code_text = (
+        subject = _("New activation link for {location}: the earlier one no longer works ({network} gift cards)",
+                    location=location_name, network=operator_name)
+        replaced_text = _("This is a new activation link. The one sent on {sent} no longer works; devices already "
+                          "activated keep working.", sent=format_local_time(replaces_sent_at, timezone))
+    device_code_text = _(
         "Each device that opens the link gets its own device code, like DV-7KQ2-M9. It stays at the top "
         "of the redemption screen; your network uses it to tell your devices apart, and can switch off a lost "
         "or replaced device without touching the others."
     )
+    accepts = _("{location} accepts {network} gift cards.", location=location_name, network=operator_name)
+    open_link = _("Open this link on every tablet, phone or computer you will use at the counter to redeem gift cards:")
+    works_for = _("The link works for {duration}, until {until}.", duration=valid_text, until=until)
+    asks_name = _("Each device asks for a name (like “Front counter”) and is then ready to redeem.")
+    expired = _("If the link has expired, ask {network} for a new one.", network=operator_name)
+    keep_inside = _("Keep this email inside your business: anyone who has the link can activate a device until it expires.")
     text_body = "\n".join(
         [
             operator_name,
             "",
             *([replaced_text, ""] if replaced_text else []),
-            f"{location_name} accepts {operator_name} gift cards.",
+            accepts,
             "",
-            "Open this link on every tablet, phone or computer you will use at the counter to redeem gift cards:",
+            open_link,
             url,
             "",
-            f"The link works for {valid_text}, until {until}. Each device asks for a name (like \"Front counter\") "
-            "and is then ready to redeem.",
+            f"{works_for} {asks_name}",
             "",
             device_code_text,
             "",
-            f"If the link has expired, ask {operator_name} for a new one. Keep this email inside your business: "
-            "anyone who has the link can activate a device until it expires.",
+            f"{expired} {keep_inside}",
         ]
     ) + "\n"
 
     esc = html.escape
-    heading = f"New activation link for {esc(location_name)}" if replaced_text else f"Activate your devices for {esc(location_name)}"
+    heading = esc(_("New activation link for {location}", location=location_name) if replaced_text
+                  else _("Activate your devices for {location}", location=location_name))
     replaced_html = (f'<p style="margin:0 0 16px;font-size:17px;line-height:1.5;background:#fffbeb;border-left:4px solid '
                      f'#d97706;padding:12px 16px;border-radius:6px;"><strong>{esc(replaced_text)}</strong></p>\n'
                      if replaced_text else "")
+    works_for_html = esc(_("The link works for {duration}, until {until}.", duration="\0", until=until)).replace(
+        "\0", f"<strong>{esc(valid_text)}</strong>")
+    activate, what_code, button_fallback = _("Activate this device"), _("What is a device code?"), _(
+        "If the button does not work, open")
     html_body = email_page(subject, operator_name, f"""<h1 style="margin:8px 0 16px;font-size:26px;line-height:1.3;">{heading}</h1>
-{replaced_html}<p style="margin:0 0 8px;font-size:17px;line-height:1.5;">{esc(location_name)} accepts {esc(operator_name)} gift cards.
-Open this link on every tablet, phone or computer you will use at the counter to redeem gift cards.</p>
-<p style="margin:28px 0;"><a href="{esc(url)}" style="display:inline-block;background:{ACCENT};color:#ffffff;padding:18px 36px;border-radius:10px;font-size:20px;font-weight:bold;text-decoration:none;">Activate this device</a></p>
-<p style="margin:0 0 16px;font-size:16px;line-height:1.5;">The link works for <strong>{esc(valid_text)}</strong>, until {esc(until)}.
-Each device asks for a name (like &ldquo;Front counter&rdquo;) and is then ready to redeem.</p>
-<p style="margin:0 0 16px;font-size:16px;line-height:1.5;background:#f0fdfa;border-left:4px solid {ACCENT};padding:12px 16px;border-radius:6px;"><strong>What is a device code?</strong>
+{replaced_html}<p style="margin:0 0 8px;font-size:17px;line-height:1.5;">{esc(accepts)}
+{esc(open_link.rstrip(":").rstrip()) + "."}</p>
+<p style="margin:28px 0;"><a href="{esc(url)}" style="display:inline-block;background:{ACCENT};color:#ffffff;padding:18px 36px;border-radius:10px;font-size:20px;font-weight:bold;text-decoration:none;">{esc(activate)}</a></p>
+<p style="margin:0 0 16px;font-size:16px;line-height:1.5;">{works_for_html}
+{esc(asks_name)}</p>
+<p style="margin:0 0 16px;font-size:16px;line-height:1.5;background:#f0fdfa;border-left:4px solid {ACCENT};padding:12px 16px;border-radius:6px;"><strong>{esc(what_code)}</strong>
 {esc(device_code_text)}</p>
-<p style="margin:16px 0 0;font-size:13px;color:#555;">If the link has expired, ask {esc(operator_name)} for a new one.
-Keep this email inside your business: anyone who has the link can activate a device until it expires.
-If the button does not work, open <a href="{esc(url)}" style="color:{ACCENT};">{esc(url)}</a></p>""")
+<p style="margin:16px 0 0;font-size:13px;color:#555;">{esc(expired)}
+{esc(keep_inside)}
+{esc(button_fallback)} <a href="{esc(url)}" style="color:{ACCENT};">{esc(url)}</a></p>""", lang)
     return ComposedEmail(subject=subject, text_body=text_body, html_body=html_body)
 
 
@@ -105,6 +119,7 @@ def _queue_activation_email(session: Session, actor: Actor, operator: Operator, 
         expires_at=sent.link.expires_at,
         timezone=operator.timezone,
         replaces_sent_at=sent.replaced.created_at if sent.replaced is not None else None,
+        lang=operator.default_language,
     )
     outbox.queue_composed(session, email, kind=KIND, operator_id=actor.operator_id, to_address=location.email)
     return sent
@@ -117,11 +132,11 @@ def send_activation_email(actor: Actor, location_id: int) -> SentLink:
     Refuses another operator's location (`not_found`) and an inactive one (`invalid_input`).
     """
     with write_session() as session:
-        location = owned_row(session, Location, location_id, actor.operator_id, missing="No such location.")
+        location = owned_row(session, Location, location_id, actor.operator_id, missing=N_("No such location."))
         if not location.active:
             raise GiftnetError(
                 ErrorCode.invalid_input,
-                "This location is inactive: make it active before sending an activation link.",
+                N_("This location is inactive: make it active before sending an activation link."),
                 field="active",
             )
         sent = _queue_activation_email(session, actor, session.get(Operator, actor.operator_id), location)

@@ -21,6 +21,7 @@ from app.services.core import audit, crypto, events
 from app.services.core.actor import Actor
 from app.services.core.codes import ALPHABET
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.rows import owned_row, revoke_now
 from app.services.core.validation import required_text
 from app.settings import get_settings
@@ -46,7 +47,7 @@ def live_activation_link(operator_id: int, location_id: int) -> ActivationLink |
     """The location's link that still works (not expired, not replaced), if any: sending a
     new one would retire it, so the screen asks first."""
     with read_session() as session:
-        owned_row(session, Location, location_id, operator_id, missing="No such location.")
+        owned_row(session, Location, location_id, operator_id, missing=N_("No such location."))
         return session.exec(select(ActivationLink).where(
             ActivationLink.location_id == location_id, ActivationLink.operator_id == operator_id,
             ActivationLink.revoked_at.is_(None), ActivationLink.expires_at > utcnow(),
@@ -68,7 +69,7 @@ def issue_activation_link(session: Session, actor: Actor, location_id: int) -> S
     carries the link is queued in the same commit)."""
     token = secrets.token_urlsafe(24)
     now = utcnow()
-    location = owned_row(session, Location, location_id, actor.operator_id, missing="No such location.")
+    location = owned_row(session, Location, location_id, actor.operator_id, missing=N_("No such location."))
     replaced = session.exec(select(ActivationLink).where(ActivationLink.location_id == location_id)
                             .order_by(ActivationLink.id.desc())).first()
     session.execute(
@@ -254,7 +255,7 @@ def list_devices(operator_id: int, location_id: int, *, limit: int | None = None
             select(Location.id).where(Location.id == location_id, Location.operator_id == operator_id)
         ).first()
         if location is None:
-            raise GiftnetError(ErrorCode.not_found, "No such location.")
+            raise GiftnetError(ErrorCode.not_found, N_("No such location."))
         statement = select(Device).where(Device.location_id == location_id, Device.operator_id == operator_id)
         if before_id is not None:
             statement = statement.where(Device.id < before_id)
@@ -267,6 +268,6 @@ def list_devices(operator_id: int, location_id: int, *, limit: int | None = None
 def revoke_device(actor: Actor, device_id: int) -> Device:
     """Revoke at once: the device is refused from its next request."""
     with write_session() as session:
-        device = owned_row(session, Device, device_id, actor.operator_id, missing="No such device.")
+        device = owned_row(session, Device, device_id, actor.operator_id, missing=N_("No such device."))
         revoke_now(session, actor, device, target_type="device", summary=f"Device “{device.name}” ({device.code}) revoked")
     return device

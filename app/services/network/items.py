@@ -18,6 +18,7 @@ from app.models.base import utcnow
 from app.services.core import audit
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import format_cents, require_positive_cents
 from app.services.core.rows import owned_row
 from app.services.core.validation import optional_text, required_text
@@ -28,7 +29,7 @@ def _require_location(session, operator_id: int, location_id: int) -> None:  # n
         select(Location.id).where(Location.id == location_id, Location.operator_id == operator_id)
     ).first()
     if found is None:
-        raise GiftnetError(ErrorCode.not_found, "No such location.")
+        raise GiftnetError(ErrorCode.not_found, N_("No such location."))
 
 
 def list_items(operator_id: int, location_id: int, *, include_inactive: bool = False, limit: int | None = None,
@@ -43,7 +44,7 @@ def list_items(operator_id: int, location_id: int, *, include_inactive: bool = F
             last = session.exec(select(Item.name).where(Item.id == after_id, Item.operator_id == operator_id,
                                                         Item.location_id == location_id)).first()
             if last is None:
-                raise GiftnetError(ErrorCode.invalid_input, "This cursor was not given by this API.", field="cursor")
+                raise GiftnetError(ErrorCode.invalid_input, N_("This cursor was not given by this API."), field="cursor")
             statement = statement.where(or_(Item.name > last, and_(Item.name == last, Item.id > after_id)))
         statement = statement.order_by(Item.name, Item.id)
         if limit is not None:
@@ -60,7 +61,7 @@ def create_item(actor: Actor, location_id: int, *, name: object, price_cents: ob
         if clean_sku and session.exec(
             select(Item.id).where(Item.location_id == location_id, Item.sku == clean_sku, Item.active.is_(True))
         ).first():
-            raise GiftnetError(ErrorCode.conflict, "This location already has an item with this SKU.", field="sku")
+            raise GiftnetError(ErrorCode.conflict, N_("This location already has an item with this SKU."), field="sku")
         item = Item(
             operator_id=actor.operator_id, location_id=location_id, name=clean_name, price_cents=clean_price,
             sku=clean_sku,
@@ -75,7 +76,7 @@ def create_item(actor: Actor, location_id: int, *, name: object, price_cents: ob
 
 def set_item_active(actor: Actor, item_id: int, active: bool) -> Item:
     with write_session() as session:
-        item = owned_row(session, Item, item_id, actor.operator_id, missing="No such item.")
+        item = owned_row(session, Item, item_id, actor.operator_id, missing=N_("No such item."))
         if item.active != active:
             audit.record(session, actor, "item.activated" if active else "item.deactivated", target_type="item",
                          target_id=item.id, summary=f"Item “{item.name}” {'back on sale' if active else 'withdrawn'}",
@@ -108,9 +109,9 @@ def fetch_webhook_items(operator_id: int, location_id: int, *, client: httpx.Cli
     from app.services.messaging import webhooks  # local: webhooks imports this module's neighbours
 
     with write_session() as session:
-        location = owned_row(session, Location, location_id, operator_id, missing="No such location.")
+        location = owned_row(session, Location, location_id, operator_id, missing=N_("No such location."))
         if not location.item_webhook_url:
-            raise GiftnetError(ErrorCode.invalid_input, "This location has no item webhook.")
+            raise GiftnetError(ErrorCode.invalid_input, N_("This location has no item webhook."))
         secret = webhooks.location_secret(session, location)
         url = location.item_webhook_url
         body = json.dumps({"type": "items.requested", "timestamp": utcnow().isoformat(),
@@ -127,14 +128,15 @@ def fetch_webhook_items(operator_id: int, location_id: int, *, client: httpx.Cli
         response = client.post(url, content=body.encode(), headers=headers)
     except httpx.HTTPError as error:
         # One sentence whatever went wrong: the screen must not tell a closed port from a silent one.
-        raise GiftnetError(ErrorCode.item_webhook_failed, f"{failure}: no answer from its address, or it is not a "
-                           "public internet address. Enter an amount instead.") from error
+        raise GiftnetError(ErrorCode.item_webhook_failed, N_("{failure}: no answer from its address, or it is not a "
+                                                             "public internet address. Enter an amount instead."),
+                           params={"failure": failure}) from error
     finally:
         if own_client:
             client.close()
     if response.status_code != 200:
         raise GiftnetError(ErrorCode.item_webhook_failed,
-                           f"{failure} (HTTP {response.status_code}). Enter an amount instead.")
+                           N_("{failure} (HTTP {status_code}). Enter an amount instead."), params={"failure": failure, "status_code": response.status_code})
     try:
         raw_items = response.json()["items"]
         parsed = []
@@ -146,5 +148,5 @@ def fetch_webhook_items(operator_id: int, location_id: int, *, client: httpx.Cli
                                       sku=(str(raw["sku"])[:64] if raw.get("sku") else None)))
     except (ValueError, KeyError, TypeError) as error:
         raise GiftnetError(ErrorCode.item_webhook_failed,
-                           f"{failure}: its answer is not a list of items. Enter an amount instead.") from error
+                           N_("{failure}: its answer is not a list of items. Enter an amount instead."), params={"failure": failure}) from error
     return parsed

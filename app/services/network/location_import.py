@@ -30,6 +30,7 @@ from app.models.base import utcnow
 from app.services.core import audit, codes, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.roles import require_owner
 from app.services.core.validation import field_label
 from app.services.network import counter_modes
@@ -141,16 +142,16 @@ class ImportResult:
 
 def _decode(content: bytes, filename: str | None) -> str:
     if not content or not content.strip():
-        raise GiftnetError(ErrorCode.invalid_input, "The file is empty.", field="file")
+        raise GiftnetError(ErrorCode.invalid_input, N_("The file is empty."), field="file")
     if len(content) > MAX_FILE_BYTES:
         raise GiftnetError(
-            ErrorCode.invalid_input, f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.", field="file"
+            ErrorCode.invalid_input, N_("The file is larger than {value} MB."), field="file", params={"value": MAX_FILE_BYTES // (1024 * 1024)}
         )
     if filename and not filename.lower().endswith((".csv", ".txt")):
-        raise GiftnetError(ErrorCode.invalid_input, "Upload a .csv file (comma-separated values).", field="file")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Upload a .csv file (comma-separated values)."), field="file")
     if b"\x00" in content:  # anywhere: PostgreSQL cannot store NUL in text, so a later row must not slip through
         raise GiftnetError(
-            ErrorCode.invalid_input, "This is not a CSV file (it looks like a binary file, e.g. a spreadsheet).",
+            ErrorCode.invalid_input, N_("This is not a CSV file (it looks like a binary file, e.g. a spreadsheet)."),
             field="file",
         )
     try:
@@ -158,8 +159,8 @@ def _decode(content: bytes, filename: str | None) -> str:
     except UnicodeDecodeError as error:
         raise GiftnetError(
             ErrorCode.invalid_input,
-            f"The file is not UTF-8 text (byte {error.start + 1}). Save it as \"CSV UTF-8\" and try again.",
-            field="file",
+            N_("The file is not UTF-8 text (byte {value}). Save it as \"CSV UTF-8\" and try again."),
+            field="file", params={"value": error.start + 1},
         ) from error
 
 
@@ -170,19 +171,19 @@ def parse_rows(content: bytes, filename: str | None = None) -> list[tuple[int, d
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as error:
-        raise GiftnetError(ErrorCode.invalid_input, "The file has no header row.", field="file") from error
+        raise GiftnetError(ErrorCode.invalid_input, N_("The file has no header row."), field="file") from error
     columns = [column.strip().lower() for column in header]
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
     if missing:
         raise GiftnetError(
             ErrorCode.invalid_input,
-            f"The header row lacks the column(s) {', '.join(missing)}. Start from the template.",
-            field="file",
+            N_("The header row lacks the column(s) {join}. Start from the template."),
+            field="file", params={"join": ', '.join(missing)},
         )
     unknown = [column for column in columns if column and column not in LOCATION_FIELDS]
     if unknown:
         raise GiftnetError(
-            ErrorCode.invalid_input, f"Unknown column(s): {', '.join(unknown)}. Start from the template.", field="file"
+            ErrorCode.invalid_input, N_("Unknown column(s): {join}. Start from the template."), field="file", params={"join": ', '.join(unknown)}
         )
     rows: list[tuple[int, dict]] = []
     try:
@@ -190,16 +191,16 @@ def parse_rows(content: bytes, filename: str | None = None) -> list[tuple[int, d
             if not any(value.strip() for value in values):
                 continue
             if len(rows) >= MAX_ROWS:
-                raise GiftnetError(ErrorCode.invalid_input, f"The file has more than {MAX_ROWS} rows.", field="file")
+                raise GiftnetError(ErrorCode.invalid_input, N_("The file has more than {max_rows} rows."), field="file", params={"max_rows": MAX_ROWS})
             if len(values) > len(columns):
                 rows.append((reader.line_num, {"__extra__": values[len(columns):], **dict(zip(columns, values, strict=False))}))
                 continue
             rows.append((reader.line_num, {column: value for column, value in zip(columns, values, strict=False) if column}))
     except csv.Error as error:
-        raise GiftnetError(ErrorCode.invalid_input, f"The CSV is malformed near line {reader.line_num}: {error}.",
-                           field="file") from error
+        raise GiftnetError(ErrorCode.invalid_input, N_("The CSV is malformed near line {line_num}: {error}."),
+                           field="file", params={"line_num": reader.line_num, "error": error}) from error
     if not rows:
-        raise GiftnetError(ErrorCode.invalid_input, "The file has a header but no rows.", field="file")
+        raise GiftnetError(ErrorCode.invalid_input, N_("The file has a header but no rows."), field="file")
     return rows
 
 

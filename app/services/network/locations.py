@@ -19,6 +19,7 @@ from app.models.location import ACCOUNT_TYPES, BANK_COUNTRIES
 from app.services.core import audit, crypto, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.paging import id_page
 from app.services.core.roles import require_owner
 from app.services.core.rows import owned_row
@@ -68,7 +69,7 @@ def _bool(raw: object, *, field: str) -> bool:
         return True
     if isinstance(raw, str) and raw.strip().lower() in ("false", "no", "0", "n", ""):
         return False
-    raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} must be true or false.", field=field)
+    raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} must be true or false."), field=field, params={"field_label": field_label(field)})
 
 
 def _commission(raw: object) -> int | None:
@@ -78,7 +79,7 @@ def _commission(raw: object) -> int | None:
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 10_000:
         raise GiftnetError(
-            ErrorCode.invalid_input, "Commission is a whole number of basis points from 0 to 10000 (250 = 2.5 %).",
+            ErrorCode.invalid_input, N_("Commission is a whole number of basis points from 0 to 10000 (250 = 2.5 %)."),
             field="commission_bps",
         )
     return raw
@@ -90,7 +91,7 @@ def _digits(raw: object, *, field: str) -> str | None:
         return None
     text = re.sub(r"[\s-]", "", text)
     if not (text.isascii() and text.isdigit()):
-        raise GiftnetError(ErrorCode.invalid_input, f"{field_label(field)} may contain digits only.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} may contain digits only."), field=field, params={"field_label": field_label(field)})
     return text
 
 
@@ -107,40 +108,40 @@ def clean_bank_fields(raw: dict) -> dict:
                                           "account_number_encrypted", "account_last4", "account_type")}
     country = (country or "").upper()
     if country not in BANK_COUNTRIES:
-        raise GiftnetError(ErrorCode.invalid_input, "Bank country must be US or CA.", field="bank_country")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Bank country must be US or CA."), field="bank_country")
     if country == "US":
         if not routing or not aba_routing_is_valid(routing):
             raise GiftnetError(
                 ErrorCode.invalid_input,
-                "Routing number must be a 9-digit ABA routing number with a valid check digit.",
+                N_("Routing number must be a 9-digit ABA routing number with a valid check digit."),
                 field="routing_number",
             )
         if institution or transit:
             raise GiftnetError(
-                ErrorCode.invalid_input, "US accounts have a routing number, not an institution or transit number.",
+                ErrorCode.invalid_input, N_("US accounts have a routing number, not an institution or transit number."),
                 field="institution_number" if institution else "transit_number",
             )
         account_range = (4, 17)
     else:
         if not institution or len(institution) != 3:
-            raise GiftnetError(ErrorCode.invalid_input, "Institution number has 3 digits.", field="institution_number")
+            raise GiftnetError(ErrorCode.invalid_input, N_("Institution number has 3 digits."), field="institution_number")
         if not transit or len(transit) != 5:
-            raise GiftnetError(ErrorCode.invalid_input, "Transit number has 5 digits.", field="transit_number")
+            raise GiftnetError(ErrorCode.invalid_input, N_("Transit number has 5 digits."), field="transit_number")
         if routing:
             raise GiftnetError(
-                ErrorCode.invalid_input, "Canadian accounts have institution and transit numbers, not a routing number.",
+                ErrorCode.invalid_input, N_("Canadian accounts have institution and transit numbers, not a routing number."),
                 field="routing_number",
             )
         account_range = (7, 12)
     if not account or not account_range[0] <= len(account) <= account_range[1]:
         raise GiftnetError(
             ErrorCode.invalid_input,
-            f"Account number has {account_range[0]} to {account_range[1]} digits.",
-            field="account_number",
+            N_("Account number has {value} to {value2} digits."),
+            field="account_number", params={"value": account_range[0], "value2": account_range[1]},
         )
     account_type = (account_type or "checking").lower()
     if account_type not in ACCOUNT_TYPES:
-        raise GiftnetError(ErrorCode.invalid_input, "Account type must be checking or savings.", field="account_type")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Account type must be checking or savings."), field="account_type")
     return {
         "bank_country": country,
         "routing_number": routing if country == "US" else None,
@@ -161,7 +162,7 @@ def clean_location_fields(raw: dict, *, partial: bool = False) -> dict:
     unknown = set(raw) - set(LOCATION_FIELDS)
     if unknown:
         field = sorted(unknown)[0]
-        raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: {field}.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("Unknown field: {field}."), field=field, params={"field": field})
     clean: dict = {}
 
     def present(field: str) -> bool:
@@ -171,7 +172,7 @@ def clean_location_fields(raw: dict, *, partial: bool = False) -> dict:
         clean["name"] = required_text(raw.get("name"), field="name", max_length=120, label="The name")
     if present("email"):
         if not isinstance(raw.get("email"), str) or not raw.get("email", "").strip():
-            raise GiftnetError(ErrorCode.invalid_email, "The location's email is required.", field="email")
+            raise GiftnetError(ErrorCode.invalid_email, N_("The location's email is required."), field="email")
         clean["email"] = normalize_email(raw.get("email"), field="email")
     for field, max_length in (("phone", 40), ("address", 255), ("external_id", 64)):
         if present(field):
@@ -223,7 +224,7 @@ def create_location(actor: Actor, raw: dict) -> Location:
             require_owner(actor, PAYOUT_DOING, session=session)
         if _external_id_taken(session, actor.operator_id, clean.get("external_id"), None):
             raise GiftnetError(
-                ErrorCode.conflict, "Another location already has this external id.", field="external_id"
+                ErrorCode.conflict, N_("Another location already has this external id."), field="external_id"
             )
         location = Location(operator_id=actor.operator_id, **clean)
         session.add(location)
@@ -242,7 +243,7 @@ def update_location(actor: Actor, location_id: int, raw: dict) -> Location:
             require_owner(actor, PAYOUT_DOING, session=session)
         if "external_id" in clean and _external_id_taken(session, actor.operator_id, clean["external_id"], location.id):
             raise GiftnetError(
-                ErrorCode.conflict, "Another location already has this external id.", field="external_id"
+                ErrorCode.conflict, N_("Another location already has this external id."), field="external_id"
             )
         before = _audited({field: getattr(location, field) for field in clean})
         for field, value in clean.items():
@@ -264,7 +265,7 @@ def _audited(values: dict) -> dict:
 
 
 def _location_or_404(session: Session, operator_id: int, location_id: int) -> Location:
-    return owned_row(session, Location, location_id, operator_id, missing="No such location.")
+    return owned_row(session, Location, location_id, operator_id, missing=N_("No such location."))
 
 
 def location_or_404(session: Session, operator_id: int, location_id: int) -> Location:

@@ -17,6 +17,7 @@ from app.models import Location, PosKey
 from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.roles import require_owner
 from app.services.core.rows import owned_row, revoke_now
 from app.services.core.validation import required_text
@@ -46,7 +47,7 @@ def create_pos_key(actor: Actor, location_id: int, name: str) -> CreatedPosKey:
             select(Location).where(Location.id == location_id, Location.operator_id == actor.operator_id)
         ).first()
         if location is None:
-            raise GiftnetError(ErrorCode.not_found, "No such location.")
+            raise GiftnetError(ErrorCode.not_found, N_("No such location."))
         pos_key = PosKey(
             operator_id=actor.operator_id,
             location_id=location_id,
@@ -91,7 +92,7 @@ def revoke_pos_key(actor: Actor, pos_key_id: int) -> PosKey:
     """Revoke at once: the POS is refused from its next push. Owners only."""
     require_owner(actor, "revoke POS keys")
     with write_session() as session:
-        pos_key = owned_row(session, PosKey, pos_key_id, actor.operator_id, missing="No such POS key.")
+        pos_key = owned_row(session, PosKey, pos_key_id, actor.operator_id, missing=N_("No such POS key."))
         revoke_now(session, actor, pos_key, target_type="pos_key",
                    summary=f"POS key “{pos_key.name}” ({pos_key.prefix}…) revoked")
     return pos_key

@@ -30,6 +30,7 @@ from app.models.base import utcnow
 from app.services.core import audit, codes, crypto, roles
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import format_cents
 from app.services.core.rows import owned_row
 from app.services.money import idempotency, ledger
@@ -55,10 +56,10 @@ def _whole_number(value: object) -> bool:
 
 def _validated(count: object, amount_cents: object) -> tuple[int, int]:
     if not _whole_number(count) or not 1 <= count <= MAX_COUNT:
-        raise GiftnetError(ErrorCode.invalid_input, f"count is a whole number from 1 to {MAX_COUNT:,}.", field="count")
+        raise GiftnetError(ErrorCode.invalid_input, N_("count is a whole number from 1 to {max_count}."), field="count", params={"max_count": f"{MAX_COUNT:,}"})
     if not _whole_number(amount_cents) or amount_cents < 0:
         raise GiftnetError(ErrorCode.invalid_amount,
-                           "amount_cents is a whole number of cents, 0 or more (0: the card is loaded when sold).",
+                           N_("amount_cents is a whole number of cents, 0 or more (0: the card is loaded when sold)."),
                            field="amount_cents")
     return count, amount_cents
 
@@ -72,7 +73,7 @@ def _by_key(session: Session, operator_id: int, key: str) -> CardBatch | None:
 def _same_or_refuse(batch: CardBatch, count: int, amount_cents: int) -> CardBatch:
     if (batch.count, batch.amount_cents) != (count, amount_cents):
         raise GiftnetError(ErrorCode.idempotency_key_reused,
-                           "This idempotency key was already used for another print run. Use a new key.",
+                           N_("This idempotency key was already used for another print run. Use a new key."),
                            field="idempotency_key")
     return batch
 
@@ -122,7 +123,7 @@ def create_card_batch(actor: Actor, count: int, amount_cents: int, *, idempotenc
 def get_card_batch(operator_id: int, batch_id: int) -> CardBatch:
     """The operator's print run; `not_found` for another operator's."""
     with read_session() as session:
-        return owned_row(session, CardBatch, batch_id, operator_id, missing="No such print run of cards.")
+        return owned_row(session, CardBatch, batch_id, operator_id, missing=N_("No such print run of cards."))
 
 
 def list_card_batches(operator_id: int, *, limit: int = 10) -> list[CardBatch]:
@@ -151,7 +152,7 @@ def _cards_of(session: Session, batch: CardBatch) -> list[_PrintedCard]:
         code, token = crypto.decrypt(card.code_encrypted), crypto.decrypt(card.link_token_encrypted)
         if code is None or token is None:
             raise GiftnetError(ErrorCode.invalid_input,
-                               "The codes of this print run can no longer be read (the server's secret key changed).")
+                               N_("The codes of this print run can no longer be read (the server's secret key changed)."))
         printed.append(_PrintedCard(number, card, codes.format_code(code), card_link(token)))
     return printed
 
@@ -169,7 +170,7 @@ def _csv(printed: list[_PrintedCard]) -> bytes:
 
 def _pdf(session: Session, batch: CardBatch, printed: list[_PrintedCard], paper: str) -> bytes:
     operator = session.get(Operator, batch.operator_id)
-    where = where_card_can_be_used(operator.name, operator.id)
+    where = where_card_can_be_used(operator.name, operator.id, lang=operator.default_language)
     faces = (card_face(item.card, operator, code_text=item.code, where_text=where,
                        serial_text=f"Run {batch.id} - {item.number}/{batch.count}") for item in printed)
     return card_sheets_pdf(faces, paper=paper, title=f"{operator.name} gift cards, print run {batch.id}")
@@ -180,11 +181,11 @@ def batch_file(actor: Actor, batch_id: int, file_format: str, *, paper: str = "l
     letter or a4, with crop marks) or `csv` (for card printers). Owners only; every
     download is recorded in the audit trail. `not_found` for another operator's run."""
     if file_format not in FORMATS:
-        raise GiftnetError(ErrorCode.invalid_input, "format is pdf or csv.", field="format")
+        raise GiftnetError(ErrorCode.invalid_input, N_("format is pdf or csv."), field="format")
     if paper not in PAPERS:
-        raise GiftnetError(ErrorCode.invalid_input, "paper is letter or a4.", field="paper")
+        raise GiftnetError(ErrorCode.invalid_input, N_("paper is letter or a4."), field="paper")
     with read_session() as session:
-        batch = owned_row(session, CardBatch, batch_id, actor.operator_id, missing="No such print run of cards.")
+        batch = owned_row(session, CardBatch, batch_id, actor.operator_id, missing=N_("No such print run of cards."))
     roles.require_owner(actor, "download the codes of a print run")
     with read_session() as session:
         printed = _cards_of(session, batch)

@@ -21,19 +21,36 @@ from app.db import read_session, write_session
 from app.integrations.card_pdf import CardFace, single_card_pdf
 from app.integrations.mail import Attachment
 from app.models import Card, Operator
-from app.services.core import audit, codes, crypto, roles
+from app.services.core import audit, codes, crypto, i18n, roles
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.money import format_cents
+from app.services.core.i18n import N_
 from app.services.money.card_page import card_link, where_card_can_be_used
 from app.services.money.cards import find_card_by_link_token
 from app.services.money.ledger import card_or_404
 from app.services.shop.shop_settings import shop_settings_of
 
 CONTENT_TYPE = "application/pdf"
-UNLOADED_TEXT = "Loaded at purchase"
-MASKED_NOTE_EMAIL = "The full card code is in the email that brought you this card."
-MASKED_NOTE_STAFF = "Only the last 4 are printed here; an owner can print the card with its code."
+UNLOADED_TEXT = N_("Loaded at purchase")
+MASKED_NOTE_EMAIL = N_("The full card code is in the email that brought you this card.")
+MASKED_NOTE_STAFF = N_("Only the last 4 are printed here; an owner can print the card with its code.")
+# The words of a printed card (app/integrations/card_pdf.py's ENGLISH_LABELS), for the catalogs.
+CARD_LABELS = {
+    "title": N_("{network} gift card"),
+    "gift_card": N_("GIFT CARD"),
+    "for": N_("For {name}"),
+    "from": N_("From {name}"),
+    "scan": N_("Scan at the counter"),
+    "code": N_("Card code"),
+    "where": N_("Where to use it"),
+    "keep_safe": N_("Keep this card safe: anyone who has the code can spend it. Scan the QR code to see the balance: "
+                    "{link}"),
+}
+
+
+def card_labels(lang: str | None) -> dict[str, str]:
+    """The printed card's words in `lang` (placeholders left for the drawing to fill)."""
+    return {key: i18n.translate(label, lang) for key, label in CARD_LABELS.items()}
 
 
 @dataclass(frozen=True)
@@ -47,9 +64,9 @@ def pdf_filename(last4: str) -> str:
     return f"gift-card-{last4}.pdf"
 
 
-def amount_text(amount_cents: int, currency: str) -> str:
+def amount_text(amount_cents: int, currency: str, lang: str | None = None) -> str:
     """What a printed card says it is worth; a card of a print run loaded when sold says so."""
-    return format_cents(amount_cents, currency) if amount_cents else UNLOADED_TEXT
+    return i18n.format_money(amount_cents, currency, lang) if amount_cents else i18n.translate(UNLOADED_TEXT, lang)
 
 
 def network_look(operator: Operator) -> tuple[str, str]:
@@ -63,24 +80,27 @@ def card_face(card: Card, operator: Operator, *, code_text: str, where_text: str
     link_token = crypto.decrypt(card.link_token_encrypted)
     if link_token is None:
         raise GiftnetError(ErrorCode.invalid_input,
-                           "This card's link can no longer be read (the server's secret key changed).")
+                           N_("This card's link can no longer be read (the server's secret key changed)."))
     name, colour = network_look(operator)
     # A card of a print run loaded when sold: its value is what it was loaded with.
     worth = card.initial_amount_cents or card.balance_cents
+    lang = i18n.normalize(card.language)
     return CardFace(
         network_name=name,
         colour=colour,
-        amount_text=amount_text(worth, card.currency),
+        amount_text=amount_text(worth, card.currency, lang),
         code_text=code_text,
-        code_note=code_note,
+        code_note=i18n.translate(code_note, lang) if code_note else "",
         link=card_link(link_token),
         where_text=where_text,
         recipient_name=card.recipient_name or "",
         sender_name=card.sender_name or "",
         message=card.message or "",
-        balance_text=(f"Balance today: {format_cents(card.balance_cents, card.currency)}"
+        balance_text=(i18n.translate("Balance today: {balance}", lang,
+                                     balance=i18n.format_money(card.balance_cents, card.currency, lang))
                       if card.balance_cents != worth else ""),
         serial_text=serial_text,
+        labels=card_labels(lang),
     )
 
 
@@ -88,7 +108,7 @@ def _full_code(card: Card) -> str:
     code = crypto.decrypt(card.code_encrypted)
     if code is None:
         raise GiftnetError(ErrorCode.invalid_input,
-                           "This card's code can no longer be read (the server's secret key changed).")
+                           N_("This card's code can no longer be read (the server's secret key changed)."))
     return codes.format_code(code)
 
 
@@ -100,7 +120,7 @@ def _render(session: Session, card: Card, *, with_code: bool, masked_note: str) 
     operator = session.get(Operator, card.operator_id)
     face = card_face(card, operator, code_text=_full_code(card) if with_code else _masked(card),
                      code_note="" if with_code else masked_note,
-                     where_text=where_card_can_be_used(operator.name, operator.id))
+                     where_text=where_card_can_be_used(operator.name, operator.id, lang=card.language))
     return CardPdf(filename=pdf_filename(card.last4), data=single_card_pdf(face))
 
 

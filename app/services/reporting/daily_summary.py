@@ -23,9 +23,8 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import DailySummary, Operator, User
 from app.models.base import utcnow
-from app.services.core import audit
+from app.services.core import audit, i18n
 from app.services.core.actor import Actor
-from app.services.core.money import format_cents
 from app.services.core.roles import require_owner
 from app.services.messaging import outbox
 from app.services.reporting import dashboard_figures
@@ -96,26 +95,38 @@ def figures_for(operator_id: int, day: date, timezone: str) -> SummaryFigures:
     )
 
 
-def compose(operator_name: str, currency: str, figures: SummaryFigures) -> tuple[str, str, str]:
-    """(subject, text, html) of one summary email."""
-    day = f"{figures.day:%A %B} {figures.day.day}, {figures.day.year}"
+def compose(operator_name: str, currency: str, figures: SummaryFigures, lang: str | None = None) -> tuple[str, str, str]:
+    """(subject, text, html) of one summary email, in `lang` (the owner's language)."""
+    lang = i18n.normalize(lang)
+    _ = i18n.translator(lang)
+
+    def money(cents: int) -> str:
+        return i18n.format_money(cents, currency, lang)
+
+    def count(value: int) -> str:
+        return i18n.format_number(value, lang)
+
+    day = (f"{figures.day:%A %B} {figures.day.day}, {figures.day.year}" if lang == "en"
+           else i18n.format_date(figures.day, lang, "full"))
     lines = [
-        ("Cards sold", f"{figures.sold_count:,}", format_cents(figures.sold_cents, currency)),
-        ("Top-ups", f"{figures.topup_count:,}", format_cents(figures.topup_cents, currency)),
-        ("Redemptions (net of voids)", f"{figures.redemption_count:,}", format_cents(figures.redeemed_cents, currency)),
-        ("Outstanding liability now", f"{figures.active_cards:,} cards", format_cents(figures.outstanding_cents, currency)),
+        (_("Cards sold"), count(figures.sold_count), money(figures.sold_cents)),
+        (_("Top-ups"), count(figures.topup_count), money(figures.topup_cents)),
+        (_("Redemptions (net of voids)"), count(figures.redemption_count), money(figures.redeemed_cents)),
+        (_("Outstanding liability now"), _("{count} cards", count=count(figures.active_cards)),
+         money(figures.outstanding_cents)),
     ]
-    subject = (f"{operator_name}: {figures.day:%Y-%m-%d}, {format_cents(figures.sold_cents, currency)} sold, "
-               f"{format_cents(figures.redeemed_cents, currency)} redeemed")
-    text = "\n".join([f"{operator_name}, {day}", ""] + [f"{label}: {count}, {amount}" for label, count, amount in lines]
-                     + ["", "You receive this because daily summaries are on in Settings; turn them off there."])
+    subject = _("{network}: {day}, {sold} sold, {redeemed} redeemed", network=operator_name,
+                day=f"{figures.day:%Y-%m-%d}", sold=money(figures.sold_cents), redeemed=money(figures.redeemed_cents))
+    why = _("You receive this because daily summaries are on in Settings; turn them off there.")
+    text = "\n".join([f"{operator_name}, {day}", ""] + [f"{label}: {number}, {amount}" for label, number, amount in lines]
+                     + ["", why])
     cell = "padding:6px 10px;border-bottom:1px solid #ddd"
-    rows = "".join(f"<tr><td style='{cell}'>{html.escape(label)}</td><td style='{cell};text-align:right'>{count}</td>"
-                   f"<td style='{cell};text-align:right'>{html.escape(amount)}</td></tr>" for label, count, amount in lines)
-    html_body = (f"<div style='font-family:sans-serif;max-width:560px'><h2>{html.escape(operator_name)}</h2>"
+    rows = "".join(f"<tr><td style='{cell}'>{html.escape(label)}</td><td style='{cell};text-align:right'>{html.escape(number)}</td>"
+                   f"<td style='{cell};text-align:right'>{html.escape(amount)}</td></tr>" for label, number, amount in lines)
+    html_body = (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'></head><body>"
+                 f"<div style='font-family:sans-serif;max-width:560px'><h2>{html.escape(operator_name)}</h2>"
                  f"<p>{html.escape(day)}</p><table style='border-collapse:collapse;width:100%'>{rows}</table>"
-                 "<p style='color:#666;font-size:13px'>You receive this because daily summaries are on in Settings; "
-                 "turn them off there.</p></div>")
+                 f"<p style='color:#666;font-size:13px'>{html.escape(why)}</p></div></body></html>")
     return subject, text, html_body
 
 
@@ -137,10 +148,15 @@ def _claim_and_queue(operator_id: int, day: date, now: datetime) -> int:
 
 def _queue_emails(session: Session, operator_id: int, day: date) -> int:
     operator = session.get(Operator, operator_id)
-    owners = session.exec(select(User.email).where(User.operator_id == operator_id, User.role == "owner")
+    owners = session.exec(select(User.email, User.language).where(User.operator_id == operator_id, User.role == "owner")
                           .order_by(User.id)).all()
-    subject, text, html_body = compose(operator.name, operator.currency, figures_for(operator_id, day, operator.timezone))
-    for email in owners:
+    figures = figures_for(operator_id, day, operator.timezone)
+    written = {}  # each owner reads it in their own language (else the network's)
+    for email, language in owners:
+        lang = i18n.normalize(language or operator.default_language)
+        if lang not in written:
+            written[lang] = compose(operator.name, operator.currency, figures, lang)
+        subject, text, html_body = written[lang]
         outbox.queue_email(session, kind="daily_summary", to_address=email, subject=subject, text_body=text,
                            html_body=html_body, operator_id=operator_id)
     return len(owners)

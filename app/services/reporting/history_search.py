@@ -24,6 +24,7 @@ from app.models import Card
 from app.services.core import codes
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.money.card_lookup import caller_name, lookup_card_by_code
 
 MAX_MATCHES = 20
@@ -72,9 +73,9 @@ def find_cards(actor: Actor, text: str, *, ip: str = "") -> list[CardMatch]:
         cards = session.exec(select(Card).where(Card.operator_id == actor.operator_id, condition)
                              .order_by(Card.id.desc()).limit(MAX_MATCHES + 1)).all()
     if not cards:
-        raise GiftnetError(ErrorCode.card_not_found, f"No card of this network has {searched}.", field="card")
+        raise GiftnetError(ErrorCode.card_not_found, N_("No card of this network has {searched}."), field="card", params={"searched": searched})
     if len(cards) > MAX_MATCHES:
         raise GiftnetError(ErrorCode.invalid_input,
-                           f"More than {MAX_MATCHES} cards have {searched}: type the whole code or email.",
-                           field="card")
+                           N_("More than {max_matches} cards have {searched}: type the whole code or email."),
+                           field="card", params={"max_matches": MAX_MATCHES, "searched": searched})
     return [_match(card) for card in cards]

@@ -27,6 +27,7 @@ from app.models import LedgerEntry
 from app.models.base import utcnow
 from app.models.card import LedgerKind
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.operators import operator_or_404
 from app.services.core.spreadsheet import text_cell
 from app.services.reporting import rollup_fold, rollups
@@ -73,8 +74,8 @@ def _moment(raw: str, timezone: str, *, field_name: str, end_of_day: bool) -> da
     except (ValueError, OverflowError):
         raise GiftnetError(
             ErrorCode.invalid_input,
-            f"`{field_name}` must be an ISO 8601 date or time, like 2026-01-31 or 2026-01-31T12:00:00Z.",
-            field=field_name,
+            N_("`{field_name}` must be an ISO 8601 date or time, like 2026-01-31 or 2026-01-31T12:00:00Z."),
+            field=field_name, params={"field_name": field_name},
         ) from None
 
 
@@ -87,7 +88,7 @@ def resolve_period(timezone: str, raw_from: str | None, raw_to: str | None) -> t
         start = local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
     end = _moment(raw_to, timezone, field_name="to", end_of_day=True) if raw_to else utcnow()
     if end <= start:
-        raise GiftnetError(ErrorCode.invalid_input, "`to` must come after `from`.", field="to")
+        raise GiftnetError(ErrorCode.invalid_input, N_("`to` must come after `from`."), field="to")
     return start, end
 
 
@@ -282,7 +283,7 @@ def dormant_cards(operator_id: int, months: int, page: int = 1, page_size: int =
     from app.models import Card, CardActivity
 
     if not 1 <= months <= 120:
-        raise GiftnetError(ErrorCode.invalid_input, "Choose between 1 and 120 months.", field="months")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Choose between 1 and 120 months."), field="months")
     cutoff = _utc(now or utcnow()) - timedelta(days=30 * months)
     page = max(1, page)
     offset = (page - 1) * page_size
@@ -339,7 +340,7 @@ def card_history(operator_id: int, card_id: int, page: int = 1, page_size: int =
     with read_session() as session:
         card = session.get(Card, card_id)
         if card is None or card.operator_id != operator_id:
-            raise GiftnetError(ErrorCode.not_found, "No card of this network has this number.")
+            raise GiftnetError(ErrorCode.not_found, N_("No card of this network has this number."))
         total_rows = session.exec(select(func.count(LedgerEntry.id)).where(LedgerEntry.card_id == card_id)).one()
         rows = session.exec(
             select(LedgerEntry).where(LedgerEntry.card_id == card_id).order_by(LedgerEntry.id.desc())

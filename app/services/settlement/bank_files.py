@@ -35,6 +35,7 @@ from app.models.payout import PayoutStatus
 from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.settlement import delivery, payout_settings, prenotes
@@ -55,9 +56,9 @@ def _refuse_unfit_accounts(file_format: str, operator: Operator, lines: list[tup
     if without:
         raise GiftnetError(
             ErrorCode.conflict,
-            f"{_names(without)} {'has' if len(without) == 1 else 'have'} no bank details in this batch, so no bank "
-            "file can pay it; mark the batch paid once you have paid by hand.",
-            field="format",
+            N_("No bank details in this batch for {names}, so no bank file can pay them; mark the batch paid once "
+               "you have paid by hand."),
+            field="format", params={"names": _names(without)},
         )
     country, title, other = ("US", "NACHA", "CPA-005") if file_format == "nacha" else ("CA", "CPA-005", "NACHA")
     foreign = [name for line, name in lines if line.bank_country != country]
@@ -73,7 +74,7 @@ def _refuse_unfit_accounts(file_format: str, operator: Operator, lines: list[tup
     if file_format == "nacha" and operator.currency != "USD":
         raise GiftnetError(
             ErrorCode.conflict,
-            f"A NACHA file moves US dollars; this network's currency is {operator.currency}.", field="format",
+            N_("A NACHA file moves US dollars; this network's currency is {currency}."), field="format", params={"currency": operator.currency},
         )
 
 
@@ -89,8 +90,7 @@ def _account(line: PayoutLine | Prenote, name: str) -> str:
     if account is None:
         raise GiftnetError(
             ErrorCode.conflict,
-            f"The account number of {name} in this batch cannot be read (the secret key changed); cancel the batch, "
-            "enter the bank details again and create a new one.",
+            N_("The account number of {name} in this batch cannot be read (the secret key changed); cancel the batch, enter the bank details again and create a new one."), params={"name": name},
         )
     return account
 
@@ -147,7 +147,7 @@ def _cpa005_content(session: Session, operator: Operator, batch: PayoutBatch,
     ).scalar_one_or_none()
     if number is None:
         raise GiftnetError(ErrorCode.conflict,
-                           "All 9999 CPA-005 file creation numbers are used; ask your bank how to continue.")
+                           N_("All 9999 CPA-005 file creation numbers are used; ask your bank how to continue."))
     content = cpa005.write_cpa005(originator, credits, file_creation_number=number,
                                   created_on=created_local.date(), currency=operator.currency)
     return content, number, f"{operator.slug}-payout-{batch.id}-{number:04d}.cpa"
@@ -171,8 +171,8 @@ def _export_once(actor: Actor, batch_id: int, file_format: str) -> BankFile:
         lines = [(line, name) for line, name in batch_lines(session, batch) if line.net_cents > 0]
         carries_prenotes = file_format == "nacha" and bool(prenotes.nacha_prenote_credits(session, batch))
         if not lines and not carries_prenotes:
-            raise GiftnetError(ErrorCode.conflict, "Nothing in this batch is paid by bank transfer (every net is "
-                                                   "zero); mark it paid instead.")
+            raise GiftnetError(ErrorCode.conflict, N_("Nothing in this batch is paid by bank transfer (every net is "
+                                                   "zero); mark it paid instead."))
         _refuse_unfit_accounts(file_format, operator, lines)
         created_at = utcnow().replace(second=0, microsecond=0)  # the files carry minutes; the record matches
         created_local = created_at.astimezone(zoneinfo.ZoneInfo(operator.timezone))
@@ -180,7 +180,7 @@ def _export_once(actor: Actor, batch_id: int, file_format: str) -> BankFile:
         try:
             content, number, filename = writer(session, operator, batch, lines, created_local)
         except BankFileError as error:
-            raise GiftnetError(ErrorCode.conflict, f"The bank file cannot be written: {error}") from None
+            raise GiftnetError(ErrorCode.conflict, N_("The bank file cannot be written: {error}"), params={"error": error}) from None
         move_batch(session, actor, batch.id, PayoutStatus.exported, exported_at=batch.exported_at or created_at)
         bank_file = BankFile(
             operator_id=operator.id, batch_id=batch.id, format=file_format, filename=filename, content=content,
@@ -209,7 +209,7 @@ def export_bank_file(actor: Actor, batch_id: int, file_format: str) -> BankFile:
     require_owner(actor, "download bank files")
     file_format = (file_format or "").strip().lower()
     if file_format not in BANK_FILE_FORMATS:
-        raise GiftnetError(ErrorCode.invalid_input, "format is nacha or cpa005.", field="format")
+        raise GiftnetError(ErrorCode.invalid_input, N_("format is nacha or cpa005."), field="format")
     for _attempt in range(EXPORT_ATTEMPTS):
         try:
             return _export_once(actor, batch_id, file_format)
@@ -217,7 +217,7 @@ def export_bank_file(actor: Actor, batch_id: int, file_format: str) -> BankFile:
             # A concurrent export stored this batch's file, or took the same NACHA number,
             # first; its transaction won. Looking again returns its file or takes the next number.
             continue
-    raise GiftnetError(ErrorCode.conflict, "The bank file is being written by another request; try again.")
+    raise GiftnetError(ErrorCode.conflict, N_("The bank file is being written by another request; try again."))
 
 
 def bank_file_bytes(bank_file: BankFile) -> bytes:

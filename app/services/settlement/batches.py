@@ -40,6 +40,7 @@ from app.models.payout import PAYOUT_STATUSES, PayoutStatus
 from app.services.core import audit, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import format_cents
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
@@ -155,7 +156,7 @@ def batch_or_404(session: Session, operator_id: int, batch_id: int) -> PayoutBat
         .execution_options(populate_existing=True)
     ).first()
     if batch is None:
-        raise GiftnetError(ErrorCode.not_found, "No such payout batch.")
+        raise GiftnetError(ErrorCode.not_found, N_("No such payout batch."))
     return batch
 
 
@@ -212,7 +213,7 @@ def list_payouts(operator_id: int, *, status: str | None = None, limit: int = 25
                  cursor: int | None = None) -> PayoutPage:
     """The operator's batches, newest first."""
     if status is not None and status not in PAYOUT_STATUSES:
-        raise GiftnetError(ErrorCode.invalid_input, "status is draft, exported, paid or cancelled.", field="status")
+        raise GiftnetError(ErrorCode.invalid_input, N_("status is draft, exported, paid or cancelled."), field="status")
     limit = max(1, min(int(limit), MAX_PAGE))
     statement = select(PayoutBatch).where(PayoutBatch.operator_id == operator_id)
     if status:
@@ -458,10 +459,8 @@ def _write_lines(session: Session, operator: Operator, batch: PayoutBatch,
     if too_large:
         raise GiftnetError(
             ErrorCode.conflict,
-            f"{', '.join(too_large[:3])} would be paid more than {format_cents(MAX_LINE_CENTS)} in this batch, "
-            "the most a bank file entry can carry; choose an earlier date to pay through (or a later `from`) "
-            "and pay the rest in a second batch.",
-            field="through",
+            N_("{join} would be paid more than {format_cents} in this batch, the most a bank file entry can carry; choose an earlier date to pay through (or a later `from`) and pay the rest in a second batch."),
+            field="through", params={"join": ', '.join(too_large[:3]), "format_cents": format_cents(MAX_LINE_CENTS)},
         )
     session.execute(insert(PayoutLine), rows)
     batch.total_gross_cents = sum(row["gross_cents"] for row in rows)

@@ -47,10 +47,10 @@ from app.models import BankFile, Operator, PayoutBatch, PayoutDelivery, User
 from app.models.base import utcnow
 from app.models.payout import PayoutStatus
 from app.models.payout_delivery import PayoutDeliveryStatus
-from app.services.core import audit, events
+from app.services.core import audit, events, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.money import format_cents
+from app.services.core.i18n import N_
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.messaging import outbox, webhooks
@@ -178,19 +178,17 @@ def retry_delivery(actor: Actor, batch_id: int) -> DeliveryView:
                                "This payout batch is paid; its bank file is not sent again.")
         operator = operator_or_404(session, actor.operator_id)
         if delivery_settings.method_of(operator) != "sftp":
-            raise GiftnetError(ErrorCode.conflict, "Choose SFTP delivery in Settings (Payouts, delivery) first; "
-                                                   "until then, download the file and send it by hand.")
+            raise GiftnetError(ErrorCode.conflict, N_("Choose SFTP delivery in Settings (Payouts, delivery) first; "
+                                                   "until then, download the file and send it by hand."))
         row = _row(session, actor.operator_id, batch_id)
         if row is not None and row.status == PayoutDeliveryStatus.delivered:
-            raise GiftnetError(ErrorCode.conflict, f"This batch's file was already delivered, to {row.remote_path}; "
-                                                   "it is not sent twice.")
+            raise GiftnetError(ErrorCode.conflict, N_("This batch's file was already delivered, to {remote_path}; it is not sent twice."), params={"remote_path": row.remote_path})
         if row is not None and row.status == PayoutDeliveryStatus.pending:
-            raise GiftnetError(ErrorCode.conflict, "This batch's file is already waiting to be sent (attempt "
-                                                   f"{row.attempts + 1} is next).")
+            raise GiftnetError(ErrorCode.conflict, N_("This batch's file is already waiting to be sent (attempt {value} is next)."), params={"value": row.attempts + 1})
         bank_file = _latest_file(session, actor.operator_id, batch_id)
         if bank_file is None:
-            raise GiftnetError(ErrorCode.conflict, "This batch has no bank file yet; download it once (NACHA or "
-                                                   "CPA-005) to write it, and it is sent then.")
+            raise GiftnetError(ErrorCode.conflict, N_("This batch has no bank file yet; download it once (NACHA or "
+                                                   "CPA-005) to write it, and it is sent then."))
         before = row.status if row is not None else "none"
         if row is None:
             row = PayoutDelivery(operator_id=actor.operator_id, batch_id=batch_id, created_at=now)
@@ -333,25 +331,28 @@ def _tell(session: Session, attempt: _Attempt, row: PayoutDelivery, event_type: 
 
 def compose_failure_email(operator: Operator, batch: PayoutBatch, filename: str,
                           row: PayoutDelivery) -> ComposedEmail:
-    """The owners' email when a batch's file could not be delivered."""
-    subject = f"Payout batch #{batch.id} was not delivered to the bank"
-    amount = format_cents(batch.total_net_cents, operator.currency)
-    paid_on = batch.effective_date.isoformat() if batch.effective_date else "the effective date"
-    tries = f"after {row.attempts} attempt{'s' if row.attempts != 1 else ''}"
+    """The owners' email when a batch's file could not be delivered, in the network's language."""
+    lang = i18n.normalize(operator.default_language)
+    _ = i18n.translator(lang)
+    subject = _("Payout batch #{batch} was not delivered to the bank", batch=batch.id)
+    amount = i18n.format_money(batch.total_net_cents, operator.currency, lang)
+    paid_on = batch.effective_date.isoformat() if batch.effective_date else _("the effective date")
+    tries = (_("after {count} attempts", count=row.attempts) if row.attempts != 1 else _("after 1 attempt"))
     lines = [
-        f"The bank file {filename} of payout batch #{batch.id} ({amount} to be paid on {paid_on}) could not be "
-        f"delivered to your bank's SFTP server {tries}.",
-        f"The server said: {row.last_error}",
-        "Nothing more will be tried. The locations are not paid until the bank has the file: download it from "
-        "Settlements and send it by hand, or fix the problem (Settings, Payouts, delivery) and choose Retry "
-        "delivery on the batch.",
+        _("The bank file {filename} of payout batch #{batch} ({amount} to be paid on {day}) could not be "
+          "delivered to your bank's SFTP server {tries}.", filename=filename, batch=batch.id, amount=amount,
+          day=paid_on, tries=tries),
+        _("The server said: {error}", error=row.last_error),
+        _("Nothing more will be tried. The locations are not paid until the bank has the file: download it from "
+          "Settlements and send it by hand, or fix the problem (Settings, Payouts, delivery) and choose Retry "
+          "delivery on the batch."),
     ]
     esc = html.escape
     content = (f"<h2 style='margin:16px 0 12px;font-size:20px;'>{esc(subject)}</h2>"
                + "".join(f"<p style='margin:0 0 12px;font-size:15px;line-height:1.5;'>{esc(line)}</p>"
                          for line in lines))
     return ComposedEmail(subject=f"{operator.name}: {subject}", text_body="\n\n".join(lines) + "\n",
-                         html_body=email_page(subject, operator.name, content))
+                         html_body=email_page(subject, operator.name, content, lang))
 
 
 def deliver_due(now: datetime | None = None, *, batch_size: int = BATCH_SIZE) -> DeliveryCounts:

@@ -28,6 +28,7 @@ from app.models import Operator
 from app.services.core import crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 
@@ -144,12 +145,12 @@ def _merge_sftp(stored: dict, changes: object) -> dict:
     if changes is None:
         return {}
     if not isinstance(changes, dict):
-        raise GiftnetError(ErrorCode.invalid_input, "payouts.delivery.sftp must be an object.",
+        raise GiftnetError(ErrorCode.invalid_input, N_("payouts.delivery.sftp must be an object."),
                            field="payouts.delivery.sftp")
     unknown = sorted(set(changes) - set(SFTP_FIELDS))
     if unknown:
-        raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: payouts.delivery.sftp.{unknown[0]}.",
-                           field=f"payouts.delivery.sftp.{unknown[0]}")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Unknown field: payouts.delivery.sftp.{value}."),
+                           field=f"payouts.delivery.sftp.{unknown[0]}", params={"value": unknown[0]})
     merged = dict(stored)
     for name, raw in changes.items():
         if name in SECRETS and raw == MASK:
@@ -171,8 +172,9 @@ def _merge_sftp(stored: dict, changes: object) -> dict:
         try:
             outbound.check_host(merged["host"], int(merged.get("port") or DEFAULT_PORT))
         except outbound.OutboundRefused as refused:
-            raise _refuse(f"The SFTP host must be a server on the public internet: {refused.reason}.",
-                          "host") from None
+            raise GiftnetError(ErrorCode.invalid_input, N_("The SFTP host must be a server on the public internet: "
+                                                           "{reason}."),
+                               field="payouts.delivery.sftp.host", params={"reason": refused.reason}) from None
     return merged
 
 
@@ -184,16 +186,16 @@ def merge(stored_delivery: dict, changes: object) -> dict:
     if changes is None:
         return {}
     if not isinstance(changes, dict):
-        raise GiftnetError(ErrorCode.invalid_input, "payouts.delivery must be an object.", field="payouts.delivery")
+        raise GiftnetError(ErrorCode.invalid_input, N_("payouts.delivery must be an object."), field="payouts.delivery")
     unknown = sorted(set(changes) - {"method", "sftp"})
     if unknown:
-        raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: payouts.delivery.{unknown[0]}.",
-                           field=f"payouts.delivery.{unknown[0]}")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Unknown field: payouts.delivery.{value}."),
+                           field=f"payouts.delivery.{unknown[0]}", params={"value": unknown[0]})
     merged = dict(stored_delivery or {})
     if "method" in changes:
         method = changes["method"] if changes["method"] is not None else "download"
         if method not in METHODS:
-            raise GiftnetError(ErrorCode.invalid_input, "payouts.delivery.method is download or sftp.",
+            raise GiftnetError(ErrorCode.invalid_input, N_("payouts.delivery.method is download or sftp."),
                                field="payouts.delivery.method")
         merged["method"] = method
     if "sftp" in changes:
@@ -203,8 +205,8 @@ def merge(stored_delivery: dict, changes: object) -> dict:
         if needed:
             labels = ", ".join("password or private key" if name == "password" else LABELS[name] for name in needed)
             raise GiftnetError(ErrorCode.invalid_input,
-                               f"SFTP delivery needs the server's {labels} first.",
-                               field=f"payouts.delivery.sftp.{needed[0]}")
+                               N_("SFTP delivery needs the server's {labels} first."),
+                               field=f"payouts.delivery.sftp.{needed[0]}", params={"labels": labels})
     return merged
 
 
@@ -216,16 +218,14 @@ def target_from(stored_sftp: dict) -> sftp.SftpTarget:
     needed = missing(stored_sftp)
     if needed:
         labels = ", ".join("password or private key" if name == "password" else LABELS[name] for name in needed)
-        raise GiftnetError(ErrorCode.conflict, f"Complete the SFTP delivery settings first (Settings, Payouts); "
-                                               f"missing: {labels}.", field=f"payouts.delivery.sftp.{needed[0]}")
+        raise GiftnetError(ErrorCode.conflict, N_("Complete the SFTP delivery settings first (Settings, Payouts); missing: {labels}."), field=f"payouts.delivery.sftp.{needed[0]}", params={"labels": labels})
     secrets = {}
     for name in SECRETS:
         encrypted = stored_sftp.get(f"{name}_encrypted")
         plain = crypto.decrypt(encrypted) if encrypted else None
         if encrypted and plain is None:
-            raise GiftnetError(ErrorCode.conflict, f"The SFTP {LABELS[name]} cannot be read (the secret key "
-                                                   "changed); enter it again in Settings.",
-                               field=f"payouts.delivery.sftp.{name}")
+            raise GiftnetError(ErrorCode.conflict, N_("The SFTP {value} cannot be read (the secret key changed); enter it again in Settings."),
+                               field=f"payouts.delivery.sftp.{name}", params={"value": LABELS[name]})
         secrets[name] = plain
     return sftp.SftpTarget(host=stored_sftp["host"], port=int(stored_sftp.get("port") or DEFAULT_PORT),
                            username=stored_sftp["username"], host_key_sha256=stored_sftp["host_key_sha256"],

@@ -44,6 +44,7 @@ from app.db import read_session
 from app.models import Location, Operator, PayoutBatch, PayoutLine, Redemption
 from app.models.base import utcnow
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.operators import operator_or_404
 from app.services.core.validation import aba_routing_is_valid
 from app.services.network import locations
@@ -63,8 +64,8 @@ def _moment(raw: datetime | date | str, timezone: str, *, field_name: str, end_o
     the operator's zone: its first instant, or with `end_of_day` its last."""
     refused = GiftnetError(
         ErrorCode.invalid_input,
-        f"`{field_name}` must be an ISO 8601 date or time, like 2026-01-31 or 2026-01-31T17:00:00Z.",
-        field=field_name,
+        N_("`{field_name}` must be an ISO 8601 date or time, like 2026-01-31 or 2026-01-31T17:00:00Z."),
+        field=field_name, params={"field_name": field_name},
     )
     try:
         if isinstance(raw, str):
@@ -88,13 +89,13 @@ def payable_period(operator: Operator, through: datetime | date | str, from_: da
     """[from, through], both inclusive. A `through` in the future means now: a batch never
     promises to pay what has not been redeemed yet."""
     if through is None or (isinstance(through, str) and not through.strip()):
-        raise GiftnetError(ErrorCode.invalid_input, "Choose the date to pay through.", field="through")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Choose the date to pay through."), field="through")
     end = min(_moment(through, operator.timezone, field_name="through", end_of_day=True), now)
     start = None
     if from_ is not None and not (isinstance(from_, str) and not from_.strip()):
         start = _moment(from_, operator.timezone, field_name="from", end_of_day=False)
         if start > end:
-            raise GiftnetError(ErrorCode.invalid_input, "`from` must come before `through`.", field="from")
+            raise GiftnetError(ErrorCode.invalid_input, N_("`from` must come before `through`."), field="from")
     return start, end
 
 
@@ -121,15 +122,15 @@ def parse_effective_date(operator: Operator, raw: date | str | None, now: dateti
         try:
             raw = date.fromisoformat(raw.strip())
         except ValueError:
-            raise GiftnetError(ErrorCode.invalid_input, "effective_date is a date like 2026-02-02.",
+            raise GiftnetError(ErrorCode.invalid_input, N_("effective_date is a date like 2026-02-02."),
                                field="effective_date") from None
     if not isinstance(raw, date):
-        raise GiftnetError(ErrorCode.invalid_input, "effective_date is a date like 2026-02-02.", field="effective_date")
+        raise GiftnetError(ErrorCode.invalid_input, N_("effective_date is a date like 2026-02-02."), field="effective_date")
     if raw < today:
-        raise GiftnetError(ErrorCode.invalid_input, "effective_date cannot be in the past.", field="effective_date")
+        raise GiftnetError(ErrorCode.invalid_input, N_("effective_date cannot be in the past."), field="effective_date")
     if raw > today + MAX_EFFECTIVE_AHEAD:  # banks refuse files dated far ahead; a typo'd year would stall a payout
         raise GiftnetError(ErrorCode.invalid_input,
-                           f"effective_date must be within {MAX_EFFECTIVE_AHEAD.days} days.", field="effective_date")
+                           N_("effective_date must be within {days} days."), field="effective_date", params={"days": MAX_EFFECTIVE_AHEAD.days})
     return raw
 
 
@@ -145,8 +146,7 @@ def choose_effective_date(operator: Operator, chosen: date | None, now: datetime
     if closed:
         instead = business_days.business_day_on_or_after(chosen, calendars)
         raise GiftnetError(ErrorCode.invalid_input,
-                           f"effective_date {chosen.isoformat()} is {closed}, when banks do not settle; "
-                           f"choose a business day, such as {instead.isoformat()}.", field="effective_date")
+                           N_("effective_date {isoformat} is {closed}, when banks do not settle; choose a business day, such as {isoformat2}."), field="effective_date", params={"isoformat": chosen.isoformat(), "closed": closed, "isoformat2": instead.isoformat()})
     return chosen
 
 

@@ -37,6 +37,7 @@ from sqlmodel import Session, select
 from app.models import Card, PayoutBatch, PayoutLine, PosPayment, PosRefund, Redemption
 from app.models.payout import PayoutStatus
 from app.models.pos_partner import PosRefundStatus
+from app.services.core import i18n
 
 
 def _given_back(session: Session, operator_id: int, redemption_condition, location_ids: list[int] | None  # noqa: ANN001
@@ -125,8 +126,12 @@ class DeductedRefund:
 
     @property
     def label(self) -> str:
-        return (f"Refund given back to card •••• {self.card_last4}: {self.source.capitalize()} "
-                f"{self.reference} (redemption #{self.redemption_id})")
+        return self.label_in("en")
+
+    def label_in(self, lang: str | None) -> str:
+        return i18n.translate("Refund given back to card •••• {last4}: {source} {reference} (redemption #{redemption})",
+                              lang, last4=self.card_last4, source=self.source.capitalize(), reference=self.reference,
+                              redemption=self.redemption_id)
 
 
 def deducted_in_line(session: Session, line: PayoutLine) -> list[DeductedRefund]:

@@ -46,6 +46,7 @@ from app.models.payout import PayoutLineStatus, PayoutStatus
 from app.services.core import audit, events
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import format_cents
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
@@ -131,8 +132,7 @@ def refuse_cancel_when_returned(session: Session, batch: PayoutBatch) -> None:
         PayoutReturn.operator_id == batch.operator_id, PayoutReturn.batch_id == batch.id)).one()
     if returned:
         raise GiftnetError(ErrorCode.conflict,
-                           f"{returned} payment(s) of this batch came back from the bank, so its file was sent: it "
-                           "cannot be cancelled. Mark it paid; the returned amounts are paid again in the next batch.")
+                           N_("{returned} payment(s) of this batch came back from the bank, so its file was sent: it cannot be cancelled. Mark it paid; the returned amounts are paid again in the next batch."), params={"returned": returned})
 
 
 def returns_of_lines(session: Session, operator_id: int, line_ids: list[int]) -> dict[int, PayoutReturn]:
@@ -244,20 +244,20 @@ def _refuse(problems: list[tuple[int, str]]) -> GiftnetError:
     shown = "; ".join(f"Line {line}: {problem}" for line, problem in problems[:MAX_REASONS_SHOWN])
     more = f" (and {len(problems) - MAX_REASONS_SHOWN} more)" if len(problems) > MAX_REASONS_SHOWN else ""
     return GiftnetError(ErrorCode.invalid_input,
-                        f"The return file was not applied, nothing changed. {shown}{more}.", field="file")
+                        N_("The return file was not applied, nothing changed. {shown}{more}."), field="file", params={"shown": shown, "more": more})
 
 
 def read_returns(content: bytes) -> ReturnFile:
     """The file read, or `invalid_input` naming the line and the reason."""
     if len(content) > MAX_RETURN_FILE_BYTES:
-        raise GiftnetError(ErrorCode.invalid_input, "The return file is larger than 5 MB.", field="file")
+        raise GiftnetError(ErrorCode.invalid_input, N_("The return file is larger than 5 MB."), field="file")
     try:
         return read_return_file(content)
     except ReturnFileError as error:
         where = f"Line {error.line_number}: " if error.line_number else ""
         raise GiftnetError(ErrorCode.invalid_input,
-                           f"The return file cannot be read, nothing changed. {where}{error.reason}.",
-                           field="file") from None
+                           N_("The return file cannot be read, nothing changed. {where}{reason}."),
+                           field="file", params={"where": where, "reason": error.reason}) from None
 
 
 def receive_returns(actor: Actor, content: bytes, filename: str = "") -> ReturnsResult:

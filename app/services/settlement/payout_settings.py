@@ -29,6 +29,7 @@ from app.models.base import utcnow
 from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.operators import operator_or_404
 from app.services.core.roles import require_owner
 from app.services.core.validation import aba_routing_is_valid
@@ -208,39 +209,39 @@ def _clean_value(raw: object, rule: _Rule, field: str, title: str) -> str | None
     if isinstance(raw, int) and not isinstance(raw, bool) and rule.kind != "text":
         raw = str(raw)
     if not isinstance(raw, str):
-        raise GiftnetError(ErrorCode.invalid_input, f"The {title} {rule.label} must be text.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("The {title} {label} must be text."), field=field, params={"title": title, "label": rule.label})
     value = raw.strip()
     if any(ord(char) < 32 or ord(char) == 127 for char in value):  # NUL, a line break: never in a bank file
-        raise GiftnetError(ErrorCode.invalid_input, f"The {title} {rule.label} must be one line of text without "
-                           "control characters.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("The {title} {label} must be one line of text without "
+                                                       "control characters."),
+                           field=field, params={"title": title, "label": rule.label})
     if rule.kind == "province":
         if value.upper() not in business_days.CANADIAN_PROVINCES:
             raise GiftnetError(ErrorCode.invalid_input,
-                               f"The {title} {rule.label} is one of {', '.join(business_days.CANADIAN_PROVINCES)} "
-                               "(or empty for Canada's national bank holidays only).", field=field)
+                               N_("The {title} {label} is one of {join} (or empty for Canada's national bank holidays only)."), field=field, params={"title": title, "label": rule.label, "join": ', '.join(business_days.CANADIAN_PROVINCES)})
         return value.upper()
     if rule.kind in ("routing", "digits"):
         value = re.sub(r"[\s-]", "", value)
         if not (value.isascii() and value.isdigit()):
-            raise GiftnetError(ErrorCode.invalid_input, f"The {title} {rule.label} may contain digits only.",
-                               field=field)
+            raise GiftnetError(ErrorCode.invalid_input, N_("The {title} {label} may contain digits only."),
+                               field=field, params={"title": title, "label": rule.label})
     if rule.kind == "id":
         value = value.upper()
         if not value.isascii() or not value.isalnum():
-            raise GiftnetError(ErrorCode.invalid_input, f"The {title} {rule.label} may contain letters and digits only.",
-                               field=field)
+            raise GiftnetError(ErrorCode.invalid_input, N_("The {title} {label} may contain letters and digits only."),
+                               field=field, params={"title": title, "label": rule.label})
     size = (f"exactly {rule.min_length}" if rule.min_length == rule.max_length
             else f"{rule.min_length} to {rule.max_length}")
     unit = "characters" if rule.kind in ("text", "id") else "digits"
     if not rule.min_length <= len(value) <= rule.max_length:
-        raise GiftnetError(ErrorCode.invalid_input, f"The {title} {rule.label} has {size} {unit}.", field=field)
+        raise GiftnetError(ErrorCode.invalid_input, N_("The {title} {label} has {size} {unit}."), field=field, params={"title": title, "label": rule.label, "size": size, "unit": unit})
     if rule.kind == "routing" and not aba_routing_is_valid(value):
         raise GiftnetError(ErrorCode.invalid_input,
-                           f"The {title} {rule.label} must be a 9-digit ABA routing number with a valid check digit.",
-                           field=field)
+                           N_("The {title} {label} must be a 9-digit ABA routing number with a valid check digit."),
+                           field=field, params={"title": title, "label": rule.label})
     if rule.kind == "text" and len(bank_ascii(value).strip()) == 0:
         raise GiftnetError(ErrorCode.invalid_input,
-                           f"The {title} {rule.label} needs letters or digits a bank file can carry.", field=field)
+                           N_("The {title} {label} needs letters or digits a bank file can carry."), field=field, params={"title": title, "label": rule.label})
     return value
 
 
@@ -250,11 +251,11 @@ def _merge_section(stored: dict, changes: object, section: str) -> dict:
     if changes is None:
         return {}
     if not isinstance(changes, dict):
-        raise GiftnetError(ErrorCode.invalid_input, f"{prefix} must be an object.", field=prefix)
+        raise GiftnetError(ErrorCode.invalid_input, N_("{prefix} must be an object."), field=prefix, params={"prefix": prefix})
     unknown = sorted(set(changes) - set(rules))
     if unknown:
-        raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: {prefix}.{unknown[0]}.",
-                           field=f"{prefix}.{unknown[0]}")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Unknown field: {prefix}.{value}."),
+                           field=f"{prefix}.{unknown[0]}", params={"prefix": prefix, "value": unknown[0]})
     merged = dict(stored)
     for name, raw in changes.items():
         rule = rules[name]
@@ -274,8 +275,8 @@ def _merge_section(stored: dict, changes: object, section: str) -> dict:
         missing = "offset_account_number" if merged.get("offset_routing_number") else "offset_routing_number"
         raise GiftnetError(
             ErrorCode.invalid_input,
-            "An offset account needs both its routing number and its account number (or neither, for an "
-            "unbalanced file).",
+            N_("An offset account needs both its routing number and its account number (or neither, for an "
+            "unbalanced file)."),
             field=f"{prefix}.{missing}",
         )
     return merged
@@ -292,10 +293,10 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
     """
     require_owner(actor, "change the settings")
     if not isinstance(changes, dict):
-        raise GiftnetError(ErrorCode.invalid_input, "Send the settings to change as an object.")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Send the settings to change as an object."))
     unknown = sorted(set(changes) - set(TOP_LEVEL_FIELDS))
     if unknown:
-        raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: {unknown[0]}.", field=unknown[0])
+        raise GiftnetError(ErrorCode.invalid_input, N_("Unknown field: {value}."), field=unknown[0], params={"value": unknown[0]})
     with write_session() as session:
         operator = operator_or_404(session, actor.operator_id)
         before = _audited(operator)
@@ -313,15 +314,15 @@ def update_settings(actor: Actor, changes: dict) -> OperatorSettings:
         if operator.card_min_cents > operator.card_max_cents:
             field = "card_min_cents" if "card_min_cents" in changes else "card_max_cents"
             raise GiftnetError(ErrorCode.invalid_input,
-                               "The smallest card must not be more than the largest card.", field=field)
+                               N_("The smallest card must not be more than the largest card."), field=field)
         if "payouts" in changes:
             payouts = changes["payouts"]
             if not isinstance(payouts, dict):
-                raise GiftnetError(ErrorCode.invalid_input, "payouts must be an object.", field="payouts")
+                raise GiftnetError(ErrorCode.invalid_input, N_("payouts must be an object."), field="payouts")
             unknown = sorted(set(payouts) - {*SECTIONS, "schedule", "delivery"})
             if unknown:
-                raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: payouts.{unknown[0]}.",
-                                   field=f"payouts.{unknown[0]}")
+                raise GiftnetError(ErrorCode.invalid_input, N_("Unknown field: payouts.{value}."),
+                                   field=f"payouts.{unknown[0]}", params={"value": unknown[0]})
             stored = _stored(operator)
             for section in SECTIONS:
                 if section in payouts:
@@ -400,8 +401,8 @@ def _complete_section(operator: Operator, section: str) -> dict:
         labels = ", ".join(problem.label for problem in missing)
         raise GiftnetError(
             ErrorCode.conflict,
-            f"Complete the {title} settings first (Settings, Payouts); missing: {labels}.",
-            field=missing[0].field,
+            N_("Complete the {title} settings first (Settings, Payouts); missing: {labels}."),
+            field=missing[0].field, params={"title": title, "labels": labels},
         )
     if problems:
         raise GiftnetError(ErrorCode.conflict, problems[0].message, field=problems[0].field)

@@ -27,6 +27,7 @@ from sqlmodel import Session, select
 
 from app.models import PayoutRun
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 
 FREQUENCIES = ("off", "daily", "weekly", "semimonthly", "monthly")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -219,7 +220,7 @@ def merge_schedule(stored: object, changes: object, now: datetime) -> dict:
     if changes is None:
         return {"frequency": "off"}
     if not isinstance(changes, dict):
-        raise GiftnetError(ErrorCode.invalid_input, f"{PREFIX} must be an object.", field=PREFIX)
+        raise GiftnetError(ErrorCode.invalid_input, N_("{prefix} must be an object."), field=PREFIX, params={"prefix": PREFIX})
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
         raise _refuse(unknown[0], f"Unknown field: {PREFIX}.{unknown[0]}.")

@@ -41,7 +41,7 @@ from app.db import read_session, write_session
 from app.models import Operator, PayoutBatch, PayoutLine, PayoutRun, User
 from app.models.base import utcnow
 from app.models.payout_run import RunFileStatus, RunOutcome
-from app.services.core import audit, events
+from app.services.core import audit, events, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import GiftnetError
 from app.services.core.money import format_cents
@@ -311,11 +311,14 @@ def _record_failure(run: PayoutRun, file_format: str | None, problem: str) -> bo
         audit.record(session, system_actor(run.operator_id), "payout.file_failed", target_type="payout",
                      target_id=run.batch_id,
                      summary=f"Scheduled payout batch #{run.batch_id}: no bank file written: {problem}")
-        subject = f"{operator.name}: payout batch #{run.batch_id} needs you before it can be paid"
-        text = (f"The scheduled payout run of {run.scheduled_on.isoformat()} created batch #{run.batch_id} "
-                f"(net {format_cents(run.total_net_cents, operator.currency)}), but its bank file could not be "
-                f"written:\n\n{problem}\n\nFix this, then download the file on the Settlements screen (or cancel "
-                "the batch). Nothing was sent to the bank.")
+        lang = i18n.normalize(operator.default_language)
+        subject = i18n.translate("{network}: payout batch #{batch} needs you before it can be paid", lang,
+                                 network=operator.name, batch=run.batch_id)
+        text = i18n.translate(
+            "The scheduled payout run of {day} created batch #{batch} (net {net}), but its bank file could not be "
+            "written:\n\n{problem}\n\nFix this, then download the file on the Settlements screen (or cancel "
+            "the batch). Nothing was sent to the bank.", lang, day=run.scheduled_on.isoformat(), batch=run.batch_id,
+            net=i18n.format_money(run.total_net_cents, operator.currency, lang), problem=problem)
         html_body = "".join(f"<p>{html.escape(paragraph)}</p>" for paragraph in text.split("\n\n"))
         owners = session.exec(select(User.email).where(User.operator_id == run.operator_id, User.role == "owner")
                               .order_by(User.id)).all()

@@ -25,10 +25,11 @@ from sqlmodel import Session, select
 from app.db import read_session, write_session
 from app.models import Card, Location, Operator, OutboxMessage, PayoutBatch, PayoutLine, Redemption
 from app.models.payout import PayoutStatus
+from app.services.core import i18n
 from app.services.core.actor import Actor
 from app.services.core.codes import mask
 from app.services.core.errors import ErrorCode, GiftnetError
-from app.services.core.money import format_cents
+from app.services.core.i18n import N_
 from app.services.core.roles import require_owner
 from app.services.messaging import outbox
 from app.services.network import locations
@@ -53,7 +54,11 @@ class CarriedReturn:
 
     @property
     def label(self) -> str:
-        return f"Paid again: payout #{self.batch_id} came back ({self.reason})"
+        return self.label_in("en")
+
+    def label_in(self, lang: str | None) -> str:
+        return i18n.translate("Paid again: payout #{batch} came back ({reason})", lang, batch=self.batch_id,
+                              reason=self.reason)
 
 
 @dataclass(frozen=True)
@@ -79,10 +84,17 @@ class Statement:
     returned_reason: str | None = None  # the bank gave this payment back: "R03 No account..."
     refunded_cents: int = 0  # refunds given back to cards, deducted from this line
     refunds: list[payout_refunds.DeductedRefund] = field(default_factory=list)
+    language: str = "en"  # the network's: the statement email is written in it
 
     @property
     def returned_label(self) -> str:
-        return f"Came back from the bank ({self.returned_reason}); owed to you again" if self.returned_reason else ""
+        return self.returned_label_in("en")
+
+    def returned_label_in(self, lang: str | None) -> str:
+        if not self.returned_reason:
+            return ""
+        return i18n.translate("Came back from the bank ({reason}); owed to you again", lang,
+                              reason=self.returned_reason)
 
     @property
     def filename(self) -> str:
@@ -90,11 +102,17 @@ class Statement:
 
     @property
     def commission_label(self) -> str:
-        return f"Commission ({self.commission_bps / 100:.2f} %)"
+        return self.commission_label_in("en")
+
+    def commission_label_in(self, lang: str | None) -> str:
+        rate = f"{self.commission_bps / 100:.2f}"
+        return i18n.translate("Commission ({rate} %)", lang, rate=rate if lang != "fr" else rate.replace(".", ","))
 
     def csv(self) -> str:
         """One row per redemption (date, time, redemption, card last 4, amount in dollars),
-        then the gross, the commission and the net."""
+        then the gross, the commission and the net. The header's column names are the same in
+        every language (a machine reads them); the total rows are in the network's language."""
+        _ = i18n.translator(self.language)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["date", "time", "redemption_id", "card_last4", "amount"])
@@ -102,16 +120,16 @@ class Statement:
             writer.writerow([f"{row.redeemed_at:%Y-%m-%d}", f"{row.redeemed_at:%H:%M}", row.redemption_id,
                              row.card_last4, _dollars(row.amount_cents)])
         writer.writerow([])
-        writer.writerow(["Gross", "", "", "", _dollars(self.gross_cents)])
+        writer.writerow([_("Gross"), "", "", "", _dollars(self.gross_cents)])
         for refund in self.refunds:
-            writer.writerow([refund.label, "", refund.redemption_id, refund.card_last4,
+            writer.writerow([refund.label_in(self.language), "", refund.redemption_id, refund.card_last4,
                              _dollars(-refund.deducted_cents)])
-        writer.writerow([self.commission_label, "", "", "", _dollars(-self.commission_cents)])
+        writer.writerow([self.commission_label_in(self.language), "", "", "", _dollars(-self.commission_cents)])
         for carried in self.carried:
-            writer.writerow([carried.label, "", "", "", _dollars(carried.net_cents)])
-        writer.writerow(["Net paid", "", "", "", _dollars(self.net_cents)])
+            writer.writerow([carried.label_in(self.language), "", "", "", _dollars(carried.net_cents)])
+        writer.writerow([_("Net paid"), "", "", "", _dollars(self.net_cents)])
         if self.returned_reason:
-            writer.writerow([self.returned_label, "", "", "", _dollars(self.net_cents)])
+            writer.writerow([self.returned_label_in(self.language), "", "", "", _dollars(self.net_cents)])
         return buffer.getvalue()
 
 
@@ -122,7 +140,7 @@ def _dollars(cents: int) -> str:
 
 def _statement(session: Session, operator: Operator, batch: PayoutBatch, location_id: int) -> Statement:
     if batch.status == PayoutStatus.cancelled:
-        raise GiftnetError(ErrorCode.conflict, "This payout batch was cancelled; it has no statements.")
+        raise GiftnetError(ErrorCode.conflict, N_("This payout batch was cancelled; it has no statements."))
     found = session.exec(
         select(PayoutLine, Location)
         .join(Location, Location.id == PayoutLine.location_id)
@@ -130,7 +148,7 @@ def _statement(session: Session, operator: Operator, batch: PayoutBatch, locatio
                PayoutLine.operator_id == operator.id)
     ).first()
     if found is None:
-        raise GiftnetError(ErrorCode.not_found, "This location is not paid in this payout batch.",
+        raise GiftnetError(ErrorCode.not_found, N_("This location is not paid in this payout batch."),
                            field="location_id")
     line, location = found
     zone = zoneinfo.ZoneInfo(operator.timezone)
@@ -154,6 +172,7 @@ def _statement(session: Session, operator: Operator, batch: PayoutBatch, locatio
         gross_cents=line.gross_cents, commission_bps=line.commission_bps, commission_cents=line.commission_cents,
         net_cents=line.net_cents, refunded_cents=line.refunded_cents,
         refunds=payout_refunds.deducted_in_line(session, line), bank_summary=locations.bank_summary(line),  # the batch's snapshot of the details
+        language=operator.default_language,
         carried=[CarriedReturn(batch_id=carried.batch_id, net_cents=carried.net_cents,
                                reason=f"{carried.reason_code} {carried.reason}")
                  for carried in payout_returns.carried_into(session, operator.id, batch.id, location_id)],
@@ -169,7 +188,7 @@ def _batch(session: Session, operator_id: int, batch_id: int) -> tuple[Operator,
         .execution_options(populate_existing=True)
     ).first()
     if operator is None or batch is None:
-        raise GiftnetError(ErrorCode.not_found, "No such payout batch.")
+        raise GiftnetError(ErrorCode.not_found, N_("No such payout batch."))
     return operator, batch
 
 
@@ -181,68 +200,94 @@ def location_statement(operator_id: int, batch_id: int, location_id: int) -> Sta
         return _statement(session, operator, batch, location_id)
 
 
-def compose_statement_email(statement: Statement) -> tuple[str, str, str]:
-    """(subject, text, html) of the statement email to the location."""
+def compose_statement_email(statement: Statement, lang: str | None = None) -> tuple[str, str, str]:
+    """(subject, text, html) of the statement email to the location, in `lang` (the network's
+    language), its amounts written the language's way."""
+    lang = i18n.normalize(lang or statement.language)
+    _ = i18n.translator(lang)
     currency = statement.currency
-    subject = (f"{statement.operator_name}: gift card payout #{statement.batch_id}, "
-               f"{format_cents(statement.net_cents, currency)}")
-    period = (f"{statement.period_from:%Y-%m-%d} to " if statement.period_from else "up to ") \
-        + f"{statement.period_through:%Y-%m-%d %H:%M}"
-    paid = (f"Paid on {statement.paid_at:%Y-%m-%d}" if statement.paid_at else f"Status: {statement.batch_status}") \
-        + (f", funds expected {statement.effective_date:%Y-%m-%d}" if statement.effective_date else "") \
-        + f", to {statement.bank_summary}."
+
+    def money(cents: int, with_currency: bool = True) -> str:
+        return i18n.format_money(cents, currency if with_currency else None, lang)
+
+    subject = _("{network}: gift card payout #{batch}, {net}", network=statement.operator_name,
+                batch=statement.batch_id, net=money(statement.net_cents))
+    through = f"{statement.period_through:%Y-%m-%d %H:%M}"
+    period = (_("{start} to {end}", start=f"{statement.period_from:%Y-%m-%d}", end=through) if statement.period_from
+              else _("up to {end}", end=through))
+    paid = (_("Paid on {day}", day=f"{statement.paid_at:%Y-%m-%d}") if statement.paid_at
+            else _("Status: {status}", status=_(statement.batch_status)))
+    if statement.effective_date:
+        paid += _(", funds expected {day}", day=f"{statement.effective_date:%Y-%m-%d}")
+    paid += _(", to {bank}.", bank=statement.bank_summary)
+    count = len(statement.rows)
+    gross_label = _("Gross ({count} redemptions)", count=count)
+    refund_labels = [refund.label_in(lang) for refund in statement.refunds]
+    commission_label = statement.commission_label_in(lang)
+    carried_labels = [carried.label_in(lang) for carried in statement.carried]
+    net_label = _("Net paid")
+    returned_label = statement.returned_label_in(lang)
+    date_head, redemption_head, card_head, amount_head = _("Date"), _("Redemption"), _("Card"), _("Amount")
     text_lines = [
-        f"Hello {statement.location_name},",
+        _("Hello {location},", location=statement.location_name),
         "",
-        f"{statement.operator_name} pays you for the gift cards redeemed at your business {period} "
-        f"(payout #{statement.batch_id}). {paid}",
+        _("{network} pays you for the gift cards redeemed at your business {period} (payout #{batch}). {paid}",
+          network=statement.operator_name, period=period, batch=statement.batch_id, paid=paid),
         "",
-        f"{'Date':<17} {'Redemption':>10}  {'Card':<9} {'Amount':>12}",
+        f"{date_head:<17} {redemption_head:>10}  {card_head:<9} {amount_head:>12}",
     ]
     text_lines += [f"{row.redeemed_at:%Y-%m-%d %H:%M}  {row.redemption_id:>10}  {mask(row.card_last4):<9} "
-                   f"{format_cents(row.amount_cents):>12}" for row in statement.rows]
+                   f"{money(row.amount_cents, False):>12}" for row in statement.rows]
     text_lines += [
         "",
-        f"Gross: {format_cents(statement.gross_cents, currency)} ({len(statement.rows)} redemptions)",
-        *[f"{refund.label}: -{format_cents(refund.deducted_cents, currency)}" for refund in statement.refunds],
-        f"{statement.commission_label}: -{format_cents(statement.commission_cents, currency)}",
-        *[f"{carried.label}: {format_cents(carried.net_cents, currency)}" for carried in statement.carried],
-        f"Net paid: {format_cents(statement.net_cents, currency)}",
-        *([statement.returned_label] if statement.returned_reason else []),
+        f"{gross_label}: {money(statement.gross_cents)}",
+        *[f"{label}: -{money(refund.deducted_cents)}" for label, refund in zip(refund_labels, statement.refunds)],
+        f"{commission_label}: -{money(statement.commission_cents)}",
+        *[f"{label}: {money(carried.net_cents)}" for label, carried in zip(carried_labels, statement.carried)],
+        f"{net_label}: {money(statement.net_cents)}",
+        *([returned_label] if returned_label else []),
     ]
     cell = "padding:4px 8px;border-bottom:1px solid #ddd"
     rows = "".join(
         f"<tr><td style='{cell}'>{row.redeemed_at:%Y-%m-%d %H:%M}</td><td style='{cell}'>#{row.redemption_id}</td>"
         f"<td style='{cell}'>{html.escape(mask(row.card_last4))}</td>"
-        f"<td style='{cell};text-align:right'>{format_cents(row.amount_cents)}</td></tr>"
+        f"<td style='{cell};text-align:right'>{html.escape(money(row.amount_cents, False))}</td></tr>"
         for row in statement.rows
     )
 
     def total(label: str, amount: str, bold: bool = False) -> str:
         wrap = (lambda text: f"<strong>{text}</strong>") if bold else (lambda text: text)
         return (f"<tr><td colspan='3' style='{cell}'>{wrap(html.escape(label))}</td>"
-                f"<td style='{cell};text-align:right'>{wrap(amount)}</td></tr>")
+                f"<td style='{cell};text-align:right'>{wrap(html.escape(amount))}</td></tr>")
 
+    heading = _("Payout #{batch} from {network}", batch=statement.batch_id, network=statement.operator_name)
+    intro = _("Hello {location}, here are the gift cards redeemed at your business {period}.",
+              location=statement.location_name, period=period)
     html_body = (
+        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'></head><body>"
         "<div style='font-family:sans-serif;max-width:640px'>"
-        f"<h2>Payout #{statement.batch_id} from {html.escape(statement.operator_name)}</h2>"
-        f"<p>Hello {html.escape(statement.location_name)}, here are the gift cards redeemed at your business "
-        f"{html.escape(period)}. {html.escape(paid)}</p>"
+        f"<h2>{html.escape(heading)}</h2>"
+        f"<p>{html.escape(intro)} {html.escape(paid)}</p>"
         "<table style='width:100%;border-collapse:collapse'>"
-        f"<tr><th style='{cell};text-align:left'>Date</th><th style='{cell};text-align:left'>Redemption</th>"
-        f"<th style='{cell};text-align:left'>Card</th><th style='{cell};text-align:right'>Amount</th></tr>"
+        f"<tr><th style='{cell};text-align:left'>{html.escape(date_head)}</th>"
+        f"<th style='{cell};text-align:left'>{html.escape(redemption_head)}</th>"
+        f"<th style='{cell};text-align:left'>{html.escape(card_head)}</th>"
+        f"<th style='{cell};text-align:right'>{html.escape(amount_head)}</th></tr>"
         f"{rows}"
-        + total(f"Gross ({len(statement.rows)} redemptions)", format_cents(statement.gross_cents, currency))
-        + "".join(total(refund.label, "-" + format_cents(refund.deducted_cents, currency))
-                  for refund in statement.refunds)
-        + total(statement.commission_label, "-" + format_cents(statement.commission_cents, currency))
-        + "".join(total(carried.label, format_cents(carried.net_cents, currency)) for carried in statement.carried)
-        + total("Net paid", format_cents(statement.net_cents, currency), bold=True)
-        + (total(statement.returned_label, format_cents(statement.net_cents, currency))
-           if statement.returned_reason else "")
-        + "</table></div>"
+        + total(gross_label, money(statement.gross_cents))
+        + "".join(total(label, "-" + money(refund.deducted_cents))
+                  for label, refund in zip(refund_labels, statement.refunds))
+        + total(commission_label, "-" + money(statement.commission_cents))
+        + "".join(total(label, money(carried.net_cents)) for label, carried in zip(carried_labels, statement.carried))
+        + total(net_label, money(statement.net_cents), bold=True)
+        + (total(returned_label, money(statement.net_cents)) if returned_label else "")
+        + "</table></div></body></html>"
     )
     return subject, "\n".join(text_lines), html_body
+
+
+# A batch's statuses, as a statement says them ("Status: exported").
+BATCH_STATUS_WORDS = (N_("draft"), N_("exported"), N_("paid"), N_("cancelled"))
 
 
 def _queue(session: Session, statement: Statement, operator_id: int) -> OutboxMessage:
@@ -254,7 +299,7 @@ def _queue(session: Session, statement: Statement, operator_id: int) -> OutboxMe
 def _require_paid(batch: PayoutBatch) -> None:
     if batch.status != PayoutStatus.paid:
         raise GiftnetError(ErrorCode.conflict,
-                           "Statements are emailed once the batch is paid; mark it paid first.")
+                           N_("Statements are emailed once the batch is paid; mark it paid first."))
 
 
 def queue_statement_emails(session: Session, batch: PayoutBatch) -> int:

@@ -35,9 +35,10 @@ from app.models import Card, Operator, Order, OrderLine
 from app.models.base import utcnow
 from app.models.card import CardStatus, LedgerKind
 from app.models.order import OrderLineKind, OrderStatus
-from app.services.core import audit, events
+from app.services.core import audit, events, i18n
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import format_cents
 from app.services.core.rows import owned_row
 from app.services.core.validation import EMAIL
@@ -138,7 +139,7 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
     with read_session() as session:
         operator = session.get(Operator, operator_id)
         if operator is None:
-            raise GiftnetError(ErrorCode.not_found, "This shop does not exist.")
+            raise GiftnetError(ErrorCode.not_found, N_("This shop does not exist."))
         shop = shop_settings_of(operator)
         gateway = gateway_settings_of(operator).gateway
         operator_currency, card_max, tz = operator.currency, operator.card_max_cents, operator.timezone
@@ -233,13 +234,11 @@ def _order_currency(operator_currency: str, asked: str | None, gateway: str) -> 
     the gateway can charge it."""
     if asked is not None and asked.strip().upper() != operator_currency:
         raise GiftnetError(ErrorCode.invalid_currency,
-                           f"This shop sells in {operator_currency} only; an order in {asked.strip() or 'no currency'} "
-                           "cannot be placed.", field="currency")
+                           N_("This shop sells in {operator_currency} only; an order in {value} cannot be placed."), field="currency", params={"operator_currency": operator_currency, "value": asked.strip() or 'no currency'})
     if operator_currency not in GATEWAY_CURRENCIES[gateway]:
         raise GiftnetError(ErrorCode.invalid_currency,
-                           f"This shop cannot take card payments in {operator_currency} right now "
-                           f"(its payment service charges {' or '.join(GATEWAY_CURRENCIES[gateway])}).",
-                           field="currency")
+                           N_("This shop cannot take card payments in {operator_currency} right now (its payment service charges {join})."),
+                           field="currency", params={"operator_currency": operator_currency, "join": ' or '.join(GATEWAY_CURRENCIES[gateway])})
     return operator_currency
 
 
@@ -402,35 +401,50 @@ def _delivery_moment(day: date, timezone: str) -> datetime:
 
 def _queue_receipt(session: Session, operator: Operator, order: Order,
                    cards: list[tuple[OrderLine, Card, int]]) -> None:
+    """The buyer's receipt, in the language the shopper bought in (their new cards'), else the network's."""
+    lang = i18n.normalize(next((card.language for line, card, _balance in cards if line.kind == OrderLineKind.card),
+                               operator.default_language))
+    _ = i18n.translator(lang)
+
+    def money(cents: int) -> str:
+        return i18n.format_money(cents, order.currency, lang)
+
     rows = []
     for line, card, balance in cards:
         if line.kind == OrderLineKind.card:
-            who = "you" if line.for_self else f"{line.recipient_name} <{line.recipient_email}>"
-            when = f", delivered {line.delivery_date.isoformat()}" if line.delivery_date else ""
-            rows.append(f"Gift card {format_cents(line.amount_cents, order.currency)} for {who} "
-                        f"(card •••• {card.last4}{when})")
+            who = _("you") if line.for_self else f"{line.recipient_name} <{line.recipient_email}>"
+            rows.append(
+                _("Gift card {amount} for {who} (card •••• {last4}, delivered {day})", amount=money(line.amount_cents),
+                  who=who, last4=card.last4, day=line.delivery_date.isoformat())
+                if line.delivery_date else
+                _("Gift card {amount} for {who} (card •••• {last4})", amount=money(line.amount_cents), who=who,
+                  last4=card.last4))
         else:
-            rows.append(f"Top-up {format_cents(line.amount_cents, order.currency)} on card •••• {card.last4}, "
-                        f"balance now {format_cents(balance, order.currency)}")
-    total = format_cents(order.total_cents, order.currency)
-    test_note = "TEST MODE: no real payment was made.\n\n" if order.gateway == "sandbox" else ""
-    text_body = (f"{test_note}Thank you, {order.buyer_name}.\n\nOrder {order.number} at {operator.name}\n\n"
+            rows.append(_("Top-up {amount} on card •••• {last4}, balance now {balance}", amount=money(line.amount_cents),
+                          last4=card.last4, balance=money(balance)))
+    total = money(order.total_cents)
+    test_note = _("TEST MODE: no real payment was made.") if order.gateway == "sandbox" else ""
+    thanks = _("Thank you, {name}.", name=order.buyer_name)
+    heading = _("Order {number} at {network}", number=order.number, network=operator.name)
+    total_line = _("Total paid: {total}", total=total)
+    reference = _("Payment reference: {reference}", reference=order.gateway_reference)
+    codes_note = _("Each gift card's code goes to its recipient in its own email.")
+    text_body = ((f"{test_note}\n\n" if test_note else "") + f"{thanks}\n\n{heading}\n\n"
                  + "\n".join(f"- {row}" for row in rows)
-                 + f"\n\nTotal paid: {total}\nPayment reference: {order.gateway_reference}\n\n"
-                 "Each gift card's code goes to its recipient in its own email.\n")
+                 + f"\n\n{total_line}\n{reference}\n\n{codes_note}\n")
     esc = html.escape
     html_body = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"></head>'
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"></head>'
         '<body style="font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;">'
-        + (f'<p style="background:#fef3c7;padding:8px;"><strong>{esc(test_note.strip())}</strong></p>' if test_note else "")
-        + f"<h1>Thank you, {esc(order.buyer_name)}</h1><p>Order {esc(order.number)} at {esc(operator.name)}</p><ul>"
+        + (f'<p style="background:#fef3c7;padding:8px;"><strong>{esc(test_note)}</strong></p>' if test_note else "")
+        + f"<h1>{esc(thanks.rstrip('.'))}</h1><p>{esc(heading)}</p><ul>"
         + "".join(f"<li>{esc(row)}</li>" for row in rows)
-        + f"</ul><p><strong>Total paid: {esc(total)}</strong><br>Payment reference: {esc(str(order.gateway_reference))}</p>"
-        "<p>Each gift card's code goes to its recipient in its own email.</p></body></html>"
+        + f"</ul><p><strong>{esc(total_line)}</strong><br>{esc(reference)}</p>"
+        f"<p>{esc(codes_note)}</p></body></html>"
     )
     outbox.queue_email(session, kind=RECEIPT_KIND, operator_id=operator.id, to_address=order.buyer_email,
-                       subject=f"Your order {order.number} at {operator.name}", text_body=text_body,
-                       html_body=html_body)
+                       subject=_("Your order {number} at {network}", number=order.number, network=operator.name),
+                       text_body=text_body, html_body=html_body)
 
 
 # --- refunds ------------------------------------------------------------------------
@@ -446,10 +460,10 @@ def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | N
     with write_session() as session:
         order = _order(session, actor.operator_id, order_id)
         if order.status not in (OrderStatus.paid, OrderStatus.refunded) or not order.gateway_reference:
-            raise GiftnetError(ErrorCode.conflict, "Only a paid order can be refunded.")
+            raise GiftnetError(ErrorCode.conflict, N_("Only a paid order can be refunded."))
         line = session.exec(select(OrderLine).where(OrderLine.id == line_id, OrderLine.order_id == order.id)).first()
         if line is None:
-            raise GiftnetError(ErrorCode.not_found, "No such order line.")
+            raise GiftnetError(ErrorCode.not_found, N_("No such order line."))
         card_id = line.issued_card_id if line.kind == OrderLineKind.card else line.target_card_id
         card = session.get(Card, card_id)
         refundable = min(line.amount_cents - line.refunded_cents,
@@ -458,8 +472,8 @@ def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | N
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0 or amount > refundable:
             raise GiftnetError(
                 ErrorCode.amount_out_of_range,
-                f"At most {format_cents(refundable)} of this line can be refunded: the value still on the card.",
-                field="amount_cents")
+                N_("At most {format_cents} of this line can be refunded: the value still on the card."),
+                field="amount_cents", params={"format_cents": format_cents(refundable)})
         key = f"shop-refund-{line.id}-{line.refunded_cents}"
         ledger.debit_within(session, actor,
                             card_id, amount, kind=LedgerKind.refund, idempotency_key=key,
@@ -492,7 +506,7 @@ def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | N
                          summary=f"Order {order.number}: the payment service refused the refund of "
                                  f"{format_cents(amount)}; the value is back on the card",
                          changes={"refunded_cents": [order.refunded_cents + amount, order.refunded_cents]})
-        raise GiftnetError(ErrorCode.conflict, f"The payment service refused the refund: {refund.message}")
+        raise GiftnetError(ErrorCode.conflict, N_("The payment service refused the refund: {message}"), params={"message": refund.message})
     events.publish(events.Event(actor.operator_id, "order.refunded",
                                 {"order_id": order_id, "line_id": line_id, "amount_cents": amount}))
     return order_view(actor.operator_id, order_id)
@@ -508,7 +522,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _order(session: Session, operator_id: int, order_id: int) -> Order:
-    return owned_row(session, Order, order_id, operator_id, missing="No such order.")
+    return owned_row(session, Order, order_id, operator_id, missing=N_("No such order."))
 
 
 def _lines(session: Session, order_id: int) -> list[OrderLine]:

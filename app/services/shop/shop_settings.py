@@ -25,6 +25,7 @@ from app.models.order import GATEWAYS
 from app.services.core import audit, crypto
 from app.services.core.actor import Actor
 from app.services.core.errors import ErrorCode, GiftnetError
+from app.services.core.i18n import N_
 from app.services.core.money import format_cents
 from app.services.core.roles import require_owner
 from app.services.core.validation import optional_http_url, optional_outbound_url, optional_text
@@ -119,7 +120,7 @@ def _json(raw: str | None) -> dict:
 def _operator(session: Session, operator_id: int) -> Operator:
     operator = session.get(Operator, operator_id)
     if operator is None:
-        raise GiftnetError(ErrorCode.not_found, "This operator does not exist.")
+        raise GiftnetError(ErrorCode.not_found, N_("This operator does not exist."))
     return operator
 
 
@@ -172,8 +173,8 @@ def _cents(raw: object, field_name: str, label: str) -> int:
     if isinstance(raw, str) and (raw.strip().isascii() and raw.strip().isdigit()):
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
-        raise GiftnetError(ErrorCode.invalid_amount, f"The {label} must be a whole number of cents above zero.",
-                           field=field_name)
+        raise GiftnetError(ErrorCode.invalid_amount, N_("The {label} must be a whole number of cents above zero."),
+                           field=field_name, params={"label": label})
     return raw
 
 
@@ -188,7 +189,7 @@ def update_shop_settings(actor: Actor, changes: dict) -> ShopSettings:
                "background_colour", "logo_url", "terms"}
     unknown = sorted(set(changes) - allowed)
     if unknown:
-        raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: {unknown[0]}.", field=unknown[0])
+        raise GiftnetError(ErrorCode.invalid_input, N_("Unknown field: {value}."), field=unknown[0], params={"value": unknown[0]})
     with write_session() as session:
         operator = _operator(session, actor.operator_id)
         stored = _json(operator.shop_settings)
@@ -197,11 +198,11 @@ def update_shop_settings(actor: Actor, changes: dict) -> ShopSettings:
         if "preset_amounts_cents" in changes:
             raw = changes["preset_amounts_cents"]
             if not isinstance(raw, list | tuple) or not 1 <= len(raw) <= 8:
-                raise GiftnetError(ErrorCode.invalid_input, "Give 1 to 8 preset amounts.", field="preset_amounts_cents")
+                raise GiftnetError(ErrorCode.invalid_input, N_("Give 1 to 8 preset amounts."), field="preset_amounts_cents")
             presets = sorted({_cents(value, "preset_amounts_cents", "preset amount") for value in raw})
             if any(not operator.card_min_cents <= cents <= operator.card_max_cents for cents in presets):
-                raise GiftnetError(ErrorCode.amount_out_of_range, f"Preset amounts must be {limits}.",
-                                   field="preset_amounts_cents")
+                raise GiftnetError(ErrorCode.amount_out_of_range, N_("Preset amounts must be {limits}."),
+                                   field="preset_amounts_cents", params={"limits": limits})
             stored["preset_amounts_cents"] = presets
         if "allow_custom" in changes:
             stored["allow_custom"] = bool(changes["allow_custom"])
@@ -209,16 +210,16 @@ def update_shop_settings(actor: Actor, changes: dict) -> ShopSettings:
             if name in changes:
                 cents = _cents(changes[name], name, label)
                 if not operator.card_min_cents <= cents <= operator.card_max_cents:
-                    raise GiftnetError(ErrorCode.amount_out_of_range, f"The {label} must be {limits}.", field=name)
+                    raise GiftnetError(ErrorCode.amount_out_of_range, N_("The {label} must be {limits}."), field=name, params={"label": label, "limits": limits})
                 stored[name] = cents
         if int(stored.get("custom_min_cents") or 0) > int(stored.get("custom_max_cents") or 10**12):
-            raise GiftnetError(ErrorCode.invalid_input, "The smallest custom amount is above the largest.",
+            raise GiftnetError(ErrorCode.invalid_input, N_("The smallest custom amount is above the largest."),
                                field="custom_min_cents")
         for name in ("primary_colour", "background_colour"):
             if name in changes:
                 colour = (changes[name] or "").strip()
                 if not COLOUR.match(colour):
-                    raise GiftnetError(ErrorCode.invalid_input, "A colour is written #rrggbb, like #0d9488.", field=name)
+                    raise GiftnetError(ErrorCode.invalid_input, N_("A colour is written #rrggbb, like #0d9488."), field=name)
                 stored[name] = colour.lower()
         if "logo_url" in changes:
             stored["logo_url"] = optional_http_url(changes["logo_url"], field="logo_url")
@@ -277,12 +278,12 @@ def _proposed_section(actor: Actor, gateway: str, values: dict | None) -> dict:
     secret keeps the stored one). Refuses an unknown gateway or field, a bad value, and
     required fields still missing. Writes nothing."""
     if gateway not in GATEWAYS:
-        raise GiftnetError(ErrorCode.invalid_input, "Choose sandbox, bambora or forte.", field="gateway")
+        raise GiftnetError(ErrorCode.invalid_input, N_("Choose sandbox, bambora or forte."), field="gateway")
     values = values or {}
     fields = GATEWAY_FIELDS[gateway]
     unknown = sorted(set(values) - set(fields))
     if unknown:
-        raise GiftnetError(ErrorCode.invalid_input, f"Unknown field: {unknown[0]}.", field=unknown[0])
+        raise GiftnetError(ErrorCode.invalid_input, N_("Unknown field: {value}."), field=unknown[0], params={"value": unknown[0]})
     with read_session() as session:
         section = dict(_json(_operator(session, actor.operator_id).gateway_settings).get(gateway) or {})
     for name, raw in values.items():
@@ -300,7 +301,7 @@ def _proposed_section(actor: Actor, gateway: str, values: dict | None) -> dict:
     missing = _missing(gateway, section)
     if missing:
         label = fields[missing[0]][0]
-        raise GiftnetError(ErrorCode.invalid_input, f"Enter the {gateway.title()} {label}.", field=missing[0])
+        raise GiftnetError(ErrorCode.invalid_input, N_("Enter the {title} {label}."), field=missing[0], params={"title": gateway.title(), "label": label})
     return section
 
 
@@ -334,8 +335,7 @@ def _require_currency(operator_id: int, gateway: str) -> None:
         currency = _operator(session, operator_id).currency
     if currency not in GATEWAY_CURRENCIES[gateway]:
         raise GiftnetError(ErrorCode.invalid_currency,
-                           f"{gateway.title()} charges {' or '.join(GATEWAY_CURRENCIES[gateway])} only, and this network "
-                           f"sells its cards in {currency}: choose a gateway that charges {currency}.", field="gateway")
+                           N_("{title} charges {join} only, and this network sells its cards in {currency}: choose a gateway that charges {currency}."), field="gateway", params={"title": gateway.title(), "join": ' or '.join(GATEWAY_CURRENCIES[gateway]), "currency": currency})
 
 
 def check_gateway_connection(actor: Actor, gateway: str, values: dict | None = None) -> str:
@@ -379,8 +379,8 @@ def _secret(section: dict, name: str) -> str:
     encrypted = section.get(f"{name}_encrypted")
     plain = crypto.decrypt(encrypted) if encrypted else None
     if encrypted and plain is None:
-        raise GiftnetError(ErrorCode.conflict, "The gateway credentials cannot be read (the secret key changed); "
-                           "enter them again in the Widget settings.", field=name)
+        raise GiftnetError(ErrorCode.conflict, N_("The gateway credentials cannot be read (the secret key changed); "
+                           "enter them again in the Widget settings."), field=name)
     return plain or ""
 
 
