@@ -156,7 +156,7 @@ def test_deep_json_and_nul_in_api_bodies_are_refused_and_nothing_is_issued(backe
     for answer in (escaped_nul, raw_nul):
         assert answer.status_code == 400, answer.text
         assert "NUL character" in answer.json()["error"]["message"]
-    assert escaped_nul.json()["error"]["field"] == "message"  # raw NUL is not JSON at all: no field to name
+    assert escaped_nul.json()["error"]["field"] == "recipient_name"  # raw NUL is not JSON at all: no field to name
     assert shop.http.get("/cards").json()["data"] == before
 
 

@@ -9,6 +9,7 @@ test can count as public through `outbound.test_network` (a shop's server, say).
 from __future__ import annotations
 
 import json
+import re
 import socket
 import ssl
 import threading
@@ -76,6 +77,15 @@ class Listener:
                     if not chunk:
                         break
                     data += chunk
+                # Read the body too: closing with unread bytes would reset the connection under the answer.
+                head, _, body = data.partition(b"\r\n\r\n")
+                length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+                while length and len(body) < int(length.group(1)):
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        break
+                    body += chunk
+                data = head + b"\r\n\r\n" + body
             except OSError:
                 pass
             with self._lock:
