@@ -15,6 +15,10 @@ AXE := .tools/node_modules/axe-core/axe.min.js
 # served as a static asset from assets/vendor/ (copied there from .tools; not in git).
 JSQR_VERSION := 1.4.0
 JSQR := assets/vendor/jsQR.js
+# swagger-ui-dist: the API docs page's script and style (/api/v1/docs), served by the app itself
+# from assets/vendor/swagger-ui/ (copied there from .tools; not in git), never from a CDN.
+SWAGGER_UI_VERSION := 5.35.0
+SWAGGER_UI := assets/vendor/swagger-ui/swagger-ui-bundle.js
 PORT ?= 3000
 # `make run` listens on this machine only; HOST=0.0.0.0 make run opens it to the network (a tablet on the Wi-Fi).
 HOST ?= 127.0.0.1
@@ -99,7 +103,7 @@ check-ledger: deps
 bench: deps chromium
 	$(PY) bench/results.py
 
-deps: $(VENV)/.installed catalogs $(BUN) $(AXE) $(JSQR)
+deps: $(VENV)/.installed catalogs $(BUN) $(AXE) $(JSQR) $(SWAGGER_UI)
 
 # The gettext catalogs (app/locale/<lang>/LC_MESSAGES/messages.po) compiled to the .mo files the app reads (not in git).
 catalogs: $(VENV)/.installed
@@ -119,7 +123,7 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 # npm drops what an earlier --no-save install put in .tools, so the packages are always named together.
-NPM_TOOLS := bun@$(BUN_VERSION) axe-core@$(AXE_VERSION) jsqr@$(JSQR_VERSION)
+NPM_TOOLS := bun@$(BUN_VERSION) axe-core@$(AXE_VERSION) jsqr@$(JSQR_VERSION) swagger-ui-dist@$(SWAGGER_UI_VERSION)
 
 $(BUN):
 	mkdir -p .tools
@@ -135,6 +139,12 @@ $(JSQR): $(BUN)
 		npm install --prefix .tools --no-save --no-audit --no-fund $(NPM_TOOLS)
 	mkdir -p assets/vendor
 	cp .tools/node_modules/jsqr/dist/jsQR.js $@
+
+$(SWAGGER_UI): $(BUN)
+	@test -f .tools/node_modules/swagger-ui-dist/swagger-ui-bundle.js && grep -q '"version": "$(SWAGGER_UI_VERSION)"' .tools/node_modules/swagger-ui-dist/package.json || \
+		npm install --prefix .tools --no-save --no-audit --no-fund $(NPM_TOOLS)
+	mkdir -p assets/vendor/swagger-ui
+	cp .tools/node_modules/swagger-ui-dist/swagger-ui.css .tools/node_modules/swagger-ui-dist/swagger-ui-bundle.js assets/vendor/swagger-ui/
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

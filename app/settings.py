@@ -12,6 +12,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The gateways' official browser scripts: Bambora (Worldline NA) Custom Checkout, and Forte.js
@@ -19,6 +20,17 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BAMBORA_CHECKOUT_JS_URL = "https://libs.na.bambora.com/customcheckout/1/customcheckout.js"
 FORTE_JS_URL_LIVE = "https://api.forte.net/js/v1"
 FORTE_JS_URL_SANDBOX = "https://sandbox.forte.net/api/js/v1"
+
+
+DEFAULT_PUBLIC_URL = "http://localhost:3000"
+
+
+def own_origin(public_url: str | None = None) -> str:
+    """The app's own web origin (`scheme://host[:port]` of PUBLIC_URL): the only one CORS
+    answers (rxconfig.py). Read from the environment when not given (rxconfig runs before
+    the settings exist)."""
+    parts = urlsplit((public_url or os.environ.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).strip())
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def _data_dir() -> Path:
@@ -95,6 +107,10 @@ class Settings:
     # How long a charge may take at Bambora or Forte before its answer counts as lost (the
     # order is then looked up before any retry, never charged twice).
     gateway_timeout_seconds: float = 30.0
+    # Requests to URLs and hosts an operator typed (webhooks, gateway and Clover API addresses,
+    # SFTP) may reach loopback and private addresses: development and tests against local
+    # stand-ins only (app/integrations/outbound.py). Off in production.
+    allow_internal_urls: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -108,7 +124,7 @@ def get_settings() -> Settings:
         database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'giftnet.db'}",
         redis_url=os.environ.get("REDIS_URL") or None,
         secret_key=_secret_key(data_dir),
-        public_url=(os.environ.get("PUBLIC_URL") or "http://localhost:3000").rstrip("/"),
+        public_url=(os.environ.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
         smtp_url=os.environ.get("SMTP_URL") or None,
         mail_from=os.environ.get("MAIL_FROM") or "Giftnet <no-reply@giftnet.local>",
         session_ttl_hours=int(os.environ.get("SESSION_TTL_HOURS", "12")),
@@ -136,4 +152,5 @@ def get_settings() -> Settings:
         forte_js_url_live=(os.environ.get("FORTE_JS_URL_LIVE") or FORTE_JS_URL_LIVE).strip(),
         forte_js_url_sandbox=(os.environ.get("FORTE_JS_URL_SANDBOX") or FORTE_JS_URL_SANDBOX).strip(),
         gateway_timeout_seconds=float(os.environ.get("GATEWAY_TIMEOUT_SECONDS") or "30"),
+        allow_internal_urls=(os.environ.get("ALLOW_INTERNAL_URLS") or "").strip().lower() in ("1", "true", "yes"),
     )

@@ -19,6 +19,9 @@ os.environ["GIFTNET_DATA_DIR"] = tempfile.mkdtemp(prefix="giftnet-test-")
 os.environ["SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("SMTP_URL", None)
+# The tests' stand-ins (webhook receivers, gateways, Clover, SFTP) listen on 127.0.0.1, which
+# the outbound guard refuses in production; tests/security/test_outbound_guard.py turns it back off.
+os.environ["ALLOW_INTERNAL_URLS"] = "1"
 
 from sqlalchemy import create_engine, text
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from app.api.api_logs import router as api_logs_router
 from app.api.card_prints import router as card_prints_router
 from app.api.cards import router as cards_router
+from app.api.docs import router as docs_router
 from app.api.edge import ApiEdgeMiddleware
 from app.api.errors import any_client_error, error_responses, install_error_handlers, install_fallback_route
 from app.api.health import router as health_router
@@ -74,8 +75,9 @@ def create_api() -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # app/api/docs.py: the same page, its assets served from here, not a CDN
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,  # API keys, no OAuth2 flow to finish
         openapi_tags=TAGS,
     )
     install_error_handlers(api)
@@ -85,6 +87,7 @@ def create_api() -> FastAPI:
     # Outermost (added last): every answer of the single port, pages and API, gets the security headers.
     api.add_middleware(SecurityHeadersMiddleware)
     api.include_router(health_router, prefix=API_PREFIX)
+    api.include_router(docs_router)
     for router in (cards_router, card_prints_router, locations_router, redemptions_router, pos_router, webhook_endpoints_router,
                    reports_router, api_logs_router, payouts_router, settings_router, payout_delivery_router, orders_router,
                    pos_partner_receivers, pos_partner_location_router):

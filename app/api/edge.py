@@ -5,7 +5,8 @@ A plain ASGI middleware (not `BaseHTTPMiddleware`): the websocket and every othe
 Reflex request go straight through, and API calls pay one monotonic clock read and a
 queue put. The body is read here (at most `MAX_BODY_BYTES`, more for the upload routes of
 `LARGER_BODY_LIMITS`) and replayed to the route, so an oversized body is refused with 413
-before anything parses it.
+before anything parses it, and so is a JSON body nested too deep or holding a NUL
+character (`validation.check_json_body`), whatever the route, partner receivers included.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.models.base import utcnow
 from app.services.access import api_log
-from app.services.core import i18n
+from app.services.core import i18n, validation
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
 from app.services.network import location_import
@@ -117,6 +118,12 @@ class ApiEdgeMiddleware:
                 return
             if body_or_refusal:
                 scope = _as_json(scope)
+                if _is_json(scope):
+                    try:  # every route and partner receiver alike: too deep, or a NUL anywhere, is a 400
+                        validation.check_json_body(body_or_refusal)
+                    except GiftnetError as refusal:
+                        await _send_error(send_and_watch, refusal, scope)
+                        return
             await self.app(scope, _replay(body_or_refusal, receive), send_and_watch)
         finally:
             api_log.record_call(
@@ -169,6 +176,12 @@ def _as_json(scope: Scope) -> Scope:
     if content_type.split(b";", 1)[0].strip().lower() not in _READ_AS_JSON:
         return scope
     return {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
+
+
+def _is_json(scope: Scope) -> bool:
+    content_type = next((value for name, value in scope["headers"] if name == b"content-type"), b"")
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or media.endswith(b"+json")
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from app.integrations import outbound
 from app.integrations.payments import (
     DEFAULT_TIMEOUT_SECONDS,
     ChargeResult,
@@ -63,12 +64,12 @@ class BamboraGateway:
     currencies: tuple[str, ...] = field(default=("CAD", "USD"), init=False)
 
     def _post(self, path: str, body: dict, passcode: str) -> httpx.Response:
-        return httpx.post(
-            self.base_url.rstrip("/") + path,
-            json=body,
-            headers={"Authorization": passcode_header(self.merchant_id, passcode), "Accept": "application/json"},
-            timeout=http_timeout(self.timeout_seconds),
-        )
+        with outbound.http_client(timeout=http_timeout(self.timeout_seconds)) as client:
+            return client.post(
+                self.base_url.rstrip("/") + path,
+                json=body,
+                headers={"Authorization": passcode_header(self.merchant_id, passcode), "Accept": "application/json"},
+            )
 
     def charge(self, order_number: str, amount_cents: int, token: str, *, currency: str,
                cardholder_name: str = "") -> ChargeResult:
@@ -83,8 +84,8 @@ class BamboraGateway:
         }
         try:
             response = self._post("/v1/payments", body, self.payments_passcode)
-        except httpx.HTTPError as error:
-            return unknown(f"No answer from Bambora ({type(error).__name__}).")
+        except httpx.HTTPError:
+            return unknown("No answer from Bambora.")
         return _charge_answer(response)
 
     @property
@@ -109,8 +110,8 @@ class BamboraGateway:
     def find_by_order_number(self, order_number: str) -> ChargeResult | None:
         try:
             response = self._search(order_number)
-        except httpx.HTTPError as error:
-            return unknown(f"No answer from Bambora's report search ({type(error).__name__}).")
+        except httpx.HTTPError:
+            return unknown("No answer from Bambora's report search.")
         if response.status_code != 200:
             return unknown(f"Bambora's report search answered HTTP {response.status_code}.")
         records = [
@@ -134,8 +135,8 @@ class BamboraGateway:
         and the search's passcode are taken; 401/403 is Bambora refusing them."""
         try:
             response = self._search("check-" + secrets.token_hex(8))
-        except httpx.HTTPError as error:
-            return CredentialCheck(outcome="unreachable", message=f"No answer from Bambora ({type(error).__name__}).")
+        except httpx.HTTPError:
+            return CredentialCheck(outcome="unreachable", message="No answer from Bambora.")
         if response.status_code == 200:
             return CredentialCheck(outcome="accepted", message="Bambora accepted the credentials.")
         if response.status_code >= 500:
@@ -149,8 +150,8 @@ class BamboraGateway:
             body["order_number"] = order_number
         try:
             response = self._post(f"/v1/payments/{reference}/returns", body, self.payments_passcode)
-        except httpx.HTTPError as error:
-            return RefundResult(ok=False, message=f"No answer from Bambora ({type(error).__name__}).")
+        except httpx.HTTPError:
+            return RefundResult(ok=False, message="No answer from Bambora.")
         answer = json_object(response)
         if response.status_code == 200 and str(answer.get("approved")) == "1":
             return RefundResult(ok=True, reference=str(answer.get("id")), message=str(answer.get("message") or ""))

@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from app.integrations import outbound
 from app.integrations.payments import (
     DEFAULT_TIMEOUT_SECONDS,
     ChargeResult,
@@ -76,7 +77,8 @@ class ForteGateway:
         }
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return httpx.request(method, url, headers=self._headers, timeout=http_timeout(self.timeout_seconds), **kwargs)
+        with outbound.http_client(timeout=http_timeout(self.timeout_seconds)) as client:
+            return client.request(method, url, headers=self._headers, **kwargs)
 
     def charge(self, order_number: str, amount_cents: int, token: str, *, currency: str,
                cardholder_name: str = "") -> ChargeResult:
@@ -91,8 +93,8 @@ class ForteGateway:
         }
         try:
             response = self._request("POST", self._transactions_url, json=body)
-        except httpx.HTTPError as error:
-            return unknown(f"No answer from Forte ({type(error).__name__}).")
+        except httpx.HTTPError:
+            return unknown("No answer from Forte.")
         if response.status_code >= 500:
             return unknown(f"Forte answered HTTP {response.status_code}.")
         return _transaction_result(json_object(response), http_status=response.status_code)
@@ -102,8 +104,8 @@ class ForteGateway:
             response = self._request(
                 "GET", self._transactions_url, params={"filter": f"order_number eq '{order_number}'"}
             )
-        except httpx.HTTPError as error:
-            return unknown(f"No answer from Forte's transaction search ({type(error).__name__}).")
+        except httpx.HTTPError:
+            return unknown("No answer from Forte's transaction search.")
         if response.status_code != 200:
             return unknown(f"Forte's transaction search answered HTTP {response.status_code}.")
         results = [
@@ -121,8 +123,8 @@ class ForteGateway:
         and location go together; anything else in 4xx is Forte refusing them."""
         try:
             response = self._request("GET", self._location_url)
-        except httpx.HTTPError as error:
-            return CredentialCheck(outcome="unreachable", message=f"No answer from Forte ({type(error).__name__}).")
+        except httpx.HTTPError:
+            return CredentialCheck(outcome="unreachable", message="No answer from Forte.")
         if response.status_code == 200:
             return CredentialCheck(outcome="accepted", message="Forte accepted the credentials.")
         if response.status_code >= 500:
@@ -148,8 +150,8 @@ class ForteGateway:
             if order_number:
                 body["order_number"] = order_number
             response = self._request("POST", self._transactions_url, json=body)
-        except httpx.HTTPError as error:
-            return RefundResult(ok=False, message=f"No answer from Forte ({type(error).__name__}).")
+        except httpx.HTTPError:
+            return RefundResult(ok=False, message="No answer from Forte.")
         result = _transaction_result(json_object(response), http_status=response.status_code)
         return RefundResult(ok=result.approved, reference=result.reference, message=result.message)
 

@@ -36,6 +36,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from app.integrations import outbound
+
 CONNECT_TIMEOUT_SECONDS = 10.0
 HANDSHAKE_TIMEOUT_SECONDS = 15.0
 CHANNEL_TIMEOUT_SECONDS = 30.0
@@ -155,14 +157,12 @@ class _Session:
     def _open_transport(self, disabled_keys: tuple[str, ...]) -> paramiko.Transport:
         target = self.target
         try:
-            sock = socket.create_connection((target.host, target.port), timeout=CONNECT_TIMEOUT_SECONDS)
-        except socket.gaierror as error:
-            raise SftpError(f"The SFTP server's name {target.host} cannot be resolved ({error.strerror}).",
-                            retryable=True) from None
-        except OSError as error:
-            reason = error.strerror or str(error) or type(error).__name__
-            raise SftpError(f"Cannot connect to the SFTP server at {target.address}: {reason}.",
-                            retryable=True) from None
+            sock = outbound.open_socket(target.host, target.port, timeout=CONNECT_TIMEOUT_SECONDS)
+        except (outbound.OutboundRefused, OSError):
+            # One sentence whatever happened (a name not found, an internal address refused, a port
+            # closed or silent): the answer must not tell the state of a port on another network.
+            raise SftpError(f"Cannot connect to the SFTP server at {target.address}: no SSH server answered there, "
+                            "or it is not a public internet address.", retryable=True) from None
         transport = paramiko.Transport(sock, disabled_algorithms={"keys": list(disabled_keys)})
         transport.banner_timeout = HANDSHAKE_TIMEOUT_SECONDS
         transport.handshake_timeout = HANDSHAKE_TIMEOUT_SECONDS

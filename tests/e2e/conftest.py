@@ -196,6 +196,8 @@ def _server_env(port: int, data_dir: Path, standins: GatewayStandIns) -> dict[st
         FORTE_JS_URL_LIVE=f"{standins.forte.base_url}/js/v1",
         # A gateway that answers late counts as a lost answer after 3 s, not 30.
         GATEWAY_TIMEOUT_SECONDS="3",
+        # The webhook receivers and gateway stand-ins listen on 127.0.0.1 (docs/deployment.md).
+        ALLOW_INTERNAL_URLS="1",
     )
     return env
 

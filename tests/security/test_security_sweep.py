@@ -118,9 +118,8 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/v1/openapi.json"): Endpoint("public", why_public="the API's public documentation"),
     ("HEAD", "/api/v1/openapi.json"): Endpoint("public", why_public="the API's public documentation"),
     ("GET", "/api/v1/docs"): Endpoint("public", why_public="the API's public documentation"),
-    ("HEAD", "/api/v1/docs"): Endpoint("public", why_public="the API's public documentation"),
-    ("GET", "/docs/oauth2-redirect"): Endpoint("public", why_public="FastAPI's static documentation helper page"),
-    ("HEAD", "/docs/oauth2-redirect"): Endpoint("public", why_public="FastAPI's static documentation helper page"),
+    ("GET", "/api/v1/docs/assets/swagger-ui-bundle.js"): Endpoint("public", why_public="the docs page's script"),
+    ("GET", "/api/v1/docs/assets/swagger-ui.css"): Endpoint("public", why_public="the docs page's style"),
     ("GET", "/c/{link_token}/qr.png"): Endpoint("public", why_public="the card link's token is the credential "
                                                 "(unknown tokens are rate limited, see test_link_guessing)"),
     ("GET", "/c/{link_token}/card.pdf"): Endpoint("public", why_public="the card link's token is the credential; "

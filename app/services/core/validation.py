@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlparse
 
+from app.integrations import outbound
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
 
@@ -54,6 +56,9 @@ def optional_text(raw: object, *, field: str, max_length: int) -> str | None:
         return None
     if not isinstance(raw, str):
         raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} must be text."), field=field, params={"field_label": field_label(field)})
+    if "\x00" in raw:  # PostgreSQL cannot store it and no screen shows it: refused on every database alike
+        raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} contains a NUL character."), field=field,
+                           params={"field_label": field_label(field)})
     text = raw.strip()
     if len(text) > max_length:
         raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} has more than {max_length} characters."),
@@ -76,6 +81,87 @@ def optional_http_url(raw: object, *, field: str) -> str | None:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} must be an http(s) URL, like https://example.com/hook."), field=field, params={"field_label": field_label(field)})
     return url
+
+
+def optional_outbound_url(raw: object, *, field: str) -> str | None:
+    """A URL the app itself will send requests to (a webhook, an API address): http(s), its
+    host found now and on the public internet only (checked again at every connection, see
+    app/integrations/outbound.py). Refuses `invalid_input` naming the field."""
+    url = optional_http_url(raw, field=field)
+    if url is None:
+        return None
+    try:
+        outbound.check_url(url)
+    except outbound.OutboundRefused as refused:
+        raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} must point to a server on the public internet: "
+                                                       "{reason}."),
+                           field=field, params={"field_label": field_label(field), "reason": refused.reason}) from None
+    return url
+
+
+MAX_JSON_DEPTH = 64
+_JSON_SIGNIFICANT = re.compile(rb'[\\"\[\]{}]')
+
+
+def check_json_body(body: bytes) -> None:
+    """Refuse (`invalid_input`) a JSON body nested deeper than MAX_JSON_DEPTH arrays and
+    objects, or holding a NUL character (raw or escaped as \\u0000) in any string, before
+    anything parses it: a parser would overflow its stack on the first, and no field of
+    ours takes the second. One pass over the bytes, jumping from one quote or bracket to the
+    next; a body that is not JSON at all is left to its parser."""
+    if b"\x00" in body:
+        raise GiftnetError(ErrorCode.invalid_input, N_("The request body contains a NUL character, which no field "
+                                                       "accepts."))
+    depth, in_string, skip_until, escaped_nul = 0, False, -1, False
+    for match in _JSON_SIGNIFICANT.finditer(body):
+        position = match.start()
+        if position < skip_until:
+            continue  # the character after a backslash
+        char = body[position]
+        if in_string:
+            if char == 0x5C:  # backslash
+                escaped_nul = escaped_nul or body[position + 1:position + 6].lower() == b"u0000"
+                skip_until = position + 2
+            elif char == 0x22:  # quote
+                in_string = False
+        elif char == 0x22:
+            in_string = True
+        elif char in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise GiftnetError(ErrorCode.invalid_input, N_("The request body nests arrays and objects more than "
+                                                               "{max_depth} levels deep."),
+                                   params={"max_depth": MAX_JSON_DEPTH})
+        elif char in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    if escaped_nul:
+        field = _field_holding_nul(body)
+        if field is None:
+            raise GiftnetError(ErrorCode.invalid_input, N_("The request body contains a NUL character (\\u0000), "
+                                                           "which no field accepts."))
+        raise GiftnetError(ErrorCode.invalid_input, N_("{field_label} contains a NUL character (\\u0000), which no "
+                                                       "field accepts."), field=field,
+                           params={"field_label": field_label(field)})
+
+
+def _field_holding_nul(body: bytes) -> str | None:
+    """The dotted path of the first field whose name or text holds NUL (the body is known to be
+    shallow enough to parse), or None when it cannot be read."""
+    try:
+        stack: list[tuple[str, object]] = [("", json.loads(body))]
+    except ValueError:
+        return None
+    while stack:
+        path, value = stack.pop(0)
+        if isinstance(value, str) and "\x00" in value:
+            return path or None
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, child in items:
+            child_path = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return child_path
+            stack.append((child_path, child))
+    return None
 
 
 def aba_routing_is_valid(routing: str) -> bool:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from app.db import read_session, write_session
+from app.integrations import outbound
 from app.models import Location, PosPartnerAccount
 from app.models.base import utcnow
 from app.models.pos_partner import PosPartner
@@ -118,7 +119,7 @@ def receive_clover_webhook(location_id: int, raw_body: bytes, auth_code: str | N
     if not payment_ids:
         return outcome
     own_client = client is None
-    client = client or httpx.Client(timeout=TIMEOUT)
+    client = client or outbound.http_client(timeout=TIMEOUT)
     try:
         api = _CloverApi(client, account)
         for payment_id in payment_ids:
@@ -143,7 +144,8 @@ class _CloverApi:
         try:
             answer = self.client.get(self.base + path, params=params, headers=self.headers)
         except httpx.HTTPError as error:
-            raise GiftnetError(ErrorCode.unavailable, N_("Clover's API could not be reached ({error})."), params={"error": error}) from error
+            raise GiftnetError(ErrorCode.unavailable, N_("Clover's API could not be reached: no answer from its "
+                                                         "address, or it is not a public internet address.")) from error
         if answer.status_code == 404:
             return None
         if answer.status_code in (401, 403):

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from sqlmodel import Session, select
 
 from app.db import read_session, write_session
+from app.integrations import outbound
 from app.models import Location, PosPartnerAccount
 from app.models.base import utcnow
 from app.models.pos_partner import PosPartner
@@ -63,6 +64,18 @@ def _http_url(raw: object, *, field_name: str, label: str) -> str:
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise GiftnetError(ErrorCode.invalid_input, N_("{label} must be an http(s) URL."), field=field_name, params={"label": label})
+    return url
+
+
+def _api_address(raw: object) -> str:
+    """Clover's API address, which this server calls: on the public internet only."""
+    url = _http_url(raw, field_name="base_url", label="The Clover API address")
+    try:
+        outbound.check_url(url)
+    except outbound.OutboundRefused as refused:
+        raise GiftnetError(ErrorCode.invalid_input, N_("The Clover API address must point to a server on the public "
+                                                       "internet: {reason}."),
+                           field="base_url", params={"reason": refused.reason}) from None
     return url
 
 
@@ -116,8 +129,8 @@ def configure_partner(actor: Actor, location_id: int, partner: str, fields: dict
             auth_code = optional_text(fields.get("auth_code"), field="auth_code", max_length=200)
             if auth_code:
                 account.auth_code_encrypted = crypto.encrypt(auth_code)
-            account.base_url = (_http_url(fields["base_url"], field_name="base_url", label="The Clover API address")
-                                if fields.get("base_url") else CLOVER_PRODUCTION_API).rstrip("/")
+            account.base_url = (_api_address(fields["base_url"]) if fields.get("base_url")
+                                else CLOVER_PRODUCTION_API).rstrip("/")
         else:
             domain = required_text(fields.get("shop_domain"), field="shop_domain", max_length=255,
                                    label="The shop domain").lower().removeprefix("https://").rstrip("/")

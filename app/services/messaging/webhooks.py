@@ -25,6 +25,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from app.db import read_session, write_session
+from app.integrations import outbound
 from app.models import Location, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
 from app.models.webhook import DeliveryStatus
@@ -48,6 +49,7 @@ MAX_ENDPOINTS = 20  # per operator: each event is delivered to every endpoint; a
 CLAIM_TIMEOUT = timedelta(minutes=2)
 REQUEST_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 POLL_SECONDS = 1.0
+UNREACHABLE = "Could not deliver: no answer from this URL, or it is not a public internet address"
 BATCH_SIZE = 20
 
 
@@ -130,10 +132,10 @@ class CreatedEndpoint:
 
 def create_endpoint(actor: Actor, url: str, event_types: list[str] | None = None) -> CreatedEndpoint:
     """Subscribe a URL to events; its signing secret is shown once. Owners only."""
-    from app.services.core.validation import optional_http_url
+    from app.services.core.validation import optional_outbound_url
 
     require_owner(actor, "add webhook endpoints")
-    clean_url = optional_http_url(url, field="url")
+    clean_url = optional_outbound_url(url, field="url")
     if not clean_url:
         raise GiftnetError(ErrorCode.invalid_input, N_("url is required."), field="url")
     secret = new_secret()
@@ -235,7 +237,10 @@ def _attempt(delivery: WebhookDelivery, client: httpx.Client, now: datetime) -> 
     try:
         response = client.post(delivery.url, content=delivery.payload.encode(), headers=headers)
     except httpx.HTTPError as error:
-        return None, f"{type(error).__name__}: {error}"[:500], int((time.perf_counter() - started) * 1000)
+        # The operator reads this: one sentence whatever went wrong (no answer, a port closed or
+        # silent, an internal address refused), so it cannot map ports behind our network.
+        log.info("webhook delivery %s to %s failed: %s: %s", delivery.id, delivery.url, type(error).__name__, error)
+        return None, UNREACHABLE, int((time.perf_counter() - started) * 1000)
     duration = int((time.perf_counter() - started) * 1000)
     if 200 <= response.status_code < 300:
         return response.status_code, None, duration
@@ -277,7 +282,7 @@ def deliver_due(now: datetime | None = None, *, client: httpx.Client | None = No
             if delivery is None:
                 break
             if client is None:
-                client = own_client = httpx.Client(timeout=REQUEST_TIMEOUT, follow_redirects=False)
+                client = own_client = outbound.http_client(timeout=REQUEST_TIMEOUT)
             outcome = _deliver_one(delivery, client, now)
             setattr(counts, outcome, getattr(counts, outcome) + 1)
     finally:

@@ -12,6 +12,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import select
 
 from app.db import read_session, write_session
+from app.integrations import outbound
 from app.models import Item, Location
 from app.models.base import utcnow
 from app.services.core import audit
@@ -122,11 +123,14 @@ def fetch_webhook_items(operator_id: int, location_id: int, *, client: httpx.Cli
                "webhook-signature": webhooks.sign(secret, message_id, timestamp, body)}
     failure = "The location's item list could not be loaded"
     own_client = client is None
-    client = client or httpx.Client(timeout=ITEM_WEBHOOK_TIMEOUT_SECONDS)
+    client = client or outbound.http_client(timeout=ITEM_WEBHOOK_TIMEOUT_SECONDS)
     try:
         response = client.post(url, content=body.encode(), headers=headers)
     except httpx.HTTPError as error:
-        raise GiftnetError(ErrorCode.item_webhook_failed, N_("{failure} ({name__}). Enter an amount instead."), params={"failure": failure, "name__": type(error).__name__}) from error
+        # One sentence whatever went wrong: the screen must not tell a closed port from a silent one.
+        raise GiftnetError(ErrorCode.item_webhook_failed, N_("{failure}: no answer from its address, or it is not a "
+                                                             "public internet address. Enter an amount instead."),
+                           params={"failure": failure}) from error
     finally:
         if own_client:
             client.close()

@@ -27,7 +27,7 @@ from app.services.core.validation import (
     aba_routing_is_valid,
     field_label,
     normalize_email,
-    optional_http_url,
+    optional_outbound_url,
     optional_text,
     required_text,
 )
@@ -180,7 +180,7 @@ def clean_location_fields(raw: dict, *, partial: bool = False) -> dict:
     clean.update(counter_modes.clean_counter_fields(raw, partial=partial))  # `mode` and the accepts_* switches
     for field in ("item_webhook_url", "notify_webhook_url"):
         if present(field):
-            clean[field] = optional_http_url(raw.get(field), field=field)
+            clean[field] = optional_outbound_url(raw.get(field), field=field)
     if present("notify_items_email"):
         clean["notify_items_email"] = _bool(raw.get("notify_items_email", False), field="notify_items_email")
     if present("active"):

@@ -23,7 +23,7 @@ import json
 import re
 
 from app.db import read_session
-from app.integrations import sftp
+from app.integrations import outbound, sftp
 from app.models import Operator
 from app.services.core import crypto
 from app.services.core.actor import Actor
@@ -168,6 +168,13 @@ def _merge_sftp(stored: dict, changes: object) -> dict:
             merged.pop(name, None)
             if value is not None:
                 merged[name] = value
+    if merged.get("host") and {"host", "port"} & set(changes):
+        try:
+            outbound.check_host(merged["host"], int(merged.get("port") or DEFAULT_PORT))
+        except outbound.OutboundRefused as refused:
+            raise GiftnetError(ErrorCode.invalid_input, N_("The SFTP host must be a server on the public internet: "
+                                                           "{reason}."),
+                               field="payouts.delivery.sftp.host", params={"reason": refused.reason}) from None
     return merged
 
 

@@ -215,6 +215,10 @@ def _clean_value(raw: object, rule: _Rule, field: str, title: str) -> str | None
     if not isinstance(raw, str):
         raise GiftnetError(ErrorCode.invalid_input, N_("The {title} {label} must be text."), field=field, params={"title": title, "label": rule.label})
     value = raw.strip()
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):  # NUL, a line break: never in a bank file
+        raise GiftnetError(ErrorCode.invalid_input, N_("The {title} {label} must be one line of text without "
+                                                       "control characters."),
+                           field=field, params={"title": title, "label": rule.label})
     if rule.kind == "province":
         if value.upper() not in business_days.CANADIAN_PROVINCES:
             raise GiftnetError(ErrorCode.invalid_input,

@@ -28,7 +28,7 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
 from app.services.core.money import format_cents
 from app.services.core.roles import require_owner
-from app.services.core.validation import optional_http_url, optional_text
+from app.services.core.validation import optional_http_url, optional_outbound_url, optional_text
 from app.settings import get_settings
 
 DEFAULT_PRESETS = (2500, 5000, 10000)
@@ -295,7 +295,7 @@ def _proposed_section(actor: Actor, gateway: str, values: dict | None) -> dict:
     for name, raw in values.items():
         _label, secret = fields[name]
         if name == "base_url":
-            section[name] = optional_http_url(raw, field=name)
+            section[name] = optional_outbound_url(raw, field=name)
             continue
         text = optional_text(raw, field=name, max_length=200)
         if secret:

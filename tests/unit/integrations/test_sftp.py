@@ -98,7 +98,7 @@ def test_a_stopped_server_is_worth_trying_again(sftp_server):
 
     assert down.value.retryable
     assert down.value.message == f"Cannot connect to the SFTP server at 127.0.0.1 port {sftp_server.port}: " \
-                                 "Connection refused."
+                                 "no SSH server answered there, or it is not a public internet address."
 
 
 def test_check_lists_the_remote_directory_and_uploads_nothing(sftp_server):

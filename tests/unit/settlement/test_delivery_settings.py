@@ -148,7 +148,7 @@ def test_test_connection_answers_the_servers_refusal(owner, sftp_server):
     sftp_server.stop()
     error = refused(delivery_settings.check_connection, owner.actor, {"private_key": sftp_server.private_key})
     assert error.message == f"Cannot connect to the SFTP server at 127.0.0.1 port {sftp_server.port}: " \
-                            "Connection refused."
+                            "no SSH server answered there, or it is not a public internet address."
 
 
 def test_test_connection_without_settings_says_what_is_missing(owner):

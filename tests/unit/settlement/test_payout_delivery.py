@@ -86,7 +86,7 @@ def test_a_stopped_server_is_retried_then_the_batch_fails_and_the_owners_are_tol
         waiting = delivery.delivery_of(us.owner.operator.id, batch_id)
         assert (waiting.status, waiting.attempts) == ("pending", attempt)
         assert waiting.last_error == f"Cannot connect to the SFTP server at 127.0.0.1 port {sftp_server.port}: " \
-                                     "Connection refused."
+                                     "no SSH server answered there, or it is not a public internet address."
         assert delivery.deliver_due(now + delivery.RETRY_DELAYS[attempt - 1] - timedelta(seconds=1)).retrying == 0
         now += delivery.RETRY_DELAYS[attempt - 1]
         assert failure_emails(us.owner.operator.id) == []  # no email while it is still being tried
@@ -94,10 +94,10 @@ def test_a_stopped_server_is_retried_then_the_batch_fails_and_the_owners_are_tol
     assert delivery.deliver_due(now).failed == 1
     failed = delivery.delivery_of(us.owner.operator.id, batch_id)
     assert (failed.status, failed.attempts) == ("failed", delivery.MAX_ATTEMPTS)
-    assert "Connection refused" in failed.last_error
+    assert "no SSH server answered there" in failed.last_error
     emails = failure_emails(us.owner.operator.id)
     assert [address for address, _text in emails] == [us.owner.email]
-    assert f"payout batch #{batch_id}" in emails[0][1] and "Connection refused" in emails[0][1]
+    assert f"payout batch #{batch_id}" in emails[0][1] and "no SSH server answered there" in emails[0][1]
     assert "Retry delivery" in emails[0][1]
     assert [(event, data["delivery"]["status"]) for event, data in owed_events(us.owner.operator.id)] == [
         ("payout.delivery_failed", "failed")]
