@@ -439,9 +439,12 @@ def _queue_receipt(session: Session, operator: Operator, order: Order,
 def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | None = None) -> OrderView:
     """Refund (part of) one line of a paid order, at most what is still on its card.
 
-    The card is debited first (ledger kind `refund`), then the gateway gives the money
-    back; if the gateway refuses, the value is put back on the card (kind `adjust`) and
-    `conflict` is raised with the gateway's message.
+    The line's refunded total grows first, in one conditional UPDATE (`refunded_cents +
+    amount <= amount_cents`): of concurrent refunds of one line, exactly those that fit
+    succeed and the others are told a concurrent refund won (`conflict`, 409), never a
+    duplicate ledger key. Then the card is debited (ledger kind `refund`), then the
+    gateway gives the money back; if the gateway refuses, the value is put back on the
+    card (kind `adjust`) and `conflict` is raised with the gateway's message.
     """
     with write_session() as session:
         order = _order(session, actor.operator_id, order_id)
@@ -460,38 +463,56 @@ def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | N
                 ErrorCode.amount_out_of_range,
                 f"At most {format_cents(refundable)} of this line can be refunded: the value still on the card.",
                 field="amount_cents")
-        key = f"shop-refund-{line.id}-{line.refunded_cents}"
-        ledger.debit_within(session, actor,
-                            card_id, amount, kind=LedgerKind.refund, idempotency_key=key,
-                            memo=f"Refund of order {order.number}")
-        line.refunded_cents += amount
-        order.refunded_cents += amount
-        if order.refunded_cents >= order.total_cents:
-            order.status = OrderStatus.refunded
-        order.updated_at = utcnow()
-        session.add(line)
-        session.add(order)
+        # The claim on the line: a concurrent refund that committed first is seen here (PostgreSQL
+        # re-checks the condition on the row it waited for; SQLite writers take turns).
+        refunded_after = session.execute(
+            update(OrderLine)
+            .where(OrderLine.id == line.id, OrderLine.refunded_cents + amount <= OrderLine.amount_cents)
+            .values(refunded_cents=OrderLine.refunded_cents + amount)
+            .returning(OrderLine.refunded_cents)
+        ).scalar_one_or_none()
+        if refunded_after is None:
+            raise GiftnetError(ErrorCode.conflict, "Another refund of this line was made at the same moment; "
+                                                   "look at the order again before refunding more.")
+        # Unique per refund, even when an earlier refund at the same total was undone.
+        key = f"shop-refund-{line.id}-{refunded_after}-{secrets.token_hex(4)}"
+        try:
+            ledger.debit_within(session, actor, card_id, amount, kind=LedgerKind.refund, idempotency_key=key,
+                                memo=f"Refund of order {order.number}")
+        except GiftnetError as refusal:
+            if refusal.code != ErrorCode.insufficient_funds:
+                raise
+            raise GiftnetError(ErrorCode.conflict, "The card was spent at the same moment; "
+                                                   "look at the order again before refunding.") from refusal
+        order_refunded = session.execute(
+            update(Order).where(Order.id == order.id)
+            .values(refunded_cents=Order.refunded_cents + amount, updated_at=utcnow())
+            .returning(Order.refunded_cents)
+        ).scalar_one()
+        if order_refunded >= order.total_cents:
+            session.execute(update(Order).where(Order.id == order.id).values(status=OrderStatus.refunded))
         audit.record(session, actor, "order.refunded", target_type="order", target_id=order.id,
                      summary=f"Order {order.number}: {format_cents(amount)} refunded from line #{line.id}",
-                     changes={"refunded_cents": [order.refunded_cents - amount, order.refunded_cents]})
+                     changes={"refunded_cents": [order_refunded - amount, order_refunded]})
         gateway = gateway_named(session.get(Operator, actor.operator_id), order.gateway)
         reference, number = order.gateway_reference, order.gateway_order_number or order.number
     refund = gateway.refund(reference, amount, order_number=number)
     if not refund.ok:
         with write_session() as session:
             ledger.credit_within(session, actor, card_id, amount, kind=LedgerKind.adjust,
-                                 idempotency_key=f"{key}-undone", memo="Refund refused by the payment service")
-            line = session.get(OrderLine, line_id)
-            order = session.get(Order, order_id)
-            line.refunded_cents -= amount
-            order.refunded_cents -= amount
-            order.status = OrderStatus.paid
-            session.add(line)
-            session.add(order)
-            audit.record(session, actor, "order.refund_undone", target_type="order", target_id=order.id,
-                         summary=f"Order {order.number}: the payment service refused the refund of "
+                                 idempotency_key=f"{key}-undone", memo="Refund refused by the payment service",
+                                 over_maximum_allowed=True)  # the value taken off a moment ago
+            session.execute(update(OrderLine).where(OrderLine.id == line_id)
+                            .values(refunded_cents=OrderLine.refunded_cents - amount))
+            order_refunded = session.execute(
+                update(Order).where(Order.id == order_id)
+                .values(refunded_cents=Order.refunded_cents - amount, status=OrderStatus.paid, updated_at=utcnow())
+                .returning(Order.refunded_cents)
+            ).scalar_one()
+            audit.record(session, actor, "order.refund_undone", target_type="order", target_id=order_id,
+                         summary=f"Order {number}: the payment service refused the refund of "
                                  f"{format_cents(amount)}; the value is back on the card",
-                         changes={"refunded_cents": [order.refunded_cents + amount, order.refunded_cents]})
+                         changes={"refunded_cents": [order_refunded + amount, order_refunded]})
         raise GiftnetError(ErrorCode.conflict, f"The payment service refused the refund: {refund.message}")
     events.publish(events.Event(actor.operator_id, "order.refunded",
                                 {"order_id": order_id, "line_id": line_id, "amount_cents": amount}))
