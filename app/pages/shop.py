@@ -37,14 +37,16 @@ def _test_mode_banner() -> rx.Component:
     return rx.cond(
         ShopState.test_mode,
         rx.callout(
-            "TEST MODE: this shop uses the sandbox gateway. No real card is charged and no real money moves.",
+            "TEST MODE: this shop uses the sandbox gateway. No real card is charged and no real money moves. "
+            "Test mode: cards bought here are test cards; they work only at the network's test locations.",
             icon="flask-conical", color_scheme="amber", id="test-mode-banner", width="100%", role="status",
         ),
         rx.cond(
             ShopState.gateway_test_mode,
             rx.callout(
                 "TEST MODE: payments go to " + ShopState.gateway_label + "'s test environment. "
-                "No real card is charged.",
+                "No real card is charged. Test mode: cards bought here are test cards; they work only at the "
+                "network's test locations.",
                 icon="flask-conical", color_scheme="amber", id="test-mode-banner", width="100%", role="status",
             ),
         ),

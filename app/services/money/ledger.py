@@ -135,9 +135,11 @@ def issue_within(
     idempotency_key: str | None = None,
     order_id: int | None = None,
     language: str | None = None,
+    is_test: bool = False,
 ) -> IssuedCard:
     """The issue itself, inside the caller's transaction (a paid shop order issues all its
-    cards in one). Publishes nothing: the caller does, after its commit."""
+    cards in one). Publishes nothing: the caller does, after its commit. `is_test`: paid
+    through a gateway in test mode (a test card: redeemed only at test locations, never paid out)."""
     operator = _operator(session, actor.operator_id)
     _check_amount_limits(operator, amount_cents)
     code, link_token, card = _new_card(
@@ -145,6 +147,7 @@ def issue_within(
         sender_name=sender_name, message=message,
     )
     card.language = normalize_language(language or operator.default_language)
+    card.is_test = is_test
     now = card.created_at
     session.add(card)
     session.flush()

@@ -44,7 +44,13 @@ from app.services.core.validation import EMAIL
 from app.services.messaging import outbox, webhooks
 from app.services.money import card_emails, ledger
 from app.services.money.card_lookup import lookup_card_by_code
-from app.services.shop.shop_settings import GATEWAY_CURRENCIES, gateway_named, gateway_settings_of, shop_settings_of
+from app.services.shop.shop_settings import (
+    GATEWAY_CURRENCIES,
+    gateway_named,
+    gateway_settings_of,
+    order_test_mode,
+    shop_settings_of,
+)
 
 MAX_LINES = 10
 STALE_CHARGE = timedelta(minutes=2)  # a `charging` order older than this lost its worker
@@ -141,6 +147,7 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
             raise GiftnetError(ErrorCode.not_found, "This shop does not exist.")
         shop = shop_settings_of(operator)
         gateway = gateway_settings_of(operator).gateway
+        test_money = order_test_mode(operator, gateway)
         operator_currency, card_max, tz = operator.currency, operator.card_max_cents, operator.timezone
     currency = _order_currency(operator_currency, currency, gateway)
     name = (buyer_name or "").strip()
@@ -197,6 +204,8 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
                 else:
                     if card.status != CardStatus.active:
                         errors[f"{prefix}.card_code"] = "This card cannot be topped up right now."
+                    elif card.is_test != test_money:
+                        errors[f"{prefix}.card_code"] = TEST_TOPUP_REFUSED if test_money else REAL_TOPUP_REFUSED
                     elif isinstance(amount, int) and card.balance_cents + amount > card_max:
                         errors[f"{prefix}.amount"] = (
                             f"A card can hold at most {format_cents(card_max)}; this card can take "
@@ -344,6 +353,7 @@ def _complete(operator_id: int, order_id: int, result: ChargeResult) -> OrderVie
             order = _order(session, operator_id, order_id)
             operator = session.get(Operator, operator_id)
             actor = Actor(operator_id, channel="shop")
+            test_money = order_test_mode(operator, order.gateway)  # no real money came in: test cards only
             cards: list[tuple[OrderLine, Card, int]] = []
             for line in _lines(session, order.id):
                 key = f"shop-order-{order.id}-line-{line.id}"
@@ -353,7 +363,7 @@ def _complete(operator_id: int, order_id: int, result: ChargeResult) -> OrderVie
                     issued = ledger.issue_within(
                         session, actor, line.amount_cents, recipient_email=recipient_email,
                         recipient_name=recipient_name, sender_name=None if line.for_self else order.buyer_name,
-                        message=line.message, idempotency_key=key, order_id=order.id,
+                        message=line.message, idempotency_key=key, order_id=order.id, is_test=test_money,
                     )
                     line.issued_card_id = issued.card.id
                     session.add(line)
@@ -365,12 +375,13 @@ def _complete(operator_id: int, order_id: int, result: ChargeResult) -> OrderVie
                     published.append(events.Event(operator_id, "card.issued",
                                                   ledger.card_event_data(issued.card, issued.entry)))
                 else:
+                    _require_same_money(session, line.target_card_id, test_money)
                     entry = ledger.top_up_within(session, actor, line.target_card_id, line.amount_cents,
                                                  idempotency_key=key, order_id=order.id)
                     card = session.get(Card, line.target_card_id)
                     cards.append((line, card, entry.balance_after_cents))
                     published.append(events.Event(operator_id, "card.topped_up", ledger.entry_event_data(entry)))
-            _queue_receipt(session, operator, order, cards)
+            _queue_receipt(session, operator, order, cards, test_money=test_money)
             published.append(events.Event(operator_id, "order.paid", {
                 "order_id": order.id, "number": order.number, "total_cents": order.total_cents}))
             for event in published:  # owed to the operator's webhook endpoints with the money, not after
@@ -400,8 +411,22 @@ def _delivery_moment(day: date, timezone: str) -> datetime:
     return datetime.combine(day, time(9, 0), tzinfo=ZoneInfo(timezone))
 
 
+def _require_same_money(session: Session, card_id: int, test_money: bool) -> None:
+    """A top-up paid in test mode may credit only a test card (else the sandbox's public test
+    card would load real value), and a real payment only a real card."""
+    card = session.get(Card, card_id)
+    if card is not None and card.is_test != test_money:
+        raise GiftnetError(ErrorCode.conflict, TEST_TOPUP_REFUSED if test_money else REAL_TOPUP_REFUSED,
+                           field="card_code")
+
+
+TEST_TOPUP_REFUSED = ("This shop is in test mode: it can top up only test cards bought here in test mode, "
+                      "never a real card.")
+REAL_TOPUP_REFUSED = "This is a test card: it cannot be topped up with a real payment."
+
+
 def _queue_receipt(session: Session, operator: Operator, order: Order,
-                   cards: list[tuple[OrderLine, Card, int]]) -> None:
+                   cards: list[tuple[OrderLine, Card, int]], *, test_money: bool) -> None:
     rows = []
     for line, card, balance in cards:
         if line.kind == OrderLineKind.card:
@@ -413,7 +438,8 @@ def _queue_receipt(session: Session, operator: Operator, order: Order,
             rows.append(f"Top-up {format_cents(line.amount_cents, order.currency)} on card •••• {card.last4}, "
                         f"balance now {format_cents(balance, order.currency)}")
     total = format_cents(order.total_cents, order.currency)
-    test_note = "TEST MODE: no real payment was made.\n\n" if order.gateway == "sandbox" else ""
+    test_note = ("TEST MODE: no real payment was made. The cards of this order are test cards: they work only "
+                 "at the network's test locations.\n\n") if test_money else ""
     text_body = (f"{test_note}Thank you, {order.buyer_name}.\n\nOrder {order.number} at {operator.name}\n\n"
                  + "\n".join(f"- {row}" for row in rows)
                  + f"\n\nTotal paid: {total}\nPayment reference: {order.gateway_reference}\n\n"

@@ -1,0 +1,35 @@
+"""test mode money: cards paid through a gateway in test mode (card.is_test) and the
+locations where such cards may be tried (location.is_test)
+
+Revision ID: 0023
+Revises: 0022
+Create Date: 2026-12-06 00:00:00
+
+Existing cards and locations are real (false). A test card redeems only at a test
+location, and its redemptions are never paid out.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from alembic import op
+
+revision = '0023'
+down_revision = '0022'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('card', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('is_test', sa.Boolean(), server_default=sa.false(), nullable=False))
+    with op.batch_alter_table('location', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('is_test', sa.Boolean(), server_default=sa.false(), nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('location', schema=None) as batch_op:
+        batch_op.drop_column('is_test')
+    with op.batch_alter_table('card', schema=None) as batch_op:
+        batch_op.drop_column('is_test')
