@@ -29,7 +29,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('location', schema=None) as batch_op:
-        batch_op.drop_column('is_test')
-    with op.batch_alter_table('card', schema=None) as batch_op:
-        batch_op.drop_column('is_test')
+    op.drop_column('location', 'is_test')
+    op.drop_column('card', 'is_test')

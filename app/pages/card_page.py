@@ -20,6 +20,10 @@ def _valid_card() -> rx.Component:
         rx.text("Balance", size="4", color=rx.color("gray", 11), margin_top="12px"),
         rx.text(state.balance, size="8", weight="bold", id="card-page-balance", line_height="1.1", text_align="center"),
         rx.hstack(status_badge(state.status, "card-page-status"), rx.text(state.status_label, size="3"), align="center", spacing="2", wrap="wrap", justify="center"),
+        rx.cond(state.is_test, rx.callout("TEST CARD: bought in the shop's test mode, no real money was paid. "
+                                          "It works only at the network's test locations.",
+                                          icon="flask-conical", color_scheme="amber", id="card-page-test",
+                                          width="100%", role="status")),
         rx.image(
             src=state.qr_src,
             alt="QR code of this card: show it at the counter",

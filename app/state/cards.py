@@ -42,6 +42,7 @@ class CardRow:
     channel: str = ""
     frozen: bool = False
     has_email: bool = False
+    is_test: bool = False  # bought in the shop's test mode (app/services/counter/redemptions.py)
 
 
 def card_row(card: Card, timezone: str) -> CardRow:
@@ -61,6 +62,7 @@ def card_row(card: Card, timezone: str) -> CardRow:
         channel=card.channel,
         frozen=card.status == CardStatus.frozen,
         has_email=bool(card.recipient_email),
+        is_test=card.is_test,
     )
 
 

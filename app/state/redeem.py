@@ -57,6 +57,7 @@ class Receipt:
     time: str = ""
     lines: list[str] | None = None
     voided: bool = False
+    test_card: bool = False  # redeemed with a test card (at a test location): never paid out
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class RedeemState(DeviceState):
     card_balance: str = ""
     card_balance_cents: int = 0
     card_status: str = ""
+    card_is_test: bool = False  # bought in the shop's test mode
     card_error: str = ""
     opening: bool = False
     # what is being redeemed
@@ -262,8 +264,12 @@ class RedeemState(DeviceState):
         self.card_id, self.card_last4 = card.id, card.last4
         self.card_balance_cents, self.card_balance = card.balance_cents, format_cents(card.balance_cents)
         self.card_status = card.status
+        self.card_is_test = card.is_test
         self.card_error = ""
-        if card.status != CardStatus.active:
+        test_refusal = redemptions.test_card_refusal_at(card, context.location_id)
+        if test_refusal is not None:
+            self.card_error = test_refusal
+        elif card.status != CardStatus.active:
             self.card_error = f"This card is {card.status} and cannot be used. Ask the customer to contact the network."
         elif card.balance_cents == 0:
             self.card_error = "This card is empty."
@@ -272,6 +278,7 @@ class RedeemState(DeviceState):
     def _forget_card(self) -> None:
         self.card_id, self.card_last4, self.card_balance, self.card_balance_cents = 0, "", "", 0
         self.card_status = ""
+        self.card_is_test = False
         self.pad_digits = ""
         self.confirm_payment_id, self.confirm_message = 0, ""
         self.item_rows = [ItemRow(**{**row.__dict__, "quantity": 0}) for row in self.item_rows]
@@ -350,6 +357,7 @@ class RedeemState(DeviceState):
             time=format_local_time(redemption.created_at, self.timezone),
             lines=[f"{line.quantity} × {line.name} — {format_cents(line.line_total_cents)}" for line in result.lines],
             voided=redemption.status == RedemptionStatus.voided,
+            test_card=self.card_is_test,
         )
         self.has_receipt = True
         self.card_balance_cents = result.balance_after_cents

@@ -42,6 +42,7 @@ def _details_card() -> rx.Component:
             _fact("Notification webhook", loc.notify_webhook_url, "location-detail-notify-webhook"),
             _fact("Commission", loc.commission, "location-detail-commission"),
             _fact("Payout account", loc.bank, "location-detail-bank"),
+            _fact("Test location", loc.test_location, "location-detail-test"),
             _fact("Created", loc.created, "location-detail-created"),
             columns=rx.breakpoints(initial="1", sm="2", lg="3"),
             spacing="4",

@@ -139,6 +139,9 @@ def _location_form() -> rx.Component:
                 ),
                 _text_input("Address", "address"),
                 _checkbox("Active", "active", "Inactive locations cannot activate devices."),
+                _checkbox("Test location", "is_test",
+                          "Cards bought while the shop is in test mode are test cards: they can be redeemed only at "
+                          "test locations, and are never paid out."),
             ),
             section(
                 "Redemption",

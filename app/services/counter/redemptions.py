@@ -89,9 +89,23 @@ def _location(session: Session, operator_id: int, location_id: int) -> Location:
 def refuse_test_card_at_real_location(card: Card, location: Location) -> None:
     """A test card at a location that is not a test location: refused (`test_card`), nothing moves."""
     if card.is_test and not location.is_test:
-        raise GiftnetError(ErrorCode.test_card,
-                           N_("This is a test card, bought in the shop's test mode: no real money paid for it. "
-                              "It can be used only at a test location."), field="card_id")
+        raise GiftnetError(ErrorCode.test_card, TEST_CARD_REFUSED, field="card_id")
+
+
+def test_card_refusal_at(card: Card, location_id: int) -> str | None:
+    """The counter's sentence when it opens `card` at `location_id`: why a test card cannot be
+    used there (the rule `redeem` applies), or None."""
+    if not card.is_test:
+        return None
+    with read_session() as session:
+        location = session.get(Location, location_id)
+        if location is not None and location.operator_id == card.operator_id and location.is_test:
+            return None
+    return GiftnetError(ErrorCode.test_card, TEST_CARD_REFUSED).message
+
+
+TEST_CARD_REFUSED = N_("This is a test card, bought in the shop's test mode: no real money paid for it. "
+                       "It can be used only at a test location.")
 
 
 def _priced_lines(session: Session, location: Location, requests: list[LineRequest]) -> list[RedemptionLine]:

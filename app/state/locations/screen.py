@@ -57,6 +57,7 @@ class LocationView:
     commission: str = ""
     bank: str = ""
     active: bool = True
+    test_location: str = ""  # "Yes: test cards are accepted here" / "No"
     created: str = ""
 
 
@@ -84,6 +85,7 @@ def _view(location: Location, timezone: str) -> LocationView:
         commission=_commission(location),
         bank=locations.bank_summary(location),
         active=location.active,
+        test_location="Yes: the shop's test cards can be redeemed here" if location.is_test else "No",
         created=format_local_time(location.created_at, timezone),
     )
 
