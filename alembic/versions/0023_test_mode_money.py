@@ -22,10 +22,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('card', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('is_test', sa.Boolean(), server_default=sa.false(), nullable=False))
-    with op.batch_alter_table('location', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('is_test', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # Plain ADD COLUMN (no batch copy on SQLite): a copied `card` table would turn its
+    # batch_id foreign key into a table constraint that 0020's downgrade cannot drop.
+    op.add_column('card', sa.Column('is_test', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('location', sa.Column('is_test', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
