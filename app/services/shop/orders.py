@@ -202,10 +202,10 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
                 except GiftnetError as error:
                     errors[f"{prefix}.card_code"] = error.message
                 else:
+                    if card.is_test != test_money:  # test money never tops up a real card, nor real money a test one
+                        errors[f"{prefix}.card_code"] = TEST_TOPUP_REFUSED if test_money else REAL_TOPUP_REFUSED
                     if card.status != CardStatus.active:
                         errors[f"{prefix}.card_code"] = "This card cannot be topped up right now."
-                    elif card.is_test != test_money:
-                        errors[f"{prefix}.card_code"] = TEST_TOPUP_REFUSED if test_money else REAL_TOPUP_REFUSED
                     elif isinstance(amount, int) and card.balance_cents + amount > card_max:
                         errors[f"{prefix}.amount"] = (
                             f"A card can hold at most {format_cents(card_max)}; this card can take "
