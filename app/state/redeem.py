@@ -266,7 +266,7 @@ class RedeemState(DeviceState):
         self.card_status = card.status
         self.card_is_test = card.is_test
         self.card_error = ""
-        test_refusal = redemptions.test_card_refusal_at(card, context.location_id)
+        test_refusal = redemptions.refusal_of_test_card_at(card, context.location_id)
         if test_refusal is not None:
             self.card_error = test_refusal
         elif card.status != CardStatus.active:

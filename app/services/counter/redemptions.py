@@ -92,7 +92,7 @@ def refuse_test_card_at_real_location(card: Card, location: Location) -> None:
         raise GiftnetError(ErrorCode.test_card, TEST_CARD_REFUSED, field="card_id")
 
 
-def test_card_refusal_at(card: Card, location_id: int) -> str | None:
+def refusal_of_test_card_at(card: Card, location_id: int) -> str | None:
     """The counter's sentence when it opens `card` at `location_id`: why a test card cannot be
     used there (the rule `redeem` applies), or None."""
     if not card.is_test:
