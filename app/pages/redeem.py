@@ -472,6 +472,9 @@ def _counter() -> rx.Component:
             _receipt(),
             rx.vstack(
                 rx.cond(state.card_open, _card_panel(), _open_card()),
+                rx.cond(state.card_open & (state.card_test_refusal != ""),
+                        rx.callout(state.card_test_refusal, icon="flask-conical", color_scheme="red", size="3",
+                                   role="alert", id="redeem-card-test-refusal", width="100%")),
                 rx.cond(state.accepts_pos, _pos_section()),
                 rx.cond(state.card_open, _typed_or_items()),
                 width="100%", spacing="5",

@@ -136,6 +136,7 @@ class RedeemState(DeviceState):
     card_balance_cents: int = 0
     card_status: str = ""
     card_is_test: bool = False  # bought in the shop's test mode
+    card_test_refusal: str = ""  # why this test card cannot be used at this (real) location
     card_error: str = ""
     opening: bool = False
     # what is being redeemed
@@ -266,10 +267,8 @@ class RedeemState(DeviceState):
         self.card_status = card.status
         self.card_is_test = card.is_test
         self.card_error = ""
-        test_refusal = redemptions.refusal_of_test_card_at(card, context.location_id)
-        if test_refusal is not None:
-            self.card_error = test_refusal
-        elif card.status != CardStatus.active:
+        self.card_test_refusal = redemptions.refusal_of_test_card_at(card, context.location_id) or ""
+        if card.status != CardStatus.active:
             self.card_error = f"This card is {card.status} and cannot be used. Ask the customer to contact the network."
         elif card.balance_cents == 0:
             self.card_error = "This card is empty."
@@ -278,7 +277,7 @@ class RedeemState(DeviceState):
     def _forget_card(self) -> None:
         self.card_id, self.card_last4, self.card_balance, self.card_balance_cents = 0, "", "", 0
         self.card_status = ""
-        self.card_is_test = False
+        self.card_is_test, self.card_test_refusal = False, ""
         self.pad_digits = ""
         self.confirm_payment_id, self.confirm_message = 0, ""
         self.item_rows = [ItemRow(**{**row.__dict__, "quantity": 0}) for row in self.item_rows]

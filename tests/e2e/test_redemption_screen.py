@@ -530,12 +530,17 @@ def test_a_sandbox_card_is_refused_at_a_real_counter_and_works_at_a_test_one(new
     screen, _ = activate_device(new_context, real["activation_url"], "Real counter")
     open_card(screen, card["code"])
     expect(screen.locator("#redeem-card-test")).to_have_text("TEST CARD")
-    expect(screen.locator("#redeem-card-error")).to_contain_text("This is a test card")
+    expect(screen.locator("#redeem-card-test-refusal")).to_contain_text("This is a test card")
+    for key in ("5", "0", "0"):  # the merchant tries anyway: refused, nothing moves
+        screen.click(f"#pad-{key}")
+    screen.click("#redeem-amount-submit")
+    expect(screen.locator("#redeem-error")).to_contain_text("This is a test card")
+    expect(screen.locator("#redeem-card-balance")).to_have_text("$25.00")
 
     tester, _ = activate_device(new_context, lab["activation_url"], "Lab counter")
     open_card(tester, card["code"])
     expect(tester.locator("#redeem-card-test")).to_have_text("TEST CARD")
-    expect(tester.locator("#redeem-card-error")).to_have_count(0)
+    expect(tester.locator("#redeem-card-test-refusal")).to_have_count(0)
     for key in ("5", "0", "0"):
         tester.click(f"#pad-{key}")
     tester.click("#redeem-amount-submit")
