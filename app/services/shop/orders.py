@@ -112,10 +112,9 @@ class OrderView:
     lines: tuple[LineView, ...] = field(default_factory=tuple)
     card_form_failed_at: datetime | None = None  # the gateway's card form last failed to load
     card_form_error: str | None = None
-
-    @property
-    def test_mode(self) -> bool:
-        return self.gateway == "sandbox"
+    # Paid (or to be paid) without real money: the sandbox, or its cards are test cards
+    # (Bambora / Forte at a test address). The Orders screen marks it TEST.
+    test_mode: bool = False
 
 
 # --- the cart -----------------------------------------------------------------------
@@ -564,9 +563,11 @@ def _lines(session: Session, order_id: int) -> list[OrderLine]:
 
 def _view(session: Session, order: Order) -> OrderView:
     lines = []
+    test_cards = False
     for line in _lines(session, order.id):
         card_id = line.issued_card_id if line.kind == OrderLineKind.card else line.target_card_id
         card = session.get(Card, card_id) if card_id else None
+        test_cards = test_cards or (card is not None and card.is_test)
         paid = order.status in (OrderStatus.paid, OrderStatus.refunded)
         refundable = (min(line.amount_cents - line.refunded_cents, card.balance_cents)
                       if paid and card is not None and card.status == CardStatus.active else 0)
@@ -583,7 +584,7 @@ def _view(session: Session, order: Order) -> OrderView:
         currency=order.currency, gateway=order.gateway, gateway_reference=order.gateway_reference,
         gateway_message=order.gateway_message, refunded_cents=order.refunded_cents, created_at=order.created_at,
         paid_at=order.paid_at, lines=tuple(lines), card_form_failed_at=order.card_form_failed_at,
-        card_form_error=order.card_form_error,
+        card_form_error=order.card_form_error, test_mode=order.gateway == "sandbox" or test_cards,
     )
 
 

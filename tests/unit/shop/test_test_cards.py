@@ -150,6 +150,7 @@ def test_location_test_flag_is_a_true_or_false(network):
 def test_a_card_paid_through_bambora_at_a_test_address_is_a_test_card(shop, fake_bambora):
     order = orders.create_order(shop.operator.id, buyer_name="Ada", buyer_email="ada@example.com",
                                 lines=[CartLine(kind="card", amount_cents=2_500)])
-    orders.pay_order(shop.operator.id, order.id, fake_bambora.token_for(APPROVED_CARD), "click-1")
+    paid = orders.pay_order(shop.operator.id, order.id, fake_bambora.token_for(APPROVED_CARD), "click-1")
 
     assert [card.is_test for card in cards_of(shop.operator.id)] == [True]
+    assert paid.gateway == "bambora" and paid.test_mode  # the Orders screen marks it TEST
