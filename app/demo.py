@@ -31,6 +31,9 @@ _DEMO_LOCATIONS = [
         "address": "101 King St W", "external_id": "DEMO-CAFE", "mode": "items", "notify_items_email": True,
         "bank_country": "CA", "institution_number": "001", "transit_number": "00011", "account_number": "1234567",
         "account_type": "checking",
+        # The demo device's counter: a test location, so cards bought in the demo's sandbox shop
+        # (test cards) can be tried here; real cards are redeemed and paid out as anywhere.
+        "is_test": True,
     },
     {
         "name": "Riverside Hardware", "email": "hardware@demo-downtown.example", "phone": "416-555-0102",

@@ -46,6 +46,7 @@ LOCATION_EXAMPLE = {
     "account_last4": "6789",
     "account_type": "checking",
     "active": True,
+    "is_test": False,
     "created_at": "2026-11-28T14:03:12Z",
     "updated_at": "2026-11-28T14:03:12Z",
 }
@@ -153,6 +154,9 @@ class _LocationFields(StrictRequest):
     )
     account_type: Literal["checking", "savings"] | None = Field(default=None, description="Default checking.")
     active: bool | None = Field(default=None, description="An inactive location cannot redeem. Default true.")
+    is_test: bool | None = Field(
+        default=None, description="A test location: the only place where the shop's test cards (bought while its "
+        "gateway is in test mode) can be redeemed; real cards redeem here too. Default false.")
 
 
 class CreateLocationRequest(_LocationFields):
@@ -196,6 +200,7 @@ class LocationAnswer(BaseModel):
     account_last4: str | None = Field(description="The last 4 digits of the payout account; the full number is never shown.")
     account_type: Literal["checking", "savings"] | None
     active: bool
+    is_test: bool = Field(description="A test location: test cards can be redeemed here (and nowhere else).")
     created_at: datetime
     updated_at: datetime
 

@@ -40,6 +40,7 @@ CARD_EXAMPLE = {
     "sender_name": "Alex",
     "message": "Happy birthday!",
     "redeem_url": "https://gifts.example.com/c/Zb3kQ9r1xT0w2mYp8sLc4vNh6uJa5eRd",
+    "test": False,
     "created_at": "2026-11-28T14:03:12Z",
     "updated_at": "2026-11-28T14:03:12Z",
 }
@@ -139,6 +140,8 @@ class CardAnswer(BaseModel):
     sender_name: str | None
     message: str | None
     redeem_url: str | None = Field(description="The recipient's card page (also encoded in the email's QR code).")
+    test: bool = Field(default=False, description="A test card: bought in the shop while its gateway was in test "
+                       "mode (no real money paid). It redeems only at test locations and is never paid out.")
     created_at: datetime
     updated_at: datetime
 
@@ -252,7 +255,7 @@ class ApiLogList(BaseModel):
 
 def card_answer(card: Card) -> CardAnswer:
     link_token = crypto.decrypt(card.link_token_encrypted)
-    return answer_from(CardAnswer, card, redeem_url=card_link(link_token) if link_token else None)
+    return answer_from(CardAnswer, card, redeem_url=card_link(link_token) if link_token else None, test=card.is_test)
 
 
 def issued_card_answer(card: Card, code: str, *, email_queued: bool) -> IssuedCardAnswer:

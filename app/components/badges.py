@@ -27,3 +27,12 @@ STATUS_WORDS = (N_("active"), N_("frozen"), N_("paid"), N_("pending"), N_("charg
 def status_word(status: rx.Var) -> rx.Var:
     """A stored status (`paid`, `voided`, ...) as the reader's language writes it."""
     return rx.match(status, *[(word, t(word)) for word in STATUS_WORDS], status)
+
+
+TEST_CARD_TITLE = N_("Bought in the shop's test mode: no real money was paid. It works only at test locations and is never paid out.")
+
+
+def test_card_badge(is_test: rx.Var, element_id: str | rx.Var = "") -> rx.Component:
+    """"TEST CARD" beside a card bought while the shop's gateway was in test mode."""
+    return rx.cond(is_test, rx.badge(t("TEST CARD"), color_scheme="amber", size="2", id=element_id,
+                                     title=t(TEST_CARD_TITLE)))

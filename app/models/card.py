@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -89,6 +89,9 @@ class Card(SQLModel, table=True):
     expires_at: datetime | None = None
     # The print run that made the card (app/models/card_batch.py), or None.
     batch_id: int | None = Field(default=None, foreign_key="card_batch.id")
+    # Paid through a gateway in test mode (the sandbox, Bambora / Forte at a test address): a
+    # test card redeems only at a test location and its redemptions are never paid out.
+    is_test: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class LedgerEntry(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -59,6 +59,8 @@ class Location(SQLModel, table=True):
     bank_fix_reason: str | None = Field(default=None, max_length=200)
     bank_fix_fingerprint: str | None = Field(default=None, max_length=64)
     active: bool = True
+    # A place to try the shop's test cards (test mode): only here can a test card be redeemed.
+    is_test: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     # Outbound webhooks to this location are signed with this whsec_ secret (encrypted).
     webhook_secret_encrypted: str | None = Field(default=None, max_length=255)
     # Square POS: the signature key of its webhook subscription (encrypted), the exact

@@ -22,6 +22,10 @@ def _valid_card() -> rx.Component:
         rx.hstack(rx.badge(rx.match(state.status, ("active", t("active")), ("frozen", t("frozen")), state.status),
                             color_scheme=rx.match(state.status, ("active", "green"), ("frozen", "blue"), "gray"),
                             size="2", id="card-page-status"), rx.text(state.status_label, size="3"), align="center", spacing="2", wrap="wrap", justify="center"),
+        rx.cond(state.is_test, rx.callout(t("TEST CARD: bought in the shop's test mode, no real money was paid. "
+                                          "It works only at the network's test locations."),
+                                          icon="flask-conical", color_scheme="amber", id="card-page-test",
+                                          width="100%", role="status")),
         rx.image(
             src=state.qr_src,
             alt=t("QR code of this card: show it at the counter"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from app.components.badges import status_badge
+from app.components.badges import status_badge, test_card_badge
 from app.components.copy import copy_button
 from app.components.dialogs import confirm_dialog
 from app.components.i18n import t
@@ -93,7 +93,8 @@ def _card_row(row: rx.Var) -> rx.Component:
                       padding_y="0", vertical_align="middle"),
         rx.table.cell(rx.link(row.masked, href="/cards/" + row.id.to_string(), id="card-link-" + row.last4, weight="medium", display="inline-block", padding_y="10px", min_width="96px")),
         rx.table.cell(row.balance, id="card-row-balance-" + row.last4),
-        rx.table.cell(status_badge(row.status, "card-row-status-" + row.id.to_string())),
+        rx.table.cell(rx.hstack(status_badge(row.status, "card-row-status-" + row.id.to_string()),
+                                test_card_badge(row.is_test, "card-row-test-" + row.id.to_string()), spacing="1")),
         rx.table.cell(row.recipient, overflow_wrap="anywhere"),
         rx.table.cell(row.channel),
         rx.table.cell(row.created),
@@ -380,7 +381,8 @@ def card_detail_page() -> rx.Component:
         rx.hstack(
             rx.link(rx.hstack(rx.icon("arrow-left", size=20), rx.text(t("All cards")), spacing="2", align="center"), href="/cards", id="card-back", padding_y="10px", min_height="44px", display="inline-flex", align_items="center"),
         ),
-        rx.hstack(rx.heading(card.masked, size="7", id="card-last4"), status_badge(card.status, "card-status"), align="center", spacing="3"),
+        rx.hstack(rx.heading(card.masked, size="7", id="card-last4"), status_badge(card.status, "card-status"),
+                  test_card_badge(card.is_test, "card-test-badge"), align="center", spacing="3"),
         rx.flex(
             _figure(t("Balance"), card.balance, "card-balance"),
             _figure(t("Issued for"), card.initial, "card-initial"),

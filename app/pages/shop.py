@@ -38,13 +38,15 @@ def _test_mode_banner() -> rx.Component:
     return rx.cond(
         ShopState.test_mode,
         rx.callout(
-            t("TEST MODE: this shop uses the sandbox gateway. No real card is charged and no real money moves."),
+            t("TEST MODE: this shop uses the sandbox gateway. No real card is charged and no real money moves. "
+              "Test mode: cards bought here are test cards; they work only at the network's test locations."),
             icon="flask-conical", color_scheme="amber", id="test-mode-banner", width="100%", role="status",
         ),
         rx.cond(
             ShopState.gateway_test_mode,
             rx.callout(
-                t("TEST MODE: payments go to {gateway}'s test environment. No real card is charged.",
+                t("TEST MODE: payments go to {gateway}'s test environment. No real card is charged. Test mode: cards "
+                  "bought here are test cards; they work only at the network's test locations.",
                   gateway=ShopState.gateway_label),
                 icon="flask-conical", color_scheme="amber", id="test-mode-banner", width="100%", role="status",
             ),

@@ -41,10 +41,12 @@ class CardPageState(DeviceState):
     qr_src: str = ""
     pdf_href: str = ""  # the printable card (app/api/public.py), its code masked
     limited_message: str = ""  # too many unknown card links from this address
+    is_test: bool = False  # a test card (bought in the shop's test mode)
 
     def _clear(self) -> None:
         self.operator_name = self.balance = self.status = self.status_label = ""
         self.masked_code = self.where_to_use = self.qr_src = self.pdf_href = ""
+        self.is_test = False
 
     @rx.event
     def load(self):
@@ -84,3 +86,4 @@ class CardPageState(DeviceState):
         self.where_to_use = view.where_to_use
         self.qr_src = view.qr_data_url
         self.pdf_href = f"/c/{token}/card.pdf"
+        self.is_test = view.is_test

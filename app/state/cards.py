@@ -44,6 +44,7 @@ class CardRow:
     channel: str = ""
     frozen: bool = False
     has_email: bool = False
+    is_test: bool = False  # bought in the shop's test mode (app/services/counter/redemptions.py)
 
 
 # How a card's channel reads on screen (the stored value stays English).
@@ -68,6 +69,7 @@ def card_row(card: Card, timezone: str, lang: str = i18n.DEFAULT_LANGUAGE) -> Ca
         channel=i18n.translate(CHANNEL_LABELS[card.channel], lang) if card.channel in CHANNEL_LABELS else card.channel,
         frozen=card.status == CardStatus.frozen,
         has_email=bool(card.recipient_email),
+        is_test=card.is_test,
     )
 
 

@@ -62,6 +62,7 @@ class Receipt:
     time: str = ""
     lines: list[str] | None = None
     voided: bool = False
+    test_card: bool = False  # redeemed with a test card (at a test location): never paid out
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,8 @@ class RedeemState(DeviceState):
     card_balance: str = ""
     card_balance_cents: int = 0
     card_status: str = ""
+    card_is_test: bool = False  # bought in the shop's test mode
+    card_test_refusal: str = ""  # why this test card cannot be used at this (real) location
     card_error: str = ""
     opening: bool = False
     # what is being redeemed
@@ -275,7 +278,9 @@ class RedeemState(DeviceState):
         self.card_id, self.card_last4 = card.id, card.last4
         self.card_balance_cents, self.card_balance = card.balance_cents, self._money(card.balance_cents)
         self.card_status = card.status
+        self.card_is_test = card.is_test
         self.card_error = ""
+        self.card_test_refusal = redemptions.refusal_of_test_card_at(card, context.location_id) or ""
         if card.status != CardStatus.active:
             self.card_error = self._t("This card is {status} and cannot be used. Ask the customer to contact the "
                                       "network.", status=self._t(CARD_STATUS_NAMES.get(card.status, card.status)))
@@ -286,6 +291,7 @@ class RedeemState(DeviceState):
     def _forget_card(self) -> None:
         self.card_id, self.card_last4, self.card_balance, self.card_balance_cents = 0, "", "", 0
         self.card_status = ""
+        self.card_is_test, self.card_test_refusal = False, ""
         self.pad_digits = ""
         self.confirm_payment_id, self.confirm_message = 0, ""
         self.item_rows = [ItemRow(**{**row.__dict__, "quantity": 0}) for row in self.item_rows]
@@ -364,6 +370,7 @@ class RedeemState(DeviceState):
             time=format_local_time(redemption.created_at, self.timezone),
             lines=[f"{line.quantity} × {line.name} — {self._money(line.line_total_cents)}" for line in result.lines],
             voided=redemption.status == RedemptionStatus.voided,
+            test_card=self.card_is_test,
         )
         self.has_receipt = True
         self.card_balance_cents = result.balance_after_cents

@@ -6,7 +6,8 @@ its location show them by themselves, SELECT applies one, the others drop it, th
 POS reads the outcome. Then the race (two screens, one payment), partial payment,
 the number pad and void, items from the stored catalog, the card link opened on a
 device, the dashboard's notifications (webhook log, retry, signing secret, Square
-settings, void) and the ledger check at the end.
+settings, void) and the ledger check at the end; a card bought in the sandbox shop (a test
+card) refused at a real counter and redeemed at a test location.
 
 Tablet screenshots of each counter state land in screenshots/ (gitignored).
 """
@@ -32,6 +33,7 @@ from tests.support.browser import (
     TABLET_LANDSCAPE,
     TABLET_PORTRAIT,
     activate_device,
+    app_python,
     log_in,
     make_location,
     open_card,
@@ -482,3 +484,65 @@ def test_the_location_screen_shows_webhook_deliveries_retries_them_reveals_the_s
 
 def test_the_ledger_balances_after_the_counter_tests(app_server):
     assert "ledger balanced" in check_ledger(app_server)
+
+
+# --------------------------------------------------------------------------- test mode: a test card at the counter
+
+
+def _bought_in_sandbox(app_server, operator_id: int, amount_cents: int) -> dict:
+    """A card bought in the network's sandbox shop with the public test card: a test card."""
+    return app_python(app_server, f"""
+import json
+from app.db import read_session
+from app.models import Card
+from app.services.core import crypto
+from app.services.shop import orders
+order = orders.create_order({operator_id}, buyer_name="Mallory", buyer_email="mallory@example.com",
+                            lines=[orders.CartLine(kind="card", amount_cents={amount_cents})])
+paid = orders.pay_order({operator_id}, order.id, "sbx_1234_approve", "attacker-click")
+with read_session() as session:
+    print(json.dumps({{"code": crypto.decrypt(session.get(Card, paid.lines[0].card_id).code_encrypted)}}))
+""")
+
+
+def _make_test_location(app_server, location_id: int) -> None:
+    app_python(app_server, f"""
+import json
+from app.db import read_session
+from app.models import Location
+from app.services.core.actor import Actor
+from app.services.network import locations
+with read_session() as session:
+    operator_id = session.get(Location, {location_id}).operator_id
+locations.update_location(Actor(operator_id, channel="system"), {location_id}, {{"is_test": True}})
+print(json.dumps({{"ok": True}}))
+""")
+
+
+def test_a_sandbox_card_is_refused_at_a_real_counter_and_works_at_a_test_one(new_context, make_operator, app_server):
+    owner = make_operator()
+    tag = uuid.uuid4().hex[:6]
+    real = make_location(app_server, owner.operator_id, f"Real Counter {tag}", "amount")
+    lab = make_location(app_server, owner.operator_id, f"Test Lab {tag}", "amount")
+    _make_test_location(app_server, lab["location_id"])
+    card = _bought_in_sandbox(app_server, owner.operator_id, 2500)
+
+    screen, _ = activate_device(new_context, real["activation_url"], "Real counter")
+    open_card(screen, card["code"])
+    expect(screen.locator("#redeem-card-test")).to_have_text("TEST CARD")
+    expect(screen.locator("#redeem-card-test-refusal")).to_contain_text("This is a test card")
+    for key in ("5", "0", "0"):  # the merchant tries anyway: refused, nothing moves
+        screen.click(f"#pad-{key}")
+    screen.click("#redeem-amount-submit")
+    expect(screen.locator("#redeem-error")).to_contain_text("This is a test card")
+    expect(screen.locator("#redeem-card-balance")).to_have_text("$25.00")
+
+    tester, _ = activate_device(new_context, lab["activation_url"], "Lab counter")
+    open_card(tester, card["code"])
+    expect(tester.locator("#redeem-card-test")).to_have_text("TEST CARD")
+    expect(tester.locator("#redeem-card-test-refusal")).to_have_count(0)
+    for key in ("5", "0", "0"):
+        tester.click(f"#pad-{key}")
+    tester.click("#redeem-amount-submit")
+    expect(tester.locator("#receipt-amount")).to_have_text("$5.00")
+    expect(tester.locator("#receipt-test-card")).to_contain_text("TEST CARD")

@@ -27,6 +27,17 @@ from sqlmodel import select
 from app.db import read_session
 from app.models import Operator, OutboxMessage
 from app.services.messaging.outbox import read_email
+if sys.argv[1] == "buy":  # a card bought earlier in this sandbox shop: a test card, like the shop sells
+    from app.services.core import crypto
+    from app.services.shop import orders
+    from app.models import Card
+    operator_id = int(sys.argv[2])
+    order = orders.create_order(operator_id, buyer_name="Ada Buyer", buyer_email="ada@example.com",
+                                lines=[orders.CartLine(kind="card", amount_cents=int(sys.argv[3]))])
+    paid = orders.pay_order(operator_id, order.id, "sbx_1234_approve", "earlier-purchase")
+    with read_session() as session:
+        print(json.dumps({"code": crypto.decrypt(session.get(Card, paid.lines[0].card_id).code_encrypted)}))
+    sys.exit(0)
 with read_session() as session:
     if sys.argv[1] == "slug":
         print(json.dumps(session.get(Operator, int(sys.argv[2])).slug))
@@ -111,19 +122,24 @@ def test_a_declined_card_then_a_successful_retry(page, shop_operator):
 
 
 def test_a_top_up_raises_the_balance_of_an_existing_card(page, shop_operator, issue_card, app_server):
-    card = issue_card(shop_operator.operator_id, 2500)
+    """In test mode the shop tops up the test cards it sold, never a real card (free real value)."""
+    real = issue_card(shop_operator.operator_id, 2500)
+    card = _app_python(app_server, "buy", str(shop_operator.operator_id), "2500")
     open_page(page, f"/shop/{shop_operator.slug}")
     page.locator("#add-topup").click()
     page.locator("#line-0-remove").click()
-    page.locator("#line-0-card-code").fill(card["code"])
+    page.locator("#line-0-card-code").fill(real["code"])
     page.locator("#line-0-custom-amount").fill("15.00")
     _fill_buyer(page)
+    page.locator("#checkout").click()
+    expect(page.locator("#line-0-card-code-error")).to_contain_text("it can top up only test cards")
+    page.locator("#line-0-card-code").fill(card["code"])
     page.locator("#checkout").click()
     _pay(page, APPROVE)
     expect(page.locator("#order-result-lines")).to_contain_text("Top-up $15.00")
 
     emails = _app_python(app_server, "outbox", str(shop_operator.operator_id))
-    receipt = [m for m in emails if m["kind"] == "order_receipt"][0]
+    [receipt] = [m for m in emails if m["kind"] == "order_receipt" and "Top-up" in m["text"]]  # not the purchase's
     assert "balance now $40.00" in receipt["text"]
 
 

@@ -43,6 +43,7 @@ def _details_card() -> rx.Component:
             _fact(t("Notification webhook"), loc.notify_webhook_url, "location-detail-notify-webhook"),
             _fact(t("Commission"), loc.commission, "location-detail-commission"),
             _fact(t("Payout account"), loc.bank, "location-detail-bank"),
+            _fact(t("Test location"), loc.test_location, "location-detail-test"),
             _fact(t("Created"), loc.created, "location-detail-created"),
             columns=rx.breakpoints(initial="1", sm="2", lg="3"),
             spacing="4",

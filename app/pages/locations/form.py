@@ -141,6 +141,9 @@ def _location_form() -> rx.Component:
                 ),
                 _text_input(t("Address"), "address"),
                 _checkbox(t("Active"), "active", t("Inactive locations cannot activate devices.")),
+                _checkbox(t("Test location"), "is_test",
+                          t("Cards bought while the shop is in test mode are test cards: they can be redeemed only at "
+                            "test locations, and are never paid out.")),
             ),
             section(
                 t("Redemption"),

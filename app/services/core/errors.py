@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     item_webhook_failed = "item_webhook_failed"
     card_not_found = "card_not_found"
     insufficient_funds = "insufficient_funds"
+    test_card = "test_card"  # a card bought in test mode, offered where real money changes hands
     card_not_active = "card_not_active"
     idempotency_key_reused = "idempotency_key_reused"
     idempotency_in_flight = "idempotency_in_flight"
@@ -63,6 +64,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.item_webhook_failed: 502,
     ErrorCode.card_not_found: 404,
     ErrorCode.insufficient_funds: 409,
+    ErrorCode.test_card: 409,
     ErrorCode.card_not_active: 409,
     ErrorCode.idempotency_key_reused: 422,
     ErrorCode.idempotency_in_flight: 409,

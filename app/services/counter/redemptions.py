@@ -8,6 +8,9 @@ them exist or none does.
 Rules this module keeps:
 - the location must belong to the card's operator and be active; a device redeems
   only at its own location;
+- a test card (bought while the shop's gateway was in test mode: no real money came in)
+  redeems only at a test location (`Location.is_test`), so no goods are handed over for
+  it at a real counter; its redemptions are never paid out (settlement's payables);
 - the debit is the ledger's conditional UPDATE: concurrent redemptions never spend
   the same cents;
 - a POS payment is claimed by a conditional UPDATE (`status = 'pending'`): of two
@@ -85,6 +88,28 @@ def _location(session: Session, operator_id: int, location_id: int) -> Location:
         raise GiftnetError(ErrorCode.forbidden, N_("This location is not active and cannot redeem cards."),
                            field="location_id")
     return location
+
+
+def refuse_test_card_at_real_location(card: Card, location: Location) -> None:
+    """A test card at a location that is not a test location: refused (`test_card`), nothing moves."""
+    if card.is_test and not location.is_test:
+        raise GiftnetError(ErrorCode.test_card, TEST_CARD_REFUSED, field="card_id")
+
+
+def refusal_of_test_card_at(card: Card, location_id: int) -> str | None:
+    """The counter's sentence when it opens `card` at `location_id`: why a test card cannot be
+    used there (the rule `redeem` applies), or None."""
+    if not card.is_test:
+        return None
+    with read_session() as session:
+        location = session.get(Location, location_id)
+        if location is not None and location.operator_id == card.operator_id and location.is_test:
+            return None
+    return GiftnetError(ErrorCode.test_card, TEST_CARD_REFUSED).message
+
+
+TEST_CARD_REFUSED = N_("This is a test card, bought in the shop's test mode: no real money paid for it. "
+                       "It can be used only at a test location.")
 
 
 def _priced_lines(session: Session, location: Location, requests: list[LineRequest]) -> list[RedemptionLine]:
@@ -226,6 +251,7 @@ def redeem(
         location = _location(session, actor.operator_id, location_id)
         card = owned_row(session, Card, resolved_card_id, actor.operator_id, missing=N_("No such card."),
                          code=ErrorCode.card_not_found, field="card_id")
+        refuse_test_card_at_real_location(card, location)
         lines: list[RedemptionLine] = []
         payment = None
         remaining_due = 0

@@ -46,6 +46,8 @@ class PublicCard:
     # server (frontend or backend, in dev mode) serves the page.
     qr_data_url: str
     language: str = "en"  # what the page is written in
+    # Bought in the shop's test mode: the page says it is a test card, usable only at test locations.
+    is_test: bool = False
 
 
 def public_card(link_token: str, lang: str | None = None) -> PublicCard | None:
@@ -68,6 +70,7 @@ def public_card(link_token: str, lang: str | None = None) -> PublicCard | None:
         where_to_use=where_card_can_be_used(operator_name, card.operator_id, lang),
         language=lang,
         qr_data_url="data:image/png;base64," + base64.b64encode(qr_png(card_link(link_token))).decode(),
+        is_test=card.is_test,
     )
 
 

@@ -135,9 +135,11 @@ def issue_within(
     idempotency_key: str | None = None,
     order_id: int | None = None,
     language: str | None = None,
+    is_test: bool = False,
 ) -> IssuedCard:
     """The issue itself, inside the caller's transaction (a paid shop order issues all its
-    cards in one). Publishes nothing: the caller does, after its commit."""
+    cards in one). Publishes nothing: the caller does, after its commit. `is_test`: paid
+    through a gateway in test mode (a test card: redeemed only at test locations, never paid out)."""
     operator = _operator(session, actor.operator_id)
     _check_amount_limits(operator, amount_cents)
     code, link_token, card = _new_card(
@@ -145,6 +147,7 @@ def issue_within(
         sender_name=sender_name, message=message,
     )
     card.language = normalize_language(language or operator.default_language)
+    card.is_test = is_test
     now = card.created_at
     session.add(card)
     session.flush()
@@ -395,15 +398,32 @@ def credit_within(
     idempotency_key: str | None = None,
     memo: str | None = None,
     redemption_id: int | None = None,
+    over_maximum_allowed: bool = False,
 ) -> LedgerEntry:
-    """Give value back (a voided redemption, an adjustment) inside the caller's transaction.
+    """Give value back (a voided redemption, a POS refund, an adjustment) inside the caller's
+    transaction.
 
     Unlike a top-up it does not require an active card: a frozen card gets its value
-    back too, and stays frozen.
+    back too, and stays frozen. Like a top-up it never takes the card over the operator's
+    card maximum: the same conditional UPDATE refuses it (`amount_out_of_range`, naming the
+    balance, the amount and the maximum), so a void after a top-up cannot overfill a card.
+    `over_maximum_allowed` is only for putting back, in the same flow, value this system
+    took off the card a moment before (a shop refund the gateway refused): refusing that
+    would leave the buyer with neither the money nor the card value.
     """
-    new_balance = _move_balance(session, actor.operator_id, card_id, amount_cents)
+    maximum = None if over_maximum_allowed else _operator(session, actor.operator_id).card_max_cents
+    conditions = () if maximum is None else (Card.balance_cents + amount_cents <= maximum,)
+    new_balance = _move_balance(session, actor.operator_id, card_id, amount_cents, *conditions)
     if new_balance is None:
-        raise GiftnetError(ErrorCode.card_not_found, N_("No such card."))
+        card = _card_or_404(session, actor.operator_id, card_id)
+        raise GiftnetError(
+            ErrorCode.amount_out_of_range,
+            N_("A card can hold at most {maximum}; this card holds {balance}, so giving back {amount} would "
+               "exceed it. Spend or refund part of the balance first."),
+            params={"maximum": Money(maximum or 0), "balance": Money(card.balance_cents),
+                    "amount": Money(amount_cents)},
+            field="amount_cents",
+        )
     return _append(
         session, actor, card_id, kind, amount_cents, new_balance, idempotency_key,
         memo=memo, redemption_id=redemption_id,

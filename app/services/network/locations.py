@@ -56,6 +56,7 @@ LOCATION_FIELDS = (
     "account_number",
     "account_type",
     "active",
+    "is_test",
 )
 BANK_FIELDS = ("bank_country", "routing_number", "institution_number", "transit_number", "account_number", "account_type")
 
@@ -185,6 +186,8 @@ def clean_location_fields(raw: dict, *, partial: bool = False) -> dict:
         clean["notify_items_email"] = _bool(raw.get("notify_items_email", False), field="notify_items_email")
     if present("active"):
         clean["active"] = _bool(raw.get("active", True) if raw.get("active") not in ("", None) else True, field="active")
+    if present("is_test"):  # a test location: the shop's test cards can be tried here (test mode)
+        clean["is_test"] = _bool(raw.get("is_test", False), field="is_test")
     if present("commission_bps"):
         clean["commission_bps"] = _commission(raw.get("commission_bps"))
     if not partial or any(field in raw for field in BANK_FIELDS):

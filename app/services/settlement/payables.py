@@ -41,7 +41,7 @@ from sqlalchemy import func, literal_column
 from sqlmodel import Session, select
 
 from app.db import read_session
-from app.models import Location, Operator, PayoutBatch, PayoutLine, Redemption
+from app.models import Card, Location, Operator, PayoutBatch, PayoutLine, Redemption
 from app.models.base import utcnow
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
@@ -246,12 +246,18 @@ class Payables:
 
 
 def payable_conditions(operator_id: int, start: datetime | None, end: datetime) -> list:
-    """The WHERE of the operator's payable redemptions created in [start, end] (start None: since the first)."""
+    """The WHERE of the operator's payable redemptions created in [start, end] (start None: since the first).
+
+    Never a test card's redemption: no real money was paid for a test card (the shop's
+    gateway was in test mode), so none is paid out for it, in no batch and no bank file.
+    """
+    test_cards = select(Card.id).where(Card.operator_id == operator_id, Card.is_test.is_(True))
     conditions = [
         Redemption.operator_id == operator_id,
         Redemption.payout_batch_id.is_(None),
         Redemption.status == literal_column("'completed'"),  # a literal: SQLite then may use the partial index
         Redemption.created_at <= end,
+        Redemption.card_id.not_in(test_cards),
     ]
     if start is not None:
         conditions.append(Redemption.created_at >= start)

@@ -45,7 +45,13 @@ from app.services.core.validation import EMAIL
 from app.services.messaging import outbox, webhooks
 from app.services.money import card_emails, ledger
 from app.services.money.card_lookup import lookup_card_by_code
-from app.services.shop.shop_settings import GATEWAY_CURRENCIES, gateway_named, gateway_settings_of, shop_settings_of
+from app.services.shop.shop_settings import (
+    GATEWAY_CURRENCIES,
+    gateway_named,
+    gateway_settings_of,
+    order_test_mode,
+    shop_settings_of,
+)
 
 MAX_LINES = 10
 STALE_CHARGE = timedelta(minutes=2)  # a `charging` order older than this lost its worker
@@ -107,10 +113,9 @@ class OrderView:
     lines: tuple[LineView, ...] = field(default_factory=tuple)
     card_form_failed_at: datetime | None = None  # the gateway's card form last failed to load
     card_form_error: str | None = None
-
-    @property
-    def test_mode(self) -> bool:
-        return self.gateway == "sandbox"
+    # Paid (or to be paid) without real money: the sandbox, or its cards are test cards
+    # (Bambora / Forte at a test address). The Orders screen marks it TEST.
+    test_mode: bool = False
 
 
 # --- the cart -----------------------------------------------------------------------
@@ -146,6 +151,7 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
             raise GiftnetError(ErrorCode.not_found, N_("This shop does not exist."))
         shop = shop_settings_of(operator)
         gateway = gateway_settings_of(operator).gateway
+        test_money = order_test_mode(operator, gateway)
         operator_currency, card_max, tz = operator.currency, operator.card_max_cents, operator.timezone
         order_language = _order_language(language, operator)
     currency = _order_currency(operator_currency, currency, gateway)
@@ -202,6 +208,8 @@ def create_order(operator_id: int, *, buyer_name: str, buyer_email: str, lines: 
                 except GiftnetError as error:
                     errors[f"{prefix}.card_code"] = error.localized_message(language)
                 else:
+                    if card.is_test != test_money:  # test money never tops up a real card, nor real money a test one
+                        errors[f"{prefix}.card_code"] = _(TEST_TOPUP_REFUSED if test_money else REAL_TOPUP_REFUSED)
                     if card.status != CardStatus.active:
                         errors[f"{prefix}.card_code"] = _("This card cannot be topped up right now.")
                     elif isinstance(amount, int) and card.balance_cents + amount > card_max:
@@ -360,6 +368,7 @@ def _complete(operator_id: int, order_id: int, result: ChargeResult) -> OrderVie
             order = _order(session, operator_id, order_id)
             operator = session.get(Operator, operator_id)
             actor = Actor(operator_id, channel="shop")
+            test_money = order_test_mode(operator, order.gateway)  # no real money came in: test cards only
             cards: list[tuple[OrderLine, Card, int]] = []
             for line in _lines(session, order.id):
                 key = f"shop-order-{order.id}-line-{line.id}"
@@ -370,6 +379,7 @@ def _complete(operator_id: int, order_id: int, result: ChargeResult) -> OrderVie
                         session, actor, line.amount_cents, recipient_email=recipient_email,
                         recipient_name=recipient_name, sender_name=None if line.for_self else order.buyer_name,
                         message=line.message, idempotency_key=key, order_id=order.id, language=order.language,
+                        is_test=test_money,
                     )
                     line.issued_card_id = issued.card.id
                     session.add(line)
@@ -381,12 +391,13 @@ def _complete(operator_id: int, order_id: int, result: ChargeResult) -> OrderVie
                     published.append(events.Event(operator_id, "card.issued",
                                                   ledger.card_event_data(issued.card, issued.entry)))
                 else:
+                    _require_same_money(session, line.target_card_id, test_money)
                     entry = ledger.top_up_within(session, actor, line.target_card_id, line.amount_cents,
                                                  idempotency_key=key, order_id=order.id)
                     card = session.get(Card, line.target_card_id)
                     cards.append((line, card, entry.balance_after_cents))
                     published.append(events.Event(operator_id, "card.topped_up", ledger.entry_event_data(entry)))
-            _queue_receipt(session, operator, order, cards)
+            _queue_receipt(session, operator, order, cards, test_money=test_money)
             published.append(events.Event(operator_id, "order.paid", {
                 "order_id": order.id, "number": order.number, "total_cents": order.total_cents}))
             for event in published:  # owed to the operator's webhook endpoints with the money, not after
@@ -416,8 +427,22 @@ def _delivery_moment(day: date, timezone: str) -> datetime:
     return datetime.combine(day, time(9, 0), tzinfo=ZoneInfo(timezone))
 
 
+def _require_same_money(session: Session, card_id: int, test_money: bool) -> None:
+    """A top-up paid in test mode may credit only a test card (else the sandbox's public test
+    card would load real value), and a real payment only a real card."""
+    card = session.get(Card, card_id)
+    if card is not None and card.is_test != test_money:
+        raise GiftnetError(ErrorCode.conflict, TEST_TOPUP_REFUSED if test_money else REAL_TOPUP_REFUSED,
+                           field="card_code")
+
+
+TEST_TOPUP_REFUSED = N_("This shop is in test mode: it can top up only test cards bought here in test mode, "
+                         "never a real card.")
+REAL_TOPUP_REFUSED = N_("This is a test card: it cannot be topped up with a real payment.")
+
+
 def _queue_receipt(session: Session, operator: Operator, order: Order,
-                   cards: list[tuple[OrderLine, Card, int]]) -> None:
+                   cards: list[tuple[OrderLine, Card, int]], *, test_money: bool) -> None:
     """The buyer's receipt, in the language the shop was shown in."""
     lang = i18n.normalize(order.language)
     _ = i18n.translator(lang)
@@ -440,7 +465,8 @@ def _queue_receipt(session: Session, operator: Operator, order: Order,
             rows.append(_("Top-up {amount} on card •••• {last4}, balance now {balance}",
                           amount=money(line.amount_cents), last4=card.last4, balance=money(balance)))
     total = money(order.total_cents)
-    test_note = _("TEST MODE: no real payment was made.") + "\n\n" if order.gateway == "sandbox" else ""
+    test_note = _("TEST MODE: no real payment was made. The cards of this order are test cards: they work only "
+                  "at the network's test locations.") + "\n\n" if test_money else ""
     thanks = _("Thank you, {name}.", name=order.buyer_name)
     at = _("Order {number} at {network}", number=order.number, network=operator.name)
     paid = _("Total paid: {total}", total=total)
@@ -472,9 +498,12 @@ def _queue_receipt(session: Session, operator: Operator, order: Order,
 def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | None = None) -> OrderView:
     """Refund (part of) one line of a paid order, at most what is still on its card.
 
-    The card is debited first (ledger kind `refund`), then the gateway gives the money
-    back; if the gateway refuses, the value is put back on the card (kind `adjust`) and
-    `conflict` is raised with the gateway's message.
+    The line's refunded total grows first, in one conditional UPDATE (`refunded_cents +
+    amount <= amount_cents`): of concurrent refunds of one line, exactly those that fit
+    succeed and the others are told a concurrent refund won (`conflict`, 409), never a
+    duplicate ledger key. Then the card is debited (ledger kind `refund`), then the
+    gateway gives the money back; if the gateway refuses, the value is put back on the
+    card (kind `adjust`) and `conflict` is raised with the gateway's message.
     """
     with write_session() as session:
         order = _order(session, actor.operator_id, order_id)
@@ -493,38 +522,56 @@ def refund_line(actor: Actor, order_id: int, line_id: int, amount_cents: int | N
                 ErrorCode.amount_out_of_range,
                 N_("At most {format_cents} of this line can be refunded: the value still on the card."),
                 field="amount_cents", params={"format_cents": format_cents(refundable)})
-        key = f"shop-refund-{line.id}-{line.refunded_cents}"
-        ledger.debit_within(session, actor,
-                            card_id, amount, kind=LedgerKind.refund, idempotency_key=key,
-                            memo=f"Refund of order {order.number}")
-        line.refunded_cents += amount
-        order.refunded_cents += amount
-        if order.refunded_cents >= order.total_cents:
-            order.status = OrderStatus.refunded
-        order.updated_at = utcnow()
-        session.add(line)
-        session.add(order)
+        # The claim on the line: a concurrent refund that committed first is seen here (PostgreSQL
+        # re-checks the condition on the row it waited for; SQLite writers take turns).
+        refunded_after = session.execute(
+            update(OrderLine)
+            .where(OrderLine.id == line.id, OrderLine.refunded_cents + amount <= OrderLine.amount_cents)
+            .values(refunded_cents=OrderLine.refunded_cents + amount)
+            .returning(OrderLine.refunded_cents)
+        ).scalar_one_or_none()
+        if refunded_after is None:
+            raise GiftnetError(ErrorCode.conflict, N_("Another refund of this line was made at the same moment; "
+                                                   "look at the order again before refunding more."))
+        # Unique per refund, even when an earlier refund at the same total was undone.
+        key = f"shop-refund-{line.id}-{refunded_after}-{secrets.token_hex(4)}"
+        try:
+            ledger.debit_within(session, actor, card_id, amount, kind=LedgerKind.refund, idempotency_key=key,
+                                memo=f"Refund of order {order.number}")
+        except GiftnetError as refusal:
+            if refusal.code != ErrorCode.insufficient_funds:
+                raise
+            raise GiftnetError(ErrorCode.conflict, N_("The card was spent at the same moment; "
+                                                   "look at the order again before refunding.")) from refusal
+        order_refunded = session.execute(
+            update(Order).where(Order.id == order.id)
+            .values(refunded_cents=Order.refunded_cents + amount, updated_at=utcnow())
+            .returning(Order.refunded_cents)
+        ).scalar_one()
+        if order_refunded >= order.total_cents:
+            session.execute(update(Order).where(Order.id == order.id).values(status=OrderStatus.refunded))
         audit.record(session, actor, "order.refunded", target_type="order", target_id=order.id,
                      summary=f"Order {order.number}: {format_cents(amount)} refunded from line #{line.id}",
-                     changes={"refunded_cents": [order.refunded_cents - amount, order.refunded_cents]})
+                     changes={"refunded_cents": [order_refunded - amount, order_refunded]})
         gateway = gateway_named(session.get(Operator, actor.operator_id), order.gateway)
         reference, number = order.gateway_reference, order.gateway_order_number or order.number
     refund = gateway.refund(reference, amount, order_number=number)
     if not refund.ok:
         with write_session() as session:
             ledger.credit_within(session, actor, card_id, amount, kind=LedgerKind.adjust,
-                                 idempotency_key=f"{key}-undone", memo="Refund refused by the payment service")
-            line = session.get(OrderLine, line_id)
-            order = session.get(Order, order_id)
-            line.refunded_cents -= amount
-            order.refunded_cents -= amount
-            order.status = OrderStatus.paid
-            session.add(line)
-            session.add(order)
-            audit.record(session, actor, "order.refund_undone", target_type="order", target_id=order.id,
-                         summary=f"Order {order.number}: the payment service refused the refund of "
+                                 idempotency_key=f"{key}-undone", memo="Refund refused by the payment service",
+                                 over_maximum_allowed=True)  # the value taken off a moment ago
+            session.execute(update(OrderLine).where(OrderLine.id == line_id)
+                            .values(refunded_cents=OrderLine.refunded_cents - amount))
+            order_refunded = session.execute(
+                update(Order).where(Order.id == order_id)
+                .values(refunded_cents=Order.refunded_cents - amount, status=OrderStatus.paid, updated_at=utcnow())
+                .returning(Order.refunded_cents)
+            ).scalar_one()
+            audit.record(session, actor, "order.refund_undone", target_type="order", target_id=order_id,
+                         summary=f"Order {number}: the payment service refused the refund of "
                                  f"{format_cents(amount)}; the value is back on the card",
-                         changes={"refunded_cents": [order.refunded_cents + amount, order.refunded_cents]})
+                         changes={"refunded_cents": [order_refunded + amount, order_refunded]})
         raise GiftnetError(ErrorCode.conflict, N_("The payment service refused the refund: {message}"), params={"message": refund.message})
     events.publish(events.Event(actor.operator_id, "order.refunded",
                                 {"order_id": order_id, "line_id": line_id, "amount_cents": amount}))
@@ -550,9 +597,11 @@ def _lines(session: Session, order_id: int) -> list[OrderLine]:
 
 def _view(session: Session, order: Order) -> OrderView:
     lines = []
+    test_cards = False
     for line in _lines(session, order.id):
         card_id = line.issued_card_id if line.kind == OrderLineKind.card else line.target_card_id
         card = session.get(Card, card_id) if card_id else None
+        test_cards = test_cards or (card is not None and card.is_test)
         paid = order.status in (OrderStatus.paid, OrderStatus.refunded)
         refundable = (min(line.amount_cents - line.refunded_cents, card.balance_cents)
                       if paid and card is not None and card.status == CardStatus.active else 0)
@@ -569,7 +618,7 @@ def _view(session: Session, order: Order) -> OrderView:
         currency=order.currency, gateway=order.gateway, gateway_reference=order.gateway_reference,
         gateway_message=order.gateway_message, refunded_cents=order.refunded_cents, created_at=order.created_at,
         paid_at=order.paid_at, lines=tuple(lines), card_form_failed_at=order.card_form_failed_at,
-        card_form_error=order.card_form_error,
+        card_form_error=order.card_form_error, test_mode=order.gateway == "sandbox" or test_cards,
     )
 
 

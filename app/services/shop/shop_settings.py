@@ -256,6 +256,12 @@ def gateway_mode(gateway: str, section: dict) -> str:
     return "live" if address == DEFAULT_BASE_URLS[gateway] else "test"
 
 
+def order_test_mode(operator: Operator, gateway: str) -> bool:
+    """Whether an order paid through `gateway` (with the operator's stored settings) moves no
+    real money: its cards are test cards, and it may top up only test cards."""
+    return gateway_mode(gateway, gateway_section(operator, gateway)) == "test"
+
+
 def _missing(gateway: str, section: dict) -> tuple[str, ...]:
     return tuple(name for name in GATEWAY_REQUIRED[gateway]
                  if not section.get(f"{name}_encrypted" if GATEWAY_FIELDS[gateway][name][1] else name))
@@ -426,6 +432,7 @@ __all__ = [
     "check_gateway_connection",
     "gateway_mode",
     "gateway_named",
+    "order_test_mode",
     "gateway_section",
     "gateway_settings_of",
     "get_gateway_settings",

@@ -26,7 +26,7 @@ TEXT_FIELDS = ("name", "email", "phone", "address", "external_id", "item_webhook
 BANK_INPUTS = ("routing_number", "institution_number", "transit_number", "account_number")
 # Every field the form shows an error beside (the page's `_error(field)`); a refusal of any
 # other field (or of none) is shown in the callout above the form instead: once, never both.
-FIELDS_WITH_ERRORS = (*TEXT_FIELDS, "mode", "notify_items_email", "active", "bank_country", *BANK_INPUTS,
+FIELDS_WITH_ERRORS = (*TEXT_FIELDS, "mode", "notify_items_email", "active", "is_test", "bank_country", *BANK_INPUTS,
                       "account_type")
 
 
@@ -47,6 +47,7 @@ class LocationForm:
     notify_webhook_url: str = ""
     commission_bps: str = ""
     active: bool = True
+    is_test: bool = False
     bank_country: str = "none"
     routing_number: str = ""
     institution_number: str = ""
@@ -70,6 +71,7 @@ def _form_from(location: Location) -> LocationForm:
         notify_webhook_url=location.notify_webhook_url or "",
         commission_bps="" if location.commission_bps is None else str(location.commission_bps),
         active=location.active,
+        is_test=location.is_test,
         bank_country=location.bank_country or "none",
         routing_number=location.routing_number or "",
         institution_number=location.institution_number or "",
@@ -175,6 +177,7 @@ class LocationFormState(LocationScreensState):
             raw[switch] = _checked(form.get(switch))
         raw["notify_items_email"] = _checked(form.get("notify_items_email"))
         raw["active"] = _checked(form.get("active"))
+        raw["is_test"] = _checked(form.get("is_test"))
         raw.update(self._bank_fields(form))
         actor = self._actor(who)
         try:

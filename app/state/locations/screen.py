@@ -59,6 +59,7 @@ class LocationView:
     commission: str = ""
     bank: str = ""
     active: bool = True
+    test_location: str = ""  # "Yes: test cards are accepted here" / "No"
     created: str = ""
 
 
@@ -124,6 +125,7 @@ def _view(location: Location, timezone: str, lang: str = i18n.DEFAULT_LANGUAGE) 
         commission=_commission(location, lang),
         bank=_bank(location, lang),
         active=location.active,
+        test_location="Yes: the shop's test cards can be redeemed here" if location.is_test else "No",
         created=format_local_time(location.created_at, timezone),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import update
@@ -12,6 +13,7 @@ from sqlmodel import select
 
 from app.db import read_session, write_session
 from app.models import LedgerEntry, Operator, Order, OutboxMessage
+from app.services.core import crypto
 from app.services.core.errors import GiftnetError
 from app.services.money import ledger
 from app.services.shop import orders, shop_settings
@@ -112,7 +114,12 @@ def test_a_declined_card_issues_nothing_and_the_shopper_can_try_again(shop, fake
 
 
 def test_a_top_up_raises_the_cards_balance(shop, fake_bambora):
-    existing = ledger.issue_card(shop.actor, 2500)
+    # Fake Bambora is at a test address: the shop is in test mode and tops up its own test cards.
+    bought = orders.create_order(shop.operator.id, buyer_name="Ada", buyer_email="ada@example.com",
+                                 lines=[CartLine(kind="card", amount_cents=2500)])
+    orders.pay_order(shop.operator.id, bought.id, fake_bambora.token_for(APPROVED_CARD), "buy")
+    [card] = cards_of(shop.operator.id)
+    existing = SimpleNamespace(card=card, code=crypto.decrypt(card.code_encrypted))
     order = orders.create_order(shop.operator.id, buyer_name="Ada", buyer_email="ada@example.com", lines=[
         CartLine(kind="topup", amount_cents=1000, card_code=existing.code.lower()),
     ])
@@ -121,6 +128,7 @@ def test_a_top_up_raises_the_cards_balance(shop, fake_bambora):
     assert orders.pay_order(shop.operator.id, order.id, fake_bambora.token_for(APPROVED_CARD), "x").status == "paid"
     assert ledger.balance_of(shop.operator.id, existing.card.id) == 3500
     assert len(cards_of(shop.operator.id)) == 1
+    assert len(fake_bambora.payment_requests()) == 2  # the card, then its top-up
 
 
 def test_the_cart_names_every_mistake_beside_its_field(shop):
@@ -135,8 +143,10 @@ def test_the_cart_names_every_mistake_beside_its_field(shop):
         ])
     errors = caught.value.field_errors
     assert set(errors) == {"buyer_name", "buyer_email", "lines.0.amount", "lines.1.recipient_name",
-                           "lines.1.recipient_email", "lines.1.delivery_date", "lines.2.card_code", "lines.3.amount"}
+                           "lines.1.recipient_email", "lines.1.delivery_date", "lines.2.card_code", "lines.3.amount",
+                           "lines.3.card_code"}
     assert errors["lines.2.card_code"] == "No card matches this code."
+    assert errors["lines.3.card_code"] == orders.TEST_TOPUP_REFUSED  # a real card, and this shop is in test mode
 
 
 def test_a_refund_gives_back_only_what_is_still_on_the_card(shop, fake_bambora):
