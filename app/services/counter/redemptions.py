@@ -23,7 +23,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from app.db import read_session
@@ -42,7 +42,7 @@ from app.services.counter.test_payments import NEVER_APPLIED
 from app.services.messaging import notifications, webhooks
 from app.services.money.card_lookup import card_id_by_id_or_code
 from app.services.money.idempotency import run_idempotent, validated_key
-from app.services.money.ledger import credit_within, debit_within
+from app.services.money.ledger import credit_within, debit_and_record_within, debit_within
 
 MAX_LINES = 50
 MAX_QUANTITY = 99
@@ -76,11 +76,47 @@ class RedemptionResult:
 
 
 def _location(session: Session, operator_id: int, location_id: int) -> Location:
-    location = owned_row(session, Location, location_id, operator_id, missing="No such location.", field="location_id")
+    """The operator's active location; read together with its operator (one statement), whose
+    row the notifications need (the webhook endpoints' version)."""
+    found = session.execute(_LOCATION_WITH_OPERATOR, {"location_id": location_id, "operator_id": operator_id}).first()
+    if found is None:
+        raise GiftnetError(ErrorCode.not_found, "No such location.", field="location_id")
+    location = found[0]
     if not location.active:
         raise GiftnetError(ErrorCode.forbidden, N_("This location is not active and cannot redeem cards."),
                            field="location_id")
     return location
+
+
+_LOCATION_WITH_OPERATOR = (
+    select(Location, Operator).join(Operator, Operator.id == Location.operator_id)
+    .where(Location.id == bindparam("location_id"), Location.operator_id == bindparam("operator_id"))
+)
+
+
+def _debit_at(session: Session, actor: Actor, location: Location, card_id: int, amount_cents: int | None,
+              items: list[LineRequest] | None, kind: str, idempotency_key: str | None,
+              device_code: str | None) -> RedemptionResult:
+    """An amount or items redemption: the debit, the redemption and its ledger row in one
+    statement on PostgreSQL (`debit_and_record_within`), then its lines and notifications."""
+    lines = _priced_lines(session, location, items) if kind == RedemptionKind.items else []
+    to_debit = sum(line.line_total_cents for line in lines) if lines else amount_cents
+    redemption = Redemption(
+        operator_id=actor.operator_id, card_id=card_id, location_id=location.id, device_id=actor.device_id,
+        api_key_id=actor.api_key_id, kind=kind, amount_cents=to_debit, balance_after_cents=0,
+    )
+    entry, last4 = debit_and_record_within(session, actor.at_location(location.id), card_id, to_debit, redemption,
+                                           idempotency_key=idempotency_key)
+    for line in lines:
+        line.redemption_id = redemption.id
+    if lines:
+        session.add_all(lines)
+        session.flush()
+    result = RedemptionResult(redemption=redemption, lines=lines, last4=last4, location_name=location.name,
+                              device_code=device_code, balance_after_cents=entry.balance_after_cents)
+    notifications.queue_redemption_notifications(session, location, redemption, lines, last4=last4,
+                                                  device_code=device_code)
+    return result
 
 
 def _priced_lines(session: Session, location: Location, requests: list[LineRequest]) -> list[RedemptionLine]:
@@ -219,6 +255,9 @@ def redeem(
 
     def attempt(session: Session) -> RedemptionResult:
         location = _location(session, actor.operator_id, location_id)
+        if kind != RedemptionKind.pos:
+            return _debit_at(session, actor, location, resolved_card_id, amount_cents, items, kind, idempotency_key,
+                             device_code)
         card = owned_row(session, Card, resolved_card_id, actor.operator_id, missing="No such card.",
                          code=ErrorCode.card_not_found, field="card_id")
         lines: list[RedemptionLine] = []
