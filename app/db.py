@@ -9,8 +9,10 @@ mode, dashboards never wait for writers.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from typing import TypeVar
 
 from sqlalchemy import event
@@ -112,10 +114,49 @@ def read_session() -> Iterator[Session]:
         yield session
 
 
+# Embedded mode (SQLite, the jobs in the app's own workers): the background jobs give the one
+# writer lock way to requests. A request's write transaction counts itself here while it waits
+# for the lock and holds it; a background job's (`background_work`) waits, before it begins,
+# until no request of this process is writing, so it never holds the lock while one waits to start.
+_BACKGROUND: ContextVar[bool] = ContextVar("giftnet_background_work", default=False)
+_foreground_writers = 0
+_writers_lock = threading.Lock()
+_no_foreground_writer = threading.Condition(_writers_lock)
+BACKGROUND_YIELD_SECONDS = 2.0  # at most this long, then the job goes ahead (a steady stream of requests)
+
+
+def background_work() -> Token:
+    """Mark this context (a job loop's task, and the threads it starts) as background work."""
+    return _BACKGROUND.set(True)
+
+
+@contextmanager
+def _writer_turn(engine: Engine) -> Iterator[None]:
+    global _foreground_writers
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    if _BACKGROUND.get():
+        with _no_foreground_writer:
+            _no_foreground_writer.wait_for(lambda: _foreground_writers == 0, timeout=BACKGROUND_YIELD_SECONDS)
+        yield
+        return
+    with _writers_lock:
+        _foreground_writers += 1
+    try:
+        yield
+    finally:
+        with _writers_lock:
+            _foreground_writers -= 1
+            if _foreground_writers == 0:
+                _no_foreground_writer.notify_all()
+
+
 @contextmanager
 def write_session() -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back if it raises."""
-    with Session(write_engine(), expire_on_commit=False) as session:
+    engine = write_engine()
+    with _writer_turn(engine), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
