@@ -238,7 +238,8 @@ def run_wrk(label: str, url: str, operation: str, context: dict, connections: in
                              "operation": operation, "location_id": context["location_id"], "path": path,
                              "api_key": context["api_key"]})
     try:
-        out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:.0f}s", "--latency", "-s",
+        out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "30s",
+                              "--latency", "-s",
                               str(script), url], capture_output=True, text=True, check=True).stdout
     finally:
         script.unlink()
@@ -270,6 +271,14 @@ class Backend(api_bench.Backend):
             return super().__enter__()
         finally:
             api_bench.PROJECT_ROOT = saved
+
+    def operator(self) -> dict:
+        created = subprocess.run(
+            [sys.executable, "-m", "app.cli", "create-operator", "--name", "Bench shop", "--email",
+             f"bench-{uuid.uuid4().hex[:8]}@example.com", "--password", "bench-password-1"],
+            cwd=self.root, env=self.env, capture_output=True, text=True, check=True,
+        )
+        return json.loads(created.stdout)
 
     def pids(self) -> list[int]:
         return api_bench._process_group(self.process.pid)  # noqa: SLF001
@@ -432,6 +441,26 @@ def bare_sql(url: str, admin_url: str, database: str, context: dict, operation: 
 # --------------------------------------------------------------------------- the run
 
 
+def before_database(admin_url: str, database: str, root: Path) -> str:
+    """A second scratch database, migrated by the exported ref's own migrations."""
+    import psycopg
+
+    with psycopg.connect(admin_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{database}"')
+    url = admin_url.rsplit("/", 1)[0] + f"/{database}"
+    subprocess.run([sys.executable, "-m", "app.cli", "migrate"], cwd=root, env={**os.environ, "DATABASE_URL": url},
+                   check=True, capture_output=True)
+    return url
+
+
+def drop_database(admin_url: str, database: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
 def export_ref(ref: str) -> Path:
     """`git archive REF` in a temporary directory, beside this checkout's .venv and .tools."""
     target = Path(tempfile.mkdtemp(prefix="giftnet-before-"))
@@ -519,11 +548,14 @@ def main(argv: list[str] | None = None) -> int:
     before_root = export_ref(args.before) if args.before else None
     try:
         ledger_bench.use_database(url)
-        codes = [("this checkout", PROJECT_ROOT)] + ([(f"before ({args.before})", before_root)] if before_root else [])
+        codes = [("this checkout", PROJECT_ROOT, url, database)]
+        if before_root:
+            codes.append((f"before ({args.before})", before_root,
+                          before_database(admin_url, f"{database}_before", before_root), f"{database}_before"))
         context = None
-        for label, root in codes:
-            found, extra = measure(label, root, url, admin_url, database, args.workers, redis_url, args.connections,
-                                   args.seconds, proxy)
+        for label, root, code_url, code_database in codes:
+            found, extra = measure(label, root, code_url, admin_url, code_database, args.workers, redis_url,
+                                   args.connections, args.seconds, proxy)
             runs += found
             extras[label] = extra
             context = context or extra["context"]
@@ -544,6 +576,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"the ledger does not balance after the bench: {mismatches[:5]}")
     finally:
         ledger_bench.drop_postgres_bench(admin_url)
+        drop_database(admin_url, f"{database}_before")
         if before_root:
             shutil.rmtree(before_root, ignore_errors=True)
     print()

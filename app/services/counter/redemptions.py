@@ -82,6 +82,9 @@ def _location(session: Session, operator_id: int, location_id: int) -> Location:
     if found is None:
         raise GiftnetError(ErrorCode.not_found, "No such location.", field="location_id")
     location = found[0]
+    # The session's identity map holds objects weakly: keep the operator for the notifications'
+    # `session.get(Operator, ...)` (webhook endpoints' version), which then needs no query.
+    session.info.setdefault("giftnet_loaded", []).append(found[1])
     if not location.active:
         raise GiftnetError(ErrorCode.forbidden, N_("This location is not active and cannot redeem cards."),
                            field="location_id")

@@ -52,6 +52,9 @@ def _operator(session: Session, operator_id: int) -> Operator:
     operator = session.get(Operator, operator_id)
     if operator is None:
         raise GiftnetError(ErrorCode.not_found, N_("This operator does not exist."))
+    # Kept for the rest of the transaction (the identity map holds objects weakly): the webhook
+    # endpoints' look-up reads the operator's version with `session.get`, then without a query.
+    session.info.setdefault("giftnet_loaded", []).append(operator)
     return operator
 
 
