@@ -76,15 +76,13 @@ class RedemptionResult:
 
 
 def _location(session: Session, operator_id: int, location_id: int) -> Location:
-    """The operator's active location; read together with its operator (one statement), whose
-    row the notifications need (the webhook endpoints' version)."""
+    """The operator's active location, read together with its operator's webhook endpoints'
+    version (one statement), which the notifications' endpoints cache checks."""
     found = session.execute(_LOCATION_WITH_OPERATOR, {"location_id": location_id, "operator_id": operator_id}).first()
     if found is None:
         raise GiftnetError(ErrorCode.not_found, "No such location.", field="location_id")
     location = found[0]
-    # The session's identity map holds objects weakly: keep the operator for the notifications'
-    # `session.get(Operator, ...)` (webhook endpoints' version), which then needs no query.
-    session.info.setdefault("giftnet_loaded", []).append(found[1])
+    webhooks.note_endpoints_version(session, operator_id, found[1])
     if not location.active:
         raise GiftnetError(ErrorCode.forbidden, N_("This location is not active and cannot redeem cards."),
                            field="location_id")
@@ -92,7 +90,7 @@ def _location(session: Session, operator_id: int, location_id: int) -> Location:
 
 
 _LOCATION_WITH_OPERATOR = (
-    select(Location, Operator).join(Operator, Operator.id == Location.operator_id)
+    select(Location, Operator.webhook_endpoints_version).join(Operator, Operator.id == Location.operator_id)
     .where(Location.id == bindparam("location_id"), Location.operator_id == bindparam("operator_id"))
 )
 

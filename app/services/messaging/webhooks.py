@@ -116,10 +116,21 @@ _ENDPOINTS_CACHE: dict[tuple[int, int], tuple[EndpointTarget, ...]] = {}
 _CACHE_LIMIT = 10_000
 
 
+def note_endpoints_version(session: Session, operator_id: int, version: int) -> None:
+    """The operator's `webhook_endpoints_version` as this transaction read it (with the location,
+    the operator): the endpoints' look-up below then needs no query of its own."""
+    session.info.setdefault(_VERSIONS, {})[operator_id] = version
+
+
+_VERSIONS = "giftnet_webhook_endpoints_versions"
+
+
 def _active_endpoints(session: Session, operator_id: int) -> tuple[EndpointTarget, ...]:
-    # The operator row is usually in the session already (the money services read it): no query.
-    operator = session.get(Operator, operator_id)
-    key = (operator_id, operator.webhook_endpoints_version) if operator is not None else None
+    version = session.info.get(_VERSIONS, {}).get(operator_id)
+    if version is None:  # the operator row is often in the session already (the money services read it)
+        operator = session.get(Operator, operator_id)
+        version = operator.webhook_endpoints_version if operator is not None else None
+    key = (operator_id, version) if version is not None else None
     cached = _ENDPOINTS_CACHE.get(key) if key is not None else None
     if cached is not None:
         return cached

@@ -52,9 +52,8 @@ def _operator(session: Session, operator_id: int) -> Operator:
     operator = session.get(Operator, operator_id)
     if operator is None:
         raise GiftnetError(ErrorCode.not_found, N_("This operator does not exist."))
-    # Kept for the rest of the transaction (the identity map holds objects weakly): the webhook
-    # endpoints' look-up reads the operator's version with `session.get`, then without a query.
-    session.info.setdefault("giftnet_loaded", []).append(operator)
+    # The webhook endpoints' look-up of this transaction checks its cache against this version.
+    webhooks.note_endpoints_version(session, operator.id, operator.webhook_endpoints_version)
     return operator
 
 
@@ -163,8 +162,10 @@ def issue_within(
         created_at=now,
         **_actor_columns(actor),
     )
-    session.add(entry)
-    session.flush()
+    # One INSERT ... RETURNING id, without a second flush of the unit of work (as `_append`).
+    entry.id = session.execute(
+        insert(LedgerEntry).values(**entry.model_dump(exclude={"id"})).returning(LedgerEntry.id)
+    ).scalar_one()
     return IssuedCard(card=card, code=code, link_token=link_token, entry=entry)
 
 
