@@ -226,8 +226,8 @@ class WrkRun:
 
 
 def _ms(text: str) -> float:
-    number, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    number, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
 def run_wrk(label: str, url: str, operation: str, context: dict, connections: int, seconds: float,
@@ -249,8 +249,8 @@ def run_wrk(label: str, url: str, operation: str, context: dict, connections: in
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # the --latency distribution's lines
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     return WrkRun(label, operation, total - (int(bad.group(1)) if bad else 0), elapsed, errors, p50, p99)
 
 

@@ -126,9 +126,10 @@ class IdempotentCall:
                                                 to_answer)
 
 
-def idempotent_call(
+async def idempotent_call(
     request: Request,
     caller: ApiCaller = Depends(api_caller),
     idempotency_key: str | None = IdempotencyKeyHeader,
 ) -> IdempotentCall:
+    """No I/O: `async`, so FastAPI runs it on the event loop, not through a threadpool hop."""
     return IdempotentCall(request, caller, idempotency_key)
