@@ -30,7 +30,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run run-prod run-backend lint test test-unit test-e2e migrate demo bench check-ledger deps chromium openssh clean i18n catalogs
+.PHONY: run run-prod run-backend lint test test-unit test-e2e migrate demo bench check-ledger deps chromium openssh wrk clean i18n catalogs
 
 ## run: install what is missing, migrate, load the demo network, serve on http://localhost:$(PORT)
 ## (loopback only; HOST=0.0.0.0 to listen on every interface)
@@ -52,6 +52,8 @@ run: deps
 ## run-prod: production mode on this machine: PostgreSQL (DATABASE_URL, default the local database
 ## `giftnet`, created if missing), Redis (REDIS_URL: Reflex state, the event relay, rate limits) and
 ## WORKERS backend workers (Granian, GRANIAN_WORKERS), after migrating. No demo data. See docs/deployment.md.
+## The background jobs run in their own process (`python -m app.cli jobs`, stopped with the app), not in
+## the web workers (BACKGROUND_JOBS=off for them; BACKGROUND_JOBS=workers keeps the jobs in the workers).
 WORKERS ?= 3
 PROD_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/giftnet
 PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
@@ -66,6 +68,11 @@ run-prod: deps
 	echo "  Giftnet (production mode) starts at $$PUBLIC_URL with $$GRANIAN_WORKERS backend workers" && \
 	echo "  database: $$($(PY) -c 'import os; from sqlalchemy.engine import make_url; print(make_url(os.environ["DATABASE_URL"]).render_as_string(hide_password=True))')" && \
 	echo "  redis:    $$REDIS_URL   (the first start builds the frontend: about a minute)" && \
+	export BACKGROUND_JOBS="$${BACKGROUND_JOBS:-off}" && \
+	if [ "$$BACKGROUND_JOBS" = off ]; then \
+		$(PY) -m app.cli jobs & JOBS_PID=$$!; trap 'kill $$JOBS_PID 2>/dev/null' EXIT; \
+		echo "  jobs:     their own process (python -m app.cli jobs, pid $$JOBS_PID)"; \
+	fi && \
 	echo "" && \
 	$(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
 
@@ -100,7 +107,7 @@ check-ledger: deps
 	$(PY) -m app.cli check-ledger
 
 ## bench: every bench at its real size, figures written to bench/RESULTS.md (python bench/results.py --quick: minutes)
-bench: deps chromium
+bench: deps chromium wrk
 	$(PY) bench/results.py
 
 deps: $(VENV)/.installed catalogs $(BUN) $(AXE) $(JSQR) $(SWAGGER_UI)
@@ -150,6 +157,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Chromium from Debian's packages (for the Playwright tests)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# bench/money_path.py drives the API with wrk: a load generator that costs little CPU.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "Installing wrk from Debian's packages (for the benches)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 
 # The SFTP delivery tests start a real OpenSSH server (sshd) and make keys with ssh-keygen.
 openssh:

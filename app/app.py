@@ -7,9 +7,10 @@ from typing import NamedTuple
 
 import reflex as rx
 from reflex.event import EventType
+from starlette.types import ASGIApp
 
 from app import background
-from app.api import create_api
+from app.api import api_first, create_api
 from app.components.device_frame import DEVICE_PAGE_META
 from app.components.legacy_secrets import legacy_secrets_script
 from app.components.storage_fallback import storage_fallback_script
@@ -124,11 +125,21 @@ PAGES = [
 ]
 
 
-app = rx.App(
+class GiftnetApp(rx.App):
+    """Reflex's app, whose ASGI entry point hands /api/v1 straight to the REST API."""
+
+    def __call__(self) -> ASGIApp:
+        return api_first(super().__call__(), API)
+
+
+API = create_api()
+app = GiftnetApp(
     theme=rx.theme(accent_color="teal", radius="medium", scaling="105%"),
     # Darker steps of the theme's colours (white on the buttons at least 4.5:1) and a visible focus ring.
     stylesheets=["/a11y.css"],
-    api_transformer=create_api(),
+    # The API owns /api/v1 and, mounted at its root, Reflex's backend: its middlewares (security
+    # headers) see every HTTP answer of the single port. /api/v1 itself skips Reflex's outer stack.
+    api_transformer=API,
     # The shop widget runs in third-party iframes, where storage may be refused.
     head_components=[storage_fallback_script(), legacy_secrets_script(), rx.el.link(rel="icon", href="/favicon.ico", type="image/x-icon")],
 )

@@ -16,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from app.db import background_work
 from app.services.counter import pos_payments
 from app.services.messaging import outbox, webhooks
 from app.services.reporting import daily_summary, rollup_fold
@@ -47,7 +48,19 @@ def jobs() -> list[Callable[[], Awaitable[None]]]:
     ]
     if get_settings().smtp_url:
         loops.insert(0, outbox.deliver_forever)
-    return loops
+    return [_in_background(loop) for loop in loops]
+
+
+def _in_background(loop: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    """The job loop marked as background work: with SQLite in the app's own workers, its write
+    transactions wait for the requests' ones (app/db.py `background_work`)."""
+
+    async def marked() -> None:
+        background_work()
+        await loop()
+
+    marked.__name__, marked.__module__ = loop.__name__, loop.__module__
+    return marked
 
 
 def run_in_workers() -> bool:

@@ -9,8 +9,11 @@ mode, dashboards never wait for writers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
@@ -48,6 +51,34 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
 
 _engine_cache: dict[str, tuple[Engine, Engine]] = {}
 CONNECT_TIMEOUT_SECONDS = 5
+# A pooled PostgreSQL connection older than this is replaced at checkout (no round trip).
+POOL_RECYCLE_SECONDS = 1800
+_STATEMENTS = "giftnet_statements"
+Result = TypeVar("Result")
+
+
+def _watch_for_dead_connections(engine: Engine) -> None:
+    """No pre-ping (a `SELECT 1` round trip on every checkout): a connection a database
+    restart killed is found by the first statement that uses it instead. SQLAlchemy then
+    invalidates it and every connection of the pool older than it, and the error is marked
+    `first_statement` when nothing had run yet in that transaction, so that `retry_once_if_dead`
+    may run the whole unit of work again on a fresh connection: nothing of it reached the
+    database, so nothing can happen twice."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # noqa: ANN001
+        connection.info[_STATEMENTS] = 0
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after_execute(connection, *_args):  # noqa: ANN001, ANN002
+        connection.info[_STATEMENTS] = connection.info.get(_STATEMENTS, 0) + 1
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context):  # noqa: ANN001
+        connection = context.connection  # None when connecting failed: the database is down, no retry
+        first = connection is not None and not connection.info.get(_STATEMENTS, 0)
+        if context.is_disconnect and first and context.sqlalchemy_exception is not None:
+            context.sqlalchemy_exception.giftnet_first_statement = True
 
 
 def _engines(url: str) -> tuple[Engine, Engine]:
@@ -56,10 +87,12 @@ def _engines(url: str) -> tuple[Engine, Engine]:
         if url.startswith("sqlite"):
             pair = (_sqlite_engine(url, immediate=False), _sqlite_engine(url, immediate=True))
         else:
-            # pre_ping replaces connections a database restart killed; the timeouts make an
-            # unreachable database a quick error (503 at the API) instead of a hung request.
-            engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, pool_timeout=10,
+            # No pre-ping (see _watch_for_dead_connections); the timeouts make an unreachable
+            # database a quick error (503 at the API) instead of a hung request.
+            engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=False, pool_timeout=10,
+                                   pool_recycle=POOL_RECYCLE_SECONDS,
                                    connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+            _watch_for_dead_connections(engine)
             pair = (engine, engine)
         _engine_cache[url] = pair
     return _engine_cache[url]
@@ -81,16 +114,72 @@ def read_session() -> Iterator[Session]:
         yield session
 
 
+# Embedded mode (SQLite, the jobs in the app's own workers): the background jobs give the one
+# writer lock way to requests. A request's write transaction counts itself here while it waits
+# for the lock and holds it; a background job's (`background_work`) waits, before it begins,
+# until no request of this process is writing, so it never holds the lock while one waits to start.
+_BACKGROUND: ContextVar[bool] = ContextVar("giftnet_background_work", default=False)
+_foreground_writers = 0
+_writers_lock = threading.Lock()
+_no_foreground_writer = threading.Condition(_writers_lock)
+BACKGROUND_YIELD_SECONDS = 2.0  # at most this long, then the job goes ahead (a steady stream of requests)
+
+
+def background_work() -> Token:
+    """Mark this context (a job loop's task, and the threads it starts) as background work."""
+    return _BACKGROUND.set(True)
+
+
+@contextmanager
+def _writer_turn(engine: Engine) -> Iterator[None]:
+    global _foreground_writers
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    if _BACKGROUND.get():
+        with _no_foreground_writer:
+            _no_foreground_writer.wait_for(lambda: _foreground_writers == 0, timeout=BACKGROUND_YIELD_SECONDS)
+        yield
+        return
+    with _writers_lock:
+        _foreground_writers += 1
+    try:
+        yield
+    finally:
+        with _writers_lock:
+            _foreground_writers -= 1
+            if _foreground_writers == 0:
+                _no_foreground_writer.notify_all()
+
+
 @contextmanager
 def write_session() -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back if it raises."""
-    with Session(write_engine(), expire_on_commit=False) as session:
+    engine = write_engine()
+    with _writer_turn(engine), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+def died_before_any_statement(error: BaseException) -> bool:
+    """A pooled connection was found dead by the first statement of its transaction (a database
+    restart since it was last used): nothing reached the database, the unit of work may run again."""
+    return bool(getattr(error, "giftnet_first_statement", False))
+
+
+def retry_once_if_dead(work: Callable[[], Result]) -> Result:
+    """`work()`, run a second time (on a fresh connection) when a dead pooled connection failed
+    it at its first statement. Any other error, or a second failure, is the caller's."""
+    try:
+        return work()
+    except sa_exc.DBAPIError as error:
+        if not died_before_any_statement(error):
+            raise
+    return work()
 
 
 def database_unavailable(error: BaseException) -> bool:
@@ -118,6 +207,20 @@ def bookkeeping_transaction() -> Iterator[Connection]:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
         yield connection
+
+
+def read_one(statement, params: dict | None = None):  # noqa: ANN001
+    """The first row of one read statement, or None: on PostgreSQL outside any transaction
+    (autocommit: one round trip, no BEGIN and no ROLLBACK around it), retried once on a
+    pooled connection found dead."""
+
+    def run():
+        with read_engine().connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            return connection.execute(statement, params or {}).first()
+
+    return retry_once_if_dead(run)
 
 
 def dispose_engines() -> None:

@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="every bench small: minutes, for development")
     parser.add_argument("--output", type=Path, default=BENCH_DIR / "RESULTS.md")
     parser.add_argument("--skip", default="", help="comma-separated benches to leave out (ledger, api, pos, "
-                        "pos-oplock, reports, payout, import)")
+                        "money_path, pos-oplock, reports, payout, import)")
     parser.add_argument("--keep", type=Path, help="JSON file of the figures: benches left out with --skip are "
                         "taken from it (marked with their date), and this run's are saved into it")
     args = parser.parse_args(argv)
@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     benches = [
         ("ledger", ["bench/ledger.py", *(["--seconds", "1"] if quick else [])], 600),
         ("api", ["bench/api.py", "--json", str(api_json), *(["--quick"] if quick else [])], 1800),
+        # Issue 19: CPU per request (app, PostgreSQL), round trips, wrk against the bare-SQL ceiling.
+        ("money_path", ["bench/money_path.py", *(["--seconds", "3"] if quick else [])], 2400),
         ("pos", ["bench/pos_latency.py", "--redis", "--workers", "3", "--json", str(pos_json), *pos_sizes], 2400),
         # For comparison: Reflex's opportunistic locks (off in the app: a screen missed a payment with them).
         ("pos-oplock", ["bench/pos_latency.py", "--redis", "--oplock", "--workers", "3", "--json",

@@ -11,6 +11,7 @@ screens' state, pages or components.
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.api_logs import router as api_logs_router
 from app.api.card_prints import router as card_prints_router
@@ -96,3 +97,20 @@ def create_api() -> FastAPI:
     api.include_router(public_router)  # /c/{link_token}/qr.png: no API key, the link is the credential
     install_fallback_route(api)  # keep last: it answers every /api/v1 path no router claimed
     return api
+
+
+def api_first(everything: ASGIApp, api: ASGIApp) -> ASGIApp:
+    """The single port's entry point: an HTTP request under /api/v1 goes straight to `api` (the
+    FastAPI app of `create_api`, with its own middlewares: security headers, body limit, access
+    log, error shape), without Reflex's outer Starlette app (its error and CORS middlewares,
+    its context middleware, its router and root mount), which has nothing to do for it.
+    Everything else (pages, websocket, lifespan) goes to `everything`, Reflex's app, which
+    mounts `api` itself."""
+
+    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+            await api(scope, receive, send)
+        else:
+            await everything(scope, receive, send)
+
+    return dispatch

@@ -37,6 +37,7 @@ from app.api.schemas import (
     issued_card_answer,
     parse_cursor,
 )
+from app.models import LedgerEntry
 from app.services.core.validation import normalize_email
 from app.services.messaging import email_quota
 from app.services.money import cards, ledger
@@ -123,7 +124,24 @@ def issue_card(body: IssueCardRequest, call: IdempotentCall = Depends(idempotent
             email_queued = _queue_recipient_email(caller.operator_id, issued.card.id, attach_pdf=body.attach_pdf)
         return 201, issued_card_answer(issued.card, issued.code, email_queued=email_queued)
 
-    return call.answer(body, work)
+    if body.send_email and recipient_email:  # the email is queued after the issue: its answer too
+        return call.answer(body, work)
+
+    def run(ledger_key: str | None) -> ledger.IssuedCard:
+        return ledger.issue_card(
+            caller.actor,
+            body.amount_cents,
+            recipient_email=recipient_email,
+            recipient_name=body.recipient_name,
+            sender_name=body.sender_name,
+            message=body.message,
+            idempotency_key=ledger_key,
+            language=body.language,
+        )
+
+    # Without an email to queue: the idempotency record is claimed and answered in the issue's transaction.
+    return call.answer_in_transaction(
+        body, run, lambda issued: (201, issued_card_answer(issued.card, issued.code, email_queued=False)))
 
 
 @router.get(
@@ -216,11 +234,10 @@ def get_card(card_id: int = CardId, caller: ApiCaller = Depends(api_caller)) -> 
     ),
 )
 def top_up(body: TopUpRequest, card_id: int = CardId, call: IdempotentCall = Depends(idempotent_call)) -> Response:
-    def work(ledger_key: str | None) -> tuple[int, LedgerEntryAnswer]:
-        entry = ledger.top_up_card(call.caller.actor, card_id, body.amount_cents, idempotency_key=ledger_key)
-        return 201, entry_answer(entry)
+    def run(ledger_key: str | None) -> LedgerEntry:
+        return ledger.top_up_card(call.caller.actor, card_id, body.amount_cents, idempotency_key=ledger_key)
 
-    return call.answer(body, work)
+    return call.answer_in_transaction(body, run, lambda entry: (201, entry_answer(entry)))
 
 
 @router.get(

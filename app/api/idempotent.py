@@ -73,6 +73,40 @@ def idempotent_answer(
     return Response(text, status_code=status, media_type="application/json")
 
 
+def idempotent_answer_in_transaction(
+    request: Request,
+    caller: ApiCaller,
+    raw_key: str | None,
+    request_body: BaseModel | None,
+    run: Callable[[str | None], object],
+    to_answer: Callable[[object], tuple[int, BaseModel]],
+) -> Response:
+    """`idempotent_answer` for routes whose `run(ledger_key)` is one money service going through
+    `idempotency.run_idempotent`: the record is claimed and answered inside that service's own
+    transaction (one transaction per call, no bookkeeping transactions of its own).
+    `to_answer(result)` turns the service's result into (status, answer) and runs in it."""
+    key = idempotency.validated_key(raw_key, field="Idempotency-Key")
+    if key is None:
+        status, answer = to_answer(run(None))
+        return Response(_json(answer), status_code=status, media_type="application/json")
+
+    def stored(result: object) -> tuple[int, str]:
+        status, answer = to_answer(result)
+        return status, _json(answer)
+
+    body = request_body.model_dump(mode="json") if request_body is not None else None
+    method, path = request.method, request.url.path
+    call = idempotency.ApiCall(caller.api_key_id, key, method, path,
+                               idempotency.request_fingerprint(method, path, body), stored)
+    try:
+        result = idempotency.answered_within(call, lambda: run(idempotency.ledger_key(caller.api_key_id, key)))
+    except idempotency.AlreadyAnswered as replayed:
+        return Response(replayed.answer.body, status_code=replayed.answer.status, media_type="application/json",
+                        headers={"Idempotent-Replayed": "true"})
+    status, text = call.answer if call.answer is not None else stored(result)
+    return Response(text, status_code=status, media_type="application/json")
+
+
 @dataclass(frozen=True)
 class IdempotentCall:
     """An operator's call that may carry an `Idempotency-Key`."""
@@ -85,10 +119,17 @@ class IdempotentCall:
         """`idempotent_answer` for this call: `work(ledger_key)` runs once per key and request body."""
         return idempotent_answer(self.request, self.caller, self.idempotency_key, request_body, work)
 
+    def answer_in_transaction(self, request_body: BaseModel | None, run: Callable[[str | None], object],
+                              to_answer: Callable[[object], tuple[int, BaseModel]]) -> Response:
+        """`idempotent_answer_in_transaction` for this call (one transaction per call)."""
+        return idempotent_answer_in_transaction(self.request, self.caller, self.idempotency_key, request_body, run,
+                                                to_answer)
 
-def idempotent_call(
+
+async def idempotent_call(
     request: Request,
     caller: ApiCaller = Depends(api_caller),
     idempotency_key: str | None = IdempotencyKeyHeader,
 ) -> IdempotentCall:
+    """No I/O: `async`, so FastAPI runs it on the event loop, not through a threadpool hop."""
     return IdempotentCall(request, caller, idempotency_key)

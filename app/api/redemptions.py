@@ -57,8 +57,8 @@ _NO_SUCH_REDEMPTION = [("not_found", "No such redemption.")]
     ),
 )
 def redeem(body: RedeemRequest, call: IdempotentCall = Depends(idempotent_call)) -> Response:
-    def work(ledger_key: str | None) -> tuple[int, RedemptionAnswer]:
-        result = redemptions.redeem(
+    def run(ledger_key: str | None) -> redemptions.RedemptionResult:
+        return redemptions.redeem(
             call.caller.actor,
             location_id=body.location_id,
             card_id=body.card_id,
@@ -70,9 +70,9 @@ def redeem(body: RedeemRequest, call: IdempotentCall = Depends(idempotent_call))
             idempotency_key=ledger_key,
             client_ip=client_ip(call.request),
         )
-        return 201, redemption_answer(result)
 
-    return call.answer(body, work)
+    # The idempotency record is claimed and answered in the redemption's own transaction.
+    return call.answer_in_transaction(body, run, lambda result: (201, redemption_answer(result)))
 
 
 @router.get(

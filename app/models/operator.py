@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Text, false
+from sqlalchemy import BigInteger, Text, false
 from sqlmodel import Column, Field, SQLModel
 
 from app.models.base import utcnow
@@ -23,6 +23,9 @@ class Operator(SQLModel, table=True):
     # The languages its screens and shop offer, comma-separated (`en,fr`); the default is among them.
     offered_languages: str = Field(default="en,fr", max_length=16, sa_column_kwargs={"server_default": "en,fr"})
     commission_bps: int = Field(default=0)
+    # A new random number each time the operator's webhook endpoints change (0: they never did): each
+    # process answers "which endpoints want this event" from its cache of this version (webhooks.py).
+    webhook_endpoints_version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     # Bank file settings (NACHA and CPA-005) as JSON; account numbers inside are encrypted.
     payout_settings: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     # CPA-005 file creation numbers increase per operator and never repeat.

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam
 from sqlmodel import select
 
-from app.db import read_engine, read_session, write_session
+from app.db import read_one, read_session, write_session
 from app.models import ApiKey
 from app.services.core import audit, crypto
 from app.services.core.actor import Actor
@@ -79,8 +79,7 @@ def authenticate(plaintext: str | None) -> KeyOwner | None:
     """
     if not plaintext or not plaintext.startswith(OPERATOR_KEY_PREFIX) or len(plaintext) > 200:
         return None
-    with read_engine().connect() as connection:
-        row = connection.execute(_KEY_OWNER, {"key_hash": hash_key(plaintext)}).first()
+    row = read_one(_KEY_OWNER, {"key_hash": hash_key(plaintext)})
     return KeyOwner(*row) if row is not None else None
 
 

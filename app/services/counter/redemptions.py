@@ -26,7 +26,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from app.db import read_session
@@ -45,7 +45,7 @@ from app.services.counter.test_payments import NEVER_APPLIED
 from app.services.messaging import notifications, webhooks
 from app.services.money.card_lookup import card_id_by_id_or_code
 from app.services.money.idempotency import run_idempotent, validated_key
-from app.services.money.ledger import credit_within, debit_within
+from app.services.money.ledger import TEST_CARD_REFUSED, credit_within, debit_and_record_within, debit_within
 
 MAX_LINES = 50
 MAX_QUANTITY = 99
@@ -83,7 +83,13 @@ class RedemptionResult:
 
 
 def _location(session: Session, operator_id: int, location_id: int) -> Location:
-    location = owned_row(session, Location, location_id, operator_id, missing=N_("No such location."), field="location_id")
+    """The operator's active location, read together with its operator's webhook endpoints'
+    version (one statement), which the notifications' endpoints cache checks."""
+    found = session.execute(_LOCATION_WITH_OPERATOR, {"location_id": location_id, "operator_id": operator_id}).first()
+    if found is None:
+        raise GiftnetError(ErrorCode.not_found, N_("No such location."), field="location_id")
+    location = found[0]
+    webhooks.note_endpoints_version(session, operator_id, found[1])
     if not location.active:
         raise GiftnetError(ErrorCode.forbidden, N_("This location is not active and cannot redeem cards."),
                            field="location_id")
@@ -108,8 +114,36 @@ def refusal_of_test_card_at(card: Card, location_id: int) -> str | None:
     return GiftnetError(ErrorCode.test_card, TEST_CARD_REFUSED).message
 
 
-TEST_CARD_REFUSED = N_("This is a test card, bought in the shop's test mode: no real money paid for it. "
-                       "It can be used only at a test location.")
+
+_LOCATION_WITH_OPERATOR = (
+    select(Location, Operator.webhook_endpoints_version).join(Operator, Operator.id == Location.operator_id)
+    .where(Location.id == bindparam("location_id"), Location.operator_id == bindparam("operator_id"))
+)
+
+
+def _debit_at(session: Session, actor: Actor, location: Location, card_id: int, amount_cents: int | None,
+              items: list[LineRequest] | None, kind: str, idempotency_key: str | None,
+              device_code: str | None) -> RedemptionResult:
+    """An amount or items redemption: the debit, the redemption and its ledger row in one
+    statement on PostgreSQL (`debit_and_record_within`), then its lines and notifications."""
+    lines = _priced_lines(session, location, items) if kind == RedemptionKind.items else []
+    to_debit = sum(line.line_total_cents for line in lines) if lines else amount_cents
+    redemption = Redemption(
+        operator_id=actor.operator_id, card_id=card_id, location_id=location.id, device_id=actor.device_id,
+        api_key_id=actor.api_key_id, kind=kind, amount_cents=to_debit, balance_after_cents=0,
+    )
+    entry, last4 = debit_and_record_within(session, actor.at_location(location.id), card_id, to_debit, redemption,
+                                           idempotency_key=idempotency_key, allow_test_card=location.is_test)
+    for line in lines:
+        line.redemption_id = redemption.id
+    if lines:
+        session.add_all(lines)
+        session.flush()
+    result = RedemptionResult(redemption=redemption, lines=lines, last4=last4, location_name=location.name,
+                              device_code=device_code, balance_after_cents=entry.balance_after_cents)
+    notifications.queue_redemption_notifications(session, location, redemption, lines, last4=last4,
+                                                  device_code=device_code)
+    return result
 
 
 def _priced_lines(session: Session, location: Location, requests: list[LineRequest]) -> list[RedemptionLine]:
@@ -249,6 +283,9 @@ def redeem(
 
     def attempt(session: Session) -> RedemptionResult:
         location = _location(session, actor.operator_id, location_id)
+        if kind != RedemptionKind.pos:
+            return _debit_at(session, actor, location, resolved_card_id, amount_cents, items, kind, idempotency_key,
+                             device_code)
         card = owned_row(session, Card, resolved_card_id, actor.operator_id, missing=N_("No such card."),
                          code=ErrorCode.card_not_found, field="card_id")
         refuse_test_card_at_real_location(card, location)

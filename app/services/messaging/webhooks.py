@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 
 from app.db import read_session, write_session
 from app.integrations import outbound
-from app.models import Location, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.models import Location, Operator, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
 from app.models.webhook import DeliveryStatus
 from app.services.core import audit, crypto
@@ -103,17 +103,69 @@ def queue_delivery(session: Session, *, operator_id: int, event_type: str, data:
     return delivery
 
 
-def subscribed_endpoints(session: Session, operator_id: int, event_type: str) -> list[WebhookEndpoint]:
-    """The operator's active endpoints subscribed to `event_type` (read once for a bulk action)."""
-    endpoints = session.exec(
-        select(WebhookEndpoint).where(WebhookEndpoint.operator_id == operator_id, WebhookEndpoint.active.is_(True))
+@dataclass(frozen=True)
+class EndpointTarget:
+    """What an event needs of an endpoint: where to send it, and which events it wants."""
+
+    id: int
+    url: str
+    event_types: frozenset[str]
+
+
+# (operator id, operator.webhook_endpoints_version) -> its active endpoints. A change of endpoints
+# writes a new random version in the same transaction (`_endpoints_changed`), so an entry is never
+# stale: a transaction that reads the new version misses the cache and reads the endpoints again.
+_ENDPOINTS_CACHE: dict[tuple[int, int], tuple[EndpointTarget, ...]] = {}
+_CACHE_LIMIT = 10_000
+
+
+def note_endpoints_version(session: Session, operator_id: int, version: int) -> None:
+    """The operator's `webhook_endpoints_version` as this transaction read it (with the location,
+    the operator): the endpoints' look-up below then needs no query of its own."""
+    session.info.setdefault(_VERSIONS, {})[operator_id] = version
+
+
+_VERSIONS = "giftnet_webhook_endpoints_versions"
+
+
+def _active_endpoints(session: Session, operator_id: int) -> tuple[EndpointTarget, ...]:
+    version = session.info.get(_VERSIONS, {}).get(operator_id)
+    if version is None:  # the operator row is often in the session already (the money services read it)
+        operator = session.get(Operator, operator_id)
+        version = operator.webhook_endpoints_version if operator is not None else None
+    key = (operator_id, version) if version is not None else None
+    cached = _ENDPOINTS_CACHE.get(key) if key is not None else None
+    if cached is not None:
+        return cached
+    rows = session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.event_types)
+        .where(WebhookEndpoint.operator_id == operator_id, WebhookEndpoint.active.is_(True))
+        .order_by(WebhookEndpoint.id)
     ).all()
-    return [endpoint for endpoint in endpoints
-            if {"*", event_type} & {name.strip() for name in endpoint.event_types.split(",")}]
+    endpoints = tuple(EndpointTarget(row[0], row[1], frozenset(name.strip() for name in row[2].split(",")))
+                      for row in rows)
+    if key is not None:
+        if len(_ENDPOINTS_CACHE) >= _CACHE_LIMIT:
+            _ENDPOINTS_CACHE.clear()
+        _ENDPOINTS_CACHE[key] = endpoints
+    return endpoints
+
+
+def _endpoints_changed(session: Session, operator_id: int) -> None:
+    """Every process's cached endpoints of this operator are out of date from this commit on."""
+    session.execute(update(Operator).where(Operator.id == operator_id)
+                    .values(webhook_endpoints_version=secrets.randbelow(2**62) + 1))
+
+
+def subscribed_endpoints(session: Session, operator_id: int, event_type: str) -> list[EndpointTarget]:
+    """The operator's active endpoints subscribed to `event_type` (read once for a bulk action),
+    from this process's cache when the operator's endpoints did not change since."""
+    return [endpoint for endpoint in _active_endpoints(session, operator_id)
+            if "*" in endpoint.event_types or event_type in endpoint.event_types]
 
 
 def queue_event_for_endpoints(session: Session, operator_id: int, event_type: str, data: dict,
-                              endpoints: list[WebhookEndpoint] | None = None) -> int:
+                              endpoints: list[EndpointTarget] | None = None) -> int:
     """Owe the event to every active endpoint of the operator subscribed to it (`endpoints`:
     those already read by `subscribed_endpoints`, for many events of one type)."""
     if endpoints is None:
@@ -151,6 +203,7 @@ def create_endpoint(actor: Actor, url: str, event_types: list[str] | None = None
         )
         session.add(endpoint)
         session.flush()
+        _endpoints_changed(session, actor.operator_id)
         audit.record(session, actor, "webhook.created", target_type="webhook_endpoint", target_id=endpoint.id,
                      summary=f"Webhook endpoint {clean_url} created",
                      changes={"url": [None, clean_url], "event_types": [None, endpoint.event_types]})
@@ -180,6 +233,7 @@ def remove_endpoint(actor: Actor, endpoint_id: int) -> WebhookEndpoint:
         if endpoint.active:
             endpoint.active = False
             session.add(endpoint)
+            _endpoints_changed(session, actor.operator_id)
             session.execute(
                 update(WebhookDelivery)
                 .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == DeliveryStatus.pending)

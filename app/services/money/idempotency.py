@@ -10,7 +10,14 @@ The API's contract (API.md), per API key and for at least `RETENTION` (24 hours)
 - same key, another request (method, path or body): `idempotency_key_reused` (422);
 - same key while the first call still runs: `idempotency_in_flight` (409).
 
-How: `begin` inserts an `in_flight` record in its own transaction (the unique
+How, on the money routes (`answered_within`, one transaction per call): the record is
+claimed (`INSERT ... ON CONFLICT DO NOTHING`) as the first statement of the money
+transaction itself, and its answer written as its last, so the claim, the movement and
+the answer commit or vanish together. A second call with the same key waits on the first
+one's row (PostgreSQL) or on the write lock (SQLite), then finds the stored answer. A
+failing call rolls everything back: nothing is stored and a retry runs again.
+
+How elsewhere: `begin` inserts an `in_flight` record in its own transaction (the unique
 constraint on api key + key decides between racing calls), the caller does the work,
 then `complete` stores the answer or `release` forgets the record when the work
 failed (nothing moved, so a retry with the same key may run again). An `in_flight`
@@ -32,15 +39,16 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.db import bookkeeping_transaction, database_unavailable, read_session, write_session
+from app.db import bookkeeping_transaction, database_unavailable, read_session, retry_once_if_dead, write_session
 from app.models import IdempotencyRecord, LedgerEntry
 from app.models.base import utcnow
 from app.services.core import crypto
@@ -130,9 +138,16 @@ def run_idempotent(operator_id: int, idempotency_key: str | None, attempt: Calla
     is refused first: the payment already applied, the redemption already voided),
     everything rolls back, and the replay below answers. One SELECT less per call.
     """
+    call = _API_CALL.get()
+    if call is not None and not call.claimed:
+        call.claimed = True
+        attempt = _answered_in(call, attempt)
     try:
-        with write_session() as session:
-            return attempt(session), True
+        def one_transaction() -> Result:
+            with write_session() as session:
+                return attempt(session)
+
+        return retry_once_if_dead(one_transaction), True
     except (IntegrityError, GiftnetError):
         if not idempotency_key:
             raise
@@ -144,6 +159,145 @@ def run_idempotent(operator_id: int, idempotency_key: str | None, attempt: Calla
 
 
 # ---------------------------------------------------------------- an API call, once per key
+
+
+class AlreadyAnswered(Exception):
+    """Raised out of the money transaction (which then rolls back, having written nothing)
+    when the key already holds the answer of the same request."""
+
+    def __init__(self, answer: StoredAnswer) -> None:
+        super().__init__("already answered")
+        self.answer = answer
+
+
+@dataclass
+class ApiCall:
+    """An API call whose idempotency record lives in the money transaction (`answered_within`).
+
+    `to_answer(result)` turns the money service's result into (status, JSON text): it runs
+    inside the transaction, so the answer is stored by the same commit as the movement."""
+
+    api_key_id: int
+    key: str
+    method: str
+    path: str
+    fingerprint: str
+    to_answer: Callable[[object], tuple[int, str]]
+    claimed: bool = False
+    answer: tuple[int, str] | None = field(default=None)
+
+
+_API_CALL: ContextVar[ApiCall | None] = ContextVar("giftnet_idempotent_api_call", default=None)
+
+
+def answered_within(call: ApiCall, run: Callable[[], Result]) -> Result:
+    """`run()` (a money service going through `run_idempotent`) with `call`'s record claimed and
+    answered inside that service's one transaction. Afterwards `call.answer` holds the stored
+    (status, text), or None when the service answered from the ledger instead (a replay whose
+    record was gone): the caller then builds the answer itself. Raises `AlreadyAnswered`."""
+    token = _API_CALL.set(call)
+    try:
+        return run()
+    except _ClaimRefused as refused:
+        raise refused.error from None
+    finally:
+        _API_CALL.reset(token)
+
+
+class _ClaimRefused(Exception):
+    """A refusal of the claim itself, carried past `run_idempotent`'s ledger replay."""
+
+    def __init__(self, error: GiftnetError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+_CLAIM = text(
+    "INSERT INTO idempotency_record (api_key_id, key, method, path, request_hash, state, created_at, expires_at) "
+    "VALUES (:api_key_id, :key, :method, :path, :request_hash, 'in_flight', :created_at, :expires_at) "
+    "ON CONFLICT (api_key_id, key) DO NOTHING RETURNING id"
+)
+_ANSWER = text(
+    "UPDATE idempotency_record SET state = 'done', response_status = :status, response_body = :body "
+    "WHERE id = :record_id"
+)
+
+
+def _answered_in(call: ApiCall, attempt: Callable[[Session], Result]) -> Callable[[Session], Result]:
+    def claimed_attempt(session: Session) -> Result:
+        try:
+            record_id = _claim_within(session, call)
+        except GiftnetError as error:
+            raise _ClaimRefused(error) from None
+        result = attempt(session)
+        status, body = call.to_answer(result)
+        session.execute(_ANSWER, {"status": status, "body": crypto.encrypt(body), "record_id": record_id})
+        call.answer = (status, body)
+        return result
+
+    return claimed_attempt
+
+
+def _claim_within(session: Session, call: ApiCall) -> int:
+    """The record's id, claimed in the caller's transaction; raises `AlreadyAnswered`, or the
+    refusals of `begin` (another request under this key, the first call still running)."""
+    now = utcnow()
+    params = {"api_key_id": call.api_key_id, "key": call.key, "method": call.method.upper(), "path": call.path[:255],
+              "request_hash": call.fingerprint, "created_at": now, "expires_at": now + RETENTION}
+    for _attempt in range(3):
+        record_id = session.execute(_CLAIM, params).scalar()
+        if record_id is not None:
+            return record_id
+        existing = session.execute(_EXISTING, {"api_key_id": call.api_key_id, "key": call.key}).first()
+        if existing is None:
+            continue  # released meanwhile: claim again
+        answer_or_id = _decide(session, existing, call.fingerprint, now)
+        if isinstance(answer_or_id, StoredAnswer):
+            raise AlreadyAnswered(answer_or_id)
+        if answer_or_id is not None:
+            return answer_or_id
+    raise _still_in_flight()
+
+
+_EXISTING = (
+    select(IdempotencyRecord.id, IdempotencyRecord.request_hash, IdempotencyRecord.state,
+           IdempotencyRecord.response_status, IdempotencyRecord.response_body, IdempotencyRecord.created_at,
+           IdempotencyRecord.expires_at)
+    .where(IdempotencyRecord.api_key_id == bindparam("api_key_id"), IdempotencyRecord.key == bindparam("key"))
+)
+
+
+def _decide(session: Session, existing, fingerprint: str, now) -> StoredAnswer | int | None:  # noqa: ANN001
+    """What an existing record means for this call: its stored answer, the record taken over
+    (its id: the first call's process died), None (it expired and was deleted: claim again);
+    or a refusal."""
+    record_id, request_hash, state, status, body, created_at, expires_at = existing
+    if expires_at <= now:
+        session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+        return None
+    if request_hash != fingerprint:
+        raise _refuse_other_request()
+    if state == "done":
+        return StoredAnswer(status, crypto.decrypt(body) or "")
+    if created_at > now - STALE_AFTER:
+        raise _still_in_flight()
+    taken = session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.id == record_id, IdempotencyRecord.state == "in_flight",
+               IdempotencyRecord.created_at == created_at)
+        .values(created_at=now)
+    ).rowcount
+    if taken != 1:
+        raise _still_in_flight()
+    return record_id
+
+
+def _still_in_flight() -> GiftnetError:
+    return GiftnetError(
+        ErrorCode.idempotency_in_flight,
+        N_("A request with this Idempotency-Key is still being processed. Retry in a moment."),
+        field="Idempotency-Key",
+    )
 
 
 def request_fingerprint(method: str, path: str, body: object) -> str:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
 
 from app.db import read_session, write_session
-from app.models import Card, LedgerEntry, Operator
+from app.models import Card, LedgerEntry, Operator, Redemption
 from app.models.base import utcnow
 from app.models.card import CHANNELS, CardChannel, CardStatus, LedgerKind
 from app.services.core import audit, codes, crypto, events
@@ -51,6 +52,8 @@ def _operator(session: Session, operator_id: int) -> Operator:
     operator = session.get(Operator, operator_id)
     if operator is None:
         raise GiftnetError(ErrorCode.not_found, N_("This operator does not exist."))
+    # The webhook endpoints' look-up of this transaction checks its cache against this version.
+    webhooks.note_endpoints_version(session, operator.id, operator.webhook_endpoints_version)
     return operator
 
 
@@ -162,8 +165,10 @@ def issue_within(
         created_at=now,
         **_actor_columns(actor),
     )
-    session.add(entry)
-    session.flush()
+    # One INSERT ... RETURNING id, without a second flush of the unit of work (as `_append`).
+    entry.id = session.execute(
+        insert(LedgerEntry).values(**entry.model_dump(exclude={"id"})).returning(LedgerEntry.id)
+    ).scalar_one()
     return IssuedCard(card=card, code=code, link_token=link_token, entry=entry)
 
 
@@ -386,6 +391,119 @@ def debit_within(
         session, actor, card_id, kind, -amount_cents, new_balance, idempotency_key,
         memo=memo, redemption_id=redemption_id,
     )
+
+
+# A test card at a location that is not a test location (app/services/counter/redemptions.py).
+TEST_CARD_REFUSED = N_("This is a test card, bought in the shop's test mode: no real money paid for it. "
+                       "It can be used only at a test location.")
+
+
+def debit_and_record_within(
+    session: Session,
+    actor: Actor,
+    card_id: int,
+    amount_cents: int,
+    redemption: Redemption,
+    *,
+    idempotency_key: str | None = None,
+    allow_test_card: bool = False,
+) -> tuple[LedgerEntry, str]:
+    """`debit_within` of a redemption with its `redemption` row (not yet added; its
+    `balance_after_cents` and `id` are filled in here): (the ledger row, the card's last 4).
+
+    On PostgreSQL the conditional UPDATE of the card, the redemption and the ledger row are
+    ONE statement (data-modifying CTEs: the rows are written only when the UPDATE's condition
+    held, each with the balance it returned); when it writes nothing, the card is read to say
+    why. Elsewhere the same three statements one by one (`debit_within`). A test card (bought in
+    the shop's test mode) is debited only with `allow_test_card` (at a test location): otherwise
+    refused (`test_card`) and nothing moves."""
+    if session.get_bind().dialect.name != "postgresql":
+        if not allow_test_card:
+            card = session.get(Card, card_id)
+            if card is not None and card.operator_id == actor.operator_id and card.is_test:
+                raise GiftnetError(ErrorCode.test_card, TEST_CARD_REFUSED, field="card_id")
+
+        def record_redemption(balance_after_cents: int) -> int:
+            redemption.balance_after_cents = balance_after_cents
+            session.add(redemption)
+            session.flush()
+            return redemption.id
+
+        try:
+            entry = debit_within(session, actor, card_id, amount_cents, kind=LedgerKind.redeem,
+                                 idempotency_key=idempotency_key, record_redemption=record_redemption)
+        except GiftnetError as error:
+            if error.code == ErrorCode.card_not_found:
+                raise GiftnetError(ErrorCode.card_not_found, N_("No such card."), field="card_id") from None
+            raise
+        return entry, session.get(Card, card_id).last4
+    now = utcnow()
+    entry = LedgerEntry(operator_id=actor.operator_id, card_id=card_id, kind=LedgerKind.redeem,
+                        amount_cents=-amount_cents, balance_after_cents=0, idempotency_key=idempotency_key,
+                        created_at=now, **_actor_columns(actor))
+    redemption_values = redemption.model_dump(exclude={"id", "balance_after_cents"})
+    entry_values = entry.model_dump(exclude={"id", "balance_after_cents", "redemption_id"})
+    statement = _debit_cte(tuple(redemption_values), tuple(entry_values))
+    params = {"amount": amount_cents, "now": now, "card_id": card_id, "operator_id": actor.operator_id,
+              "allow_test": allow_test_card,
+              **{f"r_{name}": _plain(value) for name, value in redemption_values.items()},
+              **{f"l_{name}": _plain(value) for name, value in entry_values.items()}}
+    row = session.execute(statement, params).first()
+    if row is None:
+        card = session.exec(select(Card).where(Card.id == card_id, Card.operator_id == actor.operator_id)).first()
+        if card is None:
+            raise GiftnetError(ErrorCode.card_not_found, N_("No such card."), field="card_id")
+        _refuse_inactive(card)
+        if card.is_test and not allow_test_card:
+            raise GiftnetError(ErrorCode.test_card, TEST_CARD_REFUSED, field="card_id")
+        raise GiftnetError(
+            ErrorCode.insufficient_funds,
+            N_("The card holds {balance}, less than {amount}."),
+            params={"balance": Money(card.balance_cents), "amount": Money(amount_cents)},
+            field="amount_cents",
+        )
+    balance_after, last4_of_card, redemption.id, entry.id = row
+    redemption.balance_after_cents = entry.balance_after_cents = balance_after
+    entry.redemption_id = redemption.id
+    return entry, last4_of_card
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+_DEBIT_CTES: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
+def _debit_cte(redemption_columns: tuple[str, ...], entry_columns: tuple[str, ...]) -> Any:
+    """The debit, redemption and ledger row as one PostgreSQL statement, its text built once
+    per column set (every parameter cast to its column's type)."""
+    key = (redemption_columns, entry_columns)
+    if key not in _DEBIT_CTES:
+        from sqlalchemy import text
+        from sqlalchemy.dialects import postgresql
+
+        dialect = postgresql.dialect()
+
+        def casts(table, prefix: str, columns: tuple[str, ...]) -> str:  # noqa: ANN001
+            return ", ".join(f"CAST(:{prefix}{name} AS {table.c[name].type.compile(dialect)})" for name in columns)
+
+        redemption_table, entry_table = Redemption.__table__, LedgerEntry.__table__
+        _DEBIT_CTES[key] = text(
+            "WITH debited AS ("
+            "UPDATE card SET balance_cents = balance_cents - :amount, updated_at = :now "
+            "WHERE id = :card_id AND operator_id = :operator_id AND status = 'active' AND balance_cents >= :amount "
+            "AND (NOT is_test OR CAST(:allow_test AS BOOLEAN)) "
+            "RETURNING balance_cents, last4), "
+            f"redeemed AS (INSERT INTO redemption ({', '.join(redemption_columns)}, balance_after_cents) "
+            f"SELECT {casts(redemption_table, 'r_', redemption_columns)}, debited.balance_cents FROM debited "
+            "RETURNING id), "
+            f"entry AS (INSERT INTO ledger_entry ({', '.join(entry_columns)}, balance_after_cents, redemption_id) "
+            f"SELECT {casts(entry_table, 'l_', entry_columns)}, debited.balance_cents, redeemed.id "
+            "FROM debited, redeemed RETURNING id) "
+            "SELECT debited.balance_cents, debited.last4, redeemed.id, entry.id FROM debited, redeemed, entry"
+        )
+    return _DEBIT_CTES[key]
 
 
 def credit_within(

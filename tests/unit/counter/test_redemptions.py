@@ -549,7 +549,7 @@ def test_the_ledger_sees_the_redeeming_and_voiding_actor_with_its_role(shop, mon
             return move(session, actor, *args, **kwargs)
         return moving
 
-    monkeypatch.setattr(redemptions, "debit_within", watched(redemptions.debit_within))
+    monkeypatch.setattr(redemptions, "debit_and_record_within", watched(redemptions.debit_and_record_within))
     monkeypatch.setattr(redemptions, "credit_within", watched(redemptions.credit_within))
     receipt = redemptions.redeem(staff, location_id=shop.location.id, card_id=card.card.id, amount_cents=1200)
     redemptions.void_redemption(staff, receipt.redemption.id)
