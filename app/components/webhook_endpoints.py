@@ -15,8 +15,9 @@ from app.state.webhook_endpoints import WebhookEndpointsState as State
 def _secret_callout() -> rx.Component:
     return shown_once_callout(
         State.new_secret,
-        rx.text(t("Events now go to "), rx.code(State.new_url), ". Copy its signing secret now: it is shown "
-                "only once. Check the webhook-signature header of every call with it (Standard Webhooks).",
+        rx.text(t("Events now go to"), " ", rx.code(State.new_url), ". ",
+                t("Copy its signing secret now: it is shown only once. Check the webhook-signature header of every "
+                  "call with it (Standard Webhooks)."),
                 weight="medium"),
         secret_id="endpoint-secret",
         copy_label=t("Copy secret"),

@@ -118,9 +118,9 @@ def _gateway_mode(gateway: str, element_id: str) -> rx.Component:
     """Which mode the saved settings of `gateway` are in: live charges real cards."""
     return rx.cond(
         WidgetState.gateway_modes.get(gateway, "test") == "live",
-        rx.badge(f"{gateway.title()}: LIVE, real cards are charged", color_scheme="red", size="2",
+        rx.badge(t("{gateway}: LIVE, real cards are charged", gateway=gateway.title()), color_scheme="red", size="2",
                  id=element_id),
-        rx.badge(f"{gateway.title()}: TEST MODE, no real money moves", color_scheme="amber", size="2",
+        rx.badge(t("{gateway}: TEST MODE, no real money moves", gateway=gateway.title()), color_scheme="amber", size="2",
                  id=element_id),
     )
 

@@ -208,20 +208,21 @@ def team_page() -> rx.Component:
 def _join_form() -> rx.Component:
     return rx.vstack(
         rx.text(
-            "You were invited as ", rx.text.strong(JoinState.invited_role, id="join-role"), " (", JoinState.invited_role_text,
-            "). You will sign in with ", rx.text.strong(JoinState.invited_email, id="join-email"), ".",
+            t("You were invited as"), " ", rx.text.strong(JoinState.invited_role, id="join-role"), " (",
+            JoinState.invited_role_text, "). ", t("You will sign in with"), " ",
+            rx.text.strong(JoinState.invited_email, id="join-email"), ".",
             size="3",
         ),
         error_callout(JoinState.join_error, "join-error"),
         account_form(
-            account_field("Your name", "name", "join-name", required=True, max_length=120, auto_complete="name"),
-            account_field("Password (10 characters or more)", "password", "join-password", type="password",
+            account_field(t("Your name"), "name", "join-name", required=True, max_length=120, auto_complete="name"),
+            account_field(t("Password (10 characters or more)"), "password", "join-password", type="password",
                           required=True, auto_complete="new-password"),
-            account_field("The same password again", "password_again", "join-password-again", type="password",
+            account_field(t("The same password again"), "password_again", "join-password-again", type="password",
                           required=True, auto_complete="new-password"),
-            submit="Join and sign in", submit_id="join-submit", on_submit=JoinState.submit,
+            submit=t("Join and sign in"), submit_id="join-submit", on_submit=JoinState.submit,
         ),
-        rx.text("This link works once, until ", JoinState.expires, ".", size="2", color=rx.color("gray", 11)),
+        rx.text(t("This link works once, until {until}.", until=JoinState.expires), size="2", color=rx.color("gray", 11)),
         spacing="4",
         width="100%",
     )
@@ -231,7 +232,7 @@ def _join_refused() -> rx.Component:
     return rx.vstack(
         rx.callout(JoinState.refusal, icon="triangle-alert", color_scheme="red", role="alert", size="3",
                    id="join-refused", width="100%"),
-        other_way_in("Already have an account? ", "Sign in", "/login", "join-login-link"),
+        other_way_in(t("Already have an account? "), t("Sign in"), "/login", "join-login-link"),
         spacing="4",
         width="100%",
     )
@@ -239,11 +240,12 @@ def _join_refused() -> rx.Component:
 
 def join_page() -> rx.Component:
     return account_card(
-        account_title(rx.cond(JoinState.network_name != "", "Join " + JoinState.network_name, "Join a Giftnet team"),
+        account_title(rx.cond(JoinState.network_name != "", t("Join {network}", network=JoinState.network_name),
+                              t("Join a Giftnet team")),
                       id="join-title"),
         rx.cond(
             JoinState.checked,
             rx.cond(JoinState.link_ok, _join_form(), _join_refused()),
-            rx.hstack(rx.spinner(size="3"), rx.text("Checking your invitation…"), id="join-loading", align="center"),
+            rx.hstack(rx.spinner(size="3"), rx.text(t("Checking your invitation…")), id="join-loading", align="center"),
         ),
     )

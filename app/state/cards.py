@@ -340,8 +340,9 @@ class CardsState(KeysetPaging, SessionState):
     def select_all_matching(self):
         self._count()
         if self.match_count_capped or self.match_count > cards.BULK_LIMIT:
-            self.bulk_error = (f"{self.match_count_text}: one action reaches at most {cards.BULK_LIMIT:,} cards. "
-                               "Narrow the filter (status, balance, dates or channel) first.")
+            self.bulk_error = self._t("{matches}: one action reaches at most {limit} cards. Narrow the filter (status, "
+                                      "balance, dates or channel) first.", matches=self.match_count_text,
+                                      limit=i18n.format_number(cards.BULK_LIMIT, self.lang))
             return
         self.bulk_error = ""
         self.all_matching = True

@@ -216,5 +216,5 @@ class ActivateState(DeviceState):
     def device_kept(self, kept: bool):
         self.activated = bool(self.device_code)
         if not kept:
-            self.error = ("This browser did not keep the device's cookie: allow cookies for this site, or this "
-                          "device will have to be activated again after it is closed.")
+            self.error = self._t("This browser did not keep the device's cookie: allow cookies for this site, or "
+                                 "this device will have to be activated again after it is closed.")

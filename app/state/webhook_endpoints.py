@@ -98,4 +98,4 @@ class WebhookEndpointsState(SessionState):
         finally:  # refused or not, the dialog closes on the endpoints as they are now
             self.remove_id, self.remove_url = 0, ""
             self._reload(who.operator_id, who.timezone)
-        self.hook_message = f"{removed.url} removed: nothing more is sent to it."
+        self.hook_message = self._t("{url} removed: nothing more is sent to it.", url=removed.url)
