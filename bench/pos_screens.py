@@ -42,7 +42,6 @@ import asyncio
 import json
 import os
 import shutil
-import statistics
 import sys
 import threading
 import time
@@ -203,7 +202,7 @@ class Screens:
         self.seen: dict[int, dict[int, float]] = {}
         self.gone: dict[int, dict[int, float]] = {}
 
-    def run(self, coroutine, timeout: float = 900):  # noqa: ANN001, ANN201
+    def run(self, coroutine, timeout: float = 900):  # noqa: ANN001
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     def open(self, url: str, frames: list[str], chromium_token: str, chromium_secret: str,
@@ -264,7 +263,7 @@ def cpu_ms_of_self() -> float:
 # --------------------------------------------------------------------------- the run
 
 
-def chromium_screen(browser, app: App, secret: str):  # noqa: ANN001, ANN201
+def chromium_screen(browser, app: App, secret: str):  # noqa: ANN001
     """The real screen; returns its page, its websocket URL and the frames it sent."""
     context = browser.new_context(viewport={"width": 1024, "height": 768}, base_url=app.base_url)
     context.add_init_script(f"localStorage.setItem('giftnet_device', {json.dumps(secret)});")
@@ -329,7 +328,7 @@ def run_screens(browser, app: App, screens: int, pushes: int) -> dict:  # noqa: 
                     raise SystemExit(f"the Chromium screen never showed payment {payment_id}")
                 page.click(f"#pos-dismiss-{payment_id}")  # Dismiss asks first; the distant button confirms
                 confirm = page.locator("#pos-dismiss-confirm")
-                confirm.wait_for()
+                confirm.click(trial=True)  # visible, stable (its dialog's opening animation done), enabled
                 dismissed = time.time() * 1000
                 confirm.click()
                 gone = wait_for(client, client.gone, payment_id, screens)

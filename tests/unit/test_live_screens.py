@@ -224,6 +224,50 @@ def test_page_loads_together_share_one_read_that_started_after_they_asked(monkey
     assert views.views[6] is late
 
 
+def a_tab(token: str) -> live.PosInbox:
+    """A counter tab's PosInbox; its websocket is found by its token (as the bridge finds it)."""
+    from reflex.istate.data import RouterData
+    from reflex_base import constants
+
+    inbox = live.PosInbox(_reflex_internal_init=True)
+    inbox.router = RouterData.from_router_data({constants.RouteVar.CLIENT_TOKEN: token})
+    return inbox
+
+
+def test_a_page_load_joins_the_room_and_the_counter_reads_the_workers_view_not_its_own_copy(registry, monkeypatch):
+    reads: list[int] = []
+    rows_reader(monkeypatch, reads)
+    app = FakeApp()
+    bridge = live.LiveBridge(app, live.LocationInboxes())
+    monkeypatch.setattr(live, "inboxes", bridge.views)
+    monkeypatch.setattr(live, "current_bridge", bridge)
+
+    first, second = a_tab("tab-1"), a_tab("tab-2")
+
+    async def scenario() -> tuple:
+        await app.connect("tab-1")
+        await app.connect("tab-2")
+        await asyncio.gather(first._show_location(7), second._show_location(7))  # two screens load together
+        loaded = bridge.room_size(7)
+        bridge.refresh(7)  # a push
+        await bridge._running[7]
+        waiting = await first._waiting_payment(2), await first._waiting_payment(1)
+        await second._show_location(8)  # the second screen's device now belongs to location 8
+        await first._forget_location()  # the first one's device was revoked
+        return loaded, waiting
+
+    loaded, (waiting, gone) = run_in_thread(scenario())
+    assert loaded == 2 and reads == [7, 7, 8]  # one read for both loads, one for the push, one for location 8
+    # Each load sent the view to its own websocket; the push went to the room once.
+    assert [shown_ids(update) for update in app.received("tab-1")] == [[1], [2]]
+    assert [shown_ids(update) for update in app.received("tab-2")] == [[1], [2], [3]]
+    # SELECT / Dismiss find the payment the screen shows, in this worker's view ...
+    assert waiting is not None and waiting.id == 2 and gone is None
+    # ... while the tab's own state stores no copy that could go stale (nothing to save in Redis).
+    assert first.payments == [] and "payments" not in second.dirty_vars and second.payments == []
+    assert bridge.room_size(7) == 0 and bridge.room_size(8) == 1 and registry.tokens(7) == []
+
+
 def test_with_redis_a_change_reaches_the_other_workers_once_and_not_the_announcer_twice(registry, monkeypatch):
     import redis
 
