@@ -288,8 +288,9 @@ class PosInbox(rx.State):
         await bridge.join(token, self.router.session.session_id, location_id, previous=self._location_id)
         self._location_id = location_id
         screens.add(location_id, token)
-        await inboxes.fresh(location_id)
-        await bridge.show_to_tab(token, self.router.session.session_id, inboxes.views.get(location_id))
+        await bridge.views.fresh(location_id)
+        # The newest view (a push's read may have landed meanwhile), to this tab's websocket only.
+        await bridge.show_to_tab(token, self.router.session.session_id, bridge.views.views.get(location_id))
 
     async def _forget_location(self) -> None:
         """The device lost the screen: no more payments here."""
@@ -309,7 +310,7 @@ class PosInbox(rx.State):
             return InboxView()
         if current_bridge is None:
             return InboxView(payments=list(self.payments), refunds=list(self.refunds))
-        return await inboxes.current(self._location_id)
+        return await current_bridge.views.current(self._location_id)
 
     async def _waiting_payment(self, payment_id: int) -> PendingPaymentRow | None:
         """The payment as this screen shows it, if it still waits."""
