@@ -35,7 +35,9 @@ Options:
   disk state manager cannot be shared by processes).
 
 Figures, not pass/fail; they move with the machine's load (Chromium renders every
-screen on the same CPUs as the app).
+screen on the same CPUs as the app). For hundreds of screens without a browser each,
+bench/pos_screens.py holds them as websocket sessions of the app's own protocol beside
+one Chromium screen.
 """
 
 from __future__ import annotations

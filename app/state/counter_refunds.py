@@ -38,7 +38,7 @@ class CounterRefundState(RedeemState):
         if context is None or self.giving_id:
             return
         inbox = await self.get_state(PosInbox)
-        shown = next((row for row in inbox.refunds if row.id == refund_id), None)
+        shown = await inbox._owed_refund(refund_id)  # noqa: SLF001 - backend-only (underscored: kept from the browser)
         self.giving_id = refund_id
         yield
         try:
@@ -48,7 +48,7 @@ class CounterRefundState(RedeemState):
             return
         finally:
             self.giving_id = 0
-        inbox.refunds = [row for row in inbox.refunds if row.id != refund_id]  # the live refresh agrees shortly
+        await inbox._hide_refund(refund_id)  # noqa: SLF001 - the live refresh agrees shortly
         card_id = result.entry.card_id if result.entry else 0
         last4 = shown.card if shown else (f"•••• {get_card(context.operator_id, card_id).last4}" if card_id else "")
         self.has_given, self.given_again = True, not result.created

@@ -1,34 +1,46 @@
 """Live counter screens: a POS payment pushed to the API shows on every open
 redemption screen of its location by itself.
 
-Each screen keeps its location's pending payments in its own per-tab state
-(`PosInbox`), loaded from the database on every page load (the database stays the
-source of truth). Each worker keeps a registry of its own tabs: location id -> the
-client tokens of the tabs of this worker that show the location's /redeem
-(registered by the page's on_load, which Reflex runs again on every websocket
-reconnect; a tab whose websocket has gone is dropped).
+Work once per location per worker, not per screen. Each worker keeps, per location
+with screens open here, one view of its pending payments and refunds owed
+(`LocationInboxes`, read from the database, the source of truth) and the
+websockets of those screens in one socket.io room (`pos-location-<id>`, joined by
+the page's on_load, which Reflex runs again on every websocket reconnect; socket.io
+drops a closed websocket from its rooms by itself). On a `pos_payment.*` event the
+worker reads the location's view once, builds its state delta once, and socket.io
+encodes that one packet once and writes it to every websocket of the room: no
+per-screen state load, lock or write in Redis, no per-screen database read.
 
-On a `pos_payment.*` event the worker reads the location's pending payments once
-and writes them into every registered tab of that location at the same time, each
-under its own lock (`asyncio.gather` of `app.modify_state`). So the delay no longer
-grows with the screens, as it did while every tab was linked to one shared state
-whose lock Reflex took once per tab in turn.
+So the screens' lists are not stored in each tab's state: `PosInbox.payments`,
+`refunds` and `real_payment_count` stay at their defaults in the state store, and
+their values reach the browser only as these deltas (the page load sends the view
+to its own websocket the same way). Whatever the counter's handlers need of them
+(SELECT a payment, Dismiss, give a refund back) they read from this worker's view
+(`PosInbox._waiting_payment` ...), which is what the screen shows. A reconnect
+hydrates the lists empty for the moment until its on_load sends the view again.
+
+Page loads coalesce too: a load waits for a database read that started after it
+registered (joining one not yet started), so 50 screens opening together cost a few
+reads, not 50, and no event between the registration and the read can be missed.
 
 Across workers (REDIS_URL): the worker where the event happened also publishes
 "location X changed" on a Redis pub/sub channel (`<REDIS_PREFIX>pos:location-changed`);
-every worker subscribes and refreshes its own tabs of X. A worker skips its own
-messages (it refreshed its tabs already). A message lost while a worker reconnects
-costs only liveness: the next event, or the next page load, reads the database again.
+every worker subscribes and refreshes its own room of X (one read each). A worker skips
+its own messages (it refreshed its screens already). A message lost while a worker
+reconnects costs only liveness: the next event, or the next page load, reads the
+database again. A worker with no screen of X reads nothing and drops its view of X.
 
 A `location.updated` event (its name or switches changed: app/services/network/counter_modes.py
 `publish_location_updated`) takes the same path with the kind "settings": the location is read
 once (with its items when it takes them) and every open counter of it shows the change, no
-reload; the message across workers carries that kind (a message without one is "pos").
+reload (this one writes each counter's `RedeemState`: rare, and it changes many of its vars);
+the message across workers carries that kind (a message without one is "pos").
 
 Events are published from worker threads (FastAPI runs sync routes in a thread
 pool), so the bridge hands them to the app's event loop. Per location, refreshes run
 one at a time: an event arriving during a refresh queues one more pass (bursts
-coalesce), so an older read never lands after a newer one.
+coalesce), and a room is always sent the newest view, so an older read never lands
+after a newer one.
 """
 
 from __future__ import annotations
@@ -39,11 +51,13 @@ import logging
 import os
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC
 
 import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
+from reflex.state import StateUpdate
+from reflex_base.constants.state import FIELD_MARKER
 
 from app.services.core import events
 from app.services.core.i18n import format_money
@@ -166,35 +180,157 @@ def connected_here(app: rx.App) -> Callable[[str], bool]:
     return lambda token: (record := records.get(token)) is not None and record.instance_id == instance_id
 
 
-# --- the per-tab state ----------------------------------------------------------------
+# --- one view per location, per worker ----------------------------------------------
 
 
-class PosInbox(rx.State):
-    """One redemption screen's copy of its location's pending POS payments."""
+@dataclass
+class InboxView:
+    """What every screen of one location shows: read once, its delta built once."""
 
-    payments: list[PendingPaymentRow] = []
-    refunds: list[OwedRefundRow] = []  # to give back to cards (app/state/counter_refunds.py)
-    _location_id: int = 0
+    payments: list[PendingPaymentRow] = field(default_factory=list)
+    refunds: list[OwedRefundRow] = field(default_factory=list)
 
-    @rx.var
+    @property
     def real_payment_count(self) -> int:
         """Payments waiting for SELECT (a setup guide's test payment is not one)."""
         return sum(1 for payment in self.payments if not payment.is_test)
 
-    async def _show_location(self, location_id: int) -> None:
-        """Called by the screen's on_load: register this tab, then read the payments (in
-        that order, so an event between the two cannot be missed)."""
-        self._location_id = location_id
-        screens.add(location_id, self.router.session.client_token)
-        self.payments = await asyncio.to_thread(pending_rows, location_id)
-        self.refunds = await asyncio.to_thread(owed_refund_rows, location_id)
+    def delta(self) -> dict:
+        """The state delta that shows this view on a screen (`PosInbox`'s vars, as Reflex names them)."""
+        cached = self.__dict__.get("_delta")
+        if cached is None:
+            cached = {PosInbox.get_full_name(): {
+                "payments" + FIELD_MARKER: [asdict(row) for row in self.payments],
+                "refunds" + FIELD_MARKER: [asdict(row) for row in self.refunds],
+                "real_payment_count" + FIELD_MARKER: self.real_payment_count,
+            }}
+            self.__dict__["_delta"] = cached
+        return cached
 
-    def _forget_location(self) -> None:
+    def without_refund(self, refund_id: int) -> InboxView:
+        return InboxView(payments=self.payments, refunds=[row for row in self.refunds if row.id != refund_id])
+
+
+def read_view(location_id: int) -> InboxView:
+    return InboxView(payments=pending_rows(location_id), refunds=owed_refund_rows(location_id))
+
+
+class LocationInboxes:
+    """location id -> this worker's newest view of it. Reads run one at a time per location;
+    `fresh` answers a view read after it was called, joining a read queued but not started."""
+
+    def __init__(self) -> None:
+        self.views: dict[int, InboxView] = {}
+        self.reads = 0  # database reads so far (the tests count them)
+        self._queued: dict[int, asyncio.Future] = {}
+        self._running: dict[int, asyncio.Task] = {}
+
+    async def fresh(self, location_id: int) -> InboxView:
+        queued = self._queued.get(location_id)
+        if queued is None:
+            queued = asyncio.get_running_loop().create_future()
+            self._queued[location_id] = queued
+            if location_id not in self._running:
+                self._running[location_id] = asyncio.get_running_loop().create_task(self._read_queued(location_id))
+        return await asyncio.shield(queued)
+
+    async def current(self, location_id: int) -> InboxView:
+        """The view kept up to date by the events (read now if this worker holds none)."""
+        view = self.views.get(location_id)
+        return view if view is not None else await self.fresh(location_id)
+
+    def forget(self, location_id: int) -> None:
+        """No screen of the location here any more: its view would only go stale."""
+        self.views.pop(location_id, None)
+
+    async def _read_queued(self, location_id: int) -> None:
+        try:
+            while (future := self._queued.pop(location_id, None)) is not None:
+                self.reads += 1
+                try:
+                    view = await asyncio.to_thread(read_view, location_id)
+                except Exception as error:  # noqa: BLE001 - handed to every waiter
+                    future.set_exception(error)
+                    future.exception()  # retrieved here too: no "never retrieved" warning without waiters
+                    continue
+                self.views[location_id] = view
+                future.set_result(view)
+        finally:
+            self._running.pop(location_id, None)
+
+
+inboxes = LocationInboxes()  # one per process: each Granian worker has its own
+current_bridge: LiveBridge | None = None  # this worker's running bridge (None in tests of states alone)
+
+
+def room(location_id: int) -> str:
+    return f"pos-location-{location_id}"
+
+
+# --- the per-tab state ----------------------------------------------------------------
+
+
+class PosInbox(rx.State):
+    """One redemption screen's pending POS payments and refunds owed.
+
+    The lists reach the browser as deltas sent to the location's room (see the module
+    docstring); in the state store they stay at their defaults."""
+
+    payments: list[PendingPaymentRow] = []
+    refunds: list[OwedRefundRow] = []  # to give back to cards (app/state/counter_refunds.py)
+    real_payment_count: int = 0  # payments waiting for SELECT (a setup guide's test payment is not one)
+    _location_id: int = 0
+
+    async def _show_location(self, location_id: int) -> None:
+        """Called by the screen's on_load: join the location's room, then read (in that
+        order, so an event between the two cannot be missed) and show the view."""
+        token = self.router.session.client_token
+        bridge = current_bridge
+        if bridge is None:  # no running app (a state under test): the lists go in the state
+            self._location_id = location_id
+            self._set_view(await inboxes.fresh(location_id))
+            return
+        await bridge.join(token, self.router.session.session_id, location_id, previous=self._location_id)
+        self._location_id = location_id
+        screens.add(location_id, token)
+        await bridge.views.fresh(location_id)
+        # The newest view (a push's read may have landed meanwhile), to this tab's websocket only.
+        await bridge.show_to_tab(token, self.router.session.session_id, bridge.views.views.get(location_id))
+
+    async def _forget_location(self) -> None:
         """The device lost the screen: no more payments here."""
-        screens.remove(self.router.session.client_token)
+        token = self.router.session.client_token
+        if current_bridge is not None and self._location_id:
+            await current_bridge.leave(token, self.router.session.session_id, self._location_id)
+        screens.remove(token)
         self._location_id = 0
-        self.payments = []
-        self.refunds = []
+        self._set_view(InboxView())
+
+    def _set_view(self, view: InboxView) -> None:
+        self.payments, self.refunds, self.real_payment_count = list(view.payments), list(view.refunds), \
+            view.real_payment_count
+
+    async def _view(self) -> InboxView:
+        if not self._location_id:
+            return InboxView()
+        if current_bridge is None:
+            return InboxView(payments=list(self.payments), refunds=list(self.refunds))
+        return await current_bridge.views.current(self._location_id)
+
+    async def _waiting_payment(self, payment_id: int) -> PendingPaymentRow | None:
+        """The payment as this screen shows it, if it still waits."""
+        return next((row for row in (await self._view()).payments if row.id == payment_id), None)
+
+    async def _owed_refund(self, refund_id: int) -> OwedRefundRow | None:
+        return next((row for row in (await self._view()).refunds if row.id == refund_id), None)
+
+    async def _hide_refund(self, refund_id: int) -> None:
+        """Given back from this screen: gone from it now (the event's refresh agrees shortly)."""
+        view = (await self._view()).without_refund(refund_id)
+        if current_bridge is None:
+            self._set_view(view)
+        else:
+            await current_bridge.show_to_tab(self.router.session.client_token, self.router.session.session_id, view)
 
 
 # --- the bridge -----------------------------------------------------------------------
@@ -210,8 +346,9 @@ class LiveBridge:
     """Subscribed to the event bus (and, with Redis, to the channel) while the app runs;
     refreshes this worker's screens of a location when its POS payments change."""
 
-    def __init__(self, app: rx.App) -> None:
+    def __init__(self, app: rx.App, views: LocationInboxes | None = None) -> None:
         self.app = app
+        self.views = views if views is not None else inboxes
         self.loop: asyncio.AbstractEventLoop | None = None
         self.origin = ""  # this process's id in the channel's messages (set in run)
         self._publisher = None  # redis.asyncio client, with REDIS_URL
@@ -220,6 +357,51 @@ class LiveBridge:
         self._running_settings: dict[int, asyncio.Task] = {}  # the location itself (name, switches)
         self._again_settings: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
+        self._sent: dict[int, InboxView] = {}  # the view each room was sent last
+        self.room_sends = 0  # deltas sent to rooms (the tests count them)
+
+    # --- the rooms (socket.io, this worker's websockets only)
+
+    def _namespace(self):
+        return self.app.event_namespace
+
+    def _sid(self, token: str, session_id: str) -> str:
+        """The websocket of a tab on this worker now (its session id from the event otherwise)."""
+        namespace = self._namespace()
+        manager = getattr(namespace, "_token_manager", None)
+        record = getattr(manager, "token_to_socket", {}).get(token)
+        if record is not None and record.instance_id == getattr(manager, "instance_id", None):
+            return record.sid
+        return session_id
+
+    def room_size(self, location_id: int) -> int:
+        namespace = self._namespace()
+        if namespace is None:
+            return 0
+        rooms = namespace.server.manager.rooms.get(namespace.namespace, {})
+        return len(rooms.get(room(location_id), ()))
+
+    async def join(self, token: str, session_id: str, location_id: int, *, previous: int = 0) -> None:
+        namespace = self._namespace()
+        sid = self._sid(token, session_id)
+        if namespace is None or not sid:
+            return
+        if previous and previous != location_id:
+            await namespace.leave_room(sid, room(previous))
+        await namespace.enter_room(sid, room(location_id))
+
+    async def leave(self, token: str, session_id: str, location_id: int) -> None:
+        namespace = self._namespace()
+        sid = self._sid(token, session_id)
+        if namespace is not None and sid:
+            await namespace.leave_room(sid, room(location_id))
+
+    async def show_to_tab(self, token: str, session_id: str, view: InboxView | None) -> None:
+        namespace = self._namespace()
+        sid = self._sid(token, session_id)
+        if namespace is None or not sid or view is None:
+            return
+        await namespace.emit(str(rx.constants.SocketEvent.EVENT), StateUpdate(delta=view.delta()), to=sid)
 
     # --- events, from any thread
 
@@ -286,26 +468,23 @@ class LiveBridge:
         return tokens
 
     async def _refresh_screens(self, location_id: int) -> None:
-        tokens = self._connected_tokens(location_id)
-        if not tokens:
+        """One read, one delta, one packet for the location's room on this worker."""
+        if not self.room_size(location_id):
+            self.views.forget(location_id)
+            self._sent.pop(location_id, None)
             return
-        rows = await asyncio.to_thread(pending_rows, location_id)  # once for every tab
-        refunds = await asyncio.to_thread(owed_refund_rows, location_id)
-        results = await asyncio.gather(*(self._update(token, location_id, rows, refunds) for token in tokens),
-                                       return_exceptions=True)
-        for token, result in zip(tokens, results, strict=True):
-            if isinstance(result, BaseException):
-                log.warning("live update of a screen of location %s failed: %r", location_id, result)
+        await self.views.fresh(location_id)
+        await self._send_newest(location_id)
 
-    async def _update(self, token: str, location_id: int, rows: list[PendingPaymentRow],
-                      refunds: list[OwedRefundRow]) -> None:
-        async with self.app.modify_state(BaseStateToken(ident=token, cls=PosInbox)) as root:
-            inbox = await root.get_state(PosInbox)
-            if inbox._location_id != location_id:  # noqa: SLF001 - backend-only, underscored so Reflex keeps it from the browser; the tab moved on (another device, a revoked one)
-                screens.remove(token)
-                return
-            inbox.payments = list(rows)
-            inbox.refunds = list(refunds)
+    async def _send_newest(self, location_id: int) -> None:
+        view = self.views.views.get(location_id)
+        if view is None or self._sent.get(location_id) is view:
+            return  # sent already (a page load's read that this refresh joined)
+        self._sent[location_id] = view
+        self.room_sends += 1
+        namespace = self._namespace()
+        await namespace.emit(str(rx.constants.SocketEvent.EVENT), StateUpdate(delta=view.delta()),
+                             to=room(location_id))
 
     async def _refresh_counters(self, location_id: int) -> None:
         """The location itself changed (name, switches): every open counter of it shows it now."""
@@ -386,7 +565,9 @@ class LiveBridge:
         """A lifespan task: capture the loop, subscribe, stay until the app stops."""
         from app.settings import get_settings
 
+        global current_bridge
         self.loop = asyncio.get_running_loop()
+        current_bridge = self
         self.origin = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         url = get_settings().redis_url
         background = [self.loop.create_task(self._prune_forever())]
@@ -399,6 +580,8 @@ class LiveBridge:
         try:
             await asyncio.gather(*background)
         finally:
+            if current_bridge is self:
+                current_bridge = None
             unsubscribe()
             for task in background:
                 task.cancel()

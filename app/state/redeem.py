@@ -220,7 +220,7 @@ class RedeemState(DeviceState):
         self.checked = True
         inbox = await self.get_state(PosInbox)
         if context is None:
-            inbox._forget_location()  # noqa: SLF001 - backend-only (underscored: Reflex keeps it from the browser)
+            await inbox._forget_location()  # noqa: SLF001 - backend-only (underscored: Reflex keeps it from the browser)
             return None
         self.timezone = accounts.operator_timezone(context.operator_id)  # for receipts
         await inbox._show_location(context.location_id)  # noqa: SLF001 - backend-only (underscored: Reflex keeps it from the browser)
@@ -427,7 +427,7 @@ class RedeemState(DeviceState):
             self.error = self._t("Open the customer's card first, then SELECT the payment.")
             return None
         inbox = await self.get_state(PosInbox)
-        payment = next((row for row in inbox.payments if row.id == payment_id), None)
+        payment = await inbox._waiting_payment(payment_id)  # noqa: SLF001 - backend-only (underscored: kept from the browser)
         if payment is None:
             self.error = self._t("This payment is no longer waiting (applied on another screen, cancelled or expired).")
             return None
@@ -460,7 +460,7 @@ class RedeemState(DeviceState):
     async def ask_dismiss(self, payment_id: int):
         """Dismiss cancels the payment for the POS: ask first (a second, distant button confirms)."""
         inbox = await self.get_state(PosInbox)
-        payment = next((row for row in inbox.payments if row.id == payment_id), None)
+        payment = await inbox._waiting_payment(payment_id)  # noqa: SLF001 - backend-only (underscored: kept from the browser)
         if payment is None:
             self.error = self._t("This payment is no longer waiting (applied on another screen, cancelled or expired).")
             return
