@@ -23,12 +23,7 @@ class CardPageState(DeviceState):
     @rx.event
     def choose_language(self, lang: str):
         """The picker: the page read again in `lang` (balance and sentences come from the server)."""
-        lang = (lang or "").strip().lower()
-        if lang not in self.offered_languages:
-            return None
-        self.lang = lang
-        self._keep_language(lang)
-        return CardPageState.load
+        return CardPageState.load if self._choose(lang) else None
 
     checked: bool = False
     valid: bool = False

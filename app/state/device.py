@@ -79,12 +79,8 @@ class DeviceState(LanguageState):
 
     @rx.event
     def choose_language(self, lang: str):
-        """The picker. Its own handler: Reflex runs an inherited handler on the class that defines
-        it, whose `_keep_language` would not be this screen's."""
-        lang = (lang or "").strip().lower()
-        if lang in self.offered_languages:
-            self.lang = lang
-            self._keep_language(lang)
+        """The picker, its own handler here (see `LanguageState._choose`)."""
+        self._choose(lang)
 
 
 def _hours_left(expires_at: datetime | None, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
@@ -126,12 +122,8 @@ class ActivateState(DeviceState):
 
     @rx.event
     def choose_language(self, lang: str):
-        """The picker. Its own handler: Reflex runs an inherited handler on the class that defines
-        it, whose `_keep_language` would not be this screen's."""
-        lang = (lang or "").strip().lower()
-        if lang in self.offered_languages:
-            self.lang = lang
-            self._keep_language(lang)
+        """The picker, its own handler here (see `LanguageState._choose`)."""
+        self._choose(lang)
 
     def _give_device_the_chosen_language(self, secret: str) -> None:
         context = devices.resolve_device(secret)

@@ -73,11 +73,19 @@ class LanguageState(rx.State):
         """on_load of the screens before sign-in: this browser's choice or its `Accept-Language`."""
         self._show_in(self._browser_preference(), i18n.LANGUAGES)
 
-    @rx.event
-    def choose_language(self, lang: str):
-        """The picker: show the screens in `lang` from now on, and keep the choice."""
+    def _choose(self, lang: str) -> bool:
+        """Show the screens in `lang` from now on and keep the choice the root's way; False when
+        `lang` is not offered. Each root's `choose_language` event calls it: Reflex runs an
+        inherited event handler on the class that defines it, so an event defined only here would
+        never reach a root's own `_keep_language`."""
         lang = (lang or "").strip().lower()
         if lang not in self.offered_languages:
-            return
+            return False
         self.lang = lang
         self._keep_language(lang)
+        return True
+
+    @rx.event
+    def choose_language(self, lang: str):
+        """The picker where no root defines its own: this browser keeps the choice."""
+        self._choose(lang)

@@ -189,12 +189,8 @@ class JoinState(SessionState):
 
     @rx.event
     def choose_language(self, lang: str):
-        """The picker. Its own handler: Reflex runs an inherited handler on the class that defines
-        it, whose `_keep_language` would not be this screen's."""
-        lang = (lang or "").strip().lower()
-        if lang in self.offered_languages:
-            self.lang = lang
-            self._keep_language(lang)
+        """The picker, its own handler here (see `LanguageState._choose`)."""
+        self._choose(lang)
 
     @rx.event
     def load(self):
