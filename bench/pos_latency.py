@@ -343,6 +343,26 @@ def report(result: dict) -> None:
     print(line("dismiss click -> gone from every screen", result["gone"]), flush=True)
 
 
+def run_all(app: App, counts: list[int], pushes: int, run_screens, report, results: list[dict]) -> None:  # noqa: ANN001
+    """Start `app`, then for each count of screens run `run_screens(browser, app, screens, pushes)`
+    with one Chromium, reporting and collecting each result (the caller stops the app)."""
+    from playwright.sync_api import sync_playwright
+
+    started = time.perf_counter()
+    app.start()
+    print(f"  app up in {time.perf_counter() - started:.1f} s", flush=True)
+    executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            for screens in counts:
+                result = run_screens(browser, app, screens, pushes)
+                report(result)
+                results.append(result)
+        finally:
+            browser.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--screens", default="1,10", help="comma-separated screen counts (default 1,10)")
@@ -360,27 +380,13 @@ def main() -> int:
         parser.error("--oplock needs --redis")
     counts = [int(part) for part in args.screens.split(",") if part.strip()]
 
-    from playwright.sync_api import sync_playwright
-
     app = App(redis_url=args.redis_url if args.redis else None, workers=args.workers, oplock_hold=args.oplock)
     state = f"in Redis{f' (oplock {args.oplock})' if args.oplock else ''}" if args.redis else "on disk"
     print(f"giftnet POS latency bench: state {state}, {args.workers} worker(s), "
           f"{os.cpu_count()} CPU(s); starting the app on {app.base_url} ...", flush=True)
     results: list[dict] = []
     try:
-        started = time.perf_counter()
-        app.start()
-        print(f"  app up in {time.perf_counter() - started:.1f} s", flush=True)
-        executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-            try:
-                for screens in counts:
-                    result = run_screens(browser, app, screens, args.pushes)
-                    report(result)
-                    results.append(result)
-            finally:
-                browser.close()
+        run_all(app, counts, args.pushes, run_screens, report, results)
     finally:
         app.stop()
         if args.json:

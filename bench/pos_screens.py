@@ -42,7 +42,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import sys
 import threading
 import time
@@ -55,7 +54,7 @@ sys.path.insert(0, str(BENCH_DIR))
 
 import httpx  # noqa: E402
 import pos_latency  # noqa: E402
-from pos_latency import CHROMIUM_ARGS, OBSERVER, App, clock_offset, make_location_with_devices, percentile  # noqa: E402
+from pos_latency import OBSERVER, App, clock_offset, make_location_with_devices, percentile  # noqa: E402
 from wsproto import ConnectionType, WSConnection  # noqa: E402
 from wsproto.events import (  # noqa: E402
     AcceptConnection,
@@ -407,27 +406,13 @@ def main() -> int:
     args = parser.parse_args()
     counts = [int(part) for part in args.screens.split(",") if part.strip()]
 
-    from playwright.sync_api import sync_playwright
-
     app = App(redis_url=args.redis_url, workers=args.workers, oplock_hold=args.oplock)
     state = f"in Redis{f' (oplock {args.oplock})' if args.oplock else ''}"
     print(f"giftnet POS screens bench: state {state}, {args.workers} worker(s), {os.cpu_count()} CPU(s), "
           f"load {os.getloadavg()[0]:.2f}; starting the app on {app.base_url} ...", flush=True)
     results: list[dict] = []
     try:
-        started = time.perf_counter()
-        app.start()
-        print(f"  app up in {time.perf_counter() - started:.1f} s", flush=True)
-        executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-            try:
-                for screens in counts:
-                    result = run_screens(browser, app, screens, args.pushes)
-                    report(result)
-                    results.append(result)
-            finally:
-                browser.close()
+        pos_latency.run_all(app, counts, args.pushes, run_screens, report, results)
     finally:
         app.stop()
         if args.json:
