@@ -106,27 +106,6 @@ def issue_card(body: IssueCardRequest, call: IdempotentCall = Depends(idempotent
     caller = call.caller
     recipient_email = normalize_email(body.recipient_email, field="recipient_email") if body.recipient_email else None
 
-    def work(ledger_key: str | None) -> tuple[int, IssuedCardAnswer]:
-        if body.send_email and recipient_email:
-            email_quota.require_room(caller.operator_id)  # 429 before any card, past the hourly email quota
-        issued = ledger.issue_card(
-            caller.actor,
-            body.amount_cents,
-            recipient_email=recipient_email,
-            recipient_name=body.recipient_name,
-            sender_name=body.sender_name,
-            message=body.message,
-            idempotency_key=ledger_key,
-            language=body.language,
-        )
-        email_queued = False
-        if body.send_email and issued.card.recipient_email:
-            email_queued = _queue_recipient_email(caller.operator_id, issued.card.id, attach_pdf=body.attach_pdf)
-        return 201, issued_card_answer(issued.card, issued.code, email_queued=email_queued)
-
-    if body.send_email and recipient_email:  # the email is queued after the issue: its answer too
-        return call.answer(body, work)
-
     def run(ledger_key: str | None) -> ledger.IssuedCard:
         return ledger.issue_card(
             caller.actor,
@@ -138,6 +117,18 @@ def issue_card(body: IssueCardRequest, call: IdempotentCall = Depends(idempotent
             idempotency_key=ledger_key,
             language=body.language,
         )
+
+    def work(ledger_key: str | None) -> tuple[int, IssuedCardAnswer]:
+        if body.send_email and recipient_email:
+            email_quota.require_room(caller.operator_id)  # 429 before any card, past the hourly email quota
+        issued = run(ledger_key)
+        email_queued = False
+        if body.send_email and issued.card.recipient_email:
+            email_queued = _queue_recipient_email(caller.operator_id, issued.card.id, attach_pdf=body.attach_pdf)
+        return 201, issued_card_answer(issued.card, issued.code, email_queued=email_queued)
+
+    if body.send_email and recipient_email:  # the email is queued after the issue: its answer too
+        return call.answer(body, work)
 
     # Without an email to queue: the idempotency record is claimed and answered in the issue's transaction.
     return call.answer_in_transaction(

@@ -84,8 +84,10 @@ def _same_site_request(request: Request) -> bool:
 
 
 def _refused(status: int, message: str) -> Response:
-    return Response(json.dumps({"error": {"message": message}}), status_code=status, media_type="application/json",
-                    headers={"Cache-Control": "no-store"})
+    """The API's error shape (`code` and `message`): `forbidden` for another site, `invalid_input` for a bad ticket."""
+    code = "forbidden" if status == 403 else "invalid_input"
+    return Response(json.dumps({"error": {"code": code, "message": message}}), status_code=status,
+                    media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 @router.post("/auth/session")
