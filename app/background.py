@@ -60,6 +60,7 @@ def _in_background(loop: Callable[[], Awaitable[None]]) -> Callable[[], Awaitabl
         await loop()
 
     marked.__name__, marked.__module__ = loop.__name__, loop.__module__
+    marked.__wrapped__ = loop  # which loop it runs, for whoever lists the jobs
     return marked
 
 
