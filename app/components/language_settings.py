@@ -17,7 +17,8 @@ def _offered(code: str) -> rx.Component:
     return rx.text(
         rx.hstack(
             rx.checkbox(id=f"settings-language-offered-{code}", checked=state.network_offered.contains(code),
-                        on_change=lambda on: state.toggle_offered(code, on), size="3"),
+                        on_change=lambda on: state.toggle_offered(code, on), size="3",
+                        aria_label=LANGUAGE_NAMES[code]),
             rx.text(LANGUAGE_NAMES[code], size="3", lang=code),
             align="center", spacing="2", min_height="44px",
         ),

@@ -81,7 +81,7 @@ def test_a_merchant_sends_a_test_payment_from_the_setup_guide_and_sees_it_on_the
 
     # Send a test payment: it reaches the open counter by itself, marked TEST, with no SELECT.
     dashboard.click("#pos-test-send")
-    expect(dashboard.locator("#pos-setup-message")).to_contain_text("A TEST payment of $1.00 is on this location's "
+    expect(dashboard.locator("#pos-setup-message")).to_contain_text("A TEST payment of $1.00 CAD is on this location's "
                                                                    "open counter screens now")
     test_row = counter.locator(".pos-payment")
     expect(test_row).to_have_count(1)
