@@ -21,7 +21,7 @@ class LocationPosSetupState(LocationDetailState):
     guides: list[GuideView] = []
 
     def _open(self, who: SignedIn, location: Location) -> None:
-        self.guides = guide_views(location.id, f"{who.operator_name} gift card")
+        self.guides = guide_views(location.id, self._t("{network} gift card", network=who.operator_name), self.lang)
 
     @rx.event
     @dashboard_action("pos_setup_error")
