@@ -280,7 +280,7 @@ class RedeemState(DeviceState):
         self.card_status = card.status
         self.card_is_test = card.is_test
         self.card_error = ""
-        self.card_test_refusal = redemptions.refusal_of_test_card_at(card, context.location_id) or ""
+        self.card_test_refusal = redemptions.refusal_of_test_card_at(card, context.location_id, self.lang) or ""
         if card.status != CardStatus.active:
             self.card_error = self._t("This card is {status} and cannot be used. Ask the customer to contact the "
                                       "network.", status=self._t(CARD_STATUS_NAMES.get(card.status, card.status)))

@@ -120,7 +120,8 @@ def test_a_card_bought_in_the_french_widget_is_redeemed_at_a_french_counter_and_
     [code] = set(CARD_CODE.findall(body))
 
     # --- the counter, set to French on the device, a POS payment ------------------------------
-    location = make_location(app_server, owner.operator_id, f"Boulangerie du Port {tag}", "pos")
+    location = make_location(app_server, owner.operator_id, f"Boulangerie du Port {tag}", "pos",
+                             is_test=True)  # the card comes from the sandbox shop: a test card
     counter = new_context(TABLET_820, locale="en-US").new_page()
     counter.goto(location["activation_url"])
     wait_ready(counter)

@@ -65,7 +65,7 @@ def app_python(app_server, code: str) -> dict:
 
 
 def make_location(app_server, operator_id: int, name: str, mode: str, *, notify_webhook_url: str | None = None,
-                  items: list[tuple[str, int, str]] = ()) -> dict:
+                  items: list[tuple[str, int, str]] = (), is_test: bool = False) -> dict:
     """A location with an activation link, a POS key and its catalog: {location_id, activation_url, pos_key, item_ids}."""
     return app_python(app_server, f"""
 import json
@@ -74,7 +74,7 @@ from app.services.core.actor import Actor
 actor = Actor({operator_id}, channel="system")
 location = locations.create_location(actor, {{
     "name": {name!r}, "email": "counter-{uuid.uuid4().hex[:8]}@example.com", "mode": {mode!r},
-    "notify_webhook_url": {notify_webhook_url!r},
+    "notify_webhook_url": {notify_webhook_url!r}, "is_test": {is_test!r},
 }})
 link = devices.create_activation_link(actor, location.id)
 key = pos_keys.create_pos_key(actor, location.id, "Till 1")

@@ -102,7 +102,7 @@ def refuse_test_card_at_real_location(card: Card, location: Location) -> None:
         raise GiftnetError(ErrorCode.test_card, TEST_CARD_REFUSED, field="card_id")
 
 
-def refusal_of_test_card_at(card: Card, location_id: int) -> str | None:
+def refusal_of_test_card_at(card: Card, location_id: int, lang: str | None = None) -> str | None:
     """The counter's sentence when it opens `card` at `location_id`: why a test card cannot be
     used there (the rule `redeem` applies), or None."""
     if not card.is_test:
@@ -111,7 +111,7 @@ def refusal_of_test_card_at(card: Card, location_id: int) -> str | None:
         location = session.get(Location, location_id)
         if location is not None and location.operator_id == card.operator_id and location.is_test:
             return None
-    return GiftnetError(ErrorCode.test_card, TEST_CARD_REFUSED).message
+    return GiftnetError(ErrorCode.test_card, TEST_CARD_REFUSED).localized_message(lang)
 
 
 
