@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
-from app.db import dispose_engines
-from app.settings import get_settings
-from tests.support.backend import Backend, Operator, point_test_process_at
+from tests.support.backend import Backend, Operator, services_on
 from tests.support.sftp import sftp_server  # noqa: F401  (a real OpenSSH server for SFTP deliveries)
 
 
@@ -39,12 +36,5 @@ def rival(backend: Backend) -> Operator:
 @pytest.fixture
 def on_backend_db(backend: Backend) -> Iterator[Backend]:
     """Use services from this test process against the running backend's database."""
-    previous = os.environ.get("DATABASE_URL")
-    point_test_process_at(backend.database_url)
-    yield backend
-    if previous is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = previous
-    get_settings.cache_clear()
-    dispose_engines()
+    with services_on(backend.database_url):
+        yield backend

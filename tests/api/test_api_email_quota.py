@@ -4,17 +4,15 @@ file of 20,000 businesses, gets its hourly quota of emails and no more. Past it 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.db import dispose_engines, read_session
+from app.db import read_session
 from app.models import OutboxMessage
-from app.settings import get_settings
-from tests.support.backend import Backend, point_test_process_at
+from tests.support.backend import Backend, services_on
 
 QUOTA_NEW = 50  # the default of a network's first week
 
@@ -24,15 +22,8 @@ def quota_backend() -> Iterator[Backend]:
     """A backend with the default email quotas (the shared one lifts them)."""
     running = Backend("email-quota", {"EMAIL_QUOTA_PER_HOUR_NEW": str(QUOTA_NEW)})
     running.start()
-    previous = os.environ.get("DATABASE_URL")
-    point_test_process_at(running.database_url)
-    yield running
-    if previous is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = previous
-    get_settings.cache_clear()
-    dispose_engines()
+    with services_on(running.database_url):
+        yield running
     running.stop()
 
 

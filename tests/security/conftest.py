@@ -7,14 +7,11 @@ link limit low.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
-from app.db import dispose_engines
-from app.settings import get_settings
-from tests.support.backend import Backend, point_test_process_at
+from tests.support.backend import Backend, services_on
 
 LINK_FAILURES_PER_IP = 4
 LINK_WINDOW_SECONDS = 300
@@ -38,12 +35,5 @@ def security_backend() -> Iterator[Backend]:
 @pytest.fixture
 def on_security_db(security_backend: Backend) -> Iterator[Backend]:
     """Use services from this test process against the running backend's database."""
-    previous = os.environ.get("DATABASE_URL")
-    point_test_process_at(security_backend.database_url)
-    yield security_backend
-    if previous is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = previous
-    get_settings.cache_clear()
-    dispose_engines()
+    with services_on(security_backend.database_url):
+        yield security_backend

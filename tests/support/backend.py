@@ -8,6 +8,7 @@ against the same database, exactly as an operator would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -25,6 +27,25 @@ from app.settings import PROJECT_ROOT, get_settings
 from tests.support.ports import free_port
 
 STARTUP_SECONDS = 90
+
+
+@contextlib.contextmanager
+def services_on(database_url: str) -> Iterator[None]:
+    """This test process's services on a running backend's database, then back to the one before."""
+    from app.db import dispose_engines
+    from app.settings import get_settings
+
+    previous = os.environ.get("DATABASE_URL")
+    point_test_process_at(database_url)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = previous
+        get_settings.cache_clear()
+        dispose_engines()
 
 
 def point_test_process_at(database_url: str) -> None:
