@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -125,7 +126,9 @@ def websocket_cookie(cookie_header: str, path: str = "/_event/") -> str:
         seen["cookie"] = [value.decode() for name, value in scope["headers"] if name == b"cookie"]
 
     scope = {"type": "websocket", "path": path, "headers": [(b"host", b"x"), (b"cookie", cookie_header.encode())]}
-    asyncio.run(EventCookieHandles(reflex)(scope, None, None))
+    # A thread of its own: an earlier test in the same process may leave this thread's event loop marked running.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, EventCookieHandles(reflex)(scope, None, None)).result()
     return "; ".join(seen["cookie"])
 
 
