@@ -26,10 +26,10 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
-from app.db import read_session
+from app.db import HotStatement, read_session
 from app.models import Card, Item, Location, Operator, PosPayment, Redemption, RedemptionLine
 from app.models.base import utcnow
 from app.models.card import CardStatus, LedgerKind
@@ -82,21 +82,46 @@ class RedemptionResult:
     balance_after_cents: int = 0
 
 
-def _location(session: Session, operator_id: int, location_id: int) -> Location:
+@dataclass(frozen=True, slots=True)
+class RedeemingLocation:
+    """What a redemption needs of its location (read as one row, not a whole `Location`)."""
+
+    id: int
+    operator_id: int
+    name: str
+    email: str
+    external_id: str | None
+    active: bool
+    is_test: bool
+    item_webhook_url: str | None
+    notify_items_email: bool
+    notify_webhook_url: str | None
+
+
+_LOCATION_WITH_OPERATOR = HotStatement(
+    "SELECT location.id, location.operator_id, location.name, location.email, location.external_id, "
+    "location.active, location.is_test, location.item_webhook_url, location.notify_items_email, "
+    "location.notify_webhook_url, operator.webhook_endpoints_version "
+    "FROM location JOIN operator ON operator.id = location.operator_id "
+    "WHERE location.id = :location_id AND location.operator_id = :operator_id"
+)
+
+
+def _location(session: Session, operator_id: int, location_id: int) -> RedeemingLocation:
     """The operator's active location, read together with its operator's webhook endpoints'
     version (one statement), which the notifications' endpoints cache checks."""
-    found = session.execute(_LOCATION_WITH_OPERATOR, {"location_id": location_id, "operator_id": operator_id}).first()
+    found = _LOCATION_WITH_OPERATOR.first(session, {"location_id": location_id, "operator_id": operator_id})
     if found is None:
         raise GiftnetError(ErrorCode.not_found, N_("No such location."), field="location_id")
-    location = found[0]
-    webhooks.note_endpoints_version(session, operator_id, found[1])
+    location = RedeemingLocation(*found[:-1])
+    webhooks.note_endpoints_version(session, operator_id, found[-1])
     if not location.active:
         raise GiftnetError(ErrorCode.forbidden, N_("This location is not active and cannot redeem cards."),
                            field="location_id")
     return location
 
 
-def refuse_test_card_at_real_location(card: Card, location: Location) -> None:
+def refuse_test_card_at_real_location(card: Card, location: RedeemingLocation) -> None:
     """A test card at a location that is not a test location: refused (`test_card`), nothing moves."""
     if card.is_test and not location.is_test:
         raise GiftnetError(ErrorCode.test_card, TEST_CARD_REFUSED, field="card_id")
@@ -115,13 +140,7 @@ def refusal_of_test_card_at(card: Card, location_id: int, lang: str | None = Non
 
 
 
-_LOCATION_WITH_OPERATOR = (
-    select(Location, Operator.webhook_endpoints_version).join(Operator, Operator.id == Location.operator_id)
-    .where(Location.id == bindparam("location_id"), Location.operator_id == bindparam("operator_id"))
-)
-
-
-def _debit_at(session: Session, actor: Actor, location: Location, card_id: int, amount_cents: int | None,
+def _debit_at(session: Session, actor: Actor, location: RedeemingLocation, card_id: int, amount_cents: int | None,
               items: list[LineRequest] | None, kind: str, idempotency_key: str | None,
               device_code: str | None) -> RedemptionResult:
     """An amount or items redemption: the debit, the redemption and its ledger row in one
@@ -146,7 +165,7 @@ def _debit_at(session: Session, actor: Actor, location: Location, card_id: int, 
     return result
 
 
-def _priced_lines(session: Session, location: Location, requests: list[LineRequest]) -> list[RedemptionLine]:
+def _priced_lines(session: Session, location: RedeemingLocation, requests: list[LineRequest]) -> list[RedemptionLine]:
     """Lines checked against the stored catalog (when the location has no item webhook).
 
     With a webhook the list came from the location's own system through the device,
@@ -204,7 +223,7 @@ def _priced_lines(session: Session, location: Location, requests: list[LineReque
     return lines
 
 
-def _claim_pos_payment(session: Session, actor: Actor, location: Location, pos_payment_id: int) -> PosPayment:
+def _claim_pos_payment(session: Session, actor: Actor, location: RedeemingLocation, pos_payment_id: int) -> PosPayment:
     """Take the payment for this redemption, or say why it cannot be taken."""
     now = utcnow()
     claimed = session.execute(

@@ -5,6 +5,7 @@ redemption's own transaction, so a redemption and its notifications exist togeth
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -12,6 +13,12 @@ from app.models import Location, Operator, Redemption, RedemptionLine
 from app.services.core import i18n
 from app.services.core.codes import mask
 from app.services.messaging import outbox, webhooks
+
+if TYPE_CHECKING:
+    from app.services.counter.redemptions import RedeemingLocation
+
+    # A redemption reads its location as one row (`RedeemingLocation`); a void loads the `Location`.
+    NotifiedLocation = Location | RedeemingLocation
 
 
 def _lines_data(lines: list[RedemptionLine]) -> list[dict]:
@@ -22,7 +29,7 @@ def _lines_data(lines: list[RedemptionLine]) -> list[dict]:
     ]
 
 
-def _event_data(location: Location, redemption: Redemption, lines: list[RedemptionLine], *, last4: str,
+def _event_data(location: NotifiedLocation, redemption: Redemption, lines: list[RedemptionLine], *, last4: str,
                 device_code: str | None) -> dict:
     return {
         "redemption_id": redemption.id,
@@ -41,7 +48,7 @@ def _event_data(location: Location, redemption: Redemption, lines: list[Redempti
     }
 
 
-def compose_items_email(operator_name: str, location: Location, redemption: Redemption,
+def compose_items_email(operator_name: str, location: NotifiedLocation, redemption: Redemption,
                         lines: list[RedemptionLine], *, last4: str, device_code: str | None,
                         lang: str | None = None) -> tuple[str, str, str]:
     """(subject, text, html) of the "what was redeemed" email to the location, in `lang` (the
@@ -91,7 +98,7 @@ def compose_items_email(operator_name: str, location: Location, redemption: Rede
     return subject, "\n".join(text_lines), html_body
 
 
-def queue_redemption_notifications(session: Session, location: Location, redemption: Redemption,
+def queue_redemption_notifications(session: Session, location: NotifiedLocation, redemption: Redemption,
                                    lines: list[RedemptionLine], *, last4: str, device_code: str | None) -> None:
     data = _event_data(location, redemption, lines, last4=last4, device_code=device_code)
     if location.notify_items_email:
@@ -104,12 +111,12 @@ def queue_redemption_notifications(session: Session, location: Location, redempt
     _queue_webhooks(session, location, "redemption.completed", data)
 
 
-def queue_void_notifications(session: Session, location: Location, redemption: Redemption, *, last4: str) -> None:
+def queue_void_notifications(session: Session, location: NotifiedLocation, redemption: Redemption, *, last4: str) -> None:
     data = _event_data(location, redemption, [], last4=last4, device_code=None)
     _queue_webhooks(session, location, "redemption.voided", data)
 
 
-def _queue_webhooks(session: Session, location: Location, event_type: str, data: dict) -> None:
+def _queue_webhooks(session: Session, location: NotifiedLocation, event_type: str, data: dict) -> None:
     if location.notify_webhook_url:
         webhooks.queue_delivery(session, operator_id=location.operator_id, event_type=event_type, data=data,
                                 url=location.notify_webhook_url, location_id=location.id)

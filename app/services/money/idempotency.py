@@ -44,11 +44,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
 
-from sqlalchemy import bindparam, delete, insert, text, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.db import bookkeeping_transaction, database_unavailable, read_session, retry_once_if_dead, write_session
+from app.db import (
+    HotStatement,
+    bookkeeping_transaction,
+    database_unavailable,
+    read_session,
+    retry_once_if_dead,
+    write_session,
+)
 from app.models import IdempotencyRecord, LedgerEntry
 from app.models.base import utcnow
 from app.services.core import crypto
@@ -212,12 +219,12 @@ class _ClaimRefused(Exception):
         self.error = error
 
 
-_CLAIM = text(
+_CLAIM = HotStatement(
     "INSERT INTO idempotency_record (api_key_id, key, method, path, request_hash, state, created_at, expires_at) "
     "VALUES (:api_key_id, :key, :method, :path, :request_hash, 'in_flight', :created_at, :expires_at) "
     "ON CONFLICT (api_key_id, key) DO NOTHING RETURNING id"
 )
-_ANSWER = text(
+_ANSWER = HotStatement(
     "UPDATE idempotency_record SET state = 'done', response_status = :status, response_body = :body "
     "WHERE id = :record_id"
 )
@@ -231,7 +238,7 @@ def _answered_in(call: ApiCall, attempt: Callable[[Session], Result]) -> Callabl
             raise _ClaimRefused(error) from None
         result = attempt(session)
         status, body = call.to_answer(result)
-        session.execute(_ANSWER, {"status": status, "body": crypto.encrypt(body), "record_id": record_id})
+        _ANSWER.first(session, {"status": status, "body": crypto.encrypt(body), "record_id": record_id})
         call.answer = (status, body)
         return result
 
@@ -245,9 +252,9 @@ def _claim_within(session: Session, call: ApiCall) -> int:
     params = {"api_key_id": call.api_key_id, "key": call.key, "method": call.method.upper(), "path": call.path[:255],
               "request_hash": call.fingerprint, "created_at": now, "expires_at": now + RETENTION}
     for _attempt in range(3):
-        record_id = session.execute(_CLAIM, params).scalar()
-        if record_id is not None:
-            return record_id
+        claimed = _CLAIM.first(session, params)
+        if claimed is not None:
+            return claimed[0]
         existing = session.execute(_EXISTING, {"api_key_id": call.api_key_id, "key": call.key}).first()
         if existing is None:
             continue  # released meanwhile: claim again

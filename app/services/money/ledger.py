@@ -17,9 +17,10 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import func, insert, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from app.db import read_session, write_session
+from app.db import HotStatement, read_session, write_session
 from app.models import Card, LedgerEntry, Operator, Redemption
 from app.models.base import utcnow
 from app.models.card import CHANNELS, CardChannel, CardStatus, LedgerKind
@@ -48,16 +49,33 @@ _INACTIVE = {"frozen": N_("This card is frozen and cannot be used."),
 _INACTIVE_OTHER = N_("This card is {status} and cannot be used.")
 
 
-def _operator(session: Session, operator_id: int) -> Operator:
-    operator = session.get(Operator, operator_id)
-    if operator is None:
+@dataclass(frozen=True, slots=True)
+class _CardTerms:
+    """What issuing and crediting need of the operator (one row of a few columns)."""
+
+    id: int
+    currency: str
+    default_language: str | None
+    card_min_cents: int
+    card_max_cents: int
+
+
+_CARD_TERMS = HotStatement(
+    "SELECT id, currency, default_language, card_min_cents, card_max_cents, webhook_endpoints_version "
+    "FROM operator WHERE id = :operator_id"
+)
+
+
+def _operator(session: Session, operator_id: int) -> _CardTerms:
+    found = _CARD_TERMS.first(session, {"operator_id": operator_id})
+    if found is None:
         raise GiftnetError(ErrorCode.not_found, N_("This operator does not exist."))
     # The webhook endpoints' look-up of this transaction checks its cache against this version.
-    webhooks.note_endpoints_version(session, operator.id, operator.webhook_endpoints_version)
-    return operator
+    webhooks.note_endpoints_version(session, operator_id, found[-1])
+    return _CardTerms(*found[:-1])
 
 
-def _check_amount_limits(operator: Operator, amount_cents: int, *, field: str = "amount_cents") -> None:
+def _check_amount_limits(operator: _CardTerms, amount_cents: int, *, field: str = "amount_cents") -> None:
     if not operator.card_min_cents <= amount_cents <= operator.card_max_cents:
         raise GiftnetError(
             ErrorCode.amount_out_of_range,
@@ -151,25 +169,62 @@ def issue_within(
     )
     card.language = normalize_language(language or operator.default_language)
     card.is_test = is_test
-    now = card.created_at
-    session.add(card)
-    session.flush()
     entry = LedgerEntry(
         operator_id=operator.id,
-        card_id=card.id,
+        card_id=0,
         kind=LedgerKind.issue,
         amount_cents=amount_cents,
         balance_after_cents=amount_cents,
         idempotency_key=idempotency_key,
         order_id=order_id,
-        created_at=now,
+        created_at=card.created_at,
         **_actor_columns(actor),
     )
-    # One INSERT ... RETURNING id, without a second flush of the unit of work (as `_append`).
-    entry.id = session.execute(
-        insert(LedgerEntry).values(**entry.model_dump(exclude={"id"})).returning(LedgerEntry.id)
-    ).scalar_one()
+    entry_values = entry.model_dump(exclude={"id", "card_id"})
+    if session.get_bind().dialect.name == "postgresql":
+        # The card and its ledger row as ONE statement; the card then joins the session as if
+        # loaded, so that a later change to it (an order's delivery) is an UPDATE.
+        card_values = card.model_dump(exclude={"id"})
+        params = {**{f"c_{name}": _plain(value) for name, value in card_values.items()},
+                  **{f"l_{name}": _plain(value) for name, value in entry_values.items()}}
+        card.id, entry.id = _issue_cte(tuple(card_values), tuple(entry_values)).first(session, params)
+        make_transient_to_detached(card)
+        session.add(card)
+    else:
+        session.add(card)
+        session.flush()
+        # One INSERT ... RETURNING id, without a second flush of the unit of work (as `_append`).
+        entry.id = session.execute(
+            insert(LedgerEntry).values(**entry_values, card_id=card.id).returning(LedgerEntry.id)
+        ).scalar_one()
+    entry.card_id = card.id
     return IssuedCard(card=card, code=code, link_token=link_token, entry=entry)
+
+
+_ISSUE_CTES: dict[tuple[tuple[str, ...], tuple[str, ...]], HotStatement] = {}
+
+
+def _issue_cte(card_columns: tuple[str, ...], entry_columns: tuple[str, ...]) -> HotStatement:
+    """A new card and its `issue` ledger row as one PostgreSQL statement (text built once per
+    column set); answers (card id, ledger row id)."""
+    key = (card_columns, entry_columns)
+    if key not in _ISSUE_CTES:
+        _ISSUE_CTES[key] = HotStatement(
+            f"WITH issued AS (INSERT INTO card ({', '.join(card_columns)}) "
+            f"VALUES ({_casts(Card.__table__, 'c_', card_columns)}) RETURNING id), "
+            f"entry AS (INSERT INTO ledger_entry ({', '.join(entry_columns)}, card_id) "
+            f"SELECT {_casts(LedgerEntry.__table__, 'l_', entry_columns)}, issued.id FROM issued RETURNING id) "
+            "SELECT issued.id, entry.id FROM issued, entry"
+        )
+    return _ISSUE_CTES[key]
+
+
+def _casts(table, prefix: str, columns: tuple[str, ...]) -> str:  # noqa: ANN001
+    """`CAST(:<prefix><column> AS <its PostgreSQL type>), ...`: typed parameters for INSERT ... SELECT."""
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()
+    return ", ".join(f"CAST(:{prefix}{name} AS {table.c[name].type.compile(dialect)})" for name in columns)
 
 
 MESSAGE_MAX_CHARS = 500  # a gift note, not a newsletter: long free text is what a relay wants
@@ -185,7 +240,7 @@ def clean_message(message: str | None) -> str | None:
     return message or None
 
 
-def _new_card(operator: Operator, actor: Actor, amount_cents: int, *, recipient_email: str | None = None,
+def _new_card(operator: _CardTerms, actor: Actor, amount_cents: int, *, recipient_email: str | None = None,
               recipient_name: str | None = None, sender_name: str | None = None, message: str | None = None,
               batch_id: int | None = None) -> tuple[str, str, Card]:
     """A new card row (not yet added) with a fresh code and link token, and those two in clear."""
@@ -448,7 +503,7 @@ def debit_and_record_within(
               "allow_test": allow_test_card,
               **{f"r_{name}": _plain(value) for name, value in redemption_values.items()},
               **{f"l_{name}": _plain(value) for name, value in entry_values.items()}}
-    row = session.execute(statement, params).first()
+    row = statement.first(session, params)
     if row is None:
         card = session.exec(select(Card).where(Card.id == card_id, Card.operator_id == actor.operator_id)).first()
         if card is None:
@@ -472,34 +527,26 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-_DEBIT_CTES: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
+_DEBIT_CTES: dict[tuple[tuple[str, ...], tuple[str, ...]], HotStatement] = {}
 
 
-def _debit_cte(redemption_columns: tuple[str, ...], entry_columns: tuple[str, ...]) -> Any:
+def _debit_cte(redemption_columns: tuple[str, ...], entry_columns: tuple[str, ...]) -> HotStatement:
     """The debit, redemption and ledger row as one PostgreSQL statement, its text built once
     per column set (every parameter cast to its column's type)."""
     key = (redemption_columns, entry_columns)
     if key not in _DEBIT_CTES:
-        from sqlalchemy import text
-        from sqlalchemy.dialects import postgresql
-
-        dialect = postgresql.dialect()
-
-        def casts(table, prefix: str, columns: tuple[str, ...]) -> str:  # noqa: ANN001
-            return ", ".join(f"CAST(:{prefix}{name} AS {table.c[name].type.compile(dialect)})" for name in columns)
-
         redemption_table, entry_table = Redemption.__table__, LedgerEntry.__table__
-        _DEBIT_CTES[key] = text(
+        _DEBIT_CTES[key] = HotStatement(
             "WITH debited AS ("
             "UPDATE card SET balance_cents = balance_cents - :amount, updated_at = :now "
             "WHERE id = :card_id AND operator_id = :operator_id AND status = 'active' AND balance_cents >= :amount "
             "AND (NOT is_test OR CAST(:allow_test AS BOOLEAN)) "
             "RETURNING balance_cents, last4), "
             f"redeemed AS (INSERT INTO redemption ({', '.join(redemption_columns)}, balance_after_cents) "
-            f"SELECT {casts(redemption_table, 'r_', redemption_columns)}, debited.balance_cents FROM debited "
+            f"SELECT {_casts(redemption_table, 'r_', redemption_columns)}, debited.balance_cents FROM debited "
             "RETURNING id), "
             f"entry AS (INSERT INTO ledger_entry ({', '.join(entry_columns)}, balance_after_cents, redemption_id) "
-            f"SELECT {casts(entry_table, 'l_', entry_columns)}, debited.balance_cents, redeemed.id "
+            f"SELECT {_casts(entry_table, 'l_', entry_columns)}, debited.balance_cents, redeemed.id "
             "FROM debited, redeemed RETURNING id) "
             "SELECT debited.balance_cents, debited.last4, redeemed.id, entry.id FROM debited, redeemed, entry"
         )
