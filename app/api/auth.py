@@ -58,11 +58,23 @@ class ApiCaller:
 
 def api_caller(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> ApiCaller:
     """The operator behind the request's key, or 401 (403 for a POS key: it may not act for the operator)."""
+    return caller_for_key(request, operator_key_in(credentials))
+
+
+def operator_key_in(credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The operator key the request sends, checked for its form only (no database): 401 when
+    there is none, 403 for a POS key."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise GiftnetError(ErrorCode.unauthenticated, N_("Send your API key as `Authorization: Bearer gk_...`."))
-    if credentials.credentials.strip().startswith(POS_KEY_PREFIX):
+    plaintext = credentials.credentials.strip()
+    if plaintext.startswith(POS_KEY_PREFIX):
         raise GiftnetError(ErrorCode.forbidden, _POS_KEY_SCOPE)
-    api_key = authenticate(credentials.credentials.strip())
+    return plaintext
+
+
+def caller_for_key(request: Request, plaintext: str) -> ApiCaller:
+    """The live key's operator (one indexed read), noted on the request's access-log record; 401 otherwise."""
+    api_key = authenticate(plaintext)
     if api_key is None:
         raise GiftnetError(ErrorCode.unauthenticated, N_("This API key is not valid or has been revoked."))
     caller = ApiCaller(operator_id=api_key.operator_id, api_key_id=api_key.id, api_key_prefix=api_key.prefix)

@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
@@ -176,6 +177,14 @@ async def _on_giftnet_error(request: Request, error: GiftnetError) -> JSONRespon
 
 
 async def _on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    # A route whose API key is checked on its own thread (`idempotent.idempotent_call`) has it
+    # checked here first: a caller without a live key learns nothing about the body (401).
+    check_caller_first = getattr(request.state, "check_caller_first", None)
+    if check_caller_first is not None:
+        try:
+            await run_in_threadpool(check_caller_first)
+        except GiftnetError as refusal:
+            return error_response(refusal, request=request)
     return error_response(_validation_error(list(error.errors())), request=request)
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Header, Request, Response, Security
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel
 
-from app.api.auth import ApiCaller, api_caller
+from app.api.auth import ApiCaller, bearer, caller_for_key, operator_key_in
 from app.services.money import idempotency
 
 IdempotencyKeyHeader = Header(
@@ -107,13 +109,20 @@ def idempotent_answer_in_transaction(
     return Response(text, status_code=status, media_type="application/json")
 
 
-@dataclass(frozen=True)
+@dataclass
 class IdempotentCall:
-    """An operator's call that may carry an `Idempotency-Key`."""
+    """An operator's call that may carry an `Idempotency-Key`. Its API key (`api_key`, of
+    the right form) is checked against the database at the first use of `caller`, on the
+    route's own thread, together with the call's work."""
 
     request: Request
-    caller: ApiCaller
+    api_key: str
     idempotency_key: str | None
+
+    @cached_property
+    def caller(self) -> ApiCaller:
+        """The live key's operator; 401 for a key that is unknown or revoked."""
+        return caller_for_key(self.request, self.api_key)
 
     def answer(self, request_body: BaseModel | None, work: Callable[[str | None], tuple[int, BaseModel]]) -> Response:
         """`idempotent_answer` for this call: `work(ledger_key)` runs once per key and request body."""
@@ -128,8 +137,14 @@ class IdempotentCall:
 
 async def idempotent_call(
     request: Request,
-    caller: ApiCaller = Depends(api_caller),
+    credentials: HTTPAuthorizationCredentials | None = Security(bearer),
     idempotency_key: str | None = IdempotencyKeyHeader,
 ) -> IdempotentCall:
-    """No I/O: `async`, so FastAPI runs it on the event loop, not through a threadpool hop."""
-    return IdempotentCall(request, caller, idempotency_key)
+    """No I/O, so FastAPI runs it on the event loop: the key's form is checked here (401, 403
+    for a POS key), the key itself on the route's thread with the call's work
+    (`IdempotentCall.caller`), one threadpool hop per call instead of two. A request FastAPI
+    refuses before the route runs (422) has its key checked first all the same
+    (`errors._on_validation_error` runs `check_caller_first`): without a live key, 401."""
+    call = IdempotentCall(request, operator_key_in(credentials), idempotency_key)
+    request.state.check_caller_first = lambda: call.caller
+    return call

@@ -22,6 +22,30 @@ def test_a_revoked_key_is_refused_at_once(backend: Backend, on_backend_db: Backe
     assert network.http.get("/cards").status_code == 200  # the operator's other key still works
 
 
+def test_the_key_is_checked_before_the_body_on_the_money_routes(backend: Backend, on_backend_db: Backend):
+    """The money routes check a key's form at once and the key itself on the route's own thread;
+    a body FastAPI refuses still answers 401 first to a caller without a live key."""
+    from app.services.access import api_keys
+
+    network = backend.new_operator("Key First Network")
+    created = api_keys.create_api_key(network.id, "Till")
+    bad_bodies = [("/cards", {"amount_cents": "lots"}), ("/redemptions", {"location_id": "here", "amount_cents": 5}),
+                  ("/cards/1/topups", {"amount_cents": "x"}), ("/cards", "not json")]
+    with backend.client(created.plaintext) as till:
+        refused_while_live = [till.post(path, json=body).status_code for path, body in bad_bodies]
+        api_keys.revoke_api_key(network.id, created.api_key.id)
+        refused_when_revoked = [till.post(path, json=body) for path, body in bad_bodies]
+    with backend.client("gk_" + "x" * 43) as stranger:
+        made_up = [stranger.post(path, json=body).status_code for path, body in bad_bodies]
+    with backend.client(None) as anonymous:
+        without_key = [anonymous.post(path, json=body).status_code for path, body in bad_bodies]
+
+    assert refused_while_live == [422, 400, 422, 400]  # FastAPI's refusals of the body, with a live key
+    assert [answer.status_code for answer in refused_when_revoked] == [401, 401, 401, 401]
+    assert {answer.json()["error"]["code"] for answer in refused_when_revoked} == {"unauthenticated"}
+    assert made_up == without_key == [401, 401, 401, 401]
+
+
 def logs(client: httpx.Client, **params) -> list[dict]:
     return client.get("/api-logs", params={"limit": 100, **params}).json()["data"]
 

@@ -218,6 +218,10 @@ def app_routes() -> dict[tuple[str, str], set[str]]:
 
 
 AUTH_DEPENDENCY = {"operator": "api_caller", "pos": "pos_caller", "pos_or_operator": "pos_or_api_caller"}
+# An operator route that takes an Idempotency-Key is guarded by `idempotent_call` instead: the key's
+# form at once, the key itself on the route's thread (app/api/idempotent.py); the sweep below attacks it
+# like every other operator route.
+OPERATOR_GUARDS = {"api_caller", "idempotent_call"}
 
 
 # --------------------------------------------------------------------------- the world under attack
@@ -377,8 +381,10 @@ def test_every_route_has_an_expectation_and_the_documentation_lists_them(securit
     assert not stale, f"ENDPOINTS names routes that no longer exist: {stale}"
     # The table's word for a route matches the dependency that really guards it.
     for key, spec in ENDPOINTS.items():
-        guards = routes[key] & set(AUTH_DEPENDENCY.values())
+        guards = routes[key] & (set(AUTH_DEPENDENCY.values()) | OPERATOR_GUARDS)
         expected = {AUTH_DEPENDENCY[spec.auth]} if spec.auth in AUTH_DEPENDENCY else set()
+        if spec.auth == "operator" and "idempotent_call" in guards:
+            expected = {"idempotent_call"}
         assert guards == expected, f"{_id(key)}: ENDPOINTS says {spec.auth}, the route depends on {guards or 'nothing'}"
     documented = httpx.get(f"{security_backend.url}/api/v1/openapi.json", timeout=30).json()["paths"]
     live = {(method.upper(), path) for path, operations in documented.items() for method in operations}

@@ -63,6 +63,8 @@ class ApiLogPage:
 def _looks_secret(segment: str) -> bool:
     if segment.startswith(_SECRET_PREFIXES) or len(segment) > 64:
         return True
+    if len(segment) < codes.CODE_LENGTH:  # "cards", "42": too short to hold a card code (no exception)
+        return False
     try:
         codes.normalize_code(segment)
     except GiftnetError:
