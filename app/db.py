@@ -252,19 +252,27 @@ class HotStatement:
     def first(self, session: Session, params: dict) -> tuple | None:
         """The statement's first row (None: no row, or a statement without RETURNING)."""
         connection = session.connection()
-        # The transaction's first statement goes through SQLAlchemy, which finds a dead pooled
-        # connection there and marks the error for `retry_once_if_dead`.
-        if connection.dialect.name != "postgresql" or not connection.info.get(_STATEMENTS, 0):
-            result = connection.execute(self.clause, params)
-            return result.first() if result.returns_rows else None
+        if connection.dialect.name != "postgresql":
+            return self._through_sqlalchemy(connection, params)
+        driver = connection.connection.driver_connection
         try:
-            with connection.connection.driver_connection.cursor() as cursor:
+            with driver.cursor() as cursor:
                 cursor.execute(self.driver_sql, params)
                 row = cursor.fetchone() if cursor.description is not None else None
         except psycopg.Error as error:
+            if driver.closed:
+                # A dead connection: the same statement through SQLAlchemy fails at once on it, and
+                # SQLAlchemy then does what it does for a disconnect (the connection and every older
+                # one of the pool invalidated; the first statement of a transaction marked for
+                # `retry_once_if_dead` by `_watch_for_dead_connections`).
+                self._through_sqlalchemy(connection, params)
             raise sa_exc.DBAPIError.instance(self.driver_sql, params, error, psycopg.Error) from error
-        connection.info[_STATEMENTS] += 1
+        connection.info[_STATEMENTS] = connection.info.get(_STATEMENTS, 0) + 1
         return row
+
+    def _through_sqlalchemy(self, connection: Connection, params: dict) -> tuple | None:
+        result = connection.execute(self.clause, params)
+        return result.first() if result.returns_rows else None
 
 
 def _driver_read_one(statement: HotStatement, params: dict) -> tuple | None:

@@ -151,7 +151,7 @@ def _debit_at(session: Session, actor: Actor, location: RedeemingLocation, card_
         operator_id=actor.operator_id, card_id=card_id, location_id=location.id, device_id=actor.device_id,
         api_key_id=actor.api_key_id, kind=kind, amount_cents=to_debit, balance_after_cents=0,
     )
-    entry, last4 = debit_and_record_within(session, actor.at_location(location.id), card_id, to_debit, redemption,
+    balance_after, last4 = debit_and_record_within(session, actor.at_location(location.id), card_id, to_debit, redemption,
                                            idempotency_key=idempotency_key, allow_test_card=location.is_test)
     for line in lines:
         line.redemption_id = redemption.id
@@ -159,7 +159,7 @@ def _debit_at(session: Session, actor: Actor, location: RedeemingLocation, card_
         session.add_all(lines)
         session.flush()
     result = RedemptionResult(redemption=redemption, lines=lines, last4=last4, location_name=location.name,
-                              device_code=device_code, balance_after_cents=entry.balance_after_cents)
+                              device_code=device_code, balance_after_cents=balance_after)
     notifications.queue_redemption_notifications(session, location, redemption, lines, last4=last4,
                                                   device_code=device_code)
     return result

@@ -462,9 +462,9 @@ def debit_and_record_within(
     *,
     idempotency_key: str | None = None,
     allow_test_card: bool = False,
-) -> tuple[LedgerEntry, str]:
+) -> tuple[int, str]:
     """`debit_within` of a redemption with its `redemption` row (not yet added; its
-    `balance_after_cents` and `id` are filled in here): (the ledger row, the card's last 4).
+    `balance_after_cents` and `id` are filled in here): (the card's balance after, its last 4).
 
     On PostgreSQL the conditional UPDATE of the card, the redemption and the ledger row are
     ONE statement (data-modifying CTEs: the rows are written only when the UPDATE's condition
@@ -491,18 +491,19 @@ def debit_and_record_within(
             if error.code == ErrorCode.card_not_found:
                 raise GiftnetError(ErrorCode.card_not_found, N_("No such card."), field="card_id") from None
             raise
-        return entry, session.get(Card, card_id).last4
+        return entry.balance_after_cents, session.get(Card, card_id).last4
     now = utcnow()
-    entry = LedgerEntry(operator_id=actor.operator_id, card_id=card_id, kind=LedgerKind.redeem,
-                        amount_cents=-amount_cents, balance_after_cents=0, idempotency_key=idempotency_key,
-                        created_at=now, **_actor_columns(actor))
+    # The ledger row's columns as plain values (no model object: it would only be dumped again);
+    # every column is named, NULL unless given, so a new column is never left out unnoticed.
+    entry_values = {**_LEDGER_ROW_COLUMNS, "operator_id": actor.operator_id, "card_id": card_id,
+                    "kind": LedgerKind.redeem.value, "amount_cents": -amount_cents,
+                    "idempotency_key": idempotency_key, "created_at": now, **_actor_columns(actor)}
     redemption_values = redemption.model_dump(exclude={"id", "balance_after_cents"})
-    entry_values = entry.model_dump(exclude={"id", "balance_after_cents", "redemption_id"})
     statement = _debit_cte(tuple(redemption_values), tuple(entry_values))
     params = {"amount": amount_cents, "now": now, "card_id": card_id, "operator_id": actor.operator_id,
               "allow_test": allow_test_card,
               **{f"r_{name}": _plain(value) for name, value in redemption_values.items()},
-              **{f"l_{name}": _plain(value) for name, value in entry_values.items()}}
+              **{f"l_{name}": value for name, value in entry_values.items()}}
     row = statement.first(session, params)
     if row is None:
         card = session.exec(select(Card).where(Card.id == card_id, Card.operator_id == actor.operator_id)).first()
@@ -517,10 +518,14 @@ def debit_and_record_within(
             params={"balance": Money(card.balance_cents), "amount": Money(amount_cents)},
             field="amount_cents",
         )
-    balance_after, last4_of_card, redemption.id, entry.id = row
-    redemption.balance_after_cents = entry.balance_after_cents = balance_after
-    entry.redemption_id = redemption.id
-    return entry, last4_of_card
+    balance_after, last4_of_card, redemption.id, _entry_id = row
+    redemption.balance_after_cents = balance_after
+    return balance_after, last4_of_card
+
+
+# A redemption's ledger row: every column but those the debit statement fills itself.
+_LEDGER_ROW_COLUMNS = dict.fromkeys(
+    name for name in LedgerEntry.__table__.columns.keys() if name not in ("id", "balance_after_cents", "redemption_id"))
 
 
 def _plain(value: Any) -> Any:
