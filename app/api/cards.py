@@ -125,14 +125,14 @@ def issue_card(body: IssueCardRequest, call: IdempotentCall = Depends(idempotent
         email_queued = False
         if body.send_email and issued.card.recipient_email:
             email_queued = _queue_recipient_email(caller.operator_id, issued.card.id, attach_pdf=body.attach_pdf)
-        return 201, issued_card_answer(issued.card, issued.code, email_queued=email_queued)
+        return 201, issued_card_answer(issued, email_queued=email_queued)
 
     if body.send_email and recipient_email:  # the email is queued after the issue: its answer too
         return call.answer(body, work)
 
     # Without an email to queue: the idempotency record is claimed and answered in the issue's transaction.
     return call.answer_in_transaction(
-        body, run, lambda issued: (201, issued_card_answer(issued.card, issued.code, email_queued=False)))
+        body, run, lambda issued: (201, issued_card_answer(issued, email_queued=False)))
 
 
 @router.get(

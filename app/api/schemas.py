@@ -20,6 +20,7 @@ from app.services.core.codes import format_code
 from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.core.i18n import N_
 from app.services.money.card_page import card_link
+from app.services.money.ledger import IssuedCard
 from app.services.reporting.reports import Summary
 
 AnswerT = TypeVar("AnswerT", bound=BaseModel)
@@ -254,12 +255,17 @@ class ApiLogList(BaseModel):
 
 
 def card_answer(card: Card) -> CardAnswer:
-    link_token = crypto.decrypt(card.link_token_encrypted)
-    return answer_from(CardAnswer, card, redeem_url=card_link(link_token) if link_token else None, test=card.is_test)
+    return answer_from(CardAnswer, card, **_card_link_and_mode(card, crypto.decrypt(card.link_token_encrypted)))
 
 
-def issued_card_answer(card: Card, code: str, *, email_queued: bool) -> IssuedCardAnswer:
-    return IssuedCardAnswer(**card_answer(card).model_dump(), code=format_code(code), email_queued=email_queued)
+def issued_card_answer(issued: IssuedCard, *, email_queued: bool) -> IssuedCardAnswer:
+    """A new card's answer, its code and link from the issue itself (nothing to decrypt)."""
+    return answer_from(IssuedCardAnswer, issued.card, **_card_link_and_mode(issued.card, issued.link_token),
+                       code=format_code(issued.code), email_queued=email_queued)
+
+
+def _card_link_and_mode(card: Card, link_token: str | None) -> dict:
+    return {"redeem_url": card_link(link_token) if link_token else None, "test": card.is_test}
 
 
 def entry_answer(entry: LedgerEntry) -> LedgerEntryAnswer:

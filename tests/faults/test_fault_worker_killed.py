@@ -54,11 +54,13 @@ def test_redemptions_in_flight_when_the_worker_is_killed_are_whole_or_absent_and
     chance = random.Random(seed)
     network = ca_network(make_operator)
     owner = network.owner
-    cards = [ledger.issue_card(owner.actor, CARD_VALUE).card for _ in range(16)]
+    # 192 redemptions (at most 8 x 1,999 cents per card): enough that even the last round is
+    # killed before the end, however fast the debit statement (a kill lands ~5-35 ms after its mark).
+    cards = [ledger.issue_card(owner.actor, CARD_VALUE).card for _ in range(24)]
     ops = [
         {"card_id": card.id, "location_id": chance.choice([network.checking.id, network.savings.id]),
          "amount_cents": chance.randrange(100, 2_000), "key": f"redeem-{card.id}-{n}"}
-        for card in cards for n in range(6)
+        for card in cards for n in range(8)
     ]
     chance.shuffle(ops)
     plan = {"operator_id": owner.operator.id, "user_id": owner.user.id, "threads": 8, "ops": ops}
