@@ -45,7 +45,13 @@ from app.services.counter.test_payments import NEVER_APPLIED
 from app.services.messaging import notifications, webhooks
 from app.services.money.card_lookup import card_id_by_id_or_code
 from app.services.money.idempotency import run_idempotent, validated_key
-from app.services.money.ledger import TEST_CARD_REFUSED, credit_within, debit_and_record_within, debit_within
+from app.services.money.ledger import (
+    TEST_CARD_REFUSED,
+    DebitPlace,
+    credit_within,
+    debit_and_record_within,
+    debit_within,
+)
 
 MAX_LINES = 50
 MAX_QUANTITY = 99
@@ -98,19 +104,27 @@ class RedeemingLocation:
     notify_webhook_url: str | None
 
 
-_LOCATION_WITH_OPERATOR = HotStatement(
+# The location with its operator's webhook endpoints' version: read alone (`_location`), or by
+# an amount redemption's debit statement itself on PostgreSQL (`_AT_LOCATION`).
+_LOCATION_SELECT = (
     "SELECT location.id, location.operator_id, location.name, location.email, location.external_id, "
     "location.active, location.is_test, location.item_webhook_url, location.notify_items_email, "
     "location.notify_webhook_url, operator.webhook_endpoints_version "
     "FROM location JOIN operator ON operator.id = location.operator_id "
     "WHERE location.id = :location_id AND location.operator_id = :operator_id"
 )
+_LOCATION_WITH_OPERATOR = HotStatement(_LOCATION_SELECT)
 
 
 def _location(session: Session, operator_id: int, location_id: int) -> RedeemingLocation:
     """The operator's active location, read together with its operator's webhook endpoints'
     version (one statement), which the notifications' endpoints cache checks."""
     found = _LOCATION_WITH_OPERATOR.first(session, {"location_id": location_id, "operator_id": operator_id})
+    return _usable_location(session, operator_id, found)
+
+
+def _usable_location(session: Session, operator_id: int, found: tuple | None) -> RedeemingLocation:
+    """The location of this row, if it can redeem: not found, or not active, is refused."""
     if found is None:
         raise GiftnetError(ErrorCode.not_found, N_("No such location."), field="location_id")
     location = RedeemingLocation(*found[:-1])
@@ -140,19 +154,31 @@ def refusal_of_test_card_at(card: Card, location_id: int, lang: str | None = Non
 
 
 
-def _debit_at(session: Session, actor: Actor, location: RedeemingLocation, card_id: int, amount_cents: int | None,
-              items: list[LineRequest] | None, kind: str, idempotency_key: str | None,
+def _debit_at(session: Session, actor: Actor, location_id: int, location: RedeemingLocation | None, card_id: int,
+              amount_cents: int | None, items: list[LineRequest] | None, kind: str, idempotency_key: str | None,
               device_code: str | None) -> RedemptionResult:
     """An amount or items redemption: the debit, the redemption and its ledger row in one
-    statement on PostgreSQL (`debit_and_record_within`), then its lines and notifications."""
+    statement on PostgreSQL (`debit_and_record_within`), then its lines and notifications.
+    Without a `location` read before (an amount redemption on PostgreSQL), that statement
+    reads it too (`DebitPlace`): one statement fewer."""
+    found = [location] if location is not None else []
+    place = None
+    if location is None:
+        def check(row: tuple | None) -> RedeemingLocation:
+            found.append(_usable_location(session, actor.operator_id, row))
+            return found[0]
+
+        place = DebitPlace(_LOCATION_SELECT, check)
     lines = _priced_lines(session, location, items) if kind == RedemptionKind.items else []
     to_debit = sum(line.line_total_cents for line in lines) if lines else amount_cents
     redemption = Redemption(
-        operator_id=actor.operator_id, card_id=card_id, location_id=location.id, device_id=actor.device_id,
+        operator_id=actor.operator_id, card_id=card_id, location_id=location_id, device_id=actor.device_id,
         api_key_id=actor.api_key_id, kind=kind, amount_cents=to_debit, balance_after_cents=0,
     )
-    balance_after, last4 = debit_and_record_within(session, actor.at_location(location.id), card_id, to_debit, redemption,
-                                           idempotency_key=idempotency_key, allow_test_card=location.is_test)
+    balance_after, last4 = debit_and_record_within(
+        session, actor.at_location(location_id), card_id, to_debit, redemption, idempotency_key=idempotency_key,
+        allow_test_card=location is not None and location.is_test, place=place)
+    location = found[0]
     for line in lines:
         line.redemption_id = redemption.id
     if lines:
@@ -301,10 +327,13 @@ def redeem(
             device_code = device.code if device else None
 
     def attempt(session: Session) -> RedemptionResult:
-        location = _location(session, actor.operator_id, location_id)
         if kind != RedemptionKind.pos:
-            return _debit_at(session, actor, location, resolved_card_id, amount_cents, items, kind, idempotency_key,
-                             device_code)
+            # On PostgreSQL an amount redemption's debit statement reads the location itself.
+            read_with_debit = kind == RedemptionKind.amount and session.get_bind().dialect.name == "postgresql"
+            location = None if read_with_debit else _location(session, actor.operator_id, location_id)
+            return _debit_at(session, actor, location_id, location, resolved_card_id, amount_cents, items, kind,
+                             idempotency_key, device_code)
+        location = _location(session, actor.operator_id, location_id)
         card = owned_row(session, Card, resolved_card_id, actor.operator_id, missing=N_("No such card."),
                          code=ErrorCode.card_not_found, field="card_id")
         refuse_test_card_at_real_location(card, location)

@@ -462,6 +462,7 @@ def debit_and_record_within(
     *,
     idempotency_key: str | None = None,
     allow_test_card: bool = False,
+    place: DebitPlace | None = None,
 ) -> tuple[int, str]:
     """`debit_within` of a redemption with its `redemption` row (not yet added; its
     `balance_after_cents` and `id` are filled in here): (the card's balance after, its last 4).
@@ -471,7 +472,12 @@ def debit_and_record_within(
     held, each with the balance it returned); when it writes nothing, the card is read to say
     why. Elsewhere the same three statements one by one (`debit_within`). A test card (bought in
     the shop's test mode) is debited only with `allow_test_card` (at a test location): otherwise
-    refused (`test_card`) and nothing moves."""
+    refused (`test_card`) and nothing moves.
+
+    With a `place` (PostgreSQL only) the same statement also reads the redemption's location
+    (`place.select`) and debits only where that location is active, a test card only at a test
+    location; `place.check(row)` is handed the location's row (None: no such location) before
+    anything else is decided, and refuses what it must."""
     if session.get_bind().dialect.name != "postgresql":
         if not allow_test_card:
             card = session.get(Card, card_id)
@@ -499,12 +505,15 @@ def debit_and_record_within(
                     "kind": LedgerKind.redeem.value, "amount_cents": -amount_cents,
                     "idempotency_key": idempotency_key, "created_at": now, **_actor_columns(actor)}
     redemption_values = redemption.model_dump(exclude={"id", "balance_after_cents"})
-    statement = _debit_cte(tuple(redemption_values), tuple(entry_values))
+    statement = _debit_cte(tuple(redemption_values), tuple(entry_values), place.select if place else None)
     params = {"amount": amount_cents, "now": now, "card_id": card_id, "operator_id": actor.operator_id,
-              "allow_test": allow_test_card,
+              "allow_test": allow_test_card, "location_id": redemption.location_id,
               **{f"r_{name}": _plain(value) for name, value in redemption_values.items()},
               **{f"l_{name}": value for name, value in entry_values.items()}}
     row = statement.first(session, params)
+    if place is not None:
+        allow_test_card = place.check(row[:-4] if row is not None else None).is_test
+        row = row[-4:] if row[-1] is not None else None
     if row is None:
         card = session.exec(select(Card).where(Card.id == card_id, Card.operator_id == actor.operator_id)).first()
         if card is None:
@@ -523,6 +532,18 @@ def debit_and_record_within(
     return balance_after, last4_of_card
 
 
+@dataclass(frozen=True)
+class DebitPlace:
+    """Where a redemption happens, read by its debit statement (`debit_and_record_within`).
+
+    `select`: one SELECT of the location's row, with the columns `active` and `is_test`,
+    under the parameters :location_id (the redemption's) and :operator_id. `check(row)`: the caller's rules
+    for that row (None when there is none); returns something with `is_test`, or raises."""
+
+    select: str
+    check: Callable[[tuple | None], Any]
+
+
 # A redemption's ledger row: every column but those the debit statement fills itself.
 _LEDGER_ROW_COLUMNS = dict.fromkeys(
     name for name in LedgerEntry.__table__.columns.keys() if name not in ("id", "balance_after_cents", "redemption_id"))
@@ -532,28 +553,37 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-_DEBIT_CTES: dict[tuple[tuple[str, ...], tuple[str, ...]], HotStatement] = {}
+_DEBIT_CTES: dict[tuple[tuple[str, ...], tuple[str, ...], str | None], HotStatement] = {}
 
 
-def _debit_cte(redemption_columns: tuple[str, ...], entry_columns: tuple[str, ...]) -> HotStatement:
+def _debit_cte(redemption_columns: tuple[str, ...], entry_columns: tuple[str, ...],
+               place_select: str | None = None) -> HotStatement:
     """The debit, redemption and ledger row as one PostgreSQL statement, its text built once
-    per column set (every parameter cast to its column's type)."""
-    key = (redemption_columns, entry_columns)
+    per column set (every parameter cast to its column's type); with `place_select`, the
+    location's row read first in the same statement and answered even when nothing moved."""
+    key = (redemption_columns, entry_columns, place_select)
     if key not in _DEBIT_CTES:
         redemption_table, entry_table = Redemption.__table__, LedgerEntry.__table__
+        place, where_place = "", "AND (NOT card.is_test OR CAST(:allow_test AS BOOLEAN)) "
+        if place_select:
+            place, where_place = f"place AS ({place_select}), ", "AND place.active AND (NOT card.is_test OR place.is_test) "
+        moved = "debited.balance_cents, debited.last4, redeemed.id, entry.id"
         _DEBIT_CTES[key] = HotStatement(
-            "WITH debited AS ("
-            "UPDATE card SET balance_cents = balance_cents - :amount, updated_at = :now "
-            "WHERE id = :card_id AND operator_id = :operator_id AND status = 'active' AND balance_cents >= :amount "
-            "AND (NOT is_test OR CAST(:allow_test AS BOOLEAN)) "
-            "RETURNING balance_cents, last4), "
+            f"WITH {place}debited AS ("
+            "UPDATE card SET balance_cents = card.balance_cents - :amount, updated_at = :now "
+            + ("FROM place " if place_select else "")
+            + "WHERE card.id = :card_id AND card.operator_id = :operator_id AND card.status = 'active' "
+            "AND card.balance_cents >= :amount "
+            f"{where_place}"
+            "RETURNING card.balance_cents, card.last4), "
             f"redeemed AS (INSERT INTO redemption ({', '.join(redemption_columns)}, balance_after_cents) "
             f"SELECT {_casts(redemption_table, 'r_', redemption_columns)}, debited.balance_cents FROM debited "
             "RETURNING id), "
             f"entry AS (INSERT INTO ledger_entry ({', '.join(entry_columns)}, balance_after_cents, redemption_id) "
             f"SELECT {_casts(entry_table, 'l_', entry_columns)}, debited.balance_cents, redeemed.id "
             "FROM debited, redeemed RETURNING id) "
-            "SELECT debited.balance_cents, debited.last4, redeemed.id, entry.id FROM debited, redeemed, entry"
+            + (f"SELECT place.*, {moved} FROM place LEFT JOIN (debited CROSS JOIN redeemed CROSS JOIN entry) ON true"
+               if place_select else f"SELECT {moved} FROM debited, redeemed, entry")
         )
     return _DEBIT_CTES[key]
 
