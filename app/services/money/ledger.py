@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -161,43 +162,72 @@ def issue_within(
     """The issue itself, inside the caller's transaction (a paid shop order issues all its
     cards in one). Publishes nothing: the caller does, after its commit. `is_test`: paid
     through a gateway in test mode (a test card: redeemed only at test locations, never paid out)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _issue_in_one_statement(
+            session, actor, amount_cents, recipient_email=recipient_email, recipient_name=recipient_name,
+            sender_name=sender_name, message=message, idempotency_key=idempotency_key, order_id=order_id,
+            language=language, is_test=is_test)
     operator = _operator(session, actor.operator_id)
     _check_amount_limits(operator, amount_cents)
     code, link_token, card = _new_card(
-        operator, actor, amount_cents, recipient_email=recipient_email, recipient_name=recipient_name,
-        sender_name=sender_name, message=message,
+        operator.id, operator.currency, actor, amount_cents, recipient_email=recipient_email,
+        recipient_name=recipient_name, sender_name=sender_name, message=message,
     )
     card.language = normalize_language(language or operator.default_language)
     card.is_test = is_test
-    entry = LedgerEntry(
-        operator_id=operator.id,
-        card_id=0,
-        kind=LedgerKind.issue,
-        amount_cents=amount_cents,
-        balance_after_cents=amount_cents,
-        idempotency_key=idempotency_key,
-        order_id=order_id,
-        created_at=card.created_at,
-        **_actor_columns(actor),
-    )
-    entry_values = entry.model_dump(exclude={"id", "card_id"})
-    if session.get_bind().dialect.name == "postgresql":
-        # The card and its ledger row as ONE statement; the card then joins the session as if
-        # loaded, so that a later change to it (an order's delivery) is an UPDATE.
-        card_values = card.model_dump(exclude={"id"})
-        params = {**{f"c_{name}": _plain(value) for name, value in card_values.items()},
-                  **{f"l_{name}": _plain(value) for name, value in entry_values.items()}}
-        card.id, entry.id = _issue_cte(tuple(card_values), tuple(entry_values)).first(session, params)
-        make_transient_to_detached(card)
-        session.add(card)
-    else:
-        session.add(card)
-        session.flush()
-        # One INSERT ... RETURNING id, without a second flush of the unit of work (as `_append`).
-        entry.id = session.execute(
-            insert(LedgerEntry).values(**entry_values, card_id=card.id).returning(LedgerEntry.id)
-        ).scalar_one()
+    entry = LedgerEntry(**_issue_entry_values(actor, amount_cents, card.created_at, idempotency_key, order_id),
+                        card_id=0)
+    session.add(card)
+    session.flush()
+    # One INSERT ... RETURNING id, without a second flush of the unit of work (as `_append`).
+    entry.id = session.execute(
+        insert(LedgerEntry).values(**entry.model_dump(exclude={"id", "card_id"}), card_id=card.id)
+        .returning(LedgerEntry.id)
+    ).scalar_one()
     entry.card_id = card.id
+    return IssuedCard(card=card, code=code, link_token=link_token, entry=entry)
+
+
+def _issue_entry_values(actor: Actor, amount_cents: int, created_at: datetime, idempotency_key: str | None,
+                        order_id: int | None) -> dict:
+    """A new card's `issue` ledger row, every column but its id and its card's id."""
+    values = {**_LEDGER_ROW_COLUMNS, "operator_id": actor.operator_id, "kind": LedgerKind.issue.value,
+              "amount_cents": amount_cents, "balance_after_cents": amount_cents, "idempotency_key": idempotency_key,
+              "order_id": order_id, "created_at": created_at, **_actor_columns(actor)}
+    del values["card_id"]
+    return values
+
+
+def _issue_in_one_statement(session: Session, actor: Actor, amount_cents: int, *, recipient_email: str | None,
+                            recipient_name: str | None, sender_name: str | None, message: str | None,
+                            idempotency_key: str | None, order_id: int | None, language: str | None,
+                            is_test: bool) -> IssuedCard:
+    """`issue_within` on PostgreSQL: the operator's card terms read, the amount checked against
+    them, the card and its ledger row written, in ONE statement (`_issue_cte`); the card then
+    joins the session as if loaded, so that a later change to it (an order's delivery) is an UPDATE."""
+    code, link_token, card = _new_card(actor.operator_id, None, actor, amount_cents, recipient_email=recipient_email,
+                                       recipient_name=recipient_name, sender_name=sender_name, message=message)
+    card.is_test = is_test
+    card_values = card.model_dump(exclude={"id", "currency", "language"})
+    entry_values = _issue_entry_values(actor, amount_cents, card.created_at, idempotency_key, order_id)
+    params = {"operator_id": actor.operator_id, "amount": amount_cents,
+              "language": normalize_language(language) if language else None,
+              **{f"c_{name}": _plain(value) for name, value in card_values.items()},
+              **{f"l_{name}": value for name, value in entry_values.items()}}
+    row = _issue_cte(tuple(card_values), tuple(entry_values)).first(session, params)
+    if row is None:
+        raise GiftnetError(ErrorCode.not_found, N_("This operator does not exist."))
+    currency, card_min_cents, card_max_cents, endpoints_version, card.id, card.language, entry_id = row
+    # The webhook endpoints' look-up of this transaction checks its cache against this version.
+    webhooks.note_endpoints_version(session, actor.operator_id, endpoints_version)
+    if card.id is None:
+        _check_amount_limits(_CardTerms(actor.operator_id, currency, None, card_min_cents, card_max_cents),
+                             amount_cents)
+        raise AssertionError("the issue statement wrote nothing for an amount within the card limits")
+    card.currency = currency
+    make_transient_to_detached(card)
+    session.add(card)
+    entry = LedgerEntry(**entry_values, id=entry_id, card_id=card.id)
     return IssuedCard(card=card, code=code, link_token=link_token, entry=entry)
 
 
@@ -205,16 +235,24 @@ _ISSUE_CTES: dict[tuple[tuple[str, ...], tuple[str, ...]], HotStatement] = {}
 
 
 def _issue_cte(card_columns: tuple[str, ...], entry_columns: tuple[str, ...]) -> HotStatement:
-    """A new card and its `issue` ledger row as one PostgreSQL statement (text built once per
-    column set); answers (card id, ledger row id)."""
+    """The operator's card terms, a new card within them (its currency, and its language unless
+    given, the operator's) and its `issue` ledger row as one PostgreSQL statement (text built
+    once per column set). Answers the terms even when no card was written (amount out of
+    range), then (card id, card language, ledger row id)."""
     key = (card_columns, entry_columns)
     if key not in _ISSUE_CTES:
         _ISSUE_CTES[key] = HotStatement(
-            f"WITH issued AS (INSERT INTO card ({', '.join(card_columns)}) "
-            f"VALUES ({_casts(Card.__table__, 'c_', card_columns)}) RETURNING id), "
+            "WITH terms AS (SELECT currency, default_language, card_min_cents, card_max_cents, "
+            "webhook_endpoints_version FROM operator WHERE id = :operator_id), "
+            f"issued AS (INSERT INTO card ({', '.join(card_columns)}, currency, language) "
+            f"SELECT {_casts(Card.__table__, 'c_', card_columns)}, terms.currency, "
+            "COALESCE(CAST(:language AS VARCHAR), terms.default_language) FROM terms "
+            "WHERE CAST(:amount AS INTEGER) BETWEEN terms.card_min_cents AND terms.card_max_cents "
+            "RETURNING id, language), "
             f"entry AS (INSERT INTO ledger_entry ({', '.join(entry_columns)}, card_id) "
             f"SELECT {_casts(LedgerEntry.__table__, 'l_', entry_columns)}, issued.id FROM issued RETURNING id) "
-            "SELECT issued.id, entry.id FROM issued, entry"
+            "SELECT terms.currency, terms.card_min_cents, terms.card_max_cents, terms.webhook_endpoints_version, "
+            "issued.id, issued.language, entry.id FROM terms LEFT JOIN (issued CROSS JOIN entry) ON true"
         )
     return _ISSUE_CTES[key]
 
@@ -240,7 +278,8 @@ def clean_message(message: str | None) -> str | None:
     return message or None
 
 
-def _new_card(operator: _CardTerms, actor: Actor, amount_cents: int, *, recipient_email: str | None = None,
+def _new_card(operator_id: int, currency: str | None, actor: Actor, amount_cents: int, *,
+              recipient_email: str | None = None,
               recipient_name: str | None = None, sender_name: str | None = None, message: str | None = None,
               batch_id: int | None = None) -> tuple[str, str, Card]:
     """A new card row (not yet added) with a fresh code and link token, and those two in clear."""
@@ -249,13 +288,13 @@ def _new_card(operator: _CardTerms, actor: Actor, amount_cents: int, *, recipien
     link_token = codes.new_link_token()
     now = utcnow()
     card = Card(
-        operator_id=operator.id,
+        operator_id=operator_id,
         code_hash=codes.hash_code(code),
         code_encrypted=crypto.encrypt(code),
         last4=codes.last4(code),
         link_token_hash=codes.hash_link_token(link_token),
         link_token_encrypted=crypto.encrypt(link_token),
-        currency=operator.currency,
+        currency=currency,
         balance_cents=amount_cents,
         initial_amount_cents=amount_cents,
         channel=actor.channel if actor.channel in CHANNELS else CardChannel.dashboard,
@@ -287,7 +326,7 @@ def issue_batch_within(session: Session, actor: Actor, count: int, amount_cents:
     operator = _operator(session, actor.operator_id)
     if amount_cents:
         _check_amount_limits(operator, amount_cents)
-    rows = [_new_card(operator, actor, amount_cents, batch_id=batch_id)[2].model_dump(exclude={"id"})
+    rows = [_new_card(operator.id, operator.currency, actor, amount_cents, batch_id=batch_id)[2].model_dump(exclude={"id"})
             for _ in range(count)]
     card_ids = session.execute(
         insert(Card).returning(Card.id, sort_by_parameter_order=True), rows
