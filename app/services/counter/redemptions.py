@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 
 from app.db import HotStatement, read_session
 from app.models import Card, Item, Location, Operator, PosPayment, Redemption, RedemptionLine
-from app.models.base import utcnow
+from app.models.base import new_row, utcnow
 from app.models.card import CardStatus, LedgerKind
 from app.models.redemption import PosPaymentSource, PosPaymentStatus, RedemptionKind, RedemptionStatus
 from app.services.core import audit, events
@@ -171,9 +171,9 @@ def _debit_at(session: Session, actor: Actor, location_id: int, location: Redeem
         place = DebitPlace(_LOCATION_SELECT, check)
     lines = _priced_lines(session, location, items) if kind == RedemptionKind.items else []
     to_debit = sum(line.line_total_cents for line in lines) if lines else amount_cents
-    redemption = Redemption(
-        operator_id=actor.operator_id, card_id=card_id, location_id=location_id, device_id=actor.device_id,
-        api_key_id=actor.api_key_id, kind=kind, amount_cents=to_debit, balance_after_cents=0,
+    redemption = new_row(
+        Redemption, operator_id=actor.operator_id, card_id=card_id, location_id=location_id,
+        device_id=actor.device_id, api_key_id=actor.api_key_id, kind=kind, amount_cents=to_debit, balance_after_cents=0,
     )
     balance_after, last4 = debit_and_record_within(
         session, actor.at_location(location_id), card_id, to_debit, redemption, idempotency_key=idempotency_key,

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from app.db import HotStatement, read_session, write_session
 from app.models import Card, LedgerEntry, Operator, Redemption
-from app.models.base import utcnow
+from app.models.base import new_row, utcnow
 from app.models.card import CHANNELS, CardChannel, CardStatus, LedgerKind
 from app.services.core import audit, codes, crypto, events
 from app.services.core.actor import Actor
@@ -227,7 +227,7 @@ def _issue_in_one_statement(session: Session, actor: Actor, amount_cents: int, *
     card.currency = currency
     make_transient_to_detached(card)
     session.add(card)
-    entry = LedgerEntry(**entry_values, id=entry_id, card_id=card.id)
+    entry = new_row(LedgerEntry, **entry_values, id=entry_id, card_id=card.id)
     return IssuedCard(card=card, code=code, link_token=link_token, entry=entry)
 
 
@@ -287,7 +287,8 @@ def _new_card(operator_id: int, currency: str | None, actor: Actor, amount_cents
     code = codes.generate_code()
     link_token = codes.new_link_token()
     now = utcnow()
-    card = Card(
+    card = new_row(
+        Card,
         operator_id=operator_id,
         code_hash=codes.hash_code(code),
         code_encrypted=crypto.encrypt(code),
