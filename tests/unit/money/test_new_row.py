@@ -30,3 +30,16 @@ def test_a_new_row_gets_fresh_defaults_each_time():
                             balance_after_cents=0), new_row(Redemption, operator_id=1, card_id=2, location_id=3,
                                                             kind="amount", amount_cents=1, balance_after_cents=0)
     assert first.created_at <= second.created_at and first is not second
+
+
+def test_a_new_row_works_in_a_fresh_process_before_any_model_was_constructed():
+    """The constructor's first call wires the mappers' attributes; `new_row` must not depend on it."""
+    import subprocess
+    import sys
+
+    script = ("from app.models import Redemption\nfrom app.models.base import new_row\n"
+              "row = new_row(Redemption, operator_id=1, card_id=2, location_id=3, kind='amount', amount_cents=5, "
+              "balance_after_cents=0)\nprint(row.location_id, row.amount_cents)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3", "5"]
