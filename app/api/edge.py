@@ -141,13 +141,15 @@ class ApiEdgeMiddleware:
             )
 
     async def _read_body(self, scope: Scope, receive: Receive, limit: int) -> bytes | GiftnetError:
-        too_large = GiftnetError(ErrorCode.payload_too_large, N_("The request body is larger than {limit} bytes."),
-                                 params={"limit": limit})
+        def too_large() -> GiftnetError:  # built only when refused: its sentence is translated and filled
+            return GiftnetError(ErrorCode.payload_too_large, N_("The request body is larger than {limit} bytes."),
+                                params={"limit": limit})
+
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
                     if int(value) > limit:
-                        return too_large
+                        return too_large()
                 except ValueError:
                     return GiftnetError(ErrorCode.invalid_input, N_("The Content-Length header is not a number."))
         chunks, size = [], 0
@@ -158,7 +160,7 @@ class ApiEdgeMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                return too_large
+                return too_large()
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break

@@ -112,6 +112,8 @@ def check_json_body(body: bytes) -> None:
     if b"\x00" in body:
         raise GiftnetError(ErrorCode.invalid_input, N_("The request body contains a NUL character, which no field "
                                                        "accepts."))
+    if b"\\" not in body and body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return  # no escape to hide a NUL, and too few brackets to nest too deep (a typical API body)
     depth, in_string, skip_until, escaped_nul = 0, False, -1, False
     for match in _JSON_SIGNIFICANT.finditer(body):
         position = match.start()
