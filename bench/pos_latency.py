@@ -7,7 +7,7 @@ Starts the whole app itself (`reflex run --env prod --single-port` on a free por
 a temporary SQLite database and data folder, a private copy of `.web/`, as the e2e
 fixture does), creates a network with one `pos` location, activates N counter
 devices of it (through the device service; each browser context gets its device
-secret in localStorage, as after a real activation) and opens `/redeem` in N
+secret in the HttpOnly device cookie, as activation leaves it) and opens `/redeem` in N
 contexts of one headless Chromium. Then, for each push:
 
 1. the POS pushes a payment: `POST /api/v1/pos/payments` with the location's POS key;
@@ -272,14 +272,22 @@ def wait_on_every_page(pages: list, expression: str, payment_id: int) -> list[fl
     return found
 
 
+def counter_context(browser, app: App, secret: str):  # noqa: ANN001
+    """A browser context of an activated counter device: its secret in the HttpOnly device
+    cookie, as activation leaves it, and the row observer on every page."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, base_url=app.base_url)
+    context.add_cookies([{"name": "giftnet_device", "value": secret, "url": app.base_url, "httpOnly": True,
+                          "sameSite": "Lax"}])
+    context.add_init_script(OBSERVER)
+    return context
+
+
 def run_screens(browser, app: App, screens: int, pushes: int) -> dict:  # noqa: ANN001
     setup = make_location_with_devices(app, screens)
     contexts, pages = [], []
     opened = time.perf_counter()
     for secret in setup["device_secrets"]:
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, base_url=app.base_url)
-        context.add_init_script(f"localStorage.setItem('giftnet_device', {json.dumps(secret)});")
-        context.add_init_script(OBSERVER)
+        context = counter_context(browser, app, secret)
         page = context.new_page()
         page.set_default_timeout(60_000)
         page.goto("/redeem", wait_until="commit")  # all screens load in parallel; waited for below

@@ -7,15 +7,14 @@ Starts the whole app as bench/pos_latency.py does (`reflex run --env prod --sing
 on a free port, a temporary SQLite database, K Granian workers, Reflex's state in
 Redis), creates one `pos` location with N + 1 activated counter devices, then:
 
-1. opens `/redeem` in one headless Chromium page with the first device's secret (in
-   localStorage, as after a real activation) and records every websocket frame the
-   page sends: the socket.io CONNECT that carries the hydrate event (with the
-   device's secret among the browser's storage values) and the events after it
-   (the page's on_load ...);
+1. opens `/redeem` in one headless Chromium page with the first device's secret in its
+   HttpOnly device cookie (as activation leaves it) and records every websocket frame
+   the page sends: the socket.io CONNECT that carries the hydrate event and the events
+   after it (the page's on_load ...);
 2. opens N more screens as plain websocket sessions of the same protocol
    (engine.io 4 / socket.io over a websocket, `wsproto`, one asyncio loop in one
-   thread): each sends the page's own frames with its own client token and its own
-   device's secret in place of the browser's, answers the server's pings, and reads
+   thread): each opens its websocket with its own device's cookie and sends the page's
+   own frames with its own client token, answers the server's pings, and reads
    every state update, as the browser's socket does. The kernel spreads the
    connections over the workers, so a push handled by one worker reaches screens on
    the others through the app's Redis announcement;
@@ -54,7 +53,7 @@ sys.path.insert(0, str(BENCH_DIR))
 
 import httpx  # noqa: E402
 import pos_latency  # noqa: E402
-from pos_latency import OBSERVER, App, clock_offset, make_location_with_devices, percentile  # noqa: E402
+from pos_latency import App, clock_offset, make_location_with_devices, percentile  # noqa: E402
 from wsproto import ConnectionType, WSConnection  # noqa: E402
 from wsproto.events import (  # noqa: E402
     AcceptConnection,
@@ -78,8 +77,8 @@ PAYMENTS_FIELD = "payments_rx_state_"
 class Screen:
     """One counter screen: a websocket session of the app's own protocol."""
 
-    def __init__(self, url: str, frames: list[str], seen: dict, gone: dict, index: int) -> None:
-        self.url, self.frames, self.index = url, frames, index
+    def __init__(self, url: str, frames: list[str], seen: dict, gone: dict, index: int, cookie: str) -> None:
+        self.url, self.frames, self.index, self.cookie = url, frames, index, cookie
         self.seen, self.gone = seen, gone  # payment id -> {screen index: ms}
         self.shown: set[int] = set()
         self.ready = asyncio.Event()
@@ -97,7 +96,8 @@ class Screen:
         from reflex_base import constants
 
         writer.write(self._ws.send(Request(host=parts.netloc, target=target,
-                                           subprotocols=[constants.Reflex.VERSION])))
+                                           subprotocols=[constants.Reflex.VERSION],
+                                           extra_headers=[(b"cookie", self.cookie.encode())])))
         self._reader_task = asyncio.get_running_loop().create_task(self._read(reader))
         connect, events = self.frames[0], self.frames[1:]
         await self._wait_for(lambda: self._opened, "the engine.io OPEN")
@@ -213,7 +213,8 @@ class Screens:
             async def one(index: int, secret: str) -> None:
                 token = str(uuid.uuid4())
                 mine = [frame.replace(chromium_token, token).replace(chromium_secret, secret) for frame in frames]
-                screen = Screen(url.replace(chromium_token, token), mine, self.seen, self.gone, index)
+                screen = Screen(url.replace(chromium_token, token), mine, self.seen, self.gone, index,
+                                f"giftnet_device={secret}")
                 self.screens.append(screen)
                 async with gate:
                     await screen.open()
@@ -265,9 +266,7 @@ def cpu_ms_of_self() -> float:
 
 def chromium_screen(browser, app: App, secret: str):  # noqa: ANN001
     """The real screen; returns its page, its websocket URL and the frames it sent."""
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, base_url=app.base_url)
-    context.add_init_script(f"localStorage.setItem('giftnet_device', {json.dumps(secret)});")
-    context.add_init_script(OBSERVER)
+    context = pos_latency.counter_context(browser, app, secret)
     page = context.new_page()
     page.set_default_timeout(60_000)
     sockets: list = []
@@ -297,8 +296,6 @@ def run_screens(browser, app: App, screens: int, pushes: int) -> dict:  # noqa: 
     opened = time.perf_counter()
     context, page, url, frames = chromium_screen(browser, app, secrets[0])
     token = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["token"][0]
-    if secrets[0] not in frames[0]:
-        raise SystemExit("the hydrate event does not carry the device's secret: cannot play other devices")
     client = Screens()
     try:
         client.open(url, frames, token, secrets[0], secrets[1:])
