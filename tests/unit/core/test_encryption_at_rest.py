@@ -34,7 +34,7 @@ def test_a_sealed_value_opens_only_whole_and_only_with_our_key(monkeypatch):
 
 def test_a_value_sealed_with_fernet_before_still_opens():
     """Rows written before AES-GCM (Fernet tokens under the "encryption" sub-key) stay readable."""
-    key = crypto._subkey("encryption", get_settings().secret_key)  # noqa: SLF001 - the key such rows used
+    key = crypto._subkey("encryption", get_settings().secret_key)  # the key such rows used
     legacy = Fernet(base64.urlsafe_b64encode(key)).encrypt(b"123456789").decode()
 
     assert crypto.decrypt(legacy) == "123456789"
