@@ -90,6 +90,22 @@ def _refused(status: int, message: str) -> Response:
                     media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
+def _no_content() -> Response:
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+
+def _set_session_cookie(answer: Response, token: str) -> None:
+    """The dashboard session: HttpOnly, SameSite=Lax, Secure under https, as long as the session lives."""
+    answer.set_cookie(SESSION_COOKIE, token, max_age=get_settings().session_ttl_hours * 3600, path="/",
+                      httponly=True, samesite="lax", secure=_secure())
+
+
+def _set_device_cookie(answer: Response, secret: str) -> None:
+    """An activated counter device's secret, with the same flags."""
+    answer.set_cookie(DEVICE_COOKIE, secret, max_age=DEVICE_COOKIE_SECONDS, path="/", httponly=True, samesite="lax",
+                      secure=_secure())
+
+
 @router.post("/auth/session")
 def set_session_cookie(request: Request, body: Ticket) -> Response:
     if not _same_site_request(request):
@@ -97,9 +113,8 @@ def set_session_cookie(request: Request, body: Ticket) -> Response:
     token = accounts.token_of_ticket(body.ticket)
     if token is None or accounts.resolve_session(token) is None:
         return _refused(400, "This sign-in ticket is not valid or has expired; sign in again.")
-    answer = Response(status_code=204, headers={"Cache-Control": "no-store"})
-    answer.set_cookie(SESSION_COOKIE, token, max_age=get_settings().session_ttl_hours * 3600, path="/",
-                      httponly=True, samesite="lax", secure=_secure())
+    answer = _no_content()
+    _set_session_cookie(answer, token)
     return answer
 
 
@@ -110,9 +125,8 @@ def set_device_cookie(request: Request, body: Ticket) -> Response:
     secret = devices.secret_of_device_ticket(body.ticket)
     if secret is None or devices.resolve_device(secret) is None:
         return _refused(400, "This activation ticket is not valid or has expired; open the activation link again.")
-    answer = Response(status_code=204, headers={"Cache-Control": "no-store"})
-    answer.set_cookie(DEVICE_COOKIE, secret, max_age=DEVICE_COOKIE_SECONDS, path="/", httponly=True, samesite="lax",
-                      secure=_secure())
+    answer = _no_content()
+    _set_device_cookie(answer, secret)
     return answer
 
 
@@ -122,13 +136,11 @@ def adopt_leftover_secrets(request: Request, body: Leftovers) -> Response:
     when it still names a live session or device (204 either way: the page forgets it)."""
     if not _same_site_request(request):
         return _refused(403, "Only this site's own pages may do this.")
-    answer = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    answer = _no_content()
     if body.session and accounts.resolve_session(body.session) is not None:
-        answer.set_cookie(SESSION_COOKIE, body.session, max_age=get_settings().session_ttl_hours * 3600, path="/",
-                          httponly=True, samesite="lax", secure=_secure())
+        _set_session_cookie(answer, body.session)
     if body.device and devices.resolve_device(body.device) is not None:
-        answer.set_cookie(DEVICE_COOKIE, body.device, max_age=DEVICE_COOKIE_SECONDS, path="/", httponly=True,
-                          samesite="lax", secure=_secure())
+        _set_device_cookie(answer, body.device)
     return answer
 
 
@@ -137,7 +149,7 @@ def clear_session_cookie(request: Request) -> Response:
     if not _same_site_request(request):
         return _refused(403, "Sign out from this site's own pages.")
     accounts.log_out(request.cookies.get(SESSION_COOKIE))
-    answer = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    answer = _no_content()
     answer.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure())
     return answer
 

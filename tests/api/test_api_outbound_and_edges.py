@@ -16,16 +16,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import re
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from app.db import dispose_engines
-from app.settings import get_settings
-from tests.support.backend import Backend, Operator, point_test_process_at
+from tests.support.backend import Backend, Operator, services_on
 from tests.support.listener import Listener
 
 OWN_ORIGIN = "https://gifts.example.test"  # the backends' PUBLIC_URL (tests/support/backend.py)
@@ -117,17 +114,8 @@ def _clover_configured(backend: Backend, network: Operator, location_id: int) ->
     """Read through the services, on the backend's database (no API answer shows partner settings)."""
     from app.services.counter import pos_partner_settings
 
-    previous = os.environ.get("DATABASE_URL")
-    point_test_process_at(backend.database_url)
-    try:
+    with services_on(backend.database_url):
         return pos_partner_settings.partner_settings(network.id, location_id)["clover"].configured
-    finally:
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
-        get_settings.cache_clear()
-        dispose_engines()
 
 
 # --- nesting and NUL ---------------------------------------------------------------------------

@@ -26,8 +26,8 @@ from app.migrations import migrate
 from app.models import Card, IdempotencyRecord, LedgerEntry, Redemption
 from app.services.access import accounts, api_keys
 from app.services.money import idempotency
-from tests.support.backend import Backend
-from tests.support.faults import PrivatePostgres, assert_money_is_consistent, postgres_binaries, services_on
+from tests.support.backend import Backend, services_on
+from tests.support.faults import PrivatePostgres, assert_money_is_consistent, postgres_binaries
 
 CLIENTS = 4
 OUTAGE_SECONDS = 3.0

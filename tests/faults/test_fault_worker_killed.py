@@ -30,8 +30,8 @@ from app.services.core.errors import ErrorCode, GiftnetError
 from app.services.counter import redemptions
 from app.services.money import idempotency, ledger
 from app.services.settlement import batches
-from tests.support.backend import Backend
-from tests.support.faults import Worker, assert_money_is_consistent, services_on
+from tests.support.backend import Backend, services_on
+from tests.support.faults import Worker, assert_money_is_consistent
 from tests.support.settlement import ca_network, redeem_at
 
 KILL_ROUNDS = 3

@@ -17,7 +17,6 @@ session, staff on owner screens) is tests/e2e/test_security_pages.py.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,9 +26,7 @@ import pytest
 
 from app.api import create_api
 from app.api.errors import FALLBACK_NAME
-from app.db import dispose_engines
-from app.settings import get_settings
-from tests.support.backend import Backend, Operator, point_test_process_at
+from tests.support.backend import Backend, Operator, services_on
 
 US_BANK = {"bank_country": "US", "routing_number": "011000015", "account_number": "123456789", "account_type": "checking"}
 NACHA = {"immediate_destination": "011000015", "immediate_origin": "1234567890", "destination_name": "FED",
@@ -249,9 +246,7 @@ def world(security_backend: Backend) -> Iterator[World]:
     print_run = owner.http.post("/cards/batches", json={"count": 2, "amount_cents": 2500})
     assert print_run.status_code == 201, print_run.text
 
-    previous = os.environ.get("DATABASE_URL")
-    point_test_process_at(backend.database_url)
-    try:
+    with services_on(backend.database_url):
         from app.services.access import api_keys
         from app.services.core.actor import Actor
         from app.services.counter import square_pos
@@ -275,13 +270,6 @@ def world(security_backend: Backend) -> Iterator[World]:
                                     lines=[CartLine(kind="card", amount_cents=2_000, for_self=True)])
         order = orders.pay_order(owner.id, order.id, "sbx_1234_approve", "sweep")
         assert order.status == "paid", order
-    finally:
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
-        get_settings.cache_clear()
-        dispose_engines()
 
     pushed = httpx.post(f"{backend.url}/api/v1/pos/payments", json={"amount_cents": 900, "reference": f"SWEEP-{tag}"},
                         headers={"Authorization": f"Bearer {owner_pos.plaintext}"})

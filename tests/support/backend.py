@@ -32,11 +32,10 @@ STARTUP_SECONDS = 90
 @contextlib.contextmanager
 def services_on(database_url: str) -> Iterator[None]:
     """This test process's services on a running backend's database, then back to the one before."""
-    from app.db import dispose_engines
-    from app.settings import get_settings
-
     previous = os.environ.get("DATABASE_URL")
-    point_test_process_at(database_url)
+    os.environ["DATABASE_URL"] = database_url
+    get_settings.cache_clear()
+    dispose_engines()
     try:
         yield
     finally:
@@ -46,13 +45,6 @@ def services_on(database_url: str) -> Iterator[None]:
             os.environ["DATABASE_URL"] = previous
         get_settings.cache_clear()
         dispose_engines()
-
-
-def point_test_process_at(database_url: str) -> None:
-    """Let this test process use services on the backend's database (already migrated)."""
-    os.environ["DATABASE_URL"] = database_url
-    get_settings.cache_clear()
-    dispose_engines()
 
 
 class Backend:

@@ -20,17 +20,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, text
 from sqlmodel import select
 
 from app import cli
-from app.db import dispose_engines, read_session
+from app.db import read_session
 from app.models import Card, LedgerEntry, PayoutBatch, PayoutLine, Redemption
 from app.services.money import ledger
-from app.settings import PROJECT_ROOT, get_settings
+from app.settings import PROJECT_ROOT
 from tests.support.ports import free_port
 
 WORKER = PROJECT_ROOT / "tests" / "faults" / "fault_worker.py"  # a script: run in a process the test kills
@@ -106,22 +105,6 @@ class PrivatePostgres:
 # --- services of this test process against another database ------------------------
 
 
-@contextlib.contextmanager
-def services_on(database_url: str) -> Iterator[None]:
-    """Call services from the test process on `database_url` (already migrated)."""
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = database_url
-    get_settings.cache_clear()
-    dispose_engines()
-    try:
-        yield
-    finally:
-        dispose_engines()
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
-        get_settings.cache_clear()
 
 
 # --- what must hold whatever failed -------------------------------------------------

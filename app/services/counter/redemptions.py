@@ -105,7 +105,7 @@ class RedeemingLocation:
 
 
 # The location with its operator's webhook endpoints' version: read alone (`_location`), or by
-# an amount redemption's debit statement itself on PostgreSQL (`_AT_LOCATION`).
+# an amount redemption's debit statement itself on PostgreSQL (a `DebitPlace`).
 _LOCATION_SELECT = (
     "SELECT location.id, location.operator_id, location.name, location.email, location.external_id, "
     "location.active, location.is_test, location.item_webhook_url, location.notify_items_email, "

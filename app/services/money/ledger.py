@@ -175,16 +175,14 @@ def issue_within(
     )
     card.language = normalize_language(language or operator.default_language)
     card.is_test = is_test
-    entry = LedgerEntry(**_issue_entry_values(actor, amount_cents, card.created_at, idempotency_key, order_id),
-                        card_id=0)
+    entry_values = _issue_entry_values(actor, amount_cents, card.created_at, idempotency_key, order_id)
     session.add(card)
     session.flush()
     # One INSERT ... RETURNING id, without a second flush of the unit of work (as `_append`).
-    entry.id = session.execute(
-        insert(LedgerEntry).values(**entry.model_dump(exclude={"id", "card_id"}), card_id=card.id)
-        .returning(LedgerEntry.id)
+    entry_id = session.execute(
+        insert(LedgerEntry).values(**entry_values, card_id=card.id).returning(LedgerEntry.id)
     ).scalar_one()
-    entry.card_id = card.id
+    entry = new_row(LedgerEntry, **entry_values, id=entry_id, card_id=card.id)
     return IssuedCard(card=card, code=code, link_token=link_token, entry=entry)
 
 
@@ -584,7 +582,8 @@ class DebitPlace:
     check: Callable[[tuple | None], Any]
 
 
-# A redemption's ledger row: every column but those the debit statement fills itself.
+# A new ledger row's columns, each NULL unless given: every column but its id and the two the
+# money statements fill themselves (a redemption's balance after and redemption id).
 _LEDGER_ROW_COLUMNS = dict.fromkeys(
     name for name in LedgerEntry.__table__.columns.keys() if name not in ("id", "balance_after_cents", "redemption_id"))
 
