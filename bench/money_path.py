@@ -21,7 +21,8 @@ temporary directory, on the same database, in the same run):
   other, counted after a warm-up;
 - bare SQL: the statements one redemption (one card issue) of this checkout sends, straight
   through psycopg from as many processes as the backend has workers and as many
-  connections as wrk holds: the ceiling of this database on this machine, now;
+  connections as wrk holds: the ceiling of this database on this machine, now. Its "app
+  CPU" is the CPU of those client processes (psycopg's own work per request);
 - double-spend probe: 20 concurrent redemptions of 1,000 cents each on a 3,000-cent card:
   exactly 3 pass, 17 are insufficient_funds.
 
@@ -432,15 +433,19 @@ def bare_sql(url: str, admin_url: str, database: str, context: dict, operation: 
     mp = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=mp) as pool:
         futures = [pool.submit(_bare_process, url, context, operation, share, seconds, start_at) for share in shares]
-        time.sleep(max(0.0, start_at - time.time() - 0.2))
-        db_before = cpu_ticks(postgres_backends(admin_url, database))
+        time.sleep(max(0.0, start_at - time.time()))
+        # CPU read over the run's window, before its connections close: the clients' processes
+        # (psycopg's own work, the reference for the app's) and the database's backends.
+        watch = CpuWatch(list(pool._processes), admin_url, database)  # noqa: SLF001 - the pool's own pids
+        watch.start()
+        window = max(seconds - 0.5, 0.5)
+        time.sleep(window)
+        watch.stop()
         results = [future.result() for future in futures]
-    db_after = cpu_ticks(list(db_before))
     done = sum(count for count, _ in results)
     run = WrkRun("bare SQL", operation, done, seconds, sum(error for _, error in results), float("nan"), float("nan"))
-    run.db_cpu_ms = sum(db_after.get(pid, ticks) - ticks for pid, ticks in db_before.items()) * 1000 / CLOCK_TICKS \
-        / max(done, 1)
-    run.app_cpu_ms = 0.0
+    in_window = max(done * window / seconds, 1)
+    run.app_cpu_ms, run.db_cpu_ms = watch.app_ms / in_window, watch.db_ms / in_window
     return run
 
 

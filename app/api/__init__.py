@@ -20,6 +20,7 @@ from app.api.docs import router as docs_router
 from app.api.edge import ApiEdgeMiddleware
 from app.api.errors import any_client_error, error_responses, install_error_handlers, install_fallback_route
 from app.api.health import router as health_router
+from app.api.hot_routes import HOT_PATHS, HotRoutes
 from app.api.locations import router as locations_router
 from app.api.orders import router as orders_router
 from app.api.payout_delivery import router as payout_delivery_router
@@ -70,7 +71,9 @@ TAGS = [
 COMMON_ERRORS = {**error_responses(401, 413, 500, 503), **any_client_error()}
 
 
-def create_api() -> FastAPI:
+def create_api(hot_paths: tuple[str, ...] = HOT_PATHS) -> FastAPI:
+    """The API; `hot_paths` take `HotRoutes`' lane (none: every call through FastAPI's routing,
+    as `tests/unit/access/test_hot_routes.py` compares)."""
     api = FastAPI(
         title="Giftnet API",
         version="1.0.0",
@@ -82,6 +85,8 @@ def create_api() -> FastAPI:
         openapi_tags=TAGS,
     )
     install_error_handlers(api)
+    if hot_paths:  # innermost (added first): the money path's busiest calls without FastAPI's per-request machinery
+        api.add_middleware(HotRoutes, api=api, paths=hot_paths)
     api.add_middleware(ApiEdgeMiddleware)
     # Reflex's websocket sees the session and device cookies only as their handles (hashes).
     api.add_middleware(EventCookieHandles)

@@ -118,13 +118,13 @@ class ApiEdgeMiddleware:
                 return
             if body_or_refusal:
                 scope = _as_json(scope)
-                if _is_json(scope):
+                if is_json(scope):
                     try:  # every route and partner receiver alike: too deep, or a NUL anywhere, is a 400
                         validation.check_json_body(body_or_refusal)
                     except GiftnetError as refusal:
                         await _send_error(send_and_watch, refusal, scope)
                         return
-            await self.app(scope, _replay(body_or_refusal, receive), send_and_watch)
+            await self.app(scope, replay_body(body_or_refusal, receive), send_and_watch)
         finally:
             api_log.record_call(
                 api_log.ApiCall(
@@ -180,13 +180,15 @@ def _as_json(scope: Scope) -> Scope:
     return {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
 
 
-def _is_json(scope: Scope) -> bool:
+def is_json(scope: Scope) -> bool:
+    """The request's body is labelled JSON (`application/json` or a `+json` type)."""
     content_type = next((value for name, value in scope["headers"] if name == b"content-type"), b"")
     media = content_type.split(b";", 1)[0].strip().lower()
     return media == b"application/json" or media.endswith(b"+json")
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the body already read, as one message, then the client's own messages."""
     sent = False
 
     async def replay() -> Message:

@@ -18,10 +18,10 @@ import os
 import queue
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import Connection, insert, update
 from sqlmodel import select
 
 from app.db import bookkeeping_transaction
@@ -132,7 +132,7 @@ class _Writer:
                 last_use[call.api_key_id] = max(call.created_at, last_use.get(call.api_key_id, call.created_at))
         try:
             with bookkeeping_transaction() as connection:
-                connection.execute(insert(ApiRequestLog), [asdict(call) for call in calls])
+                _insert_rows(connection, calls)
                 for api_key_id, used_at in last_use.items():
                     connection.execute(
                         update(ApiKey)
@@ -142,6 +142,22 @@ class _Writer:
                     )
         except Exception:  # losing log rows must never break the API
             log.exception("could not write %d API log rows", len(calls))
+
+
+_COLUMNS = tuple(field.name for field in fields(ApiCall))
+_COPY = f"COPY {ApiRequestLog.__tablename__} ({', '.join(_COLUMNS)}) FROM STDIN"
+
+
+def _insert_rows(connection: Connection, calls: list[ApiCall]) -> None:
+    """One batch of rows: on PostgreSQL one COPY through the driver (a few times cheaper per
+    row than a multi-row INSERT, on both sides), elsewhere one executemany INSERT."""
+    rows = [tuple(getattr(call, column) for column in _COLUMNS) for call in calls]
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(ApiRequestLog), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
+        return
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(_COPY) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 _writer = _Writer()
