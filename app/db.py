@@ -17,9 +17,11 @@ from contextvars import ContextVar, Token
 from typing import TypeVar
 
 import psycopg
+from psycopg import pq
 from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlmodel import Session, create_engine
 
 from app.settings import get_settings
@@ -56,6 +58,7 @@ CONNECT_TIMEOUT_SECONDS = 5
 # A pooled PostgreSQL connection older than this is replaced at checkout (no round trip).
 POOL_RECYCLE_SECONDS = 1800
 _STATEMENTS = "giftnet_statements"
+_CURSOR = "giftnet_cursor"  # a pooled connection's cursor for HotStatement
 Result = TypeVar("Result")
 
 
@@ -254,11 +257,10 @@ class HotStatement:
         connection = session.connection()
         if connection.dialect.name != "postgresql":
             return self._through_sqlalchemy(connection, params)
-        driver = connection.connection.driver_connection
+        pooled = connection.connection
+        driver = pooled.driver_connection
         try:
-            with driver.cursor() as cursor:
-                cursor.execute(self.driver_sql, params)
-                row = cursor.fetchone() if cursor.description is not None else None
+            row = self._run_on(pooled, params)
         except psycopg.Error as error:
             if driver.closed:
                 # A dead connection: the same statement through SQLAlchemy fails at once on it, and
@@ -269,6 +271,17 @@ class HotStatement:
             raise sa_exc.DBAPIError.instance(self.driver_sql, params, error, psycopg.Error) from error
         connection.info[_STATEMENTS] = connection.info.get(_STATEMENTS, 0) + 1
         return row
+
+    def _run_on(self, pooled: PoolProxiedConnection, params: dict) -> tuple | None:
+        """The statement on the pooled connection's driver, with the one cursor it keeps (a cursor
+        per statement costs its own copy of the connection's adapters)."""
+        driver = pooled.driver_connection
+        cursor = pooled.info.get(_CURSOR)
+        if cursor is None or cursor.connection is not driver or cursor.closed:
+            cursor = pooled.info[_CURSOR] = driver.cursor()
+        cursor.execute(self.driver_sql, params)
+        result = cursor.pgresult
+        return cursor.fetchone() if result is not None and result.status == pq.ExecStatus.TUPLES_OK else None
 
     def _through_sqlalchemy(self, connection: Connection, params: dict) -> tuple | None:
         result = connection.execute(self.clause, params)
@@ -288,9 +301,7 @@ def _driver_read_one(statement: HotStatement, params: dict) -> tuple | None:
         driver = pooled.driver_connection
         try:
             driver.autocommit = True
-            with driver.cursor() as cursor:
-                cursor.execute(statement.driver_sql, params)
-                return cursor.fetchone()
+            return statement._run_on(pooled, params)  # noqa: SLF001 - this module's own class
         except psycopg.Error as error:
             dead = driver.closed
             if dead:

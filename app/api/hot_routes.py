@@ -2,7 +2,7 @@
 FastAPI's per-request machinery: route matching over every route of the API, the
 dependency solver, the request and response wrappers. Together they cost about as much CPU as
 the redemption's own work (`bench/money_path.py`); a lane costs a JSON parse, the body
-model's validation and the threadpool hop.
+model's validation and a hop to the lane's own threads.
 
 `HotRoutes` is the API's innermost middleware: what wraps every answer (the server error
 handler, CORS, the security headers, the body limit and the access log of `edge`) wraps the
@@ -23,14 +23,17 @@ requests down both paths and compares the answers.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from pydantic import TypeAdapter, ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -42,6 +45,7 @@ from app.services.core.errors import GiftnetError
 
 API_PREFIX = "/api/v1"
 HOT_PATHS = (f"{API_PREFIX}/redemptions", f"{API_PREFIX}/cards")
+THREADS = 40
 
 
 @dataclass(frozen=True)
@@ -94,18 +98,19 @@ class HotRoutes:
     """The innermost middleware of the API (added first): see the module's docstring."""
 
     def __init__(self, app: ASGIApp, api: FastAPI, paths: tuple[str, ...] = HOT_PATHS) -> None:
+        # Built with the middleware stack, at the app's first request: every route is included by then.
         self.app = app
         self._api = api
-        self._paths = paths
-        self._lanes: dict[str, _Lane] | None = None  # the routes are included after the middlewares are added
+        self._lanes = hot_lanes(api, paths)
+        # The lane's own threads: a call costs about a third of the CPU of anyio's `run_sync`
+        # (no capacity limiter, no cancel scope). As many as anyio's default limiter allows.
+        self._threads = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="hot-route")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self._paths:
+        lane = self._lanes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if lane is None:
             await self.app(scope, receive, send)
             return
-        if self._lanes is None:
-            self._lanes = hot_lanes(self._api, self._paths)
-        lane = self._lanes[scope["path"]]
         body = await _read_body(receive)
         request = Request({**scope, "state": dict(scope.get("state") or {})}, replay_body(body, receive))
         arguments = await self._arguments(lane, request, body)
@@ -113,7 +118,8 @@ class HotRoutes:
             await self.app(scope, replay_body(body, receive), send)
             return
         try:
-            response = await run_in_threadpool(lane.endpoint, **arguments)
+            run = partial(copy_context().run, partial(lane.endpoint, **arguments))  # the caller's context, as anyio
+            response = await asyncio.get_running_loop().run_in_executor(self._threads, run)
         except Exception as error:  # noqa: BLE001 - answered by the API's handler for it, as on FastAPI's path
             response = await self._handled(request, error)
         await response(scope, receive, send)
