@@ -21,7 +21,8 @@ temporary directory, on the same database, in the same run):
   other, counted after a warm-up;
 - bare SQL: the statements one redemption (one card issue) of this checkout sends, straight
   through psycopg from as many processes as the backend has workers and as many
-  connections as wrk holds: the ceiling of this database on this machine, now. Its "app
+  connections as wrk holds: the ceiling of this database on this machine, now (measured
+  right after this checkout's figure of the same operation, the backend idle). Its "app
   CPU" is the CPU of those client processes (psycopg's own work per request);
 - double-spend probe: 20 concurrent redemptions of 1,000 cents each on a 3,000-cent card:
   exactly 3 pass, 17 are insufficient_funds.
@@ -483,7 +484,9 @@ def export_ref(ref: str) -> Path:
 
 
 def measure(label: str, root: Path, url: str, admin_url: str, database: str, workers: int, redis_url: str | None,
-            connections: int, seconds: float, proxy: RoundTripProxy) -> tuple[list[WrkRun], dict]:
+            connections: int, seconds: float, proxy: RoundTripProxy, bare: bool = False) -> tuple[list[WrkRun], dict]:
+    """`label`'s figures; with `bare`, each operation's bare-SQL ceiling measured right after it
+    (the backend idle meanwhile), so that the two share the machine's state of that minute."""
     print(f"  {label}: {workers} worker(s), wrk {connections} connections, {seconds:.0f} s per figure ...", flush=True)
     runs = []
     with Backend(root, url, workers, redis_url) as running:
@@ -499,10 +502,16 @@ def measure(label: str, root: Path, url: str, admin_url: str, database: str, wor
             runs.append(run)
             print(f"    {operation}: {run.per_second:.0f}/s, {run.errors} errors, app {run.app_cpu_ms:.2f} ms + "
                   f"db {run.db_cpu_ms:.2f} ms CPU per request", flush=True)
+            if bare:
+                ceiling = bare_sql(url, admin_url, database, context, operation, workers, connections, seconds)
+                runs.append(ceiling)
+                print(f"    {operation}, bare SQL: {ceiling.per_second:.0f}/s ({run.per_second / ceiling.per_second:.2f} "
+                      f"of it through the API)", flush=True)
         probe = api_bench.double_spend_probe(label, running, context, 20)
     trips = count_round_trips(root, url, proxy, context)
     for run in runs:
-        run.round_trips = trips[run.operation]
+        if run.label == label:  # not the bare-SQL ceilings measured beside it
+            run.round_trips = trips[run.operation]
     return runs, {"probe": asdict(probe) | {"exact": probe.exact},
                   "idle_round_trips": {operation: trips[f"{operation}_idle"] for operation in ("redeem", "issue")},
                   "round_trips_by_type": {
@@ -570,13 +579,10 @@ def main(argv: list[str] | None = None) -> int:
         context = None
         for label, root, code_url, code_database in codes:
             found, extra = measure(label, root, code_url, admin_url, code_database, args.workers, redis_url,
-                                   args.connections, args.seconds, proxy)
+                                   args.connections, args.seconds, proxy, bare=context is None)
             runs += found
             extras[label] = extra
             context = context or extra["context"]
-        for operation in ("redeem", "issue"):
-            runs.append(bare_sql(url, admin_url, database, context, operation, args.workers, args.connections,
-                                 args.seconds))
         if args.peer:
             if not args.peer_key:
                 raise SystemExit("--peer needs --peer-key")
