@@ -206,7 +206,7 @@ def _issue_in_one_statement(session: Session, actor: Actor, amount_cents: int, *
     code, link_token, card = _new_card(actor.operator_id, None, actor, amount_cents, recipient_email=recipient_email,
                                        recipient_name=recipient_name, sender_name=sender_name, message=message)
     card.is_test = is_test
-    card_values = card.model_dump(exclude={"id", "currency", "language"})
+    card_values = {name: card.__dict__[name] for name in _ISSUED_CARD_COLUMNS}  # new_row filled every field
     entry_values = _issue_entry_values(actor, amount_cents, card.created_at, idempotency_key, order_id)
     params = {"operator_id": actor.operator_id, "amount": amount_cents,
               "language": normalize_language(language) if language else None,
@@ -229,6 +229,8 @@ def _issue_in_one_statement(session: Session, actor: Actor, amount_cents: int, *
     return IssuedCard(card=card, code=code, link_token=link_token, entry=entry)
 
 
+# A new card's columns that the issue statement writes from Python (the rest come from the operator's terms).
+_ISSUED_CARD_COLUMNS = tuple(name for name in Card.model_fields if name not in ("id", "currency", "language"))
 _ISSUE_CTES: dict[tuple[tuple[str, ...], tuple[str, ...]], HotStatement] = {}
 
 
