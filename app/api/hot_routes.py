@@ -39,11 +39,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.auth import bearer
-from app.api.edge import is_json, replay_body
+from app.api.edge import API_PREFIX, is_json, replay_body
 from app.api.idempotent import idempotent_call
 from app.services.core.errors import GiftnetError
 
-API_PREFIX = "/api/v1"
 HOT_PATHS = (f"{API_PREFIX}/redemptions", f"{API_PREFIX}/cards")
 # The lane's threads per worker: enough to keep a worker's CPU busy while calls wait on PostgreSQL (6 and 40
 # threads measured the same on 2 cores), few enough that with the other routes' threads (anyio's 40) the calls
