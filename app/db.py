@@ -260,7 +260,7 @@ class HotStatement:
         pooled = connection.connection
         driver = pooled.driver_connection
         try:
-            row = self._run_on(pooled, params)
+            row = _execute_on(pooled, self.driver_sql, params)
         except psycopg.Error as error:
             if driver.closed:
                 # A dead connection: the same statement through SQLAlchemy fails at once on it, and
@@ -272,20 +272,22 @@ class HotStatement:
         connection.info[_STATEMENTS] = connection.info.get(_STATEMENTS, 0) + 1
         return row
 
-    def _run_on(self, pooled: PoolProxiedConnection, params: dict) -> tuple | None:
-        """The statement on the pooled connection's driver, with the one cursor it keeps (a cursor
-        per statement costs its own copy of the connection's adapters)."""
-        driver = pooled.driver_connection
-        cursor = pooled.info.get(_CURSOR)
-        if cursor is None or cursor.connection is not driver or cursor.closed:
-            cursor = pooled.info[_CURSOR] = driver.cursor()
-        cursor.execute(self.driver_sql, params)
-        result = cursor.pgresult
-        return cursor.fetchone() if result is not None and result.status == pq.ExecStatus.TUPLES_OK else None
-
     def _through_sqlalchemy(self, connection: Connection, params: dict) -> tuple | None:
         result = connection.execute(self.clause, params)
         return result.first() if result.returns_rows else None
+
+
+def _execute_on(pooled: PoolProxiedConnection, driver_sql: str, params: dict) -> tuple | None:
+    """A hot statement on the pooled connection's driver, with the one cursor the connection keeps
+    (a cursor per statement costs its own copy of the connection's adapters); its first row, or
+    None when the result has no rows."""
+    driver = pooled.driver_connection
+    cursor = pooled.info.get(_CURSOR)
+    if cursor is None or cursor.connection is not driver or cursor.closed:
+        cursor = pooled.info[_CURSOR] = driver.cursor()
+    cursor.execute(driver_sql, params)
+    result = cursor.pgresult
+    return cursor.fetchone() if result is not None and result.status == pq.ExecStatus.TUPLES_OK else None
 
 
 def _driver_read_one(statement: HotStatement, params: dict) -> tuple | None:
@@ -301,7 +303,7 @@ def _driver_read_one(statement: HotStatement, params: dict) -> tuple | None:
         driver = pooled.driver_connection
         try:
             driver.autocommit = True
-            return statement._run_on(pooled, params)  # noqa: SLF001 - this module's own class
+            return _execute_on(pooled, statement.driver_sql, params)
         except psycopg.Error as error:
             dead = driver.closed
             if dead:

@@ -36,7 +36,7 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.auth import bearer
 from app.api.edge import API_PREFIX, is_json, replay_body
@@ -84,18 +84,6 @@ def hot_lanes(api: FastAPI, paths: tuple[str, ...] = HOT_PATHS) -> dict[str, _La
     return lanes
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message: Message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
 class HotRoutes:
     """The innermost middleware of the API (added first): see the module's docstring."""
 
@@ -113,8 +101,8 @@ class HotRoutes:
         if lane is None:
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
-        request = Request({**scope, "state": dict(scope.get("state") or {})}, replay_body(body, receive))
+        request = Request({**scope, "state": dict(scope.get("state") or {})}, receive)
+        body = await request.body()  # `edge` has read it already: one message
         arguments = await self._arguments(lane, request, body)
         if arguments is None:  # not the common case: FastAPI answers it, as for any route
             await self.app(scope, replay_body(body, receive), send)
