@@ -79,17 +79,24 @@ def loggable_path(path: str) -> str:
 
 
 class _Writer:
-    """A queue and the thread that drains it, restarted after a fork."""
+    """A queue and the thread that drains it, restarted after a fork.
+
+    `_pending` counts the rows queued or being written, so `flush` can wait for the row
+    the thread holds while a burst accumulates, not only write what is still queued."""
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[ApiCall] = queue.SimpleQueue()
         self._lock = threading.Lock()
+        self._idle = threading.Condition()
+        self._pending = 0
         self._thread: threading.Thread | None = None
         self._pid = 0
 
     def put(self, call: ApiCall) -> None:
         if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
             self._start()
+        with self._idle:
+            self._pending += 1
         self._queue.put(call)
 
     def _start(self) -> None:
@@ -98,6 +105,8 @@ class _Writer:
                 return
             if self._pid != os.getpid():
                 self._queue = queue.SimpleQueue()  # a forked child must not inherit the parent's rows
+                self._idle = threading.Condition()
+                self._pending = 0
             self._pid = os.getpid()
             self._thread = threading.Thread(target=self._run, name="api-log-writer", daemon=True)
             self._thread.start()
@@ -109,7 +118,7 @@ class _Writer:
             except queue.Empty:
                 continue
             time.sleep(FLUSH_SECONDS)  # let a burst accumulate into one transaction
-            self._write([first, *self._drain(MAX_BATCH - 1)])
+            self._write_counted([first, *self._drain(MAX_BATCH - 1)])
 
     def _drain(self, limit: int) -> list[ApiCall]:
         calls = []
@@ -120,9 +129,21 @@ class _Writer:
                 break
         return calls
 
-    def flush(self) -> None:
+    def flush(self, wait_seconds: float = 10.0) -> None:
+        """Write what is queued, then wait (at most `wait_seconds`) for the thread's own batch."""
         while batch := self._drain(MAX_BATCH):
-            self._write(batch)
+            self._write_counted(batch)
+        with self._idle:
+            self._idle.wait_for(lambda: self._pending <= 0, timeout=wait_seconds)
+
+    def _write_counted(self, calls: list[ApiCall]) -> None:
+        try:
+            self._write(calls)
+        finally:
+            with self._idle:
+                self._pending -= len(calls)
+                if self._pending <= 0:
+                    self._idle.notify_all()
 
     @staticmethod
     def _write(calls: list[ApiCall]) -> None:
@@ -170,7 +191,8 @@ def record_call(call: ApiCall) -> None:
 
 
 def flush() -> None:
-    """Write every queued row now (tests, shutdown)."""
+    """Write every queued row now, and wait for the batch the writer thread is on (tests
+    before they empty or switch the database, shutdown)."""
     _writer.flush()
 
 

@@ -111,3 +111,17 @@ def test_access_log_rows_arrive_from_the_background_writer(make_operator):
         assert session.get(ApiKey, created.api_key.id).last_used_at is not None
     page = api_log.list_api_logs(owner.operator.id, limit=100)
     assert sorted(row.path for row in page.rows) == sorted(call.path for call in calls)
+
+
+def test_flush_waits_for_the_batch_the_writer_thread_already_took(make_operator):
+    """The writer holds a call off the queue while a burst accumulates: `flush` must wait for it
+    too, or a test's TRUNCATE (or the process's exit) races the thread's INSERT."""
+    owner = make_operator("Flushed Network")
+    call = api_log.ApiCall(created_at=utcnow(), method="GET", path="/api/v1/cards", status=200, duration_ms=1,
+                           ip="127.0.0.1", operator_id=owner.operator.id)
+    api_log.record_call(call)
+    time.sleep(api_log.FLUSH_SECONDS / 4)  # the thread has taken it and is waiting for more
+    api_log.flush()
+    with read_session() as session:
+        rows = session.exec(select(ApiRequestLog).where(ApiRequestLog.operator_id == owner.operator.id)).all()
+    assert [(row.method, row.path) for row in rows] == [("GET", "/api/v1/cards")]
