@@ -37,7 +37,6 @@ from app.pages.shop import SHOP_META, embed_page, shop_page
 from app.pages.shop_admin import orders_page, widget_page
 from app.pages.shop_index import shop_index_page
 from app.pages.team import join_page, team_page
-from app.pages.upcoming import UPCOMING_SECTIONS, upcoming_page
 from app.services.core import events
 from app.state.audit import AuditState
 from app.state.auth import LoginState, SignupState
@@ -81,7 +80,7 @@ class Page(NamedTuple):
     meta: list[dict[str, str]] | None = None
 
 
-# Every page but the upcoming sections' placeholders (registered below), as a map of the site.
+# Every page, as a map of the site.
 # A public page says in a comment what stands in for a session.
 PAGES = [
     Page("/", landing_page, "Giftnet: gift cards for a network of local businesses", LoginState.redirect_if_signed_in),
@@ -147,13 +146,6 @@ for page in PAGES:
     # Without meta of its own, a page keeps Reflex's default tags.
     extra = {"meta": page.meta} if page.meta is not None else {}
     app.add_page(page.component, route=page.route, title=page.title, on_load=page.on_load, **extra)
-for section in UPCOMING_SECTIONS:
-    app.add_page(
-        upcoming_page(section),
-        route=f"/{section}",
-        title=f"{section.title()} | Giftnet",
-        on_load=LoginState.require_login,
-    )
 
 # Live screens: events from the services reach the shared state of open screens; with
 # Redis, events of processes without screens (CLI, `app.cli jobs`) reach one worker.
