@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -157,3 +158,15 @@ app.register_lifespan_task(events.receive_forever)
 if background.run_in_workers():
     for job in background.jobs():
         app.register_lifespan_task(job)
+
+
+def freeze_start_up_heap() -> None:
+    """Set what start-up built (pages, states, models: about 300,000 objects) aside from the
+    garbage collector: every full collection walked them all, a pause of 100-200 ms in the
+    middle of some counter's request. Objects made after start-up are collected as before."""
+    gc.collect()
+    gc.freeze()
+
+
+# Registered last: it runs once per worker, after the tasks above were started.
+app.register_lifespan_task(freeze_start_up_heap)
