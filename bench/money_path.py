@@ -11,7 +11,8 @@ temporary directory, on the same database, in the same run):
   Idempotency-Key) against the real backend (`reflex run --env prod --backend-only`,
   GRANIAN_WORKERS=--workers, Redis when more than 1): `POST /api/v1/redemptions`
   (1 cent off one of 16 cards) and `POST /api/v1/cards`. Every answer that is not 201
-  is an error (must be 0);
+  is an error (must be 0). Before it, each backend is warmed up with as many connections at
+  once as wrk holds, so the run measures the steady state, not the pools filling;
 - CPU per request: user + system time from /proc/<pid>/stat of the backend's processes
   (the app) and of the PostgreSQL backends serving the bench database (pg_stat_activity),
   between the start and the end of the wrk run, divided by the requests answered;
@@ -301,15 +302,23 @@ def prepare(running: Backend) -> dict:
             "location_id": location.json()["id"], "card_ids": card_ids}
 
 
-def warm_up(url: str, context: dict) -> None:
+def warm_up(url: str, context: dict, connections: int = 1, rounds: int = 40) -> None:
+    """`rounds` redemptions and card issues on each of `connections` connections at once: with
+    as many at once as wrk holds, every worker has opened the database connections and threads
+    the measured run will use (a PostgreSQL backend's first statements fill its catalog caches)."""
     headers = {"Authorization": f"Bearer {context['api_key']}"}
-    with httpx.Client(base_url=f"{url}/api/v1", headers=headers, timeout=60) as client:
-        for number in range(40):
-            client.post("/redemptions", json={"location_id": context["location_id"],
-                                              "card_id": context["card_ids"][number % CARDS], "amount_cents": 1},
-                        headers={"Idempotency-Key": uuid.uuid4().hex}).raise_for_status()
-            client.post("/cards", json={"amount_cents": 2500, "send_email": False},
-                        headers={"Idempotency-Key": uuid.uuid4().hex}).raise_for_status()
+
+    def one_connection(first: int) -> None:
+        with httpx.Client(base_url=f"{url}/api/v1", headers=headers, timeout=60) as client:
+            for number in range(first, first + rounds):
+                client.post("/redemptions", json={"location_id": context["location_id"],
+                                                  "card_id": context["card_ids"][number % CARDS], "amount_cents": 1},
+                            headers={"Idempotency-Key": uuid.uuid4().hex}).raise_for_status()
+                client.post("/cards", json={"amount_cents": 2500, "send_email": False},
+                            headers={"Idempotency-Key": uuid.uuid4().hex}).raise_for_status()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=connections) as pool:
+        list(pool.map(one_connection, [index * rounds for index in range(connections)]))
 
 
 def count_round_trips(root: Path, database_url: str, proxy: RoundTripProxy, context: dict) -> dict[str, float]:
@@ -491,7 +500,7 @@ def measure(label: str, root: Path, url: str, admin_url: str, database: str, wor
     runs = []
     with Backend(root, url, workers, redis_url) as running:
         context = prepare(running)
-        warm_up(running.url, context)
+        warm_up(running.url, context, connections)
         for operation in ("redeem", "issue"):
             watch = CpuWatch(running.pids(), admin_url, database)
             watch.start()
