@@ -79,37 +79,28 @@ def loggable_path(path: str) -> str:
 
 
 class _Writer:
-    """A queue and the thread that drains it, restarted after a fork.
+    """A queue and the thread that drains it, started at the first call and again in a forked child.
 
     `_pending` counts the rows queued or being written, so `flush` can wait for the row
     the thread holds while a burst accumulates, not only write what is still queued."""
 
     def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # a child must not inherit the parent's rows or lock
+
+    def _reset(self) -> None:
         self._queue: queue.SimpleQueue[ApiCall] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._idle = threading.Condition()
+        self._state = threading.Condition()  # guards `_thread` and `_pending`
         self._pending = 0
         self._thread: threading.Thread | None = None
-        self._pid = 0
 
     def put(self, call: ApiCall) -> None:
-        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-            self._start()
-        with self._idle:
+        with self._state:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="api-log-writer", daemon=True)
+                self._thread.start()
             self._pending += 1
         self._queue.put(call)
-
-    def _start(self) -> None:
-        with self._lock:
-            if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
-                return
-            if self._pid != os.getpid():
-                self._queue = queue.SimpleQueue()  # a forked child must not inherit the parent's rows
-                self._idle = threading.Condition()
-                self._pending = 0
-            self._pid = os.getpid()
-            self._thread = threading.Thread(target=self._run, name="api-log-writer", daemon=True)
-            self._thread.start()
 
     def _run(self) -> None:
         while True:
@@ -133,17 +124,17 @@ class _Writer:
         """Write what is queued, then wait (at most `wait_seconds`) for the thread's own batch."""
         while batch := self._drain(MAX_BATCH):
             self._write_counted(batch)
-        with self._idle:
-            self._idle.wait_for(lambda: self._pending <= 0, timeout=wait_seconds)
+        with self._state:
+            self._state.wait_for(lambda: self._pending <= 0, timeout=wait_seconds)
 
     def _write_counted(self, calls: list[ApiCall]) -> None:
         try:
             self._write(calls)
         finally:
-            with self._idle:
+            with self._state:
                 self._pending -= len(calls)
                 if self._pending <= 0:
-                    self._idle.notify_all()
+                    self._state.notify_all()
 
     @staticmethod
     def _write(calls: list[ApiCall]) -> None:
@@ -190,10 +181,10 @@ def record_call(call: ApiCall) -> None:
     _writer.put(call)
 
 
-def flush() -> None:
-    """Write every queued row now, and wait for the batch the writer thread is on (tests
-    before they empty or switch the database, shutdown)."""
-    _writer.flush()
+def flush(wait_seconds: float = 10.0) -> None:
+    """Write every queued row now, and wait (at most `wait_seconds`) for the batch the writer
+    thread is on (tests before they empty or switch the database, shutdown)."""
+    _writer.flush(wait_seconds)
 
 
 def list_api_logs(

@@ -5,6 +5,7 @@ these tests prove the rows still arrive and the rules still hold."""
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import timedelta
 
@@ -125,3 +126,24 @@ def test_flush_waits_for_the_batch_the_writer_thread_already_took(make_operator)
     with read_session() as session:
         rows = session.exec(select(ApiRequestLog).where(ApiRequestLog.operator_id == owner.operator.id)).all()
     assert [(row.method, row.path) for row in rows] == [("GET", "/api/v1/cards")]
+
+
+def test_a_forked_worker_starts_without_its_parents_rows(make_operator):
+    """Granian forks its workers: a child must not write (or wait for) the rows its parent queued."""
+    owner = make_operator("Forked Network")
+    api_log.record_call(api_log.ApiCall(created_at=utcnow(), method="GET", path="/api/v1/cards", status=200,
+                                        duration_ms=1, ip="127.0.0.1", operator_id=owner.operator.id))
+    child = os.fork()
+    if child == 0:  # the child: nothing queued, nothing pending, a flush returns at once
+        code = 1
+        try:
+            began = time.monotonic()
+            api_log.flush(wait_seconds=5)
+            code = 0 if api_log._writer._pending == 0 and time.monotonic() - began < 1 else 1
+        finally:
+            os._exit(code)  # never back into pytest
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    api_log.flush()
+    with read_session() as session:
+        assert len(session.exec(select(ApiRequestLog).where(ApiRequestLog.operator_id == owner.operator.id)).all()) == 1
